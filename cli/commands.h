@@ -1,0 +1,20 @@
+#pragma once
+// The `tutti` subcommands. Each takes its arguments (after the subcommand
+// name) and returns the process exit code: 0 success, 1 the input has
+// errors, 2 usage errors.
+
+#include <string>
+#include <vector>
+
+namespace tutti::cli {
+
+int RunCheck(const std::vector<std::string>& args);
+
+/// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
+/// else the stdlib/ folder of the source tree the binary was built from.
+std::string StdlibDir(const std::string& flag);
+
+/// Prints "tutti: MESSAGE" and a usage hint to stderr; returns 2.
+int UsageError(const std::string& message, const char* usage);
+
+}  // namespace tutti::cli

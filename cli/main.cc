@@ -1,0 +1,48 @@
+// tutti: one binary, one subcommand per job.
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tutti <command> [args]\n"
+    "\n"
+    "commands:\n"
+    "  check PATH...     parse and type-check journey files or folders\n"
+    "\n"
+    "Run 'tutti <command> --help' for a command's options.\n";
+
+}  // namespace
+
+namespace tutti::cli {
+
+std::string StdlibDir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("TUTTI_STDLIB"); env && *env) return env;
+  return TUTTI_STDLIB_DIR;
+}
+
+int UsageError(const std::string& message, const char* usage) {
+  std::fprintf(stderr, "tutti: %s\n%s", message.c_str(), usage);
+  return 2;
+}
+
+}  // namespace tutti::cli
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return tutti::cli::UsageError("missing command", kUsage);
+  std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "check") return tutti::cli::RunCheck(args);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  return tutti::cli::UsageError("unknown command '" + command + "'", kUsage);
+}

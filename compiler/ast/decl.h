@@ -1,0 +1,148 @@
+#pragma once
+// Declarations and the file that holds them.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/step.h"
+
+namespace tutti::compiler {
+class Source;
+}
+
+namespace tutti::compiler::ast {
+
+/// `string`, `list<string>`, `map<string, int>`, `set<string>`.
+struct TypeRef {
+  Name name;
+  std::vector<TypeRef> args;
+  SourceRange range;
+};
+
+/// `name: type[?] [key]`
+struct FieldDecl {
+  Name name;
+  TypeRef type;
+  bool optional = false;
+  bool key = false;
+  std::string doc;
+  SourceRange range;
+};
+
+/// import "path"
+struct ImportDecl {
+  std::string path;
+  SourceRange range;
+};
+
+/// event NAME keyed by PROFILE [via FIELD] { fields }
+struct EventDecl {
+  Name name;
+  Name key_profile;
+  std::optional<Name> key_field;  // default: the field named like the profile
+  std::vector<FieldDecl> fields;
+  SourceRange range;
+  /// The name of the field holding the key.
+  const Name& KeyFieldName() const { return key_field ? *key_field : key_profile; }
+};
+
+/// profile NAME { fields }
+struct ProfileDecl {
+  Name name;
+  std::vector<FieldDecl> fields;
+  SourceRange range;
+};
+
+/// channel NAME { kind K  to PROFILE  consent "topic"  description "..." }
+struct ChannelDecl {
+  Name name;
+  std::optional<Name> kind;
+  std::optional<Name> recipient;
+  std::optional<Name> consent;  // text is the topic, range the literal
+  std::string description;
+  SourceRange range;
+};
+
+/// `any`, a channel, or `[a, b]`.
+struct ChannelSet {
+  bool any = false;
+  std::vector<Name> channels;
+  SourceRange range;
+};
+
+enum class PolicyClauseKind { kQuietHours, kCap, kRequireConsent, kArbitrate, kDedupe };
+
+struct PolicyClause {
+  PolicyClauseKind kind;
+  SourceRange range;
+  // quiet_hours
+  TimeOfDay from, until;
+  bool local = false;
+  // quiet_hours (optional), cap, dedupe (optional)
+  std::optional<ChannelSet> channels;
+  // cap
+  int64_t count = 0;
+  SourceRange count_range;
+  // cap, dedupe, arbitrate (optional)
+  std::optional<DurationLiteral> window;
+};
+
+/// policy NAME { clauses }
+struct PolicyDecl {
+  Name name;
+  std::vector<PolicyClause> clauses;
+  SourceRange range;
+};
+
+enum class ReentryKind { kAlways, kNever, kAfter };
+
+struct Audience {
+  Name profile;
+  ExprPtr cond;
+  SourceRange range;
+};
+
+/// exit when PATTERN / goal when PATTERN
+struct ExitCriterion {
+  bool goal = false;
+  EventPattern pattern;
+  SourceRange range;
+};
+
+/// A metadata line, kept for "declared twice" diagnostics.
+struct MetaItem {
+  std::string keyword;
+  SourceRange range;
+};
+
+/// journey NAME [for PROFILE] { metadata, trigger, audience, exits, steps }
+struct JourneyDecl {
+  Name name;
+  std::optional<Name> customer;
+  std::string title, owner;
+  int64_t priority = 50;
+  int64_t version = 1;
+  ReentryKind reentry = ReentryKind::kAlways;
+  std::optional<DurationLiteral> reentry_after;
+  std::vector<MetaItem> meta;
+  std::vector<EventPattern> triggers;  // the checker allows one
+  std::vector<Audience> audiences;     // the checker allows one
+  std::vector<ExitCriterion> exits;
+  Block steps;
+  SourceRange range;
+};
+
+/// A parsed file. Declarations keep their order within each kind.
+struct File {
+  const Source* source = nullptr;
+  std::vector<ImportDecl> imports;
+  std::vector<EventDecl> events;
+  std::vector<ProfileDecl> profiles;
+  std::vector<ChannelDecl> channels;
+  std::vector<PolicyDecl> policies;
+  std::vector<JourneyDecl> journeys;
+};
+
+}  // namespace tutti::compiler::ast

@@ -1,0 +1,43 @@
+#pragma once
+// A Program is the set of files the checker sees: the files named on the
+// command line (folders are searched for *.tutti recursively) and
+// everything they import. Each file is parsed once, however often it is
+// imported.
+//
+// Imports: `import "std/NAME"` names stdlib/NAME.tutti; any other path is
+// relative to the importing file. The `.tutti` extension may be left out.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/decl.h"
+#include "compiler/source/diagnostic.h"
+
+namespace tutti::compiler {
+
+struct ProgramFile {
+  std::unique_ptr<Source> source;
+  std::unique_ptr<ast::File> ast;  // null when the file did not parse
+  std::vector<ProgramFile*> imports;  // resolved, in order; unresolved ones skipped
+  bool root = false;  // named on the command line (not only imported)
+};
+
+struct Program {
+  /// In a deterministic order: by canonical path.
+  std::vector<std::unique_ptr<ProgramFile>> files;
+  std::string stdlib_dir;
+};
+
+/// Reads and parses `paths` and their imports. Missing files, unreadable
+/// files, missing imports and import cycles are reported in `sink`.
+Program LoadProgram(const std::vector<std::string>& paths, const std::string& stdlib_dir,
+                    DiagnosticSink& sink);
+
+/// Builds a program from in-memory sources (tests, fuzzing); imports of
+/// names not given resolve against `stdlib_dir` on disk when set.
+Program LoadProgramFromText(const std::vector<std::pair<std::string, std::string>>& files,
+                            const std::string& stdlib_dir, DiagnosticSink& sink);
+
+}  // namespace tutti::compiler

@@ -1,0 +1,50 @@
+#pragma once
+// The declarations one file can see: its own and those of every file it
+// imports, directly or through other imports. Each kind of declaration
+// (event, profile, channel, policy, journey) has its own namespace.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/check/program.h"
+
+namespace tutti::compiler::internal {
+
+template <typename Decl>
+struct Declared {
+  const Decl* decl = nullptr;
+  const ProgramFile* file = nullptr;
+};
+
+struct Symbols {
+  std::map<std::string, Declared<ast::EventDecl>> events;
+  std::map<std::string, Declared<ast::ProfileDecl>> profiles;
+  std::map<std::string, Declared<ast::ChannelDecl>> channels;
+  std::map<std::string, Declared<ast::PolicyDecl>> policies;
+  std::map<std::string, Declared<ast::JourneyDecl>> journeys;
+  /// Files whose declarations are visible, the file itself first.
+  std::vector<const ProgramFile*> visible;
+
+  template <typename Decl>
+  static std::vector<std::string> Names(const std::map<std::string, Declared<Decl>>& table) {
+    std::vector<std::string> out;
+    for (const auto& [name, d] : table) out.push_back(name);
+    return out;
+  }
+};
+
+/// Collects what `file` sees. Two visible declarations of one name in one
+/// namespace are reported (once, at the later one) in `sink`.
+Symbols CollectSymbols(const ProgramFile& file, DiagnosticSink& sink);
+
+/// Finds a declaration of `name` in any loaded file that `file` does not
+/// import, for the "add an import" hint; null if none.
+const ProgramFile* FindUnimported(const Program& program, const Symbols& symbols,
+                                  const std::string& kind, const std::string& name);
+
+/// The name the user should write in an import of `target` from `from`.
+std::string ImportPathFor(const Program& program, const ProgramFile& from,
+                          const ProgramFile& target);
+
+}  // namespace tutti::compiler::internal

@@ -1,0 +1,32 @@
+#pragma once
+// The parse pass: source text -> AST. Only this folder sees ANTLR.
+
+#include <memory>
+
+#include "compiler/ast/decl.h"
+#include "compiler/source/diagnostic.h"
+
+namespace tutti::compiler {
+
+/// Limits that keep hostile input within bounded time, memory and stack.
+struct ParseLimits {
+  size_t max_file_bytes = 8u << 20;     // larger files are refused
+  size_t max_tokens = 1'000'000;        // more tokens are refused
+  size_t max_rule_depth = 1500;         // parser recursion
+  size_t max_expr_depth = 200;          // nesting of one expression
+  size_t max_syntax_errors = 50;        // per file; then parsing stops
+};
+
+/// Parses one file. Never throws and never aborts on bad input: every
+/// problem is a located diagnostic in `sink`. Returns the AST when the file
+/// is free of syntax errors, or null when it is not (the caller then skips
+/// semantic checks that depend on it).
+std::unique_ptr<ast::File> ParseFile(const Source& source, DiagnosticSink& sink,
+                                     const ParseLimits& limits = {});
+
+/// Parses `source` as one expression (the CEL conformance runner and tests
+/// use this). Returns null after reporting syntax errors.
+ast::ExprPtr ParseExpression(const Source& source, DiagnosticSink& sink,
+                             const ParseLimits& limits = {});
+
+}  // namespace tutti::compiler

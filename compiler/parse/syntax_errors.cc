@@ -1,0 +1,194 @@
+#include "compiler/parse/syntax_errors.h"
+
+#include <map>
+#include <set>
+
+#include "TuttiLexer.h"
+#include "TuttiParser.h"
+
+namespace tutti::compiler::internal {
+
+std::string DescribeTokenType(size_t type, const antlr4::dfa::Vocabulary& vocabulary);
+
+namespace {
+
+using P = tutti_grammar::TuttiParser;
+
+// What is expected after a keyword, when what follows it does not fit.
+const std::map<size_t, std::string>& AfterKeyword() {
+  static const auto* table = new std::map<size_t, std::string>{
+      {P::WAIT, "expected a duration such as 7d, 'until 09:00' or 'up to 7d for EVENT' after 'wait'"},
+      {P::SEND, "expected a channel name after 'send', as in: send email \"template-id\" to hcp"},
+      {P::TASK, "expected who gets the task after 'task': a staff id such as hcp.rep, or staff where ..."},
+      {P::NOTIFY, "expected who is notified after 'notify': a staff id, or staff where ..."},
+      {P::ON, "expected an event name after 'on', as in: on formulary_win as win where ..."},
+      {P::DUE, "expected a duration such as 3d after 'due'"},
+      {P::REENTRY, "expected 'after 90d', 'never' or 'always' after 'reentry'"},
+      {P::SPLIT, "expected '{' with arms such as 50% a -> ... after 'split'"},
+      {P::PER, "expected a duration such as 7d after 'per'"},
+      {P::WITHIN, "expected a duration such as 30d after 'within'"},
+      {P::UP, "expected 'to' and a duration after 'wait up', as in: wait up to 7d for EVENT"},
+      {P::KEYED, "expected 'by' after 'keyed', as in: keyed by hcp"},
+      {P::EVENT, "expected the event's name after 'event'"},
+      {P::PROFILE, "expected the profile's name after 'profile'"},
+      {P::JOURNEY, "expected the journey's name after 'journey'"},
+      {P::CHANNEL, "expected the channel's name after 'channel'"},
+      {P::POLICY, "expected the policy's name after 'policy'"},
+      {P::IMPORT, "expected a quoted path after 'import', as in: import \"std/events\""},
+      {P::START, "expected the name of the journey to start after 'start'"},
+      {P::EMIT, "expected an event name after 'emit', as in: emit case_created { ... }"},
+      {P::LET, "expected a variable name after 'let', as in: let score = 1"},
+      {P::SET, "expected a variable name after 'set', as in: set score = 2"},
+      {P::AUDIENCE, "expected a profile name after 'audience', as in: audience hcp where ..."},
+      {P::PRIORITY, "expected a number from 0 to 100 after 'priority'"},
+      {P::VERSION, "expected a whole number after 'version'"},
+      {P::CAP, "expected the channels to cap after 'cap', as in: cap email 2 per 7d"},
+      {P::QUIET_HOURS, "expected a time range after 'quiet_hours', as in: quiet_hours 20:00-08:00 local"},
+      {P::UNTIL, "expected a time of day such as 09:00 or a timestamp after 'until'"},
+      {P::WHERE, "expected a condition after 'where'"},
+      {P::ARROW, "expected a step or a { block } after '->'"},
+  };
+  return *table;
+}
+
+bool Contains(const antlr4::misc::IntervalSet& set, size_t t) { return set.contains(t); }
+
+// A compact reading of an expected-token set.
+std::string DescribeExpected(const antlr4::misc::IntervalSet& expected,
+                             const antlr4::dfa::Vocabulary& vocabulary) {
+  std::vector<std::string> parts;
+  std::set<size_t> covered;
+  auto group = [&](std::initializer_list<size_t> types, const char* text, size_t need) {
+    size_t hits = 0;
+    for (size_t t : types) hits += Contains(expected, t);
+    if (hits >= need) {
+      parts.push_back(text);
+      covered.insert(types.begin(), types.end());
+    }
+  };
+  group({P::SEND, P::TASK, P::NOTIFY, P::WAIT, P::IF, P::CHOOSE, P::SPLIT, P::START,
+         P::EMIT, P::LET, P::SET, P::END},
+        "a step (send, task, notify, wait, if, choose, split, start, emit, let, set, end)", 6);
+  group({P::EVENT, P::PROFILE, P::CHANNEL, P::POLICY, P::JOURNEY},
+        "a declaration (event, profile, channel, policy, journey)", 4);
+  group({P::INT, P::STRING, P::LPAREN, P::LBRACKET, P::BANG, P::MINUS, P::TRUE, P::NUL},
+        "an expression", 6);
+  if (Contains(expected, P::IDENT) && !covered.count(P::IDENT)) {
+    parts.push_back("a name");
+    for (size_t t = 1; t <= P::NUL; ++t) {
+      // Soft keywords are names too; don't list them one by one.
+      if (t != P::IDENT && Contains(expected, t) && t < P::ARROW) {
+        bool keyword_step = false;
+        for (size_t s : {P::SEND, P::TASK, P::NOTIFY, P::WAIT, P::IF, P::CHOOSE, P::SPLIT,
+                         P::START, P::EMIT, P::LET, P::SET, P::END, P::ON, P::AUDIENCE,
+                         P::EXIT, P::GOAL, P::TITLE, P::OWNER, P::PRIORITY, P::VERSION,
+                         P::REENTRY})
+          keyword_step |= s == t;
+        if (!keyword_step) covered.insert(t);
+      }
+    }
+    covered.insert(P::IDENT);
+  }
+  for (size_t t : expected.toList()) {
+    if (covered.count(t) || t == antlr4::Token::EPSILON) continue;
+    if (parts.size() >= 6) {
+      parts.push_back("...");
+      break;
+    }
+    parts.push_back(DescribeTokenType(t, vocabulary));
+  }
+  if (parts.empty()) return {};
+  std::string out = parts[0];
+  for (size_t i = 1; i < parts.size(); ++i)
+    out += (i + 1 == parts.size() && parts[i] != "..." ? " or " : ", ") + parts[i];
+  return out;
+}
+
+std::string Quote(const std::string& text) {
+  std::string shown = text.size() > 24 ? text.substr(0, 24) + "..." : text;
+  std::string out;
+  for (char c : shown) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\x%02X", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return "'" + out + "'";
+}
+
+}  // namespace
+
+std::string DescribeTokenType(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
+  switch (type) {
+    case antlr4::Token::EOF: return "the end of the file";
+    case P::IDENT: return "a name";
+    case P::STRING: return "a string";
+    case P::BYTES: return "a bytes literal";
+    case P::INT: return "a number";
+    case P::UINT: return "an unsigned number";
+    case P::DOUBLE: return "a decimal number";
+    case P::DURATION: return "a duration such as 7d";
+    default: break;
+  }
+  std::string literal = vocabulary.getLiteralName(type);
+  if (!literal.empty()) return literal;  // already quoted: 'send'
+  return "a token";
+}
+
+void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending,
+                                      size_t line, size_t column, const std::string& message,
+                                      std::exception_ptr e) {
+  SourceRange range = offending ? range_(offending) : SourceRange{};
+  // One error per position: ANTLR's recovery may report the same place twice.
+  if (static_cast<int64_t>(range.begin) == last_offset_) return;
+  last_offset_ = range.begin;
+
+  std::string text;
+  if (offending == nullptr) {
+    text = "unexpected input";
+  } else if (offending->getType() == P::BAD_CHAR) {
+    std::string t = offending->getText();
+    unsigned char u = t.empty() ? 0 : static_cast<unsigned char>(t[0]);
+    text = u < 0x20 || u == 0x7f ? "unexpected control character " + Quote(t) + " in the source"
+                                 : "unexpected character " + Quote(t);
+  } else if (offending->getType() == P::UNTERMINATED_STRING) {
+    text = "this string is not closed: add the closing quote on the same line, or use \"\"\" for text over several lines";
+  } else {
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    std::string expected;
+    std::string after;
+    if (parser != nullptr) {
+      antlr4::Token* previous = nullptr;
+      auto* stream = parser->getTokenStream();
+      size_t index = offending->getTokenIndex();
+      if (index > 0 && index != static_cast<size_t>(-1)) previous = stream->get(index - 1);
+      if (previous != nullptr) {
+        auto it = AfterKeyword().find(previous->getType());
+        if (it != AfterKeyword().end()) after = it->second;
+      }
+      try {
+        expected = DescribeExpected(parser->getExpectedTokens(), parser->getVocabulary());
+      } catch (...) {
+        expected.clear();
+      }
+    }
+    std::string got = offending->getType() == antlr4::Token::EOF
+                          ? "the end of the file"
+                          : Quote(offending->getText());
+    if (!after.empty()) {
+      text = after + ", not " + got;
+    } else if (!expected.empty()) {
+      text = "unexpected " + got + "; expected " + expected;
+    } else {
+      text = "unexpected " + got;
+    }
+  }
+  sink_.Error({&source_, range}, text);
+  if (++errors_ >= max_errors_) throw TooManySyntaxErrors{};
+}
+
+}  // namespace tutti::compiler::internal

@@ -1,0 +1,69 @@
+#pragma once
+// Mistakes in a user's program are data: each is a Diagnostic with a
+// severity, a source range, a message in the user's words and optional
+// notes pointing elsewhere (e.g. "declared here"). Passes report into a
+// DiagnosticSink and carry on, so one run reports every problem.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "compiler/source/source.h"
+
+namespace tutti::compiler {
+
+enum class Severity { kError, kWarning, kNote };
+
+/// A place in a file; `source` may be null for problems with no file (a
+/// path given on the command line that does not exist).
+struct Location {
+  const Source* source = nullptr;
+  SourceRange range;
+};
+
+struct Note {
+  Location location;
+  std::string message;
+};
+
+struct Diagnostic {
+  Severity severity = Severity::kError;
+  Location location;
+  std::string message;
+  std::vector<Note> notes;
+  /// For diagnostics with no source: the path they concern.
+  std::string path;
+};
+
+/// Collects diagnostics. Reporting the same severity, range and message
+/// twice keeps one copy, so passes need not coordinate.
+class DiagnosticSink {
+ public:
+  Diagnostic& Error(Location at, std::string message);
+  Diagnostic& Warning(Location at, std::string message);
+  Diagnostic& Report(Diagnostic d);
+
+  size_t error_count() const;
+  size_t warning_count() const;
+  bool has_errors() const { return error_count() > 0; }
+
+  /// Every diagnostic, sorted by path, offset, severity, then message.
+  std::vector<Diagnostic> Sorted() const;
+
+ private:
+  std::vector<Diagnostic> diagnostics_;
+};
+
+/// Renders diagnostics for a terminal:
+///   path:line:col: error: message
+///      12 |   wait 0d
+///         |        ^~
+///   path:line:col: note: declared here
+std::string RenderText(const std::vector<Diagnostic>& diagnostics);
+
+/// Renders diagnostics as one JSON document for editors and CI:
+/// {"diagnostics":[{"path","severity","message","range":{"start":{line,
+/// column,offset},"end":{...}},"notes":[...]}], "errors":N, "warnings":N}
+std::string RenderJson(const std::vector<Diagnostic>& diagnostics);
+
+}  // namespace tutti::compiler

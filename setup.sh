@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12, as root), builds Tutti, and runs
+#   ./setup.sh demo   the main job: check the reference journeys and draw one
+#   ./setup.sh test   every test (what .ci/run runs)
+#   ./setup.sh build  just install and build
+set -euo pipefail
+cd "$(dirname "$0")"
+mode=${1:-demo}
+
+packages=(cmake ninja-build g++ clang pkg-config antlr4 libantlr4-runtime-dev
+          nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+          graphviz python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+echo "== building (build/)"
+mkdir -p build
+mkdir -p build
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DTUTTI_FUZZER_DIR="$PWD/build-fuzz" > build/cmake.log
+cmake --build build -j "$jobs"
+
+case "$mode" in
+  build) ;;
+  demo)
+    echo "== tutti check journeys stdlib examples"
+    ./build/cli/tutti check journeys stdlib examples
+    echo "== tutti graph journeys/glidim_formulary_win.tutti --format mermaid"
+    ./build/cli/tutti graph journeys/glidim_formulary_win.tutti --format mermaid
+    ;;
+  test)
+    echo "== building the parser fuzzer with clang (build-fuzz/)"
+    CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+          -DTUTTI_FUZZ=ON > /dev/null
+    cmake --build build-fuzz -j "$jobs" --target parser_fuzzer
+    echo "== running every test"
+    cd build && ctest --output-on-failure -j "$jobs"
+    ;;
+  *) echo "usage: $0 [demo|test|build]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,29 @@
+// Fuzzes the front end: any bytes, as a .tutti file, must parse and check
+// without crashing, leaking or overflowing the stack, and every diagnostic
+// must point inside the file.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "compiler/check/check.h"
+#include "stdlib/stdlib.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace tutti::compiler;
+  static BuiltinRegistry* builtins = [] {
+    auto* r = new BuiltinRegistry;
+    tutti::stdlib::RegisterStandardLibrary(*r);
+    return r;
+  }();
+  std::string text(reinterpret_cast<const char*>(data), size);
+  DiagnosticSink sink;
+  Program program = LoadProgramFromText({{"fuzz.tutti", text}}, "", sink);
+  Check(program, *builtins, sink);
+  for (const Diagnostic& d : sink.Sorted()) {
+    if (d.location.source && d.location.range.begin > d.location.source->text().size()) std::abort();
+  }
+  RenderText(sink.Sorted());
+  RenderJson(sink.Sorted());
+  return 0;
+}
