@@ -55,6 +55,7 @@ int RunCheck(const std::vector<std::string>& args) {
     std::fputs(compiler::RenderJson(diagnostics).c_str(), stdout);
   } else {
     std::fputs(compiler::RenderText(diagnostics).c_str(), stdout);
+    std::fflush(stdout);
     std::fprintf(stderr, "checked %zu file%s, %zu journey%s: %zu error%s, %zu warning%s\n",
                  program.files.size(), program.files.size() == 1 ? "" : "s",
                  result.journeys_checked, result.journeys_checked == 1 ? "" : "s", errors,

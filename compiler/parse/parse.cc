@@ -221,17 +221,17 @@ class ParseSession {
 
 std::unique_ptr<ast::File> ParseFile(const Source& source, DiagnosticSink& sink,
                                      const ParseLimits& limits) {
-  size_t before = sink.error_count();
+  size_t mark = sink.mark();
   auto file = ParseSession(source, sink, limits, 0, source.text()).File();
-  if (sink.error_count() > before) return nullptr;
+  if (sink.ErrorsSince(mark)) return nullptr;
   return file;
 }
 
 ast::ExprPtr ParseExpression(const Source& source, DiagnosticSink& sink,
                              const ParseLimits& limits) {
-  size_t before = sink.error_count();
+  size_t mark = sink.mark();
   auto e = ParseSession(source, sink, limits, 0, source.text()).Expression();
-  if (sink.error_count() > before) return nullptr;
+  if (sink.ErrorsSince(mark)) return nullptr;
   return e;
 }
 

@@ -120,6 +120,18 @@ std::string Quote(const std::string& text) {
   return "'" + out + "'";
 }
 
+// "opened at line N" for the last '{' without a matching '}', or "".
+std::string UnclosedBrace(antlr4::TokenStream* stream) {
+  std::vector<antlr4::Token*> open;
+  for (size_t i = 0; i < stream->size(); ++i) {
+    antlr4::Token* t = stream->get(i);
+    if (t->getType() == P::LBRACE) open.push_back(t);
+    if (t->getType() == P::RBRACE && !open.empty()) open.pop_back();
+  }
+  if (open.empty()) return {};
+  return "opened at line " + std::to_string(open.back()->getLine());
+}
+
 }  // namespace
 
 std::string DescribeTokenType(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
@@ -176,10 +188,14 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
         expected.clear();
       }
     }
-    std::string got = offending->getType() == antlr4::Token::EOF
-                          ? "the end of the file"
-                          : Quote(offending->getText());
-    if (!after.empty()) {
+    bool at_end = offending->getType() == antlr4::Token::EOF;
+    std::string got = at_end ? "the end of the file" : Quote(offending->getText());
+    std::string unclosed = at_end && parser ? UnclosedBrace(parser->getTokenStream()) : "";
+    if (!unclosed.empty()) {
+      text = "the file ends inside a block: add '}' to close the '{' " + unclosed;
+    } else if (at_end) {
+      text = "unexpected end of file; expected " + (expected.empty() ? std::string("more") : expected);
+    } else if (!after.empty()) {
       text = after + ", not " + got;
     } else if (!expected.empty()) {
       text = "unexpected " + got + "; expected " + expected;

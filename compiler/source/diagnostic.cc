@@ -20,6 +20,12 @@ Diagnostic& DiagnosticSink::Report(Diagnostic d) {
   return diagnostics_.back();
 }
 
+bool DiagnosticSink::ErrorsSince(size_t mark) const {
+  for (size_t i = mark; i < diagnostics_.size(); ++i)
+    if (diagnostics_[i].severity == Severity::kError) return true;
+  return false;
+}
+
 size_t DiagnosticSink::error_count() const {
   size_t n = 0;
   for (const auto& d : Sorted()) n += d.severity == Severity::kError;
@@ -79,10 +85,22 @@ void RenderOne(std::string& out, Severity severity, const Location& at,
     line = line.substr(start, kShownLineWidth);
     width = std::min<uint32_t>(width, kShownLineWidth / 2);
   }
+  // Control characters and bytes of invalid UTF-8 show as '?'.
   std::string shown, marker;
-  for (char c : line) {
-    unsigned char u = static_cast<unsigned char>(c);
-    shown += (u < 0x20 && c != '\t') || u == 0x7f ? '?' : c;
+  for (size_t i = 0; i < line.size(); ++i) {
+    unsigned char u = static_cast<unsigned char>(line[i]);
+    size_t n = u < 0x80 ? 1 : (u >> 5) == 0x6 ? 2 : (u >> 4) == 0xE ? 3 : (u >> 3) == 0x1E ? 4 : 0;
+    bool valid = n > 0 && i + n <= line.size();
+    for (size_t k = 1; valid && k < n; ++k)
+      valid = (static_cast<unsigned char>(line[i + k]) & 0xC0) == 0x80;
+    if (!valid) {
+      shown += '?';
+    } else if (n == 1) {
+      shown += (u < 0x20 && u != '\t') || u == 0x7f ? '?' : line[i];
+    } else {
+      shown.append(line.substr(i, n));
+      i += n - 1;
+    }
   }
   // Pad by code points so the caret lines up under multi-byte characters.
   for (uint32_t i = start; i < col && i - start < line.size(); ++i) {

@@ -43,6 +43,11 @@ class DiagnosticSink {
   Diagnostic& Warning(Location at, std::string message);
   Diagnostic& Report(Diagnostic d);
 
+  /// A mark for ErrorsSince: the number of reports so far.
+  size_t mark() const { return diagnostics_.size(); }
+  /// Whether an error was reported after `mark`.
+  bool ErrorsSince(size_t mark) const;
+
   size_t error_count() const;
   size_t warning_count() const;
   bool has_errors() const { return error_count() > 0; }
