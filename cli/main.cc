@@ -14,6 +14,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  check PATH...     parse and type-check journey files or folders\n"
+    "  graph FILE        draw the journeys of a file (DOT or Mermaid)\n"
     "\n"
     "Run 'tutti <command> --help' for a command's options.\n";
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   args.erase(args.begin());
   if (command == "check") return tutti::cli::RunCheck(args);
+  if (command == "graph") return tutti::cli::RunGraph(args);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -1,0 +1,133 @@
+// The `tutti` executable as a user runs it: exit codes, output formats and
+// the rendering of diagnostics.
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out;
+};
+
+// Runs `tutti ARGS` with stderr discarded; returns exit status and stdout.
+Result Tutti(const std::string& args) {
+  std::string cmd = std::string(TUTTI_BINARY) + " " + args + " 2>/dev/null";
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+fs::path Write(const std::string& name, const std::string& text) {
+  fs::path dir = fs::temp_directory_path() / "tutti_cli_test";
+  fs::create_directories(dir);
+  fs::path p = dir / name;
+  std::ofstream(p, std::ios::binary) << text;
+  return p;
+}
+
+constexpr const char* kValid = R"(
+profile hcp { id: string key, name: string, rep: string, timezone: string, consent: set<string> }
+event email_opened keyed by hcp { hcp: string, template: string }
+channel email { kind message to hcp consent "email" }
+journey hello {
+  on email_opened as e where e.template == "intro"
+  send email "thanks" to hcp
+  end
+}
+)";
+
+TEST(Cli, NoCommandIsAUsageError) { EXPECT_EQ(Tutti("").status, 2); }
+TEST(Cli, UnknownCommandIsAUsageError) { EXPECT_EQ(Tutti("frobnicate").status, 2); }
+TEST(Cli, CheckWithoutPathsIsAUsageError) { EXPECT_EQ(Tutti("check").status, 2); }
+TEST(Cli, UnknownFormatIsAUsageError) {
+  EXPECT_EQ(Tutti("check --format xml " + Write("ok.tutti", kValid).string()).status, 2);
+}
+
+TEST(Cli, CleanFileExitsZeroAndPrintsNothing) {
+  Result r = Tutti("check " + Write("ok.tutti", kValid).string());
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, ErrorsExitOneWithLocationSourceLineAndCaret) {
+  fs::path p = Write("bad.tutti", "journey x {\n  wait 0d\n}\n");
+  Result r = Tutti("check " + p.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find(p.string() + ":2:8: error: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 2 |   wait 0d\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("   |        ^~\n"), std::string::npos) << r.out;
+}
+
+TEST(Cli, WarningsAloneExitZero) {
+  std::string text = std::string(kValid) + "journey later for hcp { end\n send email \"x\" to hcp }\n";
+  Result r = Tutti("check " + Write("warn.tutti", text).string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("warning: this step is never reached"), std::string::npos) << r.out;
+}
+
+TEST(Cli, JsonFormatIsValidJsonWithRanges) {
+  Result r = Tutti("check --format json " + Write("bad2.tutti", "journey x {\n  wait 0d\n}\n").string());
+  EXPECT_EQ(r.status, 1);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["errors"], 2);  // also: the journey does not say whom it is for
+  const auto& d = j["diagnostics"][1];
+  EXPECT_EQ(d["severity"], "error");
+  EXPECT_EQ(d["message"], "a wait must be longer than zero, such as 1d");
+  EXPECT_EQ(d["range"]["start"]["line"], 2);
+  EXPECT_EQ(d["range"]["start"]["column"], 8);
+  EXPECT_EQ(d["range"]["end"]["column"], 10);
+}
+
+TEST(Cli, FoldersAreSearchedRecursivelyAndOutputIsSorted) {
+  fs::path dir = fs::temp_directory_path() / "tutti_cli_tree";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "b");
+  std::ofstream(dir / "z.tutti") << "journey z {\n  wait 0d\n}\n";
+  std::ofstream(dir / "b" / "a.tutti") << "journey a {\n  wait 0d\n}\n";
+  Result r = Tutti("check " + dir.string());
+  EXPECT_EQ(r.status, 1);
+  size_t a = r.out.find("a.tutti:2:8"), z = r.out.find("z.tutti:2:8");
+  ASSERT_NE(a, std::string::npos) << r.out;
+  ASSERT_NE(z, std::string::npos) << r.out;
+  EXPECT_LT(a, z);
+  EXPECT_EQ(Tutti("check " + dir.string()).out, r.out) << "output must be deterministic";
+}
+
+TEST(Cli, MissingPathIsReportedNotCrashed) {
+  Result r = Tutti("check /nonexistent/path.tutti");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("no such file or folder"), std::string::npos);
+}
+
+TEST(Cli, GraphDrawsDotAndMermaid) {
+  fs::path p = Write("graph.tutti", kValid);
+  Result dot = Tutti("graph " + p.string());
+  EXPECT_EQ(dot.status, 0);
+  EXPECT_EQ(dot.out.rfind("digraph", 0), 0u) << dot.out;
+  Result mermaid = Tutti("graph " + p.string() + " --format mermaid");
+  EXPECT_EQ(mermaid.status, 0);
+  EXPECT_EQ(mermaid.out.rfind("flowchart TD", 0), 0u) << mermaid.out;
+  EXPECT_EQ(Tutti("graph " + p.string() + " --journey nope").status, 1);
+  EXPECT_EQ(Tutti("graph " + p.string() + " --format png").status, 2);
+}
+
+TEST(Cli, GraphOfAFileWithErrorsFails) {
+  EXPECT_EQ(Tutti("graph " + Write("bad3.tutti", "journey x {\n  wait 0d\n}\n").string()).status, 1);
+}
+
+}  // namespace
