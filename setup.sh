@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mode=${1:-demo}
 
-packages=(cmake ninja-build g++ clang pkg-config antlr4 libantlr4-runtime-dev
+packages=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config antlr4 libantlr4-runtime-dev
           nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
           graphviz python3)
 missing=()
