@@ -17,9 +17,10 @@ constexpr const char* kUsage =
 
 }  // namespace
 
-int RunCheck(const std::vector<std::string>& args) {
+int RunCheck(const std::vector<std::string>& raw_args) {
   std::string format = "text", stdlib_flag;
   std::vector<std::string> paths;
+  std::vector<std::string> args = SplitOptionValues(raw_args);
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -28,8 +29,6 @@ int RunCheck(const std::vector<std::string>& args) {
     } else if (a == "--format" || a == "--stdlib") {
       if (i + 1 >= args.size()) return UsageError(a + " needs a value", kUsage);
       (a == "--format" ? format : stdlib_flag) = args[++i];
-    } else if (a.rfind("--format=", 0) == 0) {
-      format = a.substr(9);
     } else if (a.rfind("--", 0) == 0) {
       return UsageError("unknown option '" + a + "'", kUsage);
     } else {

@@ -15,6 +15,9 @@ int RunGraph(const std::vector<std::string>& args);
 /// else the stdlib/ folder of the source tree the binary was built from.
 std::string StdlibDir(const std::string& flag);
 
+/// The arguments with every `--option=value` split into `--option value`.
+std::vector<std::string> SplitOptionValues(const std::vector<std::string>& args);
+
 /// Prints "tutti: MESSAGE" and a usage hint to stderr; returns 2.
 int UsageError(const std::string& message, const char* usage);
 

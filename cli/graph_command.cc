@@ -18,8 +18,9 @@ constexpr const char* kUsage =
 
 }  // namespace
 
-int RunGraph(const std::vector<std::string>& args) {
+int RunGraph(const std::vector<std::string>& raw_args) {
   std::string format = "dot", journey, stdlib_flag, path;
+  std::vector<std::string> args = SplitOptionValues(raw_args);
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {

@@ -28,6 +28,20 @@ std::string StdlibDir(const std::string& flag) {
   return TUTTI_STDLIB_DIR;
 }
 
+std::vector<std::string> SplitOptionValues(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    size_t eq = a.find('=');
+    if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      out.push_back(a.substr(0, eq));
+      out.push_back(a.substr(eq + 1));
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
 int UsageError(const std::string& message, const char* usage) {
   std::fprintf(stderr, "tutti: %s\n%s", message.c_str(), usage);
   return 2;

@@ -262,5 +262,9 @@ BLOCK_COMMENT : '/*' .*? '*/' -> skip ;
 
 // Anything else is one bad character; the parser reports it with its
 // location instead of the lexer printing to stderr.
-UNTERMINATED_STRING : [rRbB]? [rRbB]? ('"' ~["\n\r]* | '\'' ~['\n\r]*) ;
+UNTERMINATED_STRING : [rRbB]? [rRbB]?
+                      ( '"' ~["\n\r]* | '\'' ~['\n\r]*
+                      | '"""' (~'"' | '"' ~'"' | '""' ~'"')*
+                      | '\'\'\'' (~'\'' | '\'' ~'\'' | '\'\'' ~'\'')*
+                      ) ;
 BAD_CHAR : . ;

@@ -45,6 +45,16 @@ CheckResult Check(const Program& program, const BuiltinRegistry& builtins, Diagn
     ++result.files_checked;
   }
   internal::CheckFlows(all, sink);
+  // Journeys share one namespace at run time, whoever imports whom.
+  std::map<std::string, const internal::JourneyFacts*> journeys;
+  for (const auto& f : all) {
+    auto [it, inserted] = journeys.emplace(f.journey->name.text, &f);
+    if (inserted) continue;
+    const Source* first = it->second->file->source.get();
+    Diagnostic& d = sink.Error({f.file->source.get(), f.journey->name.range},
+                               "journey '" + f.journey->name.text + "' is declared twice");
+    d.notes.push_back({{first, it->second->journey->name.range}, "first declared here"});
+  }
   return result;
 }
 

@@ -13,11 +13,8 @@ void FileChecker::Unknown(const std::string& kind, const ast::Name& name,
                           std::vector<std::string> names) {
   Diagnostic& d = sink_.Error(At(name.range), "unknown " + kind + " '" + name.text + "'" +
                                                   DidYouMean(name.text, names));
-  if (const ProgramFile* f = FindUnimported(program_, symbols_, kind, name.text)) {
-    d.notes.push_back({{f->source.get(), {}}, "'" + name.text + "' is declared in " +
-                                                  f->source->path() + "; add: import \"" +
-                                                  ImportPathFor(program_, file_, *f) + "\""});
-  }
+  std::string hint = ImportHint(program_, symbols_, file_, kind, name.text);
+  if (!hint.empty()) d.notes.push_back({At(name.range), hint});
 }
 
 const ast::EventDecl* FileChecker::FindEvent(const ast::Name& name) {

@@ -229,7 +229,7 @@ Type ExprChecker::CheckIdent(const ast::Expr& e, const Scope& scope) {
   const std::string& name = e.name.text;
   if (const Variable* v = scope.Find(name)) {
     if (!v->unavailable.empty()) {
-      Diagnostic& d = sink_.Error({&source_, e.range}, "'" + name + "' may not be set here: " + v->unavailable);
+      Diagnostic& d = sink_.Error({&source_, e.range}, "'" + name + "' may not be available here: " + v->unavailable);
       if (v->declared.end > v->declared.begin)
         d.notes.push_back({{&source_, v->declared}, "'" + name + "' is bound here"});
       return Type::Error();

@@ -79,7 +79,7 @@ void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, Journey
                                bool needs_correlation, const char* where) {
   const ast::EventDecl* event = FindEvent(p.event);
   const ast::Name& bound = p.BoundName();
-  if (Variable* clash = scope.FindLocal(bound.text); clash != nullptr && p.binding) {
+  if (const Variable* clash = scope.Find(bound.text); clash != nullptr && p.binding) {
     Diagnostic& d = sink_.Error(At(bound.range), "'" + bound.text + "' is already bound in this journey; choose another name with 'as'");
     if (clash->declared.end > 0) d.notes.push_back({At(clash->declared), "bound here"});
   }
@@ -330,7 +330,9 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
       const auto& s = step.As<ast::LetStep>();
       Type t = exprs_.Check(*s.value, scope);
       if (const Variable* v = scope.Find(s.name.text)) {
-        Diagnostic& d = sink_.Error(At(s.name.range), "'" + s.name.text + "' is already defined; use 'set " + s.name.text + " = ...' to change it");
+        Diagnostic& d = sink_.Error(At(s.name.range), "'" + s.name.text + "' is already defined; " +
+                                                          (v->assignable ? "use 'set " + s.name.text + " = ...' to change it"
+                                                                         : std::string("choose another name")));
         if (v->declared.end > 0) d.notes.push_back({At(v->declared), "defined here"});
       }
       scope.Define(s.name.text, {t, s.name.range, true});

@@ -1,7 +1,11 @@
 #include "compiler/check/symbols.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace tutti::compiler::internal {
 namespace {
@@ -50,32 +54,14 @@ Symbols CollectSymbols(const ProgramFile& file, DiagnosticSink& sink) {
   return s;
 }
 
-const ProgramFile* FindUnimported(const Program& program, const Symbols& symbols,
-                                  const std::string& kind, const std::string& name) {
-  for (const auto& f : program.files) {
-    if (!f->ast) continue;
-    bool visible = false;
-    for (const ProgramFile* v : symbols.visible) visible |= v == f.get();
-    if (visible) continue;
-    auto has = [&](const auto& decls) {
-      for (const auto& d : decls)
-        if (d.name.text == name) return true;
-      return false;
-    };
-    if ((kind == "event" && has(f->ast->events)) || (kind == "profile" && has(f->ast->profiles)) ||
-        (kind == "channel" && has(f->ast->channels)) ||
-        (kind == "journey" && has(f->ast->journeys)))
-      return f.get();
-  }
-  // Not loaded yet: is it in the standard library?
-  return nullptr;
-}
+namespace {
 
+// The name the user should write to import `target_path` from `from`.
 std::string ImportPathFor(const Program& program, const ProgramFile& from,
-                          const ProgramFile& target) {
+                          const std::string& target_path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::path t = fs::weakly_canonical(target.source->path(), ec);
+  fs::path t = fs::weakly_canonical(target_path, ec);
   if (!program.stdlib_dir.empty()) {
     fs::path std_dir = fs::weakly_canonical(program.stdlib_dir, ec);
     fs::path rel = t.lexically_relative(std_dir);
@@ -85,6 +71,64 @@ std::string ImportPathFor(const Program& program, const ProgramFile& from,
   fs::path base = fs::weakly_canonical(fs::path(from.source->path()).parent_path(), ec);
   fs::path rel = t.lexically_relative(base);
   return (rel.empty() ? t : rel).replace_extension().string();
+}
+
+bool Declares(const ast::File& f, const std::string& kind, const std::string& name) {
+  auto has = [&](const auto& decls) {
+    for (const auto& d : decls)
+      if (d.name.text == name) return true;
+    return false;
+  };
+  return (kind == "event" && has(f.events)) || (kind == "profile" && has(f.profiles)) ||
+         (kind == "channel" && has(f.channels)) || (kind == "journey" && has(f.journeys));
+}
+
+// Whether the text of a file declares `kind name` (a cheap scan, for files
+// of the standard library that nobody loaded).
+bool TextDeclares(const std::string& text, const std::string& kind, const std::string& name) {
+  std::string needle = kind + " " + name;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    bool starts = at == 0 || text[at - 1] == '\n' || text[at - 1] == ' ';
+    size_t after = at + needle.size();
+    bool ends = after >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[after])) || text[after] == '_');
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ImportHint(const Program& program, const Symbols& symbols, const ProgramFile& from,
+                       const std::string& kind, const std::string& name) {
+  std::string path;
+  for (const auto& f : program.files) {
+    if (!f->ast || std::find(symbols.visible.begin(), symbols.visible.end(), f.get()) != symbols.visible.end())
+      continue;
+    if (Declares(*f->ast, kind, name)) {
+      path = f->source->path();
+      break;
+    }
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.empty() && !program.stdlib_dir.empty() && fs::is_directory(program.stdlib_dir, ec)) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(program.stdlib_dir, ec))
+      if (e.path().extension() == ".tutti") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    for (const std::string& file : files) {
+      std::ifstream in(file, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (TextDeclares(text.str(), kind, name)) {
+        path = file;
+        break;
+      }
+    }
+  }
+  if (path.empty()) return {};
+  return "'" + name + "' is declared in " + path + "; add: import \"" +
+         ImportPathFor(program, from, path) + "\"";
 }
 
 }  // namespace tutti::compiler::internal

@@ -38,13 +38,11 @@ struct Symbols {
 /// namespace are reported (once, at the later one) in `sink`.
 Symbols CollectSymbols(const ProgramFile& file, DiagnosticSink& sink);
 
-/// Finds a declaration of `name` in any loaded file that `file` does not
-/// import, for the "add an import" hint; null if none.
-const ProgramFile* FindUnimported(const Program& program, const Symbols& symbols,
-                                  const std::string& kind, const std::string& name);
-
-/// The name the user should write in an import of `target` from `from`.
-std::string ImportPathFor(const Program& program, const ProgramFile& from,
-                          const ProgramFile& target);
+/// For an unknown `kind` (event, profile, channel, journey) named `name`:
+/// if a loaded file that `from` does not import, or a standard library
+/// file, declares it, the hint "'x' is declared in F; add: import "P"";
+/// otherwise "".
+std::string ImportHint(const Program& program, const Symbols& symbols, const ProgramFile& from,
+                       const std::string& kind, const std::string& name);
 
 }  // namespace tutti::compiler::internal

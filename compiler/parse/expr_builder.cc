@@ -207,8 +207,7 @@ ast::ExprPtr AstBuilder::BuildCall(SourceRange range, ast::ExprPtr target, ast::
   }
   if (target && IsMacroName(name.text) && !args.empty() &&
       args[0]->kind == ast::ExprKind::kIdent && !args[0]->leading_dot) {
-    size_t want = name.text == "map" ? 2 : 2;
-    if (args.size() == want || (name.text == "map" && args.size() == 3)) {
+    if (args.size() == 2 || (name.text == "map" && args.size() == 3)) {
       auto e = MakeExpr(ast::ExprKind::kMacro, range);
       e->name = std::move(name);
       e->var = args[0]->name;
