@@ -15,7 +15,9 @@ namespace tutti::compiler {
 enum class Severity { kError, kWarning, kNote };
 
 /// A place in a file; `source` may be null for problems with no file (a
-/// path given on the command line that does not exist).
+/// path given on the command line that does not exist). The Source must
+/// outlive every diagnostic that points into it: keep the Program (or the
+/// Source) alive as long as the sink is read.
 struct Location {
   const Source* source = nullptr;
   SourceRange range;
