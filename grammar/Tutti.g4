@@ -222,24 +222,21 @@ BYTES  : [bB] (STRING_BODY | RAW STRING_RAW_BODY)
        | RAW [bB] STRING_RAW_BODY ;
 
 fragment RAW : [rR] ;
+// Any backslash pair is lexed as an escape; compiler/parse/literals.cc
+// decodes CEL's escapes (\n \t \\ \" \xHH \uHHHH \UHHHHHHHH \ooo ...)
+// and reports any other by name.
 fragment STRING_BODY
-       : '"""' (ESCAPE | ~'\\' )*? '"""'
-       | '\'\'\'' (ESCAPE | ~'\\' )*? '\'\'\''
-       | '"' (ESCAPE | ~[\\"\n\r])* '"'
-       | '\'' (ESCAPE | ~[\\'\n\r])* '\''
+       : '"""' (ANY_ESCAPE | ~'\\' )*? '"""'
+       | '\'\'\'' (ANY_ESCAPE | ~'\\' )*? '\'\'\''
+       | '"' (ANY_ESCAPE | ~[\\"\n\r])* '"'
+       | '\'' (ANY_ESCAPE | ~[\\'\n\r])* '\''
        ;
+fragment ANY_ESCAPE : '\\' ~[\n\r] ;
 fragment STRING_RAW_BODY
        : '"""' .*? '"""'
        | '\'\'\'' .*? '\'\'\''
        | '"' ~["\n\r]* '"'
        | '\'' ~['\n\r]* '\''
-       ;
-fragment ESCAPE
-       : '\\' [abfnrtv"'\\?`]
-       | '\\' [xX] HEXDIGIT HEXDIGIT
-       | '\\u' HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT
-       | '\\U' HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT HEXDIGIT
-       | '\\' [0-3] [0-7] [0-7]
        ;
 
 IDENT : [_a-zA-Z] [_a-zA-Z0-9]* ;

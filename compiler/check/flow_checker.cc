@@ -83,6 +83,9 @@ void CheckFlows(const std::vector<JourneyFacts>& facts, DiagnosticSink& sink) {
       for (const JourneyFacts* t : triggered_by[e.target]) {
         std::vector<std::string> back = PathBetween(flows, t->journey->name.text, name);
         if (back.empty()) continue;
+        bool first = true;  // one report per loop, as for starts
+        for (const std::string& j : back) first &= name <= j;
+        if (!first) continue;
         at.range = e.at;
         std::vector<std::string> cycle = {name};
         cycle.insert(cycle.end(), back.begin(), back.end());

@@ -95,8 +95,8 @@ void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, Journey
     if (f.name.text == ctx.customer) field = f.name.text;
   std::string key_name = key ? key->name.text : "id";
   Diagnostic& d = sink_.Error(At(p.event.range),
-                              std::string("cannot tell which ") + ctx.customer + " an '" + event->name.text + "' event in " + where +
-                                  " belongs to: it is keyed by " + event->key_profile.text +
+                              std::string("cannot tell which ") + ctx.customer + " each '" + event->name.text + "' event in " + where +
+                                  " belongs to: '" + event->name.text + "' is keyed by " + event->key_profile.text +
                                   "; add a condition such as 'where " + bound.text + "." + field + " == " +
                                   ctx.customer + "." + key_name + "'");
   d.notes.push_back({DeclaredAt(symbols_.events, event->name.text), "'" + event->name.text + "' is declared here"});

@@ -16,18 +16,20 @@ void Add(std::map<std::string, Declared<Decl>>& table, const char* kind, const D
   auto [it, inserted] = table.emplace(decl.name.text, Declared<Decl>{&decl, &file});
   if (inserted) return;
   const Declared<Decl>& first = it->second;
-  // Report at the later of the two, in a stable order.
+  // Within one file, report at the later declaration; across files, at the
+  // one nearer the file being checked (files are visited importer first),
+  // since that is the one that redeclares an imported name.
   const Source* a = first.file->source.get();
   const Source* b = file.source.get();
-  bool first_is_earlier = a->path() < b->path() ||
-                          (a == b && first.decl->name.range.begin < decl.name.range.begin);
+  bool first_is_earlier = a == b ? first.decl->name.range.begin < decl.name.range.begin : false;
   const Decl& later = first_is_earlier ? decl : *first.decl;
   const Decl& earlier = first_is_earlier ? *first.decl : decl;
   const Source* later_src = first_is_earlier ? b : a;
   const Source* earlier_src = first_is_earlier ? a : b;
   Diagnostic& d = sink.Error({later_src, later.name.range},
                              std::string(kind) + " '" + decl.name.text + "' is declared twice");
-  d.notes.push_back({{earlier_src, earlier.name.range}, "first declared here"});
+  d.notes.push_back({{earlier_src, earlier.name.range},
+                     a == b ? "first declared here" : "also declared here, in a file this one sees"});
 }
 
 }  // namespace
@@ -61,14 +63,15 @@ std::string ImportPathFor(const Program& program, const ProgramFile& from,
                           const std::string& target_path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::path t = fs::weakly_canonical(target_path, ec);
+  fs::path t = fs::weakly_canonical(fs::absolute(target_path, ec), ec);
   if (!program.stdlib_dir.empty()) {
     fs::path std_dir = fs::weakly_canonical(program.stdlib_dir, ec);
     fs::path rel = t.lexically_relative(std_dir);
     if (!rel.empty() && rel.string().rfind("..", 0) != 0)
       return "std/" + rel.replace_extension().string();
   }
-  fs::path base = fs::weakly_canonical(fs::path(from.source->path()).parent_path(), ec);
+  fs::path from_dir = fs::path(from.source->path()).parent_path();
+  fs::path base = fs::weakly_canonical(from_dir.empty() ? fs::path(".") : from_dir, ec);
   fs::path rel = t.lexically_relative(base);
   return (rel.empty() ? t : rel).replace_extension().string();
 }

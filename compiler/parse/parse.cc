@@ -200,8 +200,8 @@ class ParseSession {
                   "hundred levels deep); simplify this part");
     } catch (internal::TooDeep& e) {
       sink_.Error({&source_, {e.range.begin, e.range.begin + 1}},
-                  "this expression or block nests more than " +
-                      std::to_string(limits_.max_expr_depth) + " levels deep; simplify it");
+                  "this expression or block is nested too deeply; simplify it or split it into "
+                  "steps with 'let'");
     } catch (internal::TooManySyntaxErrors&) {
       sink_.Error(At(base_ + static_cast<uint32_t>(text_.size())),
                   "too many syntax errors; stopped reading this file");

@@ -13,7 +13,7 @@ struct ParseLimits {
   size_t max_file_bytes = 8u << 20;     // larger files are refused
   size_t max_tokens = 1'000'000;        // more tokens are refused
   size_t max_rule_depth = 1500;         // parser recursion
-  size_t max_expr_depth = 200;          // nesting of one expression
+  size_t max_expr_depth = 1000;         // AST nesting (about 6 per bracket)
   size_t max_syntax_errors = 50;        // per file; then parsing stops
 };
 

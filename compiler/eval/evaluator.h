@@ -1,0 +1,49 @@
+#pragma once
+// The tree-walking interpreter for expressions: evaluates an AST against an
+// activation (variable name -> value) with CEL's semantics. Errors are
+// values: the result is an error value for division by zero, overflow, a
+// missing key and the like; evaluation never throws and never crashes on
+// bad data.
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "compiler/ast/expr.h"
+#include "compiler/eval/functions.h"
+#include "compiler/eval/value.h"
+
+namespace tutti::compiler::eval {
+
+/// Variables visible to an expression. Names may be qualified ("a.b.c"):
+/// `a.b.c` in an expression resolves to the longest bound prefix. A child
+/// activation (for a macro's iteration variable) shadows its parent.
+class Activation {
+ public:
+  Activation() = default;
+  explicit Activation(const Activation* parent) : parent_(parent) {}
+
+  /// Binds or rebinds `name`.
+  void Bind(std::string name, Value value);
+  /// The value bound to `name` here or in a parent, or null.
+  const Value* Find(std::string_view name) const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  const Activation* parent_ = nullptr;
+  std::unordered_map<std::string, Value, Hash, std::equal_to<>> vars_;
+};
+
+/// Evaluates `expr`. Calls to built-ins dispatch on the run-time kinds of
+/// their arguments to a registry overload, then call its implementation
+/// from `functions`; an argument that is an error is the result.
+///
+/// Macros follow CEL: `all` is false if any element gives false, even when
+/// others give errors, and an error otherwise; `exists` dually; `&&` and
+/// `||` absorb an error on one side when the other side decides.
+Value Evaluate(const ast::Expr& expr, const Activation& activation, const Functions& functions);
+
+}  // namespace tutti::compiler::eval

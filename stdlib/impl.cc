@@ -1,0 +1,11 @@
+#include "stdlib/impl.h"
+
+namespace tutti::stdlib {
+
+void RegisterStandardImplementations(FunctionTable& table) {
+  RegisterCoreImplementations(table);
+  RegisterStringImplementations(table);
+  RegisterTimeImplementations(table);
+}
+
+}  // namespace tutti::stdlib
