@@ -145,7 +145,7 @@ unary       : member                                             # memberExpr
             | ops+='-'+ member                                   # negate
             ;
 member      : primary                                            # primaryExpr
-            | member '.' field=anyName                           # select
+            | member '.' field=fieldName                         # select
             | member '.' method=anyName '(' args=exprList? ')'   # methodCall
             | member '[' index=expr ']'                          # indexExpr
             ;
@@ -168,6 +168,9 @@ literal     : INT | UINT | DOUBLE | STRING | BYTES | DURATION
 ident       : IDENT | KIND | TITLE | OWNER | PRIORITY | VERSION | KEY | DUE
             | DESCRIPTION | CONSENT | LOCAL | NEVER | ALWAYS | AFTER
             | PER | WITHIN | BEST | THEN | VIA | UP ;
+// A selected field may also be written in backticks, CEL's escaped form
+// for keys that are not names: headers.`content-type`.
+fieldName   : anyName | ESCAPED_IDENT ;
 anyName     : ident | ANY | IMPORT | EVENT | KEYED | BY | PROFILE | CHANNEL | TO
             | POLICY | QUIET_HOURS | CAP | REQUIRE | ARBITRATE | DEDUPE
             | JOURNEY | FOR | REENTRY | ON | AS | WHERE | AUDIENCE | EXIT
@@ -240,6 +243,7 @@ fragment STRING_RAW_BODY
        ;
 
 IDENT : [_a-zA-Z] [_a-zA-Z0-9]* ;
+ESCAPED_IDENT : '`' ~[`\n\r]+ '`' ;
 
 fragment DIGIT    : [0-9] ;
 fragment HEXDIGIT : [0-9a-fA-F] ;

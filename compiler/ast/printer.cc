@@ -6,6 +6,7 @@
 // to the same value: strings quoted with escapes, `5u`, `b"\x00"`, doubles
 // always with a `.` or an exponent, durations largest unit first (`1h30m`).
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +19,14 @@
 
 namespace tutti::compiler::ast {
 namespace {
+
+// A selected field as written: plain when it is a name, else in CEL's
+// backtick form (`content-type`).
+std::string FieldName(const std::string& name) {
+  bool plain = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) plain &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  return plain ? name : "`" + name + "`";
+}
 
 // CEL's precedence levels, loosest first.
 enum Precedence {
@@ -170,7 +179,7 @@ class ExprPrinter {
         return;
       case ExprKind::kSelect:
         Target(e);
-        out_ += e.name.text;
+        out_ += FieldName(e.name.text);
         return;
       case ExprKind::kHas:
         out_ += "has(";

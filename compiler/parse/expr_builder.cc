@@ -173,6 +173,7 @@ ast::ExprPtr AstBuilder::BuildMember(TP::MemberContext* ctx) {
     auto e = MakeExpr(ast::ExprKind::kSelect, range);
     e->target = BuildMember(s->member());
     e->name = BuildName(s->field);
+    if (s->field->ESCAPED_IDENT()) e->name.text = e->name.text.substr(1, e->name.text.size() - 2);
     return e;
   }
   if (auto* m = dynamic_cast<TP::MethodCallContext*>(ctx)) {
