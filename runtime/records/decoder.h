@@ -1,0 +1,125 @@
+#pragma once
+// The edge of the runtime: decodes NDJSON lines (one JSON object per line,
+// with a `type` field naming an event or a profile) into flat records,
+// checked against their schema. Nothing that fails the check gets past
+// here: a bad line becomes a DecodeError in the user's words, and is
+// counted and skipped.
+//
+//   {"type": "hcp", "id": "hcp-1", "decile": 7, ...}            a profile
+//   {"type": "email_opened", "hcp": "hcp-1", "template": "t",
+//    "at": "2026-03-01T09:00:00Z"}                              an event
+//
+// JSON to field types:
+//   string              JSON string
+//   int / uint          JSON integer in range (a uint is never negative)
+//   double              JSON number (integers too)
+//   bool                true / false
+//   bytes               base64 string (standard or URL-safe alphabet, padding
+//                       optional)
+//   timestamp           RFC 3339 string ("2026-03-01T09:00:00+01:00")
+//   duration            "90s", "1h30m", "250ms", or whole days "7d"
+//   list<T> / set<T>    JSON array of T
+//   map<K, V>           JSON object; keys read as K (string, int, uint, bool)
+//   a profile           JSON object checked against that profile
+//   dyn                 any JSON value
+// An optional field (`T?`) may be absent or null; a required one may not.
+// Unknown fields are errors (with a did-you-mean): a misspelt field would
+// otherwise vanish silently.
+//
+// The decoder never throws and never reads past a limit: lines longer than
+// DecodeOptions::max_line_bytes or nested deeper than max_depth are
+// rejected before any JSON parsing.
+
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "compiler/eval/value.h"
+#include "runtime/records/schema_table.h"
+
+namespace tutti::runtime {
+
+/// A decoded event or profile: one Value per slot of its schema (null for
+/// an absent optional field). Points at its schema, which must outlive it.
+struct Record {
+  const Schema* schema = nullptr;
+  std::vector<compiler::eval::Value> slots;
+  /// The key: a profile's key field, or the field an event is keyed by.
+  compiler::eval::Value key;
+  /// Events: when it happened (also in slots[schema->at_slot]).
+  std::optional<compiler::eval::Timestamp> at;
+  size_t line = 0;  // where it came from
+
+  const std::string& type() const { return schema->name; }
+  RecordKind kind() const { return schema->kind; }
+  /// The value of field `name`, or null if the schema has no such field.
+  const compiler::eval::Value* Get(std::string_view name) const;
+};
+
+/// Why a line was rejected.
+struct DecodeError {
+  size_t line = 0;
+  size_t column = 0;  // 1-based byte column; 0 when not known
+  std::string field;  // the offending field, if one is to blame
+  std::string message;  // without the position
+
+  /// "line 17: field 'decile' of profile 'hcp' must be an int, got \"ten\""
+  /// ("line 3, column 9: ..." when the column is known).
+  std::string ToString() const;
+};
+
+/// Which kinds of record a stream may hold. A profiles file and an events
+/// file are read with kProfiles and kEvents; kEither looks a type up as an
+/// event first, then as a profile.
+enum class Accept { kEither, kEvents, kProfiles };
+
+struct DecodeOptions {
+  Accept accept = Accept::kEither;
+  size_t max_line_bytes = 1 << 20;
+  size_t max_depth = 64;  // arrays and objects, the line's object included
+};
+
+/// A record, an error, or nothing (a blank line).
+struct DecodeResult {
+  std::variant<std::monostate, Record, DecodeError> value;
+
+  bool blank() const { return value.index() == 0; }
+  bool ok() const { return value.index() == 1; }
+  const Record& record() const { return std::get<Record>(value); }
+  Record& record() { return std::get<Record>(value); }
+  const DecodeError& error() const { return std::get<DecodeError>(value); }
+};
+
+/// Decodes one NDJSON line (without its newline; a trailing '\r' is
+/// ignored). `line_number` is 1-based and only used in errors. Never throws.
+DecodeResult DecodeLine(const SchemaTable& table, std::string_view line, size_t line_number,
+                        const DecodeOptions& options = {});
+
+/// A decoded stream: the good records in input order, the bad lines, and
+/// counts.
+struct DecodedFile {
+  std::vector<Record> records;
+  std::vector<DecodeError> errors;
+  size_t lines = 0;   // lines read, blank ones included
+  size_t blank = 0;   // empty or whitespace-only lines (skipped, not errors)
+  size_t events = 0;  // records that are events
+  size_t profiles = 0;
+  /// Set when the file could not be opened or read; nothing else is then
+  /// meaningful.
+  std::optional<std::string> read_error;
+
+  size_t rejected() const { return errors.size(); }
+};
+
+/// Decodes a stream line by line. An over-long line is skipped without
+/// being held in memory.
+DecodedFile DecodeFile(const SchemaTable& table, std::istream& in,
+                       const DecodeOptions& options = {});
+/// Opens and decodes `path`.
+DecodedFile DecodeFile(const SchemaTable& table, const std::string& path,
+                       const DecodeOptions& options = {});
+
+}  // namespace tutti::runtime
