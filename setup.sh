@@ -38,10 +38,10 @@ case "$mode" in
     ./build/cli/tutti graph journeys/glidim_formulary_win.tutti --format mermaid
     ;;
   test)
-    echo "== building the parser fuzzer with clang (build-fuzz/)"
+    echo "== building the fuzzers with clang (build-fuzz/)"
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DTUTTI_FUZZ=ON > /dev/null
-    cmake --build build-fuzz -j "$jobs" --target parser_fuzzer
+    cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer
     echo "== running every test"
     cd build && ctest --output-on-failure -j "$jobs"
     ;;
