@@ -70,6 +70,13 @@ void RunCase(const char* group, const std::string& name, bool must_fail) {
   EXPECT_EQ(ReadFile(expected_path), actual) << "golden mismatch in " << dir;
 }
 
+// The corpora must be found: an empty or moved folder would otherwise make
+// the parameterised suites below run nothing and pass.
+TEST(GoldenCorpus, BothFoldersHoldCases) {
+  EXPECT_GE(Cases("golden").size(), 5u);
+  EXPECT_GE(Cases("errors").size(), 40u);
+}
+
 class GoldenChecks : public ::testing::TestWithParam<std::string> {};
 TEST_P(GoldenChecks, MatchesExpectedDiagnostics) { RunCase("golden", GetParam(), false); }
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenChecks, ::testing::ValuesIn(Cases("golden")),
