@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  check PATH...     parse and type-check journey files or folders\n"
     "  graph FILE        draw the journeys of a file (DOT or Mermaid)\n"
+    "  simulate          run journeys over recorded profiles and events\n"
     "\n"
     "Run 'tutti <command> --help' for a command's options.\n";
 
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "check") return tutti::cli::RunCheck(args);
   if (command == "graph") return tutti::cli::RunGraph(args);
+  if (command == "simulate") return tutti::cli::RunSimulate(args);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

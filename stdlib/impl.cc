@@ -6,6 +6,7 @@ void RegisterStandardImplementations(FunctionTable& table) {
   RegisterCoreImplementations(table);
   RegisterStringImplementations(table);
   RegisterTimeImplementations(table);
+  RegisterEngagementImplementations(table);
 }
 
 }  // namespace tutti::stdlib

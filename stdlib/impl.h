@@ -1,6 +1,6 @@
 #pragma once
 // The standard library's native implementations, keyed by the overload ids
-// that stdlib/{core,strings,time}.cc declare. One registration function per
+// that stdlib/{core,strings,time,engagement}.cc declare. One registration function per
 // family (one *_impl.cc file each); RegisterStandardImplementations
 // registers them all. The interpreter and the JIT both call through this
 // table.
@@ -19,6 +19,10 @@ void RegisterStringImplementations(FunctionTable& table);
 /// Timestamp accessors in UTC, a fixed offset or an IANA time zone, and
 /// duration accessors.
 void RegisterTimeImplementations(FunctionTable& table);
+
+/// engagement, interactions, days_since_last_contact: read the customer's
+/// history through the engine's HistoryView (stdlib/history_view.h).
+void RegisterEngagementImplementations(FunctionTable& table);
 
 /// Every family above.
 void RegisterStandardImplementations(FunctionTable& table);

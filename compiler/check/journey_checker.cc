@@ -3,6 +3,7 @@
 
 #include <numeric>
 
+#include "compiler/ast/conditions.h"
 #include "compiler/check/file_checker.h"
 #include "compiler/check/suggest.h"
 
@@ -17,36 +18,10 @@ struct FileChecker::JourneyContext {
 
 namespace {
 
-// The `&&`-conjuncts of a condition.
-void Conjuncts(const ast::Expr* e, std::vector<const ast::Expr*>& out) {
-  if (e == nullptr) return;
-  if (e->kind == ast::ExprKind::kBinary && e->op == ast::Op::kAnd) {
-    Conjuncts(e->args[0].get(), out);
-    Conjuncts(e->args[1].get(), out);
-  } else {
-    out.push_back(e);
-  }
-}
-
-// Whether `e` is `var.field` (field empty: any field).
-bool IsFieldOf(const ast::Expr& e, const std::string& var, const std::string& field) {
-  return e.kind == ast::ExprKind::kSelect && e.target->kind == ast::ExprKind::kIdent &&
-         e.target->name.text == var && (field.empty() || e.name.text == field);
-}
-
 // Whether `cond` has a conjunct `a.fa == b.fb` (either way round).
 bool HasEquality(const ast::Expr* cond, const std::string& a, const std::string& fa,
                  const std::string& b, const std::string& fb) {
-  std::vector<const ast::Expr*> parts;
-  Conjuncts(cond, parts);
-  for (const ast::Expr* p : parts) {
-    if (p->kind != ast::ExprKind::kBinary || p->op != ast::Op::kEq) continue;
-    const ast::Expr& l = *p->args[0];
-    const ast::Expr& r = *p->args[1];
-    if ((IsFieldOf(l, a, fa) && IsFieldOf(r, b, fb)) || (IsFieldOf(r, a, fa) && IsFieldOf(l, b, fb)))
-      return true;
-  }
-  return false;
+  return ast::FindEquality(cond, a, fa, b, fb).has_value();
 }
 
 const ast::FieldDecl* KeyField(const ast::ProfileDecl* p) {

@@ -1,0 +1,34 @@
+#pragma once
+// Reading the shape of a condition: its `&&`-ed parts and the equalities
+// among them that tie two records together (`hcp.account == win.account`).
+// The checker uses these to insist that an audience or a wait is tied to
+// the journey's customer; the lowering pass uses the same equalities to
+// route events and to index audiences.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/expr.h"
+
+namespace tutti::compiler::ast {
+
+/// The `&&`-ed parts of `cond` in source order (`cond` itself when it is not
+/// an `&&`); nothing when `cond` is null.
+std::vector<const Expr*> Conjuncts(const Expr* cond);
+
+/// Whether `e` is `var.field` (an empty `field` matches any field).
+bool IsFieldOf(const Expr& e, const std::string& var, const std::string& field);
+
+/// An `&&`-ed part `a.FA == b.FB` (either way round).
+struct Equality {
+  std::string a_field;  // the field selected on `a`
+  std::string b_field;  // the field selected on `b`
+};
+
+/// The first `&&`-ed part of `cond` equating a field of `a` with a field of
+/// `b` (restricted to `fa` / `fb` when they are not empty), if there is one.
+std::optional<Equality> FindEquality(const Expr* cond, const std::string& a, const std::string& fa,
+                                     const std::string& b, const std::string& fb);
+
+}  // namespace tutti::compiler::ast

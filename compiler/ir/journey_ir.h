@@ -1,0 +1,162 @@
+#pragma once
+// The journey IR: what the engines run. Each journey becomes a flat state
+// machine: its steps are numbered, every block is laid out in order, and
+// each step names the step that follows it, so a journey instance is just
+// (journey, step index, variable slots) and can stop at a wait and resume
+// later from the index alone.
+//
+//   journey j { send email "a"      step 0  send          next 1
+//               if c {              step 1  branch c -> 2  else -> 3
+//                 wait 2d           step 2  wait 2d       next 3
+//               }
+//               send sms "b" }      step 3  send          next kEnd
+//
+// Expressions stay the checker's typed AST (the interpreter walks them; the
+// JIT compiles them); names that live in an instance (the trigger event,
+// wait bindings, `let` variables) are given slots, and every step lists the
+// slots in scope at that point. Channels and contact policies are resolved
+// to plain data.
+//
+// The IR borrows the AST: the Program it was lowered from must outlive it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ast/decl.h"
+
+namespace tutti::compiler::ir {
+
+using StepIndex = uint32_t;
+/// "No further step": the instance has completed.
+inline constexpr StepIndex kDone = UINT32_MAX;
+
+/// `EVENT [as NAME] [where COND]` with the slot the event is bound to.
+struct Pattern {
+  std::string event;
+  std::string binding;  // the name the event is bound to
+  uint32_t slot = 0;    // where an instance keeps it (triggers and waits)
+  const ast::Expr* cond = nullptr;
+  /// When the event is keyed by another profile than the customer's: the
+  /// event field that holds the customer's key (from `e.F == hcp.id`).
+  /// Empty when the event's own key names the customer.
+  std::string customer_field;
+};
+
+enum class StepOp {
+  kSend, kTask, kWaitDuration, kWaitTimeOfDay, kWaitUntil, kWaitEvent,
+  kBranch,      // if / choose: the first arm whose condition holds
+  kChooseBest,  // the option with the highest score
+  kSplit,       // a share of customers, by a hash of the customer
+  kStart, kEmit,
+  kAssign,      // let / set
+  kEnd,
+};
+
+struct Arm {
+  const ast::Expr* cond = nullptr;  // kBranch
+  std::string label;                // kChooseBest option, kSplit label
+  int64_t percent = 0;              // kSplit
+  StepIndex target = kDone;
+};
+
+struct Step {
+  StepOp op = StepOp::kEnd;
+  const ast::Step* source = nullptr;  // the AST step (expressions, messages)
+  /// Stable and readable: keyword and line, "send@38"; unique per journey
+  /// (a column is added when two steps share a line).
+  std::string id;
+  StepIndex next = kDone;
+  /// kBranch, kChooseBest, kSplit arms; kBranch falls through to `next`.
+  std::vector<Arm> arms;
+  /// kWaitEvent: the pattern; the event goes to `next` through the `then`
+  /// block (if any), a timeout through `on_timeout`.
+  std::optional<Pattern> pattern;
+  StepIndex on_event = kDone;
+  StepIndex on_timeout = kDone;
+  /// kWaitDuration, kWaitEvent: the length in milliseconds.
+  int64_t millis = 0;
+  /// kAssign: the slot written.
+  uint32_t slot = 0;
+  /// kStart: the index of the started journey in Program::journeys.
+  uint32_t journey = 0;
+  /// Names bound to slots where this step runs (trigger, waits, lets).
+  std::vector<std::pair<std::string, uint32_t>> scope;
+};
+
+enum class Reentry { kAlways, kNever, kAfter };
+
+struct Audience {
+  std::string profile;
+  const ast::Expr* cond = nullptr;
+  /// The equality that ties the audience to the event: the profile field
+  /// and the event field it must equal (`hcp.account == win.account`).
+  /// Fan-out looks candidates up by it instead of scanning every profile.
+  std::string profile_field;
+  std::string event_field;
+};
+
+struct Exit {
+  Pattern pattern;
+  bool goal = false;
+};
+
+struct Journey {
+  const ast::JourneyDecl* decl = nullptr;
+  std::string name;
+  int64_t priority = 50;
+  int64_t version = 1;
+  Reentry reentry = Reentry::kAlways;
+  int64_t reentry_after_millis = 0;
+  /// The customer's profile; `customer` is also the name it is bound to.
+  std::string customer;
+  std::optional<Pattern> trigger;  // slot 0 when present
+  std::optional<Audience> audience;
+  std::vector<Exit> exits;
+  std::vector<Step> steps;
+  StepIndex entry = kDone;
+  /// Slot number -> the name declared there (for debugging and errors).
+  std::vector<std::string> slot_names;
+};
+
+enum class ChannelKind { kMessage, kTask, kCase, kWebhook };
+
+struct Channel {
+  std::string name;
+  ChannelKind kind = ChannelKind::kMessage;
+  std::string recipient;  // profile
+  std::string consent;    // topic; empty: none
+};
+
+/// One clause of a contact policy. `channels` empty with `any_channel`
+/// false means "no channel list given" (every channel the clause may hold).
+struct PolicyRule {
+  ast::PolicyClauseKind kind;
+  std::string policy;  // the policy's name
+  std::string text;    // as a user would write it: "cap email 2 per 7d"
+  bool any_channel = true;
+  std::vector<std::string> channels;
+  int64_t count = 0;
+  int64_t window_millis = 0;  // 0: none given
+  int from_minute = 0, until_minute = 0;  // quiet hours, minutes after midnight
+  bool local = false;
+
+  bool Covers(const std::string& channel) const;
+};
+
+struct Program {
+  std::vector<Journey> journeys;  // sorted by name
+  std::map<std::string, Channel, std::less<>> channels;
+  std::vector<PolicyRule> rules;  // in declaration order
+  /// Event name -> the profile it is keyed by and the field holding the key.
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> event_keys;
+  /// Profile name -> its key field.
+  std::map<std::string, std::string, std::less<>> profile_keys;
+
+  const Journey* Find(std::string_view name) const;
+  int Index(std::string_view name) const;  // -1 when absent
+};
+
+}  // namespace tutti::compiler::ir

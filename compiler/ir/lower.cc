@@ -1,0 +1,392 @@
+#include "compiler/ir/lower.h"
+
+#include <algorithm>
+#include <cassert>
+#include <set>
+
+#include "compiler/ast/conditions.h"
+#include "compiler/source/source.h"
+
+namespace tutti::compiler::ir {
+
+bool PolicyRule::Covers(const std::string& channel) const {
+  return any_channel || std::find(channels.begin(), channels.end(), channel) != channels.end();
+}
+
+const Journey* Program::Find(std::string_view name) const {
+  int i = Index(name);
+  return i < 0 ? nullptr : &journeys[i];
+}
+
+int Program::Index(std::string_view name) const {
+  auto it = std::lower_bound(journeys.begin(), journeys.end(), name,
+                             [](const Journey& j, std::string_view n) { return j.name < n; });
+  return it != journeys.end() && it->name == name ? static_cast<int>(it - journeys.begin()) : -1;
+}
+
+namespace {
+
+using Scope = std::vector<std::pair<std::string, uint32_t>>;
+
+/// A reference to a step target still to be filled in: the `next`, an arm,
+/// or a wait's event/timeout exit of step `step`, or the journey's entry.
+struct Ref {
+  enum Field { kNext, kArm, kOnEvent, kOnTimeout, kEntry } field;
+  StepIndex step = 0;
+  size_t arm = 0;
+};
+
+std::string TimeText(const ast::TimeOfDay& t) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", t.hour, t.minute);
+  return buf;
+}
+
+std::string DurationText(int64_t millis) {
+  static const std::pair<int64_t, const char*> kUnits[] = {
+      {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+  if (millis == 0) return "0s";
+  std::string out;
+  for (auto [size, unit] : kUnits) {
+    if (millis >= size) {
+      out += std::to_string(millis / size) + unit;
+      millis %= size;
+    }
+  }
+  return out;
+}
+
+std::string ChannelsText(const std::optional<ast::ChannelSet>& set) {
+  if (!set || set->any) return "any";
+  if (set->channels.size() == 1) return set->channels[0].text;
+  std::string out = "[";
+  for (size_t i = 0; i < set->channels.size(); ++i)
+    out += (i ? ", " : "") + set->channels[i].text;
+  return out + "]";
+}
+
+class Lowerer {
+ public:
+  explicit Lowerer(const compiler::Program& program) {
+    for (const auto& file : program.files) {
+      if (!file->ast) continue;
+      for (const auto& e : file->ast->events) events_.emplace(e.name.text, &e);
+      for (const auto& p : file->ast->profiles) profiles_.emplace(p.name.text, &p);
+      for (const auto& j : file->ast->journeys) decls_.emplace(j.name.text, std::make_pair(&j, static_cast<const Source*>(file->source.get())));
+      for (const auto& c : file->ast->channels) LowerChannel(c);
+      for (const auto& p : file->ast->policies) LowerPolicy(p);
+    }
+    for (const auto& [name, e] : events_) out_.event_keys[name] = {e->key_profile.text, e->KeyFieldName().text};
+    for (const auto& [name, p] : profiles_) out_.profile_keys[name] = KeyField(name);
+  }
+
+  Program Run() {
+    // Journeys are numbered by name, so `start` can name its target's index.
+    for (const auto& [name, decl] : decls_) {
+      Journey j;
+      j.name = name;
+      j.decl = decl.first;
+      out_.journeys.push_back(std::move(j));
+    }
+    for (Journey& j : out_.journeys) LowerJourney(j, decls_.at(j.name).second);
+    return std::move(out_);
+  }
+
+ private:
+  std::string KeyField(const std::string& profile) const {
+    auto it = profiles_.find(profile);
+    if (it == profiles_.end()) return "id";
+    for (const auto& f : it->second->fields)
+      if (f.key) return f.name.text;
+    return "id";
+  }
+
+  void LowerChannel(const ast::ChannelDecl& c) {
+    Channel ch;
+    ch.name = c.name.text;
+    std::string kind = c.kind ? c.kind->text : "message";
+    ch.kind = kind == "task" ? ChannelKind::kTask
+              : kind == "case" ? ChannelKind::kCase
+              : kind == "webhook" ? ChannelKind::kWebhook
+                                  : ChannelKind::kMessage;
+    if (c.recipient) ch.recipient = c.recipient->text;
+    if (c.consent) ch.consent = c.consent->text;
+    out_.channels.emplace(ch.name, std::move(ch));
+  }
+
+  void LowerPolicy(const ast::PolicyDecl& p) {
+    for (const ast::PolicyClause& c : p.clauses) {
+      PolicyRule r;
+      r.kind = c.kind;
+      r.policy = p.name.text;
+      if (c.channels && !c.channels->any) {
+        r.any_channel = false;
+        for (const auto& n : c.channels->channels) r.channels.push_back(n.text);
+      }
+      r.count = c.count;
+      if (c.window) r.window_millis = c.window->value.millis;
+      r.local = c.local;
+      r.from_minute = c.from.hour * 60 + c.from.minute;
+      r.until_minute = c.until.hour * 60 + c.until.minute;
+      switch (c.kind) {
+        case ast::PolicyClauseKind::kQuietHours:
+          r.text = "quiet_hours " + TimeText(c.from) + "-" + TimeText(c.until) + (c.local ? " local" : "") +
+                   (c.channels ? " for " + ChannelsText(c.channels) : "");
+          break;
+        case ast::PolicyClauseKind::kCap:
+          r.text = "cap " + ChannelsText(c.channels) + " " + std::to_string(c.count) + " per " +
+                   DurationText(r.window_millis);
+          break;
+        case ast::PolicyClauseKind::kRequireConsent: r.text = "require consent"; break;
+        case ast::PolicyClauseKind::kArbitrate:
+          r.text = "arbitrate by priority" + (c.window ? " within " + DurationText(r.window_millis) : "");
+          break;
+        case ast::PolicyClauseKind::kDedupe:
+          r.text = "dedupe" + (c.channels ? " for " + ChannelsText(c.channels) : "") + " within " +
+                   DurationText(r.window_millis);
+          break;
+      }
+      out_.rules.push_back(std::move(r));
+    }
+  }
+
+  std::string CustomerOf(const ast::JourneyDecl& j) const {
+    if (!j.audiences.empty()) return j.audiences[0].profile.text;
+    if (j.customer) return j.customer->text;
+    assert(!j.triggers.empty() && "a checked journey has a trigger or a 'for'");
+    return events_.at(j.triggers[0].event.text)->key_profile.text;
+  }
+
+  uint32_t NewSlot(Journey& j, const std::string& name) {
+    j.slot_names.push_back(name);
+    return static_cast<uint32_t>(j.slot_names.size() - 1);
+  }
+
+  Pattern LowerPattern(Journey& j, const ast::EventPattern& p, bool needs_slot) {
+    Pattern out;
+    out.event = p.event.text;
+    out.binding = p.BoundName().text;
+    out.cond = p.cond.get();
+    if (needs_slot) out.slot = NewSlot(j, out.binding);
+    auto ev = events_.find(out.event);
+    if (ev != events_.end() && ev->second->key_profile.text != j.customer) {
+      auto eq = ast::FindEquality(out.cond, out.binding, "", j.customer, KeyField(j.customer));
+      if (eq) out.customer_field = eq->a_field;
+    }
+    return out;
+  }
+
+  void LowerJourney(Journey& j, const Source* source) {
+    const ast::JourneyDecl& d = *j.decl;
+    source_ = source;
+    ids_.clear();
+    j.priority = d.priority;
+    j.version = d.version;
+    j.reentry = d.reentry == ast::ReentryKind::kNever   ? Reentry::kNever
+                : d.reentry == ast::ReentryKind::kAfter ? Reentry::kAfter
+                                                        : Reentry::kAlways;
+    if (d.reentry_after) j.reentry_after_millis = d.reentry_after->value.millis;
+    j.customer = CustomerOf(d);
+    Scope scope;
+    if (!d.triggers.empty()) {
+      j.trigger = LowerPattern(j, d.triggers[0], true);
+      j.trigger->customer_field.clear();  // a trigger starts the journey; it is not routed
+      scope.emplace_back(j.trigger->binding, j.trigger->slot);
+    }
+    if (!d.audiences.empty()) {
+      const ast::Audience& a = d.audiences[0];
+      Audience out;
+      out.profile = a.profile.text;
+      out.cond = a.cond.get();
+      if (j.trigger) {
+        auto eq = ast::FindEquality(out.cond, out.profile, "", j.trigger->binding, "");
+        if (eq) {
+          out.profile_field = eq->a_field;
+          out.event_field = eq->b_field;
+        }
+      }
+      j.audience = std::move(out);
+    }
+    for (const ast::ExitCriterion& e : d.exits) j.exits.push_back({LowerPattern(j, e.pattern, false), e.goal});
+    journey_ = &j;
+    std::vector<Ref> outs = LowerBlock(d.steps, {Ref{Ref::kEntry}}, scope);
+    Patch(outs, kDone);
+  }
+
+  void Patch(const std::vector<Ref>& refs, StepIndex target) {
+    for (const Ref& r : refs) {
+      switch (r.field) {
+        case Ref::kEntry: journey_->entry = target; break;
+        case Ref::kNext: journey_->steps[r.step].next = target; break;
+        case Ref::kArm: journey_->steps[r.step].arms[r.arm].target = target; break;
+        case Ref::kOnEvent: journey_->steps[r.step].on_event = target; break;
+        case Ref::kOnTimeout: journey_->steps[r.step].on_timeout = target; break;
+      }
+    }
+  }
+
+  /// Lays out `block`; `incoming` are the references that lead into it.
+  /// Returns the references that leave it (to be patched to whatever comes
+  /// after). An empty block passes `incoming` straight through.
+  std::vector<Ref> LowerBlock(const ast::Block& block, std::vector<Ref> incoming, Scope scope) {
+    for (const auto& step : block.steps) {
+      StepIndex index = static_cast<StepIndex>(journey_->steps.size());
+      Patch(incoming, index);
+      incoming = LowerStep(*step, index, scope);
+    }
+    return incoming;
+  }
+
+  std::string StepId(const ast::Step& s) {
+    LineColumn at = source_->Locate(s.range.begin);
+    std::string id = std::string(ast::StepKeyword(s.kind)) + "@" + std::to_string(at.line);
+    if (!ids_.insert(id).second) {
+      id += ":" + std::to_string(at.column);
+      ids_.insert(id);
+    }
+    return id;
+  }
+
+  StepIndex Push(StepOp op, const ast::Step& s, const Scope& scope) {
+    Step step;
+    step.op = op;
+    step.source = &s;
+    step.id = StepId(s);
+    step.scope = scope;
+    journey_->steps.push_back(std::move(step));
+    return static_cast<StepIndex>(journey_->steps.size() - 1);
+  }
+
+  std::vector<Ref> LowerStep(const ast::Step& s, StepIndex self, Scope& scope) {
+    Journey& j = *journey_;
+    std::vector<Ref> next{Ref{Ref::kNext, self}};
+    switch (s.kind) {
+      case ast::StepKind::kSend: Push(StepOp::kSend, s, scope); return next;
+      case ast::StepKind::kTask: Push(StepOp::kTask, s, scope); return next;
+      case ast::StepKind::kWaitDuration: {
+        Push(StepOp::kWaitDuration, s, scope);
+        j.steps[self].millis = s.As<ast::WaitDurationStep>().duration.value.millis;
+        return next;
+      }
+      case ast::StepKind::kWaitTimeOfDay: Push(StepOp::kWaitTimeOfDay, s, scope); return next;
+      case ast::StepKind::kWaitUntil: Push(StepOp::kWaitUntil, s, scope); return next;
+      case ast::StepKind::kWaitEvent: {
+        const auto& w = s.As<ast::WaitEventStep>();
+        Push(StepOp::kWaitEvent, s, scope);
+        Pattern p = LowerPattern(j, w.pattern, true);
+        j.steps[self].millis = w.limit.value.millis;
+        Scope with_binding = scope;
+        with_binding.emplace_back(p.binding, p.slot);
+        j.steps[self].pattern = p;
+        std::vector<Ref> outs;
+        Ref on_event{Ref::kOnEvent, self};
+        if (w.then) {
+          auto o = LowerBlock(*w.then, {on_event}, with_binding);
+          outs.insert(outs.end(), o.begin(), o.end());
+        } else {
+          outs.push_back(on_event);
+        }
+        Ref on_timeout{Ref::kOnTimeout, self};
+        if (w.timeout) {
+          auto o = LowerBlock(*w.timeout, {on_timeout}, scope);
+          outs.insert(outs.end(), o.begin(), o.end());
+        } else {
+          outs.push_back(on_timeout);
+        }
+        // The checker lets later steps use the binding only where the
+        // timeout cannot reach them.
+        scope = with_binding;
+        return outs;
+      }
+      case ast::StepKind::kIf: {
+        const auto& st = s.As<ast::IfStep>();
+        return LowerArms(s, self, scope, st.branches, st.otherwise ? &*st.otherwise : nullptr);
+      }
+      case ast::StepKind::kChoose: {
+        const auto& st = s.As<ast::ChooseStep>();
+        return LowerArms(s, self, scope, st.arms, st.otherwise ? &*st.otherwise : nullptr);
+      }
+      case ast::StepKind::kChooseBest: {
+        const auto& st = s.As<ast::ChooseBestStep>();
+        Push(StepOp::kChooseBest, s, scope);
+        for (const auto& a : st.arms) j.steps[self].arms.push_back({nullptr, a.option.text, 0, kDone});
+        std::vector<Ref> outs;
+        for (size_t i = 0; i < st.arms.size(); ++i) {
+          auto o = LowerBlock(st.arms[i].body, {Ref{Ref::kArm, self, i}}, scope);
+          outs.insert(outs.end(), o.begin(), o.end());
+        }
+        return outs;
+      }
+      case ast::StepKind::kSplit: {
+        const auto& st = s.As<ast::SplitStep>();
+        Push(StepOp::kSplit, s, scope);
+        for (const auto& a : st.arms) j.steps[self].arms.push_back({nullptr, a.label.text, a.percent, kDone});
+        std::vector<Ref> outs;
+        for (size_t i = 0; i < st.arms.size(); ++i) {
+          auto o = LowerBlock(st.arms[i].body, {Ref{Ref::kArm, self, i}}, scope);
+          outs.insert(outs.end(), o.begin(), o.end());
+        }
+        return outs;
+      }
+      case ast::StepKind::kStart: {
+        Push(StepOp::kStart, s, scope);
+        int target = out_.Index(s.As<ast::StartStep>().journey.text);
+        assert(target >= 0 && "a checked 'start' names a journey");
+        j.steps[self].journey = static_cast<uint32_t>(target);
+        return next;
+      }
+      case ast::StepKind::kEmit: Push(StepOp::kEmit, s, scope); return next;
+      case ast::StepKind::kLet: {
+        Push(StepOp::kAssign, s, scope);
+        const std::string& name = s.As<ast::LetStep>().name.text;
+        uint32_t slot = NewSlot(j, name);
+        j.steps[self].slot = slot;
+        scope.emplace_back(name, slot);
+        return next;
+      }
+      case ast::StepKind::kSet: {
+        Push(StepOp::kAssign, s, scope);
+        const std::string& name = s.As<ast::SetStep>().name.text;
+        auto it = std::find_if(scope.rbegin(), scope.rend(), [&](const auto& e) { return e.first == name; });
+        assert(it != scope.rend() && "a checked 'set' names a 'let'");
+        j.steps[self].slot = it->second;
+        return next;
+      }
+      case ast::StepKind::kEnd: Push(StepOp::kEnd, s, scope); return {};
+    }
+    return next;
+  }
+
+  std::vector<Ref> LowerArms(const ast::Step& s, StepIndex self, const Scope& scope,
+                             const std::vector<ast::Branch>& branches, const ast::Block* otherwise) {
+    Push(StepOp::kBranch, s, scope);
+    for (const auto& b : branches) journey_->steps[self].arms.push_back({b.cond.get(), "", 0, kDone});
+    std::vector<Ref> outs;
+    for (size_t i = 0; i < branches.size(); ++i) {
+      auto o = LowerBlock(branches[i].body, {Ref{Ref::kArm, self, i}}, scope);
+      outs.insert(outs.end(), o.begin(), o.end());
+    }
+    Ref fall{Ref::kNext, self};
+    if (otherwise) {
+      auto o = LowerBlock(*otherwise, {fall}, scope);
+      outs.insert(outs.end(), o.begin(), o.end());
+    } else {
+      outs.push_back(fall);
+    }
+    return outs;
+  }
+
+  std::map<std::string, const ast::EventDecl*> events_;
+  std::map<std::string, const ast::ProfileDecl*> profiles_;
+  std::map<std::string, std::pair<const ast::JourneyDecl*, const Source*>> decls_;
+  Program out_;
+  Journey* journey_ = nullptr;
+  const Source* source_ = nullptr;
+  std::set<std::string> ids_;
+};
+
+}  // namespace
+
+Program Lower(const compiler::Program& program) { return Lowerer(program).Run(); }
+
+}  // namespace tutti::compiler::ir

@@ -1,0 +1,106 @@
+#include "runtime/engine/contact_policy.h"
+
+#include "runtime/engine/local_time.h"
+
+namespace tutti::runtime {
+
+using compiler::eval::Value;
+using compiler::eval::ValueKind;
+using compiler::ir::ChannelKind;
+using compiler::ir::PolicyRule;
+using PolicyClauseKind = compiler::ast::PolicyClauseKind;
+
+ContactPolicy::ContactPolicy(const compiler::ir::Program& program, Names& names)
+    : program_(program), names_(names) {
+  for (const PolicyRule& r : program.rules) {
+    if (r.kind == PolicyClauseKind::kRequireConsent) require_consent_ = true;
+    for (const std::string& c : r.channels) names_.Intern(c);
+  }
+  for (const auto& [name, ch] : program.channels) names_.Intern(name);
+}
+
+bool ContactPolicy::IsMessage(uint32_t channel) const {
+  auto it = program_.channels.find(names_.Get(channel));
+  return it != program_.channels.end() && it->second.kind == ChannelKind::kMessage;
+}
+
+bool ContactPolicy::Covers(const PolicyRule& rule, uint32_t channel) const {
+  if (rule.any_channel) return IsMessage(channel);
+  return rule.Covers(names_.Get(channel));
+}
+
+std::variant<std::monostate, Hold, std::string> ContactPolicy::QuietHours(const std::string& channel,
+                                                                          std::string_view zone,
+                                                                          Instant t) const {
+  auto ch = program_.channels.find(channel);
+  if (ch == program_.channels.end() || ch->second.kind != ChannelKind::kMessage) return {};
+  for (const PolicyRule& r : program_.rules) {
+    if (r.kind != PolicyClauseKind::kQuietHours || !r.Covers(channel)) continue;
+    std::string_view z = r.local ? zone : std::string_view();
+    auto minute = LocalMinuteOfDay(t, z);
+    if (auto* err = std::get_if<std::string>(&minute)) return *err;
+    if (!InDailyRange(std::get<int>(minute), r.from_minute, r.until_minute)) continue;
+    auto until = NextLocalTime(t, z, r.until_minute);
+    if (auto* err = std::get_if<std::string>(&until)) return *err;
+    return Hold{&r, std::get<Instant>(until)};
+  }
+  return {};
+}
+
+Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient) const {
+  const std::string& channel = names_.Get(send.channel);
+  auto ch = program_.channels.find(channel);
+  // Consent.
+  if (require_consent_ && ch != program_.channels.end() && !ch->second.consent.empty()) {
+    const std::string& topic = ch->second.consent;
+    bool given = false;
+    if (recipient.record.is(ValueKind::kRecord)) {
+      const auto& fields = recipient.record.AsRecord().fields;
+      auto it = fields.find("consent");
+      if (it != fields.end() && it->second.is(ValueKind::kList))
+        for (const Value& v : it->second.AsList()) given |= v.is(ValueKind::kString) && v.AsString() == topic;
+    }
+    if (!given) {
+      for (const PolicyRule& r : program_.rules)
+        if (r.kind == PolicyClauseKind::kRequireConsent)
+          return {&r, recipient.key + " has not consented to '" + topic + "'"};
+    }
+  }
+  const auto& history = recipient.history;
+  // Dedupe: the same content on a covered channel within the window.
+  for (const PolicyRule& r : program_.rules) {
+    if (r.kind != PolicyClauseKind::kDedupe || !Covers(r, send.channel)) continue;
+    for (auto it = history.rbegin(); it != history.rend() && it->at > send.at - r.window_millis * kNanosPerMilli; ++it) {
+      if (it->action && it->content == send.content && Covers(r, it->name))
+        return {&r, "'" + names_.Get(send.content) + "' already reached " + recipient.key + " on " +
+                        FormatInstant(it->at)};
+    }
+  }
+  // Arbitration: a journey of higher priority reached the recipient.
+  for (const PolicyRule& r : program_.rules) {
+    if (r.kind != PolicyClauseKind::kArbitrate || !IsMessage(send.channel)) continue;
+    Instant since = r.window_millis ? send.at - r.window_millis * kNanosPerMilli : send.at - 1;
+    for (auto it = history.rbegin(); it != history.rend() && it->at > since; ++it) {
+      if (!it->action || it->journey == 0 || !IsMessage(it->name)) continue;
+      const auto& other = program_.journeys[it->journey - 1];
+      if (it->journey - 1 != send.journey && other.priority > send.priority)
+        return {&r, other.name + " (priority " + std::to_string(other.priority) + ") reached " + recipient.key +
+                        " on " + FormatInstant(it->at) + "; this journey has priority " +
+                        std::to_string(send.priority)};
+    }
+  }
+  // Caps.
+  for (const PolicyRule& r : program_.rules) {
+    if (r.kind != PolicyClauseKind::kCap || !Covers(r, send.channel)) continue;
+    int64_t count = 0;
+    Instant since = send.at - r.window_millis * kNanosPerMilli;
+    for (auto it = history.rbegin(); it != history.rend() && it->at > since; ++it)
+      if (it->action && Covers(r, it->name)) ++count;
+    if (count >= r.count)
+      return {&r, recipient.key + " was already contacted " + std::to_string(count) + " time" +
+                      (count == 1 ? "" : "s") + " on these channels in the window"};
+  }
+  return {};
+}
+
+}  // namespace tutti::runtime

@@ -1,0 +1,74 @@
+#pragma once
+// The company-wide contact policy applied to every send, whichever journey
+// asks (policy clauses of stdlib/policy.tutti and docs/language.md §4):
+//
+//   quiet_hours   checked when the send step runs: inside quiet hours the
+//                 instance sleeps until they end, then sends (a "deferred"
+//                 decision records why). Only channels of kind message.
+//   require consent, dedupe, arbitrate by priority, cap
+//                 checked, in that order, when the engine settles the sends
+//                 of one instant (Engine flushes them in order of the
+//                 recipient, then journey priority, highest first): the
+//                 first rule that fails suppresses the send.
+//
+// `any` (or no channel list) covers the channels of kind message; a named
+// channel is covered whatever its kind. Caps and dedupe count the actions
+// in the recipient's history; arbitration suppresses a send when a journey
+// of higher priority reached the recipient within the window (at the same
+// instant when no window is given).
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "compiler/ir/journey_ir.h"
+#include "runtime/engine/names.h"
+#include "runtime/engine/state.h"
+
+namespace tutti::runtime {
+
+/// A send waiting for the policy's verdict.
+struct SendRequest {
+  Instant at = 0;
+  uint32_t journey = 0;
+  int64_t priority = 0;
+  uint32_t channel = 0;  // interned
+  uint32_t content = 0;  // interned template id
+  uint32_t recipient = 0;  // customer id
+};
+
+struct Verdict {
+  const compiler::ir::PolicyRule* rule = nullptr;  // null: allowed
+  std::string reason;
+};
+
+/// Quiet hours hold a send until `until`.
+struct Hold {
+  const compiler::ir::PolicyRule* rule = nullptr;
+  Instant until = 0;
+};
+
+class ContactPolicy {
+ public:
+  ContactPolicy(const compiler::ir::Program& program, Names& names);
+
+  /// Whether quiet hours hold a send on `channel` to a recipient in time
+  /// zone `zone` at `t`: nullopt when it may go, a Hold when it must wait,
+  /// or an error message (an unknown zone).
+  std::variant<std::monostate, Hold, std::string> QuietHours(const std::string& channel,
+                                                             std::string_view zone, Instant t) const;
+
+  /// Consent, dedupe, arbitration and caps for `send`, against the
+  /// recipient's history of approved actions.
+  Verdict Judge(const SendRequest& send, const Customer& recipient) const;
+
+ private:
+  bool Covers(const compiler::ir::PolicyRule& rule, uint32_t channel) const;
+  bool IsMessage(uint32_t channel) const;
+
+  const compiler::ir::Program& program_;
+  Names& names_;
+  bool require_consent_ = false;
+};
+
+}  // namespace tutti::runtime

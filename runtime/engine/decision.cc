@@ -1,0 +1,84 @@
+#include "runtime/engine/decision.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tutti::runtime {
+namespace {
+
+using compiler::eval::Value;
+using compiler::eval::ValueKind;
+using Json = nlohmann::ordered_json;
+
+/// A run-time value as JSON: numbers and strings as themselves, timestamps
+/// and durations as their CEL text, lists and maps structurally.
+Json ToJsonValue(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kNull: return nullptr;
+    case ValueKind::kBool: return v.AsBool();
+    case ValueKind::kInt: return v.AsInt();
+    case ValueKind::kUint: return v.AsUint();
+    case ValueKind::kDouble: return v.AsDouble();
+    case ValueKind::kString: return v.AsString();
+    case ValueKind::kTimestamp: return compiler::eval::FormatTimestamp(v.AsTimestamp());
+    case ValueKind::kDuration: return compiler::eval::FormatDuration(v.AsDuration());
+    case ValueKind::kList: {
+      Json out = Json::array();
+      for (const Value& e : v.AsList()) out.push_back(ToJsonValue(e));
+      return out;
+    }
+    case ValueKind::kMap: {
+      Json out = Json::object();
+      for (const auto& [k, e] : v.AsMap().entries())
+        out[k.is(ValueKind::kString) ? k.AsString() : compiler::eval::DebugString(k)] = ToJsonValue(e);
+      return out;
+    }
+    default: return compiler::eval::DebugString(v);
+  }
+}
+
+}  // namespace
+
+const char* DecisionKindName(DecisionKind kind) {
+  switch (kind) {
+    case DecisionKind::kAction: return "action";
+    case DecisionKind::kSuppressed: return "suppressed";
+    case DecisionKind::kDeferred: return "deferred";
+    case DecisionKind::kUnassigned: return "unassigned";
+    case DecisionKind::kError: return "error";
+  }
+  return "?";
+}
+
+std::string ToJson(const Decision& d) {
+  Json j;
+  j["at"] = FormatInstant(d.at);
+  j["decision"] = DecisionKindName(d.kind);
+  j["journey"] = d.journey;
+  j["version"] = d.version;
+  j["customer"] = d.customer;
+  j["step"] = d.step;
+  if (!d.cause.empty()) j["cause"] = d.cause;
+  if (!d.channel.empty()) {
+    j["channel"] = d.channel;
+    if (!d.content.empty()) j["template"] = d.content;
+    if (!d.recipient.empty()) j["to"] = d.recipient;
+    if (!d.vars.empty()) {
+      Json vars = Json::object();
+      for (const auto& [k, v] : d.vars) vars[k] = ToJsonValue(v);
+      j["vars"] = std::move(vars);
+    }
+  } else if (!d.action.empty()) {
+    j["kind"] = d.action;
+    if (!d.content.empty()) j["text"] = d.content;
+    if (!d.recipient.empty()) j["assignee"] = d.recipient;
+  }
+  if (d.due) j["due"] = FormatInstant(*d.due);
+  if (d.until) j["until"] = FormatInstant(*d.until);
+  if (!d.policy.empty()) j["policy"] = d.policy;
+  if (!d.rule.empty()) j["rule"] = d.rule;
+  if (!d.reason.empty()) j["reason"] = d.reason;
+  if (!d.idempotency_key.empty()) j["idempotency_key"] = d.idempotency_key;
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace tutti::runtime

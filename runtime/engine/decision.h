@@ -1,0 +1,58 @@
+#pragma once
+// What the engine decided: the engine's only output besides its state.
+// Every action it requests, every send a contact policy held back or
+// deferred, every task no one could be found for, and every error raised
+// while a journey ran, each naming the journey, version, customer and step
+// and what the engine was processing when it decided ("cause").
+//
+// As NDJSON (keys in this order; absent ones left out):
+//   {"at", "decision", "journey", "version", "customer", "step", "cause",
+//    "channel" | "kind", "template" | "text", "to" | "assignee", "vars",
+//    "due", "until", "policy", "rule", "reason", "idempotency_key"}
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/eval/value.h"
+#include "runtime/engine/instant.h"
+
+namespace tutti::runtime {
+
+enum class DecisionKind {
+  kAction,      // a send, task or notification goes out
+  kSuppressed,  // a contact policy stopped a send
+  kDeferred,    // quiet hours: the send waits until `until`
+  kUnassigned,  // a routed task or notification matched no one
+  kError,       // an expression failed while the journey ran
+};
+
+/// "action", "suppressed", "deferred", "unassigned", "error".
+const char* DecisionKindName(DecisionKind kind);
+
+struct Decision {
+  DecisionKind kind = DecisionKind::kAction;
+  Instant at = 0;
+  std::string journey;
+  int64_t version = 1;
+  std::string customer;
+  std::string step;
+  std::string cause;
+  /// Sends: the channel. Tasks and notifications: empty, with `action`
+  /// "task" or "notify".
+  std::string channel;
+  std::string action;                // "send", "task", "notify"
+  std::string content;               // template id (send) or text
+  std::string recipient;             // send: `to`; task/notify: `assignee`
+  std::vector<std::pair<std::string, compiler::eval::Value>> vars;
+  std::optional<Instant> due;        // tasks with `due`
+  std::optional<Instant> until;      // deferred: when the send will be retried
+  std::string policy, rule, reason;  // suppressed, deferred, unassigned, error
+  std::string idempotency_key;       // actions (and the sends held back)
+};
+
+/// One NDJSON line (without the newline), keys in the documented order.
+std::string ToJson(const Decision& d);
+
+}  // namespace tutti::runtime

@@ -1,0 +1,425 @@
+#include "runtime/engine/engine.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tutti::runtime {
+
+using compiler::eval::Activation;
+using compiler::eval::Value;
+using compiler::eval::ValueKind;
+namespace ir = compiler::ir;
+
+std::string KeyText(const Value& key) {
+  if (key.is(ValueKind::kString)) return key.AsString();
+  if (key.is(ValueKind::kInt)) return std::to_string(key.AsInt());
+  if (key.is(ValueKind::kUint)) return std::to_string(key.AsUint());
+  return compiler::eval::DebugString(key);
+}
+
+namespace {
+
+/// A decoded record as the record value expressions see.
+Value RecordValue(const Record& r) {
+  auto rec = std::make_shared<compiler::eval::Record>();
+  rec->type_name = r.schema->name;
+  for (const FieldLayout& f : r.schema->fields) rec->fields.emplace(f.name, r.slots[f.slot]);
+  return Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
+}
+
+const Value* Field(const Value& record, std::string_view name) {
+  if (!record.is(ValueKind::kRecord)) return nullptr;
+  const auto& fields = record.AsRecord().fields;
+  auto it = fields.find(name);
+  return it == fields.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+Engine::Engine(const ir::Program& program, const SchemaTable& schemas,
+               const compiler::eval::Functions& functions, EngineOptions options)
+    : program_(program),
+      schemas_(schemas),
+      functions_(functions),
+      options_(options),
+      policy_(program, names_),
+      profile_names_(schemas.ProfileNames()) {
+  store_ = std::make_unique<InMemoryStore>(profile_names_.size());
+  stats_.resize(program.journeys.size());
+  audience_index_.resize(program.journeys.size());
+  for (uint32_t i = 0; i < program.journeys.size(); ++i) {
+    const ir::Journey& j = program.journeys[i];
+    stats_[i].step_visits.resize(j.steps.size());
+    if (j.trigger) triggers_[j.trigger->event].push_back(i);
+    uint32_t customer = ProfileIndex(j.customer);
+    auto add_route = [&](const ir::Pattern& p) {
+      auto& routes = routes_[p.event];
+      std::pair<uint32_t, std::string> route{customer, p.customer_field};
+      if (std::find(routes.begin(), routes.end(), route) == routes.end()) routes.push_back(route);
+    };
+    for (const ir::Exit& e : j.exits) add_route(e.pattern);
+    for (const ir::Step& s : j.steps)
+      if (s.pattern) add_route(*s.pattern);
+  }
+}
+
+Engine::~Engine() = default;
+
+uint32_t Engine::ProfileIndex(std::string_view profile) const {
+  auto it = std::lower_bound(profile_names_.begin(), profile_names_.end(), profile);
+  assert(it != profile_names_.end() && *it == profile && "profile of a checked program");
+  return static_cast<uint32_t>(it - profile_names_.begin());
+}
+
+std::optional<uint32_t> Engine::CustomerOf(const Value& record) const {
+  if (!record.is(ValueKind::kRecord)) return std::nullopt;
+  const std::string& type = record.AsRecord().type_name;
+  auto key_field = program_.profile_keys.find(type);
+  if (key_field == program_.profile_keys.end()) return std::nullopt;
+  const Value* key = Field(record, key_field->second);
+  if (key == nullptr) return std::nullopt;
+  return store_->FindCustomer(ProfileIndex(type), KeyText(*key));
+}
+
+void Engine::UpsertProfile(const Record& profile) {
+  uint32_t p = ProfileIndex(profile.type());
+  uint32_t id = store_->GetOrAddCustomer(p, KeyText(profile.key));
+  Customer& c = store_->customer(id);
+  c.record = RecordValue(profile);
+  // A prescriber's actions and events also go to their account's history.
+  const Value* account = Field(c.record, "account");
+  if (profile.type() != "account" && account && account->is(ValueKind::kString) &&
+      std::binary_search(profile_names_.begin(), profile_names_.end(), "account")) {
+    c.account = store_->GetOrAddCustomer(ProfileIndex("account"), account->AsString());
+  }
+  for (uint32_t j = 0; j < program_.journeys.size(); ++j)
+    if (program_.journeys[j].audience && program_.journeys[j].audience->profile == profile.type())
+      audience_index_[j].reset();
+}
+
+void Engine::SetNow(Instant t) {
+  if (t <= now_) return;
+  Flush();
+  now_ = t;
+}
+
+bool Engine::Ingest(const Record& event) {
+  assert(event.kind() == RecordKind::kEvent && event.at);
+  auto at = ToInstant(*event.at);
+  if (!at) return false;
+  Instant t = std::max(*at, now_);
+  AdvanceTo(t);
+  Event e;
+  e.schema = event.schema;
+  e.record = RecordValue(event);
+  e.key = KeyText(event.key);
+  e.at = t;
+  Process(e);
+  return true;
+}
+
+void Engine::Process(const Event& event) {
+  ProcessOne(event);
+  DrainCascade();
+}
+
+void Engine::DrainCascade() {
+  while (!cascade_.empty()) {
+    Event next = std::move(cascade_.front());
+    cascade_.pop_front();
+    ProcessOne(next);
+  }
+}
+
+void Engine::AddToHistory(uint32_t customer, Interaction entry) {
+  Customer& c = store_->customer(customer);
+  c.history.push_back(entry);
+  if (c.account != UINT32_MAX) {
+    entry.about = customer;
+    store_->customer(c.account).history.push_back(entry);
+  }
+}
+
+void Engine::ProcessOne(const Event& event) {
+  current_ = &event;
+  const std::string& type = event.schema->name;
+  uint32_t key_profile = ProfileIndex(event.schema->key_profile);
+  uint32_t keyed = store_->GetOrAddCustomer(key_profile, event.key);
+  AddToHistory(keyed, Interaction{event.at, names_.Intern(type), 0, 0, 0, false});
+
+  // Exits, goals and waits, for every customer the event concerns.
+  auto routes = routes_.find(type);
+  if (routes != routes_.end()) {
+    for (const auto& [profile, field] : routes->second) {
+      std::optional<uint32_t> customer;
+      if (field.empty()) {
+        if (profile == key_profile) customer = keyed;
+      } else if (const Value* v = Field(event.record, field); v && !v->is(ValueKind::kNull)) {
+        customer = store_->FindCustomer(profile, KeyText(*v));
+      }
+      if (!customer) continue;
+      std::vector<uint32_t> handles = store_->customer(*customer).instances;
+      for (uint32_t h : handles) {
+        JourneyInstance& inst = store_->instance(h);
+        if (inst.state == InstanceState::kFree || inst.customer != *customer) continue;
+        const ir::Journey& j = program_.journeys[inst.journey];
+        std::optional<Outcome> ended;
+        for (const ir::Exit& x : j.exits) {
+          if (x.pattern.event != type || x.pattern.customer_field != field) continue;
+          Activation act;
+          BindInstance(act, inst, nullptr);
+          act.Bind(x.pattern.binding, event.record);
+          Value hit = x.pattern.cond ? Eval(*x.pattern.cond, act) : Value(true);
+          if (hit.IsError()) {
+            Decision d = NewDecision(DecisionKind::kError, inst, j.steps.empty() ? ir::Step{} : j.steps[0]);
+            d.step = x.goal ? "goal" : "exit";
+            d.reason = "in the " + d.step + " rule on '" + type + "': " + hit.ErrorMessage();
+            ++stats_[inst.journey].errors;
+            Emit(std::move(d));
+          } else if (hit.is(ValueKind::kBool) && hit.AsBool()) {
+            ended = x.goal ? Outcome::kGoal : Outcome::kExited;
+            break;
+          }
+        }
+        if (ended) {
+          Finish(h, *ended);
+          continue;
+        }
+        if (inst.state != InstanceState::kWaitingEvent) continue;
+        const ir::Step& s = j.steps[inst.pc];
+        if (s.pattern->event != type || s.pattern->customer_field != field) continue;
+        Activation act;
+        BindInstance(act, inst, &s);
+        act.Bind(s.pattern->binding, event.record);
+        Value hit = s.pattern->cond ? Eval(*s.pattern->cond, act) : Value(true);
+        if (hit.IsError()) {
+          Error(inst, s, "in the condition of the wait for '" + type + "': " + hit.ErrorMessage());
+          continue;
+        }
+        if (!hit.is(ValueKind::kBool) || !hit.AsBool()) continue;
+        ++inst.generation;  // cancels the timeout
+        inst.slots[s.pattern->slot] = event.record;
+        inst.pc = s.on_event;
+        inst.state = InstanceState::kRunning;
+        Run(h);
+      }
+    }
+  }
+
+  auto triggered = triggers_.find(type);
+  if (triggered != triggers_.end())
+    for (uint32_t j : triggered->second) Trigger(j, event);
+  current_ = nullptr;
+}
+
+void Engine::Trigger(uint32_t journey, const Event& event) {
+  const ir::Journey& j = program_.journeys[journey];
+  Activation act;
+  act.Bind("now", Value(ToTimestamp(now_)));
+  act.Bind(j.trigger->binding, event.record);
+  if (j.trigger->cond) {
+    Value hit = Eval(*j.trigger->cond, act);
+    if (hit.IsError()) {
+      Decision d;
+      d.kind = DecisionKind::kError;
+      d.at = now_;
+      d.journey = j.name;
+      d.version = j.version;
+      d.customer = event.key;
+      d.step = "trigger";
+      d.cause = event.schema->name;
+      d.reason = "in the trigger condition: " + hit.ErrorMessage();
+      ++stats_[journey].errors;
+      Emit(std::move(d));
+      return;
+    }
+    if (!hit.is(ValueKind::kBool) || !hit.AsBool()) return;
+  }
+  if (!j.audience) {
+    uint32_t customer = store_->GetOrAddCustomer(ProfileIndex(j.customer), event.key);
+    Enter(journey, customer, &event.record);
+    return;
+  }
+  // Fan-out: the candidates the tying equality allows, then the whole
+  // audience condition for each.
+  const ir::Audience& a = *j.audience;
+  std::vector<uint32_t> all;
+  const std::vector<uint32_t>* candidates = &all;
+  if (!a.profile_field.empty()) {
+    const Value* v = Field(event.record, a.event_field);
+    if (v == nullptr) return;
+    candidates = &AudienceCandidates(journey, *v);
+  } else {
+    for (const auto& [key, id] : store_->CustomersOf(ProfileIndex(a.profile))) all.push_back(id);
+  }
+  std::vector<uint32_t> chosen = *candidates;  // entering may rebuild the index
+  for (uint32_t c : chosen) {
+    const Value& record = store_->customer(c).record;
+    if (record.is(ValueKind::kNull)) continue;
+    act.Bind(j.customer, record);
+    Value hit = Eval(*a.cond, act);
+    if (hit.IsError()) {
+      Decision d;
+      d.kind = DecisionKind::kError;
+      d.at = now_;
+      d.journey = j.name;
+      d.version = j.version;
+      d.customer = store_->customer(c).key;
+      d.step = "audience";
+      d.cause = event.schema->name;
+      d.reason = "in the audience condition: " + hit.ErrorMessage();
+      ++stats_[journey].errors;
+      Emit(std::move(d));
+      continue;
+    }
+    if (hit.is(ValueKind::kBool) && hit.AsBool()) Enter(journey, c, &event.record);
+  }
+}
+
+const std::vector<uint32_t>& Engine::AudienceCandidates(uint32_t journey, const Value& value) {
+  auto& index = audience_index_[journey];
+  const ir::Audience& a = *program_.journeys[journey].audience;
+  if (!index) {
+    index.emplace();
+    for (const auto& [key, id] : store_->CustomersOf(ProfileIndex(a.profile))) {
+      const Value* v = Field(store_->customer(id).record, a.profile_field);
+      if (v && !v->is(ValueKind::kNull)) (*index)[KeyText(*v)].push_back(id);
+    }
+  }
+  static const std::vector<uint32_t> kNone;
+  auto it = index->find(KeyText(value));
+  return it == index->end() ? kNone : it->second;
+}
+
+void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger) {
+  const ir::Journey& j = program_.journeys[journey];
+  JourneyStats& st = stats_[journey];
+  Customer& c = store_->customer(customer);
+  if (c.record.is(ValueKind::kNull)) {
+    ++st.unknown_customer;
+    return;
+  }
+  auto last = std::find_if(c.last_entry.begin(), c.last_entry.end(),
+                           [&](const auto& e) { return e.first == journey; });
+  if (j.reentry != ir::Reentry::kAlways) {
+    bool active = std::any_of(c.instances.begin(), c.instances.end(),
+                              [&](uint32_t h) { return store_->instance(h).journey == journey; });
+    bool refused = active || (last != c.last_entry.end() &&
+                              (j.reentry == ir::Reentry::kNever ||
+                               now_ - last->second < j.reentry_after_millis * kNanosPerMilli));
+    if (refused) {
+      ++st.not_reentered;
+      return;
+    }
+  }
+  if (last != c.last_entry.end()) last->second = now_;
+  else c.last_entry.emplace_back(journey, now_);
+
+  uint32_t h = store_->NewInstance();
+  JourneyInstance& inst = store_->instance(h);
+  inst.journey = journey;
+  inst.customer = customer;
+  inst.pc = j.entry;
+  inst.entered = now_;
+  inst.entry = ++c.entries;
+  inst.slots.resize(j.slot_names.size());
+  if (j.trigger && trigger) inst.slots[j.trigger->slot] = *trigger;
+  c.instances.push_back(h);
+  ++st.entered;
+  Run(h);
+}
+
+void Engine::Finish(uint32_t handle, Outcome outcome) {
+  JourneyInstance& inst = store_->instance(handle);
+  JourneyStats& st = stats_[inst.journey];
+  switch (outcome) {
+    case Outcome::kCompleted: ++st.completed; break;
+    case Outcome::kExited: ++st.exited; break;
+    case Outcome::kGoal: ++st.goals; break;
+    case Outcome::kFailed: ++st.failed; break;
+  }
+  auto& list = store_->customer(inst.customer).instances;
+  list.erase(std::remove(list.begin(), list.end(), handle), list.end());
+  store_->FreeInstance(handle);
+}
+
+void Engine::AdvanceTo(Instant t) {
+  while (auto top = timers_.Peek()) {
+    if (top->due > t) break;
+    TimerEntry e = timers_.Pop();
+    JourneyInstance& inst = store_->instance(e.instance);
+    if (inst.state == InstanceState::kFree || inst.generation != e.generation) continue;
+    SetNow(e.due);
+    FireTimer(e);
+  }
+  SetNow(t);
+}
+
+std::optional<Instant> Engine::NextDue() {
+  while (auto top = timers_.Peek()) {
+    JourneyInstance& inst = store_->instance(top->instance);
+    if (inst.state != InstanceState::kFree && inst.generation == top->generation) return top->due;
+    timers_.Pop();
+  }
+  return std::nullopt;
+}
+
+void Engine::FireTimer(const TimerEntry& entry) {
+  JourneyInstance& inst = store_->instance(entry.instance);
+  if (inst.state == InstanceState::kWaitingEvent)
+    inst.pc = program_.journeys[inst.journey].steps[inst.pc].on_timeout;
+  ++inst.generation;
+  inst.state = InstanceState::kRunning;
+  Run(entry.instance);
+  DrainCascade();
+}
+
+void Engine::Flush() {
+  if (pending_.empty()) return;
+  std::vector<PendingSend> batch = std::move(pending_);
+  pending_.clear();
+  std::sort(batch.begin(), batch.end(), [&](const PendingSend& a, const PendingSend& b) {
+    if (a.request.recipient != b.request.recipient) return a.request.recipient < b.request.recipient;
+    if (a.request.priority != b.request.priority) return a.request.priority > b.request.priority;
+    if (a.request.journey != b.request.journey) return a.request.journey < b.request.journey;
+    return a.seq < b.seq;
+  });
+  for (PendingSend& p : batch) {
+    Verdict v = policy_.Judge(p.request, store_->customer(p.request.recipient));
+    JourneyStats& st = stats_[p.request.journey];
+    if (v.rule == nullptr) {
+      AddToHistory(p.request.recipient, Interaction{p.request.at, p.request.channel, p.request.content, 0,
+                                              static_cast<uint16_t>(p.request.journey + 1), true});
+      ++st.actions[p.decision.channel];
+      Emit(std::move(p.decision));
+    } else {
+      Decision d = std::move(p.decision);
+      d.kind = DecisionKind::kSuppressed;
+      d.policy = v.rule->policy;
+      d.rule = v.rule->text;
+      d.reason = std::move(v.reason);
+      d.idempotency_key.clear();
+      ++st.suppressed[d.rule];
+      Emit(std::move(d));
+    }
+  }
+}
+
+std::vector<Decision> Engine::TakeDecisions() {
+  std::vector<Decision> out = std::move(decisions_);
+  decisions_.clear();
+  return out;
+}
+
+void Engine::Emit(Decision d) { decisions_.push_back(std::move(d)); }
+
+bool Engine::ForEachInteraction(const Value& profile,
+                                const std::function<void(const stdlib::InteractionView&)>& fn) const {
+  auto id = CustomerOf(profile);
+  if (!id) return false;
+  for (const Interaction& i : store_->customer(*id).history)
+    fn(stdlib::InteractionView{i.at, names_.Get(i.name), i.action});
+  return true;
+}
+
+}  // namespace tutti::runtime

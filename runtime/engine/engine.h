@@ -1,0 +1,168 @@
+#pragma once
+// The engine core: one deterministic state machine per shard. Inputs are
+// events (Ingest), the passing of time (AdvanceTo, which fires due timers)
+// and profile data (UpsertProfile); outputs are state changes in its store
+// and Decisions (actions to take, sends held back, errors). It never reads
+// the wall clock, never does I/O and draws no unseeded random numbers:
+// given the same inputs in the same order, it makes the same decisions.
+//
+// What happens when an event arrives at time t (docs/semantics.md):
+//   1. every timer due at or before t fires first, in due order (so a
+//      `wait up to 7d` that started at t0 times out at t0+7d, before an
+//      event at exactly t0+7d);
+//   2. the event joins the history of the customer it is keyed by;
+//   3. exit and goal rules end the instances they match;
+//   4. instances waiting for the event resume;
+//   5. journeys triggered by it start, fanned out over their audience;
+//   6. events emitted meanwhile are processed the same way, at t, up to
+//      EngineOptions::max_cascade_depth levels deep.
+// Sends are settled against the contact policy when time moves past t (or
+// on Flush), all sends of one instant together, highest priority first.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/eval/evaluator.h"
+#include "compiler/ir/journey_ir.h"
+#include "runtime/engine/contact_policy.h"
+#include "runtime/engine/decision.h"
+#include "runtime/engine/names.h"
+#include "runtime/engine/state.h"
+#include "runtime/engine/stats.h"
+#include "runtime/engine/timer_queue.h"
+#include "runtime/records/decoder.h"
+#include "stdlib/history_view.h"
+
+namespace tutti::runtime {
+
+struct EngineOptions {
+  /// How deep `emit` may cascade within one instant (an event emitted by a
+  /// journey triggered by an emitted event ...). Deeper events are dropped
+  /// with an error decision. The checker already refuses emit loops.
+  int max_cascade_depth = 16;
+};
+
+class Engine final : private stdlib::HistoryView {
+ public:
+  /// `program`, `schemas` and `functions` must outlive the engine.
+  Engine(const compiler::ir::Program& program, const SchemaTable& schemas,
+         const compiler::eval::Functions& functions, EngineOptions options = {});
+  ~Engine() override;
+
+  /// Adds or replaces a profile record (already checked by the decoder).
+  void UpsertProfile(const Record& profile);
+
+  /// Processes an event at max(its `at`, now). Returns false, and changes
+  /// nothing, when its time is outside the engine's range (instant.h).
+  bool Ingest(const Record& event);
+
+  /// Fires every timer due at or before `t`, in order, and moves the clock
+  /// to `t` (never backwards).
+  void AdvanceTo(Instant t);
+  /// When the next timer is due, if any is pending.
+  std::optional<Instant> NextDue();
+  /// Settles the sends of the current instant against the contact policy.
+  void Flush();
+
+  /// The decisions made since the last call, in the order they were made
+  /// (which is time order).
+  std::vector<Decision> TakeDecisions();
+
+  Instant now() const { return now_; }
+  const std::vector<JourneyStats>& stats() const { return stats_; }
+  size_t active_instances() const { return store_->active_instances(); }
+  size_t pending_timers() const { return timers_.size(); }
+  const StateStore& store() const { return *store_; }
+  const Names& names() const { return names_; }
+
+ private:
+  /// An event being processed: from Ingest, or emitted by a journey.
+  struct Event {
+    const Schema* schema = nullptr;
+    compiler::eval::Value record;  // the event as a record value, `at` included
+    std::string key;
+    Instant at = 0;
+    int depth = 0;  // 0: ingested; n: emitted n levels down
+  };
+  /// A send waiting for the contact policy (settled by Flush).
+  struct PendingSend {
+    SendRequest request;
+    Decision decision;
+    uint64_t seq = 0;
+  };
+  enum class Outcome { kCompleted, kExited, kGoal, kFailed };
+
+  // engine.cc: events, triggers, fan-out, exits, waits, timers.
+  void SetNow(Instant t);
+  void Process(const Event& event);
+  void ProcessOne(const Event& event);
+  /// Processes the events journeys emitted, in order, until none is left.
+  void DrainCascade();
+  void Trigger(uint32_t journey, const Event& event);
+  void Enter(uint32_t journey, uint32_t customer, const compiler::eval::Value* trigger);
+  void Finish(uint32_t handle, Outcome outcome);
+  void FireTimer(const TimerEntry& entry);
+  void AddToHistory(uint32_t customer, Interaction entry);
+  const std::vector<uint32_t>& AudienceCandidates(uint32_t journey, const compiler::eval::Value& value);
+  std::optional<uint32_t> CustomerOf(const compiler::eval::Value& record) const;
+  uint32_t ProfileIndex(std::string_view profile) const;
+
+  // step_runner.cc: running an instance's steps.
+  void Run(uint32_t handle);
+  bool RunSend(uint32_t handle, const compiler::ir::Step& step);
+  void RunTask(uint32_t handle, const compiler::ir::Step& step);
+  bool RunEmit(uint32_t handle, const compiler::ir::Step& step);
+  void Sleep(uint32_t handle, Instant until);
+  void BindInstance(compiler::eval::Activation& act, const JourneyInstance& inst,
+                    const compiler::ir::Step* step) const;
+  compiler::eval::Value Eval(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;
+  std::optional<std::string> Render(const compiler::ast::Message& message, const compiler::eval::Activation& act,
+                                    uint32_t handle, const compiler::ir::Step& step);
+  Decision NewDecision(DecisionKind kind, const JourneyInstance& inst, const compiler::ir::Step& step) const;
+  void Error(const JourneyInstance& inst, const compiler::ir::Step& step, const std::string& message);
+  std::string IdempotencyKey(JourneyInstance& inst, std::string_view extra);
+  void Emit(Decision d);
+
+  // HistoryView, for the engagement built-ins.
+  int64_t NowNanos() const override { return now_; }
+  bool ForEachInteraction(const compiler::eval::Value& profile,
+                          const std::function<void(const stdlib::InteractionView&)>& fn) const override;
+
+  const compiler::ir::Program& program_;
+  const SchemaTable& schemas_;
+  const compiler::eval::Functions& functions_;
+  EngineOptions options_;
+  Names names_;
+  ContactPolicy policy_;
+  std::unique_ptr<StateStore> store_;
+  TimerQueue timers_;
+  Instant now_ = INT64_MIN;
+
+  std::vector<std::string> profile_names_;  // sorted; index = profile id
+  /// event type -> journeys it triggers, by index
+  std::unordered_map<std::string, std::vector<uint32_t>> triggers_;
+  /// event type -> the (profile, event field) pairs exits and waits route
+  /// it by; an empty field means the event's own key
+  std::unordered_map<std::string, std::vector<std::pair<uint32_t, std::string>>> routes_;
+  /// journey -> audience field value -> candidate customers (key order);
+  /// rebuilt after profiles change
+  std::vector<std::optional<std::unordered_map<std::string, std::vector<uint32_t>>>> audience_index_;
+
+  std::vector<PendingSend> pending_;
+  uint64_t pending_seq_ = 0;
+  std::deque<Event> cascade_;
+  const Event* current_ = nullptr;  // the event being processed, if any
+  std::vector<Decision> decisions_;
+  std::vector<JourneyStats> stats_;
+};
+
+/// An event or profile key as text: strings as they are, other values in
+/// CEL's debug form.
+std::string KeyText(const compiler::eval::Value& key);
+
+}  // namespace tutti::runtime

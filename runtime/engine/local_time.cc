@@ -1,0 +1,65 @@
+#include "runtime/engine/local_time.h"
+
+#include <chrono>
+#include <date/tz.h>
+
+namespace tutti::runtime {
+namespace {
+
+using std::chrono::nanoseconds;
+using SysNanos = date::sys_time<nanoseconds>;
+
+/// The zone, or null for UTC; throws std::runtime_error for an unknown name.
+const date::time_zone* Zone(std::string_view name) {
+  if (name.empty() || name == "UTC" || name == "Etc/UTC") return nullptr;
+  return date::locate_zone(name);
+}
+
+}  // namespace
+
+std::variant<int, std::string> LocalMinuteOfDay(Instant t, std::string_view zone) {
+  try {
+    const date::time_zone* z = Zone(zone);
+    SysNanos sys{nanoseconds(t)};
+    auto local = z ? z->to_local(sys).time_since_epoch() : sys.time_since_epoch();
+    auto day = date::floor<date::days>(local);
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local - day).count());
+  } catch (const std::exception&) {
+    return "unknown time zone \"" + std::string(zone) + "\"";
+  }
+}
+
+std::variant<Instant, std::string> NextLocalTime(Instant t, std::string_view zone, int minute_of_day) {
+  try {
+    const date::time_zone* z = Zone(zone);
+    SysNanos sys{nanoseconds(t)};
+    auto local = z ? z->to_local(sys) : date::local_time<nanoseconds>(sys.time_since_epoch());
+    auto day = date::floor<date::days>(local);
+    for (int i = 0; i < 3; ++i) {
+      auto wanted = date::local_time<nanoseconds>(day + date::days(i) + std::chrono::minutes(minute_of_day));
+      Instant at;
+      if (z == nullptr) {
+        at = wanted.time_since_epoch().count();
+      } else {
+        auto info = z->get_info(wanted);
+        if (info.result == date::local_info::nonexistent) {
+          at = date::sys_time<nanoseconds>(info.first.end).time_since_epoch().count();
+        } else {
+          // Ambiguous (the hour repeats): the earlier of the two.
+          at = z->to_sys(wanted, date::choose::earliest).time_since_epoch().count();
+        }
+      }
+      if (at >= t) return at;
+    }
+    return t;  // not reached: some day within three has the time
+  } catch (const std::exception&) {
+    return "unknown time zone \"" + std::string(zone) + "\"";
+  }
+}
+
+bool InDailyRange(int minute, int from, int until) {
+  if (from < until) return minute >= from && minute < until;
+  return minute >= from || minute < until;
+}
+
+}  // namespace tutti::runtime

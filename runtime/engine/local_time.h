@@ -1,0 +1,28 @@
+#pragma once
+// Wall-clock time in a customer's time zone, for quiet hours and
+// `wait until 09:00 local`. Zones are IANA names ("America/New_York") read
+// from the system tz database; "UTC" and an empty name mean UTC.
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "runtime/engine/instant.h"
+
+namespace tutti::runtime {
+
+/// Minutes since local midnight at `t` in `zone`, or an error message for an
+/// unknown zone.
+std::variant<int, std::string> LocalMinuteOfDay(Instant t, std::string_view zone);
+
+/// The first instant at or after `t` whose local wall-clock time in `zone` is
+/// `minute_of_day` (minutes after midnight). On a day when that time does
+/// not exist (a daylight-saving gap), the first instant after the gap.
+/// An error message for an unknown zone.
+std::variant<Instant, std::string> NextLocalTime(Instant t, std::string_view zone, int minute_of_day);
+
+/// Whether `minute` lies in [from, until), a range that wraps past midnight
+/// when until <= from (20:00-08:00).
+bool InDailyRange(int minute, int from, int until);
+
+}  // namespace tutti::runtime

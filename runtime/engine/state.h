@@ -1,0 +1,120 @@
+#pragma once
+// The engine's state, partitioned by customer: every customer (a profile
+// record: a prescriber, an account, a colleague) owns its journey
+// instances, its interaction history and its re-entry bookkeeping, and
+// nothing is shared between customers except read-only program data. A
+// shard owns a set of customers; handing a customer to another shard means
+// moving its partition.
+//
+// StateStore is the interface the engine core works through;
+// InMemoryStore keeps everything in memory (simulate, tests). The daemon's
+// durable store keeps the same partitions in RocksDB.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/eval/value.h"
+#include "compiler/ir/journey_ir.h"
+#include "runtime/engine/instant.h"
+
+namespace tutti::runtime {
+
+/// One entry of a customer's interaction history: an action a journey took
+/// for them, or an event about them. 24 bytes; names are interned by the
+/// engine.
+struct Interaction {
+  Instant at = 0;
+  uint32_t name = 0;     // interned: the channel (actions) or event type
+  uint32_t content = 0;  // interned: the template (sends), else 0
+  uint32_t about = 0;    // customer the entry concerns (account histories)
+  uint16_t journey = 0;  // index + 1 of the acting journey; 0 for events
+  bool action = false;
+};
+
+enum class InstanceState : uint8_t {
+  kFree,          // slot unused
+  kRunning,       // executing steps now
+  kSleeping,      // a timed wait, or a send deferred by quiet hours
+  kWaitingEvent,  // `wait up to D for EVENT`: an event or the timeout
+};
+
+/// One customer's run of one journey. The step index and the slots are the
+/// whole of its progress; `generation` invalidates timers set before the
+/// instance last moved on.
+struct JourneyInstance {
+  uint32_t journey = 0;
+  uint32_t customer = 0;
+  compiler::ir::StepIndex pc = 0;
+  uint32_t generation = 0;
+  uint32_t entry = 0;    // the customer's n-th entry into any journey
+  uint32_t actions = 0;  // actions taken so far (for idempotency keys)
+  Instant entered = 0;
+  InstanceState state = InstanceState::kFree;
+  std::vector<compiler::eval::Value> slots;
+};
+
+struct Customer {
+  uint32_t profile = 0;  // index into the profile names of the store
+  std::string key;
+  compiler::eval::Value record;  // null until the profile is known
+  std::vector<uint32_t> instances;  // active instance handles, in entry order
+  std::vector<Interaction> history;  // in time order
+  /// journey index -> last time the customer entered it
+  std::vector<std::pair<uint32_t, Instant>> last_entry;
+  uint32_t entries = 0;
+  uint32_t account = UINT32_MAX;  // the customer's account, if it has one
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  /// The customer of `profile` with `key`, if known.
+  virtual std::optional<uint32_t> FindCustomer(uint32_t profile, std::string_view key) const = 0;
+  /// The customer of `profile` with `key`, created if unknown.
+  virtual uint32_t GetOrAddCustomer(uint32_t profile, std::string_view key) = 0;
+  virtual Customer& customer(uint32_t id) = 0;
+  virtual const Customer& customer(uint32_t id) const = 0;
+  /// Customers of `profile` by key, in key order.
+  virtual const std::map<std::string, uint32_t, std::less<>>& CustomersOf(uint32_t profile) const = 0;
+  virtual size_t customer_count() const = 0;
+
+  /// A fresh instance (state kRunning), and its handle.
+  virtual uint32_t NewInstance() = 0;
+  virtual JourneyInstance& instance(uint32_t handle) = 0;
+  virtual const JourneyInstance& instance(uint32_t handle) const = 0;
+  /// Returns the handle to the free list; its timers are invalidated.
+  virtual void FreeInstance(uint32_t handle) = 0;
+  virtual size_t active_instances() const = 0;
+};
+
+class InMemoryStore final : public StateStore {
+ public:
+  explicit InMemoryStore(size_t profiles) : by_profile_(profiles) {}
+  std::optional<uint32_t> FindCustomer(uint32_t profile, std::string_view key) const override;
+  uint32_t GetOrAddCustomer(uint32_t profile, std::string_view key) override;
+  Customer& customer(uint32_t id) override { return customers_[id]; }
+  const Customer& customer(uint32_t id) const override { return customers_[id]; }
+  const std::map<std::string, uint32_t, std::less<>>& CustomersOf(uint32_t profile) const override {
+    return by_profile_[profile];
+  }
+  size_t customer_count() const override { return customers_.size(); }
+  uint32_t NewInstance() override;
+  JourneyInstance& instance(uint32_t handle) override { return instances_[handle]; }
+  const JourneyInstance& instance(uint32_t handle) const override { return instances_[handle]; }
+  void FreeInstance(uint32_t handle) override;
+  size_t active_instances() const override { return instances_.size() - free_.size(); }
+
+ private:
+  // deques: references stay valid while new entries are added.
+  std::deque<Customer> customers_;
+  std::vector<std::map<std::string, uint32_t, std::less<>>> by_profile_;
+  std::deque<JourneyInstance> instances_;
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace tutti::runtime

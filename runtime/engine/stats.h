@@ -1,0 +1,27 @@
+#pragma once
+// Counters the engine keeps per journey, for the summary `tutti simulate`
+// prints and the daemon's metrics.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tutti::runtime {
+
+struct JourneyStats {
+  int64_t entered = 0;
+  int64_t completed = 0;   // ran to the end or to `end`
+  int64_t exited = 0;      // an exit rule matched
+  int64_t goals = 0;       // a goal rule matched
+  int64_t failed = 0;      // stopped by an error it could not go on from
+  int64_t not_reentered = 0;   // a trigger matched but the re-entry rule said no
+  int64_t unknown_customer = 0;  // a trigger matched a customer with no profile
+  int64_t errors = 0;      // error decisions
+  int64_t deferred = 0;    // sends held by quiet hours
+  std::map<std::string, int64_t> actions;     // by channel, "task" or "notify"
+  std::map<std::string, int64_t> suppressed;  // by rule text
+  std::vector<int64_t> step_visits;           // by step index
+};
+
+}  // namespace tutti::runtime

@@ -1,0 +1,473 @@
+// Running a journey instance: each step kind, from the instance's current
+// step until it waits, sleeps or ends. Errors raised by expressions become
+// "error" decisions; what the instance does next is documented per step in
+// docs/semantics.md.
+
+#include <algorithm>
+#include <cassert>
+
+#include "compiler/eval/operators.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/local_time.h"
+
+namespace tutti::runtime {
+
+using compiler::eval::Activation;
+using compiler::eval::Value;
+using compiler::eval::ValueKind;
+namespace ast = compiler::ast;
+namespace ir = compiler::ir;
+
+namespace {
+
+uint64_t Fnv1a(std::string_view text, uint64_t h = 1469598103934665603ULL) {
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string Hex(uint64_t v) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 15];
+  return out;
+}
+
+/// A value as message text: strings as they are, numbers and booleans as
+/// CEL's string() writes them, timestamps in RFC 3339.
+std::string Text(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kString: return v.AsString();
+    case ValueKind::kInt: return std::to_string(v.AsInt());
+    case ValueKind::kUint: return std::to_string(v.AsUint());
+    case ValueKind::kDouble: return compiler::eval::FormatDouble(v.AsDouble());
+    case ValueKind::kBool: return v.AsBool() ? "true" : "false";
+    case ValueKind::kNull: return "null";
+    case ValueKind::kTimestamp: return compiler::eval::FormatTimestamp(v.AsTimestamp());
+    case ValueKind::kDuration: return compiler::eval::FormatDuration(v.AsDuration());
+    default: return compiler::eval::DebugString(v);
+  }
+}
+
+const Value* Field(const Value& record, std::string_view name) {
+  if (!record.is(ValueKind::kRecord)) return nullptr;
+  const auto& fields = record.AsRecord().fields;
+  auto it = fields.find(name);
+  return it == fields.end() ? nullptr : &it->second;
+}
+
+std::string_view TimeZoneOf(const Value& record) {
+  const Value* tz = Field(record, "timezone");
+  return tz && tz->is(ValueKind::kString) ? std::string_view(tz->AsString()) : std::string_view();
+}
+
+bool IsTrue(const Value& v) { return v.is(ValueKind::kBool) && v.AsBool(); }
+
+}  // namespace
+
+Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
+  stdlib::ScopedHistoryView view(this);
+  return compiler::eval::Evaluate(expr, act, functions_);
+}
+
+void Engine::BindInstance(Activation& act, const JourneyInstance& inst, const ir::Step* step) const {
+  const ir::Journey& j = program_.journeys[inst.journey];
+  act.Bind("now", Value(ToTimestamp(now_)));
+  act.Bind(j.customer, store_->customer(inst.customer).record);
+  if (step != nullptr) {
+    for (const auto& [name, slot] : step->scope) act.Bind(name, inst.slots[slot]);
+  } else if (j.trigger) {
+    act.Bind(j.trigger->binding, inst.slots[j.trigger->slot]);
+  }
+}
+
+Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, const ir::Step& step) const {
+  const ir::Journey& j = program_.journeys[inst.journey];
+  Decision d;
+  d.kind = kind;
+  d.at = now_;
+  d.journey = j.name;
+  d.version = j.version;
+  d.customer = store_->customer(inst.customer).key;
+  d.step = step.id;
+  d.cause = current_ ? current_->schema->name : "timer";
+  return d;
+}
+
+void Engine::Error(const JourneyInstance& inst, const ir::Step& step, const std::string& message) {
+  Decision d = NewDecision(DecisionKind::kError, inst, step);
+  d.reason = message;
+  ++stats_[inst.journey].errors;
+  Emit(std::move(d));
+}
+
+std::string Engine::IdempotencyKey(JourneyInstance& inst, std::string_view extra) {
+  const ir::Journey& j = program_.journeys[inst.journey];
+  std::string basis = j.name + '\x1f' + std::to_string(j.version) + '\x1f' +
+                      store_->customer(inst.customer).key + '\x1f' + std::to_string(inst.entry) + '\x1f' +
+                      std::to_string(++inst.actions) + '\x1f' + std::string(extra);
+  return Hex(Fnv1a(basis));
+}
+
+std::optional<std::string> Engine::Render(const ast::Message& message, const Activation& act, uint32_t handle,
+                                          const ir::Step& step) {
+  std::string out;
+  for (const ast::MessagePart& part : message.parts) {
+    if (!part.expr) {
+      out += part.text;
+      continue;
+    }
+    Value v = Eval(*part.expr, act);
+    if (v.IsError()) {
+      Error(store_->instance(handle), step,
+            "in {" + ast::ToSource(*part.expr) + "} of \"" + message.Display() + "\": " + v.ErrorMessage());
+      return std::nullopt;
+    }
+    out += Text(v);
+  }
+  return out;
+}
+
+void Engine::Sleep(uint32_t handle, Instant until) {
+  JourneyInstance& inst = store_->instance(handle);
+  inst.state = InstanceState::kSleeping;
+  timers_.Push(until, handle, inst.generation);
+}
+
+void Engine::Run(uint32_t handle) {
+  for (;;) {
+    JourneyInstance& inst = store_->instance(handle);
+    if (inst.pc == ir::kDone) {
+      Finish(handle, Outcome::kCompleted);
+      return;
+    }
+    const ir::Journey& j = program_.journeys[inst.journey];
+    const ir::Step& s = j.steps[inst.pc];
+    ++stats_[inst.journey].step_visits[inst.pc];
+    switch (s.op) {
+      case ir::StepOp::kSend:
+        if (!RunSend(handle, s)) return;  // deferred by quiet hours
+        store_->instance(handle).pc = s.next;
+        break;
+      case ir::StepOp::kTask:
+        RunTask(handle, s);
+        store_->instance(handle).pc = s.next;
+        break;
+      case ir::StepOp::kWaitDuration:
+        inst.pc = s.next;
+        Sleep(handle, now_ + s.millis * kNanosPerMilli);
+        return;
+      case ir::StepOp::kWaitTimeOfDay: {
+        const auto& w = s.source->As<ast::WaitTimeOfDayStep>();
+        std::string_view zone = w.local ? TimeZoneOf(store_->customer(inst.customer).record) : std::string_view();
+        auto next = NextLocalTime(now_, zone, w.time.hour * 60 + w.time.minute);
+        inst.pc = s.next;
+        if (auto* err = std::get_if<std::string>(&next)) {
+          Error(inst, s, "cannot wait until a local time: " + *err);
+          break;
+        }
+        if (std::get<Instant>(next) > now_) {
+          Sleep(handle, std::get<Instant>(next));
+          return;
+        }
+        break;
+      }
+      case ir::StepOp::kWaitUntil: {
+        Activation act;
+        BindInstance(act, inst, &s);
+        Value at = Eval(*s.source->As<ast::WaitUntilStep>().at, act);
+        inst.pc = s.next;
+        if (at.IsError()) {
+          Error(inst, s, "in the time to wait until: " + at.ErrorMessage());
+          break;
+        }
+        auto until = ToInstant(at.AsTimestamp());
+        if (!until) {
+          Error(inst, s, "the time to wait until is outside the years 1678 to 2261");
+          break;
+        }
+        if (*until > now_) {
+          Sleep(handle, *until);
+          return;
+        }
+        break;
+      }
+      case ir::StepOp::kWaitEvent:
+        inst.state = InstanceState::kWaitingEvent;
+        timers_.Push(now_ + s.millis * kNanosPerMilli, handle, inst.generation);
+        return;
+      case ir::StepOp::kBranch: {
+        Activation act;
+        BindInstance(act, inst, &s);
+        ir::StepIndex target = s.next;
+        for (const ir::Arm& arm : s.arms) {
+          Value v = Eval(*arm.cond, act);
+          if (v.IsError()) Error(inst, s, "in a condition (taken as false): " + v.ErrorMessage());
+          if (IsTrue(v)) {
+            target = arm.target;
+            break;
+          }
+        }
+        inst.pc = target;
+        break;
+      }
+      case ir::StepOp::kChooseBest: {
+        Activation act;
+        BindInstance(act, inst, &s);
+        const ast::Expr& score = *s.source->As<ast::ChooseBestStep>().score;
+        std::optional<size_t> best;
+        double best_score = 0;
+        for (size_t i = 0; i < s.arms.size(); ++i) {
+          Activation option(&act);
+          option.Bind("option", Value(s.arms[i].label));
+          Value v = Eval(score, option);
+          if (v.IsError() || !v.IsNumber()) {
+            Error(inst, s, "scoring option '" + s.arms[i].label + "' (left out): " +
+                               (v.IsError() ? v.ErrorMessage() : "not a number"));
+            continue;
+          }
+          double d = v.is(ValueKind::kDouble) ? v.AsDouble()
+                     : v.is(ValueKind::kInt)  ? static_cast<double>(v.AsInt())
+                                              : static_cast<double>(v.AsUint());
+          if (!best || d > best_score) {
+            best = i;
+            best_score = d;
+          }
+        }
+        if (!best) {
+          Error(inst, s, "no option could be scored; the journey ends here");
+          Finish(handle, Outcome::kFailed);
+          return;
+        }
+        inst.pc = s.arms[*best].target;
+        break;
+      }
+      case ir::StepOp::kSplit: {
+        // A bucket in [0, 100) fixed by journey, step and customer.
+        uint64_t h = Fnv1a(j.name + '\x1f' + s.id + '\x1f' + store_->customer(inst.customer).key);
+        int64_t bucket = static_cast<int64_t>(h % 100);
+        int64_t upto = 0;
+        ir::StepIndex target = s.arms.back().target;
+        for (const ir::Arm& arm : s.arms) {
+          upto += arm.percent;
+          if (bucket < upto) {
+            target = arm.target;
+            break;
+          }
+        }
+        inst.pc = target;
+        break;
+      }
+      case ir::StepOp::kStart: {
+        inst.pc = s.next;
+        uint32_t customer = inst.customer;
+        Enter(s.journey, customer, nullptr);
+        break;
+      }
+      case ir::StepOp::kEmit:
+        RunEmit(handle, s);
+        store_->instance(handle).pc = s.next;
+        break;
+      case ir::StepOp::kAssign: {
+        Activation act;
+        BindInstance(act, inst, &s);
+        const ast::Expr& value = s.source->kind == ast::StepKind::kLet ? *s.source->As<ast::LetStep>().value
+                                                                       : *s.source->As<ast::SetStep>().value;
+        Value v = Eval(value, act);
+        if (v.IsError()) Error(inst, s, "in the value assigned: " + v.ErrorMessage());
+        inst.slots[s.slot] = std::move(v);
+        inst.pc = s.next;
+        break;
+      }
+      case ir::StepOp::kEnd: Finish(handle, Outcome::kCompleted); return;
+    }
+  }
+}
+
+bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
+  JourneyInstance& inst = store_->instance(handle);
+  const ir::Journey& j = program_.journeys[inst.journey];
+  const auto& st = s.source->As<ast::SendStep>();
+  Activation act;
+  BindInstance(act, inst, &s);
+  uint32_t recipient = inst.customer;
+  if (st.recipient) {
+    Value to = Eval(*st.recipient, act);
+    std::optional<uint32_t> id = to.IsError() ? std::nullopt : CustomerOf(to);
+    if (!id) {
+      Error(inst, s, to.IsError() ? "in the recipient: " + to.ErrorMessage() : "the recipient is not a known profile");
+      return true;
+    }
+    recipient = *id;
+  }
+  const Customer& to = store_->customer(recipient);
+  auto hold = policy_.QuietHours(st.channel.text, TimeZoneOf(to.record), now_);
+  if (auto* err = std::get_if<std::string>(&hold)) {
+    Error(inst, s, "quiet hours cannot be checked: " + *err + "; sent without the check");
+  } else if (auto* h = std::get_if<Hold>(&hold)) {
+    Decision d = NewDecision(DecisionKind::kDeferred, inst, s);
+    d.channel = st.channel.text;
+    d.action = "send";
+    d.recipient = to.key;
+    d.until = h->until;
+    d.policy = h->rule->policy;
+    d.rule = h->rule->text;
+    d.reason = "quiet hours for " + to.key + "; sends at " + FormatInstant(h->until);
+    ++stats_[inst.journey].deferred;
+    Emit(std::move(d));
+    Sleep(handle, h->until);
+    return false;
+  }
+  std::optional<std::string> content = Render(st.message, act, handle, s);
+  if (!content) return true;
+  std::vector<std::pair<std::string, Value>> vars;
+  for (const ast::FieldInit& f : st.vars) {
+    Value v = Eval(*f.value, act);
+    if (v.IsError()) {
+      Error(inst, s, "in 'with " + f.name.text + "': " + v.ErrorMessage() + "; not sent");
+      return true;
+    }
+    vars.emplace_back(f.name.text, std::move(v));
+  }
+  PendingSend p;
+  p.request = SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), names_.Intern(*content),
+                          recipient};
+  p.decision = NewDecision(DecisionKind::kAction, inst, s);
+  p.decision.channel = st.channel.text;
+  p.decision.action = "send";
+  p.decision.content = std::move(*content);
+  p.decision.recipient = to.key;
+  p.decision.vars = std::move(vars);
+  p.decision.idempotency_key = IdempotencyKey(store_->instance(handle), "");
+  p.seq = pending_seq_++;
+  pending_.push_back(std::move(p));
+  return true;
+}
+
+void Engine::RunTask(uint32_t handle, const ir::Step& s) {
+  const auto& st = s.source->As<ast::TaskStep>();
+  const char* kind = st.notify ? "notify" : "task";
+  Activation act;
+  BindInstance(act, store_->instance(handle), &s);
+  std::optional<Instant> due;
+  if (st.due) due = now_ + st.due->value.millis * kNanosPerMilli;
+
+  // Who: an expression, or a route over a profile's records.
+  std::vector<std::pair<std::string, Value>> assignees;  // key, record (or null)
+  if (!st.route_profile) {
+    Value v = Eval(*st.assignee, act);
+    if (v.IsError()) {
+      Error(store_->instance(handle), s, "in the assignee: " + v.ErrorMessage());
+      return;
+    }
+    if (v.is(ValueKind::kRecord)) {
+      auto id = CustomerOf(v);
+      assignees.emplace_back(id ? store_->customer(*id).key : Text(v), v);
+    } else {
+      assignees.emplace_back(Text(v), Value());
+    }
+  } else {
+    const std::string& profile = st.route_profile->text;
+    std::optional<double> best_score;
+    for (const auto& [key, id] : store_->CustomersOf(ProfileIndex(profile))) {
+      const Value& record = store_->customer(id).record;
+      if (record.is(ValueKind::kNull)) continue;
+      Activation candidate(&act);
+      candidate.Bind(profile, record);
+      Value ok = Eval(*st.route_cond, candidate);
+      if (ok.IsError()) {
+        Error(store_->instance(handle), s, "routing to " + profile + " '" + key + "': " + ok.ErrorMessage());
+        continue;
+      }
+      if (!IsTrue(ok)) continue;
+      if (st.notify || !st.route_score) {
+        assignees.emplace_back(key, record);
+        if (!st.notify) break;  // a task goes to the first match in key order
+        continue;
+      }
+      Value score = Eval(*st.route_score, candidate);
+      if (score.IsError() || !score.IsNumber()) {
+        Error(store_->instance(handle), s, "scoring " + profile + " '" + key + "' (left out): " +
+                                               (score.IsError() ? score.ErrorMessage() : "not a number"));
+        continue;
+      }
+      double d = score.is(ValueKind::kDouble) ? score.AsDouble()
+                 : score.is(ValueKind::kInt)  ? static_cast<double>(score.AsInt())
+                                              : static_cast<double>(score.AsUint());
+      if (!best_score || d > *best_score) {
+        best_score = d;
+        assignees.assign(1, {key, record});
+      }
+    }
+    if (assignees.empty()) {
+      Decision d = NewDecision(DecisionKind::kUnassigned, store_->instance(handle), s);
+      d.action = kind;
+      d.reason = "no " + profile + " matched '" + compiler::ast::ToSource(*st.route_cond) + "'";
+      Emit(std::move(d));
+      return;
+    }
+  }
+  for (const auto& [key, record] : assignees) {
+    std::optional<std::string> text;
+    if (st.route_profile) {
+      Activation candidate(&act);
+      candidate.Bind(st.route_profile->text, record);
+      text = Render(st.message, candidate, handle, s);
+    } else {
+      text = Render(st.message, act, handle, s);
+    }
+    if (!text) continue;
+    JourneyInstance& inst = store_->instance(handle);
+    Decision d = NewDecision(DecisionKind::kAction, inst, s);
+    d.action = kind;
+    d.content = std::move(*text);
+    d.recipient = key;
+    d.due = due;
+    d.idempotency_key = IdempotencyKey(inst, key);
+    ++stats_[inst.journey].actions[kind];
+    AddToHistory(inst.customer, Interaction{now_, names_.Intern(kind), 0, 0, static_cast<uint16_t>(inst.journey + 1), true});
+    Emit(std::move(d));
+  }
+}
+
+bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
+  JourneyInstance& inst = store_->instance(handle);
+  const auto& st = s.source->As<ast::EmitStep>();
+  const Schema* schema = schemas_.FindEvent(st.event.text);
+  assert(schema && "a checked 'emit' names an event");
+  int depth = current_ ? current_->depth + 1 : 1;
+  if (depth > options_.max_cascade_depth) {
+    Error(inst, s, "'" + st.event.text + "' not emitted: events emitted by journeys cascaded more than " +
+                       std::to_string(options_.max_cascade_depth) + " levels deep");
+    return false;
+  }
+  Activation act;
+  BindInstance(act, inst, &s);
+  auto rec = std::make_shared<compiler::eval::Record>();
+  rec->type_name = schema->name;
+  for (const FieldLayout& f : schema->fields) rec->fields.emplace(f.name, Value());
+  rec->fields["at"] = Value(ToTimestamp(now_));
+  for (const ast::FieldInit& f : st.fields) {
+    Value v = Eval(*f.value, act);
+    if (v.IsError()) {
+      Error(inst, s, "'" + st.event.text + "' not emitted: in field '" + f.name.text + "': " + v.ErrorMessage());
+      return false;
+    }
+    rec->fields[f.name.text] = std::move(v);
+  }
+  Event e;
+  e.schema = schema;
+  const Value& key = rec->fields[schema->fields[schema->key_slot].name];
+  e.key = KeyText(key);
+  auto at = rec->fields["at"].is(ValueKind::kTimestamp) ? ToInstant(rec->fields["at"].AsTimestamp())
+                                                        : std::optional<Instant>();
+  e.at = at ? std::max(*at, now_) : now_;
+  e.depth = depth;
+  e.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
+  cascade_.push_back(std::move(e));
+  return true;
+}
+
+}  // namespace tutti::runtime

@@ -1,0 +1,46 @@
+#pragma once
+// The timer queue: every pending wake-up of every journey instance, as one
+// compact entry (24 bytes) in a binary heap ordered by due time, then by the
+// order the timers were set. No OS timer per wait: the driver asks for the
+// earliest due time and advances the engine to it.
+//
+// Cancelling is lazy: an instance bumps its generation when it stops
+// waiting, and entries whose generation no longer matches are dropped when
+// they reach the top.
+
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <vector>
+
+#include "runtime/engine/instant.h"
+
+namespace tutti::runtime {
+
+struct TimerEntry {
+  Instant due = 0;
+  uint64_t seq = 0;         // tie-break: the order timers were set
+  uint32_t instance = 0;    // the instance's handle
+  uint32_t generation = 0;  // the instance's generation when set
+};
+
+class TimerQueue {
+ public:
+  void Push(Instant due, uint32_t instance, uint32_t generation);
+  /// The earliest entry, if any (possibly a cancelled one).
+  std::optional<TimerEntry> Peek() const;
+  TimerEntry Pop();
+  size_t size() const { return heap_.size(); }
+  bool empty() const { return heap_.empty(); }
+
+ private:
+  struct Later {
+    bool operator()(const TimerEntry& a, const TimerEntry& b) const {
+      return a.due != b.due ? a.due > b.due : a.seq > b.seq;
+    }
+  };
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, Later> heap_;
+  uint64_t next_seq_ = 0;
+};
+
+}  // namespace tutti::runtime

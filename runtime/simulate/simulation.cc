@@ -1,0 +1,84 @@
+#include "runtime/simulate/simulation.h"
+
+#include <algorithm>
+
+#include "runtime/engine/clock.h"
+
+namespace tutti::runtime {
+
+SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, std::vector<Record> events,
+                          std::optional<Instant> until) {
+  SimulationResult out;
+  for (const Record& p : profiles) engine.UpsertProfile(p);
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Record& a, const Record& b) { return *a.at < *b.at; });
+  VirtualClock clock;
+  for (const Record& e : events) {
+    auto at = ToInstant(*e.at);
+    if (!at) {
+      out.refused.push_back("line " + std::to_string(e.line) + ": '" + e.type() + "' at " +
+                            compiler::eval::FormatTimestamp(*e.at) +
+                            " is outside the engine's time range (1678 to 2261)");
+      continue;
+    }
+    if (until && *at > *until) {
+      ++out.events_after_until;
+      continue;
+    }
+    clock.AdvanceTo(*at);
+    engine.Ingest(e);
+    ++out.events_processed;
+  }
+  // Let time run on: every timer up to `until`, or until none is left.
+  while (auto due = engine.NextDue()) {
+    if (until && *due > *until) break;
+    clock.AdvanceTo(*due);
+    engine.AdvanceTo(clock.Now());
+  }
+  if (until) engine.AdvanceTo(*until);
+  engine.Flush();
+  out.decisions = engine.TakeDecisions();
+  return out;
+}
+
+namespace {
+
+std::string Counts(const std::map<std::string, int64_t>& m) {
+  std::string out;
+  for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + k + " " + std::to_string(v);
+  return out;
+}
+
+}  // namespace
+
+std::string RenderSummary(const compiler::ir::Program& program, const Engine& engine) {
+  // Active instances per journey, counted from the store.
+  std::vector<int64_t> active(program.journeys.size());
+  const StateStore& store = engine.store();
+  for (size_t c = 0; c < store.customer_count(); ++c)
+    for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances)
+      ++active[store.instance(h).journey];
+  std::string out;
+  for (size_t i = 0; i < program.journeys.size(); ++i) {
+    const auto& j = program.journeys[i];
+    const JourneyStats& s = engine.stats()[i];
+    out += j.name + " v" + std::to_string(j.version) + ": entered " + std::to_string(s.entered) + ", active " +
+           std::to_string(active[i]) + ", completed " + std::to_string(s.completed) + ", exited " +
+           std::to_string(s.exited) + ", goal " + std::to_string(s.goals);
+    if (s.failed) out += ", failed " + std::to_string(s.failed);
+    if (s.not_reentered) out += ", not re-entered " + std::to_string(s.not_reentered);
+    if (s.unknown_customer) out += ", unknown customer " + std::to_string(s.unknown_customer);
+    out += "\n";
+    if (!s.actions.empty()) out += "  actions: " + Counts(s.actions) + "\n";
+    if (!s.suppressed.empty()) out += "  suppressed: " + Counts(s.suppressed) + "\n";
+    if (s.deferred) out += "  deferred by quiet hours: " + std::to_string(s.deferred) + "\n";
+    if (s.errors) out += "  errors: " + std::to_string(s.errors) + "\n";
+    std::string steps;
+    for (size_t k = 0; k < j.steps.size(); ++k)
+      if (s.step_visits[k]) steps += (steps.empty() ? "" : ", ") + j.steps[k].id + " " + std::to_string(s.step_visits[k]);
+    if (!steps.empty()) out += "  steps: " + steps + "\n";
+  }
+  return out;
+}
+
+}  // namespace tutti::runtime
