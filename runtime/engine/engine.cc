@@ -411,7 +411,10 @@ std::vector<Decision> Engine::TakeDecisions() {
   return out;
 }
 
-void Engine::Emit(Decision d) { decisions_.push_back(std::move(d)); }
+void Engine::Emit(Decision d) {
+  if (d.kind == DecisionKind::kAction) outbox_.Append(d);
+  decisions_.push_back(std::move(d));
+}
 
 bool Engine::ForEachInteraction(const Value& profile,
                                 const std::function<void(const stdlib::InteractionView&)>& fn) const {

@@ -32,6 +32,7 @@
 #include "runtime/engine/contact_policy.h"
 #include "runtime/engine/decision.h"
 #include "runtime/engine/names.h"
+#include "runtime/engine/outbox.h"
 #include "runtime/engine/state.h"
 #include "runtime/engine/stats.h"
 #include "runtime/engine/timer_queue.h"
@@ -70,8 +71,10 @@ class Engine final : private stdlib::HistoryView {
   void Flush();
 
   /// The decisions made since the last call, in the order they were made
-  /// (which is time order).
+  /// (which is time order): the decision log.
   std::vector<Decision> TakeDecisions();
+  /// The actions among them, waiting for delivery.
+  Outbox& outbox() { return outbox_; }
 
   Instant now() const { return now_; }
   const std::vector<JourneyStats>& stats() const { return stats_; }
@@ -158,6 +161,7 @@ class Engine final : private stdlib::HistoryView {
   std::deque<Event> cascade_;
   const Event* current_ = nullptr;  // the event being processed, if any
   std::vector<Decision> decisions_;
+  Outbox outbox_;
   std::vector<JourneyStats> stats_;
 };
 

@@ -20,11 +20,19 @@ namespace ir = compiler::ir;
 
 namespace {
 
-uint64_t Fnv1a(std::string_view text, uint64_t h = 1469598103934665603ULL) {
+/// A stable 64-bit hash of `text`: FNV-1a, then splitmix64's finaliser so
+/// that every bit depends on every byte (split buckets use the low bits).
+uint64_t StableHash(std::string_view text) {
+  uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ULL;
   }
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
   return h;
 }
 
@@ -108,7 +116,7 @@ std::string Engine::IdempotencyKey(JourneyInstance& inst, std::string_view extra
   std::string basis = j.name + '\x1f' + std::to_string(j.version) + '\x1f' +
                       store_->customer(inst.customer).key + '\x1f' + std::to_string(inst.entry) + '\x1f' +
                       std::to_string(++inst.actions) + '\x1f' + std::string(extra);
-  return Hex(Fnv1a(basis));
+  return Hex(StableHash(basis));
 }
 
 std::optional<std::string> Engine::Render(const ast::Message& message, const Activation& act, uint32_t handle,
@@ -245,8 +253,12 @@ void Engine::Run(uint32_t handle) {
         break;
       }
       case ir::StepOp::kSplit: {
-        // A bucket in [0, 100) fixed by journey, step and customer.
-        uint64_t h = Fnv1a(j.name + '\x1f' + s.id + '\x1f' + store_->customer(inst.customer).key);
+        // A bucket in [0, 100) fixed by the journey, the split's labels and
+        // the customer: editing the file elsewhere never moves a customer
+        // to another arm.
+        std::string basis = j.name;
+        for (const ir::Arm& arm : s.arms) basis += '\x1f' + arm.label;
+        uint64_t h = StableHash(basis + '\x1e' + store_->customer(inst.customer).key);
         int64_t bucket = static_cast<int64_t>(h % 100);
         int64_t upto = 0;
         ir::StepIndex target = s.arms.back().target;

@@ -1,0 +1,33 @@
+#include "runtime/engine/outbox.h"
+
+#include <cassert>
+
+namespace tutti::runtime {
+
+uint64_t Outbox::Append(Decision action) {
+  assert(action.kind == DecisionKind::kAction && "only actions are delivered");
+  OutboxEntry& e = entries_.emplace_back();
+  e.seq = first_seq_ + entries_.size() - 1;
+  e.action = std::move(action);
+  ++pending_;
+  return e.seq;
+}
+
+std::vector<const OutboxEntry*> Outbox::Since(uint64_t since, size_t limit) const {
+  std::vector<const OutboxEntry*> out;
+  uint64_t start = since < first_seq_ ? 0 : since - first_seq_ + 1;
+  for (uint64_t i = start; i < entries_.size() && out.size() < limit; ++i) out.push_back(&entries_[i]);
+  return out;
+}
+
+bool Outbox::Report(uint64_t seq, DeliveryState state) {
+  if (seq < first_seq_ || seq - first_seq_ >= entries_.size()) return false;
+  OutboxEntry& e = entries_[seq - first_seq_];
+  ++e.attempts;
+  if (e.state == DeliveryState::kPending && state != DeliveryState::kPending) --pending_;
+  if (e.state != DeliveryState::kPending && state == DeliveryState::kPending) ++pending_;
+  e.state = state;
+  return true;
+}
+
+}  // namespace tutti::runtime

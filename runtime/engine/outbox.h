@@ -1,0 +1,47 @@
+#pragma once
+// The outbox: the action requests the engine has decided on, in the order
+// decided, waiting to be delivered by channel adapters. Each carries its
+// idempotency key, so a delivery that is retried (after a crash and a
+// replay, or a timeout) can be recognised by the receiver. The engine only
+// appends; a deliverer takes pending entries and reports what happened.
+//
+// Sequence numbers are dense and start at 1; they are the cursor of the
+// daemon's action log (`GET /v1/actions?since=`).
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "runtime/engine/decision.h"
+
+namespace tutti::runtime {
+
+enum class DeliveryState { kPending, kDelivered, kFailed, kDeadLetter };
+
+struct OutboxEntry {
+  uint64_t seq = 0;
+  Decision action;  // kind kAction
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+};
+
+class Outbox {
+ public:
+  /// Appends an action; returns its sequence number.
+  uint64_t Append(Decision action);
+  /// Up to `limit` entries with seq > `since`, in order.
+  std::vector<const OutboxEntry*> Since(uint64_t since, size_t limit) const;
+  /// Records a delivery attempt's outcome. False for an unknown seq.
+  bool Report(uint64_t seq, DeliveryState state);
+  size_t pending() const { return pending_; }
+  size_t size() const { return entries_.size(); }
+  uint64_t last_seq() const { return first_seq_ + entries_.size() - 1; }
+
+ private:
+  std::deque<OutboxEntry> entries_;
+  uint64_t first_seq_ = 1;
+  size_t pending_ = 0;
+};
+
+}  // namespace tutti::runtime

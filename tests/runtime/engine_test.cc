@@ -1,0 +1,252 @@
+// The engine core's building blocks (local time, the timer queue) and its
+// properties over generated workloads and the reference scenario: the same
+// inputs give the same bytes; no customer ever exceeds a cap; nothing is
+// sent inside quiet hours or without consent.
+
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/engine/local_time.h"
+#include "runtime/engine/timer_queue.h"
+#include "tests/runtime/engine_fixture.h"
+
+namespace tutti::runtime {
+namespace {
+
+using testing::EngineFixture;
+using Json = nlohmann::json;
+
+Instant At(const char* rfc3339) {
+  return *ToInstant(compiler::eval::ParseTimestamp(rfc3339).AsTimestamp());
+}
+
+TEST(LocalTime, MinuteOfDayFollowsTheZone) {
+  EXPECT_EQ(std::get<int>(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "America/New_York")), 9 * 60 + 5);
+  EXPECT_EQ(std::get<int>(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "Pacific/Honolulu")), 4 * 60 + 5);
+  EXPECT_EQ(std::get<int>(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "")), 14 * 60 + 5);
+  EXPECT_EQ(std::get<std::string>(LocalMinuteOfDay(0, "Mars/Olympus")), "unknown time zone \"Mars/Olympus\"");
+}
+
+TEST(LocalTime, NextLocalTimeIsNowOrLater) {
+  // 09:00 in New York on 2 March is 14:00Z; at 14:00Z exactly, it is now.
+  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-02T13:00:00Z"), "America/New_York", 540)),
+            At("2026-03-02T14:00:00Z"));
+  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-02T14:00:00Z"), "America/New_York", 540)),
+            At("2026-03-02T14:00:00Z"));
+  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-02T14:00:01Z"), "America/New_York", 540)),
+            At("2026-03-03T14:00:00Z"));
+}
+
+TEST(LocalTime, DaylightSavingGapAndRepeat) {
+  // 8 March 2026: New York springs forward at 02:00 EST to 03:00 EDT, so
+  // 02:30 does not exist; the first moment after the gap is 07:00Z.
+  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-08T05:00:00Z"), "America/New_York", 150)),
+            At("2026-03-08T07:00:00Z"));
+  // 08:00 local after the change is 12:00Z, not 13:00Z.
+  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-08T05:00:00Z"), "America/New_York", 480)),
+            At("2026-03-08T12:00:00Z"));
+  // 1 November 2026: 01:30 happens twice; the first is 05:30Z (EDT).
+  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-11-01T03:00:00Z"), "America/New_York", 90)),
+            At("2026-11-01T05:30:00Z"));
+}
+
+TEST(LocalTime, DailyRangesWrapPastMidnight) {
+  EXPECT_TRUE(InDailyRange(20 * 60, 20 * 60, 8 * 60));
+  EXPECT_TRUE(InDailyRange(3 * 60, 20 * 60, 8 * 60));
+  EXPECT_FALSE(InDailyRange(8 * 60, 20 * 60, 8 * 60));
+  EXPECT_FALSE(InDailyRange(12 * 60, 20 * 60, 8 * 60));
+  EXPECT_TRUE(InDailyRange(12 * 60, 9 * 60, 17 * 60));
+  EXPECT_FALSE(InDailyRange(17 * 60, 9 * 60, 17 * 60));
+}
+
+TEST(TimerQueue, OrdersByDueThenBySetting) {
+  TimerQueue q;
+  q.Push(30, 1, 0);
+  q.Push(10, 2, 0);
+  q.Push(30, 3, 0);
+  q.Push(20, 4, 0);
+  std::vector<uint32_t> order;
+  while (!q.empty()) order.push_back(q.Pop().instance);
+  EXPECT_EQ(order, (std::vector<uint32_t>{2, 4, 1, 3}));
+  EXPECT_EQ(sizeof(TimerEntry), 24u);
+}
+
+// ---------------------------------------------------------------- properties
+
+constexpr const char* kStressJourneys = R"(
+profile hcp { id: string key  name: string  timezone: string  consent: set<string>  decile: int  preferred_channel: string }
+event ping keyed by hcp { hcp: string  kind: string  n: int }
+event opened keyed by hcp { hcp: string }
+channel email { kind message  to hcp  consent "email" }
+channel sms { kind message  to hcp  consent "sms" }
+channel letter { kind message  to hcp }
+policy contact {
+  quiet_hours 20:00-08:00 local for [email, sms, letter]
+  cap email 2 per 7d
+  cap [email, sms, letter] 1 per 1d
+  cap any 4 per 30d
+  require consent
+  arbitrate by priority within 1d
+  dedupe for [email, sms] within 30d
+}
+journey nurture {
+  priority 60
+  reentry after 3d
+  on ping as p where p.kind == "a"
+  send email "nurture-{p.n % 3}"
+  wait up to 2d for opened as o
+    timeout { send sms "nudge" }
+  wait 1d
+  if hcp.decile > 5 { send letter "vip-{p.n % 5}" } else { send email "standard" }
+}
+journey promo {
+  priority 80
+  on ping as p where p.kind == "b"
+  choose best by engagement(hcp, option) {
+    email -> send email "promo"
+    sms -> send sms "promo-sms"
+  }
+  wait until 09:00 local
+  send letter "promo-letter-{p.n % 4}"
+}
+journey reminder {
+  priority 40
+  reentry always
+  on ping as p where p.kind == "c"
+  split { 30% x -> send sms "r-x"  70% y -> send email "r-y-{p.n % 2}" }
+  wait 36h
+  send letter "r-late"
+}
+)";
+
+const char* const kZones[] = {"America/New_York", "America/Los_Angeles", "Europe/London", "Asia/Tokyo",
+                              "Pacific/Honolulu", "Australia/Sydney", "UTC"};
+
+std::string Profiles(std::mt19937& rng, int n) {
+  std::string out;
+  const char* consents[] = {"[]", "[\"email\"]", "[\"sms\"]", "[\"email\", \"sms\"]"};
+  const char* channels[] = {"email", "sms"};
+  for (int i = 0; i < n; ++i) {
+    out += "{\"type\": \"hcp\", \"id\": \"h" + std::to_string(i) + "\", \"name\": \"H" + std::to_string(i) +
+           "\", \"timezone\": \"" + kZones[rng() % 7] + "\", \"consent\": " + consents[rng() % 4] +
+           ", \"decile\": " + std::to_string(1 + rng() % 10) + ", \"preferred_channel\": \"" +
+           channels[rng() % 2] + "\"}\n";
+  }
+  return out;
+}
+
+std::string Events(std::mt19937& rng, int profiles, int n) {
+  std::string out;
+  Instant t = At("2026-02-20T00:00:00Z");
+  const char* kinds[] = {"a", "b", "c", "a", "b", "c", "open"};
+  for (int i = 0; i < n; ++i) {
+    t += static_cast<Instant>(rng() % (3 * 3600)) * kNanosPerSecond;
+    std::string hcp = "h" + std::to_string(rng() % profiles);
+    std::string kind = kinds[rng() % 7];
+    std::string at = FormatInstant(t);
+    if (kind == "open") out += "{\"type\": \"opened\", \"hcp\": \"" + hcp + "\", \"at\": \"" + at + "\"}\n";
+    else
+      out += "{\"type\": \"ping\", \"hcp\": \"" + hcp + "\", \"kind\": \"" + kind + "\", \"n\": " +
+             std::to_string(rng() % 100) + ", \"at\": \"" + at + "\"}\n";
+  }
+  return out;
+}
+
+/// Checks every action in `decisions` against the program's caps, quiet
+/// hours and consent, given each customer's time zone and consent.
+void CheckPolicyHolds(const compiler::ir::Program& program, const std::string& decisions,
+                      const std::map<std::string, std::pair<std::string, std::set<std::string>>>& customers) {
+  std::map<std::string, std::vector<std::pair<Instant, std::string>>> sends;  // recipient -> (at, channel)
+  std::istringstream in(decisions);
+  std::string line;
+  size_t actions = 0;
+  while (std::getline(in, line)) {
+    Json d = Json::parse(line);
+    if (d["decision"] != "action" || !d.contains("channel")) continue;
+    ++actions;
+    std::string to = d["to"], channel = d["channel"];
+    Instant at = At(d["at"].get<std::string>().c_str());
+    sends[to].emplace_back(at, channel);
+    auto c = customers.find(to);
+    if (c == customers.end()) continue;
+    const auto& ch = program.channels.at(channel);
+    if (!ch.consent.empty()) EXPECT_TRUE(c->second.second.count(ch.consent)) << "no consent: " << line;
+    for (const auto& r : program.rules) {
+      if (r.kind != compiler::ast::PolicyClauseKind::kQuietHours || !r.Covers(channel)) continue;
+      int minute = std::get<int>(LocalMinuteOfDay(at, r.local ? c->second.first : ""));
+      EXPECT_FALSE(InDailyRange(minute, r.from_minute, r.until_minute)) << "inside quiet hours: " << line;
+    }
+  }
+  EXPECT_GT(actions, 0u);
+  for (const auto& r : program.rules) {
+    if (r.kind != compiler::ast::PolicyClauseKind::kCap) continue;
+    for (const auto& [to, list] : sends) {
+      std::vector<Instant> times;
+      for (const auto& [at, channel] : list) {
+        bool covered = r.any_channel ? program.channels.at(channel).kind == compiler::ir::ChannelKind::kMessage
+                                     : r.Covers(channel);
+        if (covered) times.push_back(at);
+      }
+      for (size_t i = 0; i < times.size(); ++i) {
+        int64_t in_window = 0;
+        for (size_t k = 0; k <= i; ++k) in_window += times[k] > times[i] - r.window_millis * kNanosPerMilli;
+        EXPECT_LE(in_window, r.count) << to << " exceeds '" << r.text << "' at " << FormatInstant(times[i]);
+      }
+    }
+  }
+}
+
+class GeneratedWorkload : public ::testing::TestWithParam<int> {};
+
+TEST_P(GeneratedWorkload, DeterministicAndWithinPolicy) {
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"stress.tutti", kStressJourneys}});
+  std::mt19937 rng(GetParam());
+  const int kProfiles = 40;
+  std::string profile_text = Profiles(rng, kProfiles);
+  std::string event_text = Events(rng, kProfiles, 1500);
+  auto profiles = f.Decode(profile_text, Accept::kProfiles);
+  auto events = f.Decode(event_text, Accept::kEvents);
+  std::string first = f.Run(profiles, events);
+  std::string second = f.Run(profiles, events);
+  ASSERT_EQ(first, second) << "the same inputs must give the same bytes";
+
+  std::map<std::string, std::pair<std::string, std::set<std::string>>> customers;
+  for (const Record& p : profiles) {
+    std::set<std::string> consent;
+    for (const auto& v : p.Get("consent")->AsList()) consent.insert(v.AsString());
+    customers[p.key.AsString()] = {p.Get("timezone")->AsString(), consent};
+  }
+  CheckPolicyHolds(f.ir(), first, customers);
+  // The policy had work to do.
+  EXPECT_NE(first.find("\"suppressed\""), std::string::npos);
+  EXPECT_NE(first.find("\"deferred\""), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, GeneratedWorkload, ::testing::Values(1, 2, 3, 4, 5, 6, 7, 8));
+
+// The reference scenario's golden output obeys the default policy.
+TEST(ReferenceScenario, GoldenOutputIsWithinPolicy) {
+  std::string dir = std::string(TUTTI_SOURCE_DIR) + "/examples/abc-pharma/";
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"main.tutti", "import \"std/policy\"\nimport \"std/events\"\n"}});
+  std::ifstream profile_file(dir + "profiles.ndjson");
+  DecodeOptions options;
+  options.accept = Accept::kProfiles;
+  DecodedFile profiles = DecodeFile(f.schemas(), profile_file, options);
+  ASSERT_TRUE(profiles.errors.empty());
+  std::map<std::string, std::pair<std::string, std::set<std::string>>> customers;
+  for (const Record& p : profiles.records) {
+    if (p.type() != "hcp") continue;
+    std::set<std::string> consent;
+    for (const auto& v : p.Get("consent")->AsList()) consent.insert(v.AsString());
+    customers[p.key.AsString()] = {p.Get("timezone")->AsString(), consent};
+  }
+  std::ifstream golden(dir + "expected.ndjson");
+  std::stringstream decisions;
+  decisions << golden.rdbuf();
+  CheckPolicyHolds(f.ir(), decisions.str(), customers);
+}
+
+}  // namespace
+}  // namespace tutti::runtime
