@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian 12, as root), builds Tutti, and runs
-#   ./setup.sh demo   the main job: check the reference journeys and draw one
+#   ./setup.sh demo   the main job: check the reference journeys and play the
+#                     reference scenario (examples/abc-pharma) through them
 #   ./setup.sh test   every test (what .ci/run runs)
 #   ./setup.sh build  just install and build
 set -euo pipefail
@@ -24,7 +25,6 @@ fi
 jobs=$(nproc)
 echo "== building (build/)"
 mkdir -p build
-mkdir -p build
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DTUTTI_FUZZER_DIR="$PWD/build-fuzz" > build/cmake.log
 cmake --build build -j "$jobs"
@@ -34,14 +34,19 @@ case "$mode" in
   demo)
     echo "== tutti check journeys stdlib examples"
     ./build/cli/tutti check journeys stdlib examples
-    echo "== tutti graph journeys/glidim_formulary_win.tutti --format mermaid"
-    ./build/cli/tutti graph journeys/glidim_formulary_win.tutti --format mermaid
+    echo "== tutti simulate: the GLIDIM formulary win at Empire Health (examples/abc-pharma)"
+    ./build/cli/tutti simulate --journeys journeys \
+        --profiles examples/abc-pharma/profiles.ndjson --events examples/abc-pharma/events.ndjson \
+        --until 2026-04-30T00:00:00Z > build/abc-pharma-decisions.ndjson
+    echo "== Dr. Naomi Castillo's part of the story (hcp-empire-00017)"
+    grep '"customer":"hcp-empire-00017"' build/abc-pharma-decisions.ndjson | cut -c1-240
+    echo "== every decision: build/abc-pharma-decisions.ndjson ($(wc -l < build/abc-pharma-decisions.ndjson) lines)"
     ;;
   test)
     echo "== building the fuzzers with clang (build-fuzz/)"
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DTUTTI_FUZZ=ON > /dev/null
-    cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer
+    cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer engine_fuzzer
     echo "== running every test"
     cd build && ctest --output-on-failure -j "$jobs"
     ;;

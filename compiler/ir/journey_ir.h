@@ -84,6 +84,10 @@ struct Step {
   uint32_t journey = 0;
   /// Names bound to slots where this step runs (trigger, waits, lets).
   std::vector<std::pair<std::string, uint32_t>> scope;
+  /// The slots this step or any step after it may read, sorted (exit and
+  /// goal rules' reads included). An instance that stops here to wait
+  /// keeps only these; the others are released.
+  std::vector<uint32_t> live;
 };
 
 enum class Reentry { kAlways, kNever, kAfter };

@@ -211,6 +211,83 @@ class Lowerer {
     journey_ = &j;
     std::vector<Ref> outs = LowerBlock(d.steps, {Ref{Ref::kEntry}}, scope);
     Patch(outs, kDone);
+    ComputeLiveness(j);
+  }
+
+  /// Step::live for every step. Every edge of a journey goes forward (a
+  /// block is laid out before what follows it and nothing loops), so one
+  /// pass from the last step to the first suffices.
+  void ComputeLiveness(Journey& j) {
+    std::set<uint32_t> always;
+    if (j.trigger) {
+      Scope trigger_scope{{j.trigger->binding, j.trigger->slot}};
+      for (const Exit& e : j.exits) Uses(e.pattern.cond, trigger_scope, always);
+    }
+    std::vector<std::set<uint32_t>> live(j.steps.size());
+    for (size_t i = j.steps.size(); i-- > 0;) {
+      Step& s = j.steps[i];
+      std::set<uint32_t> in = always;
+      StepUses(s, in);
+      auto add = [&](StepIndex t) {
+        if (t != kDone) in.insert(live[t].begin(), live[t].end());
+      };
+      add(s.next);
+      add(s.on_event);
+      add(s.on_timeout);
+      for (const Arm& a : s.arms) add(a.target);
+      live[i] = in;
+      s.live.assign(in.begin(), in.end());
+    }
+  }
+
+  /// The slots named (in `scope`) by the identifiers of `e`.
+  static void Uses(const ast::Expr* e, const Scope& scope, std::set<uint32_t>& out) {
+    if (e == nullptr) return;
+    if (e->kind == ast::ExprKind::kIdent) {
+      for (auto it = scope.rbegin(); it != scope.rend(); ++it)
+        if (it->first == e->name.text) {
+          out.insert(it->second);
+          break;
+        }
+    }
+    Uses(e->target.get(), scope, out);
+    for (const auto& a : e->args) Uses(a.get(), scope, out);
+  }
+
+  static void MessageUses(const ast::Message& m, const Scope& scope, std::set<uint32_t>& out) {
+    for (const auto& part : m.parts) Uses(part.expr.get(), scope, out);
+  }
+
+  static void StepUses(const Step& s, std::set<uint32_t>& out) {
+    const Scope& scope = s.scope;
+    for (const Arm& a : s.arms) Uses(a.cond, scope, out);
+    const ast::Step& src = *s.source;
+    switch (src.kind) {
+      case ast::StepKind::kSend: {
+        const auto& st = src.As<ast::SendStep>();
+        MessageUses(st.message, scope, out);
+        Uses(st.recipient.get(), scope, out);
+        for (const auto& v : st.vars) Uses(v.value.get(), scope, out);
+        break;
+      }
+      case ast::StepKind::kTask: {
+        const auto& st = src.As<ast::TaskStep>();
+        MessageUses(st.message, scope, out);
+        Uses(st.assignee.get(), scope, out);
+        Uses(st.route_cond.get(), scope, out);
+        Uses(st.route_score.get(), scope, out);
+        break;
+      }
+      case ast::StepKind::kWaitUntil: Uses(src.As<ast::WaitUntilStep>().at.get(), scope, out); break;
+      case ast::StepKind::kWaitEvent: Uses(src.As<ast::WaitEventStep>().pattern.cond.get(), scope, out); break;
+      case ast::StepKind::kChooseBest: Uses(src.As<ast::ChooseBestStep>().score.get(), scope, out); break;
+      case ast::StepKind::kEmit:
+        for (const auto& f : src.As<ast::EmitStep>().fields) Uses(f.value.get(), scope, out);
+        break;
+      case ast::StepKind::kLet: Uses(src.As<ast::LetStep>().value.get(), scope, out); break;
+      case ast::StepKind::kSet: Uses(src.As<ast::SetStep>().value.get(), scope, out); break;
+      default: break;
+    }
   }
 
   void Patch(const std::vector<Ref>& refs, StepIndex target) {

@@ -198,6 +198,7 @@ void Engine::ProcessOne(const Event& event) {
         }
         if (!hit.is(ValueKind::kBool) || !hit.AsBool()) continue;
         ++inst.generation;  // cancels the timeout
+        RestoreSlots(inst);
         inst.slots[s.pattern->slot] = event.record;
         inst.pc = s.on_event;
         inst.state = InstanceState::kRunning;

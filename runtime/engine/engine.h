@@ -121,6 +121,11 @@ class Engine final : private stdlib::HistoryView {
   void RunTask(uint32_t handle, const compiler::ir::Step& step);
   bool RunEmit(uint32_t handle, const compiler::ir::Step& step);
   void Sleep(uint32_t handle, Instant until);
+  /// An instance about to wait keeps only the slots its remaining steps
+  /// read (ir::Step::live); with none left it holds no slot storage at all.
+  void ReleaseDeadSlots(JourneyInstance& inst);
+  /// Gives a resumed instance its full set of slots back.
+  void RestoreSlots(JourneyInstance& inst);
   void BindInstance(compiler::eval::Activation& act, const JourneyInstance& inst,
                     const compiler::ir::Step* step) const;
   compiler::eval::Value Eval(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;

@@ -84,10 +84,13 @@ void Engine::BindInstance(Activation& act, const JourneyInstance& inst, const ir
   const ir::Journey& j = program_.journeys[inst.journey];
   act.Bind("now", Value(ToTimestamp(now_)));
   act.Bind(j.customer, store_->customer(inst.customer).record);
+  // A waiting instance may have released its dead slots: they read as null
+  // (nothing after the wait reads them).
+  auto slot_value = [&](uint32_t slot) { return slot < inst.slots.size() ? inst.slots[slot] : Value(); };
   if (step != nullptr) {
-    for (const auto& [name, slot] : step->scope) act.Bind(name, inst.slots[slot]);
+    for (const auto& [name, slot] : step->scope) act.Bind(name, slot_value(slot));
   } else if (j.trigger) {
-    act.Bind(j.trigger->binding, inst.slots[j.trigger->slot]);
+    act.Bind(j.trigger->binding, slot_value(j.trigger->slot));
   }
 }
 
@@ -141,10 +144,33 @@ std::optional<std::string> Engine::Render(const ast::Message& message, const Act
 void Engine::Sleep(uint32_t handle, Instant until) {
   JourneyInstance& inst = store_->instance(handle);
   inst.state = InstanceState::kSleeping;
+  ReleaseDeadSlots(inst);
   timers_.Push(until, handle, inst.generation);
 }
 
+void Engine::ReleaseDeadSlots(JourneyInstance& inst) {
+  if (inst.slots.empty()) return;
+  const ir::Journey& j = program_.journeys[inst.journey];
+  static const std::vector<uint32_t> kNone;
+  const std::vector<uint32_t>& live = inst.pc == ir::kDone ? kNone : j.steps[inst.pc].live;
+  bool any = false;
+  for (uint32_t slot = 0; slot < inst.slots.size(); ++slot) {
+    if (std::binary_search(live.begin(), live.end(), slot)) any |= !inst.slots[slot].is(ValueKind::kNull);
+    else inst.slots[slot] = Value();
+  }
+  if (!any) {
+    inst.slots.clear();
+    inst.slots.shrink_to_fit();
+  }
+}
+
+void Engine::RestoreSlots(JourneyInstance& inst) {
+  size_t n = program_.journeys[inst.journey].slot_names.size();
+  if (inst.slots.size() < n) inst.slots.resize(n);
+}
+
 void Engine::Run(uint32_t handle) {
+  RestoreSlots(store_->instance(handle));
   for (;;) {
     JourneyInstance& inst = store_->instance(handle);
     if (inst.pc == ir::kDone) {
@@ -204,6 +230,7 @@ void Engine::Run(uint32_t handle) {
       }
       case ir::StepOp::kWaitEvent:
         inst.state = InstanceState::kWaitingEvent;
+        ReleaseDeadSlots(inst);
         timers_.Push(now_ + s.millis * kNanosPerMilli, handle, inst.generation);
         return;
       case ir::StepOp::kBranch: {

@@ -1,0 +1,81 @@
+// Fuzzes the engine core behind the edge: any bytes, read as NDJSON
+// events, run through the reference journeys (journeys/) over a slice of
+// the abc-pharma profiles (accounts, staff and the first prescribers).
+// Whatever decodes must be processed, and time run to the end, without a
+// crash, a leak or an exception: nothing a producer sends may take the
+// engine down.
+
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "compiler/check/check.h"
+#include "compiler/eval/functions.h"
+#include "compiler/ir/lower.h"
+#include "runtime/engine/engine.h"
+#include "runtime/records/decoder.h"
+#include "stdlib/impl.h"
+#include "stdlib/stdlib.h"
+
+namespace {
+
+using namespace tutti;
+
+struct World {
+  compiler::BuiltinRegistry builtins;
+  compiler::Program program;
+  compiler::ir::Program ir;
+  runtime::SchemaTable schemas;
+  compiler::eval::FunctionTable table;
+  std::unique_ptr<compiler::eval::Functions> functions;
+  std::vector<runtime::Record> profiles;
+
+  World() {
+    stdlib::RegisterStandardLibrary(builtins);
+    compiler::DiagnosticSink sink;
+    std::string src = TUTTI_SOURCE_DIR;
+    program = compiler::LoadProgram({src + "/journeys"}, src + "/stdlib", sink);
+    compiler::Check(program, builtins, sink);
+    if (sink.has_errors()) std::abort();
+    ir = compiler::ir::Lower(program);
+    schemas = runtime::SchemaTable::Build(program);
+    stdlib::RegisterStandardImplementations(table);
+    functions = std::make_unique<compiler::eval::Functions>(builtins, table);
+    std::ifstream in(src + "/examples/abc-pharma/profiles.ndjson");
+    std::string line;
+    for (size_t n = 1; std::getline(in, line) && n <= 80; ++n) {
+      auto r = runtime::DecodeLine(schemas, line, n);
+      if (r.ok()) profiles.push_back(std::move(r.record()));
+    }
+  }
+};
+
+const World& TheWorld() {
+  static const World* world = new World();
+  return *world;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const World& w = TheWorld();
+  runtime::Engine engine(w.ir, w.schemas, *w.functions);
+  for (const auto& p : w.profiles) engine.UpsertProfile(p);
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  runtime::DecodeOptions options;
+  options.accept = runtime::Accept::kEvents;
+  runtime::DecodedFile events = runtime::DecodeFile(w.schemas, in, options);
+  for (const auto& e : events.records) engine.Ingest(e);
+  // Run every timer, but stop a pathological input after a bounded number.
+  for (int i = 0; i < 100000; ++i) {
+    auto due = engine.NextDue();
+    if (!due) break;
+    engine.AdvanceTo(*due);
+  }
+  engine.Flush();
+  engine.TakeDecisions();
+  return 0;
+}
