@@ -5,13 +5,9 @@
 #include <optional>
 
 #include "cli/commands.h"
-#include "compiler/check/check.h"
-#include "compiler/eval/functions.h"
-#include "compiler/ir/lower.h"
+#include "runtime/engine/journey_set.h"
 #include "runtime/records/decoder.h"
 #include "runtime/simulate/simulation.h"
-#include "stdlib/impl.h"
-#include "stdlib/stdlib.h"
 
 namespace tutti::cli {
 namespace {
@@ -28,15 +24,19 @@ constexpr const char* kUsage =
     "  Exit status: 0 ran (bad input lines are reported and skipped), 1 the\n"
     "  journeys do not check or a file cannot be read, 2 usage error.\n";
 
-/// Reports a file's bad lines on stderr as FILE:LINE: message.
+/// Reports a file's bad lines on stderr as FILE:LINE[:COLUMN]: message.
 void ReportErrors(const std::string& path, const runtime::DecodedFile& file) {
-  for (const auto& e : file.errors) std::fprintf(stderr, "%s:%s\n", path.c_str(), e.ToString().substr(4).c_str());
+  for (const auto& e : file.errors) {
+    std::string where = path + ":" + std::to_string(e.line);
+    if (e.column) where += ":" + std::to_string(e.column);
+    std::fprintf(stderr, "%s: %s\n", where.c_str(), e.message.c_str());
+  }
 }
 
 }  // namespace
 
 int RunSimulate(const std::vector<std::string>& raw_args) {
-  std::string journeys, profiles_path, events_path, until_text, engine = "interp", stdlib_flag;
+  std::string journeys, profiles_path, events_path, until_text, engine_name = "interp", stdlib_flag;
   std::vector<std::string> args = SplitOptionValues(raw_args);
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -44,7 +44,7 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
                           : a == "--profiles" ? &profiles_path
                           : a == "--events"   ? &events_path
                           : a == "--until"    ? &until_text
-                          : a == "--engine"   ? &engine
+                          : a == "--engine"   ? &engine_name
                           : a == "--stdlib"   ? &stdlib_flag
                                               : nullptr;
     if (a == "--help" || a == "-h") {
@@ -60,9 +60,9 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
   if (journeys.empty()) return UsageError("--journeys is required", kUsage);
   if (profiles_path.empty()) return UsageError("--profiles is required", kUsage);
   if (events_path.empty()) return UsageError("--events is required", kUsage);
-  if (engine == "jit")
+  if (engine_name == "jit")
     return UsageError("the JIT engine is not built yet; use --engine interp (the default)", kUsage);
-  if (engine != "interp") return UsageError("--engine must be interp or jit, not '" + engine + "'", kUsage);
+  if (engine_name != "interp") return UsageError("--engine must be interp or jit, not '" + engine_name + "'", kUsage);
   std::optional<runtime::Instant> until;
   if (!until_text.empty()) {
     compiler::eval::Value t = compiler::eval::ParseTimestamp(until_text);
@@ -71,24 +71,14 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
     until = *at;
   }
 
-  compiler::BuiltinRegistry builtins;
-  stdlib::RegisterStandardLibrary(builtins);
   compiler::DiagnosticSink sink;
-  compiler::Program program = compiler::LoadProgram({journeys}, StdlibDir(stdlib_flag), sink);
-  compiler::Check(program, builtins, sink);
-  auto diagnostics = sink.Sorted();
-  bool errors = false;
-  for (const auto& d : diagnostics) errors |= d.severity == compiler::Severity::kError;
-  if (errors) {
-    std::fputs(compiler::RenderText(diagnostics).c_str(), stderr);
+  auto set = runtime::JourneySet::Load({journeys}, StdlibDir(stdlib_flag), sink);
+  if (set == nullptr) {
+    std::fputs(compiler::RenderText(sink.Sorted()).c_str(), stderr);
     std::fprintf(stderr, "tutti: the journeys in %s do not check; nothing was simulated\n", journeys.c_str());
     return 1;
   }
-  compiler::ir::Program ir = compiler::ir::Lower(program);
-  runtime::SchemaTable schemas = runtime::SchemaTable::Build(program);
-  compiler::eval::FunctionTable table;
-  stdlib::RegisterStandardImplementations(table);
-  compiler::eval::Functions functions(builtins, table);
+  const runtime::SchemaTable& schemas = set->schemas();
 
   runtime::DecodeOptions profile_options;
   profile_options.accept = runtime::Accept::kProfiles;
@@ -105,9 +95,9 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
   ReportErrors(profiles_path, profiles);
   ReportErrors(events_path, events);
 
-  runtime::Engine eng(ir, schemas, functions);
-  runtime::SimulationResult result = runtime::Simulate(eng, profiles.records, std::move(events.records), until);
-  for (const std::string& r : result.refused) std::fprintf(stderr, "%s:%s\n", events_path.c_str(), r.c_str() + 4);
+  std::unique_ptr<runtime::Engine> engine = set->NewEngine();
+  runtime::SimulationResult result = runtime::Simulate(*engine, profiles.records, std::move(events.records), until);
+  for (const std::string& r : result.refused) std::fprintf(stderr, "%s:%s\n", events_path.c_str(), r.c_str());
   std::string out;
   for (const auto& d : result.decisions) {
     out += runtime::ToJson(d);
@@ -115,7 +105,7 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
-  std::fputs(runtime::RenderSummary(ir, eng).c_str(), stderr);
+  std::fputs(runtime::RenderSummary(set->ir(), *engine).c_str(), stderr);
   std::fprintf(stderr,
                "simulated %zu events (%zu after --until left out) over %zu profiles: %zu decisions; "
                "%zu bad profile lines, %zu bad event lines skipped\n",

@@ -171,11 +171,9 @@ void Engine::ProcessOne(const Event& event) {
           act.Bind(x.pattern.binding, event.record);
           Value hit = x.pattern.cond ? Eval(*x.pattern.cond, act) : Value(true);
           if (hit.IsError()) {
-            Decision d = NewDecision(DecisionKind::kError, inst, j.steps.empty() ? ir::Step{} : j.steps[0]);
-            d.step = x.goal ? "goal" : "exit";
-            d.reason = "in the " + d.step + " rule on '" + type + "': " + hit.ErrorMessage();
-            ++stats_[inst.journey].errors;
-            Emit(std::move(d));
+            std::string rule = x.goal ? "goal" : "exit";
+            RuleError(inst.journey, store_->customer(inst.customer).key, rule,
+                      "in the " + rule + " rule on '" + type + "': " + hit.ErrorMessage());
           } else if (hit.is(ValueKind::kBool) && hit.AsBool()) {
             ended = x.goal ? Outcome::kGoal : Outcome::kExited;
             break;
@@ -221,17 +219,7 @@ void Engine::Trigger(uint32_t journey, const Event& event) {
   if (j.trigger->cond) {
     Value hit = Eval(*j.trigger->cond, act);
     if (hit.IsError()) {
-      Decision d;
-      d.kind = DecisionKind::kError;
-      d.at = now_;
-      d.journey = j.name;
-      d.version = j.version;
-      d.customer = event.key;
-      d.step = "trigger";
-      d.cause = event.schema->name;
-      d.reason = "in the trigger condition: " + hit.ErrorMessage();
-      ++stats_[journey].errors;
-      Emit(std::move(d));
+      RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.ErrorMessage());
       return;
     }
     if (!hit.is(ValueKind::kBool) || !hit.AsBool()) return;
@@ -260,17 +248,7 @@ void Engine::Trigger(uint32_t journey, const Event& event) {
     act.Bind(j.customer, record);
     Value hit = Eval(*a.cond, act);
     if (hit.IsError()) {
-      Decision d;
-      d.kind = DecisionKind::kError;
-      d.at = now_;
-      d.journey = j.name;
-      d.version = j.version;
-      d.customer = store_->customer(c).key;
-      d.step = "audience";
-      d.cause = event.schema->name;
-      d.reason = "in the audience condition: " + hit.ErrorMessage();
-      ++stats_[journey].errors;
-      Emit(std::move(d));
+      RuleError(journey, store_->customer(c).key, "audience", "in the audience condition: " + hit.ErrorMessage());
       continue;
     }
     if (hit.is(ValueKind::kBool) && hit.AsBool()) Enter(journey, c, &event.record);
@@ -344,25 +322,41 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
   store_->FreeInstance(handle);
 }
 
-void Engine::AdvanceTo(Instant t) {
-  while (auto top = timers_.Peek()) {
-    if (top->due > t) break;
-    TimerEntry e = timers_.Pop();
-    JourneyInstance& inst = store_->instance(e.instance);
-    if (inst.state == InstanceState::kFree || inst.generation != e.generation) continue;
-    SetNow(e.due);
-    FireTimer(e);
-  }
-  SetNow(t);
-}
-
-std::optional<Instant> Engine::NextDue() {
+std::optional<Instant> Engine::NextTimer() {
   while (auto top = timers_.Peek()) {
     JourneyInstance& inst = store_->instance(top->instance);
     if (inst.state != InstanceState::kFree && inst.generation == top->generation) return top->due;
     timers_.Pop();
   }
   return std::nullopt;
+}
+
+void Engine::AdvanceTo(Instant t) {
+  for (;;) {
+    std::optional<Instant> timer = NextTimer();
+    std::optional<Instant> event;
+    if (!delayed_.empty()) event = delayed_.begin()->first.first;
+    // At equal times, timers go first, as they do before an ingested event.
+    if (timer && *timer <= t && (!event || *timer <= *event)) {
+      TimerEntry e = timers_.Pop();
+      SetNow(e.due);
+      FireTimer(e);
+    } else if (event && *event <= t) {
+      Event next = std::move(delayed_.begin()->second);
+      delayed_.erase(delayed_.begin());
+      SetNow(next.at);
+      Process(next);
+    } else {
+      break;
+    }
+  }
+  SetNow(t);
+}
+
+std::optional<Instant> Engine::NextDue() {
+  std::optional<Instant> due = NextTimer();
+  if (!delayed_.empty() && (!due || delayed_.begin()->first.first < *due)) due = delayed_.begin()->first.first;
+  return due;
 }
 
 void Engine::FireTimer(const TimerEntry& entry) {
@@ -376,11 +370,25 @@ void Engine::FireTimer(const TimerEntry& entry) {
 }
 
 void Engine::Flush() {
+  SettleSends();
+  // The decisions of one instant, grouped by customer (in key order), each
+  // customer's in the order they were made.
+  std::stable_sort(decisions_.begin() + static_cast<std::ptrdiff_t>(instant_begin_), decisions_.end(),
+                   [](const Decision& a, const Decision& b) { return a.customer < b.customer; });
+  instant_begin_ = decisions_.size();
+}
+
+void Engine::SettleSends() {
   if (pending_.empty()) return;
   std::vector<PendingSend> batch = std::move(pending_);
   pending_.clear();
   std::sort(batch.begin(), batch.end(), [&](const PendingSend& a, const PendingSend& b) {
-    if (a.request.recipient != b.request.recipient) return a.request.recipient < b.request.recipient;
+    if (a.request.recipient != b.request.recipient) {
+      const Customer& x = store_->customer(a.request.recipient);
+      const Customer& y = store_->customer(b.request.recipient);
+      if (x.key != y.key) return x.key < y.key;
+      return x.profile < y.profile;
+    }
     if (a.request.priority != b.request.priority) return a.request.priority > b.request.priority;
     if (a.request.journey != b.request.journey) return a.request.journey < b.request.journey;
     return a.seq < b.seq;
@@ -406,9 +414,26 @@ void Engine::Flush() {
   }
 }
 
+void Engine::RuleError(uint32_t journey, const std::string& customer, const std::string& rule,
+                       std::string reason) {
+  const ir::Journey& j = program_.journeys[journey];
+  Decision d;
+  d.kind = DecisionKind::kError;
+  d.at = now_;
+  d.journey = j.name;
+  d.version = j.version;
+  d.customer = customer;
+  d.step = rule;
+  d.cause = current_ ? current_->schema->name : "timer";
+  d.reason = std::move(reason);
+  ++stats_[journey].errors;
+  Emit(std::move(d));
+}
+
 std::vector<Decision> Engine::TakeDecisions() {
   std::vector<Decision> out = std::move(decisions_);
   decisions_.clear();
+  instant_begin_ = 0;
   return out;
 }
 

@@ -14,7 +14,8 @@
 //   3. exit and goal rules end the instances they match;
 //   4. instances waiting for the event resume;
 //   5. journeys triggered by it start, fanned out over their audience;
-//   6. events emitted meanwhile are processed the same way, at t, up to
+//   6. events emitted meanwhile are processed the same way, at t (or at
+//      their own `at`, when a journey gave a later one), up to
 //      EngineOptions::max_cascade_depth levels deep.
 // Sends are settled against the contact policy when time moves past t (or
 // on Flush), all sends of one instant together, highest priority first.
@@ -65,9 +66,11 @@ class Engine final : private stdlib::HistoryView {
   /// Fires every timer due at or before `t`, in order, and moves the clock
   /// to `t` (never backwards).
   void AdvanceTo(Instant t);
-  /// When the next timer is due, if any is pending.
+  /// When the next timer (or event a journey emitted for later) is due.
   std::optional<Instant> NextDue();
-  /// Settles the sends of the current instant against the contact policy.
+  /// Settles the sends of the current instant against the contact policy,
+  /// and orders the instant's decisions by customer. Moving time forward
+  /// does this too.
   void Flush();
 
   /// The decisions made since the last call, in the order they were made
@@ -110,6 +113,9 @@ class Engine final : private stdlib::HistoryView {
   void Enter(uint32_t journey, uint32_t customer, const compiler::eval::Value* trigger);
   void Finish(uint32_t handle, Outcome outcome);
   void FireTimer(const TimerEntry& entry);
+  /// The earliest live timer (cancelled entries on top are dropped).
+  std::optional<Instant> NextTimer();
+  void SettleSends();
   void AddToHistory(uint32_t customer, Interaction entry);
   const std::vector<uint32_t>& AudienceCandidates(uint32_t journey, const compiler::eval::Value& value);
   std::optional<uint32_t> CustomerOf(const compiler::eval::Value& record) const;
@@ -133,6 +139,8 @@ class Engine final : private stdlib::HistoryView {
                                     uint32_t handle, const compiler::ir::Step& step);
   Decision NewDecision(DecisionKind kind, const JourneyInstance& inst, const compiler::ir::Step& step) const;
   void Error(const JourneyInstance& inst, const compiler::ir::Step& step, const std::string& message);
+  /// An error in a journey's trigger, audience, exit or goal rule (`rule`).
+  void RuleError(uint32_t journey, const std::string& customer, const std::string& rule, std::string reason);
   std::string IdempotencyKey(JourneyInstance& inst, std::string_view extra);
   void Emit(Decision d);
 
@@ -164,8 +172,12 @@ class Engine final : private stdlib::HistoryView {
   std::vector<PendingSend> pending_;
   uint64_t pending_seq_ = 0;
   std::deque<Event> cascade_;
+  /// Events emitted with an `at` in the future: (at, order) -> event.
+  std::map<std::pair<Instant, uint64_t>, Event> delayed_;
+  uint64_t delayed_seq_ = 0;
   const Event* current_ = nullptr;  // the event being processed, if any
   std::vector<Decision> decisions_;
+  size_t instant_begin_ = 0;  // where the current instant's decisions start
   Outbox outbox_;
   std::vector<JourneyStats> stats_;
 };

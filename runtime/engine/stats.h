@@ -19,6 +19,7 @@ struct JourneyStats {
   int64_t unknown_customer = 0;  // a trigger matched a customer with no profile
   int64_t errors = 0;      // error decisions
   int64_t deferred = 0;    // sends held by quiet hours
+  int64_t unassigned = 0;  // routed tasks and notifications that matched no one
   std::map<std::string, int64_t> actions;     // by channel, "task" or "notify"
   std::map<std::string, int64_t> suppressed;  // by rule text
   std::vector<int64_t> step_visits;           // by step index

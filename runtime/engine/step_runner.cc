@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <variant>
 
 #include "compiler/eval/operators.h"
 #include "runtime/engine/engine.h"
@@ -72,6 +74,21 @@ std::string_view TimeZoneOf(const Value& record) {
 }
 
 bool IsTrue(const Value& v) { return v.is(ValueKind::kBool) && v.AsBool(); }
+
+/// A score as a double, or why it cannot be one: an error, not a number, or
+/// NaN (which would otherwise never compare and so win by default).
+std::variant<double, std::string> Score(const Value& v) {
+  if (v.IsError()) return v.ErrorMessage();
+  double d;
+  switch (v.kind()) {
+    case ValueKind::kDouble: d = v.AsDouble(); break;
+    case ValueKind::kInt: d = static_cast<double>(v.AsInt()); break;
+    case ValueKind::kUint: d = static_cast<double>(v.AsUint()); break;
+    default: return "not a number";
+  }
+  if (std::isnan(d)) return "NaN";
+  return d;
+}
 
 }  // namespace
 
@@ -257,15 +274,12 @@ void Engine::Run(uint32_t handle) {
         for (size_t i = 0; i < s.arms.size(); ++i) {
           Activation option(&act);
           option.Bind("option", Value(s.arms[i].label));
-          Value v = Eval(score, option);
-          if (v.IsError() || !v.IsNumber()) {
-            Error(inst, s, "scoring option '" + s.arms[i].label + "' (left out): " +
-                               (v.IsError() ? v.ErrorMessage() : "not a number"));
+          auto score_or = Score(Eval(score, option));
+          if (auto* why = std::get_if<std::string>(&score_or)) {
+            Error(inst, s, "scoring option '" + s.arms[i].label + "' (left out): " + *why);
             continue;
           }
-          double d = v.is(ValueKind::kDouble) ? v.AsDouble()
-                     : v.is(ValueKind::kInt)  ? static_cast<double>(v.AsInt())
-                                              : static_cast<double>(v.AsUint());
+          double d = std::get<double>(score_or);
           if (!best || d > best_score) {
             best = i;
             best_score = d;
@@ -342,6 +356,8 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     recipient = *id;
   }
   const Customer& to = store_->customer(recipient);
+  std::optional<std::string> content = Render(st.message, act, handle, s);
+  if (!content) return true;
   auto hold = policy_.QuietHours(st.channel.text, TimeZoneOf(to.record), now_);
   if (auto* err = std::get_if<std::string>(&hold)) {
     Error(inst, s, "quiet hours cannot be checked: " + *err + "; sent without the check");
@@ -349,6 +365,7 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     Decision d = NewDecision(DecisionKind::kDeferred, inst, s);
     d.channel = st.channel.text;
     d.action = "send";
+    d.content = *content;
     d.recipient = to.key;
     d.until = h->until;
     d.policy = h->rule->policy;
@@ -359,8 +376,6 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     Sleep(handle, h->until);
     return false;
   }
-  std::optional<std::string> content = Render(st.message, act, handle, s);
-  if (!content) return true;
   std::vector<std::pair<std::string, Value>> vars;
   for (const ast::FieldInit& f : st.vars) {
     Value v = Eval(*f.value, act);
@@ -421,26 +436,26 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
         continue;
       }
       if (!IsTrue(ok)) continue;
-      if (st.notify || !st.route_score) {
+      if (!st.route_score) {
+        // Without `best by`: a task goes to the first match in key order, a
+        // notification to every match.
         assignees.emplace_back(key, record);
-        if (!st.notify) break;  // a task goes to the first match in key order
+        if (!st.notify) break;
         continue;
       }
-      Value score = Eval(*st.route_score, candidate);
-      if (score.IsError() || !score.IsNumber()) {
-        Error(store_->instance(handle), s, "scoring " + profile + " '" + key + "' (left out): " +
-                                               (score.IsError() ? score.ErrorMessage() : "not a number"));
+      auto score_or = Score(Eval(*st.route_score, candidate));
+      if (auto* why = std::get_if<std::string>(&score_or)) {
+        Error(store_->instance(handle), s, "scoring " + profile + " '" + key + "' (left out): " + *why);
         continue;
       }
-      double d = score.is(ValueKind::kDouble) ? score.AsDouble()
-                 : score.is(ValueKind::kInt)  ? static_cast<double>(score.AsInt())
-                                              : static_cast<double>(score.AsUint());
+      double d = std::get<double>(score_or);
       if (!best_score || d > *best_score) {
         best_score = d;
         assignees.assign(1, {key, record});
       }
     }
     if (assignees.empty()) {
+      ++stats_[store_->instance(handle).journey].unassigned;
       Decision d = NewDecision(DecisionKind::kUnassigned, store_->instance(handle), s);
       d.action = kind;
       d.reason = "no " + profile + " matched '" + compiler::ast::ToSource(*st.route_cond) + "'";
@@ -505,7 +520,12 @@ bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
   e.at = at ? std::max(*at, now_) : now_;
   e.depth = depth;
   e.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
-  cascade_.push_back(std::move(e));
+  if (e.at > now_) {
+    Instant when = e.at;
+    delayed_.emplace(std::make_pair(when, delayed_seq_++), std::move(e));
+  } else {
+    cascade_.push_back(std::move(e));
+  }
   return true;
 }
 

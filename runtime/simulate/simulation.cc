@@ -16,7 +16,7 @@ SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, s
   for (const Record& e : events) {
     auto at = ToInstant(*e.at);
     if (!at) {
-      out.refused.push_back("line " + std::to_string(e.line) + ": '" + e.type() + "' at " +
+      out.refused.push_back(std::to_string(e.line) + ": '" + e.type() + "' at " +
                             compiler::eval::FormatTimestamp(*e.at) +
                             " is outside the engine's time range (1678 to 2261)");
       continue;
@@ -72,6 +72,7 @@ std::string RenderSummary(const compiler::ir::Program& program, const Engine& en
     if (!s.actions.empty()) out += "  actions: " + Counts(s.actions) + "\n";
     if (!s.suppressed.empty()) out += "  suppressed: " + Counts(s.suppressed) + "\n";
     if (s.deferred) out += "  deferred by quiet hours: " + std::to_string(s.deferred) + "\n";
+    if (s.unassigned) out += "  unassigned: " + std::to_string(s.unassigned) + "\n";
     if (s.errors) out += "  errors: " + std::to_string(s.errors) + "\n";
     std::string steps;
     for (size_t k = 0; k < j.steps.size(); ++k)

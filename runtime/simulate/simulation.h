@@ -16,7 +16,8 @@ struct SimulationResult {
   std::vector<Decision> decisions;  // in time order
   size_t events_processed = 0;
   size_t events_after_until = 0;   // left out by --until
-  std::vector<std::string> refused;  // events the engine could not take, with why
+  /// Events the engine could not take: "LINE: why".
+  std::vector<std::string> refused;
 };
 
 /// Loads `profiles` into `engine`, then feeds it `events` in time order

@@ -12,42 +12,26 @@
 #include <sstream>
 #include <string>
 
-#include "compiler/check/check.h"
-#include "compiler/eval/functions.h"
-#include "compiler/ir/lower.h"
-#include "runtime/engine/engine.h"
+#include "runtime/engine/journey_set.h"
 #include "runtime/records/decoder.h"
-#include "stdlib/impl.h"
-#include "stdlib/stdlib.h"
 
 namespace {
 
 using namespace tutti;
 
 struct World {
-  compiler::BuiltinRegistry builtins;
-  compiler::Program program;
-  compiler::ir::Program ir;
-  runtime::SchemaTable schemas;
-  compiler::eval::FunctionTable table;
-  std::unique_ptr<compiler::eval::Functions> functions;
+  std::unique_ptr<runtime::JourneySet> set;
   std::vector<runtime::Record> profiles;
 
   World() {
-    stdlib::RegisterStandardLibrary(builtins);
     compiler::DiagnosticSink sink;
     std::string src = TUTTI_SOURCE_DIR;
-    program = compiler::LoadProgram({src + "/journeys"}, src + "/stdlib", sink);
-    compiler::Check(program, builtins, sink);
-    if (sink.has_errors()) std::abort();
-    ir = compiler::ir::Lower(program);
-    schemas = runtime::SchemaTable::Build(program);
-    stdlib::RegisterStandardImplementations(table);
-    functions = std::make_unique<compiler::eval::Functions>(builtins, table);
+    set = runtime::JourneySet::Load({src + "/journeys"}, src + "/stdlib", sink);
+    if (set == nullptr) std::abort();
     std::ifstream in(src + "/examples/abc-pharma/profiles.ndjson");
     std::string line;
     for (size_t n = 1; std::getline(in, line) && n <= 80; ++n) {
-      auto r = runtime::DecodeLine(schemas, line, n);
+      auto r = runtime::DecodeLine(set->schemas(), line, n);
       if (r.ok()) profiles.push_back(std::move(r.record()));
     }
   }
@@ -62,12 +46,13 @@ const World& TheWorld() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const World& w = TheWorld();
-  runtime::Engine engine(w.ir, w.schemas, *w.functions);
+  auto engine_ptr = w.set->NewEngine();
+  runtime::Engine& engine = *engine_ptr;
   for (const auto& p : w.profiles) engine.UpsertProfile(p);
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   runtime::DecodeOptions options;
   options.accept = runtime::Accept::kEvents;
-  runtime::DecodedFile events = runtime::DecodeFile(w.schemas, in, options);
+  runtime::DecodedFile events = runtime::DecodeFile(w.set->schemas(), in, options);
   for (const auto& e : events.records) engine.Ingest(e);
   // Run every timer, but stop a pathological input after a bounded number.
   for (int i = 0; i < 100000; ++i) {

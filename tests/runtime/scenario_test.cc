@@ -7,7 +7,7 @@
 // examples/abc-pharma is run the same way over journeys/.
 //
 // To accept new output after a deliberate change, after reading the diff:
-//   TUTTI_UPDATE_GOLDEN=1 ./build/tests/runtime_tests --gtest_filter='Scenario*'
+//   TUTTI_UPDATE_GOLDEN=1 ./build/tests/runtime_tests --gtest_filter='*Scenario*'
 
 #include <array>
 #include <cstdio>

@@ -1,0 +1,44 @@
+#include "runtime/engine/journey_set.h"
+
+#include "compiler/check/check.h"
+#include "compiler/ir/lower.h"
+#include "stdlib/impl.h"
+#include "stdlib/stdlib.h"
+
+namespace tutti::runtime {
+
+JourneySet::JourneySet() {
+  stdlib::RegisterStandardLibrary(builtins_);
+  stdlib::RegisterStandardImplementations(table_);
+  functions_ = std::make_unique<compiler::eval::Functions>(builtins_, table_);
+}
+
+std::unique_ptr<JourneySet> JourneySet::Load(const std::vector<std::string>& paths, const std::string& stdlib_dir,
+                                             compiler::DiagnosticSink& sink) {
+  std::unique_ptr<JourneySet> set(new JourneySet());
+  set->program_ = compiler::LoadProgram(paths, stdlib_dir, sink);
+  if (!set->Build(sink)) return nullptr;
+  return set;
+}
+
+std::unique_ptr<JourneySet> JourneySet::FromText(const std::vector<std::pair<std::string, std::string>>& files,
+                                                 const std::string& stdlib_dir, compiler::DiagnosticSink& sink) {
+  std::unique_ptr<JourneySet> set(new JourneySet());
+  set->program_ = compiler::LoadProgramFromText(files, stdlib_dir, sink);
+  if (!set->Build(sink)) return nullptr;
+  return set;
+}
+
+bool JourneySet::Build(compiler::DiagnosticSink& sink) {
+  compiler::Check(program_, builtins_, sink);
+  if (sink.has_errors()) return false;
+  ir_ = compiler::ir::Lower(program_);
+  schemas_ = SchemaTable::Build(program_);
+  return true;
+}
+
+std::unique_ptr<Engine> JourneySet::NewEngine(EngineOptions options) const {
+  return std::make_unique<Engine>(ir_, schemas_, *functions_, options);
+}
+
+}  // namespace tutti::runtime

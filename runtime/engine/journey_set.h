@@ -1,0 +1,56 @@
+#pragma once
+// A set of journeys ready to run: loaded, checked and lowered, with
+// everything an Engine needs beside it (the program that owns the AST the
+// IR borrows, the record layouts, the built-ins joined with the stdlib's
+// implementations). Built once, off the event path, and immutable after;
+// `tutti simulate`, the tests, the fuzzers and the benchmarks all start
+// from one, and the daemon's hot reload will build the next one while the
+// current one runs.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/builtins/registry.h"
+#include "compiler/check/program.h"
+#include "compiler/eval/functions.h"
+#include "compiler/ir/journey_ir.h"
+#include "runtime/engine/engine.h"
+#include "runtime/records/schema_table.h"
+
+namespace tutti::runtime {
+
+class JourneySet {
+ public:
+  /// Loads `paths` (files, or folders searched for *.tutti) and what they
+  /// import, checks and lowers them. Null when they do not check: the
+  /// diagnostics are in `sink`.
+  static std::unique_ptr<JourneySet> Load(const std::vector<std::string>& paths, const std::string& stdlib_dir,
+                                          compiler::DiagnosticSink& sink);
+  /// The same from in-memory sources (name, text).
+  static std::unique_ptr<JourneySet> FromText(const std::vector<std::pair<std::string, std::string>>& files,
+                                              const std::string& stdlib_dir, compiler::DiagnosticSink& sink);
+
+  const compiler::Program& program() const { return program_; }
+  const compiler::ir::Program& ir() const { return ir_; }
+  const SchemaTable& schemas() const { return schemas_; }
+  const compiler::eval::Functions& functions() const { return *functions_; }
+
+  /// A fresh engine over this set, which must outlive it.
+  std::unique_ptr<Engine> NewEngine(EngineOptions options = {}) const;
+
+ private:
+  JourneySet();
+  /// Checks and lowers `program_`; false when it has errors.
+  bool Build(compiler::DiagnosticSink& sink);
+
+  compiler::BuiltinRegistry builtins_;
+  compiler::eval::FunctionTable table_;
+  compiler::Program program_;
+  compiler::ir::Program ir_;
+  SchemaTable schemas_;
+  std::unique_ptr<compiler::eval::Functions> functions_;
+};
+
+}  // namespace tutti::runtime
