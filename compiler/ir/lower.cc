@@ -316,7 +316,8 @@ class Lowerer {
 
   std::string StepId(const ast::Step& s) {
     LineColumn at = source_->Locate(s.range.begin);
-    std::string id = std::string(ast::StepKeyword(s.kind)) + "@" + std::to_string(at.line);
+    bool notify = s.kind == ast::StepKind::kTask && s.As<ast::TaskStep>().notify;
+    std::string id = std::string(notify ? "notify" : ast::StepKeyword(s.kind)) + "@" + std::to_string(at.line);
     if (!ids_.insert(id).second) {
       id += ":" + std::to_string(at.column);
       ids_.insert(id);
@@ -386,24 +387,22 @@ class Lowerer {
       case ast::StepKind::kChooseBest: {
         const auto& st = s.As<ast::ChooseBestStep>();
         Push(StepOp::kChooseBest, s, scope);
-        for (const auto& a : st.arms) j.steps[self].arms.push_back({nullptr, a.option.text, 0, kDone});
-        std::vector<Ref> outs;
-        for (size_t i = 0; i < st.arms.size(); ++i) {
-          auto o = LowerBlock(st.arms[i].body, {Ref{Ref::kArm, self, i}}, scope);
-          outs.insert(outs.end(), o.begin(), o.end());
+        std::vector<const ast::Block*> bodies;
+        for (const auto& a : st.arms) {
+          j.steps[self].arms.push_back({nullptr, a.option.text, 0, kDone});
+          bodies.push_back(&a.body);
         }
-        return outs;
+        return LowerArmBodies(self, bodies, scope);
       }
       case ast::StepKind::kSplit: {
         const auto& st = s.As<ast::SplitStep>();
         Push(StepOp::kSplit, s, scope);
-        for (const auto& a : st.arms) j.steps[self].arms.push_back({nullptr, a.label.text, a.percent, kDone});
-        std::vector<Ref> outs;
-        for (size_t i = 0; i < st.arms.size(); ++i) {
-          auto o = LowerBlock(st.arms[i].body, {Ref{Ref::kArm, self, i}}, scope);
-          outs.insert(outs.end(), o.begin(), o.end());
+        std::vector<const ast::Block*> bodies;
+        for (const auto& a : st.arms) {
+          j.steps[self].arms.push_back({nullptr, a.label.text, a.percent, kDone});
+          bodies.push_back(&a.body);
         }
-        return outs;
+        return LowerArmBodies(self, bodies, scope);
       }
       case ast::StepKind::kStart: {
         Push(StepOp::kStart, s, scope);
@@ -434,15 +433,26 @@ class Lowerer {
     return next;
   }
 
+  /// Lays out the body of each arm of step `self`; the references leaving
+  /// any of them.
+  std::vector<Ref> LowerArmBodies(StepIndex self, const std::vector<const ast::Block*>& bodies, const Scope& scope) {
+    std::vector<Ref> outs;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      auto o = LowerBlock(*bodies[i], {Ref{Ref::kArm, self, i}}, scope);
+      outs.insert(outs.end(), o.begin(), o.end());
+    }
+    return outs;
+  }
+
   std::vector<Ref> LowerArms(const ast::Step& s, StepIndex self, const Scope& scope,
                              const std::vector<ast::Branch>& branches, const ast::Block* otherwise) {
     Push(StepOp::kBranch, s, scope);
-    for (const auto& b : branches) journey_->steps[self].arms.push_back({b.cond.get(), "", 0, kDone});
-    std::vector<Ref> outs;
-    for (size_t i = 0; i < branches.size(); ++i) {
-      auto o = LowerBlock(branches[i].body, {Ref{Ref::kArm, self, i}}, scope);
-      outs.insert(outs.end(), o.begin(), o.end());
+    std::vector<const ast::Block*> bodies;
+    for (const auto& b : branches) {
+      journey_->steps[self].arms.push_back({b.cond.get(), "", 0, kDone});
+      bodies.push_back(&b.body);
     }
+    std::vector<Ref> outs = LowerArmBodies(self, bodies, scope);
     Ref fall{Ref::kNext, self};
     if (otherwise) {
       auto o = LowerBlock(*otherwise, {fall}, scope);
