@@ -73,9 +73,8 @@ Value Engagement(Args a) {
     }
   });
   if (!known) return UnknownCustomer("engagement");
-  const auto& fields = a[0].AsRecord().fields;
-  auto pref = fields.find("preferred_channel");
-  if (pref != fields.end() && pref->second.is(ValueKind::kString) && pref->second.AsString() == option)
+  const Value* pref = a[0].AsRecord().Find("preferred_channel");
+  if (pref != nullptr && pref->is(ValueKind::kString) && pref->AsString() == option)
     score += 0.2;
   return Value(std::clamp(score, 0.0, 1.0));
 }

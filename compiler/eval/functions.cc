@@ -31,7 +31,7 @@ bool ValueFits(const Type& type, const Value& value) {
     case TypeKind::kAnyProfile: return value.is(ValueKind::kRecord);
     case TypeKind::kProfile:
     case TypeKind::kEvent:
-      return value.is(ValueKind::kRecord) && value.AsRecord().type_name == type.name();
+      return value.is(ValueKind::kRecord) && value.AsRecord().type_name() == type.name();
   }
   return false;
 }

@@ -238,9 +238,8 @@ Value SelectField(const Value& a, const std::string& field) {
   if (a.is(ValueKind::kRecord)) {
     // The checker has verified the field against the schema; an unset field
     // reads as null.
-    const auto& fields = a.AsRecord().fields;
-    auto it = fields.find(field);
-    return it == fields.end() ? Value() : it->second;
+    const Value* v = a.AsRecord().Find(field);
+    return v == nullptr ? Value() : *v;
   }
   return Value::Error("type '" + TypeName(a) + "' does not support field selection");
 }
@@ -249,9 +248,8 @@ Value HasField(const Value& a, const std::string& field) {
   if (a.IsError()) return a;
   if (a.is(ValueKind::kMap)) return Value(a.AsMap().Find(Value(field)) != nullptr);
   if (a.is(ValueKind::kRecord)) {
-    const auto& fields = a.AsRecord().fields;
-    auto it = fields.find(field);
-    return Value(it != fields.end() && !it->second.is(ValueKind::kNull));
+    const Value* v = a.AsRecord().Find(field);
+    return Value(v != nullptr && !v->is(ValueKind::kNull));
   }
   return Value::Error("invalid type for has(): " + TypeName(a));
 }

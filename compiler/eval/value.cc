@@ -8,6 +8,17 @@
 
 namespace tutti::compiler::eval {
 
+std::optional<size_t> RecordShape::Slot(std::string_view name) const {
+  for (size_t i = 0; i < fields.size(); ++i)
+    if (fields[i] == name) return i;
+  return std::nullopt;
+}
+
+const Value* Record::Find(std::string_view name) const {
+  auto slot = shape->Slot(name);
+  return slot && *slot < values.size() ? &values[*slot] : nullptr;
+}
+
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1000000000;
@@ -168,11 +179,14 @@ bool Equal(const Value& a, const Value& b) {
     case ValueKind::kDuration: return a.AsDuration() == b.AsDuration();
     case ValueKind::kType: return a.AsType() == b.AsType();
     case ValueKind::kRecord: {
+      // Same type, same fields (by name, in any slot order), equal values.
       const Record& x = a.AsRecord();
       const Record& y = b.AsRecord();
-      if (x.type_name != y.type_name || x.fields.size() != y.fields.size()) return false;
-      for (auto i = x.fields.begin(), j = y.fields.begin(); i != x.fields.end(); ++i, ++j)
-        if (i->first != j->first || !Equal(i->second, j->second)) return false;
+      if (x.type_name() != y.type_name() || x.values.size() != y.values.size()) return false;
+      for (size_t i = 0; i < x.values.size(); ++i) {
+        const Value* other = y.Find(x.shape->fields[i]);
+        if (other == nullptr || !Equal(x.values[i], *other)) return false;
+      }
       return true;
     }
     default: return false;
@@ -219,7 +233,7 @@ std::string TypeName(const Value& v) {
     case ValueKind::kTimestamp: return "google.protobuf.Timestamp";
     case ValueKind::kDuration: return "google.protobuf.Duration";
     case ValueKind::kType: return "type";
-    case ValueKind::kRecord: return v.AsRecord().type_name;
+    case ValueKind::kRecord: return v.AsRecord().type_name();
     case ValueKind::kError: return "error";
   }
   return "?";
@@ -460,10 +474,11 @@ std::string DebugString(const Value& v) {
     case ValueKind::kDuration: return "duration(\"" + FormatDuration(v.AsDuration()) + "\")";
     case ValueKind::kType: return "type(" + v.AsType() + ")";
     case ValueKind::kRecord: {
-      std::string out = v.AsRecord().type_name + "{";
+      const Record& r = v.AsRecord();
+      std::string out = r.type_name() + "{";
       const char* sep = "";
-      for (const auto& [k, e] : v.AsRecord().fields) {
-        out += sep + k + ": " + DebugString(e);
+      for (size_t i = 0; i < r.values.size(); ++i) {
+        out += sep + r.shape->fields[i] + ": " + DebugString(r.values[i]);
         sep = ", ";
       }
       return out + "}";

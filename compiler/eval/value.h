@@ -68,10 +68,30 @@ struct TypeValue {
 class Value;
 struct ErrorInfo;
 class MapValue;
-/// A schema record (a profile or an event): its type name and its fields.
-struct Record {
+
+/// The layout of a record type: its name and its field names in slot
+/// order. One shape serves every record of a type (the runtime's
+/// SchemaTable owns the shapes of declared events and profiles) and must
+/// outlive them.
+struct RecordShape {
   std::string type_name;
-  std::map<std::string, Value, std::less<>> fields;
+  std::vector<std::string> fields;
+  /// The slot of field `name`, if the shape has one.
+  std::optional<size_t> Slot(std::string_view name) const;
+};
+
+/// A schema record (a profile or an event), flat: one value per field of
+/// its shape, in slot order (null for an unset field).
+///
+///   shape ──► { "hcp", [id, name, email, ...] }
+///   values:   [ "hcp-1", "Dr. A", null, ... ]
+struct Record {
+  const RecordShape* shape = nullptr;
+  std::vector<Value> values;
+
+  const std::string& type_name() const { return shape->type_name; }
+  /// The value of field `name`, or null when the shape has no such field.
+  const Value* Find(std::string_view name) const;
 };
 
 using List = std::vector<Value>;

@@ -55,10 +55,9 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
     const std::string& topic = ch->second.consent;
     bool given = false;
     if (recipient.record.is(ValueKind::kRecord)) {
-      const auto& fields = recipient.record.AsRecord().fields;
-      auto it = fields.find("consent");
-      if (it != fields.end() && it->second.is(ValueKind::kList))
-        for (const Value& v : it->second.AsList()) given |= v.is(ValueKind::kString) && v.AsString() == topic;
+      const Value* consent = recipient.record.AsRecord().Find("consent");
+      if (consent != nullptr && consent->is(ValueKind::kList))
+        for (const Value& v : consent->AsList()) given |= v.is(ValueKind::kString) && v.AsString() == topic;
     }
     if (!given) {
       for (const PolicyRule& r : program_.rules)

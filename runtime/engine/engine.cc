@@ -19,19 +19,17 @@ std::string KeyText(const Value& key) {
 
 namespace {
 
-/// A decoded record as the record value expressions see.
+/// A decoded record as the record value expressions see: the same slots,
+/// under the schema's shape.
 Value RecordValue(const Record& r) {
   auto rec = std::make_shared<compiler::eval::Record>();
-  rec->type_name = r.schema->name;
-  for (const FieldLayout& f : r.schema->fields) rec->fields.emplace(f.name, r.slots[f.slot]);
+  rec->shape = &r.schema->shape;
+  rec->values = r.slots;
   return Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
 }
 
 const Value* Field(const Value& record, std::string_view name) {
-  if (!record.is(ValueKind::kRecord)) return nullptr;
-  const auto& fields = record.AsRecord().fields;
-  auto it = fields.find(name);
-  return it == fields.end() ? nullptr : &it->second;
+  return record.is(ValueKind::kRecord) ? record.AsRecord().Find(name) : nullptr;
 }
 
 }  // namespace
@@ -73,7 +71,7 @@ uint32_t Engine::ProfileIndex(std::string_view profile) const {
 
 std::optional<uint32_t> Engine::CustomerOf(const Value& record) const {
   if (!record.is(ValueKind::kRecord)) return std::nullopt;
-  const std::string& type = record.AsRecord().type_name;
+  const std::string& type = record.AsRecord().type_name();
   auto key_field = program_.profile_keys.find(type);
   if (key_field == program_.profile_keys.end()) return std::nullopt;
   const Value* key = Field(record, key_field->second);

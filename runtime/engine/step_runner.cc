@@ -62,10 +62,7 @@ std::string Text(const Value& v) {
 }
 
 const Value* Field(const Value& record, std::string_view name) {
-  if (!record.is(ValueKind::kRecord)) return nullptr;
-  const auto& fields = record.AsRecord().fields;
-  auto it = fields.find(name);
-  return it == fields.end() ? nullptr : &it->second;
+  return record.is(ValueKind::kRecord) ? record.AsRecord().Find(name) : nullptr;
 }
 
 std::string_view TimeZoneOf(const Value& record) {
@@ -500,23 +497,24 @@ bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
   Activation act;
   BindInstance(act, inst, &s);
   auto rec = std::make_shared<compiler::eval::Record>();
-  rec->type_name = schema->name;
-  for (const FieldLayout& f : schema->fields) rec->fields.emplace(f.name, Value());
-  rec->fields["at"] = Value(ToTimestamp(now_));
+  rec->shape = &schema->shape;
+  rec->values.resize(schema->fields.size());
+  rec->values[schema->at_slot] = Value(ToTimestamp(now_));
   for (const ast::FieldInit& f : st.fields) {
     Value v = Eval(*f.value, act);
     if (v.IsError()) {
       Error(inst, s, "'" + st.event.text + "' not emitted: in field '" + f.name.text + "': " + v.ErrorMessage());
       return false;
     }
-    rec->fields[f.name.text] = std::move(v);
+    auto slot = schema->Slot(f.name.text);
+    assert(slot && "a checked 'emit' names the event's fields");
+    rec->values[*slot] = std::move(v);
   }
   Event e;
   e.schema = schema;
-  const Value& key = rec->fields[schema->fields[schema->key_slot].name];
-  e.key = KeyText(key);
-  auto at = rec->fields["at"].is(ValueKind::kTimestamp) ? ToInstant(rec->fields["at"].AsTimestamp())
-                                                        : std::optional<Instant>();
+  e.key = KeyText(rec->values[schema->key_slot]);
+  const Value& at_value = rec->values[schema->at_slot];
+  auto at = at_value.is(ValueKind::kTimestamp) ? ToInstant(at_value.AsTimestamp()) : std::optional<Instant>();
   e.at = at ? std::max(*at, now_) : now_;
   e.depth = depth;
   e.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));

@@ -243,8 +243,8 @@ class Converter {
         if (!j.is_object() || nested == nullptr) Mismatch(field, what, t, j);
         std::vector<Value> slots = Fields(*nested, j, false, " in " + what, field + ".");
         auto rec = std::make_shared<compiler::eval::Record>();
-        rec->type_name = nested->name;
-        for (const FieldLayout& f : nested->fields) rec->fields.emplace(f.name, slots[f.slot]);
+        rec->shape = &nested->shape;
+        rec->values = std::move(slots);
         return Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
       }
       default:

@@ -51,9 +51,11 @@ bool SchemaTable::Add(Schema schema) {
   auto& table = schema.kind == RecordKind::kEvent ? events_ : profiles_;
   if (table.count(schema.name)) return false;
   schema.index.clear();
+  schema.shape = {schema.name, {}};
   for (size_t i = 0; i < schema.fields.size(); ++i) {
     FieldLayout& f = schema.fields[i];
     f.slot = i;
+    schema.shape.fields.push_back(f.name);
     schema.index.emplace(f.name, i);
     if (f.key) schema.key_slot = i;
     if (f.implicit && f.name == "at") schema.at_slot = i;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "compiler/check/program.h"
+#include "compiler/eval/value.h"
 #include "compiler/types/type.h"
 
 namespace tutti::runtime {
@@ -65,6 +66,9 @@ struct Schema {
   size_t size() const { return fields.size(); }
 
   std::map<std::string, size_t, std::less<>> index;  // name -> slot
+  /// The field names in slot order, as the shape of this schema's record
+  /// values (expressions read fields through it).
+  compiler::eval::RecordShape shape;
 };
 
 /// Every schema of a program. Events and profiles have separate

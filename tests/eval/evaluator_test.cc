@@ -235,10 +235,10 @@ TEST_F(EvaluatorTest, VariablesQualifiedNamesAndRecords) {
   Activation act;
   act.Bind("x", Value(5));
   act.Bind("a.b", MakeMap({{Value("c"), Value(7)}}));
+  static const RecordShape kHcp{"hcp", {"specialty", "phone"}};
   auto rec = std::make_shared<Record>();
-  rec->type_name = "hcp";
-  rec->fields["specialty"] = Value("cardiology");
-  rec->fields["phone"] = Value();
+  rec->shape = &kHcp;
+  rec->values = {Value("cardiology"), Value()};
   act.Bind("hcp", Value(std::shared_ptr<const Record>(rec)));
   const Case cases[] = {
       {"x * 2", "10"},

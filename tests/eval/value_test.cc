@@ -121,9 +121,22 @@ TEST(ValueTest, TypeNames) {
   EXPECT_EQ(TypeName(Value()), "null_type");
   EXPECT_EQ(TypeName(Value(Timestamp{})), "google.protobuf.Timestamp");
   EXPECT_EQ(TypeName(Value(Duration{})), "google.protobuf.Duration");
+  static const RecordShape kHcp{"hcp", {"id"}};
   auto rec = std::make_shared<Record>();
-  rec->type_name = "hcp";
+  rec->shape = &kHcp;
+  rec->values = {Value("hcp-1")};
   EXPECT_EQ(TypeName(Value(std::shared_ptr<const Record>(rec))), "hcp");
+}
+
+TEST(ValueTest, RecordsCompareByFieldNameNotSlot) {
+  static const RecordShape kFull{"hcp", {"id", "name"}};
+  static const RecordShape kSwapped{"hcp", {"name", "id"}};
+  auto a = std::make_shared<Record>(Record{&kFull, {Value("h1"), Value("Dr. A")}});
+  auto b = std::make_shared<Record>(Record{&kSwapped, {Value("Dr. A"), Value("h1")}});
+  auto c = std::make_shared<Record>(Record{&kSwapped, {Value("Dr. B"), Value("h1")}});
+  EXPECT_TRUE(Equal(Value(std::shared_ptr<const Record>(a)), Value(std::shared_ptr<const Record>(b))));
+  EXPECT_FALSE(Equal(Value(std::shared_ptr<const Record>(a)), Value(std::shared_ptr<const Record>(c))));
+  EXPECT_EQ(DebugString(Value(std::shared_ptr<const Record>(a))), "hcp{id: \"h1\", name: \"Dr. A\"}");
 }
 
 }  // namespace
