@@ -7,6 +7,7 @@
 namespace tutti::compiler::eval {
 
 void Activation::Bind(std::string name, Value value) {
+  qualified_ |= name.find('.') != std::string::npos;
   vars_.insert_or_assign(std::move(name), std::move(value));
 }
 
@@ -121,6 +122,11 @@ class Interpreter {
   /// `a.b.c`: the longest bound prefix of a qualified name wins; otherwise
   /// field selection on the target's value.
   Value Select(const Expr& e, const Activation& act) {
+    // `x.f` with `x` bound and no qualified name bound anywhere: nothing
+    // longer can match, so select the field directly.
+    if (e.target->kind == ExprKind::kIdent && !act.HasQualifiedNames()) {
+      if (const Value* v = act.Find(e.target->name.text)) return SelectField(*v, e.name.text);
+    }
     if (auto name = QualifiedName(e)) {
       if (const Value* v = act.Find(*name)) return *v;
       if (auto t = TypeDenotation(*name)) return *t;

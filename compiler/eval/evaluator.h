@@ -27,6 +27,8 @@ class Activation {
   void Bind(std::string name, Value value);
   /// The value bound to `name` here or in a parent, or null.
   const Value* Find(std::string_view name) const;
+  /// Whether any name bound here or in a parent is qualified (has a dot).
+  bool HasQualifiedNames() const { return qualified_ || (parent_ && parent_->HasQualifiedNames()); }
 
  private:
   struct Hash {
@@ -34,6 +36,7 @@ class Activation {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   const Activation* parent_ = nullptr;
+  bool qualified_ = false;
   std::unordered_map<std::string, Value, Hash, std::equal_to<>> vars_;
 };
 

@@ -62,6 +62,14 @@ struct Arm {
   StepIndex target = kDone;
 };
 
+/// A slot still to be read: the whole value, or (for a record whose uses
+/// are all `x.field` or `has(x.field)`) only some fields.
+struct LiveSlot {
+  uint32_t slot = 0;
+  bool whole = false;
+  std::vector<std::string> fields;  // sorted; when not whole
+};
+
 struct Step {
   StepOp op = StepOp::kEnd;
   const ast::Step* source = nullptr;  // the AST step (expressions, messages)
@@ -84,10 +92,11 @@ struct Step {
   uint32_t journey = 0;
   /// Names bound to slots where this step runs (trigger, waits, lets).
   std::vector<std::pair<std::string, uint32_t>> scope;
-  /// The slots this step or any step after it may read, sorted (exit and
+  /// The slots this step or any step after it may read, by slot (exit and
   /// goal rules' reads included). An instance that stops here to wait
-  /// keeps only these; the others are released.
-  std::vector<uint32_t> live;
+  /// keeps only these, and of a record only the fields read; the rest is
+  /// released.
+  std::vector<LiveSlot> live;
 };
 
 enum class Reentry { kAlways, kNever, kAfter };

@@ -214,51 +214,80 @@ class Lowerer {
     ComputeLiveness(j);
   }
 
+  /// What is read of each slot: absent, some fields, or (nullopt) all.
+  using Reads = std::map<uint32_t, std::optional<std::set<std::string>>>;
+
+  static void Merge(Reads& into, const Reads& from) {
+    for (const auto& [slot, fields] : from) {
+      auto [it, added] = into.emplace(slot, fields);
+      if (added || !it->second) continue;
+      if (!fields) it->second.reset();
+      else it->second->insert(fields->begin(), fields->end());
+    }
+  }
+
   /// Step::live for every step. Every edge of a journey goes forward (a
   /// block is laid out before what follows it and nothing loops), so one
   /// pass from the last step to the first suffices.
   void ComputeLiveness(Journey& j) {
-    std::set<uint32_t> always;
+    Reads always;
     if (j.trigger) {
       Scope trigger_scope{{j.trigger->binding, j.trigger->slot}};
       for (const Exit& e : j.exits) Uses(e.pattern.cond, trigger_scope, always);
     }
-    std::vector<std::set<uint32_t>> live(j.steps.size());
+    std::vector<Reads> live(j.steps.size());
     for (size_t i = j.steps.size(); i-- > 0;) {
       Step& s = j.steps[i];
-      std::set<uint32_t> in = always;
+      Reads in = always;
       StepUses(s, in);
       auto add = [&](StepIndex t) {
-        if (t != kDone) in.insert(live[t].begin(), live[t].end());
+        if (t != kDone) Merge(in, live[t]);
       };
       add(s.next);
       add(s.on_event);
       add(s.on_timeout);
       for (const Arm& a : s.arms) add(a.target);
-      live[i] = in;
-      s.live.assign(in.begin(), in.end());
+      s.live.clear();
+      for (const auto& [slot, fields] : in) {
+        LiveSlot l;
+        l.slot = slot;
+        l.whole = !fields.has_value();
+        if (fields) l.fields.assign(fields->begin(), fields->end());
+        s.live.push_back(std::move(l));
+      }
+      live[i] = std::move(in);
     }
   }
 
-  /// The slots named (in `scope`) by the identifiers of `e`.
-  static void Uses(const ast::Expr* e, const Scope& scope, std::set<uint32_t>& out) {
+  /// The slot a name in `scope` refers to, if any.
+  static std::optional<uint32_t> SlotOf(const std::string& name, const Scope& scope) {
+    for (auto it = scope.rbegin(); it != scope.rend(); ++it)
+      if (it->first == name) return it->second;
+    return std::nullopt;
+  }
+
+  /// What `e` reads of the slots named in `scope`: `x.f` (and `has(x.f)`)
+  /// reads field f of x; any other use of `x` reads all of it.
+  static void Uses(const ast::Expr* e, const Scope& scope, Reads& out) {
     if (e == nullptr) return;
+    if (e->kind == ast::ExprKind::kSelect && e->target->kind == ast::ExprKind::kIdent) {
+      if (auto slot = SlotOf(e->target->name.text, scope)) {
+        Merge(out, Reads{{*slot, std::set<std::string>{e->name.text}}});
+        return;
+      }
+    }
     if (e->kind == ast::ExprKind::kIdent) {
-      for (auto it = scope.rbegin(); it != scope.rend(); ++it)
-        if (it->first == e->name.text) {
-          out.insert(it->second);
-          break;
-        }
+      if (auto slot = SlotOf(e->name.text, scope)) Merge(out, Reads{{*slot, std::nullopt}});
     }
     Uses(e->target.get(), scope, out);
     for (const auto& a : e->args) Uses(a.get(), scope, out);
   }
 
-  static void MessageUses(const ast::Message& m, const Scope& scope, std::set<uint32_t>& out) {
+  static void MessageUses(const ast::Message& m, const Scope& scope, Reads& out) {
     for (const auto& part : m.parts) Uses(part.expr.get(), scope, out);
   }
 
-  static void StepUses(const Step& s, std::set<uint32_t>& out) {
+  static void StepUses(const Step& s, Reads& out) {
     const Scope& scope = s.scope;
     for (const Arm& a : s.arms) Uses(a.cond, scope, out);
     const ast::Step& src = *s.source;

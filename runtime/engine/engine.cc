@@ -204,15 +204,18 @@ void Engine::ProcessOne(const Event& event) {
   }
 
   auto triggered = triggers_.find(type);
-  if (triggered != triggers_.end())
-    for (uint32_t j : triggered->second) Trigger(j, event);
+  if (triggered != triggers_.end()) {
+    // One activation for every trigger condition on this event; each
+    // journey binds the event under its own name.
+    Activation act;
+    act.Bind("now", Value(ToTimestamp(now_)));
+    for (uint32_t j : triggered->second) Trigger(j, event, act);
+  }
   current_ = nullptr;
 }
 
-void Engine::Trigger(uint32_t journey, const Event& event) {
+void Engine::Trigger(uint32_t journey, const Event& event, Activation& act) {
   const ir::Journey& j = program_.journeys[journey];
-  Activation act;
-  act.Bind("now", Value(ToTimestamp(now_)));
   act.Bind(j.trigger->binding, event.record);
   if (j.trigger->cond) {
     Value hit = Eval(*j.trigger->cond, act);
@@ -240,11 +243,12 @@ void Engine::Trigger(uint32_t journey, const Event& event) {
     for (const auto& [key, id] : store_->CustomersOf(ProfileIndex(a.profile))) all.push_back(id);
   }
   std::vector<uint32_t> chosen = *candidates;  // entering may rebuild the index
+  Activation candidate(&act);
   for (uint32_t c : chosen) {
     const Value& record = store_->customer(c).record;
     if (record.is(ValueKind::kNull)) continue;
-    act.Bind(j.customer, record);
-    Value hit = Eval(*a.cond, act);
+    candidate.Bind(j.customer, record);
+    Value hit = Eval(*a.cond, candidate);
     if (hit.IsError()) {
       RuleError(journey, store_->customer(c).key, "audience", "in the audience condition: " + hit.ErrorMessage());
       continue;
@@ -359,6 +363,7 @@ std::optional<Instant> Engine::NextDue() {
 
 void Engine::FireTimer(const TimerEntry& entry) {
   JourneyInstance& inst = store_->instance(entry.instance);
+  RestoreSlots(inst);  // before the step changes: packed slots are keyed by it
   if (inst.state == InstanceState::kWaitingEvent)
     inst.pc = program_.journeys[inst.journey].steps[inst.pc].on_timeout;
   ++inst.generation;

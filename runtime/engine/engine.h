@@ -22,6 +22,7 @@
 
 #include <deque>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,7 +110,9 @@ class Engine final : private stdlib::HistoryView {
   void ProcessOne(const Event& event);
   /// Processes the events journeys emitted, in order, until none is left.
   void DrainCascade();
-  void Trigger(uint32_t journey, const Event& event);
+  /// Starts `journey` for the event's customer or audience if its trigger
+  /// condition holds; `act` has `now` bound.
+  void Trigger(uint32_t journey, const Event& event, compiler::eval::Activation& act);
   void Enter(uint32_t journey, uint32_t customer, const compiler::eval::Value* trigger);
   void Finish(uint32_t handle, Outcome outcome);
   void FireTimer(const TimerEntry& entry);
@@ -132,6 +135,15 @@ class Engine final : private stdlib::HistoryView {
   void ReleaseDeadSlots(JourneyInstance& inst);
   /// Gives a resumed instance its full set of slots back.
   void RestoreSlots(JourneyInstance& inst);
+  /// `record` with only `fields` (sorted), under ProjectionShape.
+  compiler::eval::Value Project(const compiler::eval::Record& record, const std::vector<std::string>& fields);
+  /// The shape of `shape` cut down to `fields` (sorted), made once per
+  /// (shape, fields) and kept for the engine's lifetime.
+  const compiler::eval::RecordShape* ProjectionShape(const compiler::eval::RecordShape* shape,
+                                                     const std::vector<std::string>& fields);
+  /// The value of a slot as expressions see it: a packed slot (one field
+  /// kept of a record) is rebuilt as a one-field record.
+  compiler::eval::Value SlotValue(const JourneyInstance& inst, uint32_t slot) const;
   void BindInstance(compiler::eval::Activation& act, const JourneyInstance& inst,
                     const compiler::ir::Step* step) const;
   compiler::eval::Value Eval(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;
@@ -169,6 +181,12 @@ class Engine final : private stdlib::HistoryView {
   /// rebuilt after profiles change
   std::vector<std::optional<std::unordered_map<std::string, std::vector<uint32_t>>>> audience_index_;
 
+  std::map<std::pair<const compiler::eval::RecordShape*, std::string>,
+           std::unique_ptr<compiler::eval::RecordShape>>
+      projections_;
+  /// (journey, step, slot) -> the one-field shape of the records packed
+  /// there (a slot's record type is fixed by the program).
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, const compiler::eval::RecordShape*> packed_shapes_;
   std::vector<PendingSend> pending_;
   uint64_t pending_seq_ = 0;
   std::deque<Event> cascade_;

@@ -55,6 +55,11 @@ struct JourneyInstance {
   uint32_t actions = 0;  // actions taken so far (for idempotency keys)
   Instant entered = 0;
   InstanceState state = InstanceState::kFree;
+  /// While waiting: bit i set when slot i holds, instead of a record, the
+  /// value of the one field of it still to be read (Engine packs and
+  /// unpacks; see ReleaseDeadSlots).
+  uint32_t packed = 0;
+  /// Trailing empty slots may be missing while the instance waits.
   std::vector<compiler::eval::Value> slots;
 };
 

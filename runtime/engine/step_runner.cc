@@ -100,11 +100,10 @@ void Engine::BindInstance(Activation& act, const JourneyInstance& inst, const ir
   act.Bind(j.customer, store_->customer(inst.customer).record);
   // A waiting instance may have released its dead slots: they read as null
   // (nothing after the wait reads them).
-  auto slot_value = [&](uint32_t slot) { return slot < inst.slots.size() ? inst.slots[slot] : Value(); };
   if (step != nullptr) {
-    for (const auto& [name, slot] : step->scope) act.Bind(name, slot_value(slot));
+    for (const auto& [name, slot] : step->scope) act.Bind(name, SlotValue(inst, slot));
   } else if (j.trigger) {
-    act.Bind(j.trigger->binding, slot_value(j.trigger->slot));
+    act.Bind(j.trigger->binding, SlotValue(inst, j.trigger->slot));
   }
 }
 
@@ -165,22 +164,81 @@ void Engine::Sleep(uint32_t handle, Instant until) {
 void Engine::ReleaseDeadSlots(JourneyInstance& inst) {
   if (inst.slots.empty()) return;
   const ir::Journey& j = program_.journeys[inst.journey];
-  static const std::vector<uint32_t> kNone;
-  const std::vector<uint32_t>& live = inst.pc == ir::kDone ? kNone : j.steps[inst.pc].live;
-  bool any = false;
+  static const std::vector<ir::LiveSlot> kNone;
+  const std::vector<ir::LiveSlot>& live = inst.pc == ir::kDone ? kNone : j.steps[inst.pc].live;
+  auto next = live.begin();
   for (uint32_t slot = 0; slot < inst.slots.size(); ++slot) {
-    if (std::binary_search(live.begin(), live.end(), slot)) any |= !inst.slots[slot].is(ValueKind::kNull);
-    else inst.slots[slot] = Value();
+    while (next != live.end() && next->slot < slot) ++next;
+    Value& v = inst.slots[slot];
+    if (next == live.end() || next->slot != slot) {
+      v = Value();
+      continue;
+    }
+    if (next->whole || !v.is(ValueKind::kRecord) || (inst.packed >> slot & 1)) continue;
+    const compiler::eval::Record& record = v.AsRecord();
+    if (next->fields.size() == 1 && slot < 32) {
+      // One field still to be read: keep just its value (no record at
+      // all); SlotValue rebuilds a one-field record when it is read.
+      const Value* field = record.Find(next->fields[0]);
+      packed_shapes_.emplace(std::make_tuple(inst.journey, inst.pc, slot), ProjectionShape(record.shape, next->fields));
+      v = field ? *field : Value();
+      inst.packed |= uint32_t{1} << slot;
+    } else if (record.values.size() > next->fields.size()) {
+      v = Project(record, next->fields);
+    }
   }
-  if (!any) {
-    inst.slots.clear();
+  // Trailing empty slots need no storage while waiting.
+  size_t used = inst.slots.size();
+  while (used > 0 && inst.slots[used - 1].is(ValueKind::kNull) && !(inst.packed >> (used - 1) & 1)) --used;
+  if (used < inst.slots.size()) {
+    inst.slots.resize(used);
     inst.slots.shrink_to_fit();
   }
 }
 
+Value Engine::SlotValue(const JourneyInstance& inst, uint32_t slot) const {
+  if (slot >= inst.slots.size()) return Value();
+  if (!(inst.packed >> slot & 1)) return inst.slots[slot];
+  auto shape = packed_shapes_.find(std::make_tuple(inst.journey, inst.pc, slot));
+  assert(shape != packed_shapes_.end() && "a slot is unpacked at the step that packed it");
+  auto out = std::make_shared<compiler::eval::Record>();
+  out->shape = shape->second;
+  out->values = {inst.slots[slot]};
+  return Value(std::shared_ptr<const compiler::eval::Record>(std::move(out)));
+}
+
 void Engine::RestoreSlots(JourneyInstance& inst) {
+  for (uint32_t slot = 0; inst.packed != 0 && slot < inst.slots.size(); ++slot)
+    if (inst.packed >> slot & 1) {
+      Value unpacked = SlotValue(inst, slot);
+      inst.slots[slot] = std::move(unpacked);
+      inst.packed &= ~(uint32_t{1} << slot);
+    }
+  inst.packed = 0;
   size_t n = program_.journeys[inst.journey].slot_names.size();
   if (inst.slots.size() < n) inst.slots.resize(n);
+}
+
+const compiler::eval::RecordShape* Engine::ProjectionShape(const compiler::eval::RecordShape* shape,
+                                                           const std::vector<std::string>& fields) {
+  std::string key;
+  for (const std::string& f : fields) key += f + '\x1f';
+  auto& projected = projections_[{shape, key}];
+  if (!projected) {
+    projected = std::make_unique<compiler::eval::RecordShape>();
+    projected->type_name = shape->type_name;
+    for (const std::string& f : shape->fields)
+      if (std::binary_search(fields.begin(), fields.end(), f)) projected->fields.push_back(f);
+  }
+  return projected.get();
+}
+
+Value Engine::Project(const compiler::eval::Record& record, const std::vector<std::string>& fields) {
+  auto out = std::make_shared<compiler::eval::Record>();
+  out->shape = ProjectionShape(record.shape, fields);
+  out->values.reserve(out->shape->fields.size());
+  for (const std::string& f : out->shape->fields) out->values.push_back(*record.Find(f));
+  return Value(std::shared_ptr<const compiler::eval::Record>(std::move(out)));
 }
 
 void Engine::Run(uint32_t handle) {
