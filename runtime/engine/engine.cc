@@ -129,12 +129,28 @@ void Engine::DrainCascade() {
   }
 }
 
+namespace {
+
+/// Appends `entry` and drops what is older than the retention, a month's
+/// worth at a time so that the cost is spread thin. History is in time
+/// order: entries are added at the engine's time, which never goes back.
+void Append(std::vector<Interaction>& history, const Interaction& entry, Instant retention) {
+  history.push_back(entry);
+  Instant cutoff = entry.at - retention;
+  if (history.front().at >= cutoff - 30 * kNanosPerDay) return;
+  auto keep = std::lower_bound(history.begin(), history.end(), cutoff,
+                               [](const Interaction& i, Instant t) { return i.at < t; });
+  history.erase(history.begin(), keep);
+}
+
+}  // namespace
+
 void Engine::AddToHistory(uint32_t customer, Interaction entry) {
   Customer& c = store_->customer(customer);
-  c.history.push_back(entry);
+  Append(c.history, entry, options_.history_retention);
   if (c.account != UINT32_MAX) {
     entry.about = customer;
-    store_->customer(c.account).history.push_back(entry);
+    Append(store_->customer(c.account).history, entry, options_.history_retention);
   }
 }
 

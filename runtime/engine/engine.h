@@ -48,6 +48,10 @@ struct EngineOptions {
   /// journey triggered by an emitted event ...). Deeper events are dropped
   /// with an error decision. The checker already refuses emit loops.
   int max_cascade_depth = 16;
+  /// How far back a customer's interaction history reaches. Older entries
+  /// are dropped (a month's worth at a time); engagement() reads 90 days,
+  /// caps and dedupe their windows, interactions() what it is asked for.
+  Instant history_retention = 400 * kNanosPerDay;
 };
 
 class Engine final : private stdlib::HistoryView {

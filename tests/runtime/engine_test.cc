@@ -250,3 +250,35 @@ TEST(ReferenceScenario, GoldenOutputIsWithinPolicy) {
 
 }  // namespace
 }  // namespace tutti::runtime
+
+namespace tutti::runtime {
+namespace {
+
+// History reaches back about 400 days (a month's slack: it is trimmed a
+// month at a time), so a long engine run does not grow without bound.
+TEST(History, IsTrimmedToTheRetention) {
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"h.tutti", R"(
+profile hcp { id: string key  timezone: string }
+event ping keyed by hcp { hcp: string  last: bool }
+channel letter { kind message  to hcp }
+journey count {
+  on ping as p where p.last
+  send letter "seen-{interactions(hcp, 'ping', 1000d)}"
+}
+)"}});
+  auto profiles = f.Decode("{\"type\": \"hcp\", \"id\": \"h1\", \"timezone\": \"UTC\"}\n", Accept::kProfiles);
+  std::string events;
+  Instant t = At("2025-01-01T12:00:00Z");
+  for (int i = 0; i < 60; ++i, t += 10 * kNanosPerDay)
+    events += "{\"type\": \"ping\", \"hcp\": \"h1\", \"last\": " + std::string(i == 59 ? "true" : "false") +
+              ", \"at\": \"" + FormatInstant(t) + "\"}\n";
+  std::string out = f.Run(profiles, f.Decode(events, Accept::kEvents));
+  auto at = out.find("seen-");
+  ASSERT_NE(at, std::string::npos) << out;
+  int seen = std::stoi(out.substr(at + 5));
+  EXPECT_GE(seen, 40);  // 400 days at one ping every 10 days, the last one included
+  EXPECT_LE(seen, 44);  // plus at most a month of slack
+}
+
+}  // namespace
+}  // namespace tutti::runtime
