@@ -71,7 +71,7 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
     if (r.kind != PolicyClauseKind::kDedupe || !Covers(r, send.channel)) continue;
     for (auto it = history.rbegin(); it != history.rend() && it->at > send.at - r.window_millis * kNanosPerMilli; ++it) {
       if (it->action && it->content == send.content && Covers(r, it->name))
-        return {&r, "'" + names_.Get(send.content) + "' already reached " + recipient.key + " on " +
+        return {&r, "'" + std::string(send.content_text) + "' already reached " + recipient.key + " on " +
                         FormatInstant(it->at)};
     }
   }

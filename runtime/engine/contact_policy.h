@@ -19,6 +19,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "compiler/ir/journey_ir.h"
@@ -33,8 +34,9 @@ struct SendRequest {
   uint32_t journey = 0;
   int64_t priority = 0;
   uint32_t channel = 0;  // interned
-  uint32_t content = 0;  // interned template id
+  uint32_t content = 0;  // ContentFingerprint of the template id
   uint32_t recipient = 0;  // customer id
+  std::string_view content_text;  // the template id itself, for reasons
 };
 
 struct Verdict {

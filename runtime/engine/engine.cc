@@ -172,10 +172,13 @@ void Engine::ProcessOne(const Event& event) {
         customer = store_->FindCustomer(profile, KeyText(*v));
       }
       if (!customer) continue;
-      std::vector<uint32_t> handles = store_->customer(*customer).instances;
-      for (uint32_t h : handles) {
+      // The instances as they were when the event arrived: one started
+      // meanwhile (perhaps in a handle just freed) does not see the event.
+      std::vector<std::pair<uint32_t, uint32_t>> handles;
+      for (uint32_t h : store_->customer(*customer).instances) handles.emplace_back(h, store_->instance(h).generation);
+      for (auto [h, generation] : handles) {
         JourneyInstance& inst = store_->instance(h);
-        if (inst.state == InstanceState::kFree || inst.customer != *customer) continue;
+        if (inst.state == InstanceState::kFree || inst.generation != generation) continue;
         const ir::Journey& j = program_.journeys[inst.journey];
         std::optional<Outcome> ended;
         for (const ir::Exit& x : j.exits) {
@@ -413,6 +416,7 @@ void Engine::SettleSends() {
     return a.seq < b.seq;
   });
   for (PendingSend& p : batch) {
+    p.request.content_text = p.decision.content;
     Verdict v = policy_.Judge(p.request, store_->customer(p.request.recipient));
     JourneyStats& st = stats_[p.request.journey];
     if (v.rule == nullptr) {

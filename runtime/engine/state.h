@@ -25,12 +25,13 @@
 namespace tutti::runtime {
 
 /// One entry of a customer's interaction history: an action a journey took
-/// for them, or an event about them. 24 bytes; names are interned by the
-/// engine.
+/// for them, or an event about them. 24 bytes; channel and event names are
+/// interned by the engine (a bounded set), contents fingerprinted (they may
+/// be personalised, so unbounded).
 struct Interaction {
   Instant at = 0;
   uint32_t name = 0;     // interned: the channel (actions) or event type
-  uint32_t content = 0;  // interned: the template (sends), else 0
+  uint32_t content = 0;  // sends: ContentFingerprint of the template; else 0
   uint32_t about = 0;    // customer the entry concerns (account histories)
   uint16_t journey = 0;  // index + 1 of the acting journey; 0 for events
   bool action = false;

@@ -11,6 +11,7 @@
 #include "compiler/eval/operators.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/local_time.h"
+#include "runtime/engine/stable_hash.h"
 
 namespace tutti::runtime {
 
@@ -21,22 +22,6 @@ namespace ast = compiler::ast;
 namespace ir = compiler::ir;
 
 namespace {
-
-/// A stable 64-bit hash of `text`: FNV-1a, then splitmix64's finaliser so
-/// that every bit depends on every byte (split buckets use the low bits).
-uint64_t StableHash(std::string_view text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
 
 std::string Hex(uint64_t v) {
   static const char kDigits[] = "0123456789abcdef";
@@ -441,7 +426,7 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     vars.emplace_back(f.name.text, std::move(v));
   }
   PendingSend p;
-  p.request = SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), names_.Intern(*content),
+  p.request = SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), ContentFingerprint(*content),
                           recipient};
   p.decision = NewDecision(DecisionKind::kAction, inst, s);
   p.decision.channel = st.channel.text;
