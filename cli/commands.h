@@ -11,6 +11,7 @@ namespace tutti::cli {
 int RunCheck(const std::vector<std::string>& args);
 int RunGraph(const std::vector<std::string>& args);
 int RunSimulate(const std::vector<std::string>& args);
+int RunServe(const std::vector<std::string>& args);
 
 /// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
 /// else the stdlib/ folder of the source tree the binary was built from.

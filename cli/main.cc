@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "  check PATH...     parse and type-check journey files or folders\n"
     "  graph FILE        draw the journeys of a file (DOT or Mermaid)\n"
     "  simulate          run journeys over recorded profiles and events\n"
+    "  serve             the daemon: journeys on live events over HTTP\n"
     "\n"
     "Run 'tutti <command> --help' for a command's options.\n";
 
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   if (command == "check") return tutti::cli::RunCheck(args);
   if (command == "graph") return tutti::cli::RunGraph(args);
   if (command == "simulate") return tutti::cli::RunSimulate(args);
+  if (command == "serve") return tutti::cli::RunServe(args);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

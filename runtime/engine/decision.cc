@@ -3,14 +3,10 @@
 #include <nlohmann/json.hpp>
 
 namespace tutti::runtime {
-namespace {
-
 using compiler::eval::Value;
 using compiler::eval::ValueKind;
 using Json = nlohmann::ordered_json;
 
-/// A run-time value as JSON: numbers and strings as themselves, timestamps
-/// and durations as their CEL text, lists and maps structurally.
 Json ToJsonValue(const Value& v) {
   switch (v.kind()) {
     case ValueKind::kNull: return nullptr;
@@ -32,11 +28,16 @@ Json ToJsonValue(const Value& v) {
         out[k.is(ValueKind::kString) ? k.AsString() : compiler::eval::DebugString(k)] = ToJsonValue(e);
       return out;
     }
+    case ValueKind::kRecord: {
+      Json out = Json::object();
+      const auto& r = v.AsRecord();
+      for (size_t i = 0; i < r.values.size(); ++i)
+        if (!r.values[i].is(ValueKind::kNull)) out[r.shape->fields[i]] = ToJsonValue(r.values[i]);
+      return out;
+    }
     default: return compiler::eval::DebugString(v);
   }
 }
-
-}  // namespace
 
 const char* DecisionKindName(DecisionKind kind) {
   switch (kind) {

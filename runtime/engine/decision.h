@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "compiler/eval/value.h"
 #include "runtime/engine/instant.h"
 
@@ -54,5 +56,10 @@ struct Decision {
 
 /// One NDJSON line (without the newline), keys in the documented order.
 std::string ToJson(const Decision& d);
+
+/// A run-time value as JSON: numbers, strings and booleans as themselves,
+/// timestamps and durations as their CEL text, lists, maps and records
+/// structurally.
+nlohmann::ordered_json ToJsonValue(const compiler::eval::Value& v);
 
 }  // namespace tutti::runtime

@@ -147,11 +147,9 @@ void Append(std::vector<Interaction>& history, const Interaction& entry, Instant
 
 void Engine::AddToHistory(uint32_t customer, Interaction entry) {
   Customer& c = store_->customer(customer);
+  entry.about = customer;
   Append(c.history, entry, options_.history_retention);
-  if (c.account != UINT32_MAX) {
-    entry.about = customer;
-    Append(store_->customer(c.account).history, entry, options_.history_retention);
-  }
+  if (c.account != UINT32_MAX) Append(store_->customer(c.account).history, entry, options_.history_retention);
 }
 
 void Engine::ProcessOne(const Event& event) {

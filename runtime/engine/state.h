@@ -32,7 +32,7 @@ struct Interaction {
   Instant at = 0;
   uint32_t name = 0;     // interned: the channel (actions) or event type
   uint32_t content = 0;  // sends: ContentFingerprint of the template; else 0
-  uint32_t about = 0;    // customer the entry concerns (account histories)
+  uint32_t about = 0;    // the customer the entry concerns (in an account's history, its prescriber)
   uint16_t journey = 0;  // index + 1 of the acting journey; 0 for events
   bool action = false;
 };

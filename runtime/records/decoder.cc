@@ -123,7 +123,8 @@ Value ParseFieldDuration(std::string_view s) {
 
 class Converter {
  public:
-  explicit Converter(const SchemaTable& table) : table_(table) {}
+  Converter(const SchemaTable& table, std::optional<compiler::eval::Timestamp> default_at)
+      : table_(table), default_at_(default_at) {}
 
   /// Decodes the fields of `obj` into slots of `schema`. `skip_type`: the
   /// top-level object's "type" is not a field. `field_prefix` names the
@@ -145,6 +146,10 @@ class Converter {
       std::string field = field_prefix + f.name;
       auto it = obj.find(f.name);
       if (it == obj.end() || (it->is_null() && f.optional)) {
+        if (f.implicit && default_at_) {
+          slots[f.slot] = Value(*default_at_);
+          continue;
+        }
         if (f.implicit)
           Fail(field, of + " has no 'at': every event needs the time it happened, as RFC 3339 "
                            "text such as \"2026-03-01T09:00:00Z\"");
@@ -313,6 +318,7 @@ class Converter {
   }
 
   const SchemaTable& table_;
+  std::optional<compiler::eval::Timestamp> default_at_;
 };
 
 /// Rejects a line nested deeper than `max_depth` before the parser (and
@@ -396,7 +402,7 @@ Record Decode(const SchemaTable& table, std::string_view line, size_t line_numbe
     Fail("type", "field 'type' must be a string naming an event or profile, got " + Show(*type));
   const Schema* schema = LookUp(table, type->get_ref<const std::string&>(), options.accept);
 
-  Converter converter(table);
+  Converter converter(table, options.default_at);
   Record r;
   r.schema = schema;
   r.line = line_number;

@@ -80,6 +80,9 @@ struct DecodeOptions {
   Accept accept = Accept::kEither;
   size_t max_line_bytes = 1 << 20;
   size_t max_depth = 64;  // arrays and objects, the line's object included
+  /// The time of an event that has no `at` (the daemon: when it arrived);
+  /// without one, an event with no `at` is an error.
+  std::optional<compiler::eval::Timestamp> default_at;
 };
 
 /// A record, an error, or nothing (a blank line).

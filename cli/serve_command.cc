@@ -1,0 +1,131 @@
+// tutti serve --journeys DIR --data DIR [--listen HOST:PORT] [--config FILE]
+//             [--profiles FILE] [--clock system|virtual] [--stdlib DIR]
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "runtime/daemon/http_server.h"
+#include "runtime/daemon/service.h"
+
+namespace tutti::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tutti serve --journeys DIR --data DIR [--listen HOST:PORT] [--config FILE]\n"
+    "                   [--profiles FILE] [--clock system|virtual] [--stdlib DIR]\n"
+    "  Runs the journeys of DIR on live events: an HTTP API for events,\n"
+    "  profiles and the action log, /healthz, /readyz and /metrics. Every\n"
+    "  accepted input is logged durably under --data before it is\n"
+    "  acknowledged, and replayed on the next start. Actions are appended\n"
+    "  to DATA/actions.ndjson. Options on the command line win over the\n"
+    "  config file (JSON; docs/operations.md lists every key).\n"
+    "  --listen   default 127.0.0.1:8080 (port 0: any free port)\n"
+    "  --clock    system (default), or virtual: time moves only with event\n"
+    "             times and POST /v1/clock (backtests, tests)\n";
+
+bool SplitListen(const std::string& text, runtime::ServerOptions& out) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  unsigned long p = std::stoul(port);
+  if (p > 65535) return false;
+  out.host = text.substr(0, colon);
+  out.port = static_cast<uint16_t>(p);
+  return true;
+}
+
+}  // namespace
+
+int RunServe(const std::vector<std::string>& raw_args) {
+  std::string journeys, data, listen, config, profiles, clock, stdlib_flag;
+  std::vector<std::string> args = SplitOptionValues(raw_args);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string* target = a == "--journeys"   ? &journeys
+                          : a == "--data"     ? &data
+                          : a == "--listen"   ? &listen
+                          : a == "--config"   ? &config
+                          : a == "--profiles" ? &profiles
+                          : a == "--clock"    ? &clock
+                          : a == "--stdlib"   ? &stdlib_flag
+                                              : nullptr;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (target != nullptr) {
+      if (i + 1 >= args.size()) return UsageError(a + " needs a value", kUsage);
+      *target = args[++i];
+    } else {
+      return UsageError("unexpected argument '" + a + "'", kUsage);
+    }
+  }
+
+  runtime::ServiceOptions service;
+  runtime::ServerOptions server;
+  std::string actions_file;
+  if (!config.empty()) {
+    std::ifstream in(config);
+    if (!in) return UsageError("cannot read the config file " + config, kUsage);
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      std::fprintf(stderr, "tutti serve: %s is not a JSON object\n", config.c_str());
+      return 2;
+    }
+    static const char* const kKeys[] = {"listen", "journeys", "data", "profiles", "clock", "actions_file",
+                                        "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
+                                        "ingest_token", "admin_token", "tick_milliseconds", "stdlib"};
+    for (const auto& [key, value] : j.items()) {
+      if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+        std::fprintf(stderr, "tutti serve: %s: unknown key '%s' (docs/operations.md lists them)\n", config.c_str(), key.c_str());
+        return 2;
+      }
+      bool number = key == "max_body_bytes" || key == "max_header_bytes" || key == "idle_timeout_seconds" ||
+                    key == "tick_milliseconds";
+      if (number ? !value.is_number_unsigned() || value.get<uint64_t>() == 0 : !value.is_string()) {
+        std::fprintf(stderr, "tutti serve: %s: '%s' must be %s\n", config.c_str(), key.c_str(),
+                     number ? "a whole number above 0" : "a string");
+        return 2;
+      }
+    }
+    auto str = [&](const char* key, std::string& out) {
+      if (out.empty() && j.contains(key)) out = j[key].get<std::string>();
+    };
+    str("journeys", journeys);
+    str("data", data);
+    str("listen", listen);
+    str("profiles", profiles);
+    str("clock", clock);
+    str("stdlib", stdlib_flag);
+    str("actions_file", actions_file);
+    str("ingest_token", server.ingest_token);
+    str("admin_token", server.admin_token);
+    if (j.contains("max_body_bytes")) server.max_body_bytes = j["max_body_bytes"].get<size_t>();
+    if (j.contains("max_header_bytes")) server.max_header_bytes = j["max_header_bytes"].get<size_t>();
+    if (j.contains("idle_timeout_seconds")) server.idle_timeout_seconds = j["idle_timeout_seconds"].get<int>();
+    if (j.contains("tick_milliseconds")) server.tick_milliseconds = j["tick_milliseconds"].get<int>();
+  }
+  if (journeys.empty()) return UsageError("--journeys is required", kUsage);
+  if (data.empty()) return UsageError("--data is required", kUsage);
+  if (!listen.empty() && !SplitListen(listen, server))
+    return UsageError("--listen must be HOST:PORT, such as 127.0.0.1:8080, not '" + listen + "'", kUsage);
+  if (!clock.empty() && clock != "system" && clock != "virtual")
+    return UsageError("--clock must be system or virtual, not '" + clock + "'", kUsage);
+
+  service.journeys = journeys;
+  service.data_dir = data;
+  service.profiles = profiles;
+  service.virtual_clock = clock == "virtual";
+  service.stdlib_dir = StdlibDir(stdlib_flag);
+  service.actions_file = actions_file;
+  auto started = runtime::Service::Start(service);
+  if (auto* err = std::get_if<std::string>(&started)) {
+    std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
+    return 1;
+  }
+  return runtime::Serve(*std::get<0>(started), server);
+}
+
+}  // namespace tutti::cli

@@ -1,0 +1,242 @@
+#include "runtime/daemon/http_server.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace tutti::runtime {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+/// The query parameter `name` of `query` ("a=1&b=2"), if present.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> Number(const std::optional<std::string>& text) {
+  if (!text || text->empty() || text->size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+Reply Error(int status, const std::string& message) {
+  return {status, "{\"error\": \"" + message + "\"}\n", "application/json"};
+}
+
+/// Routes one request to the service. `route` is set to a label without
+/// ids, for the metrics.
+Reply Route(Service& service, const ServerOptions& options, const Request& req, std::string& route) {
+  std::string_view target(req.target().data(), req.target().size());
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
+  auto authorised = [&](const std::string& token) {
+    if (token.empty()) return true;
+    auto it = req.find(http::field::authorization);
+    return it != req.end() && it->value() == "Bearer " + token;
+  };
+  route = std::string(path);
+  if (path == "/healthz" || path == "/readyz") {
+    if (!get) return Error(405, "use GET");
+    return {200, "{\"status\": \"ok\"}\n", "application/json"};
+  }
+  if (path == "/metrics") {
+    if (!get) return Error(405, "use GET");
+    return service.GetMetrics();
+  }
+  if (path == "/v1/events" || path == "/v1/profiles") {
+    if (!post) return Error(405, "use POST with one JSON object or NDJSON lines");
+    if (!authorised(options.ingest_token)) return Error(401, "this endpoint needs the ingest token: Authorization: Bearer TOKEN");
+    return path == "/v1/events" ? service.PostEvents(req.body()) : service.PostProfiles(req.body());
+  }
+  if (path.substr(0, 4) == "/v1/" && !authorised(options.admin_token))
+    return Error(401, "this endpoint needs the admin token: Authorization: Bearer TOKEN");
+  if (path == "/v1/clock") {
+    if (!post) return Error(405, "use POST {\\\"to\\\": TIME}");
+    return service.PostClock(req.body());
+  }
+  if (path == "/v1/actions") {
+    if (!get) return Error(405, "use GET");
+    auto since = QueryParam(query, "since");
+    auto limit = QueryParam(query, "limit");
+    auto since_n = since ? Number(since) : std::optional<uint64_t>(0);
+    auto limit_n = limit ? Number(limit) : std::optional<uint64_t>(1000);
+    if (!since_n || !limit_n || *limit_n == 0 || *limit_n > 100000)
+      return Error(400, "since must be a cursor (a whole number) and limit a number from 1 to 100000");
+    return service.GetActions(*since_n, *limit_n);
+  }
+  if (path == "/v1/journeys") {
+    if (!get) return Error(405, "use GET");
+    return service.GetJourneys();
+  }
+  constexpr std::string_view kCustomers = "/v1/customers/", kAccounts = "/v1/accounts/", kHistory = "/history";
+  if (path.substr(0, kCustomers.size()) == kCustomers && path.size() > kCustomers.size()) {
+    route = "/v1/customers/{id}";
+    if (!get) return Error(405, "use GET");
+    return service.GetCustomer(path.substr(kCustomers.size()), QueryParam(query, "profile").value_or(""));
+  }
+  if (path.substr(0, kAccounts.size()) == kAccounts && path.size() > kAccounts.size() + kHistory.size() &&
+      path.substr(path.size() - kHistory.size()) == kHistory) {
+    route = "/v1/accounts/{id}/history";
+    if (!get) return Error(405, "use GET");
+    return service.GetAccountHistory(path.substr(kAccounts.size(), path.size() - kAccounts.size() - kHistory.size()));
+  }
+  route = "other";
+  return Error(404, "no such endpoint; see docs/operations.md");
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Service& service, const ServerOptions& options)
+      : stream_(std::move(socket)), service_(service), options_(options) {}
+
+  void Start() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted)
+      return Close();
+    if (ec == http::error::body_limit)
+      return Send(Error(413, "the body is over the limit of " + std::to_string(options_.max_body_bytes) + " bytes"), false);
+    if (ec == http::error::header_limit) return Send(Error(431, "the headers are too large"), false);
+    if (ec) return Send(Error(400, "malformed HTTP request: " + ec.message()), false);
+    Request req = parser_->release();
+    auto started = std::chrono::steady_clock::now();
+    std::string route;
+    Reply reply = Route(service_, options_, req, route);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    service_.CountRequest(route, reply.status, seconds);
+    Send(std::move(reply), req.keep_alive());
+  }
+
+  void Send(Reply reply, bool keep_alive) {
+    auto res = std::make_shared<Response>(static_cast<http::status>(reply.status), 11);
+    res->set(http::field::server, "tutti");
+    res->set(http::field::content_type, reply.content_type);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(reply.body);
+    res->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec || !res->keep_alive()) return self->Close();
+      self->Read();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Service& service_;
+  const ServerOptions& options_;
+};
+
+class Server {
+ public:
+  Server(net::io_context& io, Service& service, const ServerOptions& options)
+      : io_(io), acceptor_(io), ticker_(io), signals_(io, SIGINT, SIGTERM), service_(service), options_(options) {}
+
+  /// Binds and starts; an error message when the address cannot be used.
+  std::optional<std::string> Start() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(options_.host, ec);
+    if (ec) return "'" + options_.host + "' is not an IP address";
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message();
+    std::printf("tutti serve: listening on %s:%u\n", options_.host.c_str(), acceptor_.local_endpoint().port());
+    std::fflush(stdout);
+    Accept();
+    Tick();
+    signals_.async_wait([this](beast::error_code, int signal) {
+      std::fprintf(stderr, "tutti serve: %s, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+      ticker_.cancel();
+      service_.Tick();  // settle and deliver what is due
+      io_.stop();
+    });
+    return std::nullopt;
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), service_, options_)->Start();
+      Accept();
+    });
+  }
+
+  void Tick() {
+    service_.Tick();
+    ticker_.expires_after(std::chrono::milliseconds(options_.tick_milliseconds));
+    ticker_.async_wait([this](beast::error_code ec) {
+      if (!ec) Tick();
+    });
+  }
+
+  net::io_context& io_;
+  tcp::acceptor acceptor_;
+  net::steady_timer ticker_;
+  net::signal_set signals_;
+  Service& service_;
+  const ServerOptions& options_;
+};
+
+}  // namespace
+
+int Serve(Service& service, const ServerOptions& options) {
+  net::io_context io(1);
+  Server server(io, service, options);
+  if (auto err = server.Start()) {
+    std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
+    return 1;
+  }
+  io.run();
+  return 0;
+}
+
+}  // namespace tutti::runtime

@@ -1,0 +1,100 @@
+#include "runtime/daemon/input_log.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+namespace tutti::runtime {
+namespace {
+
+std::string EntryKey(uint64_t seq) {
+  std::string key = "i";
+  for (int i = 7; i >= 0; --i) key.push_back(static_cast<char>(seq >> (8 * i) & 0xff));
+  return key;
+}
+
+uint64_t ReadU64Be(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+uint64_t ReadU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  return v;
+}
+
+void WriteU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i) & 0xff));
+}
+
+constexpr const char* kDelivered = "m:delivered";
+
+}  // namespace
+
+InputLog::~InputLog() = default;
+
+std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status st = rocksdb::DB::Open(options, dir, &db);
+  if (!st.ok()) return "cannot open the input log in " + dir + ": " + st.ToString();
+  std::unique_ptr<InputLog> log(new InputLog());
+  log->db_.reset(db);
+  // The next sequence number: one past the last entry.
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(EntryKey(UINT64_MAX));
+  if (it->Valid() && it->key().size() == 9 && it->key()[0] == 'i') log->next_seq_ = ReadU64Be(it->key().data() + 1) + 1;
+  std::string delivered;
+  if (db->Get(rocksdb::ReadOptions(), kDelivered, &delivered).ok() && delivered.size() == 8)
+    log->delivered_ = ReadU64(delivered.data());
+  return log;
+}
+
+std::optional<std::string> InputLog::Append(const std::vector<Entry>& batch) {
+  if (batch.empty()) return std::nullopt;
+  rocksdb::WriteBatch wb;
+  uint64_t seq = next_seq_;
+  for (const Entry& e : batch) {
+    std::string value;
+    WriteU64(value, static_cast<uint64_t>(e.at));
+    value.push_back(static_cast<char>(e.kind));
+    value += e.text;
+    wb.Put(EntryKey(seq++), value);
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  rocksdb::Status st = db_->Write(options, &wb);
+  if (!st.ok()) return "the input log refused the write: " + st.ToString();
+  next_seq_ = seq;
+  return std::nullopt;
+}
+
+std::optional<std::string> InputLog::Replay(const std::function<void(const Entry&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("i"); it->Valid() && !it->key().empty() && it->key()[0] == 'i'; it->Next()) {
+    rocksdb::Slice v = it->value();
+    if (v.size() < 9) return "the input log has a damaged entry at key " + it->key().ToString(true);
+    Entry e;
+    e.at = static_cast<Instant>(ReadU64(v.data()));
+    e.kind = static_cast<Kind>(v[8]);
+    e.text.assign(v.data() + 9, v.size() - 9);
+    fn(e);
+  }
+  if (!it->status().ok()) return "reading the input log failed: " + it->status().ToString();
+  return std::nullopt;
+}
+
+std::optional<std::string> InputLog::SetDelivered(uint64_t seq) {
+  std::string value;
+  WriteU64(value, seq);
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  rocksdb::Status st = db_->Put(options, kDelivered, value);
+  if (!st.ok()) return "cannot record deliveries: " + st.ToString();
+  delivered_ = seq;
+  return std::nullopt;
+}
+
+}  // namespace tutti::runtime

@@ -1,0 +1,60 @@
+#pragma once
+// The daemon's durable input log, in RocksDB: every input the engine was
+// given (profiles, events, clock advances), in order, with the engine time
+// it was applied at. An input is acknowledged only after Append returns,
+// that is after the write is synced to RocksDB's write-ahead log. On start
+// the log is replayed into a fresh engine, which, being deterministic,
+// rebuilds exactly the state it had: instances, timers, caps, history and
+// the outbox with the same idempotency keys.
+//
+// Keys:  "i" + seq (8 bytes, big-endian)   -> at (8 bytes) kind (1) text
+//        "m:delivered"                     -> outbox seq delivered through
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "runtime/engine/instant.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace tutti::runtime {
+
+class InputLog {
+ public:
+  enum class Kind : char { kProfile = 'p', kEvent = 'e', kClock = 'c' };
+  struct Entry {
+    Instant at = 0;   // engine time the input was applied at
+    Kind kind = Kind::kEvent;
+    std::string text;  // the NDJSON line (profiles, events); empty for clock advances
+  };
+
+  /// Opens (creating) the log under `dir`, or says why it cannot.
+  static std::variant<std::unique_ptr<InputLog>, std::string> Open(const std::string& dir);
+  ~InputLog();
+
+  /// Appends `batch` atomically and durably (synced). An error message
+  /// when the write failed (a full disk, a broken volume): nothing of the
+  /// batch is then in the log, and nothing may be acknowledged.
+  std::optional<std::string> Append(const std::vector<Entry>& batch);
+  /// Calls `fn` on every entry in order; an error message if reading fails.
+  std::optional<std::string> Replay(const std::function<void(const Entry&)>& fn) const;
+  /// Records that outbox entries up to `seq` were delivered.
+  std::optional<std::string> SetDelivered(uint64_t seq);
+  uint64_t delivered() const { return delivered_; }
+  uint64_t size() const { return next_seq_; }
+
+ private:
+  InputLog() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  uint64_t next_seq_ = 0;
+  uint64_t delivered_ = 0;
+};
+
+}  // namespace tutti::runtime

@@ -1,0 +1,349 @@
+#include "runtime/daemon/service.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "runtime/engine/decision.h"
+
+namespace tutti::runtime {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Reply JsonReply(int status, const Json& j) {
+  return {status, j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n", "application/json"};
+}
+
+Reply Problem(int status, const std::string& message) { return JsonReply(status, Json{{"error", message}}); }
+
+/// The latency buckets of tutti_http_request_seconds, in seconds.
+constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+
+const char* StateName(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPending: return "pending";
+    case DeliveryState::kDelivered: return "delivered";
+    case DeliveryState::kFailed: return "failed";
+    case DeliveryState::kDeadLetter: return "dead_letter";
+  }
+  return "?";
+}
+
+const char* InstanceStateName(InstanceState s) {
+  switch (s) {
+    case InstanceState::kFree: return "free";
+    case InstanceState::kRunning: return "running";
+    case InstanceState::kSleeping: return "sleeping";
+    case InstanceState::kWaitingEvent: return "waiting_for_event";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Service::~Service() {
+  if (actions_) std::fclose(actions_);
+}
+
+std::variant<std::unique_ptr<Service>, std::string> Service::Start(const ServiceOptions& options) {
+  std::unique_ptr<Service> s(new Service());
+  s->options_ = options;
+  compiler::DiagnosticSink sink;
+  s->set_ = JourneySet::Load({options.journeys}, options.stdlib_dir, sink);
+  if (s->set_ == nullptr)
+    return "the journeys in " + options.journeys + " do not check:\n" + compiler::RenderText(sink.Sorted());
+  s->engine_ = s->set_->NewEngine();
+  if (!options.profiles.empty()) {
+    DecodeOptions po;
+    po.accept = Accept::kProfiles;
+    DecodedFile f = DecodeFile(s->set_->schemas(), options.profiles, po);
+    if (f.read_error) return *f.read_error;
+    for (const auto& e : f.errors) std::fprintf(stderr, "tutti serve: %s:%s\n", options.profiles.c_str(), e.ToString().c_str());
+    for (const Record& r : f.records) s->engine_->UpsertProfile(r);
+    s->counters_["tutti_profiles_in_total"] += static_cast<double>(f.records.size());
+    s->counters_["tutti_profiles_refused_total"] += static_cast<double>(f.errors.size());
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return "cannot create the data folder " + options.data_dir + ": " + ec.message();
+  auto log = InputLog::Open(options.data_dir + "/log");
+  if (auto* err = std::get_if<std::string>(&log)) return *err;
+  s->log_ = std::move(std::get<0>(log));
+  auto replayed = s->log_->Replay([&](const InputLog::Entry& e) { s->Apply(e); });
+  if (replayed) return *replayed;
+  s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
+  std::string actions = options.actions_file.empty() ? options.data_dir + "/actions.ndjson" : options.actions_file;
+  s->actions_ = std::fopen(actions.c_str(), "a");
+  if (s->actions_ == nullptr) return "cannot open the actions file " + actions;
+  s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(s->log_->size());
+  s->Deliver();
+  return s;
+}
+
+void Service::Apply(const InputLog::Entry& entry) {
+  DecodeOptions options;
+  switch (entry.kind) {
+    case InputLog::Kind::kProfile: {
+      options.accept = Accept::kProfiles;
+      DecodeResult r = DecodeLine(set_->schemas(), entry.text, 0, options);
+      if (r.ok()) engine_->UpsertProfile(r.record());
+      break;
+    }
+    case InputLog::Kind::kEvent: {
+      options.accept = Accept::kEvents;
+      options.default_at = ToTimestamp(entry.at);
+      DecodeResult r = DecodeLine(set_->schemas(), entry.text, 0, options);
+      engine_->AdvanceTo(entry.at);
+      if (r.ok()) engine_->Ingest(r.record());
+      break;
+    }
+    case InputLog::Kind::kClock: engine_->AdvanceTo(entry.at); break;
+  }
+}
+
+Reply Service::PostEvents(std::string_view body) { return PostRecords(body, Accept::kEvents); }
+Reply Service::PostProfiles(std::string_view body) { return PostRecords(body, Accept::kProfiles); }
+
+Reply Service::PostRecords(std::string_view body, Accept accept) {
+  bool events = accept == Accept::kEvents;
+  const char* noun = events ? "events" : "profiles";
+  Instant base = engine_->now();
+  if (events && !options_.virtual_clock) base = std::max(base, clock_.Now());
+  DecodeOptions options;
+  options.accept = accept;
+  if (events && !options_.virtual_clock) options.default_at = ToTimestamp(base);
+
+  Json results = Json::array();
+  std::vector<InputLog::Entry> entries;
+  size_t refused = 0, line_number = 0, start = 0;
+  Instant t = base;
+  while (start <= body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view line = body.substr(start, end - start);
+    start = end + 1;
+    ++line_number;
+    DecodeResult r = DecodeLine(set_->schemas(), line, line_number, options);
+    if (r.blank()) {
+      if (end == body.size()) break;
+      continue;
+    }
+    if (!r.ok()) {
+      ++refused;
+      results.push_back({{"line", line_number}, {"status", "refused"}, {"error", r.error().ToString()}});
+      continue;
+    }
+    InputLog::Entry e;
+    e.kind = events ? InputLog::Kind::kEvent : InputLog::Kind::kProfile;
+    e.text = std::string(line);
+    if (events) {
+      auto at = ToInstant(*r.record().at);
+      if (!at) {
+        ++refused;
+        results.push_back({{"line", line_number}, {"status", "refused"},
+                           {"error", "line " + std::to_string(line_number) + ": its time is outside the engine's range (1678 to 2261)"}});
+        continue;
+      }
+      t = std::max(t, *at);
+      e.at = t;
+    } else {
+      e.at = engine_->now();
+    }
+    results.push_back({{"line", line_number}, {"status", "accepted"}});
+    entries.push_back(std::move(e));
+    if (end == body.size()) break;
+  }
+  counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(refused);
+  if (entries.empty()) {
+    Json reply{{"accepted", 0}, {"refused", refused}, {"results", results}};
+    if (refused == 0) reply["error"] = std::string("no ") + noun + " in the body";
+    return JsonReply(400, reply);
+  }
+  if (auto err = log_->Append(entries)) {
+    counters_["tutti_input_log_failures_total"] += 1;
+    counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(entries.size());
+    return JsonReply(503, Json{{"accepted", 0}, {"refused", refused + entries.size()}, {"error", *err}});
+  }
+  for (const InputLog::Entry& e : entries) Apply(e);
+  counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(entries.size());
+  Deliver();
+  return JsonReply(200, Json{{"accepted", entries.size()}, {"refused", refused}, {"results", results}});
+}
+
+Reply Service::PostClock(std::string_view body) {
+  if (!options_.virtual_clock) return Problem(409, "the daemon runs on the system clock; POST /v1/clock needs \"clock\": \"virtual\"");
+  Json j = Json::parse(body.begin(), body.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("to") || !j["to"].is_string())
+    return Problem(400, "expected {\"to\": \"2026-03-02T14:05:00Z\"}");
+  compiler::eval::Value to = compiler::eval::ParseTimestamp(j["to"].get<std::string>());
+  std::optional<Instant> at = to.IsError() ? std::nullopt : ToInstant(to.AsTimestamp());
+  if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
+  InputLog::Entry e{std::max(*at, engine_->now()), InputLog::Kind::kClock, ""};
+  if (auto err = log_->Append({e})) return Problem(503, *err);
+  Apply(e);
+  Deliver();
+  return JsonReply(200, Json{{"now", FormatInstant(engine_->now())}});
+}
+
+void Service::Tick() {
+  if (!options_.virtual_clock) engine_->AdvanceTo(clock_.Now());
+  Deliver();
+}
+
+std::optional<Instant> Service::NextDue() { return engine_->NextDue(); }
+
+void Service::Deliver() {
+  // No Flush here: the sends of the current instant are settled when time
+  // moves on, all together, exactly as in a dry run.
+  for (const Decision& d : engine_->TakeDecisions()) {
+    std::string kind = DecisionKindName(d.kind);
+    if (d.kind == DecisionKind::kSuppressed) counters_["tutti_suppressed_total{policy=\"" + d.policy + "\",rule=\"" + d.rule + "\"}"] += 1;
+    else if (d.kind != DecisionKind::kAction) counters_["tutti_decisions_total{decision=\"" + kind + "\"}"] += 1;
+  }
+  Outbox& outbox = engine_->outbox();
+  auto pending = outbox.Since(log_->delivered(), SIZE_MAX);
+  if (pending.empty()) return;
+  std::string out;
+  for (const OutboxEntry* e : pending) out += ToJson(e->action) + "\n";
+  bool ok = std::fwrite(out.data(), 1, out.size(), actions_) == out.size() && std::fflush(actions_) == 0 &&
+            ::fsync(::fileno(actions_)) == 0;
+  if (!ok) {
+    counters_["tutti_delivery_failures_total"] += 1;
+    return;  // retried on the next tick: delivery is at least once
+  }
+  for (const OutboxEntry* e : pending) {
+    outbox.Report(e->seq, DeliveryState::kDelivered);
+    const Decision& a = e->action;
+    counters_["tutti_actions_total{channel=\"" + (a.channel.empty() ? a.action : a.channel) + "\",outcome=\"delivered\"}"] += 1;
+  }
+  if (auto err = log_->SetDelivered(pending.back()->seq)) counters_["tutti_input_log_failures_total"] += 1;
+}
+
+Reply Service::GetActions(uint64_t since, size_t limit) const {
+  Json actions = Json::array();
+  uint64_t last = since;
+  for (const OutboxEntry* e : engine_->outbox().Since(since, limit)) {
+    Json a = Json::parse(ToJson(e->action));
+    a["seq"] = e->seq;
+    a["delivery"] = StateName(e->state);
+    actions.push_back(std::move(a));
+    last = e->seq;
+  }
+  return JsonReply(200, Json{{"actions", actions}, {"next", last}});
+}
+
+Reply Service::GetJourneys() const {
+  const auto& ir = set_->ir();
+  std::vector<int64_t> active(ir.journeys.size());
+  const StateStore& store = engine_->store();
+  for (size_t c = 0; c < store.customer_count(); ++c)
+    for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) ++active[store.instance(h).journey];
+  Json out = Json::array();
+  for (size_t i = 0; i < ir.journeys.size(); ++i) {
+    const auto& j = ir.journeys[i];
+    const JourneyStats& st = engine_->stats()[i];
+    Json steps = Json::object();
+    for (size_t k = 0; k < j.steps.size(); ++k) steps[j.steps[k].id] = st.step_visits[k];
+    out.push_back({{"name", j.name}, {"version", j.version}, {"priority", j.priority}, {"status", "running"},
+                   {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
+                   {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}});
+  }
+  return JsonReply(200, Json{{"journeys", out}});
+}
+
+Reply Service::GetCustomer(std::string_view id, std::string_view profile) const {
+  const StateStore& store = engine_->store();
+  std::vector<std::string> profiles = set_->schemas().ProfileNames();
+  for (uint32_t p = 0; p < profiles.size(); ++p) {
+    if (!profile.empty() && profiles[p] != profile) continue;
+    auto c = store.FindCustomer(p, id);
+    if (!c) continue;
+    const Customer& customer = store.customer(*c);
+    Json instances = Json::array();
+    for (uint32_t h : customer.instances) {
+      const JourneyInstance& inst = store.instance(h);
+      const auto& j = set_->ir().journeys[inst.journey];
+      instances.push_back({{"journey", j.name}, {"version", j.version},
+                           {"step", inst.pc < j.steps.size() ? j.steps[inst.pc].id : "end"},
+                           {"state", InstanceStateName(inst.state)}, {"entered", FormatInstant(inst.entered)}});
+    }
+    Json history = Json::array();
+    for (const Interaction& i : customer.history) {
+      Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"},
+             {"name", engine_->names().Get(i.name)}};
+      if (i.journey) h["journey"] = set_->ir().journeys[i.journey - 1].name;
+      history.push_back(std::move(h));
+    }
+    return JsonReply(200, Json{{"profile", profiles[p]}, {"id", customer.key},
+                               {"record", customer.record.is(compiler::eval::ValueKind::kNull) ? Json() : ToJsonValue(customer.record)},
+                               {"instances", instances}, {"history", history}});
+  }
+  return Problem(404, "no customer '" + std::string(id) + "'" + (profile.empty() ? "" : " of profile '" + std::string(profile) + "'"));
+}
+
+Reply Service::GetAccountHistory(std::string_view id) const {
+  const StateStore& store = engine_->store();
+  std::vector<std::string> profiles = set_->schemas().ProfileNames();
+  auto p = std::find(profiles.begin(), profiles.end(), "account");
+  if (p == profiles.end()) return Problem(404, "the journeys declare no 'account' profile");
+  auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), id);
+  if (!c) return Problem(404, "no account '" + std::string(id) + "'");
+  Json history = Json::array();
+  for (const Interaction& i : store.customer(*c).history) {
+    Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine_->names().Get(i.name)}};
+    h["customer"] = store.customer(i.about).key;
+    if (i.journey) h["journey"] = set_->ir().journeys[i.journey - 1].name;
+    history.push_back(std::move(h));
+  }
+  return JsonReply(200, Json{{"account", std::string(id)}, {"history", history}});
+}
+
+void Service::CountRequest(std::string_view route, int status, double seconds) {
+  counters_["tutti_http_requests_total{route=\"" + std::string(route) + "\",status=\"" + std::to_string(status) + "\"}"] += 1;
+  auto& buckets = latencies_[std::string(route)];
+  buckets.resize(std::size(kBuckets) + 1);
+  size_t i = 0;
+  while (i < std::size(kBuckets) && seconds > kBuckets[i]) ++i;
+  buckets[i] += 1;
+  latency_sums_[std::string(route)] += seconds;
+}
+
+Reply Service::GetMetrics() const {
+  std::ostringstream out;
+  out << "# TYPE tutti_instances_active gauge\ntutti_instances_active " << engine_->active_instances() << "\n";
+  out << "# TYPE tutti_timers_pending gauge\ntutti_timers_pending " << engine_->pending_timers() << "\n";
+  out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << engine_->outbox().pending() << "\n";
+  out << "# TYPE tutti_input_log_entries gauge\ntutti_input_log_entries " << log_->size() << "\n";
+  std::string last_name;
+  for (const auto& [series, value] : counters_) {
+    std::string name = series.substr(0, series.find('{'));
+    if (name != last_name) out << "# TYPE " << name << " counter\n";
+    last_name = name;
+    out << series << " " << value << "\n";
+  }
+  // Trigger matches per journey.
+  out << "# TYPE tutti_journey_entered_total counter\n";
+  for (size_t i = 0; i < set_->ir().journeys.size(); ++i)
+    out << "tutti_journey_entered_total{journey=\"" << set_->ir().journeys[i].name << "\"} "
+        << engine_->stats()[i].entered << "\n";
+  out << "# TYPE tutti_http_request_seconds histogram\n";
+  for (const auto& [route, buckets] : latencies_) {
+    double cumulative = 0;
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      cumulative += buckets[i];
+      out << "tutti_http_request_seconds_bucket{route=\"" << route << "\",le=\"";
+      if (i < std::size(kBuckets)) out << kBuckets[i];
+      else out << "+Inf";
+      out << "\"} " << cumulative << "\n";
+    }
+    out << "tutti_http_request_seconds_sum{route=\"" << route << "\"} " << latency_sums_.at(route) << "\n";
+    out << "tutti_http_request_seconds_count{route=\"" << route << "\"} " << cumulative << "\n";
+  }
+  return {200, out.str(), "text/plain; version=0.0.4"};
+}
+
+}  // namespace tutti::runtime

@@ -1,0 +1,94 @@
+#pragma once
+// What the daemon does, apart from the network: one engine shard over a
+// JourneySet, its durable input log, the delivery of its outbox to the
+// actions file, and the answers to the HTTP API as (status, body) pairs.
+// Only http_server.cc touches Asio; this file is plain, testable C++.
+//
+// Single-threaded: every call comes from the server's one event-loop
+// thread, in order.
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/daemon/input_log.h"
+#include "runtime/engine/clock.h"
+#include "runtime/engine/journey_set.h"
+
+namespace tutti::runtime {
+
+struct ServiceOptions {
+  std::string journeys;     // folder (or file) of journeys
+  std::string stdlib_dir;
+  std::string data_dir;     // the input log and the actions file live here
+  std::string profiles;     // NDJSON loaded at every start, before the log
+  bool virtual_clock = false;  // time moves only with events and POST /v1/clock
+  std::string actions_file;    // default: DATA/actions.ndjson
+};
+
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+class Service {
+ public:
+  /// Loads the journeys and the profiles file, opens the log and replays
+  /// it. Null with the reason when any of that fails.
+  static std::variant<std::unique_ptr<Service>, std::string> Start(const ServiceOptions& options);
+  ~Service();
+
+  /// POST /v1/events: one JSON object or NDJSON lines. Each line is checked
+  /// against its schema; the good ones are logged durably, then applied.
+  /// The reply says, per line, what was accepted and why anything was
+  /// refused; 400 when nothing was acceptable, 503 when the log refused
+  /// the write (then nothing was applied).
+  Reply PostEvents(std::string_view body);
+  /// POST /v1/profiles: NDJSON upserts, the same way.
+  Reply PostProfiles(std::string_view body);
+  /// POST /v1/clock {"to": TIME}: virtual clock only.
+  Reply PostClock(std::string_view body);
+  /// Moves a system clock's engine time to now (the server calls this a few
+  /// times a second) and delivers what fell due.
+  void Tick();
+  /// When the engine next has something to do, in system-clock time.
+  std::optional<Instant> NextDue();
+
+  Reply GetActions(uint64_t since, size_t limit) const;
+  Reply GetJourneys() const;
+  Reply GetCustomer(std::string_view id, std::string_view profile) const;
+  Reply GetAccountHistory(std::string_view id) const;
+  /// Prometheus text.
+  Reply GetMetrics() const;
+
+  /// Counts a served request (for /metrics).
+  void CountRequest(std::string_view route, int status, double seconds);
+
+ private:
+  Service() = default;
+  Reply PostRecords(std::string_view body, Accept accept);
+  /// Applies one logged entry to the engine.
+  void Apply(const InputLog::Entry& entry);
+  /// Writes the outbox entries not yet delivered to the actions file
+  /// (fsynced), then records them as delivered; takes the decision log for
+  /// the metrics. A failed write is retried on the next tick: delivery is
+  /// at least once, and the idempotency key tells a repeat.
+  void Deliver();
+  Instant EngineTimeFor(const Record& event) const;
+
+  ServiceOptions options_;
+  std::unique_ptr<JourneySet> set_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<InputLog> log_;
+  SystemClock clock_;
+  std::FILE* actions_ = nullptr;
+  std::map<std::string, double> counters_;  // series with labels -> value
+  std::map<std::string, std::vector<double>> latencies_;  // route -> bucket counts
+  std::map<std::string, double> latency_sums_;
+};
+
+}  // namespace tutti::runtime

@@ -1,0 +1,250 @@
+// End to end: the real `tutti serve` binary on loopback, started by the
+// test on a free port, driven with curl. The reference scenario over HTTP
+// gives the same actions as `tutti simulate`; a daemon killed with SIGKILL
+// and restarted on the same data folder loses nothing acknowledged and
+// repeats nothing; bad requests are refused with a clear status while the
+// daemon keeps serving; SIGTERM stops it cleanly.
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+std::string Source(const std::string& rel) { return std::string(TUTTI_SOURCE_DIR) + "/" + rel; }
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Runs a shell command; its stdout.
+std::string Shell(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  ::pclose(p);
+  return out;
+}
+
+/// A `tutti serve` process on a free loopback port.
+class Daemon {
+ public:
+  Daemon(const fs::path& data, std::vector<std::string> extra = {}) {
+    out_ = data.string() + ".out";
+    std::vector<std::string> args = {TUTTI_BINARY, "serve", "--journeys", Source("journeys"), "--data", data.string(),
+                                     "--listen", "127.0.0.1:0", "--profiles", Source("examples/abc-pharma/profiles.ndjson"),
+                                     "--clock", "virtual"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, (out_ + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    EXPECT_EQ(posix_spawn(&pid_, TUTTI_BINARY, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    for (int i = 0; i < 300 && port_ == 0; ++i) {
+      std::string out = ReadFile(out_);
+      auto at = out.find("listening on 127.0.0.1:");
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) port_ = std::stoi(out.substr(at + 23));
+      else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_NE(port_, 0) << "the daemon did not start: " << ReadFile(out_ + ".err");
+  }
+  ~Daemon() {
+    if (pid_ > 0) Kill(SIGKILL);
+  }
+
+  /// curl against the daemon: "STATUS BODY".
+  std::string Curl(const std::string& method, const std::string& path, const std::string& body_file = "",
+                   const std::string& extra = "") {
+    std::string cmd = "curl -s -o - -w '\\n%{http_code}' -X " + method + " " + extra + " ";
+    if (!body_file.empty()) cmd += "--data-binary @" + body_file + " ";
+    cmd += "'http://127.0.0.1:" + std::to_string(port_) + path + "'";
+    std::string out = Shell(cmd);
+    size_t nl = out.rfind('\n');
+    return nl == std::string::npos ? out : out.substr(nl + 1) + " " + out.substr(0, nl);
+  }
+  Json GetJson(const std::string& path) {
+    std::string r = Curl("GET", path);
+    return Json::parse(r.substr(r.find(' ') + 1), nullptr, false);
+  }
+
+  /// Sends `signal` and waits for the exit; the exit status.
+  int Kill(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string out_;
+};
+
+fs::path FreshDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("tutti-daemon-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+/// Writes lines [from, to) of the reference events to a file; its path.
+std::string EventSlice(const fs::path& dir, size_t from, size_t to) {
+  std::ifstream in(Source("examples/abc-pharma/events.ndjson"));
+  std::string line, out;
+  for (size_t i = 0; std::getline(in, line); ++i)
+    if (i >= from && i < to) out += line + "\n";
+  fs::path p = dir / ("events-" + std::to_string(from) + "-" + std::to_string(to) + ".ndjson");
+  std::ofstream(p) << out;
+  return p.string();
+}
+
+/// idempotency key -> the action, from NDJSON text; counts repeats.
+std::map<std::string, Json> ActionsByKey(const std::string& text, size_t* repeats) {
+  std::map<std::string, Json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    Json a = Json::parse(line);
+    if (a["decision"] != "action") continue;
+    std::string key = a["idempotency_key"];
+    if (out.count(key) && repeats) ++*repeats;
+    out[key] = a;
+  }
+  return out;
+}
+
+const size_t kEvents = 260;
+
+TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
+  fs::path dir = FreshDir("scenario");
+  Daemon d(dir / "data");
+  EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
+  // In three batches, as a producer would send them.
+  EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 100)).substr(0, 3), "200");
+  EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 100, 200)).substr(0, 3), "200");
+  EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 200, kEvents)).substr(0, 3), "200");
+  std::string r = d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
+  EXPECT_EQ(r.substr(0, 3), "200") << r;
+
+  size_t repeats = 0;
+  auto golden = ActionsByKey(ReadFile(Source("examples/abc-pharma/expected.ndjson")), nullptr);
+  auto delivered = ActionsByKey(ReadFile(dir / "data" / "actions.ndjson"), &repeats);
+  EXPECT_EQ(repeats, 0u);
+  ASSERT_EQ(delivered.size(), golden.size());
+  for (const auto& [key, action] : golden) {
+    auto it = delivered.find(key);
+    ASSERT_NE(it, delivered.end()) << "missing " << action.dump();
+    EXPECT_EQ(it->second, action);
+  }
+  // The action log over the API holds them too, with their delivery state.
+  Json page = d.GetJson("/v1/actions?since=0&limit=5");
+  ASSERT_EQ(page["actions"].size(), 5u);
+  EXPECT_EQ(page["actions"][0]["delivery"], "delivered");
+  EXPECT_EQ(page["next"], 5);
+  // A customer's full picture and the account's history.
+  Json castillo = d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp");
+  EXPECT_EQ(castillo["record"]["name"], "Dr. Naomi Castillo");
+  EXPECT_GT(castillo["history"].size(), 10u);
+  Json empire = d.GetJson("/v1/accounts/empire-health/history");
+  EXPECT_GT(empire["history"].size(), 3091u);
+  Json journeys = d.GetJson("/v1/journeys");
+  EXPECT_EQ(journeys["journeys"].size(), 11u);
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("tutti_events_in_total 260"), std::string::npos) << metrics;
+  EXPECT_EQ(d.Kill(SIGTERM), 0);  // exited normally with status 0
+}
+
+TEST(Daemon, CrashLoopLosesNothingAndRepeatsNothing) {
+  fs::path dir = FreshDir("crash");
+  const size_t cuts[] = {0, 37, 90, 91, 150, 222, kEvents};
+  for (size_t i = 0; i + 1 < std::size(cuts); ++i) {
+    Daemon d(dir / "data");
+    std::string r = d.Curl("POST", "/v1/events", EventSlice(dir, cuts[i], cuts[i + 1]));
+    ASSERT_EQ(r.substr(0, 3), "200") << r;
+    d.Kill(SIGKILL);  // after the acknowledgement: everything in it must survive
+  }
+  Daemon d(dir / "data");
+  std::string r = d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  size_t repeats = 0;
+  auto golden = ActionsByKey(ReadFile(Source("examples/abc-pharma/expected.ndjson")), nullptr);
+  auto delivered = ActionsByKey(ReadFile(dir / "data" / "actions.ndjson"), &repeats);
+  EXPECT_EQ(repeats, 0u);
+  EXPECT_EQ(delivered.size(), golden.size());
+  for (const auto& [key, action] : golden) EXPECT_TRUE(delivered.count(key)) << "lost " << action.dump();
+}
+
+TEST(Daemon, BadRequestsAreRefusedAndCounted) {
+  fs::path dir = FreshDir("bad");
+  std::ofstream(dir / "config.json")
+      << R"({"max_body_bytes": 4096, "ingest_token": "in-secret", "admin_token": "ad-secret"})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  const std::string in = "-H 'Authorization: Bearer in-secret'";
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  // No token, the wrong token.
+  EXPECT_EQ(d.Curl("POST", "/v1/events", write("a.ndjson", "{}")).substr(0, 3), "401");
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys", "", in).substr(0, 3), "401");
+  // Malformed JSON, an unknown type: nothing acceptable.
+  std::string r = d.Curl("POST", "/v1/events", write("b.ndjson", "{\"type\": \"formulary_win\", \n"), in);
+  EXPECT_EQ(r.substr(0, 3), "400") << r;
+  EXPECT_NE(r.find("malformed JSON"), std::string::npos) << r;
+  r = d.Curl("POST", "/v1/events", write("c.ndjson", "{\"type\": \"formulary_wim\"}\n"), in);
+  EXPECT_EQ(r.substr(0, 3), "400");
+  EXPECT_NE(r.find("formulary_win"), std::string::npos) << "a did-you-mean: " << r;
+  // One good line and one bad: the good one is taken.
+  r = d.Curl("POST", "/v1/events",
+             write("d.ndjson", "{\"type\": \"email_opened\", \"hcp\": \"hcp-empire-00017\", \"template\": \"t\", "
+                               "\"at\": \"2026-03-01T00:00:00Z\"}\n{\"type\": \"email_opened\", \"hcp\": 7}\n"),
+             in);
+  EXPECT_EQ(r.substr(0, 3), "200") << r;
+  EXPECT_NE(r.find("\"accepted\":1,\"refused\":1"), std::string::npos) << r;
+  // Too big a body, a wrong method, an unknown path.
+  EXPECT_EQ(d.Curl("POST", "/v1/events", write("e.ndjson", std::string(5000, ' ')), in).substr(0, 3), "413");
+  EXPECT_EQ(d.Curl("DELETE", "/v1/events", "", in).substr(0, 3), "405");
+  EXPECT_EQ(d.Curl("GET", "/nowhere").substr(0, 3), "404");
+  // Still serving, and counting.
+  EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("tutti_events_refused_total 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("tutti_events_in_total 1"), std::string::npos) << metrics;
+}
+
+}  // namespace
