@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian 12, as root), builds Tutti, and runs
-#   ./setup.sh demo   the main job: check the reference journeys and play the
-#                     reference scenario (examples/abc-pharma) through them
+#   ./setup.sh demo   the main job: check the reference journeys, play the
+#                     reference scenario (examples/abc-pharma) through them,
+#                     then serve it as a daemon on 127.0.0.1:8080
 #   ./setup.sh test   every test (what .ci/run runs)
 #   ./setup.sh build  just install and build
 set -euo pipefail
@@ -42,6 +43,16 @@ case "$mode" in
     echo "== Dr. Naomi Castillo's part of the story (hcp-empire-00017)"
     grep '"customer":"hcp-empire-00017"' build/abc-pharma-decisions.ndjson | cut -c1-240
     echo "== every decision: build/abc-pharma-decisions.ndjson ($(wc -l < build/abc-pharma-decisions.ndjson) lines)"
+    echo "== tutti serve: the same journeys and profiles as a daemon on 127.0.0.1:8080 (Ctrl-C stops it)"
+    echo "   in another terminal:"
+    echo "     tail -f build/demo-data/actions.ndjson"
+    echo "     curl -s --data-binary @examples/abc-pharma/events.ndjson localhost:8080/v1/events | head -c 300"
+    echo "     curl -s -d '{\"to\": \"2026-04-30T00:00:00Z\"}' localhost:8080/v1/clock"
+    echo "     curl -s localhost:8080/v1/customers/hcp-empire-00017 | head -c 600"
+    echo "   (docs/operations.md: every endpoint and setting)"
+    rm -rf build/demo-data
+    exec ./build/cli/tutti serve --journeys journeys --data build/demo-data --listen 127.0.0.1:8080 \
+        --profiles examples/abc-pharma/profiles.ndjson --clock virtual
     ;;
   test)
     echo "== building the fuzzers with clang (build-fuzz/)"

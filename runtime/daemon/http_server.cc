@@ -95,6 +95,21 @@ Reply Route(Service& service, const ServerOptions& options, const Request& req, 
     if (!get) return Error(405, "use GET");
     return service.GetJourneys();
   }
+  constexpr std::string_view kJourneys = "/v1/journeys/", kPause = "/pause", kResume = "/resume";
+  if (path.substr(0, kJourneys.size()) == kJourneys) {
+    std::string_view rest = path.substr(kJourneys.size());
+    for (auto [suffix, pause] : {std::pair{kPause, true}, std::pair{kResume, false}}) {
+      if (rest.size() > suffix.size() && rest.substr(rest.size() - suffix.size()) == suffix) {
+        route = std::string("/v1/journeys/{name}") + std::string(suffix);
+        if (!post) return Error(405, "use POST");
+        return service.PostPause(rest.substr(0, rest.size() - suffix.size()), pause);
+      }
+    }
+    if (rest == "reload") {
+      route = "/v1/journeys/reload";
+      return Error(501, "hot reload is not built yet: restart the daemon to load new journeys");
+    }
+  }
   constexpr std::string_view kCustomers = "/v1/customers/", kAccounts = "/v1/accounts/", kHistory = "/history";
   if (path.substr(0, kCustomers.size()) == kCustomers && path.size() > kCustomers.size()) {
     route = "/v1/customers/{id}";

@@ -28,11 +28,11 @@ namespace tutti::runtime {
 
 class InputLog {
  public:
-  enum class Kind : char { kProfile = 'p', kEvent = 'e', kClock = 'c' };
+  enum class Kind : char { kProfile = 'p', kEvent = 'e', kClock = 'c', kPause = 'z', kResume = 'r' };
   struct Entry {
     Instant at = 0;   // engine time the input was applied at
     Kind kind = Kind::kEvent;
-    std::string text;  // the NDJSON line (profiles, events); empty for clock advances
+    std::string text;  // the NDJSON line (profiles, events); the journey (pause, resume); empty for clock advances
   };
 
   /// Opens (creating) the log under `dir`, or says why it cannot.

@@ -102,6 +102,8 @@ void Service::Apply(const InputLog::Entry& entry) {
       break;
     }
     case InputLog::Kind::kClock: engine_->AdvanceTo(entry.at); break;
+    case InputLog::Kind::kPause: engine_->SetPaused(entry.text, true); break;
+    case InputLog::Kind::kResume: engine_->SetPaused(entry.text, false); break;
   }
 }
 
@@ -189,6 +191,14 @@ Reply Service::PostClock(std::string_view body) {
   return JsonReply(200, Json{{"now", FormatInstant(engine_->now())}});
 }
 
+Reply Service::PostPause(std::string_view journey, bool pause) {
+  if (set_->ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
+  InputLog::Entry e{engine_->now(), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume, std::string(journey)};
+  if (auto err = log_->Append({e})) return Problem(503, *err);
+  Apply(e);
+  return JsonReply(200, Json{{"journey", std::string(journey)}, {"status", pause ? "paused" : "running"}});
+}
+
 void Service::Tick() {
   if (!options_.virtual_clock) engine_->AdvanceTo(clock_.Now());
   Deliver();
@@ -248,7 +258,8 @@ Reply Service::GetJourneys() const {
     const JourneyStats& st = engine_->stats()[i];
     Json steps = Json::object();
     for (size_t k = 0; k < j.steps.size(); ++k) steps[j.steps[k].id] = st.step_visits[k];
-    out.push_back({{"name", j.name}, {"version", j.version}, {"priority", j.priority}, {"status", "running"},
+    out.push_back({{"name", j.name}, {"version", j.version}, {"priority", j.priority},
+                   {"status", engine_->paused(static_cast<uint32_t>(i)) ? "paused" : "running"},
                    {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
                    {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}});
   }

@@ -50,6 +50,8 @@ class Service {
   Reply PostEvents(std::string_view body);
   /// POST /v1/profiles: NDJSON upserts, the same way.
   Reply PostProfiles(std::string_view body);
+  /// POST /v1/journeys/NAME/pause and /resume (logged like any input).
+  Reply PostPause(std::string_view journey, bool pause);
   /// POST /v1/clock {"to": TIME}: virtual clock only.
   Reply PostClock(std::string_view body);
   /// Moves a system clock's engine time to now (the server calls this a few

@@ -44,6 +44,7 @@ Engine::Engine(const ir::Program& program, const SchemaTable& schemas,
       profile_names_(schemas.ProfileNames()) {
   store_ = std::make_unique<InMemoryStore>(profile_names_.size());
   stats_.resize(program.journeys.size());
+  paused_.resize(program.journeys.size());
   audience_index_.resize(program.journeys.size());
   for (uint32_t i = 0; i < program.journeys.size(); ++i) {
     const ir::Journey& j = program.journeys[i];
@@ -93,6 +94,13 @@ void Engine::UpsertProfile(const Record& profile) {
   for (uint32_t j = 0; j < program_.journeys.size(); ++j)
     if (program_.journeys[j].audience && program_.journeys[j].audience->profile == profile.type())
       audience_index_[j].reset();
+}
+
+bool Engine::SetPaused(std::string_view journey, bool paused) {
+  int i = program_.Index(journey);
+  if (i < 0) return false;
+  paused_[static_cast<size_t>(i)] = paused;
+  return true;
 }
 
 void Engine::SetNow(Instant t) {
@@ -292,6 +300,10 @@ const std::vector<uint32_t>& Engine::AudienceCandidates(uint32_t journey, const 
 void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger) {
   const ir::Journey& j = program_.journeys[journey];
   JourneyStats& st = stats_[journey];
+  if (paused_[journey]) {
+    ++st.paused;
+    return;
+  }
   Customer& c = store_->customer(customer);
   if (c.record.is(ValueKind::kNull)) {
     ++st.unknown_customer;

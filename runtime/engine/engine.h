@@ -64,6 +64,12 @@ class Engine final : private stdlib::HistoryView {
   /// Adds or replaces a profile record (already checked by the decoder).
   void UpsertProfile(const Record& profile);
 
+  /// Pauses or resumes a journey: a paused journey starts no new instance
+  /// (from its trigger or a `start`); its running instances go on. False
+  /// for an unknown journey.
+  bool SetPaused(std::string_view journey, bool paused);
+  bool paused(uint32_t journey) const { return paused_[journey]; }
+
   /// Processes an event at max(its `at`, now). Returns false, and changes
   /// nothing, when its time is outside the engine's range (instant.h).
   bool Ingest(const Record& event);
@@ -202,6 +208,7 @@ class Engine final : private stdlib::HistoryView {
   size_t instant_begin_ = 0;  // where the current instant's decisions start
   Outbox outbox_;
   std::vector<JourneyStats> stats_;
+  std::vector<bool> paused_;
 };
 
 /// An event or profile key as text: strings as they are, other values in

@@ -17,6 +17,7 @@ struct JourneyStats {
   int64_t failed = 0;      // stopped by an error it could not go on from
   int64_t not_reentered = 0;   // a trigger matched but the re-entry rule said no
   int64_t unknown_customer = 0;  // a trigger matched a customer with no profile
+  int64_t paused = 0;      // not entered because the journey was paused
   int64_t errors = 0;      // error decisions
   int64_t deferred = 0;    // sends held by quiet hours
   int64_t unassigned = 0;  // routed tasks and notifications that matched no one

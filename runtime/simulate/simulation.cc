@@ -68,6 +68,7 @@ std::string RenderSummary(const compiler::ir::Program& program, const Engine& en
     if (s.failed) out += ", failed " + std::to_string(s.failed);
     if (s.not_reentered) out += ", not re-entered " + std::to_string(s.not_reentered);
     if (s.unknown_customer) out += ", unknown customer " + std::to_string(s.unknown_customer);
+    if (s.paused) out += ", not entered while paused " + std::to_string(s.paused);
     out += "\n";
     if (!s.actions.empty()) out += "  actions: " + Counts(s.actions) + "\n";
     if (!s.suppressed.empty()) out += "  suppressed: " + Counts(s.suppressed) + "\n";

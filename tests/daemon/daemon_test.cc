@@ -209,6 +209,29 @@ TEST(Daemon, CrashLoopLosesNothingAndRepeatsNothing) {
   for (const auto& [key, action] : golden) EXPECT_TRUE(delivered.count(key)) << "lost " << action.dump();
 }
 
+TEST(Daemon, PausedJourneysStartNothingAcrossRestarts) {
+  fs::path dir = FreshDir("pause");
+  {
+    Daemon d(dir / "data");
+    EXPECT_EQ(d.Curl("POST", "/v1/journeys/glidim_formulary_win/pause").substr(0, 3), "200");
+    EXPECT_EQ(d.Curl("POST", "/v1/journeys/no_such_journey/pause").substr(0, 3), "404");
+    d.Kill(SIGKILL);
+  }
+  Daemon d(dir / "data");
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+  Json journeys = d.GetJson("/v1/journeys");
+  for (const Json& j : journeys["journeys"]) {
+    if (j["name"] == "glidim_formulary_win") {
+      EXPECT_EQ(j["status"], "paused");
+      EXPECT_EQ(j["entered"], 0);
+    }
+  }
+  EXPECT_EQ(d.Curl("POST", "/v1/journeys/glidim_formulary_win/resume").substr(0, 3), "200");
+  journeys = d.GetJson("/v1/journeys");
+  for (const Json& j : journeys["journeys"])
+    if (j["name"] == "glidim_formulary_win") EXPECT_EQ(j["status"], "running");
+}
+
 TEST(Daemon, BadRequestsAreRefusedAndCounted) {
   fs::path dir = FreshDir("bad");
   std::ofstream(dir / "config.json")
