@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Load test for `tutti serve` on loopback (Python standard library only).
+
+Starts the daemon on a free port over bench/daemon/waiting.tutti with
+P generated profiles, then:
+  1. durable ingest: posts E events in batches of B over one keep-alive
+     connection and reports events per second and the p50/p99 time to an
+     acknowledgement (the batch is durable in the input log when answered);
+  2. restart: kills the daemon with SIGKILL and restarts it on the same data
+     folder, and reports the time until it listens again, with every
+     instance (one per event, all waiting 30 days) rebuilt by replay.
+
+  python3 bench/daemon_bench.py [--profiles 100000] [--events 1000000] [--batch 1000]
+"""
+import argparse, http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TUTTI = os.path.join(ROOT, "build", "cli", "tutti")
+
+
+def start(data, profiles, tmp):
+    out = open(os.path.join(tmp, "serve.out"), "w")
+    t0 = time.monotonic()
+    p = subprocess.Popen([TUTTI, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
+                          "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", "virtual"],
+                         stdout=subprocess.PIPE, stderr=out, text=True)
+    line = p.stdout.readline()
+    m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+    if not m:
+        sys.exit("the daemon did not start: " + line + open(os.path.join(tmp, "serve.out")).read())
+    return p, int(m.group(1)), time.monotonic() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profiles", type=int, default=100000)
+    ap.add_argument("--events", type=int, default=1000000)
+    ap.add_argument("--batch", type=int, default=1000)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="tutti-daemon-bench-")
+    try:
+        profiles = os.path.join(tmp, "profiles.ndjson")
+        with open(profiles, "w") as f:
+            for i in range(a.profiles):
+                f.write('{"type":"hcp","id":"h%d","name":"H %d","rep":"r%d","timezone":"UTC"}\n' % (i, i, i % 500))
+        data = os.path.join(tmp, "data")
+        p, port, ready = start(data, profiles, tmp)
+        print(f"start with {a.profiles} profiles and an empty log: {ready:.2f} s")
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        base = 1772409600  # 2026-03-02T00:00:00Z
+        latencies, sent = [], 0
+        t0 = time.monotonic()
+        while sent < a.events:
+            n = min(a.batch, a.events - sent)
+            body = "".join('{"type":"rx_written","hcp":"h%d","brand":"W","amount":20.0,"at":"%s"}\n'
+                           % ((sent + k) % a.profiles, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + (sent + k) // 100)))
+                           for k in range(n))
+            s = time.monotonic()
+            conn.request("POST", "/v1/events", body)
+            r = conn.getresponse()
+            reply = r.read()
+            latencies.append(time.monotonic() - s)
+            if r.status != 200:
+                sys.exit(f"batch refused: {r.status} {reply[:300]}")
+            sent += n
+        elapsed = time.monotonic() - t0
+        latencies.sort()
+        p50 = latencies[len(latencies) // 2] * 1000
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+        print(f"durable ingest: {a.events} events in batches of {a.batch}: {a.events / elapsed:,.0f} events/s "
+              f"(acknowledgement per batch: p50 {p50:.1f} ms, p99 {p99:.1f} ms)")
+        conn.request("GET", "/metrics")
+        metrics = conn.getresponse().read().decode()
+        waiting = int(re.search(r"^tutti_instances_active (\d+)", metrics, re.M).group(1))
+        rss = int(re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{p.pid}/status").read()).group(1))
+        print(f"waiting instances: {waiting:,}; daemon resident memory {rss / 1024:,.0f} MiB")
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        p, port, ready = start(data, profiles, tmp)
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        conn.request("GET", "/metrics")
+        metrics = conn.getresponse().read().decode()
+        waiting_after = int(re.search(r"^tutti_instances_active (\d+)", metrics, re.M).group(1))
+        print(f"restart to ready after SIGKILL: {ready:.2f} s, {waiting_after:,} waiting instances rebuilt by replay")
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
