@@ -185,6 +185,61 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
 };
 
+/// One webhook delivery attempt: resolve, connect, POST the action with its
+/// Idempotency-Key, read the answer, report it to the service.
+class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
+ public:
+  WebhookCall(net::io_context& io, Service& service, WebhookJob job)
+      : resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
+
+  void Run() {
+    stream_.expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
+    resolver_.async_resolve(job_.route->host, job_.route->port,
+                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                              if (ec) return self->Done(false, "cannot resolve " + self->job_.route->host + ": " + ec.message());
+                              self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
+                                if (ec) return self->Done(false, "cannot connect: " + ec.message());
+                                self->Send();
+                              });
+                            });
+  }
+
+ private:
+  void Send() {
+    req_.method(http::verb::post);
+    req_.target(job_.route->target);
+    req_.version(11);
+    req_.set(http::field::host, job_.route->host);
+    req_.set(http::field::content_type, "application/json");
+    req_.set(http::field::user_agent, "tutti");
+    req_.set("Idempotency-Key", job_.idempotency_key);
+    req_.body() = job_.body;
+    req_.prepare_payload();
+    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Done(false, "sending failed: " + ec.message());
+      http::async_read(self->stream_, self->buffer_, self->res_, [self](beast::error_code ec, size_t) {
+        if (ec) return self->Done(false, "no answer: " + ec.message());
+        unsigned status = self->res_.result_int();
+        self->Done(status >= 200 && status < 300, "answered " + std::to_string(status));
+      });
+    });
+  }
+
+  void Done(bool ok, const std::string& detail) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    service_.ReportWebhook(job_.seq, ok, detail);
+  }
+
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+  http::response<http::string_body> res_;
+  Service& service_;
+  WebhookJob job_;
+};
+
 class Server {
  public:
   Server(net::io_context& io, Service& service, const ServerOptions& options)
@@ -227,6 +282,8 @@ class Server {
 
   void Tick() {
     service_.Tick();
+    for (WebhookJob& job : service_.TakeWebhookJobs())
+      std::make_shared<WebhookCall>(io_, service_, std::move(job))->Run();
     ticker_.expires_after(std::chrono::milliseconds(options_.tick_milliseconds));
     ticker_.async_wait([this](beast::error_code ec) {
       if (!ec) Tick();

@@ -6,8 +6,8 @@
 namespace tutti::runtime {
 namespace {
 
-std::string EntryKey(uint64_t seq) {
-  std::string key = "i";
+std::string EntryKey(uint64_t seq, char prefix = 'i') {
+  std::string key(1, prefix);
   for (int i = 7; i >= 0; --i) key.push_back(static_cast<char>(seq >> (8 * i) & 0xff));
   return key;
 }
@@ -95,6 +95,22 @@ std::optional<std::string> InputLog::SetDelivered(uint64_t seq) {
   if (!st.ok()) return "cannot record deliveries: " + st.ToString();
   delivered_ = seq;
   return std::nullopt;
+}
+
+std::optional<std::string> InputLog::SetFinal(uint64_t seq, char state) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  rocksdb::Status st = db_->Put(options, EntryKey(seq, 'd'), rocksdb::Slice(&state, 1));
+  if (!st.ok()) return "cannot record a delivery: " + st.ToString();
+  return std::nullopt;
+}
+
+std::map<uint64_t, char> InputLog::Finals() const {
+  std::map<uint64_t, char> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("d"); it->Valid() && it->key().size() == 9 && it->key()[0] == 'd'; it->Next())
+    if (it->value().size() == 1) out[ReadU64Be(it->key().data() + 1)] = it->value()[0];
+  return out;
 }
 
 }  // namespace tutti::runtime

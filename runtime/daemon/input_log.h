@@ -8,10 +8,12 @@
 // the outbox with the same idempotency keys.
 //
 // Keys:  "i" + seq (8 bytes, big-endian)   -> at (8 bytes) kind (1) text
-//        "m:delivered"                     -> outbox seq delivered through
+//        "m:delivered"                     -> outbox seq dispatched through
+//        "d" + seq (8 bytes, big-endian)   -> final state of a webhook delivery
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,9 +47,15 @@ class InputLog {
   std::optional<std::string> Append(const std::vector<Entry>& batch);
   /// Calls `fn` on every entry in order; an error message if reading fails.
   std::optional<std::string> Replay(const std::function<void(const Entry&)>& fn) const;
-  /// Records that outbox entries up to `seq` were delivered.
+  /// Records that outbox entries up to `seq` were dispatched: written to
+  /// the file sink, or handed to their channel's webhook.
   std::optional<std::string> SetDelivered(uint64_t seq);
   uint64_t delivered() const { return delivered_; }
+  /// Records the final state of outbox entries delivered one by one (by a
+  /// webhook): 'd' delivered, 'x' dead letter.
+  std::optional<std::string> SetFinal(uint64_t seq, char state);
+  /// Every final state recorded, by outbox sequence number.
+  std::map<uint64_t, char> Finals() const;
   uint64_t size() const { return next_seq_; }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -80,6 +81,18 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   s->actions_ = std::fopen(actions.c_str(), "a");
   if (s->actions_ == nullptr) return "cannot open the actions file " + actions;
   s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(s->log_->size());
+  // Webhook deliveries dispatched before the stop: final ones keep their
+  // state, the others are attempted again.
+  std::map<uint64_t, char> finals = s->log_->Finals();
+  Outbox& outbox = s->engine_->outbox();
+  for (const OutboxEntry* e : outbox.Since(0, s->log_->delivered())) {
+    const Decision& a = e->action;
+    auto route = s->options_.webhooks.find(a.channel.empty() ? a.action : a.channel);
+    auto final = finals.find(e->seq);
+    if (final != finals.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
+    else if (route != s->options_.webhooks.end()) s->webhook_[e->seq].channel = route->first;
+    else outbox.Report(e->seq, DeliveryState::kDelivered);
+  }
   s->Deliver();
   return s;
 }
@@ -218,19 +231,86 @@ void Service::Deliver() {
   auto pending = outbox.Since(log_->delivered(), SIZE_MAX);
   if (pending.empty()) return;
   std::string out;
-  for (const OutboxEntry* e : pending) out += ToJson(e->action) + "\n";
-  bool ok = std::fwrite(out.data(), 1, out.size(), actions_) == out.size() && std::fflush(actions_) == 0 &&
-            ::fsync(::fileno(actions_)) == 0;
+  for (const OutboxEntry* e : pending) {
+    const Decision& a = e->action;
+    if (!options_.webhooks.count(a.channel.empty() ? a.action : a.channel)) out += ToJson(a) + "\n";
+  }
+  bool ok = out.empty() || (std::fwrite(out.data(), 1, out.size(), actions_) == out.size() &&
+                            std::fflush(actions_) == 0 && ::fsync(::fileno(actions_)) == 0);
   if (!ok) {
     counters_["tutti_delivery_failures_total"] += 1;
     return;  // retried on the next tick: delivery is at least once
   }
   for (const OutboxEntry* e : pending) {
-    outbox.Report(e->seq, DeliveryState::kDelivered);
     const Decision& a = e->action;
-    counters_["tutti_actions_total{channel=\"" + (a.channel.empty() ? a.action : a.channel) + "\",outcome=\"delivered\"}"] += 1;
+    std::string channel = a.channel.empty() ? a.action : a.channel;
+    if (options_.webhooks.count(channel)) {
+      webhook_[e->seq].channel = channel;  // attempted by the server
+      continue;
+    }
+    outbox.Report(e->seq, DeliveryState::kDelivered);
+    counters_["tutti_actions_total{channel=\"" + channel + "\",outcome=\"delivered\"}"] += 1;
   }
   if (auto err = log_->SetDelivered(pending.back()->seq)) counters_["tutti_input_log_failures_total"] += 1;
+}
+
+std::vector<WebhookJob> Service::TakeWebhookJobs() {
+  std::vector<WebhookJob> jobs;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [seq, w] : webhook_) {
+    if (w.in_flight || w.next > now) continue;
+    const WebhookRoute& route = options_.webhooks.at(w.channel);
+    int& flying = in_flight_[w.channel];
+    if (flying >= route.concurrency) continue;
+    auto entries = engine_->outbox().Since(seq - 1, 1);
+    if (entries.empty()) continue;
+    ++flying;
+    w.in_flight = true;
+    ++w.attempts;
+    jobs.push_back({seq, &route, ToJson(entries[0]->action), entries[0]->action.idempotency_key});
+  }
+  return jobs;
+}
+
+void Service::ReportWebhook(uint64_t seq, bool ok, const std::string& detail) {
+  auto it = webhook_.find(seq);
+  if (it == webhook_.end()) return;
+  Attempts& w = it->second;
+  const WebhookRoute& route = options_.webhooks.at(w.channel);
+  w.in_flight = false;
+  --in_flight_[w.channel];
+  Outbox& outbox = engine_->outbox();
+  std::string series = "tutti_actions_total{channel=\"" + w.channel + "\",outcome=\"";
+  if (ok || w.attempts >= route.max_attempts) {
+    char state = ok ? 'd' : 'x';
+    if (log_->SetFinal(seq, state)) counters_["tutti_input_log_failures_total"] += 1;
+    outbox.Report(seq, ok ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
+    counters_[series + (ok ? "delivered" : "dead_letter") + "\"}"] += 1;
+    if (!ok)
+      std::fprintf(stderr, "tutti serve: action %llu on %s dead-lettered after %d attempts: %s\n",
+                   static_cast<unsigned long long>(seq), w.channel.c_str(), w.attempts, detail.c_str());
+    webhook_.erase(it);
+    return;
+  }
+  // Exponential backoff with jitter: base * 2^(n-1), times 0.5 to 1.5.
+  outbox.Report(seq, DeliveryState::kFailed);
+  counters_[series + "retried\"}"] += 1;
+  double jitter = 0.5 + std::uniform_real_distribution<double>(0, 1)(jitter_);
+  double delay = route.backoff_ms * std::pow(2.0, w.attempts - 1) * jitter;
+  w.next = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(delay));
+}
+
+bool WebhookRoute::SetUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.compare(0, kScheme.size(), kScheme) != 0) return false;
+  std::string rest = url.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  target = slash == std::string::npos ? "/" : rest.substr(slash);
+  size_t colon = authority.rfind(':');
+  host = authority.substr(0, colon);
+  port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  return !host.empty() && !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
 }
 
 Reply Service::GetActions(uint64_t since, size_t limit) const {

@@ -7,7 +7,10 @@
 // Single-threaded: every call comes from the server's one event-loop
 // thread, in order.
 
+#include <chrono>
 #include <cstdio>
+#include <random>
+#include <vector>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +23,30 @@
 
 namespace tutti::runtime {
 
+/// Where the actions of one channel go instead of the file sink: an HTTP
+/// POST of the action's JSON, with its idempotency key in an
+/// `Idempotency-Key` header; retried with exponential backoff and jitter,
+/// then dead-lettered.
+struct WebhookRoute {
+  std::string host, port = "80", target = "/";  // from "http://host:port/path"
+  int max_attempts = 5;
+  int backoff_ms = 1000;   // before the 2nd attempt; doubled each time after
+  int timeout_ms = 5000;   // per attempt
+  int concurrency = 4;     // attempts in flight at once, for this channel
+
+  /// Parses "http://host[:port][/path]"; false for anything else (https is
+  /// not supported yet).
+  bool SetUrl(const std::string& url);
+};
+
+/// One webhook delivery attempt for the server to make.
+struct WebhookJob {
+  uint64_t seq = 0;
+  const WebhookRoute* route = nullptr;
+  std::string body;
+  std::string idempotency_key;
+};
+
 struct ServiceOptions {
   std::string journeys;     // folder (or file) of journeys
   std::string stdlib_dir;
@@ -27,6 +54,9 @@ struct ServiceOptions {
   std::string profiles;     // NDJSON loaded at every start, before the log
   bool virtual_clock = false;  // time moves only with events and POST /v1/clock
   std::string actions_file;    // default: DATA/actions.ndjson
+  /// Channel (or "task", "notify") -> webhook; other channels go to the
+  /// actions file.
+  std::map<std::string, WebhookRoute> webhooks;
 };
 
 struct Reply {
@@ -67,6 +97,13 @@ class Service {
   /// Prometheus text.
   Reply GetMetrics() const;
 
+  /// Webhook attempts due now, within each channel's concurrency; the
+  /// server makes them and reports each with ReportWebhook.
+  std::vector<WebhookJob> TakeWebhookJobs();
+  /// The outcome of an attempt: `ok` for a 2xx answer; `detail` says what
+  /// went wrong otherwise.
+  void ReportWebhook(uint64_t seq, bool ok, const std::string& detail);
+
   /// Counts a served request (for /metrics).
   void CountRequest(std::string_view route, int status, double seconds);
 
@@ -80,7 +117,13 @@ class Service {
   /// the metrics. A failed write is retried on the next tick: delivery is
   /// at least once, and the idempotency key tells a repeat.
   void Deliver();
-  Instant EngineTimeFor(const Record& event) const;
+  /// A webhook delivery in progress.
+  struct Attempts {
+    std::string channel;
+    int attempts = 0;
+    bool in_flight = false;
+    std::chrono::steady_clock::time_point next;
+  };
 
   ServiceOptions options_;
   std::unique_ptr<JourneySet> set_;
@@ -91,6 +134,9 @@ class Service {
   std::map<std::string, double> counters_;  // series with labels -> value
   std::map<std::string, std::vector<double>> latencies_;  // route -> bucket counts
   std::map<std::string, double> latency_sums_;
+  std::map<uint64_t, Attempts> webhook_;  // outbox seq -> attempts, until final
+  std::map<std::string, int> in_flight_;  // channel -> attempts in flight
+  std::mt19937_64 jitter_{std::random_device{}()};
 };
 
 }  // namespace tutti::runtime

@@ -232,6 +232,100 @@ TEST(Daemon, PausedJourneysStartNothingAcrossRestarts) {
     if (j["name"] == "glidim_formulary_win") EXPECT_EQ(j["status"], "running");
 }
 
+/// The webhook receiver of webhook_receiver.py, on a free port.
+class Receiver {
+ public:
+  Receiver(const fs::path& log, int fail_first) {
+    std::string cmd = "python3 " + Source("tests/daemon/webhook_receiver.py") + " " + log.string() + " " +
+                      std::to_string(fail_first) + " & echo $!";
+    pipe_ = ::popen(cmd.c_str(), "r");
+    char line[64] = {};
+    if (std::fgets(line, sizeof line, pipe_)) pid_ = std::atoi(line);
+    if (std::fgets(line, sizeof line, pipe_)) port_ = std::atoi(line);
+  }
+  ~Receiver() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    if (pipe_) ::pclose(pipe_);
+  }
+  int port() const { return port_; }
+
+ private:
+  FILE* pipe_ = nullptr;
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+/// Polls the action log until every action on `channel` is in a final
+/// state (or 15 s pass); those actions.
+std::vector<Json> FinalWebhookActions(Daemon& d, const std::string& channel) {
+  std::vector<Json> out;
+  for (int i = 0; i < 300; ++i) {
+    out.clear();
+    bool final = true;
+    Json page = d.GetJson("/v1/actions?since=0&limit=100000");
+    for (const Json& a : page["actions"]) {
+      if (a.value("channel", "") != channel) continue;
+      out.push_back(a);
+      final &= a["delivery"] == "delivered" || a["delivery"] == "dead_letter";
+    }
+    if (final && !out.empty()) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return out;
+}
+
+TEST(Daemon, WebhookRetriesWithBackoffThenDelivers) {
+  fs::path dir = FreshDir("webhook");
+  Receiver receiver(dir / "received.txt", 2);
+  ASSERT_NE(receiver.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)"
+                                     << receiver.port() << R"(/orders", "backoff_ms": 20, "max_attempts": 5}}})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+  std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
+  ASSERT_EQ(hooks.size(), 2u);  // the two sample-fulfilment orders of the scenario
+  std::string received = ReadFile(dir / "received.txt");
+  for (const Json& a : hooks) {
+    EXPECT_EQ(a["delivery"], "delivered") << a.dump();
+    std::string key = a["idempotency_key"];
+    // Two 500s, then a 200, each attempt carrying the same key.
+    EXPECT_NE(received.find(key + " 1 500"), std::string::npos) << received;
+    EXPECT_NE(received.find(key + " 2 500"), std::string::npos) << received;
+    EXPECT_NE(received.find(key + " 3 200"), std::string::npos) << received;
+    EXPECT_EQ(received.find(key + " 4 "), std::string::npos) << "delivered twice: " << received;
+  }
+  // Webhook actions do not go to the file sink.
+  EXPECT_EQ(ReadFile(dir / "data" / "actions.ndjson").find("sample-fulfilment-order"), std::string::npos);
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"delivered\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"retried\"} 4"), std::string::npos) << metrics;
+}
+
+TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
+  fs::path dir = FreshDir("deadletter");
+  // Port 1 on loopback: nothing listens, connections are refused.
+  std::ofstream(dir / "config.json")
+      << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:1/orders", "backoff_ms": 10, "max_attempts": 3}}})";
+  {
+    Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+    std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
+    ASSERT_EQ(hooks.size(), 2u);
+    for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+    std::string metrics = d.Curl("GET", "/metrics");
+    EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"dead_letter\"} 2"), std::string::npos)
+        << metrics;
+    d.Kill(SIGKILL);
+  }
+  // After a crash the dead letters are still dead letters, not retried.
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
+  ASSERT_EQ(hooks.size(), 2u);
+  for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+}
+
 TEST(Daemon, BadRequestsAreRefusedAndCounted) {
   fs::path dir = FreshDir("bad");
   std::ofstream(dir / "config.json")

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""A webhook receiver for the daemon tests: answers 500 to the first
+FAIL_FIRST attempts of every Idempotency-Key, then 200, and logs each
+request as "KEY ATTEMPT STATUS" to LOG. Prints its port once listening.
+
+  webhook_receiver.py LOG FAIL_FIRST
+"""
+import collections, http.server, sys
+
+log_path, fail_first = sys.argv[1], int(sys.argv[2])
+attempts = collections.Counter()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        key = self.headers.get("Idempotency-Key", "-")
+        attempts[key] += 1
+        status = 500 if attempts[key] <= fail_first else 200
+        with open(log_path, "a") as f:
+            f.write(f"{key} {attempts[key]} {status}\n")
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
