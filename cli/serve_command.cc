@@ -1,6 +1,8 @@
 // tutti serve --journeys DIR --data DIR [--listen HOST:PORT] [--config FILE]
 //             [--profiles FILE] [--clock system|virtual] [--stdlib DIR]
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -76,7 +78,8 @@ int RunServe(const std::vector<std::string>& raw_args) {
     }
     static const char* const kKeys[] = {"listen", "journeys", "data", "profiles", "clock", "actions_file",
                                         "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
-                                        "ingest_token", "admin_token", "tick_milliseconds", "stdlib", "webhooks"};
+                                        "ingest_token", "admin_token", "tick_milliseconds", "stdlib", "webhooks",
+                                        "stream_listen"};
     for (const auto& [key, value] : j.items()) {
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
         std::fprintf(stderr, "tutti serve: %s: unknown key '%s' (docs/operations.md lists them)\n", config.c_str(), key.c_str());
@@ -103,6 +106,18 @@ int RunServe(const std::vector<std::string>& raw_args) {
     str("actions_file", actions_file);
     str("ingest_token", server.ingest_token);
     str("admin_token", server.admin_token);
+    std::string stream_listen;
+    str("stream_listen", stream_listen);
+    if (!stream_listen.empty()) {
+      runtime::ServerOptions stream_address;
+      if (!SplitListen(stream_listen, stream_address)) {
+        std::fprintf(stderr, "tutti serve: %s: 'stream_listen' must be HOST:PORT\n", config.c_str());
+        return 2;
+      }
+      server.stream = true;
+      server.stream_host = stream_address.host;
+      server.stream_port = stream_address.port;
+    }
     if (j.contains("max_body_bytes")) server.max_body_bytes = j["max_body_bytes"].get<size_t>();
     if (j.contains("max_header_bytes")) server.max_header_bytes = j["max_header_bytes"].get<size_t>();
     if (j.contains("idle_timeout_seconds")) server.idle_timeout_seconds = j["idle_timeout_seconds"].get<int>();
@@ -152,6 +167,12 @@ int RunServe(const std::vector<std::string>& raw_args) {
   service.virtual_clock = clock == "virtual";
   service.stdlib_dir = StdlibDir(stdlib_flag);
   service.actions_file = actions_file;
+  // Every connection is a file descriptor: allow as many as the hard limit.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   auto started = runtime::Service::Start(service);
   if (auto* err = std::get_if<std::string>(&started)) {
     std::fprintf(stderr, "tutti serve: %s\n", err->c_str());

@@ -1,5 +1,6 @@
 #include "runtime/daemon/http_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 
 namespace tutti::runtime {
 namespace {
@@ -240,10 +242,112 @@ class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
   WebhookJob job_;
 };
 
+/// The streaming ingest protocol, on its own port: a producer keeps one
+/// TCP connection open and writes NDJSON events; whenever complete lines
+/// have arrived, the daemon takes them as one batch (durable before the
+/// answer, as POST /v1/events) and writes back one line:
+///   {"lines": [FIRST, LAST], "accepted": N, "refused": M, "errors": [...]}
+/// with line numbers counted from the start of the connection. With an
+/// ingest token configured, the first line must be {"token": "TOKEN"}.
+class StreamSession : public std::enable_shared_from_this<StreamSession> {
+ public:
+  StreamSession(tcp::socket socket, Service& service, const ServerOptions& options)
+      : stream_(std::move(socket)), service_(service), options_(options),
+        authorised_(options.ingest_token.empty()) {}
+
+  void Start() { Read(); }
+
+ private:
+  void Read() {
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    auto space = buffer_.prepare(64 * 1024);
+    stream_.async_read_some(space, [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->Close();
+      self->buffer_.commit(n);
+      self->Consume();
+    });
+  }
+
+  void Consume() {
+    std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    size_t end = data.rfind('\n');
+    if (end == std::string_view::npos) {
+      if (data.size() > options_.max_body_bytes) return Fail("a line is over the limit of " + std::to_string(options_.max_body_bytes) + " bytes");
+      return Read();
+    }
+    std::string batch(data.substr(0, end + 1));
+    buffer_.consume(end + 1);
+    if (!authorised_) {
+      size_t nl = batch.find('\n');
+      std::string first = batch.substr(0, nl);
+      if (first != "{\"token\": \"" + options_.ingest_token + "\"}" && first != "{\"token\":\"" + options_.ingest_token + "\"}")
+        return Fail("the first line must be {\"token\": \"INGEST TOKEN\"}");
+      authorised_ = true;
+      ++line_;
+      batch.erase(0, nl + 1);
+    }
+    size_t lines = static_cast<size_t>(std::count(batch.begin(), batch.end(), '\n'));
+    std::string ack;
+    if (lines > 0) {
+      Reply reply = service_.PostEvents(batch);
+      service_.CountRequest("stream", reply.status, 0);
+      ack = Ack(reply, lines);
+    }
+    line_ += lines;
+    if (ack.empty()) return Read();
+    auto out = std::make_shared<std::string>(std::move(ack));
+    net::async_write(stream_, net::buffer(*out), [self = shared_from_this(), out](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->Read();
+    });
+  }
+
+  /// The acknowledgement line for a batch of `lines` lines.
+  std::string Ack(const Reply& reply, size_t lines) const {
+    // The reply's results number lines within the batch; renumber them
+    // from the start of the connection, and keep only the refused ones.
+    std::string out = "{\"lines\": [" + std::to_string(line_ + 1) + ", " + std::to_string(line_ + lines) + "]";
+    size_t accepted = 0, refused = 0;
+    std::string errors;
+    auto json = nlohmann::json::parse(reply.body, nullptr, false);
+    if (json.is_object()) {
+      accepted = json.value("accepted", 0);
+      refused = json.value("refused", 0);
+      if (json.contains("error") && json["error"].is_string())
+        errors = nlohmann::json({{"error", json["error"]}}).dump();
+      for (const auto& r : json.value("results", nlohmann::json::array())) {
+        if (r.value("status", "") != "refused") continue;
+        nlohmann::json e{{"line", line_ + r.value("line", 0)}, {"error", r.value("error", "")}};
+        errors += (errors.empty() ? "" : ", ") + e.dump();
+      }
+    }
+    return out + ", \"accepted\": " + std::to_string(accepted) + ", \"refused\": " + std::to_string(refused) +
+           ", \"errors\": [" + errors + "]}\n";
+  }
+
+  void Fail(const std::string& why) {
+    auto out = std::make_shared<std::string>("{\"error\": " + nlohmann::json(why).dump() + "}\n");
+    net::async_write(stream_, net::buffer(*out), [self = shared_from_this(), out](beast::error_code, size_t) { self->Close(); });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  Service& service_;
+  const ServerOptions& options_;
+  bool authorised_;
+  size_t line_ = 0;  // lines taken so far on this connection
+};
+
 class Server {
  public:
   Server(net::io_context& io, Service& service, const ServerOptions& options)
-      : io_(io), acceptor_(io), ticker_(io), signals_(io, SIGINT, SIGTERM), service_(service), options_(options) {}
+      : io_(io), acceptor_(io), stream_acceptor_(io), ticker_(io), signals_(io, SIGINT, SIGTERM), service_(service),
+        options_(options) {}
 
   /// Binds and starts; an error message when the address cannot be used.
   std::optional<std::string> Start() {
@@ -256,6 +360,19 @@ class Server {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) return "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message();
+    if (options_.stream) {
+      auto stream_address = net::ip::make_address(options_.stream_host, ec);
+      if (ec) return "'" + options_.stream_host + "' is not an IP address";
+      tcp::endpoint stream_endpoint(stream_address, options_.stream_port);
+      stream_acceptor_.open(stream_endpoint.protocol(), ec);
+      if (!ec) stream_acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+      if (!ec) stream_acceptor_.bind(stream_endpoint, ec);
+      if (!ec) stream_acceptor_.listen(net::socket_base::max_listen_connections, ec);
+      if (ec) return "cannot listen for streaming ingest on " + options_.stream_host + ":" + std::to_string(options_.stream_port) + ": " + ec.message();
+      std::printf("tutti serve: streaming ingest on %s:%u\n", options_.stream_host.c_str(),
+                  stream_acceptor_.local_endpoint().port());
+      AcceptStream();
+    }
     std::printf("tutti serve: listening on %s:%u\n", options_.host.c_str(), acceptor_.local_endpoint().port());
     std::fflush(stdout);
     Accept();
@@ -264,6 +381,7 @@ class Server {
       std::fprintf(stderr, "tutti serve: %s, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
       beast::error_code ignored;
       acceptor_.close(ignored);
+      stream_acceptor_.close(ignored);
       ticker_.cancel();
       service_.Tick();  // settle and deliver what is due
       io_.stop();
@@ -280,6 +398,14 @@ class Server {
     });
   }
 
+  void AcceptStream() {
+    stream_acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (!ec) std::make_shared<StreamSession>(std::move(socket), service_, options_)->Start();
+      AcceptStream();
+    });
+  }
+
   void Tick() {
     service_.Tick();
     for (WebhookJob& job : service_.TakeWebhookJobs())
@@ -292,6 +418,7 @@ class Server {
 
   net::io_context& io_;
   tcp::acceptor acceptor_;
+  tcp::acceptor stream_acceptor_;
   net::steady_timer ticker_;
   net::signal_set signals_;
   Service& service_;

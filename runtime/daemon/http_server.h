@@ -24,10 +24,16 @@ struct ServerOptions {
   std::string ingest_token;  // POST /v1/events, /v1/profiles
   std::string admin_token;   // everything else under /v1/
   int tick_milliseconds = 200;
+  /// The streaming ingest port (raw TCP, NDJSON in, one acknowledgement
+  /// line per batch out); 0: off. See docs/operations.md.
+  bool stream = false;
+  std::string stream_host = "127.0.0.1";
+  uint16_t stream_port = 0;
 };
 
 /// Serves until SIGTERM or SIGINT; returns the process exit code (0 on a
-/// clean stop). Prints "tutti serve: listening on HOST:PORT" once ready.
+/// clean stop). Prints "tutti serve: listening on HOST:PORT" once ready
+/// (and "tutti serve: streaming ingest on HOST:PORT" when that is on).
 int Serve(Service& service, const ServerOptions& options);
 
 }  // namespace tutti::runtime

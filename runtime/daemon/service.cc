@@ -124,6 +124,16 @@ Reply Service::PostEvents(std::string_view body) { return PostRecords(body, Acce
 Reply Service::PostProfiles(std::string_view body) { return PostRecords(body, Accept::kProfiles); }
 
 Reply Service::PostRecords(std::string_view body, Accept accept) {
+  // One JSON object written over several lines is one record.
+  std::string single;
+  if (body.find('\n') != std::string_view::npos && body.find('\n') + 1 < body.size() &&
+      Json::accept(body.begin(), body.end())) {
+    Json j = Json::parse(body.begin(), body.end());
+    if (j.is_object()) {
+      single = j.dump();
+      body = single;
+    }
+  }
   bool events = accept == Accept::kEvents;
   const char* noun = events ? "events" : "profiles";
   Instant base = engine_->now();

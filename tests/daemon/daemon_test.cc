@@ -10,7 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <chrono>
@@ -18,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -107,6 +112,12 @@ class Daemon {
     return status;
   }
   pid_t pid() const { return pid_; }
+  /// The streaming ingest port, when the config turned it on.
+  int StreamPort() const {
+    std::string out = ReadFile(out_);
+    auto at = out.find("streaming ingest on 127.0.0.1:");
+    return at == std::string::npos ? 0 : std::stoi(out.substr(at + 30));
+  }
 
  private:
   pid_t pid_ = -1;
@@ -324,6 +335,116 @@ TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
   std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
   ASSERT_EQ(hooks.size(), 2u);
   for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+}
+
+/// A plain TCP connection for the streaming ingest protocol.
+class Connection {
+ public:
+  explicit Connection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Connection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& text) {
+    for (size_t sent = 0; sent < text.size();) {
+      ssize_t n = ::send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<size_t>(n);
+    }
+  }
+  /// One line (without the newline); empty at end of stream.
+  std::string ReadLine() {
+    while (buffer_.find('\n') == std::string::npos) {
+      char chunk[4096];
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+    size_t nl = buffer_.find('\n');
+    std::string line = buffer_.substr(0, nl);
+    buffer_.erase(0, nl + 1);
+    return line;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buffer_;
+};
+
+TEST(Daemon, StreamingIngestAcknowledgesEachBatch) {
+  fs::path dir = FreshDir("stream");
+  std::ofstream(dir / "config.json") << R"({"stream_listen": "127.0.0.1:0", "ingest_token": "in-secret"})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  ASSERT_NE(d.StreamPort(), 0);
+  {
+    Connection c(d.StreamPort());
+    ASSERT_TRUE(c.connected());
+    c.Send("{\"token\": \"wrong\"}\n");
+    EXPECT_NE(c.ReadLine().find("token"), std::string::npos);
+  }
+  Connection c(d.StreamPort());
+  ASSERT_TRUE(c.connected());
+  std::string events = ReadFile(EventSlice(dir, 0, 100));
+  c.Send("{\"token\": \"in-secret\"}\n" + events + "{\"type\": \"email_opened\", \"hcp\": 7}\n");
+  // The batches the daemon forms depend on how the bytes arrive; add up
+  // the acknowledgements until every line is answered.
+  size_t accepted = 0, refused = 0, last = 0;
+  std::string errors;
+  while (last < 102) {
+    Json ack = Json::parse(c.ReadLine(), nullptr, false);
+    ASSERT_TRUE(ack.is_object());
+    accepted += ack["accepted"].get<size_t>();
+    refused += ack["refused"].get<size_t>();
+    last = ack["lines"][1];
+    errors += ack["errors"].dump();
+  }
+  EXPECT_EQ(accepted, 100u);
+  EXPECT_EQ(refused, 1u);
+  EXPECT_NE(errors.find("\"line\":102"), std::string::npos) << errors;  // counted from the token line
+  c.Send(ReadFile(EventSlice(dir, 100, kEvents)));
+  accepted = 0;
+  while (last < 102 + kEvents - 100) {
+    Json ack = Json::parse(c.ReadLine(), nullptr, false);
+    ASSERT_TRUE(ack.is_object());
+    accepted += ack["accepted"].get<size_t>();
+    last = ack["lines"][1];
+  }
+  EXPECT_EQ(accepted, kEvents - 100);
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("tutti_events_in_total 260"), std::string::npos) << metrics;
+}
+
+TEST(Daemon, ThousandIdleConnectionsDoNotStopService) {
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;  // room for the connections (the daemon raises its own)
+  ::setrlimit(RLIMIT_NOFILE, &files);
+  fs::path dir = FreshDir("idle");
+  std::ofstream(dir / "config.json") << R"({"idle_timeout_seconds": 2})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  std::vector<std::unique_ptr<Connection>> idle;
+  int http_port = 0;
+  {
+    // The HTTP port, from the daemon's first line.
+    std::string out = ReadFile(dir / "data.out");
+    http_port = std::stoi(out.substr(out.find("listening on 127.0.0.1:") + 23));
+  }
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<Connection>(http_port));
+    if (i % 100 == 0) idle.back()->Send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // a slow client, never finishing
+  }
+  EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
+  // The idle and slow ones are closed after the timeout.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(idle[0]->ReadLine(), "");
+  EXPECT_EQ(idle[1]->ReadLine(), "");
+  EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
 }
 
 TEST(Daemon, BadRequestsAreRefusedAndCounted) {
