@@ -351,24 +351,10 @@ class Server {
 
   /// Binds and starts; an error message when the address cannot be used.
   std::optional<std::string> Start() {
-    beast::error_code ec;
-    auto address = net::ip::make_address(options_.host, ec);
-    if (ec) return "'" + options_.host + "' is not an IP address";
-    tcp::endpoint endpoint(address, options_.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message();
+    if (auto err = Listen(acceptor_, options_.host, options_.port, "")) return err;
     if (options_.stream) {
-      auto stream_address = net::ip::make_address(options_.stream_host, ec);
-      if (ec) return "'" + options_.stream_host + "' is not an IP address";
-      tcp::endpoint stream_endpoint(stream_address, options_.stream_port);
-      stream_acceptor_.open(stream_endpoint.protocol(), ec);
-      if (!ec) stream_acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-      if (!ec) stream_acceptor_.bind(stream_endpoint, ec);
-      if (!ec) stream_acceptor_.listen(net::socket_base::max_listen_connections, ec);
-      if (ec) return "cannot listen for streaming ingest on " + options_.stream_host + ":" + std::to_string(options_.stream_port) + ": " + ec.message();
+      if (auto err = Listen(stream_acceptor_, options_.stream_host, options_.stream_port, " for streaming ingest"))
+        return err;
       std::printf("tutti serve: streaming ingest on %s:%u\n", options_.stream_host.c_str(),
                   stream_acceptor_.local_endpoint().port());
       AcceptStream();
@@ -390,6 +376,21 @@ class Server {
   }
 
  private:
+  /// Opens `acceptor` on host:port; an error message when it cannot.
+  static std::optional<std::string> Listen(tcp::acceptor& acceptor, const std::string& host, uint16_t port,
+                                           const char* what) {
+    beast::error_code ec;
+    auto address = net::ip::make_address(host, ec);
+    if (ec) return "'" + host + "' is not an IP address";
+    tcp::endpoint endpoint(address, port);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return std::string("cannot listen") + what + " on " + host + ":" + std::to_string(port) + ": " + ec.message();
+    return std::nullopt;
+  }
+
   void Accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
