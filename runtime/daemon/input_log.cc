@@ -89,8 +89,10 @@ std::optional<std::string> InputLog::Replay(const std::function<void(const Entry
 std::optional<std::string> InputLog::SetDelivered(uint64_t seq) {
   std::string value;
   WriteU64(value, seq);
+  // Not synced: losing the last cursor in a crash only delivers those
+  // actions again (at least once, with their idempotency keys), and it
+  // saves an fsync on every request.
   rocksdb::WriteOptions options;
-  options.sync = true;
   rocksdb::Status st = db_->Put(options, kDelivered, value);
   if (!st.ok()) return "cannot record deliveries: " + st.ToString();
   delivered_ = seq;
@@ -102,6 +104,20 @@ std::optional<std::string> InputLog::SetFinal(uint64_t seq, char state) {
   options.sync = true;
   rocksdb::Status st = db_->Put(options, EntryKey(seq, 'd'), rocksdb::Slice(&state, 1));
   if (!st.ok()) return "cannot record a delivery: " + st.ToString();
+  return std::nullopt;
+}
+
+std::optional<std::string> InputLog::GetMeta(const std::string& name) const {
+  std::string value;
+  if (!db_->Get(rocksdb::ReadOptions(), "m:" + name, &value).ok()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string> InputLog::PutMeta(const std::string& name, const std::string& value) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  rocksdb::Status st = db_->Put(options, "m:" + name, value);
+  if (!st.ok()) return "cannot write to the input log: " + st.ToString();
   return std::nullopt;
 }
 

@@ -10,6 +10,7 @@
 // Keys:  "i" + seq (8 bytes, big-endian)   -> at (8 bytes) kind (1) text
 //        "m:delivered"                     -> outbox seq dispatched through
 //        "d" + seq (8 bytes, big-endian)   -> final state of a webhook delivery
+//        "m:journeys"                      -> fingerprint of the journeys the log was written under
 
 #include <cstdint>
 #include <functional>
@@ -48,12 +49,16 @@ class InputLog {
   /// Calls `fn` on every entry in order; an error message if reading fails.
   std::optional<std::string> Replay(const std::function<void(const Entry&)>& fn) const;
   /// Records that outbox entries up to `seq` were dispatched: written to
-  /// the file sink, or handed to their channel's webhook.
+  /// the file sink, or handed to their channel's webhook. Not synced: after
+  /// a crash the last few may be dispatched again (at least once).
   std::optional<std::string> SetDelivered(uint64_t seq);
   uint64_t delivered() const { return delivered_; }
   /// Records the final state of outbox entries delivered one by one (by a
   /// webhook): 'd' delivered, 'x' dead letter.
   std::optional<std::string> SetFinal(uint64_t seq, char state);
+  /// A named value kept beside the log ("m:" keys), if set.
+  std::optional<std::string> GetMeta(const std::string& name) const;
+  std::optional<std::string> PutMeta(const std::string& name, const std::string& value);
   /// Every final state recorded, by outbox sequence number.
   std::map<uint64_t, char> Finals() const;
   uint64_t size() const { return next_seq_; }

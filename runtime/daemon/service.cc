@@ -74,6 +74,18 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   auto log = InputLog::Open(options.data_dir + "/log");
   if (auto* err = std::get_if<std::string>(&log)) return *err;
   s->log_ = std::move(std::get<0>(log));
+  // The log replays correctly only under the journeys it was written
+  // under: other journeys would rebuild other state and other actions.
+  std::string fingerprint = s->set_->Fingerprint();
+  auto written_under = s->log_->GetMeta("journeys");
+  if (written_under && *written_under != fingerprint && s->log_->size() > 0)
+    return "the journeys (or the stdlib) changed since the input log in " + options.data_dir +
+           " was written, and replaying it under other journeys would rebuild other state and send other "
+           "actions; changing journeys under a running log (hot reload, migration) is not built yet: start "
+           "with the journeys it was written under, or with a new --data folder";
+  if (!written_under || *written_under != fingerprint) {
+    if (auto err = s->log_->PutMeta("journeys", fingerprint)) return *err;
+  }
   auto replayed = s->log_->Replay([&](const InputLog::Entry& e) { s->Apply(e); });
   if (replayed) return *replayed;
   s->engine_->TakeDecisions();  // made before this start: already counted and delivered then

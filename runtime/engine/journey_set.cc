@@ -2,6 +2,7 @@
 
 #include "compiler/check/check.h"
 #include "compiler/ir/lower.h"
+#include "runtime/engine/stable_hash.h"
 #include "stdlib/impl.h"
 #include "stdlib/stdlib.h"
 
@@ -35,6 +36,19 @@ bool JourneySet::Build(compiler::DiagnosticSink& sink) {
   ir_ = compiler::ir::Lower(program_);
   schemas_ = SchemaTable::Build(program_);
   return true;
+}
+
+std::string JourneySet::Fingerprint() const {
+  std::string all;
+  for (const auto& file : program_.files) {
+    all += file->source->text();
+    all += '\x1e';
+  }
+  uint64_t h = StableHash(all);
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kDigits[h & 15];
+  return out;
 }
 
 std::unique_ptr<Engine> JourneySet::NewEngine(EngineOptions options) const {

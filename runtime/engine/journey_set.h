@@ -37,6 +37,11 @@ class JourneySet {
   const SchemaTable& schemas() const { return schemas_; }
   const compiler::eval::Functions& functions() const { return *functions_; }
 
+  /// A stable fingerprint (16 hex digits) of the source text of every file
+  /// of the set, stdlib included: equal sets of journeys, equal
+  /// fingerprints, wherever the files live.
+  std::string Fingerprint() const;
+
   /// A fresh engine over this set, which must outlive it.
   std::unique_ptr<Engine> NewEngine(EngineOptions options = {}) const;
 

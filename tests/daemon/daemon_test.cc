@@ -61,9 +61,9 @@ std::string Shell(const std::string& command) {
 /// A `tutti serve` process on a free loopback port.
 class Daemon {
  public:
-  Daemon(const fs::path& data, std::vector<std::string> extra = {}) {
+  Daemon(const fs::path& data, std::vector<std::string> extra = {}, std::string journeys = Source("journeys")) {
     out_ = data.string() + ".out";
-    std::vector<std::string> args = {TUTTI_BINARY, "serve", "--journeys", Source("journeys"), "--data", data.string(),
+    std::vector<std::string> args = {TUTTI_BINARY, "serve", "--journeys", journeys, "--data", data.string(),
                                      "--listen", "127.0.0.1:0", "--profiles", Source("examples/abc-pharma/profiles.ndjson"),
                                      "--clock", "virtual"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -445,6 +445,21 @@ TEST(Daemon, ThousandIdleConnectionsDoNotStopService) {
   EXPECT_EQ(idle[0]->ReadLine(), "");
   EXPECT_EQ(idle[1]->ReadLine(), "");
   EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
+}
+
+TEST(Daemon, RefusesToReplayALogUnderChangedJourneys) {
+  fs::path dir = FreshDir("changed");
+  fs::copy(Source("journeys"), dir / "journeys");
+  {
+    Daemon d(dir / "data", {}, (dir / "journeys").string());
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 50)).substr(0, 3), "200");
+    d.Kill(SIGTERM);
+  }
+  std::ofstream(dir / "journeys" / "case_follow_up.tutti", std::ios::app) << "\n// edited\n";
+  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + (dir / "journeys").string() + " --data " +
+                          (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1; echo \"exit $?\"");
+  EXPECT_NE(out.find("the journeys (or the stdlib) changed since the input log"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit 1"), std::string::npos) << out;
 }
 
 TEST(Daemon, BadRequestsAreRefusedAndCounted) {
