@@ -6,6 +6,11 @@ P generated profiles, then:
   1. durable ingest: posts E events in batches of B over one keep-alive
      connection and reports events per second and the p50/p99 time to an
      acknowledgement (the batch is durable in the input log when answered);
+  3. latency: posts `ping` events (the `echo` journey acts on each at once)
+     in batches of B, paced at half the rate measured in 1, for 10 seconds,
+     and reports p50/p99 from sending a batch to its acknowledgement, by
+     which time every action it caused is in the outbox and delivered to
+     the actions file;
   2. restart: kills the daemon with SIGKILL and restarts it on the same data
      folder, and reports the time until it listens again, with every
      instance (one per event, all waiting 30 days) rebuilt by replay.
@@ -82,6 +87,28 @@ def main():
         metrics = conn.getresponse().read().decode()
         waiting_after = int(re.search(r"^tutti_instances_active (\d+)", metrics, re.M).group(1))
         print(f"restart to ready after SIGKILL: {ready:.2f} s, {waiting_after:,} waiting instances rebuilt by replay")
+        # Latency at half the measured rate.
+        rate = a.events / elapsed / 2
+        interval = a.batch / rate
+        lat, k, t_end = [], 0, time.monotonic() + 10
+        next_at = time.monotonic()
+        while time.monotonic() < t_end:
+            now = time.monotonic()
+            if now < next_at:
+                time.sleep(next_at - now)
+            next_at += interval
+            body = "".join('{"type":"ping","hcp":"h%d","at":"2026-03-02T03:00:00Z"}\n' % ((k + j) % a.profiles)
+                           for j in range(a.batch))
+            k += a.batch
+            s = time.monotonic()
+            conn.request("POST", "/v1/events", body)
+            r = conn.getresponse()
+            r.read()
+            lat.append(time.monotonic() - s)
+        lat.sort()
+        print(f"ingest to action in the outbox at {rate:,.0f} events/s (half the rate above), batches of {a.batch}: "
+              f"p50 {lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000:.1f} ms "
+              f"over {len(lat)} batches")
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
     finally:
