@@ -79,13 +79,13 @@ int RunServe(const std::vector<std::string>& raw_args) {
     static const char* const kKeys[] = {"listen", "journeys", "data", "profiles", "clock", "actions_file",
                                         "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
                                         "ingest_token", "admin_token", "tick_milliseconds", "stdlib", "webhooks",
-                                        "stream_listen"};
+                                        "stream_listen", "smtp"};
     for (const auto& [key, value] : j.items()) {
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
         std::fprintf(stderr, "tutti serve: %s: unknown key '%s' (docs/operations.md lists them)\n", config.c_str(), key.c_str());
         return 2;
       }
-      if (key == "webhooks") continue;  // checked below
+      if (key == "webhooks" || key == "smtp") continue;  // checked below
       bool number = key == "max_body_bytes" || key == "max_header_bytes" || key == "idle_timeout_seconds" ||
                     key == "tick_milliseconds";
       if (number ? !value.is_number_unsigned() || value.get<uint64_t>() == 0 : !value.is_string()) {
@@ -122,35 +122,48 @@ int RunServe(const std::vector<std::string>& raw_args) {
     if (j.contains("max_header_bytes")) server.max_header_bytes = j["max_header_bytes"].get<size_t>();
     if (j.contains("idle_timeout_seconds")) server.idle_timeout_seconds = j["idle_timeout_seconds"].get<int>();
     if (j.contains("tick_milliseconds")) server.tick_milliseconds = j["tick_milliseconds"].get<int>();
-    if (j.contains("webhooks")) {
-      // "webhooks": {"CHANNEL": {"url": "http://host:port/path", "max_attempts": 5,
-      //              "backoff_ms": 1000, "timeout_ms": 5000, "concurrency": 4}}
-      const auto& hooks = j["webhooks"];
-      if (!hooks.is_object()) {
-        std::fprintf(stderr, "tutti serve: %s: 'webhooks' must map channels to {\"url\": ...}\n", config.c_str());
+    // "webhooks": {"CHANNEL": {"url": "http://host:port/path", ...}}
+    // "smtp":     {"CHANNEL": {"relay": "host:port", "from": "address", ...}}
+    // with "max_attempts", "backoff_ms", "timeout_ms", "concurrency".
+    for (const char* section : {"webhooks", "smtp"}) {
+      if (!j.contains(section)) continue;
+      bool smtp = std::string(section) == "smtp";
+      const auto& routes = j[section];
+      if (!routes.is_object()) {
+        std::fprintf(stderr, "tutti serve: %s: '%s' must map channels to settings\n", config.c_str(), section);
         return 2;
       }
-      for (const auto& [channel, h] : hooks.items()) {
-        runtime::WebhookRoute route;
-        std::string where = config + ": webhooks." + channel;
-        if (!h.is_object() || !h.contains("url") || !h["url"].is_string() || !route.SetUrl(h["url"].get<std::string>())) {
-          std::fprintf(stderr, "tutti serve: %s: needs \"url\": \"http://host:port/path\"\n", where.c_str());
+      for (const auto& [channel, h] : routes.items()) {
+        runtime::DeliveryRoute route;
+        std::string where = config + ": " + section + "." + channel;
+        bool ok = h.is_object() &&
+                  (smtp ? h.contains("relay") && h["relay"].is_string() && route.SetRelay(h["relay"].get<std::string>()) &&
+                              h.contains("from") && h["from"].is_string()
+                        : h.contains("url") && h["url"].is_string() && route.SetUrl(h["url"].get<std::string>()));
+        if (!ok) {
+          std::fprintf(stderr, "tutti serve: %s: needs %s\n", where.c_str(),
+                       smtp ? "\"relay\": \"host:port\" and \"from\": \"address\"" : "\"url\": \"http://host:port/path\"");
           return 2;
         }
+        if (smtp) route.from = h["from"].get<std::string>();
         for (const auto& [k, v] : h.items()) {
+          if (k == "url" || k == "relay" || k == "from") continue;
           int* field = k == "max_attempts" ? &route.max_attempts
                        : k == "backoff_ms" ? &route.backoff_ms
                        : k == "timeout_ms" ? &route.timeout_ms
                        : k == "concurrency" ? &route.concurrency
                                             : nullptr;
-          if (k == "url") continue;
           if (field == nullptr || !v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 86400000) {
             std::fprintf(stderr, "tutti serve: %s.%s: unknown key, or not a whole number above 0\n", where.c_str(), k.c_str());
             return 2;
           }
           *field = v.get<int>();
         }
-        service.webhooks[channel] = route;
+        if (service.routes.count(channel)) {
+          std::fprintf(stderr, "tutti serve: %s: channel '%s' is routed twice\n", config.c_str(), channel.c_str());
+          return 2;
+        }
+        service.routes[channel] = route;
       }
     }
   }

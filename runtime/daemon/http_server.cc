@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <functional>
 #include <optional>
 
 #include <boost/asio.hpp>
@@ -191,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
 /// Idempotency-Key, read the answer, report it to the service.
 class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
  public:
-  WebhookCall(net::io_context& io, Service& service, WebhookJob job)
+  WebhookCall(net::io_context& io, Service& service, DeliveryJob job)
       : resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
 
   void Run() {
@@ -230,7 +231,7 @@ class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
   void Done(bool ok, const std::string& detail) {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    service_.ReportWebhook(job_.seq, ok, detail);
+    service_.ReportDelivery(job_.seq, ok, detail);
   }
 
   tcp::resolver resolver_;
@@ -239,7 +240,7 @@ class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
   Service& service_;
-  WebhookJob job_;
+  DeliveryJob job_;
 };
 
 /// The streaming ingest protocol, on its own port: a producer keeps one
@@ -343,6 +344,103 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   size_t line_ = 0;  // lines taken so far on this connection
 };
 
+/// One e-mail through an SMTP relay: the plain SMTP dialogue (EHLO, MAIL
+/// FROM, RCPT TO, DATA, QUIT), each answer checked for the code expected;
+/// the outcome reported to the service.
+class SmtpCall : public std::enable_shared_from_this<SmtpCall> {
+ public:
+  SmtpCall(net::io_context& io, Service& service, DeliveryJob job)
+      : resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
+
+  void Run() {
+    stream_.expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
+    resolver_.async_resolve(job_.route->host, job_.route->port,
+                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+                              if (ec) return self->Done(false, "cannot resolve the relay: " + ec.message());
+                              self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
+                                if (ec) return self->Done(false, "cannot connect to the relay: " + ec.message());
+                                self->Expect(220, [self] { self->Greet(); });
+                              });
+                            });
+  }
+
+ private:
+  using Next = std::function<void()>;
+
+  void Greet() {
+    auto self = shared_from_this();
+    Command("EHLO tutti", 250, [self] {
+      self->Command("MAIL FROM:<" + self->job_.route->from + ">", 250, [self] {
+        self->Command("RCPT TO:<" + self->job_.to + ">", 250, [self] {
+          self->Command("DATA", 354, [self] {
+            self->Command(self->Message() + "\r\n.", 250, [self] {
+              self->Command("QUIT", 221, [self] { self->Done(true, "accepted by the relay"); });
+            });
+          });
+        });
+      });
+    });
+  }
+
+  /// The message, dot-stuffed, with CRLF line ends (without the final ".").
+  std::string Message() const {
+    std::string text = "From: <" + job_.route->from + ">\r\nTo: <" + job_.to + ">\r\nSubject: " + job_.subject +
+                       "\r\nMessage-ID: <" + job_.idempotency_key + "@tutti>\r\nIdempotency-Key: " +
+                       job_.idempotency_key + "\r\nContent-Type: application/json\r\n\r\n";
+    std::string body = job_.body;
+    for (size_t start = 0; start <= body.size();) {
+      size_t end = body.find('\n', start);
+      std::string line = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (!line.empty() && line[0] == '.') text += '.';
+      text += line + "\r\n";
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    return text;
+  }
+
+  void Command(const std::string& line, int want, Next next) {
+    auto out = std::make_shared<std::string>(line + "\r\n");
+    net::async_write(stream_, net::buffer(*out), [self = shared_from_this(), out, want, next](beast::error_code ec, size_t) {
+      if (ec) return self->Done(false, "the relay went away: " + ec.message());
+      self->Expect(want, next);
+    });
+  }
+
+  /// Reads one (possibly multi-line) reply and goes on if its code is `want`.
+  void Expect(int want, Next next) {
+    net::async_read_until(stream_, net::dynamic_buffer(input_), "\r\n",
+                          [self = shared_from_this(), want, next](beast::error_code ec, size_t) {
+      if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
+      for (;;) {
+        size_t nl = self->input_.find("\r\n");
+        if (nl == std::string::npos) return self->Expect(want, next);
+        std::string line = self->input_.substr(0, nl);
+        self->input_.erase(0, nl + 2);
+        if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
+        if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
+          return self->Done(false, "the relay answered '" + line + "'");
+        return next();
+      }
+    });
+  }
+
+  void Done(bool ok, const std::string& detail) {
+    if (done_) return;
+    done_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    service_.ReportDelivery(job_.seq, ok, detail);
+  }
+
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  std::string input_;  // what the relay sent and was not read yet
+  Service& service_;
+  DeliveryJob job_;
+  bool done_ = false;
+};
+
 class Server {
  public:
   Server(net::io_context& io, Service& service, const ServerOptions& options)
@@ -409,8 +507,10 @@ class Server {
 
   void Tick() {
     service_.Tick();
-    for (WebhookJob& job : service_.TakeWebhookJobs())
-      std::make_shared<WebhookCall>(io_, service_, std::move(job))->Run();
+    for (DeliveryJob& job : service_.TakeDeliveryJobs()) {
+      if (job.route->kind == DeliveryRoute::Kind::kSmtp) std::make_shared<SmtpCall>(io_, service_, std::move(job))->Run();
+      else std::make_shared<WebhookCall>(io_, service_, std::move(job))->Run();
+    }
     ticker_.expires_after(std::chrono::milliseconds(options_.tick_milliseconds));
     ticker_.async_wait([this](beast::error_code ec) {
       if (!ec) Tick();

@@ -99,10 +99,10 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   Outbox& outbox = s->engine_->outbox();
   for (const OutboxEntry* e : outbox.Since(0, s->log_->delivered())) {
     const Decision& a = e->action;
-    auto route = s->options_.webhooks.find(a.channel.empty() ? a.action : a.channel);
+    auto route = s->options_.routes.find(a.channel.empty() ? a.action : a.channel);
     auto final = finals.find(e->seq);
     if (final != finals.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
-    else if (route != s->options_.webhooks.end()) s->webhook_[e->seq].channel = route->first;
+    else if (route != s->options_.routes.end()) s->attempts_[e->seq].channel = route->first;
     else outbox.Report(e->seq, DeliveryState::kDelivered);
   }
   s->Deliver();
@@ -255,7 +255,7 @@ void Service::Deliver() {
   std::string out;
   for (const OutboxEntry* e : pending) {
     const Decision& a = e->action;
-    if (!options_.webhooks.count(a.channel.empty() ? a.action : a.channel)) out += ToJson(a) + "\n";
+    if (!options_.routes.count(a.channel.empty() ? a.action : a.channel)) out += ToJson(a) + "\n";
   }
   bool ok = out.empty() || (std::fwrite(out.data(), 1, out.size(), actions_) == out.size() &&
                             std::fflush(actions_) == 0 && ::fsync(::fileno(actions_)) == 0);
@@ -266,8 +266,8 @@ void Service::Deliver() {
   for (const OutboxEntry* e : pending) {
     const Decision& a = e->action;
     std::string channel = a.channel.empty() ? a.action : a.channel;
-    if (options_.webhooks.count(channel)) {
-      webhook_[e->seq].channel = channel;  // attempted by the server
+    if (options_.routes.count(channel)) {
+      attempts_[e->seq].channel = channel;  // attempted by the server
       continue;
     }
     outbox.Report(e->seq, DeliveryState::kDelivered);
@@ -276,29 +276,63 @@ void Service::Deliver() {
   if (auto err = log_->SetDelivered(pending.back()->seq)) counters_["tutti_input_log_failures_total"] += 1;
 }
 
-std::vector<WebhookJob> Service::TakeWebhookJobs() {
-  std::vector<WebhookJob> jobs;
+std::string Service::EmailAddressOf(const Decision& action) const {
+  const auto& channels = set_->ir().channels;
+  auto channel = channels.find(action.channel);
+  if (channel == channels.end()) return "";
+  std::vector<std::string> profiles = set_->schemas().ProfileNames();
+  auto p = std::find(profiles.begin(), profiles.end(), channel->second.recipient);
+  if (p == profiles.end()) return "";
+  auto c = engine_->store().FindCustomer(static_cast<uint32_t>(p - profiles.begin()), action.recipient);
+  if (!c) return "";
+  const compiler::eval::Value& record = engine_->store().customer(*c).record;
+  const compiler::eval::Value* email =
+      record.is(compiler::eval::ValueKind::kRecord) ? record.AsRecord().Find("email") : nullptr;
+  if (email == nullptr || !email->is(compiler::eval::ValueKind::kString)) return "";
+  const std::string& address = email->AsString();
+  // One address, nothing that could break out of the SMTP command.
+  if (address.find_first_of("<>\r\n ") != std::string::npos || address.find('@') == std::string::npos) return "";
+  return address;
+}
+
+std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
+  std::vector<DeliveryJob> jobs;
+  std::vector<uint64_t> failed_now;
   auto now = std::chrono::steady_clock::now();
-  for (auto& [seq, w] : webhook_) {
+  for (auto& [seq, w] : attempts_) {
     if (w.in_flight || w.next > now) continue;
-    const WebhookRoute& route = options_.webhooks.at(w.channel);
+    const DeliveryRoute& route = options_.routes.at(w.channel);
     int& flying = in_flight_[w.channel];
     if (flying >= route.concurrency) continue;
     auto entries = engine_->outbox().Since(seq - 1, 1);
     if (entries.empty()) continue;
+    const Decision& action = entries[0]->action;
+    DeliveryJob job{seq, &route, ToJson(action), action.idempotency_key, "", action.content};
+    if (route.kind == DeliveryRoute::Kind::kSmtp) {
+      job.to = EmailAddressOf(action);
+      if (job.to.empty()) {
+        // Nothing to retry: the recipient has no address.
+        w.attempts = route.max_attempts;
+        ++flying;
+        w.in_flight = true;
+        failed_now.push_back(seq);
+        continue;
+      }
+    }
     ++flying;
     w.in_flight = true;
     ++w.attempts;
-    jobs.push_back({seq, &route, ToJson(entries[0]->action), entries[0]->action.idempotency_key});
+    jobs.push_back(std::move(job));
   }
+  for (uint64_t seq : failed_now) ReportDelivery(seq, false, "the recipient has no usable e-mail address");
   return jobs;
 }
 
-void Service::ReportWebhook(uint64_t seq, bool ok, const std::string& detail) {
-  auto it = webhook_.find(seq);
-  if (it == webhook_.end()) return;
+void Service::ReportDelivery(uint64_t seq, bool ok, const std::string& detail) {
+  auto it = attempts_.find(seq);
+  if (it == attempts_.end()) return;
   Attempts& w = it->second;
-  const WebhookRoute& route = options_.webhooks.at(w.channel);
+  const DeliveryRoute& route = options_.routes.at(w.channel);
   w.in_flight = false;
   --in_flight_[w.channel];
   Outbox& outbox = engine_->outbox();
@@ -311,7 +345,7 @@ void Service::ReportWebhook(uint64_t seq, bool ok, const std::string& detail) {
     if (!ok)
       std::fprintf(stderr, "tutti serve: action %llu on %s dead-lettered after %d attempts: %s\n",
                    static_cast<unsigned long long>(seq), w.channel.c_str(), w.attempts, detail.c_str());
-    webhook_.erase(it);
+    attempts_.erase(it);
     return;
   }
   // Exponential backoff with jitter: base * 2^(n-1), times 0.5 to 1.5.
@@ -322,7 +356,16 @@ void Service::ReportWebhook(uint64_t seq, bool ok, const std::string& detail) {
   w.next = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(delay));
 }
 
-bool WebhookRoute::SetUrl(const std::string& url) {
+bool DeliveryRoute::SetRelay(const std::string& relay) {
+  kind = Kind::kSmtp;
+  size_t colon = relay.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = relay.substr(0, colon);
+  port = relay.substr(colon + 1);
+  return !host.empty() && !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
+}
+
+bool DeliveryRoute::SetUrl(const std::string& url) {
   constexpr std::string_view kScheme = "http://";
   if (url.compare(0, kScheme.size(), kScheme) != 0) return false;
   std::string rest = url.substr(kScheme.size());

@@ -23,12 +23,18 @@
 
 namespace tutti::runtime {
 
-/// Where the actions of one channel go instead of the file sink: an HTTP
-/// POST of the action's JSON, with its idempotency key in an
-/// `Idempotency-Key` header; retried with exponential backoff and jitter,
-/// then dead-lettered.
-struct WebhookRoute {
-  std::string host, port = "80", target = "/";  // from "http://host:port/path"
+/// Where the actions of one channel go instead of the file sink, one by
+/// one; retried with exponential backoff and jitter, then dead-lettered.
+///   webhook  an HTTP POST of the action's JSON, its idempotency key in an
+///            `Idempotency-Key` header;
+///   smtp     an e-mail through an SMTP relay to the recipient profile's
+///            `email` field, the action's JSON as the body, its
+///            idempotency key in the Message-ID and an `Idempotency-Key`
+///            header.
+struct DeliveryRoute {
+  enum class Kind { kWebhook, kSmtp } kind = Kind::kWebhook;
+  std::string host, port = "80", target = "/";  // webhook: from the url; smtp: the relay
+  std::string from;        // smtp: the sender address
   int max_attempts = 5;
   int backoff_ms = 1000;   // before the 2nd attempt; doubled each time after
   int timeout_ms = 5000;   // per attempt
@@ -37,14 +43,18 @@ struct WebhookRoute {
   /// Parses "http://host[:port][/path]"; false for anything else (https is
   /// not supported yet).
   bool SetUrl(const std::string& url);
+  /// Parses "host:port" as an SMTP relay.
+  bool SetRelay(const std::string& relay);
 };
 
-/// One webhook delivery attempt for the server to make.
-struct WebhookJob {
+/// One delivery attempt for the server to make.
+struct DeliveryJob {
   uint64_t seq = 0;
-  const WebhookRoute* route = nullptr;
+  const DeliveryRoute* route = nullptr;
   std::string body;
   std::string idempotency_key;
+  std::string to;       // smtp: the recipient's address
+  std::string subject;  // smtp: the template id
 };
 
 struct ServiceOptions {
@@ -54,9 +64,9 @@ struct ServiceOptions {
   std::string profiles;     // NDJSON loaded at every start, before the log
   bool virtual_clock = false;  // time moves only with events and POST /v1/clock
   std::string actions_file;    // default: DATA/actions.ndjson
-  /// Channel (or "task", "notify") -> webhook; other channels go to the
-  /// actions file.
-  std::map<std::string, WebhookRoute> webhooks;
+  /// Channel (or "task", "notify") -> webhook or SMTP relay; other
+  /// channels go to the actions file.
+  std::map<std::string, DeliveryRoute> routes;
 };
 
 struct Reply {
@@ -98,11 +108,11 @@ class Service {
   Reply GetMetrics() const;
 
   /// Webhook attempts due now, within each channel's concurrency; the
-  /// server makes them and reports each with ReportWebhook.
-  std::vector<WebhookJob> TakeWebhookJobs();
+  /// server makes them and reports each with ReportDelivery.
+  std::vector<DeliveryJob> TakeDeliveryJobs();
   /// The outcome of an attempt: `ok` for a 2xx answer; `detail` says what
   /// went wrong otherwise.
-  void ReportWebhook(uint64_t seq, bool ok, const std::string& detail);
+  void ReportDelivery(uint64_t seq, bool ok, const std::string& detail);
 
   /// Counts a served request (for /metrics).
   void CountRequest(std::string_view route, int status, double seconds);
@@ -117,7 +127,9 @@ class Service {
   /// the metrics. A failed write is retried on the next tick: delivery is
   /// at least once, and the idempotency key tells a repeat.
   void Deliver();
-  /// A webhook delivery in progress.
+  /// The `email` of an action's recipient, if it has a usable one.
+  std::string EmailAddressOf(const Decision& action) const;
+  /// A delivery (webhook, smtp) in progress.
   struct Attempts {
     std::string channel;
     int attempts = 0;
@@ -134,7 +146,7 @@ class Service {
   std::map<std::string, double> counters_;  // series with labels -> value
   std::map<std::string, std::vector<double>> latencies_;  // route -> bucket counts
   std::map<std::string, double> latency_sums_;
-  std::map<uint64_t, Attempts> webhook_;  // outbox seq -> attempts, until final
+  std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
   std::map<std::string, int> in_flight_;  // channel -> attempts in flight
   std::mt19937_64 jitter_{std::random_device{}()};
 };

@@ -243,12 +243,11 @@ TEST(Daemon, PausedJourneysStartNothingAcrossRestarts) {
     if (j["name"] == "glidim_formulary_win") EXPECT_EQ(j["status"], "running");
 }
 
-/// The webhook receiver of webhook_receiver.py, on a free port.
+/// A fake peer (webhook_receiver.py, smtp_relay.py) on a free port.
 class Receiver {
  public:
-  Receiver(const fs::path& log, int fail_first) {
-    std::string cmd = "python3 " + Source("tests/daemon/webhook_receiver.py") + " " + log.string() + " " +
-                      std::to_string(fail_first) + " & echo $!";
+  Receiver(const fs::path& log, int fail_first, const char* script = "tests/daemon/webhook_receiver.py") {
+    std::string cmd = "python3 " + Source(script) + " " + log.string() + " " + std::to_string(fail_first) + " & echo $!";
     pipe_ = ::popen(cmd.c_str(), "r");
     char line[64] = {};
     if (std::fgets(line, sizeof line, pipe_)) pid_ = std::atoi(line);
@@ -311,6 +310,29 @@ TEST(Daemon, WebhookRetriesWithBackoffThenDelivers) {
   std::string metrics = d.Curl("GET", "/metrics");
   EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"delivered\"} 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"retried\"} 4"), std::string::npos) << metrics;
+}
+
+TEST(Daemon, SmtpRelayDeliversAfterATemporaryFailure) {
+  fs::path dir = FreshDir("smtp");
+  Receiver relay(dir / "relayed.txt", 1, "tests/daemon/smtp_relay.py");
+  ASSERT_NE(relay.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"smtp": {"service_email": {"relay": "127.0.0.1:)" << relay.port()
+                                     << R"(", "from": "service@abc-pharma.example", "backoff_ms": 20}}})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+  std::vector<Json> mails = FinalWebhookActions(d, "service_email");
+  ASSERT_EQ(mails.size(), 4u);  // the scenario's service e-mails
+  std::string relayed = ReadFile(dir / "relayed.txt");
+  for (const Json& a : mails) {
+    EXPECT_EQ(a["delivery"], "delivered") << a.dump();
+    std::string key = a["idempotency_key"];
+    // 451 once, then accepted; sent to the prescriber's address.
+    EXPECT_NE(relayed.find(key + " "), std::string::npos) << relayed;
+    EXPECT_NE(relayed.find(" 1 451"), std::string::npos) << relayed;
+    EXPECT_NE(relayed.find(" 2 250"), std::string::npos) << relayed;
+  }
+  EXPECT_NE(relayed.find("naomi.castillo@"), std::string::npos) << relayed;
 }
 
 TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
