@@ -276,6 +276,26 @@ void Service::Deliver() {
   if (auto err = log_->SetDelivered(pending.back()->seq)) counters_["tutti_input_log_failures_total"] += 1;
 }
 
+void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
+  // Only where the program declares the outcome event and the action's
+  // recipient is of the profile it is keyed by.
+  const char* type = ok ? "action_delivered" : "action_failed";
+  const Schema* schema = set_->schemas().FindEvent(type);
+  auto entries = engine_->outbox().Since(seq - 1, 1);
+  if (schema == nullptr || entries.empty()) return;
+  const Decision& a = entries[0]->action;
+  auto channel = set_->ir().channels.find(a.channel);
+  if (channel == set_->ir().channels.end() || channel->second.recipient != schema->key_profile) return;
+  Json event{{"type", type}, {schema->fields[schema->key_slot].name, a.recipient}, {"on_channel", a.channel},
+             {"template", a.content}, {"idempotency_key", a.idempotency_key}, {"from_journey", a.journey}};
+  if (!ok) event["reason"] = detail;
+  event["at"] = FormatInstant(std::max(engine_->now(), options_.virtual_clock ? engine_->now() : clock_.Now()));
+  // The outcome is an input like any other: logged, then applied, so that a
+  // replay sees it at the same moment.
+  Reply r = PostRecords(event.dump(), Accept::kEvents);
+  if (r.status != 200) counters_["tutti_outcome_events_refused_total"] += 1;
+}
+
 std::string Service::EmailAddressOf(const Decision& action) const {
   const auto& channels = set_->ir().channels;
   auto channel = channels.find(action.channel);
@@ -346,6 +366,7 @@ void Service::ReportDelivery(uint64_t seq, bool ok, const std::string& detail) {
       std::fprintf(stderr, "tutti serve: action %llu on %s dead-lettered after %d attempts: %s\n",
                    static_cast<unsigned long long>(seq), w.channel.c_str(), w.attempts, detail.c_str());
     attempts_.erase(it);
+    ReportOutcome(seq, ok, detail);
     return;
   }
   // Exponential backoff with jitter: base * 2^(n-1), times 0.5 to 1.5.

@@ -127,6 +127,10 @@ class Service {
   /// the metrics. A failed write is retried on the next tick: delivery is
   /// at least once, and the idempotency key tells a repeat.
   void Deliver();
+  /// Feeds the engine the outcome of a delivery as an `action_delivered` or
+  /// `action_failed` event (stdlib/events.tutti), when the program declares
+  /// it for the recipient's profile.
+  void ReportOutcome(uint64_t seq, bool ok, const std::string& detail);
   /// The `email` of an action's recipient, if it has a usable one.
   std::string EmailAddressOf(const Decision& action) const;
   /// A delivery (webhook, smtp) in progress.

@@ -305,6 +305,11 @@ TEST(Daemon, WebhookRetriesWithBackoffThenDelivers) {
     EXPECT_NE(received.find(key + " 3 200"), std::string::npos) << received;
     EXPECT_EQ(received.find(key + " 4 "), std::string::npos) << "delivered twice: " << received;
   }
+  // Each outcome came back to the engine as an event in the prescriber's history.
+  for (const Json& a : hooks) {
+    Json customer = d.GetJson("/v1/customers/" + a["to"].get<std::string>() + "?profile=hcp");
+    EXPECT_NE(customer["history"].dump().find("\"action_delivered\""), std::string::npos) << customer.dump();
+  }
   // Webhook actions do not go to the file sink.
   EXPECT_EQ(ReadFile(dir / "data" / "actions.ndjson").find("sample-fulfilment-order"), std::string::npos);
   std::string metrics = d.Curl("GET", "/metrics");
@@ -346,7 +351,11 @@ TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
     ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
     std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
     ASSERT_EQ(hooks.size(), 2u);
-    for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+    for (const Json& a : hooks) {
+      EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+      Json customer = d.GetJson("/v1/customers/" + a["to"].get<std::string>() + "?profile=hcp");
+      EXPECT_NE(customer["history"].dump().find("\"action_failed\""), std::string::npos) << customer.dump();
+    }
     std::string metrics = d.Curl("GET", "/metrics");
     EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"dead_letter\"} 2"), std::string::npos)
         << metrics;
