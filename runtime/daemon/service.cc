@@ -444,9 +444,11 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
     for (uint32_t h : customer.instances) {
       const JourneyInstance& inst = store.instance(h);
       const auto& j = set_->ir().journeys[inst.journey];
-      instances.push_back({{"journey", j.name}, {"version", j.version},
-                           {"step", inst.pc < j.steps.size() ? j.steps[inst.pc].id : "end"},
-                           {"state", InstanceStateName(inst.state)}, {"entered", FormatInstant(inst.entered)}});
+      Json i{{"journey", j.name}, {"version", j.version},
+             {"step", inst.pc < j.steps.size() ? j.steps[inst.pc].id : "end"},
+             {"state", InstanceStateName(inst.state)}, {"entered", FormatInstant(inst.entered)}};
+      if (auto wake = engine_->NextWake(h)) i["next_timer"] = FormatInstant(*wake);
+      instances.push_back(std::move(i));
     }
     Json history = Json::array();
     for (const Interaction& i : customer.history) {

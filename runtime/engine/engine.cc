@@ -353,6 +353,14 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
   store_->FreeInstance(handle);
 }
 
+std::optional<Instant> Engine::NextWake(uint32_t handle) const {
+  const JourneyInstance& inst = store_->instance(handle);
+  std::optional<Instant> wake;
+  for (const TimerEntry& e : timers_.entries())
+    if (e.instance == handle && e.generation == inst.generation && (!wake || e.due < *wake)) wake = e.due;
+  return wake;
+}
+
 std::optional<Instant> Engine::NextTimer() {
   while (auto top = timers_.Peek()) {
     JourneyInstance& inst = store_->instance(top->instance);

@@ -94,6 +94,10 @@ class Engine final : private stdlib::HistoryView {
   const std::vector<JourneyStats>& stats() const { return stats_; }
   size_t active_instances() const { return store_->active_instances(); }
   size_t pending_timers() const { return timers_.size(); }
+  /// When a waiting instance will next wake (its timer or its wait's
+  /// timeout), if it has a live timer. Scans the timer queue: for
+  /// inspection, not for the event path.
+  std::optional<Instant> NextWake(uint32_t handle) const;
   const StateStore& store() const { return *store_; }
   const Names& names() const { return names_; }
 

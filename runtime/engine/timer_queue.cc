@@ -1,19 +1,23 @@
 #include "runtime/engine/timer_queue.h"
 
+#include <algorithm>
+
 namespace tutti::runtime {
 
 void TimerQueue::Push(Instant due, uint32_t instance, uint32_t generation) {
-  heap_.push(TimerEntry{due, next_seq_++, instance, generation});
+  heap_.push_back(TimerEntry{due, next_seq_++, instance, generation});
+  std::push_heap(heap_.begin(), heap_.end(), Later());
 }
 
 std::optional<TimerEntry> TimerQueue::Peek() const {
   if (heap_.empty()) return std::nullopt;
-  return heap_.top();
+  return heap_.front();
 }
 
 TimerEntry TimerQueue::Pop() {
-  TimerEntry top = heap_.top();
-  heap_.pop();
+  std::pop_heap(heap_.begin(), heap_.end(), Later());
+  TimerEntry top = heap_.back();
+  heap_.pop_back();
   return top;
 }
 

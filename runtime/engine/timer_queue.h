@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <queue>
 #include <vector>
 
 #include "runtime/engine/instant.h"
@@ -32,6 +31,8 @@ class TimerQueue {
   TimerEntry Pop();
   size_t size() const { return heap_.size(); }
   bool empty() const { return heap_.empty(); }
+  /// Every entry, in heap order (for inspection; cancelled ones included).
+  const std::vector<TimerEntry>& entries() const { return heap_; }
 
  private:
   struct Later {
@@ -39,7 +40,7 @@ class TimerQueue {
       return a.due != b.due ? a.due > b.due : a.seq > b.seq;
     }
   };
-  std::priority_queue<TimerEntry, std::vector<TimerEntry>, Later> heap_;
+  std::vector<TimerEntry> heap_;  // a binary heap under Later
   uint64_t next_seq_ = 0;
 };
 

@@ -168,6 +168,11 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   // In three batches, as a producer would send them.
   EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 100)).substr(0, 3), "200");
   EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 100, 200)).substr(0, 3), "200");
+  // Mid-scenario, Dr. Castillo's journeys wait, and says until when.
+  Json mid = d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp");
+  ASSERT_FALSE(mid["instances"].empty()) << mid.dump();
+  for (const Json& i : mid["instances"])
+    if (i["state"] != "running") EXPECT_TRUE(i.contains("next_timer")) << i.dump();
   EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 200, kEvents)).substr(0, 3), "200");
   std::string r = d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
   EXPECT_EQ(r.substr(0, 3), "200") << r;
