@@ -152,6 +152,7 @@ int RunServe(const std::vector<std::string>& raw_args) {
                        : k == "backoff_ms" ? &route.backoff_ms
                        : k == "timeout_ms" ? &route.timeout_ms
                        : k == "concurrency" ? &route.concurrency
+                       : k == "rate_per_second" ? &route.rate_per_second
                                             : nullptr;
           if (field == nullptr || !v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 86400000) {
             std::fprintf(stderr, "tutti serve: %s.%s: unknown key, or not a whole number above 0\n", where.c_str(), k.c_str());

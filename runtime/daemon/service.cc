@@ -324,6 +324,12 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
     const DeliveryRoute& route = options_.routes.at(w.channel);
     int& flying = in_flight_[w.channel];
     if (flying >= route.concurrency) continue;
+    if (route.rate_per_second > 0) {
+      // Attempts spaced evenly: at most rate_per_second started a second.
+      auto& next_start = next_start_[w.channel];
+      if (next_start > now) continue;
+      next_start = std::max(next_start, now) + std::chrono::microseconds(1000000 / route.rate_per_second);
+    }
     auto entries = engine_->outbox().Since(seq - 1, 1);
     if (entries.empty()) continue;
     const Decision& action = entries[0]->action;

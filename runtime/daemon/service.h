@@ -39,6 +39,7 @@ struct DeliveryRoute {
   int backoff_ms = 1000;   // before the 2nd attempt; doubled each time after
   int timeout_ms = 5000;   // per attempt
   int concurrency = 4;     // attempts in flight at once, for this channel
+  int rate_per_second = 0;  // attempts started per second, at most; 0: no limit
 
   /// Parses "http://host[:port][/path]"; false for anything else (https is
   /// not supported yet).
@@ -152,6 +153,8 @@ class Service {
   std::map<std::string, double> latency_sums_;
   std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
   std::map<std::string, int> in_flight_;  // channel -> attempts in flight
+  /// channel -> when the rate limit lets the next attempt start
+  std::map<std::string, std::chrono::steady_clock::time_point> next_start_;
   std::mt19937_64 jitter_{std::random_device{}()};
 };
 

@@ -327,11 +327,15 @@ TEST(Daemon, SmtpRelayDeliversAfterATemporaryFailure) {
   Receiver relay(dir / "relayed.txt", 1, "tests/daemon/smtp_relay.py");
   ASSERT_NE(relay.port(), 0);
   std::ofstream(dir / "config.json") << R"({"smtp": {"service_email": {"relay": "127.0.0.1:)" << relay.port()
-                                     << R"(", "from": "service@abc-pharma.example", "backoff_ms": 20}}})";
+                                     << R"(", "from": "service@abc-pharma.example", "backoff_ms": 20,
+                                              "rate_per_second": 4}}})";
   Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
   ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+  auto started = std::chrono::steady_clock::now();
   ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
   std::vector<Json> mails = FinalWebhookActions(d, "service_email");
+  // Eight attempts at most four a second: the last starts 1.75 s after the first.
+  EXPECT_GE(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 1.7);
   ASSERT_EQ(mails.size(), 4u);  // the scenario's service e-mails
   std::string relayed = ReadFile(dir / "relayed.txt");
   for (const Json& a : mails) {
