@@ -188,12 +188,14 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
 };
 
-/// One webhook delivery attempt: resolve, connect, POST the action with its
-/// Idempotency-Key, read the answer, report it to the service.
-class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
+/// One delivery attempt to a route's host:port: resolves and connects
+/// within the route's timeout, then hands over to Connected(); reports the
+/// outcome to the service exactly once.
+class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
  public:
-  WebhookCall(net::io_context& io, Service& service, DeliveryJob job)
+  OutboundCall(net::io_context& io, Service& service, DeliveryJob job)
       : resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
+  virtual ~OutboundCall() = default;
 
   void Run() {
     stream_.expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
@@ -202,13 +204,41 @@ class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
                               if (ec) return self->Done(false, "cannot resolve " + self->job_.route->host + ": " + ec.message());
                               self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
                                 if (ec) return self->Done(false, "cannot connect: " + ec.message());
-                                self->Send();
+                                self->Connected();
                               });
                             });
   }
 
+ protected:
+  virtual void Connected() = 0;
+
+  template <typename T>
+  std::shared_ptr<T> Self() {
+    return std::static_pointer_cast<T>(shared_from_this());
+  }
+
+  void Done(bool ok, const std::string& detail) {
+    if (done_) return;
+    done_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    service_.ReportDelivery(job_.seq, ok, detail);
+  }
+
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  Service& service_;
+  DeliveryJob job_;
+  bool done_ = false;
+};
+
+/// A webhook: POST the action with its Idempotency-Key; a 2xx delivers it.
+class WebhookCall final : public OutboundCall {
+ public:
+  using OutboundCall::OutboundCall;
+
  private:
-  void Send() {
+  void Connected() override {
     req_.method(http::verb::post);
     req_.target(job_.route->target);
     req_.version(11);
@@ -218,7 +248,7 @@ class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
     req_.set("Idempotency-Key", job_.idempotency_key);
     req_.body() = job_.body;
     req_.prepare_payload();
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    http::async_write(stream_, req_, [self = Self<WebhookCall>()](beast::error_code ec, size_t) {
       if (ec) return self->Done(false, "sending failed: " + ec.message());
       http::async_read(self->stream_, self->buffer_, self->res_, [self](beast::error_code ec, size_t) {
         if (ec) return self->Done(false, "no answer: " + ec.message());
@@ -228,19 +258,85 @@ class WebhookCall : public std::enable_shared_from_this<WebhookCall> {
     });
   }
 
-  void Done(bool ok, const std::string& detail) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    service_.ReportDelivery(job_.seq, ok, detail);
-  }
-
-  tcp::resolver resolver_;
-  beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
-  Service& service_;
-  DeliveryJob job_;
+};
+
+/// One e-mail through an SMTP relay: the plain SMTP dialogue (EHLO, MAIL
+/// FROM, RCPT TO, DATA, QUIT), each answer checked for the code expected;
+/// the outcome reported to the service.
+class SmtpCall final : public OutboundCall {
+ public:
+  using OutboundCall::OutboundCall;
+
+ private:
+  using Next = std::function<void()>;
+
+  void Connected() override {
+    auto self = Self<SmtpCall>();
+    Expect(220, [self] { self->Greet(); });
+  }
+
+  void Greet() {
+    auto self = Self<SmtpCall>();
+    Command("EHLO tutti", 250, [self] {
+      self->Command("MAIL FROM:<" + self->job_.route->from + ">", 250, [self] {
+        self->Command("RCPT TO:<" + self->job_.to + ">", 250, [self] {
+          self->Command("DATA", 354, [self] {
+            self->Command(self->Message() + "\r\n.", 250, [self] {
+              self->Command("QUIT", 221, [self] { self->Done(true, "accepted by the relay"); });
+            });
+          });
+        });
+      });
+    });
+  }
+
+  /// The message, dot-stuffed, with CRLF line ends (without the final ".").
+  std::string Message() const {
+    std::string text = "From: <" + job_.route->from + ">\r\nTo: <" + job_.to + ">\r\nSubject: " + job_.subject +
+                       "\r\nMessage-ID: <" + job_.idempotency_key + "@tutti>\r\nIdempotency-Key: " +
+                       job_.idempotency_key + "\r\nContent-Type: application/json\r\n\r\n";
+    std::string body = job_.body;
+    for (size_t start = 0; start <= body.size();) {
+      size_t end = body.find('\n', start);
+      std::string line = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (!line.empty() && line[0] == '.') text += '.';
+      text += line + "\r\n";
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    return text;
+  }
+
+  void Command(const std::string& line, int want, Next next) {
+    auto out = std::make_shared<std::string>(line + "\r\n");
+    net::async_write(stream_, net::buffer(*out), [self = Self<SmtpCall>(), out, want, next](beast::error_code ec, size_t) {
+      if (ec) return self->Done(false, "the relay went away: " + ec.message());
+      self->Expect(want, next);
+    });
+  }
+
+  /// Reads one (possibly multi-line) reply and goes on if its code is `want`.
+  void Expect(int want, Next next) {
+    net::async_read_until(stream_, net::dynamic_buffer(input_), "\r\n",
+                          [self = Self<SmtpCall>(), want, next](beast::error_code ec, size_t) {
+      if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
+      for (;;) {
+        size_t nl = self->input_.find("\r\n");
+        if (nl == std::string::npos) return self->Expect(want, next);
+        std::string line = self->input_.substr(0, nl);
+        self->input_.erase(0, nl + 2);
+        if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
+        if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
+          return self->Done(false, "the relay answered '" + line + "'");
+        return next();
+      }
+    });
+  }
+
+  std::string input_;  // what the relay sent and was not read yet
 };
 
 /// The streaming ingest protocol, on its own port: a producer keeps one
@@ -342,103 +438,6 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   const ServerOptions& options_;
   bool authorised_;
   size_t line_ = 0;  // lines taken so far on this connection
-};
-
-/// One e-mail through an SMTP relay: the plain SMTP dialogue (EHLO, MAIL
-/// FROM, RCPT TO, DATA, QUIT), each answer checked for the code expected;
-/// the outcome reported to the service.
-class SmtpCall : public std::enable_shared_from_this<SmtpCall> {
- public:
-  SmtpCall(net::io_context& io, Service& service, DeliveryJob job)
-      : resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
-
-  void Run() {
-    stream_.expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
-    resolver_.async_resolve(job_.route->host, job_.route->port,
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              if (ec) return self->Done(false, "cannot resolve the relay: " + ec.message());
-                              self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
-                                if (ec) return self->Done(false, "cannot connect to the relay: " + ec.message());
-                                self->Expect(220, [self] { self->Greet(); });
-                              });
-                            });
-  }
-
- private:
-  using Next = std::function<void()>;
-
-  void Greet() {
-    auto self = shared_from_this();
-    Command("EHLO tutti", 250, [self] {
-      self->Command("MAIL FROM:<" + self->job_.route->from + ">", 250, [self] {
-        self->Command("RCPT TO:<" + self->job_.to + ">", 250, [self] {
-          self->Command("DATA", 354, [self] {
-            self->Command(self->Message() + "\r\n.", 250, [self] {
-              self->Command("QUIT", 221, [self] { self->Done(true, "accepted by the relay"); });
-            });
-          });
-        });
-      });
-    });
-  }
-
-  /// The message, dot-stuffed, with CRLF line ends (without the final ".").
-  std::string Message() const {
-    std::string text = "From: <" + job_.route->from + ">\r\nTo: <" + job_.to + ">\r\nSubject: " + job_.subject +
-                       "\r\nMessage-ID: <" + job_.idempotency_key + "@tutti>\r\nIdempotency-Key: " +
-                       job_.idempotency_key + "\r\nContent-Type: application/json\r\n\r\n";
-    std::string body = job_.body;
-    for (size_t start = 0; start <= body.size();) {
-      size_t end = body.find('\n', start);
-      std::string line = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (!line.empty() && line[0] == '.') text += '.';
-      text += line + "\r\n";
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    return text;
-  }
-
-  void Command(const std::string& line, int want, Next next) {
-    auto out = std::make_shared<std::string>(line + "\r\n");
-    net::async_write(stream_, net::buffer(*out), [self = shared_from_this(), out, want, next](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "the relay went away: " + ec.message());
-      self->Expect(want, next);
-    });
-  }
-
-  /// Reads one (possibly multi-line) reply and goes on if its code is `want`.
-  void Expect(int want, Next next) {
-    net::async_read_until(stream_, net::dynamic_buffer(input_), "\r\n",
-                          [self = shared_from_this(), want, next](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
-      for (;;) {
-        size_t nl = self->input_.find("\r\n");
-        if (nl == std::string::npos) return self->Expect(want, next);
-        std::string line = self->input_.substr(0, nl);
-        self->input_.erase(0, nl + 2);
-        if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
-        if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
-          return self->Done(false, "the relay answered '" + line + "'");
-        return next();
-      }
-    });
-  }
-
-  void Done(bool ok, const std::string& detail) {
-    if (done_) return;
-    done_ = true;
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    service_.ReportDelivery(job_.seq, ok, detail);
-  }
-
-  tcp::resolver resolver_;
-  beast::tcp_stream stream_;
-  std::string input_;  // what the relay sent and was not read yet
-  Service& service_;
-  DeliveryJob job_;
-  bool done_ = false;
 };
 
 class Server {
