@@ -427,7 +427,7 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
   }
   PendingSend p;
   p.request = SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), ContentFingerprint(*content),
-                          recipient};
+                          recipient, {}};
   p.decision = NewDecision(DecisionKind::kAction, inst, s);
   p.decision.channel = st.channel.text;
   p.decision.action = "send";
