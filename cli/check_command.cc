@@ -20,21 +20,8 @@ constexpr const char* kUsage =
 int RunCheck(const std::vector<std::string>& raw_args) {
   std::string format = "text", stdlib_flag;
   std::vector<std::string> paths;
-  std::vector<std::string> args = SplitOptionValues(raw_args);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--format" || a == "--stdlib") {
-      if (i + 1 >= args.size()) return UsageError(a + " needs a value", kUsage);
-      (a == "--format" ? format : stdlib_flag) = args[++i];
-    } else if (a.rfind("--", 0) == 0) {
-      return UsageError("unknown option '" + a + "'", kUsage);
-    } else {
-      paths.push_back(a);
-    }
-  }
+  if (auto stop = ParseOptions(raw_args, {{"--format", &format}, {"--stdlib", &stdlib_flag}}, kUsage, &paths))
+    return *stop;
   if (format != "text" && format != "json")
     return UsageError("--format must be text or json, not '" + format + "'", kUsage);
   if (paths.empty()) return UsageError("no files or folders to check", kUsage);

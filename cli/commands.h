@@ -3,6 +3,8 @@
 // name) and returns the process exit code: 0 success, 1 the input has
 // errors, 2 usage errors.
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,15 @@ std::string StdlibDir(const std::string& flag);
 
 /// The arguments with every `--option=value` split into `--option value`.
 std::vector<std::string> SplitOptionValues(const std::vector<std::string>& args);
+
+/// Reads `args` (`--option value` or `--option=value`, and `--help`):
+/// each option named in `options` stores its value there; other arguments
+/// go to `positional`, or are an error when it is null. Returns the exit
+/// code when the command should stop now (0 after printing `usage` for
+/// --help, 2 after a usage error), nullopt to go on.
+std::optional<int> ParseOptions(const std::vector<std::string>& args,
+                                const std::map<std::string, std::string*>& options, const char* usage,
+                                std::vector<std::string>* positional);
 
 /// Prints "tutti: MESSAGE" and a usage hint to stderr; returns 2.
 int UsageError(const std::string& message, const char* usage);

@@ -20,23 +20,12 @@ constexpr const char* kUsage =
 
 int RunGraph(const std::vector<std::string>& raw_args) {
   std::string format = "dot", journey, stdlib_flag, path;
-  std::vector<std::string> args = SplitOptionValues(raw_args);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--format" || a == "--journey" || a == "--stdlib") {
-      if (i + 1 >= args.size()) return UsageError(a + " needs a value", kUsage);
-      (a == "--format" ? format : a == "--journey" ? journey : stdlib_flag) = args[++i];
-    } else if (a.rfind("--", 0) == 0) {
-      return UsageError("unknown option '" + a + "'", kUsage);
-    } else if (path.empty()) {
-      path = a;
-    } else {
-      return UsageError("graph draws one file at a time", kUsage);
-    }
-  }
+  std::vector<std::string> paths;
+  if (auto stop = ParseOptions(raw_args, {{"--format", &format}, {"--journey", &journey}, {"--stdlib", &stdlib_flag}},
+                               kUsage, &paths))
+    return *stop;
+  if (paths.size() > 1) return UsageError("graph draws one file at a time", kUsage);
+  if (!paths.empty()) path = paths[0];
   if (path.empty()) return UsageError("missing FILE", kUsage);
   compiler::GraphFormat graph_format;
   if (format == "dot") graph_format = compiler::GraphFormat::kDot;

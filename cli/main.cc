@@ -44,6 +44,31 @@ std::vector<std::string> SplitOptionValues(const std::vector<std::string>& args)
   return out;
 }
 
+std::optional<int> ParseOptions(const std::vector<std::string>& raw_args,
+                                const std::map<std::string, std::string*>& options, const char* usage,
+                                std::vector<std::string>* positional) {
+  std::vector<std::string> args = SplitOptionValues(raw_args);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    auto option = options.find(a);
+    if (option != options.end()) {
+      if (i + 1 >= args.size()) return UsageError(a + " needs a value", usage);
+      *option->second = args[++i];
+    } else if (a.rfind("--", 0) == 0) {
+      return UsageError("unknown option '" + a + "'", usage);
+    } else if (positional != nullptr) {
+      positional->push_back(a);
+    } else {
+      return UsageError("unexpected argument '" + a + "'", usage);
+    }
+  }
+  return std::nullopt;
+}
+
 int UsageError(const std::string& message, const char* usage) {
   std::fprintf(stderr, "tutti: %s\n%s", message.c_str(), usage);
   return 2;

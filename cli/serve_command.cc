@@ -43,27 +43,11 @@ bool SplitListen(const std::string& text, runtime::ServerOptions& out) {
 
 int RunServe(const std::vector<std::string>& raw_args) {
   std::string journeys, data, listen, config, profiles, clock, stdlib_flag;
-  std::vector<std::string> args = SplitOptionValues(raw_args);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::string* target = a == "--journeys"   ? &journeys
-                          : a == "--data"     ? &data
-                          : a == "--listen"   ? &listen
-                          : a == "--config"   ? &config
-                          : a == "--profiles" ? &profiles
-                          : a == "--clock"    ? &clock
-                          : a == "--stdlib"   ? &stdlib_flag
-                                              : nullptr;
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (target != nullptr) {
-      if (i + 1 >= args.size()) return UsageError(a + " needs a value", kUsage);
-      *target = args[++i];
-    } else {
-      return UsageError("unexpected argument '" + a + "'", kUsage);
-    }
-  }
+  if (auto stop = ParseOptions(raw_args,
+                               {{"--journeys", &journeys}, {"--data", &data}, {"--listen", &listen}, {"--config", &config},
+                                {"--profiles", &profiles}, {"--clock", &clock}, {"--stdlib", &stdlib_flag}},
+                               kUsage, nullptr))
+    return *stop;
 
   runtime::ServiceOptions service;
   runtime::ServerOptions server;

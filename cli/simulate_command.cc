@@ -37,26 +37,11 @@ void ReportErrors(const std::string& path, const runtime::DecodedFile& file) {
 
 int RunSimulate(const std::vector<std::string>& raw_args) {
   std::string journeys, profiles_path, events_path, until_text, engine_name = "interp", stdlib_flag;
-  std::vector<std::string> args = SplitOptionValues(raw_args);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    std::string* target = a == "--journeys"   ? &journeys
-                          : a == "--profiles" ? &profiles_path
-                          : a == "--events"   ? &events_path
-                          : a == "--until"    ? &until_text
-                          : a == "--engine"   ? &engine_name
-                          : a == "--stdlib"   ? &stdlib_flag
-                                              : nullptr;
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (target != nullptr) {
-      if (i + 1 >= args.size()) return UsageError(a + " needs a value", kUsage);
-      *target = args[++i];
-    } else {
-      return UsageError("unexpected argument '" + a + "'", kUsage);
-    }
-  }
+  if (auto stop = ParseOptions(raw_args,
+                               {{"--journeys", &journeys}, {"--profiles", &profiles_path}, {"--events", &events_path},
+                                {"--until", &until_text}, {"--engine", &engine_name}, {"--stdlib", &stdlib_flag}},
+                               kUsage, nullptr))
+    return *stop;
   if (journeys.empty()) return UsageError("--journeys is required", kUsage);
   if (profiles_path.empty()) return UsageError("--profiles is required", kUsage);
   if (events_path.empty()) return UsageError("--events is required", kUsage);
