@@ -386,9 +386,11 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
     size_t lines = static_cast<size_t>(std::count(batch.begin(), batch.end(), '\n'));
     std::string ack;
     if (lines > 0) {
-      Reply reply = service_.PostEvents(batch);
-      service_.CountRequest("stream", reply.status, 0);
-      ack = Ack(reply, lines);
+      auto started = std::chrono::steady_clock::now();
+      IngestResult result = service_.Ingest(batch, Accept::kEvents);
+      service_.CountRequest("stream", result.status,
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      ack = Ack(result, lines);
     }
     line_ += lines;
     if (ack.empty()) return Read();
@@ -399,27 +401,16 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
     });
   }
 
-  /// The acknowledgement line for a batch of `lines` lines.
-  std::string Ack(const Reply& reply, size_t lines) const {
-    // The reply's results number lines within the batch; renumber them
-    // from the start of the connection, and keep only the refused ones.
-    std::string out = "{\"lines\": [" + std::to_string(line_ + 1) + ", " + std::to_string(line_ + lines) + "]";
-    size_t accepted = 0, refused = 0;
-    std::string errors;
-    auto json = nlohmann::json::parse(reply.body, nullptr, false);
-    if (json.is_object()) {
-      accepted = json.value("accepted", 0);
-      refused = json.value("refused", 0);
-      if (json.contains("error") && json["error"].is_string())
-        errors = nlohmann::json({{"error", json["error"]}}).dump();
-      for (const auto& r : json.value("results", nlohmann::json::array())) {
-        if (r.value("status", "") != "refused") continue;
-        nlohmann::json e{{"line", line_ + r.value("line", 0)}, {"error", r.value("error", "")}};
-        errors += (errors.empty() ? "" : ", ") + e.dump();
-      }
-    }
-    return out + ", \"accepted\": " + std::to_string(accepted) + ", \"refused\": " + std::to_string(refused) +
-           ", \"errors\": [" + errors + "]}\n";
+  /// The acknowledgement line for a batch of `lines` lines, its refused
+  /// lines numbered from the start of the connection.
+  std::string Ack(const IngestResult& result, size_t lines) const {
+    nlohmann::json errors = nlohmann::json::array();
+    if (!result.error.empty()) errors.push_back({{"error", result.error}});
+    for (const auto& [line, error] : result.lines)
+      if (!error.empty()) errors.push_back({{"line", line_ + line}, {"error", error}});
+    nlohmann::json ack{{"lines", {line_ + 1, line_ + lines}}, {"accepted", result.accepted},
+                       {"refused", result.refused}, {"errors", errors}};
+    return ack.dump() + "\n";
   }
 
   void Fail(const std::string& why) {

@@ -112,18 +112,16 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
 void Service::Apply(const InputLog::Entry& entry) {
   DecodeOptions options;
   switch (entry.kind) {
-    case InputLog::Kind::kProfile: {
-      options.accept = Accept::kProfiles;
-      DecodeResult r = DecodeLine(set_->schemas(), entry.text, 0, options);
-      if (r.ok()) engine_->UpsertProfile(r.record());
-      break;
-    }
+    case InputLog::Kind::kProfile:
     case InputLog::Kind::kEvent: {
-      options.accept = Accept::kEvents;
-      options.default_at = ToTimestamp(entry.at);
+      bool event = entry.kind == InputLog::Kind::kEvent;
+      options.accept = event ? Accept::kEvents : Accept::kProfiles;
+      if (event) options.default_at = ToTimestamp(entry.at);
       DecodeResult r = DecodeLine(set_->schemas(), entry.text, 0, options);
-      engine_->AdvanceTo(entry.at);
-      if (r.ok()) engine_->Ingest(r.record());
+      // Every logged line decoded before it was logged, under the same
+      // journeys (Start checks the fingerprint).
+      if (r.ok()) ApplyDecoded(entry, r.record());
+      else counters_["tutti_input_log_undecodable_total"] += 1;
       break;
     }
     case InputLog::Kind::kClock: engine_->AdvanceTo(entry.at); break;
@@ -132,10 +130,31 @@ void Service::Apply(const InputLog::Entry& entry) {
   }
 }
 
+void Service::ApplyDecoded(const InputLog::Entry& entry, const Record& record) {
+  if (entry.kind == InputLog::Kind::kProfile) {
+    engine_->UpsertProfile(record);
+    return;
+  }
+  engine_->AdvanceTo(entry.at);
+  engine_->Ingest(record);
+}
+
 Reply Service::PostEvents(std::string_view body) { return PostRecords(body, Accept::kEvents); }
 Reply Service::PostProfiles(std::string_view body) { return PostRecords(body, Accept::kProfiles); }
 
 Reply Service::PostRecords(std::string_view body, Accept accept) {
+  IngestResult r = Ingest(body, accept);
+  Json results = Json::array();
+  for (const auto& [line, error] : r.lines) {
+    if (error.empty()) results.push_back({{"line", line}, {"status", "accepted"}});
+    else results.push_back({{"line", line}, {"status", "refused"}, {"error", error}});
+  }
+  Json reply{{"accepted", r.accepted}, {"refused", r.refused}, {"results", results}};
+  if (!r.error.empty()) reply["error"] = r.error;
+  return JsonReply(r.status, reply);
+}
+
+IngestResult Service::Ingest(std::string_view body, Accept accept) {
   // One JSON object written over several lines is one record.
   std::string single;
   if (body.find('\n') != std::string_view::npos && body.find('\n') + 1 < body.size() &&
@@ -148,67 +167,71 @@ Reply Service::PostRecords(std::string_view body, Accept accept) {
   }
   bool events = accept == Accept::kEvents;
   const char* noun = events ? "events" : "profiles";
-  Instant base = engine_->now();
-  if (events && !options_.virtual_clock) base = std::max(base, clock_.Now());
+  // Events are applied at their own time, never before the engine's; one
+  // without `at` arrives now (system clock) or at the engine's time
+  // (virtual clock), and a replay gives it the same time (Apply).
+  Instant t = engine_->now();
+  if (events && !options_.virtual_clock) t = std::max(t, clock_.Now());
   DecodeOptions options;
   options.accept = accept;
-  if (events && !options_.virtual_clock) options.default_at = ToTimestamp(base);
 
-  Json results = Json::array();
+  IngestResult out;
   std::vector<InputLog::Entry> entries;
-  size_t refused = 0, line_number = 0, start = 0;
-  Instant t = base;
+  std::vector<Record> records;
+  size_t line_number = 0, start = 0;
   while (start <= body.size()) {
     size_t end = body.find('\n', start);
     if (end == std::string_view::npos) end = body.size();
     std::string_view line = body.substr(start, end - start);
     start = end + 1;
     ++line_number;
+    if (events) options.default_at = ToTimestamp(t);
     DecodeResult r = DecodeLine(set_->schemas(), line, line_number, options);
-    if (r.blank()) {
-      if (end == body.size()) break;
-      continue;
-    }
+    if (r.blank()) continue;
     if (!r.ok()) {
-      ++refused;
-      results.push_back({{"line", line_number}, {"status", "refused"}, {"error", r.error().ToString()}});
+      ++out.refused;
+      out.lines.emplace_back(line_number, r.error().ToString());
       continue;
     }
     InputLog::Entry e;
     e.kind = events ? InputLog::Kind::kEvent : InputLog::Kind::kProfile;
     e.text = std::string(line);
+    e.at = engine_->now();
     if (events) {
       auto at = ToInstant(*r.record().at);
       if (!at) {
-        ++refused;
-        results.push_back({{"line", line_number}, {"status", "refused"},
-                           {"error", "line " + std::to_string(line_number) + ": its time is outside the engine's range (1678 to 2261)"}});
+        ++out.refused;
+        out.lines.emplace_back(line_number, "line " + std::to_string(line_number) +
+                                                ": its time is outside the engine's range (1678 to 2261)");
         continue;
       }
       t = std::max(t, *at);
       e.at = t;
-    } else {
-      e.at = engine_->now();
     }
-    results.push_back({{"line", line_number}, {"status", "accepted"}});
+    out.lines.emplace_back(line_number, "");
     entries.push_back(std::move(e));
-    if (end == body.size()) break;
+    records.push_back(std::move(r.record()));
   }
-  counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(refused);
+  counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(out.refused);
   if (entries.empty()) {
-    Json reply{{"accepted", 0}, {"refused", refused}, {"results", results}};
-    if (refused == 0) reply["error"] = std::string("no ") + noun + " in the body";
-    return JsonReply(400, reply);
+    out.status = 400;
+    if (out.refused == 0) out.error = std::string("no ") + noun + " in the body";
+    return out;
   }
   if (auto err = log_->Append(entries)) {
     counters_["tutti_input_log_failures_total"] += 1;
     counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(entries.size());
-    return JsonReply(503, Json{{"accepted", 0}, {"refused", refused + entries.size()}, {"error", *err}});
+    out.status = 503;
+    out.refused += entries.size();
+    out.error = *err;
+    out.lines.clear();
+    return out;
   }
-  for (const InputLog::Entry& e : entries) Apply(e);
+  for (size_t i = 0; i < entries.size(); ++i) ApplyDecoded(entries[i], records[i]);
   counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(entries.size());
+  out.accepted = entries.size();
   Deliver();
-  return JsonReply(200, Json{{"accepted", entries.size()}, {"refused", refused}, {"results", results}});
+  return out;
 }
 
 Reply Service::PostClock(std::string_view body) {
@@ -292,8 +315,7 @@ void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
   event["at"] = FormatInstant(std::max(engine_->now(), options_.virtual_clock ? engine_->now() : clock_.Now()));
   // The outcome is an input like any other: logged, then applied, so that a
   // replay sees it at the same moment.
-  Reply r = PostRecords(event.dump(), Accept::kEvents);
-  if (r.status != 200) counters_["tutti_outcome_events_refused_total"] += 1;
+  if (Ingest(event.dump(), Accept::kEvents).status != 200) counters_["tutti_outcome_events_refused_total"] += 1;
 }
 
 std::string Service::EmailAddressOf(const Decision& action) const {

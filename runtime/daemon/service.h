@@ -70,6 +70,15 @@ struct ServiceOptions {
   std::map<std::string, DeliveryRoute> routes;
 };
 
+/// What became of a batch of NDJSON records.
+struct IngestResult {
+  int status = 200;  // 200 some accepted, 400 none acceptable, 503 the log refused the write
+  size_t accepted = 0, refused = 0;
+  /// Per non-blank line: (line number, why it was refused; empty if accepted).
+  std::vector<std::pair<size_t, std::string>> lines;
+  std::string error;  // for the whole batch, if any
+};
+
 struct Reply {
   int status = 200;
   std::string body;
@@ -91,6 +100,9 @@ class Service {
   Reply PostEvents(std::string_view body);
   /// POST /v1/profiles: NDJSON upserts, the same way.
   Reply PostProfiles(std::string_view body);
+  /// What PostEvents and PostProfiles do, as data (the streaming ingest
+  /// port answers from it).
+  IngestResult Ingest(std::string_view body, Accept accept);
   /// POST /v1/journeys/NAME/pause and /resume (logged like any input).
   Reply PostPause(std::string_view journey, bool pause);
   /// POST /v1/clock {"to": TIME}: virtual clock only.
@@ -121,8 +133,10 @@ class Service {
  private:
   Service() = default;
   Reply PostRecords(std::string_view body, Accept accept);
-  /// Applies one logged entry to the engine.
+  /// Applies one logged entry to the engine (replay), decoding it.
   void Apply(const InputLog::Entry& entry);
+  /// Applies a logged profile or event already decoded.
+  void ApplyDecoded(const InputLog::Entry& entry, const Record& record);
   /// Writes the outbox entries not yet delivered to the actions file
   /// (fsynced), then records them as delivered; takes the decision log for
   /// the metrics. A failed write is retried on the next tick: delivery is

@@ -50,7 +50,7 @@ class Handler(socketserver.StreamRequestHandler):
                 self.reply("221 bye")
                 return
             else:
-                self.reply("502 not implemented")
+                self.reply("502 5.5.2 command not recognised")  # SMTP's answer to a verb it does not know
 
 
 class Server(socketserver.ThreadingTCPServer):
