@@ -161,6 +161,21 @@ std::map<std::string, Json> ActionsByKey(const std::string& text, size_t* repeat
 
 const size_t kEvents = 260;
 
+/// The actions file holds every action of the reference scenario's golden
+/// run, each exactly once and identical, and nothing else.
+void ExpectTheGoldenActionsExactlyOnce(const fs::path& actions_file) {
+  size_t repeats = 0;
+  auto golden = ActionsByKey(ReadFile(Source("examples/abc-pharma/expected.ndjson")), nullptr);
+  auto delivered = ActionsByKey(ReadFile(actions_file), &repeats);
+  EXPECT_EQ(repeats, 0u);
+  EXPECT_EQ(delivered.size(), golden.size());
+  for (const auto& [key, action] : golden) {
+    auto it = delivered.find(key);
+    if (it == delivered.end()) ADD_FAILURE() << "lost " << action.dump();
+    else EXPECT_EQ(it->second, action);
+  }
+}
+
 TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   fs::path dir = FreshDir("scenario");
   Daemon d(dir / "data");
@@ -181,16 +196,7 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   std::string r = d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
   EXPECT_EQ(r.substr(0, 3), "200") << r;
 
-  size_t repeats = 0;
-  auto golden = ActionsByKey(ReadFile(Source("examples/abc-pharma/expected.ndjson")), nullptr);
-  auto delivered = ActionsByKey(ReadFile(dir / "data" / "actions.ndjson"), &repeats);
-  EXPECT_EQ(repeats, 0u);
-  ASSERT_EQ(delivered.size(), golden.size());
-  for (const auto& [key, action] : golden) {
-    auto it = delivered.find(key);
-    ASSERT_NE(it, delivered.end()) << "missing " << action.dump();
-    EXPECT_EQ(it->second, action);
-  }
+  ExpectTheGoldenActionsExactlyOnce(dir / "data" / "actions.ndjson");
   // The action log over the API holds them too, with their delivery state.
   Json page = d.GetJson("/v1/actions?since=0&limit=5");
   ASSERT_EQ(page["actions"].size(), 5u);
@@ -221,12 +227,7 @@ TEST(Daemon, CrashLoopLosesNothingAndRepeatsNothing) {
   Daemon d(dir / "data");
   std::string r = d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
   ASSERT_EQ(r.substr(0, 3), "200") << r;
-  size_t repeats = 0;
-  auto golden = ActionsByKey(ReadFile(Source("examples/abc-pharma/expected.ndjson")), nullptr);
-  auto delivered = ActionsByKey(ReadFile(dir / "data" / "actions.ndjson"), &repeats);
-  EXPECT_EQ(repeats, 0u);
-  EXPECT_EQ(delivered.size(), golden.size());
-  for (const auto& [key, action] : golden) EXPECT_TRUE(delivered.count(key)) << "lost " << action.dump();
+  ExpectTheGoldenActionsExactlyOnce(dir / "data" / "actions.ndjson");
 }
 
 TEST(Daemon, EventsWithoutATimeKeepTheSameTimeAfterReplay) {
