@@ -19,13 +19,9 @@ const Value* Activation::Find(std::string_view name) const {
   return nullptr;
 }
 
-namespace {
-
 using ast::Expr;
 using ast::ExprKind;
 
-/// The dotted name of a chain of identifiers and selections (`a.b.c`), or
-/// nullopt if `e` is anything else.
 std::optional<std::string> QualifiedName(const Expr& e) {
   if (e.kind == ExprKind::kIdent) return e.name.text;
   if (e.kind == ExprKind::kSelect && e.target) {
@@ -35,7 +31,6 @@ std::optional<std::string> QualifiedName(const Expr& e) {
   return std::nullopt;
 }
 
-/// Type denotations that are values when not shadowed by a variable.
 std::optional<Value> TypeDenotation(std::string_view name) {
   static const char* const kNames[] = {"int",  "uint", "double",    "bool", "string",
                                        "bytes", "list", "map", "null_type", "type"};
@@ -45,6 +40,8 @@ std::optional<Value> TypeDenotation(std::string_view name) {
     return Value::Type(std::string(name));
   return std::nullopt;
 }
+
+namespace {
 
 class Interpreter {
  public:
@@ -163,26 +160,7 @@ class Interpreter {
       args.push_back(Eval(*e.target, act));
     }
     for (const auto& a : e.args) args.push_back(Eval(*a, act));
-    for (const Value& v : args)
-      if (v.IsError()) return v;
-    const auto* candidates = functions_.Find(e.name.text, receiver);
-    if (candidates == nullptr) {
-      return Value::Error("unknown function '" + e.name.text + "'");
-    }
-    for (const auto& c : *candidates) {
-      const auto& params = c.overload->params;
-      if (params.size() != args.size()) continue;
-      bool fits = true;
-      for (size_t i = 0; i < params.size() && fits; ++i) fits = ValueFits(params[i], args[i]);
-      if (!fits) continue;
-      if (c.fn == nullptr)
-        return Value::Error("no implementation for '" + c.overload->id + "'");
-      return c.fn(args);
-    }
-    std::string kinds;
-    for (const Value& v : args) kinds += (kinds.empty() ? "" : ", ") + TypeName(v);
-    return Value::Error("no matching overload for '" + e.name.text + "' applied to (" + kinds +
-                        ")");
+    return functions_.Call(e.name.text, receiver, args);
   }
 
   /// target.all(x, p), exists, exists_one, map(x, t), map(x, p, t), filter(x, p)

@@ -5,6 +5,7 @@
 // missing key and the like; evaluation never throws and never crashes on
 // bad data.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +40,13 @@ class Activation {
   bool qualified_ = false;
   std::unordered_map<std::string, Value, Hash, std::equal_to<>> vars_;
 };
+
+/// The dotted name of a chain of identifiers and selections (`a.b.c`), or
+/// nullopt if `e` is anything else.
+std::optional<std::string> QualifiedName(const ast::Expr& e);
+/// The type a name denotes when no variable shadows it (`int`,
+/// `google.protobuf.Timestamp`), as a type value.
+std::optional<Value> TypeDenotation(std::string_view name);
 
 /// Evaluates `expr`. Calls to built-ins dispatch on the run-time kinds of
 /// their arguments to a registry overload, then call its implementation

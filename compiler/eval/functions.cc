@@ -47,6 +47,29 @@ const std::vector<Functions::Candidate>* Functions::Find(std::string_view name,
   return it == by_name_.end() ? nullptr : &it->second;
 }
 
+Value Functions::Call(std::string_view name, bool receiver_style, std::span<const Value> args) const {
+  return Call(Find(name, receiver_style), name, args);
+}
+
+Value Functions::Call(const std::vector<Candidate>* candidates, std::string_view name,
+                      std::span<const Value> args) {
+  for (const Value& v : args)
+    if (v.IsError()) return v;
+  if (candidates == nullptr) return Value::Error("unknown function '" + std::string(name) + "'");
+  for (const auto& c : *candidates) {
+    const auto& params = c.overload->params;
+    if (params.size() != args.size()) continue;
+    bool fits = true;
+    for (size_t i = 0; i < params.size() && fits; ++i) fits = ValueFits(params[i], args[i]);
+    if (!fits) continue;
+    if (c.fn == nullptr) return Value::Error("no implementation for '" + c.overload->id + "'");
+    return c.fn(args);
+  }
+  std::string kinds;
+  for (const Value& v : args) kinds += (kinds.empty() ? "" : ", ") + TypeName(v);
+  return Value::Error("no matching overload for '" + std::string(name) + "' applied to (" + kinds + ")");
+}
+
 std::vector<std::string> Functions::Unimplemented() const {
   std::vector<std::string> out;
   for (const auto& [key, candidates] : by_name_)

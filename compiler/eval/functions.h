@@ -50,6 +50,16 @@ class Functions {
   };
   /// The overloads of `name` in the given style, in registration order.
   const std::vector<Candidate>* Find(std::string_view name, bool receiver_style) const;
+  /// Calls `name` (receiver first in `args` when `receiver_style`): the
+  /// first overload, in registration order, whose parameters fit the
+  /// arguments' run-time kinds. An error argument is the result (the first
+  /// one); so is an unknown function or no fitting overload. The
+  /// interpreter and the JIT both call through here.
+  Value Call(std::string_view name, bool receiver_style, std::span<const Value> args) const;
+  /// The same with the candidates already found (null: unknown function).
+  static Value Call(const std::vector<Candidate>* candidates, std::string_view name,
+                    std::span<const Value> args);
+
   /// Ids of declared overloads with no implementation (for a startup check).
   std::vector<std::string> Unimplemented() const;
 

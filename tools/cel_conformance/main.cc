@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/eval/evaluator.h"
+#include "compiler/jit/jit.h"
 #include "compiler/parse/parse.h"
 #include "stdlib/impl.h"
 #include "stdlib/stdlib.h"
@@ -144,6 +145,7 @@ struct Runner {
   eval::FunctionTable table;
   std::unique_ptr<eval::Functions> functions;
   bool verbose = false;
+  bool jit = false;
 
   Runner() {
     tutti::stdlib::RegisterStandardLibrary(registry);
@@ -169,7 +171,7 @@ struct Runner {
     eval::Activation activation;
     if (test.contains("bindings"))
       for (const auto& [name, v] : test["bindings"].items()) activation.Bind(name, FromJson(v));
-    Value got = eval::Evaluate(*ast, activation, *functions);
+    Value got = jit ? RunJit(*ast, test, activation) : eval::Evaluate(*ast, activation, *functions);
     if (expect.contains("value")) {
       Value want = FromJson(expect["value"]);
       if (!got.IsError() && Matches(want, got)) return "";
@@ -177,6 +179,19 @@ struct Runner {
       return "";
     }
     return "expected " + expected + " got " + eval::DebugString(got);
+  }
+
+  /// Compiles the expression with the test's binding names as its
+  /// environment and runs the native code.
+  Value RunJit(const tutti::compiler::ast::Expr& ast, const json& test, const eval::Activation& activation) {
+    namespace jit = tutti::compiler::jit;
+    jit::ExprSpec spec{&ast, {}};
+    if (test.contains("bindings"))
+      for (const auto& [name, v] : test["bindings"].items()) spec.env.push_back(name);
+    auto compiled = jit::CompiledExprs::Compile({spec}, *functions);
+    if (auto* failure = std::get_if<std::string>(&compiled)) return Value::Error("JIT: " + *failure);
+    const auto& code = *std::get<std::unique_ptr<jit::CompiledExprs>>(compiled);
+    return code.Run(*code.Find(&ast), activation);
   }
 
   Totals RunFile(const std::string& path, const json& doc) {
@@ -228,14 +243,11 @@ int main(int argc, char** argv) {
     else if (!a.empty() && a[0] == '-') return Usage();
     else files.push_back(a);
   }
-  if (engine == "jit") {
-    std::cerr << "tutti-cel-conformance: the JIT engine is not built yet; use --engine interp\n";
-    return 2;
-  }
-  if (engine != "interp" || files.empty()) return Usage();
+  if ((engine != "interp" && engine != "jit") || files.empty()) return Usage();
 
   Runner runner;
   runner.verbose = verbose;
+  runner.jit = engine == "jit";
   Totals all;
   std::vector<std::pair<std::string, Totals>> per_file;
   for (const auto& path : files) {

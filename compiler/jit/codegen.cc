@@ -1,0 +1,475 @@
+#include "compiler/jit/codegen.h"
+
+#include <algorithm>
+#include <cassert>
+#include <set>
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include "compiler/eval/evaluator.h"
+
+namespace tutti::compiler::jit {
+
+size_t ConstantPool::AddValue(Value v) {
+  values_.push_back(std::move(v));
+  entries_.push_back(&values_.back());
+  return entries_.size() - 1;
+}
+
+size_t ConstantPool::AddString(std::string s) {
+  strings_.push_back(std::move(s));
+  entries_.push_back(&strings_.back());
+  return entries_.size() - 1;
+}
+
+size_t ConstantPool::AddCallSite(CallSite site) {
+  sites_.push_back(std::move(site));
+  entries_.push_back(&sites_.back());
+  return entries_.size() - 1;
+}
+
+namespace {
+
+using ast::Expr;
+using ast::ExprKind;
+using ast::Op;
+
+/// A literal as the interpreter makes it.
+Value LiteralValue(const ast::Literal& literal) {
+  return std::visit(
+      [](const auto& lit) -> Value {
+        using T = std::decay_t<decltype(lit)>;
+        if constexpr (std::is_same_v<T, ast::NullValue>) return Value();
+        else if constexpr (std::is_same_v<T, ast::Bytes>) return Value(eval::Bytes{lit.data});
+        else if constexpr (std::is_same_v<T, ast::Duration>)
+          return eval::CheckedDuration(static_cast<__int128>(lit.millis) * 1000000);
+        else return Value(lit);
+      },
+      literal);
+}
+
+class Emitter {
+ public:
+  Emitter(llvm::Module& module, const eval::Functions& functions, ConstantPool& pool)
+      : m_(module), ctx_(module.getContext()), b_(ctx_), functions_(functions), pool_(pool) {
+    ptr_ = llvm::PointerType::get(ctx_, 0);
+    i32_ = llvm::Type::getInt32Ty(ctx_);
+    i64_ = llvm::Type::getInt64Ty(ctx_);
+  }
+
+  void Function(const std::string& name, const Expr& expr, const std::vector<std::string>& env) {
+    env_ = &env;
+    auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr_, ptr_, ptr_}, false);
+    fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
+    vars_ = fn_->getArg(0);
+    pool_arg_ = fn_->getArg(1);
+    llvm::Value* out = fn_->getArg(2);
+    auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
+    auto* body = llvm::BasicBlock::Create(ctx_, "body", fn_);
+    b_.SetInsertPoint(entry);
+    slots_ = b_.CreateAlloca(b_.getInt8Ty(), b_.getInt64(1), "slots");
+    slots_->setAlignment(llvm::Align(16));
+    slot_count_ = 0;
+    b_.SetInsertPoint(body);
+    llvm::Value* result = Emit(expr);
+    Call("tutti_jit_assign", {out, result});
+    Call("tutti_jit_destroy", {slots_, b_.getInt64(slot_count_)}, llvm::Type::getVoidTy(ctx_));
+    b_.CreateRetVoid();
+    // Now that the slots are counted: size them and construct them on entry.
+    slots_->setOperand(0, b_.getInt64(std::max<uint64_t>(1, slot_count_ * sizeof(Value))));
+    b_.SetInsertPoint(entry);
+    Call("tutti_jit_init", {slots_, b_.getInt64(slot_count_)});
+    b_.CreateBr(body);
+  }
+
+ private:
+  // ---- helpers for building IR -------------------------------------------
+
+  /// Calls helper `name` (declared on first use: pointer and integer
+  /// arguments as given, returning `ret`, void by default).
+  llvm::Value* Call(const char* name, std::vector<llvm::Value*> args, llvm::Type* ret = nullptr) {
+    std::vector<llvm::Type*> types;
+    for (llvm::Value* a : args) types.push_back(a->getType());
+    auto callee = m_.getOrInsertFunction(
+        name, llvm::FunctionType::get(ret ? ret : llvm::Type::getVoidTy(ctx_), types, false));
+    return b_.CreateCall(callee, args);
+  }
+  llvm::Value* NewSlot() {
+    return b_.CreateInBoundsGEP(b_.getInt8Ty(), slots_, b_.getInt64(slot_count_++ * sizeof(Value)));
+  }
+  llvm::Value* PoolEntry(size_t index) {
+    llvm::Value* at = b_.CreateInBoundsGEP(ptr_, pool_arg_, b_.getInt64(index));
+    return b_.CreateLoad(ptr_, at);
+  }
+  llvm::Value* Constant(Value v) { return PoolEntry(pool_.AddValue(std::move(v))); }
+  llvm::Value* String(const std::string& s) { return PoolEntry(pool_.AddString(s)); }
+  llvm::BasicBlock* Block(const char* name) { return llvm::BasicBlock::Create(ctx_, name, fn_); }
+  /// An array of pointers on the stack holding `values`.
+  llvm::Value* PointerArray(const std::vector<llvm::Value*>& values) {
+    llvm::IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+    llvm::Value* array = entry.CreateAlloca(ptr_, b_.getInt64(std::max<size_t>(1, values.size())));
+    for (size_t i = 0; i < values.size(); ++i)
+      b_.CreateStore(values[i], b_.CreateInBoundsGEP(ptr_, array, b_.getInt64(i)));
+    return array;
+  }
+  llvm::Value* Truth(llvm::Value* v) { return Call("tutti_jit_truth", {v}, i32_); }
+
+  /// Where the results of several paths meet.
+  struct Join {
+    llvm::BasicBlock* block;
+    std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> incoming;
+  };
+  void Jump(Join& join, llvm::Value* result) {
+    join.incoming.emplace_back(result, b_.GetInsertBlock());
+    b_.CreateBr(join.block);
+  }
+  llvm::Value* Finish(Join& join) {
+    b_.SetInsertPoint(join.block);
+    auto* phi = b_.CreatePHI(ptr_, join.incoming.size());
+    for (auto [v, from] : join.incoming) phi->addIncoming(v, from);
+    return phi;
+  }
+
+  // ---- names ---------------------------------------------------------------
+
+  /// The value a name resolves to, or null when nothing binds it.
+  llvm::Value* Bound(const std::string& name) {
+    for (auto it = scope_.rbegin(); it != scope_.rend(); ++it)
+      if (it->first == name) return it->second;
+    return Variable(name);
+  }
+  llvm::Value* Variable(const std::string& name) {
+    auto it = std::find(env_->begin(), env_->end(), name);
+    if (it == env_->end()) return nullptr;
+    llvm::Value* at = b_.CreateInBoundsGEP(ptr_, vars_, b_.getInt64(it - env_->begin()));
+    return b_.CreateLoad(ptr_, at);
+  }
+
+  // ---- expressions ---------------------------------------------------------
+
+  llvm::Value* Emit(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::kLiteral: return Constant(LiteralValue(e.literal));
+      case ExprKind::kIdent: {
+        if (llvm::Value* v = Bound(e.name.text)) return v;
+        if (auto t = eval::TypeDenotation(e.name.text)) return Constant(*t);
+        return Constant(Value::Error("undeclared reference to '" + e.name.text + "'"));
+      }
+      case ExprKind::kSelect: {
+        if (auto name = eval::QualifiedName(e); name && name->find('.') != std::string::npos) {
+          if (llvm::Value* v = Variable(*name)) return v;
+          if (auto t = eval::TypeDenotation(*name)) return Constant(*t);
+        }
+        llvm::Value* target = Emit(*e.target);
+        llvm::Value* tmp = NewSlot();
+        return Call("tutti_jit_select", {tmp, target, String(e.name.text)}, ptr_);
+      }
+      case ExprKind::kHas: {
+        const Expr& sel = *e.args[0];
+        llvm::Value* target = Emit(*sel.target);
+        llvm::Value* out = NewSlot();
+        Call("tutti_jit_has", {out, target, String(sel.name.text)});
+        return out;
+      }
+      case ExprKind::kCall: return EmitCall(e);
+      case ExprKind::kMacro: return EmitMacro(e);
+      case ExprKind::kIndex: {
+        llvm::Value* a = Emit(*e.target);
+        llvm::Value* i = Emit(*e.args[0]);
+        llvm::Value* out = NewSlot();
+        Call("tutti_jit_index", {out, a, i});
+        return out;
+      }
+      case ExprKind::kList:
+      case ExprKind::kMap: {
+        std::vector<llvm::Value*> items;
+        for (const auto& a : e.args) items.push_back(Emit(*a));
+        llvm::Value* out = NewSlot();
+        bool list = e.kind == ExprKind::kList;
+        Call(list ? "tutti_jit_list" : "tutti_jit_map",
+             {out, PointerArray(items), b_.getInt64(list ? items.size() : items.size() / 2)});
+        return out;
+      }
+      case ExprKind::kUnary: {
+        llvm::Value* a = Emit(*e.target);
+        llvm::Value* out = NewSlot();
+        Call("tutti_jit_unary", {out, b_.getInt32(static_cast<int>(e.op)), a});
+        return out;
+      }
+      case ExprKind::kBinary:
+        if (e.op == Op::kAnd || e.op == Op::kOr) return EmitLogic(e);
+        {
+          llvm::Value* a = Emit(*e.args[0]);
+          llvm::Value* b = Emit(*e.args[1]);
+          llvm::Value* out = NewSlot();
+          Call("tutti_jit_binary", {out, b_.getInt32(static_cast<int>(e.op)), a, b});
+          return out;
+        }
+      case ExprKind::kConditional: return EmitConditional(e);
+    }
+    assert(false && "unknown expression kind");
+    return Constant(Value::Error("unknown expression kind"));
+  }
+
+  llvm::Value* EmitCall(const Expr& e) {
+    std::vector<llvm::Value*> args;
+    bool receiver = e.target != nullptr;
+    if (receiver) args.push_back(Emit(*e.target));
+    for (const auto& a : e.args) args.push_back(Emit(*a));
+    size_t site = pool_.AddCallSite(CallSite{e.name.text, functions_.Find(e.name.text, receiver)});
+    llvm::Value* out = NewSlot();
+    Call("tutti_jit_call", {out, PoolEntry(site), PointerArray(args), b_.getInt64(args.size())});
+    return out;
+  }
+
+  /// `a && b`, `a || b`: the deciding side wins over an error on the other.
+  llvm::Value* EmitLogic(const Expr& e) {
+    bool decisive = e.op == Op::kOr;
+    llvm::Value* decides = b_.getInt32(decisive ? kTrue : kFalse);
+    Join join{Block("logic.end"), {}};
+    llvm::Value* a = Emit(*e.args[0]);
+    llvm::Value* ta = Truth(a);
+    auto* right = Block("logic.right");
+    auto* a_decided = Block("logic.left_decides");
+    b_.CreateCondBr(b_.CreateICmpEQ(ta, decides), a_decided, right);
+    b_.SetInsertPoint(a_decided);
+    Jump(join, a);
+
+    b_.SetInsertPoint(right);
+    llvm::Value* bv = Emit(*e.args[1]);
+    llvm::Value* tb = Truth(bv);
+    auto* b_decided = Block("logic.right_decides");
+    auto* undecided = Block("logic.undecided");
+    b_.CreateCondBr(b_.CreateICmpEQ(tb, decides), b_decided, undecided);
+    b_.SetInsertPoint(b_decided);
+    Jump(join, bv);
+
+    b_.SetInsertPoint(undecided);
+    llvm::Value* both_bool =
+        b_.CreateAnd(b_.CreateICmpULE(ta, b_.getInt32(kTrue)), b_.CreateICmpULE(tb, b_.getInt32(kTrue)));
+    auto* plain = Block("logic.plain");
+    auto* fail = Block("logic.fail");
+    b_.CreateCondBr(both_bool, plain, fail);
+    b_.SetInsertPoint(plain);
+    Jump(join, Constant(Value(!decisive)));
+    b_.SetInsertPoint(fail);
+    llvm::Value* out = NewSlot();
+    Call("tutti_jit_logic_fail", {out, b_.getInt32(static_cast<int>(e.op)), a, bv});
+    Jump(join, out);
+    return Finish(join);
+  }
+
+  llvm::Value* EmitConditional(const Expr& e) {
+    Join join{Block("cond.end"), {}};
+    llvm::Value* c = Emit(*e.args[0]);
+    llvm::Value* t = Truth(c);
+    auto* yes = Block("cond.true");
+    auto* no = Block("cond.false");
+    auto* err = Block("cond.error");
+    auto* other = Block("cond.not_bool");
+    auto* sw = b_.CreateSwitch(t, other, 3);
+    sw->addCase(b_.getInt32(kTrue), yes);
+    sw->addCase(b_.getInt32(kFalse), no);
+    sw->addCase(b_.getInt32(kErrorValue), err);
+    b_.SetInsertPoint(yes);
+    Jump(join, Emit(*e.args[1]));
+    b_.SetInsertPoint(no);
+    Jump(join, Emit(*e.args[2]));
+    b_.SetInsertPoint(err);
+    Jump(join, c);
+    b_.SetInsertPoint(other);
+    llvm::Value* out = NewSlot();
+    Call("tutti_jit_cond_fail", {out, c});
+    Jump(join, out);
+    return Finish(join);
+  }
+
+  /// target.all(x, p), exists, exists_one, map(x, t), map(x, p, t), filter(x, p):
+  /// a loop over the list (or the map's keys), with the interpreter's rules
+  /// for errors and non-bool results.
+  llvm::Value* EmitMacro(const Expr& e) {
+    const std::string& name = e.name.text;
+    llvm::Value* macro = String(name);
+    Join join{Block("macro.end"), {}};
+    llvm::Value* range = Emit(*e.target);
+    llvm::Value* out = NewSlot();
+    llvm::Value* items = NewSlot();
+    llvm::Value* n = Call("tutti_jit_range", {out, items, range, macro}, i64_);
+    auto* bad_range = Block("macro.bad_range");
+    auto* start = Block("macro.start");
+    b_.CreateCondBr(b_.CreateICmpSLT(n, b_.getInt64(0)), bad_range, start);
+    b_.SetInsertPoint(bad_range);
+    Jump(join, out);
+
+    b_.SetInsertPoint(start);
+    llvm::IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+    llvm::Value* index = entry.CreateAlloca(i64_);
+    llvm::Value* count = entry.CreateAlloca(i64_);
+    b_.CreateStore(b_.getInt64(0), index);
+    b_.CreateStore(b_.getInt64(0), count);
+    bool all_or_exists = name == "all" || name == "exists";
+    bool decisive = name == "exists";
+    llvm::Value* err = nullptr;
+    llvm::Value* acc = nullptr;
+    if (all_or_exists) {
+      err = NewSlot();
+      Call("tutti_jit_assign", {err, Constant(Value())});
+    } else if (name == "filter" || name == "map") {
+      acc = NewSlot();
+      Call("tutti_jit_acc_start", {acc});
+    }
+    auto* head = Block("macro.head");
+    auto* body = Block("macro.body");
+    auto* next = Block("macro.next");
+    auto* done = Block("macro.done");
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    llvm::Value* i = b_.CreateLoad(i64_, index);
+    b_.CreateCondBr(b_.CreateICmpSLT(i, n), body, done);
+
+    b_.SetInsertPoint(body);
+    llvm::Value* item = Call("tutti_jit_item", {items, i}, ptr_);
+    scope_.emplace_back(e.var.text, item);
+    // Branches on a Truth code of `r`: `on[k]` is where code k goes (null:
+    // to `next`).
+    auto dispatch = [&](llvm::Value* r, llvm::BasicBlock* on_false, llvm::BasicBlock* on_true,
+                        llvm::BasicBlock* on_error, llvm::BasicBlock* on_other) {
+      auto* sw = b_.CreateSwitch(Truth(r), on_other ? on_other : next, 3);
+      sw->addCase(b_.getInt32(kFalse), on_false ? on_false : next);
+      sw->addCase(b_.getInt32(kTrue), on_true ? on_true : next);
+      sw->addCase(b_.getInt32(kErrorValue), on_error ? on_error : next);
+    };
+    // The result `r` itself, leaving the loop.
+    auto leave_with = [&](llvm::BasicBlock* at, llvm::Value* r) {
+      b_.SetInsertPoint(at);
+      Jump(join, r);
+    };
+    // "no matching overload" for `r`, leaving the loop.
+    auto leave_no_overload = [&](llvm::BasicBlock* at, llvm::Value* r) {
+      b_.SetInsertPoint(at);
+      Call("tutti_jit_no_overload", {out, macro, r});
+      Jump(join, out);
+    };
+    const Expr& first = *e.args[0];
+    if (all_or_exists) {
+      llvm::Value* r = Emit(first);
+      auto* decided = Block("macro.decided");
+      auto* odd = Block("macro.odd");
+      dispatch(r, decisive ? nullptr : decided, decisive ? decided : nullptr, odd, odd);
+      leave_with(decided, r);
+      b_.SetInsertPoint(odd);
+      Call("tutti_jit_first_error", {err, r, macro});
+      b_.CreateBr(next);
+    } else if (name == "exists_one") {
+      llvm::Value* r = Emit(first);
+      auto* yes = Block("macro.yes");
+      auto* error = Block("macro.error");
+      auto* other = Block("macro.other");
+      dispatch(r, nullptr, yes, error, other);
+      b_.SetInsertPoint(yes);
+      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64_, count), b_.getInt64(1)), count);
+      b_.CreateBr(next);
+      leave_with(error, r);
+      leave_no_overload(other, r);
+    } else if (name == "filter") {
+      llvm::Value* r = Emit(first);
+      auto* keep = Block("macro.keep");
+      auto* error = Block("macro.error");
+      auto* other = Block("macro.other");
+      dispatch(r, nullptr, keep, error, other);
+      b_.SetInsertPoint(keep);
+      Call("tutti_jit_acc_push", {acc, item});
+      b_.CreateBr(next);
+      leave_with(error, r);
+      leave_no_overload(other, r);
+    } else {  // map
+      if (e.args.size() == 2) {
+        llvm::Value* k = Emit(first);
+        auto* keep = Block("macro.keep");
+        auto* error = Block("macro.error");
+        auto* other = Block("macro.other");
+        dispatch(k, nullptr, keep, error, other);
+        leave_with(error, k);
+        leave_no_overload(other, k);
+        b_.SetInsertPoint(keep);
+      }
+      llvm::Value* r = Emit(*e.args.back());
+      auto* push = Block("macro.push");
+      auto* error = Block("macro.error");
+      b_.CreateCondBr(b_.CreateICmpNE(Call("tutti_jit_is_error", {r}, i32_), b_.getInt32(0)), error, push);
+      leave_with(error, r);
+      b_.SetInsertPoint(push);
+      Call("tutti_jit_acc_push", {acc, r});
+      b_.CreateBr(next);
+    }
+    scope_.pop_back();
+
+    b_.SetInsertPoint(next);
+    b_.CreateStore(b_.CreateAdd(i, b_.getInt64(1)), index);
+    b_.CreateBr(head);
+
+    b_.SetInsertPoint(done);
+    if (all_or_exists) {
+      auto* failed = Block("macro.failed");
+      auto* plain = Block("macro.plain");
+      b_.CreateCondBr(b_.CreateICmpNE(Call("tutti_jit_is_error", {err}, i32_), b_.getInt32(0)), failed, plain);
+      leave_with(failed, err);
+      b_.SetInsertPoint(plain);
+      Jump(join, Constant(Value(!decisive)));
+    } else if (name == "exists_one") {
+      Call("tutti_jit_set_bool",
+           {out, b_.CreateZExt(b_.CreateICmpEQ(b_.CreateLoad(i64_, count), b_.getInt64(1)), i32_)});
+      Jump(join, out);
+    } else {
+      Jump(join, acc);
+    }
+    return Finish(join);
+  }
+
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const eval::Functions& functions_;
+  ConstantPool& pool_;
+  llvm::PointerType* ptr_;
+  llvm::IntegerType* i32_;
+  llvm::IntegerType* i64_;
+
+  const std::vector<std::string>* env_ = nullptr;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* vars_ = nullptr;
+  llvm::Value* pool_arg_ = nullptr;
+  llvm::AllocaInst* slots_ = nullptr;
+  uint64_t slot_count_ = 0;
+  /// Macro iteration variables in scope, innermost last.
+  std::vector<std::pair<std::string, llvm::Value*>> scope_;
+};
+
+void CollectFreeNames(const Expr& e, std::vector<std::string>& bound, std::set<std::string>& out) {
+  if (e.kind == ExprKind::kIdent) {
+    if (std::find(bound.begin(), bound.end(), e.name.text) == bound.end()) out.insert(e.name.text);
+    return;
+  }
+  if (e.target) CollectFreeNames(*e.target, bound, out);
+  if (e.kind == ExprKind::kMacro) bound.push_back(e.var.text);
+  for (const auto& a : e.args) CollectFreeNames(*a, bound, out);
+  if (e.kind == ExprKind::kMacro) bound.pop_back();
+}
+
+}  // namespace
+
+void EmitExpression(llvm::Module& module, const std::string& fn_name, const ast::Expr& expr,
+                    const std::vector<std::string>& env, const eval::Functions& functions,
+                    ConstantPool& pool) {
+  Emitter(module, functions, pool).Function(fn_name, expr, env);
+}
+
+std::vector<std::string> FreeNames(const ast::Expr& expr) {
+  std::vector<std::string> bound;
+  std::set<std::string> out;
+  CollectFreeNames(expr, bound, out);
+  return {out.begin(), out.end()};
+}
+
+}  // namespace tutti::compiler::jit

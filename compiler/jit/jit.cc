@@ -1,0 +1,199 @@
+#include "compiler/jit/jit.h"
+
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <llvm/ExecutionEngine/ObjectCache.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/SHA256.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
+
+namespace tutti::compiler::jit {
+
+namespace {
+
+void InitialiseLlvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+/// Objects on disk, one file per key (the module's identifier). Reading or
+/// writing fails quietly: the JIT then compiles as if nothing were cached.
+class DiskCache : public llvm::ObjectCache {
+ public:
+  explicit DiskCache(std::string dir) : dir_(std::move(dir)) {}
+
+  bool Has(const std::string& key) const { return std::ifstream(Path(key)).good(); }
+
+  void notifyObjectCompiled(const llvm::Module* m, llvm::MemoryBufferRef object) override {
+    std::string path = Path(m->getModuleIdentifier());
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary);
+      out.write(object.getBufferStart(), static_cast<std::streamsize>(object.getBufferSize()));
+      if (!out) return;
+    }
+    std::rename(tmp.c_str(), path.c_str());  // whole or not at all
+  }
+
+  std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* m) override {
+    auto buffer = llvm::MemoryBuffer::getFile(Path(m->getModuleIdentifier()), /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer) return nullptr;
+    return std::move(*buffer);
+  }
+
+ private:
+  std::string Path(const std::string& key) const { return dir_ + "/" + key + ".o"; }
+  std::string dir_;
+};
+
+/// The cache key: what the object code depends on.
+std::string CacheKey(const llvm::Module& module, const std::string& cpu) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os, nullptr);
+  os << kCodegenVersion << '\n' << cpu << '\n' << LLVM_VERSION_STRING;
+  os.flush();
+  auto digest = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  static const char* kHex = "0123456789abcdef";
+  std::string key = "expr-";
+  for (size_t i = 0; i < 16; ++i) {
+    key += kHex[digest[i] >> 4];
+    key += kHex[digest[i] & 15];
+  }
+  return key;
+}
+
+void Optimise(llvm::Module& module, llvm::TargetMachine* tm) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, mam);
+}
+
+std::string ErrorText(llvm::Error error) { return llvm::toString(std::move(error)); }
+
+}  // namespace
+
+CompiledExprs::CompiledExprs() = default;
+CompiledExprs::~CompiledExprs() = default;
+
+const CompiledExprs::Entry* CompiledExprs::Find(const ast::Expr* expr) const {
+  auto it = entries_.find(expr);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+Value CompiledExprs::Run(const Entry& entry, const eval::Activation& activation) const {
+  constexpr size_t kInline = 8;
+  const Value* inline_vars[kInline];
+  std::vector<const Value*> heap_vars;
+  const Value** vars = inline_vars;
+  if (entry.env.size() > kInline) {
+    heap_vars.resize(entry.env.size());
+    vars = heap_vars.data();
+  }
+  for (size_t i = 0; i < entry.env.size(); ++i) {
+    const Value* v = activation.Find(entry.env[i]);
+    vars[i] = v ? v : &entry.unbound[i];
+  }
+  return Run(entry, vars);
+}
+
+std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile(
+    const std::vector<ExprSpec>& specs, const eval::Functions& functions, const JitOptions& options) {
+  InitialiseLlvm();
+  std::unique_ptr<CompiledExprs> out(new CompiledExprs());
+
+  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb) return "cannot target this machine: " + ErrorText(jtmb.takeError());
+  std::string cpu = jtmb->getCPU();
+  std::shared_ptr<DiskCache> cache;
+  if (!options.cache_dir.empty()) cache = std::make_shared<DiskCache>(options.cache_dir);
+
+  // The module: one function per distinct expression.
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto module = std::make_unique<llvm::Module>("tutti", *context);
+  std::vector<std::pair<const ast::Expr*, std::string>> names;
+  for (const ExprSpec& spec : specs) {
+    if (spec.expr == nullptr || out->entries_.count(spec.expr)) continue;
+    std::string name = "expr" + std::to_string(names.size());
+    EmitExpression(*module, name, *spec.expr, spec.env, functions, out->pool_);
+    Entry entry;
+    entry.env = spec.env;
+    for (const std::string& n : spec.env) {
+      auto t = eval::TypeDenotation(n);
+      entry.unbound.push_back(t ? *t : Value::Error("undeclared reference to '" + n + "'"));
+    }
+    out->entries_.emplace(spec.expr, std::move(entry));
+    names.emplace_back(spec.expr, name);
+  }
+  std::string broken;
+  llvm::raw_string_ostream verify(broken);
+  if (llvm::verifyModule(*module, &verify)) return "generated code does not verify: " + verify.str();
+
+  std::string key = CacheKey(*module, cpu);
+  module->setModuleIdentifier(key);
+  out->report_.functions = names.size();
+  out->report_.cache_key = key;
+  out->report_.from_cache = cache && cache->Has(key);
+
+  llvm::orc::LLJITBuilder builder;
+  builder.setJITTargetMachineBuilder(*jtmb);
+  builder.setCompileFunctionCreator(
+      [cache](llvm::orc::JITTargetMachineBuilder jtmb)
+          -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+        auto tm = jtmb.createTargetMachine();
+        if (!tm) return tm.takeError();
+        return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(std::move(*tm), cache.get());
+      });
+  auto jit = builder.create();
+  if (!jit) return "cannot start the JIT: " + ErrorText(jit.takeError());
+  out->jit_ = std::move(*jit);
+
+  // The helpers, by name, so cached objects link against this process.
+  llvm::orc::SymbolMap symbols;
+  for (const auto& [name, address] : HelperSymbols())
+    symbols[out->jit_->mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(
+        llvm::pointerToJITTargetAddress(address), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  if (auto err = out->jit_->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
+    return "cannot define the run-time helpers: " + ErrorText(std::move(err));
+
+  module->setDataLayout(out->jit_->getDataLayout());
+  module->setTargetTriple(out->jit_->getTargetTriple().str());
+  if (!out->report_.from_cache) {
+    auto tm = jtmb->createTargetMachine();
+    if (!tm) return "cannot target this machine: " + ErrorText(tm.takeError());
+    Optimise(*module, tm->get());
+  }
+  if (auto err = out->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
+    return "cannot add the generated code: " + ErrorText(std::move(err));
+  for (const auto& [expr, name] : names) {
+    auto symbol = out->jit_->lookup(name);
+    if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
+    out->entries_[expr].fn = symbol->toPtr<ExprFunction>();
+  }
+  return out;
+}
+
+}  // namespace tutti::compiler::jit

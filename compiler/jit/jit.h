@@ -1,0 +1,91 @@
+#pragma once
+// The JIT: compiles a set of expressions to native code with LLVM 16's ORC
+// LLJIT and runs them. One CompiledExprs is one LLVM module and one LLJIT
+// instance; it owns the code and the constants the code refers to, and is
+// immutable (and safe to run from many threads) once built.
+//
+// Object code can be cached on disk: the key is a hash of the generated IR,
+// the compiler version and the host CPU, so unchanged journeys on an
+// unchanged binary load without compiling. A cache that cannot be read or
+// written is skipped, never fatal.
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "compiler/ast/expr.h"
+#include "compiler/eval/evaluator.h"
+#include "compiler/eval/functions.h"
+#include "compiler/jit/codegen.h"
+
+namespace llvm::orc {
+class LLJIT;
+}
+
+namespace tutti::compiler::jit {
+
+struct JitOptions {
+  /// Where compiled objects are cached; empty: no disk cache.
+  std::string cache_dir;
+};
+
+/// One expression to compile and the names bound when it runs.
+struct ExprSpec {
+  const ast::Expr* expr = nullptr;
+  std::vector<std::string> env;
+};
+
+/// How a compilation went, for logs and benchmarks.
+struct CompileReport {
+  size_t functions = 0;
+  bool from_cache = false;
+  std::string cache_key;
+};
+
+class CompiledExprs {
+ public:
+  ~CompiledExprs();
+
+  /// Compiles `specs` (null expressions and duplicates are skipped). A
+  /// failure of LLVM itself (no native target, say) is the string.
+  static std::variant<std::unique_ptr<CompiledExprs>, std::string> Compile(const std::vector<ExprSpec>& specs,
+                                                                         const eval::Functions& functions,
+                                                                         const JitOptions& options = {});
+
+  /// The compiled form of `expr`, or null if it was not compiled.
+  struct Entry {
+    ExprFunction fn = nullptr;
+    std::vector<std::string> env;
+    /// What a name of `env` reads as when the activation lacks it: the
+    /// type it denotes, or an "undeclared reference" error.
+    std::vector<Value> unbound;
+  };
+  const Entry* Find(const ast::Expr* expr) const;
+
+  /// Runs `entry` with its names read from `activation`.
+  Value Run(const Entry& entry, const eval::Activation& activation) const;
+  /// Runs `entry` with `vars` in its environment's order.
+  Value Run(const Entry& entry, const Value* const* vars) const {
+    Value out;
+    entry.fn(vars, pool_.entries().data(), &out);
+    return out;
+  }
+
+  const CompileReport& report() const { return report_; }
+
+ private:
+  CompiledExprs();
+
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  ConstantPool pool_;
+  std::unordered_map<const ast::Expr*, Entry> entries_;
+  CompileReport report_;
+};
+
+/// The version of the code generator; part of every cache key, so a binary
+/// whose codegen changed never loads an older object.
+inline constexpr const char* kCodegenVersion = "tutti-jit-1";
+
+}  // namespace tutti::compiler::jit
