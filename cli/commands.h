@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "compiler/jit/jit.h"
+
 namespace tutti::cli {
 
 int RunCheck(const std::vector<std::string>& args);
@@ -18,6 +20,13 @@ int RunServe(const std::vector<std::string>& args);
 /// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
 /// else the stdlib/ folder of the source tree the binary was built from.
 std::string StdlibDir(const std::string& flag);
+
+/// The default folder of the JIT's object cache: $XDG_CACHE_HOME/tutti/jit,
+/// else ~/.cache/tutti/jit, else none ("").
+std::string DefaultJitCache();
+/// JIT options caching in `dir` ("none" or "": no cache), creating it when
+/// missing (a folder that cannot be made means no cache, with a warning).
+compiler::jit::JitOptions JitOptionsFor(const std::string& dir);
 
 /// The arguments with every `--option=value` split into `--option value`.
 std::vector<std::string> SplitOptionValues(const std::vector<std::string>& args);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,25 @@ std::string StdlibDir(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("TUTTI_STDLIB"); env && *env) return env;
   return TUTTI_STDLIB_DIR;
+}
+
+std::string DefaultJitCache() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/tutti/jit";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/tutti/jit";
+  return "";
+}
+
+compiler::jit::JitOptions JitOptionsFor(const std::string& dir) {
+  compiler::jit::JitOptions options;
+  if (dir.empty() || dir == "none") return options;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "tutti: warning: no JIT cache: cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
+    return options;
+  }
+  options.cache_dir = dir;
+  return options;
 }
 
 std::vector<std::string> SplitOptionValues(const std::vector<std::string>& args) {

@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "  config file (JSON; docs/operations.md lists every key).\n"
     "  --listen   default 127.0.0.1:8080 (port 0: any free port)\n"
     "  --clock    system (default), or virtual: time moves only with event\n"
-    "             times and POST /v1/clock (backtests, tests)\n";
+    "             times and POST /v1/clock (backtests, tests)\n"
+    "  --engine   jit (default: native code, cached in DATA/jit-cache) or interp\n";
 
 bool SplitListen(const std::string& text, runtime::ServerOptions& out) {
   size_t colon = text.rfind(':');
@@ -42,10 +43,11 @@ bool SplitListen(const std::string& text, runtime::ServerOptions& out) {
 }  // namespace
 
 int RunServe(const std::vector<std::string>& raw_args) {
-  std::string journeys, data, listen, config, profiles, clock, stdlib_flag;
+  std::string journeys, data, listen, config, profiles, clock, stdlib_flag, engine;
   if (auto stop = ParseOptions(raw_args,
                                {{"--journeys", &journeys}, {"--data", &data}, {"--listen", &listen}, {"--config", &config},
-                                {"--profiles", &profiles}, {"--clock", &clock}, {"--stdlib", &stdlib_flag}},
+                                {"--profiles", &profiles}, {"--clock", &clock}, {"--stdlib", &stdlib_flag},
+                                {"--engine", &engine}},
                                kUsage, nullptr))
     return *stop;
 
@@ -63,7 +65,7 @@ int RunServe(const std::vector<std::string>& raw_args) {
     static const char* const kKeys[] = {"listen", "journeys", "data", "profiles", "clock", "actions_file",
                                         "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
                                         "ingest_token", "admin_token", "tick_milliseconds", "stdlib", "webhooks",
-                                        "stream_listen", "smtp"};
+                                        "stream_listen", "smtp", "engine"};
     for (const auto& [key, value] : j.items()) {
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
         std::fprintf(stderr, "tutti serve: %s: unknown key '%s' (docs/operations.md lists them)\n", config.c_str(), key.c_str());
@@ -86,6 +88,7 @@ int RunServe(const std::vector<std::string>& raw_args) {
     str("listen", listen);
     str("profiles", profiles);
     str("clock", clock);
+    str("engine", engine);
     str("stdlib", stdlib_flag);
     str("actions_file", actions_file);
     str("ingest_token", server.ingest_token);
@@ -158,11 +161,14 @@ int RunServe(const std::vector<std::string>& raw_args) {
     return UsageError("--listen must be HOST:PORT, such as 127.0.0.1:8080, not '" + listen + "'", kUsage);
   if (!clock.empty() && clock != "system" && clock != "virtual")
     return UsageError("--clock must be system or virtual, not '" + clock + "'", kUsage);
+  if (!engine.empty() && engine != "jit" && engine != "interp")
+    return UsageError("--engine must be jit or interp, not '" + engine + "'", kUsage);
 
   service.journeys = journeys;
   service.data_dir = data;
   service.profiles = profiles;
   service.virtual_clock = clock == "virtual";
+  service.jit = engine != "interp";
   service.stdlib_dir = StdlibDir(stdlib_flag);
   service.actions_file = actions_file;
   // Every connection is a file descriptor: allow as many as the hard limit.

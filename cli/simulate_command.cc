@@ -14,13 +14,16 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tutti simulate --journeys DIR --profiles FILE --events FILE\n"
-    "                      [--until TIME] [--engine interp|jit] [--stdlib DIR]\n"
+    "                      [--until TIME] [--engine jit|interp] [--jit-cache DIR|none]\n"
+    "                      [--stdlib DIR]\n"
     "  Runs the journeys of DIR (and what they import) over recorded profiles\n"
     "  and events (NDJSON) on a virtual clock. Prints one NDJSON record per\n"
     "  decision on stdout and a summary per journey and step on stderr.\n"
     "  --until TIME   stop at this RFC 3339 time (default: when no timer is left)\n"
-    "  --engine       interp (the reference interpreter) or jit; default: the\n"
-    "                 fastest available\n"
+    "  --engine       jit (native code, the default) or interp (the reference\n"
+    "                 interpreter); both print the same bytes\n"
+    "  --jit-cache    where compiled code is kept between runs (default:\n"
+    "                 $XDG_CACHE_HOME/tutti/jit or ~/.cache/tutti/jit); none: nowhere\n"
     "  Exit status: 0 ran (bad input lines are reported and skipped), 1 the\n"
     "  journeys do not check or a file cannot be read, 2 usage error.\n";
 
@@ -36,18 +39,18 @@ void ReportErrors(const std::string& path, const runtime::DecodedFile& file) {
 }  // namespace
 
 int RunSimulate(const std::vector<std::string>& raw_args) {
-  std::string journeys, profiles_path, events_path, until_text, engine_name = "interp", stdlib_flag;
+  std::string journeys, profiles_path, events_path, until_text, engine_name = "jit", stdlib_flag,
+              jit_cache = DefaultJitCache();
   if (auto stop = ParseOptions(raw_args,
                                {{"--journeys", &journeys}, {"--profiles", &profiles_path}, {"--events", &events_path},
-                                {"--until", &until_text}, {"--engine", &engine_name}, {"--stdlib", &stdlib_flag}},
+                                {"--until", &until_text}, {"--engine", &engine_name}, {"--stdlib", &stdlib_flag},
+                                {"--jit-cache", &jit_cache}},
                                kUsage, nullptr))
     return *stop;
   if (journeys.empty()) return UsageError("--journeys is required", kUsage);
   if (profiles_path.empty()) return UsageError("--profiles is required", kUsage);
   if (events_path.empty()) return UsageError("--events is required", kUsage);
-  if (engine_name == "jit")
-    return UsageError("the JIT engine is not built yet; use --engine interp (the default)", kUsage);
-  if (engine_name != "interp") return UsageError("--engine must be interp or jit, not '" + engine_name + "'", kUsage);
+  if (engine_name != "interp" && engine_name != "jit") return UsageError("--engine must be interp or jit, not '" + engine_name + "'", kUsage);
   std::optional<runtime::Instant> until;
   if (!until_text.empty()) {
     compiler::eval::Value t = compiler::eval::ParseTimestamp(until_text);
@@ -62,6 +65,13 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
     std::fputs(compiler::RenderText(sink.Sorted()).c_str(), stderr);
     std::fprintf(stderr, "tutti: the journeys in %s do not check; nothing was simulated\n", journeys.c_str());
     return 1;
+  }
+  if (engine_name == "jit") {
+    std::string failure = set->Compile(JitOptionsFor(jit_cache));
+    if (!failure.empty()) {
+      std::fprintf(stderr, "tutti: cannot compile the journeys to native code: %s\n", failure.c_str());
+      return 1;
+    }
   }
   const runtime::SchemaTable& schemas = set->schemas();
 

@@ -172,4 +172,12 @@ struct Program {
   int Index(std::string_view name) const;  // -1 when absent
 };
 
+/// Every expression step `s` evaluates, in a fixed order: arm conditions,
+/// message interpolations, recipients, fields, routing, scores, values.
+std::vector<const ast::Expr*> StepExpressions(const Step& s);
+/// Every expression the journeys of `p` evaluate at run time (triggers,
+/// audiences, exit and goal rules, steps), each once: what a compiler of
+/// the program compiles.
+std::vector<const ast::Expr*> ProgramExpressions(const Program& p);
+
 }  // namespace tutti::compiler::ir

@@ -283,40 +283,8 @@ class Lowerer {
     for (const auto& a : e->args) Uses(a.get(), scope, out);
   }
 
-  static void MessageUses(const ast::Message& m, const Scope& scope, Reads& out) {
-    for (const auto& part : m.parts) Uses(part.expr.get(), scope, out);
-  }
-
   static void StepUses(const Step& s, Reads& out) {
-    const Scope& scope = s.scope;
-    for (const Arm& a : s.arms) Uses(a.cond, scope, out);
-    const ast::Step& src = *s.source;
-    switch (src.kind) {
-      case ast::StepKind::kSend: {
-        const auto& st = src.As<ast::SendStep>();
-        MessageUses(st.message, scope, out);
-        Uses(st.recipient.get(), scope, out);
-        for (const auto& v : st.vars) Uses(v.value.get(), scope, out);
-        break;
-      }
-      case ast::StepKind::kTask: {
-        const auto& st = src.As<ast::TaskStep>();
-        MessageUses(st.message, scope, out);
-        Uses(st.assignee.get(), scope, out);
-        Uses(st.route_cond.get(), scope, out);
-        Uses(st.route_score.get(), scope, out);
-        break;
-      }
-      case ast::StepKind::kWaitUntil: Uses(src.As<ast::WaitUntilStep>().at.get(), scope, out); break;
-      case ast::StepKind::kWaitEvent: Uses(src.As<ast::WaitEventStep>().pattern.cond.get(), scope, out); break;
-      case ast::StepKind::kChooseBest: Uses(src.As<ast::ChooseBestStep>().score.get(), scope, out); break;
-      case ast::StepKind::kEmit:
-        for (const auto& f : src.As<ast::EmitStep>().fields) Uses(f.value.get(), scope, out);
-        break;
-      case ast::StepKind::kLet: Uses(src.As<ast::LetStep>().value.get(), scope, out); break;
-      case ast::StepKind::kSet: Uses(src.As<ast::SetStep>().value.get(), scope, out); break;
-      default: break;
-    }
+    for (const ast::Expr* e : StepExpressions(s)) Uses(e, s.scope, out);
   }
 
   void Patch(const std::vector<Ref>& refs, StepIndex target) {

@@ -57,6 +57,16 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   s->set_ = JourneySet::Load({options.journeys}, options.stdlib_dir, sink);
   if (s->set_ == nullptr)
     return "the journeys in " + options.journeys + " do not check:\n" + compiler::RenderText(sink.Sorted());
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return "cannot create the data folder " + options.data_dir + ": " + ec.message();
+  if (options.jit) {
+    compiler::jit::JitOptions jit;
+    std::filesystem::create_directories(options.data_dir + "/jit-cache", ec);
+    if (!ec) jit.cache_dir = options.data_dir + "/jit-cache";  // else compile without a cache
+    std::string failure = s->set_->Compile(jit);
+    if (!failure.empty()) return "cannot compile the journeys to native code: " + failure;
+  }
   s->engine_ = s->set_->NewEngine();
   if (!options.profiles.empty()) {
     DecodeOptions po;
@@ -68,9 +78,6 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
     s->counters_["tutti_profiles_in_total"] += static_cast<double>(f.records.size());
     s->counters_["tutti_profiles_refused_total"] += static_cast<double>(f.errors.size());
   }
-  std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) return "cannot create the data folder " + options.data_dir + ": " + ec.message();
   auto log = InputLog::Open(options.data_dir + "/log");
   if (auto* err = std::get_if<std::string>(&log)) return *err;
   s->log_ = std::move(std::get<0>(log));

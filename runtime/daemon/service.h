@@ -64,6 +64,9 @@ struct ServiceOptions {
   std::string data_dir;     // the input log and the actions file live here
   std::string profiles;     // NDJSON loaded at every start, before the log
   bool virtual_clock = false;  // time moves only with events and POST /v1/clock
+  /// Native code (compiled at start, cached in DATA/jit-cache) or the
+  /// interpreter; the decisions are the same.
+  bool jit = true;
   std::string actions_file;    // default: DATA/actions.ndjson
   /// Channel (or "task", "notify") -> webhook or SMTP relay; other
   /// channels go to the actions file.

@@ -31,6 +31,7 @@
 
 #include "compiler/eval/evaluator.h"
 #include "compiler/ir/journey_ir.h"
+#include "compiler/jit/jit.h"
 #include "runtime/engine/contact_policy.h"
 #include "runtime/engine/decision.h"
 #include "runtime/engine/names.h"
@@ -52,6 +53,9 @@ struct EngineOptions {
   /// are dropped (a month's worth at a time); engagement() reads 90 days,
   /// caps and dedupe their windows, interactions() what it is asked for.
   Instant history_retention = 400 * kNanosPerDay;
+  /// Native code for every expression of the program (JourneySet::Compile);
+  /// null: the interpreter evaluates them. Must outlive the engine.
+  const compiler::jit::CompiledExprs* compiled = nullptr;
 };
 
 class Engine final : private stdlib::HistoryView {
@@ -92,6 +96,10 @@ class Engine final : private stdlib::HistoryView {
 
   Instant now() const { return now_; }
   const std::vector<JourneyStats>& stats() const { return stats_; }
+  /// With native code: how many evaluations found no compiled expression
+  /// and fell back to the interpreter (always 0 unless the JIT missed an
+  /// expression of the program; the tests hold it to 0).
+  uint64_t interpreted_fallbacks() const { return interpreted_fallbacks_; }
   size_t active_instances() const { return store_->active_instances(); }
   size_t pending_timers() const { return timers_.size(); }
   /// When a waiting instance will next wake (its timer or its wait's
@@ -212,6 +220,7 @@ class Engine final : private stdlib::HistoryView {
   size_t instant_begin_ = 0;  // where the current instant's decisions start
   Outbox outbox_;
   std::vector<JourneyStats> stats_;
+  mutable uint64_t interpreted_fallbacks_ = 0;
   std::vector<bool> paused_;
 };
 

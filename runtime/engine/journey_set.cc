@@ -51,7 +51,18 @@ std::string JourneySet::Fingerprint() const {
   return out;
 }
 
+std::string JourneySet::Compile(const compiler::jit::JitOptions& options) {
+  std::vector<compiler::jit::ExprSpec> specs;
+  for (const compiler::ast::Expr* e : compiler::ir::ProgramExpressions(ir_))
+    specs.push_back({e, compiler::jit::FreeNames(*e)});
+  auto compiled = compiler::jit::CompiledExprs::Compile(specs, *functions_, options);
+  if (auto* failure = std::get_if<std::string>(&compiled)) return *failure;
+  compiled_ = std::move(std::get<std::unique_ptr<compiler::jit::CompiledExprs>>(compiled));
+  return "";
+}
+
 std::unique_ptr<Engine> JourneySet::NewEngine(EngineOptions options) const {
+  if (options.compiled == nullptr) options.compiled = compiled_.get();
   return std::make_unique<Engine>(ir_, schemas_, *functions_, options);
 }
 

@@ -42,7 +42,15 @@ class JourneySet {
   /// fingerprints, wherever the files live.
   std::string Fingerprint() const;
 
-  /// A fresh engine over this set, which must outlive it.
+  /// Compiles every expression of the journeys to native code (compiler/jit),
+  /// which engines made afterwards run instead of the interpreter. Returns
+  /// an empty string, or why LLVM could not (the set stays interpreted).
+  std::string Compile(const compiler::jit::JitOptions& options = {});
+  /// The native code, or null when the set is interpreted.
+  const compiler::jit::CompiledExprs* compiled() const { return compiled_.get(); }
+
+  /// A fresh engine over this set, which must outlive it; it runs the
+  /// native code when the set was compiled.
   std::unique_ptr<Engine> NewEngine(EngineOptions options = {}) const;
 
  private:
@@ -56,6 +64,7 @@ class JourneySet {
   compiler::ir::Program ir_;
   SchemaTable schemas_;
   std::unique_ptr<compiler::eval::Functions> functions_;
+  std::unique_ptr<compiler::jit::CompiledExprs> compiled_;
 };
 
 }  // namespace tutti::runtime

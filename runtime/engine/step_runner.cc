@@ -76,6 +76,10 @@ std::variant<double, std::string> Score(const Value& v) {
 
 Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
   stdlib::ScopedHistoryView view(this);
+  if (const auto* native = options_.compiled) {
+    if (const auto* entry = native->Find(&expr)) return native->Run(*entry, act);
+    ++interpreted_fallbacks_;
+  }
   return compiler::eval::Evaluate(expr, act, functions_);
 }
 

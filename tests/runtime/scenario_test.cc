@@ -94,22 +94,37 @@ std::vector<std::string> Cases() {
 
 TEST(ScenarioCorpus, IsFound) { EXPECT_GE(Cases().size(), 10u); }
 
-class Scenario : public ::testing::TestWithParam<std::string> {};
+/// Both engines must print the golden bytes: the interpreter (the
+/// reference) and the JIT (without a disk cache, so every run compiles).
+const std::vector<std::string> kEngines = {"interp", "jit"};
 
-TEST_P(Scenario, MatchesGoldenDecisions) {
-  fs::path dir = fs::path(TUTTI_SOURCE_DIR) / "tests" / "scenarios" / GetParam();
-  std::string args = fs::exists(dir / "args") ? Trim(ReadFile(dir / "args")) : "";
-  Compare(dir, std::string(TUTTI_BINARY) + " simulate --journeys . --profiles profiles.ndjson --events events.ndjson " + args);
+std::string EngineFlags(const std::string& engine) {
+  return " --engine " + engine + (engine == "jit" ? " --jit-cache none" : "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, Scenario, ::testing::ValuesIn(Cases()),
-                         [](const auto& info) { return info.param; });
+class Scenario : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
-TEST(ScenarioAbcPharma, MatchesGoldenDecisions) {
+TEST_P(Scenario, MatchesGoldenDecisions) {
+  const auto& [name, engine] = GetParam();
+  fs::path dir = fs::path(TUTTI_SOURCE_DIR) / "tests" / "scenarios" / name;
+  std::string args = fs::exists(dir / "args") ? Trim(ReadFile(dir / "args")) : "";
+  Compare(dir, std::string(TUTTI_BINARY) + " simulate --journeys . --profiles profiles.ndjson --events events.ndjson " +
+                   args + EngineFlags(engine));
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, Scenario, ::testing::Combine(::testing::ValuesIn(Cases()), ::testing::ValuesIn(kEngines)),
+                         [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
+
+class ScenarioAbcPharma : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScenarioAbcPharma, MatchesGoldenDecisions) {
   fs::path dir = fs::path(TUTTI_SOURCE_DIR) / "examples" / "abc-pharma";
   Compare(dir, std::string(TUTTI_BINARY) +
                    " simulate --journeys ../../journeys --profiles profiles.ndjson --events events.ndjson"
-                   " --until 2026-04-30T00:00:00Z");
+                   " --until 2026-04-30T00:00:00Z" + EngineFlags(GetParam()));
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, ScenarioAbcPharma, ::testing::ValuesIn(kEngines),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
