@@ -1,7 +1,8 @@
-// The reference interpreter (runtime::Engine) on a generated program and
+// The engine (runtime::Engine), interpreted and compiled, on a generated program and
 // generated data, on one core:
 //
-//   BM_EngineThroughput/journeys:J/profiles:P/events:E
+//   BM_EngineThroughput/journeys:J/profiles:P/events:E/jit:0|1
+//       the interpreter (jit:0) or native code (jit:1) running
 //       J journeys over P hcp profiles; E events (decoded before the clock
 //       starts) through Engine::Ingest, then AdvanceTo until every timer
 //       has fired and Flush: events per second, the timers the events cause
@@ -244,6 +245,7 @@ void BM_EngineThroughput(benchmark::State& state) {
   const int profiles = static_cast<int>(state.range(1));
   const int events = static_cast<int>(state.range(2));
   Cache& cache = TheCache();
+  const bool jit = state.range(3) != 0;
   std::vector<int64_t> key = {0, journeys, profiles, events};
   if (cache.key != key) {
     cache = Cache{};
@@ -255,12 +257,21 @@ void BM_EngineThroughput(benchmark::State& state) {
     cache.events = ThroughputEvents(*cache.world, journeys, profiles, events);
     cache.key = key;
   }
+  if (jit && cache.world->set->compiled() == nullptr) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string failure = cache.world->set->Compile();
+    if (!failure.empty()) return state.SkipWithError(("cannot compile: " + failure).c_str());
+    std::fprintf(stderr, "engine_bench: compiled %d journeys in %.2f s\n", journeys,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   const World& w = *cache.world;
+  runtime::EngineOptions options;
+  options.interpret = !jit;
 
   size_t entered = 0, timers_after_ingest = 0;
   size_t kinds[5] = {};  // decisions by DecisionKind, per iteration
   for (auto _ : state) {
-    auto engine_ptr = w.set->NewEngine();
+    auto engine_ptr = w.set->NewEngine(options);
     runtime::Engine& engine = *engine_ptr;
     for (const runtime::Record& p : w.profiles) engine.UpsertProfile(p);
     std::fill(std::begin(kinds), std::end(kinds), 0);
@@ -423,8 +434,14 @@ int main(int argc, char** argv) {
   }
   if (!throughput.empty()) {
     auto* b = benchmark::RegisterBenchmark("BM_EngineThroughput", BM_EngineThroughput);
-    b->ArgNames({"journeys", "profiles", "events"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-    for (const auto& args : ParseSizes(throughput)) b->Args(args);
+    b->ArgNames({"journeys", "profiles", "events", "jit"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+    // The interpreter and the JIT on the same world, one after the other.
+    for (auto args : ParseSizes(throughput)) {
+      args.push_back(0);
+      b->Args(args);
+      args.back() = 1;
+      b->Args(args);
+    }
   }
   if (!waiting.empty()) {
     auto* b = benchmark::RegisterBenchmark("BM_WaitingMemory", BM_WaitingMemory);

@@ -52,21 +52,26 @@ std::vector<const ast::Expr*> StepExpressions(const Step& s) {
   return out;
 }
 
-std::vector<const ast::Expr*> ProgramExpressions(const Program& p) {
+std::vector<const ast::Expr*> JourneyExpressions(const Journey& j) {
   std::vector<const ast::Expr*> out;
   std::set<const ast::Expr*> seen;
   auto add = [&](const ast::Expr* e) {
     if (e != nullptr && seen.insert(e).second) out.push_back(e);
   };
-  for (const Journey& j : p.journeys) {
-    if (j.trigger) add(j.trigger->cond);
-    if (j.audience) add(j.audience->cond);
-    for (const Exit& x : j.exits) add(x.pattern.cond);
-    for (const Step& s : j.steps) {
-      if (s.pattern) add(s.pattern->cond);
-      for (const ast::Expr* e : StepExpressions(s)) add(e);
-    }
+  if (j.trigger) add(j.trigger->cond);
+  if (j.audience) add(j.audience->cond);
+  for (const Exit& x : j.exits) add(x.pattern.cond);
+  for (const Step& s : j.steps) {
+    if (s.pattern) add(s.pattern->cond);
+    for (const ast::Expr* e : StepExpressions(s)) add(e);
   }
+  return out;
+}
+
+std::vector<const ast::Expr*> ProgramExpressions(const Program& p) {
+  std::vector<const ast::Expr*> out;
+  for (const Journey& j : p.journeys)
+    for (const ast::Expr* e : JourneyExpressions(j)) out.push_back(e);
   return out;
 }
 

@@ -175,6 +175,9 @@ struct Program {
 /// Every expression step `s` evaluates, in a fixed order: arm conditions,
 /// message interpolations, recipients, fields, routing, scores, values.
 std::vector<const ast::Expr*> StepExpressions(const Step& s);
+/// Every expression journey `j` evaluates (trigger, audience, exit and
+/// goal rules, steps), each once.
+std::vector<const ast::Expr*> JourneyExpressions(const Journey& j);
 /// Every expression the journeys of `p` evaluate at run time (triggers,
 /// audiences, exit and goal rules, steps), each once: what a compiler of
 /// the program compiles.

@@ -20,6 +20,8 @@ const std::vector<std::pair<std::string_view, void*>>& HelperSymbols() {
       TUTTI_HELPER(tutti_jit_range),       TUTTI_HELPER(tutti_jit_item),
       TUTTI_HELPER(tutti_jit_first_error), TUTTI_HELPER(tutti_jit_is_error),
       TUTTI_HELPER(tutti_jit_acc_start),   TUTTI_HELPER(tutti_jit_acc_push),
+      TUTTI_HELPER(tutti_jit_field),       TUTTI_HELPER(tutti_jit_compare),
+      TUTTI_HELPER(tutti_jit_bucket),      TUTTI_HELPER(tutti_jit_hit),
   };
 #undef TUTTI_HELPER
   return kSymbols;
@@ -45,6 +47,19 @@ void tutti_jit_assign(Value* out, const Value* v) noexcept { *out = *v; }
 
 void tutti_jit_set_bool(Value* out, int32_t b) noexcept { *out = Value(b != 0); }
 
+int32_t tutti_jit_bucket(const Value* v, const tutti::compiler::jit::BucketTable* table) noexcept {
+  if (!v->is(ValueKind::kString)) return -1;
+  auto it = table->buckets.find(v->AsString());
+  return it == table->buckets.end() ? -1 : it->second;
+}
+
+void tutti_jit_hit(std::vector<tutti::compiler::jit::TriggerHit>* hits, int32_t journey, int32_t code,
+                   const Value* v) noexcept {
+  tutti::compiler::jit::TriggerHit hit{static_cast<uint32_t>(journey), code, {}};
+  if (code == tutti::compiler::jit::kErrorValue) hit.value = *v;
+  hits->push_back(std::move(hit));
+}
+
 int32_t tutti_jit_truth(const Value* v) noexcept {
   switch (v->kind()) {
     case ValueKind::kBool: return v->AsBool() ? tutti::compiler::jit::kTrue : tutti::compiler::jit::kFalse;
@@ -61,12 +76,28 @@ const Value* tutti_jit_select(Value* tmp, const Value* target, const std::string
   return tmp;
 }
 
+const Value* tutti_jit_field(Value* tmp, const Value* target, const tutti::compiler::eval::RecordShape* shape,
+                             int64_t slot, const std::string* field) noexcept {
+  if (target->is(ValueKind::kRecord)) {
+    const eval::Record& r = target->AsRecord();
+    if (r.shape == shape && static_cast<size_t>(slot) < r.values.size()) return &r.values[static_cast<size_t>(slot)];
+  }
+  return tutti_jit_select(tmp, target, field);
+}
+
 void tutti_jit_has(Value* out, const Value* target, const std::string* field) noexcept {
   *out = eval::HasField(*target, *field);
 }
 
 void tutti_jit_binary(Value* out, int32_t op, const Value* a, const Value* b) noexcept {
   *out = eval::ApplyBinary(static_cast<ast::Op>(op), *a, *b);
+}
+
+int32_t tutti_jit_compare(Value* out, int32_t op, const Value* a, const Value* b) noexcept {
+  Value r = eval::ApplyBinary(static_cast<ast::Op>(op), *a, *b);
+  int32_t code = tutti_jit_truth(&r);
+  if (code >= tutti::compiler::jit::kErrorValue) *out = std::move(r);
+  return code;
 }
 
 void tutti_jit_unary(Value* out, int32_t op, const Value* a) noexcept {

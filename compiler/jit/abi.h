@@ -22,6 +22,7 @@
 
 #include "compiler/eval/functions.h"
 #include "compiler/eval/value.h"
+#include "compiler/jit/dispatch.h"
 
 namespace tutti::compiler::jit {
 
@@ -53,15 +54,28 @@ void tutti_jit_destroy(Value* slots, int64_t n) noexcept;
 void tutti_jit_assign(Value* out, const Value* v) noexcept;
 /// *out = bool.
 void tutti_jit_set_bool(Value* out, int32_t b) noexcept;
+/// Trigger dispatch: the bucket of a string field's value in a
+/// BucketTable, or -1; and a trigger that fired or failed.
+int32_t tutti_jit_bucket(const Value* v, const tutti::compiler::jit::BucketTable* table) noexcept;
+void tutti_jit_hit(std::vector<tutti::compiler::jit::TriggerHit>* hits, int32_t journey, int32_t code,
+                   const Value* v) noexcept;
 /// A Truth code.
 int32_t tutti_jit_truth(const Value* v) noexcept;
 
 /// `target.field`: a pointer to the field inside a record (borrowed, no
 /// copy) or `tmp` holding the selected value or the error.
 const Value* tutti_jit_select(Value* tmp, const Value* target, const std::string* field) noexcept;
+/// `target.field` where `target` is expected to be a record of `shape`
+/// with the field at `slot`: a direct read when it is, else as
+/// tutti_jit_select.
+const Value* tutti_jit_field(Value* tmp, const Value* target, const tutti::compiler::eval::RecordShape* shape,
+                             int64_t slot, const std::string* field) noexcept;
 void tutti_jit_has(Value* out, const Value* target, const std::string* field) noexcept;
 /// A strict operator: `op` is an ast::Op.
 void tutti_jit_binary(Value* out, int32_t op, const Value* a, const Value* b) noexcept;
+/// `==`, `!=`, `<`, `<=`, `>`, `>=`, `in` as a Truth code; the result is
+/// written to `out` only when it is not a bool.
+int32_t tutti_jit_compare(Value* out, int32_t op, const Value* a, const Value* b) noexcept;
 void tutti_jit_unary(Value* out, int32_t op, const Value* a) noexcept;
 void tutti_jit_index(Value* out, const Value* a, const Value* b) noexcept;
 /// List and map literals (`kv` alternates keys and values).

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
@@ -20,6 +22,11 @@ size_t ConstantPool::AddValue(Value v) {
 size_t ConstantPool::AddString(std::string s) {
   strings_.push_back(std::move(s));
   entries_.push_back(&strings_.back());
+  return entries_.size() - 1;
+}
+
+size_t ConstantPool::AddPointer(const void* p) {
+  entries_.push_back(p);
   return entries_.size() - 1;
 }
 
@@ -58,29 +65,59 @@ class Emitter {
     i64_ = llvm::Type::getInt64Ty(ctx_);
   }
 
-  void Function(const std::string& name, const Expr& expr, const std::vector<std::string>& env) {
-    env_ = &env;
-    auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr_, ptr_, ptr_}, false);
+  /// One function for all of `specs`: case 2k computes spec k's value into
+  /// `out` (and returns 0), case 2k+1 tests it as a condition. Few large
+  /// functions compile much faster than many small ones; the cases share
+  /// one slot area, as only one runs per call.
+  void Group(const std::string& name, const std::vector<const ExprSpec*>& specs) {
+    auto* type = llvm::FunctionType::get(i32_, {i32_, ptr_, ptr_, ptr_}, false);
     fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
-    vars_ = fn_->getArg(0);
-    pool_arg_ = fn_->getArg(1);
-    llvm::Value* out = fn_->getArg(2);
+    fn_->addFnAttr(llvm::Attribute::NoInline);  // dispatch functions call it; keep them small
+    llvm::Value* which = fn_->getArg(0);
+    vars_ = fn_->getArg(1);
+    pool_arg_ = fn_->getArg(2);
+    llvm::Value* out = fn_->getArg(3);
     auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
-    auto* body = llvm::BasicBlock::Create(ctx_, "body", fn_);
+    auto* none = llvm::BasicBlock::Create(ctx_, "none", fn_);
     b_.SetInsertPoint(entry);
     slots_ = b_.CreateAlloca(b_.getInt8Ty(), b_.getInt64(1), "slots");
     slots_->setAlignment(llvm::Align(16));
-    slot_count_ = 0;
-    b_.SetInsertPoint(body);
-    llvm::Value* result = Emit(expr);
-    Call("tutti_jit_assign", {out, result});
-    Call("tutti_jit_destroy", {slots_, b_.getInt64(slot_count_)}, llvm::Type::getVoidTy(ctx_));
-    b_.CreateRetVoid();
-    // Now that the slots are counted: size them and construct them on entry.
-    slots_->setOperand(0, b_.getInt64(std::max<uint64_t>(1, slot_count_ * sizeof(Value))));
-    b_.SetInsertPoint(entry);
-    Call("tutti_jit_init", {slots_, b_.getInt64(slot_count_)});
-    b_.CreateBr(body);
+    auto* sw = b_.CreateSwitch(which, none, static_cast<unsigned>(2 * specs.size()));
+    b_.SetInsertPoint(none);
+    b_.CreateRet(b_.getInt32(0));
+    uint64_t most_slots = 0;
+    for (size_t k = 0; k < specs.size(); ++k) {
+      spec_ = specs[k];
+      for (bool test : {false, true}) {
+        auto* start = Block(test ? "test" : "value");
+        auto* body = Block("body");
+        sw->addCase(b_.getInt32(static_cast<int32_t>(2 * k + (test ? 1 : 0))), start);
+        slot_count_ = 0;
+        b_.SetInsertPoint(body);
+        llvm::Value* code = b_.getInt32(0);
+        if (!test) {
+          Call("tutti_jit_assign", {out, Emit(*spec_->expr)});
+        } else {
+          Truthy t = EmitTruth(*spec_->expr);
+          auto* keep = Block("test.keep");
+          auto* done = Block("test.done");
+          b_.CreateCondBr(b_.CreateICmpUGE(t.code, b_.getInt32(kErrorValue)), keep, done);
+          b_.SetInsertPoint(keep);
+          Call("tutti_jit_assign", {out, t.slot});
+          b_.CreateBr(done);
+          b_.SetInsertPoint(done);
+          code = t.code;
+        }
+        Call("tutti_jit_destroy", {slots_, b_.getInt64(slot_count_)});
+        b_.CreateRet(code);
+        // Now that this case's slots are counted: construct them first.
+        b_.SetInsertPoint(start);
+        Call("tutti_jit_init", {slots_, b_.getInt64(slot_count_)});
+        b_.CreateBr(body);
+        most_slots = std::max(most_slots, slot_count_);
+      }
+    }
+    slots_->setOperand(0, b_.getInt64(std::max<uint64_t>(1, most_slots * sizeof(Value))));
   }
 
  private:
@@ -139,11 +176,29 @@ class Emitter {
       if (it->first == name) return it->second;
     return Variable(name);
   }
+  std::optional<size_t> VariableIndex(const std::string& name) const {
+    auto it = std::find(spec_->env.begin(), spec_->env.end(), name);
+    if (it == spec_->env.end()) return std::nullopt;
+    return static_cast<size_t>(it - spec_->env.begin());
+  }
   llvm::Value* Variable(const std::string& name) {
-    auto it = std::find(env_->begin(), env_->end(), name);
-    if (it == env_->end()) return nullptr;
-    llvm::Value* at = b_.CreateInBoundsGEP(ptr_, vars_, b_.getInt64(it - env_->begin()));
+    auto i = VariableIndex(name);
+    if (!i) return nullptr;
+    llvm::Value* at = b_.CreateInBoundsGEP(ptr_, vars_, b_.getInt64(*i));
     return b_.CreateLoad(ptr_, at);
+  }
+  bool InMacroScope(const std::string& name) const {
+    for (const auto& [n, v] : scope_)
+      if (n == name) return true;
+    return false;
+  }
+  /// The expected shape of the record `e` names, if `e` is a variable of
+  /// the environment with one.
+  const eval::RecordShape* ShapeOf(const Expr& e) const {
+    if (e.kind != ExprKind::kIdent || InMacroScope(e.name.text)) return nullptr;
+    auto i = VariableIndex(e.name.text);
+    if (!i || *i >= spec_->shapes.size()) return nullptr;
+    return spec_->shapes[*i];
   }
 
   // ---- expressions ---------------------------------------------------------
@@ -163,6 +218,13 @@ class Emitter {
         }
         llvm::Value* target = Emit(*e.target);
         llvm::Value* tmp = NewSlot();
+        if (const eval::RecordShape* shape = ShapeOf(*e.target)) {
+          if (auto slot = shape->Slot(e.name.text)) {
+            return Call("tutti_jit_field",
+                        {tmp, target, PoolEntry(pool_.AddPointer(shape)), b_.getInt64(*slot), String(e.name.text)},
+                        ptr_);
+          }
+        }
         return Call("tutti_jit_select", {tmp, target, String(e.name.text)}, ptr_);
       }
       case ExprKind::kHas: {
@@ -192,13 +254,14 @@ class Emitter {
         return out;
       }
       case ExprKind::kUnary: {
+        if (e.op == Op::kNot) return AsValue(EmitTruth(e));
         llvm::Value* a = Emit(*e.target);
         llvm::Value* out = NewSlot();
         Call("tutti_jit_unary", {out, b_.getInt32(static_cast<int>(e.op)), a});
         return out;
       }
       case ExprKind::kBinary:
-        if (e.op == Op::kAnd || e.op == Op::kOr) return EmitLogic(e);
+        if (IsTest(e.op)) return AsValue(EmitTruth(e));
         {
           llvm::Value* a = Emit(*e.args[0]);
           llvm::Value* b = Emit(*e.args[1]);
@@ -223,41 +286,117 @@ class Emitter {
     return out;
   }
 
+  // ---- conditions -----------------------------------------------------------
+  //
+  // In a condition only the Truth code matters unless the result is not a
+  // bool; so conditions pass codes in registers and touch a value slot only
+  // for an error or a value of another kind.
+
+  /// A Truth code and, when it is kErrorValue or kNotBool, the value.
+  struct Truthy {
+    llvm::Value* code;
+    llvm::Value* slot;  // valid only when code >= kErrorValue
+  };
+
+  static bool IsTest(Op op) {
+    switch (op) {
+      case Op::kAnd: case Op::kOr: case Op::kEq: case Op::kNe: case Op::kLt:
+      case Op::kLe: case Op::kGt: case Op::kGe: case Op::kIn: return true;
+      default: return false;
+    }
+  }
+
+  /// The value a Truthy stands for.
+  llvm::Value* AsValue(const Truthy& t) {
+    llvm::Value* no = b_.CreateSelect(b_.CreateICmpEQ(t.code, b_.getInt32(kFalse)), Constant(Value(false)), t.slot);
+    return b_.CreateSelect(b_.CreateICmpEQ(t.code, b_.getInt32(kTrue)), Constant(Value(true)), no);
+  }
+
+  Truthy EmitTruth(const Expr& e) {
+    llvm::Value* null = llvm::ConstantPointerNull::get(ptr_);
+    if (e.kind == ExprKind::kLiteral && std::holds_alternative<bool>(e.literal))
+      return {b_.getInt32(std::get<bool>(e.literal) ? kTrue : kFalse), null};
+    if (e.kind == ExprKind::kBinary && (e.op == Op::kAnd || e.op == Op::kOr)) return EmitLogic(e);
+    if (e.kind == ExprKind::kBinary && IsTest(e.op)) {
+      llvm::Value* a = Emit(*e.args[0]);
+      llvm::Value* b = Emit(*e.args[1]);
+      llvm::Value* slot = NewSlot();
+      return {Call("tutti_jit_compare", {slot, b_.getInt32(static_cast<int>(e.op)), a, b}, i32_), slot};
+    }
+    if (e.kind == ExprKind::kUnary && e.op == Op::kNot) {
+      Truthy t = EmitTruth(*e.target);
+      // false <-> true; an error stays; another kind is "no matching overload".
+      auto* odd = Block("not.odd");
+      auto* end = Block("not.end");
+      llvm::BasicBlock* from = b_.GetInsertBlock();
+      llvm::Value* flipped = b_.CreateSelect(b_.CreateICmpULE(t.code, b_.getInt32(kTrue)),
+                                             b_.CreateXor(t.code, b_.getInt32(1)), t.code);
+      b_.CreateCondBr(b_.CreateICmpEQ(t.code, b_.getInt32(kNotBool)), odd, end);
+      b_.SetInsertPoint(odd);
+      llvm::Value* out = NewSlot();
+      Call("tutti_jit_unary", {out, b_.getInt32(static_cast<int>(Op::kNot)), t.slot});
+      b_.CreateBr(end);
+      b_.SetInsertPoint(end);
+      auto* code = b_.CreatePHI(i32_, 2);
+      code->addIncoming(flipped, from);
+      code->addIncoming(b_.getInt32(kErrorValue), odd);
+      auto* slot = b_.CreatePHI(ptr_, 2);
+      slot->addIncoming(t.slot, from);
+      slot->addIncoming(out, odd);
+      return {code, slot};
+    }
+    llvm::Value* v = Emit(e);
+    return {Truth(v), v};
+  }
+
   /// `a && b`, `a || b`: the deciding side wins over an error on the other.
-  llvm::Value* EmitLogic(const Expr& e) {
+  Truthy EmitLogic(const Expr& e) {
     bool decisive = e.op == Op::kOr;
     llvm::Value* decides = b_.getInt32(decisive ? kTrue : kFalse);
-    Join join{Block("logic.end"), {}};
-    llvm::Value* a = Emit(*e.args[0]);
-    llvm::Value* ta = Truth(a);
+    llvm::Value* null = llvm::ConstantPointerNull::get(ptr_);
+    auto* end = Block("logic.end");
+    std::vector<std::tuple<llvm::Value*, llvm::Value*, llvm::BasicBlock*>> incoming;  // code, slot, from
+    auto jump = [&](llvm::Value* code, llvm::Value* slot) {
+      incoming.emplace_back(code, slot, b_.GetInsertBlock());
+      b_.CreateBr(end);
+    };
+
+    Truthy a = EmitTruth(*e.args[0]);
     auto* right = Block("logic.right");
     auto* a_decided = Block("logic.left_decides");
-    b_.CreateCondBr(b_.CreateICmpEQ(ta, decides), a_decided, right);
+    b_.CreateCondBr(b_.CreateICmpEQ(a.code, decides), a_decided, right);
     b_.SetInsertPoint(a_decided);
-    Jump(join, a);
+    jump(decides, null);
 
     b_.SetInsertPoint(right);
-    llvm::Value* bv = Emit(*e.args[1]);
-    llvm::Value* tb = Truth(bv);
+    Truthy bt = EmitTruth(*e.args[1]);
     auto* b_decided = Block("logic.right_decides");
     auto* undecided = Block("logic.undecided");
-    b_.CreateCondBr(b_.CreateICmpEQ(tb, decides), b_decided, undecided);
+    b_.CreateCondBr(b_.CreateICmpEQ(bt.code, decides), b_decided, undecided);
     b_.SetInsertPoint(b_decided);
-    Jump(join, bv);
+    jump(decides, null);
 
     b_.SetInsertPoint(undecided);
-    llvm::Value* both_bool =
-        b_.CreateAnd(b_.CreateICmpULE(ta, b_.getInt32(kTrue)), b_.CreateICmpULE(tb, b_.getInt32(kTrue)));
+    llvm::Value* both_bool = b_.CreateAnd(b_.CreateICmpULE(a.code, b_.getInt32(kTrue)),
+                                          b_.CreateICmpULE(bt.code, b_.getInt32(kTrue)));
     auto* plain = Block("logic.plain");
     auto* fail = Block("logic.fail");
     b_.CreateCondBr(both_bool, plain, fail);
     b_.SetInsertPoint(plain);
-    Jump(join, Constant(Value(!decisive)));
+    jump(b_.getInt32(decisive ? kFalse : kTrue), null);
     b_.SetInsertPoint(fail);
     llvm::Value* out = NewSlot();
-    Call("tutti_jit_logic_fail", {out, b_.getInt32(static_cast<int>(e.op)), a, bv});
-    Jump(join, out);
-    return Finish(join);
+    Call("tutti_jit_logic_fail", {out, b_.getInt32(static_cast<int>(e.op)), AsValue(a), AsValue(bt)});
+    jump(Truth(out), out);
+
+    b_.SetInsertPoint(end);
+    auto* code = b_.CreatePHI(i32_, incoming.size());
+    auto* slot = b_.CreatePHI(ptr_, incoming.size());
+    for (auto [c, sl, from] : incoming) {
+      code->addIncoming(c, from);
+      slot->addIncoming(sl, from);
+    }
+    return {code, slot};
   }
 
   llvm::Value* EmitConditional(const Expr& e) {
@@ -436,7 +575,7 @@ class Emitter {
   llvm::IntegerType* i32_;
   llvm::IntegerType* i64_;
 
-  const std::vector<std::string>* env_ = nullptr;
+  const ExprSpec* spec_ = nullptr;
   llvm::Function* fn_ = nullptr;
   llvm::Value* vars_ = nullptr;
   llvm::Value* pool_arg_ = nullptr;
@@ -459,10 +598,9 @@ void CollectFreeNames(const Expr& e, std::vector<std::string>& bound, std::set<s
 
 }  // namespace
 
-void EmitExpression(llvm::Module& module, const std::string& fn_name, const ast::Expr& expr,
-                    const std::vector<std::string>& env, const eval::Functions& functions,
-                    ConstantPool& pool) {
-  Emitter(module, functions, pool).Function(fn_name, expr, env);
+void EmitGroup(llvm::Module& module, const std::string& fn_name, const std::vector<const ExprSpec*>& specs,
+               const eval::Functions& functions, ConstantPool& pool) {
+  Emitter(module, functions, pool).Group(fn_name, specs);
 }
 
 std::vector<std::string> FreeNames(const ast::Expr& expr) {

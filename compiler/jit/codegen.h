@@ -1,9 +1,10 @@
 #pragma once
-// Expressions to LLVM IR. Each expression becomes one function
+// Expressions to LLVM IR. A group of expressions (a journey's, say)
+// becomes one function
 //
-//   void NAME(const Value* const* vars, const void* const* pool, Value* out)
+//   int32_t NAME(int32_t which, const Value* const* vars, const void* const* pool, Value* out)
 //
-// `vars[i]` is the value of the i-th name of the expression's environment
+// computing or testing expression `which / 2` (GroupFunction). `vars[i]` is the value of the i-th name of the expression's environment
 // (the names bound when it runs); `pool` holds what the code refers to by
 // index (literal values, field names, call sites), so the emitted code
 // holds no address of this process and can be cached on disk; `*out`
@@ -36,6 +37,8 @@ class ConstantPool {
   size_t AddValue(Value v);
   size_t AddString(std::string s);
   size_t AddCallSite(CallSite site);
+  /// An object owned elsewhere that outlives the pool (a record shape).
+  size_t AddPointer(const void* p);
   const std::vector<const void*>& entries() const { return entries_; }
 
  private:
@@ -45,15 +48,33 @@ class ConstantPool {
   std::vector<const void*> entries_;
 };
 
-/// The signature of every compiled expression.
-using ExprFunction = void (*)(const Value* const* vars, const void* const* pool, Value* out);
+/// The signature of compiled code: a group of expressions in one function.
+/// `which` = 2k computes expression k's value into `*out` (returning 0);
+/// `which` = 2k+1 tests it as a condition: returns a Truth code, and
+/// writes `*out` only when the result is not a bool (an error, or a value
+/// of another kind).
+using GroupFunction = int32_t (*)(int32_t which, const Value* const* vars, const void* const* pool, Value* out);
 
-/// Emits `fn_name` for `expr` into `module`, adding its constants to `pool`.
-/// `env` lists the names bound when it runs, in `vars` order; a qualified
-/// name ("a.b") is matched as the interpreter matches it.
-void EmitExpression(llvm::Module& module, const std::string& fn_name, const ast::Expr& expr,
-                    const std::vector<std::string>& env, const eval::Functions& functions,
-                    ConstantPool& pool);
+/// One expression to compile and the names bound when it runs.
+struct ExprSpec {
+  const ast::Expr* expr = nullptr;
+  /// The names bound when it runs, in `vars` order; a qualified name
+  /// ("a.b") is matched as the interpreter matches it.
+  std::vector<std::string> env;
+  /// Optional, parallel to `env`: the layout records bound to the name are
+  /// expected to have (null: unknown). `x.f` on such a name reads the slot
+  /// directly when the record has that shape, and by name otherwise, so a
+  /// wrong expectation costs speed, never correctness.
+  std::vector<const eval::RecordShape*> shapes;
+  /// Expressions of one group compile into one function (the JIT groups
+  /// them per journey).
+  size_t group = 0;
+};
+
+/// Emits `fn_name`, a GroupFunction for `specs`, into `module`, adding
+/// constants to `pool`.
+void EmitGroup(llvm::Module& module, const std::string& fn_name, const std::vector<const ExprSpec*>& specs,
+               const eval::Functions& functions, ConstantPool& pool);
 
 /// The free names of `expr` (identifiers not bound by one of its macros),
 /// sorted, without duplicates: the environment to compile it with when

@@ -1,6 +1,9 @@
 #include "compiler/jit/jit.h"
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -79,6 +82,7 @@ std::string CacheKey(const llvm::Module& module, const std::string& cpu) {
 }
 
 void Optimise(llvm::Module& module, llvm::TargetMachine* tm) {
+  if (std::getenv("TUTTI_JIT_O0")) return;
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -104,7 +108,12 @@ const CompiledExprs::Entry* CompiledExprs::Find(const ast::Expr* expr) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-Value CompiledExprs::Run(const Entry& entry, const eval::Activation& activation) const {
+namespace {
+
+/// The values of `entry`'s names in `activation`, as native code reads
+/// them; `f` gets the array.
+template <typename F>
+auto WithVars(const CompiledExprs::Entry& entry, const eval::Activation& activation, F f) {
   constexpr size_t kInline = 8;
   const Value* inline_vars[kInline];
   std::vector<const Value*> heap_vars;
@@ -117,12 +126,36 @@ Value CompiledExprs::Run(const Entry& entry, const eval::Activation& activation)
     const Value* v = activation.Find(entry.env[i]);
     vars[i] = v ? v : &entry.unbound[i];
   }
-  return Run(entry, vars);
+  return f(vars);
+}
+
+}  // namespace
+
+Value CompiledExprs::Run(const Entry& entry, const eval::Activation& activation) const {
+  return WithVars(entry, activation, [&](const Value* const* vars) { return Run(entry, vars); });
+}
+
+bool CompiledExprs::Dispatch(std::string_view event_type, const Value& event, const Value& now,
+                             std::vector<TriggerHit>* hits) const {
+  auto it = dispatch_.find(event_type);
+  if (it == dispatch_.end()) return false;
+  size_t first = hits->size();
+  const Value* vars[] = {&event, &now};
+  it->second(vars, pool_.entries().data(), hits);
+  std::sort(hits->begin() + static_cast<std::ptrdiff_t>(first), hits->end(),
+            [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; });
+  return true;
+}
+
+int32_t CompiledExprs::Test(const Entry& entry, const eval::Activation& activation, Value* out) const {
+  return WithVars(entry, activation, [&](const Value* const* vars) { return Test(entry, vars, out); });
 }
 
 std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile(
-    const std::vector<ExprSpec>& specs, const eval::Functions& functions, const JitOptions& options) {
+    const std::vector<ExprSpec>& specs, const eval::Functions& functions, const JitOptions& options,
+    const std::vector<TriggerSpec>& triggers) {
   InitialiseLlvm();
+  auto t_start = std::chrono::steady_clock::now();
   std::unique_ptr<CompiledExprs> out(new CompiledExprs());
 
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -131,34 +164,74 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
   std::shared_ptr<DiskCache> cache;
   if (!options.cache_dir.empty()) cache = std::make_shared<DiskCache>(options.cache_dir);
 
-  // The module: one function per distinct expression.
+  // The module: one function per group of distinct expressions.
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("tutti", *context);
-  std::vector<std::pair<const ast::Expr*, std::string>> names;
+  std::map<size_t, std::vector<const ExprSpec*>> groups;
   for (const ExprSpec& spec : specs) {
     if (spec.expr == nullptr || out->entries_.count(spec.expr)) continue;
-    std::string name = "expr" + std::to_string(names.size());
-    EmitExpression(*module, name, *spec.expr, spec.env, functions, out->pool_);
+    auto& group = groups[spec.group];
     Entry entry;
     entry.env = spec.env;
+    entry.index = static_cast<int32_t>(group.size());
     for (const std::string& n : spec.env) {
       auto t = eval::TypeDenotation(n);
       entry.unbound.push_back(t ? *t : Value::Error("undeclared reference to '" + n + "'"));
     }
     out->entries_.emplace(spec.expr, std::move(entry));
-    names.emplace_back(spec.expr, name);
+    group.push_back(&spec);
   }
+  std::vector<std::pair<std::string, const std::vector<const ExprSpec*>*>> names;
+  for (const auto& [id, group] : groups) {
+    std::string name = "group" + std::to_string(id);
+    EmitGroup(*module, name, group, functions, out->pool_);
+    names.emplace_back(name, &group);
+  }
+  // One dispatch function per event type with triggers.
+  std::map<std::string, std::vector<const TriggerSpec*>> by_event;
+  for (const TriggerSpec& t : triggers) by_event[t.event].push_back(&t);
+  out->plans_.reserve(by_event.size());
+  std::vector<std::pair<std::string, std::string>> dispatch_names;  // event, function
+  for (const auto& [event, listening] : by_event) {
+    const DispatchPlan& plan = out->plans_.emplace_back(PlanDispatch(listening));
+    std::vector<const TriggerSpec*> ordered;
+    std::vector<CompiledCondition> conditions;
+    for (const TriggerSpec* t : listening) {
+      CompiledCondition c;
+      if (t->cond != nullptr) {
+        const Entry* entry = out->Find(t->cond);
+        const ExprSpec* spec = nullptr;
+        for (const auto& [id, group] : groups)
+          for (const ExprSpec* s : group)
+            if (s->expr == t->cond) spec = s;
+        if (entry == nullptr || spec == nullptr) return "the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled";
+        c = CompiledCondition{"group" + std::to_string(spec->group), entry->index, entry->env};
+      }
+      conditions.push_back(std::move(c));
+    }
+    std::string name = "dispatch" + std::to_string(dispatch_names.size());
+    EmitDispatch(*module, name, plan, listening, conditions, out->pool_);
+    dispatch_names.emplace_back(event, name);
+  }
+
+  auto t_emit = std::chrono::steady_clock::now();
   std::string broken;
   llvm::raw_string_ostream verify(broken);
   if (llvm::verifyModule(*module, &verify)) return "generated code does not verify: " + verify.str();
 
+  if (const char* dump = std::getenv("TUTTI_JIT_DUMP")) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(dump, ec);
+    if (!ec) module->print(os, nullptr);
+  }
   std::string key = CacheKey(*module, cpu);
   module->setModuleIdentifier(key);
-  out->report_.functions = names.size();
+  out->report_.expressions = out->entries_.size();
   out->report_.cache_key = key;
   out->report_.from_cache = cache && cache->Has(key);
 
   llvm::orc::LLJITBuilder builder;
+  if (std::getenv("TUTTI_JIT_CG0")) jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::None);
   builder.setJITTargetMachineBuilder(*jtmb);
   builder.setCompileFunctionCreator(
       [cache](llvm::orc::JITTargetMachineBuilder jtmb)
@@ -181,17 +254,29 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
 
   module->setDataLayout(out->jit_->getDataLayout());
   module->setTargetTriple(out->jit_->getTargetTriple().str());
+  auto t_key = std::chrono::steady_clock::now();
   if (!out->report_.from_cache) {
     auto tm = jtmb->createTargetMachine();
     if (!tm) return "cannot target this machine: " + ErrorText(tm.takeError());
     Optimise(*module, tm->get());
   }
+  auto t_opt = std::chrono::steady_clock::now();
   if (auto err = out->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
     return "cannot add the generated code: " + ErrorText(std::move(err));
-  for (const auto& [expr, name] : names) {
+  for (const auto& [name, group] : names) {
     auto symbol = out->jit_->lookup(name);
     if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
-    out->entries_[expr].fn = symbol->toPtr<ExprFunction>();
+    for (const ExprSpec* spec : *group) out->entries_[spec->expr].fn = symbol->toPtr<GroupFunction>();
+  }
+  for (const auto& [event, name] : dispatch_names) {
+    auto symbol = out->jit_->lookup(name);
+    if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
+    out->dispatch_[event] = symbol->toPtr<DispatchFunction>();
+  }
+  if (std::getenv("TUTTI_JIT_TIMING")) {
+    auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+    std::fprintf(stderr, "jit: %zu exprs emit %.3f key %.3f opt %.3f codegen %.3f\n", out->entries_.size(),
+                 sec(t_start, t_emit), sec(t_emit, t_key), sec(t_key, t_opt), sec(t_opt, std::chrono::steady_clock::now()));
   }
   return out;
 }

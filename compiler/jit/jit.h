@@ -10,6 +10,7 @@
 // written is skipped, never fatal.
 
 #include <memory>
+#include <string_view>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -19,6 +20,7 @@
 #include "compiler/eval/evaluator.h"
 #include "compiler/eval/functions.h"
 #include "compiler/jit/codegen.h"
+#include "compiler/jit/dispatch.h"
 
 namespace llvm::orc {
 class LLJIT;
@@ -31,15 +33,9 @@ struct JitOptions {
   std::string cache_dir;
 };
 
-/// One expression to compile and the names bound when it runs.
-struct ExprSpec {
-  const ast::Expr* expr = nullptr;
-  std::vector<std::string> env;
-};
-
 /// How a compilation went, for logs and benchmarks.
 struct CompileReport {
-  size_t functions = 0;
+  size_t expressions = 0;
   bool from_cache = false;
   std::string cache_key;
 };
@@ -48,15 +44,19 @@ class CompiledExprs {
  public:
   ~CompiledExprs();
 
-  /// Compiles `specs` (null expressions and duplicates are skipped). A
-  /// failure of LLVM itself (no native target, say) is the string.
+  /// Compiles `specs` (null expressions and duplicates are skipped) and a
+  /// dispatch function per event type of `triggers`, whose conditions
+  /// must be among `specs`. A failure of LLVM itself (no native target,
+  /// say) is the string.
   static std::variant<std::unique_ptr<CompiledExprs>, std::string> Compile(const std::vector<ExprSpec>& specs,
                                                                          const eval::Functions& functions,
-                                                                         const JitOptions& options = {});
+                                                                         const JitOptions& options = {},
+                                                                         const std::vector<TriggerSpec>& triggers = {});
 
   /// The compiled form of `expr`, or null if it was not compiled.
   struct Entry {
-    ExprFunction fn = nullptr;
+    GroupFunction fn = nullptr;
+    int32_t index = 0;  // within the group
     std::vector<std::string> env;
     /// What a name of `env` reads as when the activation lacks it: the
     /// type it denotes, or an "undeclared reference" error.
@@ -66,12 +66,26 @@ class CompiledExprs {
 
   /// Runs `entry` with its names read from `activation`.
   Value Run(const Entry& entry, const eval::Activation& activation) const;
+  /// Tests `entry` as a condition: a Truth code; `*out` holds the value
+  /// when it is not a bool.
+  int32_t Test(const Entry& entry, const eval::Activation& activation, Value* out) const;
+  int32_t Test(const Entry& entry, const Value* const* vars, Value* out) const {
+    return entry.fn(2 * entry.index + 1, vars, pool_.entries().data(), out);
+  }
   /// Runs `entry` with `vars` in its environment's order.
   Value Run(const Entry& entry, const Value* const* vars) const {
     Value out;
-    entry.fn(vars, pool_.entries().data(), &out);
+    entry.fn(2 * entry.index, vars, pool_.entries().data(), &out);
     return out;
   }
+
+  /// Tests the triggers listening to `event_type` against `event` at
+  /// `now`; appends the hits to `hits`, sorted by journey. False (and no
+  /// hits) when no trigger listens to that type.
+  bool Dispatch(std::string_view event_type, const Value& event, const Value& now,
+                std::vector<TriggerHit>* hits) const;
+  /// The dispatch plan of each event type (for tests and benchmarks).
+  const std::vector<DispatchPlan>& plans() const { return plans_; }
 
   const CompileReport& report() const { return report_; }
 
@@ -81,6 +95,12 @@ class CompiledExprs {
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   ConstantPool pool_;
   std::unordered_map<const ast::Expr*, Entry> entries_;
+  std::vector<DispatchPlan> plans_;  // reserved up front: the pool points into them
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, DispatchFunction, NameHash, std::equal_to<>> dispatch_;
   CompileReport report_;
 };
 

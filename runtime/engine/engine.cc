@@ -228,12 +228,34 @@ void Engine::ProcessOne(const Event& event) {
     }
   }
 
+  Value now(ToTimestamp(now_));
+  if (options_.compiled != nullptr) {
+    // Native dispatch: only the triggers the event can fire are tested.
+    hits_.clear();
+    if (options_.compiled->Dispatch(type, event.record, now, &hits_)) {
+      if (!hits_.empty()) {
+        Activation act;
+        act.Bind("now", now);
+        for (const auto& hit : hits_) {
+          const ir::Journey& j = program_.journeys[hit.journey];
+          if (hit.code == compiler::jit::kErrorValue) {
+            RuleError(hit.journey, event.key, "trigger", "in the trigger condition: " + hit.value.ErrorMessage());
+            continue;
+          }
+          act.Bind(j.trigger->binding, event.record);
+          Fire(hit.journey, event, act);
+        }
+      }
+      current_ = nullptr;
+      return;
+    }
+  }
   auto triggered = triggers_.find(type);
   if (triggered != triggers_.end()) {
     // One activation for every trigger condition on this event; each
     // journey binds the event under its own name.
     Activation act;
-    act.Bind("now", Value(ToTimestamp(now_)));
+    act.Bind("now", now);
     for (uint32_t j : triggered->second) Trigger(j, event, act);
   }
   current_ = nullptr;
@@ -250,6 +272,11 @@ void Engine::Trigger(uint32_t journey, const Event& event, Activation& act) {
     }
     if (!hit.is(ValueKind::kBool) || !hit.AsBool()) return;
   }
+  Fire(journey, event, act);
+}
+
+void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
+  const ir::Journey& j = program_.journeys[journey];
   if (!j.audience) {
     uint32_t customer = store_->GetOrAddCustomer(ProfileIndex(j.customer), event.key);
     Enter(journey, customer, &event.record);

@@ -56,6 +56,9 @@ struct EngineOptions {
   /// Native code for every expression of the program (JourneySet::Compile);
   /// null: the interpreter evaluates them. Must outlive the engine.
   const compiler::jit::CompiledExprs* compiled = nullptr;
+  /// Interpret even when the journey set has native code (the differential
+  /// tests and the benchmarks compare the two).
+  bool interpret = false;
 };
 
 class Engine final : private stdlib::HistoryView {
@@ -134,7 +137,12 @@ class Engine final : private stdlib::HistoryView {
   void DrainCascade();
   /// Starts `journey` for the event's customer or audience if its trigger
   /// condition holds; `act` has `now` bound.
+  /// Tests `journey`'s trigger condition on `event` (the interpreter's
+  /// way, one journey at a time) and fires it if it holds.
   void Trigger(uint32_t journey, const Event& event, compiler::eval::Activation& act);
+  /// Starts `journey` for the event's customer, or fans it out over its
+  /// audience; `act` binds `now` and the trigger's name for the event.
+  void Fire(uint32_t journey, const Event& event, const compiler::eval::Activation& act);
   void Enter(uint32_t journey, uint32_t customer, const compiler::eval::Value* trigger);
   void Finish(uint32_t handle, Outcome outcome);
   void FireTimer(const TimerEntry& entry);
@@ -221,6 +229,7 @@ class Engine final : private stdlib::HistoryView {
   Outbox outbox_;
   std::vector<JourneyStats> stats_;
   mutable uint64_t interpreted_fallbacks_ = 0;
+  std::vector<compiler::jit::TriggerHit> hits_;  // reused by every event
   std::vector<bool> paused_;
 };
 

@@ -1,5 +1,7 @@
 #include "runtime/engine/journey_set.h"
 
+#include <map>
+
 #include "compiler/check/check.h"
 #include "compiler/ir/lower.h"
 #include "runtime/engine/stable_hash.h"
@@ -53,16 +55,46 @@ std::string JourneySet::Fingerprint() const {
 
 std::string JourneySet::Compile(const compiler::jit::JitOptions& options) {
   std::vector<compiler::jit::ExprSpec> specs;
-  for (const compiler::ast::Expr* e : compiler::ir::ProgramExpressions(ir_))
-    specs.push_back({e, compiler::jit::FreeNames(*e)});
-  auto compiled = compiler::jit::CompiledExprs::Compile(specs, *functions_, options);
+  for (size_t index = 0; index < ir_.journeys.size(); ++index) {
+    const compiler::ir::Journey& j = ir_.journeys[index];
+    // The records a journey binds to names: its customer's profile and the
+    // events of its trigger, waits and exit rules. (A name bound twice to
+    // different kinds keeps the first; the native code checks the shape.)
+    std::map<std::string, const compiler::eval::RecordShape*, std::less<>> shapes;
+    if (const Schema* p = schemas_.FindProfile(j.customer)) shapes.emplace(j.customer, &p->shape);
+    auto add_event = [&](const compiler::ir::Pattern& pattern) {
+      if (const Schema* e = schemas_.FindEvent(pattern.event)) shapes.emplace(pattern.binding, &e->shape);
+    };
+    if (j.trigger) add_event(*j.trigger);
+    for (const auto& x : j.exits) add_event(x.pattern);
+    for (const auto& s : j.steps)
+      if (s.pattern) add_event(*s.pattern);
+    for (const compiler::ast::Expr* e : compiler::ir::JourneyExpressions(j)) {
+      compiler::jit::ExprSpec spec{e, compiler::jit::FreeNames(*e), {}, index};
+      for (const std::string& name : spec.env) {
+        auto it = shapes.find(name);
+        spec.shapes.push_back(it == shapes.end() ? nullptr : it->second);
+      }
+      specs.push_back(std::move(spec));
+    }
+  }
+  std::vector<compiler::jit::TriggerSpec> triggers;
+  for (size_t index = 0; index < ir_.journeys.size(); ++index) {
+    const compiler::ir::Journey& j = ir_.journeys[index];
+    if (!j.trigger) continue;
+    const Schema* event = schemas_.FindEvent(j.trigger->event);
+    triggers.push_back({static_cast<uint32_t>(index), j.trigger->event, j.trigger->binding, j.trigger->cond,
+                        event ? &event->shape : nullptr});
+  }
+  auto compiled = compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers);
   if (auto* failure = std::get_if<std::string>(&compiled)) return *failure;
   compiled_ = std::move(std::get<std::unique_ptr<compiler::jit::CompiledExprs>>(compiled));
   return "";
 }
 
 std::unique_ptr<Engine> JourneySet::NewEngine(EngineOptions options) const {
-  if (options.compiled == nullptr) options.compiled = compiled_.get();
+  if (options.interpret) options.compiled = nullptr;
+  else if (options.compiled == nullptr) options.compiled = compiled_.get();
   return std::make_unique<Engine>(ir_, schemas_, *functions_, options);
 }
 

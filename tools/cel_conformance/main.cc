@@ -1,10 +1,14 @@
-// tutti-cel-conformance [--engine interp|jit] [--min-pass-rate R] [--verbose] FILE.json...
+// tutti-cel-conformance [--engine interp|jit] [--compare-engines] [--min-pass-rate R]
+//                       [--verbose] FILE.json...
 //
 // Runs the CEL conformance cases of the given JSON files (layout in
 // shared/conformance/cel/README.md) through the parser and an engine, and
 // prints each failure as `file/section/name: expected … got …`, a summary
 // per file, and the closing line `N passed, M failed, K skipped`. Cases
 // marked `unsupported` or `requires_proto` are skipped; nothing else is.
+// --compare-engines also runs the interpreter on every case (skipped ones
+// too) and fails when the engines' results differ in any way, error
+// messages included.
 // Exits 0 when passed / (passed + failed) reaches the minimum pass rate
 // (default 0.98), 1 when it does not, 2 on a usage or input problem.
 
@@ -146,6 +150,10 @@ struct Runner {
   std::unique_ptr<eval::Functions> functions;
   bool verbose = false;
   bool jit = false;
+  /// Also evaluate with the interpreter and count every case whose result
+  /// (value or error message) differs between the engines.
+  bool compare = false;
+  int disagreements = 0;
 
   Runner() {
     tutti::stdlib::RegisterStandardLibrary(registry);
@@ -172,6 +180,14 @@ struct Runner {
     if (test.contains("bindings"))
       for (const auto& [name, v] : test["bindings"].items()) activation.Bind(name, FromJson(v));
     Value got = jit ? RunJit(*ast, test, activation) : eval::Evaluate(*ast, activation, *functions);
+    if (compare) {
+      Value reference = eval::Evaluate(*ast, activation, *functions);
+      if (eval::DebugString(reference) != eval::DebugString(got)) {
+        ++disagreements;
+        std::cout << "engines disagree on " << expr << ": interpreter " << eval::DebugString(reference)
+                  << ", jit " << eval::DebugString(got) << "\n";
+      }
+    }
     if (expect.contains("value")) {
       Value want = FromJson(expect["value"]);
       if (!got.IsError() && Matches(want, got)) return "";
@@ -202,6 +218,7 @@ struct Runner {
       for (const auto& test : section["tests"]) {
         if (test["expect"].contains("unsupported") || test.value("requires_proto", false)) {
           ++t.skipped;
+          if (compare) RunCase(test);  // the engines must agree even here
           continue;
         }
         std::string id = file + "/" + sname + "/" + test["name"].get<std::string>();
@@ -220,7 +237,7 @@ struct Runner {
 };
 
 int Usage() {
-  std::cerr << "usage: tutti-cel-conformance [--engine interp|jit] [--min-pass-rate R] "
+  std::cerr << "usage: tutti-cel-conformance [--engine interp|jit] [--compare-engines] [--min-pass-rate R] "
                "[--verbose] FILE.json...\n";
   return 2;
 }
@@ -230,7 +247,7 @@ int Usage() {
 int main(int argc, char** argv) {
   std::string engine = "interp";
   double min_rate = 0.98;
-  bool verbose = false;
+  bool verbose = false, compare = false;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -239,6 +256,7 @@ int main(int argc, char** argv) {
     else if (a == "--min-pass-rate" && i + 1 < argc) min_rate = std::atof(argv[++i]);
     else if (a.rfind("--min-pass-rate=", 0) == 0) min_rate = std::atof(a.c_str() + 16);
     else if (a == "--verbose") verbose = true;
+    else if (a == "--compare-engines") compare = true;
     else if (a == "--help" || a == "-h") return Usage();
     else if (!a.empty() && a[0] == '-') return Usage();
     else files.push_back(a);
@@ -248,6 +266,7 @@ int main(int argc, char** argv) {
   Runner runner;
   runner.verbose = verbose;
   runner.jit = engine == "jit";
+  runner.compare = compare;
   Totals all;
   std::vector<std::pair<std::string, Totals>> per_file;
   for (const auto& path : files) {
@@ -274,6 +293,8 @@ int main(int argc, char** argv) {
               << " skipped\n";
   std::cout << all.passed << " passed, " << all.failed << " failed, " << all.skipped
             << " skipped\n";
+  if (compare) std::cout << runner.disagreements << " cases where the engines disagree\n";
+  if (runner.disagreements > 0) return 1;
   int run = all.passed + all.failed;
   double rate = run == 0 ? 1.0 : static_cast<double>(all.passed) / run;
   return rate >= min_rate ? 0 : 1;
