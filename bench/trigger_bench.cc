@@ -22,7 +22,7 @@
 // and from the disk cache.
 //
 //   ./build/bench/trigger_bench [--journeys=100,1000,10000] [--events=1000000]
-//                               [--repetitions=3]
+//                               [--repetitions=3] [--only=interp|jit|indexed|naive]
 
 #include <algorithm>
 #include <chrono>
@@ -149,6 +149,8 @@ std::unique_ptr<runtime::JourneySet> Load(const std::vector<Rule>& rules) {
   return set;
 }
 
+std::string only;  // --only=NAME: time just that contender (for a profiler)
+
 void RunSize(int journeys, int event_count, int repetitions) {
   std::vector<Rule> rules = MakeRules(journeys);
   std::vector<PlainEvent> plain = MakeEvents(journeys, event_count);
@@ -265,6 +267,10 @@ void RunSize(int journeys, int event_count, int repetitions) {
       {"interp", interp, slow}, {"jit", jit, all}, {"indexed", indexed, all}, {"naive", naive, slow}};
   std::vector<double> medians;
   for (const Contender& c : contenders) {
+    if (!only.empty() && only != c.name) {
+      medians.push_back(1);
+      continue;
+    }
     std::vector<double> rates;
     size_t fired = 0;
     for (int r = 0; r < repetitions; ++r) {
@@ -297,6 +303,8 @@ int main(int argc, char** argv) {
       }
     } else if (a.rfind("--events=", 0) == 0) {
       events = std::atoi(a.c_str() + 9);
+    } else if (a.rfind("--only=", 0) == 0) {
+      only = a.substr(7);
     } else if (a.rfind("--repetitions=", 0) == 0) {
       repetitions = std::max(1, std::atoi(a.c_str() + 14));
     } else {

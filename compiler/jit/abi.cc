@@ -1,5 +1,6 @@
 #include "compiler/jit/abi.h"
 
+#include <cstring>
 #include <new>
 
 #include "compiler/eval/operators.h"
@@ -22,6 +23,7 @@ const std::vector<std::pair<std::string_view, void*>>& HelperSymbols() {
       TUTTI_HELPER(tutti_jit_acc_start),   TUTTI_HELPER(tutti_jit_acc_push),
       TUTTI_HELPER(tutti_jit_field),       TUTTI_HELPER(tutti_jit_compare),
       TUTTI_HELPER(tutti_jit_bucket),      TUTTI_HELPER(tutti_jit_hit),
+      {"memcmp", reinterpret_cast<void*>(&std::memcmp)},
   };
 #undef TUTTI_HELPER
   return kSymbols;

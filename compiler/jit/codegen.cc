@@ -219,11 +219,7 @@ class Emitter {
         llvm::Value* target = Emit(*e.target);
         llvm::Value* tmp = NewSlot();
         if (const eval::RecordShape* shape = ShapeOf(*e.target)) {
-          if (auto slot = shape->Slot(e.name.text)) {
-            return Call("tutti_jit_field",
-                        {tmp, target, PoolEntry(pool_.AddPointer(shape)), b_.getInt64(*slot), String(e.name.text)},
-                        ptr_);
-          }
+          if (auto slot = shape->Slot(e.name.text)) return FieldRead(tmp, target, shape, *slot, e.name.text);
         }
         return Call("tutti_jit_select", {tmp, target, String(e.name.text)}, ptr_);
       }
@@ -286,17 +282,172 @@ class Emitter {
     return out;
   }
 
-  // ---- conditions -----------------------------------------------------------
-  //
-  // In a condition only the Truth code matters unless the result is not a
-  // bool; so conditions pass codes in registers and touch a value slot only
-  // for an error or a value of another kind.
-
   /// A Truth code and, when it is kErrorValue or kNotBool, the value.
   struct Truthy {
     llvm::Value* code;
     llvm::Value* slot;  // valid only when code >= kErrorValue
   };
+
+  // ---- fast paths ------------------------------------------------------
+  //
+  // When the layout probe succeeded (ValueLayout), the commonest reads and
+  // comparisons happen inline; any surprise (another kind, another shape)
+  // takes the helper, which gives the general answer.
+
+  llvm::Value* At(llvm::Value* base, size_t offset) {
+    return b_.CreateInBoundsGEP(b_.getInt8Ty(), base, b_.getInt64(offset));
+  }
+  llvm::Value* Kind(llvm::Value* v) { return b_.CreateLoad(b_.getInt8Ty(), At(v, layout_.kind_offset)); }
+  llvm::Value* IsKind(llvm::Value* v, eval::ValueKind k) {
+    return b_.CreateICmpEQ(Kind(v), b_.getInt8(static_cast<uint8_t>(k)));
+  }
+
+  /// `target.field` where target should be a record of `shape`.
+  llvm::Value* FieldRead(llvm::Value* tmp, llvm::Value* target, const eval::RecordShape* shape, size_t slot,
+                         const std::string& field) {
+    llvm::Value* expected = PoolEntry(pool_.AddPointer(shape));
+    auto slow_path = [&] {
+      return Call("tutti_jit_field", {tmp, target, expected, b_.getInt64(slot), String(field)}, ptr_);
+    };
+    if (!layout_.ok) return slow_path();
+    auto* check = Block("field.check");
+    auto* slow = Block("field.slow");
+    auto* done = Block("field.done");
+    b_.CreateCondBr(IsKind(target, eval::ValueKind::kRecord), check, slow);
+    b_.SetInsertPoint(check);
+    llvm::Value* record = b_.CreateLoad(ptr_, At(target, layout_.payload_offset));
+    llvm::Value* same = b_.CreateICmpEQ(b_.CreateLoad(ptr_, At(record, layout_.record_shape)), expected);
+    llvm::Value* begin = b_.CreateLoad(ptr_, At(record, layout_.record_values));
+    llvm::Value* end = b_.CreateLoad(ptr_, At(record, layout_.record_values_end));
+    llvm::Value* field_ptr = At(begin, slot * layout_.value_size);
+    b_.CreateCondBr(b_.CreateAnd(same, b_.CreateICmpULT(field_ptr, end)), done, slow);
+    b_.SetInsertPoint(slow);
+    llvm::Value* general = slow_path();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    auto* phi = b_.CreatePHI(ptr_, 2);
+    phi->addIncoming(field_ptr, check);
+    phi->addIncoming(general, slow);
+    return phi;
+  }
+
+  /// Whether `v` (a string value) equals `text`.
+  llvm::Value* StringEquals(llvm::Value* v, const std::string& text) {
+    llvm::Value* payload = At(v, layout_.payload_offset);
+    llvm::Value* size = b_.CreateLoad(i64_, At(payload, layout_.string_size));
+    if (text.empty()) return b_.CreateICmpEQ(size, b_.getInt64(0));
+    auto* compare = Block("str.compare");
+    auto* done = Block("str.done");
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    b_.CreateCondBr(b_.CreateICmpEQ(size, b_.getInt64(text.size())), compare, done);
+    b_.SetInsertPoint(compare);
+    llvm::Value* data = b_.CreateLoad(ptr_, At(payload, layout_.string_data));
+    llvm::Value* literal = b_.CreateLoad(ptr_, At(String(text), layout_.string_data));
+    llvm::Value* diff = Call("memcmp", {data, literal, b_.getInt64(text.size())}, i32_);
+    llvm::Value* same = b_.CreateICmpEQ(diff, b_.getInt32(0));
+    llvm::BasicBlock* compared = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    auto* phi = b_.CreatePHI(b_.getInt1Ty(), 2);
+    phi->addIncoming(b_.getFalse(), from);
+    phi->addIncoming(same, compared);
+    return phi;
+  }
+
+  /// `x OP literal` or `literal OP x` for an int, double or string literal
+  /// (and `x in [string literals]`): inline when x has the literal's kind,
+  /// the helper otherwise. Nothing when the shape does not fit.
+  std::optional<Truthy> CompareWithLiteral(const Expr& e) {
+    if (!layout_.ok) return std::nullopt;
+    auto literal_of = [](const Expr& x) { return x.kind == ExprKind::kLiteral ? &x.literal : nullptr; };
+    const ast::Literal* lit = literal_of(*e.args[1]);
+    bool swapped = false;
+    if (e.op != Op::kIn && lit == nullptr) {
+      lit = literal_of(*e.args[0]);
+      swapped = true;
+    }
+    std::vector<std::string> members;  // kIn: the string literals of the list
+    eval::ValueKind kind;
+    if (e.op == Op::kIn) {
+      const Expr& list = *e.args[1];
+      if (list.kind != ExprKind::kList || list.args.empty()) return std::nullopt;
+      for (const auto& m : list.args) {
+        if (m->kind != ExprKind::kLiteral || !std::holds_alternative<std::string>(m->literal)) return std::nullopt;
+        members.push_back(std::get<std::string>(m->literal));
+      }
+      kind = eval::ValueKind::kString;
+    } else if (lit == nullptr) {
+      return std::nullopt;
+    } else if (std::holds_alternative<int64_t>(*lit)) {
+      kind = eval::ValueKind::kInt;
+    } else if (std::holds_alternative<double>(*lit)) {
+      kind = eval::ValueKind::kDouble;
+    } else if (std::holds_alternative<std::string>(*lit) && (e.op == Op::kEq || e.op == Op::kNe)) {
+      kind = eval::ValueKind::kString;
+    } else {
+      return std::nullopt;
+    }
+    // The literal side is built only if the slow path needs it (a list
+    // literal allocates).
+    bool x_first = e.op == Op::kIn || !swapped;
+    llvm::Value* x = Emit(*e.args[x_first ? 0 : 1]);
+    llvm::Value* slot = NewSlot();
+    auto* fast = Block("cmp.fast");
+    auto* slow = Block("cmp.slow");
+    auto* done = Block("cmp.done");
+    b_.CreateCondBr(IsKind(x, kind), fast, slow);
+    b_.SetInsertPoint(fast);
+    llvm::Value* holds = nullptr;
+    if (e.op == Op::kIn) {
+      holds = b_.getFalse();
+      for (const std::string& m : members) holds = b_.CreateOr(holds, StringEquals(x, m));
+    } else if (kind == eval::ValueKind::kString) {
+      holds = StringEquals(x, std::get<std::string>(*lit));
+      if (e.op == Op::kNe) holds = b_.CreateNot(holds);
+    } else {
+      // As written: `x OP lit`, or `lit OP x` with the operands swapped back.
+      llvm::Value* payload = At(x, layout_.payload_offset);
+      bool is_int = kind == eval::ValueKind::kInt;
+      llvm::Value* xv = b_.CreateLoad(is_int ? static_cast<llvm::Type*>(i64_) : b_.getDoubleTy(), payload);
+      llvm::Value* lv = is_int ? static_cast<llvm::Value*>(b_.getInt64(std::get<int64_t>(*lit)))
+                               : llvm::ConstantFP::get(b_.getDoubleTy(), std::get<double>(*lit));
+      llvm::Value* left = swapped ? lv : xv;
+      llvm::Value* right = swapped ? xv : lv;
+      using P = llvm::CmpInst::Predicate;
+      // Doubles: ordered predicates, so NaN compares false (and != true).
+      P p;
+      switch (e.op) {
+        case Op::kEq: p = is_int ? P::ICMP_EQ : P::FCMP_OEQ; break;
+        case Op::kNe: p = is_int ? P::ICMP_NE : P::FCMP_UNE; break;
+        case Op::kLt: p = is_int ? P::ICMP_SLT : P::FCMP_OLT; break;
+        case Op::kLe: p = is_int ? P::ICMP_SLE : P::FCMP_OLE; break;
+        case Op::kGt: p = is_int ? P::ICMP_SGT : P::FCMP_OGT; break;
+        default: p = is_int ? P::ICMP_SGE : P::FCMP_OGE; break;
+      }
+      holds = is_int ? b_.CreateICmp(p, left, right) : b_.CreateFCmp(p, left, right);
+    }
+    llvm::Value* fast_code = b_.CreateZExt(holds, i32_);
+    llvm::BasicBlock* fast_end = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(slow);
+    llvm::Value* other = Emit(*e.args[x_first ? 1 : 0]);
+    llvm::Value* a = x_first ? x : other;
+    llvm::Value* b = x_first ? other : x;
+    llvm::Value* slow_code = Call("tutti_jit_compare", {slot, b_.getInt32(static_cast<int>(e.op)), a, b}, i32_);
+    llvm::BasicBlock* slow_end = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    auto* code = b_.CreatePHI(i32_, 2);
+    code->addIncoming(fast_code, fast_end);
+    code->addIncoming(slow_code, slow_end);
+    return Truthy{code, slot};
+  }
+
+  // ---- conditions -----------------------------------------------------------
+  //
+  // In a condition only the Truth code matters unless the result is not a
+  // bool; so conditions pass codes in registers and touch a value slot only
+  // for an error or a value of another kind.
 
   static bool IsTest(Op op) {
     switch (op) {
@@ -318,6 +469,7 @@ class Emitter {
       return {b_.getInt32(std::get<bool>(e.literal) ? kTrue : kFalse), null};
     if (e.kind == ExprKind::kBinary && (e.op == Op::kAnd || e.op == Op::kOr)) return EmitLogic(e);
     if (e.kind == ExprKind::kBinary && IsTest(e.op)) {
+      if (auto fast = CompareWithLiteral(e)) return *fast;
       llvm::Value* a = Emit(*e.args[0]);
       llvm::Value* b = Emit(*e.args[1]);
       llvm::Value* slot = NewSlot();
@@ -571,6 +723,7 @@ class Emitter {
   llvm::IRBuilder<> b_;
   const eval::Functions& functions_;
   ConstantPool& pool_;
+  const ValueLayout& layout_ = Layout();
   llvm::PointerType* ptr_;
   llvm::IntegerType* i32_;
   llvm::IntegerType* i64_;

@@ -93,7 +93,8 @@ void Optimise(llvm::Module& module, llvm::TargetMachine* tm) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, mam);
+  auto level = std::getenv("TUTTI_JIT_O1") ? llvm::OptimizationLevel::O1 : llvm::OptimizationLevel::O2;
+  pb.buildPerModuleDefaultPipeline(level).run(module, mam);
 }
 
 std::string ErrorText(llvm::Error error) { return llvm::toString(std::move(error)); }

@@ -4,8 +4,15 @@
 // Whatever decodes must be processed, and time run to the end, without a
 // crash, a leak or an exception: nothing a producer sends may take the
 // engine down.
+//
+// It is also the differential test of the two engines on journeys: every
+// input runs through the interpreter and through the JIT's native code,
+// and any difference in the decisions (bytes of their JSON) aborts, so
+// libFuzzer keeps the input. Such an input belongs in tests/scenarios as a
+// regression case once understood.
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -28,6 +35,7 @@ struct World {
     std::string src = TUTTI_SOURCE_DIR;
     set = runtime::JourneySet::Load({src + "/journeys"}, src + "/stdlib", sink);
     if (set == nullptr) std::abort();
+    if (!set->Compile().empty()) std::abort();
     std::ifstream in(src + "/examples/abc-pharma/profiles.ndjson");
     std::string line;
     for (size_t n = 1; std::getline(in, line) && n <= 80; ++n) {
@@ -44,15 +52,15 @@ const World& TheWorld() {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const World& w = TheWorld();
-  auto engine_ptr = w.set->NewEngine();
+namespace {
+
+/// The decisions of one engine over the input, as JSON lines.
+std::string Run(const World& w, const runtime::DecodedFile& events, bool interpret) {
+  runtime::EngineOptions options;
+  options.interpret = interpret;
+  auto engine_ptr = w.set->NewEngine(options);
   runtime::Engine& engine = *engine_ptr;
   for (const auto& p : w.profiles) engine.UpsertProfile(p);
-  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
-  runtime::DecodeOptions options;
-  options.accept = runtime::Accept::kEvents;
-  runtime::DecodedFile events = runtime::DecodeFile(w.set->schemas(), in, options);
   for (const auto& e : events.records) engine.Ingest(e);
   // Run every timer, but stop a pathological input after a bounded number.
   for (int i = 0; i < 100000; ++i) {
@@ -61,6 +69,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     engine.AdvanceTo(*due);
   }
   engine.Flush();
-  engine.TakeDecisions();
+  std::string out;
+  for (const auto& d : engine.TakeDecisions()) out += runtime::ToJson(d) + "\n";
+  if (!interpret && engine.interpreted_fallbacks() != 0) {
+    std::fprintf(stderr, "engine_fuzzer: the JIT fell back to the interpreter %llu times\n",
+                 static_cast<unsigned long long>(engine.interpreted_fallbacks()));
+    std::abort();
+  }
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const World& w = TheWorld();
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  runtime::DecodeOptions options;
+  options.accept = runtime::Accept::kEvents;
+  runtime::DecodedFile events = runtime::DecodeFile(w.set->schemas(), in, options);
+  std::string interpreted = Run(w, events, true);
+  std::string native = Run(w, events, false);
+  if (interpreted != native) {
+    std::fprintf(stderr, "engine_fuzzer: the engines disagree\n--- interpreter\n%s--- jit\n%s", interpreted.c_str(),
+                 native.c_str());
+    std::abort();
+  }
   return 0;
 }
