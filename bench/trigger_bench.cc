@@ -22,7 +22,7 @@
 // and from the disk cache.
 //
 //   ./build/bench/trigger_bench [--journeys=100,1000,10000] [--events=1000000]
-//                               [--repetitions=3] [--only=interp|jit|indexed|naive]
+//                               [--repetitions=3] [--only=interp|jit|indexed|naive] [--opt=0|1|2]
 
 #include <algorithm>
 #include <chrono>
@@ -150,6 +150,7 @@ std::unique_ptr<runtime::JourneySet> Load(const std::vector<Rule>& rules) {
 }
 
 std::string only;  // --only=NAME: time just that contender (for a profiler)
+int opt_level = 2;  // --opt=N: JitOptions::opt_level
 
 void RunSize(int journeys, int event_count, int repetitions) {
   std::vector<Rule> rules = MakeRules(journeys);
@@ -161,6 +162,7 @@ void RunSize(int journeys, int event_count, int repetitions) {
   std::filesystem::create_directories(cache);
   compiler::jit::JitOptions jit_options;
   jit_options.cache_dir = cache;
+  jit_options.opt_level = opt_level;
   auto t0 = Clock::now();
   auto set = Load(rules);
   auto t1 = Clock::now();
@@ -243,8 +245,8 @@ void RunSize(int journeys, int event_count, int repetitions) {
     return fired;
   };
 
-  std::printf("journeys=%d events=%d  compile: check+lower %.2f s, native cold %.2f s, from cache %.2f s (%s)\n",
-              journeys, event_count, Seconds(t0, t1), Seconds(t1, t2), Seconds(t3, t4),
+  std::printf("journeys=%d events=%d opt=%d  compile: check+lower %.2f s, native cold %.2f s, from cache %.2f s (%s)\n",
+              journeys, event_count, opt_level, Seconds(t0, t1), Seconds(t1, t2), Seconds(t3, t4),
               from_cache ? "cache hit" : "CACHE MISS");
   // Agreement first, on a prefix every contender can afford.
   size_t check = std::min<size_t>(plain.size(), 2000);
@@ -303,6 +305,8 @@ int main(int argc, char** argv) {
       }
     } else if (a.rfind("--events=", 0) == 0) {
       events = std::atoi(a.c_str() + 9);
+    } else if (a.rfind("--opt=", 0) == 0) {
+      opt_level = std::atoi(a.c_str() + 6);
     } else if (a.rfind("--only=", 0) == 0) {
       only = a.substr(7);
     } else if (a.rfind("--repetitions=", 0) == 0) {

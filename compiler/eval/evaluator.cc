@@ -8,13 +8,33 @@ namespace tutti::compiler::eval {
 
 void Activation::Bind(std::string name, Value value) {
   qualified_ |= name.find('.') != std::string::npos;
-  vars_.insert_or_assign(std::move(name), std::move(value));
+  for (size_t i = 0; i < count_; ++i) {
+    if (inline_[i].first == name) {
+      inline_[i].second = std::move(value);
+      return;
+    }
+  }
+  for (auto& [n, v] : more_) {
+    if (n == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  if (count_ < kInline) {
+    inline_[count_].first = std::move(name);
+    inline_[count_].second = std::move(value);
+    ++count_;
+  } else {
+    more_.emplace_back(std::move(name), std::move(value));
+  }
 }
 
 const Value* Activation::Find(std::string_view name) const {
   for (const Activation* a = this; a != nullptr; a = a->parent_) {
-    auto it = a->vars_.find(name);
-    if (it != a->vars_.end()) return &it->second;
+    for (size_t i = 0; i < a->count_; ++i)
+      if (a->inline_[i].first == name) return &a->inline_[i].second;
+    for (const auto& [n, v] : a->more_)
+      if (n == name) return &v;
   }
   return nullptr;
 }

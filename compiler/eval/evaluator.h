@@ -8,7 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "compiler/ast/expr.h"
 #include "compiler/eval/functions.h"
@@ -32,13 +33,15 @@ class Activation {
   bool HasQualifiedNames() const { return qualified_ || (parent_ && parent_->HasQualifiedNames()); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
+  // A handful of names at most (an event, a customer, `now`, a journey's
+  // variables), short enough to live inside their std::string: a few
+  // inline entries searched in order beat any map, and allocate nothing.
+  static constexpr size_t kInline = 6;
   const Activation* parent_ = nullptr;
   bool qualified_ = false;
-  std::unordered_map<std::string, Value, Hash, std::equal_to<>> vars_;
+  size_t count_ = 0;  // bindings held inline
+  std::pair<std::string, Value> inline_[kInline];
+  std::vector<std::pair<std::string, Value>> more_;  // beyond kInline
 };
 
 /// The dotted name of a chain of identifiers and selections (`a.b.c`), or

@@ -1,5 +1,7 @@
 #include "compiler/jit/abi.h"
 
+#include <strings.h>
+
 #include <cstring>
 #include <new>
 
@@ -23,7 +25,13 @@ const std::vector<std::pair<std::string_view, void*>>& HelperSymbols() {
       TUTTI_HELPER(tutti_jit_acc_start),   TUTTI_HELPER(tutti_jit_acc_push),
       TUTTI_HELPER(tutti_jit_field),       TUTTI_HELPER(tutti_jit_compare),
       TUTTI_HELPER(tutti_jit_bucket),      TUTTI_HELPER(tutti_jit_hit),
+      // What LLVM may emit calls to on its own (memcmp(...) == 0 becomes
+      // bcmp, copies become memcpy).
       {"memcmp", reinterpret_cast<void*>(&std::memcmp)},
+      {"bcmp", reinterpret_cast<void*>(&bcmp)},
+      {"memcpy", reinterpret_cast<void*>(&std::memcpy)},
+      {"memmove", reinterpret_cast<void*>(&std::memmove)},
+      {"memset", reinterpret_cast<void*>(&std::memset)},
   };
 #undef TUTTI_HELPER
   return kSymbols;

@@ -1,7 +1,6 @@
 #include "compiler/jit/jit.h"
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -64,11 +63,11 @@ class DiskCache : public llvm::ObjectCache {
 };
 
 /// The cache key: what the object code depends on.
-std::string CacheKey(const llvm::Module& module, const std::string& cpu) {
+std::string CacheKey(const llvm::Module& module, const std::string& cpu, int opt_level) {
   std::string text;
   llvm::raw_string_ostream os(text);
   module.print(os, nullptr);
-  os << kCodegenVersion << '\n' << cpu << '\n' << LLVM_VERSION_STRING;
+  os << kCodegenVersion << '\n' << cpu << '\n' << LLVM_VERSION_STRING << '\n' << opt_level;
   os.flush();
   auto digest = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t*>(text.data()), text.size()));
@@ -81,8 +80,8 @@ std::string CacheKey(const llvm::Module& module, const std::string& cpu) {
   return key;
 }
 
-void Optimise(llvm::Module& module, llvm::TargetMachine* tm) {
-  if (std::getenv("TUTTI_JIT_O0")) return;
+void Optimise(llvm::Module& module, llvm::TargetMachine* tm, int level) {
+  if (level <= 0) return;
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -93,8 +92,8 @@ void Optimise(llvm::Module& module, llvm::TargetMachine* tm) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  auto level = std::getenv("TUTTI_JIT_O1") ? llvm::OptimizationLevel::O1 : llvm::OptimizationLevel::O2;
-  pb.buildPerModuleDefaultPipeline(level).run(module, mam);
+  pb.buildPerModuleDefaultPipeline(level == 1 ? llvm::OptimizationLevel::O1 : llvm::OptimizationLevel::O2)
+      .run(module, mam);
 }
 
 std::string ErrorText(llvm::Error error) { return llvm::toString(std::move(error)); }
@@ -156,7 +155,6 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     const std::vector<ExprSpec>& specs, const eval::Functions& functions, const JitOptions& options,
     const std::vector<TriggerSpec>& triggers) {
   InitialiseLlvm();
-  auto t_start = std::chrono::steady_clock::now();
   std::unique_ptr<CompiledExprs> out(new CompiledExprs());
 
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -215,24 +213,24 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     dispatch_names.emplace_back(event, name);
   }
 
-  auto t_emit = std::chrono::steady_clock::now();
   std::string broken;
   llvm::raw_string_ostream verify(broken);
   if (llvm::verifyModule(*module, &verify)) return "generated code does not verify: " + verify.str();
 
+  // A debugging aid for engineers: TUTTI_JIT_DUMP=FILE writes the IR.
   if (const char* dump = std::getenv("TUTTI_JIT_DUMP")) {
     std::error_code ec;
     llvm::raw_fd_ostream os(dump, ec);
     if (!ec) module->print(os, nullptr);
   }
-  std::string key = CacheKey(*module, cpu);
+  std::string key = CacheKey(*module, cpu, options.opt_level);
   module->setModuleIdentifier(key);
   out->report_.expressions = out->entries_.size();
   out->report_.cache_key = key;
   out->report_.from_cache = cache && cache->Has(key);
 
   llvm::orc::LLJITBuilder builder;
-  if (std::getenv("TUTTI_JIT_CG0")) jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::None);
+  if (options.opt_level <= 0) jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::None);
   builder.setJITTargetMachineBuilder(*jtmb);
   builder.setCompileFunctionCreator(
       [cache](llvm::orc::JITTargetMachineBuilder jtmb)
@@ -255,13 +253,11 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
 
   module->setDataLayout(out->jit_->getDataLayout());
   module->setTargetTriple(out->jit_->getTargetTriple().str());
-  auto t_key = std::chrono::steady_clock::now();
   if (!out->report_.from_cache) {
     auto tm = jtmb->createTargetMachine();
     if (!tm) return "cannot target this machine: " + ErrorText(tm.takeError());
-    Optimise(*module, tm->get());
+    Optimise(*module, tm->get(), options.opt_level);
   }
-  auto t_opt = std::chrono::steady_clock::now();
   if (auto err = out->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
     return "cannot add the generated code: " + ErrorText(std::move(err));
   for (const auto& [name, group] : names) {
@@ -273,11 +269,6 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     auto symbol = out->jit_->lookup(name);
     if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
     out->dispatch_[event] = symbol->toPtr<DispatchFunction>();
-  }
-  if (std::getenv("TUTTI_JIT_TIMING")) {
-    auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
-    std::fprintf(stderr, "jit: %zu exprs emit %.3f key %.3f opt %.3f codegen %.3f\n", out->entries_.size(),
-                 sec(t_start, t_emit), sec(t_emit, t_key), sec(t_key, t_opt), sec(t_opt, std::chrono::steady_clock::now()));
   }
   return out;
 }

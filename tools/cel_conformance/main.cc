@@ -217,7 +217,7 @@ struct Runner {
   /// environment and runs the native code.
   Value RunJit(const tutti::compiler::ast::Expr& ast, const json& test, const eval::Activation& activation) {
     namespace jit = tutti::compiler::jit;
-    jit::ExprSpec spec{&ast, {}};
+    jit::ExprSpec spec{&ast, {}, {}, 0};
     if (test.contains("bindings"))
       for (const auto& [name, v] : test["bindings"].items()) spec.env.push_back(name);
     auto compiled = jit::CompiledExprs::Compile({spec}, *functions);
