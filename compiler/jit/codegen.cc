@@ -89,6 +89,7 @@ class Emitter {
     for (size_t k = 0; k < specs.size(); ++k) {
       spec_ = specs[k];
       for (bool test : {false, true}) {
+        if (!test && spec_->condition) continue;
         auto* start = Block(test ? "test" : "value");
         auto* body = Block("body");
         sw->addCase(b_.getInt32(static_cast<int32_t>(2 * k + (test ? 1 : 0))), start);

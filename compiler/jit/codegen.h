@@ -69,6 +69,9 @@ struct ExprSpec {
   /// Expressions of one group compile into one function (the JIT groups
   /// them per journey).
   size_t group = 0;
+  /// Only ever tested as a condition: the value case is not compiled
+  /// (CompiledExprs::Run derives the value from the test).
+  bool condition = false;
 };
 
 /// Emits `fn_name`, a GroupFunction for `specs`, into `module`, adding

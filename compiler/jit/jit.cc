@@ -12,6 +12,9 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/IR/PassTimingInfo.h>
+#include <llvm/Pass.h>
+#include <llvm/Support/Timer.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/SHA256.h>
@@ -155,6 +158,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     const std::vector<ExprSpec>& specs, const eval::Functions& functions, const JitOptions& options,
     const std::vector<TriggerSpec>& triggers) {
   InitialiseLlvm();
+  if (std::getenv("TUTTI_JIT_TIME_PASSES")) llvm::TimePassesIsEnabled = true;
   std::unique_ptr<CompiledExprs> out(new CompiledExprs());
 
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -173,6 +177,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     Entry entry;
     entry.env = spec.env;
     entry.index = static_cast<int32_t>(group.size());
+    entry.test_only = spec.condition;
     for (const std::string& n : spec.env) {
       auto t = eval::TypeDenotation(n);
       entry.unbound.push_back(t ? *t : Value::Error("undeclared reference to '" + n + "'"));
@@ -270,6 +275,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
     out->dispatch_[event] = symbol->toPtr<DispatchFunction>();
   }
+  if (std::getenv("TUTTI_JIT_TIME_PASSES")) llvm::reportAndResetTimings();
   return out;
 }
 

@@ -61,6 +61,7 @@ class CompiledExprs {
   struct Entry {
     GroupFunction fn = nullptr;
     int32_t index = 0;  // within the group
+    bool test_only = false;  // a condition: compiled as a test alone
     std::vector<std::string> env;
     /// What a name of `env` reads as when the activation lacks it: the
     /// type it denotes, or an "undeclared reference" error.
@@ -79,8 +80,12 @@ class CompiledExprs {
   /// Runs `entry` with `vars` in its environment's order.
   Value Run(const Entry& entry, const Value* const* vars) const {
     Value out;
-    entry.fn(2 * entry.index, vars, pool_.entries().data(), &out);
-    return out;
+    if (!entry.test_only) {
+      entry.fn(2 * entry.index, vars, pool_.entries().data(), &out);
+      return out;
+    }
+    int32_t code = Test(entry, vars, &out);
+    return code == kTrue ? Value(true) : code == kFalse ? Value(false) : out;
   }
 
   /// Tests the triggers listening to `event_type` against `event` at

@@ -1,6 +1,7 @@
 #include "runtime/engine/journey_set.h"
 
 #include <map>
+#include <set>
 
 #include "compiler/check/check.h"
 #include "compiler/ir/lower.h"
@@ -69,8 +70,20 @@ std::string JourneySet::Compile(const compiler::jit::JitOptions& options) {
     for (const auto& x : j.exits) add_event(x.pattern);
     for (const auto& s : j.steps)
       if (s.pattern) add_event(*s.pattern);
+    // Conditions are only ever tested (compiled as tests alone).
+    std::set<const compiler::ast::Expr*> conditions;
+    if (j.trigger) conditions.insert(j.trigger->cond);
+    if (j.audience) conditions.insert(j.audience->cond);
+    for (const auto& x : j.exits) conditions.insert(x.pattern.cond);
+    for (const auto& s : j.steps) {
+      if (s.pattern) conditions.insert(s.pattern->cond);
+      if (s.op == compiler::ir::StepOp::kBranch)
+        for (const auto& arm : s.arms) conditions.insert(arm.cond);
+      if (s.source->kind == compiler::ast::StepKind::kTask)
+        conditions.insert(s.source->As<compiler::ast::TaskStep>().route_cond.get());
+    }
     for (const compiler::ast::Expr* e : compiler::ir::JourneyExpressions(j)) {
-      compiler::jit::ExprSpec spec{e, compiler::jit::FreeNames(*e), {}, index};
+      compiler::jit::ExprSpec spec{e, compiler::jit::FreeNames(*e), {}, index, conditions.count(e) > 0};
       for (const std::string& name : spec.env) {
         auto it = shapes.find(name);
         spec.shapes.push_back(it == shapes.end() ? nullptr : it->second);

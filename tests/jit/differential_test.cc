@@ -177,7 +177,9 @@ class Differential : public ::testing::Test {
       DiagnosticSink sink;
       ast::ExprPtr e = ParseExpression(source, sink);
       if (!e) continue;  // the generator may write what does not parse
-      specs.push_back(ExprSpec{e.get(), {"e", "now", "x"}, {&shape_, nullptr, nullptr}, k / 25});
+      // Every other one is compiled as a condition alone, whose value
+      // CompiledExprs::Run derives from the test.
+      specs.push_back(ExprSpec{e.get(), {"e", "now", "x"}, {&shape_, nullptr, nullptr}, k / 25, k % 2 == 1});
       asts.push_back(std::move(e));
     }
     auto compiled = CompiledExprs::Compile(specs, *functions_);
