@@ -34,13 +34,26 @@ void InitialiseLlvm() {
   });
 }
 
-/// Objects on disk, one file per key (the module's identifier). Reading or
-/// writing fails quietly: the JIT then compiles as if nothing were cached.
+/// Objects on disk, one file per key (the module's identifier): the object
+/// code followed by its SHA-256, so a truncated or damaged file reads as a
+/// miss. Reading or writing fails quietly: the JIT then compiles as if
+/// nothing were cached.
 class DiskCache : public llvm::ObjectCache {
  public:
   explicit DiskCache(std::string dir) : dir_(std::move(dir)) {}
 
-  bool Has(const std::string& key) const { return std::ifstream(Path(key)).good(); }
+  /// Whether a sound object is cached under `key` (kept for getObject).
+  bool Has(const std::string& key) {
+    auto buffer = llvm::MemoryBuffer::getFile(Path(key), /*IsText=*/false, /*RequiresNullTerminator=*/false);
+    if (!buffer) return false;
+    llvm::StringRef bytes = (*buffer)->getBuffer();
+    if (bytes.size() <= kDigest) return false;
+    llvm::StringRef object = bytes.drop_back(kDigest);
+    if (Digest(object) != bytes.take_back(kDigest)) return false;
+    loaded_key_ = key;
+    loaded_ = llvm::MemoryBuffer::getMemBufferCopy(object, key);
+    return true;
+  }
 
   void notifyObjectCompiled(const llvm::Module* m, llvm::MemoryBufferRef object) override {
     std::string path = Path(m->getModuleIdentifier());
@@ -48,21 +61,28 @@ class DiskCache : public llvm::ObjectCache {
     {
       std::ofstream out(tmp, std::ios::binary);
       out.write(object.getBufferStart(), static_cast<std::streamsize>(object.getBufferSize()));
+      std::string digest = Digest(object.getBuffer());
+      out.write(digest.data(), static_cast<std::streamsize>(digest.size()));
       if (!out) return;
     }
     std::rename(tmp.c_str(), path.c_str());  // whole or not at all
   }
 
   std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* m) override {
-    auto buffer = llvm::MemoryBuffer::getFile(Path(m->getModuleIdentifier()), /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    if (!buffer) return nullptr;
-    return std::move(*buffer);
+    if (loaded_ && loaded_key_ == m->getModuleIdentifier()) return std::move(loaded_);
+    return nullptr;
   }
 
  private:
+  static constexpr size_t kDigest = 32;
+  static std::string Digest(llvm::StringRef bytes) {
+    auto d = llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+  }
   std::string Path(const std::string& key) const { return dir_ + "/" + key + ".o"; }
   std::string dir_;
+  std::string loaded_key_;
+  std::unique_ptr<llvm::MemoryBuffer> loaded_;
 };
 
 /// The cache key: what the object code depends on.

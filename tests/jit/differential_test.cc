@@ -13,6 +13,9 @@
 // Expressions that once disagreed are kept, one per line, in
 // tests/jit/regressions.txt and run on every input every time.
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -239,6 +242,43 @@ TEST_F(Differential, RegressionCasesAgree) {
   ASSERT_FALSE(texts.empty());
   Generator gen(99);
   Compare(texts, gen, 60);
+}
+
+TEST_F(Differential, DiskCacheServesUnchangedCodeAndSurvivesDamage) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("tutti-jit-cache-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Source source("<cache>", "e.s == \"a\" ? x * 2 : size(e.l)");
+  DiagnosticSink sink;
+  ast::ExprPtr e = ParseExpression(source, sink);
+  ASSERT_NE(e, nullptr);
+  std::vector<ExprSpec> specs = {{e.get(), {"e", "now", "x"}, {&shape_, nullptr, nullptr}, 0, false}};
+  JitOptions options;
+  options.cache_dir = dir.string();
+  auto run = [&](bool expect_cached) {
+    auto compiled = CompiledExprs::Compile(specs, *functions_, options);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<CompiledExprs>>(compiled));
+    const CompiledExprs& code = *std::get<std::unique_ptr<CompiledExprs>>(compiled);
+    EXPECT_EQ(code.report().from_cache, expect_cached);
+    eval::Activation act;
+    Generator gen(5);
+    act.Bind("e", gen.Record(&shape_));
+    act.Bind("x", Value(int64_t{21}));
+    EXPECT_EQ(eval::DebugString(eval::Evaluate(*e, act, *functions_)),
+              eval::DebugString(code.Run(*code.Find(e.get()), act)));
+  };
+  run(false);  // cold: compiles and stores
+  run(true);   // unchanged: loads
+  // A damaged object reads as a miss and is compiled again.
+  for (const auto& f : fs::directory_iterator(dir)) {
+    std::fstream file(f.path(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(64);
+    file.write("garbage!", 8);
+  }
+  run(false);
+  run(true);
+  fs::remove_all(dir);
 }
 
 TEST(JitLayout, ProbeSucceedsOnThisBuild) {
