@@ -23,11 +23,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTTI = os.path.join(ROOT, "build", "cli", "tutti")
 
 
-def start(data, profiles, tmp):
+def start(data, profiles, tmp, binary=TUTTI, engine="jit"):
     out = open(os.path.join(tmp, "serve.out"), "w")
     t0 = time.monotonic()
-    p = subprocess.Popen([TUTTI, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
-                          "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", "virtual"],
+    p = subprocess.Popen([binary, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
+                          "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", "virtual",
+                          "--engine", engine],
                          stdout=subprocess.PIPE, stderr=out, text=True)
     line = p.stdout.readline()
     m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
@@ -41,6 +42,8 @@ def main():
     ap.add_argument("--profiles", type=int, default=100000)
     ap.add_argument("--events", type=int, default=1000000)
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--binary", default=TUTTI, help="the tutti executable (default: build/cli/tutti)")
+    ap.add_argument("--engine", default="jit", choices=["jit", "interp"])
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="tutti-daemon-bench-")
     try:
@@ -49,7 +52,7 @@ def main():
             for i in range(a.profiles):
                 f.write('{"type":"hcp","id":"h%d","name":"H %d","rep":"r%d","timezone":"UTC"}\n' % (i, i, i % 500))
         data = os.path.join(tmp, "data")
-        p, port, ready = start(data, profiles, tmp)
+        p, port, ready = start(data, profiles, tmp, a.binary, a.engine)
         print(f"start with {a.profiles} profiles and an empty log: {ready:.2f} s")
         conn = http.client.HTTPConnection("127.0.0.1", port)
         base = 1772409600  # 2026-03-02T00:00:00Z
@@ -81,7 +84,7 @@ def main():
         print(f"waiting instances: {waiting:,}; daemon resident memory {rss / 1024:,.0f} MiB")
         p.send_signal(signal.SIGKILL)
         p.wait()
-        p, port, ready = start(data, profiles, tmp)
+        p, port, ready = start(data, profiles, tmp, a.binary, a.engine)
         conn = http.client.HTTPConnection("127.0.0.1", port)
         conn.request("GET", "/metrics")
         metrics = conn.getresponse().read().decode()

@@ -5,6 +5,7 @@
 // DiagnosticSink and carry on, so one run reports every problem.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,8 +58,13 @@ class DiagnosticSink {
   /// Every diagnostic, sorted by path, offset, severity, then message.
   std::vector<Diagnostic> Sorted() const;
 
+  /// Keeps `owner` (what owns the sources diagnostics point into) alive as
+  /// long as the sink, for a caller that drops it before rendering.
+  void KeepAlive(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
+
  private:
   std::vector<Diagnostic> diagnostics_;
+  std::vector<std::shared_ptr<const void>> owners_;
 };
 
 /// Renders diagnostics for a terminal:

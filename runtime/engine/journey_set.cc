@@ -21,7 +21,7 @@ std::unique_ptr<JourneySet> JourneySet::Load(const std::vector<std::string>& pat
                                              compiler::DiagnosticSink& sink) {
   std::unique_ptr<JourneySet> set(new JourneySet());
   set->program_ = compiler::LoadProgram(paths, stdlib_dir, sink);
-  if (!set->Build(sink)) return nullptr;
+  if (!set->Build(sink)) return set->Failed(sink);
   return set;
 }
 
@@ -29,8 +29,15 @@ std::unique_ptr<JourneySet> JourneySet::FromText(const std::vector<std::pair<std
                                                  const std::string& stdlib_dir, compiler::DiagnosticSink& sink) {
   std::unique_ptr<JourneySet> set(new JourneySet());
   set->program_ = compiler::LoadProgramFromText(files, stdlib_dir, sink);
-  if (!set->Build(sink)) return nullptr;
+  if (!set->Build(sink)) return set->Failed(sink);
   return set;
+}
+
+std::unique_ptr<JourneySet> JourneySet::Failed(compiler::DiagnosticSink& sink) {
+  // The diagnostics point into the program's sources: they must outlive
+  // this set, which the caller never sees.
+  sink.KeepAlive(std::make_shared<compiler::Program>(std::move(program_)));
+  return nullptr;
 }
 
 bool JourneySet::Build(compiler::DiagnosticSink& sink) {

@@ -57,6 +57,8 @@ class JourneySet {
   JourneySet();
   /// Checks and lowers `program_`; false when it has errors.
   bool Build(compiler::DiagnosticSink& sink);
+  /// Hands the program to `sink` (its diagnostics point into it); null.
+  std::unique_ptr<JourneySet> Failed(compiler::DiagnosticSink& sink);
 
   compiler::BuiltinRegistry builtins_;
   compiler::eval::FunctionTable table_;

@@ -282,3 +282,21 @@ journey count {
 
 }  // namespace
 }  // namespace tutti::runtime
+
+namespace tutti::runtime {
+namespace {
+
+TEST(JourneySetLoad, DiagnosticsOutliveAFailedLoad) {
+  // The set is never returned when the journeys do not check; the sink's
+  // diagnostics point into its sources and must still render.
+  compiler::DiagnosticSink sink;
+  auto set = JourneySet::FromText({{"bad.tutti", "journey broken {\n  on no_such_event\n}\n"}},
+                                  std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+  ASSERT_EQ(set, nullptr);
+  std::string text = compiler::RenderText(sink.Sorted());
+  EXPECT_NE(text.find("bad.tutti:2:"), std::string::npos) << text;
+  EXPECT_NE(text.find("on no_such_event"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace tutti::runtime
