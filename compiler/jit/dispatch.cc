@@ -134,8 +134,10 @@ void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchP
       }
       b.CreateStore(v, b.CreateInBoundsGEP(ptr, env, b.getInt64(k)));
     }
-    llvm::Function* group = module.getFunction(c.function);
-    llvm::Value* code = b.CreateCall(group, {b.getInt32(2 * c.index + 1), env, pool_arg, result});
+    // The group lives in another module: declare it, and pass its own pool.
+    auto group = module.getOrInsertFunction(c.function, llvm::FunctionType::get(i32, {i32, ptr, ptr, ptr}, false));
+    llvm::Value* group_pool = pool_entry(pool.AddPointer(c.pool));
+    llvm::Value* code = b.CreateCall(group, {b.getInt32(2 * c.index + 1), env, group_pool, result});
     auto* hit = llvm::BasicBlock::Create(ctx, "hit", fn);
     auto* next = llvm::BasicBlock::Create(ctx, "next", fn);
     llvm::Value* reported = b.CreateOr(b.CreateICmpEQ(code, b.getInt32(kTrue)), b.CreateICmpEQ(code, b.getInt32(kErrorValue)));

@@ -82,6 +82,7 @@ struct CompiledCondition {
   std::string function;
   int32_t index = 0;
   std::vector<std::string> env;
+  const void* const* pool = nullptr;  // the group's constants
 };
 
 class ConstantPool;

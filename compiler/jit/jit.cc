@@ -19,6 +19,7 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/SHA256.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/FileSystem.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
 
@@ -50,8 +51,7 @@ class DiskCache : public llvm::ObjectCache {
     if (bytes.size() <= kDigest) return false;
     llvm::StringRef object = bytes.drop_back(kDigest);
     if (Digest(object) != bytes.take_back(kDigest)) return false;
-    loaded_key_ = key;
-    loaded_ = llvm::MemoryBuffer::getMemBufferCopy(object, key);
+    loaded_[key] = llvm::MemoryBuffer::getMemBufferCopy(object, key);
     return true;
   }
 
@@ -69,8 +69,11 @@ class DiskCache : public llvm::ObjectCache {
   }
 
   std::unique_ptr<llvm::MemoryBuffer> getObject(const llvm::Module* m) override {
-    if (loaded_ && loaded_key_ == m->getModuleIdentifier()) return std::move(loaded_);
-    return nullptr;
+    auto it = loaded_.find(m->getModuleIdentifier());
+    if (it == loaded_.end()) return nullptr;
+    auto buffer = std::move(it->second);
+    loaded_.erase(it);
+    return buffer;
   }
 
  private:
@@ -81,8 +84,7 @@ class DiskCache : public llvm::ObjectCache {
   }
   std::string Path(const std::string& key) const { return dir_ + "/" + key + ".o"; }
   std::string dir_;
-  std::string loaded_key_;
-  std::unique_ptr<llvm::MemoryBuffer> loaded_;
+  std::map<std::string, std::unique_ptr<llvm::MemoryBuffer>> loaded_;  // by Has, for getObject
 };
 
 /// The cache key: what the object code depends on.
@@ -164,7 +166,7 @@ bool CompiledExprs::Dispatch(std::string_view event_type, const Value& event, co
   if (it == dispatch_.end()) return false;
   size_t first = hits->size();
   const Value* vars[] = {&event, &now};
-  it->second(vars, pool_.entries().data(), hits);
+  it->second(vars, dispatch_pool_->entries().data(), hits);
   std::sort(hits->begin() + static_cast<std::ptrdiff_t>(first), hits->end(),
             [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; });
   return true;
@@ -184,12 +186,47 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb) return "cannot target this machine: " + ErrorText(jtmb.takeError());
   std::string cpu = jtmb->getCPU();
-  std::shared_ptr<DiskCache> cache;
+  std::shared_ptr<DiskCache> cache;  // shared with the compile function LLJIT keeps
   if (!options.cache_dir.empty()) cache = std::make_shared<DiskCache>(options.cache_dir);
 
-  // The module: one function per group of distinct expressions.
-  auto context = std::make_unique<llvm::LLVMContext>();
-  auto module = std::make_unique<llvm::Module>("tutti", *context);
+  // One module per group (a journey), each with its own constants, so a
+  // journey's object code depends on that journey alone: changing one
+  // journey of many recompiles that one (and the dispatch), and loads the
+  // rest from the cache.
+  llvm::orc::ThreadSafeContext context(std::make_unique<llvm::LLVMContext>());
+  struct Unit {
+    std::unique_ptr<llvm::Module> module;
+    std::string key;
+  };
+  std::vector<Unit> units;
+  std::map<std::string, std::string> function_of_key;  // identical code is added once
+  // Finishes a module: verifies it, names its function `fn` after its
+  // content ("group_" + key; none when `fn` is empty) and queues it, once
+  // per content. Returns the function's name ("-" for none), or "" with
+  // `failure` set.
+  std::string failure;
+  auto finish = [&](std::unique_ptr<llvm::Module> module, const std::string& fn) {
+    std::string broken;
+    llvm::raw_string_ostream verify(broken);
+    if (llvm::verifyModule(*module, &verify)) {
+      failure = "generated code does not verify: " + verify.str();
+      return std::string();
+    }
+    if (const char* dump = std::getenv("TUTTI_JIT_DUMP")) {  // a debugging aid: the IR
+      std::error_code ec;
+      llvm::raw_fd_ostream os(dump, ec, llvm::sys::fs::OF_Append);
+      if (!ec) module->print(os, nullptr);
+    }
+    std::string key = CacheKey(*module, cpu, options.opt_level);
+    auto [it, fresh] = function_of_key.emplace(key, fn.empty() ? "-" : "group_" + key.substr(5));
+    if (fresh) {
+      if (!fn.empty()) module->getFunction(fn)->setName(it->second);
+      module->setModuleIdentifier(key);
+      units.push_back(Unit{std::move(module), key});
+    }
+    return it->second;
+  };
+
   std::map<size_t, std::vector<const ExprSpec*>> groups;
   for (const ExprSpec& spec : specs) {
     if (spec.expr == nullptr || out->entries_.count(spec.expr)) continue;
@@ -205,54 +242,53 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     out->entries_.emplace(spec.expr, std::move(entry));
     group.push_back(&spec);
   }
-  std::vector<std::pair<std::string, const std::vector<const ExprSpec*>*>> names;
+  std::map<size_t, std::pair<std::string, const ConstantPool*>> group_code;  // function, pool
   for (const auto& [id, group] : groups) {
-    std::string name = "group" + std::to_string(id);
-    EmitGroup(*module, name, group, functions, out->pool_);
-    names.emplace_back(name, &group);
+    auto module = std::make_unique<llvm::Module>("group", *context.getContext());
+    ConstantPool& pool = out->pools_.emplace_back();
+    EmitGroup(*module, "group", group, functions, pool);
+    std::string name = finish(std::move(module), "group");
+    if (name.empty()) return failure;
+    group_code[id] = {name, &pool};
   }
-  // One dispatch function per event type with triggers.
+
+  // One dispatch function per event type with triggers, in one module.
   std::map<std::string, std::vector<const TriggerSpec*>> by_event;
   for (const TriggerSpec& t : triggers) by_event[t.event].push_back(&t);
   out->plans_.reserve(by_event.size());
   std::vector<std::pair<std::string, std::string>> dispatch_names;  // event, function
-  for (const auto& [event, listening] : by_event) {
-    const DispatchPlan& plan = out->plans_.emplace_back(PlanDispatch(listening));
-    std::vector<const TriggerSpec*> ordered;
-    std::vector<CompiledCondition> conditions;
-    for (const TriggerSpec* t : listening) {
-      CompiledCondition c;
-      if (t->cond != nullptr) {
-        const Entry* entry = out->Find(t->cond);
-        const ExprSpec* spec = nullptr;
-        for (const auto& [id, group] : groups)
-          for (const ExprSpec* s : group)
-            if (s->expr == t->cond) spec = s;
-        if (entry == nullptr || spec == nullptr) return "the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled";
-        c = CompiledCondition{"group" + std::to_string(spec->group), entry->index, entry->env};
+  if (!by_event.empty()) {
+    auto module = std::make_unique<llvm::Module>("dispatch", *context.getContext());
+    ConstantPool& pool = out->pools_.emplace_back();
+    out->dispatch_pool_ = &pool;
+    for (const auto& [event, listening] : by_event) {
+      const DispatchPlan& plan = out->plans_.emplace_back(PlanDispatch(listening));
+      std::vector<CompiledCondition> conditions;
+      for (const TriggerSpec* t : listening) {
+        CompiledCondition c;
+        if (t->cond != nullptr) {
+          const Entry* entry = out->Find(t->cond);
+          const ExprSpec* spec = nullptr;
+          for (const auto& [id, group] : groups)
+            for (const ExprSpec* g : group)
+              if (g->expr == t->cond) spec = g;
+          if (entry == nullptr || spec == nullptr)
+            return "the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled";
+          const auto& [fn, group_pool] = group_code[spec->group];
+          c = CompiledCondition{fn, entry->index, entry->env, group_pool->entries().data()};
+        }
+        conditions.push_back(std::move(c));
       }
-      conditions.push_back(std::move(c));
+      std::string name = "dispatch_" + std::to_string(dispatch_names.size());
+      EmitDispatch(*module, name, plan, listening, conditions, pool);
+      dispatch_names.emplace_back(event, name);
     }
-    std::string name = "dispatch" + std::to_string(dispatch_names.size());
-    EmitDispatch(*module, name, plan, listening, conditions, out->pool_);
-    dispatch_names.emplace_back(event, name);
+    // One dispatch module per LLJIT: its functions keep their names.
+    if (finish(std::move(module), "").empty()) return failure;
   }
 
-  std::string broken;
-  llvm::raw_string_ostream verify(broken);
-  if (llvm::verifyModule(*module, &verify)) return "generated code does not verify: " + verify.str();
-
-  // A debugging aid for engineers: TUTTI_JIT_DUMP=FILE writes the IR.
-  if (const char* dump = std::getenv("TUTTI_JIT_DUMP")) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(dump, ec);
-    if (!ec) module->print(os, nullptr);
-  }
-  std::string key = CacheKey(*module, cpu, options.opt_level);
-  module->setModuleIdentifier(key);
   out->report_.expressions = out->entries_.size();
-  out->report_.cache_key = key;
-  out->report_.from_cache = cache && cache->Has(key);
+  out->report_.modules = units.size();
 
   llvm::orc::LLJITBuilder builder;
   if (options.opt_level <= 0) jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::None);
@@ -276,19 +312,26 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
   if (auto err = out->jit_->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
     return "cannot define the run-time helpers: " + ErrorText(std::move(err));
 
-  module->setDataLayout(out->jit_->getDataLayout());
-  module->setTargetTriple(out->jit_->getTargetTriple().str());
-  if (!out->report_.from_cache) {
-    auto tm = jtmb->createTargetMachine();
-    if (!tm) return "cannot target this machine: " + ErrorText(tm.takeError());
-    Optimise(*module, tm->get(), options.opt_level);
+  auto tm = jtmb->createTargetMachine();
+  if (!tm) return "cannot target this machine: " + ErrorText(tm.takeError());
+  for (Unit& unit : units) {
+    unit.module->setDataLayout(out->jit_->getDataLayout());
+    unit.module->setTargetTriple(out->jit_->getTargetTriple().str());
+    if (cache && cache->Has(unit.key)) ++out->report_.modules_from_cache;
+    else Optimise(*unit.module, tm->get(), options.opt_level);
+    if (auto err = out->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(unit.module), context)))
+      return "cannot add the generated code: " + ErrorText(std::move(err));
   }
-  if (auto err = out->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
-    return "cannot add the generated code: " + ErrorText(std::move(err));
-  for (const auto& [name, group] : names) {
+  out->report_.from_cache = out->report_.modules > 0 && out->report_.modules_from_cache == out->report_.modules;
+  for (const auto& [id, group] : groups) {
+    const auto& [name, pool] = group_code[id];
     auto symbol = out->jit_->lookup(name);
     if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
-    for (const ExprSpec* spec : *group) out->entries_[spec->expr].fn = symbol->toPtr<GroupFunction>();
+    for (const ExprSpec* spec : group) {
+      Entry& entry = out->entries_[spec->expr];
+      entry.fn = symbol->toPtr<GroupFunction>();
+      entry.pool = pool->entries().data();
+    }
   }
   for (const auto& [event, name] : dispatch_names) {
     auto symbol = out->jit_->lookup(name);

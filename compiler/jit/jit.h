@@ -1,14 +1,17 @@
 #pragma once
 // The JIT: compiles a set of expressions to native code with LLVM 16's ORC
-// LLJIT and runs them. One CompiledExprs is one LLVM module and one LLJIT
-// instance; it owns the code and the constants the code refers to, and is
+// LLJIT and runs them. One CompiledExprs is one LLJIT instance holding a
+// module per group of expressions (a journey) and one for the trigger
+// dispatch; it owns the code and the constants the code refers to, and is
 // immutable (and safe to run from many threads) once built.
 //
-// Object code can be cached on disk: the key is a hash of the generated IR,
-// the compiler version and the host CPU, so unchanged journeys on an
-// unchanged binary load without compiling. A cache that cannot be read or
+// Object code can be cached on disk, per module: the key is a hash of the
+// module's IR, the compiler version and the host CPU, so unchanged
+// journeys on an unchanged binary load without compiling, even when
+// others changed. A cache that cannot be read or
 // written is skipped, never fatal.
 
+#include <deque>
 #include <memory>
 #include <string_view>
 #include <string>
@@ -40,8 +43,9 @@ struct JitOptions {
 /// How a compilation went, for logs and benchmarks.
 struct CompileReport {
   size_t expressions = 0;
-  bool from_cache = false;
-  std::string cache_key;
+  size_t modules = 0;             // one per journey with expressions, and the dispatch
+  size_t modules_from_cache = 0;  // loaded from the disk cache, not compiled
+  bool from_cache = false;        // every module was
 };
 
 class CompiledExprs {
@@ -60,6 +64,7 @@ class CompiledExprs {
   /// The compiled form of `expr`, or null if it was not compiled.
   struct Entry {
     GroupFunction fn = nullptr;
+    const void* const* pool = nullptr;  // its group's constants
     int32_t index = 0;  // within the group
     bool test_only = false;  // a condition: compiled as a test alone
     std::vector<std::string> env;
@@ -75,13 +80,13 @@ class CompiledExprs {
   /// when it is not a bool.
   int32_t Test(const Entry& entry, const eval::Activation& activation, Value* out) const;
   int32_t Test(const Entry& entry, const Value* const* vars, Value* out) const {
-    return entry.fn(2 * entry.index + 1, vars, pool_.entries().data(), out);
+    return entry.fn(2 * entry.index + 1, vars, entry.pool, out);
   }
   /// Runs `entry` with `vars` in its environment's order.
   Value Run(const Entry& entry, const Value* const* vars) const {
     Value out;
     if (!entry.test_only) {
-      entry.fn(2 * entry.index, vars, pool_.entries().data(), &out);
+      entry.fn(2 * entry.index, vars, entry.pool, &out);
       return out;
     }
     int32_t code = Test(entry, vars, &out);
@@ -102,7 +107,8 @@ class CompiledExprs {
   CompiledExprs();
 
   std::unique_ptr<llvm::orc::LLJIT> jit_;
-  ConstantPool pool_;
+  std::deque<ConstantPool> pools_;  // one per module; stable addresses
+  const ConstantPool* dispatch_pool_ = nullptr;
   std::unordered_map<const ast::Expr*, Entry> entries_;
   std::vector<DispatchPlan> plans_;  // reserved up front: the pool points into them
   struct NameHash {

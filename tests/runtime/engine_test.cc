@@ -3,6 +3,9 @@
 // inputs give the same bytes; no customer ever exceeds a cap; nothing is
 // sent inside quiet hours or without consent.
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -285,6 +288,41 @@ journey count {
 
 namespace tutti::runtime {
 namespace {
+
+TEST(JourneySetCompile, ChangingOneJourneyRecompilesOnlyIt) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("tutti-journey-cache-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // Each journey's code differs (an int literal is part of the code; a
+  // string literal, like a message's text, lives among the constants).
+  auto journey = [](int i, int days) {
+    return "import \"std/events\"\nimport \"std/channels\"\njourney j" + std::to_string(i) +
+           " {\n  on rx_written as e where e.brand == \"B\" && e.days_supply > " + std::to_string(days) +
+           "\n  send email \"hello {hcp.id}\"\n}\n";
+  };
+  auto compile = [&](int third_days) {
+    compiler::DiagnosticSink sink;
+    auto set = JourneySet::FromText({{"a.tutti", journey(1, 10)}, {"b.tutti", journey(2, 20)},
+                                     {"c.tutti", journey(3, third_days)}},
+                                    std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    EXPECT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
+    compiler::jit::JitOptions options;
+    options.cache_dir = dir.string();
+    EXPECT_EQ(set->Compile(options), "");
+    return set->compiled()->report();
+  };
+  auto cold = compile(30);
+  EXPECT_EQ(cold.modules, 4u);  // three journeys and the dispatch
+  EXPECT_EQ(cold.modules_from_cache, 0u);
+  EXPECT_TRUE(compile(30).from_cache);
+  // One condition changed: that journey and the dispatch (which calls it
+  // by a name derived from its code) compile; the two others load.
+  auto changed = compile(35);
+  EXPECT_EQ(changed.modules, 4u);
+  EXPECT_EQ(changed.modules_from_cache, 2u);
+  fs::remove_all(dir);
+}
 
 TEST(JourneySetLoad, DiagnosticsOutliveAFailedLoad) {
   // The set is never returned when the journeys do not check; the sink's
