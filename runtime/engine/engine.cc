@@ -440,8 +440,21 @@ void Engine::Flush() {
   SettleSends();
   // The decisions of one instant, grouped by customer (in key order), each
   // customer's in the order they were made.
-  std::stable_sort(decisions_.begin() + static_cast<std::ptrdiff_t>(instant_begin_), decisions_.end(),
-                   [](const Decision& a, const Decision& b) { return a.customer < b.customer; });
+  auto first = decisions_.begin() + static_cast<std::ptrdiff_t>(instant_begin_);
+  auto by_customer = [](const Decision& a, const Decision& b) { return a.customer < b.customer; };
+  if (!std::is_sorted(first, decisions_.end(), by_customer)) {
+    // Sort positions, then move each decision once: a Decision is a few
+    // dozen strings wide, and a sort moves its elements many times.
+    size_t n = static_cast<size_t>(decisions_.end() - first);
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return by_customer(first[a], first[b]); });
+    std::vector<Decision> sorted;
+    sorted.reserve(n);
+    for (size_t i : order) sorted.push_back(std::move(first[i]));
+    std::move(sorted.begin(), sorted.end(), first);
+  }
   instant_begin_ = decisions_.size();
 }
 
