@@ -10,6 +10,7 @@
 #include <llvm/IR/Module.h>
 
 #include "compiler/eval/evaluator.h"
+#include "compiler/jit/layout.h"
 
 namespace tutti::compiler::jit {
 

@@ -5,11 +5,13 @@
 #include <cstring>
 #include <memory>
 
-#include "compiler/jit/abi.h"
+#include "compiler/jit/layout.h"
 
 namespace tutti::compiler::jit {
 
 namespace {
+
+using eval::Value;
 
 template <typename T>
 T Read(const void* base, size_t offset) {

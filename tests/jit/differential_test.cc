@@ -26,6 +26,7 @@
 
 #include "compiler/eval/evaluator.h"
 #include "compiler/jit/jit.h"
+#include "compiler/jit/layout.h"
 #include "compiler/parse/parse.h"
 #include "stdlib/impl.h"
 #include "stdlib/stdlib.h"
