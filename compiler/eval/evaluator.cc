@@ -51,6 +51,19 @@ std::optional<std::string> QualifiedName(const Expr& e) {
   return std::nullopt;
 }
 
+Value LiteralValue(const ast::Literal& literal) {
+  return std::visit(
+      [](const auto& lit) -> Value {
+        using T = std::decay_t<decltype(lit)>;
+        if constexpr (std::is_same_v<T, ast::NullValue>) return Value();
+        else if constexpr (std::is_same_v<T, ast::Bytes>) return Value(Bytes{lit.data});
+        else if constexpr (std::is_same_v<T, ast::Duration>)
+          return CheckedDuration(static_cast<__int128>(lit.millis) * 1000000);
+        else return Value(lit);
+      },
+      literal);
+}
+
 std::optional<Value> TypeDenotation(std::string_view name) {
   static const char* const kNames[] = {"int",  "uint", "double",    "bool", "string",
                                        "bytes", "list", "map", "null_type", "type"};
@@ -69,7 +82,7 @@ class Interpreter {
 
   Value Eval(const Expr& e, const Activation& act) {
     switch (e.kind) {
-      case ExprKind::kLiteral: return Literal(e);
+      case ExprKind::kLiteral: return LiteralValue(e.literal);
       case ExprKind::kIdent: return Ident(e, act);
       case ExprKind::kSelect: return Select(e, act);
       case ExprKind::kHas: {
@@ -117,19 +130,6 @@ class Interpreter {
   }
 
  private:
-  Value Literal(const Expr& e) {
-    return std::visit(
-        [](const auto& lit) -> Value {
-          using T = std::decay_t<decltype(lit)>;
-          if constexpr (std::is_same_v<T, ast::NullValue>) return Value();
-          else if constexpr (std::is_same_v<T, ast::Bytes>) return Value(Bytes{lit.data});
-          else if constexpr (std::is_same_v<T, ast::Duration>)
-            return CheckedDuration(static_cast<__int128>(lit.millis) * 1000000);
-          else return Value(lit);
-        },
-        e.literal);
-  }
-
   Value Ident(const Expr& e, const Activation& act) {
     if (const Value* v = act.Find(e.name.text)) return *v;
     if (auto t = TypeDenotation(e.name.text)) return *t;

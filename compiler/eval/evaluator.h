@@ -47,6 +47,9 @@ class Activation {
 /// The dotted name of a chain of identifiers and selections (`a.b.c`), or
 /// nullopt if `e` is anything else.
 std::optional<std::string> QualifiedName(const ast::Expr& e);
+/// A literal's value (a duration literal outside CEL's range is an error
+/// value). Both engines make literals through here.
+Value LiteralValue(const ast::Literal& literal);
 /// The type a name denotes when no variable shadows it (`int`,
 /// `google.protobuf.Timestamp`), as a type value.
 std::optional<Value> TypeDenotation(std::string_view name);

@@ -43,20 +43,6 @@ using ast::Expr;
 using ast::ExprKind;
 using ast::Op;
 
-/// A literal as the interpreter makes it.
-Value LiteralValue(const ast::Literal& literal) {
-  return std::visit(
-      [](const auto& lit) -> Value {
-        using T = std::decay_t<decltype(lit)>;
-        if constexpr (std::is_same_v<T, ast::NullValue>) return Value();
-        else if constexpr (std::is_same_v<T, ast::Bytes>) return Value(eval::Bytes{lit.data});
-        else if constexpr (std::is_same_v<T, ast::Duration>)
-          return eval::CheckedDuration(static_cast<__int128>(lit.millis) * 1000000);
-        else return Value(lit);
-      },
-      literal);
-}
-
 class Emitter {
  public:
   Emitter(llvm::Module& module, const eval::Functions& functions, ConstantPool& pool)
@@ -207,7 +193,7 @@ class Emitter {
 
   llvm::Value* Emit(const Expr& e) {
     switch (e.kind) {
-      case ExprKind::kLiteral: return Constant(LiteralValue(e.literal));
+      case ExprKind::kLiteral: return Constant(eval::LiteralValue(e.literal));
       case ExprKind::kIdent: {
         if (llvm::Value* v = Bound(e.name.text)) return v;
         if (auto t = eval::TypeDenotation(e.name.text)) return Constant(*t);

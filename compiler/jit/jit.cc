@@ -228,8 +228,10 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
   };
 
   std::map<size_t, std::vector<const ExprSpec*>> groups;
+  std::unordered_map<const ast::Expr*, size_t> group_of;
   for (const ExprSpec& spec : specs) {
     if (spec.expr == nullptr || out->entries_.count(spec.expr)) continue;
+    group_of[spec.expr] = spec.group;
     auto& group = groups[spec.group];
     Entry entry;
     entry.env = spec.env;
@@ -268,13 +270,9 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
         CompiledCondition c;
         if (t->cond != nullptr) {
           const Entry* entry = out->Find(t->cond);
-          const ExprSpec* spec = nullptr;
-          for (const auto& [id, group] : groups)
-            for (const ExprSpec* g : group)
-              if (g->expr == t->cond) spec = g;
-          if (entry == nullptr || spec == nullptr)
+          if (entry == nullptr)
             return "the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled";
-          const auto& [fn, group_pool] = group_code[spec->group];
+          const auto& [fn, group_pool] = group_code[group_of.at(t->cond)];
           c = CompiledCondition{fn, entry->index, entry->env, group_pool->entries().data()};
         }
         conditions.push_back(std::move(c));
