@@ -23,9 +23,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/ast/decl.h"
+#include "compiler/source/source.h"
 
 namespace tutti::compiler::ir {
 
@@ -118,6 +120,11 @@ struct Exit {
 
 struct Journey {
   const ast::JourneyDecl* decl = nullptr;
+  const Source* source = nullptr;  // the file declaring it
+  /// The declaration as written, `journey` to its closing brace.
+  std::string_view DeclarationText() const {
+    return source->text().substr(decl->range.begin, decl->range.end - decl->range.begin);
+  }
   std::string name;
   int64_t priority = 50;
   int64_t version = 1;

@@ -86,6 +86,7 @@ class Lowerer {
       Journey j;
       j.name = name;
       j.decl = decl.first;
+      j.source = decl.second;
       out_.journeys.push_back(std::move(j));
     }
     for (Journey& j : out_.journeys) LowerJourney(j, decls_.at(j.name).second);

@@ -10,8 +10,9 @@ using compiler::ir::ChannelKind;
 using compiler::ir::PolicyRule;
 using PolicyClauseKind = compiler::ast::PolicyClauseKind;
 
-ContactPolicy::ContactPolicy(const compiler::ir::Program& program, Names& names)
-    : program_(program), names_(names) {
+ContactPolicy::ContactPolicy(const compiler::ir::Program& program,
+                             const std::vector<const compiler::ir::Journey*>& journeys, Names& names)
+    : program_(program), journeys_(journeys), names_(names) {
   for (const PolicyRule& r : program.rules) {
     if (r.kind == PolicyClauseKind::kRequireConsent) require_consent_ = true;
     for (const std::string& c : r.channels) names_.Intern(c);
@@ -81,8 +82,9 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
     Instant since = r.window_millis ? send.at - r.window_millis * kNanosPerMilli : send.at - 1;
     for (auto it = history.rbegin(); it != history.rend() && it->at > since; ++it) {
       if (!it->action || it->journey == 0 || !IsMessage(it->name)) continue;
-      const auto& other = program_.journeys[it->journey - 1];
-      if (it->journey - 1 != send.journey && other.priority > send.priority)
+      const auto& other = *journeys_[it->journey - 1];
+      // (Another version of the same journey is the same journey.)
+      if (other.priority > send.priority && other.name != journeys_[send.journey]->name)
         return {&r, other.name + " (priority " + std::to_string(other.priority) + ") reached " + recipient.key +
                         " on " + FormatInstant(it->at) + "; this journey has priority " +
                         std::to_string(send.priority)};

@@ -52,7 +52,10 @@ struct Hold {
 
 class ContactPolicy {
  public:
-  ContactPolicy(const compiler::ir::Program& program, Names& names);
+  /// `journeys` names every journey by engine index (Engine::journey), for
+  /// arbitration's priorities; it may grow while the policy lives.
+  ContactPolicy(const compiler::ir::Program& program, const std::vector<const compiler::ir::Journey*>& journeys,
+                Names& names);
 
   /// Whether quiet hours hold a send on `channel` to a recipient in time
   /// zone `zone` at `t`: nullopt when it may go, a Hold when it must wait,
@@ -69,6 +72,7 @@ class ContactPolicy {
   bool IsMessage(uint32_t channel) const;
 
   const compiler::ir::Program& program_;
+  const std::vector<const compiler::ir::Journey*>& journeys_;
   Names& names_;
   bool require_consent_ = false;
 };

@@ -36,20 +36,32 @@ const Value* Field(const Value& record, std::string_view name) {
 
 Engine::Engine(const ir::Program& program, const SchemaTable& schemas,
                const compiler::eval::Functions& functions, EngineOptions options)
-    : program_(program),
-      schemas_(schemas),
-      functions_(functions),
+    : program_(&program),
+      schemas_(&schemas),
+      functions_(&functions),
       options_(options),
-      policy_(program, names_),
       profile_names_(schemas.ProfileNames()) {
+  policy_ = std::make_unique<ContactPolicy>(program, journeys_, names_);
   store_ = std::make_unique<InMemoryStore>(profile_names_.size());
-  stats_.resize(program.journeys.size());
-  paused_.resize(program.journeys.size());
-  audience_index_.resize(program.journeys.size());
   for (uint32_t i = 0; i < program.journeys.size(); ++i) {
-    const ir::Journey& j = program.journeys[i];
+    journeys_.push_back(&program.journeys[i]);
+    retired_.push_back(false);
+    current_journeys_.push_back(i);
+  }
+  IndexJourneys();
+}
+
+void Engine::IndexJourneys() {
+  size_t n = journeys_.size();
+  stats_.resize(n);
+  paused_.resize(n);
+  audience_index_.assign(n, std::nullopt);
+  triggers_.clear();
+  routes_.clear();
+  for (uint32_t i = 0; i < n; ++i) {
+    const ir::Journey& j = *journeys_[i];
     stats_[i].step_visits.resize(j.steps.size());
-    if (j.trigger) triggers_[j.trigger->event].push_back(i);
+    if (j.trigger && !retired_[i]) triggers_[j.trigger->event].push_back(i);
     uint32_t customer = ProfileIndex(j.customer);
     auto add_route = [&](const ir::Pattern& p) {
       auto& routes = routes_[p.event];
@@ -64,6 +76,85 @@ Engine::Engine(const ir::Program& program, const SchemaTable& schemas,
 
 Engine::~Engine() = default;
 
+std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program& program,
+                                                             const SchemaTable& schemas,
+                                                             const compiler::eval::Functions& functions,
+                                                             const compiler::jit::CompiledExprs* compiled) {
+  if (auto difference = schemas_->LayoutDifference(schemas))
+    return "the records changed: " + *difference +
+           "; stored profiles and waiting instances hold records of the old layout, so a change of layout "
+           "needs a new --data folder";
+  if (journeys_.size() + program.journeys.size() > UINT16_MAX)
+    return "too many journey versions for one engine (history names a journey in 16 bits): restart the daemon";
+  Flush();
+  ReloadReport report;
+  // The current journeys by name; what the new version does with each.
+  std::map<std::string_view, uint32_t> live;
+  for (uint32_t e : current_journeys_) live.emplace(journeys_[e]->name, e);
+  std::vector<uint32_t> next(program.journeys.size());
+  std::vector<bool> carried(journeys_.size());
+  for (uint32_t i = 0; i < program.journeys.size(); ++i) {
+    const ir::Journey& j = program.journeys[i];
+    auto old = live.find(j.name);
+    if (old != live.end() && journeys_[old->second]->DeclarationText() == j.DeclarationText()) {
+      next[i] = old->second;
+      carried[old->second] = true;
+      journeys_[old->second] = &j;
+      report.unchanged.push_back(j.name);
+      continue;
+    }
+    next[i] = static_cast<uint32_t>(journeys_.size());
+    journeys_.push_back(&j);
+    retired_.push_back(false);
+    paused_.push_back(false);
+    if (old != live.end()) {
+      paused_.back() = paused_[old->second];  // a paused journey stays paused in its new version
+      report.changed.push_back(j.name);
+    } else {
+      report.added.push_back(j.name);
+    }
+  }
+  for (const auto& [name, e] : live) {
+    if (carried[e]) continue;
+    retired_[e] = true;
+    if (program.Index(name) < 0) report.removed.emplace_back(name);
+  }
+  // Re-entry rules name the journey, not its version.
+  std::map<uint32_t, uint32_t> successor;
+  for (uint32_t i = 0; i < program.journeys.size(); ++i)
+    if (auto old = live.find(program.journeys[i].name); old != live.end() && old->second != next[i])
+      successor[old->second] = next[i];
+  // Stored profiles take the new layout's shape (the same fields), so that
+  // native code reading them by shape keeps its fast path.
+  for (uint32_t p = 0; p < profile_names_.size(); ++p) {
+    const Schema* before = schemas_->FindProfile(profile_names_[p]);
+    const Schema* after = schemas.FindProfile(profile_names_[p]);
+    for (const auto& [key, id] : store_->CustomersOf(p)) {
+      Customer& c = store_->customer(id);
+      for (auto& [journey, at] : c.last_entry)
+        if (auto s = successor.find(journey); s != successor.end()) journey = s->second;
+      for (uint32_t h : c.instances) {
+        if (retired_[store_->instance(h).journey]) ++report.left_on_old;
+        else ++report.carried_over;
+      }
+      if (before == after || !c.record.is(ValueKind::kRecord) || c.record.AsRecord().shape != &before->shape) continue;
+      auto rec = std::make_shared<compiler::eval::Record>();
+      rec->shape = &after->shape;
+      rec->values = c.record.AsRecord().values;
+      c.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
+    }
+  }
+  if (options_.compiled != nullptr) older_compiled_.push_back(options_.compiled);
+  options_.compiled = options_.interpret ? nullptr : compiled;
+  program_ = &program;
+  schemas_ = &schemas;
+  functions_ = &functions;
+  current_journeys_ = std::move(next);
+  policy_ = std::make_unique<ContactPolicy>(program, journeys_, names_);
+  IndexJourneys();
+  return report;
+}
+
 uint32_t Engine::ProfileIndex(std::string_view profile) const {
   auto it = std::lower_bound(profile_names_.begin(), profile_names_.end(), profile);
   assert(it != profile_names_.end() && *it == profile && "profile of a checked program");
@@ -73,8 +164,8 @@ uint32_t Engine::ProfileIndex(std::string_view profile) const {
 std::optional<uint32_t> Engine::CustomerOf(const Value& record) const {
   if (!record.is(ValueKind::kRecord)) return std::nullopt;
   const std::string& type = record.AsRecord().type_name();
-  auto key_field = program_.profile_keys.find(type);
-  if (key_field == program_.profile_keys.end()) return std::nullopt;
+  auto key_field = program_->profile_keys.find(type);
+  if (key_field == program_->profile_keys.end()) return std::nullopt;
   const Value* key = Field(record, key_field->second);
   if (key == nullptr) return std::nullopt;
   return store_->FindCustomer(ProfileIndex(type), KeyText(*key));
@@ -91,15 +182,14 @@ void Engine::UpsertProfile(const Record& profile) {
       std::binary_search(profile_names_.begin(), profile_names_.end(), "account")) {
     c.account = store_->GetOrAddCustomer(ProfileIndex("account"), account->AsString());
   }
-  for (uint32_t j = 0; j < program_.journeys.size(); ++j)
-    if (program_.journeys[j].audience && program_.journeys[j].audience->profile == profile.type())
-      audience_index_[j].reset();
+  for (uint32_t j = 0; j < journeys_.size(); ++j)
+    if (journeys_[j]->audience && journeys_[j]->audience->profile == profile.type()) audience_index_[j].reset();
 }
 
 bool Engine::SetPaused(std::string_view journey, bool paused) {
-  int i = program_.Index(journey);
+  int i = program_->Index(journey);
   if (i < 0) return false;
-  paused_[static_cast<size_t>(i)] = paused;
+  paused_[current_journeys_[static_cast<size_t>(i)]] = paused;
   return true;
 }
 
@@ -185,7 +275,7 @@ void Engine::ProcessOne(const Event& event) {
       for (auto [h, generation] : handles) {
         JourneyInstance& inst = store_->instance(h);
         if (inst.state == InstanceState::kFree || inst.generation != generation) continue;
-        const ir::Journey& j = program_.journeys[inst.journey];
+        const ir::Journey& j = *journeys_[inst.journey];
         std::optional<Outcome> ended;
         for (const ir::Exit& x : j.exits) {
           if (x.pattern.event != type || x.pattern.customer_field != field) continue;
@@ -237,13 +327,14 @@ void Engine::ProcessOne(const Event& event) {
         Activation act;
         act.Bind("now", now);
         for (const auto& hit : hits_) {
-          const ir::Journey& j = program_.journeys[hit.journey];
+          uint32_t journey = current_journeys_[hit.journey];
+          const ir::Journey& j = *journeys_[journey];
           if (hit.code == compiler::jit::kErrorValue) {
-            RuleError(hit.journey, event.key, "trigger", "in the trigger condition: " + hit.value.ErrorMessage());
+            RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.value.ErrorMessage());
             continue;
           }
           act.Bind(j.trigger->binding, event.record);
-          Fire(hit.journey, event, act);
+          Fire(journey, event, act);
         }
       }
       current_ = nullptr;
@@ -262,7 +353,7 @@ void Engine::ProcessOne(const Event& event) {
 }
 
 void Engine::Trigger(uint32_t journey, const Event& event, Activation& act) {
-  const ir::Journey& j = program_.journeys[journey];
+  const ir::Journey& j = *journeys_[journey];
   act.Bind(j.trigger->binding, event.record);
   if (j.trigger->cond) {
     Value hit = Eval(*j.trigger->cond, act);
@@ -276,7 +367,7 @@ void Engine::Trigger(uint32_t journey, const Event& event, Activation& act) {
 }
 
 void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
-  const ir::Journey& j = program_.journeys[journey];
+  const ir::Journey& j = *journeys_[journey];
   if (!j.audience) {
     uint32_t customer = store_->GetOrAddCustomer(ProfileIndex(j.customer), event.key);
     Enter(journey, customer, &event.record);
@@ -311,7 +402,7 @@ void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
 
 const std::vector<uint32_t>& Engine::AudienceCandidates(uint32_t journey, const Value& value) {
   auto& index = audience_index_[journey];
-  const ir::Audience& a = *program_.journeys[journey].audience;
+  const ir::Audience& a = *journeys_[journey]->audience;
   if (!index) {
     index.emplace();
     for (const auto& [key, id] : store_->CustomersOf(ProfileIndex(a.profile))) {
@@ -325,7 +416,7 @@ const std::vector<uint32_t>& Engine::AudienceCandidates(uint32_t journey, const 
 }
 
 void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger) {
-  const ir::Journey& j = program_.journeys[journey];
+  const ir::Journey& j = *journeys_[journey];
   JourneyStats& st = stats_[journey];
   if (paused_[journey]) {
     ++st.paused;
@@ -429,7 +520,7 @@ void Engine::FireTimer(const TimerEntry& entry) {
   JourneyInstance& inst = store_->instance(entry.instance);
   RestoreSlots(inst);  // before the step changes: packed slots are keyed by it
   if (inst.state == InstanceState::kWaitingEvent)
-    inst.pc = program_.journeys[inst.journey].steps[inst.pc].on_timeout;
+    inst.pc = journeys_[inst.journey]->steps[inst.pc].on_timeout;
   ++inst.generation;
   inst.state = InstanceState::kRunning;
   Run(entry.instance);
@@ -475,7 +566,7 @@ void Engine::SettleSends() {
   });
   for (PendingSend& p : batch) {
     p.request.content_text = p.decision.content;
-    Verdict v = policy_.Judge(p.request, store_->customer(p.request.recipient));
+    Verdict v = policy_->Judge(p.request, store_->customer(p.request.recipient));
     JourneyStats& st = stats_[p.request.journey];
     if (v.rule == nullptr) {
       AddToHistory(p.request.recipient, Interaction{p.request.at, p.request.channel, p.request.content, 0,
@@ -497,7 +588,7 @@ void Engine::SettleSends() {
 
 void Engine::RuleError(uint32_t journey, const std::string& customer, const std::string& rule,
                        std::string reason) {
-  const ir::Journey& j = program_.journeys[journey];
+  const ir::Journey& j = *journeys_[journey];
   Decision d;
   d.kind = DecisionKind::kError;
   d.at = now_;

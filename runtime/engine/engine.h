@@ -23,6 +23,7 @@
 #include <deque>
 #include <map>
 #include <tuple>
+#include <variant>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,11 +72,44 @@ class Engine final : private stdlib::HistoryView {
   /// Adds or replaces a profile record (already checked by the decoder).
   void UpsertProfile(const Record& profile);
 
-  /// Pauses or resumes a journey: a paused journey starts no new instance
-  /// (from its trigger or a `start`); its running instances go on. False
-  /// for an unknown journey.
+  /// Pauses or resumes a journey of the current version: a paused journey
+  /// starts no new instance (from its trigger or a `start`); its running
+  /// instances go on. False for an unknown journey.
   bool SetPaused(std::string_view journey, bool paused);
   bool paused(uint32_t journey) const { return paused_[journey]; }
+
+  /// Moves the engine onto a new version of its journeys (hot reload),
+  /// between two inputs. The records must be laid out as before
+  /// (SameLayout): stored profiles and waiting instances keep their values.
+  ///   - A journey whose declaration reads the same (byte for byte) carries
+  ///     its instances over to the new code: their steps and slots mean
+  ///     the same there.
+  ///   - A journey whose declaration changed starts new instances on the
+  ///     new version; instances already running finish on the version they
+  ///     started on, which is retired: it starts nothing, but its waits,
+  ///     timers, exit and goal rules go on.
+  ///   - A journey no longer declared is retired the same way.
+  /// History, caps, re-entry and pauses carry over by journey name. The
+  /// parts must outlive the engine, and so must those of every earlier
+  /// version (retired instances run on them). An error, and nothing
+  /// changed, when the records differ.
+  struct ReloadReport {
+    std::vector<std::string> unchanged, changed, added, removed;
+    size_t carried_over = 0;  // instances of unchanged journeys, now on the new code
+    size_t left_on_old = 0;   // instances finishing on a retired version
+  };
+  std::variant<ReloadReport, std::string> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
+                                                 const compiler::eval::Functions& functions,
+                                                 const compiler::jit::CompiledExprs* compiled);
+
+  /// Every journey the engine runs or ran, by engine index: the current
+  /// version's journeys first (in program order, until a reload), then
+  /// the ones a reload added or retired. Instances, history and stats
+  /// name journeys by this index.
+  size_t journey_count() const { return journeys_.size(); }
+  const compiler::ir::Journey& journey(uint32_t index) const { return *journeys_[index]; }
+  /// Superseded by a reload: starts nothing; its instances finish.
+  bool retired(uint32_t index) const { return retired_[index]; }
 
   /// Processes an event at max(its `at`, now). Returns false, and changes
   /// nothing, when its time is outside the engine's range (instant.h).
@@ -191,12 +225,21 @@ class Engine final : private stdlib::HistoryView {
   bool ForEachInteraction(const compiler::eval::Value& profile,
                           const std::function<void(const stdlib::InteractionView&)>& fn) const override;
 
-  const compiler::ir::Program& program_;
-  const SchemaTable& schemas_;
-  const compiler::eval::Functions& functions_;
+  /// Indexes triggers, routes and per-journey tables over journeys_.
+  void IndexJourneys();
+
+  // The current version; earlier ones live on in journeys_ (retired).
+  const compiler::ir::Program* program_;
+  const SchemaTable* schemas_;
+  const compiler::eval::Functions* functions_;
   EngineOptions options_;
+  /// The native code of earlier versions, for their retired journeys.
+  std::vector<const compiler::jit::CompiledExprs*> older_compiled_;
+  std::vector<const compiler::ir::Journey*> journeys_;  // engine index -> IR
+  std::vector<bool> retired_;                           // engine index -> retired
+  std::vector<uint32_t> current_journeys_;  // current program's journey index -> engine index
   Names names_;
-  ContactPolicy policy_;
+  std::unique_ptr<ContactPolicy> policy_;
   std::unique_ptr<StateStore> store_;
   TimerQueue timers_;
   Instant now_ = INT64_MIN;

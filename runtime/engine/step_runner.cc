@@ -78,13 +78,16 @@ Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
   stdlib::ScopedHistoryView view(this);
   if (const auto* native = options_.compiled) {
     if (const auto* entry = native->Find(&expr)) return native->Run(*entry, act);
+    // A retired journey's expression: the native code of its version.
+    for (const auto* older : older_compiled_)
+      if (const auto* entry = older->Find(&expr)) return older->Run(*entry, act);
     ++interpreted_fallbacks_;
   }
-  return compiler::eval::Evaluate(expr, act, functions_);
+  return compiler::eval::Evaluate(expr, act, *functions_);
 }
 
 void Engine::BindInstance(Activation& act, const JourneyInstance& inst, const ir::Step* step) const {
-  const ir::Journey& j = program_.journeys[inst.journey];
+  const ir::Journey& j = *journeys_[inst.journey];
   act.Bind("now", Value(ToTimestamp(now_)));
   act.Bind(j.customer, store_->customer(inst.customer).record);
   // A waiting instance may have released its dead slots: they read as null
@@ -97,7 +100,7 @@ void Engine::BindInstance(Activation& act, const JourneyInstance& inst, const ir
 }
 
 Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, const ir::Step& step) const {
-  const ir::Journey& j = program_.journeys[inst.journey];
+  const ir::Journey& j = *journeys_[inst.journey];
   Decision d;
   d.kind = kind;
   d.at = now_;
@@ -117,7 +120,7 @@ void Engine::Error(const JourneyInstance& inst, const ir::Step& step, const std:
 }
 
 std::string Engine::IdempotencyKey(JourneyInstance& inst, std::string_view extra) {
-  const ir::Journey& j = program_.journeys[inst.journey];
+  const ir::Journey& j = *journeys_[inst.journey];
   std::string basis = j.name + '\x1f' + std::to_string(j.version) + '\x1f' +
                       store_->customer(inst.customer).key + '\x1f' + std::to_string(inst.entry) + '\x1f' +
                       std::to_string(++inst.actions) + '\x1f' + std::string(extra);
@@ -152,7 +155,7 @@ void Engine::Sleep(uint32_t handle, Instant until) {
 
 void Engine::ReleaseDeadSlots(JourneyInstance& inst) {
   if (inst.slots.empty()) return;
-  const ir::Journey& j = program_.journeys[inst.journey];
+  const ir::Journey& j = *journeys_[inst.journey];
   static const std::vector<ir::LiveSlot> kNone;
   const std::vector<ir::LiveSlot>& live = inst.pc == ir::kDone ? kNone : j.steps[inst.pc].live;
   auto next = live.begin();
@@ -204,7 +207,7 @@ void Engine::RestoreSlots(JourneyInstance& inst) {
       inst.packed &= ~(uint32_t{1} << slot);
     }
   inst.packed = 0;
-  size_t n = program_.journeys[inst.journey].slot_names.size();
+  size_t n = journeys_[inst.journey]->slot_names.size();
   if (inst.slots.size() < n) inst.slots.resize(n);
 }
 
@@ -238,7 +241,7 @@ void Engine::Run(uint32_t handle) {
       Finish(handle, Outcome::kCompleted);
       return;
     }
-    const ir::Journey& j = program_.journeys[inst.journey];
+    const ir::Journey& j = *journeys_[inst.journey];
     const ir::Step& s = j.steps[inst.pc];
     ++stats_[inst.journey].step_visits[inst.pc];
     switch (s.op) {
@@ -360,7 +363,13 @@ void Engine::Run(uint32_t handle) {
       case ir::StepOp::kStart: {
         inst.pc = s.next;
         uint32_t customer = inst.customer;
-        Enter(s.journey, customer, nullptr);
+        // The current version of the target. A retired journey's step
+        // numbers journeys as its own version did: look the name up.
+        std::optional<uint32_t> target;
+        if (!retired_[inst.journey]) target = current_journeys_[s.journey];
+        else if (int i = program_->Index(s.source->As<ast::StartStep>().journey.text); i >= 0) target = current_journeys_[i];
+        if (target) Enter(*target, customer, nullptr);
+        else Error(inst, s, "journey '" + s.source->As<ast::StartStep>().journey.text + "' is no longer declared");
         break;
       }
       case ir::StepOp::kEmit:
@@ -385,7 +394,7 @@ void Engine::Run(uint32_t handle) {
 
 bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
   JourneyInstance& inst = store_->instance(handle);
-  const ir::Journey& j = program_.journeys[inst.journey];
+  const ir::Journey& j = *journeys_[inst.journey];
   const auto& st = s.source->As<ast::SendStep>();
   Activation act;
   BindInstance(act, inst, &s);
@@ -402,7 +411,7 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
   const Customer& to = store_->customer(recipient);
   std::optional<std::string> content = Render(st.message, act, handle, s);
   if (!content) return true;
-  auto hold = policy_.QuietHours(st.channel.text, TimeZoneOf(to.record), now_);
+  auto hold = policy_->QuietHours(st.channel.text, TimeZoneOf(to.record), now_);
   if (auto* err = std::get_if<std::string>(&hold)) {
     Error(inst, s, "quiet hours cannot be checked: " + *err + "; sent without the check");
   } else if (auto* h = std::get_if<Hold>(&hold)) {
@@ -533,7 +542,7 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
 bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
   JourneyInstance& inst = store_->instance(handle);
   const auto& st = s.source->As<ast::EmitStep>();
-  const Schema* schema = schemas_.FindEvent(st.event.text);
+  const Schema* schema = schemas_->FindEvent(st.event.text);
   assert(schema && "a checked 'emit' names an event");
   int depth = current_ ? current_->depth + 1 : 1;
   if (depth > options_.max_cascade_depth) {

@@ -47,6 +47,45 @@ Type ResolveFieldType(const compiler::ast::TypeRef& ref, const std::vector<std::
   return Type::Dyn();
 }
 
+namespace {
+
+std::optional<std::string> FieldsDiffer(const Schema& a, const Schema& b) {
+  std::string what = std::string(RecordKindName(a.kind)) + " '" + a.name + "'";
+  if (a.key_profile != b.key_profile) return what + " is now keyed by '" + b.key_profile + "'";
+  for (size_t i = 0; i < std::max(a.fields.size(), b.fields.size()); ++i) {
+    if (i >= a.fields.size()) return what + " has a new field '" + b.fields[i].name + "'";
+    if (i >= b.fields.size()) return what + " no longer has field '" + a.fields[i].name + "'";
+    const FieldLayout& x = a.fields[i];
+    const FieldLayout& y = b.fields[i];
+    if (x.name != y.name) return what + ": field '" + y.name + "' now stands where '" + x.name + "' was";
+    if (!(x.type == y.type) || x.optional != y.optional)
+      return what + ": field '" + x.name + "' changed from " + x.type.ToString() + (x.optional ? "?" : "") + " to " +
+             y.type.ToString() + (y.optional ? "?" : "");
+    if (x.key != y.key) return what + ": field '" + x.name + (y.key ? "' is now the key" : "' is no longer the key");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> TablesDiffer(const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& a,
+                                        const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& b,
+                                        const char* kind, bool may_add) {
+  for (const auto& [name, schema] : a) {
+    auto it = b.find(name);
+    if (it == b.end()) return std::string(kind) + " '" + name + "' is no longer declared";
+    if (auto d = FieldsDiffer(*schema, *it->second)) return d;
+  }
+  for (const auto& [name, schema] : b)
+    if (!may_add && !a.count(name)) return std::string(kind) + " '" + name + "' is newly declared";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> SchemaTable::LayoutDifference(const SchemaTable& other) const {
+  if (auto d = TablesDiffer(events_, other.events_, "event", true)) return d;
+  return TablesDiffer(profiles_, other.profiles_, "profile", false);
+}
+
 bool SchemaTable::Add(Schema schema) {
   auto& table = schema.kind == RecordKind::kEvent ? events_ : profiles_;
   if (table.count(schema.name)) return false;

@@ -89,6 +89,13 @@ class SchemaTable {
   std::vector<std::string> EventNames() const;
   std::vector<std::string> ProfileNames() const;
 
+  /// Why `other` could not take over records laid out by this table: the
+  /// first event or profile removed or changed (a field's name, type,
+  /// optionality, key or order), or profile added (profiles are numbered
+  /// by name), in words. Nullopt when every record of this table has the
+  /// same layout in `other`; new events are fine.
+  std::optional<std::string> LayoutDifference(const SchemaTable& other) const;
+
   /// Adds a schema (Build uses this; tests may too). Returns false and
   /// changes nothing if one of the same kind and name exists. Slots,
   /// the index, key_slot and at_slot are filled in here from `fields`.

@@ -1,0 +1,219 @@
+// Engine::Reload: a new version of the journeys takes over between two
+// inputs. Unchanged journeys carry their instances over; instances of a
+// changed or removed journey finish on the version they started on; history,
+// caps, re-entry and pauses carry over by name; a change of record layout is
+// refused and changes nothing. Every case runs on the interpreter and on
+// native code, which must agree.
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime/engine/journey_set.h"
+#include "runtime/records/decoder.h"
+
+namespace tutti::runtime {
+namespace {
+
+constexpr const char* kRecords = R"(
+profile hcp   { id: string key, name: string, rep: string }
+profile staff { id: string key, name: string }
+channel email { kind message  to hcp }
+event enrolled      keyed by hcp { hcp: string }
+event unsubscribed  keyed by hcp { hcp: string }
+)";
+
+/// One engine through a series of versions of its journeys.
+class Versions {
+ public:
+  Versions(const std::string& journeys, bool jit) : jit_(jit) {
+    engine_ = Build(journeys)->NewEngine();
+    Feed(R"({"type":"hcp","id":"hcp-1","name":"Dr. One","rep":"r"})"
+         "\n"
+         R"({"type":"hcp","id":"hcp-2","name":"Dr. Two","rep":"r"})",
+         Accept::kProfiles);
+  }
+
+  /// Reloads to `journeys`; the report, or the engine's refusal.
+  std::variant<Engine::ReloadReport, std::string> Reload(const std::string& journeys) {
+    const JourneySet* next = Build(journeys);
+    return engine_->Reload(next->ir(), next->schemas(), next->functions(), next->compiled());
+  }
+
+  /// Events (or profiles) as NDJSON, each at its `at`.
+  void Feed(const std::string& ndjson, Accept accept = Accept::kEvents) {
+    std::istringstream in(ndjson);
+    DecodeOptions options;
+    options.accept = accept;
+    DecodedFile f = DecodeFile(sets_.back()->schemas(), in, options);
+    for (const auto& e : f.errors) ADD_FAILURE() << e.ToString();
+    for (const Record& r : f.records) {
+      if (accept == Accept::kProfiles) engine_->UpsertProfile(r);
+      else engine_->Ingest(r);
+    }
+  }
+
+  /// The decisions since the last call, one line each:
+  /// "customer journey vVERSION kind content".
+  std::vector<std::string> Decisions(const char* until) {
+    engine_->AdvanceTo(*ToInstant(compiler::eval::ParseTimestamp(until).AsTimestamp()));
+    engine_->Flush();
+    std::vector<std::string> out;
+    for (const Decision& d : engine_->TakeDecisions())
+      out.push_back(d.customer + " " + d.journey + " v" + std::to_string(d.version) + " " +
+                    DecisionKindName(d.kind) + " " + (d.kind == DecisionKind::kError ? d.reason : d.content));
+    EXPECT_EQ(engine_->interpreted_fallbacks(), 0u);
+    return out;
+  }
+
+  Engine& engine() { return *engine_; }
+
+ private:
+  const JourneySet* Build(const std::string& journeys) {
+    compiler::DiagnosticSink sink;
+    auto set = JourneySet::FromText({{"records.tutti", kRecords}, {"journeys.tutti", journeys}},
+                                    std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    EXPECT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
+    if (jit_) EXPECT_EQ(set->Compile(), "");
+    sets_.push_back(std::move(set));
+    return sets_.back().get();
+  }
+
+  bool jit_;
+  std::vector<std::unique_ptr<JourneySet>> sets_;  // every version outlives the engine
+  std::unique_ptr<Engine> engine_;
+};
+
+std::string Journey(const std::string& name, const std::string& body, const std::string& head = "") {
+  return "import \"records\"\njourney " + name + " {\n" + head + "  on enrolled\n" + body + "}\n";
+}
+
+const std::string kOnboarding =
+    Journey("onboarding", "  send email \"intro\"\n  wait 3d\n  send email \"follow-up\"\n",
+            "  exit when unsubscribed\n");
+
+std::string Enrolled(const char* hcp, const char* at) {
+  return std::string(R"({"type":"enrolled","hcp":")") + hcp + R"(","at":")" + at + "\"}";
+}
+
+class Reload : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Reload, UnchangedJourneyCarriesItsInstancesOver) {
+  Versions v(kOnboarding, GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  auto report = std::get<Engine::ReloadReport>(v.Reload(kOnboarding + "\n// a comment elsewhere changes nothing\n"));
+  EXPECT_EQ(report.unchanged, std::vector<std::string>{"onboarding"});
+  EXPECT_TRUE(report.changed.empty());
+  EXPECT_EQ(report.carried_over, 1u);
+  EXPECT_EQ(report.left_on_old, 0u);
+  EXPECT_EQ(v.Decisions("2026-03-06T00:00:00Z"),
+            (std::vector<std::string>{"hcp-1 onboarding v1 action intro", "hcp-1 onboarding v1 action follow-up"}));
+  EXPECT_EQ(v.engine().journey_count(), 1u);
+}
+
+TEST_P(Reload, ChangedJourneyFinishesOldInstancesOnTheirVersion) {
+  Versions v(kOnboarding, GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  EXPECT_EQ(v.Decisions("2026-03-02T10:00:00Z"), std::vector<std::string>{"hcp-1 onboarding v1 action intro"});
+  auto report = std::get<Engine::ReloadReport>(
+      v.Reload(Journey("onboarding", "  send email \"intro 2\"\n  wait 1d\n  send email \"follow-up 2\"\n",
+                       "  version 2\n  exit when unsubscribed\n")));
+  EXPECT_EQ(report.changed, std::vector<std::string>{"onboarding"});
+  EXPECT_EQ(report.left_on_old, 1u);
+  v.Feed(Enrolled("hcp-2", "2026-03-02T11:00:00Z"));
+  EXPECT_EQ(v.Decisions("2026-03-06T00:00:00Z"),
+            (std::vector<std::string>{"hcp-2 onboarding v2 action intro 2", "hcp-2 onboarding v2 action follow-up 2",
+                                      "hcp-1 onboarding v1 action follow-up"}));
+  EXPECT_TRUE(v.engine().retired(0));
+  EXPECT_FALSE(v.engine().retired(1));
+}
+
+TEST_P(Reload, RetiredVersionsKeepTheirExitRules) {
+  Versions v(kOnboarding, GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  v.Decisions("2026-03-02T10:00:00Z");
+  // The new version has no exit rule; the running instance keeps its own.
+  ASSERT_TRUE(std::holds_alternative<Engine::ReloadReport>(
+      v.Reload(Journey("onboarding", "  send email \"intro\"\n  wait 3d\n  send email \"follow-up\"\n"))));
+  v.Feed(R"({"type":"unsubscribed","hcp":"hcp-1","at":"2026-03-03T10:00:00Z"})");
+  EXPECT_TRUE(v.Decisions("2026-03-06T00:00:00Z").empty());
+  EXPECT_EQ(v.engine().stats()[0].exited, 1u);
+  EXPECT_EQ(v.engine().active_instances(), 0u);
+}
+
+TEST_P(Reload, RemovedJourneyStartsNothingButFinishes) {
+  std::string other = "import \"records\"\njourney other {\n  on unsubscribed\n  send email \"sorry\"\n}\n";
+  Versions v(kOnboarding + other.substr(other.find("journey")), GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  auto report = std::get<Engine::ReloadReport>(v.Reload(other));
+  EXPECT_EQ(report.removed, std::vector<std::string>{"onboarding"});
+  EXPECT_EQ(report.unchanged, std::vector<std::string>{"other"});
+  v.Feed(Enrolled("hcp-2", "2026-03-02T11:00:00Z"));
+  EXPECT_EQ(v.Decisions("2026-03-06T00:00:00Z"),
+            (std::vector<std::string>{"hcp-1 onboarding v1 action intro", "hcp-1 onboarding v1 action follow-up"}));
+}
+
+TEST_P(Reload, CapsReentryAndPausesCarryOverByName) {
+  std::string policy = "policy contact {\n  cap email 2 per 30d\n}\n";
+  std::string v1 = Journey("onboarding", "  send email \"intro\"\n", "  reentry never\n") +
+                   "journey news {\n  on unsubscribed\n  send email \"news\"\n}\n" + policy;
+  Versions v(v1, GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  v.Feed(Enrolled("hcp-2", "2026-03-02T10:00:00Z"));
+  ASSERT_TRUE(v.engine().SetPaused("news", true));
+  std::string v2 = Journey("onboarding", "  send email \"intro 2\"\n", "  reentry never\n") +
+                   "journey news {\n  on unsubscribed\n  send email \"news 2\"\n}\n" + policy;
+  ASSERT_TRUE(std::holds_alternative<Engine::ReloadReport>(v.Reload(v2)));
+  // Re-entry: hcp-1 entered the first version; the second is the same journey.
+  v.Feed(Enrolled("hcp-1", "2026-03-03T10:00:00Z"));
+  // Paused before: still paused.
+  v.Feed(R"({"type":"unsubscribed","hcp":"hcp-2","at":"2026-03-03T11:00:00Z"})");
+  std::vector<std::string> before = v.Decisions("2026-03-04T00:00:00Z");
+  EXPECT_EQ(before, (std::vector<std::string>{"hcp-1 onboarding v1 action intro", "hcp-2 onboarding v1 action intro"}));
+  ASSERT_TRUE(v.engine().SetPaused("news", false));
+  // The cap counts the first version's send: hcp-2 has one, may take one more.
+  v.Feed(R"({"type":"unsubscribed","hcp":"hcp-2","at":"2026-03-05T11:00:00Z"})");
+  v.Feed(R"({"type":"unsubscribed","hcp":"hcp-2","at":"2026-03-06T11:00:00Z"})");
+  std::vector<std::string> after = v.Decisions("2026-03-07T00:00:00Z");
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0], "hcp-2 news v1 action news 2");
+  EXPECT_EQ(after[1], "hcp-2 news v1 suppressed news 2");
+}
+
+TEST_P(Reload, StartFromARetiredVersionStartsTheCurrentTarget) {
+  std::string target1 = "journey welcome for hcp {\n  send email \"welcome 1\"\n}\n";
+  std::string target2 = "journey welcome for hcp {\n  send email \"welcome 2\"\n}\n";
+  std::string starter = Journey("starter", "  wait 1d\n  start welcome\n");
+  Versions v(starter + target1, GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  // Changing the starter retires the running instance's version; its
+  // `start` names the journey, whose current version is the second.
+  ASSERT_TRUE(std::holds_alternative<Engine::ReloadReport>(
+      v.Reload(Journey("starter", "  wait 2d\n  start welcome\n") + target2)));
+  EXPECT_EQ(v.Decisions("2026-03-04T00:00:00Z"), std::vector<std::string>{"hcp-1 welcome v1 action welcome 2"});
+}
+
+TEST_P(Reload, ChangedRecordLayoutIsRefusedAndChangesNothing) {
+  Versions v(kOnboarding, GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  // A journey file may declare records too; a profile declared twice is an
+  // error, so change the layout through a new profile declaration instead.
+  auto refused = v.Reload(kOnboarding + "profile rep { id: string key }\n");
+  ASSERT_TRUE(std::holds_alternative<std::string>(refused));
+  EXPECT_NE(std::get<std::string>(refused).find("profile 'rep' is newly declared"), std::string::npos)
+      << std::get<std::string>(refused);
+  EXPECT_EQ(v.Decisions("2026-03-06T00:00:00Z"),
+            (std::vector<std::string>{"hcp-1 onboarding v1 action intro", "hcp-1 onboarding v1 action follow-up"}));
+  // New events are fine: nothing stored has their layout.
+  auto added = v.Reload(kOnboarding + "event visited keyed by hcp { hcp: string }\n");
+  EXPECT_TRUE(std::holds_alternative<Engine::ReloadReport>(added));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Reload, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Jit" : "Interpreter"; });
+
+}  // namespace
+}  // namespace tutti::runtime
