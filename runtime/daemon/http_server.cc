@@ -7,6 +7,7 @@
 #include <memory>
 #include <functional>
 #include <optional>
+#include <thread>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -108,10 +109,6 @@ Reply Route(Service& service, const ServerOptions& options, const Request& req, 
         return service.PostPause(rest.substr(0, rest.size() - suffix.size()), pause);
       }
     }
-    if (rest == "reload") {
-      route = "/v1/journeys/reload";
-      return Error(501, "hot reload is not built yet: restart the daemon to load new journeys");
-    }
   }
   constexpr std::string_view kCustomers = "/v1/customers/", kAccounts = "/v1/accounts/", kHistory = "/history";
   if (path.substr(0, kCustomers.size()) == kCustomers && path.size() > kCustomers.size()) {
@@ -129,10 +126,44 @@ Reply Route(Service& service, const ServerOptions& options, const Request& req, 
   return Error(404, "no such endpoint; see docs/operations.md");
 }
 
+/// Hot reload: loads, checks and compiles the journeys on a worker thread,
+/// so that the event loop keeps serving meanwhile, then takes the new
+/// version on in the loop (Service::CommitReload). One at a time.
+class Reloader {
+ public:
+  Reloader(net::io_context& io, Service& service) : io_(io), service_(service) {}
+  /// Waits for a compile in progress (its result is dropped).
+  ~Reloader() {
+    if (worker_.joinable()) worker_.join();
+  }
+
+  /// Starts a reload; `done` gets the reply, on the loop thread. False when
+  /// one is already running.
+  bool Start(std::function<void(Reply)> done) {
+    if (running_) return false;
+    running_ = true;
+    if (worker_.joinable()) worker_.join();
+    worker_ = std::thread([this, done = std::move(done)]() mutable {
+      auto prepared = std::make_shared<PreparedReload>(Service::PrepareReload(service_.options()));
+      net::post(io_, [this, prepared, done = std::move(done)] {
+        running_ = false;
+        done(service_.CommitReload(std::move(*prepared)));
+      });
+    });
+    return true;
+  }
+
+ private:
+  net::io_context& io_;
+  Service& service_;
+  std::thread worker_;
+  bool running_ = false;  // touched on the loop thread only
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Service& service, const ServerOptions& options)
-      : stream_(std::move(socket)), service_(service), options_(options) {}
+  Session(tcp::socket socket, Service& service, const ServerOptions& options, Reloader& reloader)
+      : stream_(std::move(socket)), service_(service), options_(options), reloader_(reloader) {}
 
   void Start() { Read(); }
 
@@ -155,11 +186,28 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Send(Error(400, "malformed HTTP request: " + ec.message()), false);
     Request req = parser_->release();
     auto started = std::chrono::steady_clock::now();
+    if (req.target() == "/v1/journeys/reload") return Reload(req, started);
     std::string route;
     Reply reply = Route(service_, options_, req, route);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     service_.CountRequest(route, reply.status, seconds);
     Send(std::move(reply), req.keep_alive());
+  }
+
+  /// POST /v1/journeys/reload: answers once the new version runs, or
+  /// with why it does not.
+  void Reload(const Request& req, std::chrono::steady_clock::time_point started) {
+    bool keep_alive = req.keep_alive();
+    auto finish = [self = shared_from_this(), started, keep_alive](Reply reply) {
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      self->service_.CountRequest("/v1/journeys/reload", reply.status, seconds);
+      self->Send(std::move(reply), keep_alive);
+    };
+    auto it = req.find(http::field::authorization);
+    if (req.method() != http::verb::post) return finish(Error(405, "use POST"));
+    if (!options_.admin_token.empty() && (it == req.end() || it->value() != "Bearer " + options_.admin_token))
+      return finish(Error(401, "this endpoint needs the admin token: Authorization: Bearer TOKEN"));
+    if (!reloader_.Start(finish)) finish(Error(409, "a reload is already in progress"));
   }
 
   void Send(Reply reply, bool keep_alive) {
@@ -186,6 +234,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Service& service_;
   const ServerOptions& options_;
+  Reloader& reloader_;
 };
 
 /// One delivery attempt to a route's host:port: resolves and connects
@@ -434,8 +483,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
 class Server {
  public:
   Server(net::io_context& io, Service& service, const ServerOptions& options)
-      : io_(io), acceptor_(io), stream_acceptor_(io), ticker_(io), signals_(io, SIGINT, SIGTERM), service_(service),
-        options_(options) {}
+      : io_(io), acceptor_(io), stream_acceptor_(io), ticker_(io), signals_(io, SIGINT, SIGTERM), hangup_(io, SIGHUP),
+        service_(service), options_(options), reloader_(io, service) {}
 
   /// Binds and starts; an error message when the address cannot be used.
   std::optional<std::string> Start() {
@@ -460,6 +509,7 @@ class Server {
       service_.Tick();  // settle and deliver what is due
       io_.stop();
     });
+    Hangup();
     return std::nullopt;
   }
 
@@ -479,10 +529,23 @@ class Server {
     return std::nullopt;
   }
 
+  /// SIGHUP: a hot reload, its outcome on stderr.
+  void Hangup() {
+    hangup_.async_wait([this](beast::error_code ec, int) {
+      if (ec) return;
+      std::fprintf(stderr, "tutti serve: SIGHUP, reloading the journeys\n");
+      bool started = reloader_.Start([](Reply reply) {
+        std::fprintf(stderr, "tutti serve: reload: %d %s", reply.status, reply.body.c_str());
+      });
+      if (!started) std::fprintf(stderr, "tutti serve: a reload is already in progress\n");
+      Hangup();
+    });
+  }
+
   void Accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), service_, options_)->Start();
+      if (!ec) std::make_shared<Session>(std::move(socket), service_, options_, reloader_)->Start();
       Accept();
     });
   }
@@ -512,8 +575,10 @@ class Server {
   tcp::acceptor stream_acceptor_;
   net::steady_timer ticker_;
   net::signal_set signals_;
+  net::signal_set hangup_;
   Service& service_;
   const ServerOptions& options_;
+  Reloader reloader_;
 };
 
 }  // namespace

@@ -5,12 +5,13 @@
 // that is after the write is synced to RocksDB's write-ahead log. On start
 // the log is replayed into a fresh engine, which, being deterministic,
 // rebuilds exactly the state it had: instances, timers, caps, history and
-// the outbox with the same idempotency keys.
+// the outbox with the same idempotency keys. The journeys are inputs too:
+// the log starts with the sources of the version it was written under, and
+// holds those of every version a reload took on, where it took it on.
 //
 // Keys:  "i" + seq (8 bytes, big-endian)   -> at (8 bytes) kind (1) text
 //        "m:delivered"                     -> outbox seq dispatched through
 //        "d" + seq (8 bytes, big-endian)   -> final state of a webhook delivery
-//        "m:journeys"                      -> fingerprint of the journeys the log was written under
 
 #include <cstdint>
 #include <functional>
@@ -31,11 +32,15 @@ namespace tutti::runtime {
 
 class InputLog {
  public:
-  enum class Kind : char { kProfile = 'p', kEvent = 'e', kClock = 'c', kPause = 'z', kResume = 'r' };
+  enum class Kind : char { kProfile = 'p', kEvent = 'e', kClock = 'c', kPause = 'z', kResume = 'r', kJourneys = 'j' };
   struct Entry {
     Instant at = 0;   // engine time the input was applied at
     Kind kind = Kind::kEvent;
-    std::string text;  // the NDJSON line (profiles, events); the journey (pause, resume); empty for clock advances
+    /// The NDJSON line (profiles, events); the journey (pause, resume);
+    /// empty for clock advances; a version of the journeys, as
+    /// {"fingerprint": F, "files": [[PATH, TEXT], ...]} (journeys: the log's
+    /// first entry, and every reload).
+    std::string text;
   };
 
   /// Opens (creating) the log under `dir`, or says why it cannot.

@@ -50,73 +50,180 @@ Service::~Service() {
   if (actions_) std::fclose(actions_);
 }
 
+namespace {
+
+/// Compiles `set` to native code when `options` ask for it, cached in
+/// DATA/jit-cache; an error message when LLVM cannot.
+std::optional<std::string> CompileSet(JourneySet& set, const ServiceOptions& options) {
+  if (!options.jit) return std::nullopt;
+  compiler::jit::JitOptions jit;
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir + "/jit-cache", ec);
+  if (!ec) jit.cache_dir = options.data_dir + "/jit-cache";  // else compile without a cache
+  std::string failure = set.Compile(jit);
+  if (!failure.empty()) return "cannot compile the journeys to native code: " + failure;
+  return std::nullopt;
+}
+
+/// The text of a kJourneys log entry for `set`.
+std::string VersionText(const JourneySet& set) {
+  Json files = Json::array();
+  for (const auto& [path, text] : set.Sources()) files.push_back(Json::array({path, text}));
+  return Json{{"fingerprint", set.Fingerprint()}, {"files", files}}.dump();
+}
+
+}  // namespace
+
 std::variant<std::unique_ptr<Service>, std::string> Service::Start(const ServiceOptions& options) {
   std::unique_ptr<Service> s(new Service());
   s->options_ = options;
-  compiler::DiagnosticSink sink;
-  s->set_ = JourneySet::Load({options.journeys}, options.stdlib_dir, sink);
-  if (s->set_ == nullptr)
-    return "the journeys in " + options.journeys + " do not check:\n" + compiler::RenderText(sink.Sorted());
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return "cannot create the data folder " + options.data_dir + ": " + ec.message();
-  if (options.jit) {
-    compiler::jit::JitOptions jit;
-    std::filesystem::create_directories(options.data_dir + "/jit-cache", ec);
-    if (!ec) jit.cache_dir = options.data_dir + "/jit-cache";  // else compile without a cache
-    std::string failure = s->set_->Compile(jit);
-    if (!failure.empty()) return "cannot compile the journeys to native code: " + failure;
-  }
-  s->engine_ = s->set_->NewEngine();
-  if (!options.profiles.empty()) {
-    DecodeOptions po;
-    po.accept = Accept::kProfiles;
-    DecodedFile f = DecodeFile(s->set_->schemas(), options.profiles, po);
-    if (f.read_error) return *f.read_error;
-    for (const auto& e : f.errors) std::fprintf(stderr, "tutti serve: %s:%s\n", options.profiles.c_str(), e.ToString().c_str());
-    for (const Record& r : f.records) s->engine_->UpsertProfile(r);
-    s->counters_["tutti_profiles_in_total"] += static_cast<double>(f.records.size());
-    s->counters_["tutti_profiles_refused_total"] += static_cast<double>(f.errors.size());
-  }
   auto log = InputLog::Open(options.data_dir + "/log");
   if (auto* err = std::get_if<std::string>(&log)) return *err;
   s->log_ = std::move(std::get<0>(log));
-  // The log replays correctly only under the journeys it was written
-  // under: other journeys would rebuild other state and other actions.
-  std::string fingerprint = s->set_->Fingerprint();
-  auto written_under = s->log_->GetMeta("journeys");
-  if (written_under && *written_under != fingerprint && s->log_->size() > 0)
-    return "the journeys (or the stdlib) changed since the input log in " + options.data_dir +
-           " was written, and replaying it under other journeys would rebuild other state and send other "
-           "actions; changing journeys under a running log (hot reload, migration) is not built yet: start "
-           "with the journeys it was written under, or with a new --data folder";
-  if (!written_under || *written_under != fingerprint) {
-    if (auto err = s->log_->PutMeta("journeys", fingerprint)) return *err;
-  }
-  auto replayed = s->log_->Replay([&](const InputLog::Entry& e) { s->Apply(e); });
-  if (replayed) return *replayed;
-  s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
   std::string actions = options.actions_file.empty() ? options.data_dir + "/actions.ndjson" : options.actions_file;
   s->actions_ = std::fopen(actions.c_str(), "a");
   if (s->actions_ == nullptr) return "cannot open the actions file " + actions;
+  // The log rebuilds the state under the versions of the journeys it was
+  // written under, each from where it took over.
+  std::optional<std::string> failure;
+  auto replayed = s->log_->Replay([&](const InputLog::Entry& e) {
+    if (!failure) failure = s->Apply(e);
+  });
+  if (replayed) return *replayed;
+  if (failure) return *failure;
+  if (s->engine_) s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
   s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(s->log_->size());
   // Webhook deliveries dispatched before the stop: final ones keep their
   // state, the others are attempted again.
-  std::map<uint64_t, char> finals = s->log_->Finals();
-  Outbox& outbox = s->engine_->outbox();
-  for (const OutboxEntry* e : outbox.Since(0, s->log_->delivered())) {
-    const Decision& a = e->action;
-    auto route = s->options_.routes.find(a.channel.empty() ? a.action : a.channel);
-    auto final = finals.find(e->seq);
-    if (final != finals.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
-    else if (route != s->options_.routes.end()) s->attempts_[e->seq].channel = route->first;
-    else outbox.Report(e->seq, DeliveryState::kDelivered);
+  if (s->engine_ != nullptr) {
+    std::map<uint64_t, char> finals = s->log_->Finals();
+    Outbox& outbox = s->engine_->outbox();
+    for (const OutboxEntry* e : outbox.Since(0, s->log_->delivered())) {
+      const Decision& a = e->action;
+      auto route = s->options_.routes.find(a.channel.empty() ? a.action : a.channel);
+      auto final = finals.find(e->seq);
+      if (final != finals.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
+      else if (route != s->options_.routes.end()) s->attempts_[e->seq].channel = route->first;
+      else outbox.Report(e->seq, DeliveryState::kDelivered);
+    }
+  }
+  // Then the journeys folder is the version to run: a reload if it changed.
+  PreparedReload now = PrepareReload(options);
+  if (now.set == nullptr) return now.error + (now.diagnostics.empty() ? "" : ":\n" + now.diagnostics);
+  if (s->sets_.empty() || s->set().Fingerprint() != now.set->Fingerprint()) {
+    bool first = s->sets_.empty();
+    Reply r = s->CommitReload(std::move(now));
+    if (r.status != 200)
+      return "cannot take on the journeys in " + options.journeys + ": " + Json::parse(r.body).value("error", r.body);
+    if (!first) std::fprintf(stderr, "tutti serve: the journeys changed since the last start: %s", r.body.c_str());
   }
   s->Deliver();
   return s;
 }
 
-void Service::Apply(const InputLog::Entry& entry) {
+PreparedReload Service::PrepareReload(const ServiceOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  PreparedReload out;
+  compiler::DiagnosticSink sink;
+  out.set = JourneySet::Load({options.journeys}, options.stdlib_dir, sink);
+  if (out.set == nullptr) {
+    out.error = "the journeys in " + options.journeys + " do not check";
+    out.diagnostics = compiler::RenderText(sink.Sorted());
+  } else if (auto failure = CompileSet(*out.set, options)) {
+    out.set.reset();
+    out.error = *failure;
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return out;
+}
+
+Reply Service::CommitReload(PreparedReload prepared) {
+  if (prepared.set == nullptr) {
+    counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
+    Json reply{{"error", prepared.error}};
+    if (!prepared.diagnostics.empty()) reply["diagnostics"] = prepared.diagnostics;
+    return JsonReply(prepared.diagnostics.empty() ? 500 : 422, reply);
+  }
+  std::string fingerprint = prepared.set->Fingerprint();
+  if (!sets_.empty()) {
+    if (fingerprint == set().Fingerprint())
+      return JsonReply(200, Json{{"status", "unchanged"}, {"fingerprint", fingerprint}});
+    if (auto difference = set().schemas().LayoutDifference(prepared.set->schemas())) {
+      counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
+      return Problem(409, "the records changed: " + *difference +
+                              "; stored profiles and waiting instances have the old layout, so changing it needs "
+                              "a new --data folder (the running journeys stay)");
+    }
+  }
+  // Logged before it is taken on, like any input: a replay takes it on at
+  // the same point.
+  InputLog::Entry e{engine_ ? engine_->now() : 0, InputLog::Kind::kJourneys, VersionText(*prepared.set)};
+  if (auto err = log_->Append({e})) {
+    counters_["tutti_input_log_failures_total"] += 1;
+    return Problem(503, *err);
+  }
+  Engine::ReloadReport report;
+  bool first = sets_.empty();
+  if (auto err = Adopt(std::move(prepared.set), &report)) return Problem(500, *err);
+  counters_[first ? "tutti_reloads_total{outcome=\"started\"}" : "tutti_reloads_total{outcome=\"reloaded\"}"] += 1;
+  Deliver();
+  return JsonReply(200, Json{{"status", "reloaded"},
+                             {"fingerprint", fingerprint},
+                             {"seconds", prepared.seconds},
+                             {"unchanged", report.unchanged},
+                             {"changed", report.changed},
+                             {"added", report.added},
+                             {"removed", report.removed},
+                             {"instances_carried_over", report.carried_over},
+                             {"instances_finishing_on_their_version", report.left_on_old}});
+}
+
+std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report) {
+  if (engine_ != nullptr) {
+    auto reloaded = engine_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled());
+    if (auto* err = std::get_if<std::string>(&reloaded)) return *err;
+    if (report) *report = std::move(std::get<Engine::ReloadReport>(reloaded));
+    sets_.push_back(std::move(set));
+    return std::nullopt;
+  }
+  sets_.push_back(std::move(set));
+  engine_ = sets_.back()->NewEngine();
+  // The profiles file, at every start, right after the first version.
+  if (options_.profiles.empty()) return std::nullopt;
+  DecodeOptions po;
+  po.accept = Accept::kProfiles;
+  DecodedFile f = DecodeFile(this->set().schemas(), options_.profiles, po);
+  if (f.read_error) return *f.read_error;
+  for (const auto& e : f.errors) std::fprintf(stderr, "tutti serve: %s:%s\n", options_.profiles.c_str(), e.ToString().c_str());
+  for (const Record& r : f.records) engine_->UpsertProfile(r);
+  counters_["tutti_profiles_in_total"] += static_cast<double>(f.records.size());
+  counters_["tutti_profiles_refused_total"] += static_cast<double>(f.errors.size());
+  return std::nullopt;
+}
+
+std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
+  if (entry.kind == InputLog::Kind::kJourneys) {
+    Json version = Json::parse(entry.text, nullptr, false);
+    std::vector<std::pair<std::string, std::string>> files;
+    if (!version.is_discarded() && version.contains("files"))
+      for (const auto& f : version["files"]) files.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
+    compiler::DiagnosticSink sink;
+    auto set = JourneySet::FromText(files, options_.stdlib_dir, sink);
+    if (set == nullptr)
+      return "a version of the journeys in the input log no longer checks (was the stdlib changed?):\n" +
+             compiler::RenderText(sink.Sorted());
+    if (set->Fingerprint() != version.value("fingerprint", ""))
+      std::fprintf(stderr, "tutti serve: the stdlib changed since the input log was written; replaying it under "
+                           "this stdlib\n");
+    if (auto failure = CompileSet(*set, options_)) return failure;
+    return Adopt(std::move(set), nullptr);
+  }
+  if (engine_ == nullptr)
+    return "the input log in " + options_.data_dir + " does not start with the journeys it was written under "
+           "(an older tutti wrote it): start with a new --data folder";
   DecodeOptions options;
   switch (entry.kind) {
     case InputLog::Kind::kProfile:
@@ -124,9 +231,9 @@ void Service::Apply(const InputLog::Entry& entry) {
       bool event = entry.kind == InputLog::Kind::kEvent;
       options.accept = event ? Accept::kEvents : Accept::kProfiles;
       if (event) options.default_at = ToTimestamp(entry.at);
-      DecodeResult r = DecodeLine(set_->schemas(), entry.text, 0, options);
-      // Every logged line decoded before it was logged, under the same
-      // journeys (Start checks the fingerprint).
+      DecodeResult r = DecodeLine(set().schemas(), entry.text, 0, options);
+      // Every logged line decoded before it was logged, under the version
+      // of the journeys the log says was running.
       if (r.ok()) ApplyDecoded(entry, r.record());
       else counters_["tutti_input_log_undecodable_total"] += 1;
       break;
@@ -134,7 +241,9 @@ void Service::Apply(const InputLog::Entry& entry) {
     case InputLog::Kind::kClock: engine_->AdvanceTo(entry.at); break;
     case InputLog::Kind::kPause: engine_->SetPaused(entry.text, true); break;
     case InputLog::Kind::kResume: engine_->SetPaused(entry.text, false); break;
+    case InputLog::Kind::kJourneys: break;
   }
+  return std::nullopt;
 }
 
 void Service::ApplyDecoded(const InputLog::Entry& entry, const Record& record) {
@@ -193,7 +302,7 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
     start = end + 1;
     ++line_number;
     if (events) options.default_at = ToTimestamp(t);
-    DecodeResult r = DecodeLine(set_->schemas(), line, line_number, options);
+    DecodeResult r = DecodeLine(set().schemas(), line, line_number, options);
     if (r.blank()) continue;
     if (!r.ok()) {
       ++out.refused;
@@ -251,16 +360,16 @@ Reply Service::PostClock(std::string_view body) {
   if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
   InputLog::Entry e{std::max(*at, engine_->now()), InputLog::Kind::kClock, ""};
   if (auto err = log_->Append({e})) return Problem(503, *err);
-  Apply(e);
+  if (auto err = Apply(e)) return Problem(500, *err);
   Deliver();
   return JsonReply(200, Json{{"now", FormatInstant(engine_->now())}});
 }
 
 Reply Service::PostPause(std::string_view journey, bool pause) {
-  if (set_->ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
+  if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
   InputLog::Entry e{engine_->now(), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume, std::string(journey)};
   if (auto err = log_->Append({e})) return Problem(503, *err);
-  Apply(e);
+  if (auto err = Apply(e)) return Problem(500, *err);
   return JsonReply(200, Json{{"journey", std::string(journey)}, {"status", pause ? "paused" : "running"}});
 }
 
@@ -310,12 +419,12 @@ void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
   // Only where the program declares the outcome event and the action's
   // recipient is of the profile it is keyed by.
   const char* type = ok ? "action_delivered" : "action_failed";
-  const Schema* schema = set_->schemas().FindEvent(type);
+  const Schema* schema = set().schemas().FindEvent(type);
   auto entries = engine_->outbox().Since(seq - 1, 1);
   if (schema == nullptr || entries.empty()) return;
   const Decision& a = entries[0]->action;
-  auto channel = set_->ir().channels.find(a.channel);
-  if (channel == set_->ir().channels.end() || channel->second.recipient != schema->key_profile) return;
+  auto channel = set().ir().channels.find(a.channel);
+  if (channel == set().ir().channels.end() || channel->second.recipient != schema->key_profile) return;
   Json event{{"type", type}, {schema->fields[schema->key_slot].name, a.recipient}, {"on_channel", a.channel},
              {"template", a.content}, {"idempotency_key", a.idempotency_key}, {"from_journey", a.journey}};
   if (!ok) event["reason"] = detail;
@@ -326,10 +435,10 @@ void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
 }
 
 std::string Service::EmailAddressOf(const Decision& action) const {
-  const auto& channels = set_->ir().channels;
+  const auto& channels = set().ir().channels;
   auto channel = channels.find(action.channel);
   if (channel == channels.end()) return "";
-  std::vector<std::string> profiles = set_->schemas().ProfileNames();
+  std::vector<std::string> profiles = set().schemas().ProfileNames();
   auto p = std::find(profiles.begin(), profiles.end(), channel->second.recipient);
   if (p == profiles.end()) return "";
   auto c = engine_->store().FindCustomer(static_cast<uint32_t>(p - profiles.begin()), action.recipient);
@@ -448,28 +557,29 @@ Reply Service::GetActions(uint64_t since, size_t limit) const {
 }
 
 Reply Service::GetJourneys() const {
-  const auto& ir = set_->ir();
-  std::vector<int64_t> active(ir.journeys.size());
+  std::vector<int64_t> active(engine_->journey_count());
   const StateStore& store = engine_->store();
   for (size_t c = 0; c < store.customer_count(); ++c)
     for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) ++active[store.instance(h).journey];
   Json out = Json::array();
-  for (size_t i = 0; i < ir.journeys.size(); ++i) {
-    const auto& j = ir.journeys[i];
+  for (uint32_t i = 0; i < engine_->journey_count(); ++i) {
+    // A retired version is shown while instances finish on it.
+    if (engine_->retired(i) && active[i] == 0) continue;
+    const auto& j = engine_->journey(i);
     const JourneyStats& st = engine_->stats()[i];
     Json steps = Json::object();
     for (size_t k = 0; k < j.steps.size(); ++k) steps[j.steps[k].id] = st.step_visits[k];
-    out.push_back({{"name", j.name}, {"version", j.version}, {"priority", j.priority},
-                   {"status", engine_->paused(static_cast<uint32_t>(i)) ? "paused" : "running"},
+    const char* status = engine_->retired(i) ? "retired" : engine_->paused(i) ? "paused" : "running";
+    out.push_back({{"name", j.name}, {"version", j.version}, {"priority", j.priority}, {"status", status},
                    {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
                    {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}});
   }
-  return JsonReply(200, Json{{"journeys", out}});
+  return JsonReply(200, Json{{"journeys", out}, {"fingerprint", set().Fingerprint()}});
 }
 
 Reply Service::GetCustomer(std::string_view id, std::string_view profile) const {
   const StateStore& store = engine_->store();
-  std::vector<std::string> profiles = set_->schemas().ProfileNames();
+  std::vector<std::string> profiles = set().schemas().ProfileNames();
   for (uint32_t p = 0; p < profiles.size(); ++p) {
     if (!profile.empty() && profiles[p] != profile) continue;
     auto c = store.FindCustomer(p, id);
@@ -478,7 +588,7 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
     Json instances = Json::array();
     for (uint32_t h : customer.instances) {
       const JourneyInstance& inst = store.instance(h);
-      const auto& j = set_->ir().journeys[inst.journey];
+      const auto& j = engine_->journey(inst.journey);
       Json i{{"journey", j.name}, {"version", j.version},
              {"step", inst.pc < j.steps.size() ? j.steps[inst.pc].id : "end"},
              {"state", InstanceStateName(inst.state)}, {"entered", FormatInstant(inst.entered)}};
@@ -489,7 +599,7 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
     for (const Interaction& i : customer.history) {
       Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"},
              {"name", engine_->names().Get(i.name)}};
-      if (i.journey) h["journey"] = set_->ir().journeys[i.journey - 1].name;
+      if (i.journey) h["journey"] = engine_->journey(i.journey - 1u).name;
       history.push_back(std::move(h));
     }
     return JsonReply(200, Json{{"profile", profiles[p]}, {"id", customer.key},
@@ -501,7 +611,7 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
 
 Reply Service::GetAccountHistory(std::string_view id) const {
   const StateStore& store = engine_->store();
-  std::vector<std::string> profiles = set_->schemas().ProfileNames();
+  std::vector<std::string> profiles = set().schemas().ProfileNames();
   auto p = std::find(profiles.begin(), profiles.end(), "account");
   if (p == profiles.end()) return Problem(404, "the journeys declare no 'account' profile");
   auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), id);
@@ -510,7 +620,7 @@ Reply Service::GetAccountHistory(std::string_view id) const {
   for (const Interaction& i : store.customer(*c).history) {
     Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine_->names().Get(i.name)}};
     h["customer"] = store.customer(i.about).key;
-    if (i.journey) h["journey"] = set_->ir().journeys[i.journey - 1].name;
+    if (i.journey) h["journey"] = engine_->journey(i.journey - 1u).name;
     history.push_back(std::move(h));
   }
   return JsonReply(200, Json{{"account", std::string(id)}, {"history", history}});
@@ -541,9 +651,9 @@ Reply Service::GetMetrics() const {
   }
   // Trigger matches per journey.
   out << "# TYPE tutti_journey_entered_total counter\n";
-  for (size_t i = 0; i < set_->ir().journeys.size(); ++i)
-    out << "tutti_journey_entered_total{journey=\"" << set_->ir().journeys[i].name << "\"} "
-        << engine_->stats()[i].entered << "\n";
+  std::map<std::string_view, uint64_t> entered;  // every version of a journey together
+  for (uint32_t i = 0; i < engine_->journey_count(); ++i) entered[engine_->journey(i).name] += engine_->stats()[i].entered;
+  for (const auto& [journey, n] : entered) out << "tutti_journey_entered_total{journey=\"" << journey << "\"} " << n << "\n";
   out << "# TYPE tutti_http_request_seconds histogram\n";
   for (const auto& [route, buckets] : latencies_) {
     double cumulative = 0;

@@ -73,6 +73,16 @@ struct ServiceOptions {
   std::map<std::string, DeliveryRoute> routes;
 };
 
+/// A version of the journeys loaded, checked and compiled off the event
+/// loop (Service::PrepareReload), waiting to be taken on between two inputs
+/// (Service::CommitReload).
+struct PreparedReload {
+  std::unique_ptr<JourneySet> set;  // null when the journeys do not check or compile
+  std::string error;                // why not
+  std::string diagnostics;          // the checker's, rendered as text
+  double seconds = 0;               // loading, checking and compiling
+};
+
 /// What became of a batch of NDJSON records.
 struct IngestResult {
   int status = 200;  // 200 some accepted, 400 none acceptable, 503 the log refused the write
@@ -106,6 +116,18 @@ class Service {
   /// What PostEvents and PostProfiles do, as data (the streaming ingest
   /// port answers from it).
   IngestResult Ingest(std::string_view body, Accept accept);
+  /// Loads, checks and compiles the journeys folder of `options` again.
+  /// Safe on any thread: it touches no service.
+  static PreparedReload PrepareReload(const ServiceOptions& options);
+  /// POST /v1/journeys/reload and SIGHUP, the second half, on the event
+  /// loop: takes the prepared version on (Engine::Reload says what that
+  /// means for running instances), logged like any input. 200 with what
+  /// changed (or "unchanged"); 422 with the diagnostics when the journeys
+  /// do not check; 409 when the records changed layout. On any refusal
+  /// the running version stays.
+  Reply CommitReload(PreparedReload prepared);
+  const ServiceOptions& options() const { return options_; }
+
   /// POST /v1/journeys/NAME/pause and /resume (logged like any input).
   Reply PostPause(std::string_view journey, bool pause);
   /// POST /v1/clock {"to": TIME}: virtual clock only.
@@ -136,8 +158,15 @@ class Service {
  private:
   Service() = default;
   Reply PostRecords(std::string_view body, Accept accept);
-  /// Applies one logged entry to the engine (replay), decoding it.
-  void Apply(const InputLog::Entry& entry);
+  /// Applies one logged entry to the engine (replay), decoding it; an
+  /// error when a logged version of the journeys no longer builds.
+  std::optional<std::string> Apply(const InputLog::Entry& entry);
+  /// Runs `set` from now on: the first version makes the engine (and loads
+  /// the profiles file), later ones reload it. An error, and nothing
+  /// changed, when the engine refuses it.
+  std::optional<std::string> Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report);
+  /// The version of the journeys running now.
+  const JourneySet& set() const { return *sets_.back(); }
   /// Applies a logged profile or event already decoded.
   void ApplyDecoded(const InputLog::Entry& entry, const Record& record);
   /// Writes the outbox entries not yet delivered to the actions file
@@ -160,7 +189,9 @@ class Service {
   };
 
   ServiceOptions options_;
-  std::unique_ptr<JourneySet> set_;
+  /// Every version run since the start, oldest first: retired journeys'
+  /// instances run on the older ones.
+  std::vector<std::unique_ptr<JourneySet>> sets_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<InputLog> log_;
   SystemClock clock_;

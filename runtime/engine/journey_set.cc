@@ -1,5 +1,7 @@
 #include "runtime/engine/journey_set.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -58,6 +60,20 @@ std::string JourneySet::Fingerprint() const {
   static const char kDigits[] = "0123456789abcdef";
   std::string out(16, '0');
   for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kDigits[h & 15];
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> JourneySet::Sources() const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path stdlib = fs::weakly_canonical(program_.stdlib_dir, ec);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& file : program_.files) {
+    fs::path path = fs::weakly_canonical(file->source->path(), ec);
+    auto [end, _] = std::mismatch(stdlib.begin(), stdlib.end(), path.begin(), path.end());
+    if (!program_.stdlib_dir.empty() && end == stdlib.end()) continue;
+    out.emplace_back(file->source->path(), std::string(file->source->text()));
+  }
   return out;
 }
 

@@ -42,6 +42,11 @@ class JourneySet {
   /// fingerprints, wherever the files live.
   std::string Fingerprint() const;
 
+  /// The set's own files as (path as shown, text), the stdlib's left out:
+  /// what FromText needs to build the same set again beside the same
+  /// stdlib (the daemon logs them with every version it runs).
+  std::vector<std::pair<std::string, std::string>> Sources() const;
+
   /// Compiles every expression of the journeys to native code (compiler/jit),
   /// which engines made afterwards run instead of the interpreter. Returns
   /// an empty string, or why LLVM could not (the set stays interpreted).

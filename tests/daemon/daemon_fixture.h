@@ -1,0 +1,173 @@
+#pragma once
+// The real `tutti serve` binary on a free loopback port, for end-to-end
+// tests: started and killed by the test, driven with curl, fed slices of the
+// reference scenario's events.
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace tutti::testing {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+inline std::string Source(const std::string& rel) { return std::string(TUTTI_SOURCE_DIR) + "/" + rel; }
+
+inline std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Runs a shell command; its stdout.
+inline std::string Shell(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  ::pclose(p);
+  return out;
+}
+
+/// A `tutti serve` process on a free loopback port.
+class Daemon {
+ public:
+  Daemon(const fs::path& data, std::vector<std::string> extra = {}, std::string journeys = Source("journeys")) {
+    out_ = data.string() + ".out";
+    std::vector<std::string> args = {TUTTI_BINARY, "serve", "--journeys", journeys, "--data", data.string(),
+                                     "--listen", "127.0.0.1:0", "--profiles", Source("examples/abc-pharma/profiles.ndjson"),
+                                     "--clock", "virtual"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, (out_ + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    EXPECT_EQ(posix_spawn(&pid_, TUTTI_BINARY, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    for (int i = 0; i < 300 && port_ == 0; ++i) {
+      std::string out = ReadFile(out_);
+      auto at = out.find("listening on 127.0.0.1:");
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) port_ = std::stoi(out.substr(at + 23));
+      else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_NE(port_, 0) << "the daemon did not start: " << ReadFile(out_ + ".err");
+  }
+  ~Daemon() {
+    if (pid_ > 0) Kill(SIGKILL);
+  }
+
+  /// curl against the daemon: "STATUS BODY".
+  std::string Curl(const std::string& method, const std::string& path, const std::string& body_file = "",
+                   const std::string& extra = "") {
+    std::string cmd = "curl -s -o - -w '\\n%{http_code}' -X " + method + " " + extra + " ";
+    if (!body_file.empty()) cmd += "--data-binary @" + body_file + " ";
+    cmd += "'http://127.0.0.1:" + std::to_string(port_) + path + "'";
+    std::string out = Shell(cmd);
+    size_t nl = out.rfind('\n');
+    return nl == std::string::npos ? out : out.substr(nl + 1) + " " + out.substr(0, nl);
+  }
+  Json GetJson(const std::string& path) {
+    std::string r = Curl("GET", path);
+    return Json::parse(r.substr(r.find(' ') + 1), nullptr, false);
+  }
+
+  /// Sends `signal` and waits for the exit; the exit status.
+  int Kill(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  pid_t pid() const { return pid_; }
+  /// The streaming ingest port, when the config turned it on.
+  int StreamPort() const {
+    std::string out = ReadFile(out_);
+    auto at = out.find("streaming ingest on 127.0.0.1:");
+    return at == std::string::npos ? 0 : std::stoi(out.substr(at + 30));
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string out_;
+};
+
+inline fs::path FreshDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("tutti-daemon-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+/// Writes lines [from, to) of the reference events to a file; its path.
+inline std::string EventSlice(const fs::path& dir, size_t from, size_t to) {
+  std::ifstream in(Source("examples/abc-pharma/events.ndjson"));
+  std::string line, out;
+  for (size_t i = 0; std::getline(in, line); ++i)
+    if (i >= from && i < to) out += line + "\n";
+  fs::path p = dir / ("events-" + std::to_string(from) + "-" + std::to_string(to) + ".ndjson");
+  std::ofstream(p) << out;
+  return p.string();
+}
+
+/// idempotency key -> the action, from NDJSON text; counts repeats.
+inline std::map<std::string, Json> ActionsByKey(const std::string& text, size_t* repeats) {
+  std::map<std::string, Json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    Json a = Json::parse(line);
+    if (a["decision"] != "action") continue;
+    std::string key = a["idempotency_key"];
+    if (out.count(key) && repeats) ++*repeats;
+    out[key] = a;
+  }
+  return out;
+}
+
+const size_t kEvents = 260;
+
+/// The actions file holds every action of the reference scenario's golden
+/// run, each exactly once and identical, and nothing else.
+inline void ExpectTheGoldenActionsExactlyOnce(const fs::path& actions_file) {
+  size_t repeats = 0;
+  auto golden = ActionsByKey(ReadFile(Source("examples/abc-pharma/expected.ndjson")), nullptr);
+  auto delivered = ActionsByKey(ReadFile(actions_file), &repeats);
+  EXPECT_EQ(repeats, 0u);
+  EXPECT_EQ(delivered.size(), golden.size());
+  for (const auto& [key, action] : golden) {
+    auto it = delivered.find(key);
+    if (it == delivered.end()) ADD_FAILURE() << "lost " << action.dump();
+    else EXPECT_EQ(it->second, action);
+  }
+}
+
+}  // namespace tutti::testing

@@ -1,0 +1,173 @@
+// Hot reload, end to end: POST /v1/journeys/reload, SIGHUP and a restart on
+// changed journeys take the new version on while instances already running
+// finish on theirs; journeys that do not check, or records that changed
+// layout, leave the running version in place; a log with reloads in it
+// replays to the same state after SIGKILL.
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/daemon/daemon_fixture.h"
+
+namespace {
+
+using namespace tutti::testing;
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/// Replaces the first match of `pattern` in `file` with `with`.
+void Edit(const fs::path& file, const std::string& pattern, const std::string& with) {
+  std::string text = ReadFile(file);
+  std::string edited = std::regex_replace(text, std::regex(pattern), with, std::regex_constants::format_first_only);
+  ASSERT_NE(edited, text) << pattern << " not found in " << file;
+  std::ofstream(file, std::ios::trunc) << edited;
+}
+
+/// A copy of the repository's journeys to edit.
+fs::path CopyJourneys(const fs::path& dir) {
+  fs::copy(Source("journeys"), dir / "journeys");
+  return dir / "journeys";
+}
+
+/// The body of a "STATUS BODY" reply, parsed.
+Json Body(const std::string& reply) { return Json::parse(reply.substr(reply.find(' ') + 1), nullptr, false); }
+
+/// The journeys listing: "name status active" per line, for comparisons.
+std::string Listing(Daemon& d) {
+  std::string out;
+  Json listed1 = d.GetJson("/v1/journeys");
+  for (const Json& j : listed1["journeys"])
+    out += j["name"].get<std::string>() + " " + j["status"].get<std::string>() + " " + j["active"].dump() + " " +
+           j["entered"].dump() + "\n";
+  return out;
+}
+
+TEST(Reload, NewVersionTakesOverWhileRunningInstancesFinishOnTheirsAndAReplayAgrees) {
+  fs::path dir = FreshDir("reload");
+  fs::path journeys = CopyJourneys(dir);
+  Daemon d(dir / "data", {}, journeys.string());
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 130)).substr(0, 3), "200");
+  std::string fingerprint = d.GetJson("/v1/journeys")["fingerprint"];
+
+  // Reloading what runs changes nothing.
+  Json same = Body(d.Curl("POST", "/v1/journeys/reload"));
+  EXPECT_EQ(same["status"], "unchanged") << same.dump();
+
+  int active = 0;
+  Json listed2 = d.GetJson("/v1/journeys");
+  for (const Json& j : listed2["journeys"]) active += j["active"].get<int>();
+  Edit(journeys / "glidim_email_nurture.tutti", "priority 60", "priority 61");
+  std::string r = d.Curl("POST", "/v1/journeys/reload");
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  Json report = Body(r);
+  EXPECT_EQ(report["status"], "reloaded");
+  EXPECT_EQ(report["changed"], Json::array({"glidim_email_nurture"}));
+  EXPECT_TRUE(report["added"].empty() && report["removed"].empty());
+  EXPECT_EQ(report["unchanged"].size(), 10u);
+  EXPECT_GT(report["instances_finishing_on_their_version"].get<int>(), 0) << report.dump();
+  EXPECT_EQ(report["instances_carried_over"].get<int>() + report["instances_finishing_on_their_version"].get<int>(),
+            active);
+  Json listing = d.GetJson("/v1/journeys");
+  EXPECT_NE(listing["fingerprint"], fingerprint);
+  int versions = 0;
+  for (const Json& j : listing["journeys"])
+    if (j["name"] == "glidim_email_nurture") {
+      ++versions;
+      EXPECT_EQ(j["priority"], j["status"] == "retired" ? 60 : 61) << j.dump();
+    }
+  EXPECT_EQ(versions, 2) << "the retired version is listed while its instances finish";
+
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 130, kEvents)).substr(0, 3), "200");
+  std::ofstream(dir / "later.json") << R"({"to": "2026-06-01T00:00:00Z"})";
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", (dir / "later.json").string()).substr(0, 3), "200");
+  std::string before = Listing(d);
+  Json actions = d.GetJson("/v1/actions?limit=100000")["actions"];
+  EXPECT_GT(actions.size(), 100u);
+  // Every retired instance finished on its version.
+  Json listed3 = d.GetJson("/v1/journeys");
+  for (const Json& j : listed3["journeys"]) EXPECT_NE(j["status"], "retired") << j.dump();
+
+  // The log holds both versions where they took over: a replay agrees.
+  d.Kill(SIGKILL);
+  Daemon again(dir / "data", {}, journeys.string());
+  EXPECT_EQ(Listing(again), before);
+  Json replayed = again.GetJson("/v1/actions?limit=100000")["actions"];
+  ASSERT_EQ(replayed.size(), actions.size());
+  for (size_t i = 0; i < actions.size(); ++i) EXPECT_EQ(replayed[i]["idempotency_key"], actions[i]["idempotency_key"]);
+}
+
+TEST(Reload, JourneysThatDoNotCheckLeaveTheRunningVersion) {
+  fs::path dir = FreshDir("reload-bad");
+  fs::path journeys = CopyJourneys(dir);
+  Daemon d(dir / "data", {}, journeys.string());
+  std::string fingerprint = d.GetJson("/v1/journeys")["fingerprint"];
+  Edit(journeys / "case_follow_up.tutti", "on case_created as c", "on case_creatd as c");
+  std::string r = d.Curl("POST", "/v1/journeys/reload");
+  ASSERT_EQ(r.substr(0, 3), "422") << r;
+  Json refused = Body(r);
+  EXPECT_NE(refused["error"].get<std::string>().find("do not check"), std::string::npos);
+  EXPECT_NE(refused["diagnostics"].get<std::string>().find("case_follow_up.tutti:"), std::string::npos) << r;
+  EXPECT_NE(refused["diagnostics"].get<std::string>().find("case_created"), std::string::npos) << "did you mean: " << r;
+  EXPECT_EQ(d.GetJson("/v1/journeys")["fingerprint"], fingerprint);
+  EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 20)).substr(0, 3), "200");
+  // Records laid out differently: refused the same way.
+  Edit(journeys / "case_follow_up.tutti", "on case_creatd as c", "on case_created as c");
+  std::ofstream(journeys / "extra.tutti") << "profile vendor { id: string key }\n";
+  r = d.Curl("POST", "/v1/journeys/reload");
+  ASSERT_EQ(r.substr(0, 3), "409") << r;
+  EXPECT_NE(r.find("profile 'vendor' is newly declared"), std::string::npos) << r;
+  fs::remove(journeys / "extra.tutti");
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("tutti_reloads_total{outcome=\"refused\"} 2"), std::string::npos) << metrics;
+  EXPECT_EQ(Body(d.Curl("POST", "/v1/journeys/reload"))["status"], "unchanged");
+}
+
+TEST(Reload, SighupReloads) {
+  fs::path dir = FreshDir("reload-hup");
+  fs::path journeys = CopyJourneys(dir);
+  Daemon d(dir / "data", {}, journeys.string());
+  std::string fingerprint = d.GetJson("/v1/journeys")["fingerprint"];
+  Edit(journeys / "case_follow_up.tutti", "priority 90", "priority 91");
+  ::kill(d.pid(), SIGHUP);
+  std::string now = fingerprint;
+  for (int i = 0; i < 300 && now == fingerprint; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    now = d.GetJson("/v1/journeys")["fingerprint"];
+  }
+  EXPECT_NE(now, fingerprint) << "SIGHUP did not reload";
+  Json listed4 = d.GetJson("/v1/journeys");
+  for (const Json& j : listed4["journeys"])
+    if (j["name"] == "case_follow_up") EXPECT_EQ(j["priority"], 91);
+}
+
+TEST(Reload, RestartOnChangedJourneysTakesThemOn) {
+  fs::path dir = FreshDir("reload-restart");
+  fs::path journeys = CopyJourneys(dir);
+  std::string before;
+  {
+    Daemon d(dir / "data", {}, journeys.string());
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 100)).substr(0, 3), "200");
+    before = d.GetJson("/v1/actions?limit=100000")["actions"].dump();
+    EXPECT_EQ(d.Kill(SIGTERM), 0);
+  }
+  Edit(journeys / "case_follow_up.tutti", "priority 90", "priority 91");
+  Daemon d(dir / "data", {}, journeys.string());
+  // The log replays under the version it was written under, then the
+  // edited folder takes over.
+  EXPECT_EQ(d.GetJson("/v1/actions?limit=100000")["actions"].dump(), before);
+  EXPECT_NE(ReadFile(dir / "data.out.err").find("the journeys changed since the last start"), std::string::npos);
+  Json listed5 = d.GetJson("/v1/journeys");
+  for (const Json& j : listed5["journeys"])
+    if (j["name"] == "case_follow_up" && j["status"] != "retired") EXPECT_EQ(j["priority"], 91);
+}
+
+}  // namespace
