@@ -6,16 +6,18 @@ P generated profiles, then:
   1. durable ingest: posts E events in batches of B over one keep-alive
      connection and reports events per second and the p50/p99 time to an
      acknowledgement (the batch is durable in the input log when answered);
-  3. latency: posts `ping` events (the `echo` journey acts on each at once)
-     in batches of B, paced at half the rate measured in 1, for 10 seconds,
-     and reports p50/p99 from sending a batch to its acknowledgement, by
-     which time every action it caused is in the outbox and delivered to
-     the actions file;
+  3. latency: posts `ping` events (the `echo` journey sends an e-mail for
+     each at once) in batches of L (default 100), paced at half the rate
+     measured in 1, for 10 seconds, and reports p50/p99 from sending a batch
+     to its acknowledgement, by which time every send it caused was settled
+     against the contact policy (on the system clock, the default), is in
+     the outbox and was delivered to the actions file;
   2. restart: kills the daemon with SIGKILL and restarts it on the same data
      folder, and reports the time until it listens again, with every
      instance (one per event, all waiting 30 days) rebuilt by replay.
 
   python3 bench/daemon_bench.py [--profiles 100000] [--events 1000000] [--batch 1000]
+                                [--latency-batch 100] [--clock system|virtual]
 """
 import argparse, http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, time
 
@@ -23,11 +25,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTTI = os.path.join(ROOT, "build", "cli", "tutti")
 
 
-def start(data, profiles, tmp, binary=TUTTI, engine="jit"):
+def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system"):
     out = open(os.path.join(tmp, "serve.out"), "w")
     t0 = time.monotonic()
     p = subprocess.Popen([binary, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
-                          "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", "virtual",
+                          "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", clock,
                           "--engine", engine],
                          stdout=subprocess.PIPE, stderr=out, text=True)
     line = p.stdout.readline()
@@ -42,8 +44,12 @@ def main():
     ap.add_argument("--profiles", type=int, default=100000)
     ap.add_argument("--events", type=int, default=1000000)
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--latency-batch", type=int, default=100,
+                    help="events per batch in the latency phase (default 100)")
     ap.add_argument("--binary", default=TUTTI, help="the tutti executable (default: build/cli/tutti)")
     ap.add_argument("--engine", default="jit", choices=["jit", "interp"])
+    ap.add_argument("--clock", default="system", choices=["system", "virtual"],
+                    help="system (default): sends are settled as each batch is applied; virtual: when time moves")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="tutti-daemon-bench-")
     try:
@@ -52,7 +58,7 @@ def main():
             for i in range(a.profiles):
                 f.write('{"type":"hcp","id":"h%d","name":"H %d","rep":"r%d","timezone":"UTC"}\n' % (i, i, i % 500))
         data = os.path.join(tmp, "data")
-        p, port, ready = start(data, profiles, tmp, a.binary, a.engine)
+        p, port, ready = start(data, profiles, tmp, a.binary, a.engine, a.clock)
         print(f"start with {a.profiles} profiles and an empty log: {ready:.2f} s")
         conn = http.client.HTTPConnection("127.0.0.1", port)
         base = 1772409600  # 2026-03-02T00:00:00Z
@@ -84,7 +90,7 @@ def main():
         print(f"waiting instances: {waiting:,}; daemon resident memory {rss / 1024:,.0f} MiB")
         p.send_signal(signal.SIGKILL)
         p.wait()
-        p, port, ready = start(data, profiles, tmp, a.binary, a.engine)
+        p, port, ready = start(data, profiles, tmp, a.binary, a.engine, a.clock)
         conn = http.client.HTTPConnection("127.0.0.1", port)
         conn.request("GET", "/metrics")
         metrics = conn.getresponse().read().decode()
@@ -92,7 +98,7 @@ def main():
         print(f"restart to ready after SIGKILL: {ready:.2f} s, {waiting_after:,} waiting instances rebuilt by replay")
         # Latency at half the measured rate.
         rate = a.events / elapsed / 2
-        interval = a.batch / rate
+        interval = a.latency_batch / rate
         lat, k, t_end = [], 0, time.monotonic() + 10
         next_at = time.monotonic()
         while time.monotonic() < t_end:
@@ -101,15 +107,22 @@ def main():
                 time.sleep(next_at - now)
             next_at += interval
             body = "".join('{"type":"ping","hcp":"h%d","at":"2026-03-02T03:00:00Z"}\n' % ((k + j) % a.profiles)
-                           for j in range(a.batch))
-            k += a.batch
+                           for j in range(a.latency_batch))
+            k += a.latency_batch
             s = time.monotonic()
             conn.request("POST", "/v1/events", body)
             r = conn.getresponse()
             r.read()
             lat.append(time.monotonic() - s)
+        # Right after the last acknowledgement: every ping's e-mail is out.
+        conn.request("GET", "/metrics")
+        metrics = conn.getresponse().read().decode()
+        m = re.search(r'^tutti_actions_total\{channel="email",outcome="delivered"\} (\d+)', metrics, re.M)
+        delivered = int(m.group(1)) if m else 0
+        if delivered != k:
+            sys.exit(f"{k} pings sent but {delivered} e-mails delivered when the last batch was acknowledged")
         lat.sort()
-        print(f"ingest to action in the outbox at {rate:,.0f} events/s (half the rate above), batches of {a.batch}: "
+        print(f"ingest to action in the outbox at {rate:,.0f} events/s (half the rate above), batches of {a.latency_batch}: "
               f"p50 {lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000:.1f} ms "
               f"over {len(lat)} batches")
         p.send_signal(signal.SIGTERM)

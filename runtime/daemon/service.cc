@@ -344,6 +344,11 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
     return out;
   }
   for (size_t i = 0; i < entries.size(); ++i) ApplyDecoded(entries[i], records[i]);
+  // On the system clock, the batch's instant is over once it is applied:
+  // its sends are settled now, not at the next tick. This is a tick 1 ns
+  // later; like a tick it needs no log entry, because the next input is
+  // applied at or after it and a replay settles at that input instead.
+  if (events && !options_.virtual_clock) engine_->AdvanceTo(engine_->now() + 1);
   counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(entries.size());
   out.accepted = entries.size();
   Deliver();

@@ -379,6 +379,24 @@ TEST(Daemon, ThousandIdleConnectionsDoNotStopService) {
   EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
 }
 
+TEST(Daemon, SendsAreSettledWhenTheirBatchIsAcknowledged) {
+  // On the system clock a batch's instant ends when it is applied: its
+  // sends are judged and in the outbox by the acknowledgement, not at the
+  // next tick (here ten minutes away).
+  fs::path dir = FreshDir("settle");
+  std::ofstream(dir / "config.json") << R"({"tick_milliseconds": 600000})";
+  std::ofstream(dir / "profile.json") << R"({"type":"hcp","id":"h1","name":"H","rep":"r","timezone":"UTC"})";
+  std::ofstream(dir / "ping.json") << R"({"type":"ping","hcp":"h1"})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string(), "--clock", "system"}, Source("bench/daemon"));
+  ASSERT_EQ(d.Curl("POST", "/v1/profiles", (dir / "profile.json").string()).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "ping.json").string()).substr(0, 3), "200");
+  Json actions = d.GetJson("/v1/actions")["actions"];
+  ASSERT_EQ(actions.size(), 1u) << actions.dump();
+  EXPECT_EQ(actions[0]["channel"], "email");
+  EXPECT_EQ(actions[0]["template"], "pong");
+  EXPECT_EQ(actions[0]["delivery"], "delivered");
+}
+
 TEST(Daemon, BadRequestsAreRefusedAndCounted) {
   fs::path dir = FreshDir("bad");
   std::ofstream(dir / "config.json")
