@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -177,6 +178,9 @@ int RunServe(const std::vector<std::string>& raw_args) {
     files.rlim_cur = files.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
+  // A file-size limit reached is a failed write (EFBIG) the log reports
+  // and the request refuses, not a signal that kills the daemon.
+  std::signal(SIGXFSZ, SIG_IGN);
   auto started = runtime::Service::Start(service);
   if (auto* err = std::get_if<std::string>(&started)) {
     std::fprintf(stderr, "tutti serve: %s\n", err->c_str());

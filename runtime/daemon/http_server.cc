@@ -68,6 +68,9 @@ Reply Route(Service& service, const ServerOptions& options, const Request& req, 
   route = std::string(path);
   if (path == "/healthz" || path == "/readyz") {
     if (!get) return Error(405, "use GET");
+    if (path == "/readyz")
+      if (auto why = service.NotReady())
+        return {503, nlohmann::json{{"status", "not ready"}, {"reason", *why}}.dump() + "\n", "application/json"};
     return {200, "{\"status\": \"ok\"}\n", "application/json"};
   }
   if (path == "/metrics") {

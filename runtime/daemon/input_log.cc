@@ -1,6 +1,10 @@
 #include "runtime/daemon/input_log.h"
 
+#include <cstdarg>
+#include <cstdio>
+
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
 
 namespace tutti::runtime {
@@ -30,18 +34,41 @@ void WriteU64(std::string& out, uint64_t v) {
 
 constexpr const char* kDelivered = "m:delivered";
 
+/// RocksDB's warnings and errors, on stderr. RocksDB's own LOG file is not
+/// used: it is one more file to fill the disk, and the Debian build asserts
+/// (aborts) when a write to it fails.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    std::string line = "tutti serve: rocksdb: ";
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    line += buf;
+    line += '\n';
+    std::fputs(line.c_str(), stderr);
+  }
+};
+
 }  // namespace
 
 InputLog::~InputLog() = default;
 
-std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::string& dir) {
+rocksdb::Options InputLog::Options() {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.info_log = std::make_shared<StderrLogger>();
+  return options;
+}
+
+std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::string& dir) {
   rocksdb::DB* db = nullptr;
-  rocksdb::Status st = rocksdb::DB::Open(options, dir, &db);
+  rocksdb::Status st = rocksdb::DB::Open(Options(), dir, &db);
   if (!st.ok()) return "cannot open the input log in " + dir + ": " + st.ToString();
   std::unique_ptr<InputLog> log(new InputLog());
   log->db_.reset(db);
+  log->dir_ = dir;
   // The next sequence number: one past the last entry.
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(EntryKey(UINT64_MAX));
@@ -50,6 +77,42 @@ std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::s
   if (db->Get(rocksdb::ReadOptions(), kDelivered, &delivered).ok() && delivered.size() == 8)
     log->delivered_ = ReadU64(delivered.data());
   return log;
+}
+
+rocksdb::Status InputLog::Write(rocksdb::WriteBatch* batch, bool sync) {
+  if (failing_) {
+    rocksdb::Status recovered = Recover();
+    if (!recovered.ok()) return recovered;
+  }
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  rocksdb::Status st = db_->Write(options, batch);
+  failing_ = !st.ok();
+  return st;
+}
+
+rocksdb::Status InputLog::Recover() {
+  // After a failed write (a full disk, a file-size limit) RocksDB refuses
+  // every write until it resumes; a failed write-ahead-log append it cannot
+  // resume from, so the database is opened again, which recovers the log
+  // up to its last whole record.
+  rocksdb::Status st = db_ ? db_->Resume() : rocksdb::Status::Aborted("the input log is closed");
+  if (!st.ok()) {
+    db_.reset();
+    rocksdb::DB* db = nullptr;
+    st = rocksdb::DB::Open(Options(), dir_, &db);
+    db_.reset(db);  // null on failure: the next write tries again
+    if (!st.ok()) return st;
+  }
+  // A refused batch may still have reached the log whole (a failed sync
+  // after a complete write): it was refused, so it must not be replayed.
+  rocksdb::WriteBatch drop;
+  drop.DeleteRange(EntryKey(next_seq_), EntryKey(UINT64_MAX));
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  st = db_->Write(options, &drop);
+  if (st.ok()) failing_ = false;
+  return st;
 }
 
 std::optional<std::string> InputLog::Append(const std::vector<Entry>& batch) {
@@ -63,9 +126,7 @@ std::optional<std::string> InputLog::Append(const std::vector<Entry>& batch) {
     value += e.text;
     wb.Put(EntryKey(seq++), value);
   }
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  rocksdb::Status st = db_->Write(options, &wb);
+  rocksdb::Status st = Write(&wb, true);
   if (!st.ok()) return "the input log refused the write: " + st.ToString();
   next_seq_ = seq;
   return std::nullopt;
@@ -92,32 +153,19 @@ std::optional<std::string> InputLog::SetDelivered(uint64_t seq) {
   // Not synced: losing the last cursor in a crash only delivers those
   // actions again (at least once, with their idempotency keys), and it
   // saves an fsync on every request.
-  rocksdb::WriteOptions options;
-  rocksdb::Status st = db_->Put(options, kDelivered, value);
+  rocksdb::WriteBatch wb;
+  wb.Put(kDelivered, value);
+  rocksdb::Status st = Write(&wb, false);
   if (!st.ok()) return "cannot record deliveries: " + st.ToString();
   delivered_ = seq;
   return std::nullopt;
 }
 
 std::optional<std::string> InputLog::SetFinal(uint64_t seq, char state) {
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  rocksdb::Status st = db_->Put(options, EntryKey(seq, 'd'), rocksdb::Slice(&state, 1));
+  rocksdb::WriteBatch wb;
+  wb.Put(EntryKey(seq, 'd'), rocksdb::Slice(&state, 1));
+  rocksdb::Status st = Write(&wb, true);
   if (!st.ok()) return "cannot record a delivery: " + st.ToString();
-  return std::nullopt;
-}
-
-std::optional<std::string> InputLog::GetMeta(const std::string& name) const {
-  std::string value;
-  if (!db_->Get(rocksdb::ReadOptions(), "m:" + name, &value).ok()) return std::nullopt;
-  return value;
-}
-
-std::optional<std::string> InputLog::PutMeta(const std::string& name, const std::string& value) {
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  rocksdb::Status st = db_->Put(options, "m:" + name, value);
-  if (!st.ok()) return "cannot write to the input log: " + st.ToString();
   return std::nullopt;
 }
 

@@ -26,6 +26,9 @@
 
 namespace rocksdb {
 class DB;
+struct Options;
+class Status;
+class WriteBatch;
 }
 
 namespace tutti::runtime {
@@ -61,18 +64,25 @@ class InputLog {
   /// Records the final state of outbox entries delivered one by one (by a
   /// webhook): 'd' delivered, 'x' dead letter.
   std::optional<std::string> SetFinal(uint64_t seq, char state);
-  /// A named value kept beside the log ("m:" keys), if set.
-  std::optional<std::string> GetMeta(const std::string& name) const;
-  std::optional<std::string> PutMeta(const std::string& name, const std::string& value);
   /// Every final state recorded, by outbox sequence number.
   std::map<uint64_t, char> Finals() const;
   uint64_t size() const { return next_seq_; }
+  /// The last write failed: the log takes no input until one succeeds.
+  bool failing() const { return failing_; }
 
  private:
   InputLog() = default;
+  static rocksdb::Options Options();
+  /// Every write goes through here; after a failed one it recovers first.
+  rocksdb::Status Write(rocksdb::WriteBatch* batch, bool sync);
+  /// Makes the database take writes again after a failed one, and drops
+  /// what a refused batch may have left in it.
+  rocksdb::Status Recover();
+  std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   uint64_t next_seq_ = 0;
   uint64_t delivered_ = 0;
+  bool failing_ = false;
 };
 
 }  // namespace tutti::runtime

@@ -641,6 +641,12 @@ void Service::CountRequest(std::string_view route, int status, double seconds) {
   latency_sums_[std::string(route)] += seconds;
 }
 
+std::optional<std::string> Service::NotReady() const {
+  if (log_->failing())
+    return "the input log's last write failed (is the disk full?): inputs are refused until a write succeeds";
+  return std::nullopt;
+}
+
 Reply Service::GetMetrics() const {
   std::ostringstream out;
   out << "# TYPE tutti_instances_active gauge\ntutti_instances_active " << engine_->active_instances() << "\n";

@@ -142,6 +142,9 @@ class Service {
   Reply GetJourneys() const;
   Reply GetCustomer(std::string_view id, std::string_view profile) const;
   Reply GetAccountHistory(std::string_view id) const;
+  /// Why the daemon should not be sent inputs now (GET /readyz answers
+  /// 503 with it), or nullopt: the input log's last write failed.
+  std::optional<std::string> NotReady() const;
   /// Prometheus text.
   Reply GetMetrics() const;
 

@@ -1,0 +1,87 @@
+// A full disk, end to end: the daemon's files may not grow (a file-size
+// limit set on the running process stands in for a full disk: every write
+// past it fails with EFBIG). Inputs are refused with 503 and a reason,
+// readiness says why, nothing refused is half applied, and once there is
+// room again the same daemon takes inputs without a restart. After a
+// SIGKILL and a restart every acknowledged event's actions are there
+// exactly once.
+
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/daemon/daemon_fixture.h"
+
+namespace {
+
+using namespace tutti::testing;
+namespace fs = std::filesystem;
+
+/// Lets no file of process `pid` grow past `bytes` (RLIM_INFINITY: lifts it).
+void LimitFileSize(pid_t pid, rlim_t bytes) {
+  rlimit limit{};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, nullptr, &limit), 0);
+  limit.rlim_cur = bytes;
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, &limit, nullptr), 0);
+}
+
+TEST(DiskFault, AFullDiskRefusesInputsAndLosesNothing) {
+  fs::path dir = FreshDir("full-disk");
+  const size_t kBatch = 10;
+  {
+    Daemon d(dir / "data");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kBatch)).substr(0, 3), "200");
+    // The disk fills up: the input log's write-ahead log may grow by a few
+    // kilobytes more, no file past that.
+    uintmax_t wal = 0;
+    for (const auto& f : fs::directory_iterator(dir / "data" / "log"))
+      if (f.path().extension() == ".log") wal = std::max(wal, f.file_size());
+    ASSERT_GT(wal, 0u);
+    LimitFileSize(d.pid(), wal + 6000);
+    size_t next = kBatch;
+    std::string refused;
+    for (; next < kEvents; next += kBatch) {
+      std::string r = d.Curl("POST", "/v1/events", EventSlice(dir, next, std::min(next + kBatch, kEvents)));
+      if (r.substr(0, 3) == "503") {
+        refused = r;
+        break;
+      }
+      ASSERT_EQ(r.substr(0, 3), "200") << r;
+    }
+    ASSERT_FALSE(refused.empty()) << "no write failed";
+    EXPECT_NE(refused.find("the input log refused the write"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("\"accepted\":0"), std::string::npos) << refused;
+    // Still serving, and saying why it is not ready.
+    EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
+    std::string ready = d.Curl("GET", "/readyz");
+    EXPECT_EQ(ready.substr(0, 3), "503") << ready;
+    EXPECT_NE(ready.find("disk full"), std::string::npos) << ready;
+    EXPECT_EQ(d.Curl("GET", "/v1/journeys").substr(0, 3), "200");
+    std::string metrics = d.Curl("GET", "/metrics");
+    EXPECT_NE(metrics.find("tutti_input_log_failures_total"), std::string::npos);
+    // Now no file may grow at all. A second try is refused the same way.
+    LimitFileSize(d.pid(), 0);
+    EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, next, next + kBatch)).substr(0, 3), "503");
+    // Room again: the producer sends the refused batch again, and the rest.
+    LimitFileSize(d.pid(), RLIM_INFINITY);
+    for (; next < kEvents; next += kBatch) {
+      std::string r = d.Curl("POST", "/v1/events", EventSlice(dir, next, std::min(next + kBatch, kEvents)));
+      ASSERT_EQ(r.substr(0, 3), "200") << r;
+    }
+    EXPECT_EQ(d.Curl("GET", "/readyz").substr(0, 3), "200");
+    d.Kill(SIGKILL);
+  }
+  // A refused batch left nothing behind: after a restart every action of
+  // the scenario is delivered exactly once.
+  Daemon d(dir / "data");
+  std::string r = d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  ExpectTheGoldenActionsExactlyOnce(dir / "data" / "actions.ndjson");
+}
+
+}  // namespace
