@@ -89,27 +89,19 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   // The log rebuilds the state under the versions of the journeys it was
   // written under, each from where it took over.
   std::optional<std::string> failure;
+  std::map<uint64_t, char> finals = s->log_->Finals();
+  uint64_t replayed_entries = 0;
   auto replayed = s->log_->Replay([&](const InputLog::Entry& e) {
-    if (!failure) failure = s->Apply(e);
+    if (failure) return;
+    failure = s->Apply(e);
+    // Settle and trim as the replay goes, so that the outbox stays small.
+    if (++replayed_entries % 4096 == 0 && s->engine_) s->ResumeDeliveries(finals, s->log_->delivered());
   });
   if (replayed) return *replayed;
   if (failure) return *failure;
   if (s->engine_) s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
   s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(s->log_->size());
-  // Webhook deliveries dispatched before the stop: final ones keep their
-  // state, the others are attempted again.
-  if (s->engine_ != nullptr) {
-    std::map<uint64_t, char> finals = s->log_->Finals();
-    Outbox& outbox = s->engine_->outbox();
-    for (const OutboxEntry* e : outbox.Since(0, s->log_->delivered())) {
-      const Decision& a = e->action;
-      auto route = s->options_.routes.find(a.channel.empty() ? a.action : a.channel);
-      auto final = finals.find(e->seq);
-      if (final != finals.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
-      else if (route != s->options_.routes.end()) s->attempts_[e->seq].channel = route->first;
-      else outbox.Report(e->seq, DeliveryState::kDelivered);
-    }
-  }
+  if (s->engine_) s->ResumeDeliveries(finals, s->log_->delivered());
   // Then the journeys folder is the version to run: a reload if it changed.
   PreparedReload now = PrepareReload(options);
   if (now.set == nullptr) return now.error + (now.diagnostics.empty() ? "" : ":\n" + now.diagnostics);
@@ -122,6 +114,27 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   }
   s->Deliver();
   return s;
+}
+
+void Service::ResumeDeliveries(const std::map<uint64_t, char>& finals, uint64_t through) {
+  // Webhook deliveries dispatched before the stop: final ones keep their
+  // state, the others are attempted again.
+  Outbox& outbox = engine_->outbox();
+  for (const OutboxEntry* e : outbox.Since(resumed_through_, through > resumed_through_ ? through - resumed_through_ : 0)) {
+    const Decision& a = e->action;
+    auto route = options_.routes.find(a.channel.empty() ? a.action : a.channel);
+    auto final = finals.find(e->seq);
+    if (final != finals.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
+    else if (route != options_.routes.end()) attempts_[e->seq].channel = route->first;
+    else outbox.Report(e->seq, DeliveryState::kDelivered);
+    resumed_through_ = e->seq;
+  }
+  TrimOutbox();
+}
+
+void Service::TrimOutbox() {
+  Outbox& outbox = engine_->outbox();
+  if (outbox.last_seq() > options_.actions_retained) outbox.Trim(outbox.last_seq() - options_.actions_retained);
 }
 
 PreparedReload Service::PrepareReload(const ServiceOptions& options) {
@@ -418,6 +431,7 @@ void Service::Deliver() {
     counters_["tutti_actions_total{channel=\"" + channel + "\",outcome=\"delivered\"}"] += 1;
   }
   if (auto err = log_->SetDelivered(pending.back()->seq)) counters_["tutti_input_log_failures_total"] += 1;
+  TrimOutbox();
 }
 
 void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
@@ -425,9 +439,9 @@ void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
   // recipient is of the profile it is keyed by.
   const char* type = ok ? "action_delivered" : "action_failed";
   const Schema* schema = set().schemas().FindEvent(type);
-  auto entries = engine_->outbox().Since(seq - 1, 1);
-  if (schema == nullptr || entries.empty()) return;
-  const Decision& a = entries[0]->action;
+  const OutboxEntry* entry = engine_->outbox().Find(seq);
+  if (schema == nullptr || entry == nullptr) return;
+  const Decision& a = entry->action;
   auto channel = set().ir().channels.find(a.channel);
   if (channel == set().ir().channels.end() || channel->second.recipient != schema->key_profile) return;
   Json event{{"type", type}, {schema->fields[schema->key_slot].name, a.recipient}, {"on_channel", a.channel},
@@ -473,9 +487,9 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
       if (next_start > now) continue;
       next_start = std::max(next_start, now) + std::chrono::microseconds(1000000 / route.rate_per_second);
     }
-    auto entries = engine_->outbox().Since(seq - 1, 1);
-    if (entries.empty()) continue;
-    const Decision& action = entries[0]->action;
+    const OutboxEntry* entry = engine_->outbox().Find(seq);
+    if (entry == nullptr) continue;
+    const Decision& action = entry->action;
     DeliveryJob job{seq, &route, ToJson(action), action.idempotency_key, "", action.content};
     if (route.kind == DeliveryRoute::Kind::kSmtp) {
       job.to = EmailAddressOf(action);
@@ -549,16 +563,24 @@ bool DeliveryRoute::SetUrl(const std::string& url) {
 }
 
 Reply Service::GetActions(uint64_t since, size_t limit) const {
-  Json actions = Json::array();
+  // Each action's NDJSON line with its place and delivery state spliced in
+  // before the closing brace (no parse and dump per action).
+  const Outbox& outbox = engine_->outbox();
+  std::string body = "{\"actions\":[";
   uint64_t last = since;
-  for (const OutboxEntry* e : engine_->outbox().Since(since, limit)) {
-    Json a = Json::parse(ToJson(e->action));
-    a["seq"] = e->seq;
-    a["delivery"] = StateName(e->state);
-    actions.push_back(std::move(a));
+  for (const OutboxEntry* e : outbox.Since(since, limit)) {
+    std::string line = ToJson(e->action);
+    line.pop_back();
+    if (last != since) body += ',';
+    body += line;
+    body += ",\"seq\":" + std::to_string(e->seq) + ",\"delivery\":\"" + StateName(e->state) + "\"}";
     last = e->seq;
   }
-  return JsonReply(200, Json{{"actions", actions}, {"next", last}});
+  body += "],\"next\":" + std::to_string(last);
+  // Actions after the cursor that are no longer held: delivered long ago.
+  if (since + 1 < outbox.first_seq()) body += ",\"trimmed\":" + std::to_string(outbox.first_seq() - since - 1);
+  body += "}\n";
+  return {200, std::move(body), "application/json"};
 }
 
 Reply Service::GetJourneys() const {
@@ -652,6 +674,7 @@ Reply Service::GetMetrics() const {
   out << "# TYPE tutti_instances_active gauge\ntutti_instances_active " << engine_->active_instances() << "\n";
   out << "# TYPE tutti_timers_pending gauge\ntutti_timers_pending " << engine_->pending_timers() << "\n";
   out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << engine_->outbox().pending() << "\n";
+  out << "# TYPE tutti_outbox_entries gauge\ntutti_outbox_entries " << engine_->outbox().size() << "\n";
   out << "# TYPE tutti_input_log_entries gauge\ntutti_input_log_entries " << log_->size() << "\n";
   std::string last_name;
   for (const auto& [series, value] : counters_) {

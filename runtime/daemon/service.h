@@ -68,6 +68,9 @@ struct ServiceOptions {
   /// interpreter; the decisions are the same.
   bool jit = true;
   std::string actions_file;    // default: DATA/actions.ndjson
+  /// Delivered (or dead-lettered) actions kept in memory for
+  /// GET /v1/actions; older ones are forgotten (pending ones never are).
+  size_t actions_retained = 100000;
   /// Channel (or "task", "notify") -> webhook or SMTP relay; other
   /// channels go to the actions file.
   std::map<std::string, DeliveryRoute> routes;
@@ -181,6 +184,13 @@ class Service {
   /// `action_failed` event (stdlib/events.tutti), when the program declares
   /// it for the recipient's profile.
   void ReportOutcome(uint64_t seq, bool ok, const std::string& detail);
+  /// After a replay, up to `through` (at most the log's delivered cursor):
+  /// the outbox entries dispatched before the stop take the final state
+  /// recorded for them, or are attempted again (webhook, SMTP), or count as
+  /// delivered (file sink); then the outbox is trimmed.
+  void ResumeDeliveries(const std::map<uint64_t, char>& finals, uint64_t through);
+  /// Forgets final outbox entries beyond `actions_retained`.
+  void TrimOutbox();
   /// The `email` of an action's recipient, if it has a usable one.
   std::string EmailAddressOf(const Decision& action) const;
   /// A delivery (webhook, smtp) in progress.
@@ -203,6 +213,7 @@ class Service {
   std::map<std::string, std::vector<double>> latencies_;  // route -> bucket counts
   std::map<std::string, double> latency_sums_;
   std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
+  uint64_t resumed_through_ = 0;  // ResumeDeliveries has seen the outbox up to here
   std::map<std::string, int> in_flight_;  // channel -> attempts in flight
   /// channel -> when the rate limit lets the next attempt start
   std::map<std::string, std::chrono::steady_clock::time_point> next_start_;

@@ -20,6 +20,14 @@ std::vector<const OutboxEntry*> Outbox::Since(uint64_t since, size_t limit) cons
   return out;
 }
 
+void Outbox::Trim(uint64_t through) {
+  while (!entries_.empty() && first_seq_ <= through &&
+         (entries_.front().state == DeliveryState::kDelivered || entries_.front().state == DeliveryState::kDeadLetter)) {
+    entries_.pop_front();
+    ++first_seq_;
+  }
+}
+
 bool Outbox::Report(uint64_t seq, DeliveryState state) {
   if (seq < first_seq_ || seq - first_seq_ >= entries_.size()) return false;
   OutboxEntry& e = entries_[seq - first_seq_];

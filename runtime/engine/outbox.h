@@ -6,7 +6,8 @@
 // appends; a deliverer takes pending entries and reports what happened.
 //
 // Sequence numbers are dense and start at 1; they are the cursor of the
-// daemon's action log (`GET /v1/actions?since=`).
+// daemon's action log (`GET /v1/actions?since=`). The daemon trims final
+// entries from the front so that the outbox does not grow without bound.
 
 #include <cstdint>
 #include <deque>
@@ -32,8 +33,18 @@ class Outbox {
   uint64_t Append(Decision action);
   /// Up to `limit` entries with seq > `since`, in order.
   std::vector<const OutboxEntry*> Since(uint64_t since, size_t limit) const;
+  /// The entry `seq`, if still held.
+  const OutboxEntry* Find(uint64_t seq) const {
+    return seq >= first_seq_ && seq - first_seq_ < entries_.size() ? &entries_[seq - first_seq_] : nullptr;
+  }
   /// Records a delivery attempt's outcome. False for an unknown seq.
   bool Report(uint64_t seq, DeliveryState state);
+  /// Forgets the entries from the front, up to and including `through`,
+  /// that reached a final state (delivered, dead letter); stops at the
+  /// first that has not. Sequence numbers do not change.
+  void Trim(uint64_t through);
+  /// The oldest entry still held (last_seq() + 1 when none is).
+  uint64_t first_seq() const { return first_seq_; }
   size_t pending() const { return pending_; }
   size_t size() const { return entries_.size(); }
   uint64_t last_seq() const { return first_seq_ + entries_.size() - 1; }

@@ -92,6 +92,37 @@ TEST(Daemon, CrashLoopLosesNothingAndRepeatsNothing) {
   ExpectTheGoldenActionsExactlyOnce(dir / "data" / "actions.ndjson");
 }
 
+TEST(Daemon, DeliveredActionsBeyondTheRetentionAreForgotten) {
+  fs::path dir = FreshDir("retained");
+  std::ofstream(dir / "config.json") << R"({"actions_retained": 40})";
+  auto check = [&](Daemon& d, Json& page) {
+    page = d.GetJson("/v1/actions?since=0&limit=100000");
+    EXPECT_LE(page["actions"].size(), 40u);
+    ASSERT_GT(page["trimmed"].get<int>(), 0) << "the reference scenario has more than 40 actions";
+    // The oldest held action follows the trimmed ones.
+    EXPECT_EQ(page["actions"][0]["seq"].get<int>(), page["trimmed"].get<int>() + 1);
+    EXPECT_EQ(page["next"], page["actions"].back()["seq"]);
+    std::string metrics = d.Curl("GET", "/metrics");
+    auto at = metrics.find("\ntutti_outbox_entries ");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_LE(std::stoi(metrics.substr(at + 22)), 40);
+  };
+  Json before;
+  {
+    Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+    check(d, before);
+    d.Kill(SIGKILL);
+  }
+  // The replay trims as it goes and ends where the daemon was.
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  Json after;
+  check(d, after);
+  EXPECT_EQ(after, before);
+  ExpectTheGoldenActionsExactlyOnce(dir / "data" / "actions.ndjson");
+}
+
 TEST(Daemon, EventsWithoutATimeKeepTheSameTimeAfterReplay) {
   fs::path dir = FreshDir("noat");
   std::ofstream(dir / "batch.ndjson")
