@@ -66,7 +66,8 @@ int RunServe(const std::vector<std::string>& raw_args) {
     static const char* const kKeys[] = {"listen", "journeys", "data", "profiles", "clock", "actions_file",
                                         "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
                                         "ingest_token", "admin_token", "tick_milliseconds", "stdlib", "webhooks",
-                                        "stream_listen", "smtp", "engine", "actions_retained"};
+                                        "stream_listen", "smtp", "engine", "actions_retained", "tls_cert",
+                                        "tls_key"};
     for (const auto& [key, value] : j.items()) {
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
         std::fprintf(stderr, "tutti serve: %s: unknown key '%s' (docs/operations.md lists them)\n", config.c_str(), key.c_str());
@@ -94,6 +95,12 @@ int RunServe(const std::vector<std::string>& raw_args) {
     str("actions_file", actions_file);
     str("ingest_token", server.ingest_token);
     str("admin_token", server.admin_token);
+    str("tls_cert", server.tls_cert);
+    str("tls_key", server.tls_key);
+    if (server.tls_cert.empty() != server.tls_key.empty()) {
+      std::fprintf(stderr, "tutti serve: %s: 'tls_cert' and 'tls_key' go together\n", config.c_str());
+      return 2;
+    }
     std::string stream_listen;
     str("stream_listen", stream_listen);
     if (!stream_listen.empty()) {
@@ -131,12 +138,17 @@ int RunServe(const std::vector<std::string>& raw_args) {
                         : h.contains("url") && h["url"].is_string() && route.SetUrl(h["url"].get<std::string>()));
         if (!ok) {
           std::fprintf(stderr, "tutti serve: %s: needs %s\n", where.c_str(),
-                       smtp ? "\"relay\": \"host:port\" and \"from\": \"address\"" : "\"url\": \"http://host:port/path\"");
+                       smtp ? "\"relay\": \"host:port\" and \"from\": \"address\""
+                            : "\"url\": \"http://host:port/path\" (or https://)");
           return 2;
         }
         if (smtp) route.from = h["from"].get<std::string>();
         for (const auto& [k, v] : h.items()) {
           if (k == "url" || k == "relay" || k == "from") continue;
+          if (k == "ca_file" && !smtp && v.is_string()) {
+            route.ca_file = v.get<std::string>();
+            continue;
+          }
           int* field = k == "max_attempts" ? &route.max_attempts
                        : k == "backoff_ms" ? &route.backoff_ms
                        : k == "timeout_ms" ? &route.timeout_ms

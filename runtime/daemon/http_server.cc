@@ -8,11 +8,15 @@
 #include <functional>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
+
+#include "runtime/daemon/outbound.h"
 
 namespace tutti::runtime {
 namespace {
@@ -163,21 +167,37 @@ class Reloader {
   bool running_ = false;  // touched on the loop thread only
 };
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, Service& service, const ServerOptions& options, Reloader& reloader)
-      : stream_(std::move(socket)), service_(service), options_(options), reloader_(reloader) {}
+/// One HTTP connection, over `Stream`: a beast::tcp_stream, or a
+/// beast::ssl_stream of one when the server has a certificate (the TLS
+/// handshake comes first, under the idle timeout).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  void Start() { Read(); }
+ public:
+  Session(Stream stream, Service& service, const ServerOptions& options, Reloader& reloader)
+      : stream_(std::move(stream)), service_(service), options_(options), reloader_(reloader) {}
+
+  void Start() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+      stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->service_.CountRequest("tls_handshake", 400, 0);
+        self->Read();
+      });
+    } else {
+      Read();
+    }
+  }
 
  private:
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -201,7 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
   /// with why it does not.
   void Reload(const Request& req, std::chrono::steady_clock::time_point started) {
     bool keep_alive = req.keep_alive();
-    auto finish = [self = shared_from_this(), started, keep_alive](Reply reply) {
+    auto finish = [self = this->shared_from_this(), started, keep_alive](Reply reply) {
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       self->service_.CountRequest("/v1/journeys/reload", reply.status, seconds);
       self->Send(std::move(reply), keep_alive);
@@ -220,175 +240,29 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(reply.body);
     res->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
       if (ec || !res->keep_alive()) return self->Close();
       self->Read();
     });
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Service& service_;
   const ServerOptions& options_;
   Reloader& reloader_;
-};
-
-/// One delivery attempt to a route's host:port: resolves and connects
-/// within the route's timeout, then hands over to Connected(); reports the
-/// outcome to the service exactly once.
-class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
- public:
-  OutboundCall(net::io_context& io, Service& service, DeliveryJob job)
-      : resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
-  virtual ~OutboundCall() = default;
-
-  void Run() {
-    stream_.expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
-    resolver_.async_resolve(job_.route->host, job_.route->port,
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              if (ec) return self->Done(false, "cannot resolve " + self->job_.route->host + ": " + ec.message());
-                              self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
-                                if (ec) return self->Done(false, "cannot connect: " + ec.message());
-                                self->Connected();
-                              });
-                            });
-  }
-
- protected:
-  virtual void Connected() = 0;
-
-  template <typename T>
-  std::shared_ptr<T> Self() {
-    return std::static_pointer_cast<T>(shared_from_this());
-  }
-
-  void Done(bool ok, const std::string& detail) {
-    if (done_) return;
-    done_ = true;
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    service_.ReportDelivery(job_.seq, ok, detail);
-  }
-
-  tcp::resolver resolver_;
-  beast::tcp_stream stream_;
-  Service& service_;
-  DeliveryJob job_;
-  bool done_ = false;
-};
-
-/// A webhook: POST the action with its Idempotency-Key; a 2xx delivers it.
-class WebhookCall final : public OutboundCall {
- public:
-  using OutboundCall::OutboundCall;
-
- private:
-  void Connected() override {
-    req_.method(http::verb::post);
-    req_.target(job_.route->target);
-    req_.version(11);
-    req_.set(http::field::host, job_.route->host);
-    req_.set(http::field::content_type, "application/json");
-    req_.set(http::field::user_agent, "tutti");
-    req_.set("Idempotency-Key", job_.idempotency_key);
-    req_.body() = job_.body;
-    req_.prepare_payload();
-    http::async_write(stream_, req_, [self = Self<WebhookCall>()](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "sending failed: " + ec.message());
-      http::async_read(self->stream_, self->buffer_, self->res_, [self](beast::error_code ec, size_t) {
-        if (ec) return self->Done(false, "no answer: " + ec.message());
-        unsigned status = self->res_.result_int();
-        self->Done(status >= 200 && status < 300, "answered " + std::to_string(status));
-      });
-    });
-  }
-
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> req_;
-  http::response<http::string_body> res_;
-};
-
-/// One e-mail through an SMTP relay: the plain SMTP dialogue (EHLO, MAIL
-/// FROM, RCPT TO, DATA, QUIT), each answer checked for the code expected;
-/// the outcome reported to the service.
-class SmtpCall final : public OutboundCall {
- public:
-  using OutboundCall::OutboundCall;
-
- private:
-  using Next = std::function<void()>;
-
-  void Connected() override {
-    auto self = Self<SmtpCall>();
-    Expect(220, [self] { self->Greet(); });
-  }
-
-  void Greet() {
-    auto self = Self<SmtpCall>();
-    Command("EHLO tutti", 250, [self] {
-      self->Command("MAIL FROM:<" + self->job_.route->from + ">", 250, [self] {
-        self->Command("RCPT TO:<" + self->job_.to + ">", 250, [self] {
-          self->Command("DATA", 354, [self] {
-            self->Command(self->Message() + "\r\n.", 250, [self] {
-              self->Command("QUIT", 221, [self] { self->Done(true, "accepted by the relay"); });
-            });
-          });
-        });
-      });
-    });
-  }
-
-  /// The message, dot-stuffed, with CRLF line ends (without the final ".").
-  std::string Message() const {
-    std::string text = "From: <" + job_.route->from + ">\r\nTo: <" + job_.to + ">\r\nSubject: " + job_.subject +
-                       "\r\nMessage-ID: <" + job_.idempotency_key + "@tutti>\r\nIdempotency-Key: " +
-                       job_.idempotency_key + "\r\nContent-Type: application/json\r\n\r\n";
-    std::string body = job_.body;
-    for (size_t start = 0; start <= body.size();) {
-      size_t end = body.find('\n', start);
-      std::string line = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (!line.empty() && line[0] == '.') text += '.';
-      text += line + "\r\n";
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    return text;
-  }
-
-  void Command(const std::string& line, int want, Next next) {
-    auto out = std::make_shared<std::string>(line + "\r\n");
-    net::async_write(stream_, net::buffer(*out), [self = Self<SmtpCall>(), out, want, next](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "the relay went away: " + ec.message());
-      self->Expect(want, next);
-    });
-  }
-
-  /// Reads one (possibly multi-line) reply and goes on if its code is `want`.
-  void Expect(int want, Next next) {
-    net::async_read_until(stream_, net::dynamic_buffer(input_), "\r\n",
-                          [self = Self<SmtpCall>(), want, next](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
-      for (;;) {
-        size_t nl = self->input_.find("\r\n");
-        if (nl == std::string::npos) return self->Expect(want, next);
-        std::string line = self->input_.substr(0, nl);
-        self->input_.erase(0, nl + 2);
-        if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
-        if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
-          return self->Done(false, "the relay answered '" + line + "'");
-        return next();
-      }
-    });
-  }
-
-  std::string input_;  // what the relay sent and was not read yet
 };
 
 /// The streaming ingest protocol, on its own port: a producer keeps one
@@ -491,6 +365,17 @@ class Server {
 
   /// Binds and starts; an error message when the address cannot be used.
   std::optional<std::string> Start() {
+    if (!options_.tls_cert.empty()) {
+      tls_server_.emplace(net::ssl::context::tls_server);
+      tls_server_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                               net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                               net::ssl::context::no_tlsv1_1);
+      beast::error_code ec;
+      tls_server_->use_certificate_chain_file(options_.tls_cert, ec);
+      if (ec) return "cannot load the TLS certificate " + options_.tls_cert + ": " + ec.message();
+      tls_server_->use_private_key_file(options_.tls_key, net::ssl::context::pem, ec);
+      if (ec) return "cannot load the TLS key " + options_.tls_key + ": " + ec.message();
+    }
     if (auto err = Listen(acceptor_, options_.host, options_.port, "")) return err;
     if (options_.stream) {
       if (auto err = Listen(stream_acceptor_, options_.stream_host, options_.stream_port, " for streaming ingest"))
@@ -499,7 +384,8 @@ class Server {
                   stream_acceptor_.local_endpoint().port());
       AcceptStream();
     }
-    std::printf("tutti serve: listening on %s:%u\n", options_.host.c_str(), acceptor_.local_endpoint().port());
+    std::printf("tutti serve: listening on %s:%u%s\n", options_.host.c_str(), acceptor_.local_endpoint().port(),
+                tls_server_ ? " (https)" : "");
     std::fflush(stdout);
     Accept();
     Tick();
@@ -548,7 +434,17 @@ class Server {
   void Accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), service_, options_, reloader_)->Start();
+      if (ec) return Accept();
+      if (tls_server_) {
+        using Tls = beast::ssl_stream<beast::tcp_stream>;
+        std::make_shared<Session<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls_server_), service_, options_,
+                                       reloader_)
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), service_, options_,
+                                                     reloader_)
+            ->Start();
+      }
       Accept();
     });
   }
@@ -564,8 +460,7 @@ class Server {
   void Tick() {
     service_.Tick();
     for (DeliveryJob& job : service_.TakeDeliveryJobs()) {
-      if (job.route->kind == DeliveryRoute::Kind::kSmtp) std::make_shared<SmtpCall>(io_, service_, std::move(job))->Run();
-      else std::make_shared<WebhookCall>(io_, service_, std::move(job))->Run();
+      Attempt(io_, service_, std::move(job), tls_clients_);
     }
     ticker_.expires_after(std::chrono::milliseconds(options_.tick_milliseconds));
     ticker_.async_wait([this](beast::error_code ec) {
@@ -582,6 +477,8 @@ class Server {
   Service& service_;
   const ServerOptions& options_;
   Reloader reloader_;
+  TlsClients tls_clients_;
+  std::optional<net::ssl::context> tls_server_;  // when the API is served over TLS
 };
 
 }  // namespace

@@ -550,15 +550,16 @@ bool DeliveryRoute::SetRelay(const std::string& relay) {
 }
 
 bool DeliveryRoute::SetUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.compare(0, kScheme.size(), kScheme) != 0) return false;
-  std::string rest = url.substr(kScheme.size());
+  constexpr std::string_view kHttp = "http://", kHttps = "https://";
+  tls = url.compare(0, kHttps.size(), kHttps) == 0;
+  if (!tls && url.compare(0, kHttp.size(), kHttp) != 0) return false;
+  std::string rest = url.substr(tls ? kHttps.size() : kHttp.size());
   size_t slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   target = slash == std::string::npos ? "/" : rest.substr(slash);
   size_t colon = authority.rfind(':');
   host = authority.substr(0, colon);
-  port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  port = colon == std::string::npos ? (tls ? "443" : "80") : authority.substr(colon + 1);
   return !host.empty() && !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
 }
 

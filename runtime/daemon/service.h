@@ -34,6 +34,8 @@ namespace tutti::runtime {
 struct DeliveryRoute {
   enum class Kind { kWebhook, kSmtp } kind = Kind::kWebhook;
   std::string host, port = "80", target = "/";  // webhook: from the url; smtp: the relay
+  bool tls = false;     // webhook: an https url
+  std::string ca_file;  // https: the CAs to verify the receiver against; empty: the system's
   std::string from;        // smtp: the sender address
   int max_attempts = 5;
   int backoff_ms = 1000;   // before the 2nd attempt; doubled each time after
@@ -41,8 +43,8 @@ struct DeliveryRoute {
   int concurrency = 4;     // attempts in flight at once, for this channel
   int rate_per_second = 0;  // attempts started per second, at most; 0: no limit
 
-  /// Parses "http://host[:port][/path]"; false for anything else (https is
-  /// not supported yet).
+  /// Parses "http://host[:port][/path]" or "https://..." (port 443 unless
+  /// given); false for anything else.
   bool SetUrl(const std::string& url);
   /// Parses "host:port" as an SMTP relay.
   bool SetRelay(const std::string& relay);

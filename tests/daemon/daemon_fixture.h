@@ -87,7 +87,8 @@ class Daemon {
                    const std::string& extra = "") {
     std::string cmd = "curl -s -o - -w '\\n%{http_code}' -X " + method + " " + extra + " ";
     if (!body_file.empty()) cmd += "--data-binary @" + body_file + " ";
-    cmd += "'http://127.0.0.1:" + std::to_string(port_) + path + "'";
+    if (!ca_.empty()) cmd += "--cacert " + ca_ + " ";
+    cmd += "'" + std::string(ca_.empty() ? "http" : "https") + "://127.0.0.1:" + std::to_string(port_) + path + "'";
     std::string out = Shell(cmd);
     size_t nl = out.rfind('\n');
     return nl == std::string::npos ? out : out.substr(nl + 1) + " " + out.substr(0, nl);
@@ -106,6 +107,9 @@ class Daemon {
     return status;
   }
   pid_t pid() const { return pid_; }
+  int port() const { return port_; }
+  /// From now on, Curl speaks https and trusts the certificate in `ca`.
+  void UseTls(const std::string& ca) { ca_ = ca; }
   /// The streaming ingest port, when the config turned it on.
   int StreamPort() const {
     std::string out = ReadFile(out_);
@@ -117,7 +121,52 @@ class Daemon {
   pid_t pid_ = -1;
   int port_ = 0;
   std::string out_;
+  std::string ca_;  // https: the certificate to trust
 };
+
+/// A fake peer (webhook_receiver.py, smtp_relay.py) on a free port.
+class Receiver {
+ public:
+  /// `extra`: more arguments (webhook_receiver.py: CERT KEY for https).
+  Receiver(const fs::path& log, int fail_first, const char* script = "tests/daemon/webhook_receiver.py",
+           const std::string& extra = "") {
+    std::string cmd = "python3 " + Source(script) + " " + log.string() + " " + std::to_string(fail_first) + " " +
+                      extra + " & echo $!";
+    pipe_ = ::popen(cmd.c_str(), "r");
+    char line[64] = {};
+    if (std::fgets(line, sizeof line, pipe_)) pid_ = std::atoi(line);
+    if (std::fgets(line, sizeof line, pipe_)) port_ = std::atoi(line);
+  }
+  ~Receiver() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    if (pipe_) ::pclose(pipe_);
+  }
+  int port() const { return port_; }
+
+ private:
+  FILE* pipe_ = nullptr;
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+/// Polls the action log until every action on `channel` is in a final
+/// state (or 15 s pass); those actions.
+inline std::vector<Json> FinalWebhookActions(Daemon& d, const std::string& channel) {
+  std::vector<Json> out;
+  for (int i = 0; i < 300; ++i) {
+    out.clear();
+    bool final = true;
+    Json page = d.GetJson("/v1/actions?since=0&limit=100000");
+    for (const Json& a : page["actions"]) {
+      if (a.value("channel", "") != channel) continue;
+      out.push_back(a);
+      final &= a["delivery"] == "delivered" || a["delivery"] == "dead_letter";
+    }
+    if (final && !out.empty()) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return out;
+}
 
 inline fs::path FreshDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("tutti-daemon-" + name + "-" + std::to_string(::getpid()));

@@ -169,47 +169,6 @@ TEST(Daemon, PausedJourneysStartNothingAcrossRestarts) {
   EXPECT_EQ(journey("glidim_formulary_win")["status"], "running");
 }
 
-/// A fake peer (webhook_receiver.py, smtp_relay.py) on a free port.
-class Receiver {
- public:
-  Receiver(const fs::path& log, int fail_first, const char* script = "tests/daemon/webhook_receiver.py") {
-    std::string cmd = "python3 " + Source(script) + " " + log.string() + " " + std::to_string(fail_first) + " & echo $!";
-    pipe_ = ::popen(cmd.c_str(), "r");
-    char line[64] = {};
-    if (std::fgets(line, sizeof line, pipe_)) pid_ = std::atoi(line);
-    if (std::fgets(line, sizeof line, pipe_)) port_ = std::atoi(line);
-  }
-  ~Receiver() {
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
-    if (pipe_) ::pclose(pipe_);
-  }
-  int port() const { return port_; }
-
- private:
-  FILE* pipe_ = nullptr;
-  pid_t pid_ = 0;
-  int port_ = 0;
-};
-
-/// Polls the action log until every action on `channel` is in a final
-/// state (or 15 s pass); those actions.
-std::vector<Json> FinalWebhookActions(Daemon& d, const std::string& channel) {
-  std::vector<Json> out;
-  for (int i = 0; i < 300; ++i) {
-    out.clear();
-    bool final = true;
-    Json page = d.GetJson("/v1/actions?since=0&limit=100000");
-    for (const Json& a : page["actions"]) {
-      if (a.value("channel", "") != channel) continue;
-      out.push_back(a);
-      final &= a["delivery"] == "delivered" || a["delivery"] == "dead_letter";
-    }
-    if (final && !out.empty()) return out;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return out;
-}
-
 TEST(Daemon, WebhookRetriesWithBackoffThenDelivers) {
   fs::path dir = FreshDir("webhook");
   Receiver receiver(dir / "received.txt", 2);

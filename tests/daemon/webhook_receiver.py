@@ -3,9 +3,11 @@
 FAIL_FIRST attempts of every Idempotency-Key, then 200, and logs each
 request as "KEY ATTEMPT STATUS" to LOG. Prints its port once listening.
 
-  webhook_receiver.py LOG FAIL_FIRST
+  webhook_receiver.py LOG FAIL_FIRST [CERT KEY]
+
+With CERT and KEY (PEM files) it serves https.
 """
-import collections, http.server, sys
+import collections, http.server, ssl, sys
 
 log_path, fail_first = sys.argv[1], int(sys.argv[2])
 attempts = collections.Counter()
@@ -28,5 +30,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 4:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

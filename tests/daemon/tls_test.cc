@@ -1,0 +1,89 @@
+// TLS, end to end: the HTTP API over https with a certificate from the
+// config (plain HTTP is refused and counted), a certificate that cannot be
+// loaded stops the start with the reason, and https webhooks verify the
+// receiver against the route's CA file.
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/daemon/daemon_fixture.h"
+
+namespace {
+
+using namespace tutti::testing;
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/// A self-signed certificate for 127.0.0.1 in DIR/cert.pem, its key in
+/// DIR/key.pem.
+void MakeCertificate(const fs::path& dir) {
+  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+        "-keyout " + (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null");
+  ASSERT_TRUE(fs::exists(dir / "cert.pem")) << "openssl could not make a certificate";
+}
+
+TEST(Tls, TheApiIsServedOverHttpsOnly) {
+  fs::path dir = FreshDir("tls");
+  MakeCertificate(dir);
+  std::ofstream(dir / "config.json") << Json{{"tls_cert", (dir / "cert.pem").string()},
+                                             {"tls_key", (dir / "key.pem").string()}}.dump();
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  std::string plain = Shell("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(d.port()) +
+                            "/healthz");
+  EXPECT_NE(plain, "200") << "plain HTTP must not be served";
+  d.UseTls((dir / "cert.pem").string());
+  EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
+  std::string r = d.Curl("POST", "/v1/events", EventSlice(dir, 0, 30));
+  EXPECT_EQ(r.substr(0, 3), "200") << r;
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("tutti_http_requests_total{route=\"tls_handshake\",status=\"400\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("tutti_events_in_total 30"), std::string::npos) << metrics;
+}
+
+TEST(Tls, ACertificateThatCannotBeLoadedStopsTheStart) {
+  fs::path dir = FreshDir("tls-missing");
+  std::ofstream(dir / "config.json") << Json{{"tls_cert", (dir / "nowhere.pem").string()},
+                                             {"tls_key", (dir / "nowhere.key").string()}}.dump();
+  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+                          (dir / "data").string() + " --config " + (dir / "config.json").string() +
+                          " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  EXPECT_NE(out.find("cannot load the TLS certificate " + (dir / "nowhere.pem").string()), std::string::npos) << out;
+  EXPECT_NE(out.find("exit 1"), std::string::npos) << out;
+}
+
+TEST(Tls, HttpsWebhooksVerifyTheReceiver) {
+  fs::path dir = FreshDir("tls-webhook");
+  MakeCertificate(dir);
+  Receiver receiver(dir / "received.txt", 0, "tests/daemon/webhook_receiver.py",
+                    (dir / "cert.pem").string() + " " + (dir / "key.pem").string());
+  ASSERT_NE(receiver.port(), 0);
+  std::string url = "https://127.0.0.1:" + std::to_string(receiver.port()) + "/orders";
+  auto run = [&](const char* name, const Json& route) {
+    std::ofstream(dir / "config.json", std::ios::trunc) << Json{{"webhooks", {{"webhook", route}}}}.dump();
+    Daemon d(dir / name, {"--config", (dir / "config.json").string()});
+    EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+    EXPECT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+    return FinalWebhookActions(d, "webhook");
+  };
+  // Trusting the receiver's certificate: delivered.
+  std::vector<Json> trusted = run("trusted", {{"url", url}, {"ca_file", (dir / "cert.pem").string()}});
+  ASSERT_EQ(trusted.size(), 2u);
+  for (const Json& a : trusted) EXPECT_EQ(a["delivery"], "delivered") << a.dump();
+  EXPECT_NE(ReadFile(dir / "received.txt").find(trusted[0]["idempotency_key"].get<std::string>() + " 1 200"),
+            std::string::npos);
+  // The system's authorities do not know it: never sent, dead-lettered.
+  std::vector<Json> untrusted = run("untrusted", {{"url", url}, {"max_attempts", 2}, {"backoff_ms", 20}});
+  ASSERT_EQ(untrusted.size(), 2u);
+  for (const Json& a : untrusted) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+  EXPECT_NE(ReadFile(dir / "untrusted.out.err").find("TLS handshake failed"), std::string::npos)
+      << ReadFile(dir / "untrusted.out.err");
+}
+
+}  // namespace
