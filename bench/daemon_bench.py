@@ -12,6 +12,7 @@ P generated profiles, then:
      to its acknowledgement, by which time every send it caused was settled
      against the contact policy (on the system clock, the default), is in
      the outbox and was delivered to the actions file;
+  4. timer storm (below, timer_storm).
   2. restart: kills the daemon with SIGKILL and restarts it on the same data
      folder, and reports the time until it listens again, with every
      instance (one per event, all waiting 30 days) rebuilt by replay.
@@ -39,6 +40,60 @@ def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system"):
     return p, int(m.group(1)), time.monotonic() - t0
 
 
+def metric(conn, name):
+    conn.request("GET", "/metrics")
+    m = re.search(r"^%s (\d+)" % name, conn.getresponse().read().decode(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def timer_storm(a, profiles, tmp):
+    """4. A fresh daemon on a virtual clock takes STORM events at one instant,
+    each leaving an instance waiting 30 days; then the clock jumps past
+    them, so that every timer is due in the same second, and while they
+    fire, ping batches of L are posted back to back: their acknowledgements
+    (durable in the log; applied after the timers, in order) must not wait
+    for the storm."""
+    data = os.path.join(tmp, "storm")
+    p, port, _ = start(data, profiles, tmp, a.binary, a.engine, "virtual")
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    sent = 0
+    while sent < a.storm:
+        n = min(1000, a.storm - sent)
+        body = "".join('{"type":"rx_written","hcp":"h%d","brand":"W","amount":20.0,"at":"2026-03-02T00:00:00Z"}\n'
+                       % ((sent + k) % a.profiles) for k in range(n))
+        conn.request("POST", "/v1/events", body)
+        r = conn.getresponse()
+        r.read()
+        sent += n
+    t0 = time.monotonic()
+    conn.request("POST", "/v1/clock", '{"to": "2026-04-02T00:00:00Z"}')
+    r = conn.getresponse()
+    r.read()
+    clock_ack = time.monotonic() - t0
+    lat, batches = [], 0
+    while True:
+        pending = metric(conn, "tutti_timers_pending")
+        if pending == 0 and metric(conn, "tutti_inputs_unapplied") == 0:
+            break
+        body = "".join('{"type":"ping","hcp":"h%d"}\n' % ((batches * a.latency_batch + j) % a.profiles)
+                       for j in range(a.latency_batch))
+        s = time.monotonic()
+        conn.request("POST", "/v1/events", body)
+        r = conn.getresponse()
+        r.read()
+        lat.append(time.monotonic() - s)
+        batches += 1
+    fired = time.monotonic() - t0
+    lat.sort()
+    print(f"timer storm: {a.storm:,} timers due in the same second fired in {fired:.2f} s; the clock jump was "
+          f"acknowledged in {clock_ack * 1000:.1f} ms, and {batches} ping batches of {a.latency_batch} posted "
+          f"meanwhile were acknowledged in p50 {lat[len(lat) // 2] * 1000:.1f} ms, "
+          f"p99 {lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000:.1f} ms" if lat else
+          f"timer storm: fired in {fired:.2f} s before a ping could be posted")
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=10)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--profiles", type=int, default=100000)
@@ -48,6 +103,8 @@ def main():
                     help="events per batch in the latency phase (default 100)")
     ap.add_argument("--binary", default=TUTTI, help="the tutti executable (default: build/cli/tutti)")
     ap.add_argument("--engine", default="jit", choices=["jit", "interp"])
+    ap.add_argument("--storm", type=int, default=1000000,
+                    help="timers due in the same second in the storm phase (0: skip it)")
     ap.add_argument("--clock", default="system", choices=["system", "virtual"],
                     help="system (default): sends are settled as each batch is applied; virtual: when time moves")
     a = ap.parse_args()
@@ -127,6 +184,8 @@ def main():
               f"over {len(lat)} batches")
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
+        if a.storm:
+            timer_storm(a, profiles, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

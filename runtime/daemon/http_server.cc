@@ -387,6 +387,16 @@ class Server {
     std::printf("tutti serve: listening on %s:%u%s\n", options_.host.c_str(), acceptor_.local_endpoint().port(),
                 tls_server_ ? " (https)" : "");
     std::fflush(stdout);
+    // Work left behind (timers falling due by the million) goes on one
+    // slice per turn of the loop, requests served in between.
+    service_.OnBacklog([this] {
+      if (working_) return;
+      working_ = true;
+      net::post(io_, [this] {
+        working_ = false;
+        service_.Work(Service::kSlice);
+      });
+    });
     Accept();
     Tick();
     signals_.async_wait([this](beast::error_code, int signal) {
@@ -477,6 +487,7 @@ class Server {
   Service& service_;
   const ServerOptions& options_;
   Reloader reloader_;
+  bool working_ = false;  // a slice of Service::Work is posted
   TlsClients tls_clients_;
   std::optional<net::ssl::context> tls_server_;  // when the API is served over TLS
 };

@@ -99,7 +99,10 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   });
   if (replayed) return *replayed;
   if (failure) return *failure;
-  if (s->engine_) s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
+  if (s->engine_) {
+    s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
+    s->logged_now_ = s->engine_->now();
+  }
   s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(s->log_->size());
   if (s->engine_) s->ResumeDeliveries(finals, s->log_->delivered());
   // Then the journeys folder is the version to run: a reload if it changed.
@@ -172,7 +175,8 @@ Reply Service::CommitReload(PreparedReload prepared) {
     }
   }
   // Logged before it is taken on, like any input: a replay takes it on at
-  // the same point.
+  // the same point, after the inputs logged before it.
+  if (engine_) Drain();
   InputLog::Entry e{engine_ ? engine_->now() : 0, InputLog::Kind::kJourneys, VersionText(*prepared.set)};
   if (auto err = log_->Append({e})) {
     counters_["tutti_input_log_failures_total"] += 1;
@@ -259,6 +263,8 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
   return std::nullopt;
 }
 
+const std::chrono::microseconds Service::kSlice{1000};
+
 void Service::ApplyDecoded(const InputLog::Entry& entry, const Record& record) {
   if (entry.kind == InputLog::Kind::kProfile) {
     engine_->UpsertProfile(record);
@@ -299,7 +305,7 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
   // Events are applied at their own time, never before the engine's; one
   // without `at` arrives now (system clock) or at the engine's time
   // (virtual clock), and a replay gives it the same time (Apply).
-  Instant t = engine_->now();
+  Instant t = logged_now_;
   if (events && !options_.virtual_clock) t = std::max(t, clock_.Now());
   DecodeOptions options;
   options.accept = accept;
@@ -325,7 +331,7 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
     InputLog::Entry e;
     e.kind = events ? InputLog::Kind::kEvent : InputLog::Kind::kProfile;
     e.text = std::string(line);
-    e.at = engine_->now();
+    e.at = logged_now_;
     if (events) {
       auto at = ToInstant(*r.record().at);
       if (!at) {
@@ -356,16 +362,67 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
     out.lines.clear();
     return out;
   }
-  for (size_t i = 0; i < entries.size(); ++i) ApplyDecoded(entries[i], records[i]);
+  size_t accepted = entries.size();
+  bool behind = HasWork();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    logged_now_ = std::max(logged_now_, entries[i].at);
+    unapplied_.push_back({std::move(entries[i]), std::move(records[i]), false, std::nullopt});
+  }
   // On the system clock, the batch's instant is over once it is applied:
-  // its sends are settled now, not at the next tick. This is a tick 1 ns
+  // its sends are settled then, not at the next tick. This is a tick 1 ns
   // later; like a tick it needs no log entry, because the next input is
   // applied at or after it and a replay settles at that input instead.
-  if (events && !options_.virtual_clock) engine_->AdvanceTo(engine_->now() + 1);
-  counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(entries.size());
-  out.accepted = entries.size();
-  Deliver();
+  if (events && !options_.virtual_clock) unapplied_.push_back({InputLog::Entry{0, InputLog::Kind::kClock, ""}, std::nullopt, true, std::nullopt});
+  counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(accepted);
+  out.accepted = accepted;
+  // Applied before the answer unless older work is still going on: then
+  // the slices already scheduled get to it, in order.
+  if (behind) on_backlog_ ? on_backlog_() : Drain();
+  else Work(kSlice);
   return out;
+}
+
+bool Service::Work(std::chrono::microseconds budget) {
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  // Fires due timers in slices of this many, looking at the time between.
+  constexpr size_t kWakeups = 32;
+  auto advance = [&](Instant to) {
+    while (!engine_->AdvanceSome(to, kWakeups))
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+    return true;
+  };
+  bool done = true;
+  while (!unapplied_.empty()) {
+    Unapplied& next = unapplied_.front();
+    if (!next.target) next.target = next.settle ? engine_->now() + 1 : next.entry.at;
+    if (!advance(*next.target)) {
+      done = false;
+      break;
+    }
+    if (next.record) {
+      if (next.entry.kind == InputLog::Kind::kProfile) engine_->UpsertProfile(*next.record);
+      else engine_->Ingest(*next.record);
+    }
+    unapplied_.pop_front();
+  }
+  if (done && tick_to_) {
+    done = advance(*tick_to_);
+    if (done) tick_to_.reset();
+  }
+  // While a backlog lasts, deliveries (a synced write each) go out every
+  // 10 ms rather than after every slice.
+  auto now = std::chrono::steady_clock::now();
+  if (done || now - delivered_at_ >= std::chrono::milliseconds(10)) {
+    Deliver();
+    delivered_at_ = now;
+  }
+  if (!done && on_backlog_) on_backlog_();
+  return !done;
+}
+
+void Service::Drain() {
+  while (Work(std::chrono::hours(1))) {
+  }
 }
 
 Reply Service::PostClock(std::string_view body) {
@@ -376,15 +433,19 @@ Reply Service::PostClock(std::string_view body) {
   compiler::eval::Value to = compiler::eval::ParseTimestamp(j["to"].get<std::string>());
   std::optional<Instant> at = to.IsError() ? std::nullopt : ToInstant(to.AsTimestamp());
   if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
-  InputLog::Entry e{std::max(*at, engine_->now()), InputLog::Kind::kClock, ""};
+  InputLog::Entry e{std::max(*at, logged_now_), InputLog::Kind::kClock, ""};
   if (auto err = log_->Append({e})) return Problem(503, *err);
-  if (auto err = Apply(e)) return Problem(500, *err);
-  Deliver();
-  return JsonReply(200, Json{{"now", FormatInstant(engine_->now())}});
+  // Timers that fall due fire in slices (Work), so that a jump over a
+  // million of them does not hold up other requests.
+  logged_now_ = e.at;
+  unapplied_.push_back({e, std::nullopt, false, std::nullopt});
+  Work(kSlice);
+  return JsonReply(200, Json{{"now", FormatInstant(e.at)}});
 }
 
 Reply Service::PostPause(std::string_view journey, bool pause) {
   if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
+  Drain();  // logged after the inputs before it, so applied after them
   InputLog::Entry e{engine_->now(), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume, std::string(journey)};
   if (auto err = log_->Append({e})) return Problem(503, *err);
   if (auto err = Apply(e)) return Problem(500, *err);
@@ -392,8 +453,8 @@ Reply Service::PostPause(std::string_view journey, bool pause) {
 }
 
 void Service::Tick() {
-  if (!options_.virtual_clock) engine_->AdvanceTo(clock_.Now());
-  Deliver();
+  if (!options_.virtual_clock) tick_to_ = std::max(tick_to_.value_or(INT64_MIN), clock_.Now());
+  Work(kSlice);
 }
 
 std::optional<Instant> Service::NextDue() { return engine_->NextDue(); }
@@ -677,6 +738,7 @@ Reply Service::GetMetrics() const {
   out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << engine_->outbox().pending() << "\n";
   out << "# TYPE tutti_outbox_entries gauge\ntutti_outbox_entries " << engine_->outbox().size() << "\n";
   out << "# TYPE tutti_input_log_entries gauge\ntutti_input_log_entries " << log_->size() << "\n";
+  out << "# TYPE tutti_inputs_unapplied gauge\ntutti_inputs_unapplied " << unapplied_.size() << "\n";
   std::string last_name;
   for (const auto& [series, value] : counters_) {
     std::string name = series.substr(0, series.find('{'));

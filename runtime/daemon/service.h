@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <random>
 #include <vector>
 #include <map>
@@ -140,6 +142,18 @@ class Service {
   /// Moves a system clock's engine time to now (the server calls this a few
   /// times a second) and delivers what fell due.
   void Tick();
+  /// Does a slice (about `budget`) of the work left behind: timers that
+  /// fell due, then the inputs logged after them, in log order, then the
+  /// deliveries. True while work remains: the server calls it again soon,
+  /// serving other requests in between. Inputs are acknowledged once
+  /// logged, so a million timers due at once hold up no acknowledgement;
+  /// when none are due, a request's inputs are applied before its answer.
+  bool Work(std::chrono::microseconds budget);
+  static const std::chrono::microseconds kSlice;  // the budget of one slice
+  bool HasWork() const { return !unapplied_.empty() || tick_to_.has_value(); }
+  /// Called whenever Work leaves work behind, so that the server schedules
+  /// more (Work again, after the requests waiting).
+  void OnBacklog(std::function<void()> call) { on_backlog_ = std::move(call); }
   /// When the engine next has something to do, in system-clock time.
   std::optional<Instant> NextDue();
 
@@ -173,6 +187,9 @@ class Service {
   /// the profiles file), later ones reload it. An error, and nothing
   /// changed, when the engine refuses it.
   std::optional<std::string> Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report);
+  /// Works until no input is left unapplied (before an input that is applied
+  /// at once: a pause, a reload).
+  void Drain();
   /// The version of the journeys running now.
   const JourneySet& set() const { return *sets_.back(); }
   /// Applies a logged profile or event already decoded.
@@ -216,6 +233,18 @@ class Service {
   std::map<std::string, double> latency_sums_;
   std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
   uint64_t resumed_through_ = 0;  // ResumeDeliveries has seen the outbox up to here
+  /// Logged inputs not applied yet, in log order (Work).
+  struct Unapplied {
+    InputLog::Entry entry;
+    std::optional<Record> record;  // profiles and events; none for a clock advance
+    bool settle = false;           // not logged: move the clock 1 ns on (system clock)
+    std::optional<Instant> target;  // where the clock goes first, once chosen
+  };
+  std::deque<Unapplied> unapplied_;
+  std::optional<Instant> tick_to_;  // the system clock's time, not reached yet
+  std::function<void()> on_backlog_;
+  std::chrono::steady_clock::time_point delivered_at_;  // Work's last delivery
+  Instant logged_now_ = INT64_MIN;  // the engine time of the last input logged
   std::map<std::string, int> in_flight_;  // channel -> attempts in flight
   /// channel -> when the rate limit lets the next attempt start
   std::map<std::string, std::chrono::steady_clock::time_point> next_start_;

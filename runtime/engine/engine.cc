@@ -489,7 +489,12 @@ std::optional<Instant> Engine::NextTimer() {
 }
 
 void Engine::AdvanceTo(Instant t) {
-  for (;;) {
+  while (!AdvanceSome(t, SIZE_MAX)) {
+  }
+}
+
+bool Engine::AdvanceSome(Instant t, size_t max_wakeups) {
+  for (size_t done = 0; done < max_wakeups; ++done) {
     std::optional<Instant> timer = NextTimer();
     std::optional<Instant> event;
     if (!delayed_.empty()) event = delayed_.begin()->first.first;
@@ -504,10 +509,11 @@ void Engine::AdvanceTo(Instant t) {
       SetNow(next.at);
       Process(next);
     } else {
-      break;
+      SetNow(t);
+      return true;
     }
   }
-  SetNow(t);
+  return false;
 }
 
 std::optional<Instant> Engine::NextDue() {

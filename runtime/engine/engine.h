@@ -118,6 +118,11 @@ class Engine final : private stdlib::HistoryView {
   /// Fires every timer due at or before `t`, in order, and moves the clock
   /// to `t` (never backwards).
   void AdvanceTo(Instant t);
+  /// AdvanceTo in slices: fires at most `max_wakeups` timers (or events a
+  /// journey emitted for later) and returns false if more are due by `t`,
+  /// true once the clock is at `t`. Slices end in the same state as one
+  /// AdvanceTo, as long as no other input comes between them.
+  bool AdvanceSome(Instant t, size_t max_wakeups);
   /// When the next timer (or event a journey emitted for later) is due.
   std::optional<Instant> NextDue();
   /// Settles the sends of the current instant against the contact policy,

@@ -387,6 +387,54 @@ TEST(Daemon, SendsAreSettledWhenTheirBatchIsAcknowledged) {
   EXPECT_EQ(actions[0]["delivery"], "delivered");
 }
 
+TEST(Daemon, InputsDuringATimerStormAreAppliedAfterIt) {
+  // 20,000 instances wait 30 days; a clock jump makes every timer due at
+  // once. The jump and an event posted right after it are acknowledged
+  // once logged; the timers fire in slices between requests, and the
+  // event is applied after them, in log order, as a replay applies it.
+  fs::path dir = FreshDir("storm");
+  std::string profiles, events;
+  for (int i = 0; i < 2000; ++i)
+    profiles += R"({"type":"hcp","id":"h)" + std::to_string(i) + R"(","name":"H","rep":"r","timezone":"UTC"})" "\n";
+  for (int i = 0; i < 20000; ++i)
+    events += R"({"type":"rx_written","hcp":"h)" + std::to_string(i % 2000) +
+              R"(","brand":"W","amount":20.0,"at":"2026-03-02T00:00:00Z"})" "\n";
+  std::ofstream(dir / "profiles.ndjson") << profiles;
+  std::ofstream(dir / "events.ndjson") << events;
+  std::ofstream(dir / "ping.json") << R"({"type":"ping","hcp":"h7"})";
+  std::vector<std::string> keys;
+  auto all_actions = [&](Daemon& d) {
+    Json page = d.GetJson("/v1/actions?since=0&limit=100000");
+    std::vector<std::string> out;
+    for (const Json& a : page["actions"]) out.push_back(a["idempotency_key"]);
+    return std::make_pair(out, page["actions"]);
+  };
+  {
+    Daemon d(dir / "data", {}, Source("bench/daemon"));
+    ASSERT_EQ(d.Curl("POST", "/v1/profiles", (dir / "profiles.ndjson").string()).substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "events.ndjson").string()).substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-02T00:00:00Z\"}'").substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "ping.json").string()).substr(0, 3), "200");
+    for (int i = 0; i < 600; ++i) {
+      std::string metrics = d.Curl("GET", "/metrics");
+      if (metrics.find("\ntutti_timers_pending 0\n") != std::string::npos &&
+          metrics.find("\ntutti_inputs_unapplied 0\n") != std::string::npos)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    // On a virtual clock the ping's e-mail is settled when time moves on.
+    ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-02T00:01:00Z\"}'").substr(0, 3), "200");
+    auto [list, actions] = all_actions(d);
+    ASSERT_EQ(actions.size(), 20001u);
+    for (size_t i = 0; i < 20000; ++i) EXPECT_EQ(actions[i]["kind"], "task") << actions[i].dump();
+    EXPECT_EQ(actions[20000]["template"], "pong") << "the event comes after the timers due before it";
+    keys = list;
+    d.Kill(SIGKILL);
+  }
+  Daemon d(dir / "data", {}, Source("bench/daemon"));
+  EXPECT_EQ(all_actions(d).first, keys);
+}
+
 TEST(Daemon, BadRequestsAreRefusedAndCounted) {
   fs::path dir = FreshDir("bad");
   std::ofstream(dir / "config.json")
