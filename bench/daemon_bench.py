@@ -12,7 +12,7 @@ P generated profiles, then:
      to its acknowledgement, by which time every send it caused was settled
      against the contact policy (on the system clock, the default), is in
      the outbox and was delivered to the actions file;
-  4. timer storm (below, timer_storm).
+  4. timer storm, 5. group commit (below: timer_storm, group_commit).
   2. restart: kills the daemon with SIGKILL and restarts it on the same data
      folder, and reports the time until it listens again, with every
      instance (one per event, all waiting 30 days) rebuilt by replay.
@@ -44,6 +44,36 @@ def metric(conn, name):
     conn.request("GET", "/metrics")
     m = re.search(r"^%s (\d+)" % name, conn.getresponse().read().decode(), re.M)
     return int(m.group(1)) if m else 0
+
+
+def group_commit(a, port):
+    """5. Group commit: C connections at once each post one event per
+    request for 5 seconds; reports requests per second and how many
+    requests one synced write of the log carried on average."""
+    import threading
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    commits0 = metric(conn, "tutti_input_log_commits_total")
+    count = [0] * a.clients
+    stop = time.monotonic() + 5
+
+    def client(i):
+        c = http.client.HTTPConnection("127.0.0.1", port)
+        while time.monotonic() < stop:
+            c.request("POST", "/v1/events", '{"type":"ping","hcp":"h%d"}' % (i % a.profiles))
+            r = c.getresponse()
+            r.read()
+            count[i] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(a.clients)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    commits = metric(conn, "tutti_input_log_commits_total") - commits0
+    print(f"group commit: {a.clients} connections posting one event per request: {sum(count) / elapsed:,.0f} "
+          f"requests/s, {sum(count) / max(commits, 1):.1f} requests per synced write")
 
 
 def timer_storm(a, profiles, tmp):
@@ -103,6 +133,7 @@ def main():
                     help="events per batch in the latency phase (default 100)")
     ap.add_argument("--binary", default=TUTTI, help="the tutti executable (default: build/cli/tutti)")
     ap.add_argument("--engine", default="jit", choices=["jit", "interp"])
+    ap.add_argument("--clients", type=int, default=16, help="connections in the group-commit phase")
     ap.add_argument("--storm", type=int, default=1000000,
                     help="timers due in the same second in the storm phase (0: skip it)")
     ap.add_argument("--clock", default="system", choices=["system", "virtual"],
@@ -182,6 +213,7 @@ def main():
         print(f"ingest to action in the outbox at {rate:,.0f} events/s (half the rate above), batches of {a.latency_batch}: "
               f"p50 {lat[len(lat) // 2] * 1000:.1f} ms, p99 {lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000:.1f} ms "
               f"over {len(lat)} batches")
+        group_commit(a, port)
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
         if a.storm:

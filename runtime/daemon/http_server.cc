@@ -210,11 +210,32 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Request req = parser_->release();
     auto started = std::chrono::steady_clock::now();
     if (req.target() == "/v1/journeys/reload") return Reload(req, started);
+    if ((req.target() == "/v1/events" || req.target() == "/v1/profiles") && req.method() == http::verb::post) {
+      auto it = req.find(http::field::authorization);
+      if (options_.ingest_token.empty() || (it != req.end() && it->value() == "Bearer " + options_.ingest_token))
+        return Ingest(req, started);
+    }
     std::string route;
     Reply reply = Route(service_, options_, req, route);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     service_.CountRequest(route, reply.status, seconds);
     Send(std::move(reply), req.keep_alive());
+  }
+
+  /// POST /v1/events and /v1/profiles: staged, and answered once the
+  /// group commit that takes them is durable.
+  void Ingest(const Request& req, std::chrono::steady_clock::time_point started) {
+    bool keep_alive = req.keep_alive();
+    std::string route(req.target());
+    // Decoded now, so the body need not outlive this call.
+    service_.Stage(req.body(), route == "/v1/events" ? Accept::kEvents : Accept::kProfiles,
+                   [self = this->shared_from_this(), started, keep_alive, route](IngestResult result) {
+                     Reply reply = Service::IngestReply(result);
+                     double seconds =
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                     self->service_.CountRequest(route, reply.status, seconds);
+                     self->Send(std::move(reply), keep_alive);
+                   });
   }
 
   /// POST /v1/journeys/reload: answers once the new version runs, or
@@ -310,16 +331,21 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
       batch.erase(0, nl + 1);
     }
     size_t lines = static_cast<size_t>(std::count(batch.begin(), batch.end(), '\n'));
-    std::string ack;
     if (lines > 0) {
       auto started = std::chrono::steady_clock::now();
-      IngestResult result = service_.Ingest(batch, Accept::kEvents);
-      service_.CountRequest("stream", result.status,
-                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      ack = Ack(result, lines);
+      service_.Stage(batch, Accept::kEvents, [self = shared_from_this(), started, lines](IngestResult result) {
+        self->service_.CountRequest("stream", result.status,
+                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        self->WriteAck(self->Ack(result, lines), lines);
+      });
+      return;
     }
+    Read();
+  }
+
+  /// Sends `ack` for a batch of `lines` lines, then reads on.
+  void WriteAck(std::string ack, size_t lines) {
     line_ += lines;
-    if (ack.empty()) return Read();
     auto out = std::make_shared<std::string>(std::move(ack));
     net::async_write(stream_, net::buffer(*out), [self = shared_from_this(), out](beast::error_code ec, size_t) {
       if (ec) return self->Close();
@@ -387,6 +413,16 @@ class Server {
     std::printf("tutti serve: listening on %s:%u%s\n", options_.host.c_str(), acceptor_.local_endpoint().port(),
                 tls_server_ ? " (https)" : "");
     std::fflush(stdout);
+    // Group commit: the batches of requests read in one turn of the loop
+    // are logged together, in one synced write, when that turn is over.
+    service_.OnStaged([this] {
+      if (committing_) return;
+      committing_ = true;
+      net::post(io_, [this] {
+        committing_ = false;
+        service_.Commit();
+      });
+    });
     // Work left behind (timers falling due by the million) goes on one
     // slice per turn of the loop, requests served in between.
     service_.OnBacklog([this] {
@@ -488,6 +524,7 @@ class Server {
   const ServerOptions& options_;
   Reloader reloader_;
   bool working_ = false;  // a slice of Service::Work is posted
+  bool committing_ = false;  // a Service::Commit is posted
   TlsClients tls_clients_;
   std::optional<net::ssl::context> tls_server_;  // when the API is served over TLS
 };

@@ -277,8 +277,7 @@ void Service::ApplyDecoded(const InputLog::Entry& entry, const Record& record) {
 Reply Service::PostEvents(std::string_view body) { return PostRecords(body, Accept::kEvents); }
 Reply Service::PostProfiles(std::string_view body) { return PostRecords(body, Accept::kProfiles); }
 
-Reply Service::PostRecords(std::string_view body, Accept accept) {
-  IngestResult r = Ingest(body, accept);
+Reply Service::IngestReply(const IngestResult& r) {
   Json results = Json::array();
   for (const auto& [line, error] : r.lines) {
     if (error.empty()) results.push_back({{"line", line}, {"status", "accepted"}});
@@ -289,7 +288,18 @@ Reply Service::PostRecords(std::string_view body, Accept accept) {
   return JsonReply(r.status, reply);
 }
 
+Reply Service::PostRecords(std::string_view body, Accept accept) { return IngestReply(Ingest(body, accept)); }
+
 IngestResult Service::Ingest(std::string_view body, Accept accept) {
+  IngestResult result;
+  auto keep = std::move(on_staged_);  // committed at once, on its own
+  Stage(body, accept, [&](IngestResult r) { result = std::move(r); });
+  Commit();
+  on_staged_ = std::move(keep);
+  return result;
+}
+
+void Service::Stage(std::string_view body, Accept accept, std::function<void(IngestResult)> done) {
   // One JSON object written over several lines is one record.
   std::string single;
   if (body.find('\n') != std::string_view::npos && body.find('\n') + 1 < body.size() &&
@@ -310,9 +320,12 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
   DecodeOptions options;
   options.accept = accept;
 
-  IngestResult out;
-  std::vector<InputLog::Entry> entries;
-  std::vector<Record> records;
+  Staged staged;
+  staged.events = events;
+  staged.done = std::move(done);
+  IngestResult& out = staged.result;
+  std::vector<InputLog::Entry>& entries = staged.entries;
+  std::vector<Record>& records = staged.records;
   size_t line_number = 0, start = 0;
   while (start <= body.size()) {
     size_t end = body.find('\n', start);
@@ -351,35 +364,59 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
   if (entries.empty()) {
     out.status = 400;
     if (out.refused == 0) out.error = std::string("no ") + noun + " in the body";
-    return out;
   }
-  if (auto err = log_->Append(entries)) {
-    counters_["tutti_input_log_failures_total"] += 1;
-    counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(entries.size());
-    out.status = 503;
-    out.refused += entries.size();
-    out.error = *err;
-    out.lines.clear();
-    return out;
+  staged_.push_back(std::move(staged));
+  if (on_staged_) on_staged_();
+  else Commit();
+}
+
+void Service::Commit() {
+  if (staged_.empty()) return;
+  std::vector<Staged> batches = std::move(staged_);
+  staged_.clear();
+  // Group commit: every batch staged since the last commit in one synced
+  // write, in the order staged.
+  std::vector<InputLog::Entry> all;
+  for (const Staged& b : batches) all.insert(all.end(), b.entries.begin(), b.entries.end());
+  std::optional<std::string> failed;
+  if (!all.empty()) {
+    failed = log_->Append(all);
+    counters_[failed ? "tutti_input_log_failures_total" : "tutti_input_log_commits_total"] += 1;
   }
-  size_t accepted = entries.size();
   bool behind = HasWork();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    logged_now_ = std::max(logged_now_, entries[i].at);
-    unapplied_.push_back({std::move(entries[i]), std::move(records[i]), false, std::nullopt});
+  for (Staged& b : batches) {
+    IngestResult& out = b.result;
+    if (b.entries.empty()) continue;
+    const char* noun = b.events ? "events" : "profiles";
+    if (failed) {
+      counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(b.entries.size());
+      out.status = 503;
+      out.refused += b.entries.size();
+      out.error = *failed;
+      out.lines.clear();
+      continue;
+    }
+    out.accepted = b.entries.size();
+    counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(out.accepted);
+    for (size_t i = 0; i < b.entries.size(); ++i) {
+      logged_now_ = std::max(logged_now_, b.entries[i].at);
+      unapplied_.push_back({std::move(b.entries[i]), std::move(b.records[i]), false, std::nullopt});
+    }
+    // On the system clock, a batch's instant is over once it is applied:
+    // its sends are settled then, not at the next tick. This is a tick 1
+    // ns later; like a tick it needs no log entry, because the next input
+    // is applied at or after it and a replay settles at that input instead.
+    if (b.events && !options_.virtual_clock)
+      unapplied_.push_back({InputLog::Entry{0, InputLog::Kind::kClock, ""}, std::nullopt, true, std::nullopt});
   }
-  // On the system clock, the batch's instant is over once it is applied:
-  // its sends are settled then, not at the next tick. This is a tick 1 ns
-  // later; like a tick it needs no log entry, because the next input is
-  // applied at or after it and a replay settles at that input instead.
-  if (events && !options_.virtual_clock) unapplied_.push_back({InputLog::Entry{0, InputLog::Kind::kClock, ""}, std::nullopt, true, std::nullopt});
-  counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(accepted);
-  out.accepted = accepted;
-  // Applied before the answer unless older work is still going on: then
-  // the slices already scheduled get to it, in order.
-  if (behind) on_backlog_ ? on_backlog_() : Drain();
-  else Work(kSlice);
-  return out;
+  // Applied before the answers, so that their actions are in the outbox
+  // when they are acknowledged, unless older work (a timer storm) is still
+  // going on: then the slices already scheduled get to it, in order.
+  if (!failed && !all.empty()) {
+    if (behind) on_backlog_ ? on_backlog_() : Drain();
+    else Drain();
+  }
+  for (Staged& b : batches) b.done(std::move(b.result));
 }
 
 bool Service::Work(std::chrono::microseconds budget) {
@@ -394,7 +431,11 @@ bool Service::Work(std::chrono::microseconds budget) {
   bool done = true;
   while (!unapplied_.empty()) {
     Unapplied& next = unapplied_.front();
-    if (!next.target) next.target = next.settle ? engine_->now() + 1 : next.entry.at;
+    // A profile moves no clock (as in a replay); an event or clock advance
+    // first fires what fell due before it.
+    if (!next.target) next.target = next.settle ? engine_->now() + 1
+                                    : next.entry.kind == InputLog::Kind::kProfile ? engine_->now()
+                                                                                  : next.entry.at;
     if (!advance(*next.target)) {
       done = false;
       break;
@@ -438,8 +479,10 @@ Reply Service::PostClock(std::string_view body) {
   // Timers that fall due fire in slices (Work), so that a jump over a
   // million of them does not hold up other requests.
   logged_now_ = e.at;
+  bool behind = HasWork();
   unapplied_.push_back({e, std::nullopt, false, std::nullopt});
-  Work(kSlice);
+  if (behind) on_backlog_ ? on_backlog_() : Drain();
+  else Work(kSlice);
   return JsonReply(200, Json{{"now", FormatInstant(e.at)}});
 }
 

@@ -120,9 +120,17 @@ class Service {
   Reply PostEvents(std::string_view body);
   /// POST /v1/profiles: NDJSON upserts, the same way.
   Reply PostProfiles(std::string_view body);
-  /// What PostEvents and PostProfiles do, as data (the streaming ingest
-  /// port answers from it).
+  /// What PostEvents and PostProfiles do, as data, committed at once.
   IngestResult Ingest(std::string_view body, Accept accept);
+  /// Group commit, for requests that arrive together: decodes `body` now
+  /// and stages it; the next Commit logs every staged batch in one synced
+  /// write, applies them in order, and calls each `done` with its result.
+  /// Stage asks for that commit through OnStaged (commits at once without).
+  void Stage(std::string_view body, Accept accept, std::function<void(IngestResult)> done);
+  void Commit();
+  void OnStaged(std::function<void()> call) { on_staged_ = std::move(call); }
+  /// The answer to POST /v1/events or /v1/profiles for `result`.
+  static Reply IngestReply(const IngestResult& result);
   /// Loads, checks and compiles the journeys folder of `options` again.
   /// Safe on any thread: it touches no service.
   static PreparedReload PrepareReload(const ServiceOptions& options);
@@ -146,8 +154,9 @@ class Service {
   /// fell due, then the inputs logged after them, in log order, then the
   /// deliveries. True while work remains: the server calls it again soon,
   /// serving other requests in between. Inputs are acknowledged once
-  /// logged, so a million timers due at once hold up no acknowledgement;
-  /// when none are due, a request's inputs are applied before its answer.
+  /// logged, so a million timers due at once (a clock jump, a tick after a
+  /// long stop) hold up no acknowledgement; otherwise a request's events
+  /// and profiles are applied before its answer.
   bool Work(std::chrono::microseconds budget);
   static const std::chrono::microseconds kSlice;  // the budget of one slice
   bool HasWork() const { return !unapplied_.empty() || tick_to_.has_value(); }
@@ -243,6 +252,16 @@ class Service {
   std::deque<Unapplied> unapplied_;
   std::optional<Instant> tick_to_;  // the system clock's time, not reached yet
   std::function<void()> on_backlog_;
+  /// Batches decoded and waiting for the next Commit.
+  struct Staged {
+    std::vector<InputLog::Entry> entries;
+    std::vector<Record> records;
+    IngestResult result;
+    bool events = false;
+    std::function<void(IngestResult)> done;
+  };
+  std::vector<Staged> staged_;
+  std::function<void()> on_staged_;
   std::chrono::steady_clock::time_point delivered_at_;  // Work's last delivery
   Instant logged_now_ = INT64_MIN;  // the engine time of the last input logged
   std::map<std::string, int> in_flight_;  // channel -> attempts in flight

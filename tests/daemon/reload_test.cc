@@ -89,6 +89,7 @@ TEST(Reload, NewVersionTakesOverWhileRunningInstancesFinishOnTheirsAndAReplayAgr
   ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 130, kEvents)).substr(0, 3), "200");
   std::ofstream(dir / "later.json") << R"({"to": "2026-06-01T00:00:00Z"})";
   ASSERT_EQ(d.Curl("POST", "/v1/clock", (dir / "later.json").string()).substr(0, 3), "200");
+  d.WaitIdle();
   std::string before = Listing(d);
   Json actions = d.GetJson("/v1/actions?limit=100000")["actions"];
   EXPECT_GT(actions.size(), 100u);

@@ -70,6 +70,7 @@ TEST(Tls, HttpsWebhooksVerifyTheReceiver) {
     Daemon d(dir / name, {"--config", (dir / "config.json").string()});
     EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
     EXPECT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+    d.WaitIdle();
     return FinalWebhookActions(d, "webhook");
   };
   // Trusting the receiver's certificate: delivered.
