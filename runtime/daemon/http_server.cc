@@ -86,6 +86,11 @@ Reply Route(Service& service, const ServerOptions& options, const Request& req, 
     if (!authorised(options.ingest_token)) return Error(401, "this endpoint needs the ingest token: Authorization: Bearer TOKEN");
     return path == "/v1/events" ? service.PostEvents(req.body()) : service.PostProfiles(req.body());
   }
+  if (path == "/v1/outcomes") {
+    if (!post) return Error(405, "use POST with NDJSON lines {\\\"idempotency_key\\\": KEY, \\\"outcome\\\": ...}");
+    if (!authorised(options.ingest_token)) return Error(401, "this endpoint needs the ingest token: Authorization: Bearer TOKEN");
+    return service.PostOutcomes(req.body());
+  }
   if (path.substr(0, 4) == "/v1/" && !authorised(options.admin_token))
     return Error(401, "this endpoint needs the admin token: Authorization: Bearer TOKEN");
   if (path == "/v1/clock") {

@@ -538,23 +538,115 @@ void Service::Deliver() {
   TrimOutbox();
 }
 
-void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
+std::optional<std::string> Service::OutcomeEvent(const Decision& a, const char* type, const std::string& reason,
+                                                 std::string* why_not) const {
   // Only where the program declares the outcome event and the action's
   // recipient is of the profile it is keyed by.
-  const char* type = ok ? "action_delivered" : "action_failed";
   const Schema* schema = set().schemas().FindEvent(type);
-  const OutboxEntry* entry = engine_->outbox().Find(seq);
-  if (schema == nullptr || entry == nullptr) return;
-  const Decision& a = entry->action;
+  if (schema == nullptr) {
+    *why_not = std::string("the journeys declare no event '") + type + "'";
+    return std::nullopt;
+  }
   auto channel = set().ir().channels.find(a.channel);
-  if (channel == set().ir().channels.end() || channel->second.recipient != schema->key_profile) return;
+  if (channel == set().ir().channels.end() || channel->second.recipient != schema->key_profile) {
+    *why_not = std::string("'") + type + "' is about a " + schema->key_profile + ", and this action was not sent to one";
+    return std::nullopt;
+  }
   Json event{{"type", type}, {schema->fields[schema->key_slot].name, a.recipient}, {"on_channel", a.channel},
              {"template", a.content}, {"idempotency_key", a.idempotency_key}, {"from_journey", a.journey}};
-  if (!ok) event["reason"] = detail;
-  event["at"] = FormatInstant(std::max(engine_->now(), options_.virtual_clock ? engine_->now() : clock_.Now()));
+  if (schema->Slot("reason")) event["reason"] = reason;
+  event["at"] = FormatInstant(std::max(logged_now_, options_.virtual_clock ? logged_now_ : clock_.Now()));
+  return event.dump();
+}
+
+void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
+  const OutboxEntry* entry = engine_->outbox().Find(seq);
+  if (entry == nullptr) return;
+  std::string why_not;
+  auto event = OutcomeEvent(entry->action, ok ? "action_delivered" : "action_failed", detail, &why_not);
+  if (!event) return;
   // The outcome is an input like any other: logged, then applied, so that a
   // replay sees it at the same moment.
-  if (Ingest(event.dump(), Accept::kEvents).status != 200) counters_["tutti_outcome_events_refused_total"] += 1;
+  if (Ingest(*event, Accept::kEvents).status != 200) counters_["tutti_outcome_events_refused_total"] += 1;
+}
+
+Reply Service::PostOutcomes(std::string_view body) {
+  // Each line names an action by its idempotency key and says what became
+  // of it; each becomes the matching outcome event, ingested together.
+  struct Line {
+    size_t number;
+    std::string error;  // empty: an event was made
+  };
+  std::vector<Line> lines;
+  std::string events;
+  size_t number = 0, start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view text = body.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    std::string at = "line " + std::to_string(number) + ": ";
+    Json j = Json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("idempotency_key") || !j["idempotency_key"].is_string() ||
+        !j.contains("outcome") || !j["outcome"].is_string() || (j.contains("reason") && !j["reason"].is_string())) {
+      lines.push_back({number, at + "expected {\"idempotency_key\": KEY, \"outcome\": \"bounced\", \"reason\": TEXT}"});
+      continue;
+    }
+    std::string outcome = j["outcome"], key = j["idempotency_key"];
+    const char* type = outcome == "bounced" ? "action_bounced" : outcome == "delivered" ? "action_delivered"
+                       : outcome == "failed"    ? "action_failed"
+                                                : nullptr;
+    if (type == nullptr) {
+      lines.push_back({number, at + "'outcome' must be \"bounced\", \"delivered\" or \"failed\", not \"" + outcome + "\""});
+      continue;
+    }
+    // Recent actions first: channels report soon after delivering.
+    const Outbox& outbox = engine_->outbox();
+    const OutboxEntry* found = nullptr;
+    for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0 && !found; --seq)
+      if (const OutboxEntry* e = outbox.Find(seq); e && e->action.idempotency_key == key) found = e;
+    if (found == nullptr) {
+      lines.push_back({number, at + "no action with idempotency key '" + key + "' is held (unknown, or delivered more "
+                                    "than actions_retained actions ago)"});
+      continue;
+    }
+    std::string why_not;
+    auto event = OutcomeEvent(found->action, type, j.value("reason", ""), &why_not);
+    if (!event) {
+      lines.push_back({number, at + why_not});
+      continue;
+    }
+    lines.push_back({number, ""});
+    events += *event + "\n";
+  }
+  IngestResult ingested;
+  if (!events.empty()) ingested = Ingest(events, Accept::kEvents);
+  Json results = Json::array();
+  size_t accepted = 0, refused = 0, k = 0;
+  for (const Line& l : lines) {
+    std::string error = l.error;
+    if (error.empty()) {
+      // The k-th event made: what the ingest said of it.
+      if (!ingested.error.empty()) error = ingested.error;
+      else if (k < ingested.lines.size()) error = ingested.lines[k].second;
+      ++k;
+    }
+    if (error.empty()) {
+      ++accepted;
+      results.push_back({{"line", l.number}, {"status", "accepted"}});
+    } else {
+      ++refused;
+      results.push_back({{"line", l.number}, {"status", "refused"}, {"error", error}});
+    }
+  }
+  counters_["tutti_outcomes_in_total"] += static_cast<double>(accepted);
+  counters_["tutti_outcomes_refused_total"] += static_cast<double>(refused);
+  int status = ingested.status == 503 ? 503 : accepted > 0 ? 200 : 400;
+  Json reply{{"accepted", accepted}, {"refused", refused}, {"results", results}};
+  if (lines.empty()) reply["error"] = "no outcomes in the body";
+  return JsonReply(status, reply);
 }
 
 std::string Service::EmailAddressOf(const Decision& action) const {

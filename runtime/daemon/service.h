@@ -120,6 +120,12 @@ class Service {
   Reply PostEvents(std::string_view body);
   /// POST /v1/profiles: NDJSON upserts, the same way.
   Reply PostProfiles(std::string_view body);
+  /// POST /v1/outcomes: what a channel reported after delivery, as NDJSON
+  /// lines {"idempotency_key": K, "outcome": "bounced" | "delivered" |
+  /// "failed", "reason": TEXT}; each becomes the action_bounced (or
+  /// action_delivered, action_failed) event of its action's prescriber,
+  /// ingested like any event. Per-line results; 400 when none was taken.
+  Reply PostOutcomes(std::string_view body);
   /// What PostEvents and PostProfiles do, as data, committed at once.
   IngestResult Ingest(std::string_view body, Accept accept);
   /// Group commit, for requests that arrive together: decodes `body` now
@@ -212,6 +218,10 @@ class Service {
   /// `action_failed` event (stdlib/events.tutti), when the program declares
   /// it for the recipient's profile.
   void ReportOutcome(uint64_t seq, bool ok, const std::string& detail);
+  /// The outcome event `type` for action `a` as an NDJSON line, or nullopt
+  /// with why there can be none.
+  std::optional<std::string> OutcomeEvent(const Decision& a, const char* type, const std::string& reason,
+                                          std::string* why_not) const;
   /// After a replay, up to `through` (at most the log's delivered cursor):
   /// the outbox entries dispatched before the stop take the final state
   /// recorded for them, or are attempted again (webhook, SMTP), or count as

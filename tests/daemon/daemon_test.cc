@@ -463,6 +463,41 @@ TEST(Daemon, ConcurrentRequestsAreAllLoggedAndApplied) {
   EXPECT_LE(std::stoi(metrics.substr(at + 31)), 40);
 }
 
+TEST(Daemon, ABounceReportedLaterReachesTheJourneys) {
+  fs::path dir = FreshDir("bounce");
+  Daemon d(dir / "data");
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+  d.WaitIdle();
+  std::string key, hcp;
+  Json page = d.GetJson("/v1/actions?since=0&limit=100000");
+  for (const Json& a : page["actions"])
+    if (a.value("channel", "") == "email") {
+      key = a["idempotency_key"];
+      hcp = a["to"];
+      break;
+    }
+  ASSERT_FALSE(key.empty()) << "the scenario sends e-mails";
+  std::ofstream(dir / "outcomes.ndjson") << R"({"idempotency_key": ")" << key
+                                         << R"(", "outcome": "bounced", "reason": "mailbox full"})" << "\n"
+                                         << R"({"idempotency_key": "no-such-key", "outcome": "bounced"})" << "\n"
+                                         << R"({"idempotency_key": ")" << key << R"(", "outcome": "lost"})" << "\n"
+                                         << "not json\n";
+  std::string r = d.Curl("POST", "/v1/outcomes", (dir / "outcomes.ndjson").string());
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  Json reply = Json::parse(r.substr(4));
+  EXPECT_EQ(reply["accepted"], 1);
+  EXPECT_EQ(reply["refused"], 3);
+  EXPECT_NE(r.find("line 2: no action with idempotency key 'no-such-key'"), std::string::npos) << r;
+  EXPECT_NE(r.find("line 3: 'outcome' must be"), std::string::npos) << r;
+  EXPECT_NE(r.find("line 4: expected"), std::string::npos) << r;
+  Json customer = d.GetJson("/v1/customers/" + hcp + "?profile=hcp");
+  EXPECT_NE(customer["history"].dump().find("\"action_bounced\""), std::string::npos) << customer.dump();
+  // Nothing acceptable: 400.
+  std::ofstream(dir / "bad.ndjson") << R"({"idempotency_key": "no-such-key", "outcome": "failed"})" << "\n";
+  EXPECT_EQ(d.Curl("POST", "/v1/outcomes", (dir / "bad.ndjson").string()).substr(0, 3), "400");
+}
+
 TEST(Daemon, BadRequestsAreRefusedAndCounted) {
   fs::path dir = FreshDir("bad");
   std::ofstream(dir / "config.json")
