@@ -88,6 +88,11 @@ rocksdb::Status InputLog::Write(rocksdb::WriteBatch* batch, bool sync) {
   options.sync = sync;
   rocksdb::Status st = db_->Write(options, batch);
   failing_ = !st.ok();
+  // A refused batch may have reached the log whole (a failed sync): drop
+  // it now, not only at the next write, lest a crash before then replay an
+  // input that was never acknowledged. If that fails too, the next write
+  // tries again.
+  if (failing_) Recover();
   return st;
 }
 

@@ -89,22 +89,25 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   // The log rebuilds the state under the versions of the journeys it was
   // written under, each from where it took over.
   std::optional<std::string> failure;
-  std::map<uint64_t, char> finals = s->log_->Finals();
+  s->finals_ = s->log_->Finals();
   uint64_t replayed_entries = 0;
   auto replayed = s->log_->Replay([&](const InputLog::Entry& e) {
     if (failure) return;
     failure = s->Apply(e);
     // Settle and trim as the replay goes, so that the outbox stays small.
-    if (++replayed_entries % 4096 == 0 && s->engine_) s->ResumeDeliveries(finals, s->log_->delivered());
+    if (++replayed_entries % 4096 == 0 && s->engine_) s->ResumeDeliveries(s->log_->delivered());
   });
   if (replayed) return *replayed;
   if (failure) return *failure;
+  // On the system clock the live run settled the last batch's sends when it
+  // had applied them (Commit); the replay does the same at its end.
+  if (s->engine_ && !options.virtual_clock) s->engine_->AdvanceTo(s->engine_->now() + 1);
   if (s->engine_) {
     s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
     s->logged_now_ = s->engine_->now();
   }
   s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(s->log_->size());
-  if (s->engine_) s->ResumeDeliveries(finals, s->log_->delivered());
+  if (s->engine_) s->ResumeDeliveries(s->log_->delivered());
   // Then the journeys folder is the version to run: a reload if it changed.
   PreparedReload now = PrepareReload(options);
   if (now.set == nullptr) return now.error + (now.diagnostics.empty() ? "" : ":\n" + now.diagnostics);
@@ -119,15 +122,15 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   return s;
 }
 
-void Service::ResumeDeliveries(const std::map<uint64_t, char>& finals, uint64_t through) {
+void Service::ResumeDeliveries(uint64_t through) {
   // Webhook deliveries dispatched before the stop: final ones keep their
   // state, the others are attempted again.
   Outbox& outbox = engine_->outbox();
   for (const OutboxEntry* e : outbox.Since(resumed_through_, through > resumed_through_ ? through - resumed_through_ : 0)) {
     const Decision& a = e->action;
     auto route = options_.routes.find(a.channel.empty() ? a.action : a.channel);
-    auto final = finals.find(e->seq);
-    if (final != finals.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
+    auto final = finals_.find(e->seq);
+    if (final != finals_.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
     else if (route != options_.routes.end()) attempts_[e->seq].channel = route->first;
     else outbox.Report(e->seq, DeliveryState::kDelivered);
     resumed_through_ = e->seq;
@@ -177,11 +180,19 @@ Reply Service::CommitReload(PreparedReload prepared) {
   // Logged before it is taken on, like any input: a replay takes it on at
   // the same point, after the inputs logged before it.
   if (engine_) Drain();
-  InputLog::Entry e{engine_ ? engine_->now() : 0, InputLog::Kind::kJourneys, VersionText(*prepared.set)};
+  if (engine_ && engine_->journey_count() + prepared.set->ir().journeys.size() > UINT16_MAX) {
+    counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
+    return Problem(409, "too many versions of the journeys for one run (history names a journey in 16 bits): "
+                        "restart the daemon with a new --data folder");
+  }
+  InputLog::Entry e{engine_ ? std::max(engine_->now(), LogTime()) : 0, InputLog::Kind::kJourneys,
+                    VersionText(*prepared.set)};
+  if (engine_) logged_now_ = e.at;
   if (auto err = log_->Append({e})) {
     counters_["tutti_input_log_failures_total"] += 1;
     return Problem(503, *err);
   }
+  if (engine_) engine_->AdvanceTo(e.at);  // as Apply does in a replay
   Engine::ReloadReport report;
   bool first = sets_.empty();
   if (auto err = Adopt(std::move(prepared.set), &report)) return Problem(500, *err);
@@ -222,6 +233,10 @@ std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engin
 }
 
 std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
+  // Every input is applied at its logged time: the clock first moves there
+  // (firing what fell due), as it had in the live run, whatever moved it
+  // then (a tick, the end of a batch).
+  if (engine_ != nullptr) engine_->AdvanceTo(entry.at);
   if (entry.kind == InputLog::Kind::kJourneys) {
     Json version = Json::parse(entry.text, nullptr, false);
     std::vector<std::pair<std::string, std::string>> files;
@@ -265,13 +280,14 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
 
 const std::chrono::microseconds Service::kSlice{1000};
 
+Instant Service::LogTime() {
+  return options_.virtual_clock ? logged_now_ : std::max(logged_now_, clock_.Now());
+}
+
 void Service::ApplyDecoded(const InputLog::Entry& entry, const Record& record) {
-  if (entry.kind == InputLog::Kind::kProfile) {
-    engine_->UpsertProfile(record);
-    return;
-  }
   engine_->AdvanceTo(entry.at);
-  engine_->Ingest(record);
+  if (entry.kind == InputLog::Kind::kProfile) engine_->UpsertProfile(record);
+  else engine_->Ingest(record);
 }
 
 Reply Service::PostEvents(std::string_view body) { return PostRecords(body, Accept::kEvents); }
@@ -315,8 +331,7 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
   // Events are applied at their own time, never before the engine's; one
   // without `at` arrives now (system clock) or at the engine's time
   // (virtual clock), and a replay gives it the same time (Apply).
-  Instant t = logged_now_;
-  if (events && !options_.virtual_clock) t = std::max(t, clock_.Now());
+  Instant t = LogTime();
   DecodeOptions options;
   options.accept = accept;
 
@@ -344,7 +359,7 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
     InputLog::Entry e;
     e.kind = events ? InputLog::Kind::kEvent : InputLog::Kind::kProfile;
     e.text = std::string(line);
-    e.at = logged_now_;
+    e.at = t;
     if (events) {
       auto at = ToInstant(*r.record().at);
       if (!at) {
@@ -404,10 +419,13 @@ void Service::Commit() {
     }
     // On the system clock, a batch's instant is over once it is applied:
     // its sends are settled then, not at the next tick. This is a tick 1
-    // ns later; like a tick it needs no log entry, because the next input
-    // is applied at or after it and a replay settles at that input instead.
-    if (b.events && !options_.virtual_clock)
+    // ns later; like a tick it needs no log entry: the next input is
+    // logged at or after it (logged_now_, LogTime), and a replay settles
+    // when it moves the clock to that input (or at its end, Start).
+    if (b.events && !options_.virtual_clock) {
       unapplied_.push_back({InputLog::Entry{0, InputLog::Kind::kClock, ""}, std::nullopt, true, std::nullopt});
+      logged_now_ += 1;  // the next input comes after the settling, in a replay too
+    }
   }
   // Applied before the answers, so that their actions are in the outbox
   // when they are acknowledged, unless older work (a timer storm) is still
@@ -431,11 +449,8 @@ bool Service::Work(std::chrono::microseconds budget) {
   bool done = true;
   while (!unapplied_.empty()) {
     Unapplied& next = unapplied_.front();
-    // A profile moves no clock (as in a replay); an event or clock advance
-    // first fires what fell due before it.
-    if (!next.target) next.target = next.settle ? engine_->now() + 1
-                                    : next.entry.kind == InputLog::Kind::kProfile ? engine_->now()
-                                                                                  : next.entry.at;
+    // Every input first moves the clock to its logged time, as a replay does.
+    if (!next.target) next.target = next.settle ? engine_->now() + 1 : next.entry.at;
     if (!advance(*next.target)) {
       done = false;
       break;
@@ -489,14 +504,22 @@ Reply Service::PostClock(std::string_view body) {
 Reply Service::PostPause(std::string_view journey, bool pause) {
   if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
   Drain();  // logged after the inputs before it, so applied after them
-  InputLog::Entry e{engine_->now(), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume, std::string(journey)};
+  InputLog::Entry e{std::max(engine_->now(), LogTime()), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume,
+                    std::string(journey)};
+  logged_now_ = e.at;
   if (auto err = log_->Append({e})) return Problem(503, *err);
   if (auto err = Apply(e)) return Problem(500, *err);
   return JsonReply(200, Json{{"journey", std::string(journey)}, {"status", pause ? "paused" : "running"}});
 }
 
 void Service::Tick() {
-  if (!options_.virtual_clock) tick_to_ = std::max(tick_to_.value_or(INT64_MIN), clock_.Now());
+  // Batches staged before the tick were stamped before it: they go first.
+  Commit();
+  if (!options_.virtual_clock) {
+    Instant now = clock_.Now();
+    tick_to_ = std::max(tick_to_.value_or(INT64_MIN), now);
+    logged_now_ = std::max(logged_now_, now);
+  }
   Work(kSlice);
 }
 
@@ -510,8 +533,12 @@ void Service::Deliver() {
     if (d.kind == DecisionKind::kSuppressed) counters_["tutti_suppressed_total{policy=\"" + d.policy + "\",rule=\"" + d.rule + "\"}"] += 1;
     else if (d.kind != DecisionKind::kAction) counters_["tutti_decisions_total{decision=\"" + kind + "\"}"] += 1;
   }
+  // Actions the log says were dispatched before the last stop, made again
+  // by the replay only now (settled late): as at the start.
+  if (resumed_through_ < log_->delivered()) ResumeDeliveries(log_->delivered());
   Outbox& outbox = engine_->outbox();
-  auto pending = outbox.Since(log_->delivered(), SIZE_MAX);
+  // Past what this process dispatched, even if recording it failed.
+  auto pending = outbox.Since(std::max(dispatched_, log_->delivered()), SIZE_MAX);
   if (pending.empty()) return;
   std::string out;
   for (const OutboxEntry* e : pending) {
@@ -534,6 +561,7 @@ void Service::Deliver() {
     outbox.Report(e->seq, DeliveryState::kDelivered);
     counters_["tutti_actions_total{channel=\"" + channel + "\",outcome=\"delivered\"}"] += 1;
   }
+  dispatched_ = pending.back()->seq;
   if (auto err = log_->SetDelivered(pending.back()->seq)) counters_["tutti_input_log_failures_total"] += 1;
   TrimOutbox();
 }

@@ -202,6 +202,9 @@ class Service {
   /// the profiles file), later ones reload it. An error, and nothing
   /// changed, when the engine refuses it.
   std::optional<std::string> Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report);
+  /// The engine time to log an input at that comes now: never before the
+  /// last one logged, and on the system clock not before the clock.
+  Instant LogTime();
   /// Works until no input is left unapplied (before an input that is applied
   /// at once: a pause, a reload).
   void Drain();
@@ -222,11 +225,12 @@ class Service {
   /// with why there can be none.
   std::optional<std::string> OutcomeEvent(const Decision& a, const char* type, const std::string& reason,
                                           std::string* why_not) const;
-  /// After a replay, up to `through` (at most the log's delivered cursor):
-  /// the outbox entries dispatched before the stop take the final state
-  /// recorded for them, or are attempted again (webhook, SMTP), or count as
-  /// delivered (file sink); then the outbox is trimmed.
-  void ResumeDeliveries(const std::map<uint64_t, char>& finals, uint64_t through);
+  /// The outbox entries up to `through` (the log's delivered cursor) that
+  /// were dispatched before the last stop take the final state recorded
+  /// for them (finals_), or are attempted again (webhook, SMTP), or count
+  /// as delivered (file sink); then the outbox is trimmed. Called during
+  /// and after the replay, and by Deliver for any the replay made late.
+  void ResumeDeliveries(uint64_t through);
   /// Forgets final outbox entries beyond `actions_retained`.
   void TrimOutbox();
   /// The `email` of an action's recipient, if it has a usable one.
@@ -252,6 +256,8 @@ class Service {
   std::map<std::string, double> latency_sums_;
   std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
   uint64_t resumed_through_ = 0;  // ResumeDeliveries has seen the outbox up to here
+  std::map<uint64_t, char> finals_;  // final delivery states in the log at start
+  uint64_t dispatched_ = 0;  // outbox entries dispatched by this process, through here
   /// Logged inputs not applied yet, in log order (Work).
   struct Unapplied {
     InputLog::Entry entry;

@@ -58,10 +58,13 @@ void Engine::IndexJourneys() {
   audience_index_.assign(n, std::nullopt);
   triggers_.clear();
   routes_.clear();
+  // Triggers in the current program's order, as the native dispatch tests
+  // them: the order journeys start in decides entry numbers and keys.
+  for (uint32_t i : current_journeys_)
+    if (journeys_[i]->trigger) triggers_[journeys_[i]->trigger->event].push_back(i);
   for (uint32_t i = 0; i < n; ++i) {
     const ir::Journey& j = *journeys_[i];
     stats_[i].step_visits.resize(j.steps.size());
-    if (j.trigger && !retired_[i]) triggers_[j.trigger->event].push_back(i);
     uint32_t customer = ProfileIndex(j.customer);
     auto add_route = [&](const ir::Pattern& p) {
       auto& routes = routes_[p.event];
@@ -119,11 +122,13 @@ std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program
     retired_[e] = true;
     if (program.Index(name) < 0) report.removed.emplace_back(name);
   }
-  // Re-entry rules name the journey, not its version.
+  // Re-entry rules name the journey, not its version: every earlier
+  // version (retired long ago, too) maps to the journey's current one.
+  std::map<std::string_view, uint32_t> current;
+  for (uint32_t i = 0; i < program.journeys.size(); ++i) current.emplace(program.journeys[i].name, next[i]);
   std::map<uint32_t, uint32_t> successor;
-  for (uint32_t i = 0; i < program.journeys.size(); ++i)
-    if (auto old = live.find(program.journeys[i].name); old != live.end() && old->second != next[i])
-      successor[old->second] = next[i];
+  for (uint32_t e = 0; e < journeys_.size(); ++e)
+    if (auto it = current.find(journeys_[e]->name); it != current.end() && it->second != e) successor[e] = it->second;
   // Stored profiles take the new layout's shape (the same fields), so that
   // native code reading them by shape keeps its fast path.
   for (uint32_t p = 0; p < profile_names_.size(); ++p) {
@@ -430,8 +435,11 @@ void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger) {
   auto last = std::find_if(c.last_entry.begin(), c.last_entry.end(),
                            [&](const auto& e) { return e.first == journey; });
   if (j.reentry != ir::Reentry::kAlways) {
-    bool active = std::any_of(c.instances.begin(), c.instances.end(),
-                              [&](uint32_t h) { return store_->instance(h).journey == journey; });
+    // Any version of the journey (one retired by a reload counts).
+    bool active = std::any_of(c.instances.begin(), c.instances.end(), [&](uint32_t h) {
+      uint32_t other = store_->instance(h).journey;
+      return other == journey || journeys_[other]->name == j.name;
+    });
     bool refused = active || (last != c.last_entry.end() &&
                               (j.reentry == ir::Reentry::kNever ||
                                now_ - last->second < j.reentry_after_millis * kNanosPerMilli));

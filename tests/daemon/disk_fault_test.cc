@@ -56,6 +56,11 @@ TEST(DiskFault, AFullDiskRefusesInputsAndLosesNothing) {
     ASSERT_FALSE(refused.empty()) << "no write failed";
     EXPECT_NE(refused.find("the input log refused the write"), std::string::npos) << refused;
     EXPECT_NE(refused.find("\"accepted\":0"), std::string::npos) << refused;
+    // Now no file may grow at all (the log's first failure reopened it on a
+    // new write-ahead-log file, which a per-file limit would let grow). A
+    // second try is refused the same way.
+    LimitFileSize(d.pid(), 0);
+    EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, next, next + kBatch)).substr(0, 3), "503");
     // Still serving, and saying why it is not ready.
     EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
     std::string ready = d.Curl("GET", "/readyz");
@@ -64,9 +69,6 @@ TEST(DiskFault, AFullDiskRefusesInputsAndLosesNothing) {
     EXPECT_EQ(d.Curl("GET", "/v1/journeys").substr(0, 3), "200");
     std::string metrics = d.Curl("GET", "/metrics");
     EXPECT_NE(metrics.find("tutti_input_log_failures_total"), std::string::npos);
-    // Now no file may grow at all. A second try is refused the same way.
-    LimitFileSize(d.pid(), 0);
-    EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, next, next + kBatch)).substr(0, 3), "503");
     // Room again: the producer sends the refused batch again, and the rest.
     LimitFileSize(d.pid(), RLIM_INFINITY);
     for (; next < kEvents; next += kBatch) {

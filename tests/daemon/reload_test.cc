@@ -171,4 +171,72 @@ TEST(Reload, RestartOnChangedJourneysTakesThemOn) {
     if (j["name"] == "case_follow_up" && j["status"] != "retired") EXPECT_EQ(j["priority"], 91);
 }
 
+TEST(Reload, OnTheSystemClockAReplayRebuildsWhatTheLiveRunDid) {
+  // The live run moves its clock between inputs without logging it (ticks,
+  // the settling after each batch); a replay must still put every input,
+  // profile, pause and reload at the same point. Then the actions, their
+  // order and keys, are the same after a SIGKILL and a restart, and none
+  // is left undelivered.
+  fs::path dir = FreshDir("system-clock");
+  fs::path journeys = CopyJourneys(dir);
+  std::vector<std::string> args = {"--clock", "system"};
+  auto snapshot = [](Daemon& d) {
+    std::string out;
+    Json page = d.GetJson("/v1/actions?since=0&limit=100000");
+    for (const Json& a : page["actions"])
+      out += a["seq"].dump() + " " + a["at"].get<std::string>() + " " + a["idempotency_key"].get<std::string>() + " " +
+             a["delivery"].get<std::string>() + " " + a.value("template", a.value("text", "")) + "\n";
+    return out + Listing(d);
+  };
+  std::string before;
+  {
+    Daemon d(dir / "data", args, journeys.string());
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 60)).substr(0, 3), "200");
+    // A prescriber withdraws consent right after the batch that e-mails them.
+    std::string profile;
+    {
+      std::ifstream in(Source("examples/abc-pharma/profiles.ndjson"));
+      std::string line;
+      while (std::getline(in, line))
+        if (line.find("\"hcp\"") != std::string::npos && line.find("\"type\": \"hcp\"") != std::string::npos) {
+          Json p = Json::parse(line);
+          p["consent"] = Json::array();
+          profile = p.dump();
+          break;
+        }
+    }
+    ASSERT_FALSE(profile.empty());
+    std::ofstream(dir / "profile.json") << profile;
+    ASSERT_EQ(d.Curl("POST", "/v1/profiles", (dir / "profile.json").string()).substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 60, 120)).substr(0, 3), "200");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // ticks
+    ASSERT_EQ(d.Curl("POST", "/v1/journeys/glidim_email_nurture/pause").substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 120, 180)).substr(0, 3), "200");
+    Edit(journeys / "case_follow_up.tutti", "priority 90", "priority 91");
+    ASSERT_EQ(d.Curl("POST", "/v1/journeys/reload").substr(0, 3), "200");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 180, kEvents)).substr(0, 3), "200");
+    // An event dated years ahead, then one without a time.
+    std::ofstream(dir / "future.json") << R"({"type": "case_created", "hcp": "hcp-empire-00017", "case_id": "c-2030", )"
+                                       << R"("topic": "billing", "urgent": false, "source": "phone", "summary": "s", )"
+                                       << R"("at": "2030-01-01T00:00:00Z"})";
+    std::string r = d.Curl("POST", "/v1/events", (dir / "future.json").string());
+    ASSERT_EQ(r.substr(0, 3), "200") << r;
+    std::ofstream(dir / "now.json") << R"({"type": "case_created", "hcp": "hcp-empire-00017", "case_id": "c-now", )"
+                                    << R"("topic": "billing", "urgent": false, "source": "phone", "summary": "s"})";
+    ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "now.json").string()).substr(0, 3), "200");
+    d.WaitIdle();
+    before = snapshot(d);
+    EXPECT_NE(before.find("2030-01-01T00:00:00.000000001Z"), std::string::npos)
+        << "the event without a time comes after the settling of the one before it:\n" << before;
+    EXPECT_NE(before.find("case-acknowledgement"), std::string::npos) << before;
+    d.Kill(SIGKILL);
+  }
+  Daemon d(dir / "data", args, journeys.string());
+  d.WaitIdle();
+  EXPECT_EQ(snapshot(d), before);
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("\ntutti_outbox_pending 0\n"), std::string::npos) << "an action was left undelivered";
+}
+
 }  // namespace
