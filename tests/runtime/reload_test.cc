@@ -212,6 +212,40 @@ TEST_P(Reload, ChangedRecordLayoutIsRefusedAndChangesNothing) {
   EXPECT_TRUE(std::holds_alternative<Engine::ReloadReport>(added));
 }
 
+TEST_P(Reload, ARunningOldVersionCountsForReentry) {
+  std::string head = "  reentry after 1h\n";
+  Versions v(Journey("onboarding", "  send email \"intro\"\n  wait 1d\n  send email \"bye\"\n", head), GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  ASSERT_TRUE(std::holds_alternative<Engine::ReloadReport>(
+      v.Reload(Journey("onboarding", "  send email \"intro 2\"\n  wait 1d\n  send email \"bye 2\"\n", head))));
+  // Two hours on, re-entry would be allowed, but the first run is still
+  // going (on the retired version): the customer is in the journey.
+  v.Feed(Enrolled("hcp-1", "2026-03-02T12:00:00Z"));
+  EXPECT_EQ(v.Decisions("2026-03-04T00:00:00Z"),
+            (std::vector<std::string>{"hcp-1 onboarding v1 action intro", "hcp-1 onboarding v1 action bye"}));
+  EXPECT_EQ(v.engine().stats()[1].not_reentered, 1u);
+}
+
+TEST(ReloadEngines, InterpreterAndJitStartJourneysInTheSameOrderAfterAReload) {
+  // A changed journey gets a new engine index at the end; both engines must
+  // still start journeys in program order, which decides entry numbers and
+  // so idempotency keys.
+  auto two = [](const std::string& a_text) {
+    return Journey("aa", "  send email \"" + a_text + "\"\n") +
+           "journey bb {\n  on enrolled\n  send email \"b\"\n}\n";
+  };
+  std::vector<std::string> keys[2];
+  for (bool jit : {false, true}) {
+    Versions v(two("a"), jit);
+    ASSERT_TRUE(std::holds_alternative<Engine::ReloadReport>(v.Reload(two("a 2"))));
+    v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+    v.engine().AdvanceTo(*ToInstant(compiler::eval::ParseTimestamp("2026-03-03T00:00:00Z").AsTimestamp()));
+    for (const Decision& d : v.engine().TakeDecisions()) keys[jit].push_back(d.journey + " " + d.idempotency_key);
+  }
+  EXPECT_EQ(keys[0], keys[1]);
+  EXPECT_EQ(keys[0].size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, Reload, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Jit" : "Interpreter"; });
 
