@@ -172,6 +172,22 @@ class Reloader {
   bool running_ = false;  // touched on the loop thread only
 };
 
+/// Starts a connection: over TLS, the handshake first (under the idle
+/// timeout; a failed one is counted, and the connection dropped); then
+/// `next`.
+template <typename Stream>
+void HandshakeThen(Stream& stream, Service& service, int idle_timeout_seconds, std::function<void()> next) {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    next();
+  } else {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(idle_timeout_seconds));
+    stream.async_handshake(net::ssl::stream_base::server, [&service, next = std::move(next)](beast::error_code ec) {
+      if (ec) return service.CountRequest("tls_handshake", 400, 0);
+      next();
+    });
+  }
+}
+
 /// One HTTP connection, over `Stream`: a beast::tcp_stream, or a
 /// beast::ssl_stream of one when the server has a certificate (the TLS
 /// handshake comes first, under the idle timeout).
@@ -184,15 +200,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       : stream_(std::move(stream)), service_(service), options_(options), reloader_(reloader) {}
 
   void Start() {
-    if constexpr (kTls) {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-      stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-        if (ec) return self->service_.CountRequest("tls_handshake", 400, 0);
-        self->Read();
-      });
-    } else {
-      Read();
-    }
+    HandshakeThen(stream_, service_, options_.idle_timeout_seconds, [self = this->shared_from_this()] { self->Read(); });
   }
 
  private:
@@ -298,19 +306,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 ///   {"lines": [FIRST, LAST], "accepted": N, "refused": M, "errors": [...]}
 /// with line numbers counted from the start of the connection. With an
 /// ingest token configured, the first line must be {"token": "TOKEN"}.
-class StreamSession : public std::enable_shared_from_this<StreamSession> {
+/// Over `Stream`: plain TCP, or TLS when the server has a certificate.
+template <typename Stream>
+class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>> {
+
  public:
-  StreamSession(tcp::socket socket, Service& service, const ServerOptions& options)
-      : stream_(std::move(socket)), service_(service), options_(options),
+  StreamSession(Stream stream, Service& service, const ServerOptions& options)
+      : stream_(std::move(stream)), service_(service), options_(options),
         authorised_(options.ingest_token.empty()) {}
 
-  void Start() { Read(); }
+  void Start() {
+    HandshakeThen(stream_, service_, options_.idle_timeout_seconds, [self = this->shared_from_this()] { self->Read(); });
+  }
 
  private:
   void Read() {
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     auto space = buffer_.prepare(64 * 1024);
-    stream_.async_read_some(space, [self = shared_from_this()](beast::error_code ec, size_t n) {
+    stream_.async_read_some(space, [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->Close();
       self->buffer_.commit(n);
       self->Consume();
@@ -338,7 +351,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
     size_t lines = static_cast<size_t>(std::count(batch.begin(), batch.end(), '\n'));
     if (lines > 0) {
       auto started = std::chrono::steady_clock::now();
-      service_.Stage(batch, Accept::kEvents, [self = shared_from_this(), started, lines](IngestResult result) {
+      service_.Stage(batch, Accept::kEvents, [self = this->shared_from_this(), started, lines](IngestResult result) {
         self->service_.CountRequest("stream", result.status,
                                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         self->WriteAck(self->Ack(result, lines), lines);
@@ -352,7 +365,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   void WriteAck(std::string ack, size_t lines) {
     line_ += lines;
     auto out = std::make_shared<std::string>(std::move(ack));
-    net::async_write(stream_, net::buffer(*out), [self = shared_from_this(), out](beast::error_code ec, size_t) {
+    net::async_write(stream_, net::buffer(*out), [self = this->shared_from_this(), out](beast::error_code ec, size_t) {
       if (ec) return self->Close();
       self->Read();
     });
@@ -372,15 +385,15 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
 
   void Fail(const std::string& why) {
     auto out = std::make_shared<std::string>("{\"error\": " + nlohmann::json(why).dump() + "}\n");
-    net::async_write(stream_, net::buffer(*out), [self = shared_from_this(), out](beast::error_code, size_t) { self->Close(); });
+    net::async_write(stream_, net::buffer(*out), [self = this->shared_from_this(), out](beast::error_code, size_t) { self->Close(); });
   }
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   Service& service_;
   const ServerOptions& options_;
@@ -411,8 +424,8 @@ class Server {
     if (options_.stream) {
       if (auto err = Listen(stream_acceptor_, options_.stream_host, options_.stream_port, " for streaming ingest"))
         return err;
-      std::printf("tutti serve: streaming ingest on %s:%u\n", options_.stream_host.c_str(),
-                  stream_acceptor_.local_endpoint().port());
+      std::printf("tutti serve: streaming ingest on %s:%u%s\n", options_.stream_host.c_str(),
+                  stream_acceptor_.local_endpoint().port(), tls_server_ ? " (tls)" : "");
       AcceptStream();
     }
     std::printf("tutti serve: listening on %s:%u%s\n", options_.host.c_str(), acceptor_.local_endpoint().port(),
@@ -503,7 +516,16 @@ class Server {
   void AcceptStream() {
     stream_acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<StreamSession>(std::move(socket), service_, options_)->Start();
+      if (ec) return AcceptStream();
+      if (tls_server_) {
+        using Tls = beast::ssl_stream<beast::tcp_stream>;
+        std::make_shared<StreamSession<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls_server_), service_,
+                                             options_)
+            ->Start();
+      } else {
+        std::make_shared<StreamSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), service_, options_)
+            ->Start();
+      }
       AcceptStream();
     });
   }

@@ -24,8 +24,8 @@ struct ServerOptions {
   std::string ingest_token;  // POST /v1/events, /v1/profiles
   std::string admin_token;   // everything else under /v1/
   int tick_milliseconds = 200;
-  /// PEM files: when set, the HTTP API is served over TLS only (1.2 and
-  /// up). The streaming ingest port stays plain TCP.
+  /// PEM files: when set, the HTTP API and the streaming ingest port are
+  /// served over TLS only (1.2 and up).
   std::string tls_cert, tls_key;
   /// The streaming ingest port (raw TCP, NDJSON in, one acknowledgement
   /// line per batch out); 0: off. See docs/operations.md.

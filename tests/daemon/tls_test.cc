@@ -47,6 +47,39 @@ TEST(Tls, TheApiIsServedOverHttpsOnly) {
   EXPECT_NE(metrics.find("tutti_events_in_total 30"), std::string::npos) << metrics;
 }
 
+TEST(Tls, TheStreamingPortSpeaksTlsToo) {
+  fs::path dir = FreshDir("tls-stream");
+  MakeCertificate(dir);
+  std::ofstream(dir / "config.json") << Json{{"tls_cert", (dir / "cert.pem").string()},
+                                             {"tls_key", (dir / "key.pem").string()},
+                                             {"stream_listen", "127.0.0.1:0"}}.dump();
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  ASSERT_NE(d.StreamPort(), 0);
+  // A producer over TLS: writes 20 events, reads acknowledgements until
+  // every line is accounted for.
+  std::ofstream(dir / "producer.py") << R"(import json, socket, ssl, sys
+context = ssl.create_default_context(cafile=sys.argv[1])
+s = context.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[2]))), server_hostname="127.0.0.1")
+s.sendall(open(sys.argv[3], "rb").read())
+seen, buf = 0, b""
+while seen < 20:
+    buf += s.recv(65536)
+    *acks, buf = buf.split(b"\n")
+    for a in acks:
+        ack = json.loads(a)
+        seen += ack["accepted"] + ack["refused"]
+        print(a.decode())
+)";
+  std::string out = Shell("python3 " + (dir / "producer.py").string() + " " + (dir / "cert.pem").string() + " " +
+                          std::to_string(d.StreamPort()) + " " + EventSlice(dir, 0, 20) + " 2>&1");
+  EXPECT_NE(out.find("\"accepted\":"), std::string::npos) << out;
+  std::string metrics = d.Curl("GET", "/metrics");
+  EXPECT_EQ(metrics.find("tutti_events_in_total 20"), std::string::npos) << "the metrics are served over https only";
+  d.UseTls((dir / "cert.pem").string());
+  metrics = d.Curl("GET", "/metrics");
+  EXPECT_NE(metrics.find("tutti_events_in_total 20"), std::string::npos) << metrics;
+}
+
 TEST(Tls, ACertificateThatCannotBeLoadedStopsTheStart) {
   fs::path dir = FreshDir("tls-missing");
   std::ofstream(dir / "config.json") << Json{{"tls_cert", (dir / "nowhere.pem").string()},
