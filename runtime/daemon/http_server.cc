@@ -309,7 +309,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 /// Over `Stream`: plain TCP, or TLS when the server has a certificate.
 template <typename Stream>
 class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>> {
-
  public:
   StreamSession(Stream stream, Service& service, const ServerOptions& options)
       : stream_(std::move(stream)), service_(service), options_(options),
