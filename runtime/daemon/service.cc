@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unordered_map>
 
 #include "runtime/engine/decision.h"
 
@@ -51,6 +52,19 @@ Service::~Service() {
 }
 
 namespace {
+
+/// Calls `fn(line_number, line)` for each line of `body` (numbered from 1;
+/// the last may lack its newline).
+template <typename Fn>
+void ForEachLine(std::string_view body, Fn fn) {
+  size_t number = 0, start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    fn(++number, body.substr(start, end - start));
+    start = end + 1;
+  }
+}
 
 /// Compiles `set` to native code when `options` ask for it, cached in
 /// DATA/jit-cache; an error message when LLVM cannot.
@@ -170,21 +184,15 @@ Reply Service::CommitReload(PreparedReload prepared) {
   if (!sets_.empty()) {
     if (fingerprint == set().Fingerprint())
       return JsonReply(200, Json{{"status", "unchanged"}, {"fingerprint", fingerprint}});
-    if (auto difference = set().schemas().LayoutDifference(prepared.set->schemas())) {
+    // Checked before the version is logged: a logged one must be taken on.
+    if (auto refusal = engine_->ReloadRefusal(prepared.set->schemas(), prepared.set->ir().journeys.size())) {
       counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
-      return Problem(409, "the records changed: " + *difference +
-                              "; stored profiles and waiting instances have the old layout, so changing it needs "
-                              "a new --data folder (the running journeys stay)");
+      return Problem(409, *refusal + " (the running journeys stay)");
     }
   }
   // Logged before it is taken on, like any input: a replay takes it on at
   // the same point, after the inputs logged before it.
   if (engine_) Drain();
-  if (engine_ && engine_->journey_count() + prepared.set->ir().journeys.size() > UINT16_MAX) {
-    counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
-    return Problem(409, "too many versions of the journeys for one run (history names a journey in 16 bits): "
-                        "restart the daemon with a new --data folder");
-  }
   InputLog::Entry e{engine_ ? std::max(engine_->now(), LogTime()) : 0, InputLog::Kind::kJourneys,
                     VersionText(*prepared.set)};
   if (engine_) logged_now_ = e.at;
@@ -240,8 +248,12 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
   if (entry.kind == InputLog::Kind::kJourneys) {
     Json version = Json::parse(entry.text, nullptr, false);
     std::vector<std::pair<std::string, std::string>> files;
-    if (!version.is_discarded() && version.contains("files"))
-      for (const auto& f : version["files"]) files.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
+    bool whole = version.is_object() && version.contains("files") && version["files"].is_array();
+    for (const auto& f : whole ? version["files"] : Json::array()) {
+      whole = whole && f.is_array() && f.size() == 2 && f[0].is_string() && f[1].is_string();
+      if (whole) files.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
+    }
+    if (!whole) return "the input log has a damaged version of the journeys: start with a new --data folder";
     compiler::DiagnosticSink sink;
     auto set = JourneySet::FromText(files, options_.stdlib_dir, sink);
     if (set == nullptr)
@@ -266,11 +278,12 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
       DecodeResult r = DecodeLine(set().schemas(), entry.text, 0, options);
       // Every logged line decoded before it was logged, under the version
       // of the journeys the log says was running.
-      if (r.ok()) ApplyDecoded(entry, r.record());
-      else counters_["tutti_input_log_undecodable_total"] += 1;
+      if (!r.ok()) counters_["tutti_input_log_undecodable_total"] += 1;
+      else if (event) engine_->Ingest(r.record());
+      else engine_->UpsertProfile(r.record());
       break;
     }
-    case InputLog::Kind::kClock: engine_->AdvanceTo(entry.at); break;
+    case InputLog::Kind::kClock: break;  // the clock moved above
     case InputLog::Kind::kPause: engine_->SetPaused(entry.text, true); break;
     case InputLog::Kind::kResume: engine_->SetPaused(entry.text, false); break;
     case InputLog::Kind::kJourneys: break;
@@ -284,14 +297,6 @@ Instant Service::LogTime() {
   return options_.virtual_clock ? logged_now_ : std::max(logged_now_, clock_.Now());
 }
 
-void Service::ApplyDecoded(const InputLog::Entry& entry, const Record& record) {
-  engine_->AdvanceTo(entry.at);
-  if (entry.kind == InputLog::Kind::kProfile) engine_->UpsertProfile(record);
-  else engine_->Ingest(record);
-}
-
-Reply Service::PostEvents(std::string_view body) { return PostRecords(body, Accept::kEvents); }
-Reply Service::PostProfiles(std::string_view body) { return PostRecords(body, Accept::kProfiles); }
 
 Reply Service::IngestReply(const IngestResult& r) {
   Json results = Json::array();
@@ -304,14 +309,11 @@ Reply Service::IngestReply(const IngestResult& r) {
   return JsonReply(r.status, reply);
 }
 
-Reply Service::PostRecords(std::string_view body, Accept accept) { return IngestReply(Ingest(body, accept)); }
 
 IngestResult Service::Ingest(std::string_view body, Accept accept) {
   IngestResult result;
-  auto keep = std::move(on_staged_);  // committed at once, on its own
   Stage(body, accept, [&](IngestResult r) { result = std::move(r); });
-  Commit();
-  on_staged_ = std::move(keep);
+  Commit();  // with whatever else was staged; a commit the server posted then finds nothing
   return result;
 }
 
@@ -341,20 +343,14 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
   IngestResult& out = staged.result;
   std::vector<InputLog::Entry>& entries = staged.entries;
   std::vector<Record>& records = staged.records;
-  size_t line_number = 0, start = 0;
-  while (start <= body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view line = body.substr(start, end - start);
-    start = end + 1;
-    ++line_number;
+  ForEachLine(body, [&](size_t line_number, std::string_view line) {
     if (events) options.default_at = ToTimestamp(t);
     DecodeResult r = DecodeLine(set().schemas(), line, line_number, options);
-    if (r.blank()) continue;
+    if (r.blank()) return;
     if (!r.ok()) {
       ++out.refused;
       out.lines.emplace_back(line_number, r.error().ToString());
-      continue;
+      return;
     }
     InputLog::Entry e;
     e.kind = events ? InputLog::Kind::kEvent : InputLog::Kind::kProfile;
@@ -366,7 +362,7 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
         ++out.refused;
         out.lines.emplace_back(line_number, "line " + std::to_string(line_number) +
                                                 ": its time is outside the engine's range (1678 to 2261)");
-        continue;
+        return;
       }
       t = std::max(t, *at);
       e.at = t;
@@ -374,7 +370,7 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
     out.lines.emplace_back(line_number, "");
     entries.push_back(std::move(e));
     records.push_back(std::move(r.record()));
-  }
+  });
   counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(out.refused);
   if (entries.empty()) {
     out.status = 400;
@@ -431,7 +427,7 @@ void Service::Commit() {
   // when they are acknowledged, unless older work (a timer storm) is still
   // going on: then the slices already scheduled get to it, in order.
   if (!failed && !all.empty()) {
-    if (behind) on_backlog_ ? on_backlog_() : Drain();
+    if (behind && on_backlog_) on_backlog_();
     else Drain();
   }
   for (Staged& b : batches) b.done(std::move(b.result));
@@ -496,7 +492,8 @@ Reply Service::PostClock(std::string_view body) {
   logged_now_ = e.at;
   bool behind = HasWork();
   unapplied_.push_back({e, std::nullopt, false, std::nullopt});
-  if (behind) on_backlog_ ? on_backlog_() : Drain();
+  if (behind && on_backlog_) on_backlog_();
+  else if (behind) Drain();
   else Work(kSlice);
   return JsonReply(200, Json{{"now", FormatInstant(e.at)}});
 }
@@ -607,20 +604,15 @@ Reply Service::PostOutcomes(std::string_view body) {
   };
   std::vector<Line> lines;
   std::string events;
-  size_t number = 0, start = 0;
-  while (start <= body.size()) {
-    size_t end = body.find('\n', start);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view text = body.substr(start, end - start);
-    start = end + 1;
-    ++number;
-    if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+  std::unordered_map<std::string_view, const OutboxEntry*> by_key;
+  ForEachLine(body, [&](size_t number, std::string_view text) {
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
     std::string at = "line " + std::to_string(number) + ": ";
     Json j = Json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("idempotency_key") || !j["idempotency_key"].is_string() ||
         !j.contains("outcome") || !j["outcome"].is_string() || (j.contains("reason") && !j["reason"].is_string())) {
       lines.push_back({number, at + "expected {\"idempotency_key\": KEY, \"outcome\": \"bounced\", \"reason\": TEXT}"});
-      continue;
+      return;
     }
     std::string outcome = j["outcome"], key = j["idempotency_key"];
     const char* type = outcome == "bounced" ? "action_bounced" : outcome == "delivered" ? "action_delivered"
@@ -628,27 +620,27 @@ Reply Service::PostOutcomes(std::string_view body) {
                                                 : nullptr;
     if (type == nullptr) {
       lines.push_back({number, at + "'outcome' must be \"bounced\", \"delivered\" or \"failed\", not \"" + outcome + "\""});
-      continue;
+      return;
     }
-    // Recent actions first: channels report soon after delivering.
-    const Outbox& outbox = engine_->outbox();
-    const OutboxEntry* found = nullptr;
-    for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0 && !found; --seq)
-      if (const OutboxEntry* e = outbox.Find(seq); e && e->action.idempotency_key == key) found = e;
+    // The actions held, by key: made once per request, when first needed.
+    if (by_key.empty())
+      for (const OutboxEntry* e : engine_->outbox().Since(0, SIZE_MAX)) by_key.emplace(e->action.idempotency_key, e);
+    auto it = by_key.find(key);
+    const OutboxEntry* found = it == by_key.end() ? nullptr : it->second;
     if (found == nullptr) {
       lines.push_back({number, at + "no action with idempotency key '" + key + "' is held (unknown, or delivered more "
                                     "than actions_retained actions ago)"});
-      continue;
+      return;
     }
     std::string why_not;
     auto event = OutcomeEvent(found->action, type, j.value("reason", ""), &why_not);
     if (!event) {
       lines.push_back({number, at + why_not});
-      continue;
+      return;
     }
     lines.push_back({number, ""});
     events += *event + "\n";
-  }
+  });
   IngestResult ingested;
   if (!events.empty()) ingested = Ingest(events, Accept::kEvents);
   Json results = Json::array();

@@ -112,21 +112,18 @@ class Service {
   static std::variant<std::unique_ptr<Service>, std::string> Start(const ServiceOptions& options);
   ~Service();
 
-  /// POST /v1/events: one JSON object or NDJSON lines. Each line is checked
-  /// against its schema; the good ones are logged durably, then applied.
-  /// The reply says, per line, what was accepted and why anything was
-  /// refused; 400 when nothing was acceptable, 503 when the log refused
-  /// the write (then nothing was applied).
-  Reply PostEvents(std::string_view body);
-  /// POST /v1/profiles: NDJSON upserts, the same way.
-  Reply PostProfiles(std::string_view body);
   /// POST /v1/outcomes: what a channel reported after delivery, as NDJSON
   /// lines {"idempotency_key": K, "outcome": "bounced" | "delivered" |
   /// "failed", "reason": TEXT}; each becomes the action_bounced (or
   /// action_delivered, action_failed) event of its action's prescriber,
   /// ingested like any event. Per-line results; 400 when none was taken.
   Reply PostOutcomes(std::string_view body);
-  /// What PostEvents and PostProfiles do, as data, committed at once.
+  /// POST /v1/events and /v1/profiles, committed at once: one JSON object
+  /// or NDJSON lines. Each line is checked against its schema; the good
+  /// ones are logged durably, then applied. The result says, per line, what
+  /// was accepted and why anything was refused; 400 when nothing was
+  /// acceptable, 503 when the log refused the write (then nothing was
+  /// applied).
   IngestResult Ingest(std::string_view body, Accept accept);
   /// Group commit, for requests that arrive together: decodes `body` now
   /// and stages it; the next Commit logs every staged batch in one synced
@@ -194,7 +191,6 @@ class Service {
 
  private:
   Service() = default;
-  Reply PostRecords(std::string_view body, Accept accept);
   /// Applies one logged entry to the engine (replay), decoding it; an
   /// error when a logged version of the journeys no longer builds.
   std::optional<std::string> Apply(const InputLog::Entry& entry);
@@ -210,8 +206,6 @@ class Service {
   void Drain();
   /// The version of the journeys running now.
   const JourneySet& set() const { return *sets_.back(); }
-  /// Applies a logged profile or event already decoded.
-  void ApplyDecoded(const InputLog::Entry& entry, const Record& record);
   /// Writes the outbox entries not yet delivered to the actions file
   /// (fsynced), then records them as delivered; takes the decision log for
   /// the metrics. A failed write is retried on the next tick: delivery is

@@ -79,16 +79,22 @@ void Engine::IndexJourneys() {
 
 Engine::~Engine() = default;
 
-std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program& program,
-                                                             const SchemaTable& schemas,
-                                                             const compiler::eval::Functions& functions,
-                                                             const compiler::jit::CompiledExprs* compiled) {
+std::optional<std::string> Engine::ReloadRefusal(const SchemaTable& schemas, size_t journeys) const {
   if (auto difference = schemas_->LayoutDifference(schemas))
     return "the records changed: " + *difference +
            "; stored profiles and waiting instances hold records of the old layout, so a change of layout "
            "needs a new --data folder";
-  if (journeys_.size() + program.journeys.size() > UINT16_MAX)
-    return "too many journey versions for one engine (history names a journey in 16 bits): restart the daemon";
+  if (journeys_.size() + journeys > UINT16_MAX)
+    return "too many versions of the journeys for one run (history names a journey in 16 bits): start with a "
+           "new --data folder";
+  return std::nullopt;
+}
+
+std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program& program,
+                                                             const SchemaTable& schemas,
+                                                             const compiler::eval::Functions& functions,
+                                                             const compiler::jit::CompiledExprs* compiled) {
+  if (auto refusal = ReloadRefusal(schemas, program.journeys.size())) return *refusal;
   Flush();
   ReloadReport report;
   // The current journeys by name; what the new version does with each.

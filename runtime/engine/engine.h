@@ -98,6 +98,9 @@ class Engine final : private stdlib::HistoryView {
     size_t carried_over = 0;  // instances of unchanged journeys, now on the new code
     size_t left_on_old = 0;   // instances finishing on a retired version
   };
+  /// Why Reload would refuse a version with these records and this many
+  /// journeys, or nullopt.
+  std::optional<std::string> ReloadRefusal(const SchemaTable& schemas, size_t journeys) const;
   std::variant<ReloadReport, std::string> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
                                                  const compiler::eval::Functions& functions,
                                                  const compiler::jit::CompiledExprs* compiled);
