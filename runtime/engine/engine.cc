@@ -43,6 +43,7 @@ Engine::Engine(const ir::Program& program, const SchemaTable& schemas,
       profile_names_(schemas.ProfileNames()) {
   policy_ = std::make_unique<ContactPolicy>(program, journeys_, names_);
   store_ = std::make_unique<InMemoryStore>(profile_names_.size());
+  schema_versions_.push_back(&schemas);
   for (uint32_t i = 0; i < program.journeys.size(); ++i) {
     journeys_.push_back(&program.journeys[i]);
     retired_.push_back(false);
@@ -159,6 +160,7 @@ std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program
   options_.compiled = options_.interpret ? nullptr : compiled;
   program_ = &program;
   schemas_ = &schemas;
+  schema_versions_.push_back(&schemas);
   functions_ = &functions;
   current_journeys_ = std::move(next);
   policy_ = std::make_unique<ContactPolicy>(program, journeys_, names_);

@@ -45,6 +45,9 @@
 
 namespace tutti::runtime {
 
+class SnapshotReader;
+class SnapshotWriter;
+
 struct EngineOptions {
   /// How deep `emit` may cascade within one instant (an event emitted by a
   /// journey triggered by an emitted event ...). Deeper events are dropped
@@ -104,6 +107,19 @@ class Engine final : private stdlib::HistoryView {
   std::variant<ReloadReport, std::string> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
                                                  const compiler::eval::Functions& functions,
                                                  const compiler::jit::CompiledExprs* compiled);
+
+  /// The whole state as bytes (runtime/engine/snapshot.cc): customers,
+  /// instances, timers, history, pending sends, the outbox, the counters.
+  /// Taken between two inputs; an engine over the same versions of the
+  /// journeys, taken on in the same order, restores it.
+  std::string Save() const;
+  /// Makes a fresh engine (no input given yet) the engine that saved
+  /// `snapshot`: given the same inputs from here, it makes the same
+  /// decisions. Its versions of the journeys must be the saver's (the same
+  /// sets, loaded and reloaded in the same order). An error when the
+  /// snapshot is damaged or was saved over other journeys; the engine is
+  /// then unusable.
+  std::optional<std::string> Restore(std::string_view snapshot);
 
   /// Every journey the engine runs or ran, by engine index: the current
   /// version's journeys first (in program order, until a reload), then
@@ -236,9 +252,19 @@ class Engine final : private stdlib::HistoryView {
   /// Indexes triggers, routes and per-journey tables over journeys_.
   void IndexJourneys();
 
+  // snapshot.cc: how record shapes are named in a snapshot.
+  void WriteShape(SnapshotWriter& out, const compiler::eval::RecordShape* shape) const;
+  const compiler::eval::RecordShape* ReadShape(SnapshotReader& in);
+  /// The version that declared event `schema`, and the schema.
+  void WriteEventSchema(SnapshotWriter& out, const Schema* schema) const;
+  const Schema* ReadEventSchema(SnapshotReader& in) const;
+
   // The current version; earlier ones live on in journeys_ (retired).
   const compiler::ir::Program* program_;
   const SchemaTable* schemas_;
+  /// Every version's records, oldest first (for snapshots: records of a
+  /// retired version's events are laid out by its own table).
+  std::vector<const SchemaTable*> schema_versions_;
   const compiler::eval::Functions* functions_;
   EngineOptions options_;
   /// The native code of earlier versions, for their retired journeys.

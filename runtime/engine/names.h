@@ -28,6 +28,8 @@ class Names {
     return it->second;
   }
   const std::string& Get(uint32_t id) const { return names_[id]; }
+  /// How many names there are (ids are below this).
+  size_t size() const { return names_.size(); }
 
  private:
   std::vector<std::string> names_;

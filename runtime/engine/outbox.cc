@@ -28,6 +28,16 @@ void Outbox::Trim(uint64_t through) {
   }
 }
 
+void Outbox::Restore(uint64_t first_seq, std::deque<OutboxEntry> entries) {
+  entries_ = std::move(entries);
+  first_seq_ = first_seq;
+  pending_ = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    entries_[i].seq = first_seq_ + i;
+    if (entries_[i].state == DeliveryState::kPending) ++pending_;
+  }
+}
+
 bool Outbox::Report(uint64_t seq, DeliveryState state) {
   if (seq < first_seq_ || seq - first_seq_ >= entries_.size()) return false;
   OutboxEntry& e = entries_[seq - first_seq_];

@@ -45,6 +45,9 @@ class Outbox {
   void Trim(uint64_t through);
   /// The oldest entry still held (last_seq() + 1 when none is).
   uint64_t first_seq() const { return first_seq_; }
+  /// Takes on the entries another outbox held (a snapshot), numbered from
+  /// `first_seq`.
+  void Restore(uint64_t first_seq, std::deque<OutboxEntry> entries);
   size_t pending() const { return pending_; }
   size_t size() const { return entries_.size(); }
   uint64_t last_seq() const { return first_seq_ + entries_.size() - 1; }

@@ -24,6 +24,9 @@
 
 namespace tutti::runtime {
 
+class SnapshotReader;
+class SnapshotWriter;
+
 /// One entry of a customer's interaction history: an action a journey took
 /// for them, or an event about them. 24 bytes; channel and event names are
 /// interned by the engine (a bounded set), contents fingerprinted (they may
@@ -96,6 +99,14 @@ class StateStore {
   /// Returns the handle to the free list; its timers are invalidated.
   virtual void FreeInstance(uint32_t handle) = 0;
   virtual size_t active_instances() const = 0;
+  /// Instance handles are below this (free ones included).
+  virtual size_t handles() const = 0;
+
+  /// Writes every customer and instance (free ones too: handles and
+  /// generations are part of the state) to a snapshot; Restore reads them
+  /// into an empty store, checking that handles and ids point inside it.
+  virtual void Save(SnapshotWriter& out) const = 0;
+  virtual void Restore(SnapshotReader& in) = 0;
 };
 
 class InMemoryStore final : public StateStore {
@@ -114,6 +125,9 @@ class InMemoryStore final : public StateStore {
   const JourneyInstance& instance(uint32_t handle) const override { return instances_[handle]; }
   void FreeInstance(uint32_t handle) override;
   size_t active_instances() const override { return instances_.size() - free_.size(); }
+  size_t handles() const override { return instances_.size(); }
+  void Save(SnapshotWriter& out) const override;
+  void Restore(SnapshotReader& in) override;
 
  private:
   // deques: references stay valid while new entries are added.

@@ -21,4 +21,13 @@ TimerEntry TimerQueue::Pop() {
   return top;
 }
 
+bool TimerQueue::Restore(std::vector<TimerEntry> heap, uint64_t next_seq) {
+  if (!std::is_heap(heap.begin(), heap.end(), Later())) return false;
+  for (const TimerEntry& e : heap)
+    if (e.seq >= next_seq) return false;
+  heap_ = std::move(heap);
+  next_seq_ = next_seq;
+  return true;
+}
+
 }  // namespace tutti::runtime

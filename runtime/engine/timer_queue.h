@@ -33,6 +33,12 @@ class TimerQueue {
   bool empty() const { return heap_.empty(); }
   /// Every entry, in heap order (for inspection; cancelled ones included).
   const std::vector<TimerEntry>& entries() const { return heap_; }
+  /// The sequence number the next timer gets.
+  uint64_t next_seq() const { return next_seq_; }
+  /// Takes on the entries (in heap order) and counter of another queue's
+  /// entries() and next_seq() (a snapshot); false, and nothing changed,
+  /// unless they form a heap numbered below `next_seq`.
+  bool Restore(std::vector<TimerEntry> heap, uint64_t next_seq);
 
  private:
   struct Later {

@@ -42,6 +42,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -1170,24 +1171,62 @@ TEST(JourneyDifferential, InterpreterAndJitDecideAlike) {
 
 /// Runs `events` (in time order) over `profiles` on `engine`, then every
 /// timer; before the event at `reload_at` (if any) the engine takes on
-/// `next`. The decisions as NDJSON.
-std::string RunWithReload(Engine& engine, const std::vector<Record>& profiles, std::vector<Record> events,
-                          const JourneySet* next, size_t reload_at) {
-  for (const Record& p : profiles) engine.UpsertProfile(p);
+/// `next`. With `snapshot_every`, before every that many events the engine
+/// is saved and replaced by a fresh one (made by `fresh`, which gets
+/// whether the reload happened) restored from the bytes. The decisions as
+/// NDJSON.
+std::string RunWithReload(std::unique_ptr<Engine>& engine, const std::vector<Record>& profiles,
+                          std::vector<Record> events, const JourneySet* next, size_t reload_at,
+                          size_t snapshot_every = 0,
+                          const std::function<std::unique_ptr<Engine>(bool)>& fresh = nullptr) {
+  for (const Record& p : profiles) engine->UpsertProfile(p);
   std::stable_sort(events.begin(), events.end(), [](const Record& a, const Record& b) { return *a.at < *b.at; });
+  std::string out;
+  bool reloaded = false;
   for (size_t i = 0; i < events.size(); ++i) {
     if (next != nullptr && i == reload_at) {
-      auto report = engine.Reload(next->ir(), next->schemas(), next->functions(), next->compiled());
+      auto report = engine->Reload(next->ir(), next->schemas(), next->functions(), next->compiled());
       EXPECT_TRUE(std::holds_alternative<Engine::ReloadReport>(report));
       if (auto* r = std::get_if<Engine::ReloadReport>(&report)) EXPECT_TRUE(r->changed.empty() && r->removed.empty());
+      reloaded = true;
     }
-    engine.Ingest(events[i]);
+    if (snapshot_every != 0 && i % snapshot_every == snapshot_every - 1) {
+      // Between two events, often of the same instant: sends wait for the
+      // policy, events emitted for later wait, decisions wait to be sorted.
+      std::string bytes = engine->Save();
+      engine = fresh(reloaded);
+      auto failure = engine->Restore(bytes);
+      EXPECT_EQ(failure, std::nullopt) << *failure;
+      EXPECT_EQ(engine->Save(), bytes) << "a restored engine saves other bytes than it was restored from";
+    }
+    engine->Ingest(events[i]);
   }
-  while (auto due = engine.NextDue()) engine.AdvanceTo(*due);
-  engine.Flush();
-  std::string out;
-  for (const Decision& d : engine.TakeDecisions()) out += ToJson(d) + "\n";
+  while (auto due = engine->NextDue()) engine->AdvanceTo(*due);
+  engine->Flush();
+  for (const Decision& d : engine->TakeDecisions()) out += ToJson(d) + "\n";
   return out;
+}
+
+/// A case's journeys as two versions of identical text, both compiled,
+/// and its profiles and events.
+struct Twice {
+  std::unique_ptr<JourneySet> first, again;
+  std::vector<Record> profiles, stream;
+};
+
+bool LoadTwice(const Case& c, Twice& out) {
+  compiler::DiagnosticSink sink;
+  out.first = JourneySet::FromText(c.files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+  out.again = JourneySet::FromText(c.files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+  if (!out.first || !out.again) {
+    ADD_FAILURE() << compiler::RenderText(sink.Sorted());
+    return false;
+  }
+  EXPECT_EQ(out.first->Compile(), "");
+  EXPECT_EQ(out.again->Compile(), "");
+  out.profiles = Decode(out.first->schemas(), c.profiles, Accept::kProfiles);
+  out.stream = Decode(out.first->schemas(), c.events, Accept::kEvents);
+  return !::testing::Test::HasFailure();
 }
 
 TEST(JourneyDifferential, ReloadingTheSameJourneysChangesNothing) {
@@ -1198,23 +1237,55 @@ TEST(JourneyDifferential, ReloadingTheSameJourneysChangesNothing) {
   for (int seed = 1; seed <= SeedCount(); ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Case c = Generator(static_cast<uint64_t>(seed)).Generate();
-    compiler::DiagnosticSink sink;
-    auto first = JourneySet::FromText(c.files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
-    auto again = JourneySet::FromText(c.files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
-    ASSERT_TRUE(first && again) << compiler::RenderText(sink.Sorted());
-    ASSERT_EQ(first->Compile(), "");
-    ASSERT_EQ(again->Compile(), "");
-    std::vector<Record> profiles = Decode(first->schemas(), c.profiles, Accept::kProfiles);
-    std::vector<Record> stream = Decode(first->schemas(), c.events, Accept::kEvents);
+    Twice t;
+    ASSERT_TRUE(LoadTwice(c, t));
+    const auto& [first, again, profiles, stream] = t;
     auto straight = first->NewEngine();
-    std::string expected = RunWithReload(*straight, profiles, stream, nullptr, 0);
+    std::string expected = RunWithReload(straight, profiles, stream, nullptr, 0);
     auto reloaded = first->NewEngine();
-    std::string actual = RunWithReload(*reloaded, profiles, stream, again.get(), stream.size() / 2);
+    std::string actual = RunWithReload(reloaded, profiles, stream, again.get(), stream.size() / 2);
     EXPECT_EQ(reloaded->interpreted_fallbacks(), 0u);
     Difference d = FirstDifference(expected, actual);
     EXPECT_EQ(d.interpreter, d.jit) << "the reload changed decision " << d.line << ";\nthe program:\n" << c.Source();
     if (::testing::Test::HasFailure()) return;
   }
+}
+
+TEST(JourneyDifferential, SnapshotsChangeNothing) {
+  // Saved and restored into a fresh engine every few events (mid-instant
+  // too) and across a reload, on native code and on the interpreter, an
+  // engine makes the decisions of one that ran straight through, byte for
+  // byte; and a restored engine saves the very bytes it was restored from.
+  size_t snapshots = 0;
+  for (int seed = 1; seed <= SeedCount(); ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = Generator(static_cast<uint64_t>(seed)).Generate();
+    Twice t;
+    ASSERT_TRUE(LoadTwice(c, t));
+    const auto& [first, again, profiles, stream] = t;
+    for (bool interpret : {false, true}) {
+      EngineOptions options;
+      options.interpret = interpret;
+      auto straight = first->NewEngine(options);
+      std::string expected = RunWithReload(straight, profiles, stream, again.get(), stream.size() / 2);
+      size_t every = 7 + static_cast<size_t>(seed) % 5;
+      auto fresh = [&](bool reloaded) {
+        auto e = first->NewEngine(options);
+        if (reloaded) e->Reload(again->ir(), again->schemas(), again->functions(), again->compiled());
+        return e;
+      };
+      auto restored = first->NewEngine(options);
+      std::string actual = RunWithReload(restored, profiles, stream, again.get(), stream.size() / 2, every, fresh);
+      snapshots += stream.size() / every;
+      Difference d = FirstDifference(expected, actual);
+      EXPECT_EQ(d.interpreter, d.jit) << "restoring a snapshot changed decision " << d.line
+                                      << (interpret ? " (interpreter)" : " (JIT)") << ";\nthe program:\n"
+                                      << c.Source();
+      EXPECT_EQ(straight->Save(), restored->Save()) << "the states differ at the end";
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  std::printf("[ journeys ] %zu snapshots restored\n", snapshots);
 }
 
 }  // namespace

@@ -1,0 +1,411 @@
+// Engine snapshots: the whole state of an engine between two inputs, as
+// bytes (snapshot_codec.h), and back. The daemon restores one instead of
+// replaying its input log from the start (docs/operations.md, Snapshots).
+//
+// What is saved is exactly what inputs built: the clock, the interned
+// names, the timer heap as it lies, every customer and instance slot
+// (free ones too, for their generations), packed-slot shapes, sends
+// waiting for the contact policy, events emitted for later, the decision
+// log not yet taken, the outbox and the counters. What is derived from
+// the journeys (trigger and route tables, the contact policy) comes from
+// the restoring engine's own versions; caches (audience indexes) are
+// rebuilt when first needed.
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+#include <unordered_map>
+
+#include "runtime/engine/engine.h"
+#include "runtime/engine/snapshot_codec.h"
+
+namespace tutti::runtime {
+
+using compiler::eval::RecordShape;
+namespace ir = compiler::ir;
+
+namespace {
+
+constexpr std::string_view kMagic = "tutti-engine-snapshot-1";
+
+// How a shape is described: a record type of one version's schemas, or a
+// projection of another shape onto some of its fields.
+enum ShapeKind : uint8_t { kEventShape, kProfileShape, kProjection };
+
+}  // namespace
+
+void Engine::WriteShape(SnapshotWriter& out, const RecordShape* shape) const {
+  for (size_t v = schema_versions_.size(); v-- > 0;) {
+    const SchemaTable& table = *schema_versions_[v];
+    for (RecordKind kind : {RecordKind::kProfile, RecordKind::kEvent}) {
+      const Schema* s = table.Find(kind, shape->type_name);
+      if (s == nullptr || &s->shape != shape) continue;
+      out.Byte(kind == RecordKind::kEvent ? kEventShape : kProfileShape);
+      out.U64(v);
+      out.String(shape->type_name);
+      return;
+    }
+  }
+  for (const auto& [key, projected] : projections_) {
+    if (projected.get() != shape) continue;
+    // The fields it was asked for (ProjectionShape's key), which the
+    // shape keeps those of in the base shape's order.
+    std::vector<std::string_view> asked;
+    for (size_t at = 0, end; (end = key.second.find('\x1f', at)) != std::string::npos; at = end + 1)
+      asked.push_back(std::string_view(key.second).substr(at, end - at));
+    out.Byte(kProjection);
+    out.Shape(key.first);
+    out.U64(asked.size());
+    for (std::string_view f : asked) out.String(f);
+    return;
+  }
+  assert(false && "every record's shape is a schema's or a projection");
+}
+
+const RecordShape* Engine::ReadShape(SnapshotReader& in) {
+  uint8_t kind = in.Byte();
+  if (kind == kProjection) {
+    const RecordShape* base = in.Shape();
+    std::vector<std::string> fields(in.Count());
+    for (std::string& f : fields) f = in.String();
+    if (!in.ok() || !std::is_sorted(fields.begin(), fields.end())) return nullptr;
+    return ProjectionShape(base, fields);
+  }
+  if (kind != kEventShape && kind != kProfileShape) return nullptr;
+  uint64_t v = in.Index(schema_versions_.size(), "version");
+  std::string name = in.String();
+  if (!in.ok()) return nullptr;
+  const Schema* s = schema_versions_[v]->Find(kind == kEventShape ? RecordKind::kEvent : RecordKind::kProfile, name);
+  return s ? &s->shape : nullptr;
+}
+
+void Engine::WriteEventSchema(SnapshotWriter& out, const Schema* schema) const {
+  for (size_t v = schema_versions_.size(); v-- > 0;) {
+    if (schema_versions_[v]->FindEvent(schema->name) != schema) continue;
+    out.U64(v);
+    out.String(schema->name);
+    return;
+  }
+  assert(false && "an event's schema belongs to a version");
+}
+
+const Schema* Engine::ReadEventSchema(SnapshotReader& in) const {
+  uint64_t v = in.Index(schema_versions_.size(), "version");
+  std::string name = in.String();
+  const Schema* s = in.ok() ? schema_versions_[v]->FindEvent(name) : nullptr;
+  if (s == nullptr) in.Fail("the snapshot holds an event of a type the journeys do not declare: " + name);
+  return s;
+}
+
+namespace {
+
+void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
+  for (int64_t n : {s.entered, s.completed, s.exited, s.goals, s.failed, s.not_reentered, s.unknown_customer,
+                    s.paused, s.errors, s.deferred, s.unassigned})
+    out.I64(n);
+  for (const auto* counts : {&s.actions, &s.suppressed}) {
+    out.U64(counts->size());
+    for (const auto& [name, n] : *counts) {
+      out.String(name);
+      out.I64(n);
+    }
+  }
+  out.U64(s.step_visits.size());
+  for (int64_t n : s.step_visits) out.I64(n);
+}
+
+void ReadStats(SnapshotReader& in, JourneyStats& s) {
+  for (int64_t* n : {&s.entered, &s.completed, &s.exited, &s.goals, &s.failed, &s.not_reentered,
+                     &s.unknown_customer, &s.paused, &s.errors, &s.deferred, &s.unassigned})
+    *n = in.I64();
+  for (auto* counts : {&s.actions, &s.suppressed}) {
+    counts->clear();
+    for (size_t n = in.Count(2); n > 0; --n) {
+      std::string name = in.String();
+      (*counts)[name] = in.I64();
+    }
+  }
+  size_t visits = in.Count();
+  if (visits != s.step_visits.size()) in.Fail("the snapshot's step counts do not fit the journey's steps");
+  for (int64_t& n : s.step_visits) n = in.I64();
+}
+
+}  // namespace
+
+std::string Engine::Save() const {
+  assert(cascade_.empty() && current_ == nullptr && "saved between two inputs");
+  SnapshotWriter out([this](SnapshotWriter& w, const RecordShape* shape) { WriteShape(w, shape); });
+  out.String(kMagic);
+  out.U64(journeys_.size());
+  for (uint32_t j = 0; j < journeys_.size(); ++j) {
+    out.String(journeys_[j]->name);
+    out.I64(journeys_[j]->version);
+    out.Bool(retired_[j]);
+  }
+  out.I64(now_);
+  out.U64(names_.size());
+  for (uint32_t id = 0; id < names_.size(); ++id) out.String(names_.Get(id));
+
+  out.U64(timers_.next_seq());
+  out.U64(timers_.size());
+  for (const TimerEntry& t : timers_.entries()) {
+    out.I64(t.due);
+    out.U64(t.seq);
+    out.U64(t.instance);
+    out.U64(t.generation);
+  }
+  store_->Save(out);
+  out.U64(packed_shapes_.size());
+  for (const auto& [where, shape] : packed_shapes_) {
+    out.U64(std::get<0>(where));
+    out.U64(std::get<1>(where));
+    out.U64(std::get<2>(where));
+    out.Shape(shape);
+  }
+  out.U64(pending_seq_);
+  out.U64(pending_.size());
+  for (const PendingSend& p : pending_) {
+    out.I64(p.request.at);
+    out.U64(p.request.journey);
+    out.I64(p.request.priority);
+    out.U64(p.request.channel);
+    out.U64(p.request.content);
+    out.U64(p.request.recipient);
+    out.Decision(p.decision);
+    out.U64(p.seq);
+  }
+  out.U64(delayed_seq_);
+  out.U64(delayed_.size());
+  for (const auto& [when, e] : delayed_) {
+    out.I64(when.first);
+    out.U64(when.second);
+    WriteEventSchema(out, e.schema);
+    out.Value(e.record);
+    out.String(e.key);
+    out.I64(e.at);
+    out.I64(e.depth);
+  }
+  out.U64(decisions_.size());
+  for (const Decision& d : decisions_) out.Decision(d);
+  out.U64(instant_begin_);
+  out.U64(outbox_.first_seq());
+  out.U64(outbox_.size());
+  for (const OutboxEntry* e : outbox_.Since(0, outbox_.size())) {
+    out.Decision(e->action);
+    out.Byte(static_cast<uint8_t>(e->state));
+    out.I64(e->attempts);
+  }
+  for (const JourneyStats& s : stats_) WriteStats(out, s);
+  out.U64(interpreted_fallbacks_);
+  for (uint32_t j = 0; j < journeys_.size(); ++j) out.Bool(paused_[j]);
+  out.String(kMagic);  // the end: a truncated snapshot fails here at the latest
+  return std::move(out.bytes());
+}
+
+std::optional<std::string> Engine::Restore(std::string_view snapshot) {
+  assert(now_ == INT64_MIN && store_->customer_count() == 0 && "restored into a fresh engine");
+  SnapshotReader in(snapshot, [this](SnapshotReader& r) { return ReadShape(r); });
+  auto fail = [&](std::string why) -> std::optional<std::string> {
+    in.Fail(std::move(why));
+    return "cannot restore the engine's snapshot: " + in.error();
+  };
+  if (in.String() != kMagic) return fail("this is not an engine snapshot of this version of tutti");
+  if (in.U64() != journeys_.size()) return fail("the snapshot was saved over other versions of the journeys");
+  for (uint32_t j = 0; j < journeys_.size(); ++j) {
+    std::string name = in.String();
+    int64_t version = in.I64();
+    bool retired = in.Bool();
+    if (name != journeys_[j]->name || version != journeys_[j]->version || retired != retired_[j])
+      return fail("the snapshot was saved over other versions of the journeys (journey " + name + ")");
+  }
+  now_ = in.I64();
+  names_ = Names();
+  size_t names = in.Count();
+  for (size_t id = 0; id < names && in.ok(); ++id) {
+    std::string name = in.String();
+    if (names_.Intern(name) != id) return fail("the snapshot's names repeat " + name);
+  }
+
+  uint64_t timer_seq = in.U64();
+  std::vector<TimerEntry> heap(in.Count(4));
+  for (TimerEntry& t : heap) {
+    t.due = in.I64();
+    t.seq = in.U64();
+    t.instance = static_cast<uint32_t>(in.U64());
+    t.generation = static_cast<uint32_t>(in.U64());
+  }
+  store_->Restore(in);
+  if (!in.ok()) return fail("");
+  for (uint32_t c = 0; c < store_->customer_count(); ++c) {
+    const Customer& customer = store_->customer(c);
+    for (uint32_t h : customer.instances) {
+      const JourneyInstance& inst = store_->instance(h);
+      if (inst.journey >= journeys_.size() ||
+          (inst.pc != ir::kDone && inst.pc >= journeys_[inst.journey]->steps.size()))
+        return fail("an instance of " + customer.key + " is at a step its journey does not have");
+    }
+    for (const Interaction& i : customer.history)
+      if (i.name >= names_.size() || i.journey > journeys_.size())
+        return fail("the history of " + customer.key + " names something unknown");
+  }
+  for (const TimerEntry& t : heap)
+    if (t.instance >= store_->handles()) return fail("a timer names an instance the snapshot does not hold");
+  if (!timers_.Restore(std::move(heap), timer_seq)) return fail("the snapshot's timers are out of order");
+
+  for (size_t n = in.Count(4); n > 0 && in.ok(); --n) {
+    uint32_t journey = static_cast<uint32_t>(in.Index(journeys_.size(), "journey"));
+    uint32_t pc = static_cast<uint32_t>(in.U64());
+    uint32_t slot = static_cast<uint32_t>(in.U64());
+    const RecordShape* shape = in.Shape();
+    packed_shapes_.emplace(std::make_tuple(journey, pc, slot), shape);
+  }
+  pending_seq_ = in.U64();
+  pending_.resize(in.Count(8));
+  for (PendingSend& p : pending_) {
+    p.request.at = in.I64();
+    p.request.journey = static_cast<uint32_t>(in.Index(journeys_.size(), "journey"));
+    p.request.priority = in.I64();
+    p.request.channel = static_cast<uint32_t>(in.Index(names_.size(), "name"));
+    p.request.content = static_cast<uint32_t>(in.U64());
+    p.request.recipient = static_cast<uint32_t>(in.Index(store_->customer_count(), "customer"));
+    p.decision = in.Decision();
+    p.seq = in.U64();
+  }
+  delayed_seq_ = in.U64();
+  for (size_t n = in.Count(8); n > 0 && in.ok(); --n) {
+    Instant at = in.I64();
+    uint64_t order = in.U64();
+    Event e;
+    e.schema = ReadEventSchema(in);
+    e.record = in.Value();
+    e.key = in.String();
+    e.at = in.I64();
+    e.depth = static_cast<int>(in.I64());
+    delayed_.emplace(std::make_pair(at, order), std::move(e));
+  }
+  decisions_.resize(in.Count(8));
+  for (Decision& d : decisions_) d = in.Decision();
+  instant_begin_ = in.Index(decisions_.size() + 1, "decision");
+  uint64_t first_seq = in.U64();
+  std::deque<OutboxEntry> outbox(in.Count(8));
+  for (OutboxEntry& e : outbox) {
+    e.action = in.Decision();
+    uint8_t state = in.Byte();
+    if (state > static_cast<uint8_t>(DeliveryState::kDeadLetter)) in.Fail("an action has an unknown delivery state");
+    e.state = static_cast<DeliveryState>(state);
+    e.attempts = static_cast<int>(in.I64());
+  }
+  outbox_.Restore(first_seq, std::move(outbox));
+  for (JourneyStats& s : stats_) ReadStats(in, s);
+  interpreted_fallbacks_ = in.U64();
+  for (uint32_t j = 0; j < journeys_.size(); ++j) paused_[j] = in.Bool();
+  if (in.String() != kMagic || !in.at_end()) return fail("the snapshot does not end where it should");
+  audience_index_.assign(journeys_.size(), std::nullopt);
+  return std::nullopt;
+}
+
+void InMemoryStore::Save(SnapshotWriter& out) const {
+  out.U64(customers_.size());
+  for (const Customer& c : customers_) {
+    out.U64(c.profile);
+    out.String(c.key);
+    out.Value(c.record);
+    out.U64(c.instances.size());
+    for (uint32_t h : c.instances) out.U64(h);
+    out.U64(c.history.size());
+    for (const Interaction& i : c.history) {
+      out.I64(i.at);
+      out.U64(i.name);
+      out.U64(i.content);
+      out.U64(i.about);
+      out.U64(i.journey);
+      out.Bool(i.action);
+    }
+    out.U64(c.last_entry.size());
+    for (const auto& [journey, at] : c.last_entry) {
+      out.U64(journey);
+      out.I64(at);
+    }
+    out.U64(c.entries);
+    out.U64(c.account);
+  }
+  out.U64(instances_.size());
+  for (const JourneyInstance& i : instances_) {
+    out.Byte(static_cast<uint8_t>(i.state));
+    out.U64(i.generation);
+    if (i.state == InstanceState::kFree) continue;
+    out.U64(i.journey);
+    out.U64(i.customer);
+    out.U64(i.pc);
+    out.U64(i.entry);
+    out.U64(i.actions);
+    out.I64(i.entered);
+    out.U64(i.packed);
+    out.U64(i.slots.size());
+    for (const compiler::eval::Value& v : i.slots) out.Value(v);
+  }
+  out.U64(free_.size());
+  for (uint32_t h : free_) out.U64(h);
+}
+
+void InMemoryStore::Restore(SnapshotReader& in) {
+  assert(customers_.empty() && instances_.empty() && "restored into an empty store");
+  size_t customers = in.Count(8);
+  for (size_t id = 0; id < customers && in.ok(); ++id) {
+    Customer& c = customers_.emplace_back();
+    c.profile = static_cast<uint32_t>(in.Index(by_profile_.size(), "profile"));
+    c.key = in.String();
+    c.record = in.Value();
+    c.instances.resize(in.Count());
+    for (uint32_t& h : c.instances) h = static_cast<uint32_t>(in.U64());
+    c.history.resize(in.Count(6));
+    for (Interaction& i : c.history) {
+      i.at = in.I64();
+      i.name = static_cast<uint32_t>(in.U64());
+      i.content = static_cast<uint32_t>(in.U64());
+      i.about = static_cast<uint32_t>(in.U64());
+      i.journey = static_cast<uint16_t>(in.U64());
+      i.action = in.Bool();
+    }
+    c.last_entry.resize(in.Count(2));
+    for (auto& [journey, at] : c.last_entry) {
+      journey = static_cast<uint32_t>(in.U64());
+      at = in.I64();
+    }
+    c.entries = static_cast<uint32_t>(in.U64());
+    c.account = static_cast<uint32_t>(in.U64());
+    if (in.ok() && !by_profile_[c.profile].emplace(c.key, static_cast<uint32_t>(id)).second)
+      in.Fail("the snapshot holds customer " + c.key + " twice");
+  }
+  size_t instances = in.Count(2);
+  for (size_t h = 0; h < instances && in.ok(); ++h) {
+    JourneyInstance& i = instances_.emplace_back();
+    uint8_t state = in.Byte();
+    if (state > static_cast<uint8_t>(InstanceState::kWaitingEvent)) in.Fail("an instance has an unknown state");
+    i.state = static_cast<InstanceState>(state);
+    i.generation = static_cast<uint32_t>(in.U64());
+    if (i.state == InstanceState::kFree) continue;
+    i.journey = static_cast<uint32_t>(in.U64());
+    i.customer = static_cast<uint32_t>(in.Index(customers_.size(), "customer"));
+    i.pc = static_cast<compiler::ir::StepIndex>(in.U64());
+    i.entry = static_cast<uint32_t>(in.U64());
+    i.actions = static_cast<uint32_t>(in.U64());
+    i.entered = in.I64();
+    i.packed = static_cast<uint32_t>(in.U64());
+    i.slots.resize(in.Count());
+    for (compiler::eval::Value& v : i.slots) v = in.Value();
+  }
+  free_.resize(in.Count());
+  for (uint32_t& h : free_) h = static_cast<uint32_t>(in.Index(instances_.size(), "instance"));
+  // Every handle a customer or the free list holds must be an instance
+  // in the state it implies.
+  for (const Customer& c : customers_)
+    for (uint32_t h : c.instances)
+      if (h >= instances_.size() || instances_[h].state == InstanceState::kFree) in.Fail("a customer holds a free instance");
+  for (uint32_t h : free_)
+    if (instances_[h].state != InstanceState::kFree) in.Fail("the free list holds a running instance");
+  for (const Customer& c : customers_)
+    if (c.account != UINT32_MAX && c.account >= customers_.size()) in.Fail("customer " + c.key + " has an unknown account");
+}
+
+}  // namespace tutti::runtime

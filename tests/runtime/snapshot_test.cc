@@ -1,0 +1,154 @@
+// Engine::Save and Engine::Restore on the reference scenario: an engine
+// saved and restored into a fresh one at many points of the ABC Pharma
+// story makes the golden decisions of `tutti simulate`, byte for byte; a
+// damaged or foreign snapshot is refused with a reason, never a crash.
+// (journey_differential_test.cc holds the same property to random programs,
+// across a reload, on both engines.)
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime/engine/journey_set.h"
+#include "runtime/records/decoder.h"
+
+namespace tutti::runtime {
+namespace {
+
+std::string Scenario() { return std::string(TUTTI_SOURCE_DIR) + "/examples/abc-pharma/"; }
+
+class Snapshots : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    compiler::DiagnosticSink sink;
+    set_ = JourneySet::Load({std::string(TUTTI_SOURCE_DIR) + "/journeys"}, std::string(TUTTI_SOURCE_DIR) + "/stdlib",
+                            sink)
+               .release();
+    ASSERT_NE(set_, nullptr) << compiler::RenderText(sink.Sorted());
+    ASSERT_EQ(set_->Compile(), "");
+    profiles_ = new std::vector<Record>(Read("profiles.ndjson", Accept::kProfiles));
+    events_ = new std::vector<Record>(Read("events.ndjson", Accept::kEvents));
+    std::stable_sort(events_->begin(), events_->end(), [](const Record& a, const Record& b) { return *a.at < *b.at; });
+  }
+  static void TearDownTestSuite() {
+    delete set_;
+    delete profiles_;
+    delete events_;
+  }
+
+  static std::vector<Record> Read(const char* file, Accept accept) {
+    DecodeOptions options;
+    options.accept = accept;
+    DecodedFile f = DecodeFile(set_->schemas(), Scenario() + file, options);
+    EXPECT_TRUE(f.errors.empty());
+    return std::move(f.records);
+  }
+
+  /// The scenario's decisions as NDJSON, the engine saved and replaced by
+  /// a restored one before every `every`-th event (0: never), and after
+  /// every `timer_every`-th timer once the events are in.
+  static std::string Run(bool interpret, size_t every, size_t timer_every) {
+    EngineOptions options;
+    options.interpret = interpret;
+    auto engine = set_->NewEngine(options);
+    auto swap = [&] {
+      std::string bytes = engine->Save();
+      engine = set_->NewEngine(options);
+      auto failure = engine->Restore(bytes);
+      EXPECT_EQ(failure, std::nullopt) << *failure;
+    };
+    for (const Record& p : *profiles_) engine->UpsertProfile(p);
+    for (size_t i = 0; i < events_->size(); ++i) {
+      if (every != 0 && i % every == every - 1) swap();
+      engine->Ingest((*events_)[i]);
+    }
+    size_t timers = 0;
+    while (auto due = engine->NextDue()) {
+      engine->AdvanceTo(*due);
+      if (timer_every != 0 && ++timers % timer_every == 0) swap();
+    }
+    engine->Flush();
+    std::string out;
+    for (const Decision& d : engine->TakeDecisions()) out += ToJson(d) + "\n";
+    return out;
+  }
+
+  static JourneySet* set_;
+  static std::vector<Record>* profiles_;
+  static std::vector<Record>* events_;
+};
+
+JourneySet* Snapshots::set_ = nullptr;
+std::vector<Record>* Snapshots::profiles_ = nullptr;
+std::vector<Record>* Snapshots::events_ = nullptr;
+
+std::string Golden() {
+  std::ifstream in(Scenario() + "expected.ndjson");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST_F(Snapshots, RestoredEnginesMakeTheGoldenDecisions) {
+  std::string golden = Golden();
+  ASSERT_FALSE(golden.empty());
+  EXPECT_EQ(Run(false, 0, 0), golden);  // the harness itself
+  EXPECT_EQ(Run(false, 10, 50), golden);
+  EXPECT_EQ(Run(true, 37, 400), golden);
+}
+
+/// The scenario halfway, with instances waiting, sends held, history.
+std::string HalfwaySnapshot(const JourneySet& set, const std::vector<Record>& profiles,
+                            const std::vector<Record>& events) {
+  auto engine = set.NewEngine();
+  for (const Record& p : profiles) engine->UpsertProfile(p);
+  for (size_t i = 0; i < events.size() / 2; ++i) engine->Ingest(events[i]);
+  EXPECT_GT(engine->active_instances(), 1000u);
+  return engine->Save();
+}
+
+TEST_F(Snapshots, DamagedSnapshotsAreRefusedWithAReason) {
+  std::string bytes = HalfwaySnapshot(*set_, *profiles_, *events_);
+  // Cut short anywhere: refused.
+  for (size_t cut : {size_t{0}, size_t{5}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
+    auto failure = set_->NewEngine()->Restore(bytes.substr(0, cut));
+    ASSERT_TRUE(failure.has_value()) << "a snapshot cut at byte " << cut << " was taken";
+    EXPECT_NE(failure->find("cannot restore the engine's snapshot"), std::string::npos) << *failure;
+  }
+  // Bytes changed at random: refused, or (where the change lands in a
+  // value the engine cannot tell from another) taken; never a crash.
+  std::mt19937_64 random(42);
+  int refused = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string damaged = bytes;
+    for (int k = 0; k < 4; ++k) damaged[random() % damaged.size()] = static_cast<char>(random());
+    refused += set_->NewEngine()->Restore(damaged).has_value();
+  }
+  EXPECT_GT(refused, 100);
+}
+
+TEST_F(Snapshots, ASnapshotOfOtherJourneysIsRefused) {
+  compiler::DiagnosticSink sink;
+  auto other = JourneySet::FromText({{"j.tutti", R"(
+profile hcp { id: string key }
+channel email { kind message  to hcp }
+event ping keyed by hcp { hcp: string }
+journey hello {
+  on ping
+  send email "hello"
+}
+)"}},
+                                    std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+  ASSERT_NE(other, nullptr) << compiler::RenderText(sink.Sorted());
+  auto failure = other->NewEngine()->Restore(HalfwaySnapshot(*set_, *profiles_, *events_));
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_NE(failure->find("other versions of the journeys"), std::string::npos) << *failure;
+}
+
+}  // namespace
+}  // namespace tutti::runtime
