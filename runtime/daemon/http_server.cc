@@ -464,6 +464,7 @@ class Server {
       stream_acceptor_.close(ignored);
       ticker_.cancel();
       service_.Tick();  // settle and deliver what is due
+      service_.SaveSnapshot();  // the next start replays nothing
       io_.stop();
     });
     Hangup();

@@ -1,5 +1,6 @@
 #include "runtime/daemon/input_log.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 
@@ -33,6 +34,7 @@ void WriteU64(std::string& out, uint64_t v) {
 }
 
 constexpr const char* kDelivered = "m:delivered";
+constexpr const char* kFirst = "m:first";
 
 /// RocksDB's warnings and errors, on stderr. RocksDB's own LOG file is not
 /// used: it is one more file to fill the disk, and the Debian build asserts
@@ -73,9 +75,12 @@ std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::s
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(EntryKey(UINT64_MAX));
   if (it->Valid() && it->key().size() == 9 && it->key()[0] == 'i') log->next_seq_ = ReadU64Be(it->key().data() + 1) + 1;
-  std::string delivered;
+  std::string delivered, first;
   if (db->Get(rocksdb::ReadOptions(), kDelivered, &delivered).ok() && delivered.size() == 8)
     log->delivered_ = ReadU64(delivered.data());
+  // With every entry dropped, the numbering goes on after the last one.
+  if (db->Get(rocksdb::ReadOptions(), kFirst, &first).ok() && first.size() == 8) log->first_ = ReadU64(first.data());
+  log->next_seq_ = std::max(log->next_seq_, log->first_);
   return log;
 }
 
@@ -137,9 +142,9 @@ std::optional<std::string> InputLog::Append(const std::vector<Entry>& batch) {
   return std::nullopt;
 }
 
-std::optional<std::string> InputLog::Replay(const std::function<void(const Entry&)>& fn) const {
+std::optional<std::string> InputLog::Replay(uint64_t from, const std::function<void(const Entry&)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek("i"); it->Valid() && !it->key().empty() && it->key()[0] == 'i'; it->Next()) {
+  for (it->Seek(EntryKey(from)); it->Valid() && !it->key().empty() && it->key()[0] == 'i'; it->Next()) {
     rocksdb::Slice v = it->value();
     if (v.size() < 9) return "the input log has a damaged entry at key " + it->key().ToString(true);
     Entry e;
@@ -149,6 +154,21 @@ std::optional<std::string> InputLog::Replay(const std::function<void(const Entry
     fn(e);
   }
   if (!it->status().ok()) return "reading the input log failed: " + it->status().ToString();
+  return std::nullopt;
+}
+
+std::optional<std::string> InputLog::Drop(uint64_t before) {
+  if (before <= first_) return std::nullopt;
+  std::string value;
+  WriteU64(value, before);
+  // Not synced: entries a crash brings back are only read again if no
+  // snapshot can be, and they are still right then.
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(EntryKey(first_), EntryKey(before));
+  wb.Put(kFirst, value);
+  rocksdb::Status st = Write(&wb, false);
+  if (!st.ok()) return "cannot drop the input log's old entries: " + st.ToString();
+  first_ = before;  // the space comes back as RocksDB compacts in the background
   return std::nullopt;
 }
 

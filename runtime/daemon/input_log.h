@@ -9,7 +9,11 @@
 // the log starts with the sources of the version it was written under, and
 // holds those of every version a reload took on, where it took it on.
 //
+// Once a snapshot holds the state up to some entry, the entries before an
+// older snapshot are dropped (Drop): the log then starts at first().
+//
 // Keys:  "i" + seq (8 bytes, big-endian)   -> at (8 bytes) kind (1) text
+//        "m:first"                         -> the first entry not dropped
 //        "m:delivered"                     -> outbox seq dispatched through
 //        "d" + seq (8 bytes, big-endian)   -> final state of a webhook delivery
 
@@ -54,8 +58,13 @@ class InputLog {
   /// when the write failed (a full disk, a broken volume): nothing of the
   /// batch is then in the log, and nothing may be acknowledged.
   std::optional<std::string> Append(const std::vector<Entry>& batch);
-  /// Calls `fn` on every entry in order; an error message if reading fails.
-  std::optional<std::string> Replay(const std::function<void(const Entry&)>& fn) const;
+  /// Calls `fn` on every entry from `from` on, in order; an error message
+  /// if reading fails.
+  std::optional<std::string> Replay(uint64_t from, const std::function<void(const Entry&)>& fn) const;
+  /// Deletes the entries before `before` (a snapshot holds their effect).
+  std::optional<std::string> Drop(uint64_t before);
+  /// The first entry not dropped (0 until a Drop).
+  uint64_t first() const { return first_; }
   /// Records that outbox entries up to `seq` were dispatched: written to
   /// the file sink, or handed to their channel's webhook. Not synced: after
   /// a crash the last few may be dispatched again (at least once).
@@ -81,6 +90,7 @@ class InputLog {
   std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   uint64_t next_seq_ = 0;
+  uint64_t first_ = 0;
   uint64_t delivered_ = 0;
   bool failing_ = false;
 };

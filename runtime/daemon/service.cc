@@ -9,6 +9,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "runtime/daemon/snapshot_file.h"
 #include "runtime/engine/decision.h"
 
 namespace tutti::runtime {
@@ -100,12 +101,15 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   std::string actions = options.actions_file.empty() ? options.data_dir + "/actions.ndjson" : options.actions_file;
   s->actions_ = std::fopen(actions.c_str(), "a");
   if (s->actions_ == nullptr) return "cannot open the actions file " + actions;
-  // The log rebuilds the state under the versions of the journeys it was
-  // written under, each from where it took over.
+  // The newest snapshot, if any, and then the log after it rebuild the
+  // state under the versions of the journeys it was written under, each
+  // from where it took over.
   std::optional<std::string> failure;
   s->finals_ = s->log_->Finals();
+  auto from = s->Restore();
+  if (auto* err = std::get_if<std::string>(&from)) return *err;
   uint64_t replayed_entries = 0;
-  auto replayed = s->log_->Replay([&](const InputLog::Entry& e) {
+  auto replayed = s->log_->Replay(std::get<uint64_t>(from), [&](const InputLog::Entry& e) {
     if (failure) return;
     failure = s->Apply(e);
     // Settle and trim as the replay goes, so that the outbox stays small.
@@ -120,7 +124,7 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
     s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
     s->logged_now_ = s->engine_->now();
   }
-  s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(s->log_->size());
+  s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(replayed_entries);
   if (s->engine_) s->ResumeDeliveries(s->log_->delivered());
   // Then the journeys folder is the version to run: a reload if it changed.
   PreparedReload now = PrepareReload(options);
@@ -134,6 +138,78 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   }
   s->Deliver();
   return s;
+}
+
+std::variant<uint64_t, std::string> Service::Restore() {
+  std::string dir = options_.data_dir + "/snapshots";
+  for (const auto& [position, path] : SnapshotFiles(dir)) {
+    auto read = ReadSnapshot(path);
+    std::string why;
+    if (auto* err = std::get_if<std::string>(&read)) why = *err;
+    Snapshot* snap = std::get_if<Snapshot>(&read);
+    if (snap && (snap->position != position || snap->position < log_->first() || snap->position > log_->size()))
+      why = path + " does not fit the input log, which holds entries " + std::to_string(log_->first()) + " to " +
+            std::to_string(log_->size());
+    if (why.empty()) {
+      for (const std::string& version : snap->versions) {
+        // A version that no longer builds fails a replay from the log the
+        // same way: no other snapshot would do better.
+        auto set = BuildVersion(version);
+        if (auto* err = std::get_if<std::string>(&set)) return *err;
+        if (auto err = Adopt(std::move(std::get<0>(set)), nullptr, /*restoring=*/true)) return *err;
+      }
+      if (engine_ == nullptr) why = path + " holds no version of the journeys";
+      else if (auto err = engine_->Restore(snap->engine)) why = path + ": " + *err;
+    }
+    if (why.empty()) {
+      logged_now_ = snap->logged_now;
+      for (const auto& [kept, ignored] : SnapshotFiles(dir)) snapshots_.push_back(kept);
+      std::fprintf(stderr, "tutti serve: restored the snapshot at input %llu; replaying the %llu inputs after it\n",
+                   static_cast<unsigned long long>(position),
+                   static_cast<unsigned long long>(log_->size() - position));
+      counters_["tutti_snapshot_restored_position"] = static_cast<double>(position);
+      return position;
+    }
+    // Set aside, so that it is neither tried again nor counted as kept.
+    std::fprintf(stderr, "tutti serve: cannot use a snapshot (%s); setting it aside as %s.damaged\n", why.c_str(),
+                 path.c_str());
+    counters_["tutti_snapshots_unusable_total"] += 1;
+    std::error_code ec;
+    std::filesystem::rename(path, path + ".damaged", ec);
+    engine_.reset();
+    sets_.clear();
+  }
+  if (log_->first() > 0)
+    return "the input log before input " + std::to_string(log_->first()) + " was dropped after a snapshot, and no "
+           "snapshot in " + dir + " can be used: restore the data folder from a backup, or start with a new one";
+  return uint64_t{0};
+}
+
+void Service::SaveSnapshot() {
+  uint64_t position = log_->size();
+  if (options_.snapshot_every == 0 || engine_ == nullptr || HasWork() || !staged_.empty() ||
+      (!snapshots_.empty() && snapshots_.front() >= position))
+    return;
+  auto started = std::chrono::steady_clock::now();
+  Snapshot snap{position, logged_now_, {}, engine_->Save()};
+  for (const auto& set : sets_) snap.versions.push_back(VersionText(*set));
+  if (auto err = WriteSnapshot(options_.data_dir + "/snapshots", snap, 2)) {
+    counters_["tutti_snapshots_total{outcome=\"failed\"}"] += 1;
+    std::fprintf(stderr, "tutti serve: %s (the input log still holds everything)\n", err->c_str());
+    return;
+  }
+  counters_["tutti_snapshots_total{outcome=\"written\"}"] += 1;
+  counters_["tutti_snapshot_last_bytes"] = static_cast<double>(snap.engine.size());
+  counters_["tutti_snapshot_last_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  snapshots_.insert(snapshots_.begin(), position);
+  if (snapshots_.size() > 2) snapshots_.resize(2);
+  // The log from the older snapshot kept on, so that either can be used.
+  if (snapshots_.size() == 2)
+    if (auto err = log_->Drop(snapshots_[1])) {
+      counters_["tutti_input_log_failures_total"] += 1;
+      std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
+    }
 }
 
 void Service::ResumeDeliveries(uint64_t through) {
@@ -217,7 +293,8 @@ Reply Service::CommitReload(PreparedReload prepared) {
                              {"instances_finishing_on_their_version", report.left_on_old}});
 }
 
-std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report) {
+std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report,
+                                          bool restoring) {
   if (engine_ != nullptr) {
     auto reloaded = engine_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled());
     if (auto* err = std::get_if<std::string>(&reloaded)) return *err;
@@ -227,8 +304,9 @@ std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engin
   }
   sets_.push_back(std::move(set));
   engine_ = sets_.back()->NewEngine();
-  // The profiles file, at every start, right after the first version.
-  if (options_.profiles.empty()) return std::nullopt;
+  // The profiles file, at every start, right after the first version
+  // (a snapshot holds them already).
+  if (options_.profiles.empty() || restoring) return std::nullopt;
   DecodeOptions po;
   po.accept = Accept::kProfiles;
   DecodedFile f = DecodeFile(this->set().schemas(), options_.profiles, po);
@@ -240,30 +318,36 @@ std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engin
   return std::nullopt;
 }
 
+std::variant<std::unique_ptr<JourneySet>, std::string> Service::BuildVersion(const std::string& text) const {
+  Json version = Json::parse(text, nullptr, false);
+  std::vector<std::pair<std::string, std::string>> files;
+  bool whole = version.is_object() && version.contains("files") && version["files"].is_array();
+  for (const auto& f : whole ? version["files"] : Json::array()) {
+    whole = whole && f.is_array() && f.size() == 2 && f[0].is_string() && f[1].is_string();
+    if (whole) files.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
+  }
+  if (!whole) return "the input log has a damaged version of the journeys: start with a new --data folder";
+  compiler::DiagnosticSink sink;
+  auto set = JourneySet::FromText(files, options_.stdlib_dir, sink);
+  if (set == nullptr)
+    return "a version of the journeys in the input log no longer checks (was the stdlib changed?):\n" +
+           compiler::RenderText(sink.Sorted());
+  if (set->Fingerprint() != version.value("fingerprint", ""))
+    std::fprintf(stderr, "tutti serve: the stdlib changed since the input log was written; replaying it under "
+                         "this stdlib\n");
+  if (auto failure = CompileSet(*set, options_)) return *failure;
+  return set;
+}
+
 std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
   // Every input is applied at its logged time: the clock first moves there
   // (firing what fell due), as it had in the live run, whatever moved it
   // then (a tick, the end of a batch).
   if (engine_ != nullptr) engine_->AdvanceTo(entry.at);
   if (entry.kind == InputLog::Kind::kJourneys) {
-    Json version = Json::parse(entry.text, nullptr, false);
-    std::vector<std::pair<std::string, std::string>> files;
-    bool whole = version.is_object() && version.contains("files") && version["files"].is_array();
-    for (const auto& f : whole ? version["files"] : Json::array()) {
-      whole = whole && f.is_array() && f.size() == 2 && f[0].is_string() && f[1].is_string();
-      if (whole) files.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
-    }
-    if (!whole) return "the input log has a damaged version of the journeys: start with a new --data folder";
-    compiler::DiagnosticSink sink;
-    auto set = JourneySet::FromText(files, options_.stdlib_dir, sink);
-    if (set == nullptr)
-      return "a version of the journeys in the input log no longer checks (was the stdlib changed?):\n" +
-             compiler::RenderText(sink.Sorted());
-    if (set->Fingerprint() != version.value("fingerprint", ""))
-      std::fprintf(stderr, "tutti serve: the stdlib changed since the input log was written; replaying it under "
-                           "this stdlib\n");
-    if (auto failure = CompileSet(*set, options_)) return failure;
-    return Adopt(std::move(set), nullptr);
+    auto set = BuildVersion(entry.text);
+    if (auto* err = std::get_if<std::string>(&set)) return *err;
+    return Adopt(std::move(std::get<0>(set)), nullptr);
   }
   if (engine_ == nullptr)
     return "the input log in " + options_.data_dir + " does not start with the journeys it was written under "
@@ -518,6 +602,8 @@ void Service::Tick() {
     logged_now_ = std::max(logged_now_, now);
   }
   Work(kSlice);
+  uint64_t since = snapshots_.empty() ? log_->first() : snapshots_.front();
+  if (options_.snapshot_every != 0 && log_->size() - since >= options_.snapshot_every) SaveSnapshot();
 }
 
 std::optional<Instant> Service::NextDue() { return engine_->NextDue(); }
@@ -893,6 +979,7 @@ Reply Service::GetMetrics() const {
   out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << engine_->outbox().pending() << "\n";
   out << "# TYPE tutti_outbox_entries gauge\ntutti_outbox_entries " << engine_->outbox().size() << "\n";
   out << "# TYPE tutti_input_log_entries gauge\ntutti_input_log_entries " << log_->size() << "\n";
+  out << "# TYPE tutti_input_log_first gauge\ntutti_input_log_first " << log_->first() << "\n";
   out << "# TYPE tutti_inputs_unapplied gauge\ntutti_inputs_unapplied " << unapplied_.size() << "\n";
   std::string last_name;
   for (const auto& [series, value] : counters_) {

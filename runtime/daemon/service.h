@@ -75,6 +75,10 @@ struct ServiceOptions {
   /// Delivered (or dead-lettered) actions kept in memory for
   /// GET /v1/actions; older ones are forgotten (pending ones never are).
   size_t actions_retained = 100000;
+  /// A snapshot of the state is written once this many inputs were logged
+  /// since the last one (and at a clean stop); a start restores the
+  /// newest it can read and replays the log after it. 0: no snapshots.
+  size_t snapshot_every = 1000000;
   /// Channel (or "task", "notify") -> webhook or SMTP relay; other
   /// channels go to the actions file.
   std::map<std::string, DeliveryRoute> routes;
@@ -179,6 +183,14 @@ class Service {
   /// Prometheus text.
   Reply GetMetrics() const;
 
+  /// Writes a snapshot of the state (snapshot_file.h) unless there is
+  /// nothing new since the last one, inputs wait to be applied, or
+  /// snapshots are off; then drops the log before the older of the two
+  /// snapshots kept. Tick does this every snapshot_every inputs; the
+  /// server at a clean stop. An error is counted and logged, and changes
+  /// nothing: the log still holds everything.
+  void SaveSnapshot();
+
   /// Webhook attempts due now, within each channel's concurrency; the
   /// server makes them and reports each with ReportDelivery.
   std::vector<DeliveryJob> TakeDeliveryJobs();
@@ -194,10 +206,19 @@ class Service {
   /// Applies one logged entry to the engine (replay), decoding it; an
   /// error when a logged version of the journeys no longer builds.
   std::optional<std::string> Apply(const InputLog::Entry& entry);
+  /// A version of the journeys as the log (or a snapshot) holds it, built
+  /// and compiled again; an error when it no longer builds.
+  std::variant<std::unique_ptr<JourneySet>, std::string> BuildVersion(const std::string& text) const;
   /// Runs `set` from now on: the first version makes the engine (and loads
-  /// the profiles file), later ones reload it. An error, and nothing
-  /// changed, when the engine refuses it.
-  std::optional<std::string> Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report);
+  /// the profiles file, unless `restoring` a snapshot, which has them),
+  /// later ones reload it. An error, and nothing changed, when the engine
+  /// refuses it.
+  std::optional<std::string> Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report,
+                                   bool restoring = false);
+  /// The newest snapshot that can be read and restored, restored; the log
+  /// position to replay from (0 without one). An error when the log's
+  /// start was dropped and no snapshot can stand in for it.
+  std::variant<uint64_t, std::string> Restore();
   /// The engine time to log an input at that comes now: never before the
   /// last one logged, and on the system clock not before the clock.
   Instant LogTime();
@@ -252,6 +273,7 @@ class Service {
   uint64_t resumed_through_ = 0;  // ResumeDeliveries has seen the outbox up to here
   std::map<uint64_t, char> finals_;  // final delivery states in the log at start
   uint64_t dispatched_ = 0;  // outbox entries dispatched by this process, through here
+  std::vector<uint64_t> snapshots_;  // positions of the snapshots kept, newest first
   /// Logged inputs not applied yet, in log order (Work).
   struct Unapplied {
     InputLog::Entry entry;

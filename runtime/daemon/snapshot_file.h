@@ -1,0 +1,44 @@
+#pragma once
+// Snapshot files: the daemon's state at a point of its input log, so that
+// a start restores it and replays only the log after that point, and the
+// log before it can be dropped (docs/operations.md, Snapshots).
+//
+// A snapshot holds the position (the sequence number of the first log
+// entry not in it), the engine time of the last input logged, every
+// version of the journeys the engine has taken on (their sources, as the
+// log holds them) and the engine's own bytes (Engine::Save), followed by a
+// checksum of all of that. Files live in DATA/snapshots as
+// snapshot-POSITION (16 hex digits), written to a temporary name, synced
+// and renamed, so that a crash leaves either the whole file or none.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "runtime/engine/instant.h"
+
+namespace tutti::runtime {
+
+struct Snapshot {
+  uint64_t position = 0;            // log entries below this are in it
+  Instant logged_now = 0;           // Service's logged_now_ then
+  std::vector<std::string> versions;  // each version's text, oldest first (InputLog kJourneys)
+  std::string engine;               // Engine::Save
+};
+
+/// Writes `snapshot` durably under `dir` (created if missing), then
+/// deletes all but the newest `keep` snapshots there. An error message,
+/// and no new file, when it cannot.
+std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t keep);
+
+/// The snapshot files under `dir` as (position, path), newest (highest
+/// position) first.
+std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& dir);
+
+/// Reads and checks one; why not, when it is damaged or not a snapshot.
+std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path);
+
+}  // namespace tutti::runtime

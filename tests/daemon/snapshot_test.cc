@@ -1,0 +1,158 @@
+// Snapshots, end to end: a clean stop writes one and the next start
+// replays nothing; with snapshots every few inputs and the log before the
+// older one dropped, SIGKILL at any moment still loses nothing and repeats
+// nothing; a damaged snapshot is set aside for an older one; and when the
+// log's start is gone and no snapshot can stand in for it, the daemon
+// refuses to start, saying why, rather than start from a partial state.
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/daemon/daemon_fixture.h"
+
+namespace {
+
+using namespace tutti::testing;
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/// The value of an unlabelled series of /metrics, or -1 when absent.
+double Metric(Daemon& d, const std::string& name) {
+  std::string metrics = d.Curl("GET", "/metrics");
+  auto at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
+}
+
+std::vector<fs::path> Snapshots(const fs::path& data) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(data / "snapshots", ec))
+    if (e.path().filename().string().rfind("snapshot-", 0) == 0 && e.path().extension() == "") out.push_back(e.path());
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+/// Waits until the daemon has written `n` snapshots since it started.
+void WaitForSnapshots(Daemon& d, int n) {
+  std::string series = "tutti_snapshots_total{outcome=\"written\"}";
+  for (int i = 0; i < 200; ++i) {
+    std::string metrics = d.Curl("GET", "/metrics");
+    auto at = metrics.find(series + " ");
+    if (at != std::string::npos && std::stoi(metrics.substr(at + series.size() + 1)) >= n) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ADD_FAILURE() << "no snapshot was written";
+}
+
+constexpr const char* kClockToTheEnd = "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'";
+
+TEST(Snapshots, ACleanStopLeavesNothingToReplay) {
+  fs::path dir = FreshDir("snapshot-stop");
+  Json customer, journeys;
+  {
+    Daemon d(dir / "data");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 150)).substr(0, 3), "200");
+    d.WaitIdle();
+    customer = d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp");
+    journeys = d.GetJson("/v1/journeys");
+    EXPECT_EQ(d.Kill(SIGTERM), 0);
+  }
+  ASSERT_EQ(Snapshots(dir / "data").size(), 1u);
+  Daemon d(dir / "data");
+  EXPECT_EQ(Metric(d, "tutti_input_log_replayed_total"), 0);
+  EXPECT_EQ(Metric(d, "tutti_snapshot_restored_position"), Metric(d, "tutti_input_log_entries"));
+  // Instances with their steps and timers, history, per-step counts.
+  EXPECT_EQ(d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp"), customer);
+  EXPECT_EQ(d.GetJson("/v1/journeys"), journeys);
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 150, kEvents)).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", kClockToTheEnd).substr(0, 3), "200");
+  d.WaitIdle();
+  ExpectTheGoldenActions(dir / "data" / "actions.ndjson");
+}
+
+TEST(Snapshots, CrashLoopWithSnapshotsAndADroppedLogLosesNothing) {
+  fs::path dir = FreshDir("snapshot-crash");
+  std::ofstream(dir / "config.json") << R"({"snapshot_every": 20, "tick_milliseconds": 20})";
+  std::vector<std::string> config = {"--config", (dir / "config.json").string()};
+  const size_t cuts[] = {0, 30, 55, 75, 140, 141, 200, kEvents};
+  double replayed_at_most = 0, dropped = 0;
+  for (size_t i = 0; i + 1 < std::size(cuts); ++i) {
+    Daemon d(dir / "data", config);
+    replayed_at_most = std::max(replayed_at_most, Metric(d, "tutti_input_log_replayed_total"));
+    std::string r = d.Curl("POST", "/v1/events", EventSlice(dir, cuts[i], cuts[i + 1]));
+    ASSERT_EQ(r.substr(0, 3), "200") << r;
+    // Killed right after the acknowledgement, or once a snapshot is out.
+    if (i % 2 == 1) {
+      d.WaitIdle();
+      WaitForSnapshots(d, 1);
+    }
+    dropped = std::max(dropped, Metric(d, "tutti_input_log_first"));
+    d.Kill(SIGKILL);
+  }
+  Daemon d(dir / "data", config);
+  EXPECT_GT(dropped, 0) << "no log entry was dropped";
+  EXPECT_LT(replayed_at_most, 120) << "restarts replayed more than the log since a snapshot";
+  std::string r = d.Curl("POST", "/v1/clock", "", kClockToTheEnd);
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  d.WaitIdle();
+  ExpectTheGoldenActions(dir / "data" / "actions.ndjson", true);
+}
+
+/// Flips bytes in the middle of `file`.
+void Damage(const fs::path& file) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(fs::file_size(file) / 2));
+  f.write("\xde\xad\xbe\xef", 4);
+}
+
+TEST(Snapshots, ADamagedSnapshotIsSetAsideForAnOlderOne) {
+  fs::path dir = FreshDir("snapshot-damaged");
+  std::ofstream(dir / "config.json") << R"({"snapshot_every": 40, "tick_milliseconds": 20})";
+  std::vector<std::string> config = {"--config", (dir / "config.json").string()};
+  Json customer;
+  {
+    Daemon d(dir / "data", config);
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 100)).substr(0, 3), "200");
+    d.WaitIdle();
+    WaitForSnapshots(d, 1);
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 100, 200)).substr(0, 3), "200");
+    d.WaitIdle();
+    WaitForSnapshots(d, 2);
+    customer = d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp");
+    EXPECT_EQ(d.Kill(SIGTERM), 0);
+  }
+  auto kept = Snapshots(dir / "data");
+  ASSERT_EQ(kept.size(), 2u);  // the newest two
+  Damage(kept[0]);
+  {
+    Daemon d(dir / "data", config);
+    EXPECT_TRUE(fs::exists(kept[0].string() + ".damaged"));
+    EXPECT_NE(ReadFile(dir / "data.out.err").find("cannot use a snapshot"), std::string::npos);
+    EXPECT_EQ(Metric(d, "tutti_snapshots_unusable_total"), 1);
+    EXPECT_GT(Metric(d, "tutti_input_log_replayed_total"), 0);
+    EXPECT_EQ(d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp"), customer);
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 200, kEvents)).substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/clock", "", kClockToTheEnd).substr(0, 3), "200");
+    d.WaitIdle();
+    ExpectTheGoldenActions(dir / "data" / "actions.ndjson");
+    EXPECT_EQ(d.Kill(SIGTERM), 0);
+  }
+  // With the log's start dropped and every snapshot damaged, nothing can
+  // rebuild the state: the daemon says so and does not start.
+  for (const fs::path& s : Snapshots(dir / "data")) Damage(s);
+  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+                          (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1; echo exit=$?");
+  EXPECT_NE(out.find("was dropped after a snapshot"), std::string::npos) << out;
+  EXPECT_EQ(out.find("exit=0"), std::string::npos) << out;
+}
+
+}  // namespace
