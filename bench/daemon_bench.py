@@ -15,10 +15,13 @@ P generated profiles, then:
   4. timer storm, 5. group commit (below: timer_storm, group_commit).
   2. restart: kills the daemon with SIGKILL and restarts it on the same data
      folder, and reports the time until it listens again, with every
-     instance (one per event, all waiting 30 days) rebuilt by replay.
+     instance (one per event, all waiting 30 days) rebuilt from the newest
+     snapshot and the log after it (or the whole log: --snapshot-every 0);
+     then stops it cleanly (which writes a snapshot) and starts it again.
 
   python3 bench/daemon_bench.py [--profiles 100000] [--events 1000000] [--batch 1000]
                                 [--latency-batch 100] [--clock system|virtual]
+                                [--snapshot-every N]
 """
 import argparse, http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, time
 
@@ -26,13 +29,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTTI = os.path.join(ROOT, "build", "cli", "tutti")
 
 
-def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system"):
+def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system", snapshot_every=None):
     out = open(os.path.join(tmp, "serve.out"), "w")
+    args = [binary, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
+            "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", clock, "--engine", engine]
+    if snapshot_every is not None:
+        config = os.path.join(tmp, "config.json")
+        with open(config, "w") as f:
+            json.dump({"snapshot_every": snapshot_every}, f)
+        args += ["--config", config]
     t0 = time.monotonic()
-    p = subprocess.Popen([binary, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
-                          "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", clock,
-                          "--engine", engine],
-                         stdout=subprocess.PIPE, stderr=out, text=True)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=out, text=True)
     line = p.stdout.readline()
     m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
     if not m:
@@ -42,8 +49,8 @@ def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system"):
 
 def metric(conn, name):
     conn.request("GET", "/metrics")
-    m = re.search(r"^%s (\d+)" % name, conn.getresponse().read().decode(), re.M)
-    return int(m.group(1)) if m else 0
+    m = re.search(r"^%s ([\d.e+-]+)" % re.escape(name), conn.getresponse().read().decode(), re.M)
+    return float(m.group(1)) if m else 0
 
 
 def group_commit(a, port):
@@ -136,6 +143,8 @@ def main():
     ap.add_argument("--clients", type=int, default=16, help="connections in the group-commit phase")
     ap.add_argument("--storm", type=int, default=1000000,
                     help="timers due in the same second in the storm phase (0: skip it)")
+    ap.add_argument("--snapshot-every", type=int, default=None,
+                    help="the daemon's snapshot_every (default: the daemon's own; 0: no snapshots, restarts replay the log)")
     ap.add_argument("--clock", default="system", choices=["system", "virtual"],
                     help="system (default): sends are settled as each batch is applied; virtual: when time moves")
     a = ap.parse_args()
@@ -146,7 +155,8 @@ def main():
             for i in range(a.profiles):
                 f.write('{"type":"hcp","id":"h%d","name":"H %d","rep":"r%d","timezone":"UTC"}\n' % (i, i, i % 500))
         data = os.path.join(tmp, "data")
-        p, port, ready = start(data, profiles, tmp, a.binary, a.engine, a.clock)
+        run = lambda: start(data, profiles, tmp, a.binary, a.engine, a.clock, a.snapshot_every)
+        p, port, ready = run()
         print(f"start with {a.profiles} profiles and an empty log: {ready:.2f} s")
         conn = http.client.HTTPConnection("127.0.0.1", port)
         base = 1772409600  # 2026-03-02T00:00:00Z
@@ -176,14 +186,40 @@ def main():
         waiting = int(re.search(r"^tutti_instances_active (\d+)", metrics, re.M).group(1))
         rss = int(re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{p.pid}/status").read()).group(1))
         print(f"waiting instances: {waiting:,}; daemon resident memory {rss / 1024:,.0f} MiB")
+        snapshot_seconds = metric(conn, "tutti_snapshot_last_seconds")
+        if snapshot_seconds:
+            print(f"snapshot during ingest (in a forked child): {metric(conn, 'tutti_snapshot_last_bytes') / 2**20:,.0f} MiB "
+                  f"written and synced in {snapshot_seconds:.2f} s; inputs waited "
+                  f"{metric(conn, 'tutti_snapshot_fork_seconds') * 1000:.1f} ms for the fork")
         p.send_signal(signal.SIGKILL)
         p.wait()
-        p, port, ready = start(data, profiles, tmp, a.binary, a.engine, a.clock)
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        conn.request("GET", "/metrics")
-        metrics = conn.getresponse().read().decode()
-        waiting_after = int(re.search(r"^tutti_instances_active (\d+)", metrics, re.M).group(1))
-        print(f"restart to ready after SIGKILL: {ready:.2f} s, {waiting_after:,} waiting instances rebuilt by replay")
+
+        def restarted(how):
+            p, port, ready = run()
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            waiting_after = int(metric(conn, "tutti_instances_active"))
+            position = int(metric(conn, "tutti_snapshot_restored_position"))
+            replayed = int(metric(conn, "tutti_input_log_replayed_total"))
+            source = f"snapshot at input {position:,} and {replayed:,} inputs replayed" if position else \
+                f"{replayed:,} inputs replayed, no snapshot"
+            rss = int(re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{p.pid}/status").read()).group(1))
+            print(f"restart to ready after {how}: {ready:.2f} s, {waiting_after:,} waiting instances ({source}); "
+                  f"resident memory {rss / 1024:,.0f} MiB")
+            return p, port, conn
+
+        p, port, conn = restarted("SIGKILL")
+        if a.snapshot_every != 0:
+            conn.request("POST", "/v1/events", '{"type":"ping","hcp":"h0","at":"2026-03-02T03:00:00Z"}\n')
+            conn.getresponse().read()
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=10)
+            stopped = time.monotonic() - t0
+            snapshots = os.path.join(data, "snapshots")
+            newest = max(os.listdir(snapshots))
+            size = os.path.getsize(os.path.join(snapshots, newest))
+            print(f"clean stop, writing a snapshot of {size / 2**20:,.0f} MiB: {stopped:.2f} s")
+            p, port, conn = restarted("a clean stop")
         # Latency at half the measured rate.
         rate = a.events / elapsed / 2
         interval = a.latency_batch / rate

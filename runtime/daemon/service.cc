@@ -1,5 +1,8 @@
 #include "runtime/daemon/service.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -49,6 +52,7 @@ const char* InstanceStateName(InstanceState s) {
 }  // namespace
 
 Service::~Service() {
+  if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/true);
   if (actions_) std::fclose(actions_);
 }
 
@@ -185,24 +189,66 @@ std::variant<uint64_t, std::string> Service::Restore() {
   return uint64_t{0};
 }
 
-void Service::SaveSnapshot() {
+void Service::SaveSnapshot(bool in_background) {
+  if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/!in_background);
   uint64_t position = log_->size();
-  if (options_.snapshot_every == 0 || engine_ == nullptr || HasWork() || !staged_.empty() ||
+  if (snapshot_child_ > 0 || options_.snapshot_every == 0 || engine_ == nullptr || HasWork() || !staged_.empty() ||
       (!snapshots_.empty() && snapshots_.front() >= position))
     return;
-  auto started = std::chrono::steady_clock::now();
-  Snapshot snap{position, logged_now_, {}, engine_->Save()};
+  Snapshot snap{position, logged_now_, {}, {}};
   for (const auto& set : sets_) snap.versions.push_back(VersionText(*set));
-  if (auto err = WriteSnapshot(options_.data_dir + "/snapshots", snap, 2)) {
+  std::string dir = options_.data_dir + "/snapshots";
+  snapshot_position_ = position;
+  snapshot_started_ = std::chrono::steady_clock::now();
+  if (in_background) {
+    // A child process saves the state as it was at the fork (its pages
+    // are shared copy-on-write) while this one goes on serving: inputs
+    // wait only for the fork. It dies with this process.
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(2);
+      snap.engine = engine_->Save();
+      auto err = WriteSnapshot(dir, snap, 2);
+      if (err) std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
+      ::_exit(err ? 1 : 0);
+    }
+    if (pid > 0) {
+      snapshot_child_ = pid;
+      counters_["tutti_snapshot_fork_seconds"] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count();
+      return;
+    }
+    // No fork (no memory for another process): saved here instead.
+  }
+  snap.engine = engine_->Save();
+  auto err = WriteSnapshot(dir, snap, 2);
+  Snapshotted(err ? *err : "");
+}
+
+void Service::FinishSnapshot(bool wait) {
+  int status = 0;
+  pid_t done = ::waitpid(snapshot_child_, &status, wait ? 0 : WNOHANG);
+  if (done == 0) return;  // still writing
+  snapshot_child_ = -1;
+  bool ok = done > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  Snapshotted(ok ? "" : "the process writing a snapshot failed (status " + std::to_string(status) + ")");
+}
+
+void Service::Snapshotted(const std::string& error) {
+  if (!error.empty()) {
     counters_["tutti_snapshots_total{outcome=\"failed\"}"] += 1;
-    std::fprintf(stderr, "tutti serve: %s (the input log still holds everything)\n", err->c_str());
+    std::fprintf(stderr, "tutti serve: %s (the input log still holds everything)\n", error.c_str());
     return;
   }
   counters_["tutti_snapshots_total{outcome=\"written\"}"] += 1;
-  counters_["tutti_snapshot_last_bytes"] = static_cast<double>(snap.engine.size());
+  std::error_code ec;
+  auto bytes = std::filesystem::file_size(SnapshotPath(options_.data_dir + "/snapshots", snapshot_position_), ec);
+  counters_["tutti_snapshot_last_bytes"] = ec ? 0 : static_cast<double>(bytes);
   counters_["tutti_snapshot_last_seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  snapshots_.insert(snapshots_.begin(), position);
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count();
+  snapshots_.insert(snapshots_.begin(), snapshot_position_);
   if (snapshots_.size() > 2) snapshots_.resize(2);
   // The log from the older snapshot kept on, so that either can be used.
   if (snapshots_.size() == 2)
@@ -603,7 +649,8 @@ void Service::Tick() {
   }
   Work(kSlice);
   uint64_t since = snapshots_.empty() ? log_->first() : snapshots_.front();
-  if (options_.snapshot_every != 0 && log_->size() - since >= options_.snapshot_every) SaveSnapshot();
+  if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/false);
+  if (options_.snapshot_every != 0 && log_->size() - since >= options_.snapshot_every) SaveSnapshot(true);
 }
 
 std::optional<Instant> Service::NextDue() { return engine_->NextDue(); }

@@ -7,6 +7,8 @@
 // Single-threaded: every call comes from the server's one event-loop
 // thread, in order.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -185,11 +187,13 @@ class Service {
 
   /// Writes a snapshot of the state (snapshot_file.h) unless there is
   /// nothing new since the last one, inputs wait to be applied, or
-  /// snapshots are off; then drops the log before the older of the two
-  /// snapshots kept. Tick does this every snapshot_every inputs; the
-  /// server at a clean stop. An error is counted and logged, and changes
-  /// nothing: the log still holds everything.
-  void SaveSnapshot();
+  /// snapshots are off; once written, drops the log before the older of
+  /// the two snapshots kept. In the background (Tick, every snapshot_every
+  /// inputs) a forked child writes it while this process goes on serving;
+  /// otherwise (the server, at a clean stop) it is written before this
+  /// returns, after any in the background. A failure is counted and
+  /// logged, and changes nothing: the log still holds everything.
+  void SaveSnapshot(bool in_background = false);
 
   /// Webhook attempts due now, within each channel's concurrency; the
   /// server makes them and reports each with ReportDelivery.
@@ -219,6 +223,10 @@ class Service {
   /// position to replay from (0 without one). An error when the log's
   /// start was dropped and no snapshot can stand in for it.
   std::variant<uint64_t, std::string> Restore();
+  /// Reaps the child writing a snapshot, if it is done (or waits for it).
+  void FinishSnapshot(bool wait);
+  /// A snapshot at snapshot_position_ was written (`error` empty) or not.
+  void Snapshotted(const std::string& error);
   /// The engine time to log an input at that comes now: never before the
   /// last one logged, and on the system clock not before the clock.
   Instant LogTime();
@@ -274,6 +282,9 @@ class Service {
   std::map<uint64_t, char> finals_;  // final delivery states in the log at start
   uint64_t dispatched_ = 0;  // outbox entries dispatched by this process, through here
   std::vector<uint64_t> snapshots_;  // positions of the snapshots kept, newest first
+  pid_t snapshot_child_ = -1;        // the process writing one, if any
+  uint64_t snapshot_position_ = 0;   // the one being written
+  std::chrono::steady_clock::time_point snapshot_started_;
   /// Logged inputs not applied yet, in log order (Work).
   struct Unapplied {
     InputLog::Entry entry;

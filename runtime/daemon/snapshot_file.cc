@@ -99,7 +99,7 @@ std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot&
   bytes += snapshot.engine;
   PutU64(bytes, StableHash(bytes));
 
-  std::string path = dir + "/" + FileName(snapshot.position);
+  std::string path = SnapshotPath(dir, snapshot.position);
   std::string temporary = path + ".tmp";
   if (auto why = WriteSynced(temporary, bytes)) {
     fs::remove(temporary, ec);
@@ -120,6 +120,8 @@ std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot&
   for (size_t i = keep; i < files.size(); ++i) fs::remove(files[i].second, ec);
   return std::nullopt;
 }
+
+std::string SnapshotPath(const std::string& dir, uint64_t position) { return dir + "/" + FileName(position); }
 
 std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& dir) {
   std::vector<std::pair<uint64_t, std::string>> out;

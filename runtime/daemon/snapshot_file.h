@@ -34,6 +34,9 @@ struct Snapshot {
 /// and no new file, when it cannot.
 std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t keep);
 
+/// Where the snapshot at `position` is written under `dir`.
+std::string SnapshotPath(const std::string& dir, uint64_t position);
+
 /// The snapshot files under `dir` as (position, path), newest (highest
 /// position) first.
 std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& dir);
