@@ -71,7 +71,14 @@ meta
             | PRIORITY value=INT ';'?                            # priorityMeta
             | VERSION value=INT ';'?                             # versionMeta
             | REENTRY (AFTER window=DURATION | NEVER | ALWAYS) ';'? # reentryMeta
+            | MIGRATE '{' migration* '}' ';'?                    # migrateMeta
             ;
+
+// migrate { cooling_off   reminder -> follow_up   "wait@31" -> cooling_off }
+// Instances of the running version resting at a labelled step (or a step
+// named by its id) move to this version's step with the label after `->`
+// (the same label without one).
+migration   : (from=ident | fromStep=STRING) (ARROW to=ident)? ';'? ;
 
 // on formulary_win as win where win.brand == "GLIDIM"
 trigger     : ON eventPattern ';'? ;
@@ -87,7 +94,11 @@ exitCriterion: kind=(EXIT | GOAL) WHEN eventPattern ';'? ;
 block       : '{' step* '}' ;
 body        : block | step ;
 
-step
+// A step, optionally labelled (`cooling_off: wait 3d`) so that a later
+// version's `migrate` can name it.
+step        : (label=ident ':')? plainStep ;
+
+plainStep
             : SEND channel=ident message=STRING (TO recipient=expr)?
               (WITH '{' varInits? '}')? ';'?                     # sendStep
             | verb=(TASK | NOTIFY) assignee message=STRING
@@ -167,7 +178,7 @@ literal     : INT | UINT | DOUBLE | STRING | BYTES | DURATION
 // name stay usable as identifiers; after a '.', every keyword is a name.
 ident       : IDENT | KIND | TITLE | OWNER | PRIORITY | VERSION | KEY | DUE
             | DESCRIPTION | CONSENT | LOCAL | NEVER | ALWAYS | AFTER
-            | PER | WITHIN | BEST | THEN | VIA | UP ;
+            | PER | WITHIN | BEST | THEN | VIA | UP | MIGRATE ;
 // A selected field may also be written in backticks, CEL's escaped form
 // for keys that are not names: headers.`content-type`.
 fieldName   : anyName | ESCAPED_IDENT ;
@@ -190,6 +201,7 @@ REQUIRE : 'require' ; ARBITRATE : 'arbitrate' ;      WITHIN : 'within' ;
 DEDUPE : 'dedupe' ;   JOURNEY : 'journey' ;  FOR : 'for' ;
 TITLE : 'title' ;     OWNER : 'owner' ;      PRIORITY : 'priority' ;
 VERSION : 'version' ; REENTRY : 'reentry' ;  AFTER : 'after' ;
+MIGRATE : 'migrate' ;
 NEVER : 'never' ;     ALWAYS : 'always' ;    ON : 'on' ;
 AS : 'as' ;           WHERE : 'where' ;      AUDIENCE : 'audience' ;
 EXIT : 'exit' ;       GOAL : 'goal' ;        WHEN : 'when' ;

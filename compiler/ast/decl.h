@@ -111,6 +111,18 @@ struct ExitCriterion {
   SourceRange range;
 };
 
+/// One line of `migrate { ... }`: instances of the running version resting
+/// at step `from` (a label, or a step id such as "wait@31" when
+/// `from_step_id`) move to this version's step labelled `to` (the same
+/// label when `to` is absent).
+struct Migration {
+  Name from;
+  bool from_step_id = false;
+  std::optional<Name> to;
+  SourceRange range;
+  const Name& Target() const { return to ? *to : from; }
+};
+
 /// A metadata line, kept for "declared twice" diagnostics.
 struct MetaItem {
   std::string keyword;
@@ -130,6 +142,7 @@ struct JourneyDecl {
   std::vector<EventPattern> triggers;  // the checker allows one
   std::vector<Audience> audiences;     // the checker allows one
   std::vector<ExitCriterion> exits;
+  std::vector<Migration> migrations;
   Block steps;
   SourceRange range;
 };

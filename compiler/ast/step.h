@@ -69,6 +69,8 @@ struct Step {
   virtual ~Step() = default;
   StepKind kind;
   SourceRange range;
+  /// `LABEL: step`: names the step for a later version's `migrate`.
+  std::optional<Name> label;
 
   template <typename T>
   const T& As() const {

@@ -50,6 +50,9 @@ class FileChecker {
   /// Returns true when the block always ends the journey.
   bool CheckBlock(const ast::Block& block, Scope& scope, JourneyContext& ctx);
   bool CheckStep(const ast::Step& step, Scope& scope, JourneyContext& ctx);
+  /// `migrate { ... }`: each line moves instances to a labelled step of
+  /// this journey (the running version's side is checked at reload).
+  void CheckMigrations(const ast::JourneyDecl& j, JourneyContext& ctx);
   void CheckSend(const ast::SendStep& s, Scope& scope, JourneyContext& ctx);
   void CheckTask(const ast::TaskStep& t, Scope& scope, JourneyContext& ctx);
   bool CheckWaitEvent(const ast::WaitEventStep& w, Scope& scope, JourneyContext& ctx);

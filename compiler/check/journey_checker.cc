@@ -14,6 +14,7 @@ struct FileChecker::JourneyContext {
   std::string customer;  // profile name; empty if unknown
   const ast::ProfileDecl* customer_profile = nullptr;
   JourneyFacts* facts = nullptr;
+  std::map<std::string, SourceRange> labels;  // step labels seen so far
 };
 
 namespace {
@@ -173,6 +174,31 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
   }
   Scope body(&journey_scope);
   CheckBlock(j.steps, body, ctx);
+  CheckMigrations(j, ctx);
+}
+
+void FileChecker::CheckMigrations(const ast::JourneyDecl& j, JourneyContext& ctx) {
+  std::vector<std::string> labels;
+  for (const auto& [label, range] : ctx.labels) labels.push_back(label);
+  std::map<std::string, SourceRange> moved;
+  for (const ast::Migration& m : j.migrations) {
+    auto [first, inserted] = moved.emplace(m.from.text, m.from.range);
+    if (!inserted) {
+      Diagnostic& d = sink_.Error(At(m.from.range), "instances at '" + m.from.text + "' are already moved by this 'migrate'");
+      d.notes.push_back({At(first->second), "first moved here"});
+    }
+    if (m.from_step_id && !m.to) {
+      sink_.Error(At(m.range), "a step named by its id needs '-> LABEL' to say which step of this version its "
+                               "instances move to");
+      continue;
+    }
+    const ast::Name& target = m.Target();
+    if (ctx.labels.count(target.text)) continue;
+    std::string message = "no step of journey '" + j.name.text + "' is labelled '" + target.text + "'";
+    if (labels.empty()) message += "; label the step instances move to, as in '" + target.text + ": wait 3d'";
+    else message += DidYouMean(target.text, labels);
+    sink_.Error(At(target.range), message);
+  }
 }
 
 bool FileChecker::CheckBlock(const ast::Block& block, Scope& scope, JourneyContext& ctx) {
@@ -189,6 +215,23 @@ bool FileChecker::CheckBlock(const ast::Block& block, Scope& scope, JourneyConte
 }
 
 bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext& ctx) {
+  if (step.label) {
+    // Only where an instance can rest between two inputs: a later version
+    // moves instances from such a step to one of its own.
+    bool rests = step.kind == ast::StepKind::kSend || step.kind == ast::StepKind::kWaitDuration ||
+                 step.kind == ast::StepKind::kWaitTimeOfDay || step.kind == ast::StepKind::kWaitUntil ||
+                 step.kind == ast::StepKind::kWaitEvent;
+    if (!rests)
+      sink_.Error(At(step.label->range), std::string("only a wait or a send can be labelled (instances rest there, "
+                                                     "and a later version's 'migrate' names it), not '") +
+                                             ast::StepKeyword(step.kind) + "'");
+    auto [first, inserted] = ctx.labels.emplace(step.label->text, step.label->range);
+    if (!inserted) {
+      Diagnostic& d = sink_.Error(At(step.label->range), "the label '" + step.label->text + "' is already used in journey '" +
+                                                             ctx.journey->name.text + "'");
+      d.notes.push_back({At(first->second), "first used here"});
+    }
+  }
   switch (step.kind) {
     case ast::StepKind::kSend:
       CheckSend(step.As<ast::SendStep>(), scope, ctx);

@@ -78,6 +78,8 @@ struct Step {
   /// Stable and readable: keyword and line, "send@38"; unique per journey
   /// (a column is added when two steps share a line).
   std::string id;
+  /// `LABEL: step`, for a later version's `migrate`; empty when unlabelled.
+  std::string label;
   StepIndex next = kDone;
   /// kBranch, kChooseBest, kSplit arms; kBranch falls through to `next`.
   std::vector<Arm> arms;
@@ -118,6 +120,15 @@ struct Exit {
   bool goal = false;
 };
 
+/// `migrate { FROM -> LABEL }`: instances of the running version resting at
+/// its step FROM (a label, or a step id) move to step `to` of this version.
+/// Engine::Reload checks the running version's side and moves them.
+struct Migration {
+  std::string from;
+  bool from_step_id = false;
+  StepIndex to = kDone;  // the labelled step
+};
+
 struct Journey {
   const ast::JourneyDecl* decl = nullptr;
   const Source* source = nullptr;  // the file declaring it
@@ -137,8 +148,12 @@ struct Journey {
   std::vector<Exit> exits;
   std::vector<Step> steps;
   StepIndex entry = kDone;
-  /// Slot number -> the name declared there (for debugging and errors).
+  /// Slot number -> the name declared there, and its type as the checker
+  /// writes it (a migration moves values between versions by name, and
+  /// only between slots of the same type).
   std::vector<std::string> slot_names;
+  std::vector<std::string> slot_types;
+  std::vector<Migration> migrations;
 };
 
 enum class ChannelKind { kMessage, kTask, kCase, kWebhook };

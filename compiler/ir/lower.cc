@@ -67,7 +67,7 @@ std::string ChannelsText(const std::optional<ast::ChannelSet>& set) {
 
 class Lowerer {
  public:
-  explicit Lowerer(const compiler::Program& program) {
+  Lowerer(const compiler::Program& program, const std::map<const ast::Expr*, Type>& types) : types_(types) {
     for (const auto& file : program.files) {
       if (!file->ast) continue;
       for (const auto& e : file->ast->events) events_.emplace(e.name.text, &e);
@@ -158,8 +158,9 @@ class Lowerer {
     return events_.at(j.triggers[0].event.text)->key_profile.text;
   }
 
-  uint32_t NewSlot(Journey& j, const std::string& name) {
+  uint32_t NewSlot(Journey& j, const std::string& name, const Type& type) {
     j.slot_names.push_back(name);
+    j.slot_types.push_back(type.ToString());
     return static_cast<uint32_t>(j.slot_names.size() - 1);
   }
 
@@ -168,7 +169,7 @@ class Lowerer {
     out.event = p.event.text;
     out.binding = p.BoundName().text;
     out.cond = p.cond.get();
-    if (needs_slot) out.slot = NewSlot(j, out.binding);
+    if (needs_slot) out.slot = NewSlot(j, out.binding, Type::Event(out.event));
     auto ev = events_.find(out.event);
     if (ev != events_.end() && ev->second->key_profile.text != j.customer) {
       auto eq = ast::FindEquality(out.cond, out.binding, "", j.customer, KeyField(j.customer));
@@ -213,6 +214,12 @@ class Lowerer {
     std::vector<Ref> outs = LowerBlock(d.steps, {Ref{Ref::kEntry}}, scope);
     Patch(outs, kDone);
     ComputeLiveness(j);
+    for (const ast::Migration& m : d.migrations) {
+      auto to = std::find_if(j.steps.begin(), j.steps.end(),
+                             [&](const Step& s) { return s.label == m.Target().text; });
+      assert(to != j.steps.end() && "a checked 'migrate' names a label of its journey");
+      j.migrations.push_back({m.from.text, m.from_step_id, static_cast<StepIndex>(to - j.steps.begin())});
+    }
   }
 
   /// What is read of each slot: absent, some fields, or (nullopt) all.
@@ -328,6 +335,7 @@ class Lowerer {
     step.op = op;
     step.source = &s;
     step.id = StepId(s);
+    if (s.label) step.label = s.label->text;
     step.scope = scope;
     journey_->steps.push_back(std::move(step));
     return static_cast<StepIndex>(journey_->steps.size() - 1);
@@ -412,8 +420,11 @@ class Lowerer {
       case ast::StepKind::kEmit: Push(StepOp::kEmit, s, scope); return next;
       case ast::StepKind::kLet: {
         Push(StepOp::kAssign, s, scope);
-        const std::string& name = s.As<ast::LetStep>().name.text;
-        uint32_t slot = NewSlot(j, name);
+        const auto& let = s.As<ast::LetStep>();
+        const std::string& name = let.name.text;
+        auto type = types_.find(let.value.get());
+        assert(type != types_.end() && "a checked 'let' has a type");
+        uint32_t slot = NewSlot(j, name, type->second);
         j.steps[self].slot = slot;
         scope.emplace_back(name, slot);
         return next;
@@ -461,6 +472,7 @@ class Lowerer {
     return outs;
   }
 
+  const std::map<const ast::Expr*, Type>& types_;  // the checker's
   std::map<std::string, const ast::EventDecl*> events_;
   std::map<std::string, const ast::ProfileDecl*> profiles_;
   std::map<std::string, std::pair<const ast::JourneyDecl*, const Source*>> decls_;
@@ -472,6 +484,8 @@ class Lowerer {
 
 }  // namespace
 
-Program Lower(const compiler::Program& program) { return Lowerer(program).Run(); }
+Program Lower(const compiler::Program& program, const std::map<const ast::Expr*, Type>& types) {
+  return Lowerer(program, types).Run();
+}
 
 }  // namespace tutti::compiler::ir

@@ -7,11 +7,15 @@
 // Must be called after Check, on a program that checked without errors;
 // anything the checker rejects is a bug here and asserts.
 
+#include <map>
+
 #include "compiler/check/program.h"
 #include "compiler/ir/journey_ir.h"
+#include "compiler/types/type.h"
 
 namespace tutti::compiler::ir {
 
-Program Lower(const compiler::Program& program);
+/// `types`: the type of every checked expression (CheckResult::types).
+Program Lower(const compiler::Program& program, const std::map<const ast::Expr*, Type>& types);
 
 }  // namespace tutti::compiler::ir

@@ -212,6 +212,20 @@ ast::JourneyDecl AstBuilder::BuildJourney(TP::JourneyDeclContext* ctx) {
       if (auto* o = dynamic_cast<TP::OwnerMetaContext*>(meta)) j.owner = BuildString(o->text);
       if (auto* p = dynamic_cast<TP::PriorityMetaContext*>(meta)) j.priority = BuildInt(p->value);
       if (auto* v = dynamic_cast<TP::VersionMetaContext*>(meta)) j.version = BuildInt(v->value);
+      if (auto* m = dynamic_cast<TP::MigrateMetaContext*>(meta)) {
+        for (auto* line : m->migration()) {
+          ast::Migration mig;
+          if (line->fromStep) {
+            mig.from = {BuildString(line->fromStep), Range(line->fromStep)};
+            mig.from_step_id = true;
+          } else {
+            mig.from = BuildName(line->from);
+          }
+          if (line->to) mig.to = BuildName(line->to);
+          mig.range = Range(line);
+          j.migrations.push_back(std::move(mig));
+        }
+      }
       if (auto* r = dynamic_cast<TP::ReentryMetaContext*>(meta)) {
         if (r->window) {
           j.reentry = ast::ReentryKind::kAfter;
@@ -398,7 +412,14 @@ ast::Message AstBuilder::BuildMessage(antlr4::Token* token) {
 
 // ---------------------------------------------------------------- steps
 
-std::unique_ptr<ast::Step> AstBuilder::BuildStep(TP::StepContext* ctx) {
+std::unique_ptr<ast::Step> AstBuilder::BuildStep(TP::StepContext* labelled) {
+  std::unique_ptr<ast::Step> out = BuildPlainStep(labelled->plainStep());
+  if (out && labelled->label) out->label = BuildName(labelled->label);
+  return out;
+}
+
+std::unique_ptr<ast::Step> AstBuilder::BuildPlainStep(TP::PlainStepContext* ctx) {
+  if (ctx == nullptr) return nullptr;  // after a syntax error
   SourceRange range = Range(ctx);
   DepthGuard guard(depth_, limits_.max_expr_depth, range);
   std::unique_ptr<ast::Step> out;

@@ -73,7 +73,9 @@ class AstBuilder {
   // Steps.
   ast::Block BuildBlock(TP::BlockContext* ctx);
   ast::Block BuildBody(TP::BodyContext* ctx);
+  /// `LABEL: step` or a plain step.
   std::unique_ptr<ast::Step> BuildStep(TP::StepContext* ctx);
+  std::unique_ptr<ast::Step> BuildPlainStep(TP::PlainStepContext* ctx);
   std::unique_ptr<ast::Step> BuildIf(TP::IfChainContext* ctx);
   std::vector<ast::FieldInit> BuildInits(TP::VarInitsContext* ctx);
   ast::DurationLiteral BuildDuration(TP::DurationExprContext* ctx, const char* after);

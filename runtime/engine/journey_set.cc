@@ -43,9 +43,9 @@ std::unique_ptr<JourneySet> JourneySet::Failed(compiler::DiagnosticSink& sink) {
 }
 
 bool JourneySet::Build(compiler::DiagnosticSink& sink) {
-  compiler::Check(program_, builtins_, sink);
+  compiler::CheckResult checked = compiler::Check(program_, builtins_, sink);
   if (sink.has_errors()) return false;
-  ir_ = compiler::ir::Lower(program_);
+  ir_ = compiler::ir::Lower(program_, checked.types);
   schemas_ = SchemaTable::Build(program_);
   return true;
 }
