@@ -307,7 +307,7 @@ Reply Service::CommitReload(PreparedReload prepared) {
     if (fingerprint == set().Fingerprint())
       return JsonReply(200, Json{{"status", "unchanged"}, {"fingerprint", fingerprint}});
     // Checked before the version is logged: a logged one must be taken on.
-    if (auto refusal = engine_->ReloadRefusal(prepared.set->schemas(), prepared.set->ir().journeys.size())) {
+    if (auto refusal = engine_->ReloadRefusal(prepared.set->schemas(), prepared.set->ir())) {
       counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
       return Problem(409, *refusal + " (the running journeys stay)");
     }
@@ -336,7 +336,8 @@ Reply Service::CommitReload(PreparedReload prepared) {
                              {"added", report.added},
                              {"removed", report.removed},
                              {"instances_carried_over", report.carried_over},
-                             {"instances_finishing_on_their_version", report.left_on_old}});
+                             {"instances_finishing_on_their_version", report.left_on_old},
+                             {"instances_migrated", report.migrated}});
 }
 
 std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report,

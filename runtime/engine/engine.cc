@@ -80,7 +80,8 @@ void Engine::IndexJourneys() {
 
 Engine::~Engine() = default;
 
-std::optional<std::string> Engine::ReloadRefusal(const SchemaTable& schemas, size_t journeys) const {
+std::optional<std::string> Engine::ReloadRefusal(const SchemaTable& schemas, const ir::Program& program) const {
+  size_t journeys = program.journeys.size();
   if (auto difference = schemas_->LayoutDifference(schemas))
     return "the records changed: " + *difference +
            "; stored profiles and waiting instances hold records of the old layout, so a change of layout "
@@ -88,6 +89,8 @@ std::optional<std::string> Engine::ReloadRefusal(const SchemaTable& schemas, siz
   if (journeys_.size() + journeys > UINT16_MAX)
     return "too many versions of the journeys for one run (history names a journey in 16 bits): start with a "
            "new --data folder";
+  auto moves = PlanMigrations(program);
+  if (auto* why = std::get_if<std::string>(&moves)) return *why;
   return std::nullopt;
 }
 
@@ -95,7 +98,8 @@ std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program
                                                              const SchemaTable& schemas,
                                                              const compiler::eval::Functions& functions,
                                                              const compiler::jit::CompiledExprs* compiled) {
-  if (auto refusal = ReloadRefusal(schemas, program.journeys.size())) return *refusal;
+  if (auto refusal = ReloadRefusal(schemas, program)) return *refusal;
+  std::vector<Move> moves = std::get<std::vector<Move>>(PlanMigrations(program));
   Flush();
   ReloadReport report;
   // The current journeys by name; what the new version does with each.
@@ -124,6 +128,7 @@ std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program
       report.added.push_back(j.name);
     }
   }
+  report.migrated = Migrate(moves, next);
   for (const auto& [name, e] : live) {
     if (carried[e]) continue;
     retired_[e] = true;
@@ -156,6 +161,7 @@ std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program
       c.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
     }
   }
+  report.carried_over -= report.migrated;  // counted above as on the current version
   if (options_.compiled != nullptr) older_compiled_.push_back(options_.compiled);
   options_.compiled = options_.interpret ? nullptr : compiled;
   program_ = &program;

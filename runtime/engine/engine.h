@@ -91,6 +91,9 @@ class Engine final : private stdlib::HistoryView {
   ///     new version; instances already running finish on the version they
   ///     started on, which is retired: it starts nothing, but its waits,
   ///     timers, exit and goal rules go on.
+  ///   - Unless the new version declares, with `migrate`, that instances
+  ///     resting at some step of the running version move to a labelled
+  ///     step of its own (migration.cc): those go on there, now.
   ///   - A journey no longer declared is retired the same way.
   /// History, caps, re-entry and pauses carry over by journey name. The
   /// parts must outlive the engine, and so must those of every earlier
@@ -100,10 +103,13 @@ class Engine final : private stdlib::HistoryView {
     std::vector<std::string> unchanged, changed, added, removed;
     size_t carried_over = 0;  // instances of unchanged journeys, now on the new code
     size_t left_on_old = 0;   // instances finishing on a retired version
+    size_t migrated = 0;      // instances moved to a changed journey's new version (`migrate`)
   };
-  /// Why Reload would refuse a version with these records and this many
-  /// journeys, or nullopt.
-  std::optional<std::string> ReloadRefusal(const SchemaTable& schemas, size_t journeys) const;
+  /// Why Reload would refuse this version, or nullopt: its records are
+  /// laid out differently, or a `migrate` cannot be done (a step the
+  /// running version does not have, a variable the new one reads that the
+  /// instances do not hold).
+  std::optional<std::string> ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const;
   std::variant<ReloadReport, std::string> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
                                                  const compiler::eval::Functions& functions,
                                                  const compiler::jit::CompiledExprs* compiled);
@@ -251,6 +257,20 @@ class Engine final : private stdlib::HistoryView {
 
   /// Indexes triggers, routes and per-journey tables over journeys_.
   void IndexJourneys();
+
+  // migration.cc: moving instances to a new version (`migrate`).
+  struct Move {
+    uint32_t from_journey = 0;           // engine index of the running version
+    compiler::ir::StepIndex from_rest = 0;  // where its instances rest
+    bool for_event = false;              // waiting for an event (else sleeping)
+    uint32_t to_journey = 0;             // index in the new program
+    compiler::ir::StepIndex to_rest = 0;
+  };
+  /// The moves `program`'s migrations ask for, or why they cannot be made.
+  std::variant<std::vector<Move>, std::string> PlanMigrations(const compiler::ir::Program& program) const;
+  /// Makes them, once the new version's journeys are in journeys_
+  /// (`next`: program index -> engine index); how many instances moved.
+  size_t Migrate(const std::vector<Move>& moves, const std::vector<uint32_t>& next);
 
   // snapshot.cc: how record shapes are named in a snapshot.
   void WriteShape(SnapshotWriter& out, const compiler::eval::RecordShape* shape) const;

@@ -51,6 +51,28 @@ std::string Listing(Daemon& d) {
   return out;
 }
 
+/// Posts the rest of the reference scenario (from event 130) and moves the
+/// clock to June; the action log once all is applied.
+Json FinishTheScenario(Daemon& d, const fs::path& dir) {
+  EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 130, kEvents)).substr(0, 3), "200");
+  std::ofstream(dir / "later.json") << R"({"to": "2026-06-01T00:00:00Z"})";
+  EXPECT_EQ(d.Curl("POST", "/v1/clock", (dir / "later.json").string()).substr(0, 3), "200");
+  d.WaitIdle();
+  return d.GetJson("/v1/actions?limit=100000")["actions"];
+}
+
+/// Kills `d` and starts it again on its data: the journeys and the
+/// actions (by idempotency key) are what they were.
+void ExpectAReplayAgrees(Daemon& d, const fs::path& dir, const fs::path& journeys, const Json& actions) {
+  std::string before = Listing(d);
+  d.Kill(SIGKILL);
+  Daemon again(dir / "data", {}, journeys.string());
+  EXPECT_EQ(Listing(again), before);
+  Json replayed = again.GetJson("/v1/actions?limit=100000")["actions"];
+  ASSERT_EQ(replayed.size(), actions.size());
+  for (size_t i = 0; i < actions.size(); ++i) EXPECT_EQ(replayed[i]["idempotency_key"], actions[i]["idempotency_key"]);
+}
+
 TEST(Reload, NewVersionTakesOverWhileRunningInstancesFinishOnTheirsAndAReplayAgrees) {
   fs::path dir = FreshDir("reload");
   fs::path journeys = CopyJourneys(dir);
@@ -86,24 +108,43 @@ TEST(Reload, NewVersionTakesOverWhileRunningInstancesFinishOnTheirsAndAReplayAgr
     }
   EXPECT_EQ(versions, 2) << "the retired version is listed while its instances finish";
 
-  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 130, kEvents)).substr(0, 3), "200");
-  std::ofstream(dir / "later.json") << R"({"to": "2026-06-01T00:00:00Z"})";
-  ASSERT_EQ(d.Curl("POST", "/v1/clock", (dir / "later.json").string()).substr(0, 3), "200");
-  d.WaitIdle();
-  std::string before = Listing(d);
-  Json actions = d.GetJson("/v1/actions?limit=100000")["actions"];
+  Json actions = FinishTheScenario(d, dir);
   EXPECT_GT(actions.size(), 100u);
   // Every retired instance finished on its version.
   Json listed3 = d.GetJson("/v1/journeys");
   for (const Json& j : listed3["journeys"]) EXPECT_NE(j["status"], "retired") << j.dump();
 
   // The log holds both versions where they took over: a replay agrees.
-  d.Kill(SIGKILL);
-  Daemon again(dir / "data", {}, journeys.string());
-  EXPECT_EQ(Listing(again), before);
-  Json replayed = again.GetJson("/v1/actions?limit=100000")["actions"];
-  ASSERT_EQ(replayed.size(), actions.size());
-  for (size_t i = 0; i < actions.size(); ++i) EXPECT_EQ(replayed[i]["idempotency_key"], actions[i]["idempotency_key"]);
+  ExpectAReplayAgrees(d, dir, journeys, actions);
+}
+
+TEST(Reload, AMigrationMovesRunningInstancesAndAReplayAgrees) {
+  fs::path dir = FreshDir("reload-migrate");
+  fs::path journeys = CopyJourneys(dir);
+  fs::path nurture = journeys / "glidim_email_nurture.tutti";
+  Daemon d(dir / "data", {}, journeys.string());
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 130)).substr(0, 3), "200");
+  d.WaitIdle();
+  // The running version has no labels: its waits are named by step id.
+  Edit(nurture, "  wait up to 7d for email_opened", "  opened: wait up to 7d for email_opened");
+  Edit(nurture, "  wait 2d\n", "  second_touch: wait 2d\n");
+  Edit(nurture, "version 3", "version 4\n  migrate {\n    \"wait@99\" -> opened\n  }");
+  std::string r = d.Curl("POST", "/v1/journeys/reload");
+  EXPECT_EQ(r.substr(0, 3), "409") << r;
+  EXPECT_NE(r.find("'migrate' names wait@99, which the running version does not have"), std::string::npos) << r;
+  Edit(nurture, "\"wait@99\" -> opened", "\"wait@26\" -> opened\n    \"wait@38\" -> second_touch");
+  r = d.Curl("POST", "/v1/journeys/reload");
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  Json report = Body(r);
+  EXPECT_EQ(report["changed"], Json::array({"glidim_email_nurture"}));
+  EXPECT_GT(report["instances_migrated"].get<int>(), 0) << report.dump();
+
+  Json actions = FinishTheScenario(d, dir);
+  size_t moved_on = 0;  // actions the new version took for instances the old one started
+  for (const Json& a : actions) moved_on += a["journey"] == "glidim_email_nurture" && a["version"] == 4;
+  EXPECT_GT(moved_on, 0u);
+
+  ExpectAReplayAgrees(d, dir, journeys, actions);
 }
 
 TEST(Reload, JourneysThatDoNotCheckLeaveTheRunningVersion) {
