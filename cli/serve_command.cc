@@ -145,10 +145,19 @@ int RunServe(const std::vector<std::string>& raw_args) {
           return 2;
         }
         if (smtp) route.from = h["from"].get<std::string>();
+        std::string password_file;
         for (const auto& [k, v] : h.items()) {
           if (k == "url" || k == "relay" || k == "from") continue;
-          if (k == "ca_file" && !smtp && v.is_string()) {
+          if (k == "ca_file" && v.is_string()) {
             route.ca_file = v.get<std::string>();
+            continue;
+          }
+          if (smtp && k == "starttls" && v.is_boolean()) {
+            route.starttls = v.get<bool>();
+            continue;
+          }
+          if (smtp && (k == "username" || k == "password_file") && v.is_string()) {
+            (k == "username" ? route.username : password_file) = v.get<std::string>();
             continue;
           }
           int* field = k == "max_attempts" ? &route.max_attempts
@@ -162,6 +171,28 @@ int RunServe(const std::vector<std::string>& raw_args) {
             return 2;
           }
           *field = v.get<int>();
+        }
+        if (!route.username.empty() || !password_file.empty()) {
+          // Credentials travel only over TLS, and come from a file an
+          // operator can keep out of the config (and out of logs).
+          if (route.username.empty() || password_file.empty() || !route.starttls) {
+            std::fprintf(stderr, "tutti serve: %s: a login needs \"username\", \"password_file\" and "
+                                 "\"starttls\": true together\n", where.c_str());
+            return 2;
+          }
+          std::ifstream secret(password_file);
+          if (!secret || !std::getline(secret, route.password) || route.password.empty()) {
+            std::fprintf(stderr, "tutti serve: %s: cannot read a password from %s\n", where.c_str(), password_file.c_str());
+            return 2;
+          }
+        }
+        if (!smtp && !route.tls && !route.ca_file.empty()) {
+          std::fprintf(stderr, "tutti serve: %s: 'ca_file' is for https urls\n", where.c_str());
+          return 2;
+        }
+        if (smtp && !route.starttls && !route.ca_file.empty()) {
+          std::fprintf(stderr, "tutti serve: %s: 'ca_file' is for \"starttls\": true\n", where.c_str());
+          return 2;
         }
         if (service.routes.count(channel)) {
           std::fprintf(stderr, "tutti serve: %s: channel '%s' is routed twice\n", config.c_str(), channel.c_str());

@@ -1,10 +1,17 @@
 #include "runtime/daemon/outbound.h"
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include <cassert>
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/algorithm/string/predicate.hpp>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -44,8 +51,6 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
 
  protected:
   virtual void Connected() = 0;
-  /// Done() is closing the connection (one not in stream_ any more).
-  virtual void Closing() {}
 
   template <typename T>
   std::shared_ptr<T> Self() {
@@ -57,12 +62,34 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
     done_ = true;
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    Closing();
+    if (secure_) beast::get_lowest_layer(*secure_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     service_.ReportDelivery(job_.seq, ok, detail);
+  }
+
+  /// Moves the connection under TLS (secure_): the peer's certificate must
+  /// verify against the route's CA file (or the system's) and name its
+  /// host; then `then` runs. `peer` names it in failures ("receiver").
+  void Secure(TlsClients& tls, const char* peer, std::function<void()> then) {
+    std::string error;
+    ssl::context* context = tls.For(job_.route->ca_file, error);
+    if (context == nullptr) return Done(false, error);
+    secure_.emplace(std::move(stream_), *context);
+    const std::string& host = job_.route->host;
+    if (!SSL_set_tlsext_host_name(secure_->native_handle(), host.c_str()))
+      return Done(false, std::string("cannot name the ") + peer + " for TLS");
+    secure_->set_verify_callback(ssl::host_name_verification(host));
+    secure_->async_handshake(ssl::stream_base::client,
+                             [self = shared_from_this(), peer, then = std::move(then)](beast::error_code ec) {
+                               if (ec)
+                                 return self->Done(false, std::string("TLS handshake with the ") + peer +
+                                                              " failed: " + ec.message());
+                               then();
+                             });
   }
 
   tcp::resolver resolver_;
   beast::tcp_stream stream_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;  // under TLS: the connection, moved in
   Service& service_;
   DeliveryJob job_;
   bool done_ = false;
@@ -88,18 +115,7 @@ class WebhookCall final : public OutboundCall {
     req_.body() = job_.body;
     req_.prepare_payload();
     if (!job_.route->tls) return Exchange(stream_);
-    std::string error;
-    ssl::context* context = tls_.For(job_.route->ca_file, error);
-    if (context == nullptr) return Done(false, error);
-    secure_.emplace(std::move(stream_), *context);
-    const std::string& host = job_.route->host;
-    if (!SSL_set_tlsext_host_name(secure_->native_handle(), host.c_str()))
-      return Done(false, "cannot name the server for TLS");
-    secure_->set_verify_callback(ssl::host_name_verification(host));
-    secure_->async_handshake(ssl::stream_base::client, [self = Self<WebhookCall>()](beast::error_code ec) {
-      if (ec) return self->Done(false, "TLS handshake failed: " + ec.message());
-      self->Exchange(*self->secure_);
-    });
+    Secure(tls_, "receiver", [self = Self<WebhookCall>()] { self->Exchange(*self->secure_); });
   }
 
   template <typename Stream>
@@ -114,24 +130,22 @@ class WebhookCall final : public OutboundCall {
     });
   }
 
-  void Closing() override {
-    beast::error_code ignored;
-    if (secure_) beast::get_lowest_layer(*secure_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-  }
-
   TlsClients& tls_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;  // https: the connection, moved in after connecting
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
 };
 
-/// One e-mail through an SMTP relay: the plain SMTP dialogue (EHLO, MAIL
-/// FROM, RCPT TO, DATA, QUIT), each answer checked for the code expected;
-/// the outcome reported to the service.
+/// One e-mail through an SMTP relay: the SMTP dialogue (EHLO, then
+/// STARTTLS and EHLO again when the route asks for TLS, AUTH PLAIN when it
+/// has a user name, MAIL FROM, RCPT TO, DATA, QUIT), each answer checked
+/// for the code expected; the outcome reported to the service. Over TLS the
+/// relay's certificate must verify against the route's CA file (or the
+/// system's) and name its host; credentials are only ever sent over TLS.
 class SmtpCall final : public OutboundCall {
  public:
-  using OutboundCall::OutboundCall;
+  SmtpCall(net::io_context& io, Service& service, DeliveryJob job, TlsClients& tls)
+      : OutboundCall(io, service, std::move(job)), tls_(tls) {}
 
  private:
   using Next = std::function<void()>;
@@ -143,17 +157,67 @@ class SmtpCall final : public OutboundCall {
 
   void Greet() {
     auto self = Self<SmtpCall>();
-    Command("EHLO tutti", 250, [self] {
-      self->Command("MAIL FROM:<" + self->job_.route->from + ">", 250, [self] {
-        self->Command("RCPT TO:<" + self->job_.to + ">", 250, [self] {
-          self->Command("DATA", 354, [self] {
-            self->Command(self->Message() + "\r\n.", 250, [self] {
-              self->Command("QUIT", 221, [self] { self->Done(true, "accepted by the relay"); });
-            });
+    Command("EHLO tutti", 250, [self] { self->Greeted(); });
+  }
+
+  /// After EHLO: secure the connection, log in, or send.
+  void Greeted() {
+    auto self = Self<SmtpCall>();
+    const DeliveryRoute& route = *job_.route;
+    if (route.starttls && !secure_) {
+      if (!Offers("STARTTLS")) return Done(false, "the relay does not offer STARTTLS");
+      return Command("STARTTLS", 220, [self] { self->StartTls(); });
+    }
+    if (!route.username.empty()) {
+      assert(secure_ && "the config allows a user name only with starttls");
+      if (!Offers("AUTH", "PLAIN")) return Done(false, "the relay does not offer AUTH PLAIN");
+      std::string credentials = std::string(1, '\0') + route.username + std::string(1, '\0') + route.password;
+      return Command("AUTH PLAIN " + Base64(credentials), 235, [self] { self->Send(); });
+    }
+    Send();
+  }
+
+  void StartTls() {
+    // Whatever the relay sent after its 220 came before the handshake:
+    // never read as if it came over TLS.
+    if (!input_.empty()) return Done(false, "the relay sent more than its answer to STARTTLS");
+    Secure(tls_, "relay", [self = Self<SmtpCall>()] { self->Greet(); });  // capabilities may differ over TLS
+  }
+
+  void Send() {
+    auto self = Self<SmtpCall>();
+    Command("MAIL FROM:<" + job_.route->from + ">", 250, [self] {
+      self->Command("RCPT TO:<" + self->job_.to + ">", 250, [self] {
+        self->Command("DATA", 354, [self] {
+          self->Command(self->Message() + "\r\n.", 250, [self] {
+            self->Command("QUIT", 221, [self] { self->Done(true, "accepted by the relay"); });
           });
         });
       });
     });
+  }
+
+  /// Whether the last reply (EHLO's) lists `capability`, and `argument`
+  /// among its arguments when given ("AUTH PLAIN LOGIN" offers PLAIN).
+  bool Offers(const std::string& capability, const std::string& argument = "") const {
+    for (const std::string& line : reply_) {
+      std::istringstream words(line);
+      std::string word;
+      words >> word;
+      if (!boost::iequals(word, capability)) continue;
+      if (argument.empty()) return true;
+      while (words >> word)
+        if (boost::iequals(word, argument)) return true;
+    }
+    return false;
+  }
+
+  static std::string Base64(const std::string& bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+    out.resize(static_cast<size_t>(n));
+    return out;
   }
 
   /// The message, dot-stuffed, with CRLF line ends (without the final ".").
@@ -173,33 +237,49 @@ class SmtpCall final : public OutboundCall {
     return text;
   }
 
+  /// Calls `f` with the connection: over TLS once STARTTLS is through.
+  template <typename F>
+  void OnStream(F&& f) {
+    if (secure_) f(*secure_);
+    else f(stream_);
+  }
+
   void Command(const std::string& line, int want, Next next) {
     auto out = std::make_shared<std::string>(line + "\r\n");
-    net::async_write(stream_, net::buffer(*out), [self = Self<SmtpCall>(), out, want, next](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "the relay went away: " + ec.message());
-      self->Expect(want, next);
+    OnStream([&](auto& stream) {
+      net::async_write(stream, net::buffer(*out), [self = Self<SmtpCall>(), out, want, next](beast::error_code ec, size_t) {
+        if (ec) return self->Done(false, "the relay went away: " + ec.message());
+        self->reply_.clear();
+        self->Expect(want, next);
+      });
     });
   }
 
-  /// Reads one (possibly multi-line) reply and goes on if its code is `want`.
+  /// Reads one (possibly multi-line) reply, keeping its lines' text in
+  /// reply_, and goes on if its code is `want`.
   void Expect(int want, Next next) {
-    net::async_read_until(stream_, net::dynamic_buffer(input_), "\r\n",
-                          [self = Self<SmtpCall>(), want, next](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
-      for (;;) {
-        size_t nl = self->input_.find("\r\n");
-        if (nl == std::string::npos) return self->Expect(want, next);
-        std::string line = self->input_.substr(0, nl);
-        self->input_.erase(0, nl + 2);
-        if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
-        if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
-          return self->Done(false, "the relay answered '" + line + "'");
-        return next();
-      }
+    OnStream([&](auto& stream) {
+      net::async_read_until(stream, net::dynamic_buffer(input_), "\r\n",
+                            [self = Self<SmtpCall>(), want, next](beast::error_code ec, size_t) {
+        if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
+        for (;;) {
+          size_t nl = self->input_.find("\r\n");
+          if (nl == std::string::npos) return self->Expect(want, next);
+          std::string line = self->input_.substr(0, nl);
+          self->input_.erase(0, nl + 2);
+          if (line.size() >= 4) self->reply_.push_back(line.substr(4));
+          if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
+          if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
+            return self->Done(false, "the relay answered '" + line + "'");
+          return next();
+        }
+      });
     });
   }
 
-  std::string input_;  // what the relay sent and was not read yet
+  TlsClients& tls_;
+  std::string input_;               // what the relay sent and was not read yet
+  std::vector<std::string> reply_;  // the text of the last reply's lines
 };
 
 }  // namespace
@@ -221,7 +301,7 @@ ssl::context* TlsClients::For(const std::string& ca_file, std::string& error) {
 }
 
 void Attempt(net::io_context& io, Service& service, DeliveryJob job, TlsClients& tls) {
-  if (job.route->kind == DeliveryRoute::Kind::kSmtp) std::make_shared<SmtpCall>(io, service, std::move(job))->Run();
+  if (job.route->kind == DeliveryRoute::Kind::kSmtp) std::make_shared<SmtpCall>(io, service, std::move(job), tls)->Run();
   else std::make_shared<WebhookCall>(io, service, std::move(job), tls)->Run();
 }
 

@@ -16,7 +16,7 @@
 
 namespace tutti::runtime {
 
-/// The TLS client settings of https webhooks, one per CA file ("" for the
+/// The TLS client settings of https webhooks and STARTTLS relays, one per CA file ("" for the
 /// system's certificate authorities), made when first needed.
 class TlsClients {
  public:

@@ -34,13 +34,15 @@ namespace tutti::runtime {
 ///   smtp     an e-mail through an SMTP relay to the recipient profile's
 ///            `email` field, the action's JSON as the body, its
 ///            idempotency key in the Message-ID and an `Idempotency-Key`
-///            header.
+///            header; over STARTTLS and with AUTH PLAIN when configured.
 struct DeliveryRoute {
   enum class Kind { kWebhook, kSmtp } kind = Kind::kWebhook;
   std::string host, port = "80", target = "/";  // webhook: from the url; smtp: the relay
   bool tls = false;     // webhook: an https url
-  std::string ca_file;  // https: the CAs to verify the receiver against; empty: the system's
+  std::string ca_file;  // https, STARTTLS: the CAs to verify the peer against; empty: the system's
   std::string from;        // smtp: the sender address
+  bool starttls = false;   // smtp: secure the connection with STARTTLS, or fail the attempt
+  std::string username, password;  // smtp: AUTH PLAIN after STARTTLS; empty: no login
   int max_attempts = 5;
   int backoff_ms = 1000;   // before the 2nd attempt; doubled each time after
   int timeout_ms = 5000;   // per attempt

@@ -4,19 +4,32 @@ per connection, answers 451 at the end of DATA to the first FAIL_FIRST
 attempts of every Idempotency-Key, then 250, and logs each message as
 "KEY RCPT ATTEMPT STATUS" to LOG. Prints its port once listening.
 
-  smtp_relay.py LOG FAIL_FIRST
+With CERT and KEY it offers STARTTLS (and then takes mail only over TLS);
+with USER and PASSWORD too it offers AUTH PLAIN over TLS and takes mail
+only from that login (535 for any other). Each message's session is
+logged to LOG.sessions as "KEY tls=0|1 user=NAME".
+
+  smtp_relay.py LOG FAIL_FIRST [CERT KEY [USER PASSWORD]]
 """
-import collections, socketserver, sys
+import base64, collections, socketserver, ssl, sys
 
 log_path, fail_first = sys.argv[1], int(sys.argv[2])
+cert, key = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
+login = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else None
 attempts = collections.Counter()
+context = None
+if cert:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
 
 
 class Handler(socketserver.StreamRequestHandler):
     def reply(self, text):
         self.wfile.write((text + "\r\n").encode())
+        self.wfile.flush()
 
     def handle(self):
+        self.tls, self.user = False, ""
         self.reply("220 relay ready")
         rcpt = ""
         while True:
@@ -26,9 +39,32 @@ class Handler(socketserver.StreamRequestHandler):
             verb = line.split(" ")[0].upper()
             if verb == "EHLO":
                 self.reply("250-relay")
+                if context and not self.tls:
+                    self.reply("250-STARTTLS")
+                if login and self.tls:
+                    self.reply("250-AUTH LOGIN PLAIN")
                 self.reply("250 8BITMIME")
+            elif verb == "STARTTLS" and context and not self.tls:
+                self.reply("220 go ahead")
+                self.connection = context.wrap_socket(self.connection, server_side=True)
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb")
+                self.tls = True
+            elif verb == "AUTH" and login and self.tls:
+                parts = line.split(" ")
+                fields = base64.b64decode(parts[2]).split(b"\0") if len(parts) == 3 and parts[1] == "PLAIN" else []
+                if len(fields) == 3 and (fields[1].decode(), fields[2].decode()) == login:
+                    self.user = login[0]
+                    self.reply("235 2.7.0 authenticated")
+                else:
+                    self.reply("535 5.7.8 authentication failed")
             elif verb == "MAIL":
-                self.reply("250 sender ok")
+                if context and not self.tls:
+                    self.reply("530 5.7.0 must issue a STARTTLS command first")
+                elif login and not self.user:
+                    self.reply("530 5.7.0 authentication required")
+                else:
+                    self.reply("250 sender ok")
             elif verb == "RCPT":
                 rcpt = line[line.find("<") + 1:line.find(">")]
                 self.reply("250 recipient ok")
@@ -45,6 +81,8 @@ class Handler(socketserver.StreamRequestHandler):
                 status = 451 if attempts[key] <= fail_first else 250
                 with open(log_path, "a") as f:
                     f.write(f"{key} {rcpt} {attempts[key]} {status}\n")
+                with open(log_path + ".sessions", "a") as f:
+                    f.write(f"{key} tls={int(self.tls)} user={self.user}\n")
                 self.reply("451 try again later" if status == 451 else "250 queued")
             elif verb == "QUIT":
                 self.reply("221 bye")

@@ -1,7 +1,8 @@
 // TLS, end to end: the HTTP API over https with a certificate from the
 // config (plain HTTP is refused and counted), a certificate that cannot be
-// loaded stops the start with the reason, and https webhooks verify the
-// receiver against the route's CA file.
+// loaded stops the start with the reason, https webhooks verify the
+// receiver against the route's CA file, and e-mail goes through a relay
+// over STARTTLS with a login, or not at all.
 
 #include <signal.h>
 
@@ -116,8 +117,68 @@ TEST(Tls, HttpsWebhooksVerifyTheReceiver) {
   std::vector<Json> untrusted = run("untrusted", {{"url", url}, {"max_attempts", 2}, {"backoff_ms", 20}});
   ASSERT_EQ(untrusted.size(), 2u);
   for (const Json& a : untrusted) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
-  EXPECT_NE(ReadFile(dir / "untrusted.out.err").find("TLS handshake failed"), std::string::npos)
+  EXPECT_NE(ReadFile(dir / "untrusted.out.err").find("TLS handshake with the receiver failed"), std::string::npos)
       << ReadFile(dir / "untrusted.out.err");
+}
+
+TEST(Tls, MailGoesThroughARelayOverStartTlsWithALogin) {
+  fs::path dir = FreshDir("tls-smtp");
+  MakeCertificate(dir);
+  Receiver relay(dir / "relayed.txt", 0, "tests/daemon/smtp_relay.py",
+                 (dir / "cert.pem").string() + " " + (dir / "key.pem").string() + " tutti s3cret");
+  ASSERT_NE(relay.port(), 0);
+  std::ofstream(dir / "password.good") << "s3cret\n";
+  std::ofstream(dir / "password.wrong") << "guess\n";
+  auto run = [&](const char* name, Json route) {
+    route["relay"] = "127.0.0.1:" + std::to_string(relay.port());
+    route["from"] = "service@abc-pharma.example";
+    route["backoff_ms"] = 20;
+    route["max_attempts"] = 2;
+    std::ofstream(dir / "config.json", std::ios::trunc) << Json{{"smtp", {{"service_email", route}}}}.dump();
+    Daemon d(dir / name, {"--config", (dir / "config.json").string()});
+    EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+    EXPECT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+    d.WaitIdle();
+    return FinalWebhookActions(d, "service_email");
+  };
+  Json login{{"starttls", true}, {"ca_file", (dir / "cert.pem").string()}, {"username", "tutti"}};
+  // Over TLS, logged in: delivered, each message in a TLS session of the login.
+  Json good = login;
+  good["password_file"] = (dir / "password.good").string();
+  std::vector<Json> mails = run("good", good);
+  ASSERT_EQ(mails.size(), 4u);
+  std::string sessions = ReadFile(dir / "relayed.txt.sessions");
+  for (const Json& a : mails) {
+    EXPECT_EQ(a["delivery"], "delivered") << a.dump();
+    EXPECT_NE(sessions.find(a["idempotency_key"].get<std::string>() + " tls=1 user=tutti"), std::string::npos)
+        << sessions;
+  }
+  // A wrong password: refused by the relay, retried, dead-lettered.
+  Json wrong = login;
+  wrong["password_file"] = (dir / "password.wrong").string();
+  for (const Json& a : run("wrong", wrong)) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+  EXPECT_NE(ReadFile(dir / "wrong.out.err").find("535 5.7.8 authentication failed"), std::string::npos)
+      << ReadFile(dir / "wrong.out.err");
+  // A relay the route cannot verify: nothing is sent, not even the login.
+  Json unverified = good;
+  unverified.erase("ca_file");
+  for (const Json& a : run("unverified", unverified)) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
+  EXPECT_NE(ReadFile(dir / "unverified.out.err").find("TLS handshake with the relay failed"), std::string::npos)
+      << ReadFile(dir / "unverified.out.err");
+  // A login without STARTTLS is refused when the config is read.
+  Json plain = good;
+  plain.erase("starttls");
+  plain.erase("ca_file");
+  plain["relay"] = "127.0.0.1:25";
+  plain["from"] = "service@abc-pharma.example";
+  std::ofstream(dir / "plain.json") << Json{{"smtp", {{"service_email", plain}}}}.dump();
+  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+                          (dir / "plain").string() + " --config " + (dir / "plain.json").string() +
+                          " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  EXPECT_NE(out.find("a login needs \"username\", \"password_file\" and \"starttls\": true together"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
 }
 
 }  // namespace
