@@ -146,8 +146,11 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
 
 std::variant<uint64_t, std::string> Service::Restore() {
   std::string dir = options_.data_dir + "/snapshots";
+  RemoveUnfinishedSnapshots(dir);
+  std::string refused;  // why snapshots that are whole could not be used
   for (const auto& [position, path] : SnapshotFiles(dir)) {
-    auto read = ReadSnapshot(path);
+    bool damaged = false;
+    auto read = ReadSnapshot(path, &damaged);
     std::string why;
     if (auto* err = std::get_if<std::string>(&read)) why = *err;
     Snapshot* snap = std::get_if<Snapshot>(&read);
@@ -174,18 +177,28 @@ std::variant<uint64_t, std::string> Service::Restore() {
       counters_["tutti_snapshot_restored_position"] = static_cast<double>(position);
       return position;
     }
-    // Set aside, so that it is neither tried again nor counted as kept.
-    std::fprintf(stderr, "tutti serve: cannot use a snapshot (%s); setting it aside as %s.damaged\n", why.c_str(),
-                 path.c_str());
     counters_["tutti_snapshots_unusable_total"] += 1;
-    std::error_code ec;
-    std::filesystem::rename(path, path + ".damaged", ec);
     engine_.reset();
     sets_.clear();
+    if (damaged && snap == nullptr) {
+      // Not whole (bit rot, a truncated copy): set aside, never tried again.
+      std::fprintf(stderr, "tutti serve: a snapshot is damaged (%s); setting it aside as %s.damaged\n", why.c_str(),
+                   path.c_str());
+      std::error_code ec;
+      std::filesystem::rename(path, path + ".damaged", ec);
+    } else {
+      // Whole, but not for this tutti or this log (another build, a copied
+      // folder) or unreadable now: left in place for the tutti it fits.
+      std::fprintf(stderr, "tutti serve: cannot use a snapshot: %s\n", why.c_str());
+      refused += "\n  " + why;
+    }
   }
   if (log_->first() > 0)
     return "the input log before input " + std::to_string(log_->first()) + " was dropped after a snapshot, and no "
-           "snapshot in " + dir + " can be used: restore the data folder from a backup, or start with a new one";
+           "snapshot in " + dir + " can be used" + (refused.empty() ? "" : ":" + refused + "\n") +
+           (refused.empty() ? ": restore the data folder from a backup, or start with a new one"
+                            : "start the tutti (and stdlib) that wrote them, restore the data folder from a backup, "
+                              "or start with a new one");
   return uint64_t{0};
 }
 
@@ -238,6 +251,7 @@ void Service::FinishSnapshot(bool wait) {
 
 void Service::Snapshotted(const std::string& error) {
   if (!error.empty()) {
+    snapshot_failed_at_ = snapshot_position_;
     counters_["tutti_snapshots_total{outcome=\"failed\"}"] += 1;
     std::fprintf(stderr, "tutti serve: %s (the input log still holds everything)\n", error.c_str());
     return;
@@ -262,7 +276,11 @@ void Service::ResumeDeliveries(uint64_t through) {
   // Webhook deliveries dispatched before the stop: final ones keep their
   // state, the others are attempted again.
   Outbox& outbox = engine_->outbox();
-  for (const OutboxEntry* e : outbox.Since(resumed_through_, through > resumed_through_ ? through - resumed_through_ : 0)) {
+  // By sequence number: after a restore the outbox may start past
+  // resumed_through_ + 1 (what the snapshot's outbox had trimmed was final).
+  uint64_t from = std::max(resumed_through_ + 1, outbox.first_seq());
+  for (uint64_t seq = from; seq <= std::min(through, outbox.last_seq()); ++seq) {
+    const OutboxEntry* e = outbox.Find(seq);
     const Decision& a = e->action;
     auto route = options_.routes.find(a.channel.empty() ? a.action : a.channel);
     auto final = finals_.find(e->seq);
@@ -649,8 +667,11 @@ void Service::Tick() {
     logged_now_ = std::max(logged_now_, now);
   }
   Work(kSlice);
-  uint64_t since = snapshots_.empty() ? log_->first() : snapshots_.front();
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/false);
+  // Counted from the last snapshot written, or from the last that failed:
+  // a failing disk gets one attempt per snapshot_every inputs, not a fork
+  // per tick.
+  uint64_t since = std::max(snapshots_.empty() ? log_->first() : snapshots_.front(), snapshot_failed_at_);
   if (options_.snapshot_every != 0 && log_->size() - since >= options_.snapshot_every) SaveSnapshot(true);
 }
 

@@ -286,6 +286,7 @@ class Service {
   std::vector<uint64_t> snapshots_;  // positions of the snapshots kept, newest first
   pid_t snapshot_child_ = -1;        // the process writing one, if any
   uint64_t snapshot_position_ = 0;   // the one being written
+  uint64_t snapshot_failed_at_ = 0;  // the position of the last that failed
   std::chrono::steady_clock::time_point snapshot_started_;
   /// Logged inputs not applied yet, in log order (Work).
   struct Unapplied {

@@ -136,13 +136,28 @@ std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& d
   return out;
 }
 
-std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path) {
+void RemoveUnfinishedSnapshots(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.compare(0, kPrefix.size(), kPrefix) == 0 && entry.path().extension() == ".tmp") fs::remove(entry.path(), ec);
+  }
+}
+
+std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path, bool* damaged) {
+  *damaged = true;  // unless it cannot be read at all
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   auto size = fs::file_size(path, ec);
-  if (!in || ec) return "cannot read " + path;
-  std::string bytes(size, '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return "cannot read " + path;
+  std::string bytes;
+  if (in && !ec) {
+    bytes.resize(size);
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+  }
+  if (!in || ec) {
+    *damaged = false;
+    return "cannot read " + path;
+  }
   if (bytes.compare(0, kMagic.size(), kMagic) != 0) return path + " is not a tutti snapshot";
   if (bytes.size() < kMagic.size() + 8) return path + " is cut short";
   std::string_view body(bytes.data(), bytes.size() - 8);

@@ -41,7 +41,12 @@ std::string SnapshotPath(const std::string& dir, uint64_t position);
 /// position) first.
 std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& dir);
 
-/// Reads and checks one; why not, when it is damaged or not a snapshot.
-std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path);
+/// Reads and checks one; why not, when it cannot be read, or (`damaged`
+/// set) when it is not a whole snapshot: its checksum or its parts do not
+/// add up.
+std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path, bool* damaged);
+
+/// Deletes what an interrupted write left under `dir` (*.tmp).
+void RemoveUnfinishedSnapshots(const std::string& dir);
 
 }  // namespace tutti::runtime

@@ -275,6 +275,8 @@ class Engine final : private stdlib::HistoryView {
   // snapshot.cc: how record shapes are named in a snapshot.
   void WriteShape(SnapshotWriter& out, const compiler::eval::RecordShape* shape) const;
   const compiler::eval::RecordShape* ReadShape(SnapshotReader& in);
+  /// What in a restored state breaks the engine's invariants, if anything.
+  std::optional<std::string> Inconsistency() const;
   /// The version that declared event `schema`, and the schema.
   void WriteEventSchema(SnapshotWriter& out, const Schema* schema) const;
   const Schema* ReadEventSchema(SnapshotReader& in) const;

@@ -110,6 +110,8 @@ std::variant<std::vector<Engine::Move>, std::string> Engine::PlanMigrations(cons
       continue;
     const ir::Journey& old = *journeys_[*running];
     std::string where = "journey '" + now.name + "': ";
+    if (old.customer != now.customer)
+      return where + "'migrate' cannot move instances for a " + old.customer + " into a journey for a " + now.customer;
     std::vector<Move> mine;
     for (const ir::Migration& m : now.migrations) {
       auto found = std::find_if(old.steps.begin(), old.steps.end(), [&](const ir::Step& s) {

@@ -18,6 +18,7 @@
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/snapshot_codec.h"
+#include "runtime/engine/stable_hash.h"
 
 namespace tutti::runtime {
 
@@ -26,7 +27,40 @@ namespace ir = compiler::ir;
 
 namespace {
 
-constexpr std::string_view kMagic = "tutti-engine-snapshot-1";
+constexpr std::string_view kMagic = "tutti-engine-snapshot-2";
+
+/// What a journey's instances depend on, as lowered by this build: its
+/// steps (kind, successors, scopes, live slots), its slots and their
+/// types. A snapshot saved by another build, or over other journeys that
+/// happen to share names and versions, differs here.
+uint64_t Structure(const ir::Journey& j) {
+  std::string text = j.name + '\x1f' + std::to_string(j.version) + '\x1f' + j.customer;
+  for (size_t i = 0; i < j.slot_names.size(); ++i) text += '\x1e' + j.slot_names[i] + ':' + j.slot_types[i];
+  for (const ir::Step& s : j.steps) {
+    text += '\x1d' + std::to_string(static_cast<int>(s.op)) + ',' + std::to_string(s.next) + ',' +
+            std::to_string(s.on_event) + ',' + std::to_string(s.on_timeout) + ',' + std::to_string(s.slot) + ',' +
+            std::to_string(s.millis) + ',' + (s.pattern ? s.pattern->event + '/' + std::to_string(s.pattern->slot) : "");
+    for (const ir::Arm& a : s.arms) text += ";" + std::to_string(a.target);
+    for (const auto& [name, slot] : s.scope) text += "|" + name + '=' + std::to_string(slot);
+    for (const ir::LiveSlot& l : s.live) {
+      text += "#" + std::to_string(l.slot) + (l.whole ? "*" : "");
+      for (const std::string& f : l.fields) text += '.' + f;
+    }
+  }
+  return StableHash(text);
+}
+
+/// The record layouts of a version: every event and profile, fields in
+/// slot order.
+uint64_t Layouts(const SchemaTable& table) {
+  std::string text;
+  for (RecordKind kind : {RecordKind::kEvent, RecordKind::kProfile})
+    for (const std::string& name : kind == RecordKind::kEvent ? table.EventNames() : table.ProfileNames()) {
+      text += (kind == RecordKind::kEvent ? "\x1de " : "\x1dp ") + name;
+      for (const std::string& f : table.Find(kind, name)->shape.fields) text += '\x1f' + f;
+    }
+  return StableHash(text);
+}
 
 // How a shape is described: a record type of one version's schemas, or a
 // projection of another shape onto some of its fields.
@@ -141,7 +175,10 @@ std::string Engine::Save() const {
     out.String(journeys_[j]->name);
     out.I64(journeys_[j]->version);
     out.Bool(retired_[j]);
+    out.U64(Structure(*journeys_[j]));
   }
+  out.U64(schema_versions_.size());
+  for (const SchemaTable* table : schema_versions_) out.U64(Layouts(*table));
   out.I64(now_);
   out.U64(names_.size());
   for (uint32_t id = 0; id < names_.size(); ++id) out.String(names_.Get(id));
@@ -209,15 +246,21 @@ std::optional<std::string> Engine::Restore(std::string_view snapshot) {
     in.Fail(std::move(why));
     return "cannot restore the engine's snapshot: " + in.error();
   };
+  const std::string other = "the snapshot was saved over other versions of the journeys, or by another build of tutti";
   if (in.String() != kMagic) return fail("this is not an engine snapshot of this version of tutti");
-  if (in.U64() != journeys_.size()) return fail("the snapshot was saved over other versions of the journeys");
+  if (in.U64() != journeys_.size()) return fail(other);
   for (uint32_t j = 0; j < journeys_.size(); ++j) {
     std::string name = in.String();
     int64_t version = in.I64();
     bool retired = in.Bool();
-    if (name != journeys_[j]->name || version != journeys_[j]->version || retired != retired_[j])
-      return fail("the snapshot was saved over other versions of the journeys (journey " + name + ")");
+    uint64_t structure = in.U64();
+    if (name != journeys_[j]->name || version != journeys_[j]->version || retired != retired_[j] ||
+        structure != Structure(*journeys_[j]))
+      return fail(other + " (journey " + name + " differs)");
   }
+  if (in.U64() != schema_versions_.size()) return fail(other);
+  for (const SchemaTable* table : schema_versions_)
+    if (in.U64() != Layouts(*table)) return fail(other + " (the records are laid out differently)");
   now_ = in.I64();
   names_ = Names();
   size_t names = in.Count();
@@ -236,18 +279,6 @@ std::optional<std::string> Engine::Restore(std::string_view snapshot) {
   }
   store_->Restore(in);
   if (!in.ok()) return fail("");
-  for (uint32_t c = 0; c < store_->customer_count(); ++c) {
-    const Customer& customer = store_->customer(c);
-    for (uint32_t h : customer.instances) {
-      const JourneyInstance& inst = store_->instance(h);
-      if (inst.journey >= journeys_.size() ||
-          (inst.pc != ir::kDone && inst.pc >= journeys_[inst.journey]->steps.size()))
-        return fail("an instance of " + customer.key + " is at a step its journey does not have");
-    }
-    for (const Interaction& i : customer.history)
-      if (i.name >= names_.size() || i.journey > journeys_.size())
-        return fail("the history of " + customer.key + " names something unknown");
-  }
   for (const TimerEntry& t : heap)
     if (t.instance >= store_->handles()) return fail("a timer names an instance the snapshot does not hold");
   if (!timers_.Restore(std::move(heap), timer_seq)) return fail("the snapshot's timers are out of order");
@@ -300,7 +331,43 @@ std::optional<std::string> Engine::Restore(std::string_view snapshot) {
   interpreted_fallbacks_ = in.U64();
   for (uint32_t j = 0; j < journeys_.size(); ++j) paused_[j] = in.Bool();
   if (in.String() != kMagic || !in.at_end()) return fail("the snapshot does not end where it should");
+  if (auto why = Inconsistency()) return fail(*why);
   audience_index_.assign(journeys_.size(), std::nullopt);
+  return std::nullopt;
+}
+
+std::optional<std::string> Engine::Inconsistency() const {
+  // Every instance in use belongs to the customer that lists it, and is
+  // at a step of its journey it can be at between two inputs.
+  size_t listed = 0;
+  for (uint32_t c = 0; c < store_->customer_count(); ++c) {
+    const Customer& customer = store_->customer(c);
+    for (uint32_t h : customer.instances)
+      if (store_->instance(h).customer != c) return "an instance is listed by a customer it does not belong to";
+    listed += customer.instances.size();
+    for (const Interaction& i : customer.history)
+      if (i.name >= names_.size() || i.journey > journeys_.size())
+        return "the history of " + customer.key + " names something unknown";
+  }
+  if (listed != store_->active_instances()) return "an instance belongs to no customer";
+  for (uint32_t h = 0; h < store_->handles(); ++h) {
+    const JourneyInstance& inst = store_->instance(h);
+    if (inst.state == InstanceState::kFree) continue;
+    if (inst.journey >= journeys_.size()) return "an instance names an unknown journey";
+    const ir::Journey& j = *journeys_[inst.journey];
+    bool at_step = inst.pc != ir::kDone && inst.pc < j.steps.size();
+    if (!at_step && inst.pc != ir::kDone) return "an instance of " + j.name + " is at a step it does not have";
+    if (inst.state == InstanceState::kRunning) return "an instance was running when the snapshot was saved";
+    if (inst.state == InstanceState::kWaitingEvent && !(at_step && j.steps[inst.pc].op == ir::StepOp::kWaitEvent))
+      return "an instance of " + j.name + " waits for an event at a step that is not such a wait";
+    if (inst.slots.size() > j.slot_names.size()) return "an instance of " + j.name + " has more slots than it declares";
+    for (uint32_t slot = 0; slot < 32; ++slot) {
+      if (!(inst.packed >> slot & 1)) continue;
+      auto shape = packed_shapes_.find(std::make_tuple(inst.journey, inst.pc, slot));
+      if (slot >= inst.slots.size() || shape == packed_shapes_.end() || shape->second->fields.size() != 1)
+        return "an instance of " + j.name + " holds a packed value the snapshot cannot unpack";
+    }
+  }
   return std::nullopt;
 }
 
@@ -397,6 +464,7 @@ void InMemoryStore::Restore(SnapshotReader& in) {
   }
   free_.resize(in.Count());
   for (uint32_t& h : free_) h = static_cast<uint32_t>(in.Index(instances_.size(), "instance"));
+  if (!in.ok()) return;
   // Every handle a customer or the free list holds must be an instance
   // in the state it implies.
   for (const Customer& c : customers_)

@@ -3,7 +3,10 @@
 // older one dropped, SIGKILL at any moment still loses nothing and repeats
 // nothing; a damaged snapshot is set aside for an older one; and when the
 // log's start is gone and no snapshot can stand in for it, the daemon
-// refuses to start, saying why, rather than start from a partial state.
+// refuses to start, saying why, rather than start from a partial state;
+// actions not yet delivered when a restored daemon stopped are delivered
+// by the next; a snapshot that cannot be written is retried only after
+// another snapshot_every inputs.
 
 #include <signal.h>
 
@@ -136,7 +139,7 @@ TEST(Snapshots, ADamagedSnapshotIsSetAsideForAnOlderOne) {
   {
     Daemon d(dir / "data", config);
     EXPECT_TRUE(fs::exists(kept[0].string() + ".damaged"));
-    EXPECT_NE(ReadFile(dir / "data.out.err").find("cannot use a snapshot"), std::string::npos);
+    EXPECT_NE(ReadFile(dir / "data.out.err").find("a snapshot is damaged"), std::string::npos);
     EXPECT_EQ(Metric(d, "tutti_snapshots_unusable_total"), 1);
     EXPECT_GT(Metric(d, "tutti_input_log_replayed_total"), 0);
     EXPECT_EQ(d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp"), customer);
@@ -153,6 +156,57 @@ TEST(Snapshots, ADamagedSnapshotIsSetAsideForAnOlderOne) {
                           (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1; echo exit=$?");
   EXPECT_NE(out.find("was dropped after a snapshot"), std::string::npos) << out;
   EXPECT_EQ(out.find("exit=0"), std::string::npos) << out;
+}
+
+TEST(Snapshots, ActionsNotDeliveredBeforeACrashAreDeliveredAfterARestore) {
+  fs::path dir = FreshDir("snapshot-undelivered");
+  // Few actions held in memory, so that the snapshot's outbox is trimmed
+  // and the undelivered ones outnumber what it holds.
+  std::ofstream(dir / "config.json") << R"({"actions_retained": 5})";
+  std::ofstream(dir / "full.json") << R"({"actions_retained": 5, "actions_file": "/dev/full"})";
+  {
+    Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 130)).substr(0, 3), "200");
+    d.WaitIdle();
+    EXPECT_EQ(d.Kill(SIGTERM), 0);  // a snapshot
+  }
+  {
+    // The actions file cannot take anything: every action waits.
+    Daemon d(dir / "data", {"--config", (dir / "full.json").string()});
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 130, kEvents)).substr(0, 3), "200");
+    ASSERT_EQ(d.Curl("POST", "/v1/clock", "", kClockToTheEnd).substr(0, 3), "200");
+    d.WaitIdle();
+    EXPECT_GT(Metric(d, "tutti_outbox_pending"), 5);
+    d.Kill(SIGKILL);
+  }
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  d.WaitIdle();
+  ExpectTheGoldenActions(dir / "data" / "actions.ndjson", true);
+}
+
+TEST(Snapshots, ASnapshotThatCannotBeWrittenIsRetriedAfterMoreInputs) {
+  fs::path dir = FreshDir("snapshot-failing");
+  fs::create_directories(dir / "data");
+  std::ofstream(dir / "data" / "snapshots") << "a file where the folder should be\n";
+  std::ofstream(dir / "config.json") << R"({"snapshot_every": 40, "tick_milliseconds": 20})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  for (size_t from = 0; from < 120; from += 10) {
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, from, from + 10)).substr(0, 3), "200");
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));  // a few ticks
+  }
+  d.WaitIdle();
+  std::string series = "tutti_snapshots_total{outcome=\"failed\"}";
+  std::string metrics = d.Curl("GET", "/metrics");
+  auto at = metrics.find(series + " ");
+  ASSERT_NE(at, std::string::npos) << metrics;
+  int failed = std::stoi(metrics.substr(at + series.size() + 1));
+  EXPECT_GE(failed, 1);
+  EXPECT_LE(failed, 3) << "one attempt per 40 inputs, not one per tick";
+  // Inputs go on being taken, and nothing is lost.
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 120, kEvents)).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", kClockToTheEnd).substr(0, 3), "200");
+  d.WaitIdle();
+  ExpectTheGoldenActions(dir / "data" / "actions.ndjson");
 }
 
 }  // namespace

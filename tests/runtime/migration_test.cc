@@ -143,6 +143,11 @@ TEST_P(Migrate, WhatTheRunningVersionCannotSatisfyIsRefused) {
   EXPECT_EQ(Refusal(v.Reload(with("  later: wait 1d\n  send email \"a\"\n", "w -> later"))),
             "journey 'onboarding': instances at 'w' cannot move to 'later': one waits for an event, the other for "
             "time to pass");
+  // Another customer profile: its steps would read a staff member's
+  // fields from a prescriber.
+  EXPECT_EQ(Refusal(v.Reload("import \"records\"\njourney onboarding for staff {\n  version 2\n  migrate { pause }\n"
+                             "  pause: wait 1d\n}\n")),
+            "journey 'onboarding': 'migrate' cannot move instances for a hcp into a journey for a staff");
   // Nothing changed: the first version goes on.
   EXPECT_EQ(v.Decisions("2026-03-04T00:00:00Z"), std::vector<std::string>{"hcp-1 onboarding v1 action a"});
   EXPECT_EQ(v.engine().journey_count(), 1u);

@@ -150,5 +150,40 @@ journey hello {
   EXPECT_NE(failure->find("other versions of the journeys"), std::string::npos) << *failure;
 }
 
+TEST_F(Snapshots, ASnapshotOfJourneysWithTheSameNamesButOtherStepsIsRefused) {
+  // Same journey name, version and number of steps; another kind of wait.
+  auto build = [](const char* wait) {
+    compiler::DiagnosticSink sink;
+    auto set = JourneySet::FromText({{"j.tutti", std::string(R"(
+profile hcp { id: string key }
+channel email { kind message  to hcp }
+event ping keyed by hcp { hcp: string }
+event pong keyed by hcp { hcp: string }
+journey hello {
+  on ping
+  )") + wait + R"(
+  send email "hello"
+}
+)"}},
+                                    std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    EXPECT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
+    return set;
+  };
+  auto waits_for_event = build("wait up to 7d for pong");
+  auto waits_for_time = build("wait 1d");
+  auto engine = waits_for_event->NewEngine();
+  DecodeOptions options;
+  options.accept = Accept::kEither;
+  std::istringstream in(R"({"type":"hcp","id":"h1"})" "\n" R"({"type":"ping","hcp":"h1","at":"2026-03-02T10:00:00Z"})");
+  DecodedFile f = DecodeFile(waits_for_event->schemas(), in, options);
+  ASSERT_TRUE(f.errors.empty());
+  engine->UpsertProfile(f.records[0]);
+  engine->Ingest(f.records[1]);
+  ASSERT_EQ(engine->active_instances(), 1u);
+  auto failure = waits_for_time->NewEngine()->Restore(engine->Save());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_NE(failure->find("or by another build of tutti (journey hello differs)"), std::string::npos) << *failure;
+}
+
 }  // namespace
 }  // namespace tutti::runtime
