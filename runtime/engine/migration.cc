@@ -165,9 +165,10 @@ size_t Engine::Migrate(const std::vector<Move>& moves, const std::vector<uint32_
       RestoreSlots(inst);  // while still on the old step, whose packed shapes it used
       std::vector<Value> slots(now.slot_names.size());
       const auto& old_scope = ScopeAt(old, inst.pc);
-      for (const auto& [name, slot] : ScopeAt(now, move->to_rest)) {
-        auto held = std::find_if(old_scope.rbegin(), old_scope.rend(), [&](const auto& e) { return e.first == name; });
-        if (held != old_scope.rend() && held->second < inst.slots.size()) slots[slot] = inst.slots[held->second];
+      for (const auto& bound : ScopeAt(now, move->to_rest)) {
+        auto held = std::find_if(old_scope.rbegin(), old_scope.rend(),
+                                 [&](const auto& e) { return e.first == bound.first; });
+        if (held != old_scope.rend() && held->second < inst.slots.size()) slots[bound.second] = inst.slots[held->second];
       }
       inst.journey = to;
       inst.pc = move->to_rest;
