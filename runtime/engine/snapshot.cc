@@ -56,7 +56,7 @@ uint64_t Layouts(const SchemaTable& table) {
   std::string text;
   for (RecordKind kind : {RecordKind::kEvent, RecordKind::kProfile})
     for (const std::string& name : kind == RecordKind::kEvent ? table.EventNames() : table.ProfileNames()) {
-      text += (kind == RecordKind::kEvent ? "\x1de " : "\x1dp ") + name;
+      text += std::string("\x1d") + (kind == RecordKind::kEvent ? "e " : "p ") + name;
       for (const std::string& f : table.Find(kind, name)->shape.fields) text += '\x1f' + f;
     }
   return StableHash(text);
