@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <filesystem>
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -65,6 +66,11 @@ rocksdb::Options InputLog::Options() {
 }
 
 std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::string& dir) {
+  // Made first, so that RocksDB does not log a missing folder as an error
+  // on a first start.
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return "cannot create the input log's folder " + dir + ": " + ec.message();
   rocksdb::DB* db = nullptr;
   rocksdb::Status st = rocksdb::DB::Open(Options(), dir, &db);
   if (!st.ok()) return "cannot open the input log in " + dir + ": " + st.ToString();
