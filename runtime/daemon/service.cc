@@ -266,7 +266,7 @@ void Service::Snapshotted(const std::string& error) {
   if (snapshots_.size() > 2) snapshots_.resize(2);
   // The log from the older snapshot kept on, so that either can be used.
   if (snapshots_.size() == 2)
-    if (auto err = log_->Drop(snapshots_[1])) {
+    if (auto err = Stored("drop", [&] { return log_->Drop(snapshots_[1]); })) {
       counters_["tutti_input_log_failures_total"] += 1;
       std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
     }
@@ -336,7 +336,7 @@ Reply Service::CommitReload(PreparedReload prepared) {
   InputLog::Entry e{engine_ ? std::max(engine_->now(), LogTime()) : 0, InputLog::Kind::kJourneys,
                     VersionText(*prepared.set)};
   if (engine_) logged_now_ = e.at;
-  if (auto err = log_->Append({e})) {
+  if (auto err = Stored("append", [&] { return log_->Append({e}); })) {
     counters_["tutti_input_log_failures_total"] += 1;
     return Problem(503, *err);
   }
@@ -540,7 +540,7 @@ void Service::Commit() {
   for (const Staged& b : batches) all.insert(all.end(), b.entries.begin(), b.entries.end());
   std::optional<std::string> failed;
   if (!all.empty()) {
-    failed = log_->Append(all);
+    failed = Stored("append", [&] { return log_->Append(all); });
     counters_[failed ? "tutti_input_log_failures_total" : "tutti_input_log_commits_total"] += 1;
   }
   bool behind = HasWork();
@@ -635,7 +635,7 @@ Reply Service::PostClock(std::string_view body) {
   std::optional<Instant> at = to.IsError() ? std::nullopt : ToInstant(to.AsTimestamp());
   if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
   InputLog::Entry e{std::max(*at, logged_now_), InputLog::Kind::kClock, ""};
-  if (auto err = log_->Append({e})) return Problem(503, *err);
+  if (auto err = Stored("append", [&] { return log_->Append({e}); })) return Problem(503, *err);
   // Timers that fall due fire in slices (Work), so that a jump over a
   // million of them does not hold up other requests.
   logged_now_ = e.at;
@@ -653,7 +653,7 @@ Reply Service::PostPause(std::string_view journey, bool pause) {
   InputLog::Entry e{std::max(engine_->now(), LogTime()), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume,
                     std::string(journey)};
   logged_now_ = e.at;
-  if (auto err = log_->Append({e})) return Problem(503, *err);
+  if (auto err = Stored("append", [&] { return log_->Append({e}); })) return Problem(503, *err);
   if (auto err = Apply(e)) return Problem(500, *err);
   return JsonReply(200, Json{{"journey", std::string(journey)}, {"status", pause ? "paused" : "running"}});
 }
@@ -714,7 +714,8 @@ void Service::Deliver() {
     counters_["tutti_actions_total{channel=\"" + channel + "\",outcome=\"delivered\"}"] += 1;
   }
   dispatched_ = pending.back()->seq;
-  if (auto err = log_->SetDelivered(pending.back()->seq)) counters_["tutti_input_log_failures_total"] += 1;
+  if (Stored("delivered", [&] { return log_->SetDelivered(pending.back()->seq); }))
+    counters_["tutti_input_log_failures_total"] += 1;
   TrimOutbox();
 }
 
@@ -893,7 +894,7 @@ void Service::ReportDelivery(uint64_t seq, bool ok, const std::string& detail) {
   std::string series = "tutti_actions_total{channel=\"" + w.channel + "\",outcome=\"";
   if (ok || w.attempts >= route.max_attempts) {
     char state = ok ? 'd' : 'x';
-    if (log_->SetFinal(seq, state)) counters_["tutti_input_log_failures_total"] += 1;
+    if (Stored("final", [&] { return log_->SetFinal(seq, state); })) counters_["tutti_input_log_failures_total"] += 1;
     outbox.Report(seq, ok ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
     counters_[series + (ok ? "delivered" : "dead_letter") + "\"}"] += 1;
     if (!ok)
@@ -1025,14 +1026,26 @@ Reply Service::GetAccountHistory(std::string_view id) const {
   return JsonReply(200, Json{{"account", std::string(id)}, {"history", history}});
 }
 
-void Service::CountRequest(std::string_view route, int status, double seconds) {
-  counters_["tutti_http_requests_total{route=\"" + std::string(route) + "\",status=\"" + std::to_string(status) + "\"}"] += 1;
-  auto& buckets = latencies_[std::string(route)];
+void Service::Histogram::Add(double seconds) {
   buckets.resize(std::size(kBuckets) + 1);
   size_t i = 0;
   while (i < std::size(kBuckets) && seconds > kBuckets[i]) ++i;
   buckets[i] += 1;
-  latency_sums_[std::string(route)] += seconds;
+  sum += seconds;
+}
+
+void Service::CountRequest(std::string_view route, int status, double seconds) {
+  counters_["tutti_http_requests_total{route=\"" + std::string(route) + "\",status=\"" + std::to_string(status) + "\"}"] += 1;
+  latencies_["tutti_http_request_seconds{route=\"" + std::string(route) + "\"}"].Add(seconds);
+}
+
+template <typename Write>
+std::optional<std::string> Service::Stored(const char* operation, Write write) {
+  auto started = std::chrono::steady_clock::now();
+  std::optional<std::string> error = write();
+  latencies_[std::string("tutti_store_write_seconds{operation=\"") + operation + "\"}"].Add(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return error;
 }
 
 std::optional<std::string> Service::NotReady() const {
@@ -1062,18 +1075,23 @@ Reply Service::GetMetrics() const {
   std::map<std::string_view, uint64_t> entered;  // every version of a journey together
   for (uint32_t i = 0; i < engine_->journey_count(); ++i) entered[engine_->journey(i).name] += engine_->stats()[i].entered;
   for (const auto& [journey, n] : entered) out << "tutti_journey_entered_total{journey=\"" << journey << "\"} " << n << "\n";
-  out << "# TYPE tutti_http_request_seconds histogram\n";
-  for (const auto& [route, buckets] : latencies_) {
+  // Histograms: each series name (with its labels) -> buckets and sum.
+  std::string last_histogram;
+  for (const auto& [series, h] : latencies_) {
+    std::string name = series.substr(0, series.find('{'));
+    std::string labels = series.substr(name.size() + 1, series.size() - name.size() - 2);  // without the braces
+    if (name != last_histogram) out << "# TYPE " << name << " histogram\n";
+    last_histogram = name;
     double cumulative = 0;
-    for (size_t i = 0; i < buckets.size(); ++i) {
-      cumulative += buckets[i];
-      out << "tutti_http_request_seconds_bucket{route=\"" << route << "\",le=\"";
+    for (size_t i = 0; i < h.buckets.size(); ++i) {
+      cumulative += h.buckets[i];
+      out << name << "_bucket{" << labels << ",le=\"";
       if (i < std::size(kBuckets)) out << kBuckets[i];
       else out << "+Inf";
       out << "\"} " << cumulative << "\n";
     }
-    out << "tutti_http_request_seconds_sum{route=\"" << route << "\"} " << latency_sums_.at(route) << "\n";
-    out << "tutti_http_request_seconds_count{route=\"" << route << "\"} " << cumulative << "\n";
+    out << name << "_sum{" << labels << "} " << h.sum << "\n";
+    out << name << "_count{" << labels << "} " << cumulative << "\n";
   }
   return {200, out.str(), "text/plain; version=0.0.4"};
 }

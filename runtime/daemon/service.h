@@ -227,6 +227,10 @@ class Service {
   std::variant<uint64_t, std::string> Restore();
   /// Reaps the child writing a snapshot, if it is done (or waits for it).
   void FinishSnapshot(bool wait);
+  /// Runs a write to the input log (`write` returns its error, if any),
+  /// timing it into tutti_store_write_seconds{operation}.
+  template <typename Write>
+  std::optional<std::string> Stored(const char* operation, Write write);
   /// A snapshot at snapshot_position_ was written (`error` empty) or not.
   void Snapshotted(const std::string& error);
   /// The engine time to log an input at that comes now: never before the
@@ -277,8 +281,15 @@ class Service {
   SystemClock clock_;
   std::FILE* actions_ = nullptr;
   std::map<std::string, double> counters_;  // series with labels -> value
-  std::map<std::string, std::vector<double>> latencies_;  // route -> bucket counts
-  std::map<std::string, double> latency_sums_;
+  /// A latency histogram (Prometheus buckets, service.cc kBuckets).
+  struct Histogram {
+    std::vector<double> buckets;  // counts per bucket, the last for +Inf
+    double sum = 0;
+    void Add(double seconds);
+  };
+  /// Series (name and labels) -> histogram: HTTP requests by route, store
+  /// writes by operation.
+  std::map<std::string, Histogram> latencies_;
   std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
   uint64_t resumed_through_ = 0;  // ResumeDeliveries has seen the outbox up to here
   std::map<uint64_t, char> finals_;  // final delivery states in the log at start

@@ -74,6 +74,11 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   EXPECT_EQ(journeys["journeys"].size(), 11u);
   std::string metrics = d.Curl("GET", "/metrics");
   EXPECT_NE(metrics.find("tutti_events_in_total 260"), std::string::npos) << metrics;
+  // Request and store latencies, as histograms.
+  EXPECT_NE(metrics.find("tutti_http_request_seconds_count{route=\"/v1/events\"} 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("tutti_store_write_seconds_bucket{operation=\"append\",le=\"+Inf\"}"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("tutti_store_write_seconds_count{operation=\"delivered\"}"), std::string::npos) << metrics;
   EXPECT_EQ(d.Kill(SIGTERM), 0);  // exited normally with status 0
 }
 
