@@ -181,10 +181,17 @@ int RunServe(const std::vector<std::string>& raw_args) {
             return 2;
           }
           std::ifstream secret(password_file);
-          if (!secret || !std::getline(secret, route.password) || route.password.empty()) {
+          if (secret && std::getline(secret, route.password) && !route.password.empty() &&
+              route.password.back() == '\r')
+            route.password.pop_back();  // a file written with CRLF line ends
+          if (!secret || route.password.empty()) {
             std::fprintf(stderr, "tutti serve: %s: cannot read a password from %s\n", where.c_str(), password_file.c_str());
             return 2;
           }
+        }
+        if (!route.ca_file.empty() && !std::ifstream(route.ca_file)) {
+          std::fprintf(stderr, "tutti serve: %s: cannot read the 'ca_file' %s\n", where.c_str(), route.ca_file.c_str());
+          return 2;
         }
         if (!smtp && !route.tls && !route.ca_file.empty()) {
           std::fprintf(stderr, "tutti serve: %s: 'ca_file' is for https urls\n", where.c_str());

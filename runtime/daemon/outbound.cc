@@ -189,23 +189,38 @@ class SmtpCall final : public OutboundCall {
     Command("MAIL FROM:<" + job_.route->from + ">", 250, [self] {
       self->Command("RCPT TO:<" + self->job_.to + ">", 250, [self] {
         self->Command("DATA", 354, [self] {
-          self->Command(self->Message() + "\r\n.", 250, [self] {
-            self->Command("QUIT", 221, [self] { self->Done(true, "accepted by the relay"); });
-          });
+          self->Command(self->Message() + "\r\n.", 250, [self] { self->Quit(); });
         });
       });
     });
   }
 
+  /// The relay took the message (250 after DATA): it is delivered, whatever
+  /// becomes of the QUIT that ends the session politely.
+  void Quit() {
+    auto out = std::make_shared<std::string>("QUIT\r\n");
+    OnStream([&](auto& stream) {
+      net::async_write(stream, net::buffer(*out), [self = Self<SmtpCall>(), out](beast::error_code, size_t) {
+        self->Done(true, "accepted by the relay");
+      });
+    });
+  }
+
   /// Whether the last reply (EHLO's) lists `capability`, and `argument`
-  /// among its arguments when given ("AUTH PLAIN LOGIN" offers PLAIN).
+  /// among its arguments when given ("AUTH PLAIN LOGIN", or the older
+  /// "AUTH=PLAIN", offers PLAIN).
   bool Offers(const std::string& capability, const std::string& argument = "") const {
     for (const std::string& line : reply_) {
       std::istringstream words(line);
       std::string word;
       words >> word;
+      std::string first_argument;
+      if (size_t eq = word.find('='); eq != std::string::npos) {
+        first_argument = word.substr(eq + 1);
+        word.resize(eq);
+      }
       if (!boost::iequals(word, capability)) continue;
-      if (argument.empty()) return true;
+      if (argument.empty() || boost::iequals(first_argument, argument)) return true;
       while (words >> word)
         if (boost::iequals(word, argument)) return true;
     }
@@ -259,7 +274,9 @@ class SmtpCall final : public OutboundCall {
   /// reply_, and goes on if its code is `want`.
   void Expect(int want, Next next) {
     OnStream([&](auto& stream) {
-      net::async_read_until(stream, net::dynamic_buffer(input_), "\r\n",
+      // Bounded: a relay that never ends a line, or a reply, fails the
+      // attempt rather than filling memory until the timeout.
+      net::async_read_until(stream, net::dynamic_buffer(input_, kMaxReplyBytes), "\r\n",
                             [self = Self<SmtpCall>(), want, next](beast::error_code ec, size_t) {
         if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
         for (;;) {
@@ -268,6 +285,7 @@ class SmtpCall final : public OutboundCall {
           std::string line = self->input_.substr(0, nl);
           self->input_.erase(0, nl + 2);
           if (line.size() >= 4) self->reply_.push_back(line.substr(4));
+          if (self->reply_.size() > kMaxReplyLines) return self->Done(false, "the relay's answer is too long");
           if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
           if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
             return self->Done(false, "the relay answered '" + line + "'");
@@ -276,6 +294,9 @@ class SmtpCall final : public OutboundCall {
       });
     });
   }
+
+  static constexpr size_t kMaxReplyBytes = 64 * 1024;
+  static constexpr size_t kMaxReplyLines = 256;
 
   TlsClients& tls_;
   std::string input_;               // what the relay sent and was not read yet

@@ -1056,6 +1056,8 @@ std::optional<std::string> Service::NotReady() const {
 
 Reply Service::GetMetrics() const {
   std::ostringstream out;
+  // Counts exact far past a million (the default shows 6 digits: 1.23457e+06).
+  out.precision(15);
   out << "# TYPE tutti_instances_active gauge\ntutti_instances_active " << engine_->active_instances() << "\n";
   out << "# TYPE tutti_timers_pending gauge\ntutti_timers_pending " << engine_->pending_timers() << "\n";
   out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << engine_->outbox().pending() << "\n";
@@ -1075,23 +1077,25 @@ Reply Service::GetMetrics() const {
   std::map<std::string_view, uint64_t> entered;  // every version of a journey together
   for (uint32_t i = 0; i < engine_->journey_count(); ++i) entered[engine_->journey(i).name] += engine_->stats()[i].entered;
   for (const auto& [journey, n] : entered) out << "tutti_journey_entered_total{journey=\"" << journey << "\"} " << n << "\n";
-  // Histograms: each series name (with its labels) -> buckets and sum.
+  // Histograms: each series name (with its labels, if any) -> buckets and sum.
   std::string last_histogram;
   for (const auto& [series, h] : latencies_) {
-    std::string name = series.substr(0, series.find('{'));
-    std::string labels = series.substr(name.size() + 1, series.size() - name.size() - 2);  // without the braces
+    size_t brace = series.find('{');
+    std::string name = series.substr(0, brace);
+    std::string labels = brace == std::string::npos ? "" : series.substr(brace + 1, series.size() - brace - 2);
+    std::string with = labels.empty() ? "" : "{" + labels + "}";
     if (name != last_histogram) out << "# TYPE " << name << " histogram\n";
     last_histogram = name;
     double cumulative = 0;
     for (size_t i = 0; i < h.buckets.size(); ++i) {
       cumulative += h.buckets[i];
-      out << name << "_bucket{" << labels << ",le=\"";
+      out << name << "_bucket{" << labels << (labels.empty() ? "" : ",") << "le=\"";
       if (i < std::size(kBuckets)) out << kBuckets[i];
       else out << "+Inf";
       out << "\"} " << cumulative << "\n";
     }
-    out << name << "_sum{" << labels << "} " << h.sum << "\n";
-    out << name << "_count{" << labels << "} " << cumulative << "\n";
+    out << name << "_sum" << with << " " << h.sum << "\n";
+    out << name << "_count" << with << " " << cumulative << "\n";
   }
   return {200, out.str(), "text/plain; version=0.0.4"};
 }

@@ -219,6 +219,17 @@ inline std::string EventSlice(const fs::path& dir, size_t from, size_t to) {
   return p.string();
 }
 
+/// The reference scenario's events (examples/abc-pharma/events.ndjson).
+const size_t kEvents = 260;
+
+/// Posts every reference event, moves the (virtual) clock to the end of
+/// April, and waits until all of it is applied.
+inline void PlayTheScenario(Daemon& d, const fs::path& dir) {
+  ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
+  d.WaitIdle();
+}
+
 /// idempotency key -> the action, from NDJSON text; counts repeats, which
 /// must be identical to the first delivery.
 inline std::map<std::string, Json> ActionsByKey(const std::string& text, size_t* repeats) {
@@ -238,8 +249,6 @@ inline std::map<std::string, Json> ActionsByKey(const std::string& text, size_t*
   }
   return out;
 }
-
-const size_t kEvents = 260;
 
 /// The actions file holds every action of the reference scenario's golden
 /// run, each identical, and nothing else. Without a crash, each exactly

@@ -240,6 +240,26 @@ TEST(Daemon, SmtpRelayDeliversAfterATemporaryFailure) {
   EXPECT_NE(relayed.find("naomi.castillo@"), std::string::npos) << relayed;
 }
 
+TEST(Daemon, AMessageTheRelayTookIsDeliveredEvenIfItHangsUpBeforeQuit) {
+  fs::path dir = FreshDir("smtp-hang-up");
+  Receiver relay(dir / "relayed.txt", 0, "tests/daemon/smtp_relay.py", "hang-up");
+  ASSERT_NE(relay.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"smtp": {"service_email": {"relay": "127.0.0.1:)" << relay.port()
+                                     << R"(", "from": "service@abc-pharma.example", "backoff_ms": 20}}})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
+  PlayTheScenario(d, dir);
+  std::vector<Json> mails = FinalWebhookActions(d, "service_email");
+  ASSERT_EQ(mails.size(), 4u);
+  std::string relayed = ReadFile(dir / "relayed.txt");
+  for (const Json& a : mails) {
+    EXPECT_EQ(a["delivery"], "delivered") << a.dump();
+    // Taken once ("KEY RCPT 1 250"): not sent again for want of an answer to QUIT.
+    std::string key = a["idempotency_key"];
+    EXPECT_NE(relayed.find(key + " "), std::string::npos) << relayed;
+    EXPECT_EQ(relayed.find(key + " ", relayed.find(key) + 1), std::string::npos) << relayed;
+  }
+}
+
 TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
   fs::path dir = FreshDir("deadletter");
   // Port 1 on loopback: nothing listens, connections are refused.
@@ -247,9 +267,7 @@ TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
       << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:1/orders", "backoff_ms": 10, "max_attempts": 3}}})";
   {
     Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
-    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
-    ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");
-    d.WaitIdle();
+    PlayTheScenario(d, dir);
     std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
     ASSERT_EQ(hooks.size(), 2u);
     for (const Json& a : hooks) {

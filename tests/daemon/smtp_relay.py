@@ -7,13 +7,16 @@ attempts of every Idempotency-Key, then 250, and logs each message as
 With CERT and KEY it offers STARTTLS (and then takes mail only over TLS);
 with USER and PASSWORD too it offers AUTH PLAIN over TLS and takes mail
 only from that login (535 for any other). Each message's session is
-logged to LOG.sessions as "KEY tls=0|1 user=NAME".
+logged to LOG.sessions as "KEY tls=0|1 user=NAME". With `hang-up` it
+closes the connection right after taking a message, without waiting for
+QUIT.
 
-  smtp_relay.py LOG FAIL_FIRST [CERT KEY [USER PASSWORD]]
+  smtp_relay.py LOG FAIL_FIRST [hang-up | CERT KEY [USER PASSWORD]]
 """
 import base64, collections, socketserver, ssl, sys
 
 log_path, fail_first = sys.argv[1], int(sys.argv[2])
+hang_up = len(sys.argv) > 3 and sys.argv[3] == "hang-up"
 cert, key = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else (None, None)
 login = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else None
 attempts = collections.Counter()
@@ -84,6 +87,8 @@ class Handler(socketserver.StreamRequestHandler):
                 with open(log_path + ".sessions", "a") as f:
                     f.write(f"{key} tls={int(self.tls)} user={self.user}\n")
                 self.reply("451 try again later" if status == 451 else "250 queued")
+                if hang_up and status == 250:
+                    return
             elif verb == "QUIT":
                 self.reply("221 bye")
                 return

@@ -127,7 +127,7 @@ TEST(Tls, MailGoesThroughARelayOverStartTlsWithALogin) {
   Receiver relay(dir / "relayed.txt", 0, "tests/daemon/smtp_relay.py",
                  (dir / "cert.pem").string() + " " + (dir / "key.pem").string() + " tutti s3cret");
   ASSERT_NE(relay.port(), 0);
-  std::ofstream(dir / "password.good") << "s3cret\n";
+  std::ofstream(dir / "password.good") << "s3cret\r\n";  // written on Windows: the CR is not the password's
   std::ofstream(dir / "password.wrong") << "guess\n";
   auto run = [&](const char* name, Json route) {
     route["relay"] = "127.0.0.1:" + std::to_string(relay.port());
@@ -178,6 +178,17 @@ TEST(Tls, MailGoesThroughARelayOverStartTlsWithALogin) {
   EXPECT_NE(out.find("a login needs \"username\", \"password_file\" and \"starttls\": true together"),
             std::string::npos)
       << out;
+  EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
+  // A CA file that cannot be read stops the start too, not each delivery.
+  Json missing = good;
+  missing["ca_file"] = (dir / "nowhere.pem").string();
+  missing["relay"] = "127.0.0.1:25";
+  missing["from"] = "service@abc-pharma.example";
+  std::ofstream(dir / "missing.json") << Json{{"smtp", {{"service_email", missing}}}}.dump();
+  out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+              (dir / "missing").string() + " --config " + (dir / "missing.json").string() +
+              " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  EXPECT_NE(out.find("cannot read the 'ca_file'"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
 }
 
