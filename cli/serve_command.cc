@@ -167,7 +167,13 @@ int RunServe(const std::vector<std::string>& raw_args) {
                        : k == "rate_per_second" ? &route.rate_per_second
                                             : nullptr;
           if (field == nullptr || !v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 86400000) {
-            std::fprintf(stderr, "tutti serve: %s.%s: unknown key, or not a whole number above 0\n", where.c_str(), k.c_str());
+            // Say what the key wants, when it is one.
+            bool text = k == "ca_file" || (smtp && (k == "username" || k == "password_file"));
+            const char* wanted = text                        ? "must be a string"
+                                 : smtp && k == "starttls"   ? "must be true or false"
+                                 : field != nullptr          ? "must be a whole number from 1 to 86400000"
+                                                             : "is not a key of this route";
+            std::fprintf(stderr, "tutti serve: %s.%s: %s\n", where.c_str(), k.c_str(), wanted);
             return 2;
           }
           *field = v.get<int>();

@@ -144,8 +144,10 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   return s;
 }
 
+std::string Service::SnapshotDir() const { return options_.data_dir + "/snapshots"; }
+
 std::variant<uint64_t, std::string> Service::Restore() {
-  std::string dir = options_.data_dir + "/snapshots";
+  std::string dir = SnapshotDir();
   RemoveUnfinishedSnapshots(dir);
   std::string refused;  // why snapshots that are whole could not be used
   for (const auto& [position, path] : SnapshotFiles(dir)) {
@@ -210,7 +212,7 @@ void Service::SaveSnapshot(bool in_background) {
     return;
   Snapshot snap{position, logged_now_, {}, {}};
   for (const auto& set : sets_) snap.versions.push_back(VersionText(*set));
-  std::string dir = options_.data_dir + "/snapshots";
+  std::string dir = SnapshotDir();
   snapshot_position_ = position;
   snapshot_started_ = std::chrono::steady_clock::now();
   if (in_background) {
@@ -258,7 +260,7 @@ void Service::Snapshotted(const std::string& error) {
   }
   counters_["tutti_snapshots_total{outcome=\"written\"}"] += 1;
   std::error_code ec;
-  auto bytes = std::filesystem::file_size(SnapshotPath(options_.data_dir + "/snapshots", snapshot_position_), ec);
+  auto bytes = std::filesystem::file_size(SnapshotPath(SnapshotDir(), snapshot_position_), ec);
   counters_["tutti_snapshot_last_bytes"] = ec ? 0 : static_cast<double>(bytes);
   counters_["tutti_snapshot_last_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count();

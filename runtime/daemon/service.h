@@ -225,6 +225,8 @@ class Service {
   /// position to replay from (0 without one). An error when the log's
   /// start was dropped and no snapshot can stand in for it.
   std::variant<uint64_t, std::string> Restore();
+  /// DATA/snapshots.
+  std::string SnapshotDir() const;
   /// Reaps the child writing a snapshot, if it is done (or waits for it).
   void FinishSnapshot(bool wait);
   /// Runs a write to the input log (`write` returns its error, if any),

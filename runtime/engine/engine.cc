@@ -81,6 +81,13 @@ void Engine::IndexJourneys() {
 Engine::~Engine() = default;
 
 std::optional<std::string> Engine::ReloadRefusal(const SchemaTable& schemas, const ir::Program& program) const {
+  auto admitted = Admit(schemas, program);
+  if (auto* why = std::get_if<std::string>(&admitted)) return *why;
+  return std::nullopt;
+}
+
+std::variant<std::vector<Engine::Move>, std::string> Engine::Admit(const SchemaTable& schemas,
+                                                                   const ir::Program& program) const {
   size_t journeys = program.journeys.size();
   if (auto difference = schemas_->LayoutDifference(schemas))
     return "the records changed: " + *difference +
@@ -89,17 +96,16 @@ std::optional<std::string> Engine::ReloadRefusal(const SchemaTable& schemas, con
   if (journeys_.size() + journeys > UINT16_MAX)
     return "too many versions of the journeys for one run (history names a journey in 16 bits): start with a "
            "new --data folder";
-  auto moves = PlanMigrations(program);
-  if (auto* why = std::get_if<std::string>(&moves)) return *why;
-  return std::nullopt;
+  return PlanMigrations(program);
 }
 
 std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program& program,
                                                              const SchemaTable& schemas,
                                                              const compiler::eval::Functions& functions,
                                                              const compiler::jit::CompiledExprs* compiled) {
-  if (auto refusal = ReloadRefusal(schemas, program)) return *refusal;
-  std::vector<Move> moves = std::get<std::vector<Move>>(PlanMigrations(program));
+  auto admitted = Admit(schemas, program);
+  if (auto* refusal = std::get_if<std::string>(&admitted)) return *refusal;
+  std::vector<Move> moves = std::move(std::get<std::vector<Move>>(admitted));
   Flush();
   ReloadReport report;
   // The current journeys by name; what the new version does with each.

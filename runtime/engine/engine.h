@@ -266,6 +266,10 @@ class Engine final : private stdlib::HistoryView {
     uint32_t to_journey = 0;             // index in the new program
     compiler::ir::StepIndex to_rest = 0;
   };
+  /// Why a version with these records and journeys cannot be taken on
+  /// (ReloadRefusal's reasons), or the moves its migrations ask for.
+  std::variant<std::vector<Move>, std::string> Admit(const SchemaTable& schemas,
+                                                     const compiler::ir::Program& program) const;
   /// The moves `program`'s migrations ask for, or why they cannot be made.
   std::variant<std::vector<Move>, std::string> PlanMigrations(const compiler::ir::Program& program) const;
   /// Makes them, once the new version's journeys are in journeys_

@@ -190,6 +190,16 @@ TEST(Tls, MailGoesThroughARelayOverStartTlsWithALogin) {
               " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
   EXPECT_NE(out.find("cannot read the 'ca_file'"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
+  // A key of the wrong type is named, with what it wants.
+  Json typo = missing;
+  typo["ca_file"] = (dir / "cert.pem").string();
+  typo["starttls"] = "yes";
+  std::ofstream(dir / "typo.json") << Json{{"smtp", {{"service_email", typo}}}}.dump();
+  out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+              (dir / "typo").string() + " --config " + (dir / "typo.json").string() +
+              " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  EXPECT_NE(out.find("smtp.service_email.starttls: must be true or false"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
 }
 
 }  // namespace
