@@ -29,6 +29,16 @@ void MakeCertificate(const fs::path& dir) {
   ASSERT_TRUE(fs::exists(dir / "cert.pem")) << "openssl could not make a certificate";
 }
 
+/// Starts `tutti serve` with `config` (written to DIR/NAME.json, data in
+/// DIR/NAME), which must stop it before it listens; its stderr and
+/// "exit STATUS".
+std::string RefusedStart(const fs::path& dir, const std::string& name, const Json& config) {
+  std::ofstream(dir / (name + ".json"), std::ios::trunc) << config.dump();
+  return Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+               (dir / name).string() + " --config " + (dir / (name + ".json")).string() +
+               " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+}
+
 TEST(Tls, TheApiIsServedOverHttpsOnly) {
   fs::path dir = FreshDir("tls");
   MakeCertificate(dir);
@@ -83,11 +93,8 @@ while seen < 20:
 
 TEST(Tls, ACertificateThatCannotBeLoadedStopsTheStart) {
   fs::path dir = FreshDir("tls-missing");
-  std::ofstream(dir / "config.json") << Json{{"tls_cert", (dir / "nowhere.pem").string()},
-                                             {"tls_key", (dir / "nowhere.key").string()}}.dump();
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
-                          (dir / "data").string() + " --config " + (dir / "config.json").string() +
-                          " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  std::string out = RefusedStart(dir, "data", {{"tls_cert", (dir / "nowhere.pem").string()},
+                                              {"tls_key", (dir / "nowhere.key").string()}});
   EXPECT_NE(out.find("cannot load the TLS certificate " + (dir / "nowhere.pem").string()), std::string::npos) << out;
   EXPECT_NE(out.find("exit 1"), std::string::npos) << out;
 }
@@ -171,10 +178,7 @@ TEST(Tls, MailGoesThroughARelayOverStartTlsWithALogin) {
   plain.erase("ca_file");
   plain["relay"] = "127.0.0.1:25";
   plain["from"] = "service@abc-pharma.example";
-  std::ofstream(dir / "plain.json") << Json{{"smtp", {{"service_email", plain}}}}.dump();
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
-                          (dir / "plain").string() + " --config " + (dir / "plain.json").string() +
-                          " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  std::string out = RefusedStart(dir, "plain", {{"smtp", {{"service_email", plain}}}});
   EXPECT_NE(out.find("a login needs \"username\", \"password_file\" and \"starttls\": true together"),
             std::string::npos)
       << out;
@@ -184,20 +188,14 @@ TEST(Tls, MailGoesThroughARelayOverStartTlsWithALogin) {
   missing["ca_file"] = (dir / "nowhere.pem").string();
   missing["relay"] = "127.0.0.1:25";
   missing["from"] = "service@abc-pharma.example";
-  std::ofstream(dir / "missing.json") << Json{{"smtp", {{"service_email", missing}}}}.dump();
-  out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
-              (dir / "missing").string() + " --config " + (dir / "missing.json").string() +
-              " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  out = RefusedStart(dir, "missing", {{"smtp", {{"service_email", missing}}}});
   EXPECT_NE(out.find("cannot read the 'ca_file'"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
   // A key of the wrong type is named, with what it wants.
   Json typo = missing;
   typo["ca_file"] = (dir / "cert.pem").string();
   typo["starttls"] = "yes";
-  std::ofstream(dir / "typo.json") << Json{{"smtp", {{"service_email", typo}}}}.dump();
-  out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
-              (dir / "typo").string() + " --config " + (dir / "typo.json").string() +
-              " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+  out = RefusedStart(dir, "typo", {{"smtp", {{"service_email", typo}}}});
   EXPECT_NE(out.find("smtp.service_email.starttls: must be true or false"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
 }
