@@ -33,6 +33,10 @@ class HistoryView {
                                   const std::function<void(const InteractionView&)>& fn) const = 0;
 };
 
+/// The built-ins that read a history (stdlib/engagement_impl.cc); their
+/// first argument is the profile whose history they read.
+inline constexpr std::string_view kHistoryFunctions[] = {"engagement", "interactions", "days_since_last_contact"};
+
 /// The view installed on this thread, or null.
 const HistoryView* CurrentHistoryView();
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "runtime/engine/partition.h"
+
 namespace tutti::runtime {
 
 using compiler::eval::Activation;
@@ -186,6 +188,10 @@ uint32_t Engine::ProfileIndex(std::string_view profile) const {
   return static_cast<uint32_t>(it - profile_names_.begin());
 }
 
+bool Engine::Owns(uint32_t profile, std::string_view key) const {
+  return options_.shards <= 1 || ShardOf(profile_names_[profile], key, options_.shards) == options_.shard;
+}
+
 std::optional<uint32_t> Engine::CustomerOf(const Value& record) const {
   if (!record.is(ValueKind::kRecord)) return std::nullopt;
   const std::string& type = record.AsRecord().type_name();
@@ -279,8 +285,14 @@ void Engine::ProcessOne(const Event& event) {
   current_ = &event;
   const std::string& type = event.schema->name;
   uint32_t key_profile = ProfileIndex(event.schema->key_profile);
-  uint32_t keyed = store_->GetOrAddCustomer(key_profile, event.key);
-  AddToHistory(keyed, Interaction{event.at, names_.Intern(type), 0, 0, 0, false});
+  // Another shard records the event for its customer (and reports errors
+  // in trigger conditions, which read only the event).
+  bool own_key = Owns(key_profile, event.key);
+  std::optional<uint32_t> keyed;
+  if (own_key) {
+    keyed = store_->GetOrAddCustomer(key_profile, event.key);
+    AddToHistory(*keyed, Interaction{event.at, names_.Intern(type), 0, 0, 0, false});
+  }
 
   // Exits, goals and waits, for every customer the event concerns.
   auto routes = routes_.find(type);
@@ -290,7 +302,8 @@ void Engine::ProcessOne(const Event& event) {
       if (field.empty()) {
         if (profile == key_profile) customer = keyed;
       } else if (const Value* v = Field(event.record, field); v && !v->is(ValueKind::kNull)) {
-        customer = store_->FindCustomer(profile, KeyText(*v));
+        std::string key = KeyText(*v);
+        if (Owns(profile, key)) customer = store_->FindCustomer(profile, key);
       }
       if (!customer) continue;
       // The instances as they were when the event arrived: one started
@@ -355,7 +368,8 @@ void Engine::ProcessOne(const Event& event) {
           uint32_t journey = current_journeys_[hit.journey];
           const ir::Journey& j = *journeys_[journey];
           if (hit.code == compiler::jit::kErrorValue) {
-            RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.value.ErrorMessage());
+            if (own_key)
+              RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.value.ErrorMessage());
             continue;
           }
           act.Bind(j.trigger->binding, event.record);
@@ -383,7 +397,8 @@ void Engine::Trigger(uint32_t journey, const Event& event, Activation& act) {
   if (j.trigger->cond) {
     Value hit = Eval(*j.trigger->cond, act);
     if (hit.IsError()) {
-      RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.ErrorMessage());
+      if (Owns(ProfileIndex(event.schema->key_profile), event.key))
+        RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.ErrorMessage());
       return;
     }
     if (!hit.is(ValueKind::kBool) || !hit.AsBool()) return;
@@ -394,7 +409,9 @@ void Engine::Trigger(uint32_t journey, const Event& event, Activation& act) {
 void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
   const ir::Journey& j = *journeys_[journey];
   if (!j.audience) {
-    uint32_t customer = store_->GetOrAddCustomer(ProfileIndex(j.customer), event.key);
+    uint32_t profile = ProfileIndex(j.customer);
+    if (!Owns(profile, event.key)) return;
+    uint32_t customer = store_->GetOrAddCustomer(profile, event.key);
     Enter(journey, customer, &event.record);
     return;
   }
@@ -413,8 +430,9 @@ void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
   std::vector<uint32_t> chosen = *candidates;  // entering may rebuild the index
   Activation candidate(&act);
   for (uint32_t c : chosen) {
-    const Value& record = store_->customer(c).record;
-    if (record.is(ValueKind::kNull)) continue;
+    const Customer& candidate_customer = store_->customer(c);
+    const Value& record = candidate_customer.record;
+    if (record.is(ValueKind::kNull) || !Owns(candidate_customer.profile, candidate_customer.key)) continue;
     candidate.Bind(j.customer, record);
     Value hit = Eval(*a.cond, candidate);
     if (hit.IsError()) {

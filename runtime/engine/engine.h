@@ -63,6 +63,12 @@ struct EngineOptions {
   /// Interpret even when the journey set has native code (the differential
   /// tests and the benchmarks compare the two).
   bool interpret = false;
+  /// This engine's part of the customers when several run side by side
+  /// (runtime/engine/shards.h, partition.h): it takes every input and
+  /// keeps every profile, but starts, resumes, records and acts only for
+  /// the customers that ShardOf gives to `shard` of `shards`.
+  uint32_t shard = 0;
+  uint32_t shards = 1;
 };
 
 class Engine final : private stdlib::HistoryView {
@@ -217,6 +223,9 @@ class Engine final : private stdlib::HistoryView {
   const std::vector<uint32_t>& AudienceCandidates(uint32_t journey, const compiler::eval::Value& value);
   std::optional<uint32_t> CustomerOf(const compiler::eval::Value& record) const;
   uint32_t ProfileIndex(std::string_view profile) const;
+  /// Whether this engine is the shard of the customer of profile `profile`
+  /// (an index) keyed `key` (EngineOptions::shard).
+  bool Owns(uint32_t profile, std::string_view key) const;
 
   // step_runner.cc: running an instance's steps.
   void Run(uint32_t handle);

@@ -28,6 +28,15 @@ void Outbox::Trim(uint64_t through) {
   }
 }
 
+OutboxEntry Outbox::PopFront() {
+  assert(!entries_.empty());
+  OutboxEntry e = std::move(entries_.front());
+  entries_.pop_front();
+  ++first_seq_;
+  if (e.state == DeliveryState::kPending) --pending_;
+  return e;
+}
+
 void Outbox::Restore(uint64_t first_seq, std::deque<OutboxEntry> entries) {
   entries_ = std::move(entries);
   first_seq_ = first_seq;

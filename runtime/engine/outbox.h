@@ -45,6 +45,9 @@ class Outbox {
   void Trim(uint64_t through);
   /// The oldest entry still held (last_seq() + 1 when none is).
   uint64_t first_seq() const { return first_seq_; }
+  /// Removes the oldest entry, whatever its state, and returns it (the
+  /// outbox must not be empty). Sequence numbers do not change.
+  OutboxEntry PopFront();
   /// Takes on the entries another outbox held (a snapshot), numbered from
   /// `first_seq`.
   void Restore(uint64_t first_seq, std::deque<OutboxEntry> entries);

@@ -24,6 +24,26 @@ struct JourneyStats {
   std::map<std::string, int64_t> actions;     // by channel, "task" or "notify"
   std::map<std::string, int64_t> suppressed;  // by rule text
   std::vector<int64_t> step_visits;           // by step index
+
+  /// Adds another engine's counts for the same journey (shards.h).
+  JourneyStats& operator+=(const JourneyStats& other) {
+    entered += other.entered;
+    completed += other.completed;
+    exited += other.exited;
+    goals += other.goals;
+    failed += other.failed;
+    not_reentered += other.not_reentered;
+    unknown_customer += other.unknown_customer;
+    paused += other.paused;
+    errors += other.errors;
+    deferred += other.deferred;
+    unassigned += other.unassigned;
+    for (const auto& [k, n] : other.actions) actions[k] += n;
+    for (const auto& [k, n] : other.suppressed) suppressed[k] += n;
+    if (step_visits.size() < other.step_visits.size()) step_visits.resize(other.step_visits.size());
+    for (size_t i = 0; i < other.step_visits.size(); ++i) step_visits[i] += other.step_visits[i];
+    return *this;
+  }
 };
 
 }  // namespace tutti::runtime

@@ -1,0 +1,267 @@
+#include "runtime/engine/shards.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "runtime/engine/partition.h"
+
+namespace tutti::runtime {
+
+Shards::Shards(uint32_t count, const std::function<std::unique_ptr<Engine>(EngineOptions)>& make) {
+  assert(count >= 1);
+  for (uint32_t s = 0; s < count; ++s) {
+    EngineOptions options;
+    options.shard = s;
+    options.shards = count;
+    engines_.push_back(make(options));
+  }
+  for (uint32_t s = 1; s < count; ++s) threads_.emplace_back([this, s] { Loop(s); });
+}
+
+Shards::~Shards() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  start_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+void Shards::Run(const std::function<void(uint32_t)>& fn) {
+  if (threads_.empty()) {
+    fn(0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = &fn;
+    running_ = static_cast<uint32_t>(threads_.size());
+    ++generation_;
+  }
+  start_.notify_all();
+  fn(0);
+  std::unique_lock<std::mutex> lock(mu_);
+  done_.wait(lock, [&] { return running_ == 0; });
+  job_ = nullptr;
+}
+
+void Shards::Loop(uint32_t shard) {
+  uint64_t seen = 0;
+  for (;;) {
+    const std::function<void(uint32_t)>* job = nullptr;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      job = job_;
+    }
+    (*job)(shard);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--running_ == 0) done_.notify_one();
+  }
+}
+
+const Engine& Shards::owner(std::string_view profile, std::string_view key) const {
+  return *engines_[ShardOf(profile, key, count())];
+}
+
+void Shards::Merge() {
+  // With one shard nothing can come before what it made: all of it goes.
+  Instant frontier = INT64_MAX;
+  if (count() > 1)
+    for (const auto& e : engines_) frontier = std::min(frontier, e->now());
+  for (;;) {
+    Engine* next = nullptr;
+    Instant at = 0;
+    for (const auto& e : engines_) {
+      const Outbox& held = e->outbox();
+      if (held.size() == 0) continue;
+      Instant a = held.Find(held.first_seq())->action.at;
+      if (a < frontier && (next == nullptr || a < at)) {
+        next = e.get();
+        at = a;
+      }
+    }
+    if (next == nullptr) return;
+    outbox_.Append(std::move(next->outbox().PopFront().action));
+  }
+}
+
+void Shards::Apply(const std::vector<Input>& inputs) {
+  Run([&](uint32_t s) {
+    Engine& e = *engines_[s];
+    for (const Input& in : inputs) {
+      e.AdvanceTo(in.at);
+      if (in.record == nullptr) continue;
+      if (in.record->kind() == RecordKind::kEvent) e.Ingest(*in.record);
+      else e.UpsertProfile(*in.record);
+    }
+  });
+  Merge();
+}
+
+bool Shards::AdvanceSome(Instant t, size_t max_wakeups) {
+  std::vector<char> done(count());
+  Run([&](uint32_t s) { done[s] = engines_[s]->AdvanceSome(t, max_wakeups); });
+  Merge();
+  return std::all_of(done.begin(), done.end(), [](char d) { return d != 0; });
+}
+
+void Shards::AdvanceTo(Instant t) { Apply({{t, nullptr}}); }
+
+std::optional<Instant> Shards::NextDue() {
+  std::optional<Instant> due;
+  for (const auto& e : engines_)
+    if (auto d = e->NextDue(); d && (!due || *d < *due)) due = d;
+  return due;
+}
+
+bool Shards::SetPaused(std::string_view journey, bool paused) {
+  bool known = true;
+  for (const auto& e : engines_) known = e->SetPaused(journey, paused) && known;
+  return known;
+}
+
+std::optional<std::string> Shards::ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const {
+  if (auto why = engines_[0]->ReloadRefusal(schemas, program)) return why;
+  if (count() > 1)
+    if (auto why = WhyOneShard(program))
+      return "this version must run on one shard, and the daemon runs " + std::to_string(count()) + ": " + *why;
+  return std::nullopt;
+}
+
+std::variant<Engine::ReloadReport, std::string> Shards::Reload(const compiler::ir::Program& program,
+                                                               const SchemaTable& schemas,
+                                                               const compiler::eval::Functions& functions,
+                                                               const compiler::jit::CompiledExprs* compiled) {
+  if (auto why = ReloadRefusal(schemas, program)) return *why;
+  Engine::ReloadReport total;
+  for (size_t s = 0; s < engines_.size(); ++s) {
+    auto reloaded = engines_[s]->Reload(program, schemas, functions, compiled);
+    // Every shard runs the same versions: one refuses what all refuse.
+    assert(std::holds_alternative<Engine::ReloadReport>(reloaded));
+    auto& report = std::get<Engine::ReloadReport>(reloaded);
+    if (s == 0) total = report;
+    else {
+      total.carried_over += report.carried_over;
+      total.left_on_old += report.left_on_old;
+      total.migrated += report.migrated;
+    }
+  }
+  Merge();  // a reload settles the sends of the instant
+  return total;
+}
+
+namespace {
+
+constexpr std::string_view kShardsMagic = "tutti-shards/1\n";
+
+void PutU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+bool GetU64(std::string_view& in, uint64_t* v) {
+  if (in.size() < 8) return false;
+  *v = 0;
+  for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in.remove_prefix(8);
+  return true;
+}
+
+}  // namespace
+
+std::string Shards::Save() {
+  // The merged outbox is saved by shard 0's engine, ahead of the actions it
+  // holds back, and split off again by Restore.
+  Outbox& held = engines_[0]->outbox();
+  uint64_t merged = outbox_.size();
+  std::deque<OutboxEntry> both;
+  for (const OutboxEntry* e : outbox_.Since(0, SIZE_MAX)) both.push_back(*e);
+  for (const OutboxEntry* e : held.Since(0, SIZE_MAX)) both.push_back(*e);
+  Outbox own = std::move(held);
+  held = Outbox();
+  held.Restore(outbox_.first_seq(), std::move(both));
+  std::string out;
+  if (count() == 1) {
+    out = engines_[0]->Save();  // as one engine saves: snapshots of one shard stay what they were
+  } else {
+    out = kShardsMagic;
+    PutU64(out, count());
+    PutU64(out, merged);
+    for (const auto& e : engines_) {
+      std::string bytes = e->Save();
+      PutU64(out, bytes.size());
+      out += bytes;
+    }
+  }
+  held = std::move(own);
+  return out;
+}
+
+std::optional<std::string> Shards::Restore(std::string_view snapshot) {
+  std::vector<std::string_view> parts;
+  uint64_t merged = UINT64_MAX;  // one shard: every action its outbox holds was merged
+  if (snapshot.substr(0, kShardsMagic.size()) == kShardsMagic) {
+    std::string_view in = snapshot.substr(kShardsMagic.size());
+    uint64_t n = 0;
+    if (!GetU64(in, &n) || !GetU64(in, &merged)) return "the snapshot is cut short";
+    if (n != count())
+      return "the snapshot was written by " + std::to_string(n) + " shards, and this daemon runs " +
+             std::to_string(count());
+    for (uint64_t s = 0; s < n; ++s) {
+      uint64_t size = 0;
+      if (!GetU64(in, &size) || size > in.size()) return "the snapshot is cut short";
+      parts.push_back(in.substr(0, size));
+      in.remove_prefix(size);
+    }
+    if (!in.empty()) return "the snapshot has bytes after its last shard";
+  } else if (count() != 1) {
+    return "the snapshot was written by one shard, and this daemon runs " + std::to_string(count());
+  } else {
+    parts.push_back(snapshot);
+  }
+  for (uint32_t s = 0; s < count(); ++s)
+    if (auto err = engines_[s]->Restore(parts[s]))
+      return count() == 1 ? *err : "shard " + std::to_string(s) + ": " + *err;
+  Outbox& held = engines_[0]->outbox();
+  if (merged != UINT64_MAX && merged > held.size()) return "the snapshot's outbox is cut short";
+  std::deque<OutboxEntry> mine, rest;
+  uint64_t first = held.first_seq();
+  for (const OutboxEntry* e : held.Since(0, SIZE_MAX)) (mine.size() < merged ? mine : rest).push_back(*e);
+  outbox_ = Outbox();
+  outbox_.Restore(first, std::move(mine));
+  held = Outbox();
+  held.Restore(1, std::move(rest));
+  return std::nullopt;
+}
+
+std::vector<Decision> Shards::TakeDecisions() {
+  std::vector<Decision> all = engines_[0]->TakeDecisions();
+  for (size_t s = 1; s < engines_.size(); ++s) {
+    std::vector<Decision> more = engines_[s]->TakeDecisions();
+    std::move(more.begin(), more.end(), std::back_inserter(all));
+  }
+  return all;
+}
+
+size_t Shards::active_instances() const {
+  size_t n = 0;
+  for (const auto& e : engines_) n += e->active_instances();
+  return n;
+}
+
+size_t Shards::pending_timers() const {
+  size_t n = 0;
+  for (const auto& e : engines_) n += e->pending_timers();
+  return n;
+}
+
+std::vector<JourneyStats> Shards::stats() const {
+  std::vector<JourneyStats> total = engines_[0]->stats();
+  for (size_t s = 1; s < engines_.size(); ++s)
+    for (size_t j = 0; j < total.size(); ++j) total[j] += engines_[s]->stats()[j];
+  return total;
+}
+
+}  // namespace tutti::runtime
