@@ -67,7 +67,7 @@ int RunServe(const std::vector<std::string>& raw_args) {
                                         "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
                                         "ingest_token", "admin_token", "tick_milliseconds", "stdlib", "webhooks",
                                         "stream_listen", "smtp", "engine", "actions_retained", "tls_cert",
-                                        "tls_key", "snapshot_every"};
+                                        "tls_key", "snapshot_every", "shards"};
     for (const auto& [key, value] : j.items()) {
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
         std::fprintf(stderr, "tutti serve: %s: unknown key '%s' (docs/operations.md lists them)\n", config.c_str(), key.c_str());
@@ -75,8 +75,9 @@ int RunServe(const std::vector<std::string>& raw_args) {
       }
       if (key == "webhooks" || key == "smtp") continue;  // checked below
       bool number = key == "max_body_bytes" || key == "max_header_bytes" || key == "idle_timeout_seconds" ||
-                    key == "tick_milliseconds" || key == "actions_retained" || key == "snapshot_every";
-      bool zero = key == "snapshot_every";  // 0: off
+                    key == "tick_milliseconds" || key == "actions_retained" || key == "snapshot_every" ||
+                    key == "shards";
+      bool zero = key == "snapshot_every" || key == "shards";  // 0: off; 0: one per core
       if (number ? !value.is_number_unsigned() || (!zero && value.get<uint64_t>() == 0) : !value.is_string()) {
         std::fprintf(stderr, "tutti serve: %s: '%s' must be %s\n", config.c_str(), key.c_str(),
                      !number ? "a string" : zero ? "a whole number" : "a whole number above 0");
@@ -120,6 +121,13 @@ int RunServe(const std::vector<std::string>& raw_args) {
     if (j.contains("tick_milliseconds")) server.tick_milliseconds = j["tick_milliseconds"].get<int>();
     if (j.contains("actions_retained")) service.actions_retained = j["actions_retained"].get<size_t>();
     if (j.contains("snapshot_every")) service.snapshot_every = j["snapshot_every"].get<size_t>();
+    if (j.contains("shards")) {
+      if (j["shards"].get<uint64_t>() > 256) {
+        std::fprintf(stderr, "tutti serve: %s: 'shards' must be at most 256\n", config.c_str());
+        return 2;
+      }
+      service.shards = j["shards"].get<uint32_t>();
+    }
     // "webhooks": {"CHANNEL": {"url": "http://host:port/path", ...}}
     // "smtp":     {"CHANNEL": {"relay": "host:port", "from": "address", ...}}
     // with "max_attempts", "backoff_ms", "timeout_ms", "concurrency".

@@ -36,6 +36,7 @@ void WriteU64(std::string& out, uint64_t v) {
 
 constexpr const char* kDelivered = "m:delivered";
 constexpr const char* kFirst = "m:first";
+constexpr const char* kShards = "m:shards";
 
 /// RocksDB's warnings and errors, on stderr. RocksDB's own LOG file is not
 /// used: it is one more file to fill the disk, and the Debian build asserts
@@ -81,7 +82,9 @@ std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::s
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(EntryKey(UINT64_MAX));
   if (it->Valid() && it->key().size() == 9 && it->key()[0] == 'i') log->next_seq_ = ReadU64Be(it->key().data() + 1) + 1;
-  std::string delivered, first;
+  std::string delivered, first, shards;
+  if (db->Get(rocksdb::ReadOptions(), kShards, &shards).ok() && shards.size() == 8)
+    log->shards_ = static_cast<uint32_t>(ReadU64(shards.data()));
   if (db->Get(rocksdb::ReadOptions(), kDelivered, &delivered).ok() && delivered.size() == 8)
     log->delivered_ = ReadU64(delivered.data());
   // With every entry dropped, the numbering goes on after the last one.
@@ -175,6 +178,17 @@ std::optional<std::string> InputLog::Drop(uint64_t before) {
   rocksdb::Status st = Write(&wb, false);
   if (!st.ok()) return "cannot drop the input log's old entries: " + st.ToString();
   first_ = before;  // the space comes back as RocksDB compacts in the background
+  return std::nullopt;
+}
+
+std::optional<std::string> InputLog::SetShards(uint32_t shards) {
+  std::string value;
+  WriteU64(value, shards);
+  rocksdb::WriteBatch wb;
+  wb.Put(kShards, value);
+  rocksdb::Status st = Write(&wb, true);
+  if (!st.ok()) return "cannot record the number of shards: " + st.ToString();
+  shards_ = shards;
   return std::nullopt;
 }
 

@@ -15,6 +15,7 @@
 // Keys:  "i" + seq (8 bytes, big-endian)   -> at (8 bytes) kind (1) text
 //        "m:first"                         -> the first entry not dropped
 //        "m:delivered"                     -> outbox seq dispatched through
+//        "m:shards"                        -> how many shards the log is applied to
 //        "d" + seq (8 bytes, big-endian)   -> final state of a webhook delivery
 
 #include <cstdint>
@@ -75,6 +76,12 @@ class InputLog {
   std::optional<std::string> SetFinal(uint64_t seq, char state);
   /// Every final state recorded, by outbox sequence number.
   std::map<uint64_t, char> Finals() const;
+  /// How many shards (engines) the log is applied to: fixed when it was
+  /// first written, since the outbox's order and numbering (which the
+  /// delivery cursor counts in) depend on it. 0 when none was recorded
+  /// (a log written before shards: one).
+  uint32_t shards() const { return shards_; }
+  std::optional<std::string> SetShards(uint32_t shards);
   uint64_t size() const { return next_seq_; }
   /// The last write failed: the log takes no input until one succeeds.
   bool failing() const { return failing_; }
@@ -92,6 +99,7 @@ class InputLog {
   uint64_t next_seq_ = 0;
   uint64_t first_ = 0;
   uint64_t delivered_ = 0;
+  uint32_t shards_ = 0;
   bool failing_ = false;
 };
 

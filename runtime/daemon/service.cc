@@ -10,9 +10,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
 #include "runtime/daemon/snapshot_file.h"
+#include "runtime/engine/partition.h"
 #include "runtime/engine/decision.h"
 
 namespace tutti::runtime {
@@ -110,6 +112,9 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
   // from where it took over.
   std::optional<std::string> failure;
   s->finals_ = s->log_->Finals();
+  // A log written before shards existed was applied to one engine.
+  if (s->log_->shards() == 0 && s->log_->size() > 0)
+    if (auto err = s->log_->SetShards(1)) return *err;
   auto from = s->Restore();
   if (auto* err = std::get_if<std::string>(&from)) return *err;
   uint64_t replayed_entries = 0;
@@ -117,19 +122,23 @@ std::variant<std::unique_ptr<Service>, std::string> Service::Start(const Service
     if (failure) return;
     failure = s->Apply(e);
     // Settle and trim as the replay goes, so that the outbox stays small.
-    if (++replayed_entries % 4096 == 0 && s->engine_) s->ResumeDeliveries(s->log_->delivered());
+    if (++replayed_entries % 4096 == 0 && s->shards_) {
+      s->FlushReplay();
+      s->ResumeDeliveries(s->log_->delivered());
+    }
   });
   if (replayed) return *replayed;
   if (failure) return *failure;
+  s->FlushReplay();
   // On the system clock the live run settled the last batch's sends when it
   // had applied them (Commit); the replay does the same at its end.
-  if (s->engine_ && !options.virtual_clock) s->engine_->AdvanceTo(s->engine_->now() + 1);
-  if (s->engine_) {
-    s->engine_->TakeDecisions();  // made before this start: already counted and delivered then
-    s->logged_now_ = s->engine_->now();
+  if (s->shards_ && !options.virtual_clock) s->shards_->AdvanceTo(s->shards_->now() + 1);
+  if (s->shards_) {
+    s->shards_->TakeDecisions();  // made before this start: already counted and delivered then
+    s->logged_now_ = s->shards_->now();
   }
   s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(replayed_entries);
-  if (s->engine_) s->ResumeDeliveries(s->log_->delivered());
+  if (s->shards_) s->ResumeDeliveries(s->log_->delivered());
   // Then the journeys folder is the version to run: a reload if it changed.
   PreparedReload now = PrepareReload(options);
   if (now.set == nullptr) return now.error + (now.diagnostics.empty() ? "" : ":\n" + now.diagnostics);
@@ -167,8 +176,8 @@ std::variant<uint64_t, std::string> Service::Restore() {
         if (auto* err = std::get_if<std::string>(&set)) return *err;
         if (auto err = Adopt(std::move(std::get<0>(set)), nullptr, /*restoring=*/true)) return *err;
       }
-      if (engine_ == nullptr) why = path + " holds no version of the journeys";
-      else if (auto err = engine_->Restore(snap->engine)) why = path + ": " + *err;
+      if (shards_ == nullptr) why = path + " holds no version of the journeys";
+      else if (auto err = shards_->Restore(snap->engine)) why = path + ": " + *err;
     }
     if (why.empty()) {
       logged_now_ = snap->logged_now;
@@ -180,7 +189,7 @@ std::variant<uint64_t, std::string> Service::Restore() {
       return position;
     }
     counters_["tutti_snapshots_unusable_total"] += 1;
-    engine_.reset();
+    shards_.reset();
     sets_.clear();
     if (damaged && snap == nullptr) {
       // Not whole (bit rot, a truncated copy): set aside, never tried again.
@@ -207,7 +216,7 @@ std::variant<uint64_t, std::string> Service::Restore() {
 void Service::SaveSnapshot(bool in_background) {
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/!in_background);
   uint64_t position = log_->size();
-  if (snapshot_child_ > 0 || options_.snapshot_every == 0 || engine_ == nullptr || HasWork() || !staged_.empty() ||
+  if (snapshot_child_ > 0 || options_.snapshot_every == 0 || shards_ == nullptr || HasWork() || !staged_.empty() ||
       (!snapshots_.empty() && snapshots_.front() >= position))
     return;
   Snapshot snap{position, logged_now_, {}, {}};
@@ -224,7 +233,7 @@ void Service::SaveSnapshot(bool in_background) {
     if (pid == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(2);
-      snap.engine = engine_->Save();
+      snap.engine = shards_->Save();
       auto err = WriteSnapshot(dir, snap, 2);
       if (err) std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
       ::_exit(err ? 1 : 0);
@@ -237,7 +246,7 @@ void Service::SaveSnapshot(bool in_background) {
     }
     // No fork (no memory for another process): saved here instead.
   }
-  snap.engine = engine_->Save();
+  snap.engine = shards_->Save();
   auto err = WriteSnapshot(dir, snap, 2);
   Snapshotted(err ? *err : "");
 }
@@ -277,7 +286,7 @@ void Service::Snapshotted(const std::string& error) {
 void Service::ResumeDeliveries(uint64_t through) {
   // Webhook deliveries dispatched before the stop: final ones keep their
   // state, the others are attempted again.
-  Outbox& outbox = engine_->outbox();
+  Outbox& outbox = shards_->outbox();
   // By sequence number: after a restore the outbox may start past
   // resumed_through_ + 1 (what the snapshot's outbox had trimmed was final).
   uint64_t from = std::max(resumed_through_ + 1, outbox.first_seq());
@@ -295,7 +304,7 @@ void Service::ResumeDeliveries(uint64_t through) {
 }
 
 void Service::TrimOutbox() {
-  Outbox& outbox = engine_->outbox();
+  Outbox& outbox = shards_->outbox();
   if (outbox.last_seq() > options_.actions_retained) outbox.Trim(outbox.last_seq() - options_.actions_retained);
 }
 
@@ -327,22 +336,22 @@ Reply Service::CommitReload(PreparedReload prepared) {
     if (fingerprint == set().Fingerprint())
       return JsonReply(200, Json{{"status", "unchanged"}, {"fingerprint", fingerprint}});
     // Checked before the version is logged: a logged one must be taken on.
-    if (auto refusal = engine_->ReloadRefusal(prepared.set->schemas(), prepared.set->ir())) {
+    if (auto refusal = shards_->ReloadRefusal(prepared.set->schemas(), prepared.set->ir())) {
       counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
       return Problem(409, *refusal + " (the running journeys stay)");
     }
   }
   // Logged before it is taken on, like any input: a replay takes it on at
   // the same point, after the inputs logged before it.
-  if (engine_) Drain();
-  InputLog::Entry e{engine_ ? std::max(engine_->now(), LogTime()) : 0, InputLog::Kind::kJourneys,
+  if (shards_) Drain();
+  InputLog::Entry e{shards_ ? std::max(shards_->now(), LogTime()) : 0, InputLog::Kind::kJourneys,
                     VersionText(*prepared.set)};
-  if (engine_) logged_now_ = e.at;
+  if (shards_) logged_now_ = e.at;
   if (auto err = Stored("append", [&] { return log_->Append({e}); })) {
     counters_["tutti_input_log_failures_total"] += 1;
     return Problem(503, *err);
   }
-  if (engine_) engine_->AdvanceTo(e.at);  // as Apply does in a replay
+  if (shards_) shards_->AdvanceTo(e.at);  // as Apply does in a replay
   Engine::ReloadReport report;
   bool first = sets_.empty();
   if (auto err = Adopt(std::move(prepared.set), &report)) return Problem(500, *err);
@@ -362,15 +371,19 @@ Reply Service::CommitReload(PreparedReload prepared) {
 
 std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report,
                                           bool restoring) {
-  if (engine_ != nullptr) {
-    auto reloaded = engine_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled());
+  if (shards_ != nullptr) {
+    auto reloaded = shards_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled());
     if (auto* err = std::get_if<std::string>(&reloaded)) return *err;
     if (report) *report = std::move(std::get<Engine::ReloadReport>(reloaded));
     sets_.push_back(std::move(set));
     return std::nullopt;
   }
+  auto count = ShardCount(*set);
+  if (auto* err = std::get_if<std::string>(&count)) return *err;
   sets_.push_back(std::move(set));
-  engine_ = sets_.back()->NewEngine();
+  const JourneySet& first = *sets_.back();
+  shards_ = std::make_unique<Shards>(std::get<uint32_t>(count),
+                                     [&](EngineOptions o) { return first.NewEngine(o); });
   // The profiles file, at every start, right after the first version
   // (a snapshot holds them already).
   if (options_.profiles.empty() || restoring) return std::nullopt;
@@ -379,7 +392,9 @@ std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engin
   DecodedFile f = DecodeFile(this->set().schemas(), options_.profiles, po);
   if (f.read_error) return *f.read_error;
   for (const auto& e : f.errors) std::fprintf(stderr, "tutti serve: %s:%s\n", options_.profiles.c_str(), e.ToString().c_str());
-  for (const Record& r : f.records) engine_->UpsertProfile(r);
+  std::vector<Shards::Input> inputs;
+  for (const Record& r : f.records) inputs.push_back({shards_->now(), &r});
+  shards_->Apply(inputs);
   counters_["tutti_profiles_in_total"] += static_cast<double>(f.records.size());
   counters_["tutti_profiles_refused_total"] += static_cast<double>(f.errors.size());
   return std::nullopt;
@@ -410,13 +425,14 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
   // Every input is applied at its logged time: the clock first moves there
   // (firing what fell due), as it had in the live run, whatever moved it
   // then (a tick, the end of a batch).
-  if (engine_ != nullptr) engine_->AdvanceTo(entry.at);
   if (entry.kind == InputLog::Kind::kJourneys) {
+    FlushReplay();
+    if (shards_ != nullptr) shards_->AdvanceTo(entry.at);
     auto set = BuildVersion(entry.text);
     if (auto* err = std::get_if<std::string>(&set)) return *err;
     return Adopt(std::move(std::get<0>(set)), nullptr);
   }
-  if (engine_ == nullptr)
+  if (shards_ == nullptr)
     return "the input log in " + options_.data_dir + " does not start with the journeys it was written under "
            "(an older tutti wrote it): start with a new --data folder";
   DecodeOptions options;
@@ -430,16 +446,46 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
       // Every logged line decoded before it was logged, under the version
       // of the journeys the log says was running.
       if (!r.ok()) counters_["tutti_input_log_undecodable_total"] += 1;
-      else if (event) engine_->Ingest(r.record());
-      else engine_->UpsertProfile(r.record());
+      replay_.emplace_back(entry.at, r.ok() ? std::optional<Record>(std::move(r.record())) : std::nullopt);
       break;
     }
-    case InputLog::Kind::kClock: break;  // the clock moved above
-    case InputLog::Kind::kPause: engine_->SetPaused(entry.text, true); break;
-    case InputLog::Kind::kResume: engine_->SetPaused(entry.text, false); break;
+    case InputLog::Kind::kClock: replay_.emplace_back(entry.at, std::nullopt); break;
+    case InputLog::Kind::kPause:
+    case InputLog::Kind::kResume:
+      FlushReplay();
+      shards_->AdvanceTo(entry.at);
+      shards_->SetPaused(entry.text, entry.kind == InputLog::Kind::kPause);
+      break;
     case InputLog::Kind::kJourneys: break;
   }
+  if (replay_.size() >= 4096) FlushReplay();
   return std::nullopt;
+}
+
+void Service::FlushReplay() {
+  if (replay_.empty()) return;
+  std::vector<Shards::Input> inputs;
+  inputs.reserve(replay_.size());
+  for (const auto& [at, record] : replay_) inputs.push_back({at, record ? &*record : nullptr});
+  shards_->Apply(inputs);
+  replay_.clear();
+}
+
+std::variant<uint32_t, std::string> Service::ShardCount(const JourneySet& set) {
+  if (log_->shards() != 0) {
+    if (options_.shards != 0 && options_.shards != log_->shards())
+      std::fprintf(stderr, "tutti serve: %s was written by %u shards: running %u, not the %u configured\n",
+                   options_.data_dir.c_str(), log_->shards(), log_->shards(), options_.shards);
+    return log_->shards();
+  }
+  uint32_t count = options_.shards != 0 ? options_.shards : std::max(1u, std::thread::hardware_concurrency());
+  if (count > 1)
+    if (auto why = WhyOneShard(set.ir())) {
+      std::fprintf(stderr, "tutti serve: running on one shard, not %u: %s\n", count, why->c_str());
+      count = 1;
+    }
+  if (auto err = log_->SetShards(count)) return *err;
+  return count;
 }
 
 const std::chrono::microseconds Service::kSlice{1000};
@@ -586,27 +632,42 @@ void Service::Commit() {
 
 bool Service::Work(std::chrono::microseconds budget) {
   auto deadline = std::chrono::steady_clock::now() + budget;
-  // Fires due timers in slices of this many, looking at the time between.
+  // Fires due timers in slices of this many (per shard), looking at the
+  // time between.
   constexpr size_t kWakeups = 32;
+  // Inputs given to the shards in one step, at most.
+  constexpr size_t kRun = 4096;
   auto advance = [&](Instant to) {
-    while (!engine_->AdvanceSome(to, kWakeups))
+    while (!shards_->AdvanceSome(to, kWakeups))
       if (std::chrono::steady_clock::now() >= deadline) return false;
     return true;
   };
   bool done = true;
   while (!unapplied_.empty()) {
+    // Every input first moves the clock to its logged time, as a replay
+    // does: timers due by then fire in slices, ...
     Unapplied& next = unapplied_.front();
-    // Every input first moves the clock to its logged time, as a replay does.
-    if (!next.target) next.target = next.settle ? engine_->now() + 1 : next.entry.at;
-    if (!advance(*next.target)) {
+    if (!next.target) next.target = next.settle ? shards_->now() + 1 : next.entry.at;
+    std::optional<Instant> due = shards_->NextDue();
+    if (due && *due <= *next.target && !advance(*next.target)) {
       done = false;
       break;
     }
-    if (next.record) {
-      if (next.entry.kind == InputLog::Kind::kProfile) engine_->UpsertProfile(*next.record);
-      else engine_->Ingest(*next.record);
+    // ... then it and the inputs after it that no timer due comes before
+    // go to the shards in one step.
+    due = shards_->NextDue();
+    Instant now = shards_->now();
+    std::vector<Shards::Input> run;
+    for (size_t i = 0; i < unapplied_.size() && run.size() < kRun; ++i) {
+      Unapplied& u = unapplied_[i];
+      Instant target = u.target ? *u.target : u.settle ? now + 1 : u.entry.at;
+      if (i > 0 && due && *due <= target) break;
+      u.target = target;
+      now = std::max(now, target);
+      run.push_back({target, u.record ? &*u.record : nullptr});
     }
-    unapplied_.pop_front();
+    shards_->Apply(run);
+    unapplied_.erase(unapplied_.begin(), unapplied_.begin() + static_cast<std::ptrdiff_t>(run.size()));
   }
   if (done && tick_to_) {
     done = advance(*tick_to_);
@@ -652,7 +713,7 @@ Reply Service::PostClock(std::string_view body) {
 Reply Service::PostPause(std::string_view journey, bool pause) {
   if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
   Drain();  // logged after the inputs before it, so applied after them
-  InputLog::Entry e{std::max(engine_->now(), LogTime()), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume,
+  InputLog::Entry e{std::max(shards_->now(), LogTime()), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume,
                     std::string(journey)};
   logged_now_ = e.at;
   if (auto err = Stored("append", [&] { return log_->Append({e}); })) return Problem(503, *err);
@@ -677,12 +738,12 @@ void Service::Tick() {
   if (options_.snapshot_every != 0 && log_->size() - since >= options_.snapshot_every) SaveSnapshot(true);
 }
 
-std::optional<Instant> Service::NextDue() { return engine_->NextDue(); }
+std::optional<Instant> Service::NextDue() { return shards_->NextDue(); }
 
 void Service::Deliver() {
   // No Flush here: the sends of the current instant are settled when time
   // moves on, all together, exactly as in a dry run.
-  for (const Decision& d : engine_->TakeDecisions()) {
+  for (const Decision& d : shards_->TakeDecisions()) {
     std::string kind = DecisionKindName(d.kind);
     if (d.kind == DecisionKind::kSuppressed) counters_["tutti_suppressed_total{policy=\"" + d.policy + "\",rule=\"" + d.rule + "\"}"] += 1;
     else if (d.kind != DecisionKind::kAction) counters_["tutti_decisions_total{decision=\"" + kind + "\"}"] += 1;
@@ -690,7 +751,7 @@ void Service::Deliver() {
   // Actions the log says were dispatched before the last stop, made again
   // by the replay only now (settled late): as at the start.
   if (resumed_through_ < log_->delivered()) ResumeDeliveries(log_->delivered());
-  Outbox& outbox = engine_->outbox();
+  Outbox& outbox = shards_->outbox();
   // Past what this process dispatched, even if recording it failed.
   auto pending = outbox.Since(std::max(dispatched_, log_->delivered()), SIZE_MAX);
   if (pending.empty()) return;
@@ -743,7 +804,7 @@ std::optional<std::string> Service::OutcomeEvent(const Decision& a, const char* 
 }
 
 void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
-  const OutboxEntry* entry = engine_->outbox().Find(seq);
+  const OutboxEntry* entry = shards_->outbox().Find(seq);
   if (entry == nullptr) return;
   std::string why_not;
   auto event = OutcomeEvent(entry->action, ok ? "action_delivered" : "action_failed", detail, &why_not);
@@ -782,7 +843,7 @@ Reply Service::PostOutcomes(std::string_view body) {
     }
     // The actions held, by key: made once per request, when first needed.
     if (by_key.empty())
-      for (const OutboxEntry* e : engine_->outbox().Since(0, SIZE_MAX)) by_key.emplace(e->action.idempotency_key, e);
+      for (const OutboxEntry* e : shards_->outbox().Since(0, SIZE_MAX)) by_key.emplace(e->action.idempotency_key, e);
     auto it = by_key.find(key);
     const OutboxEntry* found = it == by_key.end() ? nullptr : it->second;
     if (found == nullptr) {
@@ -834,9 +895,11 @@ std::string Service::EmailAddressOf(const Decision& action) const {
   std::vector<std::string> profiles = set().schemas().ProfileNames();
   auto p = std::find(profiles.begin(), profiles.end(), channel->second.recipient);
   if (p == profiles.end()) return "";
-  auto c = engine_->store().FindCustomer(static_cast<uint32_t>(p - profiles.begin()), action.recipient);
+  // Every shard holds every profile.
+  const StateStore& store = shards_->shard(0).store();
+  auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), action.recipient);
   if (!c) return "";
-  const compiler::eval::Value& record = engine_->store().customer(*c).record;
+  const compiler::eval::Value& record = store.customer(*c).record;
   const compiler::eval::Value* email =
       record.is(compiler::eval::ValueKind::kRecord) ? record.AsRecord().Find("email") : nullptr;
   if (email == nullptr || !email->is(compiler::eval::ValueKind::kString)) return "";
@@ -861,7 +924,7 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
       if (next_start > now) continue;
       next_start = std::max(next_start, now) + std::chrono::microseconds(1000000 / route.rate_per_second);
     }
-    const OutboxEntry* entry = engine_->outbox().Find(seq);
+    const OutboxEntry* entry = shards_->outbox().Find(seq);
     if (entry == nullptr) continue;
     const Decision& action = entry->action;
     DeliveryJob job{seq, &route, ToJson(action), action.idempotency_key, "", action.content};
@@ -892,7 +955,7 @@ void Service::ReportDelivery(uint64_t seq, bool ok, const std::string& detail) {
   const DeliveryRoute& route = options_.routes.at(w.channel);
   w.in_flight = false;
   --in_flight_[w.channel];
-  Outbox& outbox = engine_->outbox();
+  Outbox& outbox = shards_->outbox();
   std::string series = "tutti_actions_total{channel=\"" + w.channel + "\",outcome=\"";
   if (ok || w.attempts >= route.max_attempts) {
     char state = ok ? 'd' : 'x';
@@ -940,7 +1003,7 @@ bool DeliveryRoute::SetUrl(const std::string& url) {
 Reply Service::GetActions(uint64_t since, size_t limit) const {
   // Each action's NDJSON line with its place and delivery state spliced in
   // before the closing brace (no parse and dump per action).
-  const Outbox& outbox = engine_->outbox();
+  const Outbox& outbox = shards_->outbox();
   std::string body = "{\"actions\":[";
   uint64_t last = since;
   for (const OutboxEntry* e : outbox.Since(since, limit)) {
@@ -959,49 +1022,56 @@ Reply Service::GetActions(uint64_t since, size_t limit) const {
 }
 
 Reply Service::GetJourneys() const {
-  std::vector<int64_t> active(engine_->journey_count());
-  const StateStore& store = engine_->store();
-  for (size_t c = 0; c < store.customer_count(); ++c)
-    for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) ++active[store.instance(h).journey];
+  // Every shard runs the same journeys, each for its own customers.
+  const Engine& engine = shards_->shard(0);
+  std::vector<int64_t> active(engine.journey_count());
+  for (uint32_t s = 0; s < shards_->count(); ++s) {
+    const StateStore& store = shards_->shard(s).store();
+    for (size_t c = 0; c < store.customer_count(); ++c)
+      for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) ++active[store.instance(h).journey];
+  }
+  std::vector<JourneyStats> stats = shards_->stats();
   Json out = Json::array();
-  for (uint32_t i = 0; i < engine_->journey_count(); ++i) {
+  for (uint32_t i = 0; i < engine.journey_count(); ++i) {
     // A retired version is shown while instances finish on it.
-    if (engine_->retired(i) && active[i] == 0) continue;
-    const auto& j = engine_->journey(i);
-    const JourneyStats& st = engine_->stats()[i];
+    if (engine.retired(i) && active[i] == 0) continue;
+    const auto& j = engine.journey(i);
+    const JourneyStats& st = stats[i];
     Json steps = Json::object();
     for (size_t k = 0; k < j.steps.size(); ++k) steps[j.steps[k].id] = st.step_visits[k];
-    const char* status = engine_->retired(i) ? "retired" : engine_->paused(i) ? "paused" : "running";
+    const char* status = engine.retired(i) ? "retired" : engine.paused(i) ? "paused" : "running";
     out.push_back({{"name", j.name}, {"version", j.version}, {"priority", j.priority}, {"status", status},
                    {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
                    {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}});
   }
-  return JsonReply(200, Json{{"journeys", out}, {"fingerprint", set().Fingerprint()}});
+  return JsonReply(200, Json{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}});
 }
 
 Reply Service::GetCustomer(std::string_view id, std::string_view profile) const {
-  const StateStore& store = engine_->store();
   std::vector<std::string> profiles = set().schemas().ProfileNames();
   for (uint32_t p = 0; p < profiles.size(); ++p) {
     if (!profile.empty() && profiles[p] != profile) continue;
+    // The shard that owns the customer holds their instances and history.
+    const Engine& engine = shards_->owner(profiles[p], id);
+    const StateStore& store = engine.store();
     auto c = store.FindCustomer(p, id);
     if (!c) continue;
     const Customer& customer = store.customer(*c);
     Json instances = Json::array();
     for (uint32_t h : customer.instances) {
       const JourneyInstance& inst = store.instance(h);
-      const auto& j = engine_->journey(inst.journey);
+      const auto& j = engine.journey(inst.journey);
       Json i{{"journey", j.name}, {"version", j.version},
              {"step", inst.pc < j.steps.size() ? j.steps[inst.pc].id : "end"},
              {"state", InstanceStateName(inst.state)}, {"entered", FormatInstant(inst.entered)}};
-      if (auto wake = engine_->NextWake(h)) i["next_timer"] = FormatInstant(*wake);
+      if (auto wake = engine.NextWake(h)) i["next_timer"] = FormatInstant(*wake);
       instances.push_back(std::move(i));
     }
     Json history = Json::array();
     for (const Interaction& i : customer.history) {
       Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"},
-             {"name", engine_->names().Get(i.name)}};
-      if (i.journey) h["journey"] = engine_->journey(i.journey - 1u).name;
+             {"name", engine.names().Get(i.name)}};
+      if (i.journey) h["journey"] = engine.journey(i.journey - 1u).name;
       history.push_back(std::move(h));
     }
     return JsonReply(200, Json{{"profile", profiles[p]}, {"id", customer.key},
@@ -1012,19 +1082,31 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
 }
 
 Reply Service::GetAccountHistory(std::string_view id) const {
-  const StateStore& store = engine_->store();
   std::vector<std::string> profiles = set().schemas().ProfileNames();
   auto p = std::find(profiles.begin(), profiles.end(), "account");
   if (p == profiles.end()) return Problem(404, "the journeys declare no 'account' profile");
-  auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), id);
-  if (!c) return Problem(404, "no account '" + std::string(id) + "'");
-  Json history = Json::array();
-  for (const Interaction& i : store.customer(*c).history) {
-    Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine_->names().Get(i.name)}};
-    h["customer"] = store.customer(i.about).key;
-    if (i.journey) h["journey"] = engine_->journey(i.journey - 1u).name;
-    history.push_back(std::move(h));
+  // Each shard holds the part about its own customers (the account's own
+  // events in the account's shard, each prescriber's in theirs): merged in
+  // time order.
+  std::vector<std::pair<Instant, Json>> entries;
+  bool known = false;
+  for (uint32_t s = 0; s < shards_->count(); ++s) {
+    const Engine& engine = shards_->shard(s);
+    const StateStore& store = engine.store();
+    auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), id);
+    if (!c) continue;
+    known = true;
+    for (const Interaction& i : store.customer(*c).history) {
+      Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
+      h["customer"] = store.customer(i.about).key;
+      if (i.journey) h["journey"] = engine.journey(i.journey - 1u).name;
+      entries.emplace_back(i.at, std::move(h));
+    }
   }
+  if (!known) return Problem(404, "no account '" + std::string(id) + "'");
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Json history = Json::array();
+  for (auto& [at, h] : entries) history.push_back(std::move(h));
   return JsonReply(200, Json{{"account", std::string(id)}, {"history", history}});
 }
 
@@ -1060,10 +1142,11 @@ Reply Service::GetMetrics() const {
   std::ostringstream out;
   // Counts exact far past a million (the default shows 6 digits: 1.23457e+06).
   out.precision(15);
-  out << "# TYPE tutti_instances_active gauge\ntutti_instances_active " << engine_->active_instances() << "\n";
-  out << "# TYPE tutti_timers_pending gauge\ntutti_timers_pending " << engine_->pending_timers() << "\n";
-  out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << engine_->outbox().pending() << "\n";
-  out << "# TYPE tutti_outbox_entries gauge\ntutti_outbox_entries " << engine_->outbox().size() << "\n";
+  out << "# TYPE tutti_shards gauge\ntutti_shards " << shards_->count() << "\n";
+  out << "# TYPE tutti_instances_active gauge\ntutti_instances_active " << shards_->active_instances() << "\n";
+  out << "# TYPE tutti_timers_pending gauge\ntutti_timers_pending " << shards_->pending_timers() << "\n";
+  out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << shards_->outbox().pending() << "\n";
+  out << "# TYPE tutti_outbox_entries gauge\ntutti_outbox_entries " << shards_->outbox().size() << "\n";
   out << "# TYPE tutti_input_log_entries gauge\ntutti_input_log_entries " << log_->size() << "\n";
   out << "# TYPE tutti_input_log_first gauge\ntutti_input_log_first " << log_->first() << "\n";
   out << "# TYPE tutti_inputs_unapplied gauge\ntutti_inputs_unapplied " << unapplied_.size() << "\n";
@@ -1077,7 +1160,8 @@ Reply Service::GetMetrics() const {
   // Trigger matches per journey.
   out << "# TYPE tutti_journey_entered_total counter\n";
   std::map<std::string_view, uint64_t> entered;  // every version of a journey together
-  for (uint32_t i = 0; i < engine_->journey_count(); ++i) entered[engine_->journey(i).name] += engine_->stats()[i].entered;
+  std::vector<JourneyStats> stats = shards_->stats();
+  for (uint32_t i = 0; i < stats.size(); ++i) entered[shards_->shard(0).journey(i).name] += stats[i].entered;
   for (const auto& [journey, n] : entered) out << "tutti_journey_entered_total{journey=\"" << journey << "\"} " << n << "\n";
   // Histograms: each series name (with its labels, if any) -> buckets and sum.
   std::string last_histogram;

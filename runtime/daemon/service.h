@@ -1,11 +1,11 @@
 #pragma once
-// What the daemon does, apart from the network: one engine shard over a
-// JourneySet, its durable input log, the delivery of its outbox to the
+// What the daemon does, apart from the network: the engine's shards (one
+// per core, runtime/engine/shards.h) over a JourneySet, its durable input log, the delivery of its outbox to the
 // actions file, and the answers to the HTTP API as (status, body) pairs.
 // Only http_server.cc touches Asio; this file is plain, testable C++.
 //
-// Single-threaded: every call comes from the server's one event-loop
-// thread, in order.
+// Every call comes from the server's one event-loop thread, in order; the
+// shards' threads work only within a call.
 
 #include <sys/types.h>
 
@@ -24,6 +24,7 @@
 #include "runtime/daemon/input_log.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/journey_set.h"
+#include "runtime/engine/shards.h"
 
 namespace tutti::runtime {
 
@@ -83,6 +84,11 @@ struct ServiceOptions {
   /// since the last one (and at a clean stop); a start restores the
   /// newest it can read and replays the log after it. 0: no snapshots.
   size_t snapshot_every = 1000000;
+  /// How many shards (engines, each on its own thread) split the
+  /// customers; 0: one per core. Fixed by the data folder's first start:
+  /// a later start keeps the number its log was written with. Journeys
+  /// that reach past their own customers (WhyOneShard) run on one.
+  uint32_t shards = 0;
   /// Channel (or "task", "notify") -> webhook or SMTP relay; other
   /// channels go to the actions file.
   std::map<std::string, DeliveryRoute> routes;
@@ -210,8 +216,15 @@ class Service {
  private:
   Service() = default;
   /// Applies one logged entry to the engine (replay), decoding it; an
-  /// error when a logged version of the journeys no longer builds.
+  /// error when a logged version of the journeys no longer builds. Events,
+  /// profiles and clock moves wait in replay_ and go to the shards
+  /// together (FlushReplay); anything else is applied after them, at once.
   std::optional<std::string> Apply(const InputLog::Entry& entry);
+  void FlushReplay();
+  /// How many shards to run the first version `set` on: the log's number,
+  /// or (on a new log) the configured one, or one for journeys that
+  /// cannot be split. Records a new log's number; an error if it cannot.
+  std::variant<uint32_t, std::string> ShardCount(const JourneySet& set);
   /// A version of the journeys as the log (or a snapshot) holds it, built
   /// and compiled again; an error when it no longer builds.
   std::variant<std::unique_ptr<JourneySet>, std::string> BuildVersion(const std::string& text) const;
@@ -278,7 +291,9 @@ class Service {
   /// Every version run since the start, oldest first: retired journeys'
   /// instances run on the older ones.
   std::vector<std::unique_ptr<JourneySet>> sets_;
-  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Shards> shards_;
+  /// Replayed inputs waiting for FlushReplay: (time, record or none).
+  std::vector<std::pair<Instant, std::optional<Record>>> replay_;
   std::unique_ptr<InputLog> log_;
   SystemClock clock_;
   std::FILE* actions_ = nullptr;
