@@ -21,7 +21,7 @@ P generated profiles, then:
 
   python3 bench/daemon_bench.py [--profiles 100000] [--events 1000000] [--batch 1000]
                                 [--latency-batch 100] [--clock system|virtual]
-                                [--snapshot-every N]
+                                [--snapshot-every N] [--shards N]
 """
 import argparse, http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, time
 
@@ -29,14 +29,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTTI = os.path.join(ROOT, "build", "cli", "tutti")
 
 
-def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system", snapshot_every=None):
+def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system", snapshot_every=None, shards=None):
     out = open(os.path.join(tmp, "serve.out"), "w")
     args = [binary, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
             "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", clock, "--engine", engine]
-    if snapshot_every is not None:
+    settings = {k: v for k, v in (("snapshot_every", snapshot_every), ("shards", shards)) if v is not None}
+    if settings:
         config = os.path.join(tmp, "config.json")
         with open(config, "w") as f:
-            json.dump({"snapshot_every": snapshot_every}, f)
+            json.dump(settings, f)
         args += ["--config", config]
     t0 = time.monotonic()
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=out, text=True)
@@ -145,6 +146,8 @@ def main():
                     help="timers due in the same second in the storm phase (0: skip it)")
     ap.add_argument("--snapshot-every", type=int, default=None,
                     help="the daemon's snapshot_every (default: the daemon's own; 0: no snapshots, restarts replay the log)")
+    ap.add_argument("--shards", type=int, default=None,
+                    help="the daemon's shards (default: the daemon's own, one per core)")
     ap.add_argument("--clock", default="system", choices=["system", "virtual"],
                     help="system (default): sends are settled as each batch is applied; virtual: when time moves")
     a = ap.parse_args()
@@ -155,7 +158,7 @@ def main():
             for i in range(a.profiles):
                 f.write('{"type":"hcp","id":"h%d","name":"H %d","rep":"r%d","timezone":"UTC"}\n' % (i, i, i % 500))
         data = os.path.join(tmp, "data")
-        run = lambda: start(data, profiles, tmp, a.binary, a.engine, a.clock, a.snapshot_every)
+        run = lambda: start(data, profiles, tmp, a.binary, a.engine, a.clock, a.snapshot_every, a.shards)
         p, port, ready = run()
         print(f"start with {a.profiles} profiles and an empty log: {ready:.2f} s")
         conn = http.client.HTTPConnection("127.0.0.1", port)

@@ -1,0 +1,130 @@
+// One shard per core, end to end: the reference scenario on three shards
+// gives the golden actions and the same pictures of customers and accounts
+// as on one; the data folder keeps the number of shards its log was written
+// with, and a replay rebuilds the outbox in the same order; journeys that
+// reach past their customers run on one shard, and a reload to such a
+// version is refused on several.
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/daemon/daemon_fixture.h"
+
+namespace {
+
+using namespace tutti::testing;
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/// `--config FILE` for a config of `json`, written in `dir`.
+std::vector<std::string> Config(const fs::path& dir, const std::string& name, const std::string& json) {
+  std::ofstream(dir / name) << json;
+  return {"--config", (dir / name).string()};
+}
+
+std::string Metric(Daemon& d, const std::string& name) {
+  std::string metrics = d.Curl("GET", "/metrics");
+  size_t at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? "" : metrics.substr(at + name.size() + 2, metrics.find('\n', at + 1) - at - name.size() - 2);
+}
+
+/// The idempotency keys of the action log, in its order.
+std::vector<std::string> ActionOrder(Daemon& d) {
+  std::vector<std::string> keys;
+  Json page = d.GetJson("/v1/actions?limit=100000");
+  for (const Json& a : page["actions"]) keys.push_back(a["idempotency_key"]);
+  return keys;
+}
+
+/// An account's history as sorted lines: the order within an instant may
+/// differ between shard counts, the entries may not.
+std::vector<std::string> Entries(Daemon& d, const std::string& path, const char* field) {
+  std::vector<std::string> out;
+  Json reply = d.GetJson(path);
+  for (const Json& h : reply[field]) out.push_back(h.dump());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
+  fs::path dir = FreshDir("shards");
+  std::vector<std::string> one_history, one_castillo;
+  {
+    Daemon one(dir / "one", Config(dir, "one.json", R"({"shards": 1})"));
+    PlayTheScenario(one, dir);
+    EXPECT_EQ(Metric(one, "tutti_shards"), "1");
+    one_history = Entries(one, "/v1/accounts/empire-health/history", "history");
+    one_castillo = Entries(one, "/v1/customers/hcp-empire-00017?profile=hcp", "history");
+  }
+  Daemon three(dir / "data", Config(dir, "three.json", R"({"shards": 3})"));
+  PlayTheScenario(three, dir);
+  EXPECT_EQ(Metric(three, "tutti_shards"), "3");
+  EXPECT_EQ(three.GetJson("/v1/journeys")["shards"], 3);
+  ExpectTheGoldenActions(dir / "data" / "actions.ndjson");
+  // A customer's picture comes from their shard; an account's history is
+  // gathered from every shard.
+  EXPECT_EQ(Entries(three, "/v1/customers/hcp-empire-00017?profile=hcp", "history"), one_castillo);
+  EXPECT_EQ(Entries(three, "/v1/accounts/empire-health/history", "history"), one_history);
+  EXPECT_GT(one_history.size(), 3091u);
+  // Per-journey counts add up over the shards.
+  size_t entered = 0;
+  Json journeys = three.GetJson("/v1/journeys");
+  for (const Json& j : journeys["journeys"]) entered += j["entered"].get<size_t>();
+  EXPECT_GT(entered, 3091u);
+  std::vector<std::string> order = ActionOrder(three);
+  three.Kill(SIGKILL);
+
+  // The folder was written by 3 shards: a config asking for one is told so,
+  // and the replay rebuilds the outbox in the very same order.
+  Daemon again(dir / "data", Config(dir, "one.json", R"({"shards": 1})"));
+  EXPECT_EQ(Metric(again, "tutti_shards"), "3");
+  EXPECT_NE(ReadFile(dir / "data.out.err").find("was written by 3 shards: running 3, not the 1 configured"),
+            std::string::npos)
+      << ReadFile(dir / "data.out.err");
+  EXPECT_EQ(ActionOrder(again), order);
+  // And from a snapshot (a clean stop writes one) the same.
+  EXPECT_EQ(again.Kill(SIGTERM), 0);
+  Daemon restored(dir / "data");
+  EXPECT_EQ(Metric(restored, "tutti_input_log_replayed_total"), "0");
+  EXPECT_EQ(ActionOrder(restored), order);
+  ExpectTheGoldenActions(dir / "data" / "actions.ndjson", /*crashed=*/true);
+}
+
+TEST(Shards, JourneysThatReachPastTheirCustomersRunOnOne) {
+  fs::path dir = FreshDir("shards-one");
+  fs::copy(Source("journeys"), dir / "journeys");
+  // A case opened for a fixed prescriber, whoever's journey opens it.
+  const char* reaching = R"(import "std/events"
+journey open_for_someone {
+  on rx_written as rx
+  emit case_created { hcp: "hcp-empire-00017", case_id: "c", topic: "general", summary: "s", source: "x", urgent: false }
+}
+)";
+  {
+    Daemon d(dir / "data", Config(dir, "two.json", R"({"shards": 2})"), (dir / "journeys").string());
+    EXPECT_EQ(Metric(d, "tutti_shards"), "2");
+    std::ofstream(dir / "journeys" / "open_for_someone.tutti") << reaching;
+    std::string r = d.Curl("POST", "/v1/journeys/reload");
+    EXPECT_EQ(r.substr(0, 3), "409") << r;
+    EXPECT_NE(r.find("this version must run on one shard, and the daemon runs 2: journey open_for_someone, emit@4: "
+                     "emits case_created with hcp: \\\"hcp-empire-00017\\\""),
+              std::string::npos)
+        << r;
+    EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 20)).substr(0, 3), "200");  // still serving
+  }
+  // A new data folder started on them runs one shard, and says why.
+  Daemon d(dir / "fresh", Config(dir, "two.json", R"({"shards": 2})"), (dir / "journeys").string());
+  EXPECT_EQ(Metric(d, "tutti_shards"), "1");
+  EXPECT_NE(ReadFile(dir / "fresh.out.err").find("running on one shard, not 2: journey open_for_someone"),
+            std::string::npos)
+      << ReadFile(dir / "fresh.out.err");
+  PlayTheScenario(d, dir);
+}
+
+}  // namespace
