@@ -1067,25 +1067,15 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
       if (auto wake = engine.NextWake(h)) i["next_timer"] = FormatInstant(*wake);
       instances.push_back(std::move(i));
     }
-    Json history = Json::array();
-    for (const Interaction& i : customer.history) {
-      Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"},
-             {"name", engine.names().Get(i.name)}};
-      if (i.journey) h["journey"] = engine.journey(i.journey - 1u).name;
-      history.push_back(std::move(h));
-    }
     return JsonReply(200, Json{{"profile", profiles[p]}, {"id", customer.key},
                                {"record", customer.record.is(compiler::eval::ValueKind::kNull) ? Json() : ToJsonValue(customer.record)},
-                               {"instances", instances}, {"history", history}});
+                               {"instances", instances}, {"history", *History(p, id, /*who=*/false)}});
   }
   return Problem(404, "no customer '" + std::string(id) + "'" + (profile.empty() ? "" : " of profile '" + std::string(profile) + "'"));
 }
 
-Reply Service::GetAccountHistory(std::string_view id) const {
-  std::vector<std::string> profiles = set().schemas().ProfileNames();
-  auto p = std::find(profiles.begin(), profiles.end(), "account");
-  if (p == profiles.end()) return Problem(404, "the journeys declare no 'account' profile");
-  // Each shard holds the part about its own customers (the account's own
+std::optional<Json> Service::History(uint32_t profile, std::string_view id, bool who) const {
+  // Each shard holds the part about its own customers (an account's own
   // events in the account's shard, each prescriber's in theirs): merged in
   // time order.
   std::vector<std::pair<Instant, Json>> entries;
@@ -1093,21 +1083,30 @@ Reply Service::GetAccountHistory(std::string_view id) const {
   for (uint32_t s = 0; s < shards_->count(); ++s) {
     const Engine& engine = shards_->shard(s);
     const StateStore& store = engine.store();
-    auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), id);
+    auto c = store.FindCustomer(profile, id);
     if (!c) continue;
     known = true;
     for (const Interaction& i : store.customer(*c).history) {
       Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
-      h["customer"] = store.customer(i.about).key;
+      if (who) h["customer"] = store.customer(i.about).key;
       if (i.journey) h["journey"] = engine.journey(i.journey - 1u).name;
       entries.emplace_back(i.at, std::move(h));
     }
   }
-  if (!known) return Problem(404, "no account '" + std::string(id) + "'");
+  if (!known) return std::nullopt;
   std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Json history = Json::array();
   for (auto& [at, h] : entries) history.push_back(std::move(h));
-  return JsonReply(200, Json{{"account", std::string(id)}, {"history", history}});
+  return history;
+}
+
+Reply Service::GetAccountHistory(std::string_view id) const {
+  std::vector<std::string> profiles = set().schemas().ProfileNames();
+  auto p = std::find(profiles.begin(), profiles.end(), "account");
+  if (p == profiles.end()) return Problem(404, "the journeys declare no 'account' profile");
+  auto history = History(static_cast<uint32_t>(p - profiles.begin()), id, /*who=*/true);
+  if (!history) return Problem(404, "no account '" + std::string(id) + "'");
+  return JsonReply(200, Json{{"account", std::string(id)}, {"history", *history}});
 }
 
 void Service::Histogram::Add(double seconds) {

@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/daemon/input_log.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/journey_set.h"
@@ -277,6 +279,10 @@ class Service {
   void ResumeDeliveries(uint64_t through);
   /// Forgets final outbox entries beyond `actions_retained`.
   void TrimOutbox();
+  /// The interaction history of the customer of profile `profile` keyed
+  /// `id`, gathered from every shard in time order (`who`: with the
+  /// customer each entry is about); nullopt for an unknown customer.
+  std::optional<nlohmann::ordered_json> History(uint32_t profile, std::string_view id, bool who) const;
   /// The `email` of an action's recipient, if it has a usable one.
   std::string EmailAddressOf(const Decision& action) const;
   /// A delivery (webhook, smtp) in progress.

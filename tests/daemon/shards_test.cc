@@ -54,13 +54,14 @@ std::vector<std::string> Entries(Daemon& d, const std::string& path, const char*
 
 TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
   fs::path dir = FreshDir("shards");
-  std::vector<std::string> one_history, one_castillo;
+  std::vector<std::string> one_history, one_castillo, one_empire;
   {
     Daemon one(dir / "one", Config(dir, "one.json", R"({"shards": 1})"));
     PlayTheScenario(one, dir);
     EXPECT_EQ(Metric(one, "tutti_shards"), "1");
     one_history = Entries(one, "/v1/accounts/empire-health/history", "history");
     one_castillo = Entries(one, "/v1/customers/hcp-empire-00017?profile=hcp", "history");
+    one_empire = Entries(one, "/v1/customers/empire-health?profile=account", "history");
   }
   Daemon three(dir / "data", Config(dir, "three.json", R"({"shards": 3})"));
   PlayTheScenario(three, dir);
@@ -71,6 +72,7 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
   // gathered from every shard.
   EXPECT_EQ(Entries(three, "/v1/customers/hcp-empire-00017?profile=hcp", "history"), one_castillo);
   EXPECT_EQ(Entries(three, "/v1/accounts/empire-health/history", "history"), one_history);
+  EXPECT_EQ(Entries(three, "/v1/customers/empire-health?profile=account", "history"), one_empire);
   EXPECT_GT(one_history.size(), 3091u);
   // Per-journey counts add up over the shards.
   size_t entered = 0;
