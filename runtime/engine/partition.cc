@@ -37,6 +37,8 @@ const ast::Expr* ForeignHistoryRead(const ast::Expr* e, std::string_view allowed
   if (e == nullptr) return nullptr;
   if (ReadsHistory(*e) && (allowed.empty() || e->args.empty() || !IsIdent(e->args[0].get(), allowed))) return e;
   if (auto* found = ForeignHistoryRead(e->target.get(), allowed)) return found;
+  // A macro's variable named like the customer hides it in the macro's body.
+  if (e->kind == ast::ExprKind::kMacro && e->var.text == allowed) allowed = "";
   for (const auto& a : e->args)
     if (auto* found = ForeignHistoryRead(a.get(), allowed)) return found;
   return nullptr;
@@ -53,10 +55,11 @@ const ir::PolicyRule* HistoryRuleFor(const ir::Program& program, const std::stri
   return nullptr;
 }
 
-/// Whether some journey fans `event` out over an audience, or routes it by
-/// a field to a customer other than the one it is keyed by.
-std::optional<std::string> ReachesOthers(const ir::Program& program, const std::string& event) {
-  for (const ir::Journey& j : program.journeys) {
+/// Whether some journey of `journeys` fans `event` out over an audience, or
+/// routes it by a field to a customer other than the one it is keyed by.
+std::optional<std::string> ReachesOthers(const std::vector<const ir::Journey*>& journeys, const std::string& event) {
+  for (const ir::Journey* journey : journeys) {
+    const ir::Journey& j = *journey;
     if (j.trigger && j.trigger->event == event && j.audience) return "journey " + j.name + " fans it out over an audience";
     for (const ir::Exit& x : j.exits)
       if (x.pattern.event == event && !x.pattern.customer_field.empty())
@@ -68,7 +71,8 @@ std::optional<std::string> ReachesOthers(const ir::Program& program, const std::
   return std::nullopt;
 }
 
-std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey& j) {
+std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey& j,
+                                  const std::vector<const ir::Journey*>& all) {
   std::string where = "journey " + j.name;
   bool account = j.customer == "account";
   std::string_view own = account ? std::string_view() : std::string_view(j.customer);
@@ -130,7 +134,7 @@ std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey&
         return at + "emits " + event + " with " + field + ": " + (key ? ast::ToSource(*key) : "?") +
                ", which may name another " + profile + " than the journey's own (" + field + ": " + j.customer + "." +
                key_field->second + " keeps it in the customer's shard)";
-      if (auto why = ReachesOthers(program, event)) return at + "emits " + event + ", and " + *why;
+      if (auto why = ReachesOthers(all, event)) return at + "emits " + event + ", and " + *why;
     }
   }
   return std::nullopt;
@@ -138,9 +142,22 @@ std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey&
 
 }  // namespace
 
-std::optional<std::string> WhyOneShard(const ir::Program& program) {
+std::optional<std::string> WhyOneShard(const ir::Program& program, const std::vector<const ir::Journey*>& running) {
+  // Events emitted by a running version (retired instances, events
+  // emitted for later) meet the new version's journeys, and the other way
+  // round.
+  std::vector<const ir::Journey*> all = running;
+  for (const ir::Journey& j : program.journeys) all.push_back(&j);
   for (const ir::Journey& j : program.journeys)
-    if (auto why = WhyNot(program, j)) return why;
+    if (auto why = WhyNot(program, j, all)) return why;
+  for (const ir::Journey* j : running)
+    for (const ir::Step& s : j->steps)
+      if (s.source->kind == ast::StepKind::kEmit) {
+        const std::string& event = s.source->As<ast::EmitStep>().event.text;
+        if (auto why = ReachesOthers(all, event))
+          return "journey " + j->name + " (version " + std::to_string(j->version) + ", running), " + s.id + ": emits " +
+                 event + ", and " + *why;
+      }
   return std::nullopt;
 }
 

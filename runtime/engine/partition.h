@@ -9,7 +9,8 @@
 //     would read and write a history kept by another engine);
 //   - an `emit` is keyed by the journey's customer, and no journey fans
 //     that event out over an audience or routes it by a field to another
-//     customer (emitted events stay in the engine that emitted them);
+//     customer (emitted events stay in the engine that emitted them), in
+//     this version or in one still running;
 //   - engagement(), interactions() and days_since_last_contact() read the
 //     journey's own customer, never a routing candidate, and never an
 //     account (whose history gathers its prescribers', spread over the
@@ -24,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "compiler/ir/journey_ir.h"
 
@@ -34,7 +36,10 @@ namespace tutti::runtime {
 uint32_t ShardOf(std::string_view profile, std::string_view key, uint32_t shards);
 
 /// Why `program` must run on one engine ("journey NAME, step ID: ..."), or
-/// nullopt when its customers can be split over several.
-std::optional<std::string> WhyOneShard(const compiler::ir::Program& program);
+/// nullopt when its customers can be split over several. `running`: the
+/// journeys of the versions engines already run (a reload), whose
+/// instances and events emitted for later go on meeting the new ones.
+std::optional<std::string> WhyOneShard(const compiler::ir::Program& program,
+                                       const std::vector<const compiler::ir::Journey*>& running = {});
 
 }  // namespace tutti::runtime

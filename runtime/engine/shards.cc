@@ -125,8 +125,10 @@ bool Shards::SetPaused(std::string_view journey, bool paused) {
 
 std::optional<std::string> Shards::ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const {
   if (auto why = engines_[0]->ReloadRefusal(schemas, program)) return why;
+  std::vector<const compiler::ir::Journey*> running;
+  for (uint32_t j = 0; j < engines_[0]->journey_count(); ++j) running.push_back(&engines_[0]->journey(j));
   if (count() > 1)
-    if (auto why = WhyOneShard(program))
+    if (auto why = WhyOneShard(program, running))
       return "this version must run on one shard, and the daemon runs " + std::to_string(count()) + ": " + *why;
   return std::nullopt;
 }

@@ -195,12 +195,50 @@ TEST(Shards, JourneysThatReachPastTheirCustomerRunOnOne) {
               "-days_since_last_contact(staff) \"new prescription\"\n}\n",
        "journey extra, notify@6: routing reads a candidate's history (days_since_last_contact()), which the "
        "candidate's own shard keeps"},
+      {head + "journey extra {\n  on rx_written as rx\n  notify staff where staff.role == \"rep\" \"x {[staff].exists(hcp, "
+              "days_since_last_contact(hcp) > 3)}\"\n}\n",
+       "journey extra, notify@6: days_since_last_contact() reads the history of someone other than the journey's "
+       "customer 'hcp'"},
   };
   for (const Want& w : wants) {
     auto set = Reference(w.journey);
     ASSERT_NE(set, nullptr) << w.journey;
     EXPECT_EQ(WhyOneShard(set->ir()).value_or("<none>"), w.why) << w.journey;
   }
+}
+
+TEST(Shards, AReloadIsCheckedWithTheVersionsStillRunning) {
+  // The running version emits `ping` for an hour later; the new one fans
+  // `ping` out over an audience. Each passes alone, but the pings already
+  // waiting would reach only their emitter's shard's teams.
+  const std::string schemas = R"(profile user { id: string key, team: string }
+profile team { id: string key, lead: string }
+event signup keyed by user { user: string }
+event ping keyed by user { user: string, team: string }
+)";
+  auto build = [&](const std::string& journey) {
+    compiler::DiagnosticSink sink;
+    auto set = JourneySet::FromText({{"schemas.tutti", schemas}, {"j.tutti", "import \"schemas\"\n" + journey}},
+                                    std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    EXPECT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
+    return set;
+  };
+  auto one = build("journey pinger {\n  on signup as s\n  emit ping { user: user.id, team: user.team, at: now + 1h }\n}\n");
+  auto two = build("journey team_hears {\n  on ping as p\n  audience team where team.lead == p.user\n"
+                   "  notify \"ops\" \"ping for {team.id}\"\n}\n");
+  ASSERT_TRUE(one && two);
+  EXPECT_EQ(WhyOneShard(one->ir()), std::nullopt);
+  EXPECT_EQ(WhyOneShard(two->ir()), std::nullopt);
+  Shards shards(2, [&](EngineOptions o) { return one->NewEngine(o); });
+  auto refused = shards.Reload(two->ir(), two->schemas(), two->functions(), nullptr);
+  ASSERT_TRUE(std::holds_alternative<std::string>(refused));
+  EXPECT_EQ(std::get<std::string>(refused),
+            "this version must run on one shard, and the daemon runs 2: journey pinger (version 1, running), "
+            "emit@4: emits ping, and journey team_hears fans it out over an audience");
+  // One shard takes it on.
+  Shards alone(1, [&](EngineOptions o) { return one->NewEngine(o); });
+  EXPECT_TRUE(std::holds_alternative<Engine::ReloadReport>(
+      alone.Reload(two->ir(), two->schemas(), two->functions(), nullptr)));
 }
 
 }  // namespace
