@@ -265,6 +265,10 @@ namespace {
 /// order: entries are added at the engine's time, which never goes back.
 void Append(std::vector<Interaction>& history, const Interaction& entry, Instant retention) {
   history.push_back(entry);
+  // Nothing is that old near the start of engine time (and entry.at -
+  // retention would overflow there).
+  uint64_t since_start = static_cast<uint64_t>(entry.at) - static_cast<uint64_t>(INT64_MIN);
+  if (since_start < static_cast<uint64_t>(retention + 30 * kNanosPerDay)) return;
   Instant cutoff = entry.at - retention;
   if (history.front().at >= cutoff - 30 * kNanosPerDay) return;
   auto keep = std::lower_bound(history.begin(), history.end(), cutoff,

@@ -85,6 +85,11 @@ class Shards {
   Outbox& outbox() { return outbox_; }
   const Outbox& outbox() const { return outbox_; }
 
+  /// Runs fn(shard) for every shard at once, each on its shard's thread
+  /// (shard 0 on this one), and returns when all are done: for work that
+  /// splits over the cores as the shards do (decoding a batch of inputs).
+  void Parallel(const std::function<void(uint32_t)>& fn) { Run(fn); }
+
   /// Added up over the shards.
   size_t active_instances() const;
   size_t pending_timers() const;

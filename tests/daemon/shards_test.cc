@@ -3,7 +3,8 @@
 // as on one; the data folder keeps the number of shards its log was written
 // with, and a replay rebuilds the outbox in the same order; journeys that
 // reach past their customers run on one shard, and a reload to such a
-// version is refused on several.
+// version is refused on several; a batch decoded on every shard's thread
+// keeps its lines' order and times.
 
 #include <signal.h>
 
@@ -127,6 +128,41 @@ journey open_for_someone {
             std::string::npos)
       << ReadFile(dir / "fresh.out.err");
   PlayTheScenario(d, dir);
+}
+
+TEST(Shards, ABatchIsDecodedOnEveryShardAndKeepsItsOrder) {
+  // 100 lines, decoded in parallel: the third is bad, the fifth comes
+  // later than the batch, and the lines after it without `at` arrive at its
+  // time, not the batch's, as they would one by one.
+  fs::path dir = FreshDir("shards-decode");
+  Daemon d(dir / "data", Config(dir, "two.json", R"({"shards": 2})"));
+  std::string body;
+  for (int i = 1; i <= 100; ++i) {
+    std::string hcp = "hcp-empire-0" + std::to_string(1000 + i);
+    if (i == 3) body += "{\"type\": \"email_opened\", \"hcp\": 3}\n";
+    else if (i == 5) body += "{\"type\": \"email_opened\", \"hcp\": \"" + hcp + "\", \"template\": \"t\", \"at\": \"2026-05-01T10:00:00Z\"}\n";
+    else body += "{\"type\": \"email_opened\", \"hcp\": \"" + hcp + "\", \"template\": \"t\"}\n";
+  }
+  std::ofstream(dir / "batch.ndjson") << body;
+  std::string r = d.Curl("POST", "/v1/events", (dir / "batch.ndjson").string());
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  Json reply = Json::parse(r.substr(4));
+  EXPECT_EQ(reply["accepted"], 99);
+  EXPECT_EQ(reply["results"][2]["status"], "refused");
+  EXPECT_EQ(reply["results"][2]["line"], 3);
+  EXPECT_NE(reply["results"][2]["error"].get<std::string>().find("line 3"), std::string::npos) << r;
+  auto first_at = [&](int i) {
+    Json c = d.GetJson("/v1/customers/hcp-empire-0" + std::to_string(1000 + i) + "?profile=hcp");
+    for (const Json& h : c["history"])
+      if (h["name"] == "email_opened") return h["at"].get<std::string>();
+    return std::string("none");
+  };
+  EXPECT_EQ(first_at(5), "2026-05-01T10:00:00Z");
+  EXPECT_EQ(first_at(6), "2026-05-01T10:00:00Z");
+  EXPECT_EQ(first_at(100), "2026-05-01T10:00:00Z");
+  EXPECT_NE(first_at(4), "2026-05-01T10:00:00Z");
+  // (at the virtual clock's start: it never moved before this batch)
+  EXPECT_NE(first_at(4), "none");
 }
 
 }  // namespace
