@@ -246,8 +246,8 @@ class Service {
   void FinishSnapshot(bool wait);
   /// Runs a write to the input log (`write` returns its error, if any),
   /// timing it into tutti_store_write_seconds{operation}.
-  template <typename Write>
-  std::optional<std::string> Stored(const char* operation, Write write);
+  std::optional<std::string> Stored(const char* operation,
+                                    const std::function<std::optional<std::string>()>& write);
   /// A snapshot at snapshot_position_ was written (`error` empty) or not.
   void Snapshotted(const std::string& error);
   /// The engine time to log an input at that comes now: never before the
