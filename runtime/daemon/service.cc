@@ -268,7 +268,10 @@ Reply Service::CommitReload(PreparedReload prepared) {
   }
   // Logged before it is taken on, like any input: a replay takes it on at
   // the same point, after the inputs logged before it.
-  if (shards_) Drain();
+  if (shards_) {
+    Commit();  // batches staged before it were stamped before it: they go first
+    Drain();
+  }
   InputLog::Entry e{shards_ ? std::max(shards_->now(), LogTime()) : 0, InputLog::Kind::kJourneys,
                     VersionText(*prepared.set)};
   if (shards_) logged_now_ = e.at;
@@ -523,6 +526,11 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
     records.push_back(std::move(r.record()));
   }
   counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(out.refused);
+  // The next input staged (in this turn of the loop too, committed with
+  // this one) comes after this batch, and on the system clock after its
+  // settling (Commit): as a replay will apply it. A batch the log then
+  // refuses leaves a gap in time, which is harmless.
+  if (!entries.empty()) logged_now_ = std::max(logged_now_, t) + (events && !options_.virtual_clock ? 1 : 0);
   if (entries.empty()) {
     out.status = 400;
     if (out.refused == 0) out.error = std::string("no ") + noun + " in the body";
@@ -560,19 +568,15 @@ void Service::Commit() {
     }
     out.accepted = b.entries.size();
     counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(out.accepted);
-    for (size_t i = 0; i < b.entries.size(); ++i) {
-      logged_now_ = std::max(logged_now_, b.entries[i].at);
+    for (size_t i = 0; i < b.entries.size(); ++i)
       unapplied_.push_back({std::move(b.entries[i]), std::move(b.records[i]), false, std::nullopt});
-    }
     // On the system clock, a batch's instant is over once it is applied:
     // its sends are settled then, not at the next tick. This is a tick 1
-    // ns later; like a tick it needs no log entry: the next input is
-    // logged at or after it (logged_now_, LogTime), and a replay settles
-    // when it moves the clock to that input (or at its end, Start).
-    if (b.events && !options_.virtual_clock) {
+    // ns later; like a tick it needs no log entry: the next input was
+    // stamped after it (Stage), and a replay settles when it moves the
+    // clock to that input (or at its end, Start).
+    if (b.events && !options_.virtual_clock)
       unapplied_.push_back({InputLog::Entry{0, InputLog::Kind::kClock, ""}, std::nullopt, true, std::nullopt});
-      logged_now_ += 1;  // the next input comes after the settling, in a replay too
-    }
   }
   // Applied before the answers, so that their actions are in the outbox
   // when they are acknowledged, unless older work (a timer storm) is still
@@ -651,6 +655,7 @@ Reply Service::PostClock(std::string_view body) {
   compiler::eval::Value to = compiler::eval::ParseTimestamp(j["to"].get<std::string>());
   std::optional<Instant> at = to.IsError() ? std::nullopt : ToInstant(to.AsTimestamp());
   if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
+  Commit();  // batches staged before it were stamped before it: they go first
   InputLog::Entry e{std::max(*at, logged_now_), InputLog::Kind::kClock, ""};
   if (auto err = Stored("append", [&] { return log_->Append({e}); })) return Problem(503, *err);
   // Timers that fall due fire in slices (Work), so that a jump over a
@@ -666,7 +671,8 @@ Reply Service::PostClock(std::string_view body) {
 
 Reply Service::PostPause(std::string_view journey, bool pause) {
   if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
-  Drain();  // logged after the inputs before it, so applied after them
+  Commit();  // batches staged before it were stamped before it: they go first
+  Drain();   // logged after the inputs before it, so applied after them
   InputLog::Entry e{std::max(shards_->now(), LogTime()), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume,
                     std::string(journey)};
   logged_now_ = e.at;
