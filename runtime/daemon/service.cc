@@ -479,10 +479,12 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
   std::vector<Record>& records = staged.records;
   std::vector<std::pair<size_t, std::string_view>> lines;
   ForEachLine(body, [&](size_t line_number, std::string_view line) { lines.emplace_back(line_number, line); });
-  // Decoded on every shard's thread at once, each taking every n-th line,
-  // with the time the batch arrived for an event without `at`.
-  Instant arrived = t;
-  if (events) options.default_at = ToTimestamp(arrived);
+  // Decoded on every shard's thread at once, each taking every n-th line.
+  // An event without `at` arrives after the events before it in the batch:
+  // it is decoded with a time no line can give (long before year 1, where
+  // timestamps start), then given its own below.
+  const compiler::eval::Timestamp kNoAt{INT64_MIN, 0};
+  if (events) options.default_at = kNoAt;
   std::vector<DecodeResult> decoded(lines.size());
   uint32_t threads = lines.size() >= 64 ? shards_->count() : 1;
   auto decode = [&](uint32_t shard) {
@@ -494,11 +496,10 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
   for (size_t i = 0; i < lines.size(); ++i) {
     auto [line_number, line] = lines[i];
     DecodeResult& r = decoded[i];
-    // An event without `at` arrives after the events before it in the
-    // batch: decoded again if one of them came later than the batch.
-    if (events && r.ok() && t != arrived && *r.record().at == ToTimestamp(arrived)) {
-      options.default_at = ToTimestamp(t);
-      r = DecodeLine(set().schemas(), line, line_number, options);
+    if (events && r.ok() && *r.record().at == kNoAt) {
+      Record& record = r.record();
+      record.at = ToTimestamp(t);
+      record.slots[record.schema->at_slot] = compiler::eval::Value(*record.at);
     }
     if (r.blank()) continue;
     if (!r.ok()) {
