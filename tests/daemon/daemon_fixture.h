@@ -224,6 +224,16 @@ const size_t kEvents = 260;
 
 /// Posts every reference event, moves the (virtual) clock to the end of
 /// April, and waits until all of it is applied.
+/// Starts `tutti serve` with `config` (written to DIR/NAME.json, data in
+/// DIR/NAME), which must stop it before it listens; its stderr and
+/// "exit STATUS".
+inline std::string RefusedStart(const fs::path& dir, const std::string& name, const Json& config) {
+  std::ofstream(dir / (name + ".json"), std::ios::trunc) << config.dump();
+  return Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+               (dir / name).string() + " --config " + (dir / (name + ".json")).string() +
+               " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
+}
+
 inline void PlayTheScenario(Daemon& d, const fs::path& dir) {
   ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, kEvents)).substr(0, 3), "200");
   ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'").substr(0, 3), "200");

@@ -99,6 +99,15 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
   ExpectTheGoldenActions(dir / "data" / "actions.ndjson", /*crashed=*/true);
 }
 
+TEST(Shards, TheConfigSaysHowMany) {
+  fs::path dir = FreshDir("shards-config");
+  std::string out = RefusedStart(dir, "many", {{"shards", 1000}});
+  EXPECT_NE(out.find("'shards' must be at most 256"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
+  out = RefusedStart(dir, "words", {{"shards", "two"}});
+  EXPECT_NE(out.find("'shards' must be a whole number"), std::string::npos) << out;
+}
+
 TEST(Shards, JourneysThatReachPastTheirCustomersRunOnOne) {
   fs::path dir = FreshDir("shards-one");
   fs::copy(Source("journeys"), dir / "journeys");

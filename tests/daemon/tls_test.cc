@@ -29,16 +29,6 @@ void MakeCertificate(const fs::path& dir) {
   ASSERT_TRUE(fs::exists(dir / "cert.pem")) << "openssl could not make a certificate";
 }
 
-/// Starts `tutti serve` with `config` (written to DIR/NAME.json, data in
-/// DIR/NAME), which must stop it before it listens; its stderr and
-/// "exit STATUS".
-std::string RefusedStart(const fs::path& dir, const std::string& name, const Json& config) {
-  std::ofstream(dir / (name + ".json"), std::ios::trunc) << config.dump();
-  return Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
-               (dir / name).string() + " --config " + (dir / (name + ".json")).string() +
-               " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
-}
-
 TEST(Tls, TheApiIsServedOverHttpsOnly) {
   fs::path dir = FreshDir("tls");
   MakeCertificate(dir);
