@@ -82,13 +82,15 @@ std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::s
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(EntryKey(UINT64_MAX));
   if (it->Valid() && it->key().size() == 9 && it->key()[0] == 'i') log->next_seq_ = ReadU64Be(it->key().data() + 1) + 1;
-  std::string delivered, first, shards;
-  if (db->Get(rocksdb::ReadOptions(), kShards, &shards).ok() && shards.size() == 8)
-    log->shards_ = static_cast<uint32_t>(ReadU64(shards.data()));
-  if (db->Get(rocksdb::ReadOptions(), kDelivered, &delivered).ok() && delivered.size() == 8)
-    log->delivered_ = ReadU64(delivered.data());
+  // The numbers PutNumber recorded; 0 for one never recorded.
+  auto number = [&](const char* key) -> uint64_t {
+    std::string bytes;
+    return db->Get(rocksdb::ReadOptions(), key, &bytes).ok() && bytes.size() == 8 ? ReadU64(bytes.data()) : 0;
+  };
+  log->shards_ = static_cast<uint32_t>(number(kShards));
+  log->delivered_ = number(kDelivered);
   // With every entry dropped, the numbering goes on after the last one.
-  if (db->Get(rocksdb::ReadOptions(), kFirst, &first).ok() && first.size() == 8) log->first_ = ReadU64(first.data());
+  log->first_ = number(kFirst);
   log->next_seq_ = std::max(log->next_seq_, log->first_);
   return log;
 }
@@ -181,29 +183,29 @@ std::optional<std::string> InputLog::Drop(uint64_t before) {
   return std::nullopt;
 }
 
-std::optional<std::string> InputLog::SetShards(uint32_t shards) {
-  std::string value;
-  WriteU64(value, shards);
+std::optional<std::string> InputLog::PutNumber(const char* key, uint64_t value, bool sync, const char* what) {
+  std::string bytes;
+  WriteU64(bytes, value);
   rocksdb::WriteBatch wb;
-  wb.Put(kShards, value);
-  rocksdb::Status st = Write(&wb, true);
-  if (!st.ok()) return "cannot record the number of shards: " + st.ToString();
-  shards_ = shards;
+  wb.Put(key, bytes);
+  rocksdb::Status st = Write(&wb, sync);
+  if (!st.ok()) return std::string("cannot record ") + what + ": " + st.ToString();
   return std::nullopt;
 }
 
+std::optional<std::string> InputLog::SetShards(uint32_t shards) {
+  auto err = PutNumber(kShards, shards, /*sync=*/true, "the number of shards");
+  if (!err) shards_ = shards;
+  return err;
+}
+
 std::optional<std::string> InputLog::SetDelivered(uint64_t seq) {
-  std::string value;
-  WriteU64(value, seq);
   // Not synced: losing the last cursor in a crash only delivers those
   // actions again (at least once, with their idempotency keys), and it
   // saves an fsync on every request.
-  rocksdb::WriteBatch wb;
-  wb.Put(kDelivered, value);
-  rocksdb::Status st = Write(&wb, false);
-  if (!st.ok()) return "cannot record deliveries: " + st.ToString();
-  delivered_ = seq;
-  return std::nullopt;
+  auto err = PutNumber(kDelivered, seq, /*sync=*/false, "deliveries");
+  if (!err) delivered_ = seq;
+  return err;
 }
 
 std::optional<std::string> InputLog::SetFinal(uint64_t seq, char state) {

@@ -89,6 +89,9 @@ class InputLog {
  private:
   InputLog() = default;
   static rocksdb::Options Options();
+  /// Records `value` under `key` ("m:..."); an error naming `what` if the
+  /// write fails.
+  std::optional<std::string> PutNumber(const char* key, uint64_t value, bool sync, const char* what);
   /// Every write goes through here; after a failed one it recovers first.
   rocksdb::Status Write(rocksdb::WriteBatch* batch, bool sync);
   /// Makes the database take writes again after a failed one, and drops
