@@ -1,6 +1,8 @@
 #include "runtime/engine/outbox.h"
 
+#include <algorithm>
 #include <cassert>
+#include <iterator>
 
 namespace tutti::runtime {
 
@@ -35,6 +37,16 @@ OutboxEntry Outbox::PopFront() {
   ++first_seq_;
   if (e.state == DeliveryState::kPending) --pending_;
   return e;
+}
+
+std::deque<OutboxEntry> Outbox::TakeNewest(size_t n) {
+  n = std::min(n, entries_.size());
+  auto from = entries_.end() - static_cast<std::ptrdiff_t>(n);
+  std::deque<OutboxEntry> out(std::make_move_iterator(from), std::make_move_iterator(entries_.end()));
+  entries_.erase(from, entries_.end());
+  for (const OutboxEntry& e : out)
+    if (e.state == DeliveryState::kPending) --pending_;
+  return out;
 }
 
 void Outbox::Restore(uint64_t first_seq, std::deque<OutboxEntry> entries) {

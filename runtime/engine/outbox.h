@@ -48,6 +48,9 @@ class Outbox {
   /// Removes the oldest entry, whatever its state, and returns it (the
   /// outbox must not be empty). Sequence numbers do not change.
   OutboxEntry PopFront();
+  /// Removes the newest `n` entries (at most size()) and returns them,
+  /// oldest first.
+  std::deque<OutboxEntry> TakeNewest(size_t n);
   /// Takes on the entries another outbox held (a snapshot), numbered from
   /// `first_seq`.
   void Restore(uint64_t first_seq, std::deque<OutboxEntry> entries);

@@ -123,25 +123,31 @@ bool Shards::SetPaused(std::string_view journey, bool paused) {
   return known;
 }
 
-std::optional<std::string> Shards::ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const {
-  if (auto why = engines_[0]->ReloadRefusal(schemas, program)) return why;
+std::optional<std::string> Shards::WhyNotSplit(const compiler::ir::Program& program) const {
+  if (count() == 1) return std::nullopt;
   std::vector<const compiler::ir::Journey*> running;
   for (uint32_t j = 0; j < engines_[0]->journey_count(); ++j) running.push_back(&engines_[0]->journey(j));
-  if (count() > 1)
-    if (auto why = WhyOneShard(program, running))
-      return "this version must run on one shard, and the daemon runs " + std::to_string(count()) + ": " + *why;
+  if (auto why = WhyOneShard(program, running))
+    return "this version must run on one shard, and the daemon runs " + std::to_string(count()) + ": " + *why;
   return std::nullopt;
+}
+
+std::optional<std::string> Shards::ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const {
+  if (auto why = engines_[0]->ReloadRefusal(schemas, program)) return why;
+  return WhyNotSplit(program);
 }
 
 std::variant<Engine::ReloadReport, std::string> Shards::Reload(const compiler::ir::Program& program,
                                                                const SchemaTable& schemas,
                                                                const compiler::eval::Functions& functions,
                                                                const compiler::jit::CompiledExprs* compiled) {
-  if (auto why = ReloadRefusal(schemas, program)) return *why;
+  if (auto why = WhyNotSplit(program)) return *why;
   Engine::ReloadReport total;
   for (size_t s = 0; s < engines_.size(); ++s) {
     auto reloaded = engines_[s]->Reload(program, schemas, functions, compiled);
-    // Every shard runs the same versions: one refuses what all refuse.
+    // Every shard runs the same versions: the first refuses (changing
+    // nothing) what all would refuse.
+    if (s == 0 && std::holds_alternative<std::string>(reloaded)) return reloaded;
     assert(std::holds_alternative<Engine::ReloadReport>(reloaded));
     auto& report = std::get<Engine::ReloadReport>(reloaded);
     if (s == 0) total = report;
@@ -174,16 +180,14 @@ bool GetU64(std::string_view& in, uint64_t* v) {
 }  // namespace
 
 std::string Shards::Save() {
-  // The merged outbox is saved by shard 0's engine, ahead of the actions it
-  // holds back, and split off again by Restore.
+  // The merged outbox is saved by shard 0's engine, with the actions shard
+  // 0 holds back after it (copied: there are few), and split off again by
+  // Restore.
   Outbox& held = engines_[0]->outbox();
   uint64_t merged = outbox_.size();
-  std::deque<OutboxEntry> both;
-  for (const OutboxEntry* e : outbox_.Since(0, SIZE_MAX)) both.push_back(*e);
-  for (const OutboxEntry* e : held.Since(0, SIZE_MAX)) both.push_back(*e);
-  Outbox own = std::move(held);
-  held = Outbox();
-  held.Restore(outbox_.first_seq(), std::move(both));
+  size_t own = held.size();
+  for (const OutboxEntry* e : held.Since(0, SIZE_MAX)) outbox_.Append(e->action);
+  std::swap(held, outbox_);
   std::string out;
   if (count() == 1) {
     out = engines_[0]->Save();  // as one engine saves: snapshots of one shard stay what they were
@@ -197,7 +201,8 @@ std::string Shards::Save() {
       out += bytes;
     }
   }
-  held = std::move(own);
+  std::swap(held, outbox_);
+  outbox_.TakeNewest(own);
   return out;
 }
 
@@ -228,13 +233,9 @@ std::optional<std::string> Shards::Restore(std::string_view snapshot) {
       return count() == 1 ? *err : "shard " + std::to_string(s) + ": " + *err;
   Outbox& held = engines_[0]->outbox();
   if (merged != UINT64_MAX && merged > held.size()) return "the snapshot's outbox is cut short";
-  std::deque<OutboxEntry> mine, rest;
-  uint64_t first = held.first_seq();
-  for (const OutboxEntry* e : held.Since(0, SIZE_MAX)) (mine.size() < merged ? mine : rest).push_back(*e);
-  outbox_ = Outbox();
-  outbox_.Restore(first, std::move(mine));
+  outbox_ = std::move(held);
   held = Outbox();
-  held.Restore(1, std::move(rest));
+  if (merged != UINT64_MAX) held.Restore(1, outbox_.TakeNewest(outbox_.size() - merged));
   return std::nullopt;
 }
 

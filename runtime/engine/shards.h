@@ -100,6 +100,9 @@ class Shards {
   /// others on theirs; returns when all are done.
   void Run(const std::function<void(uint32_t)>& fn);
   void Loop(uint32_t shard);
+  /// Why `program` cannot be taken on by more than one shard, if this is
+  /// more than one (WhyOneShard, with the versions the engines run).
+  std::optional<std::string> WhyNotSplit(const compiler::ir::Program& program) const;
   /// Moves the actions every shard's clock has passed into the merged
   /// outbox, in the merged order.
   void Merge();
