@@ -608,13 +608,15 @@ bool Service::Work(std::chrono::microseconds budget) {
     Unapplied& next = unapplied_.front();
     if (!next.target) next.target = next.settle ? shards_->now() + 1 : next.entry.at;
     std::optional<Instant> due = shards_->NextDue();
-    if (due && *due <= *next.target && !advance(*next.target)) {
-      done = false;
-      break;
+    if (due && *due <= *next.target) {
+      if (!advance(*next.target)) {
+        done = false;
+        break;
+      }
+      due = shards_->NextDue();
     }
     // ... then it and the inputs after it that no timer due comes before
     // go to the shards in one step.
-    due = shards_->NextDue();
     Instant now = shards_->now();
     std::vector<Shards::Input> run;
     for (size_t i = 0; i < unapplied_.size() && run.size() < kRun; ++i) {

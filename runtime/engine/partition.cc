@@ -12,11 +12,7 @@ namespace ir = compiler::ir;
 
 uint32_t ShardOf(std::string_view profile, std::string_view key, uint32_t shards) {
   if (shards <= 1) return 0;
-  std::string text;
-  text.reserve(profile.size() + 1 + key.size());
-  text.append(profile).push_back('\0');
-  text.append(key);
-  return static_cast<uint32_t>(StableHash(text) % shards);
+  return static_cast<uint32_t>(StableHash(profile, key) % shards);
 }
 
 namespace {
@@ -101,9 +97,7 @@ std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey&
       // The message of a routed task binds the candidate under the profile's name.
       if (task.route_profile && task.route_profile->text == j.customer) allowed = "";
     }
-    if (s.pattern)
-      if (auto why = history(s.pattern->cond, own)) return at + *why;
-    for (const ast::Expr* e : ir::StepExpressions(s))
+    for (const ast::Expr* e : ir::StepExpressions(s))  // a wait's condition among them
       if (auto why = history(e, allowed)) return at + *why;
     if (src.kind == ast::StepKind::kSend) {
       const auto& send = src.As<ast::SendStep>();

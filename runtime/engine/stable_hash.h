@@ -9,18 +9,37 @@
 
 namespace tutti::runtime {
 
-inline uint64_t StableHash(std::string_view text) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
+namespace stable_hash {
+
+inline uint64_t Add(uint64_t h, std::string_view bytes) {
+  for (unsigned char c : bytes) {
     h ^= c;
     h *= 1099511628211ULL;
   }
+  return h;
+}
+
+inline uint64_t Finish(uint64_t h) {
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ULL;
   h ^= h >> 27;
   h *= 0x94d049bb133111ebULL;
   h ^= h >> 31;
   return h;
+}
+
+constexpr uint64_t kStart = 1469598103934665603ULL;
+
+}  // namespace stable_hash
+
+inline uint64_t StableHash(std::string_view text) {
+  return stable_hash::Finish(stable_hash::Add(stable_hash::kStart, text));
+}
+
+/// StableHash of `a`, a NUL byte and `b`, without joining them.
+inline uint64_t StableHash(std::string_view a, std::string_view b) {
+  using namespace stable_hash;
+  return Finish(Add(Add(Add(kStart, a), std::string_view("\0", 1)), b));
 }
 
 /// A nonzero 32-bit fingerprint of a send's content, for dedupe.
