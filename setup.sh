@@ -46,8 +46,8 @@ case "$mode" in
     echo "== tutti serve: the same journeys and profiles as a daemon on 127.0.0.1:8080 (Ctrl-C stops it)"
     echo "   in another terminal:"
     echo "     tail -f build/demo-data/actions.ndjson"
-    echo "     curl -s --data-binary @examples/abc-pharma/events.ndjson localhost:8080/v1/events | head -c 300"
-    echo "     curl -s -d '{\"to\": \"2026-04-30T00:00:00Z\"}' localhost:8080/v1/clock"
+    echo "     curl -s -H 'Content-Type: application/x-ndjson' --data-binary @examples/abc-pharma/events.ndjson localhost:8080/v1/events | head -c 300"
+    echo "     curl -s -H 'Content-Type: application/json' -d '{\"to\": \"2026-04-30T00:00:00Z\"}' localhost:8080/v1/clock"
     echo "     curl -s localhost:8080/v1/customers/hcp-empire-00017 | head -c 600"
     echo "   (docs/operations.md: every endpoint and setting)"
     rm -rf build/demo-data

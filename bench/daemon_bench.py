@@ -25,6 +25,9 @@ P generated profiles, then:
 """
 import argparse, http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, time
 
+# The daemon takes a POST only with a JSON content type.
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTTI = os.path.join(ROOT, "build", "cli", "tutti")
 
@@ -67,7 +70,7 @@ def group_commit(a, port):
     def client(i):
         c = http.client.HTTPConnection("127.0.0.1", port)
         while time.monotonic() < stop:
-            c.request("POST", "/v1/events", '{"type":"ping","hcp":"h%d"}' % (i % a.profiles))
+            c.request("POST", "/v1/events", '{"type":"ping","hcp":"h%d"}' % (i % a.profiles), headers=NDJSON)
             r = c.getresponse()
             r.read()
             count[i] += 1
@@ -99,12 +102,12 @@ def timer_storm(a, profiles, tmp):
         n = min(1000, a.storm - sent)
         body = "".join('{"type":"rx_written","hcp":"h%d","brand":"W","amount":20.0,"at":"2026-03-02T00:00:00Z"}\n'
                        % ((sent + k) % a.profiles) for k in range(n))
-        conn.request("POST", "/v1/events", body)
+        conn.request("POST", "/v1/events", body, headers=NDJSON)
         r = conn.getresponse()
         r.read()
         sent += n
     t0 = time.monotonic()
-    conn.request("POST", "/v1/clock", '{"to": "2026-04-02T00:00:00Z"}')
+    conn.request("POST", "/v1/clock", '{"to": "2026-04-02T00:00:00Z"}', headers=NDJSON)
     r = conn.getresponse()
     r.read()
     clock_ack = time.monotonic() - t0
@@ -116,7 +119,7 @@ def timer_storm(a, profiles, tmp):
         body = "".join('{"type":"ping","hcp":"h%d"}\n' % ((batches * a.latency_batch + j) % a.profiles)
                        for j in range(a.latency_batch))
         s = time.monotonic()
-        conn.request("POST", "/v1/events", body)
+        conn.request("POST", "/v1/events", body, headers=NDJSON)
         r = conn.getresponse()
         r.read()
         lat.append(time.monotonic() - s)
@@ -171,7 +174,7 @@ def main():
                            % ((sent + k) % a.profiles, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + (sent + k) // 100)))
                            for k in range(n))
             s = time.monotonic()
-            conn.request("POST", "/v1/events", body)
+            conn.request("POST", "/v1/events", body, headers=NDJSON)
             r = conn.getresponse()
             reply = r.read()
             latencies.append(time.monotonic() - s)
@@ -212,7 +215,7 @@ def main():
 
         p, port, conn = restarted("SIGKILL")
         if a.snapshot_every != 0:
-            conn.request("POST", "/v1/events", '{"type":"ping","hcp":"h0","at":"2026-03-02T03:00:00Z"}\n')
+            conn.request("POST", "/v1/events", '{"type":"ping","hcp":"h0","at":"2026-03-02T03:00:00Z"}\n', headers=NDJSON)
             conn.getresponse().read()
             t0 = time.monotonic()
             p.send_signal(signal.SIGTERM)
@@ -237,7 +240,7 @@ def main():
                            for j in range(a.latency_batch))
             k += a.latency_batch
             s = time.monotonic()
-            conn.request("POST", "/v1/events", body)
+            conn.request("POST", "/v1/events", body, headers=NDJSON)
             r = conn.getresponse()
             r.read()
             lat.append(time.monotonic() - s)

@@ -259,8 +259,8 @@ void BM_EngineThroughput(benchmark::State& state) {
   }
   if (jit && cache.world->set->compiled() == nullptr) {
     auto t0 = std::chrono::steady_clock::now();
-    std::string failure = cache.world->set->Compile();
-    if (!failure.empty()) return state.SkipWithError(("cannot compile: " + failure).c_str());
+    tutti::Status failure = cache.world->set->Compile();
+    if (!failure.ok()) return state.SkipWithError(("cannot compile: " + failure.message()).c_str());
     std::fprintf(stderr, "engine_bench: compiled %d journeys in %.2f s\n", journeys,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }

@@ -175,10 +175,10 @@ void RunSize(int journeys, int event_count, int repetitions) {
   auto t0 = Clock::now();
   auto set = Load(rules);
   auto t1 = Clock::now();
-  std::string failure = set->Compile(jit_options);
+  tutti::Status failure = set->Compile(jit_options);
   auto t2 = Clock::now();
-  if (!failure.empty()) {
-    std::fprintf(stderr, "trigger_bench: %s\n", failure.c_str());
+  if (!failure.ok()) {
+    std::fprintf(stderr, "trigger_bench: %s\n", failure.message().c_str());
     std::exit(1);
   }
   auto warm = Load(rules);

@@ -18,6 +18,7 @@ int RunSimulate(const std::vector<std::string>& args);
 int RunServe(const std::vector<std::string>& args);
 
 /// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
+/// else share/tutti/stdlib beside an installed binary (BIN/../share),
 /// else the stdlib/ folder of the source tree the binary was built from.
 std::string StdlibDir(const std::string& flag);
 

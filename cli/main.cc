@@ -19,7 +19,8 @@ constexpr const char* kUsage =
     "  simulate          run journeys over recorded profiles and events\n"
     "  serve             the daemon: journeys on live events over HTTP\n"
     "\n"
-    "Run 'tutti <command> --help' for a command's options.\n";
+    "Run 'tutti <command> --help' for a command's options, 'tutti --version'\n"
+    "for the version.\n";
 
 }  // namespace
 
@@ -28,6 +29,13 @@ namespace tutti::cli {
 std::string StdlibDir(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("TUTTI_STDLIB"); env && *env) return env;
+  // Installed: BIN/../share/tutti/stdlib beside the binary.
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path installed = self.parent_path().parent_path() / "share" / "tutti" / "stdlib";
+    if (std::filesystem::exists(installed / "schemas.tutti", ec)) return installed.string();
+  }
   return TUTTI_STDLIB_DIR;
 }
 
@@ -105,6 +113,10 @@ int main(int argc, char** argv) {
   if (command == "graph") return tutti::cli::RunGraph(args);
   if (command == "simulate") return tutti::cli::RunSimulate(args);
   if (command == "serve") return tutti::cli::RunServe(args);
+  if (command == "--version" || command == "version") {
+    std::printf("tutti %s (%s, %s)\n", TUTTI_VERSION, TUTTI_REVISION, TUTTI_BUILD_TYPE);
+    return 0;
+  }
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

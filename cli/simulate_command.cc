@@ -27,12 +27,13 @@ constexpr const char* kUsage =
     "  Exit status: 0 ran (bad input lines are reported and skipped), 1 the\n"
     "  journeys do not check or a file cannot be read, 2 usage error.\n";
 
-/// Reports a file's bad lines on stderr as FILE:LINE[:COLUMN]: message.
+/// Reports a file's bad lines on stderr as FILE:LINE[:COLUMN]: message,
+/// with the value to blame: the marketer's own file, on their terminal.
 void ReportErrors(const std::string& path, const runtime::DecodedFile& file) {
   for (const auto& e : file.errors) {
     std::string where = path + ":" + std::to_string(e.line);
     if (e.column) where += ":" + std::to_string(e.column);
-    std::fprintf(stderr, "%s: %s\n", where.c_str(), e.message.c_str());
+    std::fprintf(stderr, "%s: %s%s\n", where.c_str(), e.message.c_str(), e.got.empty() ? "" : (", got " + e.got).c_str());
   }
 }
 
@@ -67,9 +68,9 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
     return 1;
   }
   if (engine_name == "jit") {
-    std::string failure = set->Compile(JitOptionsFor(jit_cache));
-    if (!failure.empty()) {
-      std::fprintf(stderr, "tutti: cannot compile the journeys to native code: %s\n", failure.c_str());
+    Status failure = set->Compile(JitOptionsFor(jit_cache));
+    if (!failure.ok()) {
+      std::fprintf(stderr, "tutti: cannot compile the journeys to native code: %s\n", failure.message().c_str());
       return 1;
     }
   }
@@ -82,8 +83,8 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
   event_options.accept = runtime::Accept::kEvents;
   runtime::DecodedFile events = runtime::DecodeFile(schemas, events_path, event_options);
   for (const auto* f : {&profiles, &events}) {
-    if (f->read_error) {
-      std::fprintf(stderr, "tutti: %s\n", f->read_error->c_str());
+    if (!f->read.ok()) {
+      std::fprintf(stderr, "tutti: %s\n", f->read.message().c_str());
       return 1;
     }
   }

@@ -2,12 +2,12 @@
 // Journey steps. One struct per step kind, all deriving from Step; `kind`
 // says which, and As<T>() casts after checking it.
 
-#include <cassert>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/check.h"
 #include "compiler/ast/expr.h"
 
 namespace tutti::compiler::ast {
@@ -74,7 +74,7 @@ struct Step {
 
   template <typename T>
   const T& As() const {
-    assert(kind == T::kKind);
+    TUTTI_CHECK(kind == T::kKind, "a step is cast to its own kind");
     return static_cast<const T&>(*this);
   }
 };

@@ -1,9 +1,9 @@
 #include "compiler/ir/lower.h"
 
 #include <algorithm>
-#include <cassert>
 #include <set>
 
+#include "base/check.h"
 #include "compiler/ast/conditions.h"
 #include "compiler/source/source.h"
 
@@ -154,7 +154,7 @@ class Lowerer {
   std::string CustomerOf(const ast::JourneyDecl& j) const {
     if (!j.audiences.empty()) return j.audiences[0].profile.text;
     if (j.customer) return j.customer->text;
-    assert(!j.triggers.empty() && "a checked journey has a trigger or a 'for'");
+    TUTTI_CHECK(!j.triggers.empty(), "a checked journey has a trigger or a 'for'");
     return events_.at(j.triggers[0].event.text)->key_profile.text;
   }
 
@@ -217,7 +217,7 @@ class Lowerer {
     for (const ast::Migration& m : d.migrations) {
       auto to = std::find_if(j.steps.begin(), j.steps.end(),
                              [&](const Step& s) { return s.label == m.Target().text; });
-      assert(to != j.steps.end() && "a checked 'migrate' names a label of its journey");
+      TUTTI_CHECK(to != j.steps.end(), "a checked 'migrate' names a label of its journey");
       j.migrations.push_back({m.from.text, m.from_step_id, static_cast<StepIndex>(to - j.steps.begin())});
     }
   }
@@ -413,7 +413,7 @@ class Lowerer {
       case ast::StepKind::kStart: {
         Push(StepOp::kStart, s, scope);
         int target = out_.Index(s.As<ast::StartStep>().journey.text);
-        assert(target >= 0 && "a checked 'start' names a journey");
+        TUTTI_CHECK(target >= 0, "a checked 'start' names a journey");
         j.steps[self].journey = static_cast<uint32_t>(target);
         return next;
       }
@@ -423,7 +423,7 @@ class Lowerer {
         const auto& let = s.As<ast::LetStep>();
         const std::string& name = let.name.text;
         auto type = types_.find(let.value.get());
-        assert(type != types_.end() && "a checked 'let' has a type");
+        TUTTI_CHECK(type != types_.end(), "a checked 'let' has a type");
         uint32_t slot = NewSlot(j, name, type->second);
         j.steps[self].slot = slot;
         scope.emplace_back(name, slot);
@@ -433,7 +433,7 @@ class Lowerer {
         Push(StepOp::kAssign, s, scope);
         const std::string& name = s.As<ast::SetStep>().name.text;
         auto it = std::find_if(scope.rbegin(), scope.rend(), [&](const auto& e) { return e.first == name; });
-        assert(it != scope.rend() && "a checked 'set' names a 'let'");
+        TUTTI_CHECK(it != scope.rend(), "a checked 'set' names a 'let'");
         j.steps[self].slot = it->second;
         return next;
       }

@@ -1,7 +1,6 @@
 #include "compiler/jit/codegen.h"
 
 #include <algorithm>
-#include <cassert>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -9,6 +8,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include "base/check.h"
 #include "compiler/eval/evaluator.h"
 #include "compiler/jit/layout.h"
 
@@ -255,7 +255,7 @@ class Emitter {
         }
       case ExprKind::kConditional: return EmitConditional(e);
     }
-    assert(false && "unknown expression kind");
+    TUTTI_UNREACHABLE("unknown expression kind");
     return Constant(Value::Error("unknown expression kind"));
   }
 

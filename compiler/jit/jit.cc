@@ -176,7 +176,7 @@ int32_t CompiledExprs::Test(const Entry& entry, const eval::Activation& activati
   return WithVars(entry, activation, [&](const Value* const* vars) { return Test(entry, vars, out); });
 }
 
-std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile(
+Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     const std::vector<ExprSpec>& specs, const eval::Functions& functions, const JitOptions& options,
     const std::vector<TriggerSpec>& triggers) {
   InitialiseLlvm();
@@ -184,7 +184,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
   std::unique_ptr<CompiledExprs> out(new CompiledExprs());
 
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!jtmb) return "cannot target this machine: " + ErrorText(jtmb.takeError());
+  if (!jtmb) return Status::Internal("cannot target this machine: " + ErrorText(jtmb.takeError()));
   std::string cpu = jtmb->getCPU();
   std::shared_ptr<DiskCache> cache;  // shared with the compile function LLJIT keeps
   if (!options.cache_dir.empty()) cache = std::make_shared<DiskCache>(options.cache_dir);
@@ -250,7 +250,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     ConstantPool& pool = out->pools_.emplace_back();
     EmitGroup(*module, "group", group, functions, pool);
     std::string name = finish(std::move(module), "group");
-    if (name.empty()) return failure;
+    if (name.empty()) return Status::Internal(failure);
     group_code[id] = {name, &pool};
   }
 
@@ -271,7 +271,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
         if (t->cond != nullptr) {
           const Entry* entry = out->Find(t->cond);
           if (entry == nullptr)
-            return "the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled";
+            return Status::Internal("the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled");
           const auto& [fn, group_pool] = group_code[group_of.at(t->cond)];
           c = CompiledCondition{fn, entry->index, entry->env, group_pool->entries().data()};
         }
@@ -282,7 +282,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
       dispatch_names.emplace_back(event, name);
     }
     // One dispatch module per LLJIT: its functions keep their names.
-    if (finish(std::move(module), "").empty()) return failure;
+    if (finish(std::move(module), "").empty()) return Status::Internal(failure);
   }
 
   out->report_.expressions = out->entries_.size();
@@ -299,7 +299,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
         return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(std::move(*tm), cache.get());
       });
   auto jit = builder.create();
-  if (!jit) return "cannot start the JIT: " + ErrorText(jit.takeError());
+  if (!jit) return Status::Internal("cannot start the JIT: " + ErrorText(jit.takeError()));
   out->jit_ = std::move(*jit);
 
   // The helpers, by name, so cached objects link against this process.
@@ -308,23 +308,23 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
     symbols[out->jit_->mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(
         llvm::pointerToJITTargetAddress(address), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
   if (auto err = out->jit_->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
-    return "cannot define the run-time helpers: " + ErrorText(std::move(err));
+    return Status::Internal("cannot define the run-time helpers: " + ErrorText(std::move(err)));
 
   auto tm = jtmb->createTargetMachine();
-  if (!tm) return "cannot target this machine: " + ErrorText(tm.takeError());
+  if (!tm) return Status::Internal("cannot target this machine: " + ErrorText(tm.takeError()));
   for (Unit& unit : units) {
     unit.module->setDataLayout(out->jit_->getDataLayout());
     unit.module->setTargetTriple(out->jit_->getTargetTriple().str());
     if (cache && cache->Has(unit.key)) ++out->report_.modules_from_cache;
     else Optimise(*unit.module, tm->get(), options.opt_level);
     if (auto err = out->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(unit.module), context)))
-      return "cannot add the generated code: " + ErrorText(std::move(err));
+      return Status::Internal("cannot add the generated code: " + ErrorText(std::move(err)));
   }
   out->report_.from_cache = out->report_.modules > 0 && out->report_.modules_from_cache == out->report_.modules;
   for (const auto& [id, group] : groups) {
     const auto& [name, pool] = group_code[id];
     auto symbol = out->jit_->lookup(name);
-    if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
+    if (!symbol) return Status::Internal("cannot link '" + name + "': " + ErrorText(symbol.takeError()));
     for (const ExprSpec* spec : group) {
       Entry& entry = out->entries_[spec->expr];
       entry.fn = symbol->toPtr<GroupFunction>();
@@ -333,7 +333,7 @@ std::variant<std::unique_ptr<CompiledExprs>, std::string> CompiledExprs::Compile
   }
   for (const auto& [event, name] : dispatch_names) {
     auto symbol = out->jit_->lookup(name);
-    if (!symbol) return "cannot link '" + name + "': " + ErrorText(symbol.takeError());
+    if (!symbol) return Status::Internal("cannot link '" + name + "': " + ErrorText(symbol.takeError()));
     out->dispatch_[event] = symbol->toPtr<DispatchFunction>();
   }
   if (std::getenv("TUTTI_JIT_TIME_PASSES")) llvm::reportAndResetTimings();

@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/status.h"
 #include "compiler/ast/expr.h"
 #include "compiler/eval/evaluator.h"
 #include "compiler/eval/functions.h"
@@ -55,11 +56,11 @@ class CompiledExprs {
   /// Compiles `specs` (null expressions and duplicates are skipped) and a
   /// dispatch function per event type of `triggers`, whose conditions
   /// must be among `specs`. A failure of LLVM itself (no native target,
-  /// say) is the string.
-  static std::variant<std::unique_ptr<CompiledExprs>, std::string> Compile(const std::vector<ExprSpec>& specs,
-                                                                         const eval::Functions& functions,
-                                                                         const JitOptions& options = {},
-                                                                         const std::vector<TriggerSpec>& triggers = {});
+  /// say) is a kInternal Status.
+  static Result<std::unique_ptr<CompiledExprs>> Compile(const std::vector<ExprSpec>& specs,
+                                                        const eval::Functions& functions,
+                                                        const JitOptions& options = {},
+                                                        const std::vector<TriggerSpec>& triggers = {});
 
   /// The compiled form of `expr`, or null if it was not compiled.
   struct Entry {

@@ -1,18 +1,17 @@
 // Service, answering the read side of the API: the action log, the
-// journeys, a customer, an account's history, readiness and the metrics,
-// each gathered from every shard.
+// journeys, a customer, pages of a customer's or an account's history,
+// readiness and the metrics, each gathered from every shard.
 
 #include <algorithm>
+#include <charconv>
 #include <map>
-#include <sstream>
 
-#include "runtime/daemon/replies.h"
+#include "base/text.h"
+#include "runtime/daemon/service.h"
 #include "runtime/engine/decision.h"
 
 namespace tutti::runtime {
 namespace {
-/// The latency buckets of tutti_http_request_seconds, in seconds.
-constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
 const char* StateName(DeliveryState s) {
   switch (s) {
@@ -32,6 +31,27 @@ const char* InstanceStateName(InstanceState s) {
     case InstanceState::kWaitingEvent: return "waiting_for_event";
   }
   return "?";
+}
+
+/// Where a page of history starts: after `skip` entries at instant `at`
+/// (in the merged order), every earlier entry already shown.
+struct HistoryCursor {
+  Instant at = INT64_MIN;
+  uint64_t skip = 0;
+};
+
+/// "AT.SKIP", as the API hands it out; nullopt for anything else.
+std::optional<HistoryCursor> ParseCursor(std::string_view text) {
+  if (text.empty()) return HistoryCursor{};
+  size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  HistoryCursor c;
+  std::string_view at = text.substr(0, dot), skip = text.substr(dot + 1);
+  auto [p, ec] = std::from_chars(at.data(), at.data() + at.size(), c.at);
+  if (ec != std::errc() || p != at.data() + at.size()) return std::nullopt;
+  auto [q, ec2] = std::from_chars(skip.data(), skip.data() + skip.size(), c.skip);
+  if (ec2 != std::errc() || q != skip.data() + skip.size()) return std::nullopt;
+  return c;
 }
 
 }  // namespace
@@ -54,7 +74,7 @@ Reply Service::GetActions(uint64_t since, size_t limit) const {
   // Actions after the cursor that are no longer held: delivered long ago.
   if (since + 1 < outbox.first_seq()) body += ",\"trimmed\":" + std::to_string(outbox.first_seq() - since - 1);
   body += "}\n";
-  return {200, std::move(body), "application/json"};
+  return {200, std::move(body), "application/json", {}, false};
 }
 
 Reply Service::GetJourneys() const {
@@ -103,113 +123,105 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
       if (auto wake = engine.NextWake(h)) i["next_timer"] = FormatInstant(*wake);
       instances.push_back(std::move(i));
     }
-    return JsonReply(200, Json{{"profile", profiles[p]}, {"id", customer.key},
-                               {"record", customer.record.is(compiler::eval::ValueKind::kNull) ? Json() : ToJsonValue(customer.record)},
-                               {"instances", instances}, {"history", *History(p, id, /*who=*/false)}});
+    Reply page = GetHistory(id, profiles[p], "", 100, false);
+    Json history = Json::parse(page.body, nullptr, false);
+    Json out{{"profile", profiles[p]}, {"id", customer.key},
+             {"record", customer.record.is(compiler::eval::ValueKind::kNull) ? Json() : ToJsonValue(customer.record)},
+             {"instances", instances}, {"history", history["history"]}};
+    if (history.contains("next")) out["history_next"] = history["next"];
+    return JsonReply(200, out);
   }
-  return Problem(404, "no customer '" + std::string(id) + "'" + (profile.empty() ? "" : " of profile '" + std::string(profile) + "'"));
+  return Problem(404, "no customer '" + Printable(id, 100) + "'" +
+                          (profile.empty() ? "" : " of profile '" + Printable(profile, 100) + "'"));
 }
 
-std::optional<Json> Service::History(uint32_t profile, std::string_view id, bool who) const {
-  // Each shard holds the part about its own customers (an account's own
-  // events in the account's shard, each prescriber's in theirs): merged in
-  // time order.
-  std::vector<std::pair<Instant, Json>> entries;
-  bool known = false;
-  for (uint32_t s = 0; s < shards_->count(); ++s) {
-    const Engine& engine = shards_->shard(s);
-    const StateStore& store = engine.store();
-    auto c = store.FindCustomer(profile, id);
-    if (!c) continue;
-    known = true;
-    for (const Interaction& i : store.customer(*c).history) {
-      Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
-      if (who) h["customer"] = store.customer(i.about).key;
-      if (i.journey) h["journey"] = engine.journey(i.journey - 1u).name;
-      entries.emplace_back(i.at, std::move(h));
-    }
-  }
-  if (!known) return std::nullopt;
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  Json history = Json::array();
-  for (auto& [at, h] : entries) history.push_back(std::move(h));
-  return history;
-}
-
-Reply Service::GetAccountHistory(std::string_view id) const {
+Reply Service::GetHistory(std::string_view id, std::string_view profile_name, std::string_view cursor_text,
+                          size_t limit, bool account) const {
   std::vector<std::string> profiles = set().schemas().ProfileNames();
-  auto p = std::find(profiles.begin(), profiles.end(), "account");
-  if (p == profiles.end()) return Problem(404, "the journeys declare no 'account' profile");
-  auto history = History(static_cast<uint32_t>(p - profiles.begin()), id, /*who=*/true);
-  if (!history) return Problem(404, "no account '" + std::string(id) + "'");
-  return JsonReply(200, Json{{"account", std::string(id)}, {"history", *history}});
-}
-
-void Service::Histogram::Add(double seconds) {
-  buckets.resize(std::size(kBuckets) + 1);
-  size_t i = 0;
-  while (i < std::size(kBuckets) && seconds > kBuckets[i]) ++i;
-  buckets[i] += 1;
-  sum += seconds;
+  if (account) profile_name = "account";
+  // The profile named, or with none named the first that knows the id.
+  std::optional<uint32_t> profile;
+  for (uint32_t p = 0; p < profiles.size() && !profile; ++p) {
+    if (!profile_name.empty()) {
+      if (profiles[p] == profile_name) profile = p;
+      continue;
+    }
+    for (uint32_t s = 0; s < shards_->count() && !profile; ++s)
+      if (shards_->shard(s).store().FindCustomer(p, id)) profile = p;
+  }
+  if (account && !profile) return Problem(404, "the journeys declare no 'account' profile");
+  auto cursor = ParseCursor(cursor_text);
+  if (!cursor) return Problem(400, "'cursor' must be one the API handed out");
+  // Each shard holds the part about its own customers (an account's own
+  // events in the account's shard, each prescriber's in theirs), in time
+  // order: merged by (time, shard, place), a page at a time.
+  struct Part {
+    const Engine* engine;
+    const Customer* customer;
+    size_t next;  // the next entry of this part to merge
+  };
+  std::vector<Part> parts;
+  for (uint32_t s = 0; profile && s < shards_->count(); ++s) {
+    const Engine& engine = shards_->shard(s);
+    auto c = engine.store().FindCustomer(*profile, id);
+    if (!c) continue;
+    const Customer& customer = engine.store().customer(*c);
+    auto from = std::lower_bound(customer.history.begin(), customer.history.end(), cursor->at,
+                                 [](const Interaction& i, Instant at) { return i.at < at; });
+    parts.push_back({&engine, &customer, static_cast<size_t>(from - customer.history.begin())});
+  }
+  if (parts.empty())
+    return Problem(404, std::string(account ? "no account '" : "no customer '") + Printable(id, 100) + "'");
+  Json history = Json::array();
+  uint64_t skip = cursor->skip;
+  Instant last_at = cursor->at;
+  uint64_t same = cursor->skip;  // entries at last_at shown, this page's included
+  bool more = false;
+  for (;;) {
+    Part* best = nullptr;
+    for (Part& part : parts)
+      if (part.next < part.customer->history.size() &&
+          (best == nullptr || part.customer->history[part.next].at < best->customer->history[best->next].at))
+        best = &part;
+    if (best == nullptr) break;
+    const Interaction& i = best->customer->history[best->next];
+    if (i.at == cursor->at && skip > 0) {
+      --skip;
+      ++best->next;
+      continue;
+    }
+    if (history.size() == limit) {
+      more = true;
+      break;
+    }
+    ++best->next;
+    same = i.at == last_at ? same + 1 : 1;
+    last_at = i.at;
+    const Engine& engine = *best->engine;
+    Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
+    if (account) h["customer"] = engine.store().customer(i.about).key;
+    if (i.journey) h["journey"] = engine.journey(i.journey - 1u).name;
+    history.push_back(std::move(h));
+  }
+  Json out{{account ? "account" : "id", std::string(id)}, {"history", history}};
+  if (more) out["next"] = std::to_string(last_at) + "." + std::to_string(same);
+  return JsonReply(200, out);
 }
 
 void Service::CountRequest(std::string_view route, int status, double seconds) {
-  counters_["tutti_http_requests_total{route=\"" + std::string(route) + "\",status=\"" + std::to_string(status) + "\"}"] += 1;
-  latencies_["tutti_http_request_seconds{route=\"" + std::string(route) + "\"}"].Add(seconds);
+  requests_->At({std::string(route), std::to_string(status)}).Add();
+  request_seconds_->At({std::string(route)}).Observe(seconds);
 }
 
+void Service::CountRefusal(std::string_view reason) { refusals_->At({std::string(reason)}).Add(); }
+
 std::optional<std::string> Service::NotReady() const {
+  if (Status folder = log_->CheckFolder(); !folder.ok()) return folder.message();
   if (log_->failing())
     return "the input log's last write failed (is the disk full?): inputs are refused until a write succeeds";
   return std::nullopt;
 }
 
-Reply Service::GetMetrics() const {
-  std::ostringstream out;
-  // Counts exact far past a million (the default shows 6 digits: 1.23457e+06).
-  out.precision(15);
-  out << "# TYPE tutti_shards gauge\ntutti_shards " << shards_->count() << "\n";
-  out << "# TYPE tutti_instances_active gauge\ntutti_instances_active " << shards_->active_instances() << "\n";
-  out << "# TYPE tutti_timers_pending gauge\ntutti_timers_pending " << shards_->pending_timers() << "\n";
-  out << "# TYPE tutti_outbox_pending gauge\ntutti_outbox_pending " << shards_->outbox().pending() << "\n";
-  out << "# TYPE tutti_outbox_entries gauge\ntutti_outbox_entries " << shards_->outbox().size() << "\n";
-  out << "# TYPE tutti_input_log_entries gauge\ntutti_input_log_entries " << log_->size() << "\n";
-  out << "# TYPE tutti_input_log_first gauge\ntutti_input_log_first " << log_->first() << "\n";
-  out << "# TYPE tutti_inputs_unapplied gauge\ntutti_inputs_unapplied " << unapplied_.size() << "\n";
-  std::string last_name;
-  for (const auto& [series, value] : counters_) {
-    std::string name = series.substr(0, series.find('{'));
-    if (name != last_name) out << "# TYPE " << name << " counter\n";
-    last_name = name;
-    out << series << " " << value << "\n";
-  }
-  // Trigger matches per journey.
-  out << "# TYPE tutti_journey_entered_total counter\n";
-  std::map<std::string_view, uint64_t> entered;  // every version of a journey together
-  std::vector<JourneyStats> stats = shards_->stats();
-  for (uint32_t i = 0; i < stats.size(); ++i) entered[shards_->shard(0).journey(i).name] += stats[i].entered;
-  for (const auto& [journey, n] : entered) out << "tutti_journey_entered_total{journey=\"" << journey << "\"} " << n << "\n";
-  // Histograms: each series name (with its labels, if any) -> buckets and sum.
-  std::string last_histogram;
-  for (const auto& [series, h] : latencies_) {
-    size_t brace = series.find('{');
-    std::string name = series.substr(0, brace);
-    std::string labels = brace == std::string::npos ? "" : series.substr(brace + 1, series.size() - brace - 2);
-    std::string with = labels.empty() ? "" : "{" + labels + "}";
-    if (name != last_histogram) out << "# TYPE " << name << " histogram\n";
-    last_histogram = name;
-    double cumulative = 0;
-    for (size_t i = 0; i < h.buckets.size(); ++i) {
-      cumulative += h.buckets[i];
-      out << name << "_bucket{" << labels << (labels.empty() ? "" : ",") << "le=\"";
-      if (i < std::size(kBuckets)) out << kBuckets[i];
-      else out << "+Inf";
-      out << "\"} " << cumulative << "\n";
-    }
-    out << name << "_sum" << with << " " << h.sum << "\n";
-    out << name << "_count" << with << " " << cumulative << "\n";
-  }
-  return {200, out.str(), "text/plain; version=0.0.4"};
-}
+Reply Service::GetMetrics() const { return {200, metrics_.Render(), "text/plain; version=0.0.4", {}, false}; }
 
 }  // namespace tutti::runtime

@@ -1,19 +1,35 @@
-// Service, delivering the outbox: the file sink, webhook and SMTP attempts
-// with retries, backoff, rate limits and dead letters, resuming them after
-// a restart, and delivery outcomes fed back to the journeys as events.
+// Service, delivering the outbox: the file sink, and attempts through a
+// channel's adapter (webhook, SMTP) with retries, backoff, rate limits and
+// dead letters, started as soon as they are due; resuming them after a
+// restart with their retry budgets; delivery outcomes fed back to the
+// journeys as events, written together with the final states.
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
-#include "runtime/daemon/replies.h"
+#include "base/text.h"
+#include "runtime/daemon/log.h"
+#include "runtime/daemon/service.h"
 #include "runtime/engine/decision.h"
+#include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
 
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+/// The channel an action is delivered by: its channel, or its kind for
+/// work for colleagues (task, notify).
+const std::string& ChannelOf(const Decision& a) { return a.channel.empty() ? a.action : a.channel; }
+
+}  // namespace
+
 void Service::ResumeDeliveries(uint64_t through) {
-  // Webhook deliveries dispatched before the stop: final ones keep their
+  // Routed deliveries dispatched before the stop: final ones keep their
   // state, the others are attempted again.
   Outbox& outbox = shards_->outbox();
   // By sequence number: after a restore the outbox may start past
@@ -21,11 +37,10 @@ void Service::ResumeDeliveries(uint64_t through) {
   uint64_t from = std::max(resumed_through_ + 1, outbox.first_seq());
   for (uint64_t seq = from; seq <= std::min(through, outbox.last_seq()); ++seq) {
     const OutboxEntry* e = outbox.Find(seq);
-    const Decision& a = e->action;
-    auto route = options_.routes.find(a.channel.empty() ? a.action : a.channel);
+    const std::string& channel = ChannelOf(e->action);
     auto final = finals_.find(e->seq);
     if (final != finals_.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
-    else if (route != options_.routes.end()) attempts_[e->seq].channel = route->first;
+    else if (options_.routes.count(channel)) Route(e->seq, channel);
     else outbox.Report(e->seq, DeliveryState::kDelivered);
     resumed_through_ = e->seq;
   }
@@ -37,13 +52,27 @@ void Service::TrimOutbox() {
   if (outbox.last_seq() > options_.actions_retained) outbox.Trim(outbox.last_seq() - options_.actions_retained);
 }
 
+void Service::Route(uint64_t seq, const std::string& channel) {
+  if (attempts_.count(seq)) return;  // already on its way
+  Attempts& a = attempts_[seq];
+  a.channel = channel;
+  // Attempts made before a restart count against the budget.
+  if (auto logged = logged_attempts_.find(seq); logged != logged_attempts_.end()) a.attempts = logged->second;
+  const DeliveryRoute& route = options_.routes.at(channel);
+  // The budget spent, and the last attempt's outcome lost in the stop:
+  // dead-lettered (by TakeDeliveryJobs, once serving) rather than tried
+  // beyond the budget.
+  if (a.attempts >= static_cast<uint32_t>(route.max_attempts)) spent_.push_back(seq);
+  else channels_[channel].ready.push_back(seq);
+  if (on_deliveries_) on_deliveries_();
+}
+
 void Service::Deliver() {
   // No Flush here: the sends of the current instant are settled when time
   // moves on, all together, exactly as in a dry run.
   for (const Decision& d : shards_->TakeDecisions()) {
-    std::string kind = DecisionKindName(d.kind);
-    if (d.kind == DecisionKind::kSuppressed) counters_["tutti_suppressed_total{policy=\"" + d.policy + "\",rule=\"" + d.rule + "\"}"] += 1;
-    else if (d.kind != DecisionKind::kAction) counters_["tutti_decisions_total{decision=\"" + kind + "\"}"] += 1;
+    if (d.kind == DecisionKind::kSuppressed) suppressed_->At({d.policy, d.rule}).Add();
+    else if (d.kind != DecisionKind::kAction) decisions_->At({DecisionKindName(d.kind)}).Add();
   }
   // Actions the log says were dispatched before the last stop, made again
   // by the replay only now (settled late): as at the start.
@@ -53,29 +82,26 @@ void Service::Deliver() {
   auto pending = outbox.Since(std::max(dispatched_, log_->delivered()), SIZE_MAX);
   if (pending.empty()) return;
   std::string out;
-  for (const OutboxEntry* e : pending) {
-    const Decision& a = e->action;
-    if (!options_.routes.count(a.channel.empty() ? a.action : a.channel)) out += ToJson(a) + "\n";
-  }
+  for (const OutboxEntry* e : pending)
+    if (!options_.routes.count(ChannelOf(e->action))) out += ToJson(e->action) + "\n";
   bool ok = out.empty() || (std::fwrite(out.data(), 1, out.size(), actions_) == out.size() &&
                             std::fflush(actions_) == 0 && ::fsync(::fileno(actions_)) == 0);
   if (!ok) {
-    counters_["tutti_delivery_failures_total"] += 1;
+    delivery_failures_->Add();
     return;  // retried on the next tick: delivery is at least once
   }
   for (const OutboxEntry* e : pending) {
-    const Decision& a = e->action;
-    std::string channel = a.channel.empty() ? a.action : a.channel;
+    const std::string& channel = ChannelOf(e->action);
     if (options_.routes.count(channel)) {
-      attempts_[e->seq].channel = channel;  // attempted by the server
+      Route(e->seq, channel);  // attempted by the server, as soon as a slot is free
       continue;
     }
     outbox.Report(e->seq, DeliveryState::kDelivered);
-    counters_["tutti_actions_total{channel=\"" + channel + "\",outcome=\"delivered\"}"] += 1;
+    actions_total_->At({channel, "delivered"}).Add();
   }
   dispatched_ = pending.back()->seq;
-  if (Stored("delivered", [&] { return log_->SetDelivered(pending.back()->seq); }))
-    counters_["tutti_input_log_failures_total"] += 1;
+  if (Status recorded = Stored("delivered", [&] { return log_->SetDelivered(pending.back()->seq); }); !recorded.ok())
+    Log(LogLevel::kError, "delivery", recorded.message());
   TrimOutbox();
 }
 
@@ -95,20 +121,33 @@ std::optional<std::string> Service::OutcomeEvent(const Decision& a, const char* 
   }
   Json event{{"type", type}, {schema->fields[schema->key_slot].name, a.recipient}, {"on_channel", a.channel},
              {"template", a.content}, {"idempotency_key", a.idempotency_key}, {"from_journey", a.journey}};
-  if (schema->Slot("reason")) event["reason"] = reason;
+  // The reason may quote a peer's answer: printable and bounded, so that
+  // it can be logged as an input and printed (never a dump() that throws).
+  if (schema->Slot("reason")) event["reason"] = Printable(reason, 500);
   event["at"] = FormatInstant(std::max(logged_now_, options_.virtual_clock ? logged_now_ : clock_.Now()));
-  return event.dump();
+  return event.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-void Service::ReportOutcome(uint64_t seq, bool ok, const std::string& detail) {
+void Service::StageFinal(uint64_t seq, bool ok, const std::string& reason) {
+  // The final state and the outcome event it feeds back go into the log
+  // in one write: a crash between the two can neither leave the journey
+  // without its action_failed nor deliver the action again.
+  Staged staged;
+  staged.events = true;
+  staged.finals.push_back({seq, ok ? 'd' : 'x'});
   const OutboxEntry* entry = shards_->outbox().Find(seq);
-  if (entry == nullptr) return;
   std::string why_not;
-  auto event = OutcomeEvent(entry->action, ok ? "action_delivered" : "action_failed", detail, &why_not);
-  if (!event) return;
-  // The outcome is an input like any other: logged, then applied, so that a
-  // replay sees it at the same moment.
-  if (Ingest(*event, Accept::kEvents).status != 200) counters_["tutti_outcome_events_refused_total"] += 1;
+  std::optional<std::string> event =
+      entry ? OutcomeEvent(entry->action, ok ? "action_delivered" : "action_failed", reason, &why_not) : std::nullopt;
+  if (event) {
+    Instant t = LogTime();
+    Decode(*event, Accept::kEvents, t, staged);
+    if (staged.entries.empty()) outcome_events_refused_->Add();
+    else logged_now_ = std::max(logged_now_, t) + (options_.virtual_clock ? 0 : 1);
+  }
+  staged_.push_back(std::move(staged));
+  if (on_staged_) on_staged_();
+  else Commit();
 }
 
 Reply Service::PostOutcomes(std::string_view body) {
@@ -124,8 +163,9 @@ Reply Service::PostOutcomes(std::string_view body) {
   ForEachLine(body, [&](size_t number, std::string_view text) {
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
     std::string at = "line " + std::to_string(number) + ": ";
-    Json j = Json::parse(text.begin(), text.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("idempotency_key") || !j["idempotency_key"].is_string() ||
+    auto parsed = ParseJsonInput(text, {1 << 16, 4});
+    const nlohmann::json& j = parsed.ok() ? *parsed : nlohmann::json();
+    if (!parsed.ok() || !j.is_object() || !j.contains("idempotency_key") || !j["idempotency_key"].is_string() ||
         !j.contains("outcome") || !j["outcome"].is_string() || (j.contains("reason") && !j["reason"].is_string())) {
       lines.push_back({number, at + "expected {\"idempotency_key\": KEY, \"outcome\": \"bounced\", \"reason\": TEXT}"});
       return;
@@ -135,7 +175,8 @@ Reply Service::PostOutcomes(std::string_view body) {
                        : outcome == "failed"    ? "action_failed"
                                                 : nullptr;
     if (type == nullptr) {
-      lines.push_back({number, at + "'outcome' must be \"bounced\", \"delivered\" or \"failed\", not \"" + outcome + "\""});
+      lines.push_back({number, at + "'outcome' must be \"bounced\", \"delivered\" or \"failed\", not \"" +
+                                   Printable(outcome, 40) + "\""});
       return;
     }
     // The actions held, by key: made once per request, when first needed.
@@ -144,8 +185,8 @@ Reply Service::PostOutcomes(std::string_view body) {
     auto it = by_key.find(key);
     const OutboxEntry* found = it == by_key.end() ? nullptr : it->second;
     if (found == nullptr) {
-      lines.push_back({number, at + "no action with idempotency key '" + key + "' is held (unknown, or delivered more "
-                                    "than actions_retained actions ago)"});
+      lines.push_back({number, at + "no action with idempotency key '" + Printable(key, 80) +
+                                   "' is held (unknown, or delivered more than actions_retained actions ago)"});
       return;
     }
     std::string why_not;
@@ -177,12 +218,16 @@ Reply Service::PostOutcomes(std::string_view body) {
       results.push_back({{"line", l.number}, {"status", "refused"}, {"error", error}});
     }
   }
-  counters_["tutti_outcomes_in_total"] += static_cast<double>(accepted);
-  counters_["tutti_outcomes_refused_total"] += static_cast<double>(refused);
-  int status = ingested.status == 503 ? 503 : accepted > 0 ? 200 : 400;
-  Json reply{{"accepted", accepted}, {"refused", refused}, {"results", results}};
-  if (lines.empty()) reply["error"] = "no outcomes in the body";
-  return JsonReply(status, reply);
+  outcomes_in_->Add(static_cast<double>(accepted));
+  outcomes_refused_->Add(static_cast<double>(refused));
+  Json extra{{"accepted", accepted}, {"refused", refused}, {"results", results}};
+  if (ingested.status == 503) {
+    Reply reply = Problem(503, ingested.error, extra);
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  }
+  if (accepted == 0) return Problem(400, lines.empty() ? "no outcomes in the body" : "no outcome was taken", extra);
+  return JsonReply(200, extra);
 }
 
 std::string Service::EmailAddressOf(const Decision& action) const {
@@ -202,76 +247,109 @@ std::string Service::EmailAddressOf(const Decision& action) const {
   if (email == nullptr || !email->is(compiler::eval::ValueKind::kString)) return "";
   const std::string& address = email->AsString();
   // One address, nothing that could break out of the SMTP command.
-  if (address.find_first_of("<>\r\n ") != std::string::npos || address.find('@') == std::string::npos) return "";
+  if (address.size() > 254 || address.find('@') == std::string::npos) return "";
+  for (unsigned char c : address)
+    if (c <= ' ' || c == '<' || c == '>' || c == 0x7f) return "";
   return address;
 }
 
 std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
   std::vector<DeliveryJob> jobs;
-  std::vector<uint64_t> failed_now;
-  auto now = std::chrono::steady_clock::now();
-  for (auto& [seq, w] : attempts_) {
-    if (w.in_flight || w.next > now) continue;
-    const DeliveryRoute& route = options_.routes.at(w.channel);
-    int& flying = in_flight_[w.channel];
-    if (flying >= route.concurrency) continue;
-    if (route.rate_per_second > 0) {
-      // Attempts spaced evenly: at most rate_per_second started a second.
-      auto& next_start = next_start_[w.channel];
-      if (next_start > now) continue;
-      next_start = std::max(next_start, now) + std::chrono::microseconds(1000000 / route.rate_per_second);
+  for (uint64_t seq : std::exchange(spent_, {})) {
+    if (auto a = attempts_.find(seq); a != attempts_.end()) {
+      a->second.in_flight = true;
+      ++channels_[a->second.channel].in_flight;
+      ReportDelivery(seq, {false, "every attempt was made; the outcome of the last was lost when the daemon stopped",
+                           "budget spent"});
     }
-    const OutboxEntry* entry = shards_->outbox().Find(seq);
-    if (entry == nullptr) continue;
-    const Decision& action = entry->action;
-    DeliveryJob job{seq, &route, ToJson(action), action.idempotency_key, "", action.content};
-    if (route.kind == DeliveryRoute::Kind::kSmtp) {
-      job.to = EmailAddressOf(action);
-      if (job.to.empty()) {
-        // Nothing to retry: the recipient has no address.
-        w.attempts = route.max_attempts;
-        ++flying;
-        w.in_flight = true;
-        failed_now.push_back(seq);
-        continue;
-      }
-    }
-    ++flying;
-    w.in_flight = true;
-    ++w.attempts;
-    jobs.push_back(std::move(job));
   }
-  for (uint64_t seq : failed_now) ReportDelivery(seq, false, "the recipient has no usable e-mail address");
+  auto now = SteadyClock::now();
+  // Retries whose backoff is over join their channel's queue.
+  while (!retries_.empty() && retries_.begin()->first <= now) {
+    uint64_t seq = retries_.begin()->second;
+    retries_.erase(retries_.begin());
+    if (auto a = attempts_.find(seq); a != attempts_.end()) channels_[a->second.channel].ready.push_back(seq);
+  }
+  std::vector<uint64_t> no_address;
+  for (auto& [channel, q] : channels_) {
+    const DeliveryRoute& route = options_.routes.at(channel);
+    while (!q.ready.empty() && q.in_flight < route.concurrency) {
+      if (route.rate_per_second > 0) {
+        // Attempts spaced evenly: at most rate_per_second started a second.
+        if (q.next_start > now) break;
+        q.next_start = std::max(q.next_start, now) + std::chrono::microseconds(1000000 / route.rate_per_second);
+      }
+      uint64_t seq = q.ready.front();
+      q.ready.pop_front();
+      auto it = attempts_.find(seq);
+      const OutboxEntry* entry = shards_->outbox().Find(seq);
+      if (it == attempts_.end() || entry == nullptr) continue;
+      Attempts& w = it->second;
+      const Decision& action = entry->action;
+      w.in_flight = true;
+      ++q.in_flight;
+      DeliveryJob job{seq, &route, ToJson(action), action.idempotency_key, "", action.content};
+      if (route.kind == DeliveryRoute::Kind::kSmtp) {
+        job.to = EmailAddressOf(action);
+        if (job.to.empty()) {
+          // Nothing to retry: the recipient has no address.
+          w.attempts = static_cast<uint32_t>(route.max_attempts);
+          no_address.push_back(seq);
+          continue;
+        }
+      }
+      ++w.attempts;
+      // Counted before it starts: a restart during it counts it too.
+      if (Status counted = Stored("attempt", [&] { return log_->SetAttempts(seq, w.attempts); }); !counted.ok())
+        Log(LogLevel::kError, "delivery", counted.message());
+      jobs.push_back(std::move(job));
+    }
+  }
+  for (uint64_t seq : no_address)
+    ReportDelivery(seq, {false, "the recipient has no usable e-mail address", "no address"});
   return jobs;
 }
 
-void Service::ReportDelivery(uint64_t seq, bool ok, const std::string& detail) {
+std::optional<SteadyClock::time_point> Service::NextAttemptDue() const {
+  std::optional<SteadyClock::time_point> next;
+  if (!retries_.empty()) next = retries_.begin()->first;
+  for (const auto& [channel, q] : channels_) {
+    const DeliveryRoute& route = options_.routes.at(channel);
+    if (!q.ready.empty() && q.in_flight < route.concurrency && route.rate_per_second > 0)
+      next = next ? std::min(*next, q.next_start) : q.next_start;
+  }
+  return next;
+}
+
+void Service::ReportDelivery(uint64_t seq, const DeliveryOutcome& outcome) {
   auto it = attempts_.find(seq);
   if (it == attempts_.end()) return;
   Attempts& w = it->second;
-  const DeliveryRoute& route = options_.routes.at(w.channel);
+  std::string channel = w.channel;
+  const DeliveryRoute& route = options_.routes.at(channel);
   w.in_flight = false;
-  --in_flight_[w.channel];
+  --channels_[channel].in_flight;
   Outbox& outbox = shards_->outbox();
-  std::string series = "tutti_actions_total{channel=\"" + w.channel + "\",outcome=\"";
-  if (ok || w.attempts >= route.max_attempts) {
-    char state = ok ? 'd' : 'x';
-    if (Stored("final", [&] { return log_->SetFinal(seq, state); })) counters_["tutti_input_log_failures_total"] += 1;
-    outbox.Report(seq, ok ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
-    counters_[series + (ok ? "delivered" : "dead_letter") + "\"}"] += 1;
-    if (!ok)
-      std::fprintf(stderr, "tutti serve: action %llu on %s dead-lettered after %d attempts: %s\n",
-                   static_cast<unsigned long long>(seq), w.channel.c_str(), w.attempts, detail.c_str());
+  if (outcome.ok || w.attempts >= static_cast<uint32_t>(route.max_attempts)) {
+    outbox.Report(seq, outcome.ok ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
+    actions_total_->At({channel, outcome.ok ? "delivered" : "dead_letter"}).Add();
+    // The peer's words (outcome.detail) may quote the recipient: logged is
+    // only what the daemon itself says of it.
+    if (!outcome.ok)
+      Log(LogLevel::kWarning, "delivery", "an action was dead-lettered",
+          {{"seq", seq}, {"channel", channel}, {"attempts", w.attempts}, {"last", outcome.code}});
     attempts_.erase(it);
-    ReportOutcome(seq, ok, detail);
-    return;
+    StageFinal(seq, outcome.ok, outcome.detail);
+  } else {
+    // Exponential backoff with jitter: base * 2^(n-1), times 0.5 to 1.5.
+    outbox.Report(seq, DeliveryState::kFailed);
+    actions_total_->At({channel, "retried"}).Add();
+    double jitter = 0.5 + std::uniform_real_distribution<double>(0, 1)(jitter_);
+    double delay = route.backoff_ms * std::pow(2.0, std::min<uint32_t>(w.attempts, 40) - 1) * jitter;
+    delay = std::min(delay, 86400000.0);  // a day at most
+    retries_.emplace(SteadyClock::now() + std::chrono::milliseconds(static_cast<int64_t>(delay)), seq);
   }
-  // Exponential backoff with jitter: base * 2^(n-1), times 0.5 to 1.5.
-  outbox.Report(seq, DeliveryState::kFailed);
-  counters_[series + "retried\"}"] += 1;
-  double jitter = 0.5 + std::uniform_real_distribution<double>(0, 1)(jitter_);
-  double delay = route.backoff_ms * std::pow(2.0, w.attempts - 1) * jitter;
-  w.next = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(delay));
+  if (on_deliveries_) on_deliveries_();  // a slot is free, or a backoff to wait for
 }
 
 bool DeliveryRoute::SetRelay(const std::string& relay) {
@@ -280,7 +358,8 @@ bool DeliveryRoute::SetRelay(const std::string& relay) {
   if (colon == std::string::npos) return false;
   host = relay.substr(0, colon);
   port = relay.substr(colon + 1);
-  return !host.empty() && !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
+  return !host.empty() && !port.empty() && port.size() <= 5 &&
+         port.find_first_not_of("0123456789") == std::string::npos && std::stoul(port) <= 65535;
 }
 
 bool DeliveryRoute::SetUrl(const std::string& url) {
@@ -294,7 +373,10 @@ bool DeliveryRoute::SetUrl(const std::string& url) {
   size_t colon = authority.rfind(':');
   host = authority.substr(0, colon);
   port = colon == std::string::npos ? (tls ? "443" : "80") : authority.substr(colon + 1);
-  return !host.empty() && !port.empty() && port.find_first_not_of("0123456789") == std::string::npos;
+  for (unsigned char c : target)
+    if (c <= ' ' || c == 0x7f) return false;
+  return !host.empty() && !port.empty() && port.size() <= 5 &&
+         port.find_first_not_of("0123456789") == std::string::npos && std::stoul(port) <= 65535;
 }
 
 }  // namespace tutti::runtime

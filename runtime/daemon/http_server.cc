@@ -1,12 +1,16 @@
 #include "runtime/daemon/http_server.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <cassert>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <memory>
+#include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -15,9 +19,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <nlohmann/json.hpp>
 
+#include "runtime/daemon/log.h"
 #include "runtime/daemon/outbound.h"
+#include "runtime/daemon/stream_protocol.h"
 
 namespace tutti::runtime {
 namespace {
@@ -28,122 +33,30 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
+using Clock = std::chrono::steady_clock;
 
-/// The query parameter `name` of `query` ("a=1&b=2"), if present.
-std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    std::string_view pair = query.substr(start, end - start);
-    size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    start = end + 1;
-  }
-  return std::nullopt;
-}
+double Since(Clock::time_point started) { return std::chrono::duration<double>(Clock::now() - started).count(); }
 
-std::optional<uint64_t> Number(const std::optional<std::string>& text) {
-  if (!text || text->empty() || text->size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : *text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
-}
-
-Reply Error(int status, const std::string& message) {
-  return {status, "{\"error\": \"" + message + "\"}\n", "application/json"};
-}
-
-/// Whether `req` carries `token` as its bearer token (any request does
-/// when no token is configured).
-bool Authorised(const Request& req, const std::string& token) {
-  if (token.empty()) return true;
-  auto it = req.find(http::field::authorization);
-  return it != req.end() && it->value() == "Bearer " + token;
-}
-
-/// Routes one request to the service. `route` is set to a label without
-/// ids, for the metrics.
-Reply Route(Service& service, const ServerOptions& options, const Request& req, std::string& route) {
-  std::string_view target(req.target().data(), req.target().size());
-  size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  bool get = req.method() == http::verb::get, post = req.method() == http::verb::post;
-  auto authorised = [&](const std::string& token) { return Authorised(req, token); };
-  route = std::string(path);
-  if (path == "/healthz" || path == "/readyz") {
-    if (!get) return Error(405, "use GET");
-    if (path == "/readyz")
-      if (auto why = service.NotReady())
-        return {503, nlohmann::json{{"status", "not ready"}, {"reason", *why}}.dump() + "\n", "application/json"};
-    return {200, "{\"status\": \"ok\"}\n", "application/json"};
-  }
-  if (path == "/metrics") {
-    if (!get) return Error(405, "use GET");
-    return service.GetMetrics();
-  }
-  if (path == "/v1/events" || path == "/v1/profiles") {
-    if (!post) return Error(405, "use POST with one JSON object or NDJSON lines");
-    if (!authorised(options.ingest_token)) return Error(401, "this endpoint needs the ingest token: Authorization: Bearer TOKEN");
-    // An authorised POST is staged by its session for the next group
-    // commit (Session::Ingest) and never routed here.
-    assert(false && "ingest requests are staged by the session");
-    return Error(500, "ingest request routed past the group commit");
-  }
-  if (path == "/v1/outcomes") {
-    if (!post) return Error(405, "use POST with NDJSON lines {\\\"idempotency_key\\\": KEY, \\\"outcome\\\": ...}");
-    if (!authorised(options.ingest_token)) return Error(401, "this endpoint needs the ingest token: Authorization: Bearer TOKEN");
-    return service.PostOutcomes(req.body());
-  }
-  if (path.substr(0, 4) == "/v1/" && !authorised(options.admin_token))
-    return Error(401, "this endpoint needs the admin token: Authorization: Bearer TOKEN");
-  if (path == "/v1/clock") {
-    if (!post) return Error(405, "use POST {\\\"to\\\": TIME}");
-    return service.PostClock(req.body());
-  }
-  if (path == "/v1/actions") {
-    if (!get) return Error(405, "use GET");
-    auto since = QueryParam(query, "since");
-    auto limit = QueryParam(query, "limit");
-    auto since_n = since ? Number(since) : std::optional<uint64_t>(0);
-    auto limit_n = limit ? Number(limit) : std::optional<uint64_t>(1000);
-    if (!since_n || !limit_n || *limit_n == 0 || *limit_n > 100000)
-      return Error(400, "since must be a cursor (a whole number) and limit a number from 1 to 100000");
-    return service.GetActions(*since_n, *limit_n);
-  }
-  if (path == "/v1/journeys") {
-    if (!get) return Error(405, "use GET");
-    return service.GetJourneys();
-  }
-  constexpr std::string_view kJourneys = "/v1/journeys/", kPause = "/pause", kResume = "/resume";
-  if (path.substr(0, kJourneys.size()) == kJourneys) {
-    std::string_view rest = path.substr(kJourneys.size());
-    for (auto [suffix, pause] : {std::pair{kPause, true}, std::pair{kResume, false}}) {
-      if (rest.size() > suffix.size() && rest.substr(rest.size() - suffix.size()) == suffix) {
-        route = std::string("/v1/journeys/{name}") + std::string(suffix);
-        if (!post) return Error(405, "use POST");
-        return service.PostPause(rest.substr(0, rest.size() - suffix.size()), pause);
-      }
-    }
-  }
-  constexpr std::string_view kCustomers = "/v1/customers/", kAccounts = "/v1/accounts/", kHistory = "/history";
-  if (path.substr(0, kCustomers.size()) == kCustomers && path.size() > kCustomers.size()) {
-    route = "/v1/customers/{id}";
-    if (!get) return Error(405, "use GET");
-    return service.GetCustomer(path.substr(kCustomers.size()), QueryParam(query, "profile").value_or(""));
-  }
-  if (path.substr(0, kAccounts.size()) == kAccounts && path.size() > kAccounts.size() + kHistory.size() &&
-      path.substr(path.size() - kHistory.size()) == kHistory) {
-    route = "/v1/accounts/{id}/history";
-    if (!get) return Error(405, "use GET");
-    return service.GetAccountHistory(path.substr(kAccounts.size(), path.size() - kAccounts.size() - kHistory.size()));
-  }
-  route = "other";
-  return Error(404, "no such endpoint; see docs/operations.md");
+/// The head of `req` as the API checks it.
+ApiRequest HeadOf(const Request& req) {
+  ApiRequest r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  auto field = [&](http::field f) {
+    auto it = req.find(f);
+    return it == req.end() ? std::string() : std::string(it->value());
+  };
+  r.host = field(http::field::host);
+  r.origin = field(http::field::origin);
+  r.content_type = field(http::field::content_type);
+  r.authorization = field(http::field::authorization);
+  auto fetch_site = req.find("Sec-Fetch-Site");
+  if (fetch_site != req.end()) r.fetch_site = std::string(fetch_site->value());
+  for (auto [it, end] = req.equal_range(http::field::transfer_encoding); it != end; ++it)
+    r.transfer_encodings.emplace_back(it->value());
+  for (auto [it, end] = req.equal_range(http::field::content_length); it != end; ++it)
+    r.content_lengths.emplace_back(it->value());
+  return r;
 }
 
 /// Hot reload: loads, checks and compiles the journeys on a worker thread,
@@ -190,7 +103,7 @@ void HandshakeThen(Stream& stream, Service& service, int idle_timeout_seconds, s
   } else {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(idle_timeout_seconds));
     stream.async_handshake(net::ssl::stream_base::server, [&service, next = std::move(next)](beast::error_code ec) {
-      if (ec) return service.CountRequest("tls_handshake", 400, 0);
+      if (ec) return service.CountRefusal("tls_handshake");
       next();
     });
   }
@@ -198,14 +111,19 @@ void HandshakeThen(Stream& stream, Service& service, int idle_timeout_seconds, s
 
 /// One HTTP connection, over `Stream`: a beast::tcp_stream, or a
 /// beast::ssl_stream of one when the server has a certificate (the TLS
-/// handshake comes first, under the idle timeout).
+/// handshake comes first, under the idle timeout). A request's head is
+/// read and checked (http_api.h) before its body.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
   Session(Stream stream, Service& service, const ServerOptions& options, Reloader& reloader)
-      : stream_(std::move(stream)), service_(service), options_(options), reloader_(reloader) {}
+      : stream_(std::move(stream)), service_(service), options_(options), reloader_(reloader) {
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) peer_ = peer.address().to_string();
+  }
 
   void Start() {
     HandshakeThen(stream_, service_, options_.idle_timeout_seconds, [self = this->shared_from_this()] { self->Read(); });
@@ -217,68 +135,102 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHead(ec); });
   }
 
-  void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted)
-      return Close();
-    if (ec == http::error::body_limit)
-      return Send(Error(413, "the body is over the limit of " + std::to_string(options_.max_body_bytes) + " bytes"), false);
-    if (ec == http::error::header_limit) return Send(Error(431, "the headers are too large"), false);
-    if (ec) return Send(Error(400, "malformed HTTP request: " + ec.message()), false);
-    Request req = parser_->release();
-    auto started = std::chrono::steady_clock::now();
-    if (req.target() == "/v1/journeys/reload") return Reload(req, started);
-    if ((req.target() == "/v1/events" || req.target() == "/v1/profiles") && req.method() == http::verb::post &&
-        Authorised(req, options_.ingest_token))
-      return Ingest(req, started);
-    std::string route;
-    Reply reply = Route(service_, options_, req, route);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    service_.CountRequest(route, reply.status, seconds);
-    Send(std::move(reply), req.keep_alive());
+  /// Refuses a request that could not be read, and closes.
+  bool Unreadable(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      Close();
+      return true;
+    }
+    if (!ec) return false;
+    started_ = Clock::now();
+    route_ = "unreadable";
+    if (ec == http::error::body_limit) {
+      service_.CountRefusal("body_limit");
+      Send(Problem(413, "the body is over the limit of " + std::to_string(options_.max_body_bytes) + " bytes"), false);
+    } else if (ec == http::error::header_limit) {
+      service_.CountRefusal("header_limit");
+      Send(Problem(431, "the headers are over the limit of " + std::to_string(options_.max_header_bytes) + " bytes"),
+           false);
+    } else {
+      service_.CountRefusal("malformed");
+      Send(Problem(400, "malformed HTTP request: " + ec.message()), false);
+    }
+    return true;
+  }
+
+  void OnHead(beast::error_code ec) {
+    if (Unreadable(ec)) return;
+    started_ = Clock::now();
+    head_ = HeadOf(parser_->get());
+    route_ = "other";
+    if (auto refusal = CheckHead(head_, options_.access)) {
+      service_.CountRefusal(refusal->status == 421 ? "host" : refusal->status == 403 ? "origin"
+                            : refusal->status == 415 ? "content_type" : "framing");
+      route_ = "refused";
+      return Send(std::move(*refusal), false);
+    }
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (Unreadable(ec)) return;
+    bool keep_alive = parser_->get().keep_alive();
+    head_.body = std::move(parser_->get().body());
+    auto target = ParseTarget(head_.target);
+    if (!target) {
+      service_.CountRefusal("target");
+      return Send(Problem(400, "the request's target is not a path, or its %-escapes are malformed"), keep_alive);
+    }
+    route_ = target->route;
+    std::optional<Reply> refusal;
+    switch (SpecialRoute(head_, *target, options_.access, &refusal)) {
+      case Special::kIngestEvents: return Ingest(Accept::kEvents, keep_alive);
+      case Special::kIngestProfiles: return Ingest(Accept::kProfiles, keep_alive);
+      case Special::kReload: return Reload(keep_alive);
+      case Special::kNone: break;
+    }
+    Send(refusal ? std::move(*refusal) : Route(service_, head_, *target, options_.access), keep_alive);
   }
 
   /// POST /v1/events and /v1/profiles: staged, and answered once the
   /// group commit that takes them is durable.
-  void Ingest(const Request& req, std::chrono::steady_clock::time_point started) {
-    bool keep_alive = req.keep_alive();
-    std::string route(req.target());
+  void Ingest(Accept accept, bool keep_alive) {
     // Decoded now, so the body need not outlive this call.
-    service_.Stage(req.body(), route == "/v1/events" ? Accept::kEvents : Accept::kProfiles,
-                   [self = this->shared_from_this(), started, keep_alive, route](IngestResult result) {
-                     Reply reply = Service::IngestReply(result);
-                     double seconds =
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-                     self->service_.CountRequest(route, reply.status, seconds);
-                     self->Send(std::move(reply), keep_alive);
-                   });
+    service_.Stage(head_.body, accept, [self = this->shared_from_this(), keep_alive](IngestResult result) {
+      self->Send(Service::IngestReply(result), keep_alive);
+    });
+    head_.body.clear();
   }
 
   /// POST /v1/journeys/reload: answers once the new version runs, or
   /// with why it does not.
-  void Reload(const Request& req, std::chrono::steady_clock::time_point started) {
-    bool keep_alive = req.keep_alive();
-    auto finish = [self = this->shared_from_this(), started, keep_alive](Reply reply) {
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      self->service_.CountRequest("/v1/journeys/reload", reply.status, seconds);
-      self->Send(std::move(reply), keep_alive);
-    };
-    if (req.method() != http::verb::post) return finish(Error(405, "use POST"));
-    if (!Authorised(req, options_.admin_token))
-      return finish(Error(401, "this endpoint needs the admin token: Authorization: Bearer TOKEN"));
-    if (!reloader_.Start(finish)) finish(Error(409, "a reload is already in progress"));
+  void Reload(bool keep_alive) {
+    auto finish = [self = this->shared_from_this(), keep_alive](Reply reply) { self->Send(std::move(reply), keep_alive); };
+    if (!reloader_.Start(finish)) finish(Problem(409, "a reload is already in progress"));
   }
 
   void Send(Reply reply, bool keep_alive) {
+    service_.CountRequest(route_, reply.status, Since(started_));
+    if (options_.access_log)
+      Log(LogLevel::kInfo, "access", "request",
+          {{"peer", peer_}, {"method", head_.method}, {"route", route_}, {"status", reply.status},
+           {"bytes", reply.body.size()}, {"seconds", Since(started_)}});
+    bool head = head_.method == "HEAD";
     auto res = std::make_shared<Response>(static_cast<http::status>(reply.status), 11);
     res->set(http::field::server, "tutti");
     res->set(http::field::content_type, reply.content_type);
-    res->keep_alive(keep_alive);
+    res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : reply.headers) res->set(name, value);
+    res->keep_alive(keep_alive && !reply.close);
     res->body() = std::move(reply.body);
     res->prepare_payload();
+    if (head) res->body().clear();  // the length of what a GET would get, and no body
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
       if (ec || !res->keep_alive()) return self->Close();
@@ -302,22 +254,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Service& service_;
   const ServerOptions& options_;
   Reloader& reloader_;
+  ApiRequest head_;
+  std::string route_ = "other";
+  std::string peer_;
+  Clock::time_point started_ = Clock::now();
 };
 
-/// The streaming ingest protocol, on its own port: a producer keeps one
-/// TCP connection open and writes NDJSON events; whenever complete lines
-/// have arrived, the daemon takes them as one batch (durable before the
-/// answer, as POST /v1/events) and writes back one line:
-///   {"lines": [FIRST, LAST], "accepted": N, "refused": M, "errors": [...]}
-/// with line numbers counted from the start of the connection. With an
-/// ingest token configured, the first line must be {"token": "TOKEN"}.
-/// Over `Stream`: plain TCP, or TLS when the server has a certificate.
+/// The streaming ingest port (stream_protocol.h), over `Stream`: plain TCP,
+/// or TLS when the server has a certificate.
 template <typename Stream>
 class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>> {
  public:
   StreamSession(Stream stream, Service& service, const ServerOptions& options)
       : stream_(std::move(stream)), service_(service), options_(options),
-        authorised_(options.ingest_token.empty()) {}
+        protocol_(options.access.ingest_token, options.max_body_bytes) {}
 
   void Start() {
     HandshakeThen(stream_, service_, options_.idle_timeout_seconds, [self = this->shared_from_this()] { self->Read(); });
@@ -336,38 +286,26 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
 
   void Consume() {
     std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-    size_t end = data.rfind('\n');
-    if (end == std::string_view::npos) {
-      if (data.size() > options_.max_body_bytes) return Fail("a line is over the limit of " + std::to_string(options_.max_body_bytes) + " bytes");
-      return Read();
+    size_t taken = 0;
+    StreamIngest::Step step = protocol_.Take(data, &taken);
+    buffer_.consume(taken);
+    switch (step.kind) {
+      case StreamIngest::Step::Kind::kFail:
+        service_.CountRefusal("stream");
+        return Fail(step.fail);
+      case StreamIngest::Step::Kind::kMore: return Read();
+      case StreamIngest::Step::Kind::kBatch: break;
     }
-    std::string batch(data.substr(0, end + 1));
-    buffer_.consume(end + 1);
-    if (!authorised_) {
-      size_t nl = batch.find('\n');
-      std::string first = batch.substr(0, nl);
-      if (first != "{\"token\": \"" + options_.ingest_token + "\"}" && first != "{\"token\":\"" + options_.ingest_token + "\"}")
-        return Fail("the first line must be {\"token\": \"INGEST TOKEN\"}");
-      authorised_ = true;
-      ++line_;
-      batch.erase(0, nl + 1);
-    }
-    size_t lines = static_cast<size_t>(std::count(batch.begin(), batch.end(), '\n'));
-    if (lines > 0) {
-      auto started = std::chrono::steady_clock::now();
-      service_.Stage(batch, Accept::kEvents, [self = this->shared_from_this(), started, lines](IngestResult result) {
-        self->service_.CountRequest("stream", result.status,
-                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        self->WriteAck(self->Ack(result, lines), lines);
-      });
-      return;
-    }
-    Read();
+    auto started = Clock::now();
+    size_t lines = step.lines;
+    service_.Stage(step.batch, Accept::kEvents, [self = this->shared_from_this(), started, lines](IngestResult result) {
+      self->service_.CountRequest("stream", result.status, Since(started));
+      self->WriteAck(self->protocol_.Ack(result, lines));
+    });
   }
 
-  /// Sends `ack` for a batch of `lines` lines, then reads on.
-  void WriteAck(std::string ack, size_t lines) {
-    line_ += lines;
+  /// Sends an acknowledgement, then reads on.
+  void WriteAck(std::string ack) {
     auto out = std::make_shared<std::string>(std::move(ack));
     net::async_write(stream_, net::buffer(*out), [self = this->shared_from_this(), out](beast::error_code ec, size_t) {
       if (ec) return self->Close();
@@ -375,20 +313,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
     });
   }
 
-  /// The acknowledgement line for a batch of `lines` lines, its refused
-  /// lines numbered from the start of the connection.
-  std::string Ack(const IngestResult& result, size_t lines) const {
-    nlohmann::json errors = nlohmann::json::array();
-    if (!result.error.empty()) errors.push_back({{"error", result.error}});
-    for (const auto& [line, error] : result.lines)
-      if (!error.empty()) errors.push_back({{"line", line_ + line}, {"error", error}});
-    nlohmann::json ack{{"lines", {line_ + 1, line_ + lines}}, {"accepted", result.accepted},
-                       {"refused", result.refused}, {"errors", errors}};
-    return ack.dump() + "\n";
-  }
-
-  void Fail(const std::string& why) {
-    auto out = std::make_shared<std::string>("{\"error\": " + nlohmann::json(why).dump() + "}\n");
+  void Fail(const std::string& line) {
+    auto out = std::make_shared<std::string>(line);
     net::async_write(stream_, net::buffer(*out), [self = this->shared_from_this(), out](beast::error_code, size_t) { self->Close(); });
   }
 
@@ -401,28 +327,21 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<Stream>>
   beast::flat_buffer buffer_;
   Service& service_;
   const ServerOptions& options_;
-  bool authorised_;
-  size_t line_ = 0;  // lines taken so far on this connection
+  StreamIngest protocol_;
 };
 
 class Server {
  public:
-  Server(net::io_context& io, Service& service, const ServerOptions& options)
-      : io_(io), acceptor_(io), stream_acceptor_(io), ticker_(io), signals_(io, SIGINT, SIGTERM), hangup_(io, SIGHUP),
-        service_(service), options_(options), reloader_(io, service) {}
+  Server(net::io_context& io, Service& service, ServerOptions options)
+      : io_(io), acceptor_(io), stream_acceptor_(io), ticker_(io), delivery_timer_(io), signals_(io, SIGINT, SIGTERM),
+        hangup_(io, SIGHUP), service_(service), options_(std::move(options)), reloader_(io, service) {}
 
   /// Binds and starts; an error message when the address cannot be used.
   std::optional<std::string> Start() {
     if (!options_.tls_cert.empty()) {
-      tls_server_.emplace(net::ssl::context::tls_server);
-      tls_server_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                               net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                               net::ssl::context::no_tlsv1_1);
-      beast::error_code ec;
-      tls_server_->use_certificate_chain_file(options_.tls_cert, ec);
-      if (ec) return "cannot load the TLS certificate " + options_.tls_cert + ": " + ec.message();
-      tls_server_->use_private_key_file(options_.tls_key, net::ssl::context::pem, ec);
-      if (ec) return "cannot load the TLS key " + options_.tls_key + ": " + ec.message();
+      auto context = MakeTlsContext(options_.tls_cert, options_.tls_key);
+      if (!context.ok()) return context.status().message();
+      tls_server_ = std::move(*context);
     }
     if (auto err = Listen(acceptor_, options_.host, options_.port, "")) return err;
     if (options_.stream) {
@@ -432,6 +351,23 @@ class Server {
                   stream_acceptor_.local_endpoint().port(), tls_server_ ? " (tls)" : "");
       AcceptStream();
     }
+    // Safe defaults: an API on another address than loopback with no
+    // token takes anyone's inputs; said at the start and in the metrics.
+    bool open = options_.access.ingest_token.empty() || options_.access.admin_token.empty();
+    bool exposed = !IsLoopback(options_.host) || (options_.stream && !IsLoopback(options_.stream_host));
+    service_.metrics().AddGauge("tutti_api_without_tokens",
+                                "1 when the API listens beyond loopback with an endpoint open to anyone (no token).",
+                                [this] {
+                                  bool exposed = !IsLoopback(options_.host) ||
+                                                 (options_.stream && !IsLoopback(options_.stream_host));
+                                  return exposed && (options_.access.ingest_token.empty() ||
+                                                     options_.access.admin_token.empty()) ? 1.0 : 0.0;
+                                });
+    if (open && exposed)
+      Log(LogLevel::kWarning, "http",
+          "the API listens beyond loopback and some of its endpoints need no token: anyone who can reach it can send "
+          "inputs or read customers; set ingest_token and admin_token",
+          {{"listen", options_.host}});
     std::printf("tutti serve: listening on %s:%u%s\n", options_.host.c_str(), acceptor_.local_endpoint().port(),
                 tls_server_ ? " (https)" : "");
     std::fflush(stdout);
@@ -455,28 +391,55 @@ class Server {
         service_.Work(Service::kSlice);
       });
     });
+    // Delivery attempts start as soon as they may: an action routed, a
+    // slot freed, a backoff over.
+    service_.OnDeliveries([this] {
+      if (pumping_) return;
+      pumping_ = true;
+      net::post(io_, [this] {
+        pumping_ = false;
+        Pump();
+      });
+    });
     Accept();
     Tick();
+    Pump();
     signals_.async_wait([this](beast::error_code, int signal) {
-      std::fprintf(stderr, "tutti serve: %s, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+      Log(LogLevel::kInfo, "http", std::string(signal == SIGINT ? "SIGINT" : "SIGTERM") + ": stopping");
+      NotifyServiceManager("STOPPING=1");
       beast::error_code ignored;
       acceptor_.close(ignored);
       stream_acceptor_.close(ignored);
       ticker_.cancel();
+      delivery_timer_.cancel();
       service_.Tick();  // settle and deliver what is due
       service_.SaveSnapshot();  // the next start replays nothing
       io_.stop();
     });
     Hangup();
+    NotifyServiceManager("READY=1");
     return std::nullopt;
   }
 
  private:
+  /// A TLS server context for `cert` and `key` (PEM), TLS 1.2 and up.
+  static Result<std::shared_ptr<net::ssl::context>> MakeTlsContext(const std::string& cert, const std::string& key) {
+    auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+    context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                         net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    context->use_certificate_chain_file(cert, ec);
+    if (ec) return Status::Invalid("cannot load the TLS certificate " + cert + ": " + ec.message());
+    context->use_private_key_file(key, net::ssl::context::pem, ec);
+    if (ec) return Status::Invalid("cannot load the TLS key " + key + ": " + ec.message());
+    return context;
+  }
+
   /// Opens `acceptor` on host:port; an error message when it cannot.
   static std::optional<std::string> Listen(tcp::acceptor& acceptor, const std::string& host, uint16_t port,
                                            const char* what) {
     beast::error_code ec;
-    auto address = net::ip::make_address(host, ec);
+    auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
     if (ec) return "'" + host + "' is not an IP address";
     tcp::endpoint endpoint(address, port);
     acceptor.open(endpoint.protocol(), ec);
@@ -487,33 +450,76 @@ class Server {
     return std::nullopt;
   }
 
-  /// SIGHUP: a hot reload, its outcome on stderr.
+  /// SIGHUP: a hot reload of the journeys, and of the config's reloadable
+  /// keys and the TLS certificate; outcomes in the log.
   void Hangup() {
     hangup_.async_wait([this](beast::error_code ec, int) {
       if (ec) return;
-      std::fprintf(stderr, "tutti serve: SIGHUP, reloading the journeys\n");
+      NotifyServiceManager("RELOADING=1");
+      Log(LogLevel::kInfo, "reload", "SIGHUP: reloading the config and the journeys");
+      ReloadConfig();
       bool started = reloader_.Start([](Reply reply) {
-        std::fprintf(stderr, "tutti serve: reload: %d %s", reply.status, reply.body.c_str());
+        Log(reply.status == 200 ? LogLevel::kInfo : LogLevel::kError, "reload",
+            "reload: " + std::to_string(reply.status) + " " + reply.body);
+        NotifyServiceManager("READY=1");
       });
-      if (!started) std::fprintf(stderr, "tutti serve: a reload is already in progress\n");
+      if (!started) {
+        Log(LogLevel::kWarning, "reload", "a reload is already in progress");
+        NotifyServiceManager("READY=1");
+      }
       Hangup();
     });
+  }
+
+  /// Reads the config file again and applies what can change while
+  /// running (config.h ApplyReloadable); a config that does not check
+  /// changes nothing.
+  void ReloadConfig() {
+    if (options_.config_file.empty()) return;
+    auto config = ReadConfig(options_.config_file);
+    Status files = config.ok() ? CheckConfigFiles(*config) : config.status();
+    if (!files.ok()) {
+      Log(LogLevel::kError, "reload", "the config does not check; nothing of it was applied: " + files.message());
+      return;
+    }
+    if (config->server.tls_cert.empty() != options_.tls_cert.empty()) {
+      Log(LogLevel::kWarning, "reload", "turning TLS on or off needs a restart; the rest of the config was applied");
+      config->server.tls_cert = options_.tls_cert;
+      config->server.tls_key = options_.tls_key;
+    }
+    if (tls_server_) {
+      auto context = MakeTlsContext(config->server.tls_cert, config->server.tls_key);
+      if (!context.ok()) {
+        Log(LogLevel::kError, "reload", "the TLS certificate was not reloaded: " + context.status().message());
+        config->server.tls_cert = options_.tls_cert;
+        config->server.tls_key = options_.tls_key;
+      } else {
+        // New connections use the new one; those open keep theirs.
+        retired_tls_.push_back(tls_server_);
+        tls_server_ = std::move(*context);
+      }
+    }
+    LogFormat format = CurrentLogFormat();
+    ApplyReloadable(*config, options_, &format);
+    ConfigureLog(format);
+    Log(LogLevel::kInfo, "reload", "the config's reloadable keys were applied");
+  }
+
+  template <template <typename> class S, typename... Args>
+  void StartSession(tcp::socket socket, Args&... args) {
+    if (tls_server_) {
+      using Tls = beast::ssl_stream<beast::tcp_stream>;
+      std::make_shared<S<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls_server_), service_, options_, args...)
+          ->Start();
+    } else {
+      std::make_shared<S<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), service_, options_, args...)->Start();
+    }
   }
 
   void Accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (ec) return Accept();
-      if (tls_server_) {
-        using Tls = beast::ssl_stream<beast::tcp_stream>;
-        std::make_shared<Session<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls_server_), service_, options_,
-                                       reloader_)
-            ->Start();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), service_, options_,
-                                                     reloader_)
-            ->Start();
-      }
+      if (!ec) StartSession<Session>(std::move(socket), reloader_);
       Accept();
     });
   }
@@ -521,25 +527,30 @@ class Server {
   void AcceptStream() {
     stream_acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (ec) return AcceptStream();
-      if (tls_server_) {
-        using Tls = beast::ssl_stream<beast::tcp_stream>;
-        std::make_shared<StreamSession<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls_server_), service_,
-                                             options_)
-            ->Start();
-      } else {
-        std::make_shared<StreamSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), service_, options_)
-            ->Start();
-      }
+      if (!ec) StartSession<StreamSession>(std::move(socket));
       AcceptStream();
+    });
+  }
+
+  /// Starts the delivery attempts that may start, and wakes up again when
+  /// the next backoff or rate-limit slot is over.
+  void Pump() {
+    for (DeliveryJob& job : service_.TakeDeliveryJobs()) Attempt(io_, service_, std::move(job), tls_clients_);
+    auto due = service_.NextAttemptDue();
+    if (!due) return;
+    if (armed_ && *armed_ <= *due) return;  // already set to wake up in time
+    armed_ = *due;
+    delivery_timer_.expires_at(*due);
+    delivery_timer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      armed_.reset();
+      Pump();
     });
   }
 
   void Tick() {
     service_.Tick();
-    for (DeliveryJob& job : service_.TakeDeliveryJobs()) {
-      Attempt(io_, service_, std::move(job), tls_clients_);
-    }
+    Pump();
     ticker_.expires_after(std::chrono::milliseconds(options_.tick_milliseconds));
     ticker_.async_wait([this](beast::error_code ec) {
       if (!ec) Tick();
@@ -550,24 +561,44 @@ class Server {
   tcp::acceptor acceptor_;
   tcp::acceptor stream_acceptor_;
   net::steady_timer ticker_;
+  net::steady_timer delivery_timer_;
+  std::optional<Clock::time_point> armed_;  // when delivery_timer_ wakes up
   net::signal_set signals_;
   net::signal_set hangup_;
   Service& service_;
-  const ServerOptions& options_;
+  ServerOptions options_;
   Reloader reloader_;
-  bool working_ = false;  // a slice of Service::Work is posted
+  bool working_ = false;     // a slice of Service::Work is posted
   bool committing_ = false;  // a Service::Commit is posted
+  bool pumping_ = false;     // a Pump is posted
   TlsClients tls_clients_;
-  std::optional<net::ssl::context> tls_server_;  // when the API is served over TLS
+  std::shared_ptr<net::ssl::context> tls_server_;  // when the API is served over TLS
+  std::vector<std::shared_ptr<net::ssl::context>> retired_tls_;  // kept for connections still open on them
 };
 
 }  // namespace
 
-int Serve(Service& service, const ServerOptions& options) {
+void NotifyServiceManager(const std::string& state) {
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || (path[0] != '/' && path[0] != '@') || std::strlen(path) >= sizeof(sockaddr_un::sun_path))
+    return;
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  size_t length = std::strlen(path);
+  std::memcpy(address.sun_path, path, length);
+  if (path[0] == '@') address.sun_path[0] = '\0';  // an abstract socket
+  ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address),
+           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length));
+  ::close(fd);
+}
+
+int Serve(Service& service, ServerOptions options) {
   net::io_context io(1);
-  Server server(io, service, options);
+  Server server(io, service, std::move(options));
   if (auto err = server.Start()) {
-    std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
+    Log(LogLevel::kError, "http", *err);
     return 1;
   }
   io.run();

@@ -1,5 +1,7 @@
 #include "runtime/daemon/input_log.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
@@ -8,6 +10,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/write_batch.h>
+
+#include "runtime/daemon/log.h"
 
 namespace tutti::runtime {
 namespace {
@@ -38,56 +42,102 @@ constexpr const char* kDelivered = "m:delivered";
 constexpr const char* kFirst = "m:first";
 constexpr const char* kShards = "m:shards";
 
-/// RocksDB's warnings and errors, on stderr. RocksDB's own LOG file is not
-/// used: it is one more file to fill the disk, and the Debian build asserts
-/// (aborts) when a write to it fails.
-class StderrLogger final : public rocksdb::Logger {
+/// RocksDB's warnings and errors, in the daemon's log. RocksDB's own LOG
+/// file is not used: it is one more file to fill the disk, and the Debian
+/// build asserts (aborts) when a write to it fails.
+class RocksLogger final : public rocksdb::Logger {
  public:
-  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  RocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
-    std::string line = "tutti serve: rocksdb: ";
     char buf[1024];
     std::vsnprintf(buf, sizeof buf, format, ap);
-    line += buf;
-    line += '\n';
-    std::fputs(line.c_str(), stderr);
+    Log(LogLevel::kWarning, "input-log", std::string("rocksdb: ") + buf);
   }
 };
 
+Status FromRocks(const rocksdb::Status& st, const std::string& context) {
+  if (st.ok()) return Status::Ok();
+  std::string message = context + ": " + st.ToString();
+  if (st.IsCorruption()) return Status::Corruption(message);
+  return Status::Unavailable(message);
+}
+
 }  // namespace
+
+Result<InputLog::Entry> DecodeLogEntry(std::string_view v) {
+  if (v.size() < 9) return Status::Corruption("an entry of " + std::to_string(v.size()) + " bytes is cut short");
+  InputLog::Entry e;
+  e.at = static_cast<Instant>(ReadU64(v.data()));
+  switch (static_cast<InputLog::Kind>(v[8])) {
+    case InputLog::Kind::kProfile:
+    case InputLog::Kind::kEvent:
+    case InputLog::Kind::kClock:
+    case InputLog::Kind::kPause:
+    case InputLog::Kind::kResume:
+    case InputLog::Kind::kJourneys: break;
+    default: return Status::Corruption("an entry is of no kind the log writes");
+  }
+  e.kind = static_cast<InputLog::Kind>(v[8]);
+  e.text.assign(v.data() + 9, v.size() - 9);
+  return e;
+}
 
 InputLog::~InputLog() = default;
 
-rocksdb::Options InputLog::Options() {
+rocksdb::Options InputLog::Options(bool accept_data_loss) {
   rocksdb::Options options;
   options.create_if_missing = true;
-  options.info_log = std::make_shared<StderrLogger>();
+  options.info_log = std::make_shared<RocksLogger>();
+  options.paranoid_checks = true;
+  // A write cut short at the very end of the write-ahead log is a write
+  // that was never acknowledged (a power loss during it): dropped. Any
+  // other damage (a record that fails its checksum) refuses the open,
+  // unless the loss is accepted: then the log stops before the damage.
+  options.wal_recovery_mode = accept_data_loss ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
+                                               : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   return options;
 }
 
-std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::string& dir) {
+Result<std::unique_ptr<InputLog>> InputLog::Open(const std::string& dir, const OpenOptions& open) {
   // Made first, so that RocksDB does not log a missing folder as an error
-  // on a first start.
+  // on a first start; 0700: the log holds personal data.
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return "cannot create the input log's folder " + dir + ": " + ec.message();
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status st = rocksdb::DB::Open(Options(), dir, &db);
-  if (!st.ok()) return "cannot open the input log in " + dir + ": " + st.ToString();
+  if (ec) return Status::Unavailable("cannot create the input log's folder " + dir + ": " + ec.message());
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
   std::unique_ptr<InputLog> log(new InputLog());
-  log->db_.reset(db);
   log->dir_ = dir;
+  log->accept_data_loss_ = open.accept_data_loss;
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return Status::Unavailable("cannot read the input log's folder " + dir);
+  log->device_ = st.st_dev;
+  log->inode_ = st.st_ino;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status opened = rocksdb::DB::Open(Options(false), dir, &db);
+  if (opened.IsCorruption()) {
+    std::string why = "the input log in " + dir + " is damaged (" + opened.ToString() +
+                      "): the acknowledged inputs after the damage cannot be read";
+    if (!open.accept_data_loss)
+      return Status::Corruption(why + ". Restore the data folder from a backup, or start with "
+                                      "--accept-data-loss to go on with the inputs before the damage");
+    log->damage_ = why;
+    opened = rocksdb::DB::Open(Options(true), dir, &db);
+  }
+  if (!opened.ok()) return FromRocks(opened, "cannot open the input log in " + dir);
+  log->db_.reset(db);
   // The next sequence number: one past the last entry.
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(EntryKey(UINT64_MAX));
   if (it->Valid() && it->key().size() == 9 && it->key()[0] == 'i') log->next_seq_ = ReadU64Be(it->key().data() + 1) + 1;
+  if (!it->status().ok()) return FromRocks(it->status(), "cannot read the input log in " + dir);
+  it.reset();
   // The numbers PutNumber recorded; 0 for one never recorded.
   auto number = [&](const char* key) -> uint64_t {
     std::string bytes;
     return db->Get(rocksdb::ReadOptions(), key, &bytes).ok() && bytes.size() == 8 ? ReadU64(bytes.data()) : 0;
   };
-  log->shards_ = static_cast<uint32_t>(number(kShards));
+  log->shards_ = static_cast<uint32_t>(std::min<uint64_t>(number(kShards), UINT32_MAX));
   log->delivered_ = number(kDelivered);
   // With every entry dropped, the numbering goes on after the last one.
   log->first_ = number(kFirst);
@@ -95,7 +145,24 @@ std::variant<std::unique_ptr<InputLog>, std::string> InputLog::Open(const std::s
   return log;
 }
 
+Status InputLog::CheckFolder() const {
+  struct stat st {};
+  if (::stat(dir_.c_str(), &st) != 0)
+    return Status::Unavailable("the input log's folder " + dir_ + " is gone: inputs are refused, since a start "
+                               "would not find them");
+  if (st.st_dev != device_ || st.st_ino != inode_)
+    return Status::Unavailable("the input log's folder " + dir_ + " was replaced while the daemon ran: inputs are "
+                               "refused, since a start would not find them");
+  if (::stat((dir_ + "/CURRENT").c_str(), &st) != 0)
+    return Status::Unavailable("the input log's files in " + dir_ + " are gone: inputs are refused");
+  return Status::Ok();
+}
+
 rocksdb::Status InputLog::Write(rocksdb::WriteBatch* batch, bool sync) {
+  if (Status folder = CheckFolder(); !folder.ok()) {
+    failing_ = true;
+    return rocksdb::Status::IOError(folder.message());
+  }
   if (failing_) {
     rocksdb::Status recovered = Recover();
     if (!recovered.ok()) return recovered;
@@ -121,7 +188,7 @@ rocksdb::Status InputLog::Recover() {
   if (!st.ok()) {
     db_.reset();
     rocksdb::DB* db = nullptr;
-    st = rocksdb::DB::Open(Options(), dir_, &db);
+    st = rocksdb::DB::Open(Options(accept_data_loss_), dir_, &db);
     db_.reset(db);  // null on failure: the next write tries again
     if (!st.ok()) return st;
   }
@@ -136,8 +203,8 @@ rocksdb::Status InputLog::Recover() {
   return st;
 }
 
-std::optional<std::string> InputLog::Append(const std::vector<Entry>& batch) {
-  if (batch.empty()) return std::nullopt;
+Status InputLog::Append(const std::vector<Entry>& batch, const std::vector<Final>& finals) {
+  if (batch.empty() && finals.empty()) return Status::Ok();
   rocksdb::WriteBatch wb;
   uint64_t seq = next_seq_;
   for (const Entry& e : batch) {
@@ -147,29 +214,52 @@ std::optional<std::string> InputLog::Append(const std::vector<Entry>& batch) {
     value += e.text;
     wb.Put(EntryKey(seq++), value);
   }
-  rocksdb::Status st = Write(&wb, true);
-  if (!st.ok()) return "the input log refused the write: " + st.ToString();
-  next_seq_ = seq;
-  return std::nullopt;
-}
-
-std::optional<std::string> InputLog::Replay(uint64_t from, const std::function<void(const Entry&)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(EntryKey(from)); it->Valid() && !it->key().empty() && it->key()[0] == 'i'; it->Next()) {
-    rocksdb::Slice v = it->value();
-    if (v.size() < 9) return "the input log has a damaged entry at key " + it->key().ToString(true);
-    Entry e;
-    e.at = static_cast<Instant>(ReadU64(v.data()));
-    e.kind = static_cast<Kind>(v[8]);
-    e.text.assign(v.data() + 9, v.size() - 9);
-    fn(e);
+  for (const Final& f : finals) {
+    wb.Put(EntryKey(f.seq, 'd'), rocksdb::Slice(&f.state, 1));
+    wb.Delete(EntryKey(f.seq, 'a'));
   }
-  if (!it->status().ok()) return "reading the input log failed: " + it->status().ToString();
-  return std::nullopt;
+  rocksdb::Status st = Write(&wb, true);
+  if (!st.ok()) return Status::Unavailable("the input log refused the write: " + st.ToString());
+  next_seq_ = seq;
+  return Status::Ok();
 }
 
-std::optional<std::string> InputLog::Drop(uint64_t before) {
-  if (before <= first_) return std::nullopt;
+Status InputLog::Replay(uint64_t from, const std::function<void(const Entry&)>& fn, uint64_t* stopped_at) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  uint64_t expected = from;
+  auto stop = [&](Status why) {
+    if (stopped_at) *stopped_at = expected;
+    return why;
+  };
+  for (it->Seek(EntryKey(from)); it->Valid() && !it->key().empty() && it->key()[0] == 'i'; it->Next()) {
+    if (it->key().size() != 9) return stop(Status::Corruption("the input log has a damaged key at entry " + std::to_string(expected)));
+    uint64_t seq = ReadU64Be(it->key().data() + 1);
+    if (seq != expected)
+      return stop(Status::Corruption("the input log skips from entry " + std::to_string(expected) + " to " +
+                                     std::to_string(seq) + ": entries are missing"));
+    auto entry = DecodeLogEntry(std::string_view(it->value().data(), it->value().size()));
+    if (!entry.ok()) return stop(entry.status().With("the input log's entry " + std::to_string(seq)));
+    fn(*entry);
+    ++expected;
+  }
+  if (!it->status().ok()) return stop(FromRocks(it->status(), "reading the input log at entry " + std::to_string(expected)));
+  if (expected < next_seq_ && from <= next_seq_)
+    return stop(Status::Corruption("the input log ends at entry " + std::to_string(expected) + " of " +
+                                   std::to_string(next_seq_)));
+  return Status::Ok();
+}
+
+Status InputLog::CutAt(uint64_t from) {
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(EntryKey(from), EntryKey(UINT64_MAX));
+  rocksdb::Status st = Write(&wb, true);
+  if (!st.ok()) return FromRocks(st, "cannot cut the input log short");
+  next_seq_ = std::max(from, first_);
+  return Status::Ok();
+}
+
+Status InputLog::Drop(uint64_t before) {
+  if (before <= first_) return Status::Ok();
   std::string value;
   WriteU64(value, before);
   // Not synced: entries a crash brings back are only read again if no
@@ -178,42 +268,44 @@ std::optional<std::string> InputLog::Drop(uint64_t before) {
   wb.DeleteRange(EntryKey(first_), EntryKey(before));
   wb.Put(kFirst, value);
   rocksdb::Status st = Write(&wb, false);
-  if (!st.ok()) return "cannot drop the input log's old entries: " + st.ToString();
+  if (!st.ok()) return FromRocks(st, "cannot drop the input log's old entries");
   first_ = before;  // the space comes back as RocksDB compacts in the background
-  return std::nullopt;
+  return Status::Ok();
 }
 
-std::optional<std::string> InputLog::PutNumber(const char* key, uint64_t value, bool sync, const char* what) {
+Status InputLog::PutNumber(const char* key, uint64_t value, bool sync, const char* what) {
   std::string bytes;
   WriteU64(bytes, value);
   rocksdb::WriteBatch wb;
   wb.Put(key, bytes);
   rocksdb::Status st = Write(&wb, sync);
-  if (!st.ok()) return std::string("cannot record ") + what + ": " + st.ToString();
-  return std::nullopt;
+  if (!st.ok()) return FromRocks(st, std::string("cannot record ") + what);
+  return Status::Ok();
 }
 
-std::optional<std::string> InputLog::SetShards(uint32_t shards) {
-  auto err = PutNumber(kShards, shards, /*sync=*/true, "the number of shards");
-  if (!err) shards_ = shards;
-  return err;
+Status InputLog::SetShards(uint32_t shards) {
+  TUTTI_TRY(PutNumber(kShards, shards, /*sync=*/true, "the number of shards"));
+  shards_ = shards;
+  return Status::Ok();
 }
 
-std::optional<std::string> InputLog::SetDelivered(uint64_t seq) {
+Status InputLog::SetDelivered(uint64_t seq) {
   // Not synced: losing the last cursor in a crash only delivers those
   // actions again (at least once, with their idempotency keys), and it
   // saves an fsync on every request.
-  auto err = PutNumber(kDelivered, seq, /*sync=*/false, "deliveries");
-  if (!err) delivered_ = seq;
-  return err;
+  TUTTI_TRY(PutNumber(kDelivered, seq, /*sync=*/false, "deliveries"));
+  delivered_ = seq;
+  return Status::Ok();
 }
 
-std::optional<std::string> InputLog::SetFinal(uint64_t seq, char state) {
+Status InputLog::SetAttempts(uint64_t seq, uint32_t attempts) {
+  std::string bytes;
+  WriteU64(bytes, attempts);
   rocksdb::WriteBatch wb;
-  wb.Put(EntryKey(seq, 'd'), rocksdb::Slice(&state, 1));
-  rocksdb::Status st = Write(&wb, true);
-  if (!st.ok()) return "cannot record a delivery: " + st.ToString();
-  return std::nullopt;
+  wb.Put(EntryKey(seq, 'a'), bytes);
+  rocksdb::Status st = Write(&wb, /*sync=*/false);
+  if (!st.ok()) return FromRocks(st, "cannot record a delivery attempt");
+  return Status::Ok();
 }
 
 std::map<uint64_t, char> InputLog::Finals() const {
@@ -221,6 +313,15 @@ std::map<uint64_t, char> InputLog::Finals() const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("d"); it->Valid() && it->key().size() == 9 && it->key()[0] == 'd'; it->Next())
     if (it->value().size() == 1) out[ReadU64Be(it->key().data() + 1)] = it->value()[0];
+  return out;
+}
+
+std::map<uint64_t, uint32_t> InputLog::Attempts() const {
+  std::map<uint64_t, uint32_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("a"); it->Valid() && it->key().size() == 9 && it->key()[0] == 'a'; it->Next())
+    if (it->value().size() == 8)
+      out[ReadU64Be(it->key().data() + 1)] = static_cast<uint32_t>(std::min<uint64_t>(ReadU64(it->value().data()), UINT32_MAX));
   return out;
 }
 

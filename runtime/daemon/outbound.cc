@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
-#include <cassert>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -19,6 +18,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "base/check.h"
+#include "base/text.h"
+#include "runtime/daemon/peer_answers.h"
+
 namespace tutti::runtime {
 namespace {
 
@@ -29,8 +32,8 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 /// One delivery attempt to a route's host:port: resolves and connects
-/// within the route's timeout, then hands over to Connected(); reports the
-/// outcome to the service exactly once.
+/// within the route's connect timeout, then hands over to Connected()
+/// under its timeout; reports the outcome to the service exactly once.
 class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
  public:
   OutboundCall(net::io_context& io, Service& service, DeliveryJob job)
@@ -38,15 +41,18 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
   virtual ~OutboundCall() = default;
 
   void Run() {
-    stream_.expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
-    resolver_.async_resolve(job_.route->host, job_.route->port,
-                            [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-                              if (ec) return self->Done(false, "cannot resolve " + self->job_.route->host + ": " + ec.message());
-                              self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
-                                if (ec) return self->Done(false, "cannot connect: " + ec.message());
-                                self->Connected();
-                              });
-                            });
+    stream_.expires_after(std::chrono::milliseconds(job_.route->connect_timeout_ms));
+    resolver_.async_resolve(
+        job_.route->host, job_.route->port,
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
+          if (ec) return self->Fail("cannot resolve " + self->job_.route->host + ": " + ec.message(), "resolve");
+          self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
+            if (ec)
+              return self->Fail("cannot connect: " + ec.message(),
+                                ec == beast::error::timeout ? "connect timeout" : "connect");
+            self->Connected();
+          });
+        });
   }
 
  protected:
@@ -57,13 +63,21 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
     return std::static_pointer_cast<T>(shared_from_this());
   }
 
-  void Done(bool ok, const std::string& detail) {
+  void Done(DeliveryOutcome outcome) {
     if (done_) return;
     done_ = true;
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     if (secure_) beast::get_lowest_layer(*secure_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    service_.ReportDelivery(job_.seq, ok, detail);
+    service_.ReportDelivery(job_.seq, outcome);
+  }
+  /// A failed attempt: `detail` for the journeys (made printable), `code`
+  /// for the log (the daemon's words only).
+  void Fail(const std::string& detail, const std::string& code) { Done({false, Printable(detail, 300), code}); }
+  /// From here the attempt has its route's timeout.
+  void StartTimeout() {
+    if (secure_) beast::get_lowest_layer(*secure_).expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
+    else stream_.expires_after(std::chrono::milliseconds(job_.route->timeout_ms));
   }
 
   /// Moves the connection under TLS (secure_): the peer's certificate must
@@ -72,17 +86,17 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
   void Secure(TlsClients& tls, const char* peer, std::function<void()> then) {
     std::string error;
     ssl::context* context = tls.For(job_.route->ca_file, error);
-    if (context == nullptr) return Done(false, error);
+    if (context == nullptr) return Fail(error, "tls setup");
     secure_.emplace(std::move(stream_), *context);
     const std::string& host = job_.route->host;
     if (!SSL_set_tlsext_host_name(secure_->native_handle(), host.c_str()))
-      return Done(false, std::string("cannot name the ") + peer + " for TLS");
+      return Fail(std::string("cannot name the ") + peer + " for TLS", "tls setup");
     secure_->set_verify_callback(ssl::host_name_verification(host));
     secure_->async_handshake(ssl::stream_base::client,
                              [self = shared_from_this(), peer, then = std::move(then)](beast::error_code ec) {
                                if (ec)
-                                 return self->Done(false, std::string("TLS handshake with the ") + peer +
-                                                              " failed: " + ec.message());
+                                 return self->Fail(std::string("TLS handshake with the ") + peer + " failed: " +
+                                                       ec.message(), "tls handshake");
                                then();
                              });
   }
@@ -97,7 +111,8 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
 
 /// A webhook: POST the action with its Idempotency-Key; a 2xx delivers it.
 /// Over https the receiver's certificate must verify against the route's
-/// CA file (or the system's) and name its host.
+/// CA file (or the system's) and name its host. Only the head of the
+/// answer is read (peer_answers.h); the connection is then closed.
 class WebhookCall final : public OutboundCall {
  public:
   WebhookCall(net::io_context& io, Service& service, DeliveryJob job, TlsClients& tls)
@@ -114,26 +129,35 @@ class WebhookCall final : public OutboundCall {
     req_.set("Idempotency-Key", job_.idempotency_key);
     req_.body() = job_.body;
     req_.prepare_payload();
-    if (!job_.route->tls) return Exchange(stream_);
-    Secure(tls_, "receiver", [self = Self<WebhookCall>()] { self->Exchange(*self->secure_); });
+    LimitAnswerParser(answer_);
+    if (!job_.route->tls) {
+      StartTimeout();
+      return Exchange(stream_);
+    }
+    Secure(tls_, "receiver", [self = Self<WebhookCall>()] {
+      self->StartTimeout();
+      self->Exchange(*self->secure_);
+    });
   }
 
   template <typename Stream>
   void Exchange(Stream& stream) {
     http::async_write(stream, req_, [self = Self<WebhookCall>(), &stream](beast::error_code ec, size_t) {
-      if (ec) return self->Done(false, "sending failed: " + ec.message());
-      http::async_read(stream, self->buffer_, self->res_, [self](beast::error_code ec, size_t) {
-        if (ec) return self->Done(false, "no answer: " + ec.message());
-        unsigned status = self->res_.result_int();
-        self->Done(status >= 200 && status < 300, "answered " + std::to_string(status));
+      if (ec) return self->Fail("sending failed: " + ec.message(), ec == beast::error::timeout ? "timeout" : "send");
+      http::async_read_header(stream, self->buffer_, self->answer_, [self](beast::error_code ec, size_t) {
+        if (ec == beast::error::timeout) return self->Fail("no answer within the timeout", "timeout");
+        if (ec == http::error::header_limit)
+          return self->Fail("the receiver's answer has headers over 16 KiB", "bad answer");
+        if (ec) return self->Fail("no answer: " + ec.message(), "no answer");
+        self->Done(WebhookOutcome(self->answer_.get().result_int()));
       });
     });
   }
 
   TlsClients& tls_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kMaxAnswerHeaderBytes + 1024};
   http::request<http::string_body> req_;
-  http::response<http::string_body> res_;
+  AnswerParser answer_;
 };
 
 /// One e-mail through an SMTP relay: the SMTP dialogue (EHLO, then
@@ -152,6 +176,7 @@ class SmtpCall final : public OutboundCall {
 
   void Connected() override {
     auto self = Self<SmtpCall>();
+    StartTimeout();
     Expect(220, [self] { self->Greet(); });
   }
 
@@ -165,12 +190,12 @@ class SmtpCall final : public OutboundCall {
     auto self = Self<SmtpCall>();
     const DeliveryRoute& route = *job_.route;
     if (route.starttls && !secure_) {
-      if (!Offers("STARTTLS")) return Done(false, "the relay does not offer STARTTLS");
+      if (!Offers("STARTTLS")) return Fail("the relay does not offer STARTTLS", "no starttls");
       return Command("STARTTLS", 220, [self] { self->StartTls(); });
     }
     if (!route.username.empty()) {
-      assert(secure_ && "the config allows a user name only with starttls");
-      if (!Offers("AUTH", "PLAIN")) return Done(false, "the relay does not offer AUTH PLAIN");
+      TUTTI_CHECK(secure_, "the config allows a user name only with starttls");
+      if (!Offers("AUTH", "PLAIN")) return Fail("the relay does not offer AUTH PLAIN", "no auth plain");
       std::string credentials = std::string(1, '\0') + route.username + std::string(1, '\0') + route.password;
       return Command("AUTH PLAIN " + Base64(credentials), 235, [self] { self->Send(); });
     }
@@ -180,8 +205,11 @@ class SmtpCall final : public OutboundCall {
   void StartTls() {
     // Whatever the relay sent after its 220 came before the handshake:
     // never read as if it came over TLS.
-    if (!input_.empty()) return Done(false, "the relay sent more than its answer to STARTTLS");
-    Secure(tls_, "relay", [self = Self<SmtpCall>()] { self->Greet(); });  // capabilities may differ over TLS
+    if (!input_.empty()) return Fail("the relay sent more than its answer to STARTTLS", "bad reply");
+    Secure(tls_, "relay", [self = Self<SmtpCall>()] {
+      self->StartTimeout();
+      self->Greet();  // capabilities may differ over TLS
+    });
   }
 
   void Send() {
@@ -201,7 +229,7 @@ class SmtpCall final : public OutboundCall {
     auto out = std::make_shared<std::string>("QUIT\r\n");
     OnStream([&](auto& stream) {
       net::async_write(stream, net::buffer(*out), [self = Self<SmtpCall>(), out](beast::error_code, size_t) {
-        self->Done(true, "accepted by the relay");
+        self->Done({true, "accepted by the relay", "smtp 250"});
       });
     });
   }
@@ -210,7 +238,7 @@ class SmtpCall final : public OutboundCall {
   /// among its arguments when given ("AUTH PLAIN LOGIN", or the older
   /// "AUTH=PLAIN", offers PLAIN).
   bool Offers(const std::string& capability, const std::string& argument = "") const {
-    for (const std::string& line : reply_) {
+    for (const std::string& line : reply_.lines()) {
       std::istringstream words(line);
       std::string word;
       words >> word;
@@ -263,44 +291,40 @@ class SmtpCall final : public OutboundCall {
     auto out = std::make_shared<std::string>(line + "\r\n");
     OnStream([&](auto& stream) {
       net::async_write(stream, net::buffer(*out), [self = Self<SmtpCall>(), out, want, next](beast::error_code ec, size_t) {
-        if (ec) return self->Done(false, "the relay went away: " + ec.message());
-        self->reply_.clear();
+        if (ec) return self->Fail("the relay went away: " + ec.message(), ec == beast::error::timeout ? "timeout" : "send");
+        self->reply_.Reset();
         self->Expect(want, next);
       });
     });
   }
 
-  /// Reads one (possibly multi-line) reply, keeping its lines' text in
-  /// reply_, and goes on if its code is `want`.
+  /// Reads one (possibly multi-line) reply (peer_answers.h), and goes on
+  /// if its code is `want`.
   void Expect(int want, Next next) {
+    switch (reply_.Feed(input_)) {
+      case SmtpReplyReader::State::kBad: return Fail(reply_.error(), "bad reply");
+      case SmtpReplyReader::State::kDone:
+        if (reply_.code() != want)
+          return Fail("the relay answered '" + reply_.Printed() + "'", "smtp " + std::to_string(reply_.code()));
+        return next();
+      case SmtpReplyReader::State::kMore: break;
+    }
     OnStream([&](auto& stream) {
-      // Bounded: a relay that never ends a line, or a reply, fails the
-      // attempt rather than filling memory until the timeout.
-      net::async_read_until(stream, net::dynamic_buffer(input_, kMaxReplyBytes), "\r\n",
+      net::async_read_until(stream, net::dynamic_buffer(input_, SmtpReplyReader::kMaxLineBytes + 2), "\r\n",
                             [self = Self<SmtpCall>(), want, next](beast::error_code ec, size_t) {
-        if (ec) return self->Done(false, "no answer from the relay: " + ec.message());
-        for (;;) {
-          size_t nl = self->input_.find("\r\n");
-          if (nl == std::string::npos) return self->Expect(want, next);
-          std::string line = self->input_.substr(0, nl);
-          self->input_.erase(0, nl + 2);
-          if (line.size() >= 4) self->reply_.push_back(line.substr(4));
-          if (self->reply_.size() > kMaxReplyLines) return self->Done(false, "the relay's answer is too long");
-          if (line.size() >= 4 && line[3] == '-') continue;  // more lines of this reply follow
-          if (line.size() < 3 || std::atoi(line.substr(0, 3).c_str()) != want)
-            return self->Done(false, "the relay answered '" + line + "'");
-          return next();
-        }
-      });
+                              if (ec == net::error::not_found)
+                                return self->Fail("the relay sent a line over the limit", "bad reply");
+                              if (ec)
+                                return self->Fail("no answer from the relay: " + ec.message(),
+                                                  ec == beast::error::timeout ? "timeout" : "no answer");
+                              self->Expect(want, next);
+                            });
     });
   }
 
-  static constexpr size_t kMaxReplyBytes = 64 * 1024;
-  static constexpr size_t kMaxReplyLines = 256;
-
   TlsClients& tls_;
-  std::string input_;               // what the relay sent and was not read yet
-  std::vector<std::string> reply_;  // the text of the last reply's lines
+  std::string input_;      // what the relay sent and was not read yet
+  SmtpReplyReader reply_;  // the last reply
 };
 
 }  // namespace

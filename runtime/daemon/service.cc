@@ -1,20 +1,24 @@
 #include "runtime/daemon/service.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "runtime/daemon/replies.h"
+#include "base/text.h"
+#include "runtime/daemon/log.h"
 #include "runtime/daemon/snapshot_file.h"
-#include "runtime/engine/partition.h"
 #include "runtime/engine/decision.h"
+#include "runtime/engine/partition.h"
+#include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
+
+Service::Service() { DeclareMetrics(); }
 
 Service::~Service() {
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/true);
@@ -24,16 +28,14 @@ Service::~Service() {
 namespace {
 
 /// Compiles `set` to native code when `options` ask for it, cached in
-/// DATA/jit-cache; an error message when LLVM cannot.
-std::optional<std::string> CompileSet(JourneySet& set, const ServiceOptions& options) {
-  if (!options.jit) return std::nullopt;
+/// DATA/jit-cache.
+Status CompileSet(JourneySet& set, const ServiceOptions& options) {
+  if (!options.jit) return Status::Ok();
   compiler::jit::JitOptions jit;
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir + "/jit-cache", ec);
   if (!ec) jit.cache_dir = options.data_dir + "/jit-cache";  // else compile without a cache
-  std::string failure = set.Compile(jit);
-  if (!failure.empty()) return "cannot compile the journeys to native code: " + failure;
-  return std::nullopt;
+  return set.Compile(jit).With("cannot compile the journeys to native code");
 }
 
 /// The text of a kJourneys log entry for `set`.
@@ -43,123 +45,241 @@ std::string VersionText(const JourneySet& set) {
   return Json{{"fingerprint", set.Fingerprint()}, {"files", files}}.dump();
 }
 
+/// Opens the actions file to append (0600: it holds personal data).
+std::FILE* OpenActionsFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return nullptr;
+  std::FILE* f = ::fdopen(fd, "a");
+  if (f == nullptr) ::close(fd);
+  return f;
+}
+
 }  // namespace
 
-std::variant<std::unique_ptr<Service>, std::string> Service::Start(const ServiceOptions& options) {
+void Service::DeclareMetrics() {
+  Metrics& m = metrics_;
+  m.AddGauges("tutti_build_info", "Always 1: the version of tutti running, and the commit it was built from.",
+              {"version", "revision"}, [] {
+                return std::map<std::vector<std::string>, double>{{{TUTTI_VERSION, TUTTI_REVISION}, 1}};
+              });
+  m.AddGauge("tutti_shards", "Engines splitting the customers between them.",
+             [this] { return shards_ ? shards_->count() : 0.0; });
+  m.AddGauge("tutti_instances_active", "Journey instances running or waiting.",
+             [this] { return shards_ ? static_cast<double>(shards_->active_instances()) : 0.0; });
+  m.AddGauge("tutti_timers_pending", "Timers waiting to fall due.",
+             [this] { return shards_ ? static_cast<double>(shards_->pending_timers()) : 0.0; });
+  m.AddGauge("tutti_outbox_pending", "Actions not yet delivered.",
+             [this] { return shards_ ? static_cast<double>(shards_->outbox().pending()) : 0.0; });
+  m.AddGauge("tutti_outbox_entries", "Actions held in memory for GET /v1/actions.",
+             [this] { return shards_ ? static_cast<double>(shards_->outbox().size()) : 0.0; });
+  m.AddGauge("tutti_input_log_entries", "The number the next input gets in the input log.",
+             [this] { return log_ ? static_cast<double>(log_->size()) : 0.0; });
+  m.AddGauge("tutti_input_log_first", "The first entry still held in the input log.",
+             [this] { return log_ ? static_cast<double>(log_->first()) : 0.0; });
+  m.AddGauge("tutti_inputs_unapplied", "Inputs logged and acknowledged, not yet applied to the engine.",
+             [this] { return static_cast<double>(unapplied_.size()); });
+  m.AddGauge("tutti_deliveries_in_flight", "Delivery attempts in flight.", [this] {
+    double n = 0;
+    for (const auto& [channel, q] : channels_) n += q.in_flight;
+    return n;
+  });
+  records_in_ = &m.AddCounters("tutti_records_in_total", "Events and profiles accepted.", {"kind"});
+  records_refused_ = &m.AddCounters("tutti_records_refused_total",
+                                    "Lines refused: bad input, or a write the log refused.", {"kind"});
+  m.AddCounter("tutti_events_in_total", "Events accepted.", [this] { return records_in_->At({"event"}).value(); });
+  m.AddCounter("tutti_events_refused_total", "Event lines refused.",
+               [this] { return records_refused_->At({"event"}).value(); });
+  m.AddCounter("tutti_profiles_in_total", "Profiles accepted.", [this] { return records_in_->At({"profile"}).value(); });
+  m.AddCounter("tutti_profiles_refused_total", "Profile lines refused.",
+               [this] { return records_refused_->At({"profile"}).value(); });
+  m.AddGauges("tutti_journey_entered", "Instances started, per journey (every version together).", {"journey"},
+              [this] {
+                std::map<std::vector<std::string>, double> out;
+                if (!shards_) return out;
+                std::vector<JourneyStats> stats = shards_->stats();
+                for (uint32_t i = 0; i < stats.size(); ++i)
+                  out[{shards_->shard(0).journey(i).name}] += static_cast<double>(stats[i].entered);
+                return out;
+              });
+  actions_total_ = &m.AddCounters("tutti_actions_total",
+                                  "Actions by channel and outcome: delivered, retried, dead_letter.",
+                                  {"channel", "outcome"});
+  suppressed_ = &m.AddCounters("tutti_suppressed_total", "Sends a contact policy held back.", {"policy", "rule"});
+  decisions_ = &m.AddCounters("tutti_decisions_total", "Deferred sends, unassigned tasks, run-time errors.",
+                              {"decision"});
+  snapshots_total_ = &m.AddCounters("tutti_snapshots_total", "Snapshots written or failed.", {"outcome"});
+  unusable_snapshots_ = &m.AddCounter("tutti_snapshots_unusable_total", "Snapshots that could not be used at a start.");
+  snapshot_bytes_ = &m.AddGauge("tutti_snapshot_last_bytes", "The size of the last snapshot written.");
+  snapshot_seconds_ = &m.AddGauge("tutti_snapshot_last_duration_seconds", "The time the last snapshot took to write.");
+  fork_seconds_ = &m.AddGauge("tutti_snapshot_fork_duration_seconds",
+                              "How long inputs waited for the fork of the last snapshot's writer.");
+  restored_position_ = &m.AddGauge("tutti_snapshot_restored_position",
+                                   "The input log position of the snapshot restored at the start.");
+  replayed_ = &m.AddCounter("tutti_input_log_replayed_total", "Inputs replayed at the start.");
+  undecodable_ = &m.AddCounter("tutti_input_log_undecodable_total", "Logged inputs that no longer decode.");
+  log_failures_ = &m.AddCounter("tutti_input_log_failures_total", "Writes the input log refused.");
+  log_commits_ = &m.AddCounter("tutti_input_log_commits_total", "Synced writes of inputs (group commits).");
+  data_loss_total_ = &m.AddCounters("tutti_data_loss_total",
+                                    "Damage found at a start that lost acknowledged inputs (--accept-data-loss).",
+                                    {"what"});
+  delivery_failures_ = &m.AddCounter("tutti_delivery_failures_total", "Writes the actions file refused.");
+  outcomes_in_ = &m.AddCounter("tutti_outcomes_in_total", "Outcome reports taken (POST /v1/outcomes).");
+  outcomes_refused_ = &m.AddCounter("tutti_outcomes_refused_total", "Outcome reports refused.");
+  outcome_events_refused_ = &m.AddCounter("tutti_outcome_events_refused_total",
+                                          "Delivery outcomes that could not be fed back as events.");
+  reloads_ = &m.AddCounters("tutti_reloads_total", "Versions of the journeys taken on or refused.", {"outcome"});
+  requests_ = &m.AddCounters("tutti_http_requests_total", "Requests served.", {"route", "status"});
+  refusals_ = &m.AddCounters("tutti_http_refused_total",
+                             "Connections and requests refused before reaching a route.", {"reason"});
+  request_seconds_ = &m.AddHistograms("tutti_http_request_duration_seconds",
+                                      "Time to handle a request, durable write included.", {"route"});
+  store_seconds_ = &m.AddHistograms("tutti_store_write_duration_seconds", "Writes to the input log.", {"operation"});
+}
+
+Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   std::unique_ptr<Service> s(new Service());
   s->options_ = options;
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) return "cannot create the data folder " + options.data_dir + ": " + ec.message();
-  auto log = InputLog::Open(options.data_dir + "/log");
-  if (auto* err = std::get_if<std::string>(&log)) return *err;
-  s->log_ = std::move(std::get<0>(log));
+  if (ec) return Status::Unavailable("cannot create the data folder " + options.data_dir + ": " + ec.message());
+  // The folder holds personal data: its owner alone reads it.
+  std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all, ec);
+  TUTTI_ASSIGN_OR_RETURN(s->log_, InputLog::Open(options.data_dir + "/log", {options.accept_data_loss}));
+  if (!s->log_->damage().empty()) s->AcceptLoss(s->log_->damage());
   std::string actions = options.actions_file.empty() ? options.data_dir + "/actions.ndjson" : options.actions_file;
-  s->actions_ = std::fopen(actions.c_str(), "a");
-  if (s->actions_ == nullptr) return "cannot open the actions file " + actions;
+  s->actions_ = OpenActionsFile(actions);
+  if (s->actions_ == nullptr) return Status::Unavailable("cannot open the actions file " + actions);
   // The newest snapshot, if any, and then the log after it rebuild the
   // state under the versions of the journeys it was written under, each
   // from where it took over.
-  std::optional<std::string> failure;
   s->finals_ = s->log_->Finals();
+  s->logged_attempts_ = s->log_->Attempts();
   // A log written before shards existed was applied to one engine.
-  if (s->log_->shards() == 0 && s->log_->size() > 0)
-    if (auto err = s->log_->SetShards(1)) return *err;
-  auto from = s->Restore();
-  if (auto* err = std::get_if<std::string>(&from)) return *err;
-  uint64_t replayed_entries = 0;
-  auto replayed = s->log_->Replay(std::get<uint64_t>(from), [&](const InputLog::Entry& e) {
-    if (failure) return;
-    failure = s->Apply(e);
-    // Settle and trim as the replay goes, so that the outbox stays small.
-    if (++replayed_entries % 4096 == 0 && s->shards_) {
-      s->FlushReplay();
-      s->ResumeDeliveries(s->log_->delivered());
-    }
-  });
-  if (replayed) return *replayed;
-  if (failure) return *failure;
-  s->FlushReplay();
+  if (s->log_->shards() == 0 && s->log_->size() > 0) TUTTI_TRY(s->log_->SetShards(1));
+  TUTTI_ASSIGN_OR_RETURN(uint64_t from, s->Restore());
+  TUTTI_TRY(s->ReplayLog(from));
   // On the system clock the live run settled the last batch's sends when it
   // had applied them (Commit); the replay does the same at its end.
   if (s->shards_ && !options.virtual_clock) s->shards_->AdvanceTo(s->shards_->now() + 1);
   if (s->shards_) {
     s->shards_->TakeDecisions();  // made before this start: already counted and delivered then
     s->logged_now_ = s->shards_->now();
+    s->ResumeDeliveries(s->log_->delivered());
   }
-  s->counters_["tutti_input_log_replayed_total"] = static_cast<double>(replayed_entries);
-  if (s->shards_) s->ResumeDeliveries(s->log_->delivered());
   // Then the journeys folder is the version to run: a reload if it changed.
   PreparedReload now = PrepareReload(options);
-  if (now.set == nullptr) return now.error + (now.diagnostics.empty() ? "" : ":\n" + now.diagnostics);
+  if (now.set == nullptr)
+    return Status::Invalid(now.error + (now.diagnostics.empty() ? "" : ":\n" + now.diagnostics));
   if (s->sets_.empty() || s->set().Fingerprint() != now.set->Fingerprint()) {
     bool first = s->sets_.empty();
     Reply r = s->CommitReload(std::move(now));
-    if (r.status != 200)
-      return "cannot take on the journeys in " + options.journeys + ": " + Json::parse(r.body).value("error", r.body);
-    if (!first) std::fprintf(stderr, "tutti serve: the journeys changed since the last start: %s", r.body.c_str());
+    if (r.status != 200) {
+      Json body = Json::parse(r.body, nullptr, false);
+      std::string why = body.is_object() ? body.value("detail", r.body) : r.body;
+      return Status::Conflict("cannot take on the journeys in " + options.journeys + ": " + why);
+    }
+    if (!first) Log(LogLevel::kInfo, "reload", "the journeys changed since the last start: " + r.body);
   }
   s->Deliver();
   return s;
 }
 
+void Service::AcceptLoss(const std::string& what) {
+  data_loss_ += (data_loss_.empty() ? "" : "; ") + what;
+  data_loss_total_->At({"input_log"}).Add();
+  Log(LogLevel::kError, "start", "going on after damage that lost acknowledged inputs (--accept-data-loss): " + what);
+}
+
+Status Service::ReplayLog(uint64_t from) {
+  uint64_t replayed = 0;
+  Status failure;
+  uint64_t stopped_at = 0;
+  Status read = log_->Replay(
+      from,
+      [&](const InputLog::Entry& e) {
+        if (!failure.ok()) return;
+        failure = Apply(e);
+        // Settle and trim as the replay goes, so that the outbox stays small.
+        if (++replayed % 4096 == 0 && shards_) {
+          FlushReplay();
+          ResumeDeliveries(log_->delivered());
+        }
+      },
+      &stopped_at);
+  TUTTI_TRY(failure);
+  replayed_->Add(static_cast<double>(replayed));
+  FlushReplay();
+  if (read.ok()) return Status::Ok();
+  if (read.code() != StatusCode::kCorruption) return read;
+  if (!options_.accept_data_loss)
+    return read.With("the input log in " + options_.data_dir + "/log cannot be read past entry " +
+                     std::to_string(stopped_at) + ", and the acknowledged inputs after it would be lost. "
+                     "Restore the data folder from a backup, or start with --accept-data-loss to go on with "
+                     "the inputs before the damage");
+  AcceptLoss(read.message() + " (the entries from " + std::to_string(stopped_at) + " on were dropped)");
+  return log_->CutAt(stopped_at);
+}
+
 std::string Service::SnapshotDir() const { return options_.data_dir + "/snapshots"; }
 
-std::variant<uint64_t, std::string> Service::Restore() {
+Result<uint64_t> Service::Restore() {
   std::string dir = SnapshotDir();
   RemoveUnfinishedSnapshots(dir);
   std::string refused;  // why snapshots that are whole could not be used
   for (const auto& [position, path] : SnapshotFiles(dir)) {
-    bool damaged = false;
-    auto read = ReadSnapshot(path, &damaged);
-    std::string why;
-    if (auto* err = std::get_if<std::string>(&read)) why = *err;
-    Snapshot* snap = std::get_if<Snapshot>(&read);
-    if (snap && (snap->position != position || snap->position < log_->first() || snap->position > log_->size()))
-      why = path + " does not fit the input log, which holds entries " + std::to_string(log_->first()) + " to " +
-            std::to_string(log_->size());
-    if (why.empty()) {
-      for (const std::string& version : snap->versions) {
+    Result<Snapshot> read = ReadSnapshot(path);
+    Status why = read.status();
+    if (read.ok() && (read->position != position || read->position < log_->first() || read->position > log_->size()))
+      why = Status::Conflict(path + " does not fit the input log, which holds entries " +
+                             std::to_string(log_->first()) + " to " + std::to_string(log_->size()));
+    if (why.ok()) {
+      for (const std::string& version : read->versions) {
         // A version that no longer builds fails a replay from the log the
         // same way: no other snapshot would do better.
-        auto set = BuildVersion(version);
-        if (auto* err = std::get_if<std::string>(&set)) return *err;
-        if (auto err = Adopt(std::move(std::get<0>(set)), nullptr, /*restoring=*/true)) return *err;
+        TUTTI_ASSIGN_OR_RETURN(std::unique_ptr<JourneySet> set, BuildVersion(version));
+        TUTTI_TRY(Adopt(std::move(set), nullptr, /*restoring=*/true));
       }
-      if (shards_ == nullptr) why = path + " holds no version of the journeys";
-      else if (auto err = shards_->Restore(snap->engine)) why = path + ": " + *err;
+      if (shards_ == nullptr) why = Status::Corruption(path + " holds no version of the journeys");
+      else why = shards_->Restore(read->engine).With(path);
     }
-    if (why.empty()) {
-      logged_now_ = snap->logged_now;
+    if (why.ok()) {
+      logged_now_ = read->logged_now;
       for (const auto& [kept, ignored] : SnapshotFiles(dir)) snapshots_.push_back(kept);
-      std::fprintf(stderr, "tutti serve: restored the snapshot at input %llu; replaying the %llu inputs after it\n",
-                   static_cast<unsigned long long>(position),
-                   static_cast<unsigned long long>(log_->size() - position));
-      counters_["tutti_snapshot_restored_position"] = static_cast<double>(position);
+      Log(LogLevel::kInfo, "start", "restored a snapshot; replaying the inputs after it",
+          {{"position", position}, {"inputs", log_->size() - position}});
+      restored_position_->Set(static_cast<double>(position));
       return position;
     }
-    counters_["tutti_snapshots_unusable_total"] += 1;
+    unusable_snapshots_->Add();
     shards_.reset();
     sets_.clear();
-    if (damaged && snap == nullptr) {
+    if (why.code() == StatusCode::kCorruption) {
       // Not whole (bit rot, a truncated copy): set aside, never tried again.
-      std::fprintf(stderr, "tutti serve: a snapshot is damaged (%s); setting it aside as %s.damaged\n", why.c_str(),
-                   path.c_str());
+      Log(LogLevel::kError, "start", "a snapshot is damaged; setting it aside as " + path + ".damaged: " + why.message());
       std::error_code ec;
       std::filesystem::rename(path, path + ".damaged", ec);
     } else {
       // Whole, but not for this tutti or this log (another build, a copied
       // folder) or unreadable now: left in place for the tutti it fits.
-      std::fprintf(stderr, "tutti serve: cannot use a snapshot: %s\n", why.c_str());
-      refused += "\n  " + why;
+      Log(LogLevel::kWarning, "start", "cannot use a snapshot: " + why.message());
+      refused += "\n  " + why.message();
     }
   }
-  if (log_->first() > 0)
-    return "the input log before input " + std::to_string(log_->first()) + " was dropped after a snapshot, and no "
-           "snapshot in " + dir + " can be used" + (refused.empty() ? "" : ":" + refused + "\n") +
-           (refused.empty() ? ": restore the data folder from a backup, or start with a new one"
-                            : "start the tutti (and stdlib) that wrote them, restore the data folder from a backup, "
-                              "or start with a new one");
+  if (log_->first() > 0) {
+    std::string why = "the input log before input " + std::to_string(log_->first()) +
+                      " was dropped after a snapshot, and no snapshot in " + dir + " can be used" +
+                      (refused.empty() ? "" : ":" + refused);
+    if (!options_.accept_data_loss)
+      return Status::Corruption(why + (refused.empty() ? "\nRestore the data folder from a backup, or start with "
+                                                          "--accept-data-loss to go on with the log after it"
+                                                        : "\nStart the tutti (and stdlib) that wrote them, restore "
+                                                          "the data folder from a backup, or start with "
+                                                          "--accept-data-loss to go on with the log after it"));
+    data_loss_total_->At({"snapshot"}).Add();
+    data_loss_ += (data_loss_.empty() ? "" : "; ") + why + " (started from the log after it, without that state)";
+    Log(LogLevel::kError, "start", "going on after damage that lost acknowledged inputs (--accept-data-loss): " + why);
+    return log_->first();
+  }
   return uint64_t{0};
 }
 
@@ -184,21 +304,19 @@ void Service::SaveSnapshot(bool in_background) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(2);
       snap.engine = shards_->Save();
-      auto err = WriteSnapshot(dir, snap, 2);
-      if (err) std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
-      ::_exit(err ? 1 : 0);
+      Status written = WriteSnapshot(dir, snap, 2);
+      if (!written.ok()) Log(LogLevel::kError, "snapshot", written.message());
+      ::_exit(written.ok() ? 0 : 1);
     }
     if (pid > 0) {
       snapshot_child_ = pid;
-      counters_["tutti_snapshot_fork_seconds"] =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count();
+      fork_seconds_->Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count());
       return;
     }
     // No fork (no memory for another process): saved here instead.
   }
   snap.engine = shards_->Save();
-  auto err = WriteSnapshot(dir, snap, 2);
-  Snapshotted(err ? *err : "");
+  Snapshotted(WriteSnapshot(dir, snap, 2));
 }
 
 void Service::FinishSnapshot(bool wait) {
@@ -207,30 +325,28 @@ void Service::FinishSnapshot(bool wait) {
   if (done == 0) return;  // still writing
   snapshot_child_ = -1;
   bool ok = done > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  Snapshotted(ok ? "" : "the process writing a snapshot failed (status " + std::to_string(status) + ")");
+  Snapshotted(ok ? Status::Ok()
+                 : Status::Unavailable("the process writing a snapshot failed (status " + std::to_string(status) + ")"));
 }
 
-void Service::Snapshotted(const std::string& error) {
-  if (!error.empty()) {
+void Service::Snapshotted(const Status& error) {
+  if (!error.ok()) {
     snapshot_failed_at_ = snapshot_position_;
-    counters_["tutti_snapshots_total{outcome=\"failed\"}"] += 1;
-    std::fprintf(stderr, "tutti serve: %s (the input log still holds everything)\n", error.c_str());
+    snapshots_total_->At({"failed"}).Add();
+    Log(LogLevel::kError, "snapshot", error.message() + " (the input log still holds everything)");
     return;
   }
-  counters_["tutti_snapshots_total{outcome=\"written\"}"] += 1;
+  snapshots_total_->At({"written"}).Add();
   std::error_code ec;
   auto bytes = std::filesystem::file_size(SnapshotPath(SnapshotDir(), snapshot_position_), ec);
-  counters_["tutti_snapshot_last_bytes"] = ec ? 0 : static_cast<double>(bytes);
-  counters_["tutti_snapshot_last_seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count();
+  snapshot_bytes_->Set(ec ? 0 : static_cast<double>(bytes));
+  snapshot_seconds_->Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count());
   snapshots_.insert(snapshots_.begin(), snapshot_position_);
   if (snapshots_.size() > 2) snapshots_.resize(2);
   // The log from the older snapshot kept on, so that either can be used.
   if (snapshots_.size() == 2)
-    if (auto err = Stored("drop", [&] { return log_->Drop(snapshots_[1]); })) {
-      counters_["tutti_input_log_failures_total"] += 1;
-      std::fprintf(stderr, "tutti serve: %s\n", err->c_str());
-    }
+    if (Status dropped = Stored("drop", [&] { return log_->Drop(snapshots_[1]); }); !dropped.ok())
+      Log(LogLevel::kError, "input-log", dropped.message());
 }
 
 PreparedReload Service::PrepareReload(const ServiceOptions& options) {
@@ -241,9 +357,9 @@ PreparedReload Service::PrepareReload(const ServiceOptions& options) {
   if (out.set == nullptr) {
     out.error = "the journeys in " + options.journeys + " do not check";
     out.diagnostics = compiler::RenderText(sink.Sorted());
-  } else if (auto failure = CompileSet(*out.set, options)) {
+  } else if (Status compiled = CompileSet(*out.set, options); !compiled.ok()) {
     out.set.reset();
-    out.error = *failure;
+    out.error = compiled.message();
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
@@ -251,19 +367,19 @@ PreparedReload Service::PrepareReload(const ServiceOptions& options) {
 
 Reply Service::CommitReload(PreparedReload prepared) {
   if (prepared.set == nullptr) {
-    counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
-    Json reply{{"error", prepared.error}};
-    if (!prepared.diagnostics.empty()) reply["diagnostics"] = prepared.diagnostics;
-    return JsonReply(prepared.diagnostics.empty() ? 500 : 422, reply);
+    reloads_->At({"refused"}).Add();
+    Json extra = Json::object();
+    if (!prepared.diagnostics.empty()) extra["diagnostics"] = prepared.diagnostics;
+    return Problem(prepared.diagnostics.empty() ? 500 : 422, prepared.error, extra);
   }
   std::string fingerprint = prepared.set->Fingerprint();
   if (!sets_.empty()) {
     if (fingerprint == set().Fingerprint())
       return JsonReply(200, Json{{"status", "unchanged"}, {"fingerprint", fingerprint}});
     // Checked before the version is logged: a logged one must be taken on.
-    if (auto refusal = shards_->ReloadRefusal(prepared.set->schemas(), prepared.set->ir())) {
-      counters_["tutti_reloads_total{outcome=\"refused\"}"] += 1;
-      return Problem(409, *refusal + " (the running journeys stay)");
+    if (Status refusal = shards_->ReloadRefusal(prepared.set->schemas(), prepared.set->ir()); !refusal.ok()) {
+      reloads_->At({"refused"}).Add();
+      return Problem(409, refusal.message() + " (the running journeys stay)");
     }
   }
   // Logged before it is taken on, like any input: a replay takes it on at
@@ -275,15 +391,16 @@ Reply Service::CommitReload(PreparedReload prepared) {
   InputLog::Entry e{shards_ ? std::max(shards_->now(), LogTime()) : 0, InputLog::Kind::kJourneys,
                     VersionText(*prepared.set)};
   if (shards_) logged_now_ = e.at;
-  if (auto err = Stored("append", [&] { return log_->Append({e}); })) {
-    counters_["tutti_input_log_failures_total"] += 1;
-    return Problem(503, *err);
+  if (Status appended = Stored("append", [&] { return log_->Append({e}); }); !appended.ok()) {
+    Reply reply = Problem(503, appended.message());
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
   }
   if (shards_) shards_->AdvanceTo(e.at);  // as Apply does in a replay
   Engine::ReloadReport report;
   bool first = sets_.empty();
-  if (auto err = Adopt(std::move(prepared.set), &report)) return Problem(500, *err);
-  counters_[first ? "tutti_reloads_total{outcome=\"started\"}" : "tutti_reloads_total{outcome=\"reloaded\"}"] += 1;
+  if (Status adopted = Adopt(std::move(prepared.set), &report); !adopted.ok()) return Problem(500, adopted.message());
+  reloads_->At({first ? "started" : "reloaded"}).Add();
   Deliver();
   return JsonReply(200, Json{{"status", "reloaded"},
                              {"fingerprint", fingerprint},
@@ -297,72 +414,72 @@ Reply Service::CommitReload(PreparedReload prepared) {
                              {"instances_migrated", report.migrated}});
 }
 
-std::optional<std::string> Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report,
-                                          bool restoring) {
+Status Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report, bool restoring) {
   if (shards_ != nullptr) {
-    auto reloaded = shards_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled());
-    if (auto* err = std::get_if<std::string>(&reloaded)) return *err;
-    if (report) *report = std::move(std::get<Engine::ReloadReport>(reloaded));
+    TUTTI_ASSIGN_OR_RETURN(Engine::ReloadReport reloaded,
+                           shards_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled()));
+    if (report) *report = std::move(reloaded);
     sets_.push_back(std::move(set));
-    return std::nullopt;
+    return Status::Ok();
   }
-  auto count = ShardCount(*set);
-  if (auto* err = std::get_if<std::string>(&count)) return *err;
+  TUTTI_ASSIGN_OR_RETURN(uint32_t count, ShardCount(*set));
   sets_.push_back(std::move(set));
   const JourneySet& first = *sets_.back();
-  shards_ = std::make_unique<Shards>(std::get<uint32_t>(count),
-                                     [&](EngineOptions o) { return first.NewEngine(o); });
+  shards_ = std::make_unique<Shards>(count, [&](EngineOptions o) { return first.NewEngine(o); });
   // The profiles file, at every start, right after the first version
   // (a snapshot holds them already).
-  if (options_.profiles.empty() || restoring) return std::nullopt;
+  if (options_.profiles.empty() || restoring) return Status::Ok();
   DecodeOptions po;
   po.accept = Accept::kProfiles;
   DecodedFile f = DecodeFile(this->set().schemas(), options_.profiles, po);
-  if (f.read_error) return *f.read_error;
-  for (const auto& e : f.errors) std::fprintf(stderr, "tutti serve: %s:%s\n", options_.profiles.c_str(), e.ToString().c_str());
+  TUTTI_TRY(f.read);
+  // Where and why, never the value: a profile holds personal data.
+  for (const auto& e : f.errors)
+    Log(LogLevel::kWarning, "start", "a profile of the profiles file was refused: " + e.ForLog(),
+        {{"file", options_.profiles}});
   std::vector<Shards::Input> inputs;
   for (const Record& r : f.records) inputs.push_back({shards_->now(), &r});
   shards_->Apply(inputs);
-  counters_["tutti_profiles_in_total"] += static_cast<double>(f.records.size());
-  counters_["tutti_profiles_refused_total"] += static_cast<double>(f.errors.size());
-  return std::nullopt;
+  records_in_->At({"profile"}).Add(static_cast<double>(f.records.size()));
+  records_refused_->At({"profile"}).Add(static_cast<double>(f.errors.size()));
+  return Status::Ok();
 }
 
-std::variant<std::unique_ptr<JourneySet>, std::string> Service::BuildVersion(const std::string& text) const {
-  Json version = Json::parse(text, nullptr, false);
+Result<std::unique_ptr<JourneySet>> Service::BuildVersion(const std::string& text) const {
+  auto version = ParseJsonInput(text, {64u << 20, 8});
   std::vector<std::pair<std::string, std::string>> files;
-  bool whole = version.is_object() && version.contains("files") && version["files"].is_array();
-  for (const auto& f : whole ? version["files"] : Json::array()) {
+  bool whole = version.ok() && version->is_object() && version->contains("files") && (*version)["files"].is_array();
+  for (const auto& f : whole ? (*version)["files"] : nlohmann::json::array()) {
     whole = whole && f.is_array() && f.size() == 2 && f[0].is_string() && f[1].is_string();
     if (whole) files.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
   }
-  if (!whole) return "the input log has a damaged version of the journeys: start with a new --data folder";
+  if (!whole) return Status::Corruption("the input log or a snapshot has a damaged version of the journeys");
   compiler::DiagnosticSink sink;
   auto set = JourneySet::FromText(files, options_.stdlib_dir, sink);
   if (set == nullptr)
-    return "a version of the journeys in the input log no longer checks (was the stdlib changed?):\n" +
-           compiler::RenderText(sink.Sorted());
-  if (set->Fingerprint() != version.value("fingerprint", ""))
-    std::fprintf(stderr, "tutti serve: the stdlib changed since the input log was written; replaying it under "
-                         "this stdlib\n");
-  if (auto failure = CompileSet(*set, options_)) return *failure;
+    return Status::Conflict("a version of the journeys in the input log no longer checks (was the stdlib changed?):\n" +
+                            compiler::RenderText(sink.Sorted()));
+  if (!(*version)["fingerprint"].is_string() || set->Fingerprint() != (*version)["fingerprint"].get<std::string>())
+    Log(LogLevel::kWarning, "start",
+        "the stdlib changed since the input log was written; replaying it under this stdlib");
+  TUTTI_TRY(CompileSet(*set, options_));
   return set;
 }
 
-std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
+Status Service::Apply(const InputLog::Entry& entry) {
   // Every input is applied at its logged time: the clock first moves there
   // (firing what fell due), as it had in the live run, whatever moved it
   // then (a tick, the end of a batch).
   if (entry.kind == InputLog::Kind::kJourneys) {
     FlushReplay();
     if (shards_ != nullptr) shards_->AdvanceTo(entry.at);
-    auto set = BuildVersion(entry.text);
-    if (auto* err = std::get_if<std::string>(&set)) return *err;
-    return Adopt(std::move(std::get<0>(set)), nullptr);
+    TUTTI_ASSIGN_OR_RETURN(std::unique_ptr<JourneySet> set, BuildVersion(entry.text));
+    return Adopt(std::move(set), nullptr);
   }
   if (shards_ == nullptr)
-    return "the input log in " + options_.data_dir + " does not start with the journeys it was written under "
-           "(an older tutti wrote it): start with a new --data folder";
+    return Status::Conflict("the input log in " + options_.data_dir +
+                            " does not start with the journeys it was written under (an older tutti wrote it): "
+                            "start with a new --data folder");
   DecodeOptions options;
   switch (entry.kind) {
     case InputLog::Kind::kProfile:
@@ -373,7 +490,7 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
       DecodeResult r = DecodeLine(set().schemas(), entry.text, 0, options);
       // Every logged line decoded before it was logged, under the version
       // of the journeys the log says was running.
-      if (!r.ok()) counters_["tutti_input_log_undecodable_total"] += 1;
+      if (!r.ok()) undecodable_->Add();
       replay_.emplace_back(entry.at, r.ok() ? std::optional<Record>(std::move(r.record())) : std::nullopt);
       break;
     }
@@ -387,7 +504,7 @@ std::optional<std::string> Service::Apply(const InputLog::Entry& entry) {
     case InputLog::Kind::kJourneys: break;
   }
   if (replay_.size() >= 4096) FlushReplay();
-  return std::nullopt;
+  return Status::Ok();
 }
 
 void Service::FlushReplay() {
@@ -399,30 +516,31 @@ void Service::FlushReplay() {
   replay_.clear();
 }
 
-std::variant<uint32_t, std::string> Service::ShardCount(const JourneySet& set) {
+Result<uint32_t> Service::ShardCount(const JourneySet& set) {
   if (log_->shards() != 0) {
     if (options_.shards != 0 && options_.shards != log_->shards())
-      std::fprintf(stderr, "tutti serve: %s was written by %u shards: running %u, not the %u configured\n",
-                   options_.data_dir.c_str(), log_->shards(), log_->shards(), options_.shards);
+      Log(LogLevel::kWarning, "start",
+          options_.data_dir + " was written by " + std::to_string(log_->shards()) + " shards: running " +
+              std::to_string(log_->shards()) + ", not the " + std::to_string(options_.shards) + " configured");
     return log_->shards();
   }
   uint32_t count = options_.shards != 0 ? options_.shards : std::max(1u, std::thread::hardware_concurrency());
   if (count > 1)
     if (auto why = WhyOneShard(set.ir())) {
-      std::fprintf(stderr, "tutti serve: running on one shard, not %u: %s\n", count, why->c_str());
+      Log(LogLevel::kWarning, "start", "running on one shard, not " + std::to_string(count) + ": " + *why);
       count = 1;
     }
-  if (auto err = log_->SetShards(count)) return *err;
+  TUTTI_TRY(log_->SetShards(count));
   return count;
 }
 
-std::optional<std::string> Service::Stored(const char* operation,
-                                           const std::function<std::optional<std::string>()>& write) {
+Status Service::Stored(const char* operation, const std::function<Status()>& write) {
   auto started = std::chrono::steady_clock::now();
-  std::optional<std::string> error = write();
-  latencies_[std::string("tutti_store_write_seconds{operation=\"") + operation + "\"}"].Add(
+  Status status = write();
+  store_seconds_->At({operation}).Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  return error;
+  if (!status.ok()) log_failures_->Add();
+  return status;
 }
 
 const std::chrono::microseconds Service::kSlice{1000};
@@ -431,18 +549,22 @@ Instant Service::LogTime() {
   return options_.virtual_clock ? logged_now_ : std::max(logged_now_, clock_.Now());
 }
 
-
 Reply Service::IngestReply(const IngestResult& r) {
   Json results = Json::array();
   for (const auto& [line, error] : r.lines) {
     if (error.empty()) results.push_back({{"line", line}, {"status", "accepted"}});
     else results.push_back({{"line", line}, {"status", "refused"}, {"error", error}});
   }
+  if (r.status != 200) {
+    Json extra{{"accepted", r.accepted}, {"refused", r.refused}, {"results", results}};
+    Reply reply = Problem(r.status, r.error.empty() ? "no line of the body was accepted" : r.error, extra);
+    if (r.status == 503) reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  }
   Json reply{{"accepted", r.accepted}, {"refused", r.refused}, {"results", results}};
   if (!r.error.empty()) reply["error"] = r.error;
   return JsonReply(r.status, reply);
 }
-
 
 IngestResult Service::Ingest(std::string_view body, Accept accept) {
   IngestResult result;
@@ -451,32 +573,30 @@ IngestResult Service::Ingest(std::string_view body, Accept accept) {
   return result;
 }
 
-void Service::Stage(std::string_view body, Accept accept, std::function<void(IngestResult)> done) {
-  // One JSON object written over several lines is one record.
-  std::string single;
-  if (body.find('\n') != std::string_view::npos && body.find('\n') + 1 < body.size() &&
-      Json::accept(body.begin(), body.end())) {
-    Json j = Json::parse(body.begin(), body.end());
-    if (j.is_object()) {
-      single = j.dump();
-      body = single;
-    }
-  }
+namespace {
+
+/// Whether `body` is one JSON object written over several lines (a person
+/// with curl) rather than NDJSON: it has more than one line, its first
+/// line is not a whole value by itself, and the whole body is one object.
+/// Its one-line form then.
+std::optional<std::string> OneObjectOverLines(std::string_view body) {
+  size_t nl = body.find('\n');
+  if (nl == std::string_view::npos || body.find_first_not_of(" \t\r\n", nl) == std::string_view::npos)
+    return std::nullopt;
+  if (ParseJsonInput(body.substr(0, nl)).ok()) return std::nullopt;  // NDJSON
+  auto whole = ParseJsonInput(body, {body.size(), 64});
+  if (!whole.ok() || !whole->is_object()) return std::nullopt;
+  // Parsed with limits: valid UTF-8, at most 64 deep, so printing is safe.
+  return whole->dump();
+}
+
+}  // namespace
+
+void Service::Decode(std::string_view body, Accept accept, Instant& t, Staged& staged) {
   bool events = accept == Accept::kEvents;
-  const char* noun = events ? "events" : "profiles";
-  // Events are applied at their own time, never before the engine's; one
-  // without `at` arrives now (system clock) or at the engine's time
-  // (virtual clock), and a replay gives it the same time (Apply).
-  Instant t = LogTime();
   DecodeOptions options;
   options.accept = accept;
-
-  Staged staged;
-  staged.events = events;
-  staged.done = std::move(done);
   IngestResult& out = staged.result;
-  std::vector<InputLog::Entry>& entries = staged.entries;
-  std::vector<Record>& records = staged.records;
   std::vector<std::pair<size_t, std::string_view>> lines;
   ForEachLine(body, [&](size_t line_number, std::string_view line) { lines.emplace_back(line_number, line); });
   // Decoded on every shard's thread at once, each taking every n-th line.
@@ -523,18 +643,36 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
       e.at = t;
     }
     out.lines.emplace_back(line_number, "");
-    entries.push_back(std::move(e));
-    records.push_back(std::move(r.record()));
+    staged.entries.push_back(std::move(e));
+    staged.records.push_back(std::move(r.record()));
   }
-  counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(out.refused);
+}
+
+void Service::Stage(std::string_view body, Accept accept, std::function<void(IngestResult)> done) {
+  // One JSON object written over several lines is one record.
+  std::optional<std::string> single = OneObjectOverLines(body);
+  if (single) body = *single;
+  bool events = accept == Accept::kEvents;
+  const char* kind = events ? "event" : "profile";
+  // Events are applied at their own time, never before the engine's; one
+  // without `at` arrives now (system clock) or at the engine's time
+  // (virtual clock), and a replay gives it the same time (Apply).
+  Instant t = LogTime();
+  Staged staged;
+  staged.events = events;
+  staged.done = std::move(done);
+  Decode(body, accept, t, staged);
+  IngestResult& out = staged.result;
+  records_refused_->At({kind}).Add(static_cast<double>(out.refused));
   // The next input staged (in this turn of the loop too, committed with
   // this one) comes after this batch, and on the system clock after its
   // settling (Commit): as a replay will apply it. A batch the log then
   // refuses leaves a gap in time, which is harmless.
-  if (!entries.empty()) logged_now_ = std::max(logged_now_, t) + (events && !options_.virtual_clock ? 1 : 0);
-  if (entries.empty()) {
+  if (!staged.entries.empty())
+    logged_now_ = std::max(logged_now_, t) + (events && !options_.virtual_clock ? 1 : 0);
+  if (staged.entries.empty()) {
     out.status = 400;
-    if (out.refused == 0) out.error = std::string("no ") + noun + " in the body";
+    if (out.refused == 0) out.error = std::string("no ") + kind + "s in the body";
   }
   staged_.push_back(std::move(staged));
   if (on_staged_) on_staged_();
@@ -546,29 +684,40 @@ void Service::Commit() {
   std::vector<Staged> batches = std::move(staged_);
   staged_.clear();
   // Group commit: every batch staged since the last commit in one synced
-  // write, in the order staged.
+  // write, in the order staged, with the final delivery states whose
+  // outcome events they carry.
   std::vector<InputLog::Entry> all;
-  for (const Staged& b : batches) all.insert(all.end(), b.entries.begin(), b.entries.end());
-  std::optional<std::string> failed;
-  if (!all.empty()) {
-    failed = Stored("append", [&] { return log_->Append(all); });
-    counters_[failed ? "tutti_input_log_failures_total" : "tutti_input_log_commits_total"] += 1;
+  std::vector<InputLog::Final> finals;
+  for (const Staged& b : batches) {
+    all.insert(all.end(), b.entries.begin(), b.entries.end());
+    finals.insert(finals.end(), b.finals.begin(), b.finals.end());
+  }
+  Status failed;
+  if (!all.empty() || !finals.empty()) {
+    failed = Stored("append", [&] { return log_->Append(all, finals); });
+    if (failed.ok()) log_commits_->Add();
   }
   bool behind = HasWork();
   for (Staged& b : batches) {
     IngestResult& out = b.result;
+    if (!failed.ok() && !b.finals.empty()) {
+      // A delivery's final state: not an answer to anyone, so kept and
+      // written again later rather than refused.
+      unwritten_.push_back(std::move(b));
+      continue;
+    }
     if (b.entries.empty()) continue;
-    const char* noun = b.events ? "events" : "profiles";
-    if (failed) {
-      counters_[std::string("tutti_") + noun + "_refused_total"] += static_cast<double>(b.entries.size());
+    const char* kind = b.events ? "event" : "profile";
+    if (!failed.ok()) {
+      records_refused_->At({kind}).Add(static_cast<double>(b.entries.size()));
       out.status = 503;
       out.refused += b.entries.size();
-      out.error = *failed;
+      out.error = failed.message();
       out.lines.clear();
       continue;
     }
     out.accepted = b.entries.size();
-    counters_[std::string("tutti_") + noun + "_in_total"] += static_cast<double>(out.accepted);
+    records_in_->At({kind}).Add(static_cast<double>(out.accepted));
     for (size_t i = 0; i < b.entries.size(); ++i)
       unapplied_.push_back({std::move(b.entries[i]), std::move(b.records[i]), false, std::nullopt});
     // On the system clock, a batch's instant is over once it is applied:
@@ -582,11 +731,12 @@ void Service::Commit() {
   // Applied before the answers, so that their actions are in the outbox
   // when they are acknowledged, unless older work (a timer storm) is still
   // going on: then the slices already scheduled get to it, in order.
-  if (!failed && !all.empty()) {
+  if (failed.ok() && !all.empty()) {
     if (behind && on_backlog_) on_backlog_();
     else Drain();
   }
-  for (Staged& b : batches) b.done(std::move(b.result));
+  for (Staged& b : batches)
+    if (b.done) b.done(std::move(b.result));
 }
 
 bool Service::Work(std::chrono::microseconds budget) {
@@ -651,16 +801,21 @@ void Service::Drain() {
 }
 
 Reply Service::PostClock(std::string_view body) {
-  if (!options_.virtual_clock) return Problem(409, "the daemon runs on the system clock; POST /v1/clock needs \"clock\": \"virtual\"");
-  Json j = Json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("to") || !j["to"].is_string())
+  if (!options_.virtual_clock)
+    return Problem(409, "the daemon runs on the system clock; POST /v1/clock needs \"clock\": \"virtual\"");
+  auto j = ParseJsonInput(body, {4096, 4});
+  if (!j.ok() || !j->is_object() || !j->contains("to") || !(*j)["to"].is_string())
     return Problem(400, "expected {\"to\": \"2026-03-02T14:05:00Z\"}");
-  compiler::eval::Value to = compiler::eval::ParseTimestamp(j["to"].get<std::string>());
+  compiler::eval::Value to = compiler::eval::ParseTimestamp((*j)["to"].get<std::string>());
   std::optional<Instant> at = to.IsError() ? std::nullopt : ToInstant(to.AsTimestamp());
   if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
   Commit();  // batches staged before it were stamped before it: they go first
   InputLog::Entry e{std::max(*at, logged_now_), InputLog::Kind::kClock, ""};
-  if (auto err = Stored("append", [&] { return log_->Append({e}); })) return Problem(503, *err);
+  if (Status appended = Stored("append", [&] { return log_->Append({e}); }); !appended.ok()) {
+    Reply reply = Problem(503, appended.message());
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  }
   // Timers that fall due fire in slices (Work), so that a jump over a
   // million of them does not hold up other requests.
   logged_now_ = e.at;
@@ -673,19 +828,24 @@ Reply Service::PostClock(std::string_view body) {
 }
 
 Reply Service::PostPause(std::string_view journey, bool pause) {
-  if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + std::string(journey) + "'");
+  if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + Printable(journey, 100) + "'");
   Commit();  // batches staged before it were stamped before it: they go first
   Drain();   // logged after the inputs before it, so applied after them
   InputLog::Entry e{std::max(shards_->now(), LogTime()), pause ? InputLog::Kind::kPause : InputLog::Kind::kResume,
                     std::string(journey)};
   logged_now_ = e.at;
-  if (auto err = Stored("append", [&] { return log_->Append({e}); })) return Problem(503, *err);
-  if (auto err = Apply(e)) return Problem(500, *err);
+  if (Status appended = Stored("append", [&] { return log_->Append({e}); }); !appended.ok()) {
+    Reply reply = Problem(503, appended.message());
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  }
+  if (Status applied = Apply(e); !applied.ok()) return Problem(500, applied.message());
   return JsonReply(200, Json{{"journey", std::string(journey)}, {"status", pause ? "paused" : "running"}});
 }
 
 void Service::Tick() {
   // Batches staged before the tick were stamped before it: they go first.
+  for (Staged& b : std::exchange(unwritten_, {})) staged_.push_back(std::move(b));
   Commit();
   if (!options_.virtual_clock) {
     Instant now = clock_.Now();

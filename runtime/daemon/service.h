@@ -1,8 +1,9 @@
 #pragma once
 // What the daemon does, apart from the network: the engine's shards (one
-// per core, runtime/engine/shards.h) over a JourneySet, its durable input log, the delivery of its outbox to the
-// actions file, and the answers to the HTTP API as (status, body) pairs.
-// Only http_server.cc touches Asio; this file is plain, testable C++.
+// per core, runtime/engine/shards.h) over a JourneySet, its durable input
+// log, the delivery of its outbox, and the answers to the HTTP API as
+// Replies. Only http_server.cc and outbound.cc touch Asio; this file is
+// plain, testable C++.
 //
 // Every call comes from the server's one event-loop thread, in order; the
 // shards' threads work only within a call.
@@ -13,17 +14,20 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
-#include <random>
-#include <vector>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
 #include "runtime/daemon/input_log.h"
+#include "runtime/daemon/metrics.h"
+#include "runtime/daemon/reply.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/journey_set.h"
 #include "runtime/engine/shards.h"
@@ -48,7 +52,8 @@ struct DeliveryRoute {
   std::string username, password;  // smtp: AUTH PLAIN after STARTTLS; empty: no login
   int max_attempts = 5;
   int backoff_ms = 1000;   // before the 2nd attempt; doubled each time after
-  int timeout_ms = 5000;   // per attempt
+  int connect_timeout_ms = 5000;  // per attempt: resolving, connecting, the TLS handshake
+  int timeout_ms = 60000;  // per attempt, once connected: sending and the answer
   int concurrency = 4;     // attempts in flight at once, for this channel
   int rate_per_second = 0;  // attempts started per second, at most; 0: no limit
 
@@ -67,6 +72,17 @@ struct DeliveryJob {
   std::string idempotency_key;
   std::string to;       // smtp: the recipient's address
   std::string subject;  // smtp: the template id
+};
+
+/// What became of one delivery attempt.
+struct DeliveryOutcome {
+  bool ok = false;
+  /// What happened, for the action_failed event's reason: may quote the
+  /// peer's answer (printable, bounded), so it is never logged.
+  std::string detail;
+  /// What happened in the daemon's words only ("http 503", "smtp 550",
+  /// "timeout", "refused"): safe to log.
+  std::string code;
 };
 
 struct ServiceOptions {
@@ -91,6 +107,10 @@ struct ServiceOptions {
   /// a later start keeps the number its log was written with. Journeys
   /// that reach past their own customers (WhyOneShard) run on one.
   uint32_t shards = 0;
+  /// Start even when the log or the snapshots are damaged so that
+  /// acknowledged inputs are lost: what can be read is used, the loss is
+  /// logged, counted and reported by /readyz. Off: such a start stops.
+  bool accept_data_loss = false;
   /// Channel (or "task", "notify") -> webhook or SMTP relay; other
   /// channels go to the actions file.
   std::map<std::string, DeliveryRoute> routes;
@@ -115,17 +135,12 @@ struct IngestResult {
   std::string error;  // for the whole batch, if any
 };
 
-struct Reply {
-  int status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-};
-
 class Service {
  public:
   /// Loads the journeys and the profiles file, opens the log and replays
-  /// it. Null with the reason when any of that fails.
-  static std::variant<std::unique_ptr<Service>, std::string> Start(const ServiceOptions& options);
+  /// it. A failure says why it cannot start (kCorruption: data would be
+  /// lost; see ServiceOptions::accept_data_loss).
+  static Result<std::unique_ptr<Service>> Start(const ServiceOptions& options);
   ~Service();
 
   /// POST /v1/outcomes: what a channel reported after delivery, as NDJSON
@@ -135,11 +150,11 @@ class Service {
   /// ingested like any event. Per-line results; 400 when none was taken.
   Reply PostOutcomes(std::string_view body);
   /// POST /v1/events and /v1/profiles, committed at once: one JSON object
-  /// or NDJSON lines. Each line is checked against its schema; the good
-  /// ones are logged durably, then applied. The result says, per line, what
-  /// was accepted and why anything was refused; 400 when nothing was
-  /// acceptable, 503 when the log refused the write (then nothing was
-  /// applied).
+  /// (on one line or several) or NDJSON lines. Each line is checked
+  /// against its schema; the good ones are logged durably, then applied.
+  /// The result says, per line, what was accepted and why anything was
+  /// refused; 400 when nothing was acceptable, 503 when the log refused
+  /// the write (then nothing was applied).
   IngestResult Ingest(std::string_view body, Accept accept);
   /// Group commit, for requests that arrive together: decodes `body` now
   /// and stages it; the next Commit logs every staged batch in one synced
@@ -187,13 +202,23 @@ class Service {
 
   Reply GetActions(uint64_t since, size_t limit) const;
   Reply GetJourneys() const;
+  /// A customer's record, journey instances and the first page of its
+  /// history (see GetHistory).
   Reply GetCustomer(std::string_view id, std::string_view profile) const;
-  Reply GetAccountHistory(std::string_view id) const;
+  /// A page of a customer's (or, with `account`, an account's) history,
+  /// oldest first: at most `limit` entries after `cursor` ("" for the
+  /// start), with the cursor of the next page when more follow.
+  Reply GetHistory(std::string_view id, std::string_view profile, std::string_view cursor, size_t limit,
+                   bool account) const;
   /// Why the daemon should not be sent inputs now (GET /readyz answers
   /// 503 with it), or nullopt: the input log's last write failed.
   std::optional<std::string> NotReady() const;
+  /// Damage found at the start and accepted (--accept-data-loss): what
+  /// was lost, for /readyz to say; empty when none.
+  const std::string& data_loss() const { return data_loss_; }
   /// Prometheus text.
   Reply GetMetrics() const;
+  Metrics& metrics() { return metrics_; }
 
   /// Writes a snapshot of the state (snapshot_file.h) unless there is
   /// nothing new since the last one, inputs wait to be applied, or
@@ -205,51 +230,72 @@ class Service {
   /// logged, and changes nothing: the log still holds everything.
   void SaveSnapshot(bool in_background = false);
 
-  /// Webhook attempts due now, within each channel's concurrency; the
-  /// server makes them and reports each with ReportDelivery.
+  /// Attempts due now, within each channel's concurrency and rate; the
+  /// server makes them and reports each with ReportDelivery. Each is
+  /// counted in the log before it starts, so that a retry budget holds
+  /// across restarts.
   std::vector<DeliveryJob> TakeDeliveryJobs();
-  /// The outcome of an attempt: `ok` for a 2xx answer; `detail` says what
-  /// went wrong otherwise.
-  void ReportDelivery(uint64_t seq, bool ok, const std::string& detail);
+  /// Called when an attempt may start (an action routed, a retry's
+  /// backoff set, an attempt done and its slot free): the server then
+  /// takes the delivery jobs, at once rather than on the next tick.
+  void OnDeliveries(std::function<void()> call) { on_deliveries_ = std::move(call); }
+  /// When the next attempt waiting for its backoff or its channel's rate
+  /// limit may start, if any does.
+  std::optional<std::chrono::steady_clock::time_point> NextAttemptDue() const;
+  /// The outcome of an attempt. A final one (delivered, or the last
+  /// attempt failed) is recorded together with the outcome event it
+  /// feeds back to the journeys, in one durable write (at the next
+  /// group commit).
+  void ReportDelivery(uint64_t seq, const DeliveryOutcome& outcome);
 
   /// Counts a served request (for /metrics).
   void CountRequest(std::string_view route, int status, double seconds);
+  /// Counts a connection or request refused before it reached a route
+  /// (a TLS handshake, a malformed or forbidden request), by reason.
+  void CountRefusal(std::string_view reason);
 
  private:
-  Service() = default;
+  Service();
+  /// Declares the metrics' families (once, at the start).
+  void DeclareMetrics();
   /// Applies one logged entry to the engine (replay), decoding it; an
   /// error when a logged version of the journeys no longer builds. Events,
   /// profiles and clock moves wait in replay_ and go to the shards
   /// together (FlushReplay); anything else is applied after them, at once.
-  std::optional<std::string> Apply(const InputLog::Entry& entry);
+  Status Apply(const InputLog::Entry& entry);
   void FlushReplay();
+  /// Replays the log from `from`; with damage accepted, the log is cut
+  /// where it stops making sense.
+  Status ReplayLog(uint64_t from);
   /// How many shards to run the first version `set` on: the log's number,
   /// or (on a new log) the configured one, or one for journeys that
-  /// cannot be split. Records a new log's number; an error if it cannot.
-  std::variant<uint32_t, std::string> ShardCount(const JourneySet& set);
+  /// cannot be split. Records a new log's number.
+  Result<uint32_t> ShardCount(const JourneySet& set);
   /// A version of the journeys as the log (or a snapshot) holds it, built
   /// and compiled again; an error when it no longer builds.
-  std::variant<std::unique_ptr<JourneySet>, std::string> BuildVersion(const std::string& text) const;
+  Result<std::unique_ptr<JourneySet>> BuildVersion(const std::string& text) const;
   /// Runs `set` from now on: the first version makes the engine (and loads
   /// the profiles file, unless `restoring` a snapshot, which has them),
   /// later ones reload it. An error, and nothing changed, when the engine
   /// refuses it.
-  std::optional<std::string> Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report,
-                                   bool restoring = false);
+  Status Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report, bool restoring = false);
   /// The newest snapshot that can be read and restored, restored; the log
-  /// position to replay from (0 without one). An error when the log's
-  /// start was dropped and no snapshot can stand in for it.
-  std::variant<uint64_t, std::string> Restore();
+  /// position to replay from (the log's first entry without one). A
+  /// kCorruption when the log's start was dropped and no snapshot can
+  /// stand in for it (unless the loss is accepted).
+  Result<uint64_t> Restore();
+  /// Records damage found at the start and accepted: logged, counted,
+  /// reported by /readyz.
+  void AcceptLoss(const std::string& what);
   /// DATA/snapshots.
   std::string SnapshotDir() const;
   /// Reaps the child writing a snapshot, if it is done (or waits for it).
   void FinishSnapshot(bool wait);
-  /// Runs a write to the input log (`write` returns its error, if any),
-  /// timing it into tutti_store_write_seconds{operation}.
-  std::optional<std::string> Stored(const char* operation,
-                                    const std::function<std::optional<std::string>()>& write);
-  /// A snapshot at snapshot_position_ was written (`error` empty) or not.
-  void Snapshotted(const std::string& error);
+  /// Runs a write to the input log, timing it into
+  /// tutti_store_write_duration_seconds{operation} and counting a failure.
+  Status Stored(const char* operation, const std::function<Status()>& write);
+  /// A snapshot at snapshot_position_ was written (`error` ok) or not.
+  void Snapshotted(const Status& error);
   /// The engine time to log an input at that comes now: never before the
   /// last one logged, and on the system clock not before the clock.
   Instant LogTime();
@@ -259,14 +305,14 @@ class Service {
   /// The version of the journeys running now.
   const JourneySet& set() const { return *sets_.back(); }
   /// Writes the outbox entries not yet delivered to the actions file
-  /// (fsynced), then records them as delivered; takes the decision log for
-  /// the metrics. A failed write is retried on the next tick: delivery is
-  /// at least once, and the idempotency key tells a repeat.
+  /// (fsynced), then records them as delivered, and queues the routed
+  /// ones for their channels; takes the decision log for the metrics. A
+  /// failed write is retried on the next tick: delivery is at least once,
+  /// and the idempotency key tells a repeat.
   void Deliver();
-  /// Feeds the engine the outcome of a delivery as an `action_delivered` or
-  /// `action_failed` event (stdlib/events.tutti), when the program declares
-  /// it for the recipient's profile.
-  void ReportOutcome(uint64_t seq, bool ok, const std::string& detail);
+  /// Queues outbox entry `seq` for its channel's adapter, its attempts so
+  /// far recorded in the log (a restart) counted against its budget.
+  void Route(uint64_t seq, const std::string& channel);
   /// The outcome event `type` for action `a` as an NDJSON line, or nullopt
   /// with why there can be none.
   std::optional<std::string> OutcomeEvent(const Decision& a, const char* type, const std::string& reason,
@@ -279,19 +325,24 @@ class Service {
   void ResumeDeliveries(uint64_t through);
   /// Forgets final outbox entries beyond `actions_retained`.
   void TrimOutbox();
-  /// The interaction history of the customer of profile `profile` keyed
-  /// `id`, gathered from every shard in time order (`who`: with the
-  /// customer each entry is about); nullopt for an unknown customer.
-  std::optional<nlohmann::ordered_json> History(uint32_t profile, std::string_view id, bool who) const;
+  /// Stages a routed delivery's final state and the outcome event it
+  /// feeds back, for the next group commit.
+  void StageFinal(uint64_t seq, bool ok, const std::string& reason);
   /// The `email` of an action's recipient, if it has a usable one.
   std::string EmailAddressOf(const Decision& action) const;
-  /// A delivery (webhook, smtp) in progress.
-  struct Attempts {
-    std::string channel;
-    int attempts = 0;
-    bool in_flight = false;
-    std::chrono::steady_clock::time_point next;
+  /// A batch decoded and waiting for the next Commit: inputs, and final
+  /// delivery states to record with them.
+  struct Staged {
+    std::vector<InputLog::Entry> entries;
+    std::vector<Record> records;
+    std::vector<InputLog::Final> finals;
+    IngestResult result;
+    bool events = false;
+    std::function<void(IngestResult)> done;
   };
+  /// Decodes the lines of `body` (on the shards' threads when there are
+  /// many) into `staged`, stamped from the engine time `t` on.
+  void Decode(std::string_view body, Accept accept, Instant& t, Staged& staged);
 
   ServiceOptions options_;
   /// Every version run since the start, oldest first: retired journeys'
@@ -303,19 +354,39 @@ class Service {
   std::unique_ptr<InputLog> log_;
   SystemClock clock_;
   std::FILE* actions_ = nullptr;
-  std::map<std::string, double> counters_;  // series with labels -> value
-  /// A latency histogram (Prometheus buckets, service.cc kBuckets).
-  struct Histogram {
-    std::vector<double> buckets;  // counts per bucket, the last for +Inf
-    double sum = 0;
-    void Add(double seconds);
-  };
-  /// Series (name and labels) -> histogram: HTTP requests by route, store
-  /// writes by operation.
-  std::map<std::string, Histogram> latencies_;
-  std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
+  std::string data_loss_;  // damage accepted at the start
+
+  // Metrics (DeclareMetrics).
+  Metrics metrics_;
+  Family<Counter>* records_in_ = nullptr;       // {kind}
+  Family<Counter>* records_refused_ = nullptr;  // {kind}
+  Family<Counter>* actions_total_ = nullptr;    // {channel, outcome}
+  Family<Counter>* suppressed_ = nullptr;       // {policy, rule}
+  Family<Counter>* decisions_ = nullptr;        // {decision}
+  Family<Counter>* snapshots_total_ = nullptr;  // {outcome}
+  Family<Counter>* reloads_ = nullptr;          // {outcome}
+  Family<Counter>* requests_ = nullptr;         // {route, status}
+  Family<Counter>* refusals_ = nullptr;         // {reason}
+  Family<Counter>* data_loss_total_ = nullptr;  // {what}
+  Family<Histogram>* request_seconds_ = nullptr;  // {route}
+  Family<Histogram>* store_seconds_ = nullptr;    // {operation}
+  Counter* log_failures_ = nullptr;
+  Counter* log_commits_ = nullptr;
+  Counter* delivery_failures_ = nullptr;
+  Counter* outcomes_in_ = nullptr;
+  Counter* outcomes_refused_ = nullptr;
+  Counter* outcome_events_refused_ = nullptr;
+  Counter* undecodable_ = nullptr;
+  Counter* unusable_snapshots_ = nullptr;
+  Counter* replayed_ = nullptr;
+  Gauge* restored_position_ = nullptr;
+  Gauge* snapshot_bytes_ = nullptr;
+  Gauge* snapshot_seconds_ = nullptr;
+  Gauge* fork_seconds_ = nullptr;
+
   uint64_t resumed_through_ = 0;  // ResumeDeliveries has seen the outbox up to here
   std::map<uint64_t, char> finals_;  // final delivery states in the log at start
+  std::map<uint64_t, uint32_t> logged_attempts_;  // attempts counted in the log at start, not final
   uint64_t dispatched_ = 0;  // outbox entries dispatched by this process, through here
   std::vector<uint64_t> snapshots_;  // positions of the snapshots kept, newest first
   pid_t snapshot_child_ = -1;        // the process writing one, if any
@@ -332,21 +403,32 @@ class Service {
   std::deque<Unapplied> unapplied_;
   std::optional<Instant> tick_to_;  // the system clock's time, not reached yet
   std::function<void()> on_backlog_;
-  /// Batches decoded and waiting for the next Commit.
-  struct Staged {
-    std::vector<InputLog::Entry> entries;
-    std::vector<Record> records;
-    IngestResult result;
-    bool events = false;
-    std::function<void(IngestResult)> done;
-  };
-  std::vector<Staged> staged_;
   std::function<void()> on_staged_;
+  std::function<void()> on_deliveries_;
+  std::vector<Staged> staged_;
   std::chrono::steady_clock::time_point delivered_at_;  // Work's last delivery
   Instant logged_now_ = INT64_MIN;  // the engine time of the last input logged
-  std::map<std::string, int> in_flight_;  // channel -> attempts in flight
-  /// channel -> when the rate limit lets the next attempt start
-  std::map<std::string, std::chrono::steady_clock::time_point> next_start_;
+
+  // Routed deliveries in progress (delivery.cc).
+  struct Attempts {
+    std::string channel;
+    uint32_t attempts = 0;  // made so far, this process and earlier ones
+    bool in_flight = false;
+  };
+  std::map<uint64_t, Attempts> attempts_;  // outbox seq -> attempts, until final
+  struct ChannelQueue {
+    std::deque<uint64_t> ready;  // may start now, oldest first
+    int in_flight = 0;
+    std::chrono::steady_clock::time_point next_start;  // the rate limit's next slot
+  };
+  std::map<std::string, ChannelQueue> channels_;
+  /// Retries waiting for their backoff: when -> seq.
+  std::multimap<std::chrono::steady_clock::time_point, uint64_t> retries_;
+  /// Resumed deliveries whose budget a restart found spent.
+  std::vector<uint64_t> spent_;
+  /// Final delivery states (and their outcome events) a failed commit did
+  /// not write: staged again at the next tick.
+  std::vector<Staged> unwritten_;
   std::mt19937_64 jitter_{std::random_device{}()};
 };
 

@@ -57,9 +57,10 @@ std::string FileName(uint64_t position) {
   return name;
 }
 
-/// Writes `bytes` to `path` and syncs it; errno's text when that fails.
+/// Writes `bytes` to `path` (0600) and syncs it; errno's text when that
+/// fails.
 std::optional<std::string> WriteSynced(const std::string& path, const std::string& bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return std::strerror(errno);
   size_t done = 0;
   while (done < bytes.size()) {
@@ -83,10 +84,11 @@ std::optional<std::string> WriteSynced(const std::string& path, const std::strin
 
 }  // namespace
 
-std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t keep) {
+Status WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t keep) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return "cannot create " + dir + ": " + ec.message();
+  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, ec);
   std::string bytes(kMagic);
   PutU64(bytes, snapshot.position);
   PutU64(bytes, static_cast<uint64_t>(snapshot.logged_now));
@@ -103,12 +105,12 @@ std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot&
   std::string temporary = path + ".tmp";
   if (auto why = WriteSynced(temporary, bytes)) {
     fs::remove(temporary, ec);
-    return "cannot write the snapshot " + temporary + ": " + *why;
+    return Status::Unavailable("cannot write the snapshot " + temporary + ": " + *why);
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     fs::remove(temporary, ec);
-    return "cannot rename the snapshot to " + path + ": " + why;
+    return Status::Unavailable("cannot rename the snapshot to " + path + ": " + why);
   }
   // The rename itself is durable once the folder is synced.
   int folder = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -118,7 +120,7 @@ std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot&
   }
   auto files = SnapshotFiles(dir);
   for (size_t i = keep; i < files.size(); ++i) fs::remove(files[i].second, ec);
-  return std::nullopt;
+  return Status::Ok();
 }
 
 std::string SnapshotPath(const std::string& dir, uint64_t position) { return dir + "/" + FileName(position); }
@@ -144,26 +146,26 @@ void RemoveUnfinishedSnapshots(const std::string& dir) {
   }
 }
 
-std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path, bool* damaged) {
-  *damaged = true;  // unless it cannot be read at all
+Result<Snapshot> ReadSnapshot(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   auto size = fs::file_size(path, ec);
   std::string bytes;
   if (in && !ec) {
-    bytes.resize(size);
+    bytes.resize(size);  // the file's real size: no more is read
     in.read(bytes.data(), static_cast<std::streamsize>(size));
   }
-  if (!in || ec) {
-    *damaged = false;
-    return "cannot read " + path;
-  }
-  if (bytes.compare(0, kMagic.size(), kMagic) != 0) return path + " is not a tutti snapshot";
-  if (bytes.size() < kMagic.size() + 8) return path + " is cut short";
+  if (!in || ec) return Status::Unavailable("cannot read " + path);
+  return DecodeSnapshot(bytes, path);
+}
+
+Result<Snapshot> DecodeSnapshot(std::string_view bytes, const std::string& path) {
+  if (bytes.substr(0, kMagic.size()) != kMagic) return Status::Corruption(path + " is not a tutti snapshot");
+  if (bytes.size() < kMagic.size() + 8) return Status::Corruption(path + " is cut short");
   std::string_view body(bytes.data(), bytes.size() - 8);
   uint64_t sum = 0;
-  Parts(std::string_view(bytes).substr(body.size())).U64(&sum);
-  if (sum != StableHash(body)) return path + " is damaged (its checksum does not match)";
+  Parts(bytes.substr(body.size())).U64(&sum);
+  if (sum != StableHash(body)) return Status::Corruption(path + " is damaged (its checksum does not match)");
   Parts parts(body.substr(kMagic.size()));
   Snapshot s;
   uint64_t logged_now = 0, versions = 0;
@@ -171,7 +173,7 @@ std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path, bool* 
   s.logged_now = static_cast<Instant>(logged_now);
   for (uint64_t i = 0; whole && i < versions; ++i) whole = parts.Text(&s.versions.emplace_back());
   whole = whole && parts.Text(&s.engine) && parts.left() == 0;
-  if (!whole) return path + " is damaged (its parts do not add up)";
+  if (!whole) return Status::Corruption(path + " is damaged (its parts do not add up)");
   return s;
 }
 

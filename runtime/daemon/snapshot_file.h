@@ -12,12 +12,12 @@
 // and renamed, so that a crash leaves either the whole file or none.
 
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
+#include "base/status.h"
 #include "runtime/engine/instant.h"
 
 namespace tutti::runtime {
@@ -29,10 +29,10 @@ struct Snapshot {
   std::string engine;               // Engine::Save
 };
 
-/// Writes `snapshot` durably under `dir` (created if missing), then
-/// deletes all but the newest `keep` snapshots there. An error message,
-/// and no new file, when it cannot.
-std::optional<std::string> WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t keep);
+/// Writes `snapshot` durably under `dir` (created 0700 if missing; the file
+/// 0600: it holds personal data), then deletes all but the newest `keep`
+/// snapshots there. A failure leaves no new file.
+Status WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t keep);
 
 /// Where the snapshot at `position` is written under `dir`.
 std::string SnapshotPath(const std::string& dir, uint64_t position);
@@ -41,10 +41,12 @@ std::string SnapshotPath(const std::string& dir, uint64_t position);
 /// position) first.
 std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& dir);
 
-/// Reads and checks one; why not, when it cannot be read, or (`damaged`
-/// set) when it is not a whole snapshot: its checksum or its parts do not
-/// add up.
-std::variant<Snapshot, std::string> ReadSnapshot(const std::string& path, bool* damaged);
+/// Reads and checks one: kUnavailable when it cannot be read, kCorruption
+/// when it is not a whole snapshot (its checksum or its parts do not add
+/// up).
+Result<Snapshot> ReadSnapshot(const std::string& path);
+/// The same for a snapshot file's bytes; `name` says which in messages.
+Result<Snapshot> DecodeSnapshot(std::string_view bytes, const std::string& name);
 
 /// Deletes what an interrupted write left under `dir` (*.tmp).
 void RemoveUnfinishedSnapshots(const std::string& dir);

@@ -30,22 +30,19 @@ bool ContactPolicy::Covers(const PolicyRule& rule, uint32_t channel) const {
   return rule.Covers(names_.Get(channel));
 }
 
-std::variant<std::monostate, Hold, std::string> ContactPolicy::QuietHours(const std::string& channel,
-                                                                          std::string_view zone,
-                                                                          Instant t) const {
+Result<std::optional<Hold>> ContactPolicy::QuietHours(const std::string& channel, std::string_view zone,
+                                                      Instant t) const {
   auto ch = program_.channels.find(channel);
-  if (ch == program_.channels.end() || ch->second.kind != ChannelKind::kMessage) return {};
+  if (ch == program_.channels.end() || ch->second.kind != ChannelKind::kMessage) return std::optional<Hold>();
   for (const PolicyRule& r : program_.rules) {
     if (r.kind != PolicyClauseKind::kQuietHours || !r.Covers(channel)) continue;
     std::string_view z = r.local ? zone : std::string_view();
-    auto minute = LocalMinuteOfDay(t, z);
-    if (auto* err = std::get_if<std::string>(&minute)) return *err;
-    if (!InDailyRange(std::get<int>(minute), r.from_minute, r.until_minute)) continue;
-    auto until = NextLocalTime(t, z, r.until_minute);
-    if (auto* err = std::get_if<std::string>(&until)) return *err;
-    return Hold{&r, std::get<Instant>(until)};
+    TUTTI_ASSIGN_OR_RETURN(int minute, LocalMinuteOfDay(t, z));
+    if (!InDailyRange(minute, r.from_minute, r.until_minute)) continue;
+    TUTTI_ASSIGN_OR_RETURN(Instant until, NextLocalTime(t, z, r.until_minute));
+    return std::optional<Hold>(Hold{&r, until});
   }
-  return {};
+  return std::optional<Hold>();
 }
 
 Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient) const {

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <variant>
 
+#include "base/status.h"
 #include "compiler/ir/journey_ir.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/state.h"
@@ -59,9 +60,8 @@ class ContactPolicy {
 
   /// Whether quiet hours hold a send on `channel` to a recipient in time
   /// zone `zone` at `t`: nullopt when it may go, a Hold when it must wait,
-  /// or an error message (an unknown zone).
-  std::variant<std::monostate, Hold, std::string> QuietHours(const std::string& channel,
-                                                             std::string_view zone, Instant t) const;
+  /// or kInvalid (an unknown zone).
+  Result<std::optional<Hold>> QuietHours(const std::string& channel, std::string_view zone, Instant t) const;
 
   /// Consent, dedupe, arbitration and caps for `send`, against the
   /// recipient's history of approved actions.

@@ -1,8 +1,8 @@
 #include "runtime/engine/engine.h"
 
 #include <algorithm>
-#include <cassert>
 
+#include "base/check.h"
 #include "runtime/engine/partition.h"
 
 namespace tutti::runtime {
@@ -82,32 +82,26 @@ void Engine::IndexJourneys() {
 
 Engine::~Engine() = default;
 
-std::optional<std::string> Engine::ReloadRefusal(const SchemaTable& schemas, const ir::Program& program) const {
-  auto admitted = Admit(schemas, program);
-  if (auto* why = std::get_if<std::string>(&admitted)) return *why;
-  return std::nullopt;
+Status Engine::ReloadRefusal(const SchemaTable& schemas, const ir::Program& program) const {
+  return Admit(schemas, program).status();
 }
 
-std::variant<std::vector<Engine::Move>, std::string> Engine::Admit(const SchemaTable& schemas,
-                                                                   const ir::Program& program) const {
+Result<std::vector<Engine::Move>> Engine::Admit(const SchemaTable& schemas, const ir::Program& program) const {
   size_t journeys = program.journeys.size();
   if (auto difference = schemas_->LayoutDifference(schemas))
-    return "the records changed: " + *difference +
-           "; stored profiles and waiting instances hold records of the old layout, so a change of layout "
-           "needs a new --data folder";
+    return Status::Conflict("the records changed: " + *difference +
+                            "; stored profiles and waiting instances hold records of the old layout, so a "
+                            "change of layout needs a new --data folder");
   if (journeys_.size() + journeys > UINT16_MAX)
-    return "too many versions of the journeys for one run (history names a journey in 16 bits): start with a "
-           "new --data folder";
+    return Status::Conflict("too many versions of the journeys for one run (history names a journey in 16 "
+                            "bits): start with a new --data folder");
   return PlanMigrations(program);
 }
 
-std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program& program,
-                                                             const SchemaTable& schemas,
-                                                             const compiler::eval::Functions& functions,
-                                                             const compiler::jit::CompiledExprs* compiled) {
-  auto admitted = Admit(schemas, program);
-  if (auto* refusal = std::get_if<std::string>(&admitted)) return *refusal;
-  std::vector<Move> moves = std::move(std::get<std::vector<Move>>(admitted));
+Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const SchemaTable& schemas,
+                                            const compiler::eval::Functions& functions,
+                                            const compiler::jit::CompiledExprs* compiled) {
+  TUTTI_ASSIGN_OR_RETURN(std::vector<Move> moves, Admit(schemas, program));
   Flush();
   ReloadReport report;
   // The current journeys by name; what the new version does with each.
@@ -184,7 +178,7 @@ std::variant<Engine::ReloadReport, std::string> Engine::Reload(const ir::Program
 
 uint32_t Engine::ProfileIndex(std::string_view profile) const {
   auto it = std::lower_bound(profile_names_.begin(), profile_names_.end(), profile);
-  assert(it != profile_names_.end() && *it == profile && "profile of a checked program");
+  TUTTI_CHECK(it != profile_names_.end() && *it == profile, "profile of a checked program");
   return static_cast<uint32_t>(it - profile_names_.begin());
 }
 
@@ -231,7 +225,7 @@ void Engine::SetNow(Instant t) {
 }
 
 bool Engine::Ingest(const Record& event) {
-  assert(event.kind() == RecordKind::kEvent && event.at);
+  TUTTI_CHECK(event.kind() == RecordKind::kEvent && event.at, "Ingest takes decoded events");
   auto at = ToInstant(*event.at);
   if (!at) return false;
   Instant t = std::max(*at, now_);

@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/status.h"
 #include "compiler/eval/evaluator.h"
 #include "compiler/ir/journey_ir.h"
 #include "compiler/jit/jit.h"
@@ -111,12 +112,12 @@ class Engine final : private stdlib::HistoryView {
     size_t left_on_old = 0;   // instances finishing on a retired version
     size_t migrated = 0;      // instances moved to a changed journey's new version (`migrate`)
   };
-  /// Why Reload would refuse this version, or nullopt: its records are
-  /// laid out differently, or a `migrate` cannot be done (a step the
-  /// running version does not have, a variable the new one reads that the
-  /// instances do not hold).
-  std::optional<std::string> ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const;
-  std::variant<ReloadReport, std::string> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
+  /// Why Reload would refuse this version (a kConflict), or ok: its
+  /// records are laid out differently, or a `migrate` cannot be done (a
+  /// step the running version does not have, a variable the new one reads
+  /// that the instances do not hold).
+  Status ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const;
+  Result<ReloadReport> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
                                                  const compiler::eval::Functions& functions,
                                                  const compiler::jit::CompiledExprs* compiled);
 
@@ -131,7 +132,7 @@ class Engine final : private stdlib::HistoryView {
   /// sets, loaded and reloaded in the same order). An error when the
   /// snapshot is damaged or was saved over other journeys; the engine is
   /// then unusable.
-  std::optional<std::string> Restore(std::string_view snapshot);
+  Status Restore(std::string_view snapshot);
 
   /// Every journey the engine runs or ran, by engine index: the current
   /// version's journeys first (in program order, until a reload), then
@@ -277,10 +278,9 @@ class Engine final : private stdlib::HistoryView {
   };
   /// Why a version with these records and journeys cannot be taken on
   /// (ReloadRefusal's reasons), or the moves its migrations ask for.
-  std::variant<std::vector<Move>, std::string> Admit(const SchemaTable& schemas,
-                                                     const compiler::ir::Program& program) const;
+  Result<std::vector<Move>> Admit(const SchemaTable& schemas, const compiler::ir::Program& program) const;
   /// The moves `program`'s migrations ask for, or why they cannot be made.
-  std::variant<std::vector<Move>, std::string> PlanMigrations(const compiler::ir::Program& program) const;
+  Result<std::vector<Move>> PlanMigrations(const compiler::ir::Program& program) const;
   /// Makes them, once the new version's journeys are in journeys_
   /// (`next`: program index -> engine index); how many instances moved.
   size_t Migrate(const std::vector<Move>& moves, const std::vector<uint32_t>& next);
@@ -288,8 +288,9 @@ class Engine final : private stdlib::HistoryView {
   // snapshot.cc: how record shapes are named in a snapshot.
   void WriteShape(SnapshotWriter& out, const compiler::eval::RecordShape* shape) const;
   const compiler::eval::RecordShape* ReadShape(SnapshotReader& in);
-  /// What in a restored state breaks the engine's invariants, if anything.
-  std::optional<std::string> Inconsistency() const;
+  /// What in a restored state breaks the engine's invariants (a
+  /// kCorruption), or ok.
+  Status Inconsistency() const;
   /// The version that declared event `schema`, and the schema.
   void WriteEventSchema(SnapshotWriter& out, const Schema* schema) const;
   const Schema* ReadEventSchema(SnapshotReader& in) const;

@@ -77,7 +77,7 @@ std::vector<std::pair<std::string, std::string>> JourneySet::Sources() const {
   return out;
 }
 
-std::string JourneySet::Compile(const compiler::jit::JitOptions& options) {
+Status JourneySet::Compile(const compiler::jit::JitOptions& options) {
   std::vector<compiler::jit::ExprSpec> specs;
   for (size_t index = 0; index < ir_.journeys.size(); ++index) {
     const compiler::ir::Journey& j = ir_.journeys[index];
@@ -122,10 +122,8 @@ std::string JourneySet::Compile(const compiler::jit::JitOptions& options) {
     triggers.push_back({static_cast<uint32_t>(index), j.trigger->event, j.trigger->binding, j.trigger->cond,
                         event ? &event->shape : nullptr});
   }
-  auto compiled = compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers);
-  if (auto* failure = std::get_if<std::string>(&compiled)) return *failure;
-  compiled_ = std::move(std::get<std::unique_ptr<compiler::jit::CompiledExprs>>(compiled));
-  return "";
+  TUTTI_ASSIGN_OR_RETURN(compiled_, compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers));
+  return Status::Ok();
 }
 
 std::unique_ptr<Engine> JourneySet::NewEngine(EngineOptions options) const {

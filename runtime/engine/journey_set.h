@@ -48,9 +48,9 @@ class JourneySet {
   std::vector<std::pair<std::string, std::string>> Sources() const;
 
   /// Compiles every expression of the journeys to native code (compiler/jit),
-  /// which engines made afterwards run instead of the interpreter. Returns
-  /// an empty string, or why LLVM could not (the set stays interpreted).
-  std::string Compile(const compiler::jit::JitOptions& options = {});
+  /// which engines made afterwards run instead of the interpreter; a
+  /// failure says why LLVM could not (the set stays interpreted).
+  Status Compile(const compiler::jit::JitOptions& options = {});
   /// The native code, or null when the set is interpreted.
   const compiler::jit::CompiledExprs* compiled() const { return compiled_.get(); }
 

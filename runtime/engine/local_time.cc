@@ -17,7 +17,7 @@ const date::time_zone* Zone(std::string_view name) {
 
 }  // namespace
 
-std::variant<int, std::string> LocalMinuteOfDay(Instant t, std::string_view zone) {
+Result<int> LocalMinuteOfDay(Instant t, std::string_view zone) {
   try {
     const date::time_zone* z = Zone(zone);
     SysNanos sys{nanoseconds(t)};
@@ -25,11 +25,11 @@ std::variant<int, std::string> LocalMinuteOfDay(Instant t, std::string_view zone
     auto day = date::floor<date::days>(local);
     return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local - day).count());
   } catch (const std::exception&) {
-    return "unknown time zone \"" + std::string(zone) + "\"";
+    return Status::Invalid("unknown time zone \"" + std::string(zone) + "\"");
   }
 }
 
-std::variant<Instant, std::string> NextLocalTime(Instant t, std::string_view zone, int minute_of_day) {
+Result<Instant> NextLocalTime(Instant t, std::string_view zone, int minute_of_day) {
   try {
     const date::time_zone* z = Zone(zone);
     SysNanos sys{nanoseconds(t)};
@@ -53,7 +53,7 @@ std::variant<Instant, std::string> NextLocalTime(Instant t, std::string_view zon
     }
     return t;  // not reached: some day within three has the time
   } catch (const std::exception&) {
-    return "unknown time zone \"" + std::string(zone) + "\"";
+    return Status::Invalid("unknown time zone \"" + std::string(zone) + "\"");
   }
 }
 

@@ -5,21 +5,20 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
-
+#include "base/status.h"
 #include "runtime/engine/instant.h"
 
 namespace tutti::runtime {
 
-/// Minutes since local midnight at `t` in `zone`, or an error message for an
-/// unknown zone.
-std::variant<int, std::string> LocalMinuteOfDay(Instant t, std::string_view zone);
+/// Minutes since local midnight at `t` in `zone`; kInvalid for an unknown
+/// zone.
+Result<int> LocalMinuteOfDay(Instant t, std::string_view zone);
 
 /// The first instant at or after `t` whose local wall-clock time in `zone` is
 /// `minute_of_day` (minutes after midnight). On a day when that time does
 /// not exist (a daylight-saving gap), the first instant after the gap.
-/// An error message for an unknown zone.
-std::variant<Instant, std::string> NextLocalTime(Instant t, std::string_view zone, int minute_of_day);
+/// kInvalid for an unknown zone.
+Result<Instant> NextLocalTime(Instant t, std::string_view zone, int minute_of_day);
 
 /// Whether `minute` lies in [from, until), a range that wraps past midnight
 /// when until <= from (20:00-08:00).

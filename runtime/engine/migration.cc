@@ -19,8 +19,8 @@
 // reload, naming the journey, the steps and the variable.
 
 #include <algorithm>
-#include <cassert>
 
+#include "base/check.h"
 #include "runtime/engine/engine.h"
 
 namespace tutti::runtime {
@@ -97,7 +97,7 @@ std::string VariablesDiffer(const ir::Journey& old, RestingPoint from, const ir:
 
 }  // namespace
 
-std::variant<std::vector<Engine::Move>, std::string> Engine::PlanMigrations(const ir::Program& program) const {
+Result<std::vector<Engine::Move>> Engine::PlanMigrations(const ir::Program& program) const {
   std::vector<Move> moves;
   for (uint32_t i = 0; i < program.journeys.size(); ++i) {
     const ir::Journey& now = program.journeys[i];
@@ -111,7 +111,7 @@ std::variant<std::vector<Engine::Move>, std::string> Engine::PlanMigrations(cons
     const ir::Journey& old = *journeys_[*running];
     std::string where = "journey '" + now.name + "': ";
     if (old.customer != now.customer)
-      return where + "'migrate' cannot move instances for a " + old.customer + " into a journey for a " + now.customer;
+      return Status::Conflict(where + "'migrate' cannot move instances for a " + old.customer + " into a journey for a " + now.customer);
     std::vector<Move> mine;
     for (const ir::Migration& m : now.migrations) {
       auto found = std::find_if(old.steps.begin(), old.steps.end(), [&](const ir::Step& s) {
@@ -122,24 +122,24 @@ std::variant<std::vector<Engine::Move>, std::string> Engine::PlanMigrations(cons
         std::string known;
         for (ir::StepIndex s = 0; s < old.steps.size(); ++s)
           if (RestingPointOf(old, s)) known += (known.empty() ? "" : ", ") + StepName(old, s);
-        return where + "'migrate' names " + from_text + ", which the running version does not have (its waits and "
-               "sends: " + (known.empty() ? "none" : known) + ")";
+        return Status::Conflict(where + "'migrate' names " + from_text + ", which the running version does not have (its waits and "
+               "sends: " + (known.empty() ? "none" : known) + ")");
       }
       auto from = RestingPointOf(old, static_cast<ir::StepIndex>(found - old.steps.begin()));
-      if (!from) return where + "'migrate' names " + from_text + ", which is not a wait or a send: no instance rests there";
+      if (!from) return Status::Conflict(where + "'migrate' names " + from_text + ", which is not a wait or a send: no instance rests there");
       auto to = RestingPointOf(now, m.to);
-      assert(to && "the checker lets only waits and sends be labelled");
+      TUTTI_CHECK(to, "the checker lets only waits and sends be labelled");
       std::string move_text = "instances at " + from_text + " cannot move to " + StepName(now, m.to) + ": ";
       if (from->for_event != to->for_event)
-        return where + move_text + "one waits for an event, the other for time to pass";
+        return Status::Conflict(where + move_text + "one waits for an event, the other for time to pass");
       if (from->for_event && found->pattern->event != now.steps[m.to].pattern->event)
-        return where + move_text + "they wait for '" + found->pattern->event + "', the new step for '" +
-               now.steps[m.to].pattern->event + "'";
-      if (std::string why = VariablesDiffer(old, *from, now, *to); !why.empty()) return where + move_text + why;
+        return Status::Conflict(where + move_text + "they wait for '" + found->pattern->event + "', the new step for '" +
+               now.steps[m.to].pattern->event + "'");
+      if (std::string why = VariablesDiffer(old, *from, now, *to); !why.empty()) return Status::Conflict(where + move_text + why);
       for (const Move& other : mine)
         if (other.from_rest == from->pc && other.for_event == from->for_event && other.to_rest != to->pc)
-          return where + "'migrate' sends instances resting at the same point (" + from_text +
-                 ") to two different steps";
+          return Status::Conflict(where + "'migrate' sends instances resting at the same point (" + from_text +
+                 ") to two different steps");
       mine.push_back({*running, from->pc, from->for_event, i, to->pc});
     }
     moves.insert(moves.end(), mine.begin(), mine.end());

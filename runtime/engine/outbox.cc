@@ -1,13 +1,14 @@
 #include "runtime/engine/outbox.h"
 
 #include <algorithm>
-#include <cassert>
 #include <iterator>
+
+#include "base/check.h"
 
 namespace tutti::runtime {
 
 uint64_t Outbox::Append(Decision action) {
-  assert(action.kind == DecisionKind::kAction && "only actions are delivered");
+  TUTTI_CHECK(action.kind == DecisionKind::kAction, "only actions are delivered");
   OutboxEntry& e = entries_.emplace_back();
   e.seq = first_seq_ + entries_.size() - 1;
   e.action = std::move(action);
@@ -31,7 +32,7 @@ void Outbox::Trim(uint64_t through) {
 }
 
 OutboxEntry Outbox::PopFront() {
-  assert(!entries_.empty());
+  TUTTI_CHECK(!entries_.empty(), "PopFront on an empty outbox");
   OutboxEntry e = std::move(entries_.front());
   entries_.pop_front();
   ++first_seq_;

@@ -1,14 +1,14 @@
 #include "runtime/engine/shards.h"
 
 #include <algorithm>
-#include <cassert>
 
+#include "base/check.h"
 #include "runtime/engine/partition.h"
 
 namespace tutti::runtime {
 
 Shards::Shards(uint32_t count, const std::function<std::unique_ptr<Engine>(EngineOptions)>& make) {
-  assert(count >= 1);
+  TUTTI_CHECK(count >= 1, "at least one shard");
   for (uint32_t s = 0; s < count; ++s) {
     EngineOptions options;
     options.shard = s;
@@ -123,33 +123,33 @@ bool Shards::SetPaused(std::string_view journey, bool paused) {
   return known;
 }
 
-std::optional<std::string> Shards::WhyNotSplit(const compiler::ir::Program& program) const {
-  if (count() == 1) return std::nullopt;
+Status Shards::WhyNotSplit(const compiler::ir::Program& program) const {
+  if (count() == 1) return Status::Ok();
   std::vector<const compiler::ir::Journey*> running;
   for (uint32_t j = 0; j < engines_[0]->journey_count(); ++j) running.push_back(&engines_[0]->journey(j));
   if (auto why = WhyOneShard(program, running))
-    return "this version must run on one shard, and the daemon runs " + std::to_string(count()) + ": " + *why;
-  return std::nullopt;
+    return Status::Conflict("this version must run on one shard, and the daemon runs " + std::to_string(count()) +
+                            ": " + *why);
+  return Status::Ok();
 }
 
-std::optional<std::string> Shards::ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const {
-  if (auto why = engines_[0]->ReloadRefusal(schemas, program)) return why;
+Status Shards::ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const {
+  TUTTI_TRY(engines_[0]->ReloadRefusal(schemas, program));
   return WhyNotSplit(program);
 }
 
-std::variant<Engine::ReloadReport, std::string> Shards::Reload(const compiler::ir::Program& program,
-                                                               const SchemaTable& schemas,
-                                                               const compiler::eval::Functions& functions,
-                                                               const compiler::jit::CompiledExprs* compiled) {
-  if (auto why = WhyNotSplit(program)) return *why;
+Result<Engine::ReloadReport> Shards::Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
+                                            const compiler::eval::Functions& functions,
+                                            const compiler::jit::CompiledExprs* compiled) {
+  TUTTI_TRY(WhyNotSplit(program));
   Engine::ReloadReport total;
   for (size_t s = 0; s < engines_.size(); ++s) {
     auto reloaded = engines_[s]->Reload(program, schemas, functions, compiled);
     // Every shard runs the same versions: the first refuses (changing
     // nothing) what all would refuse.
-    if (s == 0 && std::holds_alternative<std::string>(reloaded)) return reloaded;
-    assert(std::holds_alternative<Engine::ReloadReport>(reloaded));
-    auto& report = std::get<Engine::ReloadReport>(reloaded);
+    if (s == 0 && !reloaded.ok()) return reloaded.status();
+    TUTTI_CHECK(reloaded.ok(), "every shard takes what the first took");
+    Engine::ReloadReport& report = *reloaded;
     if (s == 0) total = report;
     else {
       total.carried_over += report.carried_over;
@@ -206,37 +206,37 @@ std::string Shards::Save() {
   return out;
 }
 
-std::optional<std::string> Shards::Restore(std::string_view snapshot) {
+Status Shards::Restore(std::string_view snapshot) {
   std::vector<std::string_view> parts;
   uint64_t merged = UINT64_MAX;  // one shard: every action its outbox holds was merged
   if (snapshot.substr(0, kShardsMagic.size()) == kShardsMagic) {
     std::string_view in = snapshot.substr(kShardsMagic.size());
     uint64_t n = 0;
-    if (!GetU64(in, &n) || !GetU64(in, &merged)) return "the snapshot is cut short";
+    if (!GetU64(in, &n) || !GetU64(in, &merged)) return Status::Corruption("the snapshot is cut short");
     if (n != count())
-      return "the snapshot was written by " + std::to_string(n) + " shards, and this daemon runs " +
-             std::to_string(count());
+      return Status::Conflict("the snapshot was written by " + std::to_string(n) + " shards, and this daemon runs " +
+                              std::to_string(count()));
     for (uint64_t s = 0; s < n; ++s) {
       uint64_t size = 0;
-      if (!GetU64(in, &size) || size > in.size()) return "the snapshot is cut short";
+      if (!GetU64(in, &size) || size > in.size()) return Status::Corruption("the snapshot is cut short");
       parts.push_back(in.substr(0, size));
       in.remove_prefix(size);
     }
-    if (!in.empty()) return "the snapshot has bytes after its last shard";
+    if (!in.empty()) return Status::Corruption("the snapshot has bytes after its last shard");
   } else if (count() != 1) {
-    return "the snapshot was written by one shard, and this daemon runs " + std::to_string(count());
+    return Status::Conflict("the snapshot was written by one shard, and this daemon runs " + std::to_string(count()));
   } else {
     parts.push_back(snapshot);
   }
   for (uint32_t s = 0; s < count(); ++s)
-    if (auto err = engines_[s]->Restore(parts[s]))
-      return count() == 1 ? *err : "shard " + std::to_string(s) + ": " + *err;
+    if (Status restored = engines_[s]->Restore(parts[s]); !restored.ok())
+      return count() == 1 ? restored : restored.With("shard " + std::to_string(s));
   Outbox& held = engines_[0]->outbox();
-  if (merged != UINT64_MAX && merged > held.size()) return "the snapshot's outbox is cut short";
+  if (merged != UINT64_MAX && merged > held.size()) return Status::Corruption("the snapshot's outbox is cut short");
   outbox_ = std::move(held);
   held = Outbox();
   if (merged != UINT64_MAX) held.Restore(1, outbox_.TakeNewest(outbox_.size() - merged));
-  return std::nullopt;
+  return Status::Ok();
 }
 
 std::vector<Decision> Shards::TakeDecisions() {

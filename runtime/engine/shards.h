@@ -67,18 +67,18 @@ class Shards {
   bool SetPaused(std::string_view journey, bool paused);
   /// Engine::ReloadRefusal, and on several shards also why the version
   /// must run on one (WhyOneShard).
-  std::optional<std::string> ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const;
+  Status ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const;
   /// Engine::Reload on every shard; the report adds theirs up.
-  std::variant<Engine::ReloadReport, std::string> Reload(const compiler::ir::Program& program,
-                                                         const SchemaTable& schemas,
-                                                         const compiler::eval::Functions& functions,
-                                                         const compiler::jit::CompiledExprs* compiled);
+  Result<Engine::ReloadReport> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
+                                      const compiler::eval::Functions& functions,
+                                      const compiler::jit::CompiledExprs* compiled);
 
   /// Every shard's state and the merged outbox; with one shard, exactly
   /// what its engine saves.
   std::string Save();
-  /// Restores what Save wrote, on the same number of shards.
-  std::optional<std::string> Restore(std::string_view snapshot);
+  /// Restores what Save wrote, on the same number of shards; a
+  /// kCorruption when it is damaged, a kConflict when it does not fit.
+  Status Restore(std::string_view snapshot);
 
   /// Every shard's decisions since the last call, shard after shard.
   std::vector<Decision> TakeDecisions();
@@ -100,9 +100,10 @@ class Shards {
   /// others on theirs; returns when all are done.
   void Run(const std::function<void(uint32_t)>& fn);
   void Loop(uint32_t shard);
-  /// Why `program` cannot be taken on by more than one shard, if this is
-  /// more than one (WhyOneShard, with the versions the engines run).
-  std::optional<std::string> WhyNotSplit(const compiler::ir::Program& program) const;
+  /// Why `program` cannot be taken on by more than one shard (a
+  /// kConflict), if this is more than one (WhyOneShard, with the versions
+  /// the engines run).
+  Status WhyNotSplit(const compiler::ir::Program& program) const;
   /// Moves the actions every shard's clock has passed into the merged
   /// outbox, in the merged order.
   void Merge();

@@ -12,10 +12,10 @@
 // rebuilt when first needed.
 
 #include <algorithm>
-#include <cassert>
 #include <map>
 #include <unordered_map>
 
+#include "base/check.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/snapshot_codec.h"
 #include "runtime/engine/stable_hash.h"
@@ -93,7 +93,7 @@ void Engine::WriteShape(SnapshotWriter& out, const RecordShape* shape) const {
     for (std::string_view f : asked) out.String(f);
     return;
   }
-  assert(false && "every record's shape is a schema's or a projection");
+  TUTTI_UNREACHABLE("every record's shape is a schema's or a projection");
 }
 
 const RecordShape* Engine::ReadShape(SnapshotReader& in) {
@@ -120,7 +120,7 @@ void Engine::WriteEventSchema(SnapshotWriter& out, const Schema* schema) const {
     out.String(schema->name);
     return;
   }
-  assert(false && "an event's schema belongs to a version");
+  TUTTI_UNREACHABLE("an event's schema belongs to a version");
 }
 
 const Schema* Engine::ReadEventSchema(SnapshotReader& in) const {
@@ -167,7 +167,7 @@ void ReadStats(SnapshotReader& in, JourneyStats& s) {
 }  // namespace
 
 std::string Engine::Save() const {
-  assert(cascade_.empty() && current_ == nullptr && "saved between two inputs");
+  TUTTI_CHECK(cascade_.empty() && current_ == nullptr, "saved between two inputs");
   SnapshotWriter out([this](SnapshotWriter& w, const RecordShape* shape) { WriteShape(w, shape); });
   out.String(kMagic);
   out.U64(journeys_.size());
@@ -239,12 +239,12 @@ std::string Engine::Save() const {
   return std::move(out.bytes());
 }
 
-std::optional<std::string> Engine::Restore(std::string_view snapshot) {
-  assert(now_ == INT64_MIN && store_->customer_count() == 0 && "restored into a fresh engine");
+Status Engine::Restore(std::string_view snapshot) {
+  TUTTI_CHECK(now_ == INT64_MIN && store_->customer_count() == 0, "restored into a fresh engine");
   SnapshotReader in(snapshot, [this](SnapshotReader& r) { return ReadShape(r); });
-  auto fail = [&](std::string why) -> std::optional<std::string> {
+  auto fail = [&](std::string why) {
     in.Fail(std::move(why));
-    return "cannot restore the engine's snapshot: " + in.error();
+    return Status::Corruption("cannot restore the engine's snapshot: " + in.error());
   };
   const std::string other = "the snapshot was saved over other versions of the journeys, or by another build of tutti";
   if (in.String() != kMagic) return fail("this is not an engine snapshot of this version of tutti");
@@ -331,44 +331,44 @@ std::optional<std::string> Engine::Restore(std::string_view snapshot) {
   interpreted_fallbacks_ = in.U64();
   for (uint32_t j = 0; j < journeys_.size(); ++j) paused_[j] = in.Bool();
   if (in.String() != kMagic || !in.at_end()) return fail("the snapshot does not end where it should");
-  if (auto why = Inconsistency()) return fail(*why);
+  if (Status why = Inconsistency(); !why.ok()) return fail(why.message());
   audience_index_.assign(journeys_.size(), std::nullopt);
-  return std::nullopt;
+  return Status::Ok();
 }
 
-std::optional<std::string> Engine::Inconsistency() const {
+Status Engine::Inconsistency() const {
   // Every instance in use belongs to the customer that lists it, and is
   // at a step of its journey it can be at between two inputs.
   size_t listed = 0;
   for (uint32_t c = 0; c < store_->customer_count(); ++c) {
     const Customer& customer = store_->customer(c);
     for (uint32_t h : customer.instances)
-      if (store_->instance(h).customer != c) return "an instance is listed by a customer it does not belong to";
+      if (store_->instance(h).customer != c) return Status::Corruption("an instance is listed by a customer it does not belong to");
     listed += customer.instances.size();
     for (const Interaction& i : customer.history)
       if (i.name >= names_.size() || i.journey > journeys_.size())
-        return "the history of " + customer.key + " names something unknown";
+        return Status::Corruption("the history of " + customer.key + " names something unknown");
   }
-  if (listed != store_->active_instances()) return "an instance belongs to no customer";
+  if (listed != store_->active_instances()) return Status::Corruption("an instance belongs to no customer");
   for (uint32_t h = 0; h < store_->handles(); ++h) {
     const JourneyInstance& inst = store_->instance(h);
     if (inst.state == InstanceState::kFree) continue;
-    if (inst.journey >= journeys_.size()) return "an instance names an unknown journey";
+    if (inst.journey >= journeys_.size()) return Status::Corruption("an instance names an unknown journey");
     const ir::Journey& j = *journeys_[inst.journey];
     bool at_step = inst.pc != ir::kDone && inst.pc < j.steps.size();
-    if (!at_step && inst.pc != ir::kDone) return "an instance of " + j.name + " is at a step it does not have";
-    if (inst.state == InstanceState::kRunning) return "an instance was running when the snapshot was saved";
+    if (!at_step && inst.pc != ir::kDone) return Status::Corruption("an instance of " + j.name + " is at a step it does not have");
+    if (inst.state == InstanceState::kRunning) return Status::Corruption("an instance was running when the snapshot was saved");
     if (inst.state == InstanceState::kWaitingEvent && !(at_step && j.steps[inst.pc].op == ir::StepOp::kWaitEvent))
-      return "an instance of " + j.name + " waits for an event at a step that is not such a wait";
-    if (inst.slots.size() > j.slot_names.size()) return "an instance of " + j.name + " has more slots than it declares";
+      return Status::Corruption("an instance of " + j.name + " waits for an event at a step that is not such a wait");
+    if (inst.slots.size() > j.slot_names.size()) return Status::Corruption("an instance of " + j.name + " has more slots than it declares");
     for (uint32_t slot = 0; slot < 32; ++slot) {
       if (!(inst.packed >> slot & 1)) continue;
       auto shape = packed_shapes_.find(std::make_tuple(inst.journey, inst.pc, slot));
       if (slot >= inst.slots.size() || shape == packed_shapes_.end() || shape->second->fields.size() != 1)
-        return "an instance of " + j.name + " holds a packed value the snapshot cannot unpack";
+        return Status::Corruption("an instance of " + j.name + " holds a packed value the snapshot cannot unpack");
     }
   }
-  return std::nullopt;
+  return Status::Ok();
 }
 
 void InMemoryStore::Save(SnapshotWriter& out) const {
@@ -416,7 +416,7 @@ void InMemoryStore::Save(SnapshotWriter& out) const {
 }
 
 void InMemoryStore::Restore(SnapshotReader& in) {
-  assert(customers_.empty() && instances_.empty() && "restored into an empty store");
+  TUTTI_CHECK(customers_.empty() && instances_.empty(), "restored into an empty store");
   size_t customers = in.Count(8);
   for (size_t id = 0; id < customers && in.ok(); ++id) {
     Customer& c = customers_.emplace_back();

@@ -1,6 +1,7 @@
 #include "runtime/engine/state.h"
 
-#include <cassert>
+#include "base/check.h"
+
 
 namespace tutti::runtime {
 
@@ -42,7 +43,7 @@ uint32_t InMemoryStore::NewInstance() {
 
 void InMemoryStore::FreeInstance(uint32_t handle) {
   JourneyInstance& i = instances_[handle];
-  assert(i.state != InstanceState::kFree && "instance freed twice");
+  TUTTI_CHECK(i.state != InstanceState::kFree, "instance freed twice");
   i.state = InstanceState::kFree;
   ++i.generation;
   i.slots.clear();

@@ -4,10 +4,10 @@
 // docs/semantics.md.
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <variant>
 
+#include "base/check.h"
 #include "compiler/eval/operators.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/local_time.h"
@@ -59,16 +59,16 @@ bool IsTrue(const Value& v) { return v.is(ValueKind::kBool) && v.AsBool(); }
 
 /// A score as a double, or why it cannot be one: an error, not a number, or
 /// NaN (which would otherwise never compare and so win by default).
-std::variant<double, std::string> Score(const Value& v) {
-  if (v.IsError()) return v.ErrorMessage();
+Result<double> Score(const Value& v) {
+  if (v.IsError()) return Status::Invalid(v.ErrorMessage());
   double d;
   switch (v.kind()) {
     case ValueKind::kDouble: d = v.AsDouble(); break;
     case ValueKind::kInt: d = static_cast<double>(v.AsInt()); break;
     case ValueKind::kUint: d = static_cast<double>(v.AsUint()); break;
-    default: return "not a number";
+    default: return Status::Invalid("not a number");
   }
-  if (std::isnan(d)) return "NaN";
+  if (std::isnan(d)) return Status::Invalid("NaN");
   return d;
 }
 
@@ -192,7 +192,7 @@ Value Engine::SlotValue(const JourneyInstance& inst, uint32_t slot) const {
   if (slot >= inst.slots.size()) return Value();
   if (!(inst.packed >> slot & 1)) return inst.slots[slot];
   auto shape = packed_shapes_.find(std::make_tuple(inst.journey, inst.pc, slot));
-  assert(shape != packed_shapes_.end() && "a slot is unpacked at the step that packed it");
+  TUTTI_CHECK(shape != packed_shapes_.end(), "a slot is unpacked at the step that packed it");
   auto out = std::make_shared<compiler::eval::Record>();
   out->shape = shape->second;
   out->values = {inst.slots[slot]};
@@ -262,12 +262,12 @@ void Engine::Run(uint32_t handle) {
         std::string_view zone = w.local ? TimeZoneOf(store_->customer(inst.customer).record) : std::string_view();
         auto next = NextLocalTime(now_, zone, w.time.hour * 60 + w.time.minute);
         inst.pc = s.next;
-        if (auto* err = std::get_if<std::string>(&next)) {
-          Error(inst, s, "cannot wait until a local time: " + *err);
+        if (!next.ok()) {
+          Error(inst, s, "cannot wait until a local time: " + next.status().message());
           break;
         }
-        if (std::get<Instant>(next) > now_) {
-          Sleep(handle, std::get<Instant>(next));
+        if (*next > now_) {
+          Sleep(handle, *next);
           return;
         }
         break;
@@ -322,11 +322,11 @@ void Engine::Run(uint32_t handle) {
           Activation option(&act);
           option.Bind("option", Value(s.arms[i].label));
           auto score_or = Score(Eval(score, option));
-          if (auto* why = std::get_if<std::string>(&score_or)) {
-            Error(inst, s, "scoring option '" + s.arms[i].label + "' (left out): " + *why);
+          if (!score_or.ok()) {
+            Error(inst, s, "scoring option '" + s.arms[i].label + "' (left out): " + score_or.status().message());
             continue;
           }
-          double d = std::get<double>(score_or);
+          double d = *score_or;
           if (!best || d > best_score) {
             best = i;
             best_score = d;
@@ -412,9 +412,9 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
   std::optional<std::string> content = Render(st.message, act, handle, s);
   if (!content) return true;
   auto hold = policy_->QuietHours(st.channel.text, TimeZoneOf(to.record), now_);
-  if (auto* err = std::get_if<std::string>(&hold)) {
-    Error(inst, s, "quiet hours cannot be checked: " + *err + "; sent without the check");
-  } else if (auto* h = std::get_if<Hold>(&hold)) {
+  if (!hold.ok()) {
+    Error(inst, s, "quiet hours cannot be checked: " + hold.status().message() + "; sent without the check");
+  } else if (const std::optional<Hold>& h = *hold) {
     Decision d = NewDecision(DecisionKind::kDeferred, inst, s);
     d.channel = st.channel.text;
     d.action = "send";
@@ -497,11 +497,12 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
         continue;
       }
       auto score_or = Score(Eval(*st.route_score, candidate));
-      if (auto* why = std::get_if<std::string>(&score_or)) {
-        Error(store_->instance(handle), s, "scoring " + profile + " '" + key + "' (left out): " + *why);
+      if (!score_or.ok()) {
+        Error(store_->instance(handle), s, "scoring " + profile + " '" + key + "' (left out): " +
+                                               score_or.status().message());
         continue;
       }
-      double d = std::get<double>(score_or);
+      double d = *score_or;
       if (!best_score || d > *best_score) {
         best_score = d;
         assignees.assign(1, {key, record});
@@ -543,7 +544,7 @@ bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
   JourneyInstance& inst = store_->instance(handle);
   const auto& st = s.source->As<ast::EmitStep>();
   const Schema* schema = schemas_->FindEvent(st.event.text);
-  assert(schema && "a checked 'emit' names an event");
+  TUTTI_CHECK(schema, "a checked 'emit' names an event");
   int depth = current_ ? current_->depth + 1 : 1;
   if (depth > options_.max_cascade_depth) {
     Error(inst, s, "'" + st.event.text + "' not emitted: events emitted by journeys cascaded more than " +
@@ -563,7 +564,7 @@ bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
       return false;
     }
     auto slot = schema->Slot(f.name.text);
-    assert(slot && "a checked 'emit' names the event's fields");
+    TUTTI_CHECK(slot, "a checked 'emit' names the event's fields");
     rec->values[*slot] = std::move(v);
   }
   Event e;

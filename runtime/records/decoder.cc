@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
 #include "compiler/check/suggest.h"
+#include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
 
@@ -25,10 +27,12 @@ struct Reject {
   std::string field;
   std::string message;
   size_t column = 0;
+  std::string got;
 };
 
-[[noreturn]] void Fail(std::string field, std::string message, size_t column = 0) {
-  throw Reject{std::move(field), std::move(message), column};
+/// `got`: the offending value as shown to whoever sent it (DecodeError::got).
+[[noreturn]] void Fail(std::string field, std::string message, size_t column = 0, std::string got = "") {
+  throw Reject{std::move(field), std::move(message), column, std::move(got)};
 }
 
 constexpr size_t kShownBytes = 60;
@@ -63,7 +67,7 @@ std::string Wanted(const Type& t) {
 
 [[noreturn]] void Mismatch(const std::string& field, const std::string& what, const Type& t,
                            const json& j) {
-  Fail(field, what + " must be " + Wanted(t) + ", got " + Show(j));
+  Fail(field, what + " must be " + Wanted(t), 0, Show(j));
 }
 
 // 2^63 and 2^64 as doubles, exactly.
@@ -177,20 +181,20 @@ class Converter {
         if (j.is_number_unsigned()) {
           uint64_t u = j.get<uint64_t>();
           if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            Fail(field, what + " is out of range for an int: " + Show(j));
+            Fail(field, what + " is out of range for an int", 0, Show(j));
           return Value(static_cast<int64_t>(u));
         }
         if (j.is_number_float() && HugeIntegral(j.get<double>()))
-          Fail(field, what + " is out of range for an int: " + Show(j));
+          Fail(field, what + " is out of range for an int", 0, Show(j));
         Mismatch(field, what, t, j);
       case TypeKind::kUint:
         if (j.is_number_unsigned()) return Value(j.get<uint64_t>());
         if (j.is_number_integer())  // a negative number
-          Fail(field, what + " must be a uint, which cannot be negative, got " + Show(j));
+          Fail(field, what + " must be a uint, which cannot be negative", 0, Show(j));
         if (j.is_number_float() && HugeIntegral(j.get<double>())) {
           if (j.get<double>() < 0)
-            Fail(field, what + " must be a uint, which cannot be negative, got " + Show(j));
-          if (j.get<double>() >= kTwo64) Fail(field, what + " is out of range for a uint: " + Show(j));
+            Fail(field, what + " must be a uint, which cannot be negative", 0, Show(j));
+          if (j.get<double>() >= kTwo64) Fail(field, what + " is out of range for a uint", 0, Show(j));
         }
         Mismatch(field, what, t, j);
       case TypeKind::kDouble:
@@ -232,14 +236,17 @@ class Converter {
       case TypeKind::kMap: {
         if (!j.is_object()) Mismatch(field, what, t, j);
         auto map = std::make_shared<compiler::eval::MapValue>();
+        // Keys are data (they may be personal): a message names a key by
+        // its place, and shows it only as what was got.
+        size_t i = 0;
         for (const auto& [k, v] : j.items()) {
-          std::string key_what = "key \"" + k + "\" of " + what;
+          std::string key_what = "key #" + std::to_string(++i) + " of " + what;
           Value key = MapKey(t.key(), k, key_what, field);
           if (v.is_null() && !t.value().IsErrorOrDyn())
-            Mismatch(field, "the value under \"" + k + "\" in " + what, t.value(), v);
-          Value value = Convert(t.value(), v, "the value under \"" + k + "\" in " + what, field);
+            Mismatch(field, "the value under " + key_what, t.value(), v);
+          Value value = Convert(t.value(), v, "the value under " + key_what, field);
           std::string problem = map->Insert(std::move(key), std::move(value));
-          if (!problem.empty()) Fail(field, key_what + " repeats an earlier key");
+          if (!problem.empty()) Fail(field, key_what + " repeats an earlier key", 0, json(k).dump());
         }
         return Value(std::shared_ptr<const compiler::eval::MapValue>(std::move(map)));
       }
@@ -272,20 +279,20 @@ class Converter {
         int64_t v = 0;
         auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
         if (ec == std::errc() && p == k.data() + k.size()) return Value(v);
-        if (ec == std::errc::result_out_of_range) Fail(field, what + " is out of range for an int");
+        if (ec == std::errc::result_out_of_range) Fail(field, what + " is out of range for an int", 0, json(k).dump());
         break;
       }
       case TypeKind::kUint: {
         uint64_t v = 0;
         auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
         if (ec == std::errc() && p == k.data() + k.size()) return Value(v);
-        if (ec == std::errc::result_out_of_range) Fail(field, what + " is out of range for a uint");
+        if (ec == std::errc::result_out_of_range) Fail(field, what + " is out of range for a uint", 0, json(k).dump());
         break;
       }
       default:
         break;
     }
-    Fail(field, what + " must be " + Wanted(t));
+    Fail(field, what + " must be " + Wanted(t), 0, json(k).dump());
   }
 
   /// Any JSON value, typed the obvious way (integers as int, or uint when
@@ -321,40 +328,6 @@ class Converter {
   std::optional<compiler::eval::Timestamp> default_at_;
 };
 
-/// Rejects a line nested deeper than `max_depth` before the parser (and
-/// the recursive destructor and printer of a json value) sees it.
-void CheckDepth(std::string_view line, size_t max_depth) {
-  size_t depth = 0;
-  bool in_string = false, escaped = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth)
-        Fail("", "the JSON is nested deeper than " + std::to_string(max_depth) + " levels", i + 1);
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-}
-
-/// nlohmann's "[json.exception.parse_error.101] parse error at line 1,
-/// column 5: syntax error while parsing value - invalid literal; last
-/// read: 'tru'" without the prefix.
-std::string ParseErrorText(const json::parse_error& e) {
-  std::string s = e.what();
-  size_t colon = s.find(": ");
-  if (s.find("column") != std::string::npos) colon = s.find(": ", s.find("column"));
-  return colon == std::string::npos ? s : s.substr(colon + 2);
-}
-
 bool Blank(std::string_view line) {
   for (char c : line)
     if (c != ' ' && c != '\t' && c != '\r') return false;
@@ -386,20 +359,17 @@ Record Decode(const SchemaTable& table, std::string_view line, size_t line_numbe
   if (line.size() > options.max_line_bytes)
     Fail("", "the line is " + std::to_string(line.size()) + " bytes long; the limit is " +
                  std::to_string(options.max_line_bytes));
-  CheckDepth(line, options.max_depth);
-  json j;
-  try {
-    j = json::parse(line.begin(), line.end());
-  } catch (const json::parse_error& e) {
-    Fail("", "malformed JSON: " + ParseErrorText(e), e.byte);
-  }
+  JsonError error;
+  auto parsed = ParseJsonInput(line, {options.max_line_bytes, options.max_depth}, &error);
+  if (!parsed.ok()) Fail("", error.message, error.column);
+  json j = std::move(*parsed);
   if (!j.is_object())
-    Fail("", std::string("expected a JSON object with a \"type\", got ") + Show(j));
+    Fail("", "expected a JSON object with a \"type\"", 0, Show(j));
   auto type = j.find("type");
   if (type == j.end())
     Fail("type", "missing field 'type', which names the event or profile this line holds");
   if (!type->is_string())
-    Fail("type", "field 'type' must be a string naming an event or profile, got " + Show(*type));
+    Fail("type", "field 'type' must be a string naming an event or profile", 0, Show(*type));
   const Schema* schema = LookUp(table, type->get_ref<const std::string&>(), options.accept);
 
   Converter converter(table, options.default_at);
@@ -419,7 +389,9 @@ const Value* Record::Get(std::string_view name) const {
   return slot ? &slots[*slot] : nullptr;
 }
 
-std::string DecodeError::ToString() const {
+std::string DecodeError::ToString() const { return ForLog() + (got.empty() ? "" : ", got " + got); }
+
+std::string DecodeError::ForLog() const {
   std::string s = "line " + std::to_string(line);
   if (column) s += ", column " + std::to_string(column);
   return s + ": " + message;
@@ -432,11 +404,11 @@ DecodeResult DecodeLine(const SchemaTable& table, std::string_view line, size_t 
   try {
     return {Decode(table, line, line_number, options)};
   } catch (const Reject& r) {
-    return {DecodeError{line_number, r.column, r.field, r.message}};
+    return {DecodeError{line_number, r.column, Printable(r.field, 200), Printable(r.message, 1000), Printable(r.got, 200)}};
   } catch (const std::exception& e) {
-    return {DecodeError{line_number, 0, "", std::string("could not decode the line: ") + e.what()}};
+    return {DecodeError{line_number, 0, "", "could not decode the line: " + Printable(e.what(), 200), ""}};
   } catch (...) {
-    return {DecodeError{line_number, 0, "", "could not decode the line"}};
+    return {DecodeError{line_number, 0, "", "could not decode the line", ""}};
   }
 }
 
@@ -444,7 +416,7 @@ DecodedFile DecodeFile(const SchemaTable& table, std::istream& in, const DecodeO
   DecodedFile out;
   std::streambuf* buf = in.rdbuf();
   if (buf == nullptr) {
-    out.read_error = "no input stream";
+    out.read = Status::Invalid("no input stream");
     return out;
   }
   std::string line;
@@ -467,7 +439,7 @@ DecodedFile DecodeFile(const SchemaTable& table, std::istream& in, const DecodeO
       // Over the limit: only the first bytes were kept.
       out.errors.push_back({out.lines, 0, "",
                             "the line is " + std::to_string(length) + " bytes long; the limit is " +
-                                std::to_string(options.max_line_bytes)});
+                                std::to_string(options.max_line_bytes), ""});
       continue;
     }
     DecodeResult r = DecodeLine(table, line, out.lines, options);
@@ -488,11 +460,11 @@ DecodedFile DecodeFile(const SchemaTable& table, const std::string& path, const 
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     DecodedFile out;
-    out.read_error = "cannot open " + path;
+    out.read = Status::NotFound("cannot open " + path);
     return out;
   }
   DecodedFile out = DecodeFile(table, in, options);
-  if (in.bad()) out.read_error = "error while reading " + path;
+  if (in.bad()) out.read = Status::Unavailable("error while reading " + path);
   return out;
 }
 

@@ -28,7 +28,9 @@
 //
 // The decoder never throws and never reads past a limit: lines longer than
 // DecodeOptions::max_line_bytes or nested deeper than max_depth are
-// rejected before any JSON parsing.
+// rejected before any JSON parsing; a NUL byte, a key given twice and
+// anything after the object are refused (records/json_input.h). Every
+// message is printable UTF-8 (base/text.h).
 
 #include <istream>
 #include <optional>
@@ -37,6 +39,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/status.h"
 #include "compiler/eval/value.h"
 #include "runtime/records/schema_table.h"
 
@@ -64,11 +67,18 @@ struct DecodeError {
   size_t line = 0;
   size_t column = 0;  // 1-based byte column; 0 when not known
   std::string field;  // the offending field, if one is to blame
-  std::string message;  // without the position
+  std::string message;  // without the position, and without the value
+  /// The offending value as written ("\"ten\"", shortened), when one is to
+  /// blame: for whoever sent it, never for a log (it may be personal data).
+  std::string got;
 
   /// "line 17: field 'decile' of profile 'hcp' must be an int, got \"ten\""
-  /// ("line 3, column 9: ..." when the column is known).
+  /// ("line 3, column 9: ..." when the column is known): the answer to the
+  /// sender.
   std::string ToString() const;
+  /// The same without the value: "line 17: field 'decile' of profile
+  /// 'hcp' must be an int", for logs.
+  std::string ForLog() const;
 };
 
 /// Which kinds of record a stream may hold. A profiles file and an events
@@ -112,7 +122,7 @@ struct DecodedFile {
   size_t profiles = 0;
   /// Set when the file could not be opened or read; nothing else is then
   /// meaningful.
-  std::optional<std::string> read_error;
+  Status read;
 
   size_t rejected() const { return errors.size(); }
 };

@@ -86,6 +86,9 @@ class Daemon {
   std::string Curl(const std::string& method, const std::string& path, const std::string& body_file = "",
                    const std::string& extra = "") {
     std::string cmd = "curl -s -o - -w '\\n%{http_code}' -X " + method + " " + extra + " ";
+    // The daemon takes a POST only with a JSON content type (CSRF).
+    if (method == "POST" && extra.find("Content-Type") == std::string::npos)
+      cmd += "-H 'Content-Type: application/json' ";
     if (!body_file.empty()) cmd += "--data-binary @" + body_file + " ";
     if (!ca_.empty()) cmd += "--cacert " + ca_ + " ";
     cmd += "'" + std::string(ca_.empty() ? "http" : "https") + "://127.0.0.1:" + std::to_string(port_) + path + "'";
@@ -217,6 +220,21 @@ inline std::string EventSlice(const fs::path& dir, size_t from, size_t to) {
   fs::path p = dir / ("events-" + std::to_string(from) + "-" + std::to_string(to) + ".ndjson");
   std::ofstream(p) << out;
   return p.string();
+}
+
+/// Every entry of a history, page after page of `limit`.
+inline Json AllHistory(Daemon& d, const std::string& path, size_t limit) {
+  Json all = Json::array();
+  std::string cursor;
+  for (int pages = 0; pages < 10000; ++pages) {
+    Json page = d.GetJson(path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit) +
+                          (cursor.empty() ? "" : "&cursor=" + cursor));
+    EXPECT_LE(page["history"].size(), limit);
+    for (const Json& h : page["history"]) all.push_back(h);
+    if (!page.contains("next")) break;
+    cursor = page["next"].get<std::string>();
+  }
+  return all;
 }
 
 /// The reference scenario's events (examples/abc-pharma/events.ndjson).

@@ -36,9 +36,8 @@ journey nurture { priority 40  on nurture_signal  send email "newsletter" }
 
 std::unique_ptr<Service> StartService(const ServiceOptions& options) {
   auto started = Service::Start(options);
-  if (auto* err = std::get_if<std::string>(&started)) ADD_FAILURE() << *err;
-  auto* s = std::get_if<std::unique_ptr<Service>>(&started);
-  return s ? std::move(*s) : nullptr;
+  if (!started.ok()) ADD_FAILURE() << started.status().message();
+  return started.ok() ? std::move(*started) : nullptr;
 }
 
 /// The action log's idempotency keys, in order.

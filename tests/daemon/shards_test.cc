@@ -45,10 +45,10 @@ std::vector<std::string> ActionOrder(Daemon& d) {
 
 /// An account's history as sorted lines: the order within an instant may
 /// differ between shard counts, the entries may not.
-std::vector<std::string> Entries(Daemon& d, const std::string& path, const char* field) {
+/// A history's entries (every page), sorted.
+std::vector<std::string> Entries(Daemon& d, const std::string& path) {
   std::vector<std::string> out;
-  Json reply = d.GetJson(path);
-  for (const Json& h : reply[field]) out.push_back(h.dump());
+  for (const Json& h : AllHistory(d, path, 1000)) out.push_back(h.dump());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -60,9 +60,9 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
     Daemon one(dir / "one", Config(dir, "one.json", R"({"shards": 1})"));
     PlayTheScenario(one, dir);
     EXPECT_EQ(Metric(one, "tutti_shards"), "1");
-    one_history = Entries(one, "/v1/accounts/empire-health/history", "history");
-    one_castillo = Entries(one, "/v1/customers/hcp-empire-00017?profile=hcp", "history");
-    one_empire = Entries(one, "/v1/customers/empire-health?profile=account", "history");
+    one_history = Entries(one, "/v1/accounts/empire-health/history");
+    one_castillo = Entries(one, "/v1/customers/hcp-empire-00017/history?profile=hcp");
+    one_empire = Entries(one, "/v1/customers/empire-health/history?profile=account");
   }
   Daemon three(dir / "data", Config(dir, "three.json", R"({"shards": 3})"));
   PlayTheScenario(three, dir);
@@ -71,9 +71,9 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
   ExpectTheGoldenActions(dir / "data" / "actions.ndjson");
   // A customer's picture comes from their shard; an account's history is
   // gathered from every shard.
-  EXPECT_EQ(Entries(three, "/v1/customers/hcp-empire-00017?profile=hcp", "history"), one_castillo);
-  EXPECT_EQ(Entries(three, "/v1/accounts/empire-health/history", "history"), one_history);
-  EXPECT_EQ(Entries(three, "/v1/customers/empire-health?profile=account", "history"), one_empire);
+  EXPECT_EQ(Entries(three, "/v1/customers/hcp-empire-00017/history?profile=hcp"), one_castillo);
+  EXPECT_EQ(Entries(three, "/v1/accounts/empire-health/history"), one_history);
+  EXPECT_EQ(Entries(three, "/v1/customers/empire-health/history?profile=account"), one_empire);
   EXPECT_GT(one_history.size(), 3091u);
   // Per-journey counts add up over the shards.
   size_t entered = 0;
@@ -102,10 +102,10 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
 TEST(Shards, TheConfigSaysHowMany) {
   fs::path dir = FreshDir("shards-config");
   std::string out = RefusedStart(dir, "many", {{"shards", 1000}});
-  EXPECT_NE(out.find("'shards' must be at most 256"), std::string::npos) << out;
+  EXPECT_NE(out.find("many.json.shards: must be a whole number from 0 to 256"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
   out = RefusedStart(dir, "words", {{"shards", "two"}});
-  EXPECT_NE(out.find("'shards' must be a whole number"), std::string::npos) << out;
+  EXPECT_NE(out.find("words.json.shards: must be a whole number from 0 to 256"), std::string::npos) << out;
 }
 
 TEST(Shards, JourneysThatReachPastTheirCustomersRunOnOne) {

@@ -43,7 +43,7 @@ TEST(Tls, TheApiIsServedOverHttpsOnly) {
   std::string r = d.Curl("POST", "/v1/events", EventSlice(dir, 0, 30));
   EXPECT_EQ(r.substr(0, 3), "200") << r;
   std::string metrics = d.Curl("GET", "/metrics");
-  EXPECT_NE(metrics.find("tutti_http_requests_total{route=\"tls_handshake\",status=\"400\"} 1"), std::string::npos)
+  EXPECT_NE(metrics.find("tutti_http_refused_total{reason=\"tls_handshake\"} 1"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("tutti_events_in_total 30"), std::string::npos) << metrics;
 }
@@ -85,8 +85,8 @@ TEST(Tls, ACertificateThatCannotBeLoadedStopsTheStart) {
   fs::path dir = FreshDir("tls-missing");
   std::string out = RefusedStart(dir, "data", {{"tls_cert", (dir / "nowhere.pem").string()},
                                               {"tls_key", (dir / "nowhere.key").string()}});
-  EXPECT_NE(out.find("cannot load the TLS certificate " + (dir / "nowhere.pem").string()), std::string::npos) << out;
-  EXPECT_NE(out.find("exit 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("cannot read the TLS certificate " + (dir / "nowhere.pem").string()), std::string::npos) << out;
+  EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
 }
 
 TEST(Tls, HttpsWebhooksVerifyTheReceiver) {
@@ -114,7 +114,7 @@ TEST(Tls, HttpsWebhooksVerifyTheReceiver) {
   std::vector<Json> untrusted = run("untrusted", {{"url", url}, {"max_attempts", 2}, {"backoff_ms", 20}});
   ASSERT_EQ(untrusted.size(), 2u);
   for (const Json& a : untrusted) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
-  EXPECT_NE(ReadFile(dir / "untrusted.out.err").find("TLS handshake with the receiver failed"), std::string::npos)
+  EXPECT_NE(ReadFile(dir / "untrusted.out.err").find("last=\"tls handshake\""), std::string::npos)
       << ReadFile(dir / "untrusted.out.err");
 }
 
@@ -154,13 +154,14 @@ TEST(Tls, MailGoesThroughARelayOverStartTlsWithALogin) {
   Json wrong = login;
   wrong["password_file"] = (dir / "password.wrong").string();
   for (const Json& a : run("wrong", wrong)) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
-  EXPECT_NE(ReadFile(dir / "wrong.out.err").find("535 5.7.8 authentication failed"), std::string::npos)
+  // The log names the relay's code, never its words (they may quote an address).
+  EXPECT_NE(ReadFile(dir / "wrong.out.err").find("last=\"smtp 535\""), std::string::npos)
       << ReadFile(dir / "wrong.out.err");
   // A relay the route cannot verify: nothing is sent, not even the login.
   Json unverified = good;
   unverified.erase("ca_file");
   for (const Json& a : run("unverified", unverified)) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
-  EXPECT_NE(ReadFile(dir / "unverified.out.err").find("TLS handshake with the relay failed"), std::string::npos)
+  EXPECT_NE(ReadFile(dir / "unverified.out.err").find("last=\"tls handshake\""), std::string::npos)
       << ReadFile(dir / "unverified.out.err");
   // A login without STARTTLS is refused when the config is read.
   Json plain = good;

@@ -35,7 +35,7 @@ struct World {
     std::string src = TUTTI_SOURCE_DIR;
     set = runtime::JourneySet::Load({src + "/journeys"}, src + "/stdlib", sink);
     if (set == nullptr) std::abort();
-    if (!set->Compile().empty()) std::abort();
+    if (!set->Compile().ok()) std::abort();
     std::ifstream in(src + "/examples/abc-pharma/profiles.ndjson");
     std::string line;
     for (size_t n = 1; std::getline(in, line) && n <= 80; ++n) {

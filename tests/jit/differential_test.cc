@@ -187,8 +187,8 @@ class Differential : public ::testing::Test {
       asts.push_back(std::move(e));
     }
     auto compiled = CompiledExprs::Compile(specs, *functions_);
-    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<CompiledExprs>>(compiled)) << std::get<std::string>(compiled);
-    const CompiledExprs& code = *std::get<std::unique_ptr<CompiledExprs>>(compiled);
+    ASSERT_TRUE(compiled.ok()) << compiled.status().message();
+    const CompiledExprs& code = **compiled;
     for (int n = 0; n < inputs; ++n) {
       eval::Activation act;
       Value record = gen.Record(n % 5 == 4 ? &other_shape_ : &shape_);
@@ -259,8 +259,8 @@ TEST_F(Differential, DiskCacheServesUnchangedCodeAndSurvivesDamage) {
   options.cache_dir = dir.string();
   auto run = [&](bool expect_cached) {
     auto compiled = CompiledExprs::Compile(specs, *functions_, options);
-    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<CompiledExprs>>(compiled));
-    const CompiledExprs& code = *std::get<std::unique_ptr<CompiledExprs>>(compiled);
+    ASSERT_TRUE(compiled.ok()) << compiled.status().message();
+    const CompiledExprs& code = **compiled;
     EXPECT_EQ(code.report().from_cache, expect_cached);
     eval::Activation act;
     Generator gen(5);

@@ -68,6 +68,15 @@ std::string ErrorOf(std::string_view line, Accept accept = Accept::kEither) {
 const std::string kHcp =
     R"("type": "hcp", "id": "h1", "name": "Dr. A", "decile": 3, "consent": ["email"])";
 
+/// kHcp without `field`, so that a case can give it another value (a key
+/// given twice is an error of its own).
+std::string HcpWithout(const std::string& field) {
+  std::string out = kHcp;
+  size_t at = out.find(", \"" + field + "\": ");
+  size_t end = out.find(", \"", at + 2);
+  return out.erase(at, end - at);
+}
+
 TEST(SchemaTable, LaysOutFieldsInDeclarationOrder) {
   const Schema* hcp = TestTable().FindProfile("hcp");
   ASSERT_NE(hcp, nullptr);
@@ -139,11 +148,11 @@ struct ErrorCase {
 TEST(Decoder, EveryErrorHasItsMessage) {
   const std::string at = R"(, "at": "2026-03-01T09:00:00Z")";
   const std::vector<ErrorCase> cases = {
-      {"wrong scalar type", "{" + kHcp + R"(, "decile": "ten"})",
+      {"wrong scalar type", "{" + HcpWithout("decile") + R"(, "decile": "ten"})",
        R"(line 17: field 'decile' of profile 'hcp' must be an int, got "ten")"},
       {"string wanted", R"({"type": "hcp", "id": 5})",
        R"(line 17: field 'id' of profile 'hcp' must be a string, got 5)"},
-      {"null for a required field", "{" + kHcp + R"(, "name": null})",
+      {"null for a required field", "{" + HcpWithout("name") + R"(, "name": null})",
        R"(line 17: field 'name' of profile 'hcp' must be a string, got null)"},
       {"missing required field", R"({"type": "hcp", "id": "h1", "decile": 1, "consent": []})",
        R"(line 17: profile 'hcp' is missing required field 'name' (string))"},
@@ -163,14 +172,13 @@ TEST(Decoder, EveryErrorHasItsMessage) {
        R"(line 17: field 'type' must be a string naming an event or profile, got a list)"},
       {"not an object", R"([1, 2])", R"(line 17: expected a JSON object with a "type", got a list)"},
       {"malformed JSON", R"({"type": "hcp", "id": tru})",
-       "line 17, column 26: malformed JSON: syntax error while parsing value - invalid literal; "
-       "last read: '\"id\": tru}'"},
+       "line 17, column 26: malformed JSON: syntax error while parsing value - invalid literal"},
       {"truncated JSON", R"({"type": "hcp")",
        "line 17, column 15: malformed JSON: syntax error while parsing object - unexpected "
        "end of input; expected '}'"},
       {"invalid UTF-8", "{\"type\": \"h\xff\"}",
        "line 17, column 12: malformed JSON: syntax error while parsing value - invalid string: "
-       "ill-formed UTF-8 byte; last read: '\"h\xff'"},
+       "ill-formed UTF-8 byte"},
       {"event without at", R"({"type": "email_opened", "hcp": "h1", "template": "t"})",
        "line 17: event 'email_opened' has no 'at': every event needs the time it happened, as "
        "RFC 3339 text such as \"2026-03-01T09:00:00Z\""},
@@ -192,23 +200,23 @@ TEST(Decoder, EveryErrorHasItsMessage) {
       {"set not a list", R"({"type": "hcp", "id": "h1", "name": "n", "decile": 1, "consent": "email"})",
        R"(line 17: field 'consent' of profile 'hcp' must be a set<string>, got "email")"},
       {"map value", "{" + kHcp + R"(, "tags": {"a": 1.5}})",
-       R"(line 17: the value under "a" in field 'tags' of profile 'hcp' must be an int, got 1.5)"},
+       R"(line 17: the value under key #1 of field 'tags' of profile 'hcp' must be an int, got 1.5)"},
       {"map key", "{" + kHcp + R"(, "weights": {"one": 1}})",
-       R"(line 17: key "one" of field 'weights' of profile 'hcp' must be an int)"},
+       R"(line 17: key #1 of field 'weights' of profile 'hcp' must be an int, got "one")"},
       {"duplicate map key", "{" + kHcp + R"(, "weights": {"1": 1, "01": 2}})",
-       R"(line 17: key "1" of field 'weights' of profile 'hcp' repeats an earlier key)"},
-      {"int too large", "{" + kHcp + R"(, "decile": 9223372036854775808})",
-       R"(line 17: field 'decile' of profile 'hcp' is out of range for an int: 9223372036854775808)"},
-      {"int far too large", "{" + kHcp + R"(, "decile": 123456789012345678901234567890})",
-       R"(line 17: field 'decile' of profile 'hcp' is out of range for an int: 1.2345678901234568e+29)"},
-      {"int too small", "{" + kHcp + R"(, "decile": -9223372036854775809})",
-       R"(line 17: field 'decile' of profile 'hcp' is out of range for an int: -9.223372036854776e+18)"},
-      {"int from a fraction", "{" + kHcp + R"(, "decile": 3.5})",
+       R"(line 17: key #2 of field 'weights' of profile 'hcp' repeats an earlier key, got "1")"},
+      {"int too large", "{" + HcpWithout("decile") + R"(, "decile": 9223372036854775808})",
+       R"(line 17: field 'decile' of profile 'hcp' is out of range for an int, got 9223372036854775808)"},
+      {"int far too large", "{" + HcpWithout("decile") + R"(, "decile": 123456789012345678901234567890})",
+       R"(line 17: field 'decile' of profile 'hcp' is out of range for an int, got 1.2345678901234568e+29)"},
+      {"int too small", "{" + HcpWithout("decile") + R"(, "decile": -9223372036854775809})",
+       R"(line 17: field 'decile' of profile 'hcp' is out of range for an int, got -9.223372036854776e+18)"},
+      {"int from a fraction", "{" + HcpWithout("decile") + R"(, "decile": 3.5})",
        R"(line 17: field 'decile' of profile 'hcp' must be an int, got 3.5)"},
       {"negative uint", "{" + kHcp + R"(, "visits": -1})",
        R"(line 17: field 'visits' of profile 'hcp' must be a uint, which cannot be negative, got -1)"},
       {"uint too large", "{" + kHcp + R"(, "visits": 18446744073709551616})",
-       R"(line 17: field 'visits' of profile 'hcp' is out of range for a uint: 1.8446744073709552e+19)"},
+       R"(line 17: field 'visits' of profile 'hcp' is out of range for a uint, got 1.8446744073709552e+19)"},
       {"double from a string", "{" + kHcp + R"(, "score": "high"})",
        R"(line 17: field 'score' of profile 'hcp' must be a double, got "high")"},
       {"bool from a number", "{" + kHcp + R"(, "active": 1})",
@@ -224,19 +232,19 @@ TEST(Decoder, EveryErrorHasItsMessage) {
        "\"1h30m\" or \"7d\"), got 60"},
       {"bad base64", "{" + kHcp + R"(, "photo": "a!"})",
        R"(line 17: field 'photo' of profile 'hcp' must be bytes (base64 text), got "a!")"},
-      {"long value shortened", "{" + kHcp + R"(, "decile": ")" + std::string(100, 'x') + "\"}",
+      {"long value shortened", "{" + HcpWithout("decile") + R"(, "decile": ")" + std::string(100, 'x') + "\"}",
        R"(line 17: field 'decile' of profile 'hcp' must be an int, got ")" + std::string(59, 'x') +
            "..."},
       {"too deep", R"({"type": "hcp", "extra": )" + std::string(70, '[') + std::string(70, ']') + "}",
        "line 17, column 89: the JSON is nested deeper than 64 levels"},
-      {"too long", "{" + kHcp + R"(, "name": ")" + std::string(1 << 20, 'n') + "\"}",
-       "line 17: the line is 1048667 bytes long; the limit is 1048576"},
+      {"too long", "{" + HcpWithout("name") + R"(, "name": ")" + std::string(1 << 20, 'n') + "\"}",
+       "line 17: the line is 1048650 bytes long; the limit is 1048576"},
   };
   for (const ErrorCase& c : cases) EXPECT_EQ(ErrorOf(c.line, c.accept), c.error) << c.name;
 }
 
 TEST(Decoder, ErrorsNameTheField) {
-  DecodeResult r = DecodeLine(TestTable(), "{" + kHcp + R"(, "decile": "ten"})", 2);
+  DecodeResult r = DecodeLine(TestTable(), "{" + HcpWithout("decile") + R"(, "decile": "ten"})", 2);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().field, "decile");
   EXPECT_EQ(r.error().line, 2u);
@@ -279,8 +287,8 @@ TEST(DecodeFile, SkipsAnOverlongLineWithoutHoldingIt) {
 
 TEST(DecodeFile, ReportsAMissingFile) {
   DecodedFile f = DecodeFile(TestTable(), std::string("/nonexistent/x.ndjson"));
-  ASSERT_TRUE(f.read_error.has_value());
-  EXPECT_EQ(*f.read_error, "cannot open /nonexistent/x.ndjson");
+  ASSERT_FALSE(f.read.ok());
+  EXPECT_EQ(f.read.message(), "cannot open /nonexistent/x.ndjson");
 }
 
 TEST(DecodeFile, TheAbcPharmaExampleDecodesClean) {
@@ -290,7 +298,7 @@ TEST(DecodeFile, TheAbcPharmaExampleDecodesClean) {
   DecodeOptions profiles_only;
   profiles_only.accept = Accept::kProfiles;
   DecodedFile profiles = DecodeFile(table, root + "/examples/abc-pharma/profiles.ndjson", profiles_only);
-  ASSERT_FALSE(profiles.read_error.has_value());
+  ASSERT_TRUE(profiles.read.ok());
   for (const DecodeError& e : profiles.errors) ADD_FAILURE() << e.ToString();
   EXPECT_EQ(profiles.events, 0u);
   size_t empire_hcps = 0;
@@ -301,7 +309,7 @@ TEST(DecodeFile, TheAbcPharmaExampleDecodesClean) {
   DecodeOptions events_only;
   events_only.accept = Accept::kEvents;
   DecodedFile events = DecodeFile(table, root + "/examples/abc-pharma/events.ndjson", events_only);
-  ASSERT_FALSE(events.read_error.has_value());
+  ASSERT_TRUE(events.read.ok());
   for (const DecodeError& e : events.errors) ADD_FAILURE() << e.ToString();
   EXPECT_GT(events.events, 0u);
   EXPECT_EQ(events.events + events.blank, events.lines);

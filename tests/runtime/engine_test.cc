@@ -26,32 +26,32 @@ Instant At(const char* rfc3339) {
 }
 
 TEST(LocalTime, MinuteOfDayFollowsTheZone) {
-  EXPECT_EQ(std::get<int>(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "America/New_York")), 9 * 60 + 5);
-  EXPECT_EQ(std::get<int>(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "Pacific/Honolulu")), 4 * 60 + 5);
-  EXPECT_EQ(std::get<int>(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "")), 14 * 60 + 5);
-  EXPECT_EQ(std::get<std::string>(LocalMinuteOfDay(0, "Mars/Olympus")), "unknown time zone \"Mars/Olympus\"");
+  EXPECT_EQ(*(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "America/New_York")), 9 * 60 + 5);
+  EXPECT_EQ(*(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "Pacific/Honolulu")), 4 * 60 + 5);
+  EXPECT_EQ(*(LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "")), 14 * 60 + 5);
+  EXPECT_EQ(LocalMinuteOfDay(0, "Mars/Olympus").status().message(), "unknown time zone \"Mars/Olympus\"");
 }
 
 TEST(LocalTime, NextLocalTimeIsNowOrLater) {
   // 09:00 in New York on 2 March is 14:00Z; at 14:00Z exactly, it is now.
-  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-02T13:00:00Z"), "America/New_York", 540)),
+  EXPECT_EQ(*(NextLocalTime(At("2026-03-02T13:00:00Z"), "America/New_York", 540)),
             At("2026-03-02T14:00:00Z"));
-  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-02T14:00:00Z"), "America/New_York", 540)),
+  EXPECT_EQ(*(NextLocalTime(At("2026-03-02T14:00:00Z"), "America/New_York", 540)),
             At("2026-03-02T14:00:00Z"));
-  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-02T14:00:01Z"), "America/New_York", 540)),
+  EXPECT_EQ(*(NextLocalTime(At("2026-03-02T14:00:01Z"), "America/New_York", 540)),
             At("2026-03-03T14:00:00Z"));
 }
 
 TEST(LocalTime, DaylightSavingGapAndRepeat) {
   // 8 March 2026: New York springs forward at 02:00 EST to 03:00 EDT, so
   // 02:30 does not exist; the first moment after the gap is 07:00Z.
-  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-08T05:00:00Z"), "America/New_York", 150)),
+  EXPECT_EQ(*(NextLocalTime(At("2026-03-08T05:00:00Z"), "America/New_York", 150)),
             At("2026-03-08T07:00:00Z"));
   // 08:00 local after the change is 12:00Z, not 13:00Z.
-  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-03-08T05:00:00Z"), "America/New_York", 480)),
+  EXPECT_EQ(*(NextLocalTime(At("2026-03-08T05:00:00Z"), "America/New_York", 480)),
             At("2026-03-08T12:00:00Z"));
   // 1 November 2026: 01:30 happens twice; the first is 05:30Z (EDT).
-  EXPECT_EQ(std::get<Instant>(NextLocalTime(At("2026-11-01T03:00:00Z"), "America/New_York", 90)),
+  EXPECT_EQ(*(NextLocalTime(At("2026-11-01T03:00:00Z"), "America/New_York", 90)),
             At("2026-11-01T05:30:00Z"));
 }
 
@@ -178,7 +178,7 @@ void CheckPolicyHolds(const compiler::ir::Program& program, const std::string& d
     if (!ch.consent.empty()) EXPECT_TRUE(c->second.second.count(ch.consent)) << "no consent: " << line;
     for (const auto& r : program.rules) {
       if (r.kind != compiler::ast::PolicyClauseKind::kQuietHours || !r.Covers(channel)) continue;
-      int minute = std::get<int>(LocalMinuteOfDay(at, r.local ? c->second.first : ""));
+      int minute = *(LocalMinuteOfDay(at, r.local ? c->second.first : ""));
       EXPECT_FALSE(InDailyRange(minute, r.from_minute, r.until_minute)) << "inside quiet hours: " << line;
     }
   }
@@ -309,7 +309,7 @@ TEST(JourneySetCompile, ChangingOneJourneyRecompilesOnlyIt) {
     EXPECT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
     compiler::jit::JitOptions options;
     options.cache_dir = dir.string();
-    EXPECT_EQ(set->Compile(options), "");
+    EXPECT_TRUE(set->Compile(options).ok());
     return set->compiled()->report();
   };
   auto cold = compile(30);

@@ -117,8 +117,8 @@ TEST(JourneyDifferential, InterpreterAndJitDecideAlike) {
     ASSERT_NE(set, nullptr) << "the generated program does not check (a bug of the generator):\n"
                             << compiler::RenderText(sink.Sorted()) << "\n"
                             << c.Source();
-    std::string failure = set->Compile();
-    ASSERT_EQ(failure, "") << "cannot compile:\n" << c.Source();
+    Status failure = set->Compile();
+    ASSERT_TRUE(failure.ok()) << "cannot compile: " << failure.message() << "\n" << c.Source();
     ASSERT_NE(set->compiled(), nullptr);
 
     if (std::getenv("TUTTI_DIFFERENTIAL_KEEP") != nullptr)
@@ -174,8 +174,8 @@ std::string RunWithReload(std::unique_ptr<Engine>& engine, const std::vector<Rec
   for (size_t i = 0; i < events.size(); ++i) {
     if (next != nullptr && i == reload_at) {
       auto report = engine->Reload(next->ir(), next->schemas(), next->functions(), next->compiled());
-      EXPECT_TRUE(std::holds_alternative<Engine::ReloadReport>(report));
-      if (auto* r = std::get_if<Engine::ReloadReport>(&report)) EXPECT_TRUE(r->changed.empty() && r->removed.empty());
+      EXPECT_TRUE(report.ok());
+      if (report.ok()) EXPECT_TRUE(report->changed.empty() && report->removed.empty());
       reloaded = true;
     }
     if (snapshot_every != 0 && i % snapshot_every == snapshot_every - 1) {
@@ -183,8 +183,8 @@ std::string RunWithReload(std::unique_ptr<Engine>& engine, const std::vector<Rec
       // policy, events emitted for later wait, decisions wait to be sorted.
       std::string bytes = engine->Save();
       engine = fresh(reloaded);
-      auto failure = engine->Restore(bytes);
-      EXPECT_EQ(failure, std::nullopt) << *failure;
+      Status failure = engine->Restore(bytes);
+      EXPECT_TRUE(failure.ok()) << failure.message();
       EXPECT_EQ(engine->Save(), bytes) << "a restored engine saves other bytes than it was restored from";
     }
     engine->Ingest(events[i]);
@@ -210,8 +210,8 @@ bool LoadTwice(const Case& c, Twice& out) {
     ADD_FAILURE() << compiler::RenderText(sink.Sorted());
     return false;
   }
-  EXPECT_EQ(out.first->Compile(), "");
-  EXPECT_EQ(out.again->Compile(), "");
+  EXPECT_TRUE(out.first->Compile().ok());
+  EXPECT_TRUE(out.again->Compile().ok());
   out.profiles = Decode(out.first->schemas(), c.profiles, Accept::kProfiles);
   out.stream = Decode(out.first->schemas(), c.events, Accept::kEvents);
   return !::testing::Test::HasFailure();
@@ -259,7 +259,7 @@ TEST(JourneyDifferential, SnapshotsChangeNothing) {
       size_t every = 7 + static_cast<size_t>(seed) % 5;
       auto fresh = [&](bool reloaded) {
         auto e = first->NewEngine(options);
-        if (reloaded) e->Reload(again->ir(), again->schemas(), again->functions(), again->compiled());
+        if (reloaded) EXPECT_TRUE(e->Reload(again->ir(), again->schemas(), again->functions(), again->compiled()).ok());
         return e;
       };
       auto restored = first->NewEngine(options);

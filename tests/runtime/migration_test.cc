@@ -23,14 +23,12 @@ const std::string kV1 = Journey("onboarding",
                                 "  cooling_off: wait 3d\n"
                                 "  send email \"follow-up\"\n");
 
-std::string Refusal(const std::variant<Engine::ReloadReport, std::string>& r) {
-  return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : "(taken)";
-}
+std::string Refusal(const Result<Engine::ReloadReport>& r) { return r.ok() ? "(taken)" : r.status().message(); }
 
 /// The report of a reload that must be taken.
-Engine::ReloadReport Taken(const std::variant<Engine::ReloadReport, std::string>& r) {
+Engine::ReloadReport Taken(const Result<Engine::ReloadReport>& r) {
   EXPECT_EQ(Refusal(r), "(taken)");
-  return std::holds_alternative<Engine::ReloadReport>(r) ? std::get<Engine::ReloadReport>(r) : Engine::ReloadReport{};
+  return r.ok() ? *r : Engine::ReloadReport{};
 }
 
 TEST_P(Migrate, WaitingInstancesMoveToTheNewVersionAndKeepTheirTimers) {

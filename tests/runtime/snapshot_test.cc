@@ -30,7 +30,7 @@ class Snapshots : public ::testing::Test {
                             sink)
                .release();
     ASSERT_NE(set_, nullptr) << compiler::RenderText(sink.Sorted());
-    ASSERT_EQ(set_->Compile(), "");
+    ASSERT_TRUE(set_->Compile().ok());
     profiles_ = new std::vector<Record>(Read("profiles.ndjson", Accept::kProfiles));
     events_ = new std::vector<Record>(Read("events.ndjson", Accept::kEvents));
     std::stable_sort(events_->begin(), events_->end(), [](const Record& a, const Record& b) { return *a.at < *b.at; });
@@ -59,8 +59,8 @@ class Snapshots : public ::testing::Test {
     auto swap = [&] {
       std::string bytes = engine->Save();
       engine = set_->NewEngine(options);
-      auto failure = engine->Restore(bytes);
-      EXPECT_EQ(failure, std::nullopt) << *failure;
+      Status failure = engine->Restore(bytes);
+      EXPECT_TRUE(failure.ok()) << failure.message();
     };
     for (const Record& p : *profiles_) engine->UpsertProfile(p);
     for (size_t i = 0; i < events_->size(); ++i) {
@@ -116,9 +116,10 @@ TEST_F(Snapshots, DamagedSnapshotsAreRefusedWithAReason) {
   std::string bytes = HalfwaySnapshot(*set_, *profiles_, *events_);
   // Cut short anywhere: refused.
   for (size_t cut : {size_t{0}, size_t{5}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
-    auto failure = set_->NewEngine()->Restore(bytes.substr(0, cut));
-    ASSERT_TRUE(failure.has_value()) << "a snapshot cut at byte " << cut << " was taken";
-    EXPECT_NE(failure->find("cannot restore the engine's snapshot"), std::string::npos) << *failure;
+    Status failure = set_->NewEngine()->Restore(bytes.substr(0, cut));
+    ASSERT_FALSE(failure.ok()) << "a snapshot cut at byte " << cut << " was taken";
+    EXPECT_EQ(failure.code(), StatusCode::kCorruption);
+    EXPECT_NE(failure.message().find("cannot restore the engine's snapshot"), std::string::npos) << failure.message();
   }
   // Bytes changed at random: refused, or (where the change lands in a
   // value the engine cannot tell from another) taken; never a crash.
@@ -127,7 +128,7 @@ TEST_F(Snapshots, DamagedSnapshotsAreRefusedWithAReason) {
   for (int trial = 0; trial < 200; ++trial) {
     std::string damaged = bytes;
     for (int k = 0; k < 4; ++k) damaged[random() % damaged.size()] = static_cast<char>(random());
-    refused += set_->NewEngine()->Restore(damaged).has_value();
+    refused += !set_->NewEngine()->Restore(damaged).ok();
   }
   EXPECT_GT(refused, 100);
 }
@@ -145,9 +146,9 @@ journey hello {
 )"}},
                                     std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
   ASSERT_NE(other, nullptr) << compiler::RenderText(sink.Sorted());
-  auto failure = other->NewEngine()->Restore(HalfwaySnapshot(*set_, *profiles_, *events_));
-  ASSERT_TRUE(failure.has_value());
-  EXPECT_NE(failure->find("other versions of the journeys"), std::string::npos) << *failure;
+  Status failure = other->NewEngine()->Restore(HalfwaySnapshot(*set_, *profiles_, *events_));
+  ASSERT_FALSE(failure.ok());
+  EXPECT_NE(failure.message().find("other versions of the journeys"), std::string::npos) << failure.message();
 }
 
 TEST_F(Snapshots, ASnapshotOfJourneysWithTheSameNamesButOtherStepsIsRefused) {
@@ -180,9 +181,10 @@ journey hello {
   engine->UpsertProfile(f.records[0]);
   engine->Ingest(f.records[1]);
   ASSERT_EQ(engine->active_instances(), 1u);
-  auto failure = waits_for_time->NewEngine()->Restore(engine->Save());
-  ASSERT_TRUE(failure.has_value());
-  EXPECT_NE(failure->find("or by another build of tutti (journey hello differs)"), std::string::npos) << *failure;
+  Status failure = waits_for_time->NewEngine()->Restore(engine->Save());
+  ASSERT_FALSE(failure.ok());
+  EXPECT_NE(failure.message().find("or by another build of tutti (journey hello differs)"), std::string::npos)
+      << failure.message();
 }
 
 }  // namespace

@@ -221,8 +221,8 @@ struct Runner {
     if (test.contains("bindings"))
       for (const auto& [name, v] : test["bindings"].items()) spec.env.push_back(name);
     auto compiled = jit::CompiledExprs::Compile({spec}, *functions);
-    if (auto* failure = std::get_if<std::string>(&compiled)) return Value::Error("JIT: " + *failure);
-    const auto& code = *std::get<std::unique_ptr<jit::CompiledExprs>>(compiled);
+    if (!compiled.ok()) return Value::Error("JIT: " + compiled.status().message());
+    const auto& code = **compiled;
     return code.Run(*code.Find(&ast), activation);
   }
 

@@ -1,0 +1,301 @@
+#include "runtime/daemon/config.h"
+
+#include <arpa/inet.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include "base/text.h"
+#include "runtime/records/json_input.h"
+
+namespace tutti::runtime {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+/// Reads one config object's keys, each checked once for its type and
+/// range; an error names the key as `where.key`.
+class Keys {
+ public:
+  Keys(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  /// A whole number in [min, max].
+  Status Number(const char* key, uint64_t min, uint64_t max, const std::function<void(uint64_t)>& set) {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_number_unsigned() || v->get<uint64_t>() < min || v->get<uint64_t>() > max)
+      return Wrong(key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    set(v->get<uint64_t>());
+    return Status::Ok();
+  }
+  Status Int(const char* key, int min, int max, int& out) {
+    return Number(key, static_cast<uint64_t>(min), static_cast<uint64_t>(max),
+                  [&](uint64_t v) { out = static_cast<int>(v); });
+  }
+  Status Size(const char* key, uint64_t min, uint64_t max, size_t& out) {
+    return Number(key, min, max, [&](uint64_t v) { out = static_cast<size_t>(v); });
+  }
+  /// Text; `nonempty`: an empty string is refused.
+  Status Text(const char* key, std::string& out, bool nonempty = true) {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_string()) return Wrong(key, "must be a string");
+    const std::string& s = v->get_ref<const std::string&>();
+    if (nonempty && s.empty()) return Wrong(key, "must not be empty");
+    for (unsigned char c : s)
+      if (c < 0x20 || c == 0x7f) return Wrong(key, "must not hold control characters");
+    out = s;
+    return Status::Ok();
+  }
+  /// A secret: non-empty, printable, no spaces (an empty token would turn
+  /// its check off, which must never happen by accident).
+  Status Token(const char* key, std::string& out) {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_string() || v->get_ref<const std::string&>().empty())
+      return Wrong(key, "must be a non-empty string (leave the key out for no token)");
+    for (unsigned char c : v->get_ref<const std::string&>())
+      if (c <= 0x20 || c == 0x7f) return Wrong(key, "must not hold spaces or control characters");
+    out = v->get<std::string>();
+    return Status::Ok();
+  }
+  Status Bool(const char* key, bool& out) {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_boolean()) return Wrong(key, "must be true or false");
+    out = v->get<bool>();
+    return Status::Ok();
+  }
+  Status Strings(const char* key, std::vector<std::string>& out) {
+    const json* v = Find(key);
+    if (v == nullptr) return Status::Ok();
+    if (!v->is_array() || v->size() > 1000) return Wrong(key, "must be a list of strings");
+    out.clear();
+    for (const json& e : *v) {
+      if (!e.is_string() || e.get_ref<const std::string&>().empty()) return Wrong(key, "must be a list of strings");
+      out.push_back(e.get<std::string>());
+    }
+    return Status::Ok();
+  }
+  /// Every key of the object was read (an unknown one is a mistake: a
+  /// misspelt key would otherwise change nothing, silently).
+  Status NoneLeft(const char* what) const {
+    for (const auto& [key, value] : object_.items())
+      if (!seen_.count(key))
+        return Status::Invalid(where_ + ": unknown key '" + Printable(key, 60) + "' " + what);
+    return Status::Ok();
+  }
+  const json* Find(const char* key) {
+    seen_[key] = true;
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+  Status Wrong(const std::string& key, const std::string& what) const {
+    return Status::Invalid(where_ + "." + key + ": " + what);
+  }
+  const std::string& where() const { return where_; }
+
+ private:
+  const json& object_;
+  std::string where_;
+  std::map<std::string, bool> seen_;
+};
+
+/// One route of "webhooks" or "smtp".
+Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, bool smtp, std::string* password_file) {
+  if (!h.is_object()) return Status::Invalid(where + ": must be an object of settings");
+  Keys keys(h, where);
+  DeliveryRoute route;
+  std::string address;
+  TUTTI_TRY(keys.Text(smtp ? "relay" : "url", address));
+  bool ok = smtp ? route.SetRelay(address) : route.SetUrl(address);
+  if (!ok)
+    return Status::Invalid(where + ": needs " + (smtp ? "\"relay\": \"host:port\" and \"from\": \"address\""
+                                                      : "\"url\": \"http://host:port/path\" (or https://)"));
+  if (smtp) {
+    TUTTI_TRY(keys.Text("from", route.from));
+    if (route.from.empty() || route.from.find_first_of("<> ") != std::string::npos)
+      return Status::Invalid(where + ": needs \"from\": an e-mail address");
+    TUTTI_TRY(keys.Bool("starttls", route.starttls));
+    TUTTI_TRY(keys.Text("username", route.username));
+    TUTTI_TRY(keys.Text("password_file", *password_file));
+  }
+  TUTTI_TRY(keys.Text("ca_file", route.ca_file));
+  TUTTI_TRY(keys.Int("max_attempts", 1, 1000, route.max_attempts));
+  TUTTI_TRY(keys.Int("backoff_ms", 1, 86400000, route.backoff_ms));
+  TUTTI_TRY(keys.Int("connect_timeout_ms", 1, 600000, route.connect_timeout_ms));
+  TUTTI_TRY(keys.Int("timeout_ms", 1, 86400000, route.timeout_ms));
+  TUTTI_TRY(keys.Int("concurrency", 1, 1024, route.concurrency));
+  TUTTI_TRY(keys.Int("rate_per_second", 1, 1000000, route.rate_per_second));
+  TUTTI_TRY(keys.NoneLeft(smtp ? "(an smtp route takes relay, from, starttls, username, password_file, ca_file, "
+                                 "max_attempts, backoff_ms, connect_timeout_ms, timeout_ms, concurrency, "
+                                 "rate_per_second)"
+                               : "(a webhook takes url, ca_file, max_attempts, backoff_ms, connect_timeout_ms, "
+                                 "timeout_ms, concurrency, rate_per_second)"));
+  if (!route.username.empty() || !password_file->empty()) {
+    // Credentials travel only over TLS, and come from a file an operator
+    // can keep out of the config (and out of logs).
+    if (route.username.empty() || password_file->empty() || !route.starttls)
+      return Status::Invalid(where + ": a login needs \"username\", \"password_file\" and \"starttls\": true together");
+  }
+  if (!smtp && !route.tls && !route.ca_file.empty()) return Status::Invalid(where + ": 'ca_file' is for https urls");
+  if (smtp && !route.starttls && !route.ca_file.empty())
+    return Status::Invalid(where + ": 'ca_file' is for \"starttls\": true");
+  return route;
+}
+
+}  // namespace
+
+bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string h = text.substr(0, colon), p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  unsigned long n = std::stoul(p);
+  if (n > 65535) return false;
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  *host = h;
+  *port = static_cast<uint16_t>(n);
+  return true;
+}
+
+bool IsLoopback(const std::string& host) {
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4{};
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name) {
+  JsonError error;
+  auto parsed = ParseJsonInput(text, {kMaxConfigBytes, 8}, &error);
+  if (!parsed.ok())
+    return Status::Invalid(name + (error.column ? ", byte " + std::to_string(error.column) : "") + ": " + error.message);
+  const json& j = *parsed;
+  if (!j.is_object()) return Status::Invalid(name + " is not a JSON object");
+  DaemonConfig c;
+  ServiceOptions& s = c.service;
+  ServerOptions& v = c.server;
+  Keys keys(j, name);
+  std::string listen, stream_listen, clock, engine, log_format;
+  TUTTI_TRY(keys.Text("journeys", s.journeys));
+  TUTTI_TRY(keys.Text("data", s.data_dir));
+  TUTTI_TRY(keys.Text("profiles", s.profiles));
+  TUTTI_TRY(keys.Text("stdlib", s.stdlib_dir));
+  TUTTI_TRY(keys.Text("actions_file", s.actions_file));
+  TUTTI_TRY(keys.Text("listen", listen));
+  if (!listen.empty() && !SplitHostPort(listen, &v.host, &v.port))
+    return keys.Wrong("listen", "must be HOST:PORT, such as 127.0.0.1:8080");
+  TUTTI_TRY(keys.Text("stream_listen", stream_listen));
+  if (!stream_listen.empty()) {
+    if (!SplitHostPort(stream_listen, &v.stream_host, &v.stream_port))
+      return keys.Wrong("stream_listen", "must be HOST:PORT, such as 127.0.0.1:8081");
+    v.stream = true;
+  }
+  TUTTI_TRY(keys.Text("clock", clock));
+  if (!clock.empty() && clock != "system" && clock != "virtual") return keys.Wrong("clock", "must be \"system\" or \"virtual\"");
+  s.virtual_clock = clock == "virtual";
+  TUTTI_TRY(keys.Text("engine", engine));
+  if (!engine.empty() && engine != "jit" && engine != "interp") return keys.Wrong("engine", "must be \"jit\" or \"interp\"");
+  s.jit = engine != "interp";
+  TUTTI_TRY(keys.Size("max_body_bytes", 1024, 1ull << 30, v.max_body_bytes));
+  TUTTI_TRY(keys.Size("max_header_bytes", 1024, 1 << 20, v.max_header_bytes));
+  TUTTI_TRY(keys.Int("idle_timeout_seconds", 1, 86400, v.idle_timeout_seconds));
+  TUTTI_TRY(keys.Int("tick_milliseconds", 1, 3600000, v.tick_milliseconds));
+  TUTTI_TRY(keys.Size("actions_retained", 1, 1000000000, s.actions_retained));
+  TUTTI_TRY(keys.Size("snapshot_every", 0, 1000000000000ull, s.snapshot_every));
+  TUTTI_TRY(keys.Number("shards", 0, 256, [&](uint64_t n) { s.shards = static_cast<uint32_t>(n); }));
+  TUTTI_TRY(keys.Token("ingest_token", v.access.ingest_token));
+  TUTTI_TRY(keys.Token("admin_token", v.access.admin_token));
+  TUTTI_TRY(keys.Strings("allowed_hosts", v.access.allowed_hosts));
+  TUTTI_TRY(keys.Strings("allowed_origins", v.access.allowed_origins));
+  for (std::string& origin : v.access.allowed_origins) {
+    if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0)
+      return keys.Wrong("allowed_origins", "must be origins such as \"https://console.example.com\"");
+    for (char& ch : origin) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    while (!origin.empty() && origin.back() == '/') origin.pop_back();
+  }
+  TUTTI_TRY(keys.Text("tls_cert", v.tls_cert));
+  TUTTI_TRY(keys.Text("tls_key", v.tls_key));
+  if (v.tls_cert.empty() != v.tls_key.empty()) return Status::Invalid(name + ": 'tls_cert' and 'tls_key' go together");
+  TUTTI_TRY(keys.Text("log_format", log_format));
+  if (!log_format.empty() && log_format != "text" && log_format != "json")
+    return keys.Wrong("log_format", "must be \"text\" or \"json\"");
+  c.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+  TUTTI_TRY(keys.Bool("access_log", v.access_log));
+  TUTTI_TRY(keys.Bool("accept_data_loss", s.accept_data_loss));
+  // "webhooks": {"CHANNEL": {"url": ..., ...}}, "smtp": {"CHANNEL": {"relay": ..., "from": ..., ...}}
+  for (const char* section : {"webhooks", "smtp"}) {
+    const json* routes = keys.Find(section);
+    if (routes == nullptr) continue;
+    if (!routes->is_object()) return keys.Wrong(section, "must map channels to settings");
+    for (const auto& [channel, h] : routes->items()) {
+      std::string where = name + ": " + section + "." + Printable(channel, 60);
+      std::string password_file;
+      TUTTI_ASSIGN_OR_RETURN(DeliveryRoute route, ParseRoute(h, where, std::string(section) == "smtp", &password_file));
+      // Held until CheckConfigFiles reads it.
+      route.password = password_file;
+      if (s.routes.count(channel))
+        return Status::Invalid(name + ": channel '" + Printable(channel, 60) + "' is routed twice");
+      s.routes[channel] = std::move(route);
+    }
+  }
+  TUTTI_TRY(keys.NoneLeft("(docs/operations.md lists them)"));
+  return c;
+}
+
+Result<DaemonConfig> ReadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read the config file " + path);
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes)
+    return Status::Invalid(path + " is over " + std::to_string(kMaxConfigBytes) + " bytes: not a config file");
+  TUTTI_ASSIGN_OR_RETURN(DaemonConfig c, ParseConfig(text, path));
+  c.server.config_file = path;
+  return c;
+}
+
+Status CheckConfigFiles(DaemonConfig& c) {
+  for (auto& [channel, route] : c.service.routes) {
+    std::string where = (route.kind == DeliveryRoute::Kind::kSmtp ? "smtp." : "webhooks.") + channel;
+    if (!route.password.empty()) {
+      // A file the operator keeps out of the config: its first line.
+      std::string path = route.password;
+      route.password.clear();
+      std::ifstream secret(path);
+      if (secret && std::getline(secret, route.password) && !route.password.empty() && route.password.back() == '\r')
+        route.password.pop_back();  // a file written with CRLF line ends
+      if (!secret || route.password.empty() || route.password.size() > 1024)
+        return Status::Invalid(where + ": cannot read a password from " + path);
+    }
+    if (!route.ca_file.empty() && !std::ifstream(route.ca_file))
+      return Status::Invalid(where + ": cannot read the 'ca_file' " + route.ca_file);
+  }
+  if (!c.server.tls_cert.empty() && !std::ifstream(c.server.tls_cert))
+    return Status::Invalid("cannot read the TLS certificate " + c.server.tls_cert);
+  if (!c.server.tls_key.empty() && !std::ifstream(c.server.tls_key))
+    return Status::Invalid("cannot read the TLS key " + c.server.tls_key);
+  return Status::Ok();
+}
+
+void ApplyReloadable(const DaemonConfig& from, ServerOptions& to, LogFormat* log_format) {
+  const ServerOptions& f = from.server;
+  to.access.ingest_token = f.access.ingest_token;
+  to.access.admin_token = f.access.admin_token;
+  to.access.allowed_hosts = f.access.allowed_hosts;
+  to.access.allowed_origins = f.access.allowed_origins;
+  to.max_body_bytes = f.max_body_bytes;
+  to.max_header_bytes = f.max_header_bytes;
+  to.idle_timeout_seconds = f.idle_timeout_seconds;
+  to.tick_milliseconds = f.tick_milliseconds;
+  to.tls_cert = f.tls_cert;
+  to.tls_key = f.tls_key;
+  to.access_log = f.access_log;
+  *log_format = from.log_format;
+}
+
+}  // namespace tutti::runtime

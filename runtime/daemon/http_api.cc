@@ -1,0 +1,328 @@
+#include "runtime/daemon/http_api.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include "base/text.h"
+#include "runtime/daemon/service.h"
+
+namespace tutti::runtime {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// The host part of a Host header or an origin's authority ("[::1]:8080"
+/// -> "::1", "Example.com:80" -> "example.com").
+std::string HostPart(std::string_view authority) {
+  authority = Trim(authority);
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    return Lower(authority.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+  }
+  size_t colon = authority.rfind(':');
+  return Lower(authority.substr(0, colon));
+}
+
+/// Whether a host named by a request (or an origin) is one the daemon
+/// serves.
+bool HostAllowed(const std::string& host, const ApiAccess& access) {
+  if (!access.allowed_hosts.empty()) {
+    for (const std::string& h : access.allowed_hosts)
+      if (HostPart(h) == host) return true;
+    return false;
+  }
+  if (!access.loopback) return true;
+  return host == "localhost" || host == "127.0.0.1" || host == "::1" ||
+         (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0);
+}
+
+bool StateChange(const std::string& method) { return method != "GET" && method != "HEAD"; }
+
+Reply MethodNotAllowed(const char* allow) {
+  Reply reply = Problem(405, std::string("use ") + allow);
+  reply.headers.emplace_back("Allow", allow);
+  return reply;
+}
+
+/// The query parameter `name` of `query` ("a=1&b=2"), percent-decoded, if
+/// present.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string value;
+      std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+      for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '+') value += ' ';
+        else if (raw[i] == '%' && i + 2 < raw.size() && HexDigit(raw[i + 1]) >= 0 && HexDigit(raw[i + 2]) >= 0) {
+          value += static_cast<char>(HexDigit(raw[i + 1]) * 16 + HexDigit(raw[i + 2]));
+          i += 2;
+        } else {
+          value += raw[i];
+        }
+      }
+      return value;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+/// A whole number from 0 to `max`, or nullopt.
+std::optional<uint64_t> Number(const std::optional<std::string>& text, uint64_t max) {
+  if (!text || text->empty()) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || p != text->data() + text->size() || v > max) return std::nullopt;
+  return v;
+}
+
+std::array<unsigned char, SHA256_DIGEST_LENGTH> Digest(std::string_view s) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out.data());
+  return out;
+}
+
+Reply Unauthorised(const char* token) {
+  Reply reply = Problem(401, std::string("this endpoint needs the ") + token + " token: Authorization: Bearer TOKEN");
+  reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return reply;
+}
+
+}  // namespace
+
+bool SameSecret(std::string_view given, const std::string& token) {
+  // Digests of equal length compared in constant time: neither the place
+  // of the first difference nor the token's length shows in the timing.
+  auto a = Digest(given), b = Digest(token);
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool TokenMatches(std::string_view authorization, const std::string& token) {
+  constexpr std::string_view kBearer = "Bearer ";
+  std::string_view given = authorization.substr(0, kBearer.size()) == kBearer
+                               ? authorization.substr(kBearer.size())
+                               : std::string_view();
+  bool same = SameSecret(given, token);
+  return same && authorization.size() > kBearer.size();
+}
+
+std::optional<ApiTarget> ParseTarget(std::string_view target) {
+  if (target.empty() || target.front() != '/') return std::nullopt;
+  ApiTarget out;
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  size_t fragment = out.query.find('#');
+  if (fragment != std::string::npos) out.query.resize(fragment);
+  // Segments are split first, then decoded: an escaped '/' stays inside
+  // its segment (an id may hold one).
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view raw = path.substr(start, end - start);
+    std::string segment;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '%') {
+        segment += raw[i];
+        continue;
+      }
+      if (i + 2 >= raw.size() || HexDigit(raw[i + 1]) < 0 || HexDigit(raw[i + 2]) < 0) return std::nullopt;
+      char c = static_cast<char>(HexDigit(raw[i + 1]) * 16 + HexDigit(raw[i + 2]));
+      if (c == '\0') return std::nullopt;
+      segment += c;
+      i += 2;
+    }
+    if (!ValidUtf8(segment)) return std::nullopt;
+    if (!(end == path.size() && segment.empty() && !out.segments.empty())) out.segments.push_back(std::move(segment));
+    start = end + 1;
+  }
+  // The label for the metrics: fixed segments kept, ids replaced.
+  const auto& s = out.segments;
+  auto is = [&](size_t i, std::string_view v) { return s.size() > i && s[i] == v; };
+  if (s.size() == 3 && is(0, "v1") && is(1, "customers")) out.route = "/v1/customers/{id}";
+  else if (s.size() == 4 && is(0, "v1") && is(1, "customers") && is(3, "history")) out.route = "/v1/customers/{id}/history";
+  else if (s.size() == 4 && is(0, "v1") && is(1, "accounts") && is(3, "history")) out.route = "/v1/accounts/{id}/history";
+  else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && (is(3, "pause") || is(3, "resume")))
+    out.route = "/v1/journeys/{name}/" + s[3];
+  else if (s.size() <= 3) {
+    static const char* const kFixed[] = {"/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
+                                         "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
+                                         "/v1/journeys/reload"};
+    std::string joined;
+    for (const std::string& seg : s) joined += "/" + seg;
+    out.route = "other";
+    for (const char* fixed : kFixed)
+      if (joined == fixed) out.route = fixed;
+  } else {
+    out.route = "other";
+  }
+  return out;
+}
+
+std::optional<Reply> CheckHead(const ApiRequest& r, const ApiAccess& access) {
+  // Framing (RFC 9112 6.1, 6.3): a request with both Transfer-Encoding and
+  // Content-Length, or any transfer coding but a lone "chunked", could be
+  // read as two requests by one parser and one by another.
+  auto refuse_framing = [](const std::string& why) {
+    Reply reply = Problem(400, why);
+    reply.close = true;
+    return reply;
+  };
+  if (!r.transfer_encodings.empty()) {
+    if (!r.content_lengths.empty())
+      return refuse_framing("a request may not have both Transfer-Encoding and Content-Length");
+    std::string codings;
+    for (const std::string& te : r.transfer_encodings) codings += (codings.empty() ? "" : ",") + te;
+    if (Lower(Trim(codings)) != "chunked")
+      return refuse_framing("the only transfer coding taken is a lone \"chunked\"");
+  }
+  if (r.content_lengths.size() > 1) return refuse_framing("a request may have one Content-Length");
+  if (r.host.empty()) return Problem(400, "a request needs a Host header");
+  if (!HostAllowed(HostPart(r.host), access)) {
+    Reply reply = Problem(421, "this daemon does not serve the host the request names (set 'allowed_hosts' to "
+                               "serve it)");
+    reply.close = true;
+    return reply;
+  }
+  if (!StateChange(r.method)) return std::nullopt;
+  // A state change from a page of another site: refused whatever the token
+  // (a browser sends Origin, and Sec-Fetch-Site, with every such request).
+  if (Lower(r.fetch_site) == "cross-site") return Problem(403, "a request from another site may not change state");
+  if (!r.origin.empty()) {
+    std::string origin = Lower(Trim(r.origin));
+    bool allowed = std::find(access.allowed_origins.begin(), access.allowed_origins.end(), origin) !=
+                   access.allowed_origins.end();
+    size_t scheme = origin.find("://");
+    if (!allowed && origin != "null" && scheme != std::string::npos)
+      allowed = HostAllowed(HostPart(std::string_view(origin).substr(scheme + 3)), access) &&
+                HostPart(std::string_view(origin).substr(scheme + 3)) == HostPart(r.host);
+    if (!allowed)
+      return Problem(403, "a request from a page of another origin may not change state (set 'allowed_origins' to "
+                          "let one)");
+  }
+  if (r.method == "POST") {
+    std::string type = Lower(Trim(std::string_view(r.content_type).substr(0, r.content_type.find(';'))));
+    if (type != "application/json" && type != "application/x-ndjson" && type != "application/ndjson")
+      return Problem(415, "a POST must say its body is JSON: Content-Type: application/json (or "
+                          "application/x-ndjson for NDJSON lines)");
+  }
+  return std::nullopt;
+}
+
+Special SpecialRoute(const ApiRequest& r, const ApiTarget& t, const ApiAccess& access, std::optional<Reply>* refusal) {
+  bool ingest = t.route == "/v1/events" || t.route == "/v1/profiles";
+  bool reload = t.route == "/v1/journeys/reload";
+  if (!ingest && !reload) return Special::kNone;
+  if (r.method != "POST") {
+    *refusal = MethodNotAllowed("POST");
+    return Special::kNone;
+  }
+  const std::string& token = ingest ? access.ingest_token : access.admin_token;
+  if (!token.empty() && !TokenMatches(r.authorization, token)) {
+    *refusal = Unauthorised(ingest ? "ingest" : "admin");
+    return Special::kNone;
+  }
+  if (reload) return Special::kReload;
+  return t.route == "/v1/events" ? Special::kIngestEvents : Special::kIngestProfiles;
+}
+
+Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const ApiAccess& access) {
+  const std::string& route = t.route;
+  bool get = r.method == "GET" || r.method == "HEAD", post = r.method == "POST";
+  if (route == "/healthz" || route == "/readyz") {
+    if (!get) return MethodNotAllowed("GET");
+    if (route == "/readyz") {
+      if (auto why = service.NotReady()) {
+        Reply reply = Problem(503, *why, Json{{"status", "not ready"}, {"reason", *why}});
+        reply.headers.emplace_back("Retry-After", "5");
+        return reply;
+      }
+      if (!service.data_loss().empty())
+        return JsonReply(200, Json{{"status", "ok"}, {"data_loss", service.data_loss()}});
+    }
+    return JsonReply(200, Json{{"status", "ok"}});
+  }
+  if (route == "/metrics") {
+    if (!get) return MethodNotAllowed("GET");
+    return service.GetMetrics();
+  }
+  if (route == "/v1/events" || route == "/v1/profiles" || route == "/v1/journeys/reload") {
+    // Authorised POSTs go to the server's own handling (SpecialRoute).
+    std::optional<Reply> refusal;
+    SpecialRoute(r, t, access, &refusal);
+    return refusal ? *refusal : Problem(500, "a request the server handles itself reached the router");
+  }
+  if (route == "/v1/outcomes") {
+    if (!post) return MethodNotAllowed("POST");
+    if (!access.ingest_token.empty() && !TokenMatches(r.authorization, access.ingest_token))
+      return Unauthorised("ingest");
+    return service.PostOutcomes(r.body);
+  }
+  if (!t.segments.empty() && t.segments[0] == "v1" && !access.admin_token.empty() &&
+      !TokenMatches(r.authorization, access.admin_token))
+    return Unauthorised("admin");
+  if (route == "/v1/clock") {
+    if (!post) return MethodNotAllowed("POST");
+    return service.PostClock(r.body);
+  }
+  if (route == "/v1/actions") {
+    if (!get) return MethodNotAllowed("GET");
+    auto since = QueryParam(t.query, "since"), limit = QueryParam(t.query, "limit");
+    auto since_n = since ? Number(since, UINT64_MAX) : std::optional<uint64_t>(0);
+    auto limit_n = limit ? Number(limit, 100000) : std::optional<uint64_t>(1000);
+    if (!since_n || !limit_n || *limit_n == 0)
+      return Problem(400, "since must be a cursor (a whole number) and limit a number from 1 to 100000");
+    return service.GetActions(*since_n, *limit_n);
+  }
+  if (route == "/v1/journeys") {
+    if (!get) return MethodNotAllowed("GET");
+    return service.GetJourneys();
+  }
+  if (route == "/v1/journeys/{name}/pause" || route == "/v1/journeys/{name}/resume") {
+    if (!post) return MethodNotAllowed("POST");
+    return service.PostPause(t.segments[2], t.segments[3] == "pause");
+  }
+  if (route == "/v1/customers/{id}") {
+    if (!get) return MethodNotAllowed("GET");
+    return service.GetCustomer(t.segments[2], QueryParam(t.query, "profile").value_or(""));
+  }
+  if (route == "/v1/customers/{id}/history" || route == "/v1/accounts/{id}/history") {
+    if (!get) return MethodNotAllowed("GET");
+    auto limit = QueryParam(t.query, "limit");
+    auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(100);
+    if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 1000");
+    return service.GetHistory(t.segments[2], QueryParam(t.query, "profile").value_or(""),
+                              QueryParam(t.query, "cursor").value_or(""), *limit_n, route[4] == 'a');
+  }
+  return Problem(404, "no such endpoint; see docs/operations.md");
+}
+
+}  // namespace tutti::runtime

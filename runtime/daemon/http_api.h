@@ -1,0 +1,86 @@
+#pragma once
+// The HTTP API without the network: what a request must be before the
+// daemon reads its body (its framing, the host it names, the page it
+// comes from, its content type, its token), and where it goes. Plain C++
+// on the request's parts, so that the fuzzers drive exactly what the
+// server runs (http_server.cc reads the bytes with Beast and calls these).
+//
+// Browsers are kept from driving a daemon on the operator's machine: a
+// request naming a host the daemon does not serve (DNS rebinding) is
+// refused with 421, a state change from a page of another origin with 403,
+// and a POST whose body is not JSON or NDJSON with 415 (a browser cannot
+// send those across origins without asking first, which the daemon never
+// allows). Framing that two parsers could read two ways (RFC 9112 6.1) is
+// refused with 400 and the connection closed.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/daemon/reply.h"
+#include "runtime/records/decoder.h"
+
+namespace tutti::runtime {
+
+class Service;
+
+/// Who may call the API, and from where (the server's settings).
+struct ApiAccess {
+  std::string ingest_token;  // POST /v1/events, /v1/profiles, /v1/outcomes; empty: none needed
+  std::string admin_token;   // everything else under /v1/; empty: none needed
+  /// Host names (or addresses) requests may name in their Host header;
+  /// empty: the loopback names when listening on loopback, else any.
+  std::vector<std::string> allowed_hosts;
+  /// Origins ("https://console.example.com") pages may send state changes
+  /// from, besides the hosts allowed.
+  std::vector<std::string> allowed_origins;
+  bool loopback = true;  // the API listens on a loopback address
+};
+
+/// A request's head and body, as read.
+struct ApiRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query
+  std::string host, origin, content_type, authorization, fetch_site;
+  /// Every Transfer-Encoding and Content-Length header, as sent.
+  std::vector<std::string> transfer_encodings, content_lengths;
+  std::string body;
+};
+
+/// A target split into its path's segments (each percent-decoded) and its
+/// query; a label for the metrics with ids left out.
+struct ApiTarget {
+  std::vector<std::string> segments;  // "/v1/customers/a%2Fb" -> {"v1", "customers", "a/b"}
+  std::string query;
+  std::string route;  // "/v1/customers/{id}"
+};
+
+/// Splits and decodes `target`; nullopt when it is not an origin-form
+/// target or its escapes are malformed, decode to a NUL byte or to text
+/// that is not UTF-8.
+std::optional<ApiTarget> ParseTarget(std::string_view target);
+
+/// What must hold before the body is read: the framing, the host named,
+/// for a state change the origin and the content type. The refusal, or
+/// nullopt.
+std::optional<Reply> CheckHead(const ApiRequest& request, const ApiAccess& access);
+
+/// Where an authorised POST that the server handles itself goes.
+enum class Special { kNone, kIngestEvents, kIngestProfiles, kReload };
+/// Which of them `request` is, once its head is checked: an ingest the
+/// server stages for the group commit, or a reload it prepares off the
+/// loop. `refusal` is set instead when it may not be made (method, token).
+Special SpecialRoute(const ApiRequest& request, const ApiTarget& target, const ApiAccess& access,
+                     std::optional<Reply>* refusal);
+
+/// Routes any other request to the service.
+Reply Route(Service& service, const ApiRequest& request, const ApiTarget& target, const ApiAccess& access);
+
+/// Whether `authorization` is "Bearer TOKEN" for `token`, in time that
+/// does not depend on where they differ.
+bool TokenMatches(std::string_view authorization, const std::string& token);
+/// Whether `given` equals `token`, the same way.
+bool SameSecret(std::string_view given, const std::string& token);
+
+}  // namespace tutti::runtime
