@@ -90,8 +90,11 @@ int RunServe(const std::vector<std::string>& raw_args) {
   }
   runtime::ConfigureLog(config.log_format);
   if (!check_config.empty()) {
-    // The journeys too: what a start would load first.
-    runtime::PreparedReload journeys_now = runtime::Service::PrepareReload(service);
+    // The journeys too: what a start would load first (checked, not
+    // compiled: that would write the data folder's JIT cache).
+    runtime::ServiceOptions checking = service;
+    checking.jit = false;
+    runtime::PreparedReload journeys_now = runtime::Service::PrepareReload(checking);
     if (journeys_now.set == nullptr) {
       std::fprintf(stderr, "tutti serve: %s\n%s", journeys_now.error.c_str(), journeys_now.diagnostics.c_str());
       return 1;

@@ -1,6 +1,8 @@
 #include "runtime/daemon/peer_answers.h"
 
 #include <cctype>
+#include <cstdint>
+#include <limits>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -13,7 +15,9 @@ namespace http = boost::beast::http;
 
 void LimitAnswerParser(AnswerParser& parser) {
   parser.header_limit(static_cast<uint32_t>(kMaxAnswerHeaderBytes));
-  parser.skip(false);
+  // The body is never read, so whatever length it announces is no matter
+  // (Beast's default limit would refuse a head announcing over 8 MB).
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
 }
 
 DeliveryOutcome WebhookOutcome(unsigned status) {

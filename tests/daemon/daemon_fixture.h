@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <chrono>
@@ -19,6 +22,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -72,8 +76,9 @@ class Daemon {
     posix_spawn_file_actions_destroy(&actions);
     for (int i = 0; i < 300 && port_ == 0; ++i) {
       std::string out = ReadFile(out_);
-      auto at = out.find("listening on 127.0.0.1:");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos) port_ = std::stoi(out.substr(at + 23));
+      auto at = out.find("listening on ");
+      auto end = at == std::string::npos ? at : out.find('\n', at);
+      if (end != std::string::npos) port_ = std::stoi(out.substr(out.rfind(':', end) + 1));
       else std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     EXPECT_NE(port_, 0) << "the daemon did not start: " << ReadFile(out_ + ".err");
@@ -136,14 +141,65 @@ class Daemon {
   std::string ca_;  // https: the certificate to trust
 };
 
+/// A plain TCP connection to the daemon: the streaming ingest protocol,
+/// or HTTP written by hand.
+class Connection {
+ public:
+  explicit Connection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Connection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& text) {
+    for (size_t sent = 0; sent < text.size();) {
+      ssize_t n = ::send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<size_t>(n);
+    }
+  }
+  /// Everything until the daemon closes the connection (or `seconds` pass).
+  std::string ReadAll(int seconds = 5) {
+    timeval tv{seconds, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char chunk[4096];
+    for (ssize_t n; (n = ::recv(fd_, chunk, sizeof chunk, 0)) > 0;) buffer_.append(chunk, static_cast<size_t>(n));
+    return std::exchange(buffer_, "");
+  }
+  /// One line (without the newline); empty at end of stream.
+  std::string ReadLine() {
+    while (buffer_.find('\n') == std::string::npos) {
+      char chunk[4096];
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+    size_t nl = buffer_.find('\n');
+    std::string line = buffer_.substr(0, nl);
+    buffer_.erase(0, nl + 1);
+    return line;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buffer_;
+};
+
 /// A fake peer (webhook_receiver.py, smtp_relay.py) on a free port.
 class Receiver {
  public:
   /// `extra`: more arguments (webhook_receiver.py: CERT KEY for https).
   Receiver(const fs::path& log, int fail_first, const char* script = "tests/daemon/webhook_receiver.py",
-           const std::string& extra = "") {
-    std::string cmd = "python3 " + Source(script) + " " + log.string() + " " + std::to_string(fail_first) + " " +
-                      extra + " & echo $!";
+           const std::string& extra = "")
+      : Receiver(script, log.string() + " " + std::to_string(fail_first) + " " + extra) {}
+  /// `script` (a path in the source tree) with its arguments.
+  Receiver(const char* script, const std::string& args) {
+    std::string cmd = "python3 " + Source(script) + " " + args + " & echo $!";
     pipe_ = ::popen(cmd.c_str(), "r");
     char line[64] = {};
     if (std::fgets(line, sizeof line, pipe_)) pid_ = std::atoi(line);

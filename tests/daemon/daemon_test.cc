@@ -296,46 +296,6 @@ TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
   for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
 }
 
-/// A plain TCP connection for the streaming ingest protocol.
-class Connection {
- public:
-  explicit Connection(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~Connection() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  void Send(const std::string& text) {
-    for (size_t sent = 0; sent < text.size();) {
-      ssize_t n = ::send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      sent += static_cast<size_t>(n);
-    }
-  }
-  /// One line (without the newline); empty at end of stream.
-  std::string ReadLine() {
-    while (buffer_.find('\n') == std::string::npos) {
-      char chunk[4096];
-      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-      if (n <= 0) return "";
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-    size_t nl = buffer_.find('\n');
-    std::string line = buffer_.substr(0, nl);
-    buffer_.erase(0, nl + 1);
-    return line;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buffer_;
-};
-
 TEST(Daemon, StreamingIngestAcknowledgesEachBatch) {
   fs::path dir = FreshDir("stream");
   std::ofstream(dir / "config.json") << R"({"stream_listen": "127.0.0.1:0", "ingest_token": "in-secret"})";
