@@ -55,10 +55,11 @@ case "$mode" in
         --profiles examples/abc-pharma/profiles.ndjson --clock virtual
     ;;
   test)
-    echo "== building the fuzzers with clang (build-fuzz/)"
+    echo "== building the fuzzers, and the daemon with its end-to-end tests, with clang, ASan and UBSan (build-fuzz/)"
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DTUTTI_FUZZ=ON > /dev/null
-    cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer engine_fuzzer
+    cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer engine_fuzzer http_fuzzer \
+          stream_fuzzer peer_fuzzer config_fuzzer stored_fuzzer tutti daemon_tests
     echo "== running every test"
     cd build && ctest --output-on-failure -j "$jobs"
     ;;

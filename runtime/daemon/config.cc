@@ -1,6 +1,7 @@
 #include "runtime/daemon/config.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <fstream>
 #include <functional>
@@ -156,16 +157,25 @@ bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
   if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
   unsigned long n = std::stoul(p);
   if (n > 65535) return false;
+  // An IPv6 address is written in brackets ("[::1]:8080"); one without
+  // them cannot be told from its port.
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  else if (h.find(':') != std::string::npos) return false;
+  if (h.empty()) return false;
   *host = h;
   *port = static_cast<uint16_t>(n);
   return true;
 }
 
 bool IsLoopback(const std::string& host) {
-  if (host == "localhost" || host == "::1") return true;
+  if (host == "localhost") return true;
   in_addr v4{};
-  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  // ::ffff:127.x.y.z
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
 Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name) {

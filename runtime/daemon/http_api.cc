@@ -34,15 +34,33 @@ int HexDigit(char c) {
 }
 
 /// The host part of a Host header or an origin's authority ("[::1]:8080"
-/// -> "::1", "Example.com:80" -> "example.com").
+/// -> "::1", "Example.com:80" -> "example.com"); a bare IPv6 address (as
+/// allowed_hosts may name one) is all host.
 std::string HostPart(std::string_view authority) {
   authority = Trim(authority);
   if (!authority.empty() && authority.front() == '[') {
     size_t close = authority.find(']');
     return Lower(authority.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
   }
-  size_t colon = authority.rfind(':');
+  size_t colon = authority.find(':');
+  if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos)
+    return Lower(authority);  // more than one colon: an IPv6 address without a port
   return Lower(authority.substr(0, colon));
+}
+
+/// An authority's host and port, the port `default_port` when none is
+/// written: "localhost" -> "localhost:80", "[::1]:8080" -> "::1:8080".
+std::string HostAndPort(std::string_view authority, std::string_view default_port) {
+  authority = Trim(authority);
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find("]:");
+    if (close != std::string_view::npos) port = authority.substr(close + 2);
+  } else if (size_t colon = authority.find(':');
+             colon != std::string_view::npos && authority.find(':', colon + 1) == std::string_view::npos) {
+    port = authority.substr(colon + 1);
+  }
+  return HostPart(authority) + ":" + std::string(port.empty() ? default_port : port);
 }
 
 /// Whether a host named by a request (or an origin) is one the daemon
@@ -220,10 +238,15 @@ std::optional<Reply> CheckHead(const ApiRequest& r, const ApiAccess& access) {
     std::string origin = Lower(Trim(r.origin));
     bool allowed = std::find(access.allowed_origins.begin(), access.allowed_origins.end(), origin) !=
                    access.allowed_origins.end();
+    // Same origin: the host and the port the request names (a page
+    // served by another port of the same host is another origin).
     size_t scheme = origin.find("://");
-    if (!allowed && origin != "null" && scheme != std::string::npos)
-      allowed = HostAllowed(HostPart(std::string_view(origin).substr(scheme + 3)), access) &&
-                HostPart(std::string_view(origin).substr(scheme + 3)) == HostPart(r.host);
+    if (!allowed && origin != "null" && scheme != std::string::npos && !r.host.empty()) {
+      std::string_view authority = std::string_view(origin).substr(scheme + 3);
+      std::string_view default_port = origin.compare(0, scheme, "https") == 0 ? "443" : "80";
+      allowed = HostAllowed(HostPart(authority), access) &&
+                HostAndPort(authority, default_port) == HostAndPort(Lower(r.host), default_port);
+    }
     if (!allowed)
       return Problem(403, "a request from a page of another origin may not change state (set 'allowed_origins' to "
                           "let one)");

@@ -20,6 +20,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "runtime/daemon/http_request.h"
 #include "runtime/daemon/log.h"
 #include "runtime/daemon/outbound.h"
 #include "runtime/daemon/stream_protocol.h"
@@ -31,33 +32,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point started) { return std::chrono::duration<double>(Clock::now() - started).count(); }
-
-/// The head of `req` as the API checks it.
-ApiRequest HeadOf(const Request& req) {
-  ApiRequest r;
-  r.method = std::string(req.method_string());
-  r.target = std::string(req.target());
-  auto field = [&](http::field f) {
-    auto it = req.find(f);
-    return it == req.end() ? std::string() : std::string(it->value());
-  };
-  r.host = field(http::field::host);
-  r.origin = field(http::field::origin);
-  r.content_type = field(http::field::content_type);
-  r.authorization = field(http::field::authorization);
-  auto fetch_site = req.find("Sec-Fetch-Site");
-  if (fetch_site != req.end()) r.fetch_site = std::string(fetch_site->value());
-  for (auto [it, end] = req.equal_range(http::field::transfer_encoding); it != end; ++it)
-    r.transfer_encodings.emplace_back(it->value());
-  for (auto [it, end] = req.equal_range(http::field::content_length); it != end; ++it)
-    r.content_lengths.emplace_back(it->value());
-  return r;
-}
 
 /// Hot reload: loads, checks and compiles the journeys on a worker thread,
 /// so that the event loop keeps serving meanwhile, then takes the new
@@ -132,8 +110,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   void Read() {
     parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
-    parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    LimitRequestParser(*parser_, options_);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHead(ec); });
@@ -250,7 +227,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   Service& service_;
   const ServerOptions& options_;
   Reloader& reloader_;
@@ -334,7 +311,11 @@ class Server {
  public:
   Server(net::io_context& io, Service& service, ServerOptions options)
       : io_(io), acceptor_(io), stream_acceptor_(io), ticker_(io), delivery_timer_(io), signals_(io, SIGINT, SIGTERM),
-        hangup_(io, SIGHUP), service_(service), options_(std::move(options)), reloader_(io, service) {}
+        hangup_(io, SIGHUP), service_(service), options_(std::move(options)), reloader_(io, service) {
+    // Served on loopback only, requests must name a loopback host (DNS
+    // rebinding); beyond it, any host unless allowed_hosts says which.
+    options_.access.loopback = IsLoopback(options_.host);
+  }
 
   /// Binds and starts; an error message when the address cannot be used.
   std::optional<std::string> Start() {

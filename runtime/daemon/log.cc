@@ -68,7 +68,9 @@ std::string FormatLogLine(LogFormat format, int64_t unix_nanos, LogLevel level, 
                                 {"message", text}};
     for (const LogField& f : fields) {
       std::string key = Printable(f.key, 64);
-      if (f.number) line[key] = nlohmann::ordered_json::parse(f.text, nullptr, false);
+      auto number = f.number ? nlohmann::ordered_json::parse(f.text, nullptr, false) : nlohmann::ordered_json();
+      // nan and inf are no JSON numbers: written as text.
+      if (f.number && !number.is_discarded()) line[key] = number;
       else line[key] = Printable(f.text, kMaxFieldBytes);
     }
     return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -45,12 +45,18 @@ template class Family<Gauge>;
 template class Family<Histogram>;
 
 std::string EscapeLabelValue(const std::string& value) {
+  // Valid UTF-8, at most 256 bytes of it, with \\, \" and \n escaped as
+  // the text format reads them; other control characters are dropped.
   std::string out;
-  for (char c : Printable(value, 256)) {
-    if (c == '\\') out += "\\\\";
+  for (size_t i = 0; i < value.size() && out.size() < 256;) {
+    size_t n = Utf8SequenceLength(std::string_view(value).substr(i));
+    char c = value[i];
+    if (n == 0) out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
+    else if (c == '\\') out += "\\\\";
     else if (c == '"') out += "\\\"";
     else if (c == '\n') out += "\\n";
-    else out += c;
+    else if (n > 1 || (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f)) out.append(value, i, n);
+    i += n == 0 ? 1 : n;
   }
   return out;
 }

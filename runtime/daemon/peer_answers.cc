@@ -56,7 +56,8 @@ SmtpReplyReader::State SmtpReplyReader::Feed(std::string& input) {
   for (;;) {
     size_t nl = input.find("\r\n");
     if (nl == std::string::npos) {
-      if (input.size() > kMaxLineBytes) {
+      // A line of the limit may wait for its "\n" with its "\r" read.
+      if (input.size() > kMaxLineBytes + (!input.empty() && input.back() == '\r' ? 1 : 0)) {
         error_ = "the relay sent a line longer than " + std::to_string(kMaxLineBytes) + " bytes";
         return State::kBad;
       }

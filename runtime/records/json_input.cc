@@ -90,8 +90,11 @@ Result<json> ParseJsonInput(std::string_view text, const JsonLimits& limits, Jso
     return fail(0, "the key '" + Printable(d.key, 100) + "' appears twice in one object");
   } catch (const json::parse_error& e) {
     return fail(e.byte, "malformed JSON: " + ParseErrorText(e));
-  } catch (const std::exception& e) {
-    return fail(0, std::string("malformed JSON: ") + Printable(e.what(), 200));
+  } catch (const json::out_of_range&) {
+    // nlohmann's text quotes the number ("number overflow parsing '1e999'").
+    return fail(0, "malformed JSON: a number is too large for a double");
+  } catch (const std::exception&) {
+    return fail(0, "malformed JSON");
   }
 }
 

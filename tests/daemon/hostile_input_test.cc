@@ -92,12 +92,15 @@ TEST(HostileInput, AReceiverAnsweringATerabyteIsReadNoFurtherThanItsHead) {
   ASSERT_NE(peer.port(), 0);
   Daemon d(dir / "data", {"--config", Write(dir, "config.json", R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)" +
                                                                       std::to_string(peer.port()) + R"(/o"}}})")});
+  long idle = ResidentKiB(d.pid());
   PlayTheScenario(d, dir);
   std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
   ASSERT_EQ(hooks.size(), 2u);
   for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "delivered") << a.dump();  // it did answer 200
   EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
-  EXPECT_LT(ResidentKiB(d.pid()), 400 * 1024) << "the daemon allocated what the receiver announced";
+  // (A body of 2 GB announced took the daemon to 1.3 GB; ASan's own
+  // memory, in the sanitizer build, stays well under this.)
+  EXPECT_LT(ResidentKiB(d.pid()) - idle, 512 * 1024) << "the daemon allocated what the receiver announced";
 }
 
 TEST(HostileInput, ARelayRefusingInBytesThatAreNotTextFailsTheJourneyOnceAndLogsNoAddress) {

@@ -1,0 +1,350 @@
+// What webhook receivers and SMTP relays send back, read with limits
+// (runtime/daemon/peer_answers.h): a receiver's answer no further than its
+// head (a body however long it says it is is never read), its status
+// deciding the outcome, malformed, oversized or cut-short heads failing;
+// an SMTP relay's replies line by line, in any pieces, each line, each
+// reply's lines and bytes bounded, and what the relay said printed as
+// valid UTF-8.
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "base/text.h"
+#include "runtime/daemon/peer_answers.h"
+
+namespace tutti::runtime {
+namespace {
+
+using namespace std::string_literals;
+using State = SmtpReplyReader::State;
+
+// --- Webhook answers ------------------------------------------------------------
+
+TEST(WebhookOutcome, DeliversOnA2xxOnly) {
+  for (unsigned status : {200u, 201u, 202u, 204u, 299u}) {
+    DeliveryOutcome o = WebhookOutcome(status);
+    EXPECT_TRUE(o.ok) << status;
+    EXPECT_EQ(o.code, "http " + std::to_string(status));
+  }
+  for (unsigned status : {100u, 199u, 300u, 301u, 400u, 404u, 429u, 500u, 503u, 999u}) {
+    DeliveryOutcome o = WebhookOutcome(status);
+    EXPECT_FALSE(o.ok) << status;
+    EXPECT_EQ(o.code, "http " + std::to_string(status));
+  }
+}
+
+TEST(ReadWebhookAnswer, DeliversA2xxAnswer) {
+  const std::string answers[] = {
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\n\r\n",  // a status line only, then the end of the head
+      "HTTP/1.1 202 Accepted\r\nContent-Length: 5\r\n\r\nhello",
+      "HTTP/1.1 204 No Content\r\n\r\n",
+      "HTTP/1.0 201 Created\r\nServer: test\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",  // a body cut short is never read
+  };
+  for (const std::string& answer : answers) {
+    DeliveryOutcome o = ReadWebhookAnswer(answer);
+    EXPECT_TRUE(o.ok) << Printable(answer) << ": " << o.detail;
+  }
+  DeliveryOutcome o = ReadWebhookAnswer(answers[0]);
+  EXPECT_EQ(o.code, "http 200");
+  EXPECT_EQ(o.detail, "delivered: answered 200");
+}
+
+TEST(ReadWebhookAnswer, DeliversAnAnswerThatSaysItsBodyIsATerabyte) {
+  // The body is never read, nor room made for it.
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n";
+  for (const std::string& answer : {head, head + "the start of a huge body"}) {
+    DeliveryOutcome o = ReadWebhookAnswer(answer);
+    EXPECT_TRUE(o.ok) << o.detail;
+    EXPECT_EQ(o.code, "http 200") << o.detail;
+  }
+}
+
+TEST(ReadWebhookAnswer, FailsOnAnErrorStatusWithItsCode) {
+  struct Case {
+    std::string answer, code;
+  };
+  const Case cases[] = {
+      {"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", "http 500"},
+      {"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\r\n", "http 503"},
+      {"HTTP/1.1 404 Not Found\r\n\r\n", "http 404"},
+      {"HTTP/1.1 301 Moved Permanently\r\nLocation: http://x/\r\n\r\n", "http 301"},
+      {"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 1000000000000\r\n\r\n", "http 500"},
+  };
+  for (const Case& c : cases) {
+    DeliveryOutcome o = ReadWebhookAnswer(c.answer);
+    EXPECT_FALSE(o.ok) << c.code;
+    EXPECT_EQ(o.code, c.code);
+    EXPECT_EQ(o.detail, "answered " + c.code.substr(5));
+  }
+}
+
+TEST(ReadWebhookAnswer, FailsOnAHeadOver16KiB) {
+  std::string big_header = "HTTP/1.1 200 OK\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
+  std::string many_headers = "HTTP/1.1 200 OK\r\n";
+  for (int i = 0; i < 2000; ++i) many_headers += "X-H" + std::to_string(i) + ": value\r\n";
+  many_headers += "\r\n";
+  ASSERT_GT(many_headers.size(), kMaxAnswerHeaderBytes);
+  std::string endless = "HTTP/1.1 200 OK\r\nX-Endless: " + std::string(1 << 20, 'a');  // never ends its head
+  for (const std::string& answer : {big_header, many_headers, endless}) {
+    DeliveryOutcome o = ReadWebhookAnswer(answer);
+    EXPECT_FALSE(o.ok) << answer.size();
+    EXPECT_EQ(o.code, "bad answer") << answer.size();
+  }
+}
+
+TEST(ReadWebhookAnswer, TakesAHeadJustUnder16KiB) {
+  std::string answer = "HTTP/1.1 200 OK\r\nX-Big: ";
+  answer += std::string(kMaxAnswerHeaderBytes - answer.size() - 100, 'a') + "\r\n\r\n";
+  EXPECT_TRUE(ReadWebhookAnswer(answer).ok);
+}
+
+TEST(ReadWebhookAnswer, FailsOnGarbage) {
+  const std::string answers[] = {
+      "garbage\r\n\r\n",
+      "\x00\x01\x02\x03\r\n\r\n"s,
+      "HTTP/1.1 abc OK\r\n\r\n",
+      "HTTP/1.1 2000 OK\r\n\r\n",
+      "HTTP/1.1  200 OK\r\n\r\n",
+      "HTTP/x.y 200 OK\r\n\r\n",
+      "SMTP/1.1 200 OK\r\n\r\n",
+      "220 smtp.example.com ESMTP\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n",
+      "\xff\xfe\xfd\r\n\r\n",
+  };
+  for (const std::string& answer : answers) {
+    DeliveryOutcome o = ReadWebhookAnswer(answer);
+    EXPECT_FALSE(o.ok) << Printable(answer);
+    EXPECT_EQ(o.code, "bad answer") << Printable(answer);
+    EXPECT_TRUE(ValidUtf8(o.detail)) << Printable(o.detail);
+  }
+}
+
+TEST(ReadWebhookAnswer, FailsOnAnAnswerCutShort) {
+  const std::string answers[] = {
+      "",
+      "H",
+      "HTTP/1.1",
+      "HTTP/1.1 200",
+      "HTTP/1.1 200 OK",
+      "HTTP/1.1 200 OK\r\n",  // a status line only, the head not ended
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r",
+  };
+  for (const std::string& answer : answers) {
+    DeliveryOutcome o = ReadWebhookAnswer(answer);
+    EXPECT_FALSE(o.ok) << Printable(answer);
+    EXPECT_EQ(o.code, "bad answer") << Printable(answer);
+  }
+}
+
+TEST(ReadWebhookAnswer, NeverCrashesOnAnyPrefixOrMutationOfAnAnswer) {
+  const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"ok\": true}";
+  for (size_t n = 0; n <= answer.size(); ++n) (void)ReadWebhookAnswer(answer.substr(0, n));
+  for (size_t i = 0; i < answer.size(); ++i) {
+    for (int b : {0, 0x0a, 0x0d, 0x20, 0x3a, 0x7f, 0x80, 0xff}) {
+      std::string mutated = answer;
+      mutated[i] = static_cast<char>(b);
+      DeliveryOutcome o = ReadWebhookAnswer(mutated);
+      EXPECT_TRUE(ValidUtf8(o.detail));
+    }
+  }
+}
+
+// --- SMTP replies -------------------------------------------------------------
+
+TEST(SmtpReplyReader, ReadsASingleLineReply) {
+  SmtpReplyReader reader;
+  std::string input = "250 OK\r\n";
+  EXPECT_EQ(reader.Feed(input), State::kDone);
+  EXPECT_EQ(reader.code(), 250);
+  EXPECT_EQ(reader.lines(), std::vector<std::string>{"OK"});
+  EXPECT_EQ(input, "");
+  EXPECT_EQ(reader.Printed(), "250 OK");
+}
+
+TEST(SmtpReplyReader, ReadsAReplyOfACodeAlone) {
+  SmtpReplyReader reader;
+  std::string input = "354\r\n";
+  EXPECT_EQ(reader.Feed(input), State::kDone);
+  EXPECT_EQ(reader.code(), 354);
+  EXPECT_EQ(reader.lines(), std::vector<std::string>{""});
+}
+
+TEST(SmtpReplyReader, ReadsAMultiLineReply) {
+  SmtpReplyReader reader;
+  std::string input = "250-smtp.example.com greets you\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n";
+  EXPECT_EQ(reader.Feed(input), State::kDone);
+  EXPECT_EQ(reader.code(), 250);
+  EXPECT_EQ(reader.lines(),
+            (std::vector<std::string>{"smtp.example.com greets you", "PIPELINING", "STARTTLS", "8BITMIME"}));
+  EXPECT_EQ(reader.Printed(), "250 smtp.example.com greets you PIPELINING STARTTLS 8BITMIME");
+}
+
+TEST(SmtpReplyReader, LeavesTheBytesAfterTheReply) {
+  SmtpReplyReader reader;
+  std::string input = "250 OK\r\n354 go ahead\r\n";
+  EXPECT_EQ(reader.Feed(input), State::kDone);
+  EXPECT_EQ(input, "354 go ahead\r\n");
+  reader.Reset();
+  EXPECT_EQ(reader.Feed(input), State::kDone);
+  EXPECT_EQ(reader.code(), 354);
+  EXPECT_EQ(reader.lines(), std::vector<std::string>{"go ahead"});
+}
+
+TEST(SmtpReplyReader, ReadsAReplySplitOverSeveralFeeds) {
+  const std::vector<std::string> pieces = {"25", "0-first\r", "\n250", "-second\r\n2", "50 last", "\r", "\n"};
+  SmtpReplyReader reader;
+  std::string buffer;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    buffer += pieces[i];
+    EXPECT_EQ(reader.Feed(buffer), i + 1 == pieces.size() ? State::kDone : State::kMore) << i;
+  }
+  EXPECT_EQ(reader.lines(), (std::vector<std::string>{"first", "second", "last"}));
+  EXPECT_EQ(buffer, "");
+}
+
+TEST(SmtpReplyReader, ReadsAReplyFedOneByteAtATime) {
+  const std::string reply = "220-relay.example.com ESMTP\r\n220-no UCE\r\n220 ready\r\n";
+  SmtpReplyReader reader;
+  std::string buffer;
+  for (size_t i = 0; i < reply.size(); ++i) {
+    buffer += reply[i];
+    ASSERT_EQ(reader.Feed(buffer), i + 1 == reply.size() ? State::kDone : State::kMore) << i;
+  }
+  EXPECT_EQ(reader.code(), 220);
+  EXPECT_EQ(reader.lines().size(), 3u);
+}
+
+TEST(SmtpReplyReader, RefusesALineOverTheLimit) {
+  const size_t limit = SmtpReplyReader::kMaxLineBytes;
+  // Ended or not: a relay cannot make the reader hold an endless line.
+  for (const std::string& input : {"250 " + std::string(limit - 3, 'a') + "\r\n", "250 " + std::string(5000, 'a'),
+                                   std::string(limit + 1, 'a'), "250-ok\r\n250 " + std::string(1 << 20, 'a')}) {
+    SmtpReplyReader reader;
+    std::string buffer = input;
+    EXPECT_EQ(reader.Feed(buffer), State::kBad) << input.size();
+    EXPECT_FALSE(reader.error().empty());
+  }
+}
+
+TEST(SmtpReplyReader, TakesALineOfExactlyTheLimit) {
+  const std::string line = "250 " + std::string(SmtpReplyReader::kMaxLineBytes - 4, 'a');
+  ASSERT_EQ(line.size(), SmtpReplyReader::kMaxLineBytes);
+  SmtpReplyReader whole;
+  std::string buffer = line + "\r\n";
+  EXPECT_EQ(whole.Feed(buffer), State::kDone);
+
+  // However it arrives: the same bytes give the same answer.
+  for (size_t cut : {size_t{10}, line.size(), line.size() + 1}) {
+    SmtpReplyReader reader;
+    std::string split = line + "\r\n";
+    std::string first = split.substr(0, cut);
+    EXPECT_EQ(reader.Feed(first), State::kMore) << "cut at " << cut << ": " << reader.error();
+    first += split.substr(cut);
+    EXPECT_EQ(reader.Feed(first), State::kDone) << "cut at " << cut << ": " << reader.error();
+  }
+}
+
+TEST(SmtpReplyReader, TakesAtMost256LinesInAReply) {
+  auto reply = [](size_t lines) {
+    std::string r;
+    for (size_t i = 1; i < lines; ++i) r += "250-line " + std::to_string(i) + "\r\n";
+    return r + "250 last\r\n";
+  };
+  SmtpReplyReader reader;
+  std::string input = reply(SmtpReplyReader::kMaxLines);
+  EXPECT_EQ(reader.Feed(input), State::kDone);
+  EXPECT_EQ(reader.lines().size(), SmtpReplyReader::kMaxLines);
+
+  SmtpReplyReader over;
+  input = reply(SmtpReplyReader::kMaxLines + 1);
+  EXPECT_EQ(over.Feed(input), State::kBad);
+  EXPECT_EQ(over.error(), "the relay's reply is too long");
+
+  // An endless reply, fed in pieces, is refused too.
+  SmtpReplyReader endless;
+  std::string buffer;
+  State state = State::kMore;
+  for (int i = 0; i < 100000 && state == State::kMore; ++i) {
+    buffer += "250-more\r\n";
+    state = endless.Feed(buffer);
+  }
+  EXPECT_EQ(state, State::kBad);
+}
+
+TEST(SmtpReplyReader, TakesAtMost64KiBInAReply) {
+  std::string input;
+  for (int i = 0; i < 20; ++i) input += "250-" + std::string(4000, 'a') + "\r\n";
+  input += "250 end\r\n";
+  SmtpReplyReader reader;
+  EXPECT_EQ(reader.Feed(input), State::kBad);
+  EXPECT_EQ(reader.error(), "the relay's reply is too long");
+}
+
+TEST(SmtpReplyReader, RefusesACodeThatChangesBetweenLines) {
+  for (const std::string& reply : {"250-a\r\n251 b\r\n"s, "250-a\r\n250-b\r\n550 c\r\n"s, "220-a\r\n250 b\r\n"s}) {
+    SmtpReplyReader reader;
+    std::string input = reply;
+    EXPECT_EQ(reader.Feed(input), State::kBad) << Printable(reply);
+    EXPECT_EQ(reader.error(), "the relay's reply changes its code between lines");
+  }
+}
+
+TEST(SmtpReplyReader, RefusesMalformedLines) {
+  for (const std::string& line : {"hello\r\n"s, "25\r\n"s, "2\r\n"s, "\r\n"s, "2500 x\r\n"s, "250x\r\n"s,
+                                  "250_ok\r\n"s, " 250 ok\r\n"s, "abc def\r\n"s, "25a ok\r\n"s, "-250 ok\r\n"s,
+                                  "\xff\xfe\xfd ok\r\n"s, "\x00\x00\x00 ok\r\n"s, "250-ok\r\nnot a line\r\n"s}) {
+    SmtpReplyReader reader;
+    std::string input = line;
+    EXPECT_EQ(reader.Feed(input), State::kBad) << Printable(line);
+    EXPECT_FALSE(reader.error().empty());
+    EXPECT_TRUE(ValidUtf8(reader.error()));
+  }
+}
+
+TEST(SmtpReplyReader, ForgetsTheLastReplyOnReset) {
+  SmtpReplyReader reader;
+  std::string input = "250-a\r\n250 b\r\n";
+  ASSERT_EQ(reader.Feed(input), State::kDone);
+  reader.Reset();
+  EXPECT_EQ(reader.code(), 0);
+  EXPECT_TRUE(reader.lines().empty());
+  EXPECT_TRUE(reader.error().empty());
+  input = "550 no such user\r\n";  // another code: a new reply
+  EXPECT_EQ(reader.Feed(input), State::kDone);
+  EXPECT_EQ(reader.code(), 550);
+  EXPECT_EQ(reader.lines(), std::vector<std::string>{"no such user"});
+}
+
+TEST(SmtpReplyReader, PrintsWhatTheRelaySaidAsBoundedValidUtf8) {
+  SmtpReplyReader reader;
+  std::string input = "550-user \xff\xfe unknown\r\n550-\x1b[2J\x07 caf\xc3\xa9\r\n550 \xed\xa0\x80\xc0\xaf\r\n";
+  ASSERT_EQ(reader.Feed(input), State::kDone) << reader.error();
+  std::string printed = reader.Printed();
+  EXPECT_TRUE(ValidUtf8(printed)) << Printable(printed);
+  EXPECT_NE(printed.find("\\xff\\xfe"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("\\x1b[2J\\x07"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("caf\xc3\xa9"), std::string::npos) << printed;
+  for (unsigned char c : printed) EXPECT_GE(c, 0x20);
+
+  SmtpReplyReader chatty;
+  input.clear();
+  for (int i = 0; i < 200; ++i) input += "250-" + std::string(300, '\xff') + "\r\n";
+  input += "250 end\r\n";
+  ASSERT_EQ(chatty.Feed(input), State::kDone) << chatty.error();
+  printed = chatty.Printed();
+  EXPECT_TRUE(ValidUtf8(printed));
+  EXPECT_LE(printed.size(), 310u);
+}
+
+}  // namespace
+}  // namespace tutti::runtime

@@ -1,0 +1,45 @@
+// Fuzzes what receivers and relays send back: a webhook receiver's answer
+// (read no further than its head, whatever it announces), and an SMTP
+// relay's replies arriving in chunks of any size. What a peer said reaches
+// a delivery's detail printable, and never unbounded.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "base/text.h"
+#include "runtime/daemon/peer_answers.h"
+
+using namespace tutti;
+using namespace tutti::runtime;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] & 1) {
+    DeliveryOutcome outcome = ReadWebhookAnswer(rest);
+    if (!ValidUtf8(outcome.detail) || !ValidUtf8(outcome.code)) std::abort();
+    return 0;
+  }
+  // SMTP: chunks of (data[0] >> 1) + 1 bytes.
+  size_t chunk = (data[0] >> 1) + 1;
+  SmtpReplyReader reader;
+  std::string input;
+  for (size_t at = 0; at < rest.size(); at += chunk) {
+    input.append(rest.substr(at, chunk));
+    for (;;) {
+      SmtpReplyReader::State state = reader.Feed(input);
+      if (state == SmtpReplyReader::State::kBad) {
+        if (!ValidUtf8(reader.error())) std::abort();
+        return 0;
+      }
+      if (state == SmtpReplyReader::State::kMore) break;
+      std::string printed = reader.Printed();
+      if (!ValidUtf8(printed) || printed.size() > 400) std::abort();
+      if (reader.lines().size() > SmtpReplyReader::kMaxLines) std::abort();
+      reader.Reset();
+    }
+    if (input.size() > SmtpReplyReader::kMaxLineBytes + chunk) std::abort();
+  }
+  return 0;
+}
