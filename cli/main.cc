@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   if (command == "simulate") return tutti::cli::RunSimulate(args);
   if (command == "serve") return tutti::cli::RunServe(args);
   if (command == "--version" || command == "version") {
-    std::printf("tutti %s (%s, %s)\n", TUTTI_VERSION, TUTTI_REVISION, TUTTI_BUILD_TYPE);
+    std::printf("tutti %s (%s, %s)\nstdlib: %s\n", TUTTI_VERSION, TUTTI_REVISION, TUTTI_BUILD_TYPE,
+                tutti::cli::StdlibDir("").c_str());
     return 0;
   }
   if (command == "--help" || command == "-h" || command == "help") {

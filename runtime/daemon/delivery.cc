@@ -146,7 +146,7 @@ void Service::StageFinal(uint64_t seq, bool ok, const std::string& reason) {
     else logged_now_ = std::max(logged_now_, t) + (options_.virtual_clock ? 0 : 1);
   }
   staged_.push_back(std::move(staged));
-  if (on_staged_) on_staged_();
+  if (on_final_staged_) on_final_staged_();
   else Commit();
 }
 

@@ -66,14 +66,13 @@ std::string HostAndPort(std::string_view authority, std::string_view default_por
 /// Whether a host named by a request (or an origin) is one the daemon
 /// serves.
 bool HostAllowed(const std::string& host, const ApiAccess& access) {
-  if (!access.allowed_hosts.empty()) {
-    for (const std::string& h : access.allowed_hosts)
-      if (HostPart(h) == host) return true;
-    return false;
-  }
-  if (!access.loopback) return true;
-  return host == "localhost" || host == "127.0.0.1" || host == "::1" ||
-         (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0);
+  // A loopback name is no rebinding: only a page on this machine names it.
+  if (host == "localhost" || host == "127.0.0.1" || host == "::1" ||
+      (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0))
+    return true;
+  for (const std::string& h : access.allowed_hosts)
+    if (HostPart(h) == host) return true;
+  return access.allowed_hosts.empty() && !access.loopback;
 }
 
 bool StateChange(const std::string& method) { return method != "GET" && method != "HEAD"; }

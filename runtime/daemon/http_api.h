@@ -29,8 +29,9 @@ class Service;
 struct ApiAccess {
   std::string ingest_token;  // POST /v1/events, /v1/profiles, /v1/outcomes; empty: none needed
   std::string admin_token;   // everything else under /v1/; empty: none needed
-  /// Host names (or addresses) requests may name in their Host header;
-  /// empty: the loopback names when listening on loopback, else any.
+  /// Host names (or addresses) requests may name in their Host header,
+  /// besides the loopback names (always served); empty: only those when
+  /// listening on loopback, else any.
   std::vector<std::string> allowed_hosts;
   /// Origins ("https://console.example.com") pages may send state changes
   /// from, besides the hosts allowed.

@@ -42,6 +42,18 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
 
   void Run() {
     stream_.expires_after(std::chrono::milliseconds(job_.route->connect_timeout_ms));
+    // An address needs no resolver (a thread of its own, a hop each time).
+    beast::error_code numeric;
+    auto address = net::ip::make_address(job_.route->host, numeric);
+    if (!numeric) {
+      tcp::endpoint endpoint(address, static_cast<unsigned short>(std::stoul(job_.route->port)));
+      stream_.async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) {
+        if (ec)
+          return self->Fail("cannot connect: " + ec.message(), ec == beast::error::timeout ? "connect timeout" : "connect");
+        self->Connected();
+      });
+      return;
+    }
     resolver_.async_resolve(
         job_.route->host, job_.route->port,
         [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {

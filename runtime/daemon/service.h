@@ -163,6 +163,10 @@ class Service {
   void Stage(std::string_view body, Accept accept, std::function<void(IngestResult)> done);
   void Commit();
   void OnStaged(std::function<void()> call) { on_staged_ = std::move(call); }
+  /// Asks for a commit soon, not at once: final delivery states (and the
+  /// outcome events they carry) answer no one, so the server gathers those
+  /// of a few milliseconds into one synced write (commits at once without).
+  void OnFinalStaged(std::function<void()> call) { on_final_staged_ = std::move(call); }
   /// The answer to POST /v1/events or /v1/profiles for `result`.
   static Reply IngestReply(const IngestResult& result);
   /// Loads, checks and compiles the journeys folder of `options` again.
@@ -404,6 +408,7 @@ class Service {
   std::optional<Instant> tick_to_;  // the system clock's time, not reached yet
   std::function<void()> on_backlog_;
   std::function<void()> on_staged_;
+  std::function<void()> on_final_staged_;
   std::function<void()> on_deliveries_;
   std::vector<Staged> staged_;
   std::chrono::steady_clock::time_point delivered_at_;  // Work's last delivery

@@ -247,13 +247,16 @@ TEST(CheckHead, RefusesHostsNotServedWith421) {
   }
 }
 
-TEST(CheckHead, ServesOnlyTheAllowedHostsWhenGiven) {
+TEST(CheckHead, ServesOnlyTheAllowedHostsWhenGivenAndLoopbackNames) {
   ApiAccess access;
-  access.allowed_hosts = {"tutti.example.com", "Api.Example.com:8443", "[::1]"};
+  access.loopback = false;
+  access.allowed_hosts = {"tutti.example.com", "Api.Example.com:8443", "fe80::1"};
+  // Loopback names are always served: only a page on this machine names
+  // them (a container's health check does).
   for (const char* host : {"tutti.example.com", "tutti.example.com:8080", "TUTTI.example.com:443",
-                           "api.example.com:9999", "[::1]:8080"})
+                           "api.example.com:9999", "[fe80::1]:8080", "localhost:8080", "127.0.0.1", "[::1]:8080"})
     EXPECT_FALSE(CheckHead(Get(host), access).has_value()) << host;
-  for (const char* host : {"localhost:8080", "127.0.0.1:8080", "evil.example", "example.com", "tutti.example.com.evil"}) {
+  for (const char* host : {"evil.example", "example.com", "tutti.example.com.evil", "10.0.0.1"}) {
     std::optional<Reply> refusal = CheckHead(Get(host), access);
     ASSERT_TRUE(refusal.has_value()) << host;
     EXPECT_EQ(refusal->status, 421) << host;

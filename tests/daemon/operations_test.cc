@@ -25,7 +25,7 @@ std::string Status(const std::string& curl) { return curl.substr(0, 3); }
 
 TEST(Operations, TheBinarySaysItsVersion) {
   std::string out = Shell(std::string(TUTTI_BINARY) + " --version");
-  EXPECT_TRUE(std::regex_search(out, std::regex(R"(^tutti \d+\.\d+\.\d+ \(\w+, \w+\)\n$)"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(^tutti \d+\.\d+\.\d+ \(\w+, \w+\)\nstdlib: /.*/stdlib\n$)"))) << out;
 }
 
 TEST(Operations, CheckConfigSaysWhatWouldStopAStart) {
