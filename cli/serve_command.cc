@@ -73,8 +73,9 @@ int RunServe(const std::vector<std::string>& raw_args) {
   flag(profiles, service.profiles);
   flag(stdlib_flag, service.stdlib_dir);
   if (!flags.empty()) service.accept_data_loss = true;
-  if (!listen.empty() && !runtime::SplitHostPort(listen, &server.host, &server.port))
-    return UsageError("--listen must be HOST:PORT, such as 127.0.0.1:8080, not '" + listen + "'", kUsage);
+  if (!listen.empty() && (!runtime::SplitHostPort(listen, &server.host, &server.port) ||
+                          !runtime::IsAddress(server.host)))
+    return UsageError("--listen must be ADDRESS:PORT, such as 127.0.0.1:8080, not '" + listen + "'", kUsage);
   if (!clock.empty() && clock != "system" && clock != "virtual")
     return UsageError("--clock must be system or virtual, not '" + clock + "'", kUsage);
   if (!clock.empty()) service.virtual_clock = clock == "virtual";
@@ -120,7 +121,11 @@ int RunServe(const std::vector<std::string>& raw_args) {
   std::signal(SIGPIPE, SIG_IGN);
   auto started = runtime::Service::Start(service);
   if (!started.ok()) {
-    runtime::Log(runtime::LogLevel::kError, "start", started.status().message());
+    std::string why = started.status().message();
+    runtime::Log(runtime::LogLevel::kError, "start", why.substr(0, why.find('\n')));
+    // Diagnostics (journeys that do not check) span lines: shown whole.
+    if (why.find('\n') != std::string::npos && config.log_format == runtime::LogFormat::kText)
+      std::fprintf(stderr, "%s\n", why.c_str());
     return 1;
   }
   return runtime::Serve(**started, server);

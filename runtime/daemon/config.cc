@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "base/text.h"
 #include "runtime/records/json_input.h"
@@ -167,6 +168,13 @@ bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
   return true;
 }
 
+bool IsAddress(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  return host == "localhost" || inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
 bool IsLoopback(const std::string& host) {
   if (host == "localhost") return true;
   in_addr v4{};
@@ -196,12 +204,12 @@ Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name)
   TUTTI_TRY(keys.Text("stdlib", s.stdlib_dir));
   TUTTI_TRY(keys.Text("actions_file", s.actions_file));
   TUTTI_TRY(keys.Text("listen", listen));
-  if (!listen.empty() && !SplitHostPort(listen, &v.host, &v.port))
-    return keys.Wrong("listen", "must be HOST:PORT, such as 127.0.0.1:8080");
+  if (!listen.empty() && (!SplitHostPort(listen, &v.host, &v.port) || !IsAddress(v.host)))
+    return keys.Wrong("listen", "must be ADDRESS:PORT, such as 127.0.0.1:8080 or [::1]:8080");
   TUTTI_TRY(keys.Text("stream_listen", stream_listen));
   if (!stream_listen.empty()) {
-    if (!SplitHostPort(stream_listen, &v.stream_host, &v.stream_port))
-      return keys.Wrong("stream_listen", "must be HOST:PORT, such as 127.0.0.1:8081");
+    if (!SplitHostPort(stream_listen, &v.stream_host, &v.stream_port) || !IsAddress(v.stream_host))
+      return keys.Wrong("stream_listen", "must be ADDRESS:PORT, such as 127.0.0.1:8081");
     v.stream = true;
   }
   TUTTI_TRY(keys.Text("clock", clock));
@@ -266,6 +274,7 @@ Result<DaemonConfig> ReadConfig(const std::string& path) {
     return Status::Invalid(path + " is over " + std::to_string(kMaxConfigBytes) + " bytes: not a config file");
   TUTTI_ASSIGN_OR_RETURN(DaemonConfig c, ParseConfig(text, path));
   c.server.config_file = path;
+  c.server.config_text = text;
   return c;
 }
 
@@ -290,6 +299,27 @@ Status CheckConfigFiles(DaemonConfig& c) {
   if (!c.server.tls_key.empty() && !std::ifstream(c.server.tls_key))
     return Status::Invalid("cannot read the TLS key " + c.server.tls_key);
   return Status::Ok();
+}
+
+std::vector<std::string> RestartOnlyChanges(std::string_view before, std::string_view after) {
+  static const std::set<std::string> kReloadable = {"ingest_token",     "admin_token",      "allowed_hosts",
+                                                    "allowed_origins",  "max_body_bytes",   "max_header_bytes",
+                                                    "idle_timeout_seconds", "tick_milliseconds", "tls_cert",
+                                                    "tls_key",          "log_format",       "access_log"};
+  auto a = ParseJsonInput(before, {kMaxConfigBytes, 8}), b = ParseJsonInput(after, {kMaxConfigBytes, 8});
+  std::vector<std::string> changed;
+  if (!a.ok() || !b.ok() || !a->is_object() || !b->is_object()) return changed;
+  std::set<std::string> keys;
+  for (const auto& [key, value] : a->items()) keys.insert(key);
+  for (const auto& [key, value] : b->items()) keys.insert(key);
+  for (const std::string& key : keys) {
+    if (kReloadable.count(key)) continue;
+    const json none;
+    const json& x = a->contains(key) ? (*a)[key] : none;
+    const json& y = b->contains(key) ? (*b)[key] : none;
+    if (x != y) changed.push_back(key);
+  }
+  return changed;
 }
 
 void ApplyReloadable(const DaemonConfig& from, ServerOptions& to, LogFormat* log_format) {

@@ -43,8 +43,10 @@ struct ServerOptions {
   ApiAccess access;
   /// One log line per request (method, route, status, bytes, time).
   bool access_log = false;
-  /// The file these came from, read again on SIGHUP; empty: none.
+  /// The file these came from, read again on SIGHUP; empty: none. And its
+  /// text as read, to tell what a SIGHUP's version changes.
   std::string config_file;
+  std::string config_text;
 };
 
 struct DaemonConfig {
@@ -65,6 +67,10 @@ Status CheckConfigFiles(DaemonConfig& config);
 /// "HOST:PORT" (IPv6 as "[::1]:8080"), port 0 to 65535; false otherwise.
 bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port);
 
+/// Whether `host` is an IPv4 or IPv6 address, or "localhost" (what the
+/// daemon can listen on without resolving a name).
+bool IsAddress(const std::string& host);
+
 /// Whether `host` is a loopback address (127.0.0.0/8, ::1) or "localhost".
 bool IsLoopback(const std::string& host);
 
@@ -73,5 +79,9 @@ bool IsLoopback(const std::string& host);
 /// the idle timeout, the tick, the TLS certificate and key, the log
 /// format and the access log.
 void ApplyReloadable(const DaemonConfig& from, ServerOptions& to, LogFormat* log_format);
+
+/// The keys whose values differ between two texts of a config file and
+/// that only a restart applies (said at a SIGHUP rather than ignored).
+std::vector<std::string> RestartOnlyChanges(std::string_view before, std::string_view after);
 
 }  // namespace tutti::runtime

@@ -222,7 +222,7 @@ std::optional<Reply> CheckHead(const ApiRequest& r, const ApiAccess& access) {
       return refuse_framing("the only transfer coding taken is a lone \"chunked\"");
   }
   if (r.content_lengths.size() > 1) return refuse_framing("a request may have one Content-Length");
-  if (r.host.empty()) return Problem(400, "a request needs a Host header");
+  if (r.host.empty()) return Problem(400, "a request needs a Host header");  // RFC 9112 3.2
   if (!HostAllowed(HostPart(r.host), access)) {
     Reply reply = Problem(421, "this daemon does not serve the host the request names (set 'allowed_hosts' to "
                                "serve it)");
@@ -283,7 +283,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (!get) return MethodNotAllowed("GET");
     if (route == "/readyz") {
       if (auto why = service.NotReady()) {
-        Reply reply = Problem(503, *why, Json{{"status", "not ready"}, {"reason", *why}});
+        Reply reply = Problem(503, *why, Json{{"ready", false}, {"reason", *why}});
         reply.headers.emplace_back("Retry-After", "5");
         return reply;
       }

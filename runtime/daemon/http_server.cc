@@ -146,8 +146,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     head_ = HeadOf(parser_->get());
     route_ = "other";
     if (auto refusal = CheckHead(head_, options_.access)) {
-      service_.CountRefusal(refusal->status == 421 ? "host" : refusal->status == 403 ? "origin"
-                            : refusal->status == 415 ? "content_type" : "framing");
+      service_.CountRefusal(refusal->status == 421 || head_.host.empty() ? "host"
+                            : refusal->status == 403                 ? "origin"
+                            : refusal->status == 415                 ? "content_type"
+                                                                     : "framing");
       route_ = "refused";
       return Send(std::move(*refusal), false);
     }
@@ -453,7 +455,7 @@ class Server {
       ReloadConfig();
       bool started = reloader_.Start([](Reply reply) {
         Log(reply.status == 200 ? LogLevel::kInfo : LogLevel::kError, "reload",
-            "reload: " + std::to_string(reply.status) + " " + reply.body);
+            "reload: " + std::to_string(reply.status) + " " + reply.body.substr(0, reply.body.find_last_not_of('\n') + 1));
         NotifyServiceManager("READY=1");
       });
       if (!started) {
@@ -493,6 +495,8 @@ class Server {
       }
     }
     LogFormat format = CurrentLogFormat();
+    for (const std::string& key : RestartOnlyChanges(options_.config_text, config->server.config_text))
+      Log(LogLevel::kWarning, "reload", "'" + key + "' changed in the config: that takes a restart, not a reload");
     ApplyReloadable(*config, options_, &format);
     ConfigureLog(format);
     Log(LogLevel::kInfo, "reload", "the config's reloadable keys were applied");
@@ -513,7 +517,7 @@ class Server {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
       if (!ec) StartSession<Session>(std::move(socket), reloader_);
-      Accept();
+      AfterAccept(ec, [this] { Accept(); });
     });
   }
 
@@ -521,8 +525,17 @@ class Server {
     stream_acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
       if (!ec) StartSession<StreamSession>(std::move(socket));
-      AcceptStream();
+      AfterAccept(ec, [this] { AcceptStream(); });
     });
+  }
+
+  /// Accepts the next connection: at once, or after a pause when accepting
+  /// failed (out of file descriptors: retrying at once would spin).
+  void AfterAccept(beast::error_code ec, std::function<void()> next) {
+    if (!ec) return next();
+    service_.CountRefusal("accept");
+    auto pause = std::make_shared<net::steady_timer>(io_, std::chrono::milliseconds(100));
+    pause->async_wait([pause, next = std::move(next)](beast::error_code) { next(); });
   }
 
   /// Starts the delivery attempts that may start, and wakes up again when

@@ -203,6 +203,10 @@ rocksdb::Status InputLog::Recover() {
   return st;
 }
 
+void InputLog::Probe() {
+  if (failing_ && CheckFolder().ok()) Recover();
+}
+
 Status InputLog::Append(const std::vector<Entry>& batch, const std::vector<Final>& finals) {
   if (batch.empty() && finals.empty()) return Status::Ok();
   rocksdb::WriteBatch wb;

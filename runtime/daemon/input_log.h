@@ -117,6 +117,10 @@ class InputLog {
   uint64_t size() const { return next_seq_; }
   /// The last write failed: the log takes no input until one succeeds.
   bool failing() const { return failing_; }
+  /// After a failed write, tries to make the log take writes again (a
+  /// small synced write), so that readiness comes back by itself once
+  /// there is room, not only with the next input.
+  void Probe();
   /// What damage was found and accepted at the open (empty: none).
   const std::string& damage() const { return damage_; }
   /// Whether the folder the log was opened in is still there, the same

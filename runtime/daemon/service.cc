@@ -140,10 +140,16 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   std::unique_ptr<Service> s(new Service());
   s->options_ = options;
   std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
+  // The folder holds personal data: made for its owner alone. One that
+  // exists keeps its mode (it may be shared), said when others can read it.
+  bool made = std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::Unavailable("cannot create the data folder " + options.data_dir + ": " + ec.message());
-  // The folder holds personal data: its owner alone reads it.
-  std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all, ec);
+  if (made) std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all, ec);
+  auto perms = std::filesystem::status(options.data_dir, ec).permissions();
+  using std::filesystem::perms;
+  if (!ec && (perms & (perms::group_all | perms::others_all)) != perms::none)
+    Log(LogLevel::kWarning, "start", "the data folder can be read by others than its owner; it holds personal data",
+        {{"folder", options.data_dir}});
   TUTTI_ASSIGN_OR_RETURN(s->log_, InputLog::Open(options.data_dir + "/log", {options.accept_data_loss}));
   if (!s->log_->damage().empty()) s->AcceptLoss(s->log_->damage());
   std::string actions = options.actions_file.empty() ? options.data_dir + "/actions.ndjson" : options.actions_file;
@@ -278,6 +284,11 @@ Result<uint64_t> Service::Restore() {
     data_loss_total_->At({"snapshot"}).Add();
     data_loss_ += (data_loss_.empty() ? "" : "; ") + why + " (started from the log after it, without that state)";
     Log(LogLevel::kError, "start", "going on after damage that lost acknowledged inputs (--accept-data-loss): " + why);
+    // The version the dropped part of the log was written under is lost
+    // with it: the journeys folder's stands in, until the log names another.
+    PreparedReload now = PrepareReload(options_);
+    if (now.set == nullptr) return Status::Invalid(now.error + (now.diagnostics.empty() ? "" : ":\n" + now.diagnostics));
+    TUTTI_TRY(Adopt(std::move(now.set), nullptr));
     return log_->first();
   }
   return uint64_t{0};
@@ -289,6 +300,8 @@ void Service::SaveSnapshot(bool in_background) {
   if (snapshot_child_ > 0 || options_.snapshot_every == 0 || shards_ == nullptr || HasWork() || !staged_.empty() ||
       (!snapshots_.empty() && snapshots_.front() >= position))
     return;
+  // With the data folder gone, a snapshot would fit no log.
+  if (!log_->CheckFolder().ok()) return;
   Snapshot snap{position, logged_now_, {}, {}};
   for (const auto& set : sets_) snap.versions.push_back(VersionText(*set));
   std::string dir = SnapshotDir();
@@ -846,6 +859,7 @@ Reply Service::PostPause(std::string_view journey, bool pause) {
 void Service::Tick() {
   // Batches staged before the tick were stamped before it: they go first.
   for (Staged& b : std::exchange(unwritten_, {})) staged_.push_back(std::move(b));
+  log_->Probe();  // a full disk freed: ready again without waiting for an input
   Commit();
   if (!options_.virtual_clock) {
     Instant now = clock_.Now();

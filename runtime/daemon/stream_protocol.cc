@@ -20,6 +20,23 @@ StreamIngest::Step StreamIngest::Take(std::string_view data, size_t* taken) {
   }
   if (end == std::string_view::npos) return step;
   std::string_view complete = data.substr(0, end + 1);
+  if (line_ == 0 && !checked_) {
+    // A web page can make a browser POST to this port: the request line
+    // and headers would be refused, and the body's lines taken. A
+    // connection that starts like HTTP is refused whole.
+    checked_ = true;
+    std::string_view first = complete.substr(0, complete.find('\n'));
+    if (!first.empty() && first.back() == '\r') first.remove_suffix(1);
+    size_t space = first.find(' ');
+    bool http = space != std::string_view::npos && space > 0 &&
+                first.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == space &&
+                first.size() >= 9 && first.substr(first.size() - 9, 6) == " HTTP/";
+    if (http) {
+      step.kind = Step::Kind::kFail;
+      step.fail = "{\"error\": \"this port takes NDJSON lines, not HTTP (the API is on the HTTP port)\"}\n";
+      return step;
+    }
+  }
   if (!authorised_) {
     size_t nl = complete.find('\n');
     auto first = ParseJsonInput(complete.substr(0, nl), {4096, 2});

@@ -7,8 +7,9 @@
 // with line numbers counted from the start of the connection. With an
 // ingest token configured, the first line must be {"token": "TOKEN"}.
 //
-// A line longer than the limit, or a first line that is not the token,
-// ends the connection with {"error": ...}. Acknowledgements are printable
+// A line longer than the limit, a first line that is not the token, or a
+// connection that starts like an HTTP request (a web page can make a
+// browser send one here) ends the connection with {"error": ...}. Acknowledgements are printable
 // JSON whatever the producer sent (its bytes reach them only through
 // decode errors, which are printable).
 
@@ -44,6 +45,7 @@ class StreamIngest {
   std::string token_;
   size_t max_line_bytes_;
   bool authorised_;
+  bool checked_ = false;  // the first line was looked at (not HTTP)
   size_t line_ = 0;  // lines acknowledged so far on this connection (the token's included)
 };
 

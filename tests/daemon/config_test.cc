@@ -233,8 +233,8 @@ TEST(ParseConfig, TakesOnlyTheNamedChoices) {
 TEST(ParseConfig, RefusesAListenAddressThatIsNotHostAndPort) {
   for (const char* v : {"\"127.0.0.1\"", "\"127.0.0.1:\"", "\":8080\"", "\"127.0.0.1:65536\"", "\"127.0.0.1:http\"",
                         "\"127.0.0.1:-1\"", "\"127.0.0.1:123456\""}) {
-    EXPECT_EQ(ErrorOf(One("listen", v)), "tutti.json.listen: must be HOST:PORT, such as 127.0.0.1:8080") << v;
-    EXPECT_EQ(ErrorOf(One("stream_listen", v)), "tutti.json.stream_listen: must be HOST:PORT, such as 127.0.0.1:8081")
+    EXPECT_EQ(ErrorOf(One("listen", v)), "tutti.json.listen: must be ADDRESS:PORT, such as 127.0.0.1:8080 or [::1]:8080") << v;
+    EXPECT_EQ(ErrorOf(One("stream_listen", v)), "tutti.json.stream_listen: must be ADDRESS:PORT, such as 127.0.0.1:8081")
         << v;
   }
 }
@@ -659,6 +659,29 @@ TEST(ApplyReloadable, CopiesOnlyTheKeysSighupApplies) {
   EXPECT_TRUE(to.access_log);
   EXPECT_EQ(format, LogFormat::kJson);
   EXPECT_EQ(to.port, 8080);  // the listening address needs a restart
+}
+
+}  // namespace
+}  // namespace tutti::runtime
+
+namespace tutti::runtime {
+namespace {
+
+TEST(ParseConfig, RefusesAListenHostThatIsNotAnAddress) {
+  auto c = ParseConfig(R"({"listen": "myhost:8080"})", "t.json");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "t.json.listen: must be ADDRESS:PORT, such as 127.0.0.1:8080 or [::1]:8080");
+  EXPECT_TRUE(ParseConfig(R"({"listen": "[::1]:8080"})", "t.json").ok());
+  EXPECT_TRUE(ParseConfig(R"({"listen": "localhost:8080"})", "t.json").ok());
+  EXPECT_FALSE(ParseConfig(R"({"stream_listen": "stream.example:9"})", "t.json").ok());
+}
+
+TEST(RestartOnlyChanges, NamesTheKeysASighupCannotApply) {
+  std::string before = R"({"admin_token": "a", "shards": 2, "webhooks": {"w": {"url": "http://h/x"}}})";
+  std::string after = R"({"admin_token": "b", "shards": 3, "webhooks": {"w": {"url": "http://h/y"}},
+                          "listen": "127.0.0.1:9"})";
+  EXPECT_EQ(RestartOnlyChanges(before, after), (std::vector<std::string>{"listen", "shards", "webhooks"}));
+  EXPECT_TRUE(RestartOnlyChanges(before, before).empty());
 }
 
 }  // namespace

@@ -69,8 +69,13 @@ TEST(DiskFault, AFullDiskRefusesInputsAndLosesNothing) {
     EXPECT_EQ(d.Curl("GET", "/v1/journeys").substr(0, 3), "200");
     std::string metrics = d.Curl("GET", "/metrics");
     EXPECT_NE(metrics.find("tutti_input_log_failures_total"), std::string::npos);
-    // Room again: the producer sends the refused batch again, and the rest.
+    // Room again: ready again by itself (a load balancer waiting for
+    // /readyz sends nothing until then), and the producer sends the
+    // refused batch again, and the rest.
     LimitFileSize(d.pid(), RLIM_INFINITY);
+    for (int i = 0; i < 100 && d.Curl("GET", "/readyz").substr(0, 3) != "200"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(d.Curl("GET", "/readyz").substr(0, 3), "200");
     for (; next < kEvents; next += kBatch) {
       std::string r = d.Curl("POST", "/v1/events", EventSlice(dir, next, std::min(next + kBatch, kEvents)));
       ASSERT_EQ(r.substr(0, 3), "200") << r;

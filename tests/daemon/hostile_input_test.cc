@@ -86,6 +86,21 @@ TEST(HostileInput, InvalidUtf8OnTheStreamingPortIsRefusedAndAcknowledged) {
   EXPECT_EQ(d.Curl("GET", "/healthz").substr(0, 3), "200");
 }
 
+TEST(HostileInput, AWebPageCannotPostToTheStreamingPort) {
+  fs::path dir = FreshDir("stream-http");
+  Daemon d(dir / "data", {"--config", Write(dir, "config.json", R"({"stream_listen": "127.0.0.1:0"})")});
+  ASSERT_NE(d.StreamPort(), 0);
+  // What a browser sends for a page's form or fetch: the body's lines
+  // would be good events.
+  Connection c(d.StreamPort());
+  std::string body = Opened("hcp-empire-00017", "2026-03-01T00:00:00Z") + "\n";
+  c.Send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_NE(c.ReadLine().find("not HTTP"), std::string::npos);
+  EXPECT_EQ(c.ReadLine(), "");  // closed
+  EXPECT_EQ(Metric(d, "tutti_events_in_total"), "0");
+}
+
 TEST(HostileInput, AReceiverAnsweringATerabyteIsReadNoFurtherThanItsHead) {
   fs::path dir = FreshDir("huge-answer");
   Receiver peer("tests/daemon/hostile_peer.py", (dir / "received.txt").string() + " huge-length");

@@ -155,7 +155,15 @@ TEST(Snapshots, ADamagedSnapshotIsSetAsideForAnOlderOne) {
   std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
                           (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1; echo exit=$?");
   EXPECT_NE(out.find("was dropped after a snapshot"), std::string::npos) << out;
+  EXPECT_NE(out.find("--accept-data-loss"), std::string::npos) << out;
   EXPECT_EQ(out.find("exit=0"), std::string::npos) << out;
+  // The operator accepts the loss: the daemon starts from the log that is
+  // left, under the journeys of its folder, counted and reported.
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string(), "--accept-data-loss"});
+  EXPECT_EQ(Metric(d, "tutti_data_loss_total{what=\"snapshot\"}"), 1);
+  EXPECT_NE(d.GetJson("/readyz").value("data_loss", "").find("was dropped after a snapshot"), std::string::npos);
+  EXPECT_GT(Metric(d, "tutti_input_log_replayed_total"), 0);
+  EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 10)).substr(0, 3), "200");
 }
 
 TEST(Snapshots, ActionsNotDeliveredBeforeACrashAreDeliveredAfterARestore) {
