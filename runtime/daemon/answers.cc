@@ -33,24 +33,34 @@ const char* InstanceStateName(InstanceState s) {
   return "?";
 }
 
-/// Where a page of history starts: after `skip` entries at instant `at`
-/// (in the merged order), every earlier entry already shown.
+/// Where a page of history starts: after the first `skip[s]` entries at
+/// instant `at` of shard s's part, every earlier entry already shown. Per
+/// shard, so that entries at the same instant added between two pages (to
+/// any shard's part) are neither skipped nor shown twice.
 struct HistoryCursor {
   Instant at = INT64_MIN;
-  uint64_t skip = 0;
+  std::vector<uint64_t> skip;  // by shard; missing ones are 0
 };
 
-/// "AT.SKIP", as the API hands it out; nullopt for anything else.
-std::optional<HistoryCursor> ParseCursor(std::string_view text) {
+/// "AT.SKIP0-SKIP1-...", as the API hands it out; nullopt for anything
+/// else (more skips than `shards` included).
+std::optional<HistoryCursor> ParseCursor(std::string_view text, size_t shards) {
   if (text.empty()) return HistoryCursor{};
   size_t dot = text.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
   HistoryCursor c;
-  std::string_view at = text.substr(0, dot), skip = text.substr(dot + 1);
+  std::string_view at = text.substr(0, dot);
   auto [p, ec] = std::from_chars(at.data(), at.data() + at.size(), c.at);
   if (ec != std::errc() || p != at.data() + at.size()) return std::nullopt;
-  auto [q, ec2] = std::from_chars(skip.data(), skip.data() + skip.size(), c.skip);
-  if (ec2 != std::errc() || q != skip.data() + skip.size()) return std::nullopt;
+  for (std::string_view rest = text.substr(dot + 1);;) {
+    size_t dash = std::min(rest.find('-'), rest.size());
+    uint64_t n = 0;
+    auto [q, ec2] = std::from_chars(rest.data(), rest.data() + dash, n);
+    if (ec2 != std::errc() || q != rest.data() + dash || c.skip.size() == shards) return std::nullopt;
+    c.skip.push_back(n);
+    if (dash == rest.size()) break;
+    rest.remove_prefix(dash + 1);
+  }
   return c;
 }
 
@@ -150,12 +160,14 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
       if (shards_->shard(s).store().FindCustomer(p, id)) profile = p;
   }
   if (account && !profile) return Problem(404, "the journeys declare no 'account' profile");
-  auto cursor = ParseCursor(cursor_text);
+  auto cursor = ParseCursor(cursor_text, shards_->count());
   if (!cursor) return Problem(400, "'cursor' must be one the API handed out");
+  cursor->skip.resize(shards_->count());
   // Each shard holds the part about its own customers (an account's own
   // events in the account's shard, each prescriber's in theirs), in time
   // order: merged by (time, shard, place), a page at a time.
   struct Part {
+    uint32_t shard;
     const Engine* engine;
     const Customer* customer;
     size_t next;  // the next entry of this part to merge
@@ -168,14 +180,19 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
     const Customer& customer = engine.store().customer(*c);
     auto from = std::lower_bound(customer.history.begin(), customer.history.end(), cursor->at,
                                  [](const Interaction& i, Instant at) { return i.at < at; });
-    parts.push_back({&engine, &customer, static_cast<size_t>(from - customer.history.begin())});
+    // Past the entries at the cursor's instant shown already.
+    size_t next = static_cast<size_t>(from - customer.history.begin());
+    for (uint64_t skip = cursor->skip[s]; skip > 0 && next < customer.history.size() &&
+                                          customer.history[next].at == cursor->at;
+         --skip)
+      ++next;
+    parts.push_back({s, &engine, &customer, next});
   }
   if (parts.empty())
     return Problem(404, std::string(account ? "no account '" : "no customer '") + Printable(id, 100) + "'");
   Json history = Json::array();
-  uint64_t skip = cursor->skip;
   Instant last_at = cursor->at;
-  uint64_t same = cursor->skip;  // entries at last_at shown, this page's included
+  std::vector<uint64_t> same = cursor->skip;  // per shard, entries at last_at shown, this page's included
   bool more = false;
   for (;;) {
     Part* best = nullptr;
@@ -184,18 +201,13 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
           (best == nullptr || part.customer->history[part.next].at < best->customer->history[best->next].at))
         best = &part;
     if (best == nullptr) break;
-    const Interaction& i = best->customer->history[best->next];
-    if (i.at == cursor->at && skip > 0) {
-      --skip;
-      ++best->next;
-      continue;
-    }
     if (history.size() == limit) {
       more = true;
       break;
     }
-    ++best->next;
-    same = i.at == last_at ? same + 1 : 1;
+    const Interaction& i = best->customer->history[best->next++];
+    if (i.at != last_at) std::fill(same.begin(), same.end(), 0);
+    ++same[best->shard];
     last_at = i.at;
     const Engine& engine = *best->engine;
     Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
@@ -204,7 +216,11 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
     history.push_back(std::move(h));
   }
   Json out{{account ? "account" : "id", std::string(id)}, {"history", history}};
-  if (more) out["next"] = std::to_string(last_at) + "." + std::to_string(same);
+  if (more) {
+    std::string next = std::to_string(last_at) + ".";
+    for (size_t s = 0; s < same.size(); ++s) next += (s ? "-" : "") + std::to_string(same[s]);
+    out["next"] = next;
+  }
   return JsonReply(200, out);
 }
 

@@ -54,6 +54,11 @@ void Service::TrimOutbox() {
 
 void Service::Route(uint64_t seq, const std::string& channel) {
   if (attempts_.count(seq)) return;  // already on its way
+  // Final already (delivered or dead-lettered by this process): never
+  // attempted again.
+  if (const OutboxEntry* e = shards_->outbox().Find(seq);
+      e != nullptr && (e->state == DeliveryState::kDelivered || e->state == DeliveryState::kDeadLetter))
+    return;
   Attempts& a = attempts_[seq];
   a.channel = channel;
   // Attempts made before a restart count against the budget.
@@ -100,6 +105,8 @@ void Service::Deliver() {
     actions_total_->At({channel, "delivered"}).Add();
   }
   dispatched_ = pending.back()->seq;
+  // Routed here, by this process: nothing for ResumeDeliveries to resume.
+  resumed_through_ = std::max(resumed_through_, dispatched_);
   if (Status recorded = Stored("delivered", [&] { return log_->SetDelivered(pending.back()->seq); }); !recorded.ok())
     Log(LogLevel::kError, "delivery", recorded.message());
   TrimOutbox();
@@ -135,6 +142,7 @@ void Service::StageFinal(uint64_t seq, bool ok, const std::string& reason) {
   Staged staged;
   staged.events = true;
   staged.finals.push_back({seq, ok ? 'd' : 'x'});
+  staged.outcome = Outcome{seq, ok, reason};
   const OutboxEntry* entry = shards_->outbox().Find(seq);
   std::string why_not;
   std::optional<std::string> event =
@@ -308,6 +316,18 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
   for (uint64_t seq : no_address)
     ReportDelivery(seq, {false, "the recipient has no usable e-mail address", "no address"});
   return jobs;
+}
+
+size_t Service::AttemptsInFlight() const {
+  size_t n = 0;
+  for (const auto& [name, queue] : channels_) n += static_cast<size_t>(queue.in_flight);
+  return n;
+}
+
+std::chrono::milliseconds Service::LongestAttempt() const {
+  int longest = 0;
+  for (const auto& [name, route] : options_.routes) longest = std::max(longest, route.connect_timeout_ms + route.timeout_ms);
+  return std::chrono::milliseconds(longest);
 }
 
 std::optional<SteadyClock::time_point> Service::NextAttemptDue() const {

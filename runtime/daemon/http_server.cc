@@ -407,9 +407,14 @@ class Server {
       stream_acceptor_.close(ignored);
       ticker_.cancel();
       delivery_timer_.cancel();
-      service_.Tick();  // settle and deliver what is due
-      service_.SaveSnapshot();  // the next start replays nothing
-      io_.stop();
+      stopping_ = true;  // no attempt starts from now on
+      // Attempts under way finish (each within its route's timeouts) and
+      // their outcomes are written, rather than made again after the
+      // start; a second signal stops at once.
+      signals_.async_wait([this](beast::error_code ec, int) {
+        if (!ec) Stop();
+      });
+      WaitForAttempts(std::chrono::steady_clock::now() + service_.LongestAttempt() + std::chrono::seconds(1));
     });
     Hangup();
     NotifyServiceManager("READY=1");
@@ -489,8 +494,9 @@ class Server {
         config->server.tls_cert = options_.tls_cert;
         config->server.tls_key = options_.tls_key;
       } else {
-        // New connections use the new one; those open keep theirs.
-        retired_tls_.push_back(tls_server_);
+        // New connections use the new one; those open keep theirs: each
+        // SSL holds its own reference to its SSL_CTX (SSL_new), and this
+        // context sets no callback that asio would free with it.
         tls_server_ = std::move(*context);
       }
     }
@@ -538,9 +544,27 @@ class Server {
     pause->async_wait([pause, next = std::move(next)](beast::error_code) { next(); });
   }
 
+  /// Once no delivery attempt is under way (or at `deadline`), stops.
+  void WaitForAttempts(std::chrono::steady_clock::time_point deadline) {
+    if (service_.AttemptsInFlight() == 0 || std::chrono::steady_clock::now() >= deadline) return Stop();
+    ticker_.expires_after(std::chrono::milliseconds(10));
+    ticker_.async_wait([this, deadline](beast::error_code ec) {
+      if (!ec) WaitForAttempts(deadline);
+    });
+  }
+
+  void Stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    service_.Tick();          // settle, and write the outcomes come back
+    service_.SaveSnapshot();  // the next start replays nothing
+    io_.stop();
+  }
+
   /// Starts the delivery attempts that may start, and wakes up again when
   /// the next backoff or rate-limit slot is over.
   void Pump() {
+    if (stopping_) return;
     for (DeliveryJob& job : service_.TakeDeliveryJobs()) Attempt(io_, service_, std::move(job), tls_clients_);
     auto due = service_.NextAttemptDue();
     if (!due) return;
@@ -571,6 +595,8 @@ class Server {
   net::steady_timer finals_timer_;
   bool finals_armed_ = false;  // finals_timer_ will commit the final states staged
   std::optional<Clock::time_point> armed_;  // when delivery_timer_ wakes up
+  bool stopping_ = false;  // a signal came: attempts under way finish, no new one starts
+  bool stopped_ = false;   // Stop ran
   net::signal_set signals_;
   net::signal_set hangup_;
   Service& service_;
@@ -581,7 +607,6 @@ class Server {
   bool pumping_ = false;     // a Pump is posted
   TlsClients tls_clients_;
   std::shared_ptr<net::ssl::context> tls_server_;  // when the API is served over TLS
-  std::vector<std::shared_ptr<net::ssl::context>> retired_tls_;  // kept for connections still open on them
 };
 
 }  // namespace

@@ -262,15 +262,20 @@ Status InputLog::CutAt(uint64_t from) {
   return Status::Ok();
 }
 
-Status InputLog::Drop(uint64_t before) {
-  if (before <= first_) return Status::Ok();
+Status InputLog::Drop(uint64_t before, uint64_t outbox_before) {
+  if (before <= first_ && outbox_before == 0) return Status::Ok();
+  before = std::max(before, first_);
   std::string value;
   WriteU64(value, before);
   // Not synced: entries a crash brings back are only read again if no
   // snapshot can be, and they are still right then.
   rocksdb::WriteBatch wb;
-  wb.DeleteRange(EntryKey(first_), EntryKey(before));
+  if (before > first_) wb.DeleteRange(EntryKey(first_), EntryKey(before));
   wb.Put(kFirst, value);
+  if (outbox_before > 0) {
+    wb.DeleteRange(EntryKey(0, 'd'), EntryKey(outbox_before, 'd'));
+    wb.DeleteRange(EntryKey(0, 'a'), EntryKey(outbox_before, 'a'));
+  }
   rocksdb::Status st = Write(&wb, false);
   if (!st.ok()) return FromRocks(st, "cannot drop the input log's old entries");
   first_ = before;  // the space comes back as RocksDB compacts in the background

@@ -91,8 +91,10 @@ class InputLog {
   /// Deletes the entries from `from` on: what follows damage the operator
   /// accepted to lose, so that new inputs continue the readable part.
   Status CutAt(uint64_t from);
-  /// Deletes the entries before `before` (a snapshot holds their effect).
-  Status Drop(uint64_t before);
+  /// Deletes the entries before `before` (a snapshot holds their effect),
+  /// and the final states and attempt counts of outbox entries before
+  /// `outbox_before` (no snapshot kept holds those entries any more).
+  Status Drop(uint64_t before, uint64_t outbox_before = 0);
   /// The first entry not dropped (0 until a Drop).
   uint64_t first() const { return first_; }
   /// Records that outbox entries up to `seq` were dispatched: written to

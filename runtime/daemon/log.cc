@@ -36,7 +36,7 @@ std::string Timestamp(int64_t unix_nanos) {
 std::string TextValue(const std::string& v) {
   bool plain = !v.empty();
   for (char c : v) plain &= c != ' ' && c != '"' && c != '=' && c != '\\';
-  return plain ? v : nlohmann::json(v).dump();
+  return plain ? v : nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

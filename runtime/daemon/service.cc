@@ -223,7 +223,11 @@ Status Service::ReplayLog(uint64_t from) {
                      "Restore the data folder from a backup, or start with --accept-data-loss to go on with "
                      "the inputs before the damage");
   AcceptLoss(read.message() + " (the entries from " + std::to_string(stopped_at) + " on were dropped)");
-  return log_->CutAt(stopped_at);
+  TUTTI_TRY(log_->CutAt(stopped_at));
+  // Snapshots written after the damage point no longer follow from the log.
+  SetAsideSnapshotsPast(SnapshotDir(), stopped_at);
+  std::erase_if(snapshots_, [&](uint64_t position) { return position > stopped_at; });
+  return Status::Ok();
 }
 
 std::string Service::SnapshotDir() const { return options_.data_dir + "/snapshots"; }
@@ -232,6 +236,18 @@ Result<uint64_t> Service::Restore() {
   std::string dir = SnapshotDir();
   RemoveUnfinishedSnapshots(dir);
   std::string refused;  // why snapshots that are whole could not be used
+  // A snapshot past the log's end holds inputs the log lost (its tail was
+  // damaged, or an older copy of it was put back).
+  if (auto newest = SnapshotFiles(dir); !newest.empty() && newest.front().first > log_->size()) {
+    std::string why = "the snapshot " + newest.front().second + " holds inputs up to " +
+                      std::to_string(newest.front().first) + ", and the input log in " + options_.data_dir +
+                      "/log ends at " + std::to_string(log_->size());
+    if (!options_.accept_data_loss)
+      return Status::Corruption(why + ": acknowledged inputs are missing from the log. Restore the data folder from a "
+                                      "backup, or start with --accept-data-loss to go on with the log as it is");
+    AcceptLoss(why + "; set aside as *.stale, the state they held is lost");
+    SetAsideSnapshotsPast(dir, log_->size());
+  }
   for (const auto& [position, path] : SnapshotFiles(dir)) {
     Result<Snapshot> read = ReadSnapshot(path);
     Status why = read.status();
@@ -306,11 +322,15 @@ void Service::SaveSnapshot(bool in_background) {
   for (const auto& set : sets_) snap.versions.push_back(VersionText(*set));
   std::string dir = SnapshotDir();
   snapshot_position_ = position;
+  snapshot_outbox_first_[position] = shards_->outbox().first_seq();
   snapshot_started_ = std::chrono::steady_clock::now();
-  if (in_background) {
+  int errors[2];
+  if (in_background && ::pipe2(errors, O_CLOEXEC | O_NONBLOCK) == 0) {
     // A child process saves the state as it was at the fork (its pages
     // are shared copy-on-write) while this one goes on serving: inputs
-    // wait only for the fork. It dies with this process.
+    // wait only for the fork. It dies with this process. It logs nothing
+    // (locks held at the fork may never be released in it): why it failed
+    // comes back through the pipe, for this process to log.
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid == 0) {
@@ -318,14 +338,20 @@ void Service::SaveSnapshot(bool in_background) {
       if (::getppid() != parent) ::_exit(2);
       snap.engine = shards_->Save();
       Status written = WriteSnapshot(dir, snap, 2);
-      if (!written.ok()) Log(LogLevel::kError, "snapshot", written.message());
+      if (!written.ok()) {
+        std::string why = written.message().substr(0, 4000);
+        [[maybe_unused]] ssize_t n = ::write(errors[1], why.data(), why.size());
+      }
       ::_exit(written.ok() ? 0 : 1);
     }
+    ::close(errors[1]);
     if (pid > 0) {
       snapshot_child_ = pid;
+      snapshot_errors_ = errors[0];
       fork_seconds_->Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - snapshot_started_).count());
       return;
     }
+    ::close(errors[0]);
     // No fork (no memory for another process): saved here instead.
   }
   snap.engine = shards_->Save();
@@ -337,9 +363,14 @@ void Service::FinishSnapshot(bool wait) {
   pid_t done = ::waitpid(snapshot_child_, &status, wait ? 0 : WNOHANG);
   if (done == 0) return;  // still writing
   snapshot_child_ = -1;
+  char why[4000];
+  ssize_t n = ::read(snapshot_errors_, why, sizeof why);
+  ::close(snapshot_errors_);
+  snapshot_errors_ = -1;
   bool ok = done > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   Snapshotted(ok ? Status::Ok()
-                 : Status::Unavailable("the process writing a snapshot failed (status " + std::to_string(status) + ")"));
+              : n > 0 ? Status::Unavailable(Printable(std::string_view(why, static_cast<size_t>(n)), 4000))
+                      : Status::Unavailable("the process writing a snapshot failed (status " + std::to_string(status) + ")"));
 }
 
 void Service::Snapshotted(const Status& error) {
@@ -357,9 +388,22 @@ void Service::Snapshotted(const Status& error) {
   snapshots_.insert(snapshots_.begin(), snapshot_position_);
   if (snapshots_.size() > 2) snapshots_.resize(2);
   // The log from the older snapshot kept on, so that either can be used.
-  if (snapshots_.size() == 2)
-    if (Status dropped = Stored("drop", [&] { return log_->Drop(snapshots_[1]); }); !dropped.ok())
+  // Final states and attempt counts of actions that neither holds in its
+  // outbox are never read again: dropped with the log before them.
+  std::erase_if(snapshot_outbox_first_, [&](const auto& kept) {
+    return std::find(snapshots_.begin(), snapshots_.end(), kept.first) == snapshots_.end();
+  });
+  if (snapshots_.size() == 2) {
+    uint64_t outbox_before = snapshot_outbox_first_.size() == 2
+                                 ? std::min(snapshot_outbox_first_.begin()->second, snapshot_outbox_first_.rbegin()->second)
+                                 : 0;
+    if (Status dropped = Stored("drop", [&] { return log_->Drop(snapshots_[1], outbox_before); }); !dropped.ok())
       Log(LogLevel::kError, "input-log", dropped.message());
+    else if (outbox_before > 0) {
+      finals_.erase(finals_.begin(), finals_.lower_bound(outbox_before));
+      logged_attempts_.erase(logged_attempts_.begin(), logged_attempts_.lower_bound(outbox_before));
+    }
+  }
 }
 
 PreparedReload Service::PrepareReload(const ServiceOptions& options) {
@@ -367,9 +411,18 @@ PreparedReload Service::PrepareReload(const ServiceOptions& options) {
   PreparedReload out;
   compiler::DiagnosticSink sink;
   out.set = JourneySet::Load({options.journeys}, options.stdlib_dir, sink);
+  // The log keeps each version's files by name and text as JSON: a name
+  // (or a text) that is not UTF-8 could not be written there.
+  std::string not_utf8;
+  if (out.set != nullptr)
+    for (const auto& [path, text] : out.set->Sources())
+      if (!ValidUtf8(path) || !ValidUtf8(text)) not_utf8 = Printable(path, 200);
   if (out.set == nullptr) {
     out.error = "the journeys in " + options.journeys + " do not check";
     out.diagnostics = compiler::RenderText(sink.Sorted());
+  } else if (!not_utf8.empty()) {
+    out.set.reset();
+    out.error = "the journeys file " + not_utf8 + " has a name or text that is not UTF-8; rename or fix it";
   } else if (Status compiled = CompileSet(*out.set, options); !compiled.ok()) {
     out.set.reset();
     out.error = compiled.message();
@@ -713,10 +766,10 @@ void Service::Commit() {
   bool behind = HasWork();
   for (Staged& b : batches) {
     IngestResult& out = b.result;
-    if (!failed.ok() && !b.finals.empty()) {
+    if (!failed.ok() && b.outcome) {
       // A delivery's final state: not an answer to anyone, so kept and
-      // written again later rather than refused.
-      unwritten_.push_back(std::move(b));
+      // staged again later rather than refused.
+      unwritten_.push_back(std::move(*b.outcome));
       continue;
     }
     if (b.entries.empty()) continue;
@@ -858,7 +911,7 @@ Reply Service::PostPause(std::string_view journey, bool pause) {
 
 void Service::Tick() {
   // Batches staged before the tick were stamped before it: they go first.
-  for (Staged& b : std::exchange(unwritten_, {})) staged_.push_back(std::move(b));
+  for (Outcome& o : std::exchange(unwritten_, {})) StageFinal(o.seq, o.ok, o.reason);
   log_->Probe();  // a full disk freed: ready again without waiting for an input
   Commit();
   if (!options_.virtual_clock) {

@@ -246,6 +246,11 @@ class Service {
   /// When the next attempt waiting for its backoff or its channel's rate
   /// limit may start, if any does.
   std::optional<std::chrono::steady_clock::time_point> NextAttemptDue() const;
+  /// How many delivery attempts are under way, and how long the longest
+  /// any route allows one to take: a clean stop waits for them, so that
+  /// their outcomes are recorded rather than attempted again.
+  size_t AttemptsInFlight() const;
+  std::chrono::milliseconds LongestAttempt() const;
   /// The outcome of an attempt. A final one (delivered, or the last
   /// attempt failed) is recorded together with the outcome event it
   /// feeds back to the journeys, in one durable write (at the next
@@ -334,12 +339,19 @@ class Service {
   void StageFinal(uint64_t seq, bool ok, const std::string& reason);
   /// The `email` of an action's recipient, if it has a usable one.
   std::string EmailAddressOf(const Decision& action) const;
+  /// A delivery's final state, as StageFinal was given it.
+  struct Outcome {
+    uint64_t seq = 0;
+    bool ok = false;
+    std::string reason;
+  };
   /// A batch decoded and waiting for the next Commit: inputs, and final
   /// delivery states to record with them.
   struct Staged {
     std::vector<InputLog::Entry> entries;
     std::vector<Record> records;
     std::vector<InputLog::Final> finals;
+    std::optional<Outcome> outcome;  // what StageFinal made this batch of
     IngestResult result;
     bool events = false;
     std::function<void(IngestResult)> done;
@@ -394,6 +406,10 @@ class Service {
   uint64_t dispatched_ = 0;  // outbox entries dispatched by this process, through here
   std::vector<uint64_t> snapshots_;  // positions of the snapshots kept, newest first
   pid_t snapshot_child_ = -1;        // the process writing one, if any
+  int snapshot_errors_ = -1;         // the read end of its pipe for why it failed
+  /// The outbox's first sequence number when each snapshot written by this
+  /// process was taken, by position: finals before both kept ones' can go.
+  std::map<uint64_t, uint64_t> snapshot_outbox_first_;
   uint64_t snapshot_position_ = 0;   // the one being written
   uint64_t snapshot_failed_at_ = 0;  // the position of the last that failed
   std::chrono::steady_clock::time_point snapshot_started_;
@@ -431,9 +447,10 @@ class Service {
   std::multimap<std::chrono::steady_clock::time_point, uint64_t> retries_;
   /// Resumed deliveries whose budget a restart found spent.
   std::vector<uint64_t> spent_;
-  /// Final delivery states (and their outcome events) a failed commit did
-  /// not write: staged again at the next tick.
-  std::vector<Staged> unwritten_;
+  /// Final delivery states a failed commit did not write: staged again at
+  /// the next tick, their outcome events stamped then (after the inputs
+  /// logged since, as a replay will apply them).
+  std::vector<Outcome> unwritten_;
   std::mt19937_64 jitter_{std::random_device{}()};
 };
 

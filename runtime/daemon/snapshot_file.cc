@@ -118,8 +118,11 @@ Status WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t ke
     ::fsync(folder);
     ::close(folder);
   }
-  auto files = SnapshotFiles(dir);
-  for (size_t i = keep; i < files.size(); ++i) fs::remove(files[i].second, ec);
+  // Only older ones go: the one just written is always kept, and one past
+  // it (which no log that fits this one can have) is not this call's to judge.
+  size_t kept = 0;
+  for (const auto& [position, file] : SnapshotFiles(dir))
+    if (position <= snapshot.position && ++kept > keep) fs::remove(file, ec);
   return Status::Ok();
 }
 
@@ -136,6 +139,17 @@ std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& d
   }
   std::sort(out.rbegin(), out.rend());
   return out;
+}
+
+size_t SetAsideSnapshotsPast(const std::string& dir, uint64_t log_size) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& [position, file] : SnapshotFiles(dir))
+    if (position > log_size) {
+      fs::rename(file, file + ".stale", ec);
+      ++n;
+    }
+  return n;
 }
 
 void RemoveUnfinishedSnapshots(const std::string& dir) {

@@ -30,8 +30,9 @@ struct Snapshot {
 };
 
 /// Writes `snapshot` durably under `dir` (created 0700 if missing; the file
-/// 0600: it holds personal data), then deletes all but the newest `keep`
-/// snapshots there. A failure leaves no new file.
+/// 0600: it holds personal data), then deletes the older snapshots there
+/// beyond the newest `keep` (this one included; never this one, never a
+/// newer one). A failure leaves no new file.
 Status WriteSnapshot(const std::string& dir, const Snapshot& snapshot, size_t keep);
 
 /// Where the snapshot at `position` is written under `dir`.
@@ -47,6 +48,12 @@ std::vector<std::pair<uint64_t, std::string>> SnapshotFiles(const std::string& d
 Result<Snapshot> ReadSnapshot(const std::string& path);
 /// The same for a snapshot file's bytes; `name` says which in messages.
 Result<Snapshot> DecodeSnapshot(std::string_view bytes, const std::string& name);
+
+/// Sets aside (renames to *.stale) the snapshots under `dir` past
+/// `log_size`: after a log lost its tail they hold state that no longer
+/// follows from it, and must not be restored once the log grows past them.
+/// Returns how many.
+size_t SetAsideSnapshotsPast(const std::string& dir, uint64_t log_size);
 
 /// Deletes what an interrupted write left under `dir` (*.tmp).
 void RemoveUnfinishedSnapshots(const std::string& dir);

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -217,6 +218,97 @@ TEST(Daemon, WebhookRetriesWithBackoffThenDelivers) {
   std::string metrics = d.Curl("GET", "/metrics");
   EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"delivered\"} 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("tutti_actions_total{channel=\"webhook\",outcome=\"retried\"} 4"), std::string::npos) << metrics;
+}
+
+/// The bench program's profiles for `n` prescribers h0, h1, ..., in `dir`.
+std::string BenchProfiles(const fs::path& dir, int n) {
+  std::ofstream profiles(dir / "profiles.ndjson");
+  for (int i = 0; i < n; ++i)
+    profiles << R"({"type": "hcp", "id": "h)" << i << R"(", "name": "n", "rep": "r", "timezone": "UTC"})" << "\n";
+  return (dir / "profiles.ndjson").string();
+}
+
+TEST(Daemon, EachWebhookIsSentOnceOnTheSystemClock) {
+  // Events more than a tick apart, on the system clock, against a receiver
+  // that answers at once: every action is delivered once, and its outcome
+  // comes back once (a delivery already final is never routed again).
+  fs::path dir = FreshDir("webhook-once");
+  Receiver receiver(dir / "received.txt", 0);
+  ASSERT_NE(receiver.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)" << receiver.port()
+                                     << R"(/orders"}}})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string(), "--profiles", BenchProfiles(dir, 3), "--clock", "system"},
+           Source("bench/daemon"));
+  for (int i = 0; i < 6; ++i) {
+    std::ofstream(dir / "hook.ndjson") << R"({"type": "hook", "hcp": "h)" << i % 3 << R"("})" << "\n";
+    ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "hook.ndjson").string()).substr(0, 3), "200");
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // several ticks
+  }
+  d.WaitIdle();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::map<std::string, int> requests;
+  std::istringstream lines(ReadFile(dir / "received.txt"));
+  for (std::string key, attempt, status; lines >> key >> attempt >> status;) ++requests[key];
+  EXPECT_EQ(requests.size(), 6u);
+  for (const auto& [key, n] : requests) EXPECT_EQ(n, 1) << key << " was sent " << n << " times";
+  int outcomes = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::string history = d.GetJson("/v1/customers/h" + std::to_string(i) + "?profile=hcp")["history"].dump();
+    for (size_t at = history.find("action_delivered"); at != std::string::npos;
+         at = history.find("action_delivered", at + 1))
+      ++outcomes;
+  }
+  EXPECT_EQ(outcomes, 6);
+  EXPECT_NE(d.Curl("GET", "/metrics").find("tutti_actions_total{channel=\"webhook\",outcome=\"delivered\"} 6"),
+            std::string::npos);
+}
+
+TEST(Daemon, SigtermWaitsForTheAttemptsUnderWay) {
+  // A receiver that takes 1.5 s to answer: the stop waits for its answer
+  // and records it, so that the next start does not send it again.
+  fs::path dir = FreshDir("sigterm-in-flight");
+  Receiver receiver("tests/daemon/hostile_peer.py", (dir / "received.txt").string() + " slow-200 1.5");
+  ASSERT_NE(receiver.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)" << receiver.port()
+                                     << R"(/orders"}}})";
+  std::vector<std::string> args = {"--config", (dir / "config.json").string(), "--profiles", BenchProfiles(dir, 1),
+                                   "--clock", "system"};
+  {
+    Daemon d(dir / "data", args, Source("bench/daemon"));
+    std::ofstream(dir / "hook.ndjson") << R"({"type": "hook", "hcp": "h0"})" << "\n";
+    ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "hook.ndjson").string()).substr(0, 3), "200");
+    for (int i = 0; i < 100 && ReadFile(dir / "received.txt").empty(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_FALSE(ReadFile(dir / "received.txt").empty()) << "no attempt started";
+    EXPECT_EQ(d.Kill(SIGTERM), 0);
+  }
+  Daemon d(dir / "data", args, Source("bench/daemon"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // an attempt made again would be seen by now
+  std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
+  ASSERT_EQ(hooks.size(), 1u);
+  EXPECT_EQ(hooks[0]["delivery"], "delivered") << hooks[0].dump();
+  std::string received = ReadFile(dir / "received.txt");
+  EXPECT_EQ(std::count(received.begin(), received.end(), '\n'), 1) << received;
+  EXPECT_NE(d.GetJson("/v1/customers/h0?profile=hcp")["history"].dump().find("action_delivered"), std::string::npos);
+}
+
+TEST(Daemon, AJourneysFileNameThatIsNotUtf8IsRefused) {
+  // The log keeps each version's files by name as JSON: such a name is
+  // refused with the reason, at the start and at a reload, not a crash.
+  fs::path dir = FreshDir("not-utf8-name");
+  fs::create_directories(dir / "journeys");
+  fs::copy(Source("bench/daemon/waiting.tutti"), dir / "journeys" / "waiting.tutti");
+  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + (dir / "journeys").string() +
+                          " --data " + (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1 & pid=$!; " +
+                          "sleep 1; mv " + (dir / "journeys" / "waiting.tutti").string() + " " +
+                          (dir / "journeys").string() + "/$(printf 'w\\377.tutti'); kill -HUP $pid; sleep 1; " +
+                          "kill -TERM $pid; wait $pid; echo exit=$?");
+  EXPECT_NE(out.find("not UTF-8"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
+  std::string start = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + (dir / "journeys").string() +
+                            " --data " + (dir / "data2").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1; echo exit=$?");
+  EXPECT_NE(start.find("not UTF-8"), std::string::npos) << start;
+  EXPECT_EQ(start.find("exit=0"), std::string::npos) << start;
 }
 
 TEST(Daemon, SmtpRelayDeliversAfterATemporaryFailure) {

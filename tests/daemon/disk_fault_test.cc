@@ -9,7 +9,11 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -90,6 +94,46 @@ TEST(DiskFault, AFullDiskRefusesInputsAndLosesNothing) {
   ASSERT_EQ(r.substr(0, 3), "200") << r;
   d.WaitIdle();
   ExpectTheGoldenActions(dir / "data" / "actions.ndjson", true);
+}
+
+TEST(DiskFault, AnOutcomeTheFullDiskKeptOutIsStampedWhenWritten) {
+  // A webhook's answer comes while the disk is full: its final state and
+  // outcome event are written once there is room, stamped then (after
+  // the clock the ticks moved meanwhile, as a replay will apply them).
+  fs::path dir = FreshDir("full-disk-outcome");
+  Receiver receiver("tests/daemon/hostile_peer.py", (dir / "received.txt").string() + " slow-200 1");
+  ASSERT_NE(receiver.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)" << receiver.port()
+                                     << R"(/orders"}}, "tick_milliseconds": 100})";
+  std::ofstream(dir / "profiles.ndjson") << R"({"type": "hcp", "id": "h0", "name": "n", "rep": "r", "timezone": "UTC"})"
+                                         << "\n";
+  std::ofstream(dir / "hook.ndjson") << R"({"type": "hook", "hcp": "h0"})" << "\n";
+  Daemon d(dir / "data",
+           {"--config", (dir / "config.json").string(), "--profiles", (dir / "profiles.ndjson").string(), "--clock",
+            "system"},
+           Source("bench/daemon"));
+  ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "hook.ndjson").string()).substr(0, 3), "200");
+  for (int i = 0; i < 100 && ReadFile(dir / "received.txt").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  LimitFileSize(d.pid(), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // answered at 1 s, not written
+  auto freed = std::chrono::system_clock::now();
+  LimitFileSize(d.pid(), RLIM_INFINITY);
+  std::string history;
+  for (int i = 0; i < 100 && history.find("action_delivered") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    history = d.GetJson("/v1/customers/h0/history?profile=hcp")["history"].dump();
+  }
+  Json entries = Json::parse(history);
+  ASSERT_EQ(entries.size(), 3u) << history;  // the hook, the webhook, its outcome
+  EXPECT_EQ(entries[2]["name"], "action_delivered") << history;
+  std::string at = entries[2]["at"];
+  std::time_t freed_seconds = std::chrono::system_clock::to_time_t(freed);
+  std::tm utc{};
+  gmtime_r(&freed_seconds, &utc);
+  char freed_text[32];
+  std::strftime(freed_text, sizeof freed_text, "%Y-%m-%dT%H:%M:%S", &utc);
+  EXPECT_GE(at.substr(0, 19), std::string(freed_text)) << history;
 }
 
 }  // namespace

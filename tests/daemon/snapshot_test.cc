@@ -166,6 +166,50 @@ TEST(Snapshots, ADamagedSnapshotIsSetAsideForAnOlderOne) {
   EXPECT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 10)).substr(0, 3), "200");
 }
 
+TEST(Snapshots, ASnapshotPastTheLogsEndIsRefusedThenSetAside) {
+  // An older copy of the log put back (or a log that lost its tail) under
+  // a newer snapshot: the start refuses; with --accept-data-loss the
+  // snapshot is set aside, never restored later once the log grows past it.
+  fs::path dir = FreshDir("snapshot-past-log");
+  {
+    Daemon d(dir / "data");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 0, 60)).substr(0, 3), "200");
+    d.WaitIdle();
+    EXPECT_EQ(d.Kill(SIGTERM), 0);
+  }
+  fs::copy(dir / "data" / "log", dir / "log-then", fs::copy_options::recursive);
+  {
+    Daemon d(dir / "data");
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 60, 120)).substr(0, 3), "200");
+    d.WaitIdle();
+    EXPECT_EQ(d.Kill(SIGTERM), 0);
+  }
+  auto kept = Snapshots(dir / "data");
+  ASSERT_EQ(kept.size(), 2u);
+  fs::remove_all(dir / "data" / "log");
+  fs::copy(dir / "log-then", dir / "data" / "log", fs::copy_options::recursive);
+  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+                          (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual --profiles " +
+                          Source("examples/abc-pharma/profiles.ndjson") + " 2>&1; echo exit=$?");
+  EXPECT_NE(out.find("acknowledged inputs are missing from the log"), std::string::npos) << out;
+  EXPECT_EQ(out.find("exit=0"), std::string::npos) << out;
+  Json journeys;
+  {
+    Daemon d(dir / "data", {"--accept-data-loss"});
+    EXPECT_TRUE(fs::exists(kept[0].string() + ".stale"));
+    EXPECT_TRUE(fs::exists(kept[1]));
+    EXPECT_EQ(Metric(d, "tutti_data_loss_total{what=\"input_log\"}"), 1);
+    EXPECT_NE(d.GetJson("/readyz").value("data_loss", "").find("set aside"), std::string::npos);
+    // Other inputs than the lost ones take the log past the stale snapshot.
+    ASSERT_EQ(d.Curl("POST", "/v1/events", EventSlice(dir, 120, kEvents)).substr(0, 3), "200");
+    d.WaitIdle();
+    journeys = d.GetJson("/v1/journeys");
+    d.Kill(SIGKILL);
+  }
+  Daemon d(dir / "data");
+  EXPECT_EQ(d.GetJson("/v1/journeys"), journeys);
+}
+
 TEST(Snapshots, ActionsNotDeliveredBeforeACrashAreDeliveredAfterARestore) {
   fs::path dir = FreshDir("snapshot-undelivered");
   // Few actions held in memory, so that the snapshot's outbox is trimmed
