@@ -12,7 +12,7 @@ mode=${1:-demo}
 packages=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config antlr4 libantlr4-runtime-dev
           nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
           libre2-dev libhowardhinnant-date-dev tzdata graphviz python3
-          libboost-dev librocksdb-dev curl llvm-16-dev libssl-dev openssl)
+          libboost-dev librocksdb-dev curl llvm-16-dev libssl-dev openssl librdkafka-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

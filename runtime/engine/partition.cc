@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/check.h"
 #include "runtime/engine/stable_hash.h"
 #include "stdlib/history_view.h"
 
@@ -13,6 +14,36 @@ namespace ir = compiler::ir;
 uint32_t ShardOf(std::string_view profile, std::string_view key, uint32_t shards) {
   if (shards <= 1) return 0;
   return static_cast<uint32_t>(StableHash(profile, key) % shards);
+}
+
+uint32_t KafkaPartitionOf(std::string_view key, uint32_t partitions) {
+  TUTTI_CHECK(partitions > 0, "a topic has at least one partition");
+  // Murmur2 (32 bits) with Kafka's seed, over the bytes as unsigned, in
+  // wrapping unsigned arithmetic as Java's int does.
+  constexpr uint32_t m = 0x5bd1e995;
+  const auto* data = reinterpret_cast<const unsigned char*>(key.data());
+  const uint32_t length = static_cast<uint32_t>(key.size());
+  uint32_t h = 0x9747b28c ^ length;
+  uint32_t whole = length / 4 * 4;
+  for (uint32_t i = 0; i < whole; i += 4) {
+    uint32_t k = data[i] | uint32_t{data[i + 1]} << 8 | uint32_t{data[i + 2]} << 16 | uint32_t{data[i + 3]} << 24;
+    k *= m;
+    k ^= k >> 24;
+    k *= m;
+    h *= m;
+    h ^= k;
+  }
+  switch (length % 4) {
+    case 3: h ^= uint32_t{data[whole + 2]} << 16; [[fallthrough]];
+    case 2: h ^= uint32_t{data[whole + 1]} << 8; [[fallthrough]];
+    case 1:
+      h ^= data[whole];
+      h *= m;
+  }
+  h ^= h >> 13;
+  h *= m;
+  h ^= h >> 15;
+  return (h & 0x7fffffff) % partitions;
 }
 
 namespace {

@@ -35,6 +35,14 @@ namespace tutti::runtime {
 /// `key`: the same on every machine and in every run.
 uint32_t ShardOf(std::string_view profile, std::string_view key, uint32_t shards);
 
+/// The partition (of `partitions`) that Kafka's Java clients and
+/// librdkafka's `murmur2_random` partitioner give a record keyed `key`:
+/// murmur2 of the key's bytes, its sign bit cleared, modulo the count. In
+/// cluster mode a customer lives in the partition of its key
+/// (docs/cluster.md), so any standard producer that keys by customer id
+/// writes where its customer's state is.
+uint32_t KafkaPartitionOf(std::string_view key, uint32_t partitions);
+
 /// Why `program` must run on one engine ("journey NAME, step ID: ..."), or
 /// nullopt when its customers can be split over several. `running`: the
 /// journeys of the versions engines already run (a reload), whose

@@ -1,0 +1,38 @@
+#pragma once
+// Inside the cluster room only: librdkafka handles owned by smart
+// pointers, client configurations made from KafkaSettings, and librdkafka
+// errors as Status values. Nothing outside runtime/cluster/ includes this.
+
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "runtime/cluster/kafka.h"
+
+namespace tutti::runtime::cluster {
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+
+struct KafkaDeleter {
+  void operator()(rd_kafka_t* k) const { rd_kafka_destroy(k); }
+};
+using KafkaPtr = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+
+/// A client configuration: the operator's properties (refused when one is
+/// unknown, has a bad value, or is one `ours` depends on: say which,
+/// never the value), then `ours` and the bootstrap list.
+Result<ConfPtr> MakeConf(const KafkaSettings& settings, const std::map<std::string, std::string>& ours);
+
+/// A client of `type` made from `conf` (which it takes).
+Result<KafkaPtr> NewClient(rd_kafka_type_t type, ConfPtr conf);
+
+/// `err` as kUnavailable, after `what`.
+Status FromKafka(rd_kafka_resp_err_t err, const std::string& what);
+
+}  // namespace tutti::runtime::cluster

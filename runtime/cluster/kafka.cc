@@ -1,0 +1,201 @@
+#include "runtime/cluster/kafka.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "runtime/cluster/client.h"
+
+namespace tutti::runtime::cluster {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+}  // namespace
+
+Status CheckSettings(const KafkaSettings& settings) { return MakeConf(settings, {}).status(); }
+
+// ---- Producer ----
+
+struct Producer::Handle {
+  KafkaPtr kafka;
+  /// The batch Send is waiting for: its records and their outcomes. A
+  /// record's opaque is a Ticket; tickets of a batch Send gave up on find
+  /// no batch and are only freed.
+  struct Batch {
+    std::vector<Record>* records;
+    std::vector<Status>* statuses;
+    size_t pending;
+  };
+  struct Ticket {
+    uint64_t batch;
+    size_t index;
+  };
+  std::map<uint64_t, Batch> batches;
+  uint64_t next_batch = 1;
+
+  static void Delivered(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* self = static_cast<Handle*>(opaque);
+    std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(m->_private));
+    auto it = self->batches.find(ticket->batch);
+    if (it == self->batches.end()) return;
+    Batch& b = it->second;
+    Record& r = (*b.records)[ticket->index];
+    if (m->err) {
+      (*b.statuses)[ticket->index] = FromKafka(m->err, "kafka: a record was not written");
+    } else {
+      r.partition = m->partition;
+      r.offset = m->offset;
+      (*b.statuses)[ticket->index] = Status::Ok();
+    }
+    --b.pending;
+  }
+};
+
+Producer::Producer(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+
+Producer::~Producer() {
+  if (!handle_->kafka) return;
+  // What was never acknowledged is dropped (its senders were told so);
+  // the callbacks still run, freeing their tickets.
+  rd_kafka_purge(handle_->kafka.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(handle_->kafka.get(), 1000);
+}
+
+Result<std::unique_ptr<Producer>> Producer::Open(const KafkaSettings& settings) {
+  auto handle = std::make_unique<Handle>();
+  TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {{"enable.idempotence", "true"},
+                                                           {"acks", "all"},
+                                                           {"partitioner", "murmur2_random"}}));
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &Handle::Delivered);
+  rd_kafka_conf_set_opaque(conf.get(), handle.get());
+  TUTTI_ASSIGN_OR_RETURN(handle->kafka, NewClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  return std::unique_ptr<Producer>(new Producer(std::move(handle)));
+}
+
+std::vector<Status> Producer::Send(const std::string& topic, std::vector<Record>& records,
+                                   std::chrono::milliseconds timeout) {
+  auto deadline = SteadyClock::now() + timeout;
+  std::vector<Status> statuses(records.size(), Status::Unavailable("kafka: not acknowledged in time"));
+  uint64_t id = handle_->next_batch++;
+  Handle::Batch& batch = handle_->batches[id] = {&records, &statuses, 0};
+  rd_kafka_t* k = handle_->kafka.get();
+  for (size_t i = 0; i < records.size(); ++i) {
+    Record& r = records[i];
+    auto* ticket = new Handle::Ticket{id, i};
+    for (;;) {
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          k, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition),
+          RD_KAFKA_V_KEY(r.key.data(), r.key.size()), RD_KAFKA_V_VALUE(r.value.data(), r.value.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(ticket), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++batch.pending;
+        break;
+      }
+      // The client's queue is full: let it drain, within the deadline.
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && SteadyClock::now() < deadline) {
+        rd_kafka_poll(k, 10);
+        continue;
+      }
+      delete ticket;
+      statuses[i] = FromKafka(err, "kafka: a record could not be queued");
+      break;
+    }
+  }
+  while (batch.pending > 0 && SteadyClock::now() < deadline) rd_kafka_poll(k, 5);
+  handle_->batches.erase(id);
+  return statuses;
+}
+
+// ---- Reader ----
+
+struct Reader::Handle {
+  KafkaPtr kafka;
+  std::string topic;
+  int32_t partition = 0;
+};
+
+Reader::Reader(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+
+Reader::~Reader() {
+  if (handle_->kafka) rd_kafka_consumer_close(handle_->kafka.get());
+}
+
+Result<std::unique_ptr<Reader>> Reader::Open(const KafkaSettings& settings, const std::string& topic,
+                                             int32_t partition, int64_t offset) {
+  auto handle = std::make_unique<Handle>();
+  handle->topic = topic;
+  handle->partition = partition;
+  // A group id is needed to make a consumer; nothing is committed under it.
+  TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {{"group.id", "tutti-reader"},
+                                                           {"enable.auto.commit", "false"},
+                                                           {"isolation.level", "read_committed"},
+                                                           {"enable.partition.eof", "false"},
+                                                           {"auto.offset.reset", "earliest"}}));
+  TUTTI_ASSIGN_OR_RETURN(handle->kafka, NewClient(RD_KAFKA_CONSUMER, std::move(conf)));
+  rd_kafka_poll_set_consumer(handle->kafka.get());
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = offset;
+  rd_kafka_resp_err_t err = rd_kafka_assign(handle->kafka.get(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return FromKafka(err, "kafka: cannot read " + topic + " partition " + std::to_string(partition));
+  return std::unique_ptr<Reader>(new Reader(std::move(handle)));
+}
+
+Result<std::vector<Record>> Reader::Next(size_t max, std::chrono::milliseconds wait) {
+  std::vector<Record> out;
+  int timeout = static_cast<int>(wait.count());
+  while (out.size() < max) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(handle_->kafka.get(), out.empty() ? timeout : 0);
+    if (m == nullptr) break;
+    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(m, rd_kafka_message_destroy);
+    if (m->err) {
+      // Passing trouble (a broker away, a leader moving) the client rides
+      // out by itself; what does not pass is said.
+      if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+          m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+        return FromKafka(m->err, "kafka: cannot read " + handle_->topic);
+      continue;
+    }
+    Record r;
+    if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
+    r.partition = m->partition;
+    r.offset = m->offset;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> Reader::End(std::chrono::milliseconds timeout) {
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(handle_->kafka.get(), handle_->topic.c_str(),
+                                                             handle_->partition, &low, &high,
+                                                             static_cast<int>(timeout.count()));
+  if (err) return FromKafka(err, "kafka: cannot ask where " + handle_->topic + " ends");
+  return high;
+}
+
+// ---- Metadata ----
+
+Result<std::map<std::string, int32_t>> PartitionCounts(const KafkaSettings& settings,
+                                                        const std::vector<std::string>& topics,
+                                                        std::chrono::milliseconds timeout) {
+  TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {}));
+  TUTTI_ASSIGN_OR_RETURN(KafkaPtr k, NewClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(k.get(), /*all_topics=*/1, nullptr, &md, static_cast<int>(timeout.count()));
+  if (err) return FromKafka(err, "kafka: cannot read the cluster's metadata");
+  std::map<std::string, int32_t> out;
+  for (int i = 0; i < md->topic_cnt; ++i)
+    if (!md->topics[i].err) out[md->topics[i].topic] = md->topics[i].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  std::map<std::string, int32_t> wanted;
+  for (const std::string& t : topics) {
+    auto it = out.find(t);
+    if (it == out.end()) return Status::NotFound("kafka: the cluster has no topic '" + t + "' (docs/cluster.md: Topics)");
+    wanted.insert(*it);
+  }
+  return wanted;
+}
+
+}  // namespace tutti::runtime::cluster

@@ -1,0 +1,115 @@
+#include "runtime/cluster/transaction.h"
+
+#include "runtime/cluster/client.h"
+
+namespace tutti::runtime::cluster {
+
+namespace {
+
+struct ErrorDeleter {
+  void operator()(rd_kafka_error_t* e) const { rd_kafka_error_destroy(e); }
+};
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+
+int Millis(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
+
+}  // namespace
+
+struct PartitionProducer::Handle {
+  KafkaPtr kafka;
+  std::string id;
+  std::string group;
+  std::string input_topic;
+  int32_t partition = 0;
+  KafkaSettings settings;
+  bool open = false;  // a transaction is begun
+};
+
+PartitionProducer::PartitionProducer(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+
+PartitionProducer::~PartitionProducer() {
+  // An open transaction is aborted by the next owner's Open (or by the
+  // transaction timeout): nothing in it was ever visible.
+}
+
+const std::string& PartitionProducer::transactional_id() const { return handle_->id; }
+
+Result<std::unique_ptr<PartitionProducer>> PartitionProducer::Open(const KafkaSettings& settings,
+                                                                   const std::string& group,
+                                                                   const std::string& input_topic, int32_t partition,
+                                                                   std::chrono::milliseconds timeout) {
+  auto handle = std::make_unique<Handle>();
+  handle->id = group + "-" + input_topic + "-" + std::to_string(partition);
+  handle->group = group;
+  handle->input_topic = input_topic;
+  handle->partition = partition;
+  handle->settings = settings;
+  TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {{"transactional.id", handle->id},
+                                                           {"enable.idempotence", "true"},
+                                                           {"acks", "all"},
+                                                           {"partitioner", "murmur2_random"}}));
+  TUTTI_ASSIGN_OR_RETURN(handle->kafka, NewClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  // Fences the earlier producer with this id, and aborts what it left open.
+  if (ErrorPtr e{rd_kafka_init_transactions(handle->kafka.get(), Millis(timeout))})
+    return Status::Unavailable("kafka: cannot take over partition " + std::to_string(partition) + " of " +
+                               input_topic + ": " + rd_kafka_error_string(e.get()));
+  return std::unique_ptr<PartitionProducer>(new PartitionProducer(std::move(handle)));
+}
+
+Status PartitionProducer::Begin() {
+  if (ErrorPtr e{rd_kafka_begin_transaction(handle_->kafka.get())})
+    return Status::Unavailable(std::string("kafka: cannot begin a transaction: ") + rd_kafka_error_string(e.get()));
+  handle_->open = true;
+  return Status::Ok();
+}
+
+Status PartitionProducer::Add(const std::string& topic, const Record& record) {
+  // RD_KAFKA_MSG_F_COPY: the client copies the value and never writes to
+  // it, whatever its C signature says.
+  void* value = const_cast<char*>(record.value.data());
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        handle_->kafka.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_PARTITION(record.partition < 0 ? RD_KAFKA_PARTITION_UA : record.partition),
+        RD_KAFKA_V_KEY(record.key.data(), record.key.size()), RD_KAFKA_V_VALUE(value, record.value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return FromKafka(err, "kafka: cannot add a record to the transaction");
+    rd_kafka_poll(handle_->kafka.get(), 10);  // let the queue drain
+  }
+}
+
+Status PartitionProducer::Commit(int64_t next_offset, std::chrono::milliseconds timeout) {
+  rd_kafka_t* k = handle_->kafka.get();
+  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(offsets, handle_->input_topic.c_str(), handle_->partition)->offset = next_offset;
+  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata_new(handle_->group.c_str());
+  ErrorPtr e{rd_kafka_send_offsets_to_transaction(k, offsets, group, Millis(timeout))};
+  rd_kafka_consumer_group_metadata_destroy(group);
+  rd_kafka_topic_partition_list_destroy(offsets);
+  if (!e) e.reset(rd_kafka_commit_transaction(k, Millis(timeout)));
+  if (!e) {
+    handle_->open = false;
+    return Status::Ok();
+  }
+  std::string why = rd_kafka_error_string(e.get());
+  if (rd_kafka_error_is_fatal(e.get()) || rd_kafka_error_code(e.get()) == RD_KAFKA_RESP_ERR__FENCED ||
+      rd_kafka_error_code(e.get()) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
+    return Status::Conflict("kafka: partition " + std::to_string(handle_->partition) +
+                            " was taken over by another node (" + why + ")");
+  if (rd_kafka_error_txn_requires_abort(e.get())) TUTTI_TRY(Abort(timeout));
+  return Status::Unavailable("kafka: the transaction was not committed: " + why);
+}
+
+Status PartitionProducer::Abort(std::chrono::milliseconds timeout) {
+  if (ErrorPtr e{rd_kafka_abort_transaction(handle_->kafka.get(), Millis(timeout))}) {
+    if (rd_kafka_error_is_fatal(e.get()))
+      return Status::Conflict(std::string("kafka: the partition's producer cannot go on: ") +
+                              rd_kafka_error_string(e.get()));
+    return Status::Unavailable(std::string("kafka: cannot abort the transaction: ") + rd_kafka_error_string(e.get()));
+  }
+  handle_->open = false;
+  return Status::Ok();
+}
+
+}  // namespace tutti::runtime::cluster
