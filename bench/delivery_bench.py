@@ -9,7 +9,7 @@ webhook for each at once) in batches of B, and reports how many webhooks
 were delivered per second, from the first post to the last delivery the
 metrics count (every delivery's outcome event written and applied too).
 
-  python3 bench/delivery_bench.py [--profiles 10000] [--events 50000] [--batch 1000] [--runs 3]
+  python3 bench/delivery_bench.py [--profiles 10000] [--events 50000] [--batch 1000] [--runs 3] [--concurrency N]
 """
 import argparse, http.client, json, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
 
@@ -35,7 +35,10 @@ def run(a, tmp):
             f.write(json.dumps({"type": "hcp", "id": "h%d" % i, "name": "n", "rep": "r", "timezone": "UTC"}) + "\n")
     config = os.path.join(tmp, "config.json")
     with open(config, "w") as f:
-        json.dump({"webhooks": {"webhook": {"url": "http://127.0.0.1:%d/orders" % port}}}, f)
+        route = {"url": "http://127.0.0.1:%d/orders" % port}
+        if a.concurrency:
+            route["concurrency"] = a.concurrency
+        json.dump({"webhooks": {"webhook": route}}, f)
     data = os.path.join(tmp, "data")
     shutil.rmtree(data, ignore_errors=True)
     out = open(os.path.join(tmp, "serve.err"), "w")
@@ -63,7 +66,11 @@ def run(a, tmp):
     daemon.send_signal(signal.SIGTERM)
     daemon.wait()
     receiver.send_signal(signal.SIGTERM)
+    answered = re.search(r"answered (\d+) requests", receiver.stderr.read())
     receiver.wait()
+    # Each webhook once: a figure counting repeats would flatter the daemon.
+    if not answered or int(answered.group(1)) != a.events:
+        sys.exit("the receiver answered %s requests for %d webhooks" % (answered and answered.group(1), a.events))
     return a.events / seconds, posted
 
 
@@ -73,6 +80,7 @@ def main():
     p.add_argument("--events", type=int, default=50000)
     p.add_argument("--batch", type=int, default=1000)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--concurrency", type=int, default=0, help="attempts in flight (default: the route's default)")
     a = p.parse_args()
     rates = []
     tmp = tempfile.mkdtemp(prefix="tutti-delivery-bench-")

@@ -1,6 +1,7 @@
 // A webhook receiver that answers at once, for bench/delivery_bench.py:
 // every request (HTTP/1.1, read to the end of its body) gets
-// "200 OK" with no body, on one thread with epoll, so that the daemon's
+// "200 OK" with no body, the connection kept open for the next request
+// (HTTP/1.1 keep-alive), on one thread with epoll, so that the daemon's
 // own delivery path is what is measured. Prints its port, then counts
 // requests; SIGTERM prints the count and exits.
 //
@@ -63,7 +64,7 @@ int main() {
   event.data.fd = listener;
   epoll_ctl(poll, EPOLL_CTL_ADD, listener, &event);
   std::unordered_map<int, std::string> inputs;
-  const char kAnswer[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  const char kAnswer[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
   unsigned long long answered = 0;
   epoll_event ready[256];
   while (!stop) {
@@ -86,8 +87,11 @@ int main() {
       if (got > 0) in.append(buffer, static_cast<size_t>(got));
       if (got > 0 && !Whole(in)) continue;
       if (got > 0) {
+        // Kept open for the client's next request, as HTTP/1.1 does.
         (void)!write(fd, kAnswer, sizeof kAnswer - 1);
         ++answered;
+        in.clear();
+        continue;
       }
       inputs.erase(fd);
       close(fd);

@@ -356,13 +356,17 @@ class Server {
                 tls_server_ ? " (https)" : "");
     std::fflush(stdout);
     // Group commit: the batches of requests read in one turn of the loop
-    // are logged together, in one synced write, when that turn is over.
+    // are logged together, in one synced write, when the turn after it is
+    // over: a request whose head was read in this turn has its body read
+    // (from what is already buffered) in the next, and joins the write.
     service_.OnStaged([this] {
       if (committing_) return;
       committing_ = true;
       net::post(io_, [this] {
-        committing_ = false;
-        service_.Commit();
+        net::post(io_, [this] {
+          committing_ = false;
+          service_.Commit();
+        });
       });
     });
     // Final delivery states wait up to 2 ms for others, to share a synced
@@ -565,7 +569,7 @@ class Server {
   /// the next backoff or rate-limit slot is over.
   void Pump() {
     if (stopping_) return;
-    for (DeliveryJob& job : service_.TakeDeliveryJobs()) Attempt(io_, service_, std::move(job), tls_clients_);
+    for (DeliveryJob& job : service_.TakeDeliveryJobs()) Attempt(io_, service_, std::move(job), clients_);
     auto due = service_.NextAttemptDue();
     if (!due) return;
     if (armed_ && *armed_ <= *due) return;  // already set to wake up in time
@@ -605,7 +609,7 @@ class Server {
   bool working_ = false;     // a slice of Service::Work is posted
   bool committing_ = false;  // a Service::Commit is posted
   bool pumping_ = false;     // a Pump is posted
-  TlsClients tls_clients_;
+  Clients clients_;  // TLS settings and idle connections of delivery attempts
   std::shared_ptr<net::ssl::context> tls_server_;  // when the API is served over TLS
 };
 

@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <functional>
@@ -37,9 +40,13 @@ using tcp = net::ip::tcp;
 class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
  public:
   OutboundCall(net::io_context& io, Service& service, DeliveryJob job)
-      : resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
+      : io_(io), resolver_(io), stream_(io), service_(service), job_(std::move(job)) {}
+  /// The same over `stream`, a connection already open to the route.
+  OutboundCall(net::io_context& io, Service& service, DeliveryJob job, beast::tcp_stream stream)
+      : io_(io), resolver_(io), stream_(std::move(stream)), service_(service), job_(std::move(job)) {}
   virtual ~OutboundCall() = default;
 
+  /// Connects, then Connected().
   void Run() {
     stream_.expires_after(std::chrono::milliseconds(job_.route->connect_timeout_ms));
     // An address needs no resolver (a thread of its own, a hop each time).
@@ -75,13 +82,17 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
     return std::static_pointer_cast<T>(shared_from_this());
   }
 
-  void Done(DeliveryOutcome outcome) {
+  /// Reports `outcome`, once; closes the connection unless it was handed on.
+  void Done(DeliveryOutcome outcome, bool close = true) {
     if (done_) return;
     done_ = true;
+    if (close) Close();
+    service_.ReportDelivery(job_.seq, outcome);
+  }
+  void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     if (secure_) beast::get_lowest_layer(*secure_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    service_.ReportDelivery(job_.seq, outcome);
   }
   /// A failed attempt: `detail` for the journeys (made printable), `code`
   /// for the log (the daemon's words only).
@@ -113,6 +124,7 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
                              });
   }
 
+  net::io_context& io_;
   tcp::resolver resolver_;
   beast::tcp_stream stream_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;  // under TLS: the connection, moved in
@@ -124,13 +136,27 @@ class OutboundCall : public std::enable_shared_from_this<OutboundCall> {
 /// A webhook: POST the action with its Idempotency-Key; a 2xx delivers it.
 /// Over https the receiver's certificate must verify against the route's
 /// CA file (or the system's) and name its host. Only the head of the
-/// answer is read (peer_answers.h); the connection is then closed.
+/// answer is read (peer_answers.h), and a small body announced by its
+/// length; over plain HTTP a connection the answer lets live is kept for
+/// the next attempt (IdleConnections), else it is closed.
 class WebhookCall final : public OutboundCall {
  public:
-  WebhookCall(net::io_context& io, Service& service, DeliveryJob job, TlsClients& tls)
-      : OutboundCall(io, service, std::move(job)), tls_(tls) {}
+  WebhookCall(net::io_context& io, Service& service, DeliveryJob job, Clients& clients)
+      : OutboundCall(io, service, std::move(job)), clients_(clients) {}
+  /// Over an idle connection to the receiver.
+  WebhookCall(net::io_context& io, Service& service, DeliveryJob job, Clients& clients, beast::tcp_stream idle)
+      : OutboundCall(io, service, std::move(job), std::move(idle)), clients_(clients), reused_(true) {}
+
+  /// Over the idle connection if it has one, else over a new one.
+  void Start() {
+    if (reused_) Connected();
+    else Run();
+  }
 
  private:
+  /// The longest answer body read to keep a connection; longer ones close it.
+  static constexpr uint64_t kMaxKeptBody = 4096;
+
   void Connected() override {
     req_.method(http::verb::post);
     req_.target(job_.route->target);
@@ -146,7 +172,7 @@ class WebhookCall final : public OutboundCall {
       StartTimeout();
       return Exchange(stream_);
     }
-    Secure(tls_, "receiver", [self = Self<WebhookCall>()] {
+    Secure(clients_.tls, "receiver", [self = Self<WebhookCall>()] {
       self->StartTimeout();
       self->Exchange(*self->secure_);
     });
@@ -155,19 +181,58 @@ class WebhookCall final : public OutboundCall {
   template <typename Stream>
   void Exchange(Stream& stream) {
     http::async_write(stream, req_, [self = Self<WebhookCall>(), &stream](beast::error_code ec, size_t) {
+      if (ec && self->reused_) return self->AgainOnANewConnection();
       if (ec) return self->Fail("sending failed: " + ec.message(), ec == beast::error::timeout ? "timeout" : "send");
       http::async_read_header(stream, self->buffer_, self->answer_, [self](beast::error_code ec, size_t) {
+        // A kept connection the receiver closed just as it was taken.
+        if ((ec == http::error::end_of_stream || ec == net::error::connection_reset) && self->reused_ &&
+            self->buffer_.size() == 0)
+          return self->AgainOnANewConnection();
         if (ec == beast::error::timeout) return self->Fail("no answer within the timeout", "timeout");
         if (ec == http::error::header_limit)
           return self->Fail("the receiver's answer has headers over 16 KiB", "bad answer");
         if (ec) return self->Fail("no answer: " + ec.message(), "no answer");
-        self->Done(WebhookOutcome(self->answer_.get().result_int()));
+        self->Answered();
       });
     });
   }
 
-  TlsClients& tls_;
-  beast::flat_buffer buffer_{kMaxAnswerHeaderBytes + 1024};
+  /// The head is read: reports the outcome, and keeps the connection when
+  /// the answer allows it and its body is read whole.
+  void Answered() {
+    DeliveryOutcome outcome = WebhookOutcome(answer_.get().result_int());
+    boost::optional<uint64_t> length = answer_.content_length();
+    uint64_t have = buffer_.size();  // bytes read past the head
+    bool keep = !job_.route->tls && answer_.keep_alive() && !answer_.chunked() &&
+                (answer_.is_done() ? have == 0 : length && *length <= kMaxKeptBody && have <= *length);
+    if (!keep) return Done(outcome);
+    uint64_t rest = answer_.is_done() ? 0 : *length - have;
+    if (rest == 0) return Keep(outcome);
+    net::async_read(stream_, buffer_, net::transfer_exactly(rest),
+                    [self = Self<WebhookCall>(), outcome](beast::error_code ec, size_t) {
+                      if (ec) return self->Done(outcome);  // answered all the same
+                      self->Keep(outcome);
+                    });
+  }
+
+  void Keep(const DeliveryOutcome& outcome) {
+    stream_.expires_never();
+    clients_.idle.Put(job_.route->host + ":" + job_.route->port, std::move(stream_));
+    Done(outcome, /*close=*/false);
+  }
+
+  /// The kept connection was dead: the same attempt over a new one (not
+  /// another attempt: nothing was answered).
+  void AgainOnANewConnection() {
+    if (done_) return;
+    done_ = true;  // this call reports nothing; the new one will
+    Close();
+    std::make_shared<WebhookCall>(io_, service_, std::move(job_), clients_)->Start();
+  }
+
+  Clients& clients_;
+  bool reused_ = false;  // over a kept connection
+  beast::flat_buffer buffer_{kMaxAnswerHeaderBytes + kMaxKeptBody + 1024};
   http::request<http::string_body> req_;
   AnswerParser answer_;
 };
@@ -180,8 +245,8 @@ class WebhookCall final : public OutboundCall {
 /// system's) and name its host; credentials are only ever sent over TLS.
 class SmtpCall final : public OutboundCall {
  public:
-  SmtpCall(net::io_context& io, Service& service, DeliveryJob job, TlsClients& tls)
-      : OutboundCall(io, service, std::move(job)), tls_(tls) {}
+  SmtpCall(net::io_context& io, Service& service, DeliveryJob job, Clients& clients)
+      : OutboundCall(io, service, std::move(job)), tls_(clients.tls) {}
 
  private:
   using Next = std::function<void()>;
@@ -357,9 +422,39 @@ ssl::context* TlsClients::For(const std::string& ca_file, std::string& error) {
   return contexts_.emplace(ca_file, std::move(context)).first->second.get();
 }
 
-void Attempt(net::io_context& io, Service& service, DeliveryJob job, TlsClients& tls) {
-  if (job.route->kind == DeliveryRoute::Kind::kSmtp) std::make_shared<SmtpCall>(io, service, std::move(job), tls)->Run();
-  else std::make_shared<WebhookCall>(io, service, std::move(job), tls)->Run();
+std::optional<beast::tcp_stream> IdleConnections::Take(const std::string& endpoint) {
+  auto it = idle_.find(endpoint);
+  if (it == idle_.end()) return std::nullopt;
+  std::deque<Idle>& idle = it->second;
+  auto now = std::chrono::steady_clock::now();
+  while (!idle.empty()) {
+    Idle newest = std::move(idle.back());
+    idle.pop_back();
+    if (now - newest.since > kIdle) continue;
+    // Closed by the receiver meanwhile (end of stream), or with bytes no
+    // request asked for: not used.
+    char byte;
+    ssize_t n = ::recv(newest.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return std::move(newest.stream);
+  }
+  return std::nullopt;
+}
+
+void IdleConnections::Put(const std::string& endpoint, beast::tcp_stream stream) {
+  std::deque<Idle>& idle = idle_[endpoint];
+  idle.push_back({std::move(stream), std::chrono::steady_clock::now()});
+  if (idle.size() > kPerEndpoint) idle.pop_front();  // closed as it goes
+}
+
+void Attempt(net::io_context& io, Service& service, DeliveryJob job, Clients& clients) {
+  if (job.route->kind == DeliveryRoute::Kind::kSmtp) {
+    std::make_shared<SmtpCall>(io, service, std::move(job), clients)->Run();
+    return;
+  }
+  std::optional<beast::tcp_stream> idle =
+      job.route->tls ? std::nullopt : clients.idle.Take(job.route->host + ":" + job.route->port);
+  if (idle) std::make_shared<WebhookCall>(io, service, std::move(job), clients, std::move(*idle))->Start();
+  else std::make_shared<WebhookCall>(io, service, std::move(job), clients)->Start();
 }
 
 }  // namespace tutti::runtime

@@ -27,9 +27,9 @@ Shards::~Shards() {
   for (std::thread& t : threads_) t.join();
 }
 
-void Shards::Run(const std::function<void(uint32_t)>& fn) {
-  if (threads_.empty()) {
-    fn(0);
+void Shards::Run(const std::function<void(uint32_t)>& fn, bool small) {
+  if (threads_.empty() || small) {
+    for (uint32_t s = 0; s < count(); ++s) fn(s);
     return;
   }
   {
@@ -89,6 +89,9 @@ void Shards::Merge() {
 }
 
 void Shards::Apply(const std::vector<Input>& inputs) {
+  // Inputs applied on one thread, below which handing them to the
+  // shards' threads costs more than it saves (a wake-up and a wait).
+  constexpr size_t kSmall = 8;
   Run([&](uint32_t s) {
     Engine& e = *engines_[s];
     for (const Input& in : inputs) {
@@ -97,13 +100,15 @@ void Shards::Apply(const std::vector<Input>& inputs) {
       if (in.record->kind() == RecordKind::kEvent) e.Ingest(*in.record);
       else e.UpsertProfile(*in.record);
     }
-  });
+  }, inputs.size() <= kSmall);
   Merge();
 }
 
 bool Shards::AdvanceSome(Instant t, size_t max_wakeups) {
   std::vector<char> done(count());
-  Run([&](uint32_t s) { done[s] = engines_[s]->AdvanceSome(t, max_wakeups); });
+  // Only clocks to move when no timer is due by `t`.
+  std::optional<Instant> due = NextDue();
+  Run([&](uint32_t s) { done[s] = engines_[s]->AdvanceSome(t, max_wakeups); }, !due || *due > t);
   Merge();
   return std::all_of(done.begin(), done.end(), [](char d) { return d != 0; });
 }

@@ -97,8 +97,11 @@ class Shards {
 
  private:
   /// Runs fn(shard) for every shard at once: shard 0 on this thread, the
-  /// others on theirs; returns when all are done.
-  void Run(const std::function<void(uint32_t)>& fn);
+  /// others on theirs; returns when all are done. With `small` (work that
+  /// costs less than waking a thread: a few inputs, a clock move that
+  /// fires nothing) all on this thread, one shard after another: the
+  /// shards share nothing, so the outcome is the same.
+  void Run(const std::function<void(uint32_t)>& fn, bool small = false);
   void Loop(uint32_t shard);
   /// Why `program` cannot be taken on by more than one shard (a
   /// kConflict), if this is more than one (WhyOneShard, with the versions

@@ -263,6 +263,43 @@ TEST(Daemon, EachWebhookIsSentOnceOnTheSystemClock) {
             std::string::npos);
 }
 
+TEST(Daemon, WebhooksReuseAKeptConnectionAndSurviveItsClosing) {
+  // A receiver that keeps connections open (HTTP/1.1) and closes those
+  // idle for 0.3 s: back-to-back deliveries share connections, and after
+  // the receiver closed them each delivery still goes out once.
+  fs::path dir = FreshDir("webhook-keep-alive");
+  Receiver receiver(dir / "received.txt", 0, "tests/daemon/webhook_receiver.py", "keep-alive");
+  ASSERT_NE(receiver.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)" << receiver.port()
+                                     << R"(/orders", "concurrency": 1}}})";
+  Daemon d(dir / "data", {"--config", (dir / "config.json").string(), "--profiles", BenchProfiles(dir, 3), "--clock", "system"},
+           Source("bench/daemon"));
+  std::string batch;
+  for (int i = 0; i < 12; ++i) batch += R"({"type": "hook", "hcp": "h)" + std::to_string(i % 3) + "\"}\n";
+  std::ofstream(dir / "batch.ndjson") << batch;
+  ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "batch.ndjson").string()).substr(0, 3), "200");
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the kept connection is closed by now
+    std::ofstream(dir / "hook.ndjson") << R"({"type": "hook", "hcp": "h0"})" << "\n";
+    ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "hook.ndjson").string()).substr(0, 3), "200");
+  }
+  std::string delivered = "tutti_actions_total{channel=\"webhook\",outcome=\"delivered\"} 15";
+  for (int i = 0; i < 100 && d.Curl("GET", "/metrics").find(delivered) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_NE(d.Curl("GET", "/metrics").find(delivered), std::string::npos);
+  std::map<std::string, int> requests;
+  std::set<std::string> ports;
+  std::istringstream lines(ReadFile(dir / "received.txt"));
+  for (std::string key, attempt, status, port; lines >> key >> attempt >> status >> port;) {
+    ++requests[key];
+    ports.insert(port);
+  }
+  EXPECT_EQ(requests.size(), 15u);
+  for (const auto& [key, n] : requests) EXPECT_EQ(n, 1) << key << " was sent " << n << " times";
+  EXPECT_LE(ports.size(), 6u) << "the twelve of the batch did not share connections";
+  EXPECT_GE(ports.size(), 4u) << "a closed connection was used again";
+}
+
 TEST(Daemon, SigtermWaitsForTheAttemptsUnderWay) {
   // A receiver that takes 1.5 s to answer: the stop waits for its answer
   // and records it, so that the next start does not send it again.
