@@ -21,8 +21,6 @@ struct PartitionProducer::Handle {
   std::string group;
   std::string input_topic;
   int32_t partition = 0;
-  KafkaSettings settings;
-  bool open = false;  // a transaction is begun
 };
 
 PartitionProducer::PartitionProducer(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
@@ -43,7 +41,6 @@ Result<std::unique_ptr<PartitionProducer>> PartitionProducer::Open(const KafkaSe
   handle->group = group;
   handle->input_topic = input_topic;
   handle->partition = partition;
-  handle->settings = settings;
   TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {{"transactional.id", handle->id},
                                                            {"enable.idempotence", "true"},
                                                            {"acks", "all"},
@@ -59,7 +56,6 @@ Result<std::unique_ptr<PartitionProducer>> PartitionProducer::Open(const KafkaSe
 Status PartitionProducer::Begin() {
   if (ErrorPtr e{rd_kafka_begin_transaction(handle_->kafka.get())})
     return Status::Unavailable(std::string("kafka: cannot begin a transaction: ") + rd_kafka_error_string(e.get()));
-  handle_->open = true;
   return Status::Ok();
 }
 
@@ -67,6 +63,8 @@ Status PartitionProducer::Add(const std::string& topic, const Record& record) {
   // RD_KAFKA_MSG_F_COPY: the client copies the value and never writes to
   // it, whatever its C signature says.
   void* value = const_cast<char*>(record.value.data());
+  // A queue that stays full (the cluster away) is not waited on for ever.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         handle_->kafka.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
@@ -74,7 +72,8 @@ Status PartitionProducer::Add(const std::string& topic, const Record& record) {
         RD_KAFKA_V_KEY(record.key.data(), record.key.size()), RD_KAFKA_V_VALUE(value, record.value.size()),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return FromKafka(err, "kafka: cannot add a record to the transaction");
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() >= deadline)
+      return FromKafka(err, "kafka: cannot add a record to the transaction");
     rd_kafka_poll(handle_->kafka.get(), 10);  // let the queue drain
   }
 }
@@ -88,10 +87,7 @@ Status PartitionProducer::Commit(int64_t next_offset, std::chrono::milliseconds 
   rd_kafka_consumer_group_metadata_destroy(group);
   rd_kafka_topic_partition_list_destroy(offsets);
   if (!e) e.reset(rd_kafka_commit_transaction(k, Millis(timeout)));
-  if (!e) {
-    handle_->open = false;
-    return Status::Ok();
-  }
+  if (!e) return Status::Ok();
   std::string why = rd_kafka_error_string(e.get());
   if (rd_kafka_error_is_fatal(e.get()) || rd_kafka_error_code(e.get()) == RD_KAFKA_RESP_ERR__FENCED ||
       rd_kafka_error_code(e.get()) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
@@ -108,7 +104,6 @@ Status PartitionProducer::Abort(std::chrono::milliseconds timeout) {
                               rd_kafka_error_string(e.get()));
     return Status::Unavailable(std::string("kafka: cannot abort the transaction: ") + rd_kafka_error_string(e.get()));
   }
-  handle_->open = false;
   return Status::Ok();
 }
 

@@ -42,7 +42,8 @@ class PartitionProducer {
 
   Status Begin();
   /// Adds a record to the open transaction (its partition: the record's,
-  /// or its key's when -1).
+  /// or its key's when -1). kUnavailable when the client's queue stays
+  /// full for a minute (the cluster away): abort, and try the batch again.
   Status Add(const std::string& topic, const Record& record);
   /// Commits the transaction with the input partition's offset
   /// `next_offset` (the first record not processed) as the group's (what
