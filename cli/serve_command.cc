@@ -85,6 +85,7 @@ int RunServe(const std::vector<std::string>& raw_args) {
   if (service.journeys.empty()) return UsageError("--journeys is required", kUsage);
   if (service.data_dir.empty()) return UsageError("--data is required", kUsage);
   service.stdlib_dir = StdlibDir(service.stdlib_dir);
+  service.kafka.tick = std::chrono::milliseconds(server.tick_milliseconds);
   if (Status files = runtime::CheckConfigFiles(config); !files.ok()) {
     std::fprintf(stderr, "tutti serve: %s\n", files.message().c_str());
     return 2;

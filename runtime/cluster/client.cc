@@ -1,6 +1,9 @@
 #include "runtime/cluster/client.h"
 
+#include <cstdio>
+#include <cstring>
 #include <set>
+#include <utility>
 
 #include "base/text.h"
 
@@ -13,8 +16,19 @@ const std::set<std::string>& OwnedProperties() {
   static const std::set<std::string> owned = {
       "bootstrap.servers", "metadata.broker.list", "enable.idempotence", "acks", "request.required.acks",
       "isolation.level",   "partitioner",          "group.id",           "enable.auto.commit",
-      "transactional.id",  "enable.partition.eof", "dr_msg_cb",          "dr_cb"};
+      "transactional.id",  "enable.partition.eof", "dr_msg_cb",          "dr_cb",
+      "partition.assignment.strategy", "enable.auto.offset.store", "auto.offset.reset"};
   return owned;
+}
+
+/// librdkafka's own log lines (broker connections, retries): to stderr,
+/// as the daemon's other lines go, printable and bounded. One setting
+/// object serves producers and consumers alike, so the warning that a
+/// property is the other kind's is expected and dropped.
+void LogLine(const rd_kafka_t* k, int level, const char* facility, const char* line) {
+  if (std::strcmp(facility, "CONFWARN") == 0 && std::strstr(line, "will be ignored by this") != nullptr) return;
+  std::fprintf(stderr, "kafka %d %s %s: %s\n", level, rd_kafka_name(k), Printable(facility, 40).c_str(),
+               Printable(line, 1000).c_str());
 }
 
 }  // namespace
@@ -22,6 +36,7 @@ const std::set<std::string>& OwnedProperties() {
 Result<ConfPtr> MakeConf(const KafkaSettings& settings, const std::map<std::string, std::string>& ours) {
   if (settings.brokers.empty()) return Status::Invalid("kafka: 'brokers' is empty");
   ConfPtr conf(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(conf.get(), LogLine);
   char error[512];
   for (const auto& [name, value] : settings.librdkafka) {
     if (OwnedProperties().count(name))
@@ -44,6 +59,44 @@ Result<KafkaPtr> NewClient(rd_kafka_type_t type, ConfPtr conf) {
   if (k == nullptr) return Status::Invalid(std::string("kafka: cannot make a client: ") + error);
   conf.release();  // rd_kafka_new took it
   return KafkaPtr(k);
+}
+
+namespace {
+
+Record FromMessage(const rd_kafka_message_t& m) {
+  Record r;
+  if (m.key) r.key.assign(static_cast<const char*>(m.key), m.key_len);
+  if (m.payload) r.value.assign(static_cast<const char*>(m.payload), m.len);
+  r.partition = m.partition;
+  r.offset = m.offset;
+  r.timestamp_ms = rd_kafka_message_timestamp(&m, nullptr);
+  return r;
+}
+
+bool Lasting(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+         err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+         err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || err == RD_KAFKA_RESP_ERR__FATAL;
+}
+
+}  // namespace
+
+Result<std::vector<Record>> Consume(rd_kafka_t* k, const std::string& topic, size_t max,
+                                    std::chrono::milliseconds wait, Status* trouble) {
+  std::vector<Record> out;
+  int timeout = static_cast<int>(wait.count());
+  while (out.size() < max) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(k, out.empty() ? timeout : 0);
+    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(m, rd_kafka_message_destroy);
+    if (trouble != nullptr && !trouble->ok()) return std::exchange(*trouble, Status::Ok());
+    if (m == nullptr) break;
+    if (m->err) {
+      if (Lasting(m->err)) return FromKafka(m->err, "kafka: cannot read " + topic);
+      continue;
+    }
+    out.push_back(FromMessage(*m));
+  }
+  return out;
 }
 
 Status FromKafka(rd_kafka_resp_err_t err, const std::string& what) {

@@ -5,7 +5,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
 #include <map>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -31,6 +33,14 @@ Result<ConfPtr> MakeConf(const KafkaSettings& settings, const std::map<std::stri
 
 /// A client of `type` made from `conf` (which it takes).
 Result<KafkaPtr> NewClient(rd_kafka_type_t type, ConfPtr conf);
+
+/// The next records a consumer `k` of `topic` is given, up to `max`,
+/// waiting up to `wait` for the first. Passing trouble (a broker away, a
+/// leader moving) the client rides out; kUnavailable for an error that
+/// does not pass (the topic gone, not allowed to read it), or for
+/// `*trouble` once a callback served inside the poll set it.
+Result<std::vector<Record>> Consume(rd_kafka_t* k, const std::string& topic, size_t max,
+                                    std::chrono::milliseconds wait, Status* trouble = nullptr);
 
 /// `err` as kUnavailable, after `what`.
 Status FromKafka(rd_kafka_resp_err_t err, const std::string& what);

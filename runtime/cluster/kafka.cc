@@ -142,28 +142,7 @@ Result<std::unique_ptr<Reader>> Reader::Open(const KafkaSettings& settings, cons
 }
 
 Result<std::vector<Record>> Reader::Next(size_t max, std::chrono::milliseconds wait) {
-  std::vector<Record> out;
-  int timeout = static_cast<int>(wait.count());
-  while (out.size() < max) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(handle_->kafka.get(), out.empty() ? timeout : 0);
-    if (m == nullptr) break;
-    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(m, rd_kafka_message_destroy);
-    if (m->err) {
-      // Passing trouble (a broker away, a leader moving) the client rides
-      // out by itself; what does not pass is said.
-      if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-          m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
-        return FromKafka(m->err, "kafka: cannot read " + handle_->topic);
-      continue;
-    }
-    Record r;
-    if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
-    r.partition = m->partition;
-    r.offset = m->offset;
-    out.push_back(std::move(r));
-  }
-  return out;
+  return Consume(handle_->kafka.get(), handle_->topic, max, wait);
 }
 
 Result<int64_t> Reader::End(std::chrono::milliseconds timeout) {

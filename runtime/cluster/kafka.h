@@ -44,6 +44,7 @@ struct Record {
   std::string value;
   int32_t partition = -1;  // written: -1 for the key's (KafkaPartitionOf)
   int64_t offset = -1;     // read, or written once acknowledged
+  int64_t timestamp_ms = -1;  // read: the record's timestamp (its producer's clock), if it has one
 };
 
 class Producer {

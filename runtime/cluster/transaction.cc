@@ -41,6 +41,20 @@ Result<std::unique_ptr<PartitionProducer>> PartitionProducer::Open(const KafkaSe
   handle->group = group;
   handle->input_topic = input_topic;
   handle->partition = partition;
+  return Init(std::move(handle), settings, timeout);
+}
+
+Result<std::unique_ptr<PartitionProducer>> PartitionProducer::Open(const KafkaSettings& settings,
+                                                                   const std::string& transactional_id,
+                                                                   std::chrono::milliseconds timeout) {
+  auto handle = std::make_unique<Handle>();
+  handle->id = transactional_id;
+  return Init(std::move(handle), settings, timeout);
+}
+
+Result<std::unique_ptr<PartitionProducer>> PartitionProducer::Init(std::unique_ptr<Handle> handle,
+                                                                   const KafkaSettings& settings,
+                                                                   std::chrono::milliseconds timeout) {
   TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {{"transactional.id", handle->id},
                                                            {"enable.idempotence", "true"},
                                                            {"acks", "all"},
@@ -48,8 +62,8 @@ Result<std::unique_ptr<PartitionProducer>> PartitionProducer::Open(const KafkaSe
   TUTTI_ASSIGN_OR_RETURN(handle->kafka, NewClient(RD_KAFKA_PRODUCER, std::move(conf)));
   // Fences the earlier producer with this id, and aborts what it left open.
   if (ErrorPtr e{rd_kafka_init_transactions(handle->kafka.get(), Millis(timeout))})
-    return Status::Unavailable("kafka: cannot take over partition " + std::to_string(partition) + " of " +
-                               input_topic + ": " + rd_kafka_error_string(e.get()));
+    return Status::Unavailable("kafka: cannot start transactional producer " + handle->id + ": " +
+                               rd_kafka_error_string(e.get()));
   return std::unique_ptr<PartitionProducer>(new PartitionProducer(std::move(handle)));
 }
 
@@ -80,19 +94,21 @@ Status PartitionProducer::Add(const std::string& topic, const Record& record) {
 
 Status PartitionProducer::Commit(int64_t next_offset, std::chrono::milliseconds timeout) {
   rd_kafka_t* k = handle_->kafka.get();
-  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(offsets, handle_->input_topic.c_str(), handle_->partition)->offset = next_offset;
-  rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata_new(handle_->group.c_str());
-  ErrorPtr e{rd_kafka_send_offsets_to_transaction(k, offsets, group, Millis(timeout))};
-  rd_kafka_consumer_group_metadata_destroy(group);
-  rd_kafka_topic_partition_list_destroy(offsets);
+  ErrorPtr e;
+  if (next_offset >= 0 && !handle_->input_topic.empty()) {
+    rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(offsets, handle_->input_topic.c_str(), handle_->partition)->offset = next_offset;
+    rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata_new(handle_->group.c_str());
+    e.reset(rd_kafka_send_offsets_to_transaction(k, offsets, group, Millis(timeout)));
+    rd_kafka_consumer_group_metadata_destroy(group);
+    rd_kafka_topic_partition_list_destroy(offsets);
+  }
   if (!e) e.reset(rd_kafka_commit_transaction(k, Millis(timeout)));
   if (!e) return Status::Ok();
   std::string why = rd_kafka_error_string(e.get());
   if (rd_kafka_error_is_fatal(e.get()) || rd_kafka_error_code(e.get()) == RD_KAFKA_RESP_ERR__FENCED ||
       rd_kafka_error_code(e.get()) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
-    return Status::Conflict("kafka: partition " + std::to_string(handle_->partition) +
-                            " was taken over by another node (" + why + ")");
+    return Status::Conflict("kafka: " + handle_->id + " was taken over by another producer (" + why + ")");
   if (rd_kafka_error_txn_requires_abort(e.get())) TUTTI_TRY(Abort(timeout));
   return Status::Unavailable("kafka: the transaction was not committed: " + why);
 }

@@ -36,6 +36,12 @@ class PartitionProducer {
   static Result<std::unique_ptr<PartitionProducer>> Open(const KafkaSettings& settings, const std::string& group,
                                                          const std::string& input_topic, int32_t partition,
                                                          std::chrono::milliseconds timeout);
+  /// A transactional producer that consumes nothing (a node's ingest: an
+  /// input copied to every partition is written to all or to none), its
+  /// id `transactional_id`; fences any earlier one with that id.
+  static Result<std::unique_ptr<PartitionProducer>> Open(const KafkaSettings& settings,
+                                                         const std::string& transactional_id,
+                                                         std::chrono::milliseconds timeout);
   ~PartitionProducer();
   PartitionProducer(const PartitionProducer&) = delete;
   PartitionProducer& operator=(const PartitionProducer&) = delete;
@@ -49,16 +55,21 @@ class PartitionProducer {
   /// `next_offset` (the first record not processed) as the group's (what
   /// lag is measured from; where a partition resumes is kept in Tutti's own
   /// records, docs/cluster.md).
+  /// (`next_offset` -1: none.)
   /// kConflict when this producer was fenced (another owner took the
   /// partition: stop processing it); kUnavailable when the commit failed
   /// and the transaction was aborted (process the batch again).
   Status Commit(int64_t next_offset, std::chrono::milliseconds timeout);
+  /// Commits the transaction with no consumed offset (the ingest's).
+  Status Commit(std::chrono::milliseconds timeout) { return Commit(-1, timeout); }
   Status Abort(std::chrono::milliseconds timeout);
 
   const std::string& transactional_id() const;
 
  private:
   struct Handle;
+  static Result<std::unique_ptr<PartitionProducer>> Init(std::unique_ptr<Handle> handle, const KafkaSettings& settings,
+                                                         std::chrono::milliseconds timeout);
   explicit PartitionProducer(std::unique_ptr<Handle> handle);
   std::unique_ptr<Handle> handle_;
 };

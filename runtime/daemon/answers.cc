@@ -232,6 +232,7 @@ void Service::CountRequest(std::string_view route, int status, double seconds) {
 void Service::CountRefusal(std::string_view reason) { refusals_->At({std::string(reason)}).Add(); }
 
 std::optional<std::string> Service::NotReady() const {
+  if (node_) return NotReadyOnCluster();
   if (Status folder = log_->CheckFolder(); !folder.ok()) return folder.message();
   if (log_->failing())
     return "the input log's last write failed (is the disk full?): inputs are refused until a write succeeds";

@@ -149,6 +149,47 @@ Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, bool s
   return route;
 }
 
+/// The `kafka` object: cluster mode (docs/cluster.md).
+Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
+  if (!k.is_object()) return Status::Invalid(where + ": must be an object of settings");
+  Keys keys(k, where);
+  cluster::PartitionSettings& c = s.kafka;
+  TUTTI_TRY(keys.Text("brokers", c.kafka.brokers));
+  if (c.kafka.brokers.empty()) return Status::Invalid(where + ": needs \"brokers\": \"host:port[,host:port...]\"");
+  TUTTI_TRY(keys.Text("group", c.group));
+  TUTTI_TRY(keys.Text("node", s.node));
+  int timeout_ms = static_cast<int>(c.timeout.count());
+  TUTTI_TRY(keys.Int("timeout_ms", 1000, 600000, timeout_ms));
+  c.timeout = std::chrono::milliseconds(timeout_ms);
+  if (const json* topics = keys.Find("topics")) {
+    if (!topics->is_object()) return keys.Wrong("topics", "must name topics: inputs, actions, snapshots, dead_letters, control");
+    Keys t(*topics, where + ".topics");
+    TUTTI_TRY(t.Text("inputs", c.topics.inputs));
+    TUTTI_TRY(t.Text("actions", c.topics.actions));
+    TUTTI_TRY(t.Text("snapshots", c.topics.snapshots));
+    TUTTI_TRY(t.Text("dead_letters", c.topics.dead_letters));
+    TUTTI_TRY(t.Text("control", c.topics.control));
+    TUTTI_TRY(t.NoneLeft("(topics are inputs, actions, snapshots, dead_letters, control)"));
+  }
+  if (const json* props = keys.Find("librdkafka")) {
+    // Passed to the client as they are (checked by CheckConfigFiles, which
+    // asks librdkafka): strings, or numbers and booleans written as such.
+    if (!props->is_object() || props->size() > 200)
+      return keys.Wrong("librdkafka", "must be an object of at most 200 client properties");
+    for (const auto& [key, value] : props->items()) {
+      std::string text;
+      if (value.is_string()) text = value.get<std::string>();
+      else if (value.is_boolean()) text = value.get<bool>() ? "true" : "false";
+      else if (value.is_number_integer()) text = value.dump();
+      else return keys.Wrong("librdkafka." + Printable(key, 60), "must be a string, a whole number or a boolean");
+      if (key.empty() || key.size() > 100 || !ValidUtf8(key) || !ValidUtf8(text) || text.size() > 4096)
+        return keys.Wrong("librdkafka", "holds a property name or value that is not short printable text");
+      c.kafka.librdkafka[key] = text;
+    }
+  }
+  return keys.NoneLeft("(kafka takes brokers, group, node, timeout_ms, topics, librdkafka)");
+}
+
 }  // namespace
 
 bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
@@ -260,6 +301,7 @@ Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name)
       s.routes[channel] = std::move(route);
     }
   }
+  if (const json* kafka = keys.Find("kafka")) TUTTI_TRY(ParseKafka(*kafka, name + ": kafka", s));
   TUTTI_TRY(keys.NoneLeft("(docs/operations.md lists them)"));
   return c;
 }
@@ -294,6 +336,8 @@ Status CheckConfigFiles(DaemonConfig& c) {
     if (!route.ca_file.empty() && !std::ifstream(route.ca_file))
       return Status::Invalid(where + ": cannot read the 'ca_file' " + route.ca_file);
   }
+  if (!c.service.kafka.kafka.brokers.empty())
+    TUTTI_TRY(cluster::CheckSettings(c.service.kafka.kafka).With("kafka.librdkafka"));
   if (!c.server.tls_cert.empty() && !std::ifstream(c.server.tls_cert))
     return Status::Invalid("cannot read the TLS certificate " + c.server.tls_cert);
   if (!c.server.tls_key.empty() && !std::ifstream(c.server.tls_key))

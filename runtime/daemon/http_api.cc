@@ -296,6 +296,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (!get) return MethodNotAllowed("GET");
     return service.GetMetrics();
   }
+  if (auto refusal = service.NotOnACluster(route)) return *refusal;
   if (route == "/v1/events" || route == "/v1/profiles" || route == "/v1/journeys/reload") {
     // Authorised POSTs go to the server's own handling (SpecialRoute).
     std::optional<Reply> refusal;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/text.h"
+#include "runtime/cluster/node.h"
 #include "runtime/daemon/log.h"
 #include "runtime/daemon/snapshot_file.h"
 #include "runtime/engine/decision.h"
@@ -21,6 +22,7 @@ namespace tutti::runtime {
 Service::Service() { DeclareMetrics(); }
 
 Service::~Service() {
+  node_.reset();  // leaves the group
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/true);
   if (actions_) std::fclose(actions_);
 }
@@ -137,6 +139,7 @@ void Service::DeclareMetrics() {
 }
 
 Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
+  if (!options.kafka.kafka.brokers.empty()) return StartCluster(options);
   std::unique_ptr<Service> s(new Service());
   s->options_ = options;
   std::error_code ec;
@@ -311,6 +314,7 @@ Result<uint64_t> Service::Restore() {
 }
 
 void Service::SaveSnapshot(bool in_background) {
+  if (node_) return;  // a cluster's partitions are Kafka's to keep
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/!in_background);
   uint64_t position = log_->size();
   if (snapshot_child_ > 0 || options_.snapshot_every == 0 || shards_ == nullptr || HasWork() || !staged_.empty() ||
@@ -432,6 +436,7 @@ PreparedReload Service::PrepareReload(const ServiceOptions& options) {
 }
 
 Reply Service::CommitReload(PreparedReload prepared) {
+  if (node_) return *NotOnACluster("/v1/journeys/reload");
   if (prepared.set == nullptr) {
     reloads_->At({"refused"}).Add();
     Json extra = Json::object();
@@ -718,6 +723,7 @@ void Service::Stage(std::string_view body, Accept accept, std::function<void(Ing
   // One JSON object written over several lines is one record.
   std::optional<std::string> single = OneObjectOverLines(body);
   if (single) body = *single;
+  if (node_) return StageOnCluster(body, accept, done);
   bool events = accept == Accept::kEvents;
   const char* kind = events ? "event" : "profile";
   // Events are applied at their own time, never before the engine's; one
@@ -806,6 +812,7 @@ void Service::Commit() {
 }
 
 bool Service::Work(std::chrono::microseconds budget) {
+  if (node_) return false;  // the node applies its partitions on its own thread
   auto deadline = std::chrono::steady_clock::now() + budget;
   // Fires due timers in slices of this many (per shard), looking at the
   // time between.
@@ -875,6 +882,7 @@ Reply Service::PostClock(std::string_view body) {
   compiler::eval::Value to = compiler::eval::ParseTimestamp((*j)["to"].get<std::string>());
   std::optional<Instant> at = to.IsError() ? std::nullopt : ToInstant(to.AsTimestamp());
   if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
+  if (node_) return PostClockOnCluster(*at);
   Commit();  // batches staged before it were stamped before it: they go first
   InputLog::Entry e{std::max(*at, logged_now_), InputLog::Kind::kClock, ""};
   if (Status appended = Stored("append", [&] { return log_->Append({e}); }); !appended.ok()) {
@@ -910,6 +918,7 @@ Reply Service::PostPause(std::string_view journey, bool pause) {
 }
 
 void Service::Tick() {
+  if (node_) return TickOnCluster();
   // Batches staged before the tick were stamped before it: they go first.
   for (Outcome& o : std::exchange(unwritten_, {})) StageFinal(o.seq, o.ok, o.reason);
   log_->Probe();  // a full disk freed: ready again without waiting for an input
@@ -928,6 +937,6 @@ void Service::Tick() {
   if (options_.snapshot_every != 0 && log_->size() - since >= options_.snapshot_every) SaveSnapshot(true);
 }
 
-std::optional<Instant> Service::NextDue() { return shards_->NextDue(); }
+std::optional<Instant> Service::NextDue() { return shards_ ? shards_->NextDue() : std::nullopt; }
 
 }  // namespace tutti::runtime

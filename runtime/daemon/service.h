@@ -25,14 +25,20 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "runtime/cluster/partition_worker.h"
 #include "runtime/daemon/input_log.h"
 #include "runtime/daemon/metrics.h"
 #include "runtime/daemon/reply.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/journey_set.h"
 #include "runtime/engine/shards.h"
+#include "runtime/records/ingest_result.h"
 
 namespace tutti::runtime {
+
+namespace cluster {
+class Node;
+}
 
 /// Where the actions of one channel go instead of the file sink, one by
 /// one; retried with exponential backoff and jitter, then dead-lettered.
@@ -114,6 +120,13 @@ struct ServiceOptions {
   /// Channel (or "task", "notify") -> webhook or SMTP relay; other
   /// channels go to the actions file.
   std::map<std::string, DeliveryRoute> routes;
+  /// Cluster mode (docs/cluster.md), on when `kafka.kafka.brokers` is set:
+  /// the inputs, the state and the actions live in Kafka's topics, and
+  /// this daemon is one node of the group.
+  cluster::PartitionSettings kafka;
+  /// This node's name in the group, unique among the nodes; empty: the
+  /// host's name and the process id.
+  std::string node;
 };
 
 /// A version of the journeys loaded, checked and compiled off the event
@@ -124,15 +137,6 @@ struct PreparedReload {
   std::string error;                // why not
   std::string diagnostics;          // the checker's, rendered as text
   double seconds = 0;               // loading, checking and compiling
-};
-
-/// What became of a batch of NDJSON records.
-struct IngestResult {
-  int status = 200;  // 200 some accepted, 400 none acceptable, 503 the log refused the write
-  size_t accepted = 0, refused = 0;
-  /// Per non-blank line: (line number, why it was refused; empty if accepted).
-  std::vector<std::pair<size_t, std::string>> lines;
-  std::string error;  // for the whole batch, if any
 };
 
 class Service {
@@ -223,6 +227,9 @@ class Service {
   /// Prometheus text.
   Reply GetMetrics() const;
   Metrics& metrics() { return metrics_; }
+  /// On a cluster: the refusal of an endpoint the cluster does not serve
+  /// yet (cluster_mode.cc); nullopt otherwise.
+  std::optional<Reply> NotOnACluster(std::string_view route) const;
 
   /// Writes a snapshot of the state (snapshot_file.h) unless there is
   /// nothing new since the last one, inputs wait to be applied, or
@@ -267,6 +274,13 @@ class Service {
   Service();
   /// Declares the metrics' families (once, at the start).
   void DeclareMetrics();
+  // cluster_mode.cc: the same service as a node of a Kafka cluster.
+  static Result<std::unique_ptr<Service>> StartCluster(const ServiceOptions& options);
+  void DeclareClusterMetrics();
+  void StageOnCluster(std::string_view body, Accept accept, const std::function<void(IngestResult)>& done);
+  Reply PostClockOnCluster(Instant at);
+  std::optional<std::string> NotReadyOnCluster() const;
+  void TickOnCluster();
   /// Applies one logged entry to the engine (replay), decoding it; an
   /// error when a logged version of the journeys no longer builds. Events,
   /// profiles and clock moves wait in replay_ and go to the shards
@@ -365,6 +379,8 @@ class Service {
   /// instances run on the older ones.
   std::vector<std::unique_ptr<JourneySet>> sets_;
   std::unique_ptr<Shards> shards_;
+  std::unique_ptr<cluster::Node> node_;  // cluster mode: the node, which runs the engines instead
+  std::string cluster_trouble_;          // the node's last failure, as last logged
   /// Replayed inputs waiting for FlushReplay: (time, record or none).
   std::vector<std::pair<Instant, std::optional<Record>>> replay_;
   std::unique_ptr<InputLog> log_;

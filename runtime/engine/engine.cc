@@ -183,7 +183,9 @@ uint32_t Engine::ProfileIndex(std::string_view profile) const {
 }
 
 bool Engine::Owns(uint32_t profile, std::string_view key) const {
-  return options_.shards <= 1 || ShardOf(profile_names_[profile], key, options_.shards) == options_.shard;
+  if (options_.shards <= 1) return true;
+  if (options_.kafka_partitions) return KafkaPartitionOf(key, options_.shards) == options_.shard;
+  return ShardOf(profile_names_[profile], key, options_.shards) == options_.shard;
 }
 
 std::optional<uint32_t> Engine::CustomerOf(const Value& record) const {

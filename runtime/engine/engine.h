@@ -70,6 +70,10 @@ struct EngineOptions {
   /// the customers that ShardOf gives to `shard` of `shards`.
   uint32_t shard = 0;
   uint32_t shards = 1;
+  /// Owned customers are those whose key KafkaPartitionOf gives to `shard`
+  /// of `shards` partitions (a node of the cluster, docs/cluster.md),
+  /// rather than ShardOf's.
+  bool kafka_partitions = false;
 };
 
 class Engine final : private stdlib::HistoryView {

@@ -82,22 +82,6 @@ const ir::PolicyRule* HistoryRuleFor(const ir::Program& program, const std::stri
   return nullptr;
 }
 
-/// Whether some journey of `journeys` fans `event` out over an audience, or
-/// routes it by a field to a customer other than the one it is keyed by.
-std::optional<std::string> ReachesOthers(const std::vector<const ir::Journey*>& journeys, const std::string& event) {
-  for (const ir::Journey* journey : journeys) {
-    const ir::Journey& j = *journey;
-    if (j.trigger && j.trigger->event == event && j.audience) return "journey " + j.name + " fans it out over an audience";
-    for (const ir::Exit& x : j.exits)
-      if (x.pattern.event == event && !x.pattern.customer_field.empty())
-        return "journey " + j.name + " routes it by '" + x.pattern.customer_field + "' in an exit rule";
-    for (const ir::Step& s : j.steps)
-      if (s.pattern && s.pattern->event == event && !s.pattern->customer_field.empty())
-        return "journey " + j.name + " routes it by '" + s.pattern->customer_field + "' at " + s.id;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey& j,
                                   const std::vector<const ir::Journey*>& all) {
   std::string where = "journey " + j.name;
@@ -166,6 +150,20 @@ std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey&
 }
 
 }  // namespace
+
+std::optional<std::string> ReachesOthers(const std::vector<const ir::Journey*>& journeys, const std::string& event) {
+  for (const ir::Journey* journey : journeys) {
+    const ir::Journey& j = *journey;
+    if (j.trigger && j.trigger->event == event && j.audience) return "journey " + j.name + " fans it out over an audience";
+    for (const ir::Exit& x : j.exits)
+      if (x.pattern.event == event && !x.pattern.customer_field.empty())
+        return "journey " + j.name + " routes it by '" + x.pattern.customer_field + "' in an exit rule";
+    for (const ir::Step& s : j.steps)
+      if (s.pattern && s.pattern->event == event && !s.pattern->customer_field.empty())
+        return "journey " + j.name + " routes it by '" + s.pattern->customer_field + "' at " + s.id;
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string> WhyOneShard(const ir::Program& program, const std::vector<const ir::Journey*>& running) {
   // Events emitted by a running version (retired instances, events

@@ -43,6 +43,13 @@ uint32_t ShardOf(std::string_view profile, std::string_view key, uint32_t shards
 /// writes where its customer's state is.
 uint32_t KafkaPartitionOf(std::string_view key, uint32_t partitions);
 
+/// Why some journey of `journeys` reaches customers other than the one
+/// `event` is keyed by ("journey NAME fans it out over an audience", or
+/// routes it by a field), or nullopt. Such an event goes to every engine
+/// (and, in the cluster, to every partition, docs/cluster.md).
+std::optional<std::string> ReachesOthers(const std::vector<const compiler::ir::Journey*>& journeys,
+                                         const std::string& event);
+
 /// Why `program` must run on one engine ("journey NAME, step ID: ..."), or
 /// nullopt when its customers can be split over several. `running`: the
 /// journeys of the versions engines already run (a reload), whose

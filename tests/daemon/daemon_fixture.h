@@ -59,11 +59,13 @@ inline std::string Shell(const std::string& command) {
 /// A `tutti serve` process on a free loopback port.
 class Daemon {
  public:
-  Daemon(const fs::path& data, std::vector<std::string> extra = {}, std::string journeys = Source("journeys")) {
+  /// `profiles`: the file loaded at the start; empty: none.
+  Daemon(const fs::path& data, std::vector<std::string> extra = {}, std::string journeys = Source("journeys"),
+         std::string profiles = Source("examples/abc-pharma/profiles.ndjson")) {
     out_ = data.string() + ".out";
     std::vector<std::string> args = {TUTTI_BINARY, "serve", "--journeys", journeys, "--data", data.string(),
-                                     "--listen", "127.0.0.1:0", "--profiles", Source("examples/abc-pharma/profiles.ndjson"),
-                                     "--clock", "virtual"};
+                                     "--listen", "127.0.0.1:0", "--clock", "virtual"};
+    if (!profiles.empty()) args.insert(args.end(), {"--profiles", profiles});
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

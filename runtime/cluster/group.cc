@@ -1,0 +1,133 @@
+#include "runtime/cluster/group.h"
+
+#include <cstring>
+
+#include "runtime/cluster/client.h"
+
+namespace tutti::runtime::cluster {
+
+namespace {
+
+struct ErrorDeleter {
+  void operator()(rd_kafka_error_t* e) const { rd_kafka_error_destroy(e); }
+};
+using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+
+}  // namespace
+
+struct GroupConsumer::Handle {
+  KafkaPtr kafka;
+  std::string topic;
+  Listener listener;
+  bool closed = false;
+  /// What a rebalance inside Poll went wrong with, said by the next Poll.
+  Status trouble;
+};
+
+namespace {
+
+void Rebalance(rd_kafka_t* k, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* h = static_cast<GroupConsumer::Handle*>(opaque);
+  bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(k), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    for (int i = 0; i < partitions->cnt; ++i)
+      partitions->elems[i].offset = h->listener.assigned(partitions->elems[i].partition);
+    if (cooperative) {
+      if (ErrorPtr e{rd_kafka_incremental_assign(k, partitions)})
+        h->trouble = Status::Unavailable(std::string("kafka: cannot take the partitions assigned: ") +
+                                         rd_kafka_error_string(e.get()));
+    } else if (rd_kafka_resp_err_t e = rd_kafka_assign(k, partitions)) {
+      h->trouble = FromKafka(e, "kafka: cannot take the partitions assigned");
+    }
+    return;
+  }
+  // Revoked, or lost: either way no longer this member's.
+  for (int i = 0; i < partitions->cnt; ++i) h->listener.revoked(partitions->elems[i].partition);
+  if (cooperative) {
+    if (ErrorPtr e{rd_kafka_incremental_unassign(k, partitions)})
+      h->trouble = Status::Unavailable(std::string("kafka: cannot give partitions back: ") +
+                                       rd_kafka_error_string(e.get()));
+  } else {
+    rd_kafka_assign(k, nullptr);
+  }
+}
+
+}  // namespace
+
+GroupConsumer::GroupConsumer(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+
+GroupConsumer::~GroupConsumer() { Close(); }
+
+Result<std::unique_ptr<GroupConsumer>> GroupConsumer::Open(const KafkaSettings& settings, const std::string& group,
+                                                           const std::string& topic, Listener listener) {
+  auto handle = std::make_unique<Handle>();
+  handle->topic = topic;
+  handle->listener = std::move(listener);
+  TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {{"group.id", group},
+                                                           {"enable.auto.commit", "false"},
+                                                           {"enable.auto.offset.store", "false"},
+                                                           {"isolation.level", "read_committed"},
+                                                           {"enable.partition.eof", "false"},
+                                                           {"auto.offset.reset", "earliest"},
+                                                           {"partition.assignment.strategy", "cooperative-sticky"}}));
+  rd_kafka_conf_set_opaque(conf.get(), handle.get());
+  rd_kafka_conf_set_rebalance_cb(conf.get(), Rebalance);
+  TUTTI_ASSIGN_OR_RETURN(handle->kafka, NewClient(RD_KAFKA_CONSUMER, std::move(conf)));
+  rd_kafka_poll_set_consumer(handle->kafka.get());
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(handle->kafka.get(), topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (err) return FromKafka(err, "kafka: cannot join group '" + group + "' on " + topic);
+  return std::unique_ptr<GroupConsumer>(new GroupConsumer(std::move(handle)));
+}
+
+Result<std::vector<Record>> GroupConsumer::Poll(size_t max, std::chrono::milliseconds wait) {
+  return Consume(handle_->kafka.get(), handle_->topic, max, wait, &handle_->trouble);
+}
+
+Status GroupConsumer::Seek(int32_t p, int64_t offset) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p)->offset = offset;
+  ErrorPtr e{rd_kafka_seek_partitions(handle_->kafka.get(), list, 10000)};
+  rd_kafka_resp_err_t err = e ? RD_KAFKA_RESP_ERR_NO_ERROR : list->elems[0].err;
+  rd_kafka_topic_partition_list_destroy(list);
+  if (e) return Status::Unavailable(std::string("kafka: cannot seek: ") + rd_kafka_error_string(e.get()));
+  if (err) return FromKafka(err, "kafka: cannot seek partition " + std::to_string(p));
+  return Status::Ok();
+}
+
+Result<bool> GroupConsumer::AtEnd(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout) {
+  if (partitions.empty()) return true;
+  rd_kafka_t* k = handle_->kafka.get();
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  for (int32_t p : partitions) rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p);
+  rd_kafka_resp_err_t err = rd_kafka_position(k, list);
+  bool at_end = true;
+  for (int i = 0; !err && at_end && i < list->cnt; ++i) {
+    int64_t low = 0, high = 0;
+    err = rd_kafka_query_watermark_offsets(k, handle_->topic.c_str(), list->elems[i].partition, &low, &high,
+                                           static_cast<int>(timeout.count()));
+    // No position yet: nothing was read, which is the end only when empty.
+    int64_t position = list->elems[i].offset < 0 ? low : list->elems[i].offset;
+    if (!err && position < high) at_end = false;
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return FromKafka(err, "kafka: cannot tell where " + handle_->topic + " ends");
+  return at_end;
+}
+
+void GroupConsumer::Close() {
+  if (handle_->closed || !handle_->kafka) return;
+  handle_->closed = true;
+  rd_kafka_consumer_close(handle_->kafka.get());  // the last revocation is heard here
+  handle_->kafka.reset();
+}
+
+void GroupConsumer::Abandon() {
+  if (handle_->closed || !handle_->kafka) return;
+  handle_->closed = true;
+  rd_kafka_destroy_flags(handle_->kafka.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+}  // namespace tutti::runtime::cluster

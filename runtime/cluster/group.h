@@ -1,0 +1,71 @@
+#pragma once
+// A member of a Kafka consumer group reading one topic, committed records
+// only (read_committed): the group hands each member some of the topic's
+// partitions and moves them when members come and go (cooperative
+// rebalancing: a member keeps the partitions that do not move).
+//
+// The member decides where each partition it is given is read from (its
+// listener's `assigned`, called inside Poll before any record of it is
+// returned: the place to fence the previous owner and restore state), and
+// hears of each it loses (`revoked`, also inside Poll: after it, no record
+// of that partition is returned until it is assigned again). The group's
+// committed offsets are not used to resume: a partition's state says where
+// it is (docs/cluster.md).
+//
+// One thread calls Poll, Seek and Close.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/cluster/kafka.h"
+
+namespace tutti::runtime::cluster {
+
+class GroupConsumer {
+ public:
+  struct Listener {
+    /// Partition `p` is now this member's: the offset to read it from.
+    std::function<int64_t(int32_t p)> assigned;
+    /// Partition `p` is no longer this member's.
+    std::function<void(int32_t p)> revoked;
+  };
+  /// Joins `group` on `topic`.
+  static Result<std::unique_ptr<GroupConsumer>> Open(const KafkaSettings& settings, const std::string& group,
+                                                     const std::string& topic, Listener listener);
+  /// Leaves the group (Close), unless abandoned.
+  ~GroupConsumer();
+  GroupConsumer(const GroupConsumer&) = delete;
+  GroupConsumer& operator=(const GroupConsumer&) = delete;
+
+  /// The next records of the partitions assigned, up to `max`, waiting up
+  /// to `wait` for the first; serves the group's rebalances meanwhile.
+  /// kUnavailable for an error that does not pass (the topic gone, not
+  /// allowed to read it).
+  Result<std::vector<Record>> Poll(size_t max, std::chrono::milliseconds wait);
+  /// Reads partition `p` (assigned) from `offset` on, dropping what was
+  /// fetched after it.
+  Status Seek(int32_t p, int64_t offset);
+  /// Whether the member has been given every committed record of each of
+  /// `partitions` (assigned) that the cluster holds now: its position is
+  /// at the partition's end (past any transaction marker).
+  Result<bool> AtEnd(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout);
+  /// Leaves the group at once: its partitions go to the other members
+  /// without waiting for the session to time out.
+  void Close();
+  /// Stops without leaving, as a process that died does: the group moves
+  /// its partitions only once its session times out (tests).
+  void Abandon();
+
+  struct Handle;  // group.cc's (public for its rebalance callback)
+
+ private:
+  explicit GroupConsumer(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
+}  // namespace tutti::runtime::cluster

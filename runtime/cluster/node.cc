@@ -1,0 +1,309 @@
+#include "runtime/cluster/node.h"
+
+#include <algorithm>
+
+#include "runtime/cluster/topic_records.h"
+#include "runtime/engine/partition.h"
+
+namespace tutti::runtime::cluster {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// How many records one poll hands over, at most, and how long it waits.
+constexpr size_t kPollMax = 2000;
+constexpr auto kPollWait = 100ms;
+// How often a node asks whether its partitions are caught up.
+constexpr auto kEndCheck = 100ms;
+// A partition that could not be opened is tried again after this long.
+constexpr auto kReopenPause = 1s;
+
+Instant WallNow() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Add(PartitionWork& to, const PartitionWork& c) {
+  to.applied += c.applied;
+  to.actions_written += c.actions_written;
+  to.actions_skipped += c.actions_skipped;
+  to.dead_letters += c.dead_letters;
+  to.transactions += c.transactions;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, const std::string& name,
+                                          const JourneySet& set) {
+  if (auto why = WhyOneShard(set.ir()))
+    return Status::Invalid("these journeys cannot run on a cluster, whose partitions split the customers: " + *why);
+  const Topics& t = settings.topics;
+  TUTTI_ASSIGN_OR_RETURN(auto counts, PartitionCounts(settings.kafka, {t.inputs, t.actions, t.dead_letters},
+                                                      settings.timeout));
+  if (counts[t.actions] != counts[t.inputs])
+    return Status::Invalid("kafka: " + t.actions + " has " + std::to_string(counts[t.actions]) + " partitions and " +
+                           t.inputs + " " + std::to_string(counts[t.inputs]) +
+                           ": they must have as many (docs/cluster.md: Topics)");
+  std::unique_ptr<Node> node(new Node());
+  node->settings_ = settings;
+  node->name_ = name;
+  node->set_ = &set;
+  node->partitions_ = counts[t.inputs];
+  std::vector<const compiler::ir::Journey*> journeys;
+  for (const auto& j : set.ir().journeys) journeys.push_back(&j);
+  for (const std::string& type : set.schemas().EventNames())
+    if (ReachesOthers(journeys, type)) node->copied_.push_back(type);
+  TUTTI_ASSIGN_OR_RETURN(node->ingest_,
+                         PartitionProducer::Open(settings.kafka, settings.group + "-ingest-" + name, settings.timeout));
+  Node* self = node.get();
+  TUTTI_ASSIGN_OR_RETURN(node->consumer_,
+                         GroupConsumer::Open(settings.kafka, settings.group, t.inputs,
+                                             {[self](int32_t p) { return self->Assigned(p); },
+                                              [self](int32_t p) { self->Revoked(p); }}));
+  node->thread_ = std::thread([self] { self->Run(); });
+  return node;
+}
+
+Node::~Node() { Stop(); }
+
+void Node::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void Node::Abandon() {
+  abandon_ = true;
+  Stop();
+}
+
+void Node::Trouble(const Status& s) {
+  std::lock_guard lock(counts_mu_);
+  counts_.trouble = s.message();
+}
+
+NodeCounts Node::counts() const {
+  std::lock_guard lock(counts_mu_);
+  NodeCounts c = counts_;
+  c.total = gone_;
+  for (const auto& [p, live] : live_) Add(c.total, live);
+  return c;
+}
+
+
+int64_t Node::Assigned(int32_t p) {
+  auto worker = PartitionWorker::Open(settings_, *set_, p, partitions_);
+  replaying_[p] = SteadyClock::now();
+  caught_up_ = false;
+  restoring_ = true;
+  if (!worker.ok()) {
+    // Assigned all the same (the group gave it): opened again before its
+    // first record is applied.
+    Trouble(worker.status());
+    return 0;
+  }
+  int64_t from = (*worker)->start_offset();
+  workers_[p] = std::move(*worker);
+  std::lock_guard lock(counts_mu_);
+  counts_.partitions.push_back(p);
+  std::sort(counts_.partitions.begin(), counts_.partitions.end());
+  ++counts_.takeovers;
+  return from;
+}
+
+void Node::Revoked(int32_t p) {
+  replaying_.erase(p);
+  if (replaying_.empty()) restoring_ = false;
+  auto it = workers_.find(p);
+  std::lock_guard lock(counts_mu_);
+  std::erase(counts_.partitions, p);
+  ++counts_.rebalances;
+  if (it == workers_.end()) return;
+  Add(gone_, it->second->counts());
+  live_.erase(p);
+  workers_.erase(it);
+}
+
+void Node::ApplyTo(int32_t p, const std::vector<const Record*>& batch) {
+  auto it = workers_.find(p);
+  if (it == workers_.end()) {
+    // Assigned, but its opening failed: again, from the start.
+    auto worker = PartitionWorker::Open(settings_, *set_, p, partitions_);
+    if (!worker.ok()) {
+      Trouble(worker.status());
+      std::this_thread::sleep_for(kReopenPause);
+      if (Status s = consumer_->Seek(p, 0); !s.ok()) Trouble(s);
+      return;
+    }
+    if (Status s = consumer_->Seek(p, (*worker)->start_offset()); !s.ok()) {
+      Trouble(s);
+      return;
+    }
+    workers_[p] = std::move(*worker);
+    std::lock_guard lock(counts_mu_);
+    if (std::find(counts_.partitions.begin(), counts_.partitions.end(), p) == counts_.partitions.end()) {
+      counts_.partitions.push_back(p);
+      std::sort(counts_.partitions.begin(), counts_.partitions.end());
+      ++counts_.takeovers;
+    }
+    return;  // the records polled are read again from the seek
+  }
+  PartitionWorker& w = *it->second;
+  Status applied = w.Apply(batch);
+  {
+    std::lock_guard lock(counts_mu_);
+    live_[p] = w.counts();
+  }
+  if (applied.ok()) return;
+  // Fenced (another node has it: the group's next rebalance says so) or a
+  // write that failed: the engine is past what was written. Open the
+  // partition again, which replays it and skips what was written.
+  Trouble(applied);
+  {
+    std::lock_guard lock(counts_mu_);
+    Add(gone_, w.counts());
+    live_.erase(p);
+  }
+  workers_.erase(it);
+  if (Status s = consumer_->Seek(p, 0); !s.ok()) Trouble(s);
+  std::this_thread::sleep_for(kReopenPause);
+}
+
+void Node::Run() {
+  auto checked_end = SteadyClock::now();
+  std::map<int32_t, Instant> ticked;  // the clock record last written to each partition
+  while (!stop_) {
+    auto polled = consumer_->Poll(kPollMax, kPollWait);
+    if (!polled.ok()) {
+      Trouble(polled.status());
+      std::this_thread::sleep_for(200ms);
+      continue;
+    }
+    // Records of one partition keep their order; partitions are applied
+    // one after the other.
+    std::map<int32_t, std::vector<const Record*>> by_partition;
+    for (const Record& r : *polled) by_partition[r.partition].push_back(&r);
+    std::vector<int32_t> active;
+    for (auto& [p, batch] : by_partition) {
+      ApplyTo(p, batch);
+      active.push_back(p);
+    }
+    if (!settings_.virtual_clock) {
+      // The system clock: each partition that applied something, or has a
+      // timer due, gets a clock record so that its sends settle and its
+      // timers fire, in its own stream, where a replay meets them too.
+      Instant now = WallNow();
+      std::vector<Record> ticks;
+      for (auto& [p, w] : workers_) {
+        auto due = w->engine().NextDue();
+        bool busy = std::find(active.begin(), active.end(), p) != active.end() || (due && *due <= now);
+        if (busy && now - ticked[p] >= settings_.tick.count() * kNanosPerMilli) {
+          ticks.push_back({"", ClockValue(now), p});
+          ticked[p] = now;
+        }
+      }
+      if (!ticks.empty())
+        if (Status s = Write(ticks); !s.ok()) Trouble(s);
+    }
+    if (SteadyClock::now() - checked_end >= kEndCheck) {
+      checked_end = SteadyClock::now();
+      std::vector<int32_t> owned;
+      for (const auto& [p, w] : workers_) owned.push_back(p);
+      auto at_end = consumer_->AtEnd(owned, 5s);
+      bool caught_up = at_end.ok() && *at_end && owned.size() == counts().partitions.size();
+      if (caught_up && !replaying_.empty()) {
+        auto oldest = SteadyClock::now();
+        for (const auto& [p, since] : replaying_) oldest = std::min(oldest, since);
+        std::lock_guard lock(counts_mu_);
+        counts_.last_takeover_seconds = std::chrono::duration<double>(SteadyClock::now() - oldest).count();
+        replaying_.clear();
+        restoring_ = false;
+      }
+      caught_up_ = caught_up;
+    }
+  }
+  if (abandon_) consumer_->Abandon();
+  else consumer_->Close();
+  workers_.clear();
+}
+
+Status Node::Write(std::vector<Record>& records) {
+  std::lock_guard lock(ingest_mu_);
+  TUTTI_TRY(ingest_->Begin());
+  for (const Record& r : records) {
+    if (Status added = ingest_->Add(settings_.topics.inputs, r); !added.ok()) {
+      (void)ingest_->Abort(settings_.timeout);
+      return added;
+    }
+  }
+  return ingest_->Commit(settings_.timeout);
+}
+
+Status Node::MoveClock(Instant to) {
+  std::vector<Record> records;
+  for (int32_t p = 0; p < partitions_; ++p) records.push_back({"", ClockValue(to), p});
+  return Write(records);
+}
+
+IngestResult Node::Ingest(std::string_view body, Accept accept) {
+  IngestResult out;
+  DecodeOptions options;
+  options.accept = accept;
+  // An event without `at` is told by a time no line can give.
+  const compiler::eval::Timestamp kNoAt{INT64_MIN, 0};
+  if (accept != Accept::kProfiles) options.default_at = kNoAt;
+  std::vector<Record> records;
+  Instant arrived = WallNow();
+  size_t number = 0, start = 0;
+  while (start <= body.size()) {
+    size_t end = std::min(body.find('\n', start), body.size());
+    std::string_view line = body.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    DecodeResult r = DecodeLine(set_->schemas(), line, number, options);
+    if (r.blank()) continue;
+    if (!r.ok()) {
+      out.lines.emplace_back(number, r.error().ToString());
+      ++out.refused;
+      continue;
+    }
+    const runtime::Record& record = r.record();
+    bool event = record.kind() == RecordKind::kEvent;
+    std::optional<Instant> at;
+    if (event && *record.at == kNoAt) {
+      // On the system clock it happened now; on the virtual clock at the
+      // partition's time when applied (the reader's default).
+      if (!settings_.virtual_clock) at = arrived;
+    } else if (event && !ToInstant(*record.at)) {
+      out.lines.emplace_back(number, "line " + std::to_string(number) +
+                                         ": 'at' is outside the engine's time range (1678 to 2261)");
+      ++out.refused;
+      continue;
+    }
+    std::string key = KeyText(record.key);
+    std::string value = InputValue(line, at);
+    bool everywhere = !event || std::find(copied_.begin(), copied_.end(), record.type()) != copied_.end();
+    if (everywhere) {
+      for (int32_t p = 0; p < partitions_; ++p) records.push_back({key, value, p});
+    } else {
+      records.push_back({key, std::move(value), static_cast<int32_t>(KafkaPartitionOf(key, partitions_))});
+    }
+    out.lines.emplace_back(number, "");
+    ++out.accepted;
+  }
+  if (records.empty()) {
+    out.status = 400;
+    if (out.refused == 0) out.error = accept == Accept::kProfiles ? "no profiles in the body" : "no events in the body";
+    return out;
+  }
+  if (Status written = Write(records); !written.ok()) {
+    out.status = 503;
+    out.error = written.message();
+    out.accepted = 0;
+    return out;
+  }
+  return out;
+}
+
+}  // namespace tutti::runtime::cluster

@@ -1,0 +1,123 @@
+#pragma once
+// A node of the cluster (docs/cluster.md): one member of the consumer
+// group on tutti.inputs, running one engine per partition the group gives
+// it (PartitionWorker) on its own thread, and the entrance through which
+// the API's inputs and clock moves reach the partitions.
+//
+//   auto node = Node::Start(settings, "node-a", set);   // joins the group
+//   (*node)->Ingest(ndjson, Accept::kEvents);           // acknowledged by Kafka
+//   (*node)->MoveClock(t);                              // virtual clock: every partition
+//   (*node)->Stop();                                    // leaves the group
+//
+// Inputs are written, not applied: whichever node owns an input's
+// partition applies it. A profile, and an event some journey fans out over
+// an audience or routes to another customer (ReachesOthers), is copied to
+// every partition; a batch's records are written in one transaction, all
+// or none. Programs whose journeys reach past their own customers in
+// other ways (WhyOneShard) cannot run on a cluster and are refused.
+//
+// Ingest, MoveClock and counts() are safe on any thread.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/cluster/group.h"
+#include "runtime/cluster/partition_worker.h"
+#include "runtime/cluster/transaction.h"
+#include "runtime/engine/journey_set.h"
+#include "runtime/records/decoder.h"
+#include "runtime/records/ingest_result.h"
+
+namespace tutti::runtime::cluster {
+
+/// A node's work so far, over the partitions it owns and owned.
+struct NodeCounts {
+  std::vector<int32_t> partitions;  // owned now
+  PartitionWork total;            // of every partition since it was taken over, this node's
+  uint64_t takeovers = 0;           // partitions taken over (restored) by this node
+  uint64_t rebalances = 0;          // partitions lost to the group
+  double last_takeover_seconds = 0;  // the last takeover: fencing, reading the tail, the replay
+  std::string trouble;               // the last failure, if any (no personal data)
+};
+
+class Node {
+ public:
+  /// Joins the group of `settings` as `name` (unique among the nodes: it
+  /// names the node's ingest producer). Refuses a program that cannot be
+  /// split by customer, and topics that do not exist or whose partition
+  /// counts differ where they must agree.
+  static Result<std::unique_ptr<Node>> Start(const PartitionSettings& settings, const std::string& name,
+                                             const JourneySet& set);
+  /// Stop.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Writes the good lines of `body` to tutti.inputs (as POST /v1/events
+  /// or /v1/profiles takes them): acknowledged once Kafka has them all.
+  IngestResult Ingest(std::string_view body, Accept accept);
+  /// Moves every partition's clock to `to` (the virtual clock's POST
+  /// /v1/clock): a clock record to each, in one transaction.
+  Status MoveClock(Instant to);
+
+  NodeCounts counts() const;
+  int32_t partitions() const { return partitions_; }
+  /// Whether every partition this node owns has applied every input
+  /// written before the call (tests, /readyz): true when it owns none.
+  bool CaughtUp() const { return caught_up_; }
+  /// Whether a partition taken over is being replayed (not caught up yet
+  /// since its takeover): /readyz says not ready meanwhile.
+  bool Restoring() const { return restoring_; }
+
+  /// Leaves the group: the node's partitions go to the others now.
+  void Stop();
+  /// Stops as a process that died does, without leaving (tests): the
+  /// group moves its partitions once its session times out.
+  void Abandon();
+
+ private:
+  Node() = default;
+  void Run();
+  /// The consumer's listener: a partition given, or taken away.
+  int64_t Assigned(int32_t p);
+  void Revoked(int32_t p);
+  /// Applies `batch` (records of one partition) to its worker; reopens
+  /// the partition when the worker fails.
+  void ApplyTo(int32_t p, const std::vector<const Record*>& batch);
+  /// The system clock's ticks: a clock record to each owned partition
+  /// whose engine has a timer due.
+  void Tick();
+  Status Write(std::vector<Record>& records);
+  void Trouble(const Status& s);
+
+  PartitionSettings settings_;
+  std::string name_;
+  const JourneySet* set_ = nullptr;
+  int32_t partitions_ = 0;
+  std::vector<std::string> copied_;  // event types copied to every partition
+  std::unique_ptr<GroupConsumer> consumer_;
+  std::map<int32_t, std::unique_ptr<PartitionWorker>> workers_;  // the consumer thread's
+  std::map<int32_t, std::chrono::steady_clock::time_point> replaying_;  // taken over, until caught up
+  std::thread thread_;
+  std::atomic<bool> stop_{false}, abandon_{false}, caught_up_{false}, restoring_{false};
+
+  std::mutex ingest_mu_;  // one ingest transaction at a time
+  std::unique_ptr<PartitionProducer> ingest_;
+
+  mutable std::mutex counts_mu_;
+  NodeCounts counts_;
+  PartitionWork gone_;  // of workers closed
+  std::map<int32_t, PartitionWork> live_;
+};
+
+}  // namespace tutti::runtime::cluster

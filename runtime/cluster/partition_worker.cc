@@ -1,0 +1,141 @@
+#include "runtime/cluster/partition_worker.h"
+
+#include <algorithm>
+
+#include "runtime/cluster/topic_records.h"
+
+namespace tutti::runtime::cluster {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// A partition that made nothing to write still commits its offset this
+// often, so that the group's lag (Kafka's own tools) stays current.
+constexpr auto kIdleCommit = 5s;
+
+}  // namespace
+
+Result<std::unique_ptr<PartitionWorker>> PartitionWorker::Open(const PartitionSettings& settings,
+                                                               const JourneySet& set, int32_t partition,
+                                                               int32_t partitions) {
+  auto started = Clock::now();
+  std::unique_ptr<PartitionWorker> w(new PartitionWorker());
+  w->settings_ = settings;
+  w->set_ = &set;
+  w->partition_ = partition;
+  // The producer first: once it is open, the previous owner can commit
+  // nothing more, so the tail read next is the last word.
+  TUTTI_ASSIGN_OR_RETURN(w->producer_, PartitionProducer::Open(settings.kafka, settings.group, settings.topics.inputs,
+                                                               partition, settings.timeout));
+  TUTTI_TRY(w->ReadWrittenTail());
+  EngineOptions options;
+  options.shard = static_cast<uint32_t>(partition);
+  options.shards = static_cast<uint32_t>(partitions);
+  options.kafka_partitions = true;
+  w->engine_ = set.NewEngine(options);
+  w->committed_at_ = Clock::now();
+  w->open_seconds_ = std::chrono::duration<double>(Clock::now() - started).count();
+  return w;
+}
+
+Status PartitionWorker::ReadWrittenTail() {
+  TUTTI_ASSIGN_OR_RETURN(auto probe, Reader::Open(settings_.kafka, settings_.topics.actions, partition_, 0));
+  TUTTI_ASSIGN_OR_RETURN(int64_t end, probe->End(settings_.timeout));
+  probe.reset();
+  // Backwards in growing windows until an action of this partition shows
+  // (transaction markers take offsets too, so the last offset may hold none).
+  for (int64_t window = 256, to = end; to > 0; window *= 4) {
+    int64_t from = std::max<int64_t>(0, to - window);
+    TUTTI_ASSIGN_OR_RETURN(auto reader, Reader::Open(settings_.kafka, settings_.topics.actions, partition_, from));
+    bool found = false;
+    for (int empty = 0; empty < 2;) {
+      TUTTI_ASSIGN_OR_RETURN(std::vector<Record> records, reader->Next(1000, 200ms));
+      if (records.empty()) {
+        ++empty;
+        continue;
+      }
+      for (const Record& r : records) {
+        if (r.offset >= to) continue;
+        auto mark = ReadActionMark(r.value);
+        if (!mark || mark->partition != partition_ || mark->seq <= written_through_) continue;
+        written_through_ = mark->seq;
+        written_source_offset_ = mark->source_offset;
+        found = true;
+      }
+      if (records.back().offset >= to - 1) break;
+    }
+    if (found) break;
+    to = from;
+  }
+  return Status::Ok();
+}
+
+Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
+  if (batch.empty()) return Status::Ok();
+  Engine& engine = *engine_;
+  const SchemaTable& schemas = set_->schemas();
+  std::vector<Record> writes;
+  for (const Record* r : batch) {
+    std::optional<Instant> default_at;
+    if (settings_.virtual_clock) default_at = engine.now();
+    else if (r->timestamp_ms >= 0) default_at = r->timestamp_ms * kNanosPerMilli;
+    Input in = ReadInput(schemas, r->value, default_at);
+    switch (in.kind) {
+      case Input::Kind::kRecord:
+        if (in.record.kind() == RecordKind::kEvent) engine.Ingest(in.record);
+        else engine.UpsertProfile(in.record);
+        break;
+      case Input::Kind::kClock:
+        engine.AdvanceTo(in.clock);
+        break;
+      case Input::Kind::kRefused:
+        // Written once: a replay of what an earlier owner already wrote
+        // skips it (up to the last action's offset; after it a dead letter
+        // may repeat, and says its source offset).
+        if (r->offset > written_source_offset_) {
+          writes.push_back({r->key, DeadLetterValue(partition_, r->offset, in.why), -1});
+          ++counts_.dead_letters;
+        }
+        break;
+    }
+    ++counts_.applied;
+    // The actions this record made, numbered by the partition's outbox.
+    Outbox& outbox = engine.outbox();
+    while (outbox.size() > 0) {
+      OutboxEntry entry = outbox.PopFront();
+      if (entry.seq <= written_through_) {
+        ++counts_.actions_skipped;
+        continue;
+      }
+      writes.push_back({entry.action.customer, ActionValue(entry.action, partition_, entry.seq, r->offset), partition_});
+    }
+    engine.TakeDecisions();  // the decision log is the actions' (and the metrics', later)
+  }
+  next_offset_ = batch.back()->offset + 1;
+  if (writes.empty() && Clock::now() - committed_at_ < kIdleCommit) return Status::Ok();
+  TUTTI_TRY(producer_->Begin());
+  uint64_t through = written_through_;
+  int64_t through_offset = written_source_offset_;
+  size_t actions = 0;
+  for (const Record& w : writes) {
+    bool action = w.partition >= 0;
+    TUTTI_TRY(producer_->Add(action ? settings_.topics.actions : settings_.topics.dead_letters, w));
+    if (action) {
+      auto mark = ReadActionMark(w.value);
+      through = mark->seq;
+      through_offset = mark->source_offset;
+      ++actions;
+    }
+  }
+  TUTTI_TRY(producer_->Commit(next_offset_, settings_.timeout));
+  written_through_ = through;
+  written_source_offset_ = through_offset;
+  counts_.actions_written += actions;
+  ++counts_.transactions;
+  committed_at_ = Clock::now();
+  return Status::Ok();
+}
+
+}  // namespace tutti::runtime::cluster

@@ -1,0 +1,105 @@
+#pragma once
+// One partition of tutti.inputs, owned by this node (docs/cluster.md): its
+// engine, which owns the customers whose keys the partition function gives
+// to it and holds every profile (profiles are copied to every partition);
+// and its transactional producer, which writes what a batch of the
+// partition made (actions, dead letters) with the consumed offset in one
+// Kafka transaction.
+//
+// Taking a partition over (Open) fences the previous owner's producer and
+// reads the tail of the partition's actions to learn the last output the
+// previous owners wrote (its sequence number and input offset). The
+// engine is deterministic: replaying the partition from the start makes
+// the same actions with the same sequence numbers, and those already
+// written are skipped, so nothing is written twice, even where Kafka's
+// transactions are not kept (the mock cluster) and a crash fell between
+// an output written and the group's offset moving.
+//
+// Not thread-safe: the node's consumer thread alone calls it.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/cluster/kafka.h"
+#include "runtime/cluster/transaction.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/journey_set.h"
+
+namespace tutti::runtime::cluster {
+
+/// The topics of a cluster (the `kafka` setting's names).
+struct Topics {
+  std::string inputs = "tutti.inputs";
+  std::string actions = "tutti.actions";
+  std::string snapshots = "tutti.snapshots";
+  std::string dead_letters = "tutti.dead-letters";
+  std::string control = "tutti.control";
+};
+
+/// What a partition takes from its node's settings.
+struct PartitionSettings {
+  KafkaSettings kafka;
+  std::string group = "tutti";
+  Topics topics;
+  /// Time moves only with clock records (and event times); otherwise an
+  /// event read without `at` happened at its record's timestamp.
+  bool virtual_clock = false;
+  /// The system clock: a partition gets a clock record at most this often.
+  std::chrono::milliseconds tick{200};
+  std::chrono::milliseconds timeout{30000};  // a transaction's commit, a takeover
+};
+
+/// What a partition has done since it was taken over.
+struct PartitionWork {
+  uint64_t applied = 0;          // input records applied
+  uint64_t actions_written = 0;  // actions written to tutti.actions
+  uint64_t actions_skipped = 0;  // actions made again by a replay, already written
+  uint64_t dead_letters = 0;     // inputs that did not decode
+  uint64_t transactions = 0;     // transactions committed
+};
+
+class PartitionWorker {
+ public:
+  /// Takes partition `partition` (of `partitions`) over, running `set`.
+  static Result<std::unique_ptr<PartitionWorker>> Open(const PartitionSettings& settings, const JourneySet& set,
+                                                       int32_t partition, int32_t partitions);
+
+  /// The input offset to read the partition from.
+  int64_t start_offset() const { return 0; }
+  /// Applies records of the partition, in offset order, continuing where
+  /// the last batch ended, and writes what they made. kConflict: another
+  /// node took the partition over (stop applying it); kUnavailable: the
+  /// write failed and the engine is past what was written (open the
+  /// partition again). After either, the worker is unusable.
+  Status Apply(const std::vector<const Record*>& batch);
+
+  int32_t partition() const { return partition_; }
+  int64_t next_offset() const { return next_offset_; }
+  const PartitionWork& counts() const { return counts_; }
+  Engine& engine() { return *engine_; }
+  /// How long Open took (fencing, reading the actions' tail).
+  double open_seconds() const { return open_seconds_; }
+
+ private:
+  PartitionWorker() = default;
+  /// The last action the partition's earlier owners wrote, if any.
+  Status ReadWrittenTail();
+
+  PartitionSettings settings_;
+  const JourneySet* set_ = nullptr;
+  int32_t partition_ = 0;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<PartitionProducer> producer_;
+  uint64_t written_through_ = 0;       // actions with seq up to here are in tutti.actions
+  int64_t written_source_offset_ = -1;  // the input offset the last of them came from
+  int64_t next_offset_ = 0;
+  std::chrono::steady_clock::time_point committed_at_;
+  PartitionWork counts_;
+  double open_seconds_ = 0;
+};
+
+}  // namespace tutti::runtime::cluster

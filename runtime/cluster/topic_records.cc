@@ -1,0 +1,93 @@
+#include "runtime/cluster/topic_records.h"
+
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "base/text.h"
+
+namespace tutti::runtime::cluster {
+
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kOwnPrefix = "{\"tutti\":";
+// A record of Tutti's own is small: anything longer is not one.
+constexpr size_t kMaxOwnBytes = 256;
+
+Input Refused(std::string why) {
+  Input in;
+  in.kind = Input::Kind::kRefused;
+  in.why = std::move(why);
+  return in;
+}
+
+}  // namespace
+
+Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optional<Instant> default_at) {
+  if (value.substr(0, kOwnPrefix.size()) == kOwnPrefix) {
+    if (value.size() > kMaxOwnBytes) return Refused("a record of Tutti's own longer than 256 bytes");
+    Json j = Json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || j.size() != 2 || j["tutti"] != "clock" || !j.contains("at_ns") ||
+        !j["at_ns"].is_number_integer())
+      return Refused("a record of Tutti's own that is not {\"tutti\": \"clock\", \"at_ns\": N}");
+    Input in;
+    in.kind = Input::Kind::kClock;
+    in.clock = j["at_ns"].get<int64_t>();
+    return in;
+  }
+  DecodeOptions options;
+  options.accept = Accept::kEither;
+  if (default_at) options.default_at = ToTimestamp(*default_at);
+  DecodeResult decoded = DecodeLine(schemas, value, 1, options);
+  if (decoded.blank()) return Refused("an empty record");
+  if (!decoded.ok()) {
+    const DecodeError& e = decoded.error();
+    std::string why = e.message;
+    if (e.column) why = "column " + std::to_string(e.column) + ": " + why;
+    return Refused(why);
+  }
+  Input in;
+  in.kind = Input::Kind::kRecord;
+  in.record = std::move(decoded.record());
+  if (in.record.at && !ToInstant(*in.record.at)) return Refused("its time is outside the engine's range (1678 to 2261)");
+  return in;
+}
+
+std::string ClockValue(Instant to) { return "{\"tutti\":\"clock\",\"at_ns\":" + std::to_string(to) + "}"; }
+
+std::string InputValue(std::string_view line, std::optional<Instant> at) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  size_t brace = line.find('{');  // the decoder took it: an object, after blanks at most
+  std::string out(line.substr(0, brace + 1));
+  if (at) out += "\"at\":\"" + compiler::eval::FormatTimestamp(ToTimestamp(*at)) + "\",";
+  out += line.substr(brace + 1);
+  return out;
+}
+
+std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset) {
+  return "{\"partition\":" + std::to_string(partition) + ",\"seq\":" + std::to_string(seq) +
+         ",\"source_offset\":" + std::to_string(source_offset) + ",\"action\":" + ToJson(action) + "}";
+}
+
+std::optional<ActionMark> ReadActionMark(std::string_view value) {
+  // Only the head is read: the marks come before the action itself.
+  constexpr std::string_view kHead = "{\"partition\":";
+  if (value.substr(0, kHead.size()) != kHead) return std::nullopt;
+  size_t end = value.find(",\"action\":");
+  if (end == std::string_view::npos || end > 100) return std::nullopt;
+  Json j = Json::parse(std::string(value.substr(0, end)) + "}", nullptr, false);
+  if (!j.is_object() || !j["partition"].is_number_unsigned() || !j["seq"].is_number_unsigned() ||
+      !j["source_offset"].is_number_unsigned())
+    return std::nullopt;
+  uint64_t partition = j["partition"].get<uint64_t>(), offset = j["source_offset"].get<uint64_t>();
+  if (partition > INT32_MAX || offset > INT64_MAX) return std::nullopt;
+  return ActionMark{static_cast<int32_t>(partition), j["seq"].get<uint64_t>(), static_cast<int64_t>(offset)};
+}
+
+std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why) {
+  return Json{{"source_partition", partition}, {"source_offset", offset}, {"reason", Printable(why, 1000)}}.dump();
+}
+
+}  // namespace tutti::runtime::cluster

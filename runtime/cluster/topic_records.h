@@ -1,0 +1,65 @@
+#pragma once
+// What the cluster's topics hold, record by record (docs/cluster.md,
+// "Topics"). Every value is one JSON object:
+//
+//   tutti.inputs        an event or a profile, as POST /v1/events and
+//                       /v1/profiles take it ({"type": ...}); or a record
+//                       of Tutti's own, {"tutti": "clock", "at_ns": N}:
+//                       the partition's clock moves to N
+//   tutti.actions       {"partition": P, "seq": N, "source_offset": O,
+//                       "action": DECISION}: the N-th action of input
+//                       partition P, made while applying its offset O
+//   tutti.dead-letters  {"source_partition": P, "source_offset": O,
+//                       "reason": WHY}: an input that does not decode
+//
+// Inputs come from outside (any producer may write tutti.inputs): they are
+// decoded with the decoder's limits, and what does not decode is a
+// refusal with a reason that quotes no value.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/engine/decision.h"
+#include "runtime/engine/instant.h"
+#include "runtime/records/decoder.h"
+
+namespace tutti::runtime::cluster {
+
+/// One record of tutti.inputs, read.
+struct Input {
+  enum class Kind { kRecord, kClock, kRefused } kind = Kind::kRefused;
+  runtime::Record record;  // kRecord: an event or a profile, checked against its schema
+  Instant clock = 0;       // kClock: where the partition's clock moves
+  std::string why;         // kRefused: why it does not decode (no value quoted)
+};
+
+/// Decodes a value of tutti.inputs. An event without `at` happened at
+/// `default_at` (what the partition's reader chose: something every
+/// replay reads the same), or is refused without one.
+Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optional<Instant> default_at);
+
+/// The tutti.inputs value that moves a partition's clock to `to`.
+std::string ClockValue(Instant to);
+
+/// The tutti.inputs value for `line`, a line the decoder accepted as an
+/// event or a profile: the line itself, with `"at": at` added when the
+/// event has none (the time it arrived, so that every replay agrees).
+std::string InputValue(std::string_view line, std::optional<Instant> at);
+
+/// The tutti.actions value of an action.
+std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset);
+/// Where an action of tutti.actions came from: its partition's sequence
+/// number and input offset; nullopt when the value is not an action.
+struct ActionMark {
+  int32_t partition = -1;
+  uint64_t seq = 0;
+  int64_t source_offset = -1;
+};
+std::optional<ActionMark> ReadActionMark(std::string_view value);
+
+/// The tutti.dead-letters value for input `offset` of `partition`.
+std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why);
+
+}  // namespace tutti::runtime::cluster

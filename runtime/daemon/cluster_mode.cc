@@ -1,0 +1,128 @@
+// The Service on a Kafka cluster (docs/cluster.md): `tutti serve` with a
+// `kafka` setting. The node (runtime/cluster/node.h) is the input log and
+// the engines: the API's inputs and clock moves are written to
+// tutti.inputs and acknowledged once Kafka has them; the partitions this
+// node owns are applied on the node's own thread; actions go to
+// tutti.actions. What the cluster does not serve yet is refused with 501
+// and says so, never answered from a part of the state.
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/text.h"
+#include "runtime/cluster/node.h"
+#include "runtime/daemon/log.h"
+#include "runtime/daemon/service.h"
+#include "runtime/records/json_input.h"
+
+namespace tutti::runtime {
+
+Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& options) {
+  if (!options.routes.empty())
+    return Status::Invalid("'webhooks' and 'smtp' are not served on a cluster yet (delivery from the actions topic "
+                           "is being built, docs/cluster.md): run a delivery consumer of " +
+                           options.kafka.topics.actions + ", or start without 'kafka'");
+  if (!options.profiles.empty())
+    return Status::Invalid("'profiles' cannot be loaded at every start on a cluster (each node would write them "
+                           "again over newer updates): write them once with POST /v1/profiles, or produce them "
+                           "to " + options.kafka.topics.inputs + " (docs/cluster.md)");
+  std::unique_ptr<Service> s(new Service());
+  s->options_ = options;
+  std::error_code ec;
+  // The data folder holds only the JIT cache here: the state is Kafka's.
+  if (std::filesystem::create_directories(options.data_dir, ec))
+    std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all, ec);
+  PreparedReload prepared = PrepareReload(options);
+  if (prepared.set == nullptr) return Status::Invalid(prepared.error + "\n" + prepared.diagnostics);
+  cluster::PartitionSettings settings = options.kafka;
+  settings.virtual_clock = options.virtual_clock;
+  std::string name = options.node;
+  if (name.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    name = std::string(host) + "-" + std::to_string(::getpid());
+  }
+  TUTTI_ASSIGN_OR_RETURN(s->node_, cluster::Node::Start(settings, name, *prepared.set));
+  s->sets_.push_back(std::move(prepared.set));
+  Log(LogLevel::kInfo, "start", "joined the cluster",
+      {{"group", settings.group}, {"node", Printable(name, 100)}, {"partitions", s->node_->partitions()}});
+  s->DeclareClusterMetrics();
+  return s;
+}
+
+void Service::DeclareClusterMetrics() {
+  Metrics& m = metrics_;
+  cluster::Node* node = node_.get();
+  auto counts = [node] { return node->counts(); };
+  m.AddGauge("tutti_cluster_partitions_owned", "Partitions of the inputs topic this node runs.",
+             [counts] { return static_cast<double>(counts().partitions.size()); });
+  m.AddGauge("tutti_cluster_caught_up", "1 when every partition this node owns has applied every input written "
+             "to it, else 0.", [node] { return node->CaughtUp() ? 1.0 : 0.0; });
+  m.AddGauge("tutti_cluster_partitions", "Partitions of the inputs topic.",
+             [node] { return static_cast<double>(node->partitions()); });
+  m.AddGauge("tutti_cluster_takeovers", "Partitions this node took over (and restored) since it started.",
+             [counts] { return static_cast<double>(counts().takeovers); });
+  m.AddGauge("tutti_cluster_partitions_lost", "Partitions the group moved away from this node since it started.",
+             [counts] { return static_cast<double>(counts().rebalances); });
+  m.AddGauge("tutti_cluster_takeover_seconds", "How long the last takeover took: fencing, reading the actions' "
+             "tail, replaying the partition.", [counts] { return counts().last_takeover_seconds; });
+  m.AddGauge("tutti_cluster_inputs_applied", "Input records applied by this node's partitions.",
+             [counts] { return static_cast<double>(counts().total.applied); });
+  m.AddGauge("tutti_cluster_actions_written", "Actions written to the actions topic by this node.",
+             [counts] { return static_cast<double>(counts().total.actions_written); });
+  m.AddGauge("tutti_cluster_actions_skipped", "Actions a replay made again that an earlier owner had written.",
+             [counts] { return static_cast<double>(counts().total.actions_skipped); });
+  m.AddGauge("tutti_cluster_dead_letters", "Input records that did not decode, written to the dead-letters topic.",
+             [counts] { return static_cast<double>(counts().total.dead_letters); });
+  m.AddGauge("tutti_cluster_transactions", "Kafka transactions this node's partitions committed.",
+             [counts] { return static_cast<double>(counts().total.transactions); });
+}
+
+void Service::StageOnCluster(std::string_view body, Accept accept, const std::function<void(IngestResult)>& done) {
+  const char* kind = accept == Accept::kEvents ? "event" : "profile";
+  IngestResult out = node_->Ingest(body, accept);
+  records_in_->At({kind}).Add(static_cast<double>(out.accepted));
+  records_refused_->At({kind}).Add(static_cast<double>(out.refused));
+  if (out.status == 503) {
+    log_failures_->Add();
+    Log(LogLevel::kError, "ingest", "kafka did not acknowledge a batch; it was refused: " + out.error);
+  }
+  done(std::move(out));
+}
+
+Reply Service::PostClockOnCluster(Instant at) {
+  if (Status moved = node_->MoveClock(at); !moved.ok()) {
+    Reply reply = Problem(503, moved.message());
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  }
+  return JsonReply(200, Json{{"now", FormatInstant(at)}});
+}
+
+std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
+  if (node_ == nullptr) return std::nullopt;
+  static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/journeys", "/v1/journeys/{name}/pause",
+                                  "/v1/journeys/{name}/resume", "/v1/journeys/reload", "/v1/customers/{id}",
+                                  "/v1/customers/{id}/history", "/v1/accounts/{id}/history"};
+  for (const char* r : kNotYet)
+    if (route == r)
+      return Problem(501, "not served on a Kafka cluster yet: actions are in the " + options_.kafka.topics.actions +
+                              " topic (docs/cluster.md says what works)");
+  return std::nullopt;
+}
+
+std::optional<std::string> Service::NotReadyOnCluster() const {
+  if (node_->Restoring()) return "partitions taken over are being restored (replayed)";
+  return std::nullopt;
+}
+
+void Service::TickOnCluster() {
+  std::string trouble = node_->counts().trouble;
+  if (trouble != cluster_trouble_) {
+    cluster_trouble_ = trouble;
+    if (!trouble.empty()) Log(LogLevel::kWarning, "cluster", trouble);
+  }
+}
+
+}  // namespace tutti::runtime

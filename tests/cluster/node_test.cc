@@ -1,0 +1,174 @@
+// Nodes of a cluster (runtime/cluster/node.h) against the mock cluster,
+// on the reference scenario (journeys/, examples/abc-pharma): the actions
+// every node writes to tutti.actions together are exactly the actions one
+// engine makes from the same inputs (`tutti simulate`), each once, also
+// when a node dies and another takes its partitions over; an input that
+// does not decode goes to tutti.dead-letters and its partition goes on.
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "compiler/source/diagnostic.h"
+#include "runtime/cluster/kafka.h"
+#include "runtime/cluster/node.h"
+#include "runtime/cluster/topic_records.h"
+#include "runtime/engine/journey_set.h"
+#include "runtime/engine/partition.h"
+#include "tests/cluster/mock_cluster.h"
+#include "tests/cluster/scenario.h"
+
+namespace tutti::runtime::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace tutti::testing;
+using Json = nlohmann::json;
+
+constexpr int kPartitions = 6;
+const std::string kSource = TUTTI_SOURCE_DIR;
+
+class ClusterNodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    compiler::DiagnosticSink sink;
+    set_ = JourneySet::Load({kSource + "/journeys"}, kSource + "/stdlib", sink);
+    ASSERT_NE(set_, nullptr);
+    settings_.kafka.brokers = cluster_.brokers();
+    // A node that dies is noticed within seconds, not the default 45.
+    settings_.kafka.librdkafka = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+    settings_.virtual_clock = true;
+    profiles_ = ScenarioFile("profiles.ndjson");
+    events_ = ScenarioEvents();
+  }
+
+  std::unique_ptr<Node> StartNode(const std::string& name) {
+    auto node = Node::Start(settings_, name, *set_);
+    EXPECT_TRUE(node.ok()) << node.status().message();
+    return node.ok() ? std::move(*node) : nullptr;
+  }
+
+  std::multiset<std::string> Expected() { return OneEnginesActions(*set_); }
+  /// What the cluster wrote, once it wrote at least what one engine makes.
+  std::multiset<std::string> Written() { return WrittenActions(settings_.kafka, kPartitions, Expected().size()); }
+  static std::string Join(const std::vector<std::string>& lines, size_t from, size_t to) {
+    return JoinLines(lines, from, to);
+  }
+
+  /// Waits until `nodes` own every partition between them and have each
+  /// applied everything written.
+  static void WaitCaughtUp(const std::vector<Node*>& nodes, std::chrono::seconds limit = 120s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      size_t owned = 0;
+      bool caught_up = true;
+      for (Node* n : nodes) {
+        owned += n->counts().partitions.size();
+        caught_up = caught_up && n->CaughtUp();
+      }
+      if (owned == kPartitions && caught_up) return;
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "owned " << owned << " of " << kPartitions;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
+  void MoveClockToTheEnd(Node& node) {
+    Status moved = node.MoveClock(ScenarioEnd());
+    ASSERT_TRUE(moved.ok()) << moved.message();
+  }
+
+  MockCluster cluster_{3, kPartitions};
+  std::unique_ptr<JourneySet> set_;
+  PartitionSettings settings_;
+  std::string profiles_;
+  std::vector<std::string> events_;
+};
+
+TEST_F(ClusterNodes, ThreeNodesWriteExactlyTheActionsOfOneEngine) {
+  auto a = StartNode("a"), b = StartNode("b"), c = StartNode("c");
+  ASSERT_TRUE(a && b && c);
+  IngestResult profiles = a->Ingest(profiles_, Accept::kProfiles);
+  ASSERT_EQ(profiles.status, 200) << profiles.error;
+  EXPECT_EQ(profiles.refused, 0u);
+  // Through every node's entrance.
+  size_t third = events_.size() / 3;
+  EXPECT_EQ(a->Ingest(Join(events_, 0, third), Accept::kEvents).status, 200);
+  EXPECT_EQ(b->Ingest(Join(events_, third, 2 * third), Accept::kEvents).status, 200);
+  IngestResult rest = c->Ingest(Join(events_, 2 * third, events_.size()), Accept::kEvents);
+  EXPECT_EQ(rest.status, 200) << rest.error;
+  MoveClockToTheEnd(*b);
+  WaitCaughtUp({a.get(), b.get(), c.get()});
+  std::multiset<std::string> expected = Expected(), written = Written();
+  ASSERT_GT(expected.size(), 100u);
+  EXPECT_EQ(written, expected);
+  for (Node* n : {a.get(), b.get(), c.get()}) {
+    NodeCounts counts = n->counts();
+    EXPECT_EQ(counts.trouble, "");
+    EXPECT_EQ(counts.partitions.size(), 2u) << "the group shares the partitions";
+    EXPECT_GT(counts.total.actions_written, 0u);
+    EXPECT_EQ(counts.total.actions_skipped, 0u);
+  }
+}
+
+TEST_F(ClusterNodes, ANodeThatDiesHasItsPartitionsTakenOverWithNothingLostOrWrittenTwice) {
+  auto a = StartNode("a"), b = StartNode("b");
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->Ingest(profiles_, Accept::kProfiles).status, 200);
+  size_t half = events_.size() / 2;
+  ASSERT_EQ(b->Ingest(Join(events_, 0, half), Accept::kEvents).status, 200);
+  WaitCaughtUp({a.get(), b.get()});
+  EXPECT_FALSE(b->counts().partitions.empty());
+  EXPECT_GT(b->counts().total.actions_written, 0u);
+  b->Abandon();  // as a process killed: the group notices when its session times out
+  ASSERT_EQ(a->Ingest(Join(events_, half, events_.size()), Accept::kEvents).status, 200);
+  MoveClockToTheEnd(*a);
+  WaitCaughtUp({a.get()});
+  EXPECT_EQ(Written(), Expected());
+  NodeCounts counts = a->counts();
+  EXPECT_GT(counts.total.actions_skipped, 0u) << "the replay of b's partitions made b's actions again";
+  EXPECT_GT(counts.last_takeover_seconds, 0);
+}
+
+TEST_F(ClusterNodes, AnInputThatDoesNotDecodeIsADeadLetterAndItsPartitionGoesOn) {
+  auto a = StartNode("a");
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->Ingest(profiles_, Accept::kProfiles).status, 200);
+  // Another producer writes a record that is not JSON, one of no known
+  // type, and a good event, to one customer's partition.
+  std::string customer = "hcp-empire-00017";
+  int32_t p = static_cast<int32_t>(KafkaPartitionOf(customer, kPartitions));
+  auto producer = Producer::Open(settings_.kafka);
+  ASSERT_TRUE(producer.ok());
+  std::vector<Record> records = {
+      {customer, "not json", p},
+      {customer, R"({"type":"no_such_event","hcp":"hcp-empire-00017"})", p},
+      {customer, R"({"tutti":"clock","at_ns":"soon"})", p},
+      {customer, events_[0], p},
+  };
+  for (const Status& s : (*producer)->Send("tutti.inputs", records, 30s)) ASSERT_TRUE(s.ok()) << s.message();
+  WaitCaughtUp({a.get()});
+  NodeCounts counts = a->counts();
+  EXPECT_EQ(counts.total.dead_letters, 3u);
+  std::vector<Json> letters;
+  for (const Record& r : ReadTopic(settings_.kafka, "tutti.dead-letters", kPartitions, 3))
+    letters.push_back(Json::parse(r.value));
+  ASSERT_EQ(letters.size(), 3u);
+  std::sort(letters.begin(), letters.end(), [](auto& x, auto& y) { return x["source_offset"] < y["source_offset"]; });
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(letters[i]["source_partition"], p);
+    EXPECT_EQ(letters[i]["source_offset"], records[i].offset);
+    EXPECT_NE(letters[i]["reason"].get<std::string>().find_first_not_of(' '), std::string::npos);
+    EXPECT_EQ(letters[i]["reason"].get<std::string>().find("soon"), std::string::npos) << "no value quoted";
+  }
+  // The good event after them was applied.
+  EXPECT_GE(counts.total.applied, static_cast<uint64_t>(3475 * 1 + 4));
+}
+
+}  // namespace
+}  // namespace tutti::runtime::cluster

@@ -1,0 +1,94 @@
+// What the cluster's topics hold (runtime/cluster/topic_records.h): inputs
+// read with limits, whatever another producer wrote; Tutti's own records
+// read back as written.
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "compiler/source/diagnostic.h"
+#include "runtime/cluster/topic_records.h"
+#include "runtime/engine/journey_set.h"
+
+namespace tutti::runtime::cluster {
+namespace {
+
+class TopicRecords : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    compiler::DiagnosticSink sink;
+    set_ = JourneySet::FromText({{"t.tutti", R"(
+profile doctor {
+  id: string key
+}
+event seen keyed by doctor {
+  doctor: string
+}
+)"}}, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    ASSERT_NE(set_, nullptr) << compiler::RenderText(sink.Sorted());
+  }
+  std::unique_ptr<JourneySet> set_;
+};
+
+TEST_F(TopicRecords, AnEventWithoutATimeGetsTheOneTheReaderGives) {
+  Input in = ReadInput(set_->schemas(), R"({"type":"seen","doctor":"h1"})", 5 * kNanosPerSecond);
+  ASSERT_EQ(in.kind, Input::Kind::kRecord) << in.why;
+  EXPECT_EQ(ToInstant(*in.record.at), 5 * kNanosPerSecond);
+  EXPECT_EQ(ReadInput(set_->schemas(), R"({"type":"seen","doctor":"h1"})", std::nullopt).kind, Input::Kind::kRefused);
+}
+
+TEST_F(TopicRecords, TheTimeAnEntranceGaveIsWrittenIntoTheLine) {
+  std::string value = InputValue(R"({"type":"seen","doctor":"h1"})", 2 * kNanosPerSecond + 500);
+  EXPECT_EQ(value, R"({"at":"1970-01-01T00:00:02.0000005Z","type":"seen","doctor":"h1"})");
+  Input in = ReadInput(set_->schemas(), value, std::nullopt);
+  ASSERT_EQ(in.kind, Input::Kind::kRecord) << in.why;
+  EXPECT_EQ(ToInstant(*in.record.at), 2 * kNanosPerSecond + 500);
+  EXPECT_EQ(InputValue("{\"type\":\"doctor\",\"id\":\"x\"}\r", std::nullopt), R"({"type":"doctor","id":"x"})");
+}
+
+TEST_F(TopicRecords, ClockRecordsReadBackAndLookalikesAreRefused) {
+  Input clock = ReadInput(set_->schemas(), ClockValue(42), std::nullopt);
+  ASSERT_EQ(clock.kind, Input::Kind::kClock);
+  EXPECT_EQ(clock.clock, 42);
+  for (std::string bad : std::vector<std::string>{R"({"tutti":"clock"})", R"({"tutti":"clock","at_ns":1.5})", R"({"tutti":"reload","at_ns":1})",
+                          R"({"tutti":"clock","at_ns":1,"x":2})", R"({"tutti":)", "{\"tutti\":\"" + std::string(300, 'a') + "\"}"}) {
+    Input in = ReadInput(set_->schemas(), bad, std::nullopt);
+    EXPECT_EQ(in.kind, Input::Kind::kRefused) << bad;
+    EXPECT_FALSE(in.why.empty());
+  }
+}
+
+TEST_F(TopicRecords, RefusalsSayWhyWithoutQuotingTheValue) {
+  for (std::string bad : std::vector<std::string>{"", "not json", "{\"type\":\"seen\",\"doctor\":\"secret-name\",\"at\":\"yesterday\"}",
+                          std::string("{\"type\":\"seen\",\0}", 17), "[1,2]", std::string(2 << 20, '{')}) {
+    Input in = ReadInput(set_->schemas(), bad, 0);
+    EXPECT_EQ(in.kind, Input::Kind::kRefused);
+    EXPECT_FALSE(in.why.empty());
+    EXPECT_EQ(in.why.find("yesterday"), std::string::npos) << in.why;
+    EXPECT_LT(in.why.size(), 1100u);
+  }
+  Input far = ReadInput(set_->schemas(), R"({"type":"seen","doctor":"h1","at":"9999-01-01T00:00:00Z"})", 0);
+  EXPECT_EQ(far.kind, Input::Kind::kRefused);
+}
+
+TEST_F(TopicRecords, ActionsCarryTheirPartitionSequenceAndSource) {
+  Decision d;
+  d.customer = "h1";
+  d.idempotency_key = "k";
+  std::string value = ActionValue(d, 3, 17, 12345);
+  auto mark = ReadActionMark(value);
+  ASSERT_TRUE(mark);
+  EXPECT_EQ(mark->partition, 3);
+  EXPECT_EQ(mark->seq, 17u);
+  EXPECT_EQ(mark->source_offset, 12345);
+  for (std::string bad : {"", "{}", R"({"partition":-1,"seq":1,"source_offset":1,"action":{}})",
+                          R"({"partition":1,"seq":1,"source_offset":99999999999999999999,"action":{}})",
+                          R"({"partition":1,"seq":"1","source_offset":1,"action":{}})"})
+    EXPECT_FALSE(ReadActionMark(bad)) << bad;
+  std::string letter = DeadLetterValue(2, 7, "bad \xff bytes");
+  EXPECT_EQ(letter.find('\xff'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tutti::runtime::cluster

@@ -1,0 +1,120 @@
+// `tutti serve` as nodes of a Kafka cluster (docs/cluster.md), end to end,
+// against a mock cluster the test starts: two daemons share the
+// partitions; inputs posted to either are acknowledged once Kafka has
+// them; one daemon killed with SIGKILL has its partitions taken over by
+// the other; and the actions in tutti.actions are then exactly those one
+// engine makes from the same inputs, each once. What the cluster does not
+// serve yet is refused with 501, and settings that cannot hold on a
+// cluster stop the start with the reason.
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "compiler/source/diagnostic.h"
+#include "tests/cluster/mock_cluster.h"
+#include "tests/cluster/scenario.h"
+#include "tests/daemon/daemon_fixture.h"
+
+namespace {
+
+using namespace tutti::testing;
+namespace fs = std::filesystem;
+
+constexpr int kPartitions = 6;
+
+double Metric(Daemon& d, const std::string& name) {
+  std::string metrics = d.Curl("GET", "/metrics");
+  size_t at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
+}
+
+/// Waits until `nodes` own every partition between them, each caught up.
+void WaitCaughtUp(const std::vector<Daemon*>& nodes) {
+  for (int i = 0; i < 1200; ++i) {
+    double owned = 0;
+    bool caught_up = true;
+    for (Daemon* d : nodes) {
+      owned += Metric(*d, "tutti_cluster_partitions_owned");
+      caught_up = caught_up && Metric(*d, "tutti_cluster_caught_up") == 1;
+    }
+    if (owned == kPartitions && caught_up) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ADD_FAILURE() << "the nodes did not take every partition and catch up";
+}
+
+std::string ClusterConfig(const fs::path& dir, const std::string& brokers, const std::string& more = "") {
+  fs::path path = dir / "cluster.json";
+  // A node killed is noticed within seconds, not the default 45.
+  std::ofstream(path) << R"({"kafka": {"brokers": ")" << brokers
+                      << R"(", "librdkafka": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}})" << more
+                      << "}";
+  return path.string();
+}
+
+TEST(Cluster, TwoServeNodesShareThePartitionsAndOneKilledLosesNothing) {
+  MockCluster cluster(3, kPartitions);
+  fs::path dir = FreshDir("cluster");
+  std::string config = ClusterConfig(dir, cluster.brokers());
+  Daemon a(dir / "a", {"--config", config, "--engine", "interp"}, Source("journeys"), "");
+  Daemon b(dir / "b", {"--config", config, "--engine", "interp"}, Source("journeys"), "");
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  std::string posted = a.Curl("POST", "/v1/profiles", Source("examples/abc-pharma/profiles.ndjson"), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  std::vector<std::string> events = ScenarioEvents();
+  size_t half = events.size() / 2;
+  std::ofstream(dir / "first.ndjson") << JoinLines(events, 0, half);
+  std::ofstream(dir / "rest.ndjson") << JoinLines(events, half, events.size());
+  posted = b.Curl("POST", "/v1/events", (dir / "first.ndjson").string(), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  WaitCaughtUp({&a, &b});
+  EXPECT_GT(Metric(b, "tutti_cluster_partitions_owned"), 0);
+  EXPECT_EQ(b.Curl("GET", "/readyz").substr(0, 3), "200");
+
+  b.Kill(SIGKILL);
+  posted = a.Curl("POST", "/v1/events", (dir / "rest.ndjson").string(), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  std::ofstream(dir / "clock.json") << R"({"to": ")" << kScenarioUntil << R"("})";
+  posted = a.Curl("POST", "/v1/clock", (dir / "clock.json").string());
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted;
+  WaitCaughtUp({&a});
+
+  tutti::compiler::DiagnosticSink sink;
+  auto set = tutti::runtime::JourneySet::Load({Source("journeys")}, Source("stdlib"), sink);
+  ASSERT_NE(set, nullptr);
+  std::multiset<std::string> expected = OneEnginesActions(*set);
+  EXPECT_EQ(WrittenActions({cluster.brokers(), {}}, kPartitions, expected.size()), expected);
+  EXPECT_GT(Metric(a, "tutti_cluster_actions_skipped"), 0) << "b's partitions were replayed, their actions skipped";
+  EXPECT_GT(Metric(a, "tutti_cluster_takeover_seconds"), 0);
+  EXPECT_EQ(a.Curl("GET", "/readyz").substr(0, 3), "200");
+  EXPECT_EQ(a.Curl("GET", "/v1/actions").substr(0, 3), "501");
+  EXPECT_EQ(a.Kill(SIGTERM), 0);
+}
+
+TEST(Cluster, SettingsThatCannotHoldOnAClusterStopTheStart) {
+  MockCluster cluster(1, 2);
+  fs::path dir = FreshDir("cluster-refused");
+  std::string config = ClusterConfig(dir, cluster.brokers());
+  // A profiles file loaded at every start would undo newer updates.
+  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+                          (dir / "d").string() + " --listen 127.0.0.1:0 --profiles " +
+                          Source("examples/abc-pharma/profiles.ndjson") + " --config " + config + " 2>&1; echo exit $?");
+  EXPECT_NE(out.find("'profiles' cannot be loaded"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit 1"), std::string::npos) << out;
+  // A client property librdkafka does not know, named; its value never shown.
+  std::ofstream(dir / "bad.json") << R"({"kafka": {"brokers": ")" << cluster.brokers()
+                                  << R"(", "librdkafka": {"sasl.pasword": "hunter2"}}})";
+  out = Shell(std::string(TUTTI_BINARY) + " serve --check-config " + (dir / "bad.json").string() + " --journeys " +
+              Source("journeys") + " --data " + (dir / "d").string() + " 2>&1; echo exit $?");
+  EXPECT_NE(out.find("sasl.pasword"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+  EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
+}
+
+}  // namespace
