@@ -26,6 +26,8 @@ Instant WallNow() {
 }
 
 void Add(PartitionWork& to, const PartitionWork& c) {
+  to.snapshots += c.snapshots;
+  to.snapshot_failures += c.snapshot_failures;
   to.applied += c.applied;
   to.actions_written += c.actions_written;
   to.actions_skipped += c.actions_skipped;
@@ -40,7 +42,7 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
   if (auto why = WhyOneShard(set.ir()))
     return Status::Invalid("these journeys cannot run on a cluster, whose partitions split the customers: " + *why);
   const Topics& t = settings.topics;
-  TUTTI_ASSIGN_OR_RETURN(auto counts, PartitionCounts(settings.kafka, {t.inputs, t.actions, t.dead_letters},
+  TUTTI_ASSIGN_OR_RETURN(auto counts, PartitionCounts(settings.kafka, {t.inputs, t.actions, t.dead_letters, t.snapshots},
                                                       settings.timeout));
   if (counts[t.actions] != counts[t.inputs])
     return Status::Invalid("kafka: " + t.actions + " has " + std::to_string(counts[t.actions]) + " partitions and " +
@@ -48,6 +50,7 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
                            ": they must have as many (docs/cluster.md: Topics)");
   std::unique_ptr<Node> node(new Node());
   node->settings_ = settings;
+  node->settings_.snapshot_partitions = counts[t.snapshots];
   node->name_ = name;
   node->set_ = &set;
   node->partitions_ = counts[t.inputs];
@@ -92,24 +95,33 @@ NodeCounts Node::counts() const {
 }
 
 
+Result<int64_t> Node::Take(int32_t p) {
+  TUTTI_ASSIGN_OR_RETURN(auto worker, PartitionWorker::Open(settings_, *set_, p, partitions_));
+  int64_t from = worker->start_offset();
+  std::lock_guard lock(counts_mu_);
+  if (std::find(counts_.partitions.begin(), counts_.partitions.end(), p) == counts_.partitions.end()) {
+    counts_.partitions.push_back(p);
+    std::sort(counts_.partitions.begin(), counts_.partitions.end());
+  }
+  ++counts_.takeovers;
+  if (worker->counts().restored_offset >= 0) {
+    ++counts_.snapshots_restored;
+    counts_.last_restore_seconds = worker->counts().restore_seconds;
+  }
+  workers_[p] = std::move(worker);
+  return from;
+}
+
 int64_t Node::Assigned(int32_t p) {
-  auto worker = PartitionWorker::Open(settings_, *set_, p, partitions_);
   replaying_[p] = SteadyClock::now();
   caught_up_ = false;
   restoring_ = true;
-  if (!worker.ok()) {
-    // Assigned all the same (the group gave it): opened again before its
-    // first record is applied.
-    Trouble(worker.status());
-    return 0;
-  }
-  int64_t from = (*worker)->start_offset();
-  workers_[p] = std::move(*worker);
-  std::lock_guard lock(counts_mu_);
-  counts_.partitions.push_back(p);
-  std::sort(counts_.partitions.begin(), counts_.partitions.end());
-  ++counts_.takeovers;
-  return from;
+  auto from = Take(p);
+  if (from.ok()) return *from;
+  // Assigned all the same (the group gave it): opened again before its
+  // first record is applied.
+  Trouble(from.status());
+  return 0;
 }
 
 void Node::Revoked(int32_t p) {
@@ -128,25 +140,13 @@ void Node::Revoked(int32_t p) {
 void Node::ApplyTo(int32_t p, const std::vector<const Record*>& batch) {
   auto it = workers_.find(p);
   if (it == workers_.end()) {
-    // Assigned, but its opening failed: again, from the start.
-    auto worker = PartitionWorker::Open(settings_, *set_, p, partitions_);
-    if (!worker.ok()) {
-      Trouble(worker.status());
+    // Assigned, but its opening failed: again, and read from where it says.
+    auto from = Take(p);
+    if (!from.ok()) {
+      Trouble(from.status());
       std::this_thread::sleep_for(kReopenPause);
-      if (Status s = consumer_->Seek(p, 0); !s.ok()) Trouble(s);
-      return;
     }
-    if (Status s = consumer_->Seek(p, (*worker)->start_offset()); !s.ok()) {
-      Trouble(s);
-      return;
-    }
-    workers_[p] = std::move(*worker);
-    std::lock_guard lock(counts_mu_);
-    if (std::find(counts_.partitions.begin(), counts_.partitions.end(), p) == counts_.partitions.end()) {
-      counts_.partitions.push_back(p);
-      std::sort(counts_.partitions.begin(), counts_.partitions.end());
-      ++counts_.takeovers;
-    }
+    if (Status s = consumer_->Seek(p, from.ok() ? *from : 0); !s.ok()) Trouble(s);
     return;  // the records polled are read again from the seek
   }
   PartitionWorker& w = *it->second;

@@ -47,6 +47,8 @@ struct NodeCounts {
   uint64_t takeovers = 0;           // partitions taken over (restored) by this node
   uint64_t rebalances = 0;          // partitions lost to the group
   double last_takeover_seconds = 0;  // the last takeover: fencing, reading the tail, the replay
+  uint64_t snapshots_restored = 0;   // takeovers that started from a snapshot
+  double last_restore_seconds = 0;   // reading and restoring the last of those snapshots
   std::string trouble;               // the last failure, if any (no personal data)
 };
 
@@ -90,6 +92,9 @@ class Node {
   void Run();
   /// The consumer's listener: a partition given, or taken away.
   int64_t Assigned(int32_t p);
+  /// Opens partition `p`'s worker (fencing, the actions' tail, the newest
+  /// snapshot): the offset to read it from.
+  Result<int64_t> Take(int32_t p);
   void Revoked(int32_t p);
   /// Applies `batch` (records of one partition) to its worker; reopens
   /// the partition when the worker fails.

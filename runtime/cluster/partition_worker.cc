@@ -1,6 +1,7 @@
 #include "runtime/cluster/partition_worker.h"
 
 #include <algorithm>
+#include <map>
 
 #include "runtime/cluster/topic_records.h"
 
@@ -35,6 +36,9 @@ Result<std::unique_ptr<PartitionWorker>> PartitionWorker::Open(const PartitionSe
   options.shards = static_cast<uint32_t>(partitions);
   options.kafka_partitions = true;
   w->engine_ = set.NewEngine(options);
+  w->RestoreNewestSnapshot();
+  if (w->counts_.restored_offset < 0) w->engine_ = set.NewEngine(options);  // a failed restore leaves it unusable
+  w->next_offset_ = w->start_offset_;
   w->committed_at_ = Clock::now();
   w->open_seconds_ = std::chrono::duration<double>(Clock::now() - started).count();
   return w;
@@ -70,6 +74,67 @@ Status PartitionWorker::ReadWrittenTail() {
     to = from;
   }
   return Status::Ok();
+}
+
+void PartitionWorker::RestoreNewestSnapshot() {
+  auto started = Clock::now();
+  int32_t topic_partition = partition_ % settings_.snapshot_partitions;
+  auto reader = Reader::Open(settings_.kafka, settings_.topics.snapshots, topic_partition, 0);
+  if (!reader.ok()) return;
+  auto end = (*reader)->End(settings_.timeout);
+  if (!end.ok() || *end == 0) return;
+  // The newest chunk of each key (compaction may not have run yet).
+  std::map<uint32_t, SnapshotChunk> chunks;
+  const std::string prefix = std::to_string(partition_) + ":";
+  for (int empty = 0; empty < 3;) {
+    auto records = (*reader)->Next(100, 200ms);
+    if (!records.ok()) return;
+    if (records->empty()) {
+      ++empty;
+      continue;
+    }
+    bool at_end = false;
+    for (const Record& r : *records) {
+      // The last data record sits before the last transaction's marker.
+      at_end = at_end || r.offset >= *end - 2;
+      if (r.key.rfind(prefix, 0) != 0) continue;
+      auto chunk = ReadSnapshotChunk(r.value);
+      if (chunk && chunk->partition == partition_) chunks[chunk->chunk] = std::move(*chunk);
+    }
+    if (at_end) break;
+  }
+  // Whole: chunk 0 says how many, and every one is of its snapshot.
+  auto first = chunks.find(0);
+  if (first == chunks.end() || first->second.fingerprint != set_->Fingerprint()) return;
+  std::string state;
+  for (uint32_t i = 0; i < first->second.chunks; ++i) {
+    auto it = chunks.find(i);
+    if (it == chunks.end() || it->second.offset != first->second.offset || it->second.chunks != first->second.chunks)
+      return;
+    state += it->second.bytes;
+  }
+  if (!engine_->Restore(state).ok()) return;
+  start_offset_ = first->second.offset;
+  counts_.restored_offset = start_offset_;
+  counts_.restore_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+Status PartitionWorker::WriteSnapshot() {
+  std::string state = engine_->Save();
+  constexpr size_t kChunkBytes = 512 << 10;  // under Kafka's default message limit of 1 MB
+  std::vector<Record> records = SnapshotRecords(partition_, next_offset_, set_->Fingerprint(), state, kChunkBytes,
+                                                partition_ % settings_.snapshot_partitions);
+  Status written = producer_->Begin();
+  for (size_t i = 0; written.ok() && i < records.size(); ++i) written = producer_->Add(settings_.topics.snapshots, records[i]);
+  if (written.ok()) written = producer_->Commit(next_offset_, settings_.timeout);
+  else (void)producer_->Abort(settings_.timeout);
+  applied_at_snapshot_ = counts_.applied;
+  if (written.ok()) {
+    ++counts_.snapshots;
+    return Status::Ok();
+  }
+  ++counts_.snapshot_failures;
+  return written.code() == StatusCode::kConflict ? written : Status::Ok();
 }
 
 Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
@@ -114,7 +179,15 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
     engine.TakeDecisions();  // the decision log is the actions' (and the metrics', later)
   }
   next_offset_ = batch.back()->offset + 1;
-  if (writes.empty() && Clock::now() - committed_at_ < kIdleCommit) return Status::Ok();
+  if (!writes.empty() || Clock::now() - committed_at_ >= kIdleCommit) TUTTI_TRY(Write(writes));
+  // Everything the state holds is written by now: a snapshot of it at
+  // next_offset_ leaves nothing behind.
+  if (settings_.snapshot_every != 0 && counts_.applied - applied_at_snapshot_ >= settings_.snapshot_every)
+    return WriteSnapshot();
+  return Status::Ok();
+}
+
+Status PartitionWorker::Write(const std::vector<Record>& writes) {
   TUTTI_TRY(producer_->Begin());
   uint64_t through = written_through_;
   int64_t through_offset = written_source_offset_;

@@ -15,6 +15,10 @@
 // transactions are not kept (the mock cluster) and a crash fell between
 // an output written and the group's offset moving.
 //
+// Every `snapshot_every` inputs, after a commit, the engine's state is
+// written to the snapshots topic with the input offset it covers; a
+// takeover restores the newest one and replays only what follows it.
+//
 // Not thread-safe: the node's consumer thread alone calls it.
 
 #include <chrono>
@@ -51,6 +55,11 @@ struct PartitionSettings {
   /// The system clock: a partition gets a clock record at most this often.
   std::chrono::milliseconds tick{200};
   std::chrono::milliseconds timeout{30000};  // a transaction's commit, a takeover
+  /// A partition's state is written to the snapshots topic once it has
+  /// applied this many inputs since the last; 0: never.
+  uint64_t snapshot_every = 1000000;
+  /// The snapshots topic's partition count (Node::Start reads it).
+  int32_t snapshot_partitions = 1;
 };
 
 /// What a partition has done since it was taken over.
@@ -60,6 +69,12 @@ struct PartitionWork {
   uint64_t actions_skipped = 0;  // actions made again by a replay, already written
   uint64_t dead_letters = 0;     // inputs that did not decode
   uint64_t transactions = 0;     // transactions committed
+  uint64_t snapshots = 0;        // snapshots written
+  uint64_t snapshot_failures = 0;
+  /// The takeover's snapshot: the input offset it covered (-1: none,
+  /// replayed from the start) and how long reading and restoring it took.
+  int64_t restored_offset = -1;
+  double restore_seconds = 0;
 };
 
 class PartitionWorker {
@@ -68,8 +83,9 @@ class PartitionWorker {
   static Result<std::unique_ptr<PartitionWorker>> Open(const PartitionSettings& settings, const JourneySet& set,
                                                        int32_t partition, int32_t partitions);
 
-  /// The input offset to read the partition from.
-  int64_t start_offset() const { return 0; }
+  /// The input offset to read the partition from: the restored
+  /// snapshot's, or 0.
+  int64_t start_offset() const { return start_offset_; }
   /// Applies records of the partition, in offset order, continuing where
   /// the last batch ended, and writes what they made. kConflict: another
   /// node took the partition over (stop applying it); kUnavailable: the
@@ -88,6 +104,16 @@ class PartitionWorker {
   PartitionWorker() = default;
   /// The last action the partition's earlier owners wrote, if any.
   Status ReadWrittenTail();
+  /// Restores the partition's newest whole snapshot written under these
+  /// journeys, if there is one; the engine is fresh otherwise.
+  void RestoreNewestSnapshot();
+  /// Writes what a batch made (actions, dead letters) with the consumed
+  /// offset next_offset_, in one transaction.
+  Status Write(const std::vector<Record>& writes);
+  /// Writes the engine's state as of next_offset_ (after a commit). A
+  /// failure is counted and changes nothing, unless the producer was
+  /// fenced (kConflict).
+  Status WriteSnapshot();
 
   PartitionSettings settings_;
   const JourneySet* set_ = nullptr;
@@ -97,6 +123,8 @@ class PartitionWorker {
   uint64_t written_through_ = 0;       // actions with seq up to here are in tutti.actions
   int64_t written_source_offset_ = -1;  // the input offset the last of them came from
   int64_t next_offset_ = 0;
+  int64_t start_offset_ = 0;
+  uint64_t applied_at_snapshot_ = 0;  // counts_.applied when the last snapshot was taken
   std::chrono::steady_clock::time_point committed_at_;
   PartitionWork counts_;
   double open_seconds_ = 0;

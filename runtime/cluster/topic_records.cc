@@ -1,5 +1,6 @@
 #include "runtime/cluster/topic_records.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
@@ -88,6 +89,40 @@ std::optional<ActionMark> ReadActionMark(std::string_view value) {
 
 std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why) {
   return Json{{"source_partition", partition}, {"source_offset", offset}, {"reason", Printable(why, 1000)}}.dump();
+}
+
+std::vector<Record> SnapshotRecords(int32_t partition, int64_t offset, const std::string& fingerprint,
+                                    std::string_view state, size_t chunk_bytes, int32_t topic_partition) {
+  size_t chunks = std::max<size_t>(1, (state.size() + chunk_bytes - 1) / chunk_bytes);
+  std::vector<Record> out;
+  for (size_t i = 0; i < chunks; ++i) {
+    std::string value = Json{{"partition", partition}, {"offset", offset}, {"chunk", i}, {"chunks", chunks},
+                             {"fingerprint", fingerprint}}.dump() + "\n";
+    value += state.substr(i * chunk_bytes, chunk_bytes);
+    out.push_back({std::to_string(partition) + ":" + std::to_string(i), std::move(value), topic_partition});
+  }
+  return out;
+}
+
+std::optional<SnapshotChunk> ReadSnapshotChunk(std::string_view value) {
+  size_t nl = value.find('\n');
+  if (nl == std::string_view::npos || nl > 512) return std::nullopt;
+  Json h = Json::parse(value.substr(0, nl), nullptr, false);
+  if (!h.is_object() || !h["partition"].is_number_unsigned() || !h["offset"].is_number_unsigned() ||
+      !h["chunk"].is_number_unsigned() || !h["chunks"].is_number_unsigned() || !h["fingerprint"].is_string())
+    return std::nullopt;
+  SnapshotChunk c;
+  uint64_t partition = h["partition"].get<uint64_t>(), offset = h["offset"].get<uint64_t>();
+  uint64_t chunk = h["chunk"].get<uint64_t>(), chunks = h["chunks"].get<uint64_t>();
+  if (partition > INT32_MAX || offset > INT64_MAX || chunks == 0 || chunks > 1000000 || chunk >= chunks)
+    return std::nullopt;
+  c.partition = static_cast<int32_t>(partition);
+  c.offset = static_cast<int64_t>(offset);
+  c.chunk = static_cast<uint32_t>(chunk);
+  c.chunks = static_cast<uint32_t>(chunks);
+  c.fingerprint = h["fingerprint"].get<std::string>();
+  c.bytes = std::string(value.substr(nl + 1));
+  return c;
 }
 
 }  // namespace tutti::runtime::cluster

@@ -11,6 +11,15 @@
 //                       partition P, made while applying its offset O
 //   tutti.dead-letters  {"source_partition": P, "source_offset": O,
 //                       "reason": WHY}: an input that does not decode
+//   tutti.snapshots     a chunk of a partition's engine state, keyed
+//                       "P:CHUNK": a header line {"partition": P,
+//                       "offset": O, "chunk": I, "chunks": N,
+//                       "fingerprint": F}, then the chunk's bytes. The
+//                       state covers P's inputs before offset O, under the
+//                       journeys of fingerprint F. Compaction keeps the
+//                       newest chunk of each key; a chunk left from an
+//                       older, longer snapshot has another offset and is
+//                       not used.
 //
 // Inputs come from outside (any producer may write tutti.inputs): they are
 // decoded with the decoder's limits, and what does not decode is a
@@ -20,7 +29,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "runtime/cluster/kafka.h"
 #include "runtime/engine/decision.h"
 #include "runtime/engine/instant.h"
 #include "runtime/records/decoder.h"
@@ -61,5 +72,21 @@ std::optional<ActionMark> ReadActionMark(std::string_view value);
 
 /// The tutti.dead-letters value for input `offset` of `partition`.
 std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why);
+
+/// The tutti.snapshots records of `state`, partition `partition`'s engine
+/// after its inputs before `offset`, in chunks of at most `chunk_bytes`,
+/// written to `topic_partition` of the snapshots topic.
+std::vector<Record> SnapshotRecords(int32_t partition, int64_t offset, const std::string& fingerprint,
+                                    std::string_view state, size_t chunk_bytes, int32_t topic_partition);
+/// One chunk read back; nullopt when the value is not one (bounded: the
+/// header is at most 512 bytes).
+struct SnapshotChunk {
+  int32_t partition = -1;
+  int64_t offset = -1;
+  uint32_t chunk = 0, chunks = 0;
+  std::string fingerprint;
+  std::string bytes;
+};
+std::optional<SnapshotChunk> ReadSnapshotChunk(std::string_view value);
 
 }  // namespace tutti::runtime::cluster

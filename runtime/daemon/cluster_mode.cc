@@ -37,6 +37,7 @@ Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& opt
   if (prepared.set == nullptr) return Status::Invalid(prepared.error + "\n" + prepared.diagnostics);
   cluster::PartitionSettings settings = options.kafka;
   settings.virtual_clock = options.virtual_clock;
+  settings.snapshot_every = options.snapshot_every;
   std::string name = options.node;
   if (name.empty()) {
     char host[256] = {};
@@ -67,6 +68,14 @@ void Service::DeclareClusterMetrics() {
              [counts] { return static_cast<double>(counts().rebalances); });
   m.AddGauge("tutti_cluster_takeover_seconds", "How long the last takeover took: fencing, reading the actions' "
              "tail, replaying the partition.", [counts] { return counts().last_takeover_seconds; });
+  m.AddGauge("tutti_cluster_snapshots_written", "Partition snapshots this node wrote to the snapshots topic.",
+             [counts] { return static_cast<double>(counts().total.snapshots); });
+  m.AddGauge("tutti_cluster_snapshot_failures", "Partition snapshots that could not be written (the state is "
+             "still in the inputs topic).", [counts] { return static_cast<double>(counts().total.snapshot_failures); });
+  m.AddGauge("tutti_cluster_snapshots_restored", "Takeovers that started from a snapshot.",
+             [counts] { return static_cast<double>(counts().snapshots_restored); });
+  m.AddGauge("tutti_cluster_restore_seconds", "Reading and restoring the last snapshot a takeover started from.",
+             [counts] { return counts().last_restore_seconds; });
   m.AddGauge("tutti_cluster_inputs_applied", "Input records applied by this node's partitions.",
              [counts] { return static_cast<double>(counts().total.applied); });
   m.AddGauge("tutti_cluster_actions_written", "Actions written to the actions topic by this node.",

@@ -90,5 +90,31 @@ TEST_F(TopicRecords, ActionsCarryTheirPartitionSequenceAndSource) {
   EXPECT_EQ(letter.find('\xff'), std::string::npos);
 }
 
+TEST_F(TopicRecords, SnapshotsAreChunkedAndReadBack) {
+  std::string state(2500, '\0');
+  for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 7);
+  std::vector<Record> records = SnapshotRecords(4, 9000, "f00d", state, 1000, 1);
+  ASSERT_EQ(records.size(), 3u);
+  std::string back;
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].key, "4:" + std::to_string(i));
+    EXPECT_EQ(records[i].partition, 1);
+    auto chunk = ReadSnapshotChunk(records[i].value);
+    ASSERT_TRUE(chunk);
+    EXPECT_EQ(chunk->partition, 4);
+    EXPECT_EQ(chunk->offset, 9000);
+    EXPECT_EQ(chunk->chunk, i);
+    EXPECT_EQ(chunk->chunks, 3u);
+    EXPECT_EQ(chunk->fingerprint, "f00d");
+    back += chunk->bytes;
+  }
+  EXPECT_EQ(back, state);
+  EXPECT_EQ(SnapshotRecords(0, 0, "f", "", 1000, 1).size(), 1u) << "an empty state is one empty chunk";
+  for (std::string bad : std::vector<std::string>{"", "no header", "{}\n", std::string(600, ' ') + "\n",
+                                                  R"({"partition":1,"offset":1,"chunk":2,"chunks":2,"fingerprint":"f"})" "\n",
+                                                  R"({"partition":1,"offset":1,"chunk":0,"chunks":0,"fingerprint":"f"})" "\n"})
+    EXPECT_FALSE(ReadSnapshotChunk(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace tutti::runtime::cluster
