@@ -59,7 +59,7 @@ case "$mode" in
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DTUTTI_FUZZ=ON > /dev/null
     cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer engine_fuzzer http_fuzzer \
-          stream_fuzzer peer_fuzzer config_fuzzer stored_fuzzer tutti daemon_tests
+          stream_fuzzer peer_fuzzer config_fuzzer stored_fuzzer kafka_record_fuzzer tutti daemon_tests
     echo "== running every test"
     cd build && ctest --output-on-failure -j "$jobs"
     ;;

@@ -221,6 +221,7 @@ void Node::Run() {
         restoring_ = false;
       }
       caught_up_ = caught_up;
+      ++end_checks_;
     }
   }
   if (abandon_) consumer_->Abandon();

@@ -75,8 +75,12 @@ class Node {
   NodeCounts counts() const;
   int32_t partitions() const { return partitions_; }
   /// Whether every partition this node owns has applied every input
-  /// written before the call (tests, /readyz): true when it owns none.
+  /// written to it (tests, metrics): true when it owns none.
+  /// As of the node's last check of its positions against the
+  /// partitions' ends (every 100 ms); end_checks() counts the checks, so
+  /// that a caller who wrote something can wait for one made after it.
   bool CaughtUp() const { return caught_up_; }
+  uint64_t end_checks() const { return end_checks_; }
   /// Whether a partition taken over is being replayed (not caught up yet
   /// since its takeover): /readyz says not ready meanwhile.
   bool Restoring() const { return restoring_; }
@@ -115,6 +119,7 @@ class Node {
   std::map<int32_t, std::chrono::steady_clock::time_point> replaying_;  // taken over, until caught up
   std::thread thread_;
   std::atomic<bool> stop_{false}, abandon_{false}, caught_up_{false}, restoring_{false};
+  std::atomic<uint64_t> end_checks_{0};
 
   std::mutex ingest_mu_;  // one ingest transaction at a time
   std::unique_ptr<PartitionProducer> ingest_;

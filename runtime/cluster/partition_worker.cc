@@ -189,22 +189,22 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
 
 Status PartitionWorker::Write(const std::vector<Record>& writes) {
   TUTTI_TRY(producer_->Begin());
-  uint64_t through = written_through_;
-  int64_t through_offset = written_source_offset_;
+  const Record* last_action = nullptr;
   size_t actions = 0;
   for (const Record& w : writes) {
     bool action = w.partition >= 0;
     TUTTI_TRY(producer_->Add(action ? settings_.topics.actions : settings_.topics.dead_letters, w));
     if (action) {
-      auto mark = ReadActionMark(w.value);
-      through = mark->seq;
-      through_offset = mark->source_offset;
+      last_action = &w;
       ++actions;
     }
   }
   TUTTI_TRY(producer_->Commit(next_offset_, settings_.timeout));
-  written_through_ = through;
-  written_source_offset_ = through_offset;
+  if (last_action != nullptr) {
+    auto mark = ReadActionMark(last_action->value);
+    written_through_ = mark->seq;
+    written_source_offset_ = mark->source_offset;
+  }
   counts_.actions_written += actions;
   ++counts_.transactions;
   committed_at_ = Clock::now();

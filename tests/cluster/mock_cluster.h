@@ -1,7 +1,9 @@
 #pragma once
-// A Kafka mock cluster for a test: tests/cluster/kafka_mock.cc in a child
-// process, started by the test and stopped with it. Commands go to its
-// stdin, one per line, and each answer ("ok" or "error ...") is read back.
+// A Kafka mock cluster for a test (or a benchmark): tests/cluster/
+// kafka_mock.cc in a child process, started by its owner and stopped with
+// it. Commands go to its stdin, one per line, and each answer ("ok" or
+// "error ...") is read back. A cluster that cannot start aborts the
+// process with the reason.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -10,10 +12,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -23,8 +24,7 @@ class MockCluster {
  public:
   explicit MockCluster(int brokers = 3, int partitions = 6) {
     int in[2], out[2];
-    EXPECT_EQ(::pipe2(in, O_CLOEXEC), 0);
-    EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) Fail("no pipe");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
@@ -34,15 +34,15 @@ class MockCluster {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, KAFKA_MOCK_BINARY, &actions, nullptr, argv.data(), environ), 0);
+    if (posix_spawn(&pid_, KAFKA_MOCK_BINARY, &actions, nullptr, argv.data(), environ) != 0) Fail("cannot start");
     posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
     ::close(out[1]);
     to_ = ::fdopen(in[1], "w");
     from_ = ::fdopen(out[0], "r");
     std::string first = ReadLine();
-    EXPECT_EQ(first.rfind("bootstrap ", 0), 0u) << first;
-    if (first.rfind("bootstrap ", 0) == 0) brokers_ = first.substr(10);
+    if (first.rfind("bootstrap ", 0) != 0) Fail(("it said '" + first + "'").c_str());
+    brokers_ = first.substr(10);
   }
   ~MockCluster() {
     if (to_) {
@@ -66,6 +66,10 @@ class MockCluster {
   }
 
  private:
+  static void Fail(const char* why) {
+    std::fprintf(stderr, "the mock Kafka cluster (%s) did not start: %s\n", KAFKA_MOCK_BINARY, why);
+    std::abort();
+  }
   std::string ReadLine() {
     std::string line;
     for (int c; (c = std::fgetc(from_)) != EOF && c != '\n';) line.push_back(static_cast<char>(c));

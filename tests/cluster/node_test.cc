@@ -65,12 +65,15 @@ class ClusterNodes : public ::testing::Test {
   /// applied everything written.
   static void WaitCaughtUp(const std::vector<Node*>& nodes, std::chrono::seconds limit = 120s) {
     auto deadline = std::chrono::steady_clock::now() + limit;
+    // An answer from a check that began after what the caller wrote.
+    std::vector<uint64_t> checks;
+    for (Node* n : nodes) checks.push_back(n->end_checks() + 2);
     for (;;) {
       size_t owned = 0;
       bool caught_up = true;
-      for (Node* n : nodes) {
-        owned += n->counts().partitions.size();
-        caught_up = caught_up && n->CaughtUp();
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        owned += nodes[i]->counts().partitions.size();
+        caught_up = caught_up && nodes[i]->end_checks() >= checks[i] && nodes[i]->CaughtUp();
       }
       if (owned == kPartitions && caught_up) return;
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "owned " << owned << " of " << kPartitions;

@@ -36,12 +36,16 @@ double Metric(Daemon& d, const std::string& name) {
 
 /// Waits until `nodes` own every partition between them, each caught up.
 void WaitCaughtUp(const std::vector<Daemon*>& nodes) {
+  // An answer from a check that began after what the caller wrote.
+  std::vector<double> checks;
+  for (Daemon* d : nodes) checks.push_back(Metric(*d, "tutti_cluster_end_checks") + 2);
   for (int i = 0; i < 1200; ++i) {
     double owned = 0;
     bool caught_up = true;
-    for (Daemon* d : nodes) {
-      owned += Metric(*d, "tutti_cluster_partitions_owned");
-      caught_up = caught_up && Metric(*d, "tutti_cluster_caught_up") == 1;
+    for (size_t k = 0; k < nodes.size(); ++k) {
+      owned += Metric(*nodes[k], "tutti_cluster_partitions_owned");
+      caught_up = caught_up && Metric(*nodes[k], "tutti_cluster_end_checks") >= checks[k] &&
+                  Metric(*nodes[k], "tutti_cluster_caught_up") == 1;
     }
     if (owned == kPartitions && caught_up) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

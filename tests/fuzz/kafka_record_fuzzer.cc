@@ -1,0 +1,77 @@
+// Fuzzes what a node reads from Kafka (runtime/cluster/topic_records.h):
+// records of tutti.inputs that any producer may write, decoded against the
+// reference journeys and applied to a partition's engine as a node applies
+// them; and the marks of tutti.actions and the chunks of tutti.snapshots
+// read at a takeover. Bad records are refusals: never a crash, a leak, an
+// exception or an allocation the bytes ask for.
+//
+// The first byte picks the reader; in mode 3 the rest is records
+// separated by 0x1e, applied in order to one engine.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "runtime/cluster/topic_records.h"
+#include "runtime/engine/journey_set.h"
+
+using namespace tutti;
+using namespace tutti::runtime;
+
+namespace {
+
+const JourneySet& TheJourneys() {
+  static const JourneySet* set = [] {
+    compiler::DiagnosticSink sink;
+    std::string src = TUTTI_SOURCE_DIR;
+    auto loaded = JourneySet::Load({src + "/journeys"}, src + "/stdlib", sink);
+    if (loaded == nullptr) std::abort();
+    return loaded.release();
+  }();
+  return *set;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const JourneySet& set = TheJourneys();
+  std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 4) {
+    case 0: {
+      cluster::Input in = cluster::ReadInput(set.schemas(), rest, 1700000000 * kNanosPerSecond);
+      if (in.kind == cluster::Input::Kind::kRefused && in.why.empty()) std::abort();  // a refusal says why
+      break;
+    }
+    case 1:
+      (void)cluster::ReadActionMark(rest);
+      break;
+    case 2:
+      (void)cluster::ReadSnapshotChunk(rest);
+      break;
+    case 3: {
+      EngineOptions options;
+      options.interpret = true;
+      options.shard = 1;
+      options.shards = 3;
+      options.kafka_partitions = true;
+      auto engine = set.NewEngine(options);
+      size_t start = 0;
+      while (start <= rest.size()) {
+        size_t end = std::min(rest.find('\x1e', start), rest.size());
+        cluster::Input in = cluster::ReadInput(set.schemas(), rest.substr(start, end - start), engine->now());
+        start = end + 1;
+        if (in.kind == cluster::Input::Kind::kRecord) {
+          if (in.record.kind() == RecordKind::kEvent) engine->Ingest(in.record);
+          else engine->UpsertProfile(in.record);
+        } else if (in.kind == cluster::Input::Kind::kClock) {
+          // A clock record may name any instant; a partition's clock only
+          // moves forward, and so far only as the fuzzer's time allows.
+          engine->AdvanceTo(std::min(in.clock, engine->now() + 30 * kNanosPerDay));
+        }
+      }
+      break;
+    }
+  }
+  return 0;
+}
