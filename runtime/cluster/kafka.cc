@@ -154,6 +154,16 @@ Result<int64_t> Reader::End(std::chrono::milliseconds timeout) {
   return high;
 }
 
+int64_t Reader::Position() {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), handle_->partition);
+  int64_t position = -1;
+  if (rd_kafka_position(handle_->kafka.get(), list) == RD_KAFKA_RESP_ERR_NO_ERROR && list->elems[0].offset >= 0)
+    position = list->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(list);
+  return position;
+}
+
 // ---- Metadata ----
 
 Result<std::map<std::string, int32_t>> PartitionCounts(const KafkaSettings& settings,

@@ -88,6 +88,9 @@ class Reader {
   /// The partition's end: the offset the next committed record will have
   /// (its last stable offset), as the cluster says now.
   Result<int64_t> End(std::chrono::milliseconds timeout);
+  /// Where the reader is: the offset after the last record (or
+  /// transaction marker) it has passed; -1 before it has read any.
+  int64_t Position();
 
  private:
   struct Handle;

@@ -57,6 +57,7 @@ Status PartitionWorker::ReadWrittenTail() {
     for (int empty = 0; empty < 2;) {
       TUTTI_ASSIGN_OR_RETURN(std::vector<Record> records, reader->Next(1000, 200ms));
       if (records.empty()) {
+        if (reader->Position() >= to) break;  // only transaction markers were left
         ++empty;
         continue;
       }
@@ -68,7 +69,7 @@ Status PartitionWorker::ReadWrittenTail() {
         written_source_offset_ = mark->source_offset;
         found = true;
       }
-      if (records.back().offset >= to - 1) break;
+      if (records.back().offset >= to - 1 || reader->Position() >= to) break;
     }
     if (found) break;
     to = from;
@@ -90,18 +91,16 @@ void PartitionWorker::RestoreNewestSnapshot() {
     auto records = (*reader)->Next(100, 200ms);
     if (!records.ok()) return;
     if (records->empty()) {
+      if ((*reader)->Position() >= *end) break;  // only transaction markers were left
       ++empty;
       continue;
     }
-    bool at_end = false;
     for (const Record& r : *records) {
-      // The last data record sits before the last transaction's marker.
-      at_end = at_end || r.offset >= *end - 2;
       if (r.key.rfind(prefix, 0) != 0) continue;
       auto chunk = ReadSnapshotChunk(r.value);
       if (chunk && chunk->partition == partition_) chunks[chunk->chunk] = std::move(*chunk);
     }
-    if (at_end) break;
+    if (records->back().offset >= *end - 1 || (*reader)->Position() >= *end) break;
   }
   // Whole: chunk 0 says how many, and every one is of its snapshot.
   auto first = chunks.find(0);
