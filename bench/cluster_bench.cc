@@ -100,7 +100,15 @@ void Run(int node_count, int copies, uint64_t snapshot_every, const JourneySet& 
   settings.snapshot_every = snapshot_every;
   std::vector<std::unique_ptr<cluster::Node>> nodes;
   for (int i = 0; i < node_count; ++i) {
-    auto node = cluster::Node::Start(settings, "bench-" + std::to_string(i), set);
+    auto build = [](const std::vector<std::pair<std::string, std::string>>& files)
+        -> Result<std::unique_ptr<JourneySet>> {
+      compiler::DiagnosticSink sink;
+      auto built = JourneySet::FromText(files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+      if (built == nullptr) return Status::Invalid("does not check");
+      TUTTI_TRY(built->Compile());
+      return built;
+    };
+    auto node = cluster::Node::Start(settings, "bench-" + std::to_string(i), set, build);
     if (!node.ok()) {
       std::fprintf(stderr, "cluster_bench: %s\n", node.status().message().c_str());
       std::exit(1);

@@ -17,6 +17,8 @@ constexpr size_t kPollMax = 2000;
 constexpr auto kPollWait = 100ms;
 // How often a node asks whether its partitions are caught up.
 constexpr auto kEndCheck = 100ms;
+// How often a node reads the control topic for versions published elsewhere.
+constexpr auto kControlCheck = 1s;
 // A partition that could not be opened is tried again after this long.
 constexpr auto kReopenPause = 1s;
 
@@ -26,6 +28,8 @@ Instant WallNow() {
 }
 
 void Add(PartitionWork& to, const PartitionWork& c) {
+  to.versions_taken += c.versions_taken;
+  to.versions_refused += c.versions_refused;
   to.snapshots += c.snapshots;
   to.snapshot_failures += c.snapshot_failures;
   to.applied += c.applied;
@@ -38,7 +42,7 @@ void Add(PartitionWork& to, const PartitionWork& c) {
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, const std::string& name,
-                                          const JourneySet& set) {
+                                          const JourneySet& set, Builder build) {
   if (auto why = WhyOneShard(set.ir()))
     return Status::Invalid("these journeys cannot run on a cluster, whose partitions split the customers: " + *why);
   const Topics& t = settings.topics;
@@ -52,14 +56,26 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
   node->settings_ = settings;
   node->settings_.snapshot_partitions = counts[t.snapshots];
   node->name_ = name;
-  node->set_ = &set;
   node->partitions_ = counts[t.inputs];
-  std::vector<const compiler::ir::Journey*> journeys;
-  for (const auto& j : set.ir().journeys) journeys.push_back(&j);
-  for (const std::string& type : set.schemas().EventNames())
-    if (ReachesOthers(journeys, type)) node->copied_.push_back(type);
+  node->build_ = std::move(build);
   TUTTI_ASSIGN_OR_RETURN(node->ingest_,
                          PartitionProducer::Open(settings.kafka, settings.group + "-ingest-" + name, settings.timeout));
+  // The versions the cluster runs; on a new cluster, this one is the first.
+  TUTTI_ASSIGN_OR_RETURN(node->control_, Reader::Open(settings.kafka, t.control, 0, 0));
+  {
+    std::lock_guard lock(node->versions_mu_);
+    node->versions_[set.Fingerprint()] = &set;
+    node->ReadControl("");
+    if (node->first_.empty()) {
+      Version first{set.Fingerprint(), set.Sources()};
+      std::lock_guard ingest(node->ingest_mu_);
+      TUTTI_TRY(node->ingest_->Begin());
+      TUTTI_TRY(node->ingest_->Add(t.control, {"", VersionValue(first), 0}));
+      TUTTI_TRY(node->ingest_->Commit(settings.timeout));
+      node->ReadControl("");  // in the topic's order: another node's may have come first
+      if (node->first_.empty()) return Status::Unavailable("kafka: the first version published cannot be read back from " + t.control);
+    }
+  }
   Node* self = node.get();
   TUTTI_ASSIGN_OR_RETURN(node->consumer_,
                          GroupConsumer::Open(settings.kafka, settings.group, t.inputs,
@@ -70,6 +86,113 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
 }
 
 Node::~Node() { Stop(); }
+
+std::string Node::latest_version() const {
+  std::lock_guard lock(versions_mu_);
+  return latest_;
+}
+
+std::string Node::first_version() const {
+  std::lock_guard lock(versions_mu_);
+  return first_;
+}
+
+void Node::Known(const JourneySet* set, std::unique_ptr<JourneySet> owned) {
+  if (owned) {
+    set = owned.get();
+    owned_.push_back(std::move(owned));
+  }
+  versions_[set->Fingerprint()] = set;
+  if (first_.empty()) first_ = set->Fingerprint();
+  latest_ = set->Fingerprint();
+  // An event some version fans out or routes is copied to every
+  // partition: one running an older version may still meet it there.
+  std::vector<const compiler::ir::Journey*> journeys;
+  for (const auto& [f, v] : versions_)
+    for (const auto& j : v->ir().journeys) journeys.push_back(&j);
+  copied_.clear();
+  for (const auto& [f, v] : versions_)
+    for (const std::string& type : v->schemas().EventNames())
+      if (ReachesOthers(journeys, type) && std::find(copied_.begin(), copied_.end(), type) == copied_.end())
+        copied_.push_back(type);
+}
+
+void Node::ReadControl(const std::string& want) {
+  auto deadline = SteadyClock::now() + settings_.timeout;
+  auto end = control_->End(settings_.timeout);
+  while (SteadyClock::now() < deadline) {
+    if (!want.empty() && versions_.count(want)) return;
+    if (want.empty() && (!end.ok() || *end == 0 || control_->Position() >= *end)) return;
+    auto records = control_->Next(100, 200ms);
+    if (!records.ok()) {
+      Trouble(records.status());
+      return;
+    }
+    for (const Record& r : *records) {
+      auto version = ReadVersion(r.value);
+      if (!version) continue;
+      if (auto known = versions_.find(version->fingerprint); known != versions_.end()) {
+        Known(known->second, nullptr);
+        continue;
+      }
+      auto built = build_(version->files);
+      if (!built.ok()) {
+        Trouble(built.status().With("a version of the journeys in " + settings_.topics.control + " does not build here"));
+        continue;
+      }
+      Known(nullptr, std::move(*built));
+    }
+  }
+}
+
+const JourneySet& Node::First() {
+  std::lock_guard lock(versions_mu_);
+  return *versions_.at(first_);
+}
+
+const JourneySet* Node::Find(const std::string& fingerprint) {
+  std::lock_guard lock(versions_mu_);
+  auto it = versions_.find(fingerprint);
+  if (it == versions_.end()) {
+    ReadControl(fingerprint);
+    it = versions_.find(fingerprint);
+  }
+  return it == versions_.end() ? nullptr : it->second;
+}
+
+const JourneySet& Node::Latest() {
+  std::lock_guard lock(versions_mu_);
+  return *versions_.at(latest_);
+}
+
+Status Node::Publish(std::unique_ptr<JourneySet> set) {
+  std::lock_guard lock(versions_mu_);
+  ReadControl("");
+  const JourneySet& latest = *versions_.at(latest_);
+  if (set->Fingerprint() == latest_) return Status::Ok();
+  if (auto why = latest.schemas().LayoutDifference(set->schemas()))
+    return Status::Conflict("the new version's records are laid out otherwise: " + *why);
+  std::vector<const compiler::ir::Journey*> running;
+  for (const auto& [f, v] : versions_)
+    for (const auto& j : v->ir().journeys) running.push_back(&j);
+  if (auto why = WhyOneShard(set->ir(), running))
+    return Status::Invalid("the new version cannot run on a cluster, whose partitions split the customers: " + *why);
+  Version version{set->Fingerprint(), set->Sources()};
+  {
+    std::lock_guard ingest(ingest_mu_);
+    TUTTI_TRY(ingest_->Begin());
+    Status added = ingest_->Add(settings_.topics.control, {"", VersionValue(version), 0});
+    for (int32_t p = 0; added.ok() && p < partitions_; ++p)
+      added = ingest_->Add(settings_.topics.inputs, {"", VersionMarkerValue(version.fingerprint), p});
+    if (!added.ok()) {
+      (void)ingest_->Abort(settings_.timeout);
+      return added;
+    }
+    TUTTI_TRY(ingest_->Commit(settings_.timeout));
+  }
+  Known(nullptr, std::move(set));
+  return Status::Ok();
+}
 
 void Node::Stop() {
   stop_ = true;
@@ -96,7 +219,7 @@ NodeCounts Node::counts() const {
 
 
 Result<int64_t> Node::Take(int32_t p) {
-  TUTTI_ASSIGN_OR_RETURN(auto worker, PartitionWorker::Open(settings_, *set_, p, partitions_));
+  TUTTI_ASSIGN_OR_RETURN(auto worker, PartitionWorker::Open(settings_, *this, p, partitions_));
   int64_t from = worker->start_offset();
   std::lock_guard lock(counts_mu_);
   if (std::find(counts_.partitions.begin(), counts_.partitions.end(), p) == counts_.partitions.end()) {
@@ -171,7 +294,7 @@ void Node::ApplyTo(int32_t p, const std::vector<const Record*>& batch) {
 }
 
 void Node::Run() {
-  auto checked_end = SteadyClock::now();
+  auto checked_end = SteadyClock::now(), checked_control = SteadyClock::now();
   std::map<int32_t, Instant> ticked;  // the clock record last written to each partition
   while (!stop_) {
     auto polled = consumer_->Poll(kPollMax, kPollWait);
@@ -205,6 +328,12 @@ void Node::Run() {
       }
       if (!ticks.empty())
         if (Status s = Write(ticks); !s.ok()) Trouble(s);
+    }
+    if (SteadyClock::now() - checked_control >= kControlCheck) {
+      // Versions another node published: what Ingest decodes with.
+      checked_control = SteadyClock::now();
+      std::lock_guard lock(versions_mu_);
+      ReadControl("");
     }
     if (SteadyClock::now() - checked_end >= kEndCheck) {
       checked_end = SteadyClock::now();
@@ -256,13 +385,19 @@ IngestResult Node::Ingest(std::string_view body, Accept accept) {
   if (accept != Accept::kProfiles) options.default_at = kNoAt;
   std::vector<Record> records;
   Instant arrived = WallNow();
+  const JourneySet& latest = Latest();
+  std::vector<std::string> copied;
+  {
+    std::lock_guard lock(versions_mu_);
+    copied = copied_;
+  }
   size_t number = 0, start = 0;
   while (start <= body.size()) {
     size_t end = std::min(body.find('\n', start), body.size());
     std::string_view line = body.substr(start, end - start);
     start = end + 1;
     ++number;
-    DecodeResult r = DecodeLine(set_->schemas(), line, number, options);
+    DecodeResult r = DecodeLine(latest.schemas(), line, number, options);
     if (r.blank()) continue;
     if (!r.ok()) {
       out.lines.emplace_back(number, r.error().ToString());
@@ -284,7 +419,7 @@ IngestResult Node::Ingest(std::string_view body, Accept accept) {
     }
     std::string key = KeyText(record.key);
     std::string value = InputValue(line, at);
-    bool everywhere = !event || std::find(copied_.begin(), copied_.end(), record.type()) != copied_.end();
+    bool everywhere = !event || std::find(copied.begin(), copied.end(), record.type()) != copied.end();
     if (everywhere) {
       for (int32_t p = 0; p < partitions_; ++p) records.push_back({key, value, p});
     } else {

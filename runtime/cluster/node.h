@@ -19,6 +19,7 @@
 // Ingest, MoveClock and counts() are safe on any thread.
 
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -52,14 +53,20 @@ struct NodeCounts {
   std::string trouble;               // the last failure, if any (no personal data)
 };
 
-class Node {
+class Node : private Versions {
  public:
+  /// Builds a version of the journeys read from the control topic (its
+  /// files as (path, text)), compiled as the node runs them.
+  using Builder =
+      std::function<Result<std::unique_ptr<JourneySet>>(const std::vector<std::pair<std::string, std::string>>&)>;
   /// Joins the group of `settings` as `name` (unique among the nodes: it
-  /// names the node's ingest producer). Refuses a program that cannot be
-  /// split by customer, and topics that do not exist or whose partition
-  /// counts differ where they must agree.
+  /// names the node's ingest producer). The cluster runs the versions its
+  /// control topic holds; on an empty one, `set` is published as the
+  /// first. Refuses a program that cannot be split by customer, and
+  /// topics that do not exist or whose partition counts differ where they
+  /// must agree. `set` must outlive the node.
   static Result<std::unique_ptr<Node>> Start(const PartitionSettings& settings, const std::string& name,
-                                             const JourneySet& set);
+                                             const JourneySet& set, Builder build);
   /// Stop.
   ~Node();
   Node(const Node&) = delete;
@@ -71,6 +78,17 @@ class Node {
   /// Moves every partition's clock to `to` (the virtual clock's POST
   /// /v1/clock): a clock record to each, in one transaction.
   Status MoveClock(Instant to);
+  /// Publishes a new version of the journeys (a reload on any node): to
+  /// the control topic, with a version record to every partition, in one
+  /// transaction, so that each partition takes it over at one point of
+  /// its stream, the same in every replay. kConflict when its records are
+  /// laid out otherwise than the latest version's; kInvalid when it
+  /// cannot be split by customer.
+  Status Publish(std::unique_ptr<JourneySet> set);
+  /// The fingerprint of the latest version published (what Ingest decodes
+  /// with), and of the first (what partitions start on).
+  std::string latest_version() const;
+  std::string first_version() const;
 
   NodeCounts counts() const;
   int32_t partitions() const { return partitions_; }
@@ -107,13 +125,29 @@ class Node {
   /// whose engine has a timer due.
   void Tick();
   Status Write(std::vector<Record>& records);
+  // Versions (what the partitions meet), from the control topic.
+  const JourneySet& First() override;
+  const JourneySet* Find(const std::string& fingerprint) override;
+  /// Reads the control topic on: until `want` is known (up to 30 s), or
+  /// (`want` empty) to its end. Under versions_mu_.
+  void ReadControl(const std::string& want);
+  /// Takes a version read from the control topic or published. Under versions_mu_.
+  void Known(const JourneySet* set, std::unique_ptr<JourneySet> owned);
+  /// The latest version, and the event types copied to every partition.
+  const JourneySet& Latest();
   void Trouble(const Status& s);
 
   PartitionSettings settings_;
   std::string name_;
-  const JourneySet* set_ = nullptr;
   int32_t partitions_ = 0;
-  std::vector<std::string> copied_;  // event types copied to every partition
+  Builder build_;
+
+  mutable std::mutex versions_mu_;
+  std::map<std::string, const JourneySet*> versions_;  // by fingerprint
+  std::vector<std::unique_ptr<JourneySet>> owned_;     // built from the control topic, or published here
+  std::string first_, latest_;                        // fingerprints
+  std::vector<std::string> copied_;  // event types some version fans out or routes: copied to every partition
+  std::unique_ptr<Reader> control_;
   std::unique_ptr<GroupConsumer> consumer_;
   std::map<int32_t, std::unique_ptr<PartitionWorker>> workers_;  // the consumer thread's
   std::map<int32_t, std::chrono::steady_clock::time_point> replaying_;  // taken over, until caught up

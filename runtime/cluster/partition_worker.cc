@@ -4,6 +4,7 @@
 #include <map>
 
 #include "runtime/cluster/topic_records.h"
+#include "runtime/engine/partition.h"
 
 namespace tutti::runtime::cluster {
 
@@ -19,25 +20,23 @@ constexpr auto kIdleCommit = 5s;
 }  // namespace
 
 Result<std::unique_ptr<PartitionWorker>> PartitionWorker::Open(const PartitionSettings& settings,
-                                                               const JourneySet& set, int32_t partition,
+                                                               Versions& versions, int32_t partition,
                                                                int32_t partitions) {
   auto started = Clock::now();
   std::unique_ptr<PartitionWorker> w(new PartitionWorker());
   w->settings_ = settings;
-  w->set_ = &set;
+  w->versions_ = &versions;
   w->partition_ = partition;
   // The producer first: once it is open, the previous owner can commit
   // nothing more, so the tail read next is the last word.
   TUTTI_ASSIGN_OR_RETURN(w->producer_, PartitionProducer::Open(settings.kafka, settings.group, settings.topics.inputs,
                                                                partition, settings.timeout));
   TUTTI_TRY(w->ReadWrittenTail());
-  EngineOptions options;
-  options.shard = static_cast<uint32_t>(partition);
-  options.shards = static_cast<uint32_t>(partitions);
-  options.kafka_partitions = true;
-  w->engine_ = set.NewEngine(options);
+  w->engine_options_.shard = static_cast<uint32_t>(partition);
+  w->engine_options_.shards = static_cast<uint32_t>(partitions);
+  w->engine_options_.kafka_partitions = true;
   w->RestoreNewestSnapshot();
-  if (w->counts_.restored_offset < 0) w->engine_ = set.NewEngine(options);  // a failed restore leaves it unusable
+  if (w->counts_.restored_offset < 0) w->engine_ = w->EngineOn({versions.First().Fingerprint()});
   w->next_offset_ = w->start_offset_;
   w->committed_at_ = Clock::now();
   w->open_seconds_ = std::chrono::duration<double>(Clock::now() - started).count();
@@ -104,7 +103,7 @@ void PartitionWorker::RestoreNewestSnapshot() {
   }
   // Whole: chunk 0 says how many, and every one is of its snapshot.
   auto first = chunks.find(0);
-  if (first == chunks.end() || first->second.fingerprint != set_->Fingerprint()) return;
+  if (first == chunks.end() || first->second.versions.empty()) return;
   std::string state;
   for (uint32_t i = 0; i < first->second.chunks; ++i) {
     auto it = chunks.find(i);
@@ -112,7 +111,11 @@ void PartitionWorker::RestoreNewestSnapshot() {
       return;
     state += it->second.bytes;
   }
-  if (!engine_->Restore(state).ok()) return;
+  engine_ = EngineOn(first->second.versions);
+  if (engine_ == nullptr || !engine_->Restore(state).ok()) {
+    engine_.reset();
+    return;
+  }
   start_offset_ = first->second.offset;
   counts_.restored_offset = start_offset_;
   counts_.restore_seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -121,7 +124,7 @@ void PartitionWorker::RestoreNewestSnapshot() {
 Status PartitionWorker::WriteSnapshot() {
   std::string state = engine_->Save();
   constexpr size_t kChunkBytes = 512 << 10;  // under Kafka's default message limit of 1 MB
-  std::vector<Record> records = SnapshotRecords(partition_, next_offset_, set_->Fingerprint(), state, kChunkBytes,
+  std::vector<Record> records = SnapshotRecords(partition_, next_offset_, set_->Fingerprint(), taken_, state, kChunkBytes,
                                                 partition_ % settings_.snapshot_partitions);
   Status written = producer_->Begin();
   for (size_t i = 0; written.ok() && i < records.size(); ++i) written = producer_->Add(settings_.topics.snapshots, records[i]);
@@ -136,16 +139,50 @@ Status PartitionWorker::WriteSnapshot() {
   return written.code() == StatusCode::kConflict ? written : Status::Ok();
 }
 
+std::unique_ptr<Engine> PartitionWorker::EngineOn(const std::vector<std::string>& fingerprints) {
+  std::unique_ptr<Engine> engine;
+  taken_.clear();
+  for (const std::string& f : fingerprints) {
+    const JourneySet* set = versions_->Find(f);
+    if (set == nullptr) return nullptr;
+    if (engine == nullptr) {
+      engine = set->NewEngine(engine_options_);
+    } else if (!engine->Reload(set->ir(), set->schemas(), set->functions(), set->compiled()).ok()) {
+      return nullptr;
+    }
+    set_ = set;
+    taken_.push_back(f);
+  }
+  return engine;
+}
+
+void PartitionWorker::TakeVersion(const std::string& fingerprint) {
+  if (fingerprint == set_->Fingerprint()) return;  // a second record of the version running
+  const JourneySet* set = versions_->Find(fingerprint);
+  // What cannot be taken over is refused here as in every replay: the
+  // decision depends on the versions alone.
+  std::vector<const compiler::ir::Journey*> running;
+  for (uint32_t j = 0; j < engine_->journey_count(); ++j) running.push_back(&engine_->journey(j));
+  bool can = set != nullptr && engine_->ReloadRefusal(set->schemas(), set->ir()).ok() &&
+             !WhyOneShard(set->ir(), running);
+  if (!can || !engine_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled()).ok()) {
+    ++counts_.versions_refused;
+    return;
+  }
+  set_ = set;
+  taken_.push_back(fingerprint);
+  ++counts_.versions_taken;
+}
+
 Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
   if (batch.empty()) return Status::Ok();
   Engine& engine = *engine_;
-  const SchemaTable& schemas = set_->schemas();
   std::vector<Record> writes;
   for (const Record* r : batch) {
     std::optional<Instant> default_at;
     if (settings_.virtual_clock) default_at = engine.now();
     else if (r->timestamp_ms >= 0) default_at = r->timestamp_ms * kNanosPerMilli;
-    Input in = ReadInput(schemas, r->value, default_at);
+    Input in = ReadInput(set_->schemas(), r->value, default_at);
     switch (in.kind) {
       case Input::Kind::kRecord:
         if (in.record.kind() == RecordKind::kEvent) engine.Ingest(in.record);
@@ -153,6 +190,9 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
         break;
       case Input::Kind::kClock:
         engine.AdvanceTo(in.clock);
+        break;
+      case Input::Kind::kVersion:
+        TakeVersion(in.version);
         break;
       case Input::Kind::kRefused:
         // Written once: a replay of what an earlier owner already wrote

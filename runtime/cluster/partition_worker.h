@@ -69,6 +69,8 @@ struct PartitionWork {
   uint64_t actions_skipped = 0;  // actions made again by a replay, already written
   uint64_t dead_letters = 0;     // inputs that did not decode
   uint64_t transactions = 0;     // transactions committed
+  uint64_t versions_taken = 0;   // version records that switched the journeys
+  uint64_t versions_refused = 0;  // version records whose journeys could not be taken over here
   uint64_t snapshots = 0;        // snapshots written
   uint64_t snapshot_failures = 0;
   /// The takeover's snapshot: the input offset it covered (-1: none,
@@ -77,10 +79,23 @@ struct PartitionWork {
   double restore_seconds = 0;
 };
 
+/// The versions of the journeys a partition may meet, by fingerprint: the
+/// node's, published through the control topic (node.h).
+class Versions {
+ public:
+  virtual ~Versions() = default;
+  /// The version every partition runs before its first version record.
+  virtual const JourneySet& First() = 0;
+  /// Version `fingerprint`, reading the control topic until it comes if
+  /// it is not known yet; null when it was never published.
+  virtual const JourneySet* Find(const std::string& fingerprint) = 0;
+};
+
 class PartitionWorker {
  public:
-  /// Takes partition `partition` (of `partitions`) over, running `set`.
-  static Result<std::unique_ptr<PartitionWorker>> Open(const PartitionSettings& settings, const JourneySet& set,
+  /// Takes partition `partition` (of `partitions`) over; its versions
+  /// come from `versions`, which must outlive the worker.
+  static Result<std::unique_ptr<PartitionWorker>> Open(const PartitionSettings& settings, Versions& versions,
                                                        int32_t partition, int32_t partitions);
 
   /// The input offset to read the partition from: the restored
@@ -107,6 +122,12 @@ class PartitionWorker {
   /// Restores the partition's newest whole snapshot written under these
   /// journeys, if there is one; the engine is fresh otherwise.
   void RestoreNewestSnapshot();
+  /// Takes version `fingerprint` over (a version record), or refuses it
+  /// as every replay will: the same version, refused the same way.
+  void TakeVersion(const std::string& fingerprint);
+  /// A fresh engine on the versions `fingerprints`, taken over in order;
+  /// null when one is not known.
+  std::unique_ptr<Engine> EngineOn(const std::vector<std::string>& fingerprints);
   /// Writes what a batch made (actions, dead letters) with the consumed
   /// offset next_offset_, in one transaction.
   Status Write(const std::vector<Record>& writes);
@@ -116,7 +137,10 @@ class PartitionWorker {
   Status WriteSnapshot();
 
   PartitionSettings settings_;
-  const JourneySet* set_ = nullptr;
+  Versions* versions_ = nullptr;
+  const JourneySet* set_ = nullptr;  // the version running now
+  std::vector<std::string> taken_;   // the versions the engine took over, in order, set_'s last
+  EngineOptions engine_options_;
   int32_t partition_ = 0;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<PartitionProducer> producer_;

@@ -30,13 +30,20 @@ Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optiona
   if (value.substr(0, kOwnPrefix.size()) == kOwnPrefix) {
     if (value.size() > kMaxOwnBytes) return Refused("a record of Tutti's own longer than 256 bytes");
     Json j = Json::parse(value, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || j.size() != 2 || j["tutti"] != "clock" || !j.contains("at_ns") ||
-        !j["at_ns"].is_number_integer())
-      return Refused("a record of Tutti's own that is not {\"tutti\": \"clock\", \"at_ns\": N}");
     Input in;
-    in.kind = Input::Kind::kClock;
-    in.clock = j["at_ns"].get<int64_t>();
-    return in;
+    if (j.is_object() && j.size() == 2 && j["tutti"] == "clock" && j.contains("at_ns") && j["at_ns"].is_number_integer()) {
+      in.kind = Input::Kind::kClock;
+      in.clock = j["at_ns"].get<int64_t>();
+      return in;
+    }
+    if (j.is_object() && j.size() == 2 && j["tutti"] == "version" && j.contains("fingerprint") &&
+        j["fingerprint"].is_string() && j["fingerprint"].get_ref<const std::string&>().size() <= 64) {
+      in.kind = Input::Kind::kVersion;
+      in.version = j["fingerprint"].get<std::string>();
+      return in;
+    }
+    return Refused("a record of Tutti's own that is neither {\"tutti\": \"clock\", \"at_ns\": N} nor "
+                   "{\"tutti\": \"version\", \"fingerprint\": F}");
   }
   DecodeOptions options;
   options.accept = Accept::kEither;
@@ -57,6 +64,31 @@ Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optiona
 }
 
 std::string ClockValue(Instant to) { return "{\"tutti\":\"clock\",\"at_ns\":" + std::to_string(to) + "}"; }
+
+std::string VersionMarkerValue(const std::string& fingerprint) {
+  // "tutti" first: that is how a record of Tutti's own is told (ReadInput).
+  return "{\"tutti\":\"version\",\"fingerprint\":" + Json(fingerprint).dump() + "}";
+}
+
+std::string VersionValue(const Version& version) {
+  Json files = Json::array();
+  for (const auto& [path, text] : version.files) files.push_back(Json::array({path, text}));
+  return Json{{"tutti", "version"}, {"fingerprint", version.fingerprint}, {"files", files}}.dump();
+}
+
+std::optional<Version> ReadVersion(std::string_view value) {
+  if (value.size() > (64u << 20)) return std::nullopt;
+  Json j = Json::parse(value, nullptr, false);
+  if (!j.is_object() || j["tutti"] != "version" || !j["fingerprint"].is_string() || !j["files"].is_array())
+    return std::nullopt;
+  Version v;
+  v.fingerprint = j["fingerprint"].get<std::string>();
+  for (const Json& f : j["files"]) {
+    if (!f.is_array() || f.size() != 2 || !f[0].is_string() || !f[1].is_string()) return std::nullopt;
+    v.files.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
+  }
+  return v;
+}
 
 std::string InputValue(std::string_view line, std::optional<Instant> at) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -92,12 +124,15 @@ std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view 
 }
 
 std::vector<Record> SnapshotRecords(int32_t partition, int64_t offset, const std::string& fingerprint,
-                                    std::string_view state, size_t chunk_bytes, int32_t topic_partition) {
+                                    const std::vector<std::string>& versions, std::string_view state,
+                                    size_t chunk_bytes, int32_t topic_partition) {
   size_t chunks = std::max<size_t>(1, (state.size() + chunk_bytes - 1) / chunk_bytes);
   std::vector<Record> out;
   for (size_t i = 0; i < chunks; ++i) {
-    std::string value = Json{{"partition", partition}, {"offset", offset}, {"chunk", i}, {"chunks", chunks},
-                             {"fingerprint", fingerprint}}.dump() + "\n";
+    Json header{{"partition", partition}, {"offset", offset}, {"chunk", i}, {"chunks", chunks},
+                {"fingerprint", fingerprint}};
+    if (i == 0) header["versions"] = versions;
+    std::string value = header.dump() + "\n";
     value += state.substr(i * chunk_bytes, chunk_bytes);
     out.push_back({std::to_string(partition) + ":" + std::to_string(i), std::move(value), topic_partition});
   }
@@ -106,7 +141,7 @@ std::vector<Record> SnapshotRecords(int32_t partition, int64_t offset, const std
 
 std::optional<SnapshotChunk> ReadSnapshotChunk(std::string_view value) {
   size_t nl = value.find('\n');
-  if (nl == std::string_view::npos || nl > 512) return std::nullopt;
+  if (nl == std::string_view::npos || nl > (64u << 10)) return std::nullopt;
   Json h = Json::parse(value.substr(0, nl), nullptr, false);
   if (!h.is_object() || !h["partition"].is_number_unsigned() || !h["offset"].is_number_unsigned() ||
       !h["chunk"].is_number_unsigned() || !h["chunks"].is_number_unsigned() || !h["fingerprint"].is_string())
@@ -121,6 +156,13 @@ std::optional<SnapshotChunk> ReadSnapshotChunk(std::string_view value) {
   c.chunk = static_cast<uint32_t>(chunk);
   c.chunks = static_cast<uint32_t>(chunks);
   c.fingerprint = h["fingerprint"].get<std::string>();
+  if (h.contains("versions")) {
+    if (!h["versions"].is_array()) return std::nullopt;
+    for (const Json& v : h["versions"]) {
+      if (!v.is_string()) return std::nullopt;
+      c.versions.push_back(v.get<std::string>());
+    }
+  }
   c.bytes = std::string(value.substr(nl + 1));
   return c;
 }

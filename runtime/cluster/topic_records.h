@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runtime/cluster/kafka.h"
@@ -40,9 +41,10 @@ namespace tutti::runtime::cluster {
 
 /// One record of tutti.inputs, read.
 struct Input {
-  enum class Kind { kRecord, kClock, kRefused } kind = Kind::kRefused;
+  enum class Kind { kRecord, kClock, kVersion, kRefused } kind = Kind::kRefused;
   runtime::Record record;  // kRecord: an event or a profile, checked against its schema
   Instant clock = 0;       // kClock: where the partition's clock moves
+  std::string version;     // kVersion: the fingerprint of the journeys taken over
   std::string why;         // kRefused: why it does not decode (no value quoted)
 };
 
@@ -53,6 +55,18 @@ Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optiona
 
 /// The tutti.inputs value that moves a partition's clock to `to`.
 std::string ClockValue(Instant to);
+/// The tutti.inputs value that switches a partition to version `fingerprint`.
+std::string VersionMarkerValue(const std::string& fingerprint);
+
+/// A tutti.control value: a version of the journeys, its files as
+/// (path, text).
+struct Version {
+  std::string fingerprint;
+  std::vector<std::pair<std::string, std::string>> files;
+};
+std::string VersionValue(const Version& version);
+/// Reads one back (at most 64 MiB, 8 levels); nullopt when it is not one.
+std::optional<Version> ReadVersion(std::string_view value);
 
 /// The tutti.inputs value for `line`, a line the decoder accepted as an
 /// event or a profile: the line itself, with `"at": at` added when the
@@ -77,14 +91,18 @@ std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view 
 /// after its inputs before `offset`, in chunks of at most `chunk_bytes`,
 /// written to `topic_partition` of the snapshots topic.
 std::vector<Record> SnapshotRecords(int32_t partition, int64_t offset, const std::string& fingerprint,
-                                    std::string_view state, size_t chunk_bytes, int32_t topic_partition);
+                                    const std::vector<std::string>& versions, std::string_view state,
+                                    size_t chunk_bytes, int32_t topic_partition);
 /// One chunk read back; nullopt when the value is not one (bounded: the
-/// header is at most 512 bytes).
+/// header is at most 64 KiB).
 struct SnapshotChunk {
   int32_t partition = -1;
   int64_t offset = -1;
   uint32_t chunk = 0, chunks = 0;
   std::string fingerprint;
+  /// Chunk 0 only: the versions of the journeys the engine was on, in
+  /// the order it took them over (a restore takes them over again first).
+  std::vector<std::string> versions;
   std::string bytes;
 };
 std::optional<SnapshotChunk> ReadSnapshotChunk(std::string_view value);

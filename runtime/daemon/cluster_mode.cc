@@ -15,6 +15,7 @@
 #include "runtime/daemon/log.h"
 #include "runtime/daemon/service.h"
 #include "runtime/records/json_input.h"
+#include "compiler/source/diagnostic.h"
 
 namespace tutti::runtime {
 
@@ -44,7 +45,21 @@ Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& opt
     ::gethostname(host, sizeof host - 1);
     name = std::string(host) + "-" + std::to_string(::getpid());
   }
-  TUTTI_ASSIGN_OR_RETURN(s->node_, cluster::Node::Start(settings, name, *prepared.set));
+  // Versions published by other nodes are built as this one's folder is.
+  cluster::Node::Builder build = [options](const std::vector<std::pair<std::string, std::string>>& files)
+      -> Result<std::unique_ptr<JourneySet>> {
+    compiler::DiagnosticSink sink;
+    auto set = JourneySet::FromText(files, options.stdlib_dir, sink);
+    if (set == nullptr) return Status::Conflict("it does not check here (another stdlib?)");
+    TUTTI_TRY(CompileSet(*set, options));
+    return set;
+  };
+  TUTTI_ASSIGN_OR_RETURN(s->node_, cluster::Node::Start(settings, name, *prepared.set, build));
+  if (s->node_->latest_version() != prepared.set->Fingerprint())
+    Log(LogLevel::kWarning, "start",
+        "the cluster runs another version of the journeys than the folder's: POST /v1/journeys/reload (or SIGHUP) "
+        "publishes the folder's",
+        {{"cluster", s->node_->latest_version()}, {"folder", prepared.set->Fingerprint()}});
   s->sets_.push_back(std::move(prepared.set));
   Log(LogLevel::kInfo, "start", "joined the cluster",
       {{"group", settings.group}, {"node", Printable(name, 100)}, {"partitions", s->node_->partitions()}});
@@ -112,10 +127,22 @@ Reply Service::PostClockOnCluster(Instant at) {
   return JsonReply(200, Json{{"now", FormatInstant(at)}});
 }
 
+Reply Service::PublishOnCluster(PreparedReload prepared) {
+  std::string fingerprint = prepared.set->Fingerprint();
+  if (Status published = node_->Publish(std::move(prepared.set)); !published.ok()) {
+    reloads_->At({"refused"}).Add();
+    int status = published.code() == StatusCode::kUnavailable ? 503 : 409;
+    return Problem(status, published.message());
+  }
+  reloads_->At({"reloaded"}).Add();
+  Log(LogLevel::kInfo, "reload", "published a version of the journeys to the cluster", {{"fingerprint", fingerprint}});
+  return JsonReply(200, Json{{"status", "published"}, {"fingerprint", fingerprint}, {"seconds", prepared.seconds}});
+}
+
 std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
   static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/journeys", "/v1/journeys/{name}/pause",
-                                  "/v1/journeys/{name}/resume", "/v1/journeys/reload", "/v1/customers/{id}",
+                                  "/v1/journeys/{name}/resume", "/v1/customers/{id}",
                                   "/v1/customers/{id}/history", "/v1/accounts/{id}/history"};
   for (const char* r : kNotYet)
     if (route == r)

@@ -29,9 +29,9 @@ Service::~Service() {
 
 namespace {
 
-/// Compiles `set` to native code when `options` ask for it, cached in
-/// DATA/jit-cache.
-Status CompileSet(JourneySet& set, const ServiceOptions& options) {
+}  // namespace
+
+Status Service::CompileSet(JourneySet& set, const ServiceOptions& options) {
   if (!options.jit) return Status::Ok();
   compiler::jit::JitOptions jit;
   std::error_code ec;
@@ -39,6 +39,8 @@ Status CompileSet(JourneySet& set, const ServiceOptions& options) {
   if (!ec) jit.cache_dir = options.data_dir + "/jit-cache";  // else compile without a cache
   return set.Compile(jit).With("cannot compile the journeys to native code");
 }
+
+namespace {
 
 /// The text of a kJourneys log entry for `set`.
 std::string VersionText(const JourneySet& set) {
@@ -436,7 +438,7 @@ PreparedReload Service::PrepareReload(const ServiceOptions& options) {
 }
 
 Reply Service::CommitReload(PreparedReload prepared) {
-  if (node_) return *NotOnACluster("/v1/journeys/reload");
+  if (node_ && prepared.set != nullptr) return PublishOnCluster(std::move(prepared));
   if (prepared.set == nullptr) {
     reloads_->At({"refused"}).Add();
     Json extra = Json::object();

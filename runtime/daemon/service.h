@@ -281,6 +281,10 @@ class Service {
   Reply PostClockOnCluster(Instant at);
   std::optional<std::string> NotReadyOnCluster() const;
   void TickOnCluster();
+  Reply PublishOnCluster(PreparedReload prepared);
+  /// Compiles `set` to native code when `options` ask for it, cached in
+  /// DATA/jit-cache.
+  static Status CompileSet(JourneySet& set, const ServiceOptions& options);
   /// Applies one logged entry to the engine (replay), decoding it; an
   /// error when a logged version of the journeys no longer builds. Events,
   /// profiles and clock moves wait in replay_ and go to the shards

@@ -49,9 +49,17 @@ class ClusterNodes : public ::testing::Test {
   }
 
   std::unique_ptr<Node> StartNode(const std::string& name) {
-    auto node = Node::Start(settings_, name, *set_);
+    auto node = Node::Start(settings_, name, *set_, Build);
     EXPECT_TRUE(node.ok()) << node.status().message();
     return node.ok() ? std::move(*node) : nullptr;
+  }
+
+  /// Versions read from the control topic, as a node without native code builds them.
+  static Result<std::unique_ptr<JourneySet>> Build(const std::vector<std::pair<std::string, std::string>>& files) {
+    compiler::DiagnosticSink sink;
+    auto set = JourneySet::FromText(files, kSource + "/stdlib", sink);
+    if (set == nullptr) return Status::Invalid("does not check");
+    return set;
   }
 
   std::multiset<std::string> Expected() { return OneEnginesActions(*set_); }
@@ -144,6 +152,44 @@ TEST_F(ClusterNodes, ANodeThatDiesHasItsPartitionsTakenOverWithNothingLostOrWrit
   EXPECT_GT(counts.last_restore_seconds, 0);
   EXPECT_GT(counts.last_takeover_seconds, 0);
   EXPECT_EQ(counts.trouble, "");
+}
+
+// A reload on one node is published to the control topic with a version
+// record to every partition: every partition switches after the first
+// half, wherever it runs, and the actions are those of one engine that
+// reloaded there.
+TEST_F(ClusterNodes, ANewVersionPublishedOnOneNodeIsTakenOverByEveryPartitionAtOnePoint) {
+  auto a = StartNode("a"), b = StartNode("b");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->first_version(), set_->Fingerprint());
+  ASSERT_EQ(a->Ingest(profiles_, Accept::kProfiles).status, 200);
+  size_t half = events_.size() / 2;
+  ASSERT_EQ(b->Ingest(Join(events_, 0, half), Accept::kEvents).status, 200);
+  // The clock at the last event of the first half, as one engine's is.
+  auto last = Json::parse(events_[half - 1])["at"].get<std::string>();
+  ASSERT_TRUE(a->MoveClock(*ToInstant(compiler::eval::ParseTimestamp(last).AsTimestamp())).ok());
+  // Version 2: every e-mail's template is renamed.
+  std::vector<std::pair<std::string, std::string>> files = set_->Sources();
+  size_t changed = 0;
+  for (auto& [path, text] : files)
+    for (size_t at = 0; (at = text.find("send email \"", at)) != std::string::npos; ++changed)
+      text.insert(at += 12, "v2-");
+  ASSERT_GT(changed, 3u);
+  auto v2 = Build(files);
+  ASSERT_TRUE(v2.ok());
+  std::unique_ptr<JourneySet> expected_v2 = std::move(*Build(files));
+  Status published = b->Publish(std::move(*v2));
+  ASSERT_TRUE(published.ok()) << published.message();
+  EXPECT_EQ(b->latest_version(), expected_v2->Fingerprint());
+  ASSERT_EQ(a->Ingest(Join(events_, half, events_.size()), Accept::kEvents).status, 200);
+  MoveClockToTheEnd(*a);
+  WaitCaughtUp({a.get(), b.get()});
+  std::multiset<std::string> expected = OneEnginesActions(*set_, expected_v2.get(), half);
+  EXPECT_EQ(WrittenActions(settings_.kafka, kPartitions, expected.size()), expected);
+  EXPECT_NE(expected, Expected()) << "the new version sends something else";
+  EXPECT_EQ(a->counts().total.versions_taken + b->counts().total.versions_taken, static_cast<uint64_t>(kPartitions));
+  EXPECT_EQ(a->counts().total.dead_letters + b->counts().total.dead_letters, 0u);
+  EXPECT_EQ(a->latest_version(), expected_v2->Fingerprint()) << "a read it from the control topic";
 }
 
 TEST_F(ClusterNodes, AnInputThatDoesNotDecodeIsADeadLetterAndItsPartitionGoesOn) {

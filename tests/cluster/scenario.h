@@ -55,16 +55,39 @@ inline runtime::Instant ScenarioEnd() {
 }
 
 /// The actions one engine makes from the scenario: "KEY CUSTOMER CONTENT".
-inline std::multiset<std::string> OneEnginesActions(const runtime::JourneySet& set) {
+/// With `reload`: after the first `reload_after` events (and the clock
+/// moved to the last of them), the engine takes version `reload` over.
+inline std::multiset<std::string> OneEnginesActions(const runtime::JourneySet& set,
+                                                    const runtime::JourneySet* reload = nullptr,
+                                                    size_t reload_after = 0) {
   using namespace runtime;
   std::istringstream profiles(ScenarioFile("profiles.ndjson"));
   std::istringstream events(JoinLines(ScenarioEvents(), 0, ScenarioEvents().size()));
   DecodedFile p = DecodeFile(set.schemas(), profiles, {Accept::kProfiles});
   DecodedFile e = DecodeFile(set.schemas(), events, {Accept::kEvents});
   auto engine = set.NewEngine();
-  SimulationResult r = Simulate(*engine, p.records, e.records, ScenarioEnd());
+  std::vector<Decision> decisions;
+  if (reload == nullptr) {
+    decisions = Simulate(*engine, p.records, e.records, ScenarioEnd()).decisions;
+  } else {
+    // As Simulate does, with the reload between the two halves.
+    for (const Record& r : p.records) engine->UpsertProfile(r);
+    for (size_t i = 0; i < e.records.size(); ++i) {
+      if (i == reload_after) {
+        EXPECT_TRUE(engine->Reload(reload->ir(), reload->schemas(), reload->functions(), reload->compiled()).ok());
+      }
+      engine->Ingest(e.records[i]);
+    }
+    while (auto due = engine->NextDue()) {
+      if (*due > ScenarioEnd()) break;
+      engine->AdvanceTo(*due);
+    }
+    engine->AdvanceTo(ScenarioEnd());
+    engine->Flush();
+    decisions = engine->TakeDecisions();
+  }
   std::multiset<std::string> keys;
-  for (const Decision& d : r.decisions)
+  for (const Decision& d : decisions)
     if (d.kind == DecisionKind::kAction) keys.insert(d.idempotency_key + " " + d.customer + " " + d.content);
   return keys;
 }

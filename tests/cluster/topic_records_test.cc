@@ -51,7 +51,14 @@ TEST_F(TopicRecords, ClockRecordsReadBackAndLookalikesAreRefused) {
   Input clock = ReadInput(set_->schemas(), ClockValue(42), std::nullopt);
   ASSERT_EQ(clock.kind, Input::Kind::kClock);
   EXPECT_EQ(clock.clock, 42);
-  for (std::string bad : std::vector<std::string>{R"({"tutti":"clock"})", R"({"tutti":"clock","at_ns":1.5})", R"({"tutti":"reload","at_ns":1})",
+  Input version = ReadInput(set_->schemas(), VersionMarkerValue("0123abcd"), std::nullopt);
+  ASSERT_EQ(version.kind, Input::Kind::kVersion) << version.why;
+  EXPECT_EQ(version.version, "0123abcd");
+  auto published = ReadVersion(VersionValue({"0123abcd", {{"a.tutti", "journey x {}"}}}));
+  ASSERT_TRUE(published);
+  EXPECT_EQ(published->fingerprint, "0123abcd");
+  EXPECT_EQ(published->files.size(), 1u);
+  for (std::string bad : std::vector<std::string>{R"({"tutti":"clock"})", R"({"tutti":"clock","at_ns":1.5})", R"({"tutti":"reload","at_ns":1})", R"({"tutti":"version","fingerprint":7})",
                           R"({"tutti":"clock","at_ns":1,"x":2})", R"({"tutti":)", "{\"tutti\":\"" + std::string(300, 'a') + "\"}"}) {
     Input in = ReadInput(set_->schemas(), bad, std::nullopt);
     EXPECT_EQ(in.kind, Input::Kind::kRefused) << bad;
@@ -93,7 +100,7 @@ TEST_F(TopicRecords, ActionsCarryTheirPartitionSequenceAndSource) {
 TEST_F(TopicRecords, SnapshotsAreChunkedAndReadBack) {
   std::string state(2500, '\0');
   for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 7);
-  std::vector<Record> records = SnapshotRecords(4, 9000, "f00d", state, 1000, 1);
+  std::vector<Record> records = SnapshotRecords(4, 9000, "f00d", {"a1", "f00d"}, state, 1000, 1);
   ASSERT_EQ(records.size(), 3u);
   std::string back;
   for (size_t i = 0; i < records.size(); ++i) {
@@ -106,10 +113,11 @@ TEST_F(TopicRecords, SnapshotsAreChunkedAndReadBack) {
     EXPECT_EQ(chunk->chunk, i);
     EXPECT_EQ(chunk->chunks, 3u);
     EXPECT_EQ(chunk->fingerprint, "f00d");
+    EXPECT_EQ(chunk->versions.size(), i == 0 ? 2u : 0u);
     back += chunk->bytes;
   }
   EXPECT_EQ(back, state);
-  EXPECT_EQ(SnapshotRecords(0, 0, "f", "", 1000, 1).size(), 1u) << "an empty state is one empty chunk";
+  EXPECT_EQ(SnapshotRecords(0, 0, "f", {"f"}, "", 1000, 1).size(), 1u) << "an empty state is one empty chunk";
   for (std::string bad : std::vector<std::string>{"", "no header", "{}\n", std::string(600, ' ') + "\n",
                                                   R"({"partition":1,"offset":1,"chunk":2,"chunks":2,"fingerprint":"f"})" "\n",
                                                   R"({"partition":1,"offset":1,"chunk":0,"chunks":0,"fingerprint":"f"})" "\n"})

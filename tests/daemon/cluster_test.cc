@@ -98,6 +98,10 @@ TEST(Cluster, TwoServeNodesShareThePartitionsAndOneKilledLosesNothing) {
   EXPECT_GT(Metric(a, "tutti_cluster_takeover_seconds"), 0);
   EXPECT_EQ(a.Curl("GET", "/readyz").substr(0, 3), "200");
   EXPECT_EQ(a.Curl("GET", "/v1/actions").substr(0, 3), "501");
+  // A reload publishes the folder's version (unchanged here) to the cluster.
+  std::string reloaded = a.Curl("POST", "/v1/journeys/reload");
+  EXPECT_EQ(reloaded.substr(0, 3), "200") << reloaded;
+  EXPECT_NE(reloaded.find("\"published\""), std::string::npos) << reloaded;
   EXPECT_EQ(a.Kill(SIGTERM), 0);
 }
 
