@@ -135,7 +135,7 @@ void Node::ReadControl(const std::string& want) {
         Known(known->second, nullptr);
         continue;
       }
-      auto built = build_(version->files);
+      auto built = build_ ? build_(version->files) : Result<std::unique_ptr<JourneySet>>(Status::Invalid("no builder"));
       if (!built.ok()) {
         Trouble(built.status().With("a version of the journeys in " + settings_.topics.control + " does not build here"));
         continue;
@@ -307,10 +307,12 @@ void Node::Run() {
     // one after the other.
     std::map<int32_t, std::vector<const Record*>> by_partition;
     for (const Record& r : *polled) by_partition[r.partition].push_back(&r);
-    std::vector<int32_t> active;
+    std::vector<int32_t> active;  // partitions that applied something besides clock records
+    const std::string clock_prefix = ClockValue(0).substr(0, 17);  // {"tutti":"clock",
     for (auto& [p, batch] : by_partition) {
       ApplyTo(p, batch);
-      active.push_back(p);
+      if (std::any_of(batch.begin(), batch.end(), [&](const Record* r) { return r->value.rfind(clock_prefix, 0) != 0; }))
+        active.push_back(p);
     }
     if (!settings_.virtual_clock) {
       // The system clock: each partition that applied something, or has a

@@ -227,5 +227,45 @@ TEST_F(ClusterNodes, AnInputThatDoesNotDecodeIsADeadLetterAndItsPartitionGoesOn)
   EXPECT_GE(counts.total.applied, static_cast<uint64_t>(3475 * 1 + 4));
 }
 
+// On the system clock an event without `at` happens when it arrives, its
+// send settles at the partition's next clock record, and an idle
+// partition gets no clock records at all.
+TEST(ClusterNode, OnTheSystemClockSendsSettleAndIdlePartitionsStayQuiet) {
+  MockCluster cluster(1, 2);
+  compiler::DiagnosticSink sink;
+  auto set = JourneySet::FromText({{"hello.tutti", R"(
+profile doctor {
+  id: string key
+}
+event seen keyed by doctor {
+  doctor: string
+}
+channel letter { kind message  to doctor }
+journey hello {
+  on seen as s
+  send letter "hello"
+}
+)"}}, kSource + "/stdlib", sink);
+  ASSERT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
+  PartitionSettings settings;
+  settings.kafka.brokers = cluster.brokers();
+  settings.tick = std::chrono::milliseconds(100);
+  auto node = Node::Start(settings, "a", *set, nullptr);
+  ASSERT_TRUE(node.ok()) << node.status().message();
+  ASSERT_EQ((*node)->Ingest(R"({"type":"doctor","id":"d1"})", Accept::kProfiles).status, 200);
+  ASSERT_EQ((*node)->Ingest(R"({"type":"seen","doctor":"d1"})", Accept::kEvents).status, 200);
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while ((*node)->counts().total.actions_written == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_EQ((*node)->counts().total.actions_written, 1u);
+  std::this_thread::sleep_for(500ms);
+  uint64_t applied = (*node)->counts().total.applied;
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ((*node)->counts().total.applied, applied) << "clock records for a partition with nothing to do";
+  std::multiset<std::string> written = WrittenActions(settings.kafka, 2, 1);
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_NE(written.begin()->find(" d1 hello"), std::string::npos) << *written.begin();
+}
+
 }  // namespace
 }  // namespace tutti::runtime::cluster
