@@ -236,6 +236,7 @@ Result<int64_t> Node::Take(int32_t p) {
 }
 
 int64_t Node::Assigned(int32_t p) {
+  assigned_.insert(p);
   replaying_[p] = SteadyClock::now();
   caught_up_ = false;
   restoring_ = true;
@@ -248,6 +249,7 @@ int64_t Node::Assigned(int32_t p) {
 }
 
 void Node::Revoked(int32_t p) {
+  assigned_.erase(p);
   replaying_.erase(p);
   if (replaying_.empty()) restoring_ = false;
   auto it = workers_.find(p);
@@ -261,6 +263,9 @@ void Node::Revoked(int32_t p) {
 }
 
 void Node::ApplyTo(int32_t p, const std::vector<const Record*>& batch) {
+  // Records polled before the partition was revoked in the same poll are
+  // the new owner's to apply: opening it again here would fence it.
+  if (!assigned_.count(p)) return;
   auto it = workers_.find(p);
   if (it == workers_.end()) {
     // Assigned, but its opening failed: again, and read from where it says.

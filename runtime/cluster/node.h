@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -150,6 +151,7 @@ class Node : private Versions {
   std::unique_ptr<Reader> control_;
   std::unique_ptr<GroupConsumer> consumer_;
   std::map<int32_t, std::unique_ptr<PartitionWorker>> workers_;  // the consumer thread's
+  std::set<int32_t> assigned_;  // what the group gives this node now (a worker may have failed to open)
   std::map<int32_t, std::chrono::steady_clock::time_point> replaying_;  // taken over, until caught up
   std::thread thread_;
   std::atomic<bool> stop_{false}, abandon_{false}, caught_up_{false}, restoring_{false};
