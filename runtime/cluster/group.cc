@@ -97,24 +97,24 @@ Status GroupConsumer::Seek(int32_t p, int64_t offset) {
   return Status::Ok();
 }
 
-Result<bool> GroupConsumer::AtEnd(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout) {
-  if (partitions.empty()) return true;
+Result<int64_t> GroupConsumer::Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout) {
+  if (partitions.empty()) return 0;
   rd_kafka_t* k = handle_->kafka.get();
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
   for (int32_t p : partitions) rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p);
   rd_kafka_resp_err_t err = rd_kafka_position(k, list);
-  bool at_end = true;
-  for (int i = 0; !err && at_end && i < list->cnt; ++i) {
+  int64_t lag = 0;
+  for (int i = 0; !err && i < list->cnt; ++i) {
     int64_t low = 0, high = 0;
     err = rd_kafka_query_watermark_offsets(k, handle_->topic.c_str(), list->elems[i].partition, &low, &high,
                                            static_cast<int>(timeout.count()));
     // No position yet: nothing was read, which is the end only when empty.
     int64_t position = list->elems[i].offset < 0 ? low : list->elems[i].offset;
-    if (!err && position < high) at_end = false;
+    if (!err && position < high) lag += high - position;
   }
   rd_kafka_topic_partition_list_destroy(list);
   if (err) return FromKafka(err, "kafka: cannot tell where " + handle_->topic + " ends");
-  return at_end;
+  return lag;
 }
 
 void GroupConsumer::Close() {

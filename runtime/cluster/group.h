@@ -50,10 +50,10 @@ class GroupConsumer {
   /// Reads partition `p` (assigned) from `offset` on, dropping what was
   /// fetched after it.
   Status Seek(int32_t p, int64_t offset);
-  /// Whether the member has been given every committed record of each of
-  /// `partitions` (assigned) that the cluster holds now: its position is
-  /// at the partition's end (past any transaction marker).
-  Result<bool> AtEnd(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout);
+  /// How many offsets of `partitions` (assigned) the member has yet to be
+  /// given, summed: from its position to each partition's end as the
+  /// cluster says now (transaction markers count). 0: caught up.
+  Result<int64_t> Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout);
   /// Leaves the group at once: its partitions go to the other members
   /// without waiting for the session to time out.
   void Close();

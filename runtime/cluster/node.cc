@@ -346,8 +346,9 @@ void Node::Run() {
       checked_end = SteadyClock::now();
       std::vector<int32_t> owned;
       for (const auto& [p, w] : workers_) owned.push_back(p);
-      auto at_end = consumer_->AtEnd(owned, 5s);
-      bool caught_up = at_end.ok() && *at_end && owned.size() == counts().partitions.size();
+      auto lag = consumer_->Lag(owned, 5s);
+      if (lag.ok()) lag_ = *lag;
+      bool caught_up = lag.ok() && *lag == 0 && owned.size() == counts().partitions.size();
       if (caught_up && !replaying_.empty()) {
         auto oldest = SteadyClock::now();
         for (const auto& [p, since] : replaying_) oldest = std::min(oldest, since);

@@ -75,6 +75,8 @@ void Service::DeclareClusterMetrics() {
              [counts] { return static_cast<double>(counts().partitions.size()); });
   m.AddGauge("tutti_cluster_caught_up", "1 when every partition this node owns has applied every input written "
              "to it, else 0.", [node] { return node->CaughtUp() ? 1.0 : 0.0; });
+  m.AddGauge("tutti_cluster_lag_offsets", "Offsets of this node's partitions not read yet (transaction markers "
+             "count), as of the last check.", [node] { return static_cast<double>(node->lag()); });
   m.AddGauge("tutti_cluster_end_checks", "How many times the node compared its positions with its partitions' "
              "ends (tutti_cluster_caught_up is the last comparison's answer).",
              [node] { return static_cast<double>(node->end_checks()); });
