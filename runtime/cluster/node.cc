@@ -287,12 +287,11 @@ IngestResult Node::Ingest(std::string_view body, Accept accept) {
   if (accept != Accept::kProfiles) options.default_at = kNoAt;
   std::vector<Record> records;
   Instant arrived = WallNow();
-  const JourneySet& latest = Latest();
-  std::vector<std::string> copied;
-  {
-    std::lock_guard lock(versions_mu_);
-    copied = copied_;
-  }
+  // The latest version decodes; what it (or an older one) fans out is copied.
+  std::unique_lock versions(versions_mu_);
+  const JourneySet& latest = *versions_.at(latest_);
+  std::vector<std::string> copied = copied_;
+  versions.unlock();
   size_t number = 0, start = 0;
   while (start <= body.size()) {
     size_t end = std::min(body.find('\n', start), body.size());

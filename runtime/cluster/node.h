@@ -137,8 +137,6 @@ class Node : private Versions {
   void ReadControl(const std::string& want);
   /// Takes a version read from the control topic or published. Under versions_mu_.
   void Known(const JourneySet* set, std::unique_ptr<JourneySet> owned);
-  /// The latest version, and the event types copied to every partition.
-  const JourneySet& Latest();
   void Trouble(const Status& s);
 
   PartitionSettings settings_;

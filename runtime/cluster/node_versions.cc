@@ -86,11 +86,6 @@ const JourneySet* Node::Find(const std::string& fingerprint) {
   return it == versions_.end() ? nullptr : it->second;
 }
 
-const JourneySet& Node::Latest() {
-  std::lock_guard lock(versions_mu_);
-  return *versions_.at(latest_);
-}
-
 Status Node::Publish(std::unique_ptr<JourneySet> set) {
   std::lock_guard lock(versions_mu_);
   ReadControl("");

@@ -204,7 +204,7 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
         }
         break;
     }
-    ++counts_.applied;
+    if (in.kind != Input::Kind::kRefused) ++counts_.applied;
     // The actions this record made, numbered by the partition's outbox.
     Outbox& outbox = engine.outbox();
     while (outbox.size() > 0) {

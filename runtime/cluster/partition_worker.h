@@ -64,7 +64,7 @@ struct PartitionSettings {
 
 /// What a partition has done since it was taken over.
 struct PartitionWork {
-  uint64_t applied = 0;          // input records applied
+  uint64_t applied = 0;          // input records applied (not counting dead letters)
   uint64_t actions_written = 0;  // actions written to tutti.actions
   uint64_t actions_skipped = 0;  // actions made again by a replay, already written
   uint64_t dead_letters = 0;     // inputs that did not decode
