@@ -195,6 +195,9 @@ void Node::ApplyTo(int32_t p, const std::vector<const Record*>& batch) {
 void Node::Run() {
   auto checked_end = SteadyClock::now(), checked_control = SteadyClock::now();
   std::map<int32_t, Instant> ticked;  // the clock record last written to each partition
+  // Partitions that applied something besides clock records since their
+  // last clock record: their sends wait for the next one to settle.
+  std::set<int32_t> unsettled;
   while (!stop_) {
     auto polled = consumer_->Poll(kPollMax, kPollWait);
     if (!polled.ok()) {
@@ -206,29 +209,33 @@ void Node::Run() {
     // one after the other.
     std::map<int32_t, std::vector<const Record*>> by_partition;
     for (const Record& r : *polled) by_partition[r.partition].push_back(&r);
-    std::vector<int32_t> active;  // partitions that applied something besides clock records
     const std::string clock_prefix = ClockValue(0).substr(0, 17);  // {"tutti":"clock",
     for (auto& [p, batch] : by_partition) {
       ApplyTo(p, batch);
       if (std::any_of(batch.begin(), batch.end(), [&](const Record* r) { return r->value.rfind(clock_prefix, 0) != 0; }))
-        active.push_back(p);
+        unsettled.insert(p);
     }
     if (!settings_.virtual_clock) {
-      // The system clock: each partition that applied something, or has a
-      // timer due, gets a clock record so that its sends settle and its
-      // timers fire, in its own stream, where a replay meets them too.
+      // The system clock: each partition that applied something since its
+      // last clock record, or has a timer due, gets one (at most every
+      // `tick`) so that its sends settle and its timers fire, in its own
+      // stream, where a replay meets them too.
       Instant now = WallNow();
       std::vector<Record> ticks;
       for (auto& [p, w] : workers_) {
         auto due = w->engine().NextDue();
-        bool busy = std::find(active.begin(), active.end(), p) != active.end() || (due && *due <= now);
+        bool busy = unsettled.count(p) > 0 || (due && *due <= now);
         if (busy && now - ticked[p] >= settings_.tick.count() * kNanosPerMilli) {
           ticks.push_back({"", ClockValue(now), p});
           ticked[p] = now;
         }
       }
-      if (!ticks.empty())
-        if (Status s = Write(ticks); !s.ok()) Trouble(s);
+      if (!ticks.empty()) {
+        Status written = Write(ticks);
+        if (!written.ok()) Trouble(written);
+        for (const Record& t : ticks)
+          if (written.ok()) unsettled.erase(t.partition);
+      }
     }
     if (SteadyClock::now() - checked_control >= kControlCheck) {
       // Versions another node published: what Ingest decodes with.
