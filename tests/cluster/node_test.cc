@@ -154,6 +154,42 @@ TEST_F(ClusterNodes, ANodeThatDiesHasItsPartitionsTakenOverWithNothingLostOrWrit
   EXPECT_EQ(counts.trouble, "");
 }
 
+// Kafka failing under running nodes: a broker stops answering while a
+// batch is being written and applied, and comes back; then requests of
+// the producers (Produce) and of the consumers (Fetch) fail for a while
+// with errors a real cluster answers during a leader change. The nodes
+// pause and go on, and the actions are still exactly one engine's, each
+// once.
+TEST_F(ClusterNodes, ABrokerDownAndRequestErrorsPauseTheNodesAndLoseNothing) {
+  auto a = StartNode("a"), b = StartNode("b");
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->Ingest(profiles_, Accept::kProfiles).status, 200);
+  size_t third = events_.size() / 3;
+  ASSERT_EQ(a->Ingest(Join(events_, 0, third), Accept::kEvents).status, 200);
+  ASSERT_EQ(cluster_.Command("down 1"), "ok");
+  std::thread up([&] {
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(cluster_.Command("up 1"), "ok");
+  });
+  // Acknowledged only once the broker is back (the batch waits for it).
+  auto started = std::chrono::steady_clock::now();
+  IngestResult during = b->Ingest(Join(events_, third, 2 * third), Accept::kEvents);
+  auto waited = std::chrono::steady_clock::now() - started;
+  up.join();
+  ASSERT_EQ(during.status, 200) << during.error;
+  EXPECT_GE(waited, 1500ms) << "the batch was acknowledged while a broker it needed was down";
+  // Produce (API key 0): NOT_LEADER_FOR_PARTITION (6), REQUEST_TIMED_OUT
+  // (7); Fetch (1): NOT_LEADER_FOR_PARTITION.
+  ASSERT_EQ(cluster_.Command("errors 0 3 6"), "ok");
+  ASSERT_EQ(cluster_.Command("errors 1 4 6"), "ok");
+  IngestResult after = a->Ingest(Join(events_, 2 * third, events_.size()), Accept::kEvents);
+  ASSERT_EQ(after.status, 200) << after.error;
+  ASSERT_EQ(cluster_.Command("errors 0 2 7"), "ok");
+  MoveClockToTheEnd(*b);
+  WaitCaughtUp({a.get(), b.get()});
+  EXPECT_EQ(Written(), Expected());
+}
+
 // A reload on one node is published to the control topic with a version
 // record to every partition: every partition switches after the first
 // half, wherever it runs, and the actions are those of one engine that
