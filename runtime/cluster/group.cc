@@ -30,6 +30,7 @@ void Rebalance(rd_kafka_t* k, rd_kafka_resp_err_t err, rd_kafka_topic_partition_
   auto* h = static_cast<GroupConsumer::Handle*>(opaque);
   bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(k), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    static_assert(GroupConsumer::kCommitted == RD_KAFKA_OFFSET_STORED);
     for (int i = 0; i < partitions->cnt; ++i)
       partitions->elems[i].offset = h->listener.assigned(partitions->elems[i].partition);
     if (cooperative) {
@@ -94,6 +95,17 @@ Status GroupConsumer::Seek(int32_t p, int64_t offset) {
   rd_kafka_topic_partition_list_destroy(list);
   if (e) return Status::Unavailable(std::string("kafka: cannot seek: ") + rd_kafka_error_string(e.get()));
   if (err) return FromKafka(err, "kafka: cannot seek partition " + std::to_string(p));
+  return Status::Ok();
+}
+
+Status GroupConsumer::Commit(const std::vector<std::pair<int32_t, int64_t>>& offsets) {
+  if (offsets.empty()) return Status::Ok();
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const auto& [p, offset] : offsets) rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p)->offset = offset;
+  rd_kafka_resp_err_t err = rd_kafka_commit(handle_->kafka.get(), list, 0);
+  for (int i = 0; !err && i < list->cnt; ++i) err = list->elems[i].err;
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return FromKafka(err, "kafka: cannot commit the offsets read of " + handle_->topic);
   return Status::Ok();
 }
 

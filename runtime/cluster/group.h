@@ -8,9 +8,10 @@
 // listener's `assigned`, called inside Poll before any record of it is
 // returned: the place to fence the previous owner and restore state), and
 // hears of each it loses (`revoked`, also inside Poll: after it, no record
-// of that partition is returned until it is assigned again). The group's
-// committed offsets are not used to resume: a partition's state says where
-// it is (docs/cluster.md).
+// of that partition is returned until it is assigned again). A member
+// whose partitions' state says where it is (a node's engines) resumes
+// there; one without state (the actions' deliverer) resumes from the
+// offsets it committed (Commit).
 //
 // One thread calls Poll, Seek and Close.
 
@@ -19,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -28,8 +30,13 @@ namespace tutti::runtime::cluster {
 
 class GroupConsumer {
  public:
+  /// What `assigned` returns to read a partition from the group's
+  /// committed offset (from its beginning when none was committed).
+  static constexpr int64_t kCommitted = -1000;
+
   struct Listener {
-    /// Partition `p` is now this member's: the offset to read it from.
+    /// Partition `p` is now this member's: the offset to read it from, or
+    /// kCommitted.
     std::function<int64_t(int32_t p)> assigned;
     /// Partition `p` is no longer this member's.
     std::function<void(int32_t p)> revoked;
@@ -50,6 +57,11 @@ class GroupConsumer {
   /// Reads partition `p` (assigned) from `offset` on, dropping what was
   /// fetched after it.
   Status Seek(int32_t p, int64_t offset);
+  /// Commits, for each (partition, offset), that the group has done with
+  /// the partition's records before the offset: the group's next member
+  /// to be given the partition reads it from there (kCommitted). Waits for
+  /// the coordinator's answer.
+  Status Commit(const std::vector<std::pair<int32_t, int64_t>>& offsets);
   /// How many offsets of `partitions` (assigned) the member has yet to be
   /// given, summed: from its position to each partition's end as the
   /// cluster says now (transaction markers count). 0: caught up.

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "runtime/cluster/topic_records.h"
+#include "runtime/engine/email_address.h"
 #include "runtime/engine/partition.h"
 
 namespace tutti::runtime::cluster {
@@ -213,7 +214,13 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
         ++counts_.actions_skipped;
         continue;
       }
-      writes.push_back({entry.action.customer, ActionValue(entry.action, partition_, entry.seq, r->offset), partition_});
+      // With its recipient's address as this partition knows it now: the
+      // action's deliverer may run on a node without this partition.
+      std::string address = entry.action.channel.empty()
+                                 ? ""
+                                 : EmailAddressOf(engine.store(), set_->schemas(), set_->ir(), entry.action);
+      writes.push_back(
+          {entry.action.customer, ActionValue(entry.action, partition_, entry.seq, r->offset, address), partition_});
     }
     engine.TakeDecisions();  // the decision log is the actions' (and the metrics', later)
   }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "runtime/records/json_input.h"
 
 namespace tutti::runtime::cluster {
 
@@ -99,17 +100,28 @@ std::string InputValue(std::string_view line, std::optional<Instant> at) {
   return out;
 }
 
-std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset) {
-  return "{\"partition\":" + std::to_string(partition) + ",\"seq\":" + std::to_string(seq) +
-         ",\"source_offset\":" + std::to_string(source_offset) + ",\"action\":" + ToJson(action) + "}";
+std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset,
+                        const std::string& address) {
+  std::string value = "{\"partition\":" + std::to_string(partition) + ",\"seq\":" + std::to_string(seq) +
+                      ",\"source_offset\":" + std::to_string(source_offset);
+  if (!address.empty()) value += ",\"address\":" + Json(address).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return value + ",\"action\":" + ToJson(action) + "}";
 }
+
+namespace {
+
+constexpr std::string_view kActionKey = ",\"action\":";
+// The marks and an address (at most 254 bytes, escaped) come first.
+constexpr size_t kMaxHead = 2048;
+
+}  // namespace
 
 std::optional<ActionMark> ReadActionMark(std::string_view value) {
   // Only the head is read: the marks come before the action itself.
   constexpr std::string_view kHead = "{\"partition\":";
   if (value.substr(0, kHead.size()) != kHead) return std::nullopt;
-  size_t end = value.find(",\"action\":");
-  if (end == std::string_view::npos || end > 100) return std::nullopt;
+  size_t end = value.find(kActionKey);
+  if (end == std::string_view::npos || end > kMaxHead) return std::nullopt;
   Json j = Json::parse(std::string(value.substr(0, end)) + "}", nullptr, false);
   if (!j.is_object() || !j["partition"].is_number_unsigned() || !j["seq"].is_number_unsigned() ||
       !j["source_offset"].is_number_unsigned())
@@ -117,6 +129,38 @@ std::optional<ActionMark> ReadActionMark(std::string_view value) {
   uint64_t partition = j["partition"].get<uint64_t>(), offset = j["source_offset"].get<uint64_t>();
   if (partition > INT32_MAX || offset > INT64_MAX) return std::nullopt;
   return ActionMark{static_cast<int32_t>(partition), j["seq"].get<uint64_t>(), static_cast<int64_t>(offset)};
+}
+
+std::optional<ActionToDeliver> ReadAction(std::string_view value) {
+  std::optional<ActionMark> mark = ReadActionMark(value);
+  if (!mark) return std::nullopt;
+  auto parsed = ParseJsonInput(value, {1 << 20, 64});
+  if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
+  const Json& j = *parsed;
+  auto text = [](const Json& o, const char* key) -> std::string {
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  auto action = j.find("action");
+  if (action == j.end() || !action->is_object() || text(*action, "decision") != "action") return std::nullopt;
+  ActionToDeliver out;
+  out.mark = *mark;
+  out.address = text(j, "address");
+  Decision& d = out.action;
+  d.journey = text(*action, "journey");
+  d.customer = text(*action, "customer");
+  d.step = text(*action, "step");
+  d.channel = text(*action, "channel");
+  d.action = d.channel.empty() ? text(*action, "kind") : "send";
+  d.content = d.channel.empty() ? text(*action, "text") : text(*action, "template");
+  d.recipient = d.channel.empty() ? text(*action, "assignee") : text(*action, "to");
+  d.idempotency_key = text(*action, "idempotency_key");
+  if (d.idempotency_key.empty() || (d.channel.empty() && d.action.empty())) return std::nullopt;
+  // The action's own bytes: the value is a whole object, and the first
+  // `,"action":` outside a string is the one after the head.
+  size_t at = value.find(kActionKey) + kActionKey.size(), close = value.find_last_of('}');
+  out.json = std::string(value.substr(at, close - at));
+  return out;
 }
 
 std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why) {

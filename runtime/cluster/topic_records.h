@@ -7,8 +7,9 @@
 //                       of Tutti's own, {"tutti": "clock", "at_ns": N}:
 //                       the partition's clock moves to N
 //   tutti.actions       {"partition": P, "seq": N, "source_offset": O,
-//                       "action": DECISION}: the N-th action of input
-//                       partition P, made while applying its offset O
+//                       ["address": EMAIL,] "action": DECISION}: the N-th
+//                       action of input partition P, made while applying
+//                       its offset O (with its recipient's address)
 //   tutti.dead-letters  {"source_partition": P, "source_offset": O,
 //                       "reason": WHY}: an input that does not decode
 //   tutti.snapshots     a chunk of a partition's engine state, keyed
@@ -73,8 +74,11 @@ std::optional<Version> ReadVersion(std::string_view value);
 /// event has none (the time it arrived, so that every replay agrees).
 std::string InputValue(std::string_view line, std::optional<Instant> at);
 
-/// The tutti.actions value of an action.
-std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset);
+/// The tutti.actions value of an action; `address`, when not empty, is
+/// its recipient's e-mail address as the partition knew it then (the
+/// deliverer may run where the profile is not).
+std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset,
+                        const std::string& address = "");
 /// Where an action of tutti.actions came from: its partition's sequence
 /// number and input offset; nullopt when the value is not an action.
 struct ActionMark {
@@ -83,6 +87,19 @@ struct ActionMark {
   int64_t source_offset = -1;
 };
 std::optional<ActionMark> ReadActionMark(std::string_view value);
+
+/// An action of tutti.actions as its deliverer reads it.
+struct ActionToDeliver {
+  ActionMark mark;
+  /// What delivery needs of it: journey, customer, channel (or kind),
+  /// template (or text), recipient, idempotency key; not its vars.
+  Decision action;
+  std::string json;     // the action as ToJson wrote it: what a webhook is sent
+  std::string address;  // the recipient's e-mail address, when it had one
+};
+/// Reads an action back (at most 1 MiB, 64 levels); nullopt when the value
+/// is not one.
+std::optional<ActionToDeliver> ReadAction(std::string_view value);
 
 /// The tutti.dead-letters value for input `offset` of `partition`.
 std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why);

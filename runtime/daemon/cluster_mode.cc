@@ -3,7 +3,8 @@
 // the engines: the API's inputs and clock moves are written to
 // tutti.inputs and acknowledged once Kafka has them; the partitions this
 // node owns are applied on the node's own thread; actions go to
-// tutti.actions. What the cluster does not serve yet is refused with 501
+// tutti.actions, and this node's share of them is delivered from there
+// (cluster_delivery.cc). What the cluster does not serve yet is refused with 501
 // and says so, never answered from a part of the state.
 
 #include <unistd.h>
@@ -20,10 +21,6 @@
 namespace tutti::runtime {
 
 Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& options) {
-  if (!options.routes.empty())
-    return Status::Invalid("'webhooks' and 'smtp' are not served on a cluster yet (delivery from the actions topic "
-                           "is being built, docs/cluster.md): run a delivery consumer of " +
-                           options.kafka.topics.actions + ", or start without 'kafka'");
   if (!options.profiles.empty())
     return Status::Invalid("'profiles' cannot be loaded at every start on a cluster (each node would write them "
                            "again over newer updates): write them once with POST /v1/profiles, or produce them "
@@ -54,7 +51,11 @@ Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& opt
     TUTTI_TRY(CompileSet(*set, options));
     return set;
   };
+  TUTTI_TRY(s->OpenActions());
   TUTTI_ASSIGN_OR_RETURN(s->node_, cluster::Node::Start(settings, name, *prepared.set, build));
+  Service* service = s.get();
+  TUTTI_ASSIGN_OR_RETURN(s->feed_,
+                         cluster::ActionFeed::Open(settings, [service](int32_t p) { service->DropDeliveries(p); }));
   if (s->node_->latest_version() != prepared.set->Fingerprint())
     Log(LogLevel::kWarning, "start",
         "the cluster runs another version of the journeys than the folder's: POST /v1/journeys/reload (or SIGHUP) "
@@ -104,6 +105,10 @@ void Service::DeclareClusterMetrics() {
              [counts] { return static_cast<double>(counts().total.actions_skipped); });
   m.AddGauge("tutti_cluster_dead_letters", "Input records that did not decode, written to the dead-letters topic.",
              [counts] { return static_cast<double>(counts().total.dead_letters); });
+  m.AddGauge("tutti_cluster_deliveries_open", "Actions of the actions topic this node read and has not finished "
+             "delivering.", [this] { return feed_ ? static_cast<double>(feed_->open()) : 0.0; });
+  unreadable_actions_ = &m.AddCounter("tutti_cluster_actions_unreadable", "Records of the actions topic that are "
+                                      "not actions Tutti wrote (skipped by delivery).");
   m.AddGauge("tutti_cluster_transactions", "Kafka transactions this node's partitions committed.",
              [counts] { return static_cast<double>(counts().total.transactions); });
 }
@@ -159,6 +164,7 @@ std::optional<std::string> Service::NotReadyOnCluster() const {
 }
 
 void Service::TickOnCluster() {
+  DeliverOnCluster();
   std::string trouble = node_->counts().trouble;
   if (trouble != cluster_trouble_) {
     cluster_trouble_ = trouble;

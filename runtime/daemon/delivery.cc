@@ -14,6 +14,7 @@
 #include "runtime/daemon/log.h"
 #include "runtime/daemon/service.h"
 #include "runtime/engine/decision.h"
+#include "runtime/engine/email_address.h"
 #include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
@@ -22,16 +23,12 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-/// The channel an action is delivered by: its channel, or its kind for
-/// work for colleagues (task, notify).
-const std::string& ChannelOf(const Decision& a) { return a.channel.empty() ? a.action : a.channel; }
-
 }  // namespace
 
 void Service::ResumeDeliveries(uint64_t through) {
   // Routed deliveries dispatched before the stop: final ones keep their
   // state, the others are attempted again.
-  Outbox& outbox = shards_->outbox();
+  Outbox& outbox = DeliveryOutbox();
   // By sequence number: after a restore the outbox may start past
   // resumed_through_ + 1 (what the snapshot's outbox had trimmed was final).
   uint64_t from = std::max(resumed_through_ + 1, outbox.first_seq());
@@ -48,7 +45,7 @@ void Service::ResumeDeliveries(uint64_t through) {
 }
 
 void Service::TrimOutbox() {
-  Outbox& outbox = shards_->outbox();
+  Outbox& outbox = DeliveryOutbox();
   if (outbox.last_seq() > options_.actions_retained) outbox.Trim(outbox.last_seq() - options_.actions_retained);
 }
 
@@ -56,7 +53,7 @@ void Service::Route(uint64_t seq, const std::string& channel) {
   if (attempts_.count(seq)) return;  // already on its way
   // Final already (delivered or dead-lettered by this process): never
   // attempted again.
-  if (const OutboxEntry* e = shards_->outbox().Find(seq);
+  if (const OutboxEntry* e = DeliveryOutbox().Find(seq);
       e != nullptr && (e->state == DeliveryState::kDelivered || e->state == DeliveryState::kDeadLetter))
     return;
   Attempts& a = attempts_[seq];
@@ -82,7 +79,7 @@ void Service::Deliver() {
   // Actions the log says were dispatched before the last stop, made again
   // by the replay only now (settled late): as at the start.
   if (resumed_through_ < log_->delivered()) ResumeDeliveries(log_->delivered());
-  Outbox& outbox = shards_->outbox();
+  Outbox& outbox = DeliveryOutbox();
   // Past what this process dispatched, even if recording it failed.
   auto pending = outbox.Since(std::max(dispatched_, log_->delivered()), SIZE_MAX);
   if (pending.empty()) return;
@@ -131,11 +128,13 @@ std::optional<std::string> Service::OutcomeEvent(const Decision& a, const char* 
   // The reason may quote a peer's answer: printable and bounded, so that
   // it can be logged as an input and printed (never a dump() that throws).
   if (schema->Slot("reason")) event["reason"] = Printable(reason, 500);
-  event["at"] = FormatInstant(std::max(logged_now_, options_.virtual_clock ? logged_now_ : clock_.Now()));
+  // On a cluster the node stamps it as any event without a time.
+  if (!node_) event["at"] = FormatInstant(std::max(logged_now_, options_.virtual_clock ? logged_now_ : clock_.Now()));
   return event.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 void Service::StageFinal(uint64_t seq, bool ok, const std::string& reason) {
+  if (node_) return StageFinalOnCluster(seq, ok, reason);
   // The final state and the outcome event it feeds back go into the log
   // in one write: a crash between the two can neither leave the journey
   // without its action_failed nor deliver the action again.
@@ -143,7 +142,7 @@ void Service::StageFinal(uint64_t seq, bool ok, const std::string& reason) {
   staged.events = true;
   staged.finals.push_back({seq, ok ? 'd' : 'x'});
   staged.outcome = Outcome{seq, ok, reason};
-  const OutboxEntry* entry = shards_->outbox().Find(seq);
+  const OutboxEntry* entry = DeliveryOutbox().Find(seq);
   std::string why_not;
   std::optional<std::string> event =
       entry ? OutcomeEvent(entry->action, ok ? "action_delivered" : "action_failed", reason, &why_not) : std::nullopt;
@@ -189,7 +188,7 @@ Reply Service::PostOutcomes(std::string_view body) {
     }
     // The actions held, by key: made once per request, when first needed.
     if (by_key.empty())
-      for (const OutboxEntry* e : shards_->outbox().Since(0, SIZE_MAX)) by_key.emplace(e->action.idempotency_key, e);
+      for (const OutboxEntry* e : DeliveryOutbox().Since(0, SIZE_MAX)) by_key.emplace(e->action.idempotency_key, e);
     auto it = by_key.find(key);
     const OutboxEntry* found = it == by_key.end() ? nullptr : it->second;
     if (found == nullptr) {
@@ -238,27 +237,10 @@ Reply Service::PostOutcomes(std::string_view body) {
   return JsonReply(200, extra);
 }
 
-std::string Service::EmailAddressOf(const Decision& action) const {
-  const auto& channels = set().ir().channels;
-  auto channel = channels.find(action.channel);
-  if (channel == channels.end()) return "";
-  std::vector<std::string> profiles = set().schemas().ProfileNames();
-  auto p = std::find(profiles.begin(), profiles.end(), channel->second.recipient);
-  if (p == profiles.end()) return "";
+std::string Service::EmailAddressOf(uint64_t seq, const Decision& action) const {
+  if (node_) return ClusterAddressOf(seq);
   // Every shard holds every profile.
-  const StateStore& store = shards_->shard(0).store();
-  auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), action.recipient);
-  if (!c) return "";
-  const compiler::eval::Value& record = store.customer(*c).record;
-  const compiler::eval::Value* email =
-      record.is(compiler::eval::ValueKind::kRecord) ? record.AsRecord().Find("email") : nullptr;
-  if (email == nullptr || !email->is(compiler::eval::ValueKind::kString)) return "";
-  const std::string& address = email->AsString();
-  // One address, nothing that could break out of the SMTP command.
-  if (address.size() > 254 || address.find('@') == std::string::npos) return "";
-  for (unsigned char c : address)
-    if (c <= ' ' || c == '<' || c == '>' || c == 0x7f) return "";
-  return address;
+  return runtime::EmailAddressOf(shards_->shard(0).store(), set().schemas(), set().ir(), action);
 }
 
 std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
@@ -290,15 +272,15 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
       uint64_t seq = q.ready.front();
       q.ready.pop_front();
       auto it = attempts_.find(seq);
-      const OutboxEntry* entry = shards_->outbox().Find(seq);
+      const OutboxEntry* entry = DeliveryOutbox().Find(seq);
       if (it == attempts_.end() || entry == nullptr) continue;
       Attempts& w = it->second;
       const Decision& action = entry->action;
       w.in_flight = true;
       ++q.in_flight;
-      DeliveryJob job{seq, &route, ToJson(action), action.idempotency_key, "", action.content};
+      DeliveryJob job{seq, &route, BodyOf(seq, action), action.idempotency_key, "", action.content};
       if (route.kind == DeliveryRoute::Kind::kSmtp) {
-        job.to = EmailAddressOf(action);
+        job.to = EmailAddressOf(seq, action);
         if (job.to.empty()) {
           // Nothing to retry: the recipient has no address.
           w.attempts = static_cast<uint32_t>(route.max_attempts);
@@ -308,8 +290,10 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
       }
       ++w.attempts;
       // Counted before it starts: a restart during it counts it too.
-      if (Status counted = Stored("attempt", [&] { return log_->SetAttempts(seq, w.attempts); }); !counted.ok())
-        Log(LogLevel::kError, "delivery", counted.message());
+      // (On a cluster a new deliverer of the action starts a new budget.)
+      if (log_)
+        if (Status counted = Stored("attempt", [&] { return log_->SetAttempts(seq, w.attempts); }); !counted.ok())
+          Log(LogLevel::kError, "delivery", counted.message());
       jobs.push_back(std::move(job));
     }
   }
@@ -349,7 +333,16 @@ void Service::ReportDelivery(uint64_t seq, const DeliveryOutcome& outcome) {
   const DeliveryRoute& route = options_.routes.at(channel);
   w.in_flight = false;
   --channels_[channel].in_flight;
-  Outbox& outbox = shards_->outbox();
+  Outbox& outbox = DeliveryOutbox();
+  // On a cluster: the action's partition went to another node while this
+  // attempt was under way; that node delivers it and says what became of it.
+  if (auto c = cluster_actions_.find(seq); c != cluster_actions_.end() && c->second.dropped) {
+    attempts_.erase(it);
+    cluster_actions_.erase(c);
+    outbox.Report(seq, DeliveryState::kDelivered);
+    if (on_deliveries_) on_deliveries_();
+    return;
+  }
   if (outcome.ok || w.attempts >= static_cast<uint32_t>(route.max_attempts)) {
     outbox.Report(seq, outcome.ok ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
     actions_total_->At({channel, outcome.ok ? "delivered" : "dead_letter"}).Add();

@@ -22,6 +22,7 @@ namespace tutti::runtime {
 Service::Service() { DeclareMetrics(); }
 
 Service::~Service() {
+  feed_.reset();  // leaves the delivery group (its revocations are heard while this is whole)
   node_.reset();  // leaves the group
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/true);
   if (actions_) std::fclose(actions_);
@@ -49,8 +50,9 @@ std::string VersionText(const JourneySet& set) {
   return Json{{"fingerprint", set.Fingerprint()}, {"files", files}}.dump();
 }
 
-/// Opens the actions file to append (0600: it holds personal data).
-std::FILE* OpenActionsFile(const std::string& path) {
+}  // namespace
+
+std::FILE* Service::OpenActionsFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return nullptr;
   std::FILE* f = ::fdopen(fd, "a");
@@ -58,7 +60,12 @@ std::FILE* OpenActionsFile(const std::string& path) {
   return f;
 }
 
-}  // namespace
+Status Service::OpenActions() {
+  std::string path = options_.actions_file.empty() ? options_.data_dir + "/actions.ndjson" : options_.actions_file;
+  actions_ = OpenActionsFile(path);
+  if (actions_ == nullptr) return Status::Unavailable("cannot open the actions file " + path);
+  return Status::Ok();
+}
 
 void Service::DeclareMetrics() {
   Metrics& m = metrics_;
@@ -157,9 +164,7 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
         {{"folder", options.data_dir}});
   TUTTI_ASSIGN_OR_RETURN(s->log_, InputLog::Open(options.data_dir + "/log", {options.accept_data_loss}));
   if (!s->log_->damage().empty()) s->AcceptLoss(s->log_->damage());
-  std::string actions = options.actions_file.empty() ? options.data_dir + "/actions.ndjson" : options.actions_file;
-  s->actions_ = OpenActionsFile(actions);
-  if (s->actions_ == nullptr) return Status::Unavailable("cannot open the actions file " + actions);
+  TUTTI_TRY(s->OpenActions());
   // The newest snapshot, if any, and then the log after it rebuild the
   // state under the versions of the journeys it was written under, each
   // from where it took over.

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "runtime/cluster/action_feed.h"
 #include "runtime/cluster/partition_worker.h"
 #include "runtime/daemon/input_log.h"
 #include "runtime/daemon/metrics.h"
@@ -272,6 +273,11 @@ class Service {
 
  private:
   Service();
+  /// Opens the actions file (the `actions_file` setting, or
+  /// DATA/actions.ndjson) to append, made for its owner alone: it holds
+  /// personal data.
+  Status OpenActions();
+  static std::FILE* OpenActionsFile(const std::string& path);
   /// Declares the metrics' families (once, at the start).
   void DeclareMetrics();
   // cluster_mode.cc: the same service as a node of a Kafka cluster.
@@ -282,6 +288,24 @@ class Service {
   std::optional<std::string> NotReadyOnCluster() const;
   void TickOnCluster();
   Reply PublishOnCluster(PreparedReload prepared);
+  // cluster_delivery.cc: delivering the actions topic's actions.
+  /// Reads the actions this node delivers, writes the file sink's and
+  /// routes the others; writes the outcome events of the deliveries
+  /// finished; commits how far the actions are done.
+  void DeliverOnCluster();
+  /// The file sink's actions read, appended to the actions file (fsynced).
+  void WriteActionsFileOnCluster();
+  /// The outcome events of finished deliveries, to the inputs topic.
+  void WriteOutcomesOnCluster();
+  /// A finished delivery (StageFinal's, on a cluster): its outcome event
+  /// is written at the next tick, then the action is done.
+  void StageFinalOnCluster(uint64_t seq, bool ok, const std::string& reason);
+  /// Actions of partition `p` of the actions topic are now another
+  /// node's to deliver: those not under way are dropped.
+  void DropDeliveries(int32_t p);
+  std::string ClusterAddressOf(uint64_t seq) const;
+  /// The body of outbox entry `seq`: its action as NDJSON.
+  std::string BodyOf(uint64_t seq, const Decision& action) const;
   /// Compiles `set` to native code when `options` ask for it, cached in
   /// DATA/jit-cache.
   static Status CompileSet(JourneySet& set, const ServiceOptions& options);
@@ -355,8 +379,14 @@ class Service {
   /// Stages a routed delivery's final state and the outcome event it
   /// feeds back, for the next group commit.
   void StageFinal(uint64_t seq, bool ok, const std::string& reason);
-  /// The `email` of an action's recipient, if it has a usable one.
-  std::string EmailAddressOf(const Decision& action) const;
+  /// The `email` of outbox entry `seq`'s recipient, if it has a usable one.
+  std::string EmailAddressOf(uint64_t seq, const Decision& action) const;
+  /// The actions being delivered: the engine's outbox, or on a cluster the
+  /// actions read from the actions topic.
+  Outbox& DeliveryOutbox() { return node_ ? cluster_outbox_ : shards_->outbox(); }
+  /// The channel an action is delivered by: its channel, or its kind for
+  /// work for colleagues (task, notify).
+  static const std::string& ChannelOf(const Decision& a) { return a.channel.empty() ? a.action : a.channel; }
   /// A delivery's final state, as StageFinal was given it.
   struct Outcome {
     uint64_t seq = 0;
@@ -385,6 +415,26 @@ class Service {
   std::unique_ptr<Shards> shards_;
   std::unique_ptr<cluster::Node> node_;  // cluster mode: the node, which runs the engines instead
   std::string cluster_trouble_;          // the node's last failure, as last logged
+  // Cluster mode's deliveries (cluster_delivery.cc).
+  std::unique_ptr<cluster::ActionFeed> feed_;  // this node's share of the actions topic
+  Outbox cluster_outbox_;                      // the actions read, numbered in the order read
+  struct ClusterAction {
+    int32_t partition = -1;  // where it is in the actions topic
+    int64_t offset = -1;
+    std::string json;     // the action as written: a webhook's body
+    std::string address;  // its recipient's e-mail address, if any
+    bool dropped = false;  // its partition went to another node meanwhile
+  };
+  std::map<uint64_t, ClusterAction> cluster_actions_;  // by outbox seq, until done
+  std::vector<uint64_t> to_file_;                      // for the actions file, not written yet
+  struct ClusterFinal {
+    uint64_t seq = 0;
+    std::string event;  // the outcome event, if the journeys declare it
+  };
+  std::vector<ClusterFinal> cluster_finals_;  // outcome events to write
+  std::string delivery_trouble_;              // the last failure of the feed, as last logged
+  std::chrono::steady_clock::time_point feed_committed_;
+  Counter* unreadable_actions_ = nullptr;
   /// Replayed inputs waiting for FlushReplay: (time, record or none).
   std::vector<std::pair<Instant, std::optional<Record>>> replay_;
   std::unique_ptr<InputLog> log_;

@@ -97,6 +97,51 @@ TEST_F(TopicRecords, ActionsCarryTheirPartitionSequenceAndSource) {
   EXPECT_EQ(letter.find('\xff'), std::string::npos);
 }
 
+TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
+  Decision d;
+  d.journey = "welcome";
+  d.customer = "h1";
+  d.step = "hello";
+  d.channel = "email";
+  d.action = "send";
+  d.content = "welcome_v1";
+  d.recipient = "h1";
+  d.vars.push_back({"address", compiler::eval::Value(std::string(",\"action\":{}"))});
+  d.idempotency_key = "k1";
+  std::string value = ActionValue(d, 2, 5, 40, "dr.a@example.org");
+  auto read = ReadAction(value);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->mark.partition, 2);
+  EXPECT_EQ(read->mark.seq, 5u);
+  EXPECT_EQ(read->address, "dr.a@example.org");
+  EXPECT_EQ(read->json, ToJson(d));  // the bytes written, vars and all
+  EXPECT_EQ(read->action.channel, "email");
+  EXPECT_EQ(read->action.content, "welcome_v1");
+  EXPECT_EQ(read->action.recipient, "h1");
+  EXPECT_EQ(read->action.idempotency_key, "k1");
+  // Work for colleagues: its kind, text and assignee.
+  Decision task;
+  task.customer = "h2";
+  task.action = "task";
+  task.content = "call her";
+  task.recipient = "rep-7";
+  task.idempotency_key = "k2";
+  read = ReadAction(ActionValue(task, 0, 1, 3));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->action.action, "task");
+  EXPECT_EQ(read->action.content, "call her");
+  EXPECT_EQ(read->action.recipient, "rep-7");
+  EXPECT_EQ(read->address, "");
+  // Not an action to deliver: marks without an action, a decision of
+  // another kind, no idempotency key, a value cut short, nesting too deep.
+  std::string deep = R"({"partition":1,"seq":1,"source_offset":1,"action":)" + std::string(100, '[');
+  for (std::string bad : std::vector<std::string>{R"({"partition":1,"seq":1,"source_offset":1,"action":{}})",
+                          R"({"partition":1,"seq":1,"source_offset":1,"action":{"decision":"suppressed","channel":"e","idempotency_key":"k"}})",
+                          R"({"partition":1,"seq":1,"source_offset":1,"action":{"decision":"action","channel":"e"}})",
+                          value.substr(0, value.size() - 1), deep})
+    EXPECT_FALSE(ReadAction(bad)) << bad;
+}
+
 TEST_F(TopicRecords, SnapshotsAreChunkedAndReadBack) {
   std::string state(2500, '\0');
   for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 7);

@@ -11,6 +11,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -102,6 +105,85 @@ TEST(Cluster, TwoServeNodesShareThePartitionsAndOneKilledLosesNothing) {
   std::string reloaded = a.Curl("POST", "/v1/journeys/reload");
   EXPECT_EQ(reloaded.substr(0, 3), "200") << reloaded;
   EXPECT_NE(reloaded.find("\"published\""), std::string::npos) << reloaded;
+  EXPECT_EQ(a.Kill(SIGTERM), 0);
+}
+
+/// The idempotency keys a webhook_receiver.py log shows answered 200.
+std::set<std::string> Delivered(const fs::path& log) {
+  std::set<std::string> keys;
+  std::istringstream lines(ReadFile(log));
+  for (std::string key, attempt, status; lines >> key >> attempt >> status;)
+    if (status == "200") keys.insert(key);
+  return keys;
+}
+
+/// Waits up to a minute until `log` shows `n` keys delivered.
+std::set<std::string> WaitDelivered(const fs::path& log, size_t n) {
+  for (int i = 0; i < 600 && Delivered(log).size() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return Delivered(log);
+}
+
+/// `n` hook events for prescribers h0..h7, as NDJSON in `path`.
+std::string Hooks(const fs::path& path, int n) {
+  std::ofstream out(path);
+  for (int i = 0; i < n; ++i) out << R"({"type": "hook", "hcp": "h)" << i % 8 << "\"}\n";
+  return path.string();
+}
+
+TEST(Cluster, ActionsAreDeliveredFromTheActionsTopicAndTheirOutcomesComeBack) {
+  // Webhooks on a cluster: each node delivers its share of tutti.actions;
+  // the receiver fails every key's first attempt, so each is retried, then
+  // delivered; each outcome comes back as an action_delivered event through
+  // tutti.inputs. A node killed mid-way has its share delivered by the
+  // other: every action reaches the receiver, at least once.
+  MockCluster cluster(3, kPartitions);
+  fs::path dir = FreshDir("cluster-delivery");
+  Receiver receiver(dir / "received.txt", 1);
+  ASSERT_NE(receiver.port(), 0);
+  std::string config = ClusterConfig(dir, cluster.brokers(),
+                                     R"(, "webhooks": {"webhook": {"url": "http://127.0.0.1:)" +
+                                         std::to_string(receiver.port()) + R"(/orders", "backoff_ms": 50}})");
+  std::vector<std::string> args = {"--config", config, "--clock", "system"};
+  Daemon a(dir / "a", args, Source("bench/daemon"), "");
+  Daemon b(dir / "b", args, Source("bench/daemon"), "");
+  std::ofstream profiles(dir / "profiles.ndjson");
+  for (int i = 0; i < 8; ++i)
+    profiles << R"({"type": "hcp", "id": "h)" << i << R"(", "name": "n", "rep": "r", "timezone": "UTC"})" << "\n";
+  profiles.close();
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  ASSERT_EQ(a.Curl("POST", "/v1/profiles", (dir / "profiles.ndjson").string(), ndjson).substr(0, 3), "200");
+  std::string posted = b.Curl("POST", "/v1/events", Hooks(dir / "first.ndjson", 24), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  EXPECT_EQ(WaitDelivered(dir / "received.txt", 24).size(), 24u);
+  double by_b = Metric(b, "tutti_cluster_deliveries_open");
+  EXPECT_GE(by_b, 0) << "b serves the delivery metrics";
+
+  b.Kill(SIGKILL);
+  posted = a.Curl("POST", "/v1/events", Hooks(dir / "rest.ndjson", 24), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  std::set<std::string> delivered = WaitDelivered(dir / "received.txt", 48);
+  // Exactly the actions written, each delivered (after its failed first attempt).
+  std::set<std::string> written;
+  for (const std::string& action : WrittenActions({cluster.brokers(), {}}, kPartitions, 48))
+    written.insert(action.substr(0, action.find(' ')));
+  EXPECT_EQ(written.size(), 48u);
+  EXPECT_EQ(delivered, written);
+  std::map<std::string, int> failed_first;
+  std::istringstream lines(ReadFile(dir / "received.txt"));
+  for (std::string key, attempt, status; lines >> key >> attempt >> status;)
+    if (attempt == "1") failed_first[key] += status == "500";
+  for (const std::string& key : written) EXPECT_EQ(failed_first[key], 1) << key;
+  // Each delivery's outcome, back in the inputs topic for its journeys.
+  std::set<std::string> outcomes;
+  for (int i = 0; i < 100 && outcomes.size() < written.size(); ++i) {
+    outcomes.clear();
+    for (const auto& r : ReadTopic({cluster.brokers(), {}}, "tutti.inputs", kPartitions, 1)) {
+      if (r.value.find("\"action_delivered\"") == std::string::npos) continue;
+      outcomes.insert(nlohmann::json::parse(r.value)["idempotency_key"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(outcomes, written);
+  EXPECT_GT(Metric(a, "tutti_cluster_deliveries_open"), -1);
   EXPECT_EQ(a.Kill(SIGTERM), 0);
 }
 

@@ -1,8 +1,8 @@
 // Fuzzes what a node reads from Kafka (runtime/cluster/topic_records.h):
 // records of tutti.inputs that any producer may write, decoded against the
 // reference journeys and applied to a partition's engine as a node applies
-// them; and the marks of tutti.actions and the chunks of tutti.snapshots
-// read at a takeover. Bad records are refusals: never a crash, a leak, an
+// them; the marks of tutti.actions read at a takeover, and its actions as
+// their deliverer reads them; and the chunks of tutti.snapshots. Bad records are refusals: never a crash, a leak, an
 // exception or an allocation the bytes ask for.
 //
 // The first byte picks the reader; in mode 3 the rest is records
@@ -43,9 +43,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (in.kind == cluster::Input::Kind::kRefused && in.why.empty()) std::abort();  // a refusal says why
       break;
     }
-    case 1:
-      (void)cluster::ReadActionMark(rest);
+    case 1: {
+      // What a takeover reads of an action, and what its deliverer reads.
+      auto mark = cluster::ReadActionMark(rest);
+      auto action = cluster::ReadAction(rest);
+      if (action && (!mark || action->json.size() >= rest.size() || action->action.idempotency_key.empty()))
+        std::abort();  // an action is read only with its marks, and its own bytes are part of the value
       break;
+    }
     case 2:
       (void)cluster::ReadSnapshotChunk(rest);
       break;

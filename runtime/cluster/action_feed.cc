@@ -1,0 +1,63 @@
+#include "runtime/cluster/action_feed.h"
+
+#include <chrono>
+
+namespace tutti::runtime::cluster {
+
+Result<std::unique_ptr<ActionFeed>> ActionFeed::Open(const PartitionSettings& settings,
+                                                     std::function<void(int32_t p)> revoked) {
+  std::unique_ptr<ActionFeed> feed(new ActionFeed());
+  feed->revoked_ = std::move(revoked);
+  ActionFeed* f = feed.get();
+  GroupConsumer::Listener listener{
+      [f](int32_t p) {
+        f->partitions_[p] = Partition{};
+        return GroupConsumer::kCommitted;
+      },
+      [f](int32_t p) {
+        f->partitions_.erase(p);
+        if (f->revoked_) f->revoked_(p);
+      }};
+  TUTTI_ASSIGN_OR_RETURN(feed->consumer_, GroupConsumer::Open(settings.kafka, settings.group + "-delivery",
+                                                              settings.topics.actions, std::move(listener)));
+  return feed;
+}
+
+Result<std::vector<Record>> ActionFeed::Poll(size_t max) {
+  TUTTI_ASSIGN_OR_RETURN(std::vector<Record> records, consumer_->Poll(max, std::chrono::milliseconds(0)));
+  std::vector<Record> out;
+  out.reserve(records.size());
+  for (Record& r : records) {
+    auto p = partitions_.find(r.partition);
+    if (p == partitions_.end()) continue;  // revoked within this poll: the new owner reads it
+    p->second.open.insert(r.offset);
+    p->second.next = r.offset + 1;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void ActionFeed::Done(int32_t p, int64_t offset) {
+  auto it = partitions_.find(p);
+  if (it != partitions_.end()) it->second.open.erase(offset);
+}
+
+Status ActionFeed::Commit() {
+  std::vector<std::pair<int32_t, int64_t>> offsets;
+  for (auto& [p, part] : partitions_) {
+    if (part.next < 0) continue;  // nothing read yet
+    int64_t done_before = part.open.empty() ? part.next : *part.open.begin();
+    if (done_before > part.committed) offsets.emplace_back(p, done_before);
+  }
+  TUTTI_TRY(consumer_->Commit(offsets));
+  for (const auto& [p, offset] : offsets) partitions_[p].committed = offset;
+  return Status::Ok();
+}
+
+size_t ActionFeed::open() const {
+  size_t n = 0;
+  for (const auto& [p, part] : partitions_) n += part.open.size();
+  return n;
+}
+
+}  // namespace tutti::runtime::cluster
