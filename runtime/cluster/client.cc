@@ -84,17 +84,30 @@ bool Lasting(rd_kafka_resp_err_t err) {
 Result<std::vector<Record>> Consume(rd_kafka_t* k, const std::string& topic, size_t max,
                                     std::chrono::milliseconds wait, Status* trouble) {
   std::vector<Record> out;
+  if (trouble != nullptr && !trouble->ok()) return std::exchange(*trouble, Status::Ok());
   int timeout = static_cast<int>(wait.count());
   while (out.size() < max) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(k, out.empty() ? timeout : 0);
     std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(m, rd_kafka_message_destroy);
-    if (trouble != nullptr && !trouble->ok()) return std::exchange(*trouble, Status::Ok());
-    if (m == nullptr) break;
-    if (m->err) {
-      if (Lasting(m->err)) return FromKafka(m->err, "kafka: cannot read " + topic);
-      continue;
+    if (m != nullptr && !m->err) {
+      out.push_back(FromMessage(*m));
+    } else if (m != nullptr && Lasting(m->err)) {
+      Status error = FromKafka(m->err, "kafka: cannot read " + topic);
+      if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+        error = Status::Unavailable("kafka: partition " + std::to_string(m->partition) + " of " + topic +
+                                    " no longer holds the records to read from offset " + std::to_string(m->offset) +
+                                    " on (retention deleted them before they were read): the partition stops "
+                                    "there (docs/cluster.md, \"Topics\")");
+      if (out.empty() || trouble == nullptr) return error;
+      *trouble = std::move(error);
     }
-    out.push_back(FromMessage(*m));
+    // Trouble a callback inside the poll had, or an error after records:
+    // said now, or (records in hand) at the next call.
+    if (trouble != nullptr && !trouble->ok()) {
+      if (out.empty()) return std::exchange(*trouble, Status::Ok());
+      break;
+    }
+    if (m == nullptr) break;
   }
   return out;
 }

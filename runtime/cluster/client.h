@@ -37,8 +37,11 @@ Result<KafkaPtr> NewClient(rd_kafka_type_t type, ConfPtr conf);
 /// The next records a consumer `k` of `topic` is given, up to `max`,
 /// waiting up to `wait` for the first. Passing trouble (a broker away, a
 /// leader moving) the client rides out; kUnavailable for an error that
-/// does not pass (the topic gone, not allowed to read it), or for
-/// `*trouble` once a callback served inside the poll set it.
+/// does not pass (the topic gone, not allowed to read it, records to read
+/// deleted before they were read), or for `*trouble` once a callback served
+/// inside the poll set it. An error that does not pass, met after some
+/// records, is kept in `*trouble` for the next call and the records are
+/// returned: the client has passed them, so they must not be dropped.
 Result<std::vector<Record>> Consume(rd_kafka_t* k, const std::string& topic, size_t max,
                                     std::chrono::milliseconds wait, Status* trouble = nullptr);
 

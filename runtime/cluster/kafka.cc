@@ -112,6 +112,7 @@ struct Reader::Handle {
   KafkaPtr kafka;
   std::string topic;
   int32_t partition = 0;
+  Status pending;  // an error met after records Next returned: said by the next Next
 };
 
 Reader::Reader(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
@@ -142,7 +143,7 @@ Result<std::unique_ptr<Reader>> Reader::Open(const KafkaSettings& settings, cons
 }
 
 Result<std::vector<Record>> Reader::Next(size_t max, std::chrono::milliseconds wait) {
-  return Consume(handle_->kafka.get(), handle_->topic, max, wait);
+  return Consume(handle_->kafka.get(), handle_->topic, max, wait, &handle_->pending);
 }
 
 Result<int64_t> Reader::End(std::chrono::milliseconds timeout) {
