@@ -1,5 +1,6 @@
 #include "runtime/cluster/group.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/cluster/client.h"
@@ -60,7 +61,8 @@ GroupConsumer::GroupConsumer(std::unique_ptr<Handle> handle) : handle_(std::move
 GroupConsumer::~GroupConsumer() { Close(); }
 
 Result<std::unique_ptr<GroupConsumer>> GroupConsumer::Open(const KafkaSettings& settings, const std::string& group,
-                                                           const std::string& topic, Listener listener) {
+                                                           const std::string& topic, Listener listener,
+                                                           bool refuses_gaps) {
   auto handle = std::make_unique<Handle>();
   handle->topic = topic;
   handle->listener = std::move(listener);
@@ -69,7 +71,7 @@ Result<std::unique_ptr<GroupConsumer>> GroupConsumer::Open(const KafkaSettings& 
                                                            {"enable.auto.offset.store", "false"},
                                                            {"isolation.level", "read_committed"},
                                                            {"enable.partition.eof", "false"},
-                                                           {"auto.offset.reset", "earliest"},
+                                                           {"auto.offset.reset", refuses_gaps ? "error" : "earliest"},
                                                            {"partition.assignment.strategy", "cooperative-sticky"}}));
   rd_kafka_conf_set_opaque(conf.get(), handle.get());
   rd_kafka_conf_set_rebalance_cb(conf.get(), Rebalance);
@@ -109,20 +111,21 @@ Status GroupConsumer::Commit(const std::vector<std::pair<int32_t, int64_t>>& off
   return Status::Ok();
 }
 
-Result<int64_t> GroupConsumer::Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout) {
-  if (partitions.empty()) return 0;
+Result<std::map<int32_t, int64_t>> GroupConsumer::Lag(const std::vector<int32_t>& partitions,
+                                                      std::chrono::milliseconds timeout) {
+  std::map<int32_t, int64_t> lag;
+  if (partitions.empty()) return lag;
   rd_kafka_t* k = handle_->kafka.get();
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
   for (int32_t p : partitions) rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p);
   rd_kafka_resp_err_t err = rd_kafka_position(k, list);
-  int64_t lag = 0;
   for (int i = 0; !err && i < list->cnt; ++i) {
     int64_t low = 0, high = 0;
     err = rd_kafka_query_watermark_offsets(k, handle_->topic.c_str(), list->elems[i].partition, &low, &high,
                                            static_cast<int>(timeout.count()));
     // No position yet: nothing was read, which is the end only when empty.
     int64_t position = list->elems[i].offset < 0 ? low : list->elems[i].offset;
-    if (!err && position < high) lag += high - position;
+    if (!err) lag[list->elems[i].partition] = std::max<int64_t>(0, high - position);
   }
   rd_kafka_topic_partition_list_destroy(list);
   if (err) return FromKafka(err, "kafka: cannot tell where " + handle_->topic + " ends");

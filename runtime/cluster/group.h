@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,9 +42,14 @@ class GroupConsumer {
     /// Partition `p` is no longer this member's.
     std::function<void(int32_t p)> revoked;
   };
-  /// Joins `group` on `topic`.
+  /// Joins `group` on `topic`. Where a partition is to be read from an
+  /// offset the topic no longer holds (retention deleted the records
+  /// before they were read), a member that `refuses_gaps` stops reading
+  /// the partition and Poll says so; another starts from the partition's
+  /// first record still held.
   static Result<std::unique_ptr<GroupConsumer>> Open(const KafkaSettings& settings, const std::string& group,
-                                                     const std::string& topic, Listener listener);
+                                                     const std::string& topic, Listener listener,
+                                                     bool refuses_gaps = false);
   /// Leaves the group (Close), unless abandoned.
   ~GroupConsumer();
   GroupConsumer(const GroupConsumer&) = delete;
@@ -62,10 +68,10 @@ class GroupConsumer {
   /// to be given the partition reads it from there (kCommitted). Waits for
   /// the coordinator's answer.
   Status Commit(const std::vector<std::pair<int32_t, int64_t>>& offsets);
-  /// How many offsets of `partitions` (assigned) the member has yet to be
-  /// given, summed: from its position to each partition's end as the
+  /// How many offsets of each of `partitions` (assigned) the member has
+  /// yet to be given: from its position to the partition's end as the
   /// cluster says now (transaction markers count). 0: caught up.
-  Result<int64_t> Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout);
+  Result<std::map<int32_t, int64_t>> Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout);
   /// Leaves the group at once: its partitions go to the other members
   /// without waiting for the session to time out.
   void Close();

@@ -80,7 +80,8 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
   TUTTI_ASSIGN_OR_RETURN(node->consumer_,
                          GroupConsumer::Open(settings.kafka, settings.group, t.inputs,
                                              {[self](int32_t p) { return self->Assigned(p); },
-                                              [self](int32_t p) { self->Revoked(p); }}));
+                                              [self](int32_t p) { self->Revoked(p); }},
+                                             /*refuses_gaps=*/true));  // a partition's inputs are its state
   node->thread_ = std::thread([self] { self->Run(); });
   return node;
 }
@@ -101,6 +102,11 @@ void Node::Abandon() {
 void Node::Trouble(const Status& s) {
   std::lock_guard lock(counts_mu_);
   counts_.trouble = s.message();
+}
+
+std::map<int32_t, int64_t> Node::lag_by_partition() const {
+  std::lock_guard lock(counts_mu_);
+  return lag_by_partition_;
 }
 
 NodeCounts Node::counts() const {
@@ -248,8 +254,14 @@ void Node::Run() {
       std::vector<int32_t> owned;
       for (const auto& [p, w] : workers_) owned.push_back(p);
       auto lag = consumer_->Lag(owned, 5s);
-      if (lag.ok()) lag_ = *lag;
-      bool caught_up = lag.ok() && *lag == 0 && owned.size() == counts().partitions.size();
+      int64_t total = 0;
+      if (lag.ok()) {
+        for (const auto& [p, n] : *lag) total += n;
+        lag_ = total;
+        std::lock_guard lock(counts_mu_);
+        lag_by_partition_ = *lag;
+      }
+      bool caught_up = lag.ok() && total == 0 && owned.size() == counts().partitions.size();
       if (caught_up && !replaying_.empty()) {
         auto oldest = SteadyClock::now();
         for (const auto& [p, since] : replaying_) oldest = std::min(oldest, since);

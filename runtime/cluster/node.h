@@ -101,8 +101,9 @@ class Node : private Versions {
   bool CaughtUp() const { return caught_up_; }
   uint64_t end_checks() const { return end_checks_; }
   /// The offsets of its partitions the node has yet to read, summed, as of
-  /// the last check.
+  /// the last check; and by partition.
   int64_t lag() const { return lag_; }
+  std::map<int32_t, int64_t> lag_by_partition() const;
   /// Whether a partition taken over is being replayed (not caught up yet
   /// since its takeover): /readyz says not ready meanwhile.
   bool Restoring() const { return restoring_; }
@@ -158,6 +159,7 @@ class Node : private Versions {
   std::atomic<bool> stop_{false}, abandon_{false}, caught_up_{false}, restoring_{false};
   std::atomic<uint64_t> end_checks_{0};
   std::atomic<int64_t> lag_{0};
+  std::map<int32_t, int64_t> lag_by_partition_;  // under counts_mu_
 
   std::mutex ingest_mu_;  // one ingest transaction at a time
   std::unique_ptr<PartitionProducer> ingest_;

@@ -78,6 +78,12 @@ void Service::DeclareClusterMetrics() {
              "to it, else 0.", [node] { return node->CaughtUp() ? 1.0 : 0.0; });
   m.AddGauge("tutti_cluster_lag_offsets", "Offsets of this node's partitions not read yet (transaction markers "
              "count), as of the last check.", [node] { return static_cast<double>(node->lag()); });
+  m.AddGauges("tutti_cluster_partition_lag_offsets", "Offsets of each partition this node owns not read yet, as "
+              "of the last check.", {"partition"}, [node] {
+                std::map<std::vector<std::string>, double> out;
+                for (const auto& [p, n] : node->lag_by_partition()) out[{std::to_string(p)}] = static_cast<double>(n);
+                return out;
+              });
   m.AddGauge("tutti_cluster_end_checks", "How many times the node compared its positions with its partitions' "
              "ends (tutti_cluster_caught_up is the last comparison's answer).",
              [node] { return static_cast<double>(node->end_checks()); });
