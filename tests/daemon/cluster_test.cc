@@ -58,10 +58,14 @@ void WaitCaughtUp(const std::vector<Daemon*>& nodes) {
 
 std::string ClusterConfig(const fs::path& dir, const std::string& brokers, const std::string& more = "") {
   fs::path path = dir / "cluster.json";
-  // A node killed is noticed within seconds, not the default 45.
+  // A node killed is noticed within seconds, not the default 45. The mock
+  // cluster holds a fetch that finds nothing for several times
+  // fetch.wait.max.ms, even when a record comes meanwhile (a real broker
+  // answers then): at the default 500 ms each hop through a topic takes
+  // seconds there.
   std::ofstream(path) << R"({"kafka": {"brokers": ")" << brokers
-                      << R"(", "librdkafka": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500}})" << more
-                      << "}";
+                      << R"(", "librdkafka": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500, )"
+                      << R"("fetch.wait.max.ms": 10}})" << more << "}";
   return path.string();
 }
 
