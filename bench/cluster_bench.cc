@@ -22,7 +22,21 @@
 // they do not predict a real cluster's. The machine has two cores: three
 // nodes and the mock share them.
 //
+//   latency    (--latency=N) instead of the above: N events one at a
+//              time, each from its write until its action is readable in
+//              tutti.actions (p50, p99), with the system clock's tick at
+//              200 ms (the default) and 20 ms; --fetch-wait-ms sets the
+//              consumers' fetch.wait.max.ms (the mock cluster holds an
+//              empty fetch for several times it: at the default 500 ms
+//              each hop through a topic takes seconds there, not on a
+//              real broker, which answers a waiting fetch when data comes)
+//
+//   restore    (--restore=N) instead of the above: a partition's state
+//              holding N waiting instances, cut into snapshot chunks and
+//              restored from them (RestoreBench; without Kafka)
+//
 //   ./build/bench/cluster_bench [--nodes=1,2,3] [--copies=10] [--snapshot-every=5000]
+//                               [--latency=N [--fetch-wait-ms=MS]] [--restore=N]
 
 #include <algorithm>
 #include <chrono>
@@ -37,7 +51,9 @@
 
 #include "compiler/source/diagnostic.h"
 #include "runtime/cluster/node.h"
+#include "runtime/cluster/topic_records.h"
 #include "runtime/engine/journey_set.h"
+#include "runtime/engine/partition.h"
 #include "tests/cluster/mock_cluster.h"
 #include "tests/cluster/scenario.h"
 
@@ -75,6 +91,30 @@ uint64_t Applied(const std::vector<std::unique_ptr<cluster::Node>>& nodes) {
   return n;
 }
 
+/// `count` nodes named PREFIX0, PREFIX1, ... running `set` (and versions
+/// published later, compiled).
+std::vector<std::unique_ptr<cluster::Node>> StartNodes(const cluster::PartitionSettings& settings, int count,
+                                                       const std::string& prefix, const JourneySet& set) {
+  std::vector<std::unique_ptr<cluster::Node>> nodes;
+  for (int i = 0; i < count; ++i) {
+    auto build = [](const std::vector<std::pair<std::string, std::string>>& files)
+        -> Result<std::unique_ptr<JourneySet>> {
+      compiler::DiagnosticSink sink;
+      auto built = JourneySet::FromText(files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+      if (built == nullptr) return Status::Invalid("does not check");
+      TUTTI_TRY(built->Compile());
+      return built;
+    };
+    auto node = cluster::Node::Start(settings, prefix + std::to_string(i), set, build);
+    if (!node.ok()) {
+      std::fprintf(stderr, "cluster_bench: %s\n", node.status().message().c_str());
+      std::exit(1);
+    }
+    nodes.push_back(std::move(*node));
+  }
+  return nodes;
+}
+
 /// The scenario's events `copies` times, copy k shifted by k x 120 days.
 std::vector<std::string> Events(int copies, Instant* last) {
   std::vector<std::string> base = tutti::testing::ScenarioEvents(), out;
@@ -98,23 +138,7 @@ void Run(int node_count, int copies, uint64_t snapshot_every, const JourneySet& 
   settings.kafka.librdkafka = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
   settings.virtual_clock = true;
   settings.snapshot_every = snapshot_every;
-  std::vector<std::unique_ptr<cluster::Node>> nodes;
-  for (int i = 0; i < node_count; ++i) {
-    auto build = [](const std::vector<std::pair<std::string, std::string>>& files)
-        -> Result<std::unique_ptr<JourneySet>> {
-      compiler::DiagnosticSink sink;
-      auto built = JourneySet::FromText(files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
-      if (built == nullptr) return Status::Invalid("does not check");
-      TUTTI_TRY(built->Compile());
-      return built;
-    };
-    auto node = cluster::Node::Start(settings, "bench-" + std::to_string(i), set, build);
-    if (!node.ok()) {
-      std::fprintf(stderr, "cluster_bench: %s\n", node.status().message().c_str());
-      std::exit(1);
-    }
-    nodes.push_back(std::move(*node));
-  }
+  std::vector<std::unique_ptr<cluster::Node>> nodes = StartNodes(settings, node_count, "bench-", set);
   std::vector<cluster::Node*> all;
   for (auto& n : nodes) all.push_back(n.get());
   WaitCaughtUp(all);
@@ -171,12 +195,116 @@ void Run(int node_count, int copies, uint64_t snapshot_every, const JourneySet& 
   std::fflush(stdout);
 }
 
+/// Latency: one `ping` at a time (bench/daemon's echo journey sends an
+/// e-mail the moment its event arrives), from the call that writes it to
+/// tutti.inputs until its action can be read from tutti.actions, on the
+/// system clock (a send is settled by the partition's next clock record:
+/// `tick` bounds the wait for it).
+void Latency(int node_count, int samples, std::chrono::milliseconds tick, int fetch_wait_ms, const JourneySet& set) {
+  tutti::testing::MockCluster kafka(3, kPartitions);
+  cluster::PartitionSettings settings;
+  settings.kafka.brokers = kafka.brokers();
+  settings.tick = tick;
+  if (fetch_wait_ms > 0) settings.kafka.librdkafka["fetch.wait.max.ms"] = std::to_string(fetch_wait_ms);
+  std::vector<std::unique_ptr<cluster::Node>> nodes = StartNodes(settings, node_count, "latency-", set);
+  std::vector<cluster::Node*> all;
+  for (auto& n : nodes) all.push_back(n.get());
+  std::string profiles;
+  for (int i = 0; i < 64; ++i)
+    profiles += R"({"type": "hcp", "id": "h)" + std::to_string(i) + R"(", "name": "n", "rep": "r", "timezone": "UTC"})" "\n";
+  if (nodes[0]->Ingest(profiles, Accept::kProfiles).status != 200 || !WaitCaughtUp(all)) std::exit(1);
+  // One reader per partition of the actions, from its end.
+  std::vector<std::unique_ptr<cluster::Reader>> readers;
+  for (int p = 0; p < kPartitions; ++p) {
+    auto first = cluster::Reader::Open(settings.kafka, settings.topics.actions, p, 0);
+    if (!first.ok()) std::exit(1);
+    auto end = (*first)->End(10s);
+    if (!end.ok()) std::exit(1);
+    auto reader = cluster::Reader::Open(settings.kafka, settings.topics.actions, p, *end);
+    if (!reader.ok()) std::exit(1);
+    readers.push_back(std::move(*reader));
+  }
+  std::vector<double> ms;
+  for (int i = 0; i < samples; ++i) {
+    std::string customer = "h" + std::to_string(i % 64);
+    uint32_t p = KafkaPartitionOf(customer, kPartitions);
+    auto sent = Clock::now();
+    std::string ping = R"({"type": "ping", "hcp": ")" + customer + "\"}\n";
+    if (nodes[i % nodes.size()]->Ingest(ping, Accept::kEvents).status != 200) std::exit(1);
+    for (bool seen = false; !seen;) {
+      auto got = readers[p]->Next(100, 1ms);
+      if (!got.ok()) std::exit(1);
+      for (const cluster::Record& r : *got) seen = seen || r.value.find("\"" + customer + "\"") != std::string::npos;
+      if (Since(sent) > 30) std::exit(1);
+    }
+    ms.push_back(Since(sent) * 1000);
+  }
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))]; };
+  std::printf("%d node(s), tick %lld ms, fetch.wait.max.ms %s: latency from write to action readable, %d samples: "
+              "p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+              node_count, static_cast<long long>(tick.count()),
+              fetch_wait_ms > 0 ? std::to_string(fetch_wait_ms).c_str() : "500 (default)", samples, at(0.5), at(0.99),
+              ms.back());
+  std::fflush(stdout);
+}
+
+/// Restore: the part of a takeover that grows with a partition's state.
+/// One partition's engine holding `instances` waiting journey instances
+/// (bench/daemon's waiter journey, `reentry always`: one instance per
+/// rx_written event, over 1,000 prescribers) is saved and cut into the
+/// snapshots topic's chunks, as a node writes them; then the chunks are
+/// read back, joined and restored into a new engine, as a node taking the
+/// partition over does, timed. Kafka is left out: the mock cluster keeps
+/// at most 5 MiB of each partition (it drops older records), far less than
+/// this state, so the time to fetch the chunks from a real cluster is
+/// added from their size (docs/performance.md).
+void RestoreBench(uint64_t instances, const JourneySet& set) {
+  EngineOptions options;
+  options.kafka_partitions = true;  // one partition of one: it owns everyone
+  auto engine = set.NewEngine(options);
+  auto apply = [&](const std::string& line) {
+    cluster::Input in = cluster::ReadInput(set.schemas(), line, engine->now());
+    if (in.kind != cluster::Input::Kind::kRecord) std::exit(1);
+    if (in.record.kind() == RecordKind::kEvent) engine->Ingest(in.record);
+    else engine->UpsertProfile(in.record);
+  };
+  constexpr int kPrescribers = 1000;
+  for (int i = 0; i < kPrescribers; ++i)
+    apply(R"({"type": "hcp", "id": "h)" + std::to_string(i) + R"(", "name": "n", "rep": "r", "timezone": "UTC"})");
+  for (uint64_t i = 0; i < instances; ++i)
+    apply(R"({"type": "rx_written", "hcp": "h)" + std::to_string(i % kPrescribers) + R"(", "brand": "W", "amount": 20})");
+  engine->AdvanceTo(engine->now() + 1);  // settled, as after a batch
+  auto started = Clock::now();
+  std::string state = engine->Save();
+  std::vector<cluster::Record> chunks =
+      cluster::SnapshotRecords(0, static_cast<int64_t>(instances), set.Fingerprint(), {set.Fingerprint()}, state,
+                               512 << 10, 0);
+  double save_s = Since(started);
+  started = Clock::now();
+  std::string joined;
+  for (const cluster::Record& r : chunks) {
+    auto chunk = cluster::ReadSnapshotChunk(r.value);
+    if (!chunk) std::exit(1);
+    joined += chunk->bytes;
+  }
+  auto restored = set.NewEngine(options);
+  if (!restored->Restore(joined).ok()) std::exit(1);
+  double restore_s = Since(started);
+  std::printf("restore: a partition of %llu waiting instances: state %.1f MiB in %zu chunks of 512 KiB; saved and "
+              "cut in %.2f s; chunks read, joined and restored in %.2f s\n",
+              static_cast<unsigned long long>(instances), state.size() / 1048576.0, chunks.size(), save_s, restore_s);
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<int> node_counts = {1, 2, 3};
   int copies = 10;
   uint64_t snapshot_every = 5000;
+  int latency_samples = 0, fetch_wait_ms = 0;
+  uint64_t restore_instances = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--nodes=", 0) == 0) {
@@ -187,8 +315,16 @@ int main(int argc, char** argv) {
       copies = std::stoi(a.substr(9));
     } else if (a.rfind("--snapshot-every=", 0) == 0) {
       snapshot_every = std::stoull(a.substr(17));
+    } else if (a.rfind("--latency=", 0) == 0) {
+      latency_samples = std::stoi(a.substr(10));
+    } else if (a.rfind("--restore=", 0) == 0) {
+      restore_instances = std::stoull(a.substr(10));
+    } else if (a.rfind("--fetch-wait-ms=", 0) == 0) {
+      fetch_wait_ms = std::stoi(a.substr(16));
     } else {
-      std::fprintf(stderr, "usage: cluster_bench [--nodes=1,2,3] [--copies=10] [--snapshot-every=5000]\n");
+      std::fprintf(stderr,
+                   "usage: cluster_bench [--nodes=1,2,3] [--copies=10] [--snapshot-every=5000] [--latency=SAMPLES "
+                   "[--fetch-wait-ms=MS]] [--restore=INSTANCES]\n");
       return 2;
     }
   }
@@ -196,5 +332,14 @@ int main(int argc, char** argv) {
   auto set = JourneySet::Load({std::string(TUTTI_SOURCE_DIR) + "/journeys"}, std::string(TUTTI_SOURCE_DIR) + "/stdlib",
                               sink);
   if (set == nullptr || !set->Compile().ok()) return 1;
+  if (latency_samples > 0 || restore_instances > 0) {
+    auto bench = JourneySet::Load({std::string(TUTTI_SOURCE_DIR) + "/bench/daemon"},
+                                  std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    if (bench == nullptr || !bench->Compile().ok()) return 1;
+    if (restore_instances > 0) RestoreBench(restore_instances, *bench);
+    for (int n : latency_samples > 0 ? node_counts : std::vector<int>{})
+      for (auto tick : {200ms, 20ms}) Latency(n, latency_samples, tick, fetch_wait_ms, *bench);
+    return 0;
+  }
   for (int n : node_counts) Run(n, copies, snapshot_every, *set);
 }
