@@ -22,6 +22,12 @@ namespace tutti::runtime {
 Service::Service() { DeclareMetrics(); }
 
 Service::~Service() {
+  if (feed_) {
+    // What was finished is done: the next deliverer of these partitions
+    // does not deliver it again.
+    WriteOutcomesOnCluster();
+    if (Status committed = feed_->Commit(); !committed.ok()) Log(LogLevel::kWarning, "delivery", committed.message());
+  }
   feed_.reset();  // leaves the delivery group (its revocations are heard while this is whole)
   node_.reset();  // leaves the group
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/true);
