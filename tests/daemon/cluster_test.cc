@@ -1,7 +1,7 @@
 // `tutti serve` as nodes of a Kafka cluster (docs/cluster.md), end to end,
 // against a mock cluster the test starts: two daemons share the
-// partitions; inputs posted to either are acknowledged once Kafka has
-// them; one daemon killed with SIGKILL has its partitions taken over by
+// partitions; inputs posted to either, or streamed to its streaming port,
+// are acknowledged once Kafka has them; one daemon killed with SIGKILL has its partitions taken over by
 // the other; and the actions in tutti.actions are then exactly those one
 // engine makes from the same inputs, each once. What the cluster does not
 // serve yet is refused with 501, and settings that cannot hold on a
@@ -72,10 +72,11 @@ std::string ClusterConfig(const fs::path& dir, const std::string& brokers, const
 TEST(Cluster, TwoServeNodesShareThePartitionsAndOneKilledLosesNothing) {
   MockCluster cluster(3, kPartitions);
   fs::path dir = FreshDir("cluster");
-  std::string config = ClusterConfig(dir, cluster.brokers());
+  std::string config =
+      ClusterConfig(dir, cluster.brokers(), R"(, "stream_listen": "127.0.0.1:0", "ingest_token": "in-secret")");
   Daemon a(dir / "a", {"--config", config, "--engine", "interp"}, Source("journeys"), "");
   Daemon b(dir / "b", {"--config", config, "--engine", "interp"}, Source("journeys"), "");
-  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson' -H 'Authorization: Bearer in-secret'";
   std::string posted = a.Curl("POST", "/v1/profiles", Source("examples/abc-pharma/profiles.ndjson"), ndjson);
   ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
   std::vector<std::string> events = ScenarioEvents();
@@ -89,8 +90,22 @@ TEST(Cluster, TwoServeNodesShareThePartitionsAndOneKilledLosesNothing) {
   EXPECT_EQ(b.Curl("GET", "/readyz").substr(0, 3), "200");
 
   b.Kill(SIGKILL);
-  posted = a.Curl("POST", "/v1/events", (dir / "rest.ndjson").string(), ndjson);
-  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  {
+    // The rest through a's streaming port: each batch acknowledged once
+    // Kafka has it.
+    ASSERT_NE(a.StreamPort(), 0);
+    Connection stream(a.StreamPort());
+    ASSERT_TRUE(stream.connected());
+    stream.Send("{\"token\": \"in-secret\"}\n" + JoinLines(events, half, events.size()));
+    size_t accepted = 0, last = 0, lines = 1 + events.size() - half;
+    while (last < lines) {
+      auto ack = nlohmann::json::parse(stream.ReadLine(), nullptr, false);
+      ASSERT_TRUE(ack.is_object());
+      accepted += ack["accepted"].get<size_t>();
+      last = ack["lines"][1];
+    }
+    ASSERT_EQ(accepted, events.size() - half);
+  }
   std::ofstream(dir / "clock.json") << R"({"to": ")" << kScenarioUntil << R"("})";
   posted = a.Curl("POST", "/v1/clock", (dir / "clock.json").string());
   ASSERT_EQ(posted.substr(0, 3), "200") << posted;
