@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "runtime/engine/email_address.h"
 #include "runtime/records/json_input.h"
 
 namespace tutti::runtime::cluster {
@@ -145,7 +146,10 @@ std::optional<ActionToDeliver> ReadAction(std::string_view value) {
   if (action == j.end() || !action->is_object() || text(*action, "decision") != "action") return std::nullopt;
   ActionToDeliver out;
   out.mark = *mark;
+  // Bytes from the topic, on their way into an SMTP command: an address
+  // that is not one safe address is none (the e-mail is not sent).
   out.address = text(j, "address");
+  if (!out.address.empty() && !UsableEmailAddress(out.address)) out.address.clear();
   Decision& d = out.action;
   d.journey = text(*action, "journey");
   d.customer = text(*action, "customer");

@@ -8,8 +8,6 @@
 // action read but not done when its node dies is delivered again by the
 // next, with the same idempotency key.
 
-#include <unistd.h>
-
 #include "runtime/cluster/node.h"
 #include "runtime/cluster/topic_records.h"
 #include "runtime/daemon/log.h"
@@ -66,8 +64,7 @@ void Service::WriteActionsFileOnCluster() {
   if (to_file_.empty()) return;
   std::string out;
   for (uint64_t seq : to_file_) out += cluster_actions_.at(seq).json + "\n";
-  if (std::fwrite(out.data(), 1, out.size(), actions_) != out.size() || std::fflush(actions_) != 0 ||
-      ::fsync(::fileno(actions_)) != 0) {
+  if (!AppendToActionsFile(out)) {
     delivery_failures_->Add();
     return;  // written again at the next tick: at least once
   }

@@ -86,9 +86,7 @@ void Service::Deliver() {
   std::string out;
   for (const OutboxEntry* e : pending)
     if (!options_.routes.count(ChannelOf(e->action))) out += ToJson(e->action) + "\n";
-  bool ok = out.empty() || (std::fwrite(out.data(), 1, out.size(), actions_) == out.size() &&
-                            std::fflush(actions_) == 0 && ::fsync(::fileno(actions_)) == 0);
-  if (!ok) {
+  if (!AppendToActionsFile(out)) {
     delivery_failures_->Add();
     return;  // retried on the next tick: delivery is at least once
   }
@@ -107,6 +105,11 @@ void Service::Deliver() {
   if (Status recorded = Stored("delivered", [&] { return log_->SetDelivered(pending.back()->seq); }); !recorded.ok())
     Log(LogLevel::kError, "delivery", recorded.message());
   TrimOutbox();
+}
+
+bool Service::AppendToActionsFile(const std::string& lines) {
+  return lines.empty() || (std::fwrite(lines.data(), 1, lines.size(), actions_) == lines.size() &&
+                           std::fflush(actions_) == 0 && ::fsync(::fileno(actions_)) == 0);
 }
 
 std::optional<std::string> Service::OutcomeEvent(const Decision& a, const char* type, const std::string& reason,

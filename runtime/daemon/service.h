@@ -361,6 +361,9 @@ class Service {
   /// failed write is retried on the next tick: delivery is at least once,
   /// and the idempotency key tells a repeat.
   void Deliver();
+  /// Appends `lines` (NDJSON) to the actions file, flushed and fsynced;
+  /// false when that failed.
+  bool AppendToActionsFile(const std::string& lines);
   /// Queues outbox entry `seq` for its channel's adapter, its attempts so
   /// far recorded in the log (a restart) counted against its budget.
   void Route(uint64_t seq, const std::string& channel);

@@ -17,12 +17,15 @@ std::string EmailAddressOf(const StateStore& store, const SchemaTable& schemas, 
   const compiler::eval::Value* email =
       record.is(compiler::eval::ValueKind::kRecord) ? record.AsRecord().Find("email") : nullptr;
   if (email == nullptr || !email->is(compiler::eval::ValueKind::kString)) return "";
-  const std::string& address = email->AsString();
+  return UsableEmailAddress(email->AsString()) ? email->AsString() : "";
+}
+
+bool UsableEmailAddress(std::string_view address) {
   // One address, nothing that could break out of the SMTP command.
-  if (address.size() > 254 || address.find('@') == std::string::npos) return "";
+  if (address.size() > 254 || address.find('@') == std::string_view::npos) return false;
   for (unsigned char c : address)
-    if (c <= ' ' || c == '<' || c == '>' || c == 0x7f) return "";
-  return address;
+    if (c <= ' ' || c == '<' || c == '>' || c == 0x7f) return false;
+  return true;
 }
 
 }  // namespace tutti::runtime

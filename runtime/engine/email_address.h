@@ -3,6 +3,7 @@
 // profile, as the engine's state holds it when asked.
 
 #include <string>
+#include <string_view>
 
 #include "compiler/ir/journey_ir.h"
 #include "runtime/engine/decision.h"
@@ -18,5 +19,10 @@ namespace tutti::runtime {
 /// angle bracket).
 std::string EmailAddressOf(const StateStore& store, const SchemaTable& schemas, const compiler::ir::Program& ir,
                            const Decision& action);
+
+/// Whether `address` is one address that is safe in an SMTP command, as
+/// above (an address read from outside, such as an action record, is
+/// checked again with it).
+bool UsableEmailAddress(std::string_view address);
 
 }  // namespace tutti::runtime

@@ -119,6 +119,15 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
   EXPECT_EQ(read->action.content, "welcome_v1");
   EXPECT_EQ(read->action.recipient, "h1");
   EXPECT_EQ(read->action.idempotency_key, "k1");
+  // An address another producer wrote that could break out of the SMTP
+  // command is no address.
+  std::vector<std::string> hostile_addresses = {"a@b.org>\r\nRCPT TO:<c@d.org", "no-at-sign",
+                                                 std::string(300, 'a') + "@b.org"};
+  for (const std::string& bad : hostile_addresses) {
+    auto hostile = ReadAction(ActionValue(d, 2, 5, 40, bad));
+    ASSERT_TRUE(hostile);
+    EXPECT_EQ(hostile->address, "") << bad;
+  }
   // Work for colleagues: its kind, text and assignee.
   Decision task;
   task.customer = "h2";
