@@ -1,6 +1,7 @@
 // Whole-program flow rules: a journey must not start itself through a
 // chain of `start`s, and an `emit` must not be able to trigger, directly or
-// through other journeys, the journey that emits it again.
+// through other journeys (triggered or started), the journey that emits it
+// again.
 
 #include <functional>
 #include <map>
@@ -12,8 +13,13 @@ namespace tutti::compiler::internal {
 namespace {
 
 struct Graph {
+  struct Step {
+    std::string journey;  // where the edge leads
+    const JourneyFacts::Edge* edge;
+    bool start;  // a `start`; else an `emit` of an event that triggers `journey`
+  };
   // journey -> journeys it can lead to, with the edge that leads there.
-  std::map<std::string, std::vector<std::pair<std::string, const JourneyFacts::Edge*>>> next;
+  std::map<std::string, std::vector<Step>> next;
 };
 
 // A path from `from` to `to` as journey names (both included), or empty.
@@ -30,8 +36,8 @@ std::vector<std::string> PathBetween(const Graph& g, const std::string& from, co
     }
     auto it = g.next.find(at);
     if (it == g.next.end()) continue;
-    for (const auto& [n, edge] : it->second) {
-      if (parent.emplace(n, at).second) queue.push_back(n);
+    for (const Graph::Step& n : it->second) {
+      if (parent.emplace(n.journey, at).second) queue.push_back(n.journey);
     }
   }
   return {};
@@ -41,6 +47,20 @@ std::string Chain(const std::vector<std::string>& path) {
   std::string s;
   for (const std::string& p : path) s += (s.empty() ? "" : " -> ") + p;
   return s;
+}
+
+// "'rx' triggers b, which starts c, which emits 'rx' again": the loop from
+// the event, along `back` (the triggered journey .. the one that emits it).
+std::string LoopText(const Graph& g, const std::string& event, const std::vector<std::string>& back) {
+  std::string s = "'" + event + "' triggers " + back.front();
+  for (size_t i = 0; i + 1 < back.size(); ++i) {
+    const Graph::Step* step = nullptr;
+    for (const Graph::Step& n : g.next.at(back[i]))
+      if (n.journey == back[i + 1] && (step == nullptr || (step->start && !n.start))) step = &n;
+    s += step->start ? ", which starts " + back[i + 1]
+                     : ", which emits '" + step->edge->target + "', which triggers " + back[i + 1];
+  }
+  return s + ", which emits '" + event + "' again";
 }
 
 }  // namespace
@@ -56,11 +76,11 @@ void CheckFlows(const std::vector<JourneyFacts>& facts, DiagnosticSink& sink) {
   for (const JourneyFacts& f : facts) {
     const std::string& name = f.journey->name.text;
     for (const auto& e : f.starts) {
-      starts.next[name].emplace_back(e.target, &e);
-      flows.next[name].emplace_back(e.target, &e);
+      starts.next[name].push_back({e.target, &e, true});
+      flows.next[name].push_back({e.target, &e, true});
     }
     for (const auto& e : f.emits)
-      for (const JourneyFacts* t : triggered_by[e.target]) flows.next[name].emplace_back(t->journey->name.text, &e);
+      for (const JourneyFacts* t : triggered_by[e.target]) flows.next[name].push_back({t->journey->name.text, &e, false});
   }
   for (const JourneyFacts& f : facts) {
     const std::string& name = f.journey->name.text;
@@ -79,23 +99,37 @@ void CheckFlows(const std::vector<JourneyFacts>& facts, DiagnosticSink& sink) {
                          ? "journey '" + name + "' starts itself; use 'reentry' to let a customer enter it again"
                          : "journey '" + name + "' starts itself through a cycle of starts: " + Chain(cycle));
     }
+  }
+  // Emit loops may pass through starts (pinger starts repinger, which emits
+  // what triggers pinger), so the journey that closes a loop need not hold
+  // an emit. One report per loop (the set of journeys on it), at the emit
+  // of the alphabetically first journey that emits on it.
+  struct Loop {
+    const JourneyFacts* from;
+    const JourneyFacts::Edge* emit;
+    const JourneyFacts* triggered;
+    std::vector<std::string> back;  // the triggered journey .. `from`
+  };
+  std::map<std::set<std::string>, Loop> loops;
+  for (const JourneyFacts& f : facts) {
+    const std::string& name = f.journey->name.text;
     for (const auto& e : f.emits) {
       for (const JourneyFacts* t : triggered_by[e.target]) {
         std::vector<std::string> back = PathBetween(flows, t->journey->name.text, name);
         if (back.empty()) continue;
-        bool first = true;  // one report per loop, as for starts
-        for (const std::string& j : back) first &= name <= j;
-        if (!first) continue;
-        at.range = e.at;
-        std::vector<std::string> cycle = {name};
-        cycle.insert(cycle.end(), back.begin(), back.end());
-        Diagnostic& d = sink.Error(at, "emitting '" + e.target + "' can loop: it triggers " + Chain(cycle) +
-                                           ", which emits it again");
-        d.notes.push_back({{t->file->source.get(), t->journey->triggers[0].range},
-                           "'" + t->journey->name.text + "' is triggered by '" + e.target + "' here"});
+        std::set<std::string> key(back.begin(), back.end());
+        auto [it, inserted] = loops.emplace(key, Loop{&f, &e, t, back});
+        if (!inserted && name < it->second.from->journey->name.text) it->second = Loop{&f, &e, t, back};
         break;
       }
     }
+  }
+  for (const auto& [journeys, loop] : loops) {
+    const std::string& event = loop.emit->target;
+    Diagnostic& d = sink.Error({loop.from->file->source.get(), loop.emit->at},
+                               "emitting '" + event + "' can loop: " + LoopText(flows, event, loop.back));
+    d.notes.push_back({{loop.triggered->file->source.get(), loop.triggered->journey->triggers[0].range},
+                       "'" + loop.triggered->journey->name.text + "' is triggered by '" + event + "' here"});
   }
 }
 

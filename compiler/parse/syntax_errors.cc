@@ -1,5 +1,6 @@
 #include "compiler/parse/syntax_errors.h"
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -132,6 +133,33 @@ std::string UnclosedBrace(antlr4::TokenStream* stream) {
   return "opened at line " + std::to_string(open.back()->getLine());
 }
 
+// Words people write after a number for a duration, with Tutti's unit.
+const char* DurationUnitFor(std::string word) {
+  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, const char*> kUnits[] = {
+      {"ms", "ms"},     {"millisecond", "ms"}, {"milliseconds", "ms"}, {"sec", "s"},   {"secs", "s"},
+      {"second", "s"},  {"seconds", "s"},      {"min", "m"},           {"mins", "m"},  {"minute", "m"},
+      {"minutes", "m"}, {"hr", "h"},           {"hrs", "h"},           {"hour", "h"},  {"hours", "h"},
+      {"day", "d"},     {"days", "d"},         {"wk", "w"},            {"week", "w"},  {"weeks", "w"}};
+  for (const auto& [w, unit] : kUnits)
+    if (word == w) return unit;
+  return nullptr;
+}
+
+// `wait 2 days`: a number followed by a unit word, just before (or at) the
+// token the parser stumbled on, which is often on the next line. Returns
+// the two tokens, or nulls.
+std::pair<antlr4::Token*, antlr4::Token*> SpelledOutDuration(antlr4::TokenStream* stream, size_t index) {
+  for (size_t back = 0; back <= 2 && back < index; ++back) {
+    antlr4::Token* number = stream->get(index - back - 1);
+    antlr4::Token* word = stream->get(index - back);
+    if (number->getType() == P::INT && word->getType() == P::IDENT && DurationUnitFor(word->getText()) != nullptr &&
+        number->getLine() == word->getLine())
+      return {number, word};
+  }
+  return {nullptr, nullptr};
+}
+
 }  // namespace
 
 std::string DescribeTokenType(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
@@ -158,6 +186,10 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
   // One error per position: ANTLR's recovery may report the same place twice.
   if (static_cast<int64_t>(range.begin) == last_offset_) return;
   last_offset_ = range.begin;
+  // One error per line: what follows a mistake on its line is mostly the
+  // recovery's guesswork (`{ a: 1 b: 2 }` would also blame '2').
+  if (offending != nullptr && errors_ > 0 && static_cast<int64_t>(offending->getLine()) == last_line_) return;
+  if (offending != nullptr) last_line_ = static_cast<int64_t>(offending->getLine());
 
   std::string text;
   if (offending == nullptr) {
@@ -167,16 +199,33 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     unsigned char u = t.empty() ? 0 : static_cast<unsigned char>(t[0]);
     text = u < 0x20 || u == 0x7f ? "unexpected control character " + Quote(t) + " in the source"
                                  : "unexpected character " + Quote(t);
+  } else if (offending->getType() == P::ASSIGN) {
+    // '=' is only ever expected after `let NAME` and `set NAME`.
+    text = "'=' does not compare: write '==' to test equality (as in: where rx.brand == \"GLIDIM\"); '=' only "
+           "gives a value in let and set";
   } else if (offending->getType() == P::UNTERMINATED_STRING) {
     text = "this string is not closed: add the closing quote on the same line, or use \"\"\" for text over several lines";
   } else {
     auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    size_t index = offending->getTokenIndex();
+    if (parser != nullptr && index != static_cast<size_t>(-1)) {
+      auto [number, word] = SpelledOutDuration(parser->getTokenStream(), index);
+      if (number != nullptr) {
+        SourceRange at = {range_(number).begin, range_(word).end};
+        if (static_cast<int64_t>(at.begin) == last_offset_) return;
+        last_offset_ = at.begin;
+        sink_.Error({&source_, at}, "write a duration as one word: " + number->getText() +
+                                        DurationUnitFor(word->getText()) + ", not '" + number->getText() + " " +
+                                        word->getText() + "' (units: w, d, h, m, s, ms)");
+        if (++errors_ >= max_errors_) throw TooManySyntaxErrors{};
+        return;
+      }
+    }
     std::string expected;
     std::string after;
     if (parser != nullptr) {
       antlr4::Token* previous = nullptr;
       auto* stream = parser->getTokenStream();
-      size_t index = offending->getTokenIndex();
       if (index > 0 && index != static_cast<size_t>(-1)) previous = stream->get(index - 1);
       if (previous != nullptr) {
         auto it = AfterKeyword().find(previous->getType());
@@ -187,7 +236,17 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
       } catch (...) {
         expected.clear();
       }
+      // `{ a: 1 b: 2 }`: prediction left the list, so only '}' is named.
+      if (expected == "'}'" && previous != nullptr && previous->getType() != P::LBRACE &&
+          previous->getType() != P::COMMA && previous->getLine() == offending->getLine())
+        expected = "',' or '}'";
     }
+    // After a mistake inside a block, recovery may have closed the block
+    // early: an indented step then "expects a declaration". Not a mistake
+    // of its own.
+    if (errors_ > 0 && offending->getCharPositionInLine() > 0 && offending->getType() != antlr4::Token::EOF &&
+        expected.rfind("a declaration", 0) == 0)
+      return;
     bool at_end = offending->getType() == antlr4::Token::EOF;
     std::string got = at_end ? "the end of the file" : Quote(offending->getText());
     std::string unclosed = at_end && parser ? UnclosedBrace(parser->getTokenStream()) : "";

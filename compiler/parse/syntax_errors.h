@@ -37,6 +37,7 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   size_t max_errors_;
   size_t errors_ = 0;
   int64_t last_offset_ = -1;
+  int64_t last_line_ = -1;
 };
 
 
