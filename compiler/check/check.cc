@@ -45,6 +45,7 @@ CheckResult Check(const Program& program, const BuiltinRegistry& builtins, Diagn
     ++result.files_checked;
   }
   internal::CheckFlows(all, sink);
+  internal::CheckPolicyCoverage(program, all, sink);
   // Journeys share one namespace at run time, whoever imports whom.
   std::map<std::string, const internal::JourneyFacts*> journeys;
   for (const auto& f : all) {

@@ -344,6 +344,26 @@ Type ExprChecker::CheckUnary(const ast::Expr& e, const Scope& scope) {
   return Error(e.range, "'-' needs an int, double or duration, not " + t.ToString());
 }
 
+void ExprChecker::CheckConsentTopic(const ast::Expr& e, const Type& in) {
+  const ast::Expr& topic = *e.args[0];
+  const ast::Expr& consent = *e.args[1];
+  const auto* text = std::get_if<std::string>(&topic.literal);
+  if (topic.kind != ast::ExprKind::kLiteral || text == nullptr || consent.kind != ast::ExprKind::kSelect ||
+      consent.name.text != "consent" || !in.is(TypeKind::kList))
+    return;
+  auto owner = types_.find(consent.target.get());
+  if (owner == types_.end() || !owner->second.is(TypeKind::kProfile)) return;
+  std::vector<std::string> topics;
+  for (const auto& [name, channel] : symbols_.channels)
+    if (channel.decl->consent) topics.push_back(channel.decl->consent->text);
+  if (topics.empty()) return;  // no channel in sight to compare with
+  for (const std::string& t : topics)
+    if (t == *text) return;
+  sink_.Warning({&source_, topic.range}, "no channel declares the consent topic \"" + *text + "\"" +
+                                             DidYouMean(*text, topics) + ", so this is false for every " +
+                                             owner->second.name());
+}
+
 Type ExprChecker::CheckBinary(const ast::Expr& e, const Scope& scope) {
   Type a = Check(*e.args[0], scope);
   Type b = Check(*e.args[1], scope);
@@ -372,6 +392,7 @@ Type ExprChecker::CheckBinary(const ast::Expr& e, const Scope& scope) {
       return Type::Bool();
     }
     case ast::Op::kIn:
+      CheckConsentTopic(e, b);
       if (b.is(TypeKind::kList)) {
         if (!Comparable(b.elem(), a)) return Error(e.range, "'in' looks for a " + a.ToString() + " in a list of " + b.elem().ToString() + "; it is never there");
       } else if (b.is(TypeKind::kMap)) {

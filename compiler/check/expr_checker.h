@@ -70,6 +70,9 @@ class ExprChecker {
   Type CheckMacro(const ast::Expr& e, const Scope& scope);
   Type CheckUnary(const ast::Expr& e, const Scope& scope);
   Type CheckBinary(const ast::Expr& e, const Scope& scope);
+  /// `"emial" in hcp.consent`: a topic no visible channel declares (a typo)
+  /// is never in anyone's consent.
+  void CheckConsentTopic(const ast::Expr& e, const Type& in);
   Type CheckIndex(const ast::Expr& e, const Scope& scope);
   Type Error(SourceRange at, std::string message);
 

@@ -11,7 +11,8 @@
 
 namespace tutti::compiler::internal {
 
-/// What the flow checks (start and emit cycles) need to know of a journey.
+/// What the whole-program checks (start and emit cycles, policy coverage)
+/// need to know of a journey.
 struct JourneyFacts {
   const ast::JourneyDecl* journey = nullptr;
   const ProgramFile* file = nullptr;
@@ -22,6 +23,11 @@ struct JourneyFacts {
   };
   std::vector<Edge> starts;
   std::vector<Edge> emits;
+  struct Send {
+    const ast::ChannelDecl* channel;
+    SourceRange at;
+  };
+  std::vector<Send> sends;  // in the order written
 };
 
 class FileChecker {
@@ -90,5 +96,10 @@ class FileChecker {
 /// Reports journeys that start themselves through a chain of `start`s, and
 /// emits that can trigger their own journey again.
 void CheckFlows(const std::vector<JourneyFacts>& facts, DiagnosticSink& sink);
+
+/// Warns about sends that no contact policy holds back: a program with no
+/// policy at all, and sends on a channel with a consent topic when no
+/// policy requires consent.
+void CheckPolicyCoverage(const Program& program, const std::vector<JourneyFacts>& facts, DiagnosticSink& sink);
 
 }  // namespace tutti::compiler::internal

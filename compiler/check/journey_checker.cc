@@ -79,7 +79,7 @@ void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, Journey
 }
 
 void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFacts>& all_facts) {
-  all_facts.push_back({&j, &file_, {}, {}, {}});
+  all_facts.push_back({&j, &file_, {}, {}, {}, {}});
   JourneyFacts& facts = all_facts.back();
   JourneyContext ctx;
   ctx.journey = &j;
@@ -386,6 +386,7 @@ void FileChecker::CheckSend(const ast::SendStep& s, Scope& scope, JourneyContext
     if (!seen.insert(v.name.text).second) sink_.Error(At(v.name.range), "'" + v.name.text + "' is given twice");
   Type recipient = ctx.customer.empty() ? Type::Error() : Type::Profile(ctx.customer);
   if (s.recipient) recipient = exprs_.Check(*s.recipient, scope);
+  if (channel != nullptr) ctx.facts->sends.push_back({channel, s.channel.range});
   if (channel == nullptr || !channel->recipient) return;
   const std::string& to = channel->recipient->text;
   if (!recipient.IsErrorOrDyn() && !(recipient.is(TypeKind::kProfile) && recipient.name() == to)) {

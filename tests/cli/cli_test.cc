@@ -44,6 +44,7 @@ constexpr const char* kValid = R"(
 profile hcp { id: string key, name: string, rep: string, timezone: string, consent: set<string> }
 event email_opened keyed by hcp { hcp: string, template: string }
 channel email { kind message to hcp consent "email" }
+policy contact { require consent }
 journey hello {
   on email_opened as e where e.template == "intro"
   send email "thanks" to hcp
