@@ -1,6 +1,10 @@
 // Scores read from a customer's interaction history: what `choose best by`
 // and audience predicates use to recommend a channel or journey.
 
+#include <cstdio>
+#include <cstdlib>
+
+#include "stdlib/impl.h"
 #include "stdlib/stdlib.h"
 
 namespace tutti::stdlib {
@@ -18,6 +22,17 @@ void RegisterEngagementFunctions(BuiltinRegistry& r) {
   Declare(r, f, "days_since_last_contact(profile) -> int",
           "Whole days since the last action any journey took for the customer; a large number "
           "(36500) if there was none.");
+  // What their string arguments name, so that a typo is a warning rather
+  // than a count or a score of 0 for everyone.
+  std::string error = r.Name("interactions(profile, string, duration)",
+                             {1, true, true, {}, "an event or a channel"});
+  if (error.empty())
+    error = r.Name("engagement(profile, string)", {1, false, true, EngagementOptions(), "a channel or an option "
+                                                                                          "engagement() has signals for"});
+  if (!error.empty()) {
+    std::fprintf(stderr, "internal error in stdlib/engagement: %s\n", error.c_str());
+    std::abort();
+  }
 }
 
 }  // namespace tutti::stdlib

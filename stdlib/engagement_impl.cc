@@ -50,6 +50,17 @@ constexpr Weight kWeights[] = {
     {"sms", "sms", true, -0.05},
 };
 
+}  // namespace
+
+std::vector<std::string> EngagementOptions() {
+  std::vector<std::string> out;
+  for (const Weight& w : kWeights)
+    if (std::find(out.begin(), out.end(), w.option) == out.end()) out.push_back(w.option);
+  return out;
+}
+
+namespace {
+
 Value NoView(const char* fn) {
   return Value::Error(std::string(fn) + "() needs a customer's history; it is only available while a journey runs");
 }

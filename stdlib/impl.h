@@ -5,6 +5,9 @@
 // registers them all. The interpreter and the JIT both call through this
 // table.
 
+#include <string>
+#include <vector>
+
 #include "compiler/eval/functions.h"
 
 namespace tutti::stdlib {
@@ -23,6 +26,8 @@ void RegisterTimeImplementations(FunctionTable& table);
 /// engagement, interactions, days_since_last_contact: read the customer's
 /// history through the engine's HistoryView (stdlib/history_view.h).
 void RegisterEngagementImplementations(FunctionTable& table);
+/// The options engagement() has signals for ("email", "rep_visit", ...).
+std::vector<std::string> EngagementOptions();
 
 /// Every family above.
 void RegisterStandardImplementations(FunctionTable& table);

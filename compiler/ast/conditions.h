@@ -31,4 +31,15 @@ struct Equality {
 std::optional<Equality> FindEquality(const Expr* cond, const std::string& a, const std::string& fa,
                                      const std::string& b, const std::string& fb);
 
+/// Whether `a` and `b` are the same expression when the name `a_var` in `a`
+/// is read as `b_var` in `b` (how two patterns on one event, each binding
+/// it to its own name, compare).
+bool SameExpr(const Expr& a, const std::string& a_var, const Expr& b, const std::string& b_var);
+
+/// Why `cond` can never be true, when two of its `&&`-ed parts contradict
+/// each other: one value tested equal to two different literals
+/// (`e.brand == "A" && e.brand == "B"`), equal and unequal to one, or equal
+/// to one a list literal after `in` does not hold. Otherwise nothing.
+std::optional<std::string> NeverTrue(const Expr* cond);
+
 }  // namespace tutti::compiler::ast

@@ -75,6 +75,17 @@ bool ParseSignatureType(std::string_view text, Type* out) {
   return false;
 }
 
+std::string BuiltinRegistry::Name(std::string_view id, NamedArgument argument) {
+  for (Overload& o : overloads_) {
+    if (o.id != id) continue;
+    if (argument.param >= o.params.size() || !o.params[argument.param].is(TypeKind::kString))
+      return "parameter " + std::to_string(argument.param) + " of " + o.id + " is not a string";
+    o.named.push_back(std::move(argument));
+    return {};
+  }
+  return "no overload " + std::string(id);
+}
+
 std::string BuiltinRegistry::Add(std::string_view signature, std::string_view doc,
                                  std::string_view family) {
   size_t open = signature.find('(');

@@ -21,6 +21,18 @@
 
 namespace tutti::compiler {
 
+/// The names a string parameter stands for (`interactions(hcp,
+/// "email_opened", 90d)` names an event or a channel): a literal outside
+/// them is a typo that makes the call count or score nothing, which the
+/// checker warns about.
+struct NamedArgument {
+  size_t param = 0;  // index in Overload::params
+  bool events = false;  // an event declared in the program
+  bool channels = false;  // a channel declared in the program
+  std::vector<std::string> also;  // names the function itself knows
+  std::string what;  // "an event or a channel", for messages
+};
+
 struct Overload {
   /// Unique and stable, e.g. "string.startsWith(string)"; the interpreter
   /// and JIT key implementations by it.
@@ -31,6 +43,7 @@ struct Overload {
   Type result;
   std::string doc;
   std::string family;  // the stdlib file that registered it, e.g. "strings"
+  std::vector<NamedArgument> named;
 };
 
 class BuiltinRegistry {
@@ -38,6 +51,10 @@ class BuiltinRegistry {
   /// Declares one overload. Returns an empty string, or why the signature
   /// does not parse or clashes with an earlier one (a bug in the caller).
   std::string Add(std::string_view signature, std::string_view doc, std::string_view family = {});
+
+  /// Says what a string parameter of the overload `id` names. Returns an
+  /// empty string, or why not (a bug in the caller).
+  std::string Name(std::string_view id, NamedArgument argument);
 
   /// All overloads of `name` in the given call style.
   std::vector<const Overload*> Find(std::string_view name, bool receiver_style) const;

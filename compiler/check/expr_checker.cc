@@ -1,5 +1,6 @@
 #include "compiler/check/expr_checker.h"
 
+#include <algorithm>
 #include <set>
 
 #include "compiler/check/suggest.h"
@@ -276,6 +277,51 @@ Type ExprChecker::CheckIndex(const ast::Expr& e, const Scope& scope) {
   return Error(e.range, "only lists and maps can be indexed, not a " + target.ToString());
 }
 
+void ExprChecker::CheckNamedArguments(const ast::Expr& e, const Overload& o) {
+  size_t first = e.target != nullptr ? 1 : 0;
+  for (const NamedArgument& n : o.named) {
+    if (n.param < first || n.param - first >= e.args.size()) continue;
+    const ast::Expr& arg = *e.args[n.param - first];
+    std::vector<std::string> names = n.also;
+    if (n.events)
+      for (const auto& [name, d] : symbols_.events) names.push_back(name);
+    if (n.channels)
+      for (const auto& [name, d] : symbols_.channels) names.push_back(name);
+    auto known = [&](const std::string& x) { return std::find(names.begin(), names.end(), x) != names.end(); };
+    const auto* text = std::get_if<std::string>(&arg.literal);
+    if (arg.kind == ast::ExprKind::kLiteral && text != nullptr && !known(*text)) {
+      sink_.Warning({&source_, arg.range}, "\"" + *text + "\" is not " + n.what + ", so " + o.name +
+                                               "() finds nothing for it" + DidYouMean(*text, names));
+    } else if (arg.kind == ast::ExprKind::kIdent && arg.name.text == "option" && options_ != nullptr) {
+      for (const ast::Name& label : *options_) {
+        if (known(label.text)) continue;
+        Diagnostic& d = sink_.Warning({&source_, label.range}, "option '" + label.text + "' is not " + n.what +
+                                                                   ", so " + o.name + "() finds nothing for it" +
+                                                                   DidYouMean(label.text, names));
+        d.notes.push_back({{&source_, e.range}, "the option is scored here"});
+      }
+    }
+  }
+}
+
+void ExprChecker::CheckOptionCompared(const ast::Expr& e) {
+  if (options_ == nullptr) return;
+  for (size_t side = 0; side < 2; ++side) {
+    const ast::Expr& option = *e.args[side];
+    const ast::Expr& value = *e.args[1 - side];
+    const auto* text = std::get_if<std::string>(&value.literal);
+    if (option.kind != ast::ExprKind::kIdent || option.name.text != "option" ||
+        value.kind != ast::ExprKind::kLiteral || text == nullptr)
+      continue;
+    std::vector<std::string> labels;
+    for (const ast::Name& label : *options_) labels.push_back(label.text);
+    if (std::find(labels.begin(), labels.end(), *text) != labels.end()) return;
+    sink_.Warning({&source_, value.range}, "no option is labelled \"" + *text + "\", so this is always " +
+                                               (e.op == ast::Op::kEq ? "false" : "true") + DidYouMean(*text, labels));
+    return;
+  }
+}
+
 Type ExprChecker::CheckCall(const ast::Expr& e, const Scope& scope) {
   std::vector<Type> args;
   bool receiver = e.target != nullptr;
@@ -298,7 +344,9 @@ Type ExprChecker::CheckCall(const ast::Expr& e, const Scope& scope) {
     std::vector<std::pair<std::string, Type>> bindings;
     bool ok = true;
     for (size_t i = 0; i < args.size() && ok; ++i) ok = Assignable(o->params[i], args[i], &bindings);
-    if (ok) results.push_back(Substitute(o->result, bindings));
+    if (!ok) continue;
+    results.push_back(Substitute(o->result, bindings));
+    CheckNamedArguments(e, *o);
   }
   if (results.empty()) {
     std::vector<Type> shown(args.begin() + (receiver ? 1 : 0), args.end());
@@ -379,6 +427,7 @@ Type ExprChecker::CheckBinary(const ast::Expr& e, const Scope& scope) {
       return Type::Bool();
     case ast::Op::kEq:
     case ast::Op::kNe:
+      CheckOptionCompared(e);
       if (!Comparable(a, b))
         return Error(e.range, "comparing " + a.ToString() + " with " + b.ToString() + " is always " +
                                   (e.op == ast::Op::kEq ? "false" : "true") + "; convert one side");

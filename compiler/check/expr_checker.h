@@ -52,6 +52,10 @@ class ExprChecker {
   /// `want`; `what` names the place ("the condition after 'where'").
   Type Expect(const ast::Expr& e, const Scope& scope, const Type& want, const std::string& what);
 
+  /// While a `choose best by` score is checked: its options' labels, the
+  /// values `option` takes there (null otherwise).
+  void set_options(const std::vector<ast::Name>* labels) { options_ = labels; }
+
   /// The type of a field of a record type, or an error type after
   /// reporting (with a "did you mean") at `at`.
   Type FieldType(const Type& record, const ast::Name& field);
@@ -73,6 +77,12 @@ class ExprChecker {
   /// `"emial" in hcp.consent`: a topic no visible channel declares (a typo)
   /// is never in anyone's consent.
   void CheckConsentTopic(const ast::Expr& e, const Type& in);
+  /// A string argument that names an event, a channel or an option the
+  /// function knows (registry.h, NamedArgument), given as a literal or as
+  /// a `choose best` option.
+  void CheckNamedArguments(const ast::Expr& e, const Overload& o);
+  /// `option == "x"` in a score, where no option is labelled "x".
+  void CheckOptionCompared(const ast::Expr& e);
   Type CheckIndex(const ast::Expr& e, const Scope& scope);
   Type Error(SourceRange at, std::string message);
 
@@ -81,6 +91,7 @@ class ExprChecker {
   const BuiltinRegistry& builtins_;
   DiagnosticSink& sink_;
   std::map<const ast::Expr*, Type>& types_;
+  const std::vector<ast::Name>* options_ = nullptr;
 };
 
 }  // namespace tutti::compiler::internal

@@ -51,6 +51,24 @@ void FileChecker::CheckMessage(const ast::Message& m, const Scope& scope) {
   }
 }
 
+namespace {
+
+// Whether every event `narrow` takes is one `wide` takes too: each `&&`-ed
+// part of wide's condition is one of narrow's (each reading the event by
+// its own name).
+bool Implies(const ast::EventPattern& narrow, const ast::EventPattern& wide) {
+  std::vector<const ast::Expr*> have = ast::Conjuncts(narrow.cond.get());
+  for (const ast::Expr* need : ast::Conjuncts(wide.cond.get())) {
+    bool found = false;
+    for (const ast::Expr* h : have)
+      found |= ast::SameExpr(*need, wide.BoundName().text, *h, narrow.BoundName().text);
+    if (!found) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, JourneyContext& ctx,
                                bool needs_correlation, const char* where) {
   const ast::EventDecl* event = FindEvent(p.event);
@@ -61,6 +79,8 @@ void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, Journey
   }
   scope.Define(bound.text, {event ? Type::Event(event->name.text) : Type::Error(), bound.range});
   if (p.cond) exprs_.Expect(*p.cond, scope, Type::Bool(), std::string("the condition of ") + where);
+  if (auto why = ast::NeverTrue(p.cond.get()))
+    sink_.Warning(At(p.cond->range), std::string("the condition of ") + where + " is never true: " + *why);
   if (!needs_correlation || event == nullptr || ctx.customer.empty()) return;
   if (event->key_profile.text == ctx.customer) return;
   const ast::FieldDecl* key = KeyField(ctx.customer_profile);
@@ -285,7 +305,11 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
       const auto& s = step.As<ast::ChooseBestStep>();
       Scope score_scope(&scope);
       score_scope.Define("option", {Type::String(), {}});
+      std::vector<ast::Name> labels;
+      for (const ast::OptionArm& arm : s.arms) labels.push_back(arm.option);
+      exprs_.set_options(&labels);
       Type t = exprs_.Check(*s.score, score_scope);
+      exprs_.set_options(nullptr);
       if (!t.IsNumeric() && !t.IsErrorOrDyn())
         sink_.Error(At(s.score->range), "the score after 'choose best by' must be a number, but this is " + t.ToString());
       std::map<std::string, SourceRange> seen;
@@ -444,6 +468,17 @@ bool FileChecker::CheckWaitEvent(const ast::WaitEventStep& w, Scope& scope, Jour
   CheckDuration(w.limit, "the longest wait");
   Scope arrival(&scope);
   CheckPattern(w.pattern, arrival, ctx, true, "a wait");
+  // Goals and exits see an event before the journey's waits do.
+  for (const ast::ExitCriterion& x : ctx.journey->exits) {
+    if (x.pattern.event.text != w.pattern.event.text || !Implies(w.pattern, x.pattern)) continue;
+    Diagnostic& d = sink_.Warning(
+        At(w.pattern.range), std::string("the journey's ") + (x.goal ? "goal" : "exit") + " on '" +
+                                 x.pattern.event.text + "' ends it on every event this wait is for, so the wait "
+                                 "never takes one" + (w.then ? ": its 'then' never runs" : "") +
+                                 "; narrow the " + (x.goal ? "goal" : "exit") + ", or wait for another event");
+    d.notes.push_back({At(x.range), std::string(x.goal ? "the goal" : "the exit") + " is here"});
+    break;
+  }
   bool then_ends = false, timeout_ends = false;
   if (w.then) then_ends = CheckBlock(*w.then, arrival, ctx);
   if (w.timeout) {
