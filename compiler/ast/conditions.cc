@@ -40,6 +40,16 @@ std::optional<Equality> FindEquality(const Expr* cond, const std::string& a, con
   return std::nullopt;
 }
 
+bool ReadsName(const Expr* e, const std::string& name) {
+  if (e == nullptr) return false;
+  if (e->kind == ExprKind::kIdent) return !e->leading_dot && e->name.text == name;
+  if (e->kind == ExprKind::kMacro && e->var.text == name) return ReadsName(e->target.get(), name);
+  if (ReadsName(e->target.get(), name)) return true;
+  for (const auto& a : e->args)
+    if (ReadsName(a.get(), name)) return true;
+  return false;
+}
+
 bool SameExpr(const Expr& a, const std::string& a_var, const Expr& b, const std::string& b_var) {
   if (a.kind != b.kind || a.op != b.op || a.leading_dot != b.leading_dot || a.args.size() != b.args.size() ||
       (a.target == nullptr) != (b.target == nullptr))

@@ -31,6 +31,10 @@ struct Equality {
 std::optional<Equality> FindEquality(const Expr* cond, const std::string& a, const std::string& fa,
                                      const std::string& b, const std::string& fb);
 
+/// Whether `e` reads the name `name` (a macro's own variable of that name
+/// inside the macro does not count).
+bool ReadsName(const Expr* e, const std::string& name);
+
 /// Whether `a` and `b` are the same expression when the name `a_var` in `a`
 /// is read as `b_var` in `b` (how two patterns on one event, each binding
 /// it to its own name, compare).

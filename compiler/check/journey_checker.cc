@@ -127,11 +127,9 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
 
   Scope globals;
   globals.Define("now", {Type::Timestamp(), {}});
-  Scope trigger_scope(&globals);
   const ast::EventDecl* trigger_event = nullptr;
   const ast::EventPattern* trigger = j.triggers.empty() ? nullptr : &j.triggers[0];
   if (trigger) {
-    CheckPattern(*trigger, trigger_scope, ctx, false, "the trigger");
     trigger_event = symbols_.events.count(trigger->event.text) ? symbols_.events.at(trigger->event.text).decl : nullptr;
     facts.trigger_event = trigger->event.text;
   }
@@ -160,6 +158,15 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
     sink_.Error(At(j.name.range), "journey '" + j.name.text + "' has no trigger and does not say whom it is for; add 'on EVENT' or write 'journey " +
                                       j.name.text + " for hcp { ... }' to start it from other journeys");
   }
+
+  // The trigger's condition may read the profile of the customer the event
+  // is keyed by (not when it fans out: then there is no one customer yet).
+  Scope customer_scope(&globals);
+  if (trigger && !audience && trigger_event && ctx.customer_profile &&
+      trigger_event->key_profile.text == ctx.customer && trigger->BoundName().text != ctx.customer)
+    customer_scope.Define(ctx.customer, {Type::Profile(ctx.customer), {}});
+  Scope trigger_scope(&customer_scope);
+  if (trigger) CheckPattern(*trigger, trigger_scope, ctx, false, "the trigger");
 
   if (audience) {
     Scope audience_scope(&trigger_scope);

@@ -45,6 +45,10 @@ struct Pattern {
   /// event field that holds the customer's key (from `e.F == hcp.id`).
   /// Empty when the event's own key names the customer.
   std::string customer_field;
+  /// A trigger's condition that reads the customer's profile (`on ping
+  /// where hcp.decile > 5`): tested against the profile of the customer the
+  /// event is keyed by, as the engine holds it when the event arrives.
+  bool reads_customer = false;
 };
 
 enum class StepOp {

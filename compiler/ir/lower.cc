@@ -193,6 +193,8 @@ class Lowerer {
     if (!d.triggers.empty()) {
       j.trigger = LowerPattern(j, d.triggers[0], true);
       j.trigger->customer_field.clear();  // a trigger starts the journey; it is not routed
+      j.trigger->reads_customer = d.audiences.empty() && j.trigger->binding != j.customer &&
+                                  ast::ReadsName(j.trigger->cond, j.customer);
       scope.emplace_back(j.trigger->binding, j.trigger->slot);
     }
     if (!d.audiences.empty()) {

@@ -117,8 +117,8 @@ void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchP
   auto test = [&](size_t i) {
     const TriggerSpec& t = *triggers[i];
     llvm::Value* journey = b.getInt32(static_cast<int32_t>(t.journey));
-    if (t.cond == nullptr) {
-      call("tutti_jit_hit", {hits, journey, b.getInt32(kTrue), result});
+    if (t.cond == nullptr || t.deferred) {
+      call("tutti_jit_hit", {hits, journey, b.getInt32(t.deferred ? kTestLater : kTrue), result});
       return;
     }
     const CompiledCondition& c = conditions[i];

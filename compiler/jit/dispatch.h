@@ -11,9 +11,12 @@
 // part is false whatever its other parts give (errors included), and
 // `e.F == "lit"` is false for every other value of F.
 //
-// Trigger conditions read only the event and `now` (the checker binds
-// nothing else in a trigger's scope), so testing them all before any
-// journey starts is the same as testing each just before it would start.
+// Trigger conditions read only the event, `now` and (`deferred`) the
+// profile of the customer the event is keyed by. No journey changes a
+// profile, so testing them all before any journey starts is the same as
+// testing each just before it would start. The dispatch has no profiles: a
+// deferred trigger that its filing lets through is reported with the code
+// kTestLater, and the engine tests its condition with the profile bound.
 
 #include <cstdint>
 #include <string>
@@ -39,7 +42,12 @@ struct TriggerSpec {
   const ast::Expr* cond = nullptr;  // null: every such event fires it
   /// The event's record layout (null: unknown; then nothing is indexed).
   const eval::RecordShape* shape = nullptr;
+  /// The condition reads the customer's profile: reported, not tested.
+  bool deferred = false;
 };
+
+/// The code of a deferred trigger's hit: the engine tests the condition.
+inline constexpr int32_t kTestLater = 4;
 
 /// A trigger that fired (code kTrue) or whose condition gave an error
 /// (code kErrorValue, with the error in `value`).

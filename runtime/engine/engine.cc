@@ -286,7 +286,8 @@ void Engine::ProcessOne(const Event& event) {
   const std::string& type = event.schema->name;
   uint32_t key_profile = ProfileIndex(event.schema->key_profile);
   // Another shard records the event for its customer (and reports errors
-  // in trigger conditions, which read only the event).
+  // in trigger conditions, which read only the event, or the customer's
+  // profile on the customer's own shard).
   bool own_key = Owns(key_profile, event.key);
   std::optional<uint32_t> keyed;
   if (own_key) {
@@ -367,6 +368,10 @@ void Engine::ProcessOne(const Event& event) {
         for (const auto& hit : hits_) {
           uint32_t journey = current_journeys_[hit.journey];
           const ir::Journey& j = *journeys_[journey];
+          if (hit.code == compiler::jit::kTestLater) {
+            Trigger(journey, event, act);
+            continue;
+          }
           if (hit.code == compiler::jit::kErrorValue) {
             if (own_key)
               RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.value.ErrorMessage());
@@ -394,8 +399,25 @@ void Engine::ProcessOne(const Event& event) {
 void Engine::Trigger(uint32_t journey, const Event& event, Activation& act) {
   const ir::Journey& j = *journeys_[journey];
   act.Bind(j.trigger->binding, event.record);
+  Activation with_customer(&act);
+  bool unknown = false;
+  if (j.trigger->reads_customer) {
+    // The profile of the customer the event is keyed by, on its shard; null
+    // for a customer without one. Whatever the event alone rules out stays
+    // out; what the profile would have decided starts the journey, whose
+    // entry counts the customer as unknown.
+    uint32_t profile = ProfileIndex(j.customer);
+    if (!Owns(profile, event.key)) return;
+    std::optional<uint32_t> customer = store_->FindCustomer(profile, event.key);
+    unknown = !customer || store_->customer(*customer).record.is(ValueKind::kNull);
+    with_customer.Bind(j.customer, unknown ? Value() : store_->customer(*customer).record);
+  }
   if (j.trigger->cond) {
-    Value hit = Eval(*j.trigger->cond, act);
+    Value hit = Eval(*j.trigger->cond, with_customer);
+    if (hit.IsError() && unknown) {
+      Fire(journey, event, act);
+      return;
+    }
     if (hit.IsError()) {
       if (Owns(ProfileIndex(event.schema->key_profile), event.key))
         RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.ErrorMessage());

@@ -120,7 +120,7 @@ Status JourneySet::Compile(const compiler::jit::JitOptions& options) {
     if (!j.trigger) continue;
     const Schema* event = schemas_.FindEvent(j.trigger->event);
     triggers.push_back({static_cast<uint32_t>(index), j.trigger->event, j.trigger->binding, j.trigger->cond,
-                        event ? &event->shape : nullptr});
+                        event ? &event->shape : nullptr, j.trigger->reads_customer});
   }
   TUTTI_ASSIGN_OR_RETURN(compiled_, compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers));
   return Status::Ok();

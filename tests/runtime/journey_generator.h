@@ -5,7 +5,8 @@
 // seed, and 4 to 8 journeys), the profiles and a stream of kEvents events,
 // the same for a seed on every machine.
 //
-// What the journeys use: trigger conditions (string equality with the
+// What the journeys use: trigger conditions (reading the event and at times
+// the customer's profile; string equality with the
 // literal on either side, often as a conjunct the JIT's trigger dispatch
 // indexes on, ranges on int and double fields, `in` lists, `!`, `||`,
 // `&&`, `has(...)`, `?:`, a `dyn` field compared with literals of every
@@ -873,6 +874,9 @@ class Generator {
     Scope trigger;
     trigger.Add(binding, event);
     trigger.atoms.push_back({"now", Type::kTime});
+    // A trigger of an hcp event may read the hcp's profile (the JIT's
+    // dispatch leaves that test to the engine).
+    if (kind < 11 && Chance(35)) trigger.Add("hcp", "hcp");
     std::string on = "on " + event + (binding == event ? "" : " as " + binding);
     if (Chance(85)) on += " where " + TriggerCondition(trigger, binding, event);
     Line(1, on);
@@ -880,7 +884,9 @@ class Generator {
     Scope s = trigger;
     s.trigger = binding;
     s.customer = event == "formulary_win" && !fan_out ? "account" : "hcp";
-    s.Add(s.customer, s.customer);
+    bool has_customer = false;
+    for (const Atom& a : s.atoms) has_customer |= a.text.rfind(s.customer + ".", 0) == 0;
+    if (!has_customer) s.Add(s.customer, s.customer);
     if (fan_out) {
       std::string tie = "hcp.account == " + binding + ".account";
       if (Chance(30)) tie = binding + ".account == hcp.account";
