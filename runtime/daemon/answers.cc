@@ -106,7 +106,8 @@ Reply Service::GetJourneys() const {
     Json steps = Json::object();
     for (size_t k = 0; k < j.steps.size(); ++k) steps[j.steps[k].id] = st.step_visits[k];
     const char* status = engine.retired(i) ? "retired" : engine.paused(i) ? "paused" : "running";
-    out.push_back({{"name", j.name}, {"version", j.version}, {"priority", j.priority}, {"status", status},
+    out.push_back({{"name", j.name}, {"version", j.version}, {"version_id", VersionId(j)},
+                   {"priority", j.priority}, {"status", status},
                    {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
                    {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}});
   }

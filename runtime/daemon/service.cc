@@ -486,6 +486,13 @@ Reply Service::CommitReload(PreparedReload prepared) {
   if (Status adopted = Adopt(std::move(prepared.set), &report); !adopted.ok()) return Problem(500, adopted.message());
   reloads_->At({first ? "started" : "reloaded"}).Add();
   Deliver();
+  Json warnings = Json::array();
+  for (const std::string& name : report.number_not_raised) {
+    std::string text = "journey '" + name + "' changed but kept its version number: its decisions and the old "
+                       "version's show the same number (version_id tells them apart); raise 'version'";
+    Log(LogLevel::kWarning, "reload", text);
+    warnings.push_back(text);
+  }
   return JsonReply(200, Json{{"status", "reloaded"},
                              {"fingerprint", fingerprint},
                              {"seconds", prepared.seconds},
@@ -495,7 +502,9 @@ Reply Service::CommitReload(PreparedReload prepared) {
                              {"removed", report.removed},
                              {"instances_carried_over", report.carried_over},
                              {"instances_finishing_on_their_version", report.left_on_old},
-                             {"instances_migrated", report.migrated}});
+                             {"instances_migrated", report.migrated},
+                             {"version_not_raised", report.number_not_raised},
+                             {"warnings", warnings}});
 }
 
 Status Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report, bool restoring) {

@@ -115,6 +115,9 @@ class Engine final : private stdlib::HistoryView {
     size_t carried_over = 0;  // instances of unchanged journeys, now on the new code
     size_t left_on_old = 0;   // instances finishing on a retired version
     size_t migrated = 0;      // instances moved to a changed journey's new version (`migrate`)
+    /// Changed journeys whose written `version N` is the running one's:
+    /// decisions of both versions would name the same number.
+    std::vector<std::string> number_not_raised;
   };
   /// Why Reload would refuse this version (a kConflict), or ok: its
   /// records are laid out differently, or a `migrate` cannot be done (a

@@ -56,11 +56,11 @@ std::string JourneySet::Fingerprint() const {
     all += file->source->text();
     all += '\x1e';
   }
-  uint64_t h = StableHash(all);
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[i] = kDigits[h & 15];
-  return out;
+  return HexDigits(StableHash(all), 16);
+}
+
+std::string VersionId(const compiler::ir::Journey& journey) {
+  return HexDigits(StableHash(journey.DeclarationText()), 12);
 }
 
 std::vector<std::pair<std::string, std::string>> JourneySet::Sources() const {

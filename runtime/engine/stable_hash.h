@@ -5,6 +5,7 @@
 // and content fingerprints are made of; never std::hash, which may change.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tutti::runtime {
@@ -40,6 +41,14 @@ inline uint64_t StableHash(std::string_view text) {
 inline uint64_t StableHash(std::string_view a, std::string_view b) {
   using namespace stable_hash;
   return Finish(Add(Add(Add(kStart, a), std::string_view("\0", 1)), b));
+}
+
+/// The low `digits` hex digits of `h` (at most 16), as fingerprints show it.
+inline std::string HexDigits(uint64_t h, int digits) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(static_cast<size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, h >>= 4) out[static_cast<size_t>(i)] = kDigits[h & 15];
+  return out;
 }
 
 /// A nonzero 32-bit fingerprint of a send's content, for dedupe.

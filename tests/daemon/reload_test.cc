@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -95,18 +96,26 @@ TEST(Reload, NewVersionTakesOverWhileRunningInstancesFinishOnTheirsAndAReplayAgr
   EXPECT_EQ(report["changed"], Json::array({"glidim_email_nurture"}));
   EXPECT_TRUE(report["added"].empty() && report["removed"].empty());
   EXPECT_EQ(report["unchanged"].size(), 10u);
+  // The priority changed, the written version did not: said, not refused.
+  EXPECT_EQ(report["version_not_raised"], Json::array({"glidim_email_nurture"}));
+  ASSERT_EQ(report["warnings"].size(), 1u) << report.dump();
+  EXPECT_NE(report["warnings"][0].get<std::string>().find("kept its version number"), std::string::npos);
   EXPECT_GT(report["instances_finishing_on_their_version"].get<int>(), 0) << report.dump();
   EXPECT_EQ(report["instances_carried_over"].get<int>() + report["instances_finishing_on_their_version"].get<int>(),
             active);
   Json listing = d.GetJson("/v1/journeys");
   EXPECT_NE(listing["fingerprint"], fingerprint);
   int versions = 0;
+  std::set<std::string> ids;  // same written number, told apart by content
   for (const Json& j : listing["journeys"])
     if (j["name"] == "glidim_email_nurture") {
       ++versions;
       EXPECT_EQ(j["priority"], j["status"] == "retired" ? 60 : 61) << j.dump();
+      EXPECT_EQ(j["version"], 3);
+      ids.insert(j["version_id"].get<std::string>());
     }
   EXPECT_EQ(versions, 2) << "the retired version is listed while its instances finish";
+  EXPECT_EQ(ids.size(), 2u);
 
   Json actions = FinishTheScenario(d, dir);
   EXPECT_GT(actions.size(), 100u);
@@ -137,6 +146,7 @@ TEST(Reload, AMigrationMovesRunningInstancesAndAReplayAgrees) {
   ASSERT_EQ(r.substr(0, 3), "200") << r;
   Json report = Body(r);
   EXPECT_EQ(report["changed"], Json::array({"glidim_email_nurture"}));
+  EXPECT_TRUE(report["version_not_raised"].empty()) << report.dump();
   EXPECT_GT(report["instances_migrated"].get<int>(), 0) << report.dump();
 
   Json actions = FinishTheScenario(d, dir);
