@@ -156,6 +156,12 @@ struct File {
   std::vector<ChannelDecl> channels;
   std::vector<PolicyDecl> policies;
   std::vector<JourneyDecl> journeys;
+  /// The file had syntax errors: the declarations above are those that
+  /// parsed cleanly, and `left_out` names those that did not (as far as
+  /// their names could be read), so that references to them are not also
+  /// reported unknown.
+  bool partial = false;
+  std::vector<std::string> left_out;
 };
 
 }  // namespace tutti::compiler::ast

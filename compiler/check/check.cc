@@ -28,7 +28,8 @@ CheckResult Check(const Program& program, const BuiltinRegistry& builtins, Diagn
   facts.reserve(1024);
   std::vector<internal::JourneyFacts> all;
   for (const auto& file : program.files) {
-    // Skip files that did not parse, or that see one that did not.
+    // Skip files that could not be read, or that see one that could not.
+    // Files with syntax errors are checked as far as they parsed.
     std::set<const ProgramFile*> seen;
     std::function<bool(const ProgramFile*)> whole = [&](const ProgramFile* f) {
       if (!seen.insert(f).second) return true;

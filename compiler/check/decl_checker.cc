@@ -1,5 +1,7 @@
 // Schema, channel and policy rules.
 
+#include <algorithm>
+
 #include "compiler/check/file_checker.h"
 #include "compiler/check/suggest.h"
 
@@ -11,6 +13,10 @@ const char* const kChannelKinds[] = {"message", "task", "case", "webhook"};
 
 void FileChecker::Unknown(const std::string& kind, const ast::Name& name,
                           std::vector<std::string> names) {
+  // A declaration left out for its syntax errors was reported there.
+  for (const ProgramFile* f : symbols_.visible)
+    if (f->ast && std::find(f->ast->left_out.begin(), f->ast->left_out.end(), name.text) != f->ast->left_out.end())
+      return;
   Diagnostic& d = sink_.Error(At(name.range), "unknown " + kind + " '" + name.text + "'" +
                                                   DidYouMean(name.text, names));
   std::string hint = ImportHint(program_, symbols_, file_, kind, name.text);

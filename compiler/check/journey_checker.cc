@@ -193,8 +193,17 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
   }
 
   Scope journey_scope(&trigger_scope);
-  if (!ctx.customer.empty() && ctx.customer_profile)
+  if (!ctx.customer.empty() && ctx.customer_profile) {
     journey_scope.Define(ctx.customer, {Type::Profile(ctx.customer), {}});
+  } else if ((trigger && !trigger_event) || (j.customer && !ctx.customer_profile) ||
+             (audience && !ctx.customer_profile)) {
+    // Whom the journey is for is unknown because a name was (reported as)
+    // unknown: whichever profile the steps read stands for the customer,
+    // typed so that it reports nothing more.
+    for (const auto& [name, declared] : symbols_.profiles) journey_scope.Define(name, {Type::Error(), {}});
+    if (j.customer) journey_scope.Define(j.customer->text, {Type::Error(), {}});
+    if (audience) journey_scope.Define(audience->profile.text, {Type::Error(), {}});
+  }
   for (const ast::ExitCriterion& exit : j.exits) {
     Scope exit_scope(&journey_scope);
     CheckPattern(exit.pattern, exit_scope, ctx, true, exit.goal ? "a goal" : "an exit rule");

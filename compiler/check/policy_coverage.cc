@@ -14,7 +14,8 @@ void CheckPolicyCoverage(const Program& program, const std::vector<JourneyFacts>
   bool any_policy = false;
   bool requires_consent = false;
   for (const auto& file : program.files) {
-    if (!file->ast) continue;
+    // A file with syntax errors may have lost its policy: nothing to judge.
+    if (!file->ast || file->ast->partial) return;
     for (const ast::PolicyDecl& p : file->ast->policies) {
       any_policy = true;
       for (const ast::PolicyClause& c : p.clauses) requires_consent |= c.kind == ast::PolicyClauseKind::kRequireConsent;

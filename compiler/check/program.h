@@ -19,7 +19,7 @@ namespace tutti::compiler {
 
 struct ProgramFile {
   std::unique_ptr<Source> source;
-  std::unique_ptr<ast::File> ast;  // null when the file did not parse
+  std::unique_ptr<ast::File> ast;  // null when it could not be read; partial after syntax errors
   std::vector<ProgramFile*> imports;  // resolved, in order; unresolved ones skipped
   bool root = false;  // named on the command line (not only imported)
 };

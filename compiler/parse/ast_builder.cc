@@ -63,18 +63,69 @@ std::string AstBuilder::BuildString(antlr4::Token* token) {
 // ---------------------------------------------------------------- program
 
 /// program : importDecl* decl* EOF
-std::unique_ptr<ast::File> AstBuilder::BuildFile(TP::ProgramContext* ctx) {
+namespace {
+
+// Whether the parse tree under `tree` holds no error: no token recovery
+// conjured or skipped (error nodes, empty rules), no rule that failed. Iterative: trees
+// are as deep as the parser's rule limit.
+bool Clean(antlr4::tree::ParseTree* tree) {
+  std::vector<antlr4::tree::ParseTree*> todo = {tree};
+  while (!todo.empty()) {
+    antlr4::tree::ParseTree* t = todo.back();
+    todo.pop_back();
+    if (t == nullptr || dynamic_cast<antlr4::tree::ErrorNode*>(t) != nullptr) return false;
+    // No rule of the grammar matches nothing: one without children is a
+    // set match (ident, literal) that recovery conjured a token for.
+    if (auto* rule = dynamic_cast<antlr4::ParserRuleContext*>(t);
+        rule != nullptr && (rule->exception != nullptr || rule->children.empty()))
+      return false;
+    for (antlr4::tree::ParseTree* child : t->children) todo.push_back(child);
+  }
+  return true;
+}
+
+// The name a declaration was given, when it parsed.
+std::string DeclName(tutti_grammar::TuttiParser::DeclContext* decl) {
+  antlr4::ParserRuleContext* name = nullptr;
+  if (auto* e = decl->eventDecl()) name = e->name;
+  else if (auto* p = decl->profileDecl()) name = p->name;
+  else if (auto* c = decl->channelDecl()) name = c->name;
+  else if (auto* p = decl->policyDecl()) name = p->name;
+  else if (auto* j = decl->journeyDecl()) name = j->name;
+  return name != nullptr && Clean(name) ? name->getText() : std::string();
+}
+
+}  // namespace
+
+std::unique_ptr<ast::File> AstBuilder::BuildFile(TP::ProgramContext* ctx, bool partial) {
   auto file = std::make_unique<ast::File>();
   file->source = &source_;
+  file->partial = partial;
   for (auto* imp : ctx->importDecl()) {
-    file->imports.push_back({BuildString(imp->path), Range(imp)});
+    if (partial && !Clean(imp)) continue;
+    size_t mark = sink_.mark();
+    ast::ImportDecl built{BuildString(imp->path), Range(imp)};
+    if (sink_.ErrorsSince(mark)) file->partial = true;
+    else file->imports.push_back(std::move(built));
   }
   for (auto* decl : ctx->decl()) {
-    if (auto* e = decl->eventDecl()) file->events.push_back(BuildEvent(e));
-    if (auto* p = decl->profileDecl()) file->profiles.push_back(BuildProfile(p));
-    if (auto* c = decl->channelDecl()) file->channels.push_back(BuildChannel(c));
-    if (auto* p = decl->policyDecl()) file->policies.push_back(BuildPolicy(p));
-    if (auto* j = decl->journeyDecl()) file->journeys.push_back(BuildJourney(j));
+    size_t mark = sink_.mark();
+    if (partial && !Clean(decl)) {
+      if (std::string name = DeclName(decl); !name.empty()) file->left_out.push_back(name);
+      continue;
+    }
+    auto keep = [&](auto& list, auto built) {
+      // A declaration whose building reported an error (a literal out of
+      // range, a bad interpolation) is left out too.
+      if (!sink_.ErrorsSince(mark)) return list.push_back(std::move(built));
+      file->partial = true;
+      file->left_out.push_back(built.name.text);
+    };
+    if (auto* e = decl->eventDecl()) keep(file->events, BuildEvent(e));
+    if (auto* p = decl->profileDecl()) keep(file->profiles, BuildProfile(p));
+    if (auto* c = decl->channelDecl()) keep(file->channels, BuildChannel(c));
+    if (auto* p = decl->policyDecl()) keep(file->policies, BuildPolicy(p));
+    if (auto* j = decl->journeyDecl()) keep(file->journeys, BuildJourney(j));
   }
   return file;
 }

@@ -47,7 +47,10 @@ class AstBuilder {
       : source_(source), sink_(sink), token_range_(std::move(token_range)),
         sub_expression_(std::move(sub_expression)), limits_(limits) {}
 
-  std::unique_ptr<ast::File> BuildFile(tutti_grammar::TuttiParser::ProgramContext* ctx);
+  /// The file's AST. `partial`: the tree holds syntax errors, recovered
+  /// from; only the declarations without any are built (and no expression
+  /// of theirs reports an error), the others are named in `left_out`.
+  std::unique_ptr<ast::File> BuildFile(tutti_grammar::TuttiParser::ProgramContext* ctx, bool partial = false);
   ast::ExprPtr BuildExpr(tutti_grammar::TuttiParser::ExprContext* ctx);
 
  private:

@@ -11,6 +11,7 @@
 #include <tree/ParseTreeListener.h>
 
 #include "TuttiLexer.h"
+#include "base/check.h"
 #include "TuttiParser.h"
 #include "compiler/parse/ast_builder.h"
 #include "compiler/parse/syntax_errors.h"
@@ -79,7 +80,7 @@ class ParseSession {
     std::unique_ptr<ast::File> out;
     Run([&](TuttiParser& parser, AstBuilder& builder) {
       auto* tree = parser.program();
-      if (listener_->error_count() == 0) out = builder.BuildFile(tree);
+      out = builder.BuildFile(tree, /*partial=*/listener_->error_count() > 0);
     });
     return out;
   }
@@ -223,7 +224,8 @@ std::unique_ptr<ast::File> ParseFile(const Source& source, DiagnosticSink& sink,
                                      const ParseLimits& limits) {
   size_t mark = sink.mark();
   auto file = ParseSession(source, sink, limits, 0, source.text()).File();
-  if (sink.ErrorsSince(mark)) return nullptr;
+  TUTTI_CHECK(file == nullptr || file->partial || !sink.ErrorsSince(mark),
+              "a file with syntax errors is partial");
   return file;
 }
 

@@ -18,9 +18,10 @@ struct ParseLimits {
 };
 
 /// Parses one file. Never throws and never aborts on bad input: every
-/// problem is a located diagnostic in `sink`. Returns the AST when the file
-/// is free of syntax errors, or null when it is not (the caller then skips
-/// semantic checks that depend on it).
+/// problem is a located diagnostic in `sink`. Returns the AST; after syntax
+/// errors it is `partial` (the declarations that parsed cleanly, so the
+/// checker goes on with them), and null only when the file could not be
+/// read at all (too large, not UTF-8, too deep, too many errors).
 std::unique_ptr<ast::File> ParseFile(const Source& source, DiagnosticSink& sink,
                                      const ParseLimits& limits = {});
 
