@@ -19,6 +19,7 @@ void FileChecker::Unknown(const std::string& kind, const ast::Name& name,
       return;
   Diagnostic& d = sink_.Error(At(name.range), "unknown " + kind + " '" + name.text + "'" +
                                                   DidYouMean(name.text, names));
+  SuggestFix(d, name.range, name.text, names);
   std::string hint = ImportHint(program_, symbols_, file_, kind, name.text);
   if (!hint.empty()) d.notes.push_back({At(name.range), hint});
 }
@@ -137,10 +138,12 @@ void FileChecker::CheckChannel(const ast::ChannelDecl& c) {
   } else {
     bool known = false;
     for (const char* k : kChannelKinds) known |= c.kind->text == k;
+    std::vector<std::string> kinds(std::begin(kChannelKinds), std::end(kChannelKinds));
     if (!known)
-      sink_.Error(At(c.kind->range), "unknown channel kind '" + c.kind->text + "'" +
-                                         DidYouMean(c.kind->text, {"message", "task", "case", "webhook"}) +
-                                         "; kinds are message, task, case and webhook");
+      SuggestFix(sink_.Error(At(c.kind->range), "unknown channel kind '" + c.kind->text + "'" +
+                                                    DidYouMean(c.kind->text, kinds) +
+                                                    "; kinds are message, task, case and webhook"),
+                 c.kind->range, c.kind->text, kinds);
   }
   const ast::ProfileDecl* to = nullptr;
   if (!c.recipient) sink_.Error(At(c.name.range), "channel '" + c.name.text + "' needs a recipient profile, such as 'to hcp'");

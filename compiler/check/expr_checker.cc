@@ -99,9 +99,12 @@ Type ExprChecker::Resolve(const ast::TypeRef& ref) {
   std::vector<std::string> names = {"string", "int", "uint", "double", "bool", "bytes",
                                     "timestamp", "duration", "list", "set", "map", "dyn"};
   for (const auto& p : Symbols::Names(symbols_.profiles)) names.push_back(p);
-  return Error(ref.name.range, "unknown type '" + n + "'" + DidYouMean(n, names) +
-                                   "; types are string, int, uint, double, bool, bytes, timestamp, "
-                                   "duration, list<T>, set<T>, map<K, V> or a profile");
+  SuggestFix(sink_.Error({&source_, ref.name.range},
+                         "unknown type '" + n + "'" + DidYouMean(n, names) +
+                             "; types are string, int, uint, double, bool, bytes, timestamp, duration, list<T>, "
+                             "set<T>, map<K, V> or a profile"),
+             ref.name.range, n, names);
+  return Type::Error();
 }
 
 Type ExprChecker::ResolveQuietly(const ast::TypeRef& ref) {
@@ -144,6 +147,7 @@ Type ExprChecker::FieldType(const Type& record, const ast::Name& field) {
   Diagnostic& d = sink_.Error({&source_, field.range},
                               what + " has no field '" + field.text + "'" +
                                   DidYouMean(field.text, names));
+  SuggestFix(d, field.range, field.text, names);
   d.notes.push_back({{decl_source, decl_range}, what + " is declared here"});
   return Type::Error();
 }
@@ -242,8 +246,10 @@ Type ExprChecker::CheckIdent(const ast::Expr& e, const Scope& scope) {
   std::string hint = DidYouMean(name, names);
   std::string known;
   for (size_t i = 0; i < names.size() && i < 8; ++i) known += (i ? ", " : "") + names[i];
-  return Error(e.name.range, "unknown name '" + name + "'" + hint +
-                                 (known.empty() ? "" : "; in scope here: " + known));
+  SuggestFix(sink_.Error({&source_, e.name.range},
+                         "unknown name '" + name + "'" + hint + (known.empty() ? "" : "; in scope here: " + known)),
+             e.name.range, name, names);
+  return Type::Error();
 }
 
 Type ExprChecker::CheckSelect(const ast::Expr& e, const Scope& scope) {
@@ -290,8 +296,9 @@ void ExprChecker::CheckNamedArguments(const ast::Expr& e, const Overload& o) {
     auto known = [&](const std::string& x) { return std::find(names.begin(), names.end(), x) != names.end(); };
     const auto* text = std::get_if<std::string>(&arg.literal);
     if (arg.kind == ast::ExprKind::kLiteral && text != nullptr && !known(*text)) {
-      sink_.Warning({&source_, arg.range}, "\"" + *text + "\" is not " + n.what + ", so " + o.name +
-                                               "() finds nothing for it" + DidYouMean(*text, names));
+      SuggestFix(sink_.Warning({&source_, arg.range}, "\"" + *text + "\" is not " + n.what + ", so " + o.name +
+                                                          "() finds nothing for it" + DidYouMean(*text, names)),
+                 arg.range, *text, names, /*quoted=*/true);
     } else if (arg.kind == ast::ExprKind::kIdent && arg.name.text == "option" && options_ != nullptr) {
       for (const ast::Name& label : *options_) {
         if (known(label.text)) continue;
@@ -299,6 +306,7 @@ void ExprChecker::CheckNamedArguments(const ast::Expr& e, const Overload& o) {
                                                                    ", so " + o.name + "() finds nothing for it" +
                                                                    DidYouMean(label.text, names));
         d.notes.push_back({{&source_, e.range}, "the option is scored here"});
+        SuggestFix(d, label.range, label.text, names);
       }
     }
   }
@@ -316,8 +324,10 @@ void ExprChecker::CheckOptionCompared(const ast::Expr& e) {
     std::vector<std::string> labels;
     for (const ast::Name& label : *options_) labels.push_back(label.text);
     if (std::find(labels.begin(), labels.end(), *text) != labels.end()) return;
-    sink_.Warning({&source_, value.range}, "no option is labelled \"" + *text + "\", so this is always " +
-                                               (e.op == ast::Op::kEq ? "false" : "true") + DidYouMean(*text, labels));
+    SuggestFix(sink_.Warning({&source_, value.range}, "no option is labelled \"" + *text + "\", so this is always " +
+                                                          (e.op == ast::Op::kEq ? "false" : "true") +
+                                                          DidYouMean(*text, labels)),
+               value.range, *text, labels, /*quoted=*/true);
     return;
   }
 }
@@ -335,8 +345,10 @@ Type ExprChecker::CheckCall(const ast::Expr& e, const Scope& scope) {
       return Error(e.name.range, receiver ? "'" + e.name.text + "' is a function: call it as " + e.name.text + "(x, ...)"
                                           : "'" + e.name.text + "' is a method: call it on a value, as x." + e.name.text + "(...)");
     }
-    return Error(e.name.range, "unknown function '" + e.name.text + "'" +
-                                   DidYouMean(e.name.text, builtins_.Names()));
+    SuggestFix(sink_.Error({&source_, e.name.range},
+                           "unknown function '" + e.name.text + "'" + DidYouMean(e.name.text, builtins_.Names())),
+               e.name.range, e.name.text, builtins_.Names());
+    return Type::Error();
   }
   std::vector<Type> results;
   for (const Overload* o : overloads) {
@@ -407,9 +419,10 @@ void ExprChecker::CheckConsentTopic(const ast::Expr& e, const Type& in) {
   if (topics.empty()) return;  // no channel in sight to compare with
   for (const std::string& t : topics)
     if (t == *text) return;
-  sink_.Warning({&source_, topic.range}, "no channel declares the consent topic \"" + *text + "\"" +
-                                             DidYouMean(*text, topics) + ", so this is false for every " +
-                                             owner->second.name());
+  SuggestFix(sink_.Warning({&source_, topic.range}, "no channel declares the consent topic \"" + *text + "\"" +
+                                                        DidYouMean(*text, topics) + ", so this is false for every " +
+                                                        owner->second.name()),
+             topic.range, *text, topics, /*quoted=*/true);
 }
 
 Type ExprChecker::CheckBinary(const ast::Expr& e, const Scope& scope) {

@@ -233,7 +233,7 @@ void FileChecker::CheckMigrations(const ast::JourneyDecl& j, JourneyContext& ctx
     std::string message = "no step of journey '" + j.name.text + "' is labelled '" + target.text + "'";
     if (labels.empty()) message += "; label the step instances move to, as in '" + target.text + ": wait 3d'";
     else message += DidYouMean(target.text, labels);
-    sink_.Error(At(target.range), message);
+    SuggestFix(sink_.Error(At(target.range), message), target.range, target.text, labels);
   }
 }
 
@@ -401,8 +401,9 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
       Type t = exprs_.Check(*s.value, scope);
       const Variable* v = scope.Find(s.name.text);
       if (v == nullptr) {
-        sink_.Error(At(s.name.range), "'" + s.name.text + "' is not defined; introduce it with 'let " + s.name.text + " = ...'" +
-                                          DidYouMean(s.name.text, scope.AllNames()));
+        SuggestFix(sink_.Error(At(s.name.range), "'" + s.name.text + "' is not defined; introduce it with 'let " +
+                                                     s.name.text + " = ...'" + DidYouMean(s.name.text, scope.AllNames())),
+                   s.name.range, s.name.text, scope.AllNames());
       } else if (!v->assignable) {
         sink_.Error(At(s.name.range), "'" + s.name.text + "' is a binding, not a variable; only names from 'let' can be set");
       } else if (!Assignable(v->type, t)) {
@@ -536,6 +537,7 @@ void FileChecker::CheckEmit(const ast::EmitStep& e, Scope& scope, JourneyContext
       Diagnostic& d = sink_.Error(At(f.name.range), "event '" + event->name.text + "' has no field '" + f.name.text + "'" +
                                                         DidYouMean(f.name.text, names));
       d.notes.push_back({DeclaredAt(symbols_.events, event->name.text), "declared here"});
+      SuggestFix(d, f.name.range, f.name.text, names);
       continue;
     }
     Type got = result_.types.count(f.value.get()) ? result_.types.at(f.value.get()) : Type::Dyn();

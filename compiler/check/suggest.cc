@@ -48,6 +48,15 @@ std::string ClosestName(std::string_view name, const std::vector<std::string>& c
   return best;
 }
 
+Diagnostic& SuggestFix(Diagnostic& d, SourceRange range, std::string_view name,
+                       const std::vector<std::string>& candidates, bool quoted) {
+  std::string closest = ClosestName(name, candidates);
+  if (closest.empty()) return d;
+  std::string text = quoted ? "\"" + closest + "\"" : closest;
+  d.fixes.push_back({"Replace with " + text, range, text});
+  return d;
+}
+
 std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates) {
   std::string best = ClosestName(name, candidates);
   return best.empty() ? "" : " (did you mean '" + best + "'?)";

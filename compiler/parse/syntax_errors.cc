@@ -214,9 +214,11 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
         SourceRange at = {range_(number).begin, range_(word).end};
         if (static_cast<int64_t>(at.begin) == last_offset_) return;
         last_offset_ = at.begin;
-        sink_.Error({&source_, at}, "write a duration as one word: " + number->getText() +
-                                        DurationUnitFor(word->getText()) + ", not '" + number->getText() + " " +
-                                        word->getText() + "' (units: w, d, h, m, s, ms)");
+        std::string fixed = number->getText() + DurationUnitFor(word->getText());
+        Diagnostic& d = sink_.Error({&source_, at}, "write a duration as one word: " + fixed + ", not '" +
+                                                        number->getText() + " " + word->getText() +
+                                                        "' (units: w, d, h, m, s, ms)");
+        d.fixes.push_back({"Write " + fixed, at, fixed});
         if (++errors_ >= max_errors_) throw TooManySyntaxErrors{};
         return;
       }
@@ -262,7 +264,8 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
       text = "unexpected " + got;
     }
   }
-  sink_.Error({&source_, range}, text);
+  Diagnostic& d = sink_.Error({&source_, range}, text);
+  if (offending != nullptr && offending->getType() == P::ASSIGN) d.fixes.push_back({"Replace with '=='", range, "=="});
   if (++errors_ >= max_errors_) throw TooManySyntaxErrors{};
 }
 

@@ -117,7 +117,7 @@ void RenderOne(std::string& out, Severity severity, const Location& at,
 
 nlohmann::json Position(const Source& src, uint32_t offset) {
   LineColumn lc = src.Locate(offset);
-  return {{"line", lc.line}, {"column", lc.column}, {"offset", offset}};
+  return {{"line", lc.line}, {"column", lc.column}, {"offset", offset}, {"character", src.Utf16Column(offset)}};
 }
 
 nlohmann::json LocationJson(const Location& at, const std::string& path) {
@@ -170,6 +170,14 @@ std::string RenderJson(const std::vector<Diagnostic>& diagnostics) {
       nlohmann::json nj = LocationJson(n.location, d.path);
       nj["message"] = n.message;
       j["notes"].push_back(nj);
+    }
+    j["fixes"] = nlohmann::json::array();
+    for (const Fix& f : d.fixes) {
+      if (d.location.source == nullptr) break;
+      j["fixes"].push_back({{"title", f.title},
+                            {"range", {{"start", Position(*d.location.source, f.range.begin)},
+                                       {"end", Position(*d.location.source, f.range.end)}}},
+                            {"text", f.text}});
     }
     list.push_back(j);
   }

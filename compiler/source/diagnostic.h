@@ -29,11 +29,20 @@ struct Note {
   std::string message;
 };
 
+/// An edit that would resolve the diagnostic: replace `range` (in the
+/// diagnostic's source) with `text`. Editors offer it as a quick fix.
+struct Fix {
+  std::string title;  // "Replace with '=='"
+  SourceRange range;
+  std::string text;
+};
+
 struct Diagnostic {
   Severity severity = Severity::kError;
   Location location;
   std::string message;
   std::vector<Note> notes;
+  std::vector<Fix> fixes;
   /// For diagnostics with no source: the path they concern.
   std::string path;
 };
@@ -76,7 +85,10 @@ std::string RenderText(const std::vector<Diagnostic>& diagnostics);
 
 /// Renders diagnostics as one JSON document for editors and CI:
 /// {"diagnostics":[{"path","severity","message","range":{"start":{line,
-/// column,offset},"end":{...}},"notes":[...]}], "errors":N, "warnings":N}
+/// column,offset,character},"end":{...}},"notes":[...],"fixes":[{"title",
+/// "range","text"}]}], "errors":N, "warnings":N}. `column` counts bytes
+/// from 1; `character` counts UTF-16 code units from 0, as the Language
+/// Server Protocol does.
 std::string RenderJson(const std::vector<Diagnostic>& diagnostics);
 
 }  // namespace tutti::compiler

@@ -32,6 +32,10 @@ class Source {
 
   /// The line and column of a byte offset (clamped to the text's end).
   LineColumn Locate(uint32_t offset) const;
+  /// The UTF-16 code units between the start of `offset`'s line and
+  /// `offset` (clamped to the text's end): the "character" of an LSP
+  /// position. A byte inside a sequence counts as its code point.
+  uint32_t Utf16Column(uint32_t offset) const;
   /// The text of a 1-based line, without its line terminator.
   std::string_view Line(uint32_t line) const;
   uint32_t LineCount() const { return static_cast<uint32_t>(line_starts_.size()); }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -92,6 +93,32 @@ TEST(Cli, JsonFormatIsValidJsonWithRanges) {
   EXPECT_EQ(d["range"]["start"]["line"], 2);
   EXPECT_EQ(d["range"]["start"]["column"], 8);
   EXPECT_EQ(d["range"]["end"]["column"], 10);
+}
+
+TEST(Cli, JsonFormatCarriesFixesAndUtf16Characters) {
+  // "é" is 2 bytes and 1 UTF-16 unit, "😀" 4 bytes and 2 units: an editor
+  // places the squiggle by `character`, the terminal by `column`.
+  std::string text = std::string(kValid) +
+                     "journey typo for hcp {\n  on email_opend as e\n"
+                     "  if \"é😀\" == e.template && hcp.nme == \"x\" { end }\n}\n"
+                     "journey assign for hcp {\n  on email_opened as e where e.template = \"x\"\n}\n";
+  Result r = Tutti("check --format json " + Write("fixes.tutti", text).string());
+  EXPECT_EQ(r.status, 1);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> by_start;
+  for (const auto& d : j["diagnostics"]) by_start[d["message"].get<std::string>().substr(0, 20)] = d;
+  const nlohmann::json& event = by_start.at("unknown event 'email");
+  ASSERT_EQ(event["fixes"].size(), 1u) << event.dump();
+  EXPECT_EQ(event["fixes"][0]["text"], "email_opened");
+  EXPECT_EQ(event["fixes"][0]["range"], event["range"]);
+  const nlohmann::json& field = by_start.at("profile 'hcp' has no");
+  EXPECT_EQ(field["range"]["start"]["column"], 36) << field.dump();
+  EXPECT_EQ(field["range"]["start"]["character"], 32) << field.dump();
+  EXPECT_EQ(field["fixes"][0]["text"], "name");
+  const nlohmann::json& assign = by_start.at("'=' does not compare");
+  EXPECT_EQ(assign["fixes"][0]["text"], "==");
+  EXPECT_EQ(assign["fixes"][0]["range"]["start"]["character"].get<int>() + 1,
+            assign["fixes"][0]["range"]["end"]["character"].get<int>());
 }
 
 TEST(Cli, FoldersAreSearchedRecursivelyAndOutputIsSorted) {
