@@ -209,4 +209,9 @@ std::vector<const ast::Expr*> JourneyExpressions(const Journey& j);
 /// the program compiles.
 std::vector<const ast::Expr*> ProgramExpressions(const Program& p);
 
+/// The journeys of `next` whose declaration differs from their namesake's
+/// in `running` but whose written `version N` is the same: decisions of
+/// the two would show one number (versions.cc).
+std::vector<std::string> VersionNotRaised(const Program& running, const Program& next);
+
 }  // namespace tutti::compiler::ir

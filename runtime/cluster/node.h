@@ -85,7 +85,9 @@ class Node : private Versions {
   /// its stream, the same in every replay. kConflict when its records are
   /// laid out otherwise than the latest version's; kInvalid when it
   /// cannot be split by customer.
-  Status Publish(std::unique_ptr<JourneySet> set);
+  /// `version_not_raised` (when given): the journeys that changed but kept
+  /// the latest version's number (VersionNotRaised).
+  Status Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* version_not_raised = nullptr);
   /// The fingerprint of the latest version published (what Ingest decodes
   /// with), and of the first (what partitions start on).
   std::string latest_version() const;

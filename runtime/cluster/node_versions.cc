@@ -86,7 +86,7 @@ const JourneySet* Node::Find(const std::string& fingerprint) {
   return it == versions_.end() ? nullptr : it->second;
 }
 
-Status Node::Publish(std::unique_ptr<JourneySet> set) {
+Status Node::Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* version_not_raised) {
   std::lock_guard lock(versions_mu_);
   ReadControl("");
   const JourneySet& latest = *versions_.at(latest_);
@@ -98,6 +98,7 @@ Status Node::Publish(std::unique_ptr<JourneySet> set) {
     for (const auto& j : v->ir().journeys) running.push_back(&j);
   if (auto why = WhyOneShard(set->ir(), running))
     return Status::Invalid("the new version cannot run on a cluster, whose partitions split the customers: " + *why);
+  if (version_not_raised != nullptr) *version_not_raised = compiler::ir::VersionNotRaised(latest.ir(), set->ir());
   Version version{set->Fingerprint(), set->Sources()};
   {
     std::lock_guard ingest(ingest_mu_);

@@ -142,14 +142,19 @@ Reply Service::PostClockOnCluster(Instant at) {
 
 Reply Service::PublishOnCluster(PreparedReload prepared) {
   std::string fingerprint = prepared.set->Fingerprint();
-  if (Status published = node_->Publish(std::move(prepared.set)); !published.ok()) {
+  std::vector<std::string> not_raised;
+  if (Status published = node_->Publish(std::move(prepared.set), &not_raised); !published.ok()) {
     reloads_->At({"refused"}).Add();
     int status = published.code() == StatusCode::kUnavailable ? 503 : 409;
     return Problem(status, published.message());
   }
   reloads_->At({"reloaded"}).Add();
   Log(LogLevel::kInfo, "reload", "published a version of the journeys to the cluster", {{"fingerprint", fingerprint}});
-  return JsonReply(200, Json{{"status", "published"}, {"fingerprint", fingerprint}, {"seconds", prepared.seconds}});
+  return JsonReply(200, Json{{"status", "published"},
+                             {"fingerprint", fingerprint},
+                             {"seconds", prepared.seconds},
+                             {"version_not_raised", not_raised},
+                             {"warnings", VersionWarnings(not_raised)}});
 }
 
 std::optional<Reply> Service::NotOnACluster(std::string_view route) const {

@@ -19,6 +19,19 @@
 
 namespace tutti::runtime {
 
+/// The reload reply's warnings for journeys that changed but kept their
+/// version number (logged too).
+nlohmann::json VersionWarnings(const std::vector<std::string>& not_raised) {
+  nlohmann::json warnings = nlohmann::json::array();
+  for (const std::string& name : not_raised) {
+    std::string text = "journey '" + name + "' changed but kept its version number: its decisions and the old "
+                       "version's show the same number (version_id tells them apart); raise 'version'";
+    Log(LogLevel::kWarning, "reload", text);
+    warnings.push_back(text);
+  }
+  return warnings;
+}
+
 Service::Service() { DeclareMetrics(); }
 
 Service::~Service() {
@@ -486,13 +499,7 @@ Reply Service::CommitReload(PreparedReload prepared) {
   if (Status adopted = Adopt(std::move(prepared.set), &report); !adopted.ok()) return Problem(500, adopted.message());
   reloads_->At({first ? "started" : "reloaded"}).Add();
   Deliver();
-  Json warnings = Json::array();
-  for (const std::string& name : report.number_not_raised) {
-    std::string text = "journey '" + name + "' changed but kept its version number: its decisions and the old "
-                       "version's show the same number (version_id tells them apart); raise 'version'";
-    Log(LogLevel::kWarning, "reload", text);
-    warnings.push_back(text);
-  }
+  Json warnings = VersionWarnings(report.number_not_raised);
   return JsonReply(200, Json{{"status", "reloaded"},
                              {"fingerprint", fingerprint},
                              {"seconds", prepared.seconds},

@@ -527,4 +527,8 @@ class Service {
   std::mt19937_64 jitter_{std::random_device{}()};
 };
 
+/// The reload reply's `warnings` for the journeys that changed but kept
+/// their version number (VersionNotRaised); each is also logged.
+nlohmann::json VersionWarnings(const std::vector<std::string>& not_raised);
+
 }  // namespace tutti::runtime

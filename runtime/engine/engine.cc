@@ -126,12 +126,12 @@ Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const Sc
     if (old != live.end()) {
       paused_.back() = paused_[old->second];  // a paused journey stays paused in its new version
       report.changed.push_back(j.name);
-      if (journeys_[old->second]->version == j.version) report.number_not_raised.push_back(j.name);
     } else {
       report.added.push_back(j.name);
     }
   }
   report.migrated = Migrate(moves, next);
+  report.number_not_raised = ir::VersionNotRaised(*program_, program);
   for (const auto& [name, e] : live) {
     if (carried[e]) continue;
     retired_[e] = true;
