@@ -25,7 +25,7 @@ void RegisterEngagementFunctions(BuiltinRegistry& r) {
   // What their string arguments name, so that a typo is a warning rather
   // than a count or a score of 0 for everyone.
   std::string error = r.Name("interactions(profile, string, duration)",
-                             {1, true, true, {}, "an event or a channel"});
+                             {1, true, true, {"task", "notify"}, "an event, a channel, \"task\" or \"notify\""});
   if (error.empty())
     error = r.Name("engagement(profile, string)", {1, false, true, EngagementOptions(), "a channel or an option "
                                                                                           "engagement() has signals for"});

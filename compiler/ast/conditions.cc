@@ -42,7 +42,7 @@ std::optional<Equality> FindEquality(const Expr* cond, const std::string& a, con
 
 bool ReadsName(const Expr* e, const std::string& name) {
   if (e == nullptr) return false;
-  if (e->kind == ExprKind::kIdent) return !e->leading_dot && e->name.text == name;
+  if (e->kind == ExprKind::kIdent) return e->name.text == name;  // `.name` reads it too
   if (e->kind == ExprKind::kMacro && e->var.text == name) return ReadsName(e->target.get(), name);
   if (ReadsName(e->target.get(), name)) return true;
   for (const auto& a : e->args)

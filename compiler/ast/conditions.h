@@ -31,8 +31,8 @@ struct Equality {
 std::optional<Equality> FindEquality(const Expr* cond, const std::string& a, const std::string& fa,
                                      const std::string& b, const std::string& fb);
 
-/// Whether `e` reads the name `name` (a macro's own variable of that name
-/// inside the macro does not count).
+/// Whether `e` reads the name `name`, as `name` or `.name` (a macro's own
+/// variable of that name inside the macro does not count).
 bool ReadsName(const Expr* e, const std::string& name);
 
 /// Whether `a` and `b` are the same expression when the name `a_var` in `a`

@@ -53,6 +53,11 @@ class FileChecker {
   // journey_checker.cc
   struct JourneyContext;
   void CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFacts>& facts);
+  /// Whom journey `j` is for is unknown because a name was (reported as)
+  /// unknown: whichever profile its conditions and steps read stands for
+  /// the customer (the trigger's binding aside), typed so that it reports
+  /// nothing more.
+  void DefineUnknownCustomer(Scope& scope, const ast::JourneyDecl& j, const ast::Audience* audience);
   /// Returns true when the block always ends the journey.
   bool CheckBlock(const ast::Block& block, Scope& scope, JourneyContext& ctx);
   bool CheckStep(const ast::Step& step, Scope& scope, JourneyContext& ctx);

@@ -102,35 +102,38 @@ void CheckFlows(const std::vector<JourneyFacts>& facts, DiagnosticSink& sink) {
   }
   // Emit loops may pass through starts (pinger starts repinger, which emits
   // what triggers pinger), so the journey that closes a loop need not hold
-  // an emit. One report per loop (the set of journeys on it), at the emit
-  // of the alphabetically first journey that emits on it.
+  // an emit. The loops through one set of journeys are reported at the
+  // emits of the alphabetically first journey of the set that has one
+  // closing such a loop: at each of them.
   struct Loop {
     const JourneyFacts* from;
     const JourneyFacts::Edge* emit;
     const JourneyFacts* triggered;
     std::vector<std::string> back;  // the triggered journey .. `from`
   };
-  std::map<std::set<std::string>, Loop> loops;
+  std::map<std::set<std::string>, std::vector<Loop>> loops;
   for (const JourneyFacts& f : facts) {
     const std::string& name = f.journey->name.text;
     for (const auto& e : f.emits) {
       for (const JourneyFacts* t : triggered_by[e.target]) {
         std::vector<std::string> back = PathBetween(flows, t->journey->name.text, name);
         if (back.empty()) continue;
-        std::set<std::string> key(back.begin(), back.end());
-        auto [it, inserted] = loops.emplace(key, Loop{&f, &e, t, back});
-        if (!inserted && name < it->second.from->journey->name.text) it->second = Loop{&f, &e, t, back};
+        std::vector<Loop>& at = loops[std::set<std::string>(back.begin(), back.end())];
+        if (!at.empty() && name > at.front().from->journey->name.text) break;
+        if (!at.empty() && name < at.front().from->journey->name.text) at.clear();
+        at.push_back(Loop{&f, &e, t, back});
         break;
       }
     }
   }
-  for (const auto& [journeys, loop] : loops) {
-    const std::string& event = loop.emit->target;
-    Diagnostic& d = sink.Error({loop.from->file->source.get(), loop.emit->at},
-                               "emitting '" + event + "' can loop: " + LoopText(flows, event, loop.back));
-    d.notes.push_back({{loop.triggered->file->source.get(), loop.triggered->journey->triggers[0].range},
-                       "'" + loop.triggered->journey->name.text + "' is triggered by '" + event + "' here"});
-  }
+  for (const auto& [journeys, sites] : loops)
+    for (const Loop& loop : sites) {
+      const std::string& event = loop.emit->target;
+      Diagnostic& d = sink.Error({loop.from->file->source.get(), loop.emit->at},
+                                 "emitting '" + event + "' can loop: " + LoopText(flows, event, loop.back));
+      d.notes.push_back({{loop.triggered->file->source.get(), loop.triggered->journey->triggers[0].range},
+                         "'" + loop.triggered->journey->name.text + "' is triggered by '" + event + "' here"});
+    }
 }
 
 }  // namespace tutti::compiler::internal

@@ -98,6 +98,16 @@ void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, Journey
   d.notes.push_back({DeclaredAt(symbols_.events, event->name.text), "'" + event->name.text + "' is declared here"});
 }
 
+void FileChecker::DefineUnknownCustomer(Scope& scope, const ast::JourneyDecl& j, const ast::Audience* audience) {
+  std::vector<std::string> names = Symbols::Names(symbols_.profiles);
+  if (j.customer) names.push_back(j.customer->text);
+  if (audience) names.push_back(audience->profile.text);
+  // Not the trigger's binding, which its pattern defines.
+  std::string bound = j.triggers.empty() ? std::string() : j.triggers[0].BoundName().text;
+  for (const std::string& name : names)
+    if (name != bound) scope.Define(name, {Type::Error(), {}});
+}
+
 void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFacts>& all_facts) {
   all_facts.push_back({&j, &file_, {}, {}, {}, {}});
   JourneyFacts& facts = all_facts.back();
@@ -162,9 +172,12 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
   // The trigger's condition may read the profile of the customer the event
   // is keyed by (not when it fans out: then there is no one customer yet).
   Scope customer_scope(&globals);
+  bool customer_unknown = (trigger && !trigger_event) || (j.customer && !ctx.customer_profile) ||
+                          (audience && !ctx.customer_profile);
   if (trigger && !audience && trigger_event && ctx.customer_profile &&
       trigger_event->key_profile.text == ctx.customer && trigger->BoundName().text != ctx.customer)
     customer_scope.Define(ctx.customer, {Type::Profile(ctx.customer), {}});
+  if (customer_unknown && ctx.customer.empty()) DefineUnknownCustomer(customer_scope, j, audience);
   Scope trigger_scope(&customer_scope);
   if (trigger) CheckPattern(*trigger, trigger_scope, ctx, false, "the trigger");
 
@@ -195,14 +208,8 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
   Scope journey_scope(&trigger_scope);
   if (!ctx.customer.empty() && ctx.customer_profile) {
     journey_scope.Define(ctx.customer, {Type::Profile(ctx.customer), {}});
-  } else if ((trigger && !trigger_event) || (j.customer && !ctx.customer_profile) ||
-             (audience && !ctx.customer_profile)) {
-    // Whom the journey is for is unknown because a name was (reported as)
-    // unknown: whichever profile the steps read stands for the customer,
-    // typed so that it reports nothing more.
-    for (const auto& [name, declared] : symbols_.profiles) journey_scope.Define(name, {Type::Error(), {}});
-    if (j.customer) journey_scope.Define(j.customer->text, {Type::Error(), {}});
-    if (audience) journey_scope.Define(audience->profile.text, {Type::Error(), {}});
+  } else if (customer_unknown) {
+    DefineUnknownCustomer(journey_scope, j, audience);
   }
   for (const ast::ExitCriterion& exit : j.exits) {
     Scope exit_scope(&journey_scope);

@@ -160,6 +160,24 @@ std::pair<antlr4::Token*, antlr4::Token*> SpelledOutDuration(antlr4::TokenStream
   return {nullptr, nullptr};
 }
 
+// Whether '==' is what was meant where the parser met `offending` ('='):
+// not after `let`/`set` (a missing name), nor where ':' was expected
+// (`with { name = ... }`). Elsewhere '=' follows a value in a condition.
+bool WhereComparisonFits(antlr4::Recognizer* recognizer, antlr4::Token* offending) {
+  auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+  if (parser == nullptr) return false;
+  size_t index = offending->getTokenIndex();
+  if (index == 0 || index == static_cast<size_t>(-1)) return false;
+  size_t before = parser->getTokenStream()->get(index - 1)->getType();
+  if (before == P::LET || before == P::SET) return false;
+  try {
+    antlr4::misc::IntervalSet expected = parser->getExpectedTokens();
+    return !Contains(expected, P::COLON);
+  } catch (...) {
+    return false;
+  }
+}
+
 }  // namespace
 
 std::string DescribeTokenType(size_t type, const antlr4::dfa::Vocabulary& vocabulary) {
@@ -192,6 +210,7 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
   if (offending != nullptr) last_line_ = static_cast<int64_t>(offending->getLine());
 
   std::string text;
+  bool assign_for_equals = false;
   if (offending == nullptr) {
     text = "unexpected input";
   } else if (offending->getType() == P::BAD_CHAR) {
@@ -199,10 +218,11 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     unsigned char u = t.empty() ? 0 : static_cast<unsigned char>(t[0]);
     text = u < 0x20 || u == 0x7f ? "unexpected control character " + Quote(t) + " in the source"
                                  : "unexpected character " + Quote(t);
-  } else if (offending->getType() == P::ASSIGN) {
+  } else if (offending->getType() == P::ASSIGN && WhereComparisonFits(recognizer, offending)) {
     // '=' is only ever expected after `let NAME` and `set NAME`.
     text = "'=' does not compare: write '==' to test equality (as in: where rx.brand == \"GLIDIM\"); '=' only "
            "gives a value in let and set";
+    assign_for_equals = true;
   } else if (offending->getType() == P::UNTERMINATED_STRING) {
     text = "this string is not closed: add the closing quote on the same line, or use \"\"\" for text over several lines";
   } else {
@@ -244,10 +264,10 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
         expected = "',' or '}'";
     }
     // After a mistake inside a block, recovery may have closed the block
-    // early: an indented step then "expects a declaration". Not a mistake
-    // of its own.
-    if (errors_ > 0 && offending->getCharPositionInLine() > 0 && offending->getType() != antlr4::Token::EOF &&
-        expected.rfind("a declaration", 0) == 0)
+    // early: an indented step (or the block's own '}') then "expects a
+    // declaration". Not a mistake of its own.
+    if (errors_ > 0 && (offending->getCharPositionInLine() > 0 || offending->getType() == P::RBRACE) &&
+        offending->getType() != antlr4::Token::EOF && expected.rfind("a declaration", 0) == 0)
       return;
     bool at_end = offending->getType() == antlr4::Token::EOF;
     std::string got = at_end ? "the end of the file" : Quote(offending->getText());
@@ -265,7 +285,7 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     }
   }
   Diagnostic& d = sink_.Error({&source_, range}, text);
-  if (offending != nullptr && offending->getType() == P::ASSIGN) d.fixes.push_back({"Replace with '=='", range, "=="});
+  if (assign_for_equals) d.fixes.push_back({"Replace with '=='", range, "=="});
   if (++errors_ >= max_errors_) throw TooManySyntaxErrors{};
 }
 
