@@ -53,7 +53,7 @@ CheckResult Check(const Program& program, const BuiltinRegistry& builtins, Diagn
     auto [it, inserted] = journeys.emplace(f.journey->name.text, &f);
     if (inserted) continue;
     const Source* first = it->second->file->source.get();
-    Diagnostic& d = sink.Error({f.file->source.get(), f.journey->name.range},
+    Diagnostic& d = sink.Error(Code::kDeclaredTwice, {f.file->source.get(), f.journey->name.range},
                                "journey '" + f.journey->name.text + "' is declared twice");
     d.notes.push_back({{first, it->second->journey->name.range}, "first declared here"});
   }

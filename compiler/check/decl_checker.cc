@@ -17,7 +17,7 @@ void FileChecker::Unknown(const std::string& kind, const ast::Name& name,
   for (const ProgramFile* f : symbols_.visible)
     if (f->ast && std::find(f->ast->left_out.begin(), f->ast->left_out.end(), name.text) != f->ast->left_out.end())
       return;
-  Diagnostic& d = sink_.Error(At(name.range), "unknown " + kind + " '" + name.text + "'" +
+  Diagnostic& d = sink_.Error(Code::kUnknownDeclaration, At(name.range), "unknown " + kind + " '" + name.text + "'" +
                                                   DidYouMean(name.text, names));
   SuggestFix(d, name.range, name.text, names);
   std::string hint = ImportHint(program_, symbols_, file_, kind, name.text);
@@ -55,7 +55,7 @@ const ast::JourneyDecl* FileChecker::FindJourney(const ast::Name& name) {
 bool FileChecker::CheckDuration(const ast::DurationLiteral& d, const char* what) {
   if (!d.valid) return false;
   if (d.value.millis <= 0) {
-    sink_.Error(At(d.range), std::string(what) + " must be longer than zero, such as 1d");
+    sink_.Error(Code::kNotPositive, At(d.range), std::string(what) + " must be longer than zero, such as 1d");
     return false;
   }
   return true;
@@ -70,7 +70,7 @@ void FileChecker::CheckFields(const std::vector<ast::FieldDecl>& fields, const s
   for (const ast::FieldDecl& f : fields) {
     auto [it, inserted] = seen.emplace(f.name.text, &f);
     if (!inserted) {
-      Diagnostic& d = sink_.Error(At(f.name.range), "field '" + f.name.text + "' appears twice in " + what);
+      Diagnostic& d = sink_.Error(Code::kGivenTwice, At(f.name.range), "field '" + f.name.text + "' appears twice in " + what);
       d.notes.push_back({At(it->second->name.range), "first declared here"});
     }
     exprs_.Resolve(f.type);
@@ -81,9 +81,9 @@ void FileChecker::CheckFields(const std::vector<ast::FieldDecl>& fields, const s
 void FileChecker::CheckEvent(const ast::EventDecl& e) {
   CheckFields(e.fields, "event '" + e.name.text + "'");
   for (const ast::FieldDecl& f : e.fields) {
-    if (f.key) sink_.Error(At(f.range), "events are keyed with 'keyed by', not a 'key' field");
+    if (f.key) sink_.Error(Code::kEventKey, At(f.range), "events are keyed with 'keyed by', not a 'key' field");
     if (f.name.text == "at")
-      sink_.Error(At(f.name.range), "'at' is every event's time and cannot be declared as a field");
+      sink_.Error(Code::kReservedField, At(f.name.range), "'at' is every event's time and cannot be declared as a field");
   }
   const ast::ProfileDecl* profile = FindProfile(e.key_profile);
   const ast::Name& key = e.KeyFieldName();
@@ -91,20 +91,20 @@ void FileChecker::CheckEvent(const ast::EventDecl& e) {
   for (const ast::FieldDecl& f : e.fields)
     if (f.name.text == key.text) key_field = &f;
   if (key_field == nullptr) {
-    Diagnostic& d = sink_.Error(At(key.range), "event '" + e.name.text + "' is keyed by '" + key.text +
+    Diagnostic& d = sink_.Error(Code::kEventKey, At(key.range), "event '" + e.name.text + "' is keyed by '" + key.text +
                                                    "' but has no field '" + key.text + "'");
     d.notes.push_back({At(e.name.range), e.key_field ? "add the field" :
                                          "add a field such as '" + key.text + ": string', or name the key field with 'via'"});
     return;
   }
   if (key_field->optional)
-    sink_.Error(At(key_field->range), "the key field '" + key.text + "' cannot be optional: every event needs its key");
+    sink_.Error(Code::kEventKey, At(key_field->range), "the key field '" + key.text + "' cannot be optional: every event needs its key");
   if (profile != nullptr) {
     for (const ast::FieldDecl& pf : profile->fields) {
       if (!pf.key) continue;
       Type want = exprs_.ResolveQuietly(pf.type), got = exprs_.ResolveQuietly(key_field->type);
       if (!(want == got)) {
-        Diagnostic& d = sink_.Error(At(key_field->type.range), "the key field '" + key.text + "' is " + got.ToString() +
+        Diagnostic& d = sink_.Error(Code::kEventKey, At(key_field->type.range), "the key field '" + key.text + "' is " + got.ToString() +
                                                                    ", but profile '" + profile->name.text + "' is keyed by " + want.ToString());
         d.notes.push_back({DeclaredAt(symbols_.profiles, profile->name.text), "profile declared here"});
       }
@@ -119,37 +119,37 @@ void FileChecker::CheckProfile(const ast::ProfileDecl& p) {
   for (const ast::FieldDecl& f : p.fields)
     if (f.key) keys.push_back(&f);
   if (keys.empty()) {
-    sink_.Error(At(p.name.range), "profile '" + p.name.text + "' needs a key field, such as 'id: string key'");
+    sink_.Error(Code::kProfileKey, At(p.name.range), "profile '" + p.name.text + "' needs a key field, such as 'id: string key'");
   } else if (keys.size() > 1) {
-    Diagnostic& d = sink_.Error(At(keys[1]->range), "profile '" + p.name.text + "' has more than one key field");
+    Diagnostic& d = sink_.Error(Code::kProfileKey, At(keys[1]->range), "profile '" + p.name.text + "' has more than one key field");
     d.notes.push_back({At(keys[0]->range), "the first key field"});
   } else {
     Type t = exprs_.Resolve(keys[0]->type);
     if (!t.is(TypeKind::kString) && !t.is(TypeKind::kInt) && !t.is(TypeKind::kError))
-      sink_.Error(At(keys[0]->type.range), "a key must be a string or an int");
-    if (keys[0]->optional) sink_.Error(At(keys[0]->range), "a key field cannot be optional");
+      sink_.Error(Code::kProfileKey, At(keys[0]->type.range), "a key must be a string or an int");
+    if (keys[0]->optional) sink_.Error(Code::kProfileKey, At(keys[0]->range), "a key field cannot be optional");
   }
 }
 
 /// channel NAME { kind K  to PROFILE  consent "topic" }
 void FileChecker::CheckChannel(const ast::ChannelDecl& c) {
   if (!c.kind) {
-    sink_.Error(At(c.name.range), "channel '" + c.name.text + "' needs a kind: message, task, case or webhook");
+    sink_.Error(Code::kChannelIncomplete, At(c.name.range), "channel '" + c.name.text + "' needs a kind: message, task, case or webhook");
   } else {
     bool known = false;
     for (const char* k : kChannelKinds) known |= c.kind->text == k;
     std::vector<std::string> kinds(std::begin(kChannelKinds), std::end(kChannelKinds));
     if (!known)
-      SuggestFix(sink_.Error(At(c.kind->range), "unknown channel kind '" + c.kind->text + "'" +
+      SuggestFix(sink_.Error(Code::kChannelIncomplete, At(c.kind->range), "unknown channel kind '" + c.kind->text + "'" +
                                                     DidYouMean(c.kind->text, kinds) +
                                                     "; kinds are message, task, case and webhook"),
                  c.kind->range, c.kind->text, kinds);
   }
   const ast::ProfileDecl* to = nullptr;
-  if (!c.recipient) sink_.Error(At(c.name.range), "channel '" + c.name.text + "' needs a recipient profile, such as 'to hcp'");
+  if (!c.recipient) sink_.Error(Code::kChannelIncomplete, At(c.name.range), "channel '" + c.name.text + "' needs a recipient profile, such as 'to hcp'");
   else to = FindProfile(*c.recipient);
   if (c.consent && c.consent->text.empty())
-    sink_.Error(At(c.consent->range), "a consent topic cannot be empty");
+    sink_.Error(Code::kChannelIncomplete, At(c.consent->range), "a consent topic cannot be empty");
   (void)to;
 }
 
@@ -157,7 +157,7 @@ void FileChecker::CheckChannelSet(const ast::ChannelSet& set) {
   std::set<std::string> seen;
   for (const ast::Name& n : set.channels) {
     FindChannel(n);
-    if (!seen.insert(n.text).second) sink_.Warning(At(n.range), "channel '" + n.text + "' is listed twice");
+    if (!seen.insert(n.text).second) sink_.Warning(Code::kRepeatedRule, At(n.range), "channel '" + n.text + "' is listed twice");
   }
 }
 
@@ -169,7 +169,7 @@ void FileChecker::CheckPolicy(const ast::PolicyDecl& p) {
     switch (c.kind) {
       case ast::PolicyClauseKind::kQuietHours: {
         if (c.from.hour == c.until.hour && c.from.minute == c.until.minute)
-          sink_.Error(At(c.range), "quiet hours that start and end at the same time are empty");
+          sink_.Error(Code::kPolicyRule, At(c.range), "quiet hours that start and end at the same time are empty");
         if (c.local) {
           // Every profile that receives a covered message channel needs a
           // time zone.
@@ -186,7 +186,7 @@ void FileChecker::CheckPolicy(const ast::PolicyDecl& p) {
             bool has_tz = false;
             for (const auto& f : prof->second.decl->fields) has_tz |= f.name.text == "timezone";
             if (!has_tz) {
-              Diagnostic& d = sink_.Error(At(c.range), "quiet hours in local time need the recipient's time zone, but profile '" +
+              Diagnostic& d = sink_.Error(Code::kNeedsTimezone, At(c.range), "quiet hours in local time need the recipient's time zone, but profile '" +
                                                            prof->first + "' (reached by channel '" + name + "') has no 'timezone' field");
               d.notes.push_back({DeclaredAt(symbols_.profiles, prof->first), "add 'timezone: string' here"});
             }
@@ -195,7 +195,7 @@ void FileChecker::CheckPolicy(const ast::PolicyDecl& p) {
         break;
       }
       case ast::PolicyClauseKind::kCap:
-        if (c.count <= 0) sink_.Error(At(c.count_range), "a cap must allow at least 1 contact");
+        if (c.count <= 0) sink_.Error(Code::kPolicyRule, At(c.count_range), "a cap must allow at least 1 contact");
         CheckWindow(c.window, "a cap's window");
         break;
       case ast::PolicyClauseKind::kDedupe:
@@ -207,7 +207,7 @@ void FileChecker::CheckPolicy(const ast::PolicyDecl& p) {
       case ast::PolicyClauseKind::kRequireConsent: {
         auto [it, inserted] = once.emplace(c.kind, &c);
         if (!inserted) {
-          Diagnostic& d = sink_.Warning(At(c.range), "this rule is already stated in this policy");
+          Diagnostic& d = sink_.Warning(Code::kRepeatedRule, At(c.range), "this rule is already stated in this policy");
           d.notes.push_back({At(it->second->range), "first stated here"});
         }
         break;

@@ -66,8 +66,8 @@ bool Comparable(const Type& a, const Type& b) {
 
 }  // namespace
 
-Type ExprChecker::Error(SourceRange at, std::string message) {
-  sink_.Error({&source_, at}, std::move(message));
+Type ExprChecker::Error(Code code, SourceRange at, std::string message) {
+  sink_.Error(code, {&source_, at}, std::move(message));
   return Type::Error();
 }
 
@@ -75,7 +75,7 @@ Type ExprChecker::Resolve(const ast::TypeRef& ref) {
   const std::string& n = ref.name.text;
   auto arity = [&](size_t want) {
     if (ref.args.size() == want) return true;
-    Error(ref.range, "'" + n + "' takes " + std::to_string(want) + " type argument" +
+    Error(Code::kArity, ref.range, "'" + n + "' takes " + std::to_string(want) + " type argument" +
                          (want == 1 ? "" : "s") + ", as in " +
                          (want == 1 ? n + "<string>" : n + "<string, int>"));
     return false;
@@ -99,7 +99,7 @@ Type ExprChecker::Resolve(const ast::TypeRef& ref) {
   std::vector<std::string> names = {"string", "int", "uint", "double", "bool", "bytes",
                                     "timestamp", "duration", "list", "set", "map", "dyn"};
   for (const auto& p : Symbols::Names(symbols_.profiles)) names.push_back(p);
-  SuggestFix(sink_.Error({&source_, ref.name.range},
+  SuggestFix(sink_.Error(Code::kUnknownDeclaration, {&source_, ref.name.range},
                          "unknown type '" + n + "'" + DidYouMean(n, names) +
                              "; types are string, int, uint, double, bool, bytes, timestamp, duration, list<T>, "
                              "set<T>, map<K, V> or a profile"),
@@ -144,7 +144,7 @@ Type ExprChecker::FieldType(const Type& record, const ast::Name& field) {
     names.push_back(f.name.text);
   }
   if (record.is(TypeKind::kEvent)) names.push_back("at");
-  Diagnostic& d = sink_.Error({&source_, field.range},
+  Diagnostic& d = sink_.Error(Code::kUnknownField, {&source_, field.range},
                               what + " has no field '" + field.text + "'" +
                                   DidYouMean(field.text, names));
   SuggestFix(d, field.range, field.text, names);
@@ -156,7 +156,7 @@ Type ExprChecker::Expect(const ast::Expr& e, const Scope& scope, const Type& wan
                          const std::string& what) {
   Type got = Check(e, scope);
   if (!Assignable(want, got)) {
-    Error(e.range, what + " must be " + (want.is(TypeKind::kBool) ? "a bool" : want.ToString()) +
+    Error(Code::kTypeMismatch, e.range, what + " must be " + (want.is(TypeKind::kBool) ? "a bool" : want.ToString()) +
                        ", but this is " + got.ToString());
     return Type::Error();
   }
@@ -192,7 +192,7 @@ Type ExprChecker::CheckUncached(const ast::Expr& e, const Scope& scope) {
       Type target = Check(*sel.target, scope);
       if (target.IsRecord()) FieldType(target, sel.name);
       else if (!target.IsErrorOrDyn() && !target.is(TypeKind::kMap))
-        Error(sel.target->range, "has() tests a field of a record or a key of a map, not a " + target.ToString());
+        Error(Code::kTypeMismatch, sel.target->range, "has() tests a field of a record or a key of a map, not a " + target.ToString());
       return Type::Bool();
     }
     case ast::ExprKind::kCall: return CheckCall(e, scope);
@@ -214,7 +214,7 @@ Type ExprChecker::CheckUncached(const ast::Expr& e, const Scope& scope) {
         Type k = Check(*e.args[i], scope), v = Check(*e.args[i + 1], scope);
         if (!k.IsErrorOrDyn() && !k.is(TypeKind::kString) && !k.is(TypeKind::kInt) &&
             !k.is(TypeKind::kUint) && !k.is(TypeKind::kBool))
-          Error(e.args[i]->range, "map keys must be string, int, uint or bool, not " + k.ToString());
+          Error(Code::kTypeMismatch, e.args[i]->range, "map keys must be string, int, uint or bool, not " + k.ToString());
         key = i == 0 ? k : Join(key, k);
         value = i == 0 ? v : Join(value, v);
       }
@@ -234,7 +234,7 @@ Type ExprChecker::CheckIdent(const ast::Expr& e, const Scope& scope) {
   const std::string& name = e.name.text;
   if (const Variable* v = scope.Find(name)) {
     if (!v->unavailable.empty()) {
-      Diagnostic& d = sink_.Error({&source_, e.range}, "'" + name + "' may not be available here: " + v->unavailable);
+      Diagnostic& d = sink_.Error(Code::kMaybeUnavailable, {&source_, e.range}, "'" + name + "' may not be available here: " + v->unavailable);
       if (v->declared.end > v->declared.begin)
         d.notes.push_back({{&source_, v->declared}, "'" + name + "' is bound here"});
       return Type::Error();
@@ -246,7 +246,7 @@ Type ExprChecker::CheckIdent(const ast::Expr& e, const Scope& scope) {
   std::string hint = DidYouMean(name, names);
   std::string known;
   for (size_t i = 0; i < names.size() && i < 8; ++i) known += (i ? ", " : "") + names[i];
-  SuggestFix(sink_.Error({&source_, e.name.range},
+  SuggestFix(sink_.Error(Code::kUnknownName, {&source_, e.name.range},
                          "unknown name '" + name + "'" + hint + (known.empty() ? "" : "; in scope here: " + known)),
              e.name.range, name, names);
   return Type::Error();
@@ -258,11 +258,11 @@ Type ExprChecker::CheckSelect(const ast::Expr& e, const Scope& scope) {
   if (target.IsRecord()) return FieldType(target, e.name);
   if (target.is(TypeKind::kMap)) {
     if (!Assignable(target.key(), Type::String()))
-      return Error(e.name.range, "'." + e.name.text + "' selects a string key, but the map's keys are " + target.key().ToString());
+      return Error(Code::kTypeMismatch, e.name.range, "'." + e.name.text + "' selects a string key, but the map's keys are " + target.key().ToString());
     return target.value();
   }
   if (target.is(TypeKind::kDyn)) return Type::Dyn();
-  return Error(e.name.range, "a " + target.ToString() + " has no fields; '." + e.name.text +
+  return Error(Code::kUnknownField, e.name.range, "a " + target.ToString() + " has no fields; '." + e.name.text +
                                  "' needs a profile, an event or a map");
 }
 
@@ -271,16 +271,16 @@ Type ExprChecker::CheckIndex(const ast::Expr& e, const Scope& scope) {
   Type index = Check(*e.args[0], scope);
   if (target.is(TypeKind::kList)) {
     if (!Assignable(Type::Int(), index) && !index.is(TypeKind::kUint) && !index.is(TypeKind::kDouble))
-      Error(e.args[0]->range, "a list index must be an int, not " + index.ToString());
+      Error(Code::kTypeMismatch, e.args[0]->range, "a list index must be an int, not " + index.ToString());
     return target.elem();
   }
   if (target.is(TypeKind::kMap)) {
     if (!Comparable(target.key(), index))
-      Error(e.args[0]->range, "this map's keys are " + target.key().ToString() + ", not " + index.ToString());
+      Error(Code::kTypeMismatch, e.args[0]->range, "this map's keys are " + target.key().ToString() + ", not " + index.ToString());
     return target.value();
   }
   if (target.IsErrorOrDyn()) return target;
-  return Error(e.range, "only lists and maps can be indexed, not a " + target.ToString());
+  return Error(Code::kTypeMismatch, e.range, "only lists and maps can be indexed, not a " + target.ToString());
 }
 
 void ExprChecker::CheckNamedArguments(const ast::Expr& e, const Overload& o) {
@@ -296,13 +296,13 @@ void ExprChecker::CheckNamedArguments(const ast::Expr& e, const Overload& o) {
     auto known = [&](const std::string& x) { return std::find(names.begin(), names.end(), x) != names.end(); };
     const auto* text = std::get_if<std::string>(&arg.literal);
     if (arg.kind == ast::ExprKind::kLiteral && text != nullptr && !known(*text)) {
-      SuggestFix(sink_.Warning({&source_, arg.range}, "\"" + *text + "\" is not " + n.what + ", so " + o.name +
+      SuggestFix(sink_.Warning(Code::kNamesNothing, {&source_, arg.range}, "\"" + *text + "\" is not " + n.what + ", so " + o.name +
                                                           "() finds nothing for it" + DidYouMean(*text, names)),
                  arg.range, *text, names, /*quoted=*/true);
     } else if (arg.kind == ast::ExprKind::kIdent && arg.name.text == "option" && options_ != nullptr) {
       for (const ast::Name& label : *options_) {
         if (known(label.text)) continue;
-        Diagnostic& d = sink_.Warning({&source_, label.range}, "option '" + label.text + "' is not " + n.what +
+        Diagnostic& d = sink_.Warning(Code::kNamesNothing, {&source_, label.range}, "option '" + label.text + "' is not " + n.what +
                                                                    ", so " + o.name + "() finds nothing for it" +
                                                                    DidYouMean(label.text, names));
         d.notes.push_back({{&source_, e.range}, "the option is scored here"});
@@ -324,7 +324,7 @@ void ExprChecker::CheckOptionCompared(const ast::Expr& e) {
     std::vector<std::string> labels;
     for (const ast::Name& label : *options_) labels.push_back(label.text);
     if (std::find(labels.begin(), labels.end(), *text) != labels.end()) return;
-    SuggestFix(sink_.Warning({&source_, value.range}, "no option is labelled \"" + *text + "\", so this is always " +
+    SuggestFix(sink_.Warning(Code::kNoSuchOption, {&source_, value.range}, "no option is labelled \"" + *text + "\", so this is always " +
                                                           (e.op == ast::Op::kEq ? "false" : "true") +
                                                           DidYouMean(*text, labels)),
                value.range, *text, labels, /*quoted=*/true);
@@ -342,10 +342,10 @@ Type ExprChecker::CheckCall(const ast::Expr& e, const Scope& scope) {
   auto overloads = builtins_.Find(e.name.text, receiver);
   if (overloads.empty()) {
     if (builtins_.Has(e.name.text)) {
-      return Error(e.name.range, receiver ? "'" + e.name.text + "' is a function: call it as " + e.name.text + "(x, ...)"
+      return Error(Code::kArity, e.name.range, receiver ? "'" + e.name.text + "' is a function: call it as " + e.name.text + "(x, ...)"
                                           : "'" + e.name.text + "' is a method: call it on a value, as x." + e.name.text + "(...)");
     }
-    SuggestFix(sink_.Error({&source_, e.name.range},
+    SuggestFix(sink_.Error(Code::kUnknownFunction, {&source_, e.name.range},
                            "unknown function '" + e.name.text + "'" + DidYouMean(e.name.text, builtins_.Names())),
                e.name.range, e.name.text, builtins_.Names());
     return Type::Error();
@@ -367,7 +367,7 @@ Type ExprChecker::CheckCall(const ast::Expr& e, const Scope& scope) {
                       "arguments " + ArgList(shown) + "; it takes ";
     for (size_t i = 0; i < overloads.size() && i < 6; ++i) msg += (i ? ", " : "") + Signature(*overloads[i]);
     if (overloads.size() > 6) msg += ", ...";
-    return Error(e.range, msg);
+    return Error(Code::kArity, e.range, msg);
   }
   for (const Type& r : results)
     if (!(r == results[0])) return Type::Dyn();
@@ -380,7 +380,7 @@ Type ExprChecker::CheckMacro(const ast::Expr& e, const Scope& scope) {
   if (range.is(TypeKind::kList)) elem = range.elem();
   else if (range.is(TypeKind::kMap)) elem = range.key();
   else if (!range.IsErrorOrDyn())
-    return Error(e.target->range, "'" + e.name.text + "' iterates over a list or a map, not a " + range.ToString());
+    return Error(Code::kTypeMismatch, e.target->range, "'" + e.name.text + "' iterates over a list or a map, not a " + range.ToString());
   Scope inner(&scope);
   inner.Define(e.var.text, {elem, e.var.range});
   const std::string& m = e.name.text;
@@ -397,11 +397,11 @@ Type ExprChecker::CheckUnary(const ast::Expr& e, const Scope& scope) {
   Type t = Check(*e.target, scope);
   if (t.IsErrorOrDyn()) return t;
   if (e.op == ast::Op::kNot) {
-    if (!t.is(TypeKind::kBool)) return Error(e.range, "'!' needs a bool, not " + t.ToString());
+    if (!t.is(TypeKind::kBool)) return Error(Code::kTypeMismatch, e.range, "'!' needs a bool, not " + t.ToString());
     return t;
   }
   if (t.is(TypeKind::kInt) || t.is(TypeKind::kDouble) || t.is(TypeKind::kDuration)) return t;
-  return Error(e.range, "'-' needs an int, double or duration, not " + t.ToString());
+  return Error(Code::kTypeMismatch, e.range, "'-' needs an int, double or duration, not " + t.ToString());
 }
 
 void ExprChecker::CheckConsentTopic(const ast::Expr& e, const Type& in) {
@@ -419,7 +419,7 @@ void ExprChecker::CheckConsentTopic(const ast::Expr& e, const Type& in) {
   if (topics.empty()) return;  // no channel in sight to compare with
   for (const std::string& t : topics)
     if (t == *text) return;
-  SuggestFix(sink_.Warning({&source_, topic.range}, "no channel declares the consent topic \"" + *text + "\"" +
+  SuggestFix(sink_.Warning(Code::kUnknownConsentTopic, {&source_, topic.range}, "no channel declares the consent topic \"" + *text + "\"" +
                                                         DidYouMean(*text, topics) + ", so this is false for every " +
                                                         owner->second.name()),
              topic.range, *text, topics, /*quoted=*/true);
@@ -430,19 +430,19 @@ Type ExprChecker::CheckBinary(const ast::Expr& e, const Scope& scope) {
   Type b = Check(*e.args[1], scope);
   const char* op = ast::OpSpelling(e.op);
   auto bad = [&]() {
-    return Error(e.range, std::string("'") + op + "' cannot combine " + a.ToString() + " and " + b.ToString());
+    return Error(Code::kTypeMismatch, e.range, std::string("'") + op + "' cannot combine " + a.ToString() + " and " + b.ToString());
   };
   switch (e.op) {
     case ast::Op::kAnd:
     case ast::Op::kOr:
-      if (!Assignable(Type::Bool(), a)) Error(e.args[0]->range, std::string("'") + op + "' needs bools, but this is " + a.ToString());
-      if (!Assignable(Type::Bool(), b)) Error(e.args[1]->range, std::string("'") + op + "' needs bools, but this is " + b.ToString());
+      if (!Assignable(Type::Bool(), a)) Error(Code::kTypeMismatch, e.args[0]->range, std::string("'") + op + "' needs bools, but this is " + a.ToString());
+      if (!Assignable(Type::Bool(), b)) Error(Code::kTypeMismatch, e.args[1]->range, std::string("'") + op + "' needs bools, but this is " + b.ToString());
       return Type::Bool();
     case ast::Op::kEq:
     case ast::Op::kNe:
       CheckOptionCompared(e);
       if (!Comparable(a, b))
-        return Error(e.range, "comparing " + a.ToString() + " with " + b.ToString() + " is always " +
+        return Error(Code::kAlwaysSame, e.range, "comparing " + a.ToString() + " with " + b.ToString() + " is always " +
                                   (e.op == ast::Op::kEq ? "false" : "true") + "; convert one side");
       return Type::Bool();
     case ast::Op::kLt: case ast::Op::kLe: case ast::Op::kGt: case ast::Op::kGe: {
@@ -456,11 +456,11 @@ Type ExprChecker::CheckBinary(const ast::Expr& e, const Scope& scope) {
     case ast::Op::kIn:
       CheckConsentTopic(e, b);
       if (b.is(TypeKind::kList)) {
-        if (!Comparable(b.elem(), a)) return Error(e.range, "'in' looks for a " + a.ToString() + " in a list of " + b.elem().ToString() + "; it is never there");
+        if (!Comparable(b.elem(), a)) return Error(Code::kAlwaysSame, e.range, "'in' looks for a " + a.ToString() + " in a list of " + b.elem().ToString() + "; it is never there");
       } else if (b.is(TypeKind::kMap)) {
-        if (!Comparable(b.key(), a)) return Error(e.range, "'in' looks for a " + a.ToString() + " among keys of type " + b.key().ToString());
+        if (!Comparable(b.key(), a)) return Error(Code::kAlwaysSame, e.range, "'in' looks for a " + a.ToString() + " among keys of type " + b.key().ToString());
       } else if (!b.IsErrorOrDyn()) {
-        return Error(e.args[1]->range, "'in' needs a list or a map on its right, not " + b.ToString());
+        return Error(Code::kTypeMismatch, e.args[1]->range, "'in' needs a list or a map on its right, not " + b.ToString());
       }
       return Type::Bool();
     default: break;

@@ -84,7 +84,7 @@ class ExprChecker {
   /// `option == "x"` in a score, where no option is labelled "x".
   void CheckOptionCompared(const ast::Expr& e);
   Type CheckIndex(const ast::Expr& e, const Scope& scope);
-  Type Error(SourceRange at, std::string message);
+  Type Error(Code code, SourceRange at, std::string message);
 
   const Source& source_;
   const Symbols& symbols_;

@@ -95,7 +95,7 @@ void CheckFlows(const std::vector<JourneyFacts>& facts, DiagnosticSink& sink) {
       at.range = e.at;
       std::vector<std::string> cycle = {name};
       cycle.insert(cycle.end(), back.begin(), back.end());
-      sink.Error(at, back.size() == 1 && e.target == name
+      sink.Error(Code::kStartCycle, at, back.size() == 1 && e.target == name
                          ? "journey '" + name + "' starts itself; use 'reentry' to let a customer enter it again"
                          : "journey '" + name + "' starts itself through a cycle of starts: " + Chain(cycle));
     }
@@ -129,7 +129,7 @@ void CheckFlows(const std::vector<JourneyFacts>& facts, DiagnosticSink& sink) {
   for (const auto& [journeys, sites] : loops)
     for (const Loop& loop : sites) {
       const std::string& event = loop.emit->target;
-      Diagnostic& d = sink.Error({loop.from->file->source.get(), loop.emit->at},
+      Diagnostic& d = sink.Error(Code::kEmitLoop, {loop.from->file->source.get(), loop.emit->at},
                                  "emitting '" + event + "' can loop: " + LoopText(flows, event, loop.back));
       d.notes.push_back({{loop.triggered->file->source.get(), loop.triggered->journey->triggers[0].range},
                          "'" + loop.triggered->journey->name.text + "' is triggered by '" + event + "' here"});

@@ -46,7 +46,7 @@ void FileChecker::CheckMessage(const ast::Message& m, const Scope& scope) {
     if (!part.expr) continue;
     Type t = exprs_.Check(*part.expr, scope);
     if (t.IsRecord() || t.is(TypeKind::kMap))
-      sink_.Error(At(part.expr->range), "a " + t.ToString() + " cannot be shown in a message; pick a field, such as " +
+      sink_.Error(Code::kNotShowable, At(part.expr->range), "a " + t.ToString() + " cannot be shown in a message; pick a field, such as " +
                                             (t.IsRecord() ? "." + std::string("name") : std::string("[key]")));
   }
 }
@@ -74,13 +74,13 @@ void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, Journey
   const ast::EventDecl* event = FindEvent(p.event);
   const ast::Name& bound = p.BoundName();
   if (const Variable* clash = scope.Find(bound.text); clash != nullptr && p.binding) {
-    Diagnostic& d = sink_.Error(At(bound.range), "'" + bound.text + "' is already bound in this journey; choose another name with 'as'");
+    Diagnostic& d = sink_.Error(Code::kAlreadyBound, At(bound.range), "'" + bound.text + "' is already bound in this journey; choose another name with 'as'");
     if (clash->declared.end > 0) d.notes.push_back({At(clash->declared), "bound here"});
   }
   scope.Define(bound.text, {event ? Type::Event(event->name.text) : Type::Error(), bound.range});
   if (p.cond) exprs_.Expect(*p.cond, scope, Type::Bool(), std::string("the condition of ") + where);
   if (auto why = ast::NeverTrue(p.cond.get()))
-    sink_.Warning(At(p.cond->range), std::string("the condition of ") + where + " is never true: " + *why);
+    sink_.Warning(Code::kNeverTrue, At(p.cond->range), std::string("the condition of ") + where + " is never true: " + *why);
   if (!needs_correlation || event == nullptr || ctx.customer.empty()) return;
   if (event->key_profile.text == ctx.customer) return;
   const ast::FieldDecl* key = KeyField(ctx.customer_profile);
@@ -90,7 +90,7 @@ void FileChecker::CheckPattern(const ast::EventPattern& p, Scope& scope, Journey
   for (const ast::FieldDecl& f : event->fields)
     if (f.name.text == ctx.customer) field = f.name.text;
   std::string key_name = key ? key->name.text : "id";
-  Diagnostic& d = sink_.Error(At(p.event.range),
+  Diagnostic& d = sink_.Error(Code::kCorrelation, At(p.event.range),
                               std::string("cannot tell which ") + ctx.customer + " each '" + event->name.text + "' event in " + where +
                                   " belongs to: '" + event->name.text + "' is keyed by " + event->key_profile.text +
                                   "; add a condition such as 'where " + bound.text + "." + field + " == " +
@@ -119,21 +119,21 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
   for (const ast::MetaItem& m : j.meta) {
     auto [it, inserted] = meta_seen.emplace(m.keyword, m.range);
     if (!inserted) {
-      Diagnostic& d = sink_.Error(At(m.range), "'" + m.keyword + "' is given twice in journey '" + j.name.text + "'");
+      Diagnostic& d = sink_.Error(Code::kJourneySetting, At(m.range), "'" + m.keyword + "' is given twice in journey '" + j.name.text + "'");
       d.notes.push_back({At(it->second), "first given here"});
     }
     if (m.keyword == "priority" && (j.priority < 0 || j.priority > 100))
-      sink_.Error(At(m.range), "priority must be from 0 to 100 (higher wins when journeys contend)");
-    if (m.keyword == "version" && j.version < 1) sink_.Error(At(m.range), "version must be 1 or more");
+      sink_.Error(Code::kJourneySetting, At(m.range), "priority must be from 0 to 100 (higher wins when journeys contend)");
+    if (m.keyword == "version" && j.version < 1) sink_.Error(Code::kJourneySetting, At(m.range), "version must be 1 or more");
   }
   if (j.reentry_after) CheckDuration(*j.reentry_after, "the re-entry wait");
 
   for (size_t i = 1; i < j.triggers.size(); ++i) {
-    Diagnostic& d = sink_.Error(At(j.triggers[i].range), "a journey has one trigger; start another journey for a second one");
+    Diagnostic& d = sink_.Error(Code::kTrigger, At(j.triggers[i].range), "a journey has one trigger; start another journey for a second one");
     d.notes.push_back({At(j.triggers[0].range), "the first trigger"});
   }
   for (size_t i = 1; i < j.audiences.size(); ++i)
-    sink_.Error(At(j.audiences[i].range), "a journey has one audience; combine the conditions with 'and'");
+    sink_.Error(Code::kTrigger, At(j.audiences[i].range), "a journey has one audience; combine the conditions with 'and'");
 
   Scope globals;
   globals.Define("now", {Type::Timestamp(), {}});
@@ -150,12 +150,12 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
     ctx.customer_profile = FindProfile(audience->profile);
     if (ctx.customer_profile) ctx.customer = audience->profile.text;
     if (j.customer && j.customer->text != audience->profile.text)
-      sink_.Error(At(j.customer->range), "journey is declared 'for " + j.customer->text + "' but its audience is " + audience->profile.text);
+      sink_.Error(Code::kCustomerMismatch, At(j.customer->range), "journey is declared 'for " + j.customer->text + "' but its audience is " + audience->profile.text);
   } else if (j.customer) {
     ctx.customer_profile = FindProfile(*j.customer);
     if (ctx.customer_profile) ctx.customer = j.customer->text;
     if (trigger_event && ctx.customer_profile && trigger_event->key_profile.text != ctx.customer)
-      sink_.Error(At(j.customer->range), "journey is 'for " + ctx.customer + "' but its trigger '" + trigger_event->name.text +
+      sink_.Error(Code::kCustomerMismatch, At(j.customer->range), "journey is 'for " + ctx.customer + "' but its trigger '" + trigger_event->name.text +
                                              "' is keyed by " + trigger_event->key_profile.text +
                                              "; add 'audience " + ctx.customer + " where ...' to fan out");
   } else if (trigger_event) {
@@ -165,7 +165,7 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
       ctx.customer = it->first;
     }
   } else if (!trigger) {
-    sink_.Error(At(j.name.range), "journey '" + j.name.text + "' has no trigger and does not say whom it is for; add 'on EVENT' or write 'journey " +
+    sink_.Error(Code::kTrigger, At(j.name.range), "journey '" + j.name.text + "' has no trigger and does not say whom it is for; add 'on EVENT' or write 'journey " +
                                       j.name.text + " for hcp { ... }' to start it from other journeys");
   }
 
@@ -186,18 +186,18 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
     if (ctx.customer_profile) audience_scope.Define(ctx.customer, {Type::Profile(ctx.customer), audience->profile.range});
     exprs_.Expect(*audience->cond, audience_scope, Type::Bool(), "the audience condition");
     if (!trigger) {
-      sink_.Error(At(audience->range), "an audience fans out from the trigger's event; add 'on EVENT ...' before it");
+      sink_.Error(Code::kAudience, At(audience->range), "an audience fans out from the trigger's event; add 'on EVENT ...' before it");
     } else if (trigger_event && ctx.customer_profile) {
       const std::string& key_profile = trigger_event->key_profile.text;
       if (key_profile == ctx.customer) {
-        Diagnostic& d = sink_.Error(At(audience->range), "an audience fans out from an account-level event, but '" +
+        Diagnostic& d = sink_.Error(Code::kAudience, At(audience->range), "an audience fans out from an account-level event, but '" +
                                                               trigger_event->name.text + "' is keyed by " + key_profile +
                                                               ": each event already concerns one " + key_profile + "; remove the audience");
         d.notes.push_back({DeclaredAt(symbols_.events, trigger_event->name.text), "'" + trigger_event->name.text + "' is declared here"});
       } else if (!HasEquality(audience->cond.get(), ctx.customer, "", trigger->BoundName().text,
                               trigger_event->KeyFieldName().text)) {
         std::string field = HasField(ctx.customer_profile, key_profile) ? key_profile : "FIELD";
-        sink_.Error(At(audience->cond->range), "the audience is not tied to the event's " + key_profile +
+        sink_.Error(Code::kAudience, At(audience->cond->range), "the audience is not tied to the event's " + key_profile +
                                                    ", so it would reach every " + ctx.customer + "; add a condition such as '" +
                                                    ctx.customer + "." + field + " == " + trigger->BoundName().text + "." +
                                                    trigger_event->KeyFieldName().text + "'");
@@ -227,11 +227,11 @@ void FileChecker::CheckMigrations(const ast::JourneyDecl& j, JourneyContext& ctx
   for (const ast::Migration& m : j.migrations) {
     auto [first, inserted] = moved.emplace(m.from.text, m.from.range);
     if (!inserted) {
-      Diagnostic& d = sink_.Error(At(m.from.range), "instances at '" + m.from.text + "' are already moved by this 'migrate'");
+      Diagnostic& d = sink_.Error(Code::kMigrate, At(m.from.range), "instances at '" + m.from.text + "' are already moved by this 'migrate'");
       d.notes.push_back({At(first->second), "first moved here"});
     }
     if (m.from_step_id && !m.to) {
-      sink_.Error(At(m.range), "a step named by its id needs '-> LABEL' to say which step of this version its "
+      sink_.Error(Code::kMigrate, At(m.range), "a step named by its id needs '-> LABEL' to say which step of this version its "
                                "instances move to");
       continue;
     }
@@ -240,7 +240,7 @@ void FileChecker::CheckMigrations(const ast::JourneyDecl& j, JourneyContext& ctx
     std::string message = "no step of journey '" + j.name.text + "' is labelled '" + target.text + "'";
     if (labels.empty()) message += "; label the step instances move to, as in '" + target.text + ": wait 3d'";
     else message += DidYouMean(target.text, labels);
-    SuggestFix(sink_.Error(At(target.range), message), target.range, target.text, labels);
+    SuggestFix(sink_.Error(Code::kUnknownDeclaration, At(target.range), message), target.range, target.text, labels);
   }
 }
 
@@ -249,7 +249,7 @@ bool FileChecker::CheckBlock(const ast::Block& block, Scope& scope, JourneyConte
   bool warned = false;
   for (const auto& step : block.steps) {
     if (ends && !warned) {
-      sink_.Warning(At(step->range), "this step is never reached: the steps before it always end the journey");
+      sink_.Warning(Code::kUnreachable, At(step->range), "this step is never reached: the steps before it always end the journey");
       warned = true;
     }
     ends |= CheckStep(*step, scope, ctx);
@@ -265,12 +265,12 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
                  step.kind == ast::StepKind::kWaitTimeOfDay || step.kind == ast::StepKind::kWaitUntil ||
                  step.kind == ast::StepKind::kWaitEvent;
     if (!rests)
-      sink_.Error(At(step.label->range), std::string("only a wait or a send can be labelled (instances rest there, "
+      sink_.Error(Code::kLabel, At(step.label->range), std::string("only a wait or a send can be labelled (instances rest there, "
                                                      "and a later version's 'migrate' names it), not '") +
                                              ast::StepKeyword(step.kind) + "'");
     auto [first, inserted] = ctx.labels.emplace(step.label->text, step.label->range);
     if (!inserted) {
-      Diagnostic& d = sink_.Error(At(step.label->range), "the label '" + step.label->text + "' is already used in journey '" +
+      Diagnostic& d = sink_.Error(Code::kLabel, At(step.label->range), "the label '" + step.label->text + "' is already used in journey '" +
                                                              ctx.journey->name.text + "'");
       d.notes.push_back({At(first->second), "first used here"});
     }
@@ -288,7 +288,7 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
     case ast::StepKind::kWaitTimeOfDay: {
       const auto& w = step.As<ast::WaitTimeOfDayStep>();
       if (w.local && ctx.customer_profile && !HasField(ctx.customer_profile, "timezone"))
-        sink_.Error(At(w.range), "'local' time needs the customer's time zone, but profile '" + ctx.customer + "' has no 'timezone' field");
+        sink_.Error(Code::kNeedsTimezone, At(w.range), "'local' time needs the customer's time zone, but profile '" + ctx.customer + "' has no 'timezone' field");
       return false;
     }
     case ast::StepKind::kWaitUntil:
@@ -334,19 +334,19 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
       Type t = exprs_.Check(*s.score, score_scope);
       exprs_.set_options(nullptr);
       if (!t.IsNumeric() && !t.IsErrorOrDyn())
-        sink_.Error(At(s.score->range), "the score after 'choose best by' must be a number, but this is " + t.ToString());
+        sink_.Error(Code::kNotANumber, At(s.score->range), "the score after 'choose best by' must be a number, but this is " + t.ToString());
       std::map<std::string, SourceRange> seen;
       bool all_end = true;
       for (const ast::OptionArm& arm : s.arms) {
         auto [it, inserted] = seen.emplace(arm.option.text, arm.option.range);
         if (!inserted) {
-          Diagnostic& d = sink_.Error(At(arm.option.range), "option '" + arm.option.text + "' appears twice");
+          Diagnostic& d = sink_.Error(Code::kGivenTwice, At(arm.option.range), "option '" + arm.option.text + "' appears twice");
           d.notes.push_back({At(it->second), "first here"});
         }
         Scope inner(&scope);
         all_end &= CheckBlock(arm.body, inner, ctx);
       }
-      if (s.arms.size() < 2) sink_.Warning(At(s.range), "'choose best' with a single option always picks it");
+      if (s.arms.size() < 2) sink_.Warning(Code::kSingleOption, At(s.range), "'choose best' with a single option always picks it");
       return all_end;
     }
     case ast::StepKind::kSplit: {
@@ -356,18 +356,18 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
       bool all_end = true;
       for (const ast::SplitArm& arm : s.arms) {
         if (arm.percent <= 0 || arm.percent > 100)
-          sink_.Error(At(arm.percent_range), "a split arm needs a share from 1% to 100%");
+          sink_.Error(Code::kShares, At(arm.percent_range), "a split arm needs a share from 1% to 100%");
         total += arm.percent;
         auto [it, inserted] = seen.emplace(arm.label.text, arm.label.range);
         if (!inserted) {
-          Diagnostic& d = sink_.Error(At(arm.label.range), "split arm '" + arm.label.text + "' appears twice");
+          Diagnostic& d = sink_.Error(Code::kGivenTwice, At(arm.label.range), "split arm '" + arm.label.text + "' appears twice");
           d.notes.push_back({At(it->second), "first here"});
         }
         Scope inner(&scope);
         all_end &= CheckBlock(arm.body, inner, ctx);
       }
       if (total != 100)
-        sink_.Error(At(s.range), "split percentages add up to " + std::to_string(total) + "%, not 100%");
+        sink_.Error(Code::kShares, At(s.range), "split percentages add up to " + std::to_string(total) + "%, not 100%");
       return all_end;
     }
     case ast::StepKind::kStart: {
@@ -381,7 +381,7 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
         else if (!target->triggers.empty() && symbols_.events.count(target->triggers[0].event.text))
           target_customer = symbols_.events.at(target->triggers[0].event.text).decl->key_profile.text;
         if (!target_customer.empty() && !ctx.customer.empty() && target_customer != ctx.customer) {
-          Diagnostic& d = sink_.Error(At(s.journey.range), "journey '" + target->name.text + "' is for " + target_customer +
+          Diagnostic& d = sink_.Error(Code::kCustomerMismatch, At(s.journey.range), "journey '" + target->name.text + "' is for " + target_customer +
                                                                ", but this journey is for " + ctx.customer);
           d.notes.push_back({DeclaredAt(symbols_.journeys, target->name.text), "declared here"});
         }
@@ -395,7 +395,7 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
       const auto& s = step.As<ast::LetStep>();
       Type t = exprs_.Check(*s.value, scope);
       if (const Variable* v = scope.Find(s.name.text)) {
-        Diagnostic& d = sink_.Error(At(s.name.range), "'" + s.name.text + "' is already defined; " +
+        Diagnostic& d = sink_.Error(Code::kAlreadyBound, At(s.name.range), "'" + s.name.text + "' is already defined; " +
                                                           (v->assignable ? "use 'set " + s.name.text + " = ...' to change it"
                                                                          : std::string("choose another name")));
         if (v->declared.end > 0) d.notes.push_back({At(v->declared), "defined here"});
@@ -408,13 +408,13 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
       Type t = exprs_.Check(*s.value, scope);
       const Variable* v = scope.Find(s.name.text);
       if (v == nullptr) {
-        SuggestFix(sink_.Error(At(s.name.range), "'" + s.name.text + "' is not defined; introduce it with 'let " +
+        SuggestFix(sink_.Error(Code::kUnknownName, At(s.name.range), "'" + s.name.text + "' is not defined; introduce it with 'let " +
                                                      s.name.text + " = ...'" + DidYouMean(s.name.text, scope.AllNames())),
                    s.name.range, s.name.text, scope.AllNames());
       } else if (!v->assignable) {
-        sink_.Error(At(s.name.range), "'" + s.name.text + "' is a binding, not a variable; only names from 'let' can be set");
+        sink_.Error(Code::kNotAssignable, At(s.name.range), "'" + s.name.text + "' is a binding, not a variable; only names from 'let' can be set");
       } else if (!Assignable(v->type, t)) {
-        Diagnostic& d = sink_.Error(At(s.value->range), "'" + s.name.text + "' is " + v->type.ToString() + ", but this is " + t.ToString());
+        Diagnostic& d = sink_.Error(Code::kTypeMismatch, At(s.value->range), "'" + s.name.text + "' is " + v->type.ToString() + ", but this is " + t.ToString());
         d.notes.push_back({At(v->declared), "defined here"});
       }
       return false;
@@ -431,14 +431,14 @@ void FileChecker::CheckSend(const ast::SendStep& s, Scope& scope, JourneyContext
   for (const ast::FieldInit& v : s.vars) exprs_.Check(*v.value, scope);
   std::set<std::string> seen;
   for (const ast::FieldInit& v : s.vars)
-    if (!seen.insert(v.name.text).second) sink_.Error(At(v.name.range), "'" + v.name.text + "' is given twice");
+    if (!seen.insert(v.name.text).second) sink_.Error(Code::kGivenTwice, At(v.name.range), "'" + v.name.text + "' is given twice");
   Type recipient = ctx.customer.empty() ? Type::Error() : Type::Profile(ctx.customer);
   if (s.recipient) recipient = exprs_.Check(*s.recipient, scope);
   if (channel != nullptr) ctx.facts->sends.push_back({channel, s.channel.range});
   if (channel == nullptr || !channel->recipient) return;
   const std::string& to = channel->recipient->text;
   if (!recipient.IsErrorOrDyn() && !(recipient.is(TypeKind::kProfile) && recipient.name() == to)) {
-    Diagnostic& d = sink_.Error(At(s.recipient ? s.recipient->range : s.channel.range),
+    Diagnostic& d = sink_.Error(Code::kCustomerMismatch, At(s.recipient ? s.recipient->range : s.channel.range),
                                 "channel '" + channel->name.text + "' goes to a " + to + ", but " +
                                     (s.recipient ? "this is " + recipient.ToString()
                                                  : "this journey's customer is " + recipient.ToString() + "; say who with 'to ...'"));
@@ -454,7 +454,7 @@ void FileChecker::CheckSend(const ast::SendStep& s, Scope& scope, JourneyContext
                 (consent->type.name.text == "set" || consent->type.name.text == "list") &&
                 consent->type.args.size() == 1 && consent->type.args[0].name.text == "string";
       if (!ok) {
-        Diagnostic& d = sink_.Error(At(s.channel.range), "channel '" + channel->name.text + "' requires consent \"" +
+        Diagnostic& d = sink_.Error(Code::kConsentField, At(s.channel.range), "channel '" + channel->name.text + "' requires consent \"" +
                                                              channel->consent->text + "\", but profile '" + to +
                                                              "' cannot record it: it needs a field 'consent: set<string>'");
         d.notes.push_back({DeclaredAt(symbols_.profiles, to), "profile declared here"});
@@ -475,13 +475,13 @@ void FileChecker::CheckTask(const ast::TaskStep& t, Scope& scope, JourneyContext
     if (t.route_score) {
       Type s = exprs_.Check(*t.route_score, route);
       if (!s.IsNumeric() && !s.IsErrorOrDyn())
-        sink_.Error(At(t.route_score->range), "the score after 'best by' must be a number, but this is " + s.ToString());
+        sink_.Error(Code::kNotANumber, At(t.route_score->range), "the score after 'best by' must be a number, but this is " + s.ToString());
     }
     CheckMessage(t.message, route);
   } else {
     Type who = exprs_.Check(*t.assignee, scope);
     if (!who.IsErrorOrDyn() && !who.is(TypeKind::kString) && !who.is(TypeKind::kProfile))
-      sink_.Error(At(t.assignee->range), std::string("who gets the ") + verb + " must be a staff id (a string) or a profile, but this is " + who.ToString());
+      sink_.Error(Code::kTypeMismatch, At(t.assignee->range), std::string("who gets the ") + verb + " must be a staff id (a string) or a profile, but this is " + who.ToString());
     CheckMessage(t.message, scope);
   }
   if (t.due) CheckDuration(*t.due, "a due time");
@@ -495,7 +495,7 @@ bool FileChecker::CheckWaitEvent(const ast::WaitEventStep& w, Scope& scope, Jour
   // Goals and exits see an event before the journey's waits do.
   for (const ast::ExitCriterion& x : ctx.journey->exits) {
     if (x.pattern.event.text != w.pattern.event.text || !Implies(w.pattern, x.pattern)) continue;
-    Diagnostic& d = sink_.Warning(
+    Diagnostic& d = sink_.Warning(Code::kSwallowedWait, 
         At(w.pattern.range), std::string("the journey's ") + (x.goal ? "goal" : "exit") + " on '" +
                                  x.pattern.event.text + "' ends it on every event this wait is for, so the wait "
                                  "never takes one" + (w.then ? ": its 'then' never runs" : "") +
@@ -530,7 +530,7 @@ void FileChecker::CheckEmit(const ast::EmitStep& e, Scope& scope, JourneyContext
   for (const ast::FieldDecl& f : event->fields) names.push_back(f.name.text);
   for (const ast::FieldInit& f : e.fields) {
     if (!given.insert(f.name.text).second) {
-      sink_.Error(At(f.name.range), "field '" + f.name.text + "' is given twice");
+      sink_.Error(Code::kGivenTwice, At(f.name.range), "field '" + f.name.text + "' is given twice");
       continue;
     }
     Type want = f.name.text == "at" ? Type::Timestamp() : Type::Error();
@@ -541,7 +541,7 @@ void FileChecker::CheckEmit(const ast::EmitStep& e, Scope& scope, JourneyContext
       want = exprs_.ResolveQuietly(d.type);
     }
     if (!found) {
-      Diagnostic& d = sink_.Error(At(f.name.range), "event '" + event->name.text + "' has no field '" + f.name.text + "'" +
+      Diagnostic& d = sink_.Error(Code::kUnknownField, At(f.name.range), "event '" + event->name.text + "' has no field '" + f.name.text + "'" +
                                                         DidYouMean(f.name.text, names));
       d.notes.push_back({DeclaredAt(symbols_.events, event->name.text), "declared here"});
       SuggestFix(d, f.name.range, f.name.text, names);
@@ -549,13 +549,13 @@ void FileChecker::CheckEmit(const ast::EmitStep& e, Scope& scope, JourneyContext
     }
     Type got = result_.types.count(f.value.get()) ? result_.types.at(f.value.get()) : Type::Dyn();
     if (!Assignable(want, got))
-      sink_.Error(At(f.value->range), "field '" + f.name.text + "' is " + want.ToString() + ", but this is " + got.ToString());
+      sink_.Error(Code::kTypeMismatch, At(f.value->range), "field '" + f.name.text + "' is " + want.ToString() + ", but this is " + got.ToString());
   }
   std::string missing;
   for (const ast::FieldDecl& d : event->fields)
     if (!d.optional && !given.count(d.name.text)) missing += (missing.empty() ? "" : ", ") + d.name.text;
   if (!missing.empty()) {
-    Diagnostic& d = sink_.Error(At(e.event.range), "emit of '" + event->name.text + "' is missing required fields: " + missing);
+    Diagnostic& d = sink_.Error(Code::kEmitFields, At(e.event.range), "emit of '" + event->name.text + "' is missing required fields: " + missing);
     d.notes.push_back({DeclaredAt(symbols_.events, event->name.text), "declared here"});
   }
 }

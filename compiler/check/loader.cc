@@ -33,7 +33,7 @@ class Loader {
       for (const ast::ImportDecl& imp : file->ast->imports) {
         std::string resolved = Resolve(file->source->path(), imp.path);
         if (resolved.empty()) {
-          Diagnostic& d = sink_.Error({file->source.get(), imp.range},
+          Diagnostic& d = sink_.Error(Code::kImportNotFound, {file->source.get(), imp.range},
                                       "cannot find the imported file \"" + imp.path + "\"");
           d.notes.push_back({{file->source.get(), imp.range},
                              "\"std/...\" names a file of the standard library; other paths are "
@@ -61,7 +61,7 @@ class Loader {
           auto it = std::find(stack.begin(), stack.end(), g);
           for (; it != stack.end(); ++it) chain += (*it)->source->path() + " -> ";
           chain += g->source->path();
-          sink_.Error({f->source.get(), imp ? imp->range : SourceRange{}},
+          sink_.Error(Code::kImportCycle, {f->source.get(), imp ? imp->range : SourceRange{}},
                       g == f ? "this file imports itself"
                              : "import cycle: " + chain);
         } else if (state[g] == 0) {
@@ -140,6 +140,7 @@ class Loader {
       if (!in) {
         Diagnostic d;
         d.path = path;
+        d.code = Code::kCannotRead;
         d.message = "cannot read this file";
         sink_.Report(d);
         return nullptr;
@@ -195,6 +196,7 @@ Program LoadProgram(const std::vector<std::string>& paths, const std::string& st
     } else {
       Diagnostic d;
       d.path = path;
+      d.code = Code::kCannotRead;
       d.message = "no such file or folder";
       sink.Report(d);
     }

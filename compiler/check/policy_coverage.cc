@@ -35,7 +35,7 @@ void CheckPolicyCoverage(const Program& program, const std::vector<JourneyFacts>
         unguarded.insert(channel.name.text);
         if (first == nullptr) first = &send, first_in = &f;
       } else if (channel.consent && !requires_consent && told.insert(&channel).second) {
-        sink.Warning({f.file->source.get(), send.at},
+        sink.Warning(Code::kConsentNotRequired, {f.file->source.get(), send.at},
                      "channel '" + channel.name.text + "' has the consent topic \"" + channel.consent->text +
                          "\", but no policy requires consent: this sends to customers who have not given it; add "
                          "'require consent' to a policy");
@@ -45,7 +45,7 @@ void CheckPolicyCoverage(const Program& program, const std::vector<JourneyFacts>
   if (first == nullptr) return;
   std::string channels;
   for (const std::string& c : unguarded) channels += (channels.empty() ? "'" : ", '") + c + "'";
-  sink.Warning({first_in->file->source.get(), first->at},
+  sink.Warning(Code::kNoPolicy, {first_in->file->source.get(), first->at},
                "no contact policy is in effect: sends on " + channels +
                    " are not capped, not held in quiet hours and not checked for consent; add: import "
                    "\"std/policy\" (or declare a policy)");

@@ -26,7 +26,7 @@ void Add(std::map<std::string, Declared<Decl>>& table, const char* kind, const D
   const Decl& earlier = first_is_earlier ? *first.decl : decl;
   const Source* later_src = first_is_earlier ? b : a;
   const Source* earlier_src = first_is_earlier ? a : b;
-  Diagnostic& d = sink.Error({later_src, later.name.range},
+  Diagnostic& d = sink.Error(Code::kDeclaredTwice, {later_src, later.name.range},
                              std::string(kind) + " '" + decl.name.text + "' is declared twice");
   d.notes.push_back({{earlier_src, earlier.name.range},
                      a == b ? "first declared here" : "also declared here, in a file this one sees"});

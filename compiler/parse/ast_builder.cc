@@ -37,15 +37,15 @@ ast::Name AstBuilder::BuildName(antlr4::ParserRuleContext* ctx) const {
   return {ctx->getText(), Range(ctx)};
 }
 
-void AstBuilder::Error(SourceRange at, std::string message) {
-  sink_.Error({&source_, at}, std::move(message));
+void AstBuilder::Error(Code code, SourceRange at, std::string message) {
+  sink_.Error(code, {&source_, at}, std::move(message));
 }
 
 int64_t AstBuilder::BuildInt(antlr4::Token* token) {
   uint64_t v = 0;
   std::string err = ParseUnsigned(token->getText(), &v);
   if (!err.empty() || v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    Error(Range(token), "number is too large");
+    Error(Code::kBadLiteral, Range(token), "number is too large");
     return 0;
   }
   return static_cast<int64_t>(v);
@@ -56,7 +56,7 @@ std::string AstBuilder::BuildString(antlr4::Token* token) {
   bool bytes = false;
   size_t at = 0;
   std::string err = DecodeQuoted(token->getText(), &out, &bytes, &at);
-  if (!err.empty()) Error(Range(token), err);
+  if (!err.empty()) Error(Code::kBadLiteral, Range(token), err);
   return out;
 }
 
@@ -185,13 +185,13 @@ ast::ChannelDecl AstBuilder::BuildChannel(TP::ChannelDeclContext* ctx) {
   d.range = Range(ctx);
   for (auto* clause : ctx->channelClause()) {
     if (auto* k = dynamic_cast<TP::ChannelKindContext*>(clause)) {
-      if (d.kind) Error(Range(k), "the channel's kind is given twice");
+      if (d.kind) Error(Code::kRepeatedClause, Range(k), "the channel's kind is given twice");
       d.kind = BuildName(k->kindName);
     } else if (auto* r = dynamic_cast<TP::ChannelRecipientContext*>(clause)) {
-      if (d.recipient) Error(Range(r), "the channel's recipient is given twice");
+      if (d.recipient) Error(Code::kRepeatedClause, Range(r), "the channel's recipient is given twice");
       d.recipient = BuildName(r->recipient);
     } else if (auto* c = dynamic_cast<TP::ChannelConsentContext*>(clause)) {
-      if (d.consent) Error(Range(c), "the channel's consent topic is given twice");
+      if (d.consent) Error(Code::kRepeatedClause, Range(c), "the channel's consent topic is given twice");
       d.consent = ast::Name{BuildString(c->topic), Range(c->topic)};
     } else if (auto* t = dynamic_cast<TP::ChannelDescriptionContext*>(clause)) {
       d.description = BuildString(t->text);
@@ -345,7 +345,7 @@ ast::DurationLiteral AstBuilder::BuildDuration(TP::DurationExprContext* ctx, con
   if (ctx->INT()) {
     d.valid = false;
     std::string n = ctx->INT()->getText();
-    Error(d.range, std::string("expected a duration such as ") + n + "d after '" + after +
+    Error(Code::kBadLiteral, d.range, std::string("expected a duration such as ") + n + "d after '" + after +
                        "': add a unit (w, d, h, m, s or ms)");
     return d;
   }
@@ -361,7 +361,7 @@ ast::DurationLiteral AstBuilder::BuildDurationToken(antlr4::Token* token) {
   std::string err = ParseDuration(token->getText(), &d.value.millis);
   if (!err.empty()) {
     d.valid = false;
-    Error(d.range, err);
+    Error(Code::kBadLiteral, d.range, err);
   }
   return d;
 }
@@ -373,7 +373,7 @@ ast::TimeOfDay AstBuilder::BuildTimeOfDay(TP::TimeOfDayContext* ctx) {
   t.hour = static_cast<int>(std::min<int64_t>(BuildInt(ctx->hour), 99));
   t.minute = static_cast<int>(std::min<int64_t>(BuildInt(ctx->minute), 99));
   if (t.hour > 23 || t.minute > 59 || ctx->minute->getText().size() != 2) {
-    Error(t.range, "expected a time of day from 00:00 to 23:59, such as 08:30");
+    Error(Code::kBadLiteral, t.range, "expected a time of day from 00:00 to 23:59, such as 08:30");
   }
   return t;
 }
@@ -392,7 +392,7 @@ ast::Message AstBuilder::BuildMessage(antlr4::Token* token) {
     std::string decoded;
     size_t at = 0;
     std::string err = q.raw ? (decoded = literal, "") : DecodeEscapes(literal, false, &decoded, &at);
-    if (!err.empty()) Error({body_start + static_cast<uint32_t>(raw_begin + at), body_start + static_cast<uint32_t>(raw_begin + at + 2)}, err);
+    if (!err.empty()) Error(Code::kBadLiteral, {body_start + static_cast<uint32_t>(raw_begin + at), body_start + static_cast<uint32_t>(raw_begin + at + 2)}, err);
     ast::MessagePart part;
     part.text = std::move(decoded);
     m.parts.push_back(std::move(part));
@@ -413,7 +413,7 @@ ast::Message AstBuilder::BuildMessage(antlr4::Token* token) {
       continue;
     }
     if (c == '}') {
-      Error({body_start + static_cast<uint32_t>(i), body_start + static_cast<uint32_t>(i + 1)},
+      Error(Code::kBadLiteral, {body_start + static_cast<uint32_t>(i), body_start + static_cast<uint32_t>(i + 1)},
             "a '}' without a matching '{' in a message; write '}}' for a literal brace");
       continue;
     }
@@ -440,7 +440,7 @@ ast::Message AstBuilder::BuildMessage(antlr4::Token* token) {
       }
     }
     if (depth > 0) {
-      Error({body_start + static_cast<uint32_t>(i), body_start + static_cast<uint32_t>(i + 1)},
+      Error(Code::kBadLiteral, {body_start + static_cast<uint32_t>(i), body_start + static_cast<uint32_t>(i + 1)},
             "this '{' starts an interpolation that is never closed; add '}' or write '{{' for a literal brace");
       break;
     }
@@ -448,7 +448,7 @@ ast::Message AstBuilder::BuildMessage(antlr4::Token* token) {
     std::string_view inner = body.substr(i + 1, j - i - 2);
     uint32_t inner_at = body_start + static_cast<uint32_t>(i + 1);
     if (inner.find_first_not_of(" \t") == std::string_view::npos) {
-      Error({inner_at - 1, inner_at + static_cast<uint32_t>(inner.size()) + 1},
+      Error(Code::kBadLiteral, {inner_at - 1, inner_at + static_cast<uint32_t>(inner.size()) + 1},
             "empty interpolation '{}' in a message; write '{{}}' for literal braces");
     } else if (auto e = sub_expression_(inner_at, inner)) {
       ast::MessagePart part;

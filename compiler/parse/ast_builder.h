@@ -60,7 +60,7 @@ class AstBuilder {
   SourceRange Range(antlr4::Token* token) const { return token_range_(token); }
   SourceRange Range(antlr4::tree::TerminalNode* node) const;
   ast::Name BuildName(antlr4::ParserRuleContext* ctx) const;
-  void Error(SourceRange at, std::string message);
+  void Error(Code code, SourceRange at, std::string message);
 
   // Declarations.
   ast::EventDecl BuildEvent(TP::EventDeclContext* ctx);

@@ -272,14 +272,14 @@ ast::ExprPtr AstBuilder::BuildLiteral(TP::LiteralContext* ctx, bool negated) {
     std::string err = internal::ParseUnsigned(text, &v);
     uint64_t limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + (negated ? 1 : 0);
     if (!err.empty() || v > limit) {
-      Error(range, "integer literal is out of the 64-bit range; add a 'u' for an unsigned number or use a decimal");
+      Error(Code::kBadLiteral, range, "integer literal is out of the 64-bit range; add a 'u' for an unsigned number or use a decimal");
       v = 0;
     }
     e->literal = negated ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
   } else if (ctx->UINT()) {
     uint64_t v = 0;
     std::string err = internal::ParseUnsigned(text.substr(0, text.size() - 1), &v);
-    if (!err.empty()) Error(range, "unsigned literal is out of the 64-bit range");
+    if (!err.empty()) Error(Code::kBadLiteral, range, "unsigned literal is out of the 64-bit range");
     e->literal = v;
   } else if (ctx->DOUBLE()) {
     double d = std::strtod(text.c_str(), nullptr);
@@ -291,14 +291,14 @@ ast::ExprPtr AstBuilder::BuildLiteral(TP::LiteralContext* ctx, bool negated) {
     std::string err = internal::DecodeQuoted(text, &out, &bytes, &at);
     if (!err.empty()) {
       uint32_t b = range.begin + static_cast<uint32_t>(at);
-      Error({b, std::min(range.end, b + 2)}, err);
+      Error(Code::kBadLiteral, {b, std::min(range.end, b + 2)}, err);
     }
     if (bytes) e->literal = ast::Bytes{std::move(out)};
     else e->literal = std::move(out);
   } else if (ctx->DURATION()) {
     int64_t ms = 0;
     std::string err = internal::ParseDuration(text, &ms);
-    if (!err.empty()) Error(range, err);
+    if (!err.empty()) Error(Code::kBadLiteral, range, err);
     e->literal = ast::Duration{negated ? -ms : ms};
   } else if (ctx->TRUE()) {
     e->literal = true;

@@ -112,7 +112,7 @@ class ParseSession {
 
   bool Validate() {
     if (text_.size() > limits_.max_file_bytes) {
-      sink_.Error(At(base_), "file is larger than " + std::to_string(limits_.max_file_bytes >> 20) +
+      sink_.Error(Code::kFileLimit, At(base_), "file is larger than " + std::to_string(limits_.max_file_bytes >> 20) +
                                  " MiB; journey files are expected to be small");
       return false;
     }
@@ -121,7 +121,7 @@ class ParseSession {
       for (int shown = 0; bad != std::string_view::npos && shown < 5; ++shown) {
         char hex[8];
         snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text_[bad]));
-        sink_.Error(At(base_ + static_cast<uint32_t>(bad)),
+        sink_.Error(Code::kInvalidUtf8, At(base_ + static_cast<uint32_t>(bad)),
                     std::string("invalid UTF-8 byte ") + hex +
                         ": source files must be UTF-8 text");
         bad = FindInvalidUtf8(text_, bad + 1);
@@ -145,7 +145,7 @@ class ParseSession {
     size_t count = 0;
     for (auto t = lexer.nextToken(); t->getType() != antlr4::Token::EOF; t = lexer.nextToken()) {
       if (++count > limits_.max_tokens) {
-        sink_.Error({&source_, TokenRange(t.get())},
+        sink_.Error(Code::kFileLimit, {&source_, TokenRange(t.get())},
                     "file has more than " + std::to_string(limits_.max_tokens) +
                         " tokens; split it into smaller files");
         return false;
@@ -196,15 +196,15 @@ class ParseSession {
         body(parser, builder);
       }
     } catch (ParserTooDeep& e) {
-      sink_.Error({&source_, TokenRange(e.at)},
+      sink_.Error(Code::kFileLimit, {&source_, TokenRange(e.at)},
                   "nesting is too deep here (blocks, brackets or operators more than a few "
                   "hundred levels deep); simplify this part");
     } catch (internal::TooDeep& e) {
-      sink_.Error({&source_, {e.range.begin, e.range.begin + 1}},
+      sink_.Error(Code::kFileLimit, {&source_, {e.range.begin, e.range.begin + 1}},
                   "this expression or block is nested too deeply; simplify it or split it into "
                   "steps with 'let'");
     } catch (internal::TooManySyntaxErrors&) {
-      sink_.Error(At(base_ + static_cast<uint32_t>(text_.size())),
+      sink_.Error(Code::kFileLimit, At(base_ + static_cast<uint32_t>(text_.size())),
                   "too many syntax errors; stopped reading this file");
     }
   }

@@ -235,7 +235,7 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
         if (static_cast<int64_t>(at.begin) == last_offset_) return;
         last_offset_ = at.begin;
         std::string fixed = number->getText() + DurationUnitFor(word->getText());
-        Diagnostic& d = sink_.Error({&source_, at}, "write a duration as one word: " + fixed + ", not '" +
+        Diagnostic& d = sink_.Error(Code::kDurationWords, {&source_, at}, "write a duration as one word: " + fixed + ", not '" +
                                                         number->getText() + " " + word->getText() +
                                                         "' (units: w, d, h, m, s, ms)");
         d.fixes.push_back({"Write " + fixed, at, fixed});
@@ -284,7 +284,7 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
       text = "unexpected " + got;
     }
   }
-  Diagnostic& d = sink_.Error({&source_, range}, text);
+  Diagnostic& d = sink_.Error(Code::kSyntax, {&source_, range}, text);
   if (assign_for_equals) d.fixes.push_back({"Replace with '=='", range, "=="});
   if (++errors_ >= max_errors_) throw TooManySyntaxErrors{};
 }

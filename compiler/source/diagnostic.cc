@@ -7,12 +7,12 @@
 
 namespace tutti::compiler {
 
-Diagnostic& DiagnosticSink::Error(Location at, std::string message) {
-  return Report({Severity::kError, at, std::move(message), {}, {}});
+Diagnostic& DiagnosticSink::Error(Code code, Location at, std::string message) {
+  return Report({Severity::kError, code, at, std::move(message), {}, {}});
 }
 
-Diagnostic& DiagnosticSink::Warning(Location at, std::string message) {
-  return Report({Severity::kWarning, at, std::move(message), {}, {}});
+Diagnostic& DiagnosticSink::Warning(Code code, Location at, std::string message) {
+  return Report({Severity::kWarning, code, at, std::move(message), {}, {}});
 }
 
 Diagnostic& DiagnosticSink::Report(Diagnostic d) {
@@ -150,7 +150,7 @@ std::vector<Diagnostic> DiagnosticSink::Sorted() const {
 std::string RenderText(const std::vector<Diagnostic>& diagnostics) {
   std::string out;
   for (const Diagnostic& d : diagnostics) {
-    RenderOne(out, d.severity, d.location, d.path, d.message);
+    RenderOne(out, d.severity, d.location, d.path, d.message + " [" + std::string(CodeText(d.code)) + "]");
     for (const Note& n : d.notes) RenderOne(out, Severity::kNote, n.location, d.path, n.message);
   }
   return out;
@@ -164,6 +164,7 @@ std::string RenderJson(const std::vector<Diagnostic>& diagnostics) {
     warnings += d.severity == Severity::kWarning;
     nlohmann::json j = LocationJson(d.location, d.path);
     j["severity"] = SeverityName(d.severity);
+    j["code"] = CodeText(d.code);
     j["message"] = d.message;
     j["notes"] = nlohmann::json::array();
     for (const Note& n : d.notes) {

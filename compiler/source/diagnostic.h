@@ -1,7 +1,7 @@
 #pragma once
 // Mistakes in a user's program are data: each is a Diagnostic with a
-// severity, a source range, a message in the user's words and optional
-// notes pointing elsewhere (e.g. "declared here"). Passes report into a
+// severity, a stable code (codes.def), a source range, a message in the
+// user's words and optional notes pointing elsewhere (e.g. "declared here"). Passes report into a
 // DiagnosticSink and carry on, so one run reports every problem.
 
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/source/codes.h"
 #include "compiler/source/source.h"
 
 namespace tutti::compiler {
@@ -39,6 +40,7 @@ struct Fix {
 
 struct Diagnostic {
   Severity severity = Severity::kError;
+  Code code = Code::kSyntax;
   Location location;
   std::string message;
   std::vector<Note> notes;
@@ -51,8 +53,8 @@ struct Diagnostic {
 /// twice keeps one copy, so passes need not coordinate.
 class DiagnosticSink {
  public:
-  Diagnostic& Error(Location at, std::string message);
-  Diagnostic& Warning(Location at, std::string message);
+  Diagnostic& Error(Code code, Location at, std::string message);
+  Diagnostic& Warning(Code code, Location at, std::string message);
   Diagnostic& Report(Diagnostic d);
 
   /// A mark for ErrorsSince: the number of reports so far.
@@ -77,14 +79,14 @@ class DiagnosticSink {
 };
 
 /// Renders diagnostics for a terminal:
-///   path:line:col: error: message
+///   path:line:col: error: message [T0406]
 ///      12 |   wait 0d
 ///         |        ^~
 ///   path:line:col: note: declared here
 std::string RenderText(const std::vector<Diagnostic>& diagnostics);
 
 /// Renders diagnostics as one JSON document for editors and CI:
-/// {"diagnostics":[{"path","severity","message","range":{"start":{line,
+/// {"diagnostics":[{"path","severity","code","message","range":{"start":{line,
 /// column,offset,character},"end":{...}},"notes":[...],"fixes":[{"title",
 /// "range","text"}]}], "errors":N, "warnings":N}. `column` counts bytes
 /// from 1; `character` counts UTF-16 code units from 0, as the Language

@@ -70,7 +70,8 @@ TEST(Cli, ErrorsExitOneWithLocationSourceLineAndCaret) {
   fs::path p = Write("bad.tutti", "journey x {\n  wait 0d\n}\n");
   Result r = Tutti("check " + p.string());
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find(p.string() + ":2:8: error: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(p.string() + ":2:8: error: a wait must be longer than zero, such as 1d [T0208]\n"),
+            std::string::npos) << r.out;
   EXPECT_NE(r.out.find(" 2 |   wait 0d\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("   |        ^~\n"), std::string::npos) << r.out;
 }
@@ -90,6 +91,7 @@ TEST(Cli, JsonFormatIsValidJsonWithRanges) {
   const auto& d = j["diagnostics"][1];
   EXPECT_EQ(d["severity"], "error");
   EXPECT_EQ(d["message"], "a wait must be longer than zero, such as 1d");
+  EXPECT_EQ(d["code"], "T0208");
   EXPECT_EQ(d["range"]["start"]["line"], 2);
   EXPECT_EQ(d["range"]["start"]["column"], 8);
   EXPECT_EQ(d["range"]["end"]["column"], 10);
@@ -119,6 +121,23 @@ TEST(Cli, JsonFormatCarriesFixesAndUtf16Characters) {
   EXPECT_EQ(assign["fixes"][0]["text"], "==");
   EXPECT_EQ(assign["fixes"][0]["range"]["start"]["character"].get<int>() + 1,
             assign["fixes"][0]["range"]["end"]["character"].get<int>());
+}
+
+TEST(Cli, ExplainPrintsTheCodesSection) {
+  Result r = Tutti("explain T0208");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out.rfind("## T0208: a duration that must be longer than zero\n", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.find("\n## "), std::string::npos) << "one section only:\n" << r.out;
+  EXPECT_EQ(Tutti("explain t0208").out, r.out) << "codes are case-insensitive";
+}
+
+TEST(Cli, ExplainListsEveryCodeAndRefusesUnknownOnes) {
+  Result list = Tutti("explain --list");
+  EXPECT_EQ(list.status, 0);
+  EXPECT_NE(list.out.find("T0101  the text does not follow the language's grammar\n"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("T0502  "), std::string::npos) << list.out;
+  EXPECT_EQ(Tutti("explain T9999").status, 2);
+  EXPECT_EQ(Tutti("explain").status, 2);
 }
 
 TEST(Cli, FoldersAreSearchedRecursivelyAndOutputIsSorted) {
