@@ -17,6 +17,7 @@ int RunGraph(const std::vector<std::string>& args);
 int RunSimulate(const std::vector<std::string>& args);
 int RunServe(const std::vector<std::string>& args);
 int RunExplain(const std::vector<std::string>& args);
+int RunFmt(const std::vector<std::string>& args);
 
 /// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
 /// else share/tutti/stdlib beside an installed binary (BIN/../share),

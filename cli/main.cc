@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "  graph FILE        draw the journeys of a file (DOT or Mermaid)\n"
     "  simulate          run journeys over recorded profiles and events\n"
     "  serve             the daemon: journeys on live events over HTTP\n"
+    "  fmt PATH...       lay journey files out canonically (--check: only report)\n"
     "  explain CODE      what a diagnostic code (T0301) means and how to fix it\n"
     "\n"
     "Run 'tutti <command> --help' for a command's options, 'tutti --version'\n"
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
   if (command == "simulate") return tutti::cli::RunSimulate(args);
   if (command == "serve") return tutti::cli::RunServe(args);
   if (command == "explain") return tutti::cli::RunExplain(args);
+  if (command == "fmt") return tutti::cli::RunFmt(args);
   if (command == "--version" || command == "version") {
     std::printf("tutti %s (%s, %s)\nstdlib: %s\n", TUTTI_VERSION, TUTTI_REVISION, TUTTI_BUILD_TYPE,
                 tutti::cli::StdlibDir("").c_str());

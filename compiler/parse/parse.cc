@@ -14,6 +14,7 @@
 #include "base/check.h"
 #include "TuttiParser.h"
 #include "compiler/parse/ast_builder.h"
+#include "compiler/parse/layout_builder.h"
 #include "compiler/parse/syntax_errors.h"
 
 namespace tutti::compiler {
@@ -81,6 +82,16 @@ class ParseSession {
     Run([&](TuttiParser& parser, AstBuilder& builder) {
       auto* tree = parser.program();
       out = builder.BuildFile(tree, /*partial=*/listener_->error_count() > 0);
+    });
+    return out;
+  }
+
+  std::optional<std::vector<LayoutToken>> Layout() {
+    std::optional<std::vector<LayoutToken>> out;
+    Run([&](TuttiParser& parser, AstBuilder&) {
+      auto* tree = parser.program();
+      if (listener_->error_count() > 0) return;
+      out = internal::BuildLayout(tree, [this](antlr4::Token* t) { return TokenRange(t); });
     });
     return out;
   }
@@ -227,6 +238,14 @@ std::unique_ptr<ast::File> ParseFile(const Source& source, DiagnosticSink& sink,
   TUTTI_CHECK(file == nullptr || file->partial || !sink.ErrorsSince(mark),
               "a file with syntax errors is partial");
   return file;
+}
+
+std::optional<std::vector<LayoutToken>> ParseLayout(const Source& source, DiagnosticSink& sink,
+                                                    const ParseLimits& limits) {
+  size_t mark = sink.mark();
+  auto tokens = ParseSession(source, sink, limits, 0, source.text()).Layout();
+  if (sink.ErrorsSince(mark)) return std::nullopt;
+  return tokens;
 }
 
 ast::ExprPtr ParseExpression(const Source& source, DiagnosticSink& sink,

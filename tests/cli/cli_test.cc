@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -138,6 +139,27 @@ TEST(Cli, ExplainListsEveryCodeAndRefusesUnknownOnes) {
   EXPECT_NE(list.out.find("T0502  "), std::string::npos) << list.out;
   EXPECT_EQ(Tutti("explain T9999").status, 2);
   EXPECT_EQ(Tutti("explain").status, 2);
+}
+
+TEST(Cli, FmtRewritesChecksAndRefusesSyntaxErrors) {
+  fs::path messy = Write("messy.tutti", std::string(kValid) + "journey later  for hcp{\nwait 1d\n}\n");
+  Result check = Tutti("fmt --check " + messy.string());
+  EXPECT_EQ(check.status, 1);
+  EXPECT_EQ(check.out, messy.string() + "\n");
+  Result print = Tutti("fmt --stdout " + messy.string());
+  EXPECT_EQ(print.status, 0);
+  EXPECT_NE(print.out.find("journey later for hcp {\n  wait 1d\n}\n"), std::string::npos) << print.out;
+  EXPECT_EQ(Tutti("fmt " + messy.string()).status, 0);
+  std::ifstream in(messy);
+  std::string rewritten((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(rewritten, print.out);
+  EXPECT_EQ(Tutti("fmt --check " + messy.string()).status, 0);
+  fs::path broken = Write("broken.tutti", "journey x {\n  wait 2 days\n}\n");
+  EXPECT_EQ(Tutti("fmt " + broken.string()).status, 1);
+  std::ifstream again(broken);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>()),
+            "journey x {\n  wait 2 days\n}\n") << "a file that does not parse is left alone";
+  EXPECT_EQ(Tutti("fmt").status, 2);
 }
 
 TEST(Cli, FoldersAreSearchedRecursivelyAndOutputIsSorted) {

@@ -1,12 +1,14 @@
 // Fuzzes the front end: any bytes, as a .tutti file, must parse and check
 // without crashing, leaking or overflowing the stack, and every diagnostic
-// must point inside the file.
+// must point inside the file. A file that parses must format (Format itself
+// asserts that no token changed) and format to itself a second time.
 
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "compiler/check/check.h"
+#include "compiler/format/format.h"
 #include "stdlib/stdlib.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -25,5 +27,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   RenderText(sink.Sorted());
   RenderJson(sink.Sorted());
+  Source source("fuzz.tutti", text);
+  DiagnosticSink format_sink;
+  if (auto once = Format(source, format_sink)) {
+    Source formatted("fuzz.tutti", *once);
+    auto twice = Format(formatted, format_sink);
+    if (!twice || *twice != *once) std::abort();
+  }
   return 0;
 }
