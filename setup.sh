@@ -12,7 +12,7 @@ mode=${1:-demo}
 packages=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config antlr4 libantlr4-runtime-dev
           nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
           libre2-dev libhowardhinnant-date-dev tzdata graphviz python3
-          libboost-dev librocksdb-dev curl llvm-16-dev libssl-dev openssl librdkafka-dev)
+          libboost-dev librocksdb-dev curl llvm-16-dev libssl-dev openssl librdkafka-dev nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -59,7 +59,7 @@ case "$mode" in
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DTUTTI_FUZZ=ON > /dev/null
     cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer engine_fuzzer http_fuzzer \
-          stream_fuzzer peer_fuzzer config_fuzzer stored_fuzzer kafka_record_fuzzer tutti daemon_tests
+          stream_fuzzer peer_fuzzer config_fuzzer stored_fuzzer kafka_record_fuzzer lsp_fuzzer tutti daemon_tests
     echo "== running every test"
     cd build && ctest --output-on-failure -j "$jobs"
     ;;

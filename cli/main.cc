@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "  simulate          run journeys over recorded profiles and events\n"
     "  serve             the daemon: journeys on live events over HTTP\n"
     "  fmt PATH...       lay journey files out canonically (--check: only report)\n"
+    "  lsp               the language server, for editors (stdio)\n"
     "  explain CODE      what a diagnostic code (T0301) means and how to fix it\n"
     "\n"
     "Run 'tutti <command> --help' for a command's options, 'tutti --version'\n"
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return tutti::cli::RunServe(args);
   if (command == "explain") return tutti::cli::RunExplain(args);
   if (command == "fmt") return tutti::cli::RunFmt(args);
+  if (command == "lsp") return tutti::cli::RunLsp(args);
   if (command == "--version" || command == "version") {
     std::printf("tutti %s (%s, %s)\nstdlib: %s\n", TUTTI_VERSION, TUTTI_REVISION, TUTTI_BUILD_TYPE,
                 tutti::cli::StdlibDir("").c_str());

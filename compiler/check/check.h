@@ -16,9 +16,10 @@
 namespace tutti::compiler {
 
 /// What the checker learned, for later passes: the type of every checked
-/// expression.
+/// expression, and which expressions each file holds (for an editor).
 struct CheckResult {
   std::map<const ast::Expr*, Type> types;
+  std::map<const Source*, std::vector<const ast::Expr*>> exprs;
   size_t files_checked = 0;
   size_t journeys_checked = 0;
 };

@@ -109,7 +109,7 @@ Type ExprChecker::Resolve(const ast::TypeRef& ref) {
 
 Type ExprChecker::ResolveQuietly(const ast::TypeRef& ref) {
   DiagnosticSink quiet;
-  ExprChecker resolver(source_, symbols_, builtins_, quiet, types_);
+  ExprChecker resolver(source_, symbols_, builtins_, quiet, result_);
   return resolver.Resolve(ref);
 }
 
@@ -165,7 +165,7 @@ Type ExprChecker::Expect(const ast::Expr& e, const Scope& scope, const Type& wan
 
 Type ExprChecker::Check(const ast::Expr& e, const Scope& scope) {
   Type t = CheckUncached(e, scope);
-  types_[&e] = t;
+  if (types_.insert_or_assign(&e, t).second) result_.exprs[&source_].push_back(&e);
   return t;
 }
 

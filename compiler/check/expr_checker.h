@@ -9,6 +9,7 @@
 
 #include "compiler/ast/expr.h"
 #include "compiler/builtins/registry.h"
+#include "compiler/check/check.h"
 #include "compiler/check/symbols.h"
 #include "compiler/types/type.h"
 
@@ -42,8 +43,8 @@ class Scope {
 class ExprChecker {
  public:
   ExprChecker(const Source& source, const Symbols& symbols, const BuiltinRegistry& builtins,
-              DiagnosticSink& sink, std::map<const ast::Expr*, Type>& types)
-      : source_(source), symbols_(symbols), builtins_(builtins), sink_(sink), types_(types) {}
+              DiagnosticSink& sink, CheckResult& result)
+      : source_(source), symbols_(symbols), builtins_(builtins), sink_(sink), result_(result), types_(result.types) {}
 
   /// Types `e` in `scope`; the result is also recorded in the side table.
   Type Check(const ast::Expr& e, const Scope& scope);
@@ -90,6 +91,7 @@ class ExprChecker {
   const Symbols& symbols_;
   const BuiltinRegistry& builtins_;
   DiagnosticSink& sink_;
+  CheckResult& result_;
   std::map<const ast::Expr*, Type>& types_;
   const std::vector<ast::Name>* options_ = nullptr;
 };

@@ -35,7 +35,7 @@ class FileChecker {
   FileChecker(const Program& program, const ProgramFile& file, const Symbols& symbols,
               const BuiltinRegistry& builtins, DiagnosticSink& sink, CheckResult& result)
       : program_(program), file_(file), source_(*file.source), symbols_(symbols),
-        sink_(sink), result_(result), exprs_(source_, symbols, builtins, sink, result.types) {}
+        sink_(sink), result_(result), exprs_(source_, symbols, builtins, sink, result) {}
 
   /// Checks every declaration of the file; appends facts about its journeys.
   void Run(std::vector<JourneyFacts>& facts);

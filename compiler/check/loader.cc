@@ -208,10 +208,12 @@ Program LoadProgram(const std::vector<std::string>& paths, const std::string& st
 }
 
 Program LoadProgramFromText(const std::vector<std::pair<std::string, std::string>>& files,
-                            const std::string& stdlib_dir, DiagnosticSink& sink) {
+                            const std::string& stdlib_dir, DiagnosticSink& sink,
+                            const std::map<std::string, std::string>& overlay) {
   Program program;
   program.stdlib_dir = stdlib_dir;
   std::map<std::string, std::string> memory(files.begin(), files.end());
+  memory.insert(overlay.begin(), overlay.end());
   Loader loader(program, sink, &memory);
   for (const auto& [path, text] : files) loader.LoadRoot(path);
   loader.ResolveImports();

@@ -35,9 +35,12 @@ struct Program {
 Program LoadProgram(const std::vector<std::string>& paths, const std::string& stdlib_dir,
                     DiagnosticSink& sink);
 
-/// Builds a program from in-memory sources (tests, fuzzing); imports of
-/// names not given resolve against `stdlib_dir` on disk when set.
+/// Builds a program from in-memory sources (tests, fuzzing, an editor's
+/// document); imports resolve first among `files` and `overlay` (files an
+/// editor has open, by path: read, but not roots), then on disk, and
+/// "std/..." against `stdlib_dir` when set.
 Program LoadProgramFromText(const std::vector<std::pair<std::string, std::string>>& files,
-                            const std::string& stdlib_dir, DiagnosticSink& sink);
+                            const std::string& stdlib_dir, DiagnosticSink& sink,
+                            const std::map<std::string, std::string>& overlay = {});
 
 }  // namespace tutti::compiler
