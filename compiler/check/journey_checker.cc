@@ -190,7 +190,7 @@ void FileChecker::CheckJourney(const ast::JourneyDecl& j, std::vector<JourneyFac
     } else if (trigger_event && ctx.customer_profile) {
       const std::string& key_profile = trigger_event->key_profile.text;
       if (key_profile == ctx.customer) {
-        Diagnostic& d = sink_.Error(Code::kAudience, At(audience->range), "an audience fans out from an account-level event, but '" +
+        Diagnostic& d = sink_.Error(Code::kAudience, At(audience->range), "an audience fans out from an event to many " + ctx.customer + ", but '" +
                                                               trigger_event->name.text + "' is keyed by " + key_profile +
                                                               ": each event already concerns one " + key_profile + "; remove the audience");
         d.notes.push_back({DeclaredAt(symbols_.events, trigger_event->name.text), "'" + trigger_event->name.text + "' is declared here"});
@@ -439,7 +439,7 @@ void FileChecker::CheckSend(const ast::SendStep& s, Scope& scope, JourneyContext
   const std::string& to = channel->recipient->text;
   if (!recipient.IsErrorOrDyn() && !(recipient.is(TypeKind::kProfile) && recipient.name() == to)) {
     Diagnostic& d = sink_.Error(Code::kCustomerMismatch, At(s.recipient ? s.recipient->range : s.channel.range),
-                                "channel '" + channel->name.text + "' goes to a " + to + ", but " +
+                                "channel '" + channel->name.text + "' goes to profile " + to + ", but " +
                                     (s.recipient ? "this is " + recipient.ToString()
                                                  : "this journey's customer is " + recipient.ToString() + "; say who with 'to ...'"));
     d.notes.push_back({DeclaredAt(symbols_.channels, channel->name.text), "channel declared here"});
