@@ -174,7 +174,8 @@ struct Channel {
 struct PolicyRule {
   ast::PolicyClauseKind kind;
   std::string policy;  // the policy's name
-  std::string text;    // as a user would write it: "cap email 2 per 7d"
+  std::string text;    // as written, on one line: "cap [email] 1 per 1w"
+  std::string at;      // where: "std/policy.tutti:14:3"
   bool any_channel = true;
   std::vector<std::string> channels;
   int64_t count = 0;

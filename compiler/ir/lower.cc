@@ -1,6 +1,7 @@
 #include "compiler/ir/lower.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "base/check.h"
@@ -36,33 +37,38 @@ struct Ref {
   size_t arm = 0;
 };
 
-std::string TimeText(const ast::TimeOfDay& t) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", t.hour, t.minute);
-  return buf;
-}
-
-std::string DurationText(int64_t millis) {
-  static const std::pair<int64_t, const char*> kUnits[] = {
-      {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
-  if (millis == 0) return "0s";
+// A policy clause as its author wrote it, on one line: runs of spaces,
+// line breaks and comments become one space; a trailing ';' goes.
+std::string AsWritten(std::string_view clause) {
   std::string out;
-  for (auto [size, unit] : kUnits) {
-    if (millis >= size) {
-      out += std::to_string(millis / size) + unit;
-      millis %= size;
+  for (size_t i = 0; i < clause.size(); ++i) {
+    char c = clause[i];
+    if (c == '/' && i + 1 < clause.size() && (clause[i + 1] == '/' || clause[i + 1] == '*')) {
+      size_t end = clause[i + 1] == '/' ? clause.find('\n', i) : clause.find("*/", i + 2);
+      i = end == std::string_view::npos ? clause.size() : clause[i + 1] == '/' ? end - 1 : end + 1;
+      c = ' ';
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
     }
   }
+  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
   return out;
 }
 
-std::string ChannelsText(const std::optional<ast::ChannelSet>& set) {
-  if (!set || set->any) return "any";
-  if (set->channels.size() == 1) return set->channels[0].text;
-  std::string out = "[";
-  for (size_t i = 0; i < set->channels.size(); ++i)
-    out += (i ? ", " : "") + set->channels[i].text;
-  return out + "]";
+// Where a rule is declared, for decisions: the stdlib's files as an import
+// names them ("std/policy.tutti"), so the text is the same on every machine.
+std::string ShownPath(const std::string& path, const std::string& stdlib_dir) {
+  if (!stdlib_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::weakly_canonical(stdlib_dir, ec);
+    std::filesystem::path file = std::filesystem::weakly_canonical(path, ec);
+    std::filesystem::path rel = file.lexically_relative(dir);
+    if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) return "std/" + rel.string();
+  }
+  return path;
 }
 
 class Lowerer {
@@ -74,7 +80,7 @@ class Lowerer {
       for (const auto& p : file->ast->profiles) profiles_.emplace(p.name.text, &p);
       for (const auto& j : file->ast->journeys) decls_.emplace(j.name.text, std::make_pair(&j, static_cast<const Source*>(file->source.get())));
       for (const auto& c : file->ast->channels) LowerChannel(c);
-      for (const auto& p : file->ast->policies) LowerPolicy(p);
+      for (const auto& p : file->ast->policies) LowerPolicy(p, *file->source, program.stdlib_dir);
     }
     for (const auto& [name, e] : events_) out_.event_keys[name] = {e->key_profile.text, e->KeyFieldName().text};
     for (const auto& [name, p] : profiles_) out_.profile_keys[name] = KeyField(name);
@@ -115,7 +121,7 @@ class Lowerer {
     out_.channels.emplace(ch.name, std::move(ch));
   }
 
-  void LowerPolicy(const ast::PolicyDecl& p) {
+  void LowerPolicy(const ast::PolicyDecl& p, const Source& source, const std::string& stdlib_dir) {
     for (const ast::PolicyClause& c : p.clauses) {
       PolicyRule r;
       r.kind = c.kind;
@@ -129,24 +135,9 @@ class Lowerer {
       r.local = c.local;
       r.from_minute = c.from.hour * 60 + c.from.minute;
       r.until_minute = c.until.hour * 60 + c.until.minute;
-      switch (c.kind) {
-        case ast::PolicyClauseKind::kQuietHours:
-          r.text = "quiet_hours " + TimeText(c.from) + "-" + TimeText(c.until) + (c.local ? " local" : "") +
-                   (c.channels ? " for " + ChannelsText(c.channels) : "");
-          break;
-        case ast::PolicyClauseKind::kCap:
-          r.text = "cap " + ChannelsText(c.channels) + " " + std::to_string(c.count) + " per " +
-                   DurationText(r.window_millis);
-          break;
-        case ast::PolicyClauseKind::kRequireConsent: r.text = "require consent"; break;
-        case ast::PolicyClauseKind::kArbitrate:
-          r.text = "arbitrate by priority" + (c.window ? " within " + DurationText(r.window_millis) : "");
-          break;
-        case ast::PolicyClauseKind::kDedupe:
-          r.text = "dedupe" + (c.channels ? " for " + ChannelsText(c.channels) : "") + " within " +
-                   DurationText(r.window_millis);
-          break;
-      }
+      r.text = AsWritten(source.text().substr(c.range.begin, c.range.end - c.range.begin));
+      LineColumn lc = source.Locate(c.range.begin);
+      r.at = ShownPath(source.path(), stdlib_dir) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column);
       out_.rules.push_back(std::move(r));
     }
   }

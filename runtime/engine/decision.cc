@@ -77,6 +77,7 @@ std::string ToJson(const Decision& d) {
   if (d.until) j["until"] = FormatInstant(*d.until);
   if (!d.policy.empty()) j["policy"] = d.policy;
   if (!d.rule.empty()) j["rule"] = d.rule;
+  if (!d.rule_at.empty()) j["rule_at"] = d.rule_at;
   if (!d.reason.empty()) j["reason"] = d.reason;
   if (!d.idempotency_key.empty()) j["idempotency_key"] = d.idempotency_key;
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -51,6 +51,7 @@ struct Decision {
   std::optional<Instant> due;        // tasks with `due`
   std::optional<Instant> until;      // deferred: when the send will be retried
   std::string policy, rule, reason;  // suppressed, deferred, unassigned, error
+  std::string rule_at;  // where the rule is declared ("std/policy.tutti:14:3")
   std::string idempotency_key;       // actions (and the sends held back)
 };
 

@@ -653,6 +653,7 @@ void Engine::SettleSends() {
       d.kind = DecisionKind::kSuppressed;
       d.policy = v.rule->policy;
       d.rule = v.rule->text;
+      d.rule_at = v.rule->at;
       d.reason = std::move(v.reason);
       d.idempotency_key.clear();
       ++st.suppressed[d.rule];

@@ -423,6 +423,7 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     d.until = h->until;
     d.policy = h->rule->policy;
     d.rule = h->rule->text;
+    d.rule_at = h->rule->at;
     d.reason = "quiet hours for " + to.key + "; sends at " + FormatInstant(h->until);
     ++stats_[inst.journey].deferred;
     Emit(std::move(d));

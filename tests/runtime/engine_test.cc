@@ -251,6 +251,28 @@ TEST(ReferenceScenario, GoldenOutputIsWithinPolicy) {
   CheckPolicyHolds(f.ir(), decisions.str(), customers);
 }
 
+// A suppression names its rule as the marketer wrote it, and where.
+TEST(Policy, SuppressionsQuoteTheRuleAsWrittenWithItsPlace) {
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", R"(profile hcp { id: string key  timezone: string }
+event ping keyed by hcp { hcp: string }
+channel email { kind message  to hcp }
+policy contact {
+  cap [email]   1 per 1w  // one a week
+}
+journey twice {
+  reentry always
+  on ping
+  send email "hello"
+}
+)"}});
+  auto profiles = f.Decode("{\"type\": \"hcp\", \"id\": \"h1\", \"timezone\": \"UTC\"}\n", Accept::kProfiles);
+  auto events = f.Decode("{\"type\": \"ping\", \"hcp\": \"h1\", \"at\": \"2026-03-02T10:00:00Z\"}\n"
+                         "{\"type\": \"ping\", \"hcp\": \"h1\", \"at\": \"2026-03-03T10:00:00Z\"}\n",
+                         Accept::kEvents);
+  std::string out = f.Run(profiles, events);
+  EXPECT_NE(out.find("\"rule\":\"cap [email] 1 per 1w\",\"rule_at\":\"p.tutti:5:3\""), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace tutti::runtime
 
