@@ -1,6 +1,7 @@
 // Schema, channel and policy rules.
 
 #include <algorithm>
+#include <cstdint>
 
 #include "compiler/check/file_checker.h"
 #include "compiler/check/suggest.h"
@@ -56,6 +57,14 @@ bool FileChecker::CheckDuration(const ast::DurationLiteral& d, const char* what)
   if (!d.valid) return false;
   if (d.value.millis <= 0) {
     sink_.Error(Code::kNotPositive, At(d.range), std::string(what) + " must be longer than zero, such as 1d");
+    return false;
+  }
+  // The engine keeps time in nanoseconds in 64 bits (1677 to 2262): no
+  // wait, window or due time can be longer than that span.
+  constexpr int64_t kLongestMillis = INT64_MAX / 1'000'000;
+  if (d.value.millis > kLongestMillis) {
+    sink_.Error(Code::kTooLong, At(d.range),
+                std::string(what) + " cannot be longer than 106751d (about 292 years), the engine's time range");
     return false;
   }
   return true;

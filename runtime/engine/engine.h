@@ -241,6 +241,7 @@ class Engine final : private stdlib::HistoryView {
   void RunTask(uint32_t handle, const compiler::ir::Step& step);
   bool RunEmit(uint32_t handle, const compiler::ir::Step& step);
   void Sleep(uint32_t handle, Instant until);
+  void WaitOutOfRange(uint32_t handle, const compiler::ir::Step& step);
   /// An instance about to wait keeps only the slots its remaining steps
   /// read (ir::Step::live); with none left it holds no slot storage at all.
   void ReleaseDeadSlots(JourneyInstance& inst);

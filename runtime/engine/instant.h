@@ -18,6 +18,14 @@ inline constexpr Instant kNanosPerMilli = 1000000;
 inline constexpr Instant kNanosPerSecond = 1000000000;
 inline constexpr Instant kNanosPerDay = 86400 * kNanosPerSecond;
 
+/// `millis` after `t`, or nullopt when that lies past the engine's range
+/// (a wait that would end after 2262-04-11 cannot be kept).
+inline std::optional<Instant> After(Instant t, int64_t millis) {
+  Instant span = 0, end = 0;
+  if (__builtin_mul_overflow(millis, kNanosPerMilli, &span) || __builtin_add_overflow(t, span, &end)) return std::nullopt;
+  return end;
+}
+
 /// The Instant of a timestamp, or nullopt outside the engine's range.
 std::optional<Instant> ToInstant(compiler::eval::Timestamp t);
 compiler::eval::Timestamp ToTimestamp(Instant t);

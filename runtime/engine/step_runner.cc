@@ -153,6 +153,15 @@ void Engine::Sleep(uint32_t handle, Instant until) {
   timers_.Push(until, handle, inst.generation);
 }
 
+// A wait whose end lies past the engine's time range can never end: the
+// instance stops there with an error decision, rather than going on at once.
+void Engine::WaitOutOfRange(uint32_t handle, const ir::Step& s) {
+  Error(store_->instance(handle), s,
+        "a wait of " + std::to_string(s.millis / 86'400'000) + "d from " + FormatInstant(now_) +
+            " would end after 2262-04-11, past the engine's time range; the journey stops here");
+  Finish(handle, Outcome::kFailed);
+}
+
 void Engine::ReleaseDeadSlots(JourneyInstance& inst) {
   if (inst.slots.empty()) return;
   const ir::Journey& j = *journeys_[inst.journey];
@@ -253,10 +262,16 @@ void Engine::Run(uint32_t handle) {
         RunTask(handle, s);
         store_->instance(handle).pc = s.next;
         break;
-      case ir::StepOp::kWaitDuration:
+      case ir::StepOp::kWaitDuration: {
+        auto until = After(now_, s.millis);
+        if (!until) {
+          WaitOutOfRange(handle, s);
+          return;
+        }
         inst.pc = s.next;
-        Sleep(handle, now_ + s.millis * kNanosPerMilli);
+        Sleep(handle, *until);
         return;
+      }
       case ir::StepOp::kWaitTimeOfDay: {
         const auto& w = s.source->As<ast::WaitTimeOfDayStep>();
         std::string_view zone = w.local ? TimeZoneOf(store_->customer(inst.customer).record) : std::string_view();
@@ -292,11 +307,17 @@ void Engine::Run(uint32_t handle) {
         }
         break;
       }
-      case ir::StepOp::kWaitEvent:
+      case ir::StepOp::kWaitEvent: {
+        auto until = After(now_, s.millis);
+        if (!until) {
+          WaitOutOfRange(handle, s);
+          return;
+        }
         inst.state = InstanceState::kWaitingEvent;
         ReleaseDeadSlots(inst);
-        timers_.Push(now_ + s.millis * kNanosPerMilli, handle, inst.generation);
+        timers_.Push(*until, handle, inst.generation);
         return;
+      }
       case ir::StepOp::kBranch: {
         Activation act;
         BindInstance(act, inst, &s);
@@ -460,7 +481,10 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
   Activation act;
   BindInstance(act, store_->instance(handle), &s);
   std::optional<Instant> due;
-  if (st.due) due = now_ + st.due->value.millis * kNanosPerMilli;
+  if (st.due && !(due = After(now_, st.due->value.millis))) {
+    Error(store_->instance(handle), s, "the task would be due after 2262-04-11, past the engine's time range");
+    return;
+  }
 
   // Who: an expression, or a route over a profile's records.
   std::vector<std::pair<std::string, Value>> assignees;  // key, record (or null)

@@ -251,6 +251,38 @@ TEST(ReferenceScenario, GoldenOutputIsWithinPolicy) {
   CheckPolicyHolds(f.ir(), decisions.str(), customers);
 }
 
+// A wait that would end past 2262 stops its instance with an error; it
+// used to overflow and fire at once.
+TEST(Waits, PastTheEnginesTimeRangeAreErrorsNotImmediate) {
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"w.tutti", R"(profile hcp { id: string key  timezone: string }
+event ping keyed by hcp { hcp: string }
+channel letter { kind message  to hcp }
+journey too_far {
+  on ping
+  wait 86500d
+  send letter "too-far"
+}
+journey far {
+  on ping
+  wait 86000d
+  send letter "far"
+}
+journey due_too_far {
+  on ping
+  task "rep-1" "call" due 86500d
+  send letter "after-task"
+}
+)"}});
+  auto profiles = f.Decode("{\"type\": \"hcp\", \"id\": \"h1\", \"timezone\": \"UTC\"}\n", Accept::kProfiles);
+  auto events = f.Decode("{\"type\": \"ping\", \"hcp\": \"h1\", \"at\": \"2026-03-02T10:00:00Z\"}\n", Accept::kEvents);
+  std::string out = f.Run(profiles, events);
+  EXPECT_EQ(out.find("too-far"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"decision\":\"error\",\"journey\":\"too_far\""), std::string::npos) << out;
+  EXPECT_NE(out.find("past the engine's time range"), std::string::npos) << out;
+  EXPECT_NE(out.find("{\"at\":\"2261-"), std::string::npos) << "86000d from 2026 is kept:\n" << out;
+  EXPECT_NE(out.find("\"decision\":\"error\",\"journey\":\"due_too_far\""), std::string::npos) << out;
+}
+
 // A suppression names its rule as the marketer wrote it, and where.
 TEST(Policy, SuppressionsQuoteTheRuleAsWrittenWithItsPlace) {
   EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", R"(profile hcp { id: string key  timezone: string }
