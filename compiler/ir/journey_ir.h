@@ -96,6 +96,9 @@ struct Step {
   int64_t millis = 0;
   /// kAssign: the slot written.
   uint32_t slot = 0;
+  /// kSplit: how many splits of the journey with the same labels come
+  /// before this one, so that each draws on its own.
+  uint32_t draw = 0;
   /// kStart: the index of the started journey in Program::journeys.
   uint32_t journey = 0;
   /// Names bound to slots where this step runs (trigger, waits, lets).

@@ -397,10 +397,22 @@ class Lowerer {
         const auto& st = s.As<ast::SplitStep>();
         Push(StepOp::kSplit, s, scope);
         std::vector<const ast::Block*> bodies;
+        std::string labels;
         for (const auto& a : st.arms) {
           j.steps[self].arms.push_back({nullptr, a.label.text, a.percent, kDone});
           bodies.push_back(&a.body);
+          labels += a.label.text + '\x1f';
         }
+        // Steps are lowered in source order: count the earlier splits of
+        // this journey with the same labels.
+        uint32_t draw = 0;
+        for (StepIndex i = 0; i < self; ++i) {
+          if (j.steps[i].op != StepOp::kSplit) continue;
+          std::string other;
+          for (const Arm& a : j.steps[i].arms) other += a.label + '\x1f';
+          draw += other == labels;
+        }
+        j.steps[self].draw = draw;
         return LowerArmBodies(self, bodies, scope);
       }
       case ast::StepKind::kStart: {

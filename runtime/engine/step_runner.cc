@@ -362,12 +362,17 @@ void Engine::Run(uint32_t handle) {
         break;
       }
       case ir::StepOp::kSplit: {
-        // A bucket in [0, 100) fixed by the journey, the split's labels and
-        // the customer: editing the file elsewhere never moves a customer
-        // to another arm.
+        // A bucket in [0, 100) fixed by the journey, the split (its labels,
+        // and which of the journey's splits with those labels it is), the
+        // customer and the time it entered: editing the file elsewhere never
+        // moves a customer to another arm, two splits draw independently,
+        // and a customer who re-enters draws again.
         std::string basis = j.name;
         for (const ir::Arm& arm : s.arms) basis += '\x1f' + arm.label;
-        uint64_t h = StableHash(basis + '\x1e' + store_->customer(inst.customer).key);
+        if (s.draw > 0) basis += '\x1d' + std::to_string(s.draw);
+        basis += '\x1e' + store_->customer(inst.customer).key;
+        basis += '\x1d' + std::to_string(inst.entered);
+        uint64_t h = StableHash(basis);
         int64_t bucket = static_cast<int64_t>(h % 100);
         int64_t upto = 0;
         ir::StepIndex target = s.arms.back().target;

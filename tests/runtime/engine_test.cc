@@ -283,6 +283,60 @@ journey due_too_far {
   EXPECT_NE(out.find("\"decision\":\"error\",\"journey\":\"due_too_far\""), std::string::npos) << out;
 }
 
+// Two splits with the same labels draw independently, and a customer who
+// enters again draws again; the same input always draws the same.
+TEST(Splits, DrawPerSplitAndPerEntry) {
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"s.tutti", R"(profile hcp { id: string key }
+event ping keyed by hcp { hcp: string }
+channel letter { kind message  to hcp }
+journey twice {
+  reentry always
+  on ping
+  split {
+    50% a -> send letter "first-a"
+    50% b -> send letter "first-b"
+  }
+  split {
+    50% a -> send letter "second-a"
+    50% b -> send letter "second-b"
+  }
+}
+)"}});
+  std::string profiles, events;
+  for (int i = 0; i < 200; ++i) {
+    std::string id = "h" + std::to_string(i);
+    profiles += "{\"type\": \"hcp\", \"id\": \"" + id + "\"}\n";
+    for (const char* at : {"2026-03-02T10:00:00Z", "2026-03-09T10:00:00Z"})
+      events += "{\"type\": \"ping\", \"hcp\": \"" + id + "\", \"at\": \"" + at + "\"}\n";
+  }
+  auto p = f.Decode(profiles, Accept::kProfiles);
+  auto e = f.Decode(events, Accept::kEvents);
+  std::string out = f.Run(p, e);
+  EXPECT_EQ(out, f.Run(p, e));
+  // Per customer and entry: the arm of each split.
+  std::map<std::string, std::string> arms;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.value("decision", "") != "action") continue;
+    std::string key = j["customer"].get<std::string>() + "@" + j["at"].get<std::string>().substr(0, 10);
+    std::string t = j["template"];
+    arms[key] += t.substr(0, t.find('-')) == "first" ? "1" + t.substr(t.size() - 1) : "2" + t.substr(t.size() - 1);
+  }
+  ASSERT_EQ(arms.size(), 400u);
+  int splits_agree = 0, entries_agree = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string id = "h" + std::to_string(i);
+    const std::string& w1 = arms[id + "@2026-03-02"];
+    const std::string& w2 = arms[id + "@2026-03-09"];
+    splits_agree += w1[1] == w1[3];
+    entries_agree += w1 == w2;
+  }
+  EXPECT_GT(splits_agree, 70);  // about 100 of 200 when independent; 200 before
+  EXPECT_LT(splits_agree, 130);
+  EXPECT_LT(entries_agree, 90);  // about 50 of 200 (both arms the same); 200 before
+}
+
 // A suppression names its rule as the marketer wrote it, and where.
 TEST(Policy, SuppressionsQuoteTheRuleAsWrittenWithItsPlace) {
   EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", R"(profile hcp { id: string key  timezone: string }
