@@ -13,9 +13,9 @@ void RegisterEngagementFunctions(BuiltinRegistry& r) {
   const char* f = "engagement";
   Declare(r, f, "engagement(profile, string) -> double",
           "How engaged the customer is with a channel (or a recommendation option named like "
-          "one), from 0 to 1: recent opens, clicks, replies and completed visits weigh up, "
-          "bounces, unsubscribes and ignored messages weigh down, decaying over 90 days. A "
-          "customer's stated preferred_channel adds 0.2.");
+          "one), from -1 to 1: recent opens, clicks, replies and completed visits weigh up, "
+          "bounces, unsubscribes and ignored messages weigh down (below 0 when the channel is "
+          "failing), decaying over 90 days. A customer's stated preferred_channel adds 0.2.");
   Declare(r, f, "interactions(profile, string, duration) -> int",
           "How many interactions of a kind (an event name such as \"email_opened\", or a "
           "channel name for actions sent on it) the customer had within the window before now.");

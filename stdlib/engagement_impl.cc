@@ -4,7 +4,9 @@
 // engagement(customer, option): for each interaction in the last 90 days,
 // the weight of its kind for the option (table below), scaled down linearly
 // with age (full weight now, none at 90 days); summed, plus 0.2 when the
-// option is the customer's `preferred_channel`, and clamped to [0, 1].
+// option is the customer's `preferred_channel`, and clamped to [-1, 1]:
+// below 0 when the channel has failed (a hard bounce scores -0.4), so that
+// `choose best` prefers an untried channel (0) to a failing one.
 // Positive: the customer engaged (opened, clicked, replied, was visited,
 // asked for a visit). Negative: it did not work (bounces, unsubscribes) or
 // was merely sent (an e-mail nobody opened costs a little; an open makes up
@@ -87,7 +89,7 @@ Value Engagement(Args a) {
   const Value* pref = a[0].AsRecord().Find("preferred_channel");
   if (pref != nullptr && pref->is(ValueKind::kString) && pref->AsString() == option)
     score += 0.2;
-  return Value(std::clamp(score, 0.0, 1.0));
+  return Value(std::clamp(score, -1.0, 1.0));
 }
 
 Value Interactions(Args a) {

@@ -337,6 +337,32 @@ journey twice {
   EXPECT_LT(entries_agree, 90);  // about 50 of 200 (both arms the same); 200 before
 }
 
+// A bounced e-mail scores below an untried channel: engagement() keeps its
+// negative scores (it used to clamp them to 0, so every option tied and the
+// first, e-mail, won).
+TEST(ChooseBest, AFailingChannelLosesToAnUntriedOne) {
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"b.tutti", R"(profile hcp { id: string key  preferred_channel: string }
+event email_bounced keyed by hcp { hcp: string }
+event nudge keyed by hcp { hcp: string }
+channel email { kind message  to hcp }
+channel sms { kind message  to hcp }
+journey next_best {
+  on nudge
+  choose best by engagement(hcp, option) {
+    email -> send email "by-email"
+    sms -> send sms "by-sms"
+  }
+}
+)"}});
+  auto profiles = f.Decode("{\"type\": \"hcp\", \"id\": \"h1\", \"preferred_channel\": \"none\"}\n", Accept::kProfiles);
+  auto events = f.Decode("{\"type\": \"email_bounced\", \"hcp\": \"h1\", \"at\": \"2026-03-02T10:00:00Z\"}\n"
+                         "{\"type\": \"nudge\", \"hcp\": \"h1\", \"at\": \"2026-03-03T10:00:00Z\"}\n",
+                         Accept::kEvents);
+  std::string out = f.Run(profiles, events);
+  EXPECT_NE(out.find("by-sms"), std::string::npos) << out;
+  EXPECT_EQ(out.find("by-email"), std::string::npos) << out;
+}
+
 // A suppression names its rule as the marketer wrote it, and where.
 TEST(Policy, SuppressionsQuoteTheRuleAsWrittenWithItsPlace) {
   EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", R"(profile hcp { id: string key  timezone: string }
