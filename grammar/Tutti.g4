@@ -110,7 +110,8 @@ plainStep
               (THEN then=block)? (TIMEOUT timeout=block)? ';'?   # waitEventStep
             | ifChain                                            # ifStep
             | CHOOSE '{' whenArm+ (OTHERWISE ARROW otherwise=body)? '}' # chooseStep
-            | CHOOSE BEST BY score=expr '{' optionArm+ '}'       # chooseBestStep
+            | CHOOSE BEST BY score=expr '{' optionArm+
+              (OTHERWISE ARROW otherwise=body)? '}'              # chooseBestStep
             | SPLIT '{' splitArm+ '}'                            # splitStep
             | START journey=ident ';'?                           # startStep
             | EMIT event=ident '{' varInits? '}' ';'?            # emitStep

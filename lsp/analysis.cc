@@ -72,9 +72,12 @@ void ForEachStep(const ast::Block& block, const Visit& visit) {
         if (s.otherwise) ForEachStep(*s.otherwise, visit);
         break;
       }
-      case ast::StepKind::kChooseBest:
-        for (const auto& a : step->As<ast::ChooseBestStep>().arms) ForEachStep(a.body, visit);
+      case ast::StepKind::kChooseBest: {
+        const auto& s = step->As<ast::ChooseBestStep>();
+        for (const auto& a : s.arms) ForEachStep(a.body, visit);
+        if (s.otherwise) ForEachStep(*s.otherwise, visit);
         break;
+      }
       case ast::StepKind::kSplit:
         for (const auto& a : step->As<ast::SplitStep>().arms) ForEachStep(a.body, visit);
         break;

@@ -158,9 +158,13 @@ struct OptionArm {
 };
 
 /// choose best by SCORE { option -> ... }
+/// choose best by SCORE { option -> ... otherwise -> ... }: the option
+/// with the highest score; with `otherwise`, that arm when no option
+/// scores 0 or more (none is acceptable).
 struct ChooseBestStep : StepOf<StepKind::kChooseBest> {
   ExprPtr score;
   std::vector<OptionArm> arms;
+  std::optional<Block> otherwise;
 };
 
 struct SplitArm {

@@ -346,7 +346,12 @@ bool FileChecker::CheckStep(const ast::Step& step, Scope& scope, JourneyContext&
         Scope inner(&scope);
         all_end &= CheckBlock(arm.body, inner, ctx);
       }
-      if (s.arms.size() < 2) sink_.Warning(Code::kSingleOption, At(s.range), "'choose best' with a single option always picks it");
+      if (s.otherwise) {
+        Scope inner(&scope);
+        all_end &= CheckBlock(*s.otherwise, inner, ctx);
+      } else if (s.arms.size() < 2) {
+        sink_.Warning(Code::kSingleOption, At(s.range), "'choose best' with a single option always picks it");
+      }
       return all_end;
     }
     case ast::StepKind::kSplit: {

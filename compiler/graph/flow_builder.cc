@@ -313,6 +313,7 @@ class FlowBuilder {
     std::string id = Decision(Label({"choose best by", Source(s.score)}), open);
     Ends out;
     for (const ast::OptionArm& arm : s.arms) Append(out, Arm(id, arm.option.text, arm.body));
+    if (s.otherwise) Append(out, Otherwise(id, "otherwise (every score below 0)", s.otherwise));
     return out;
   }
 

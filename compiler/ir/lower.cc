@@ -391,7 +391,13 @@ class Lowerer {
           j.steps[self].arms.push_back({nullptr, a.option.text, 0, kDone});
           bodies.push_back(&a.body);
         }
-        return LowerArmBodies(self, bodies, scope);
+        std::vector<Ref> outs = LowerArmBodies(self, bodies, scope);
+        // `otherwise`, taken when no option is acceptable, is the step's next.
+        if (st.otherwise) {
+          auto o = LowerBlock(*st.otherwise, {Ref{Ref::kNext, self}}, scope);
+          outs.insert(outs.end(), o.begin(), o.end());
+        }
+        return outs;
       }
       case ast::StepKind::kSplit: {
         const auto& st = s.As<ast::SplitStep>();

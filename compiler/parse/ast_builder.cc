@@ -525,6 +525,7 @@ std::unique_ptr<ast::Step> AstBuilder::BuildPlainStep(TP::PlainStepContext* ctx)
     auto step = std::make_unique<ast::ChooseBestStep>();
     step->score = BuildExpr(c->score);
     for (auto* arm : c->optionArm()) step->arms.push_back({BuildName(arm->option), BuildBody(arm->body())});
+    if (c->otherwise) step->otherwise = BuildBody(c->otherwise);
     out = std::move(step);
   } else if (auto* s = dynamic_cast<TP::SplitStepContext*>(ctx)) {
     auto step = std::make_unique<ast::SplitStep>();

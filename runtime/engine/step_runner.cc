@@ -353,6 +353,11 @@ void Engine::Run(uint32_t handle) {
             best_score = d;
           }
         }
+        // With `otherwise`, an option is acceptable when it scores 0 or more.
+        if (s.source->As<ast::ChooseBestStep>().otherwise && (!best || best_score < 0)) {
+          inst.pc = s.next;
+          break;
+        }
         if (!best) {
           Error(inst, s, "no option could be scored; the journey ends here");
           Finish(handle, Outcome::kFailed);

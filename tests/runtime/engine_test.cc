@@ -363,6 +363,36 @@ journey next_best {
   EXPECT_EQ(out.find("by-email"), std::string::npos) << out;
 }
 
+// `otherwise` in choose best: taken when no option scores 0 or more.
+TEST(ChooseBest, OtherwiseWhenNoOptionIsAcceptable) {
+  EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"o.tutti", R"(profile hcp { id: string key  preferred_channel: string }
+event email_bounced keyed by hcp { hcp: string }
+event nudge keyed by hcp { hcp: string  bar: double }
+channel email { kind message  to hcp }
+channel sms { kind message  to hcp }
+journey next_best {
+  reentry always
+  on nudge as n
+  choose best by engagement(hcp, option) - n.bar {
+    email -> send email "by-email"
+    sms -> send sms "by-sms"
+    otherwise -> send sms "none-acceptable"
+  }
+}
+)"}});
+  auto profiles = f.Decode("{\"type\": \"hcp\", \"id\": \"h1\", \"preferred_channel\": \"none\"}\n", Accept::kProfiles);
+  auto events = f.Decode("{\"type\": \"email_bounced\", \"hcp\": \"h1\", \"at\": \"2026-03-02T10:00:00Z\"}\n"
+                         "{\"type\": \"nudge\", \"hcp\": \"h1\", \"bar\": 0.0, \"at\": \"2026-03-03T10:00:00Z\"}\n"
+                         "{\"type\": \"nudge\", \"hcp\": \"h1\", \"bar\": 0.1, \"at\": \"2026-03-04T10:00:00Z\"}\n",
+                         Accept::kEvents);
+  std::string out = f.Run(profiles, events);
+  auto sms = out.find("by-sms"), none = out.find("none-acceptable");
+  ASSERT_NE(sms, std::string::npos) << out;  // sms scores 0 on the 3rd: acceptable
+  ASSERT_NE(none, std::string::npos) << out;  // -0.1 on the 4th: none is
+  EXPECT_LT(sms, none);
+  EXPECT_EQ(out.find("by-email"), std::string::npos) << out;
+}
+
 // A suppression names its rule as the marketer wrote it, and where.
 TEST(Policy, SuppressionsQuoteTheRuleAsWrittenWithItsPlace) {
   EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", R"(profile hcp { id: string key  timezone: string }
