@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "cli/commands.h"
 #include "compiler/format/format.h"
 #include "compiler/parse/parse.h"
@@ -63,16 +65,19 @@ std::optional<std::string> ReadBounded(const std::string& path, uintmax_t limit)
   return ss.str();
 }
 
-// Replaces `path`'s contents through a temporary file beside it, so an
-// interrupted run leaves the old file or the new one, never half of each.
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tutti-fmt.tmp";
+// Replaces the contents of the file `path` names (through symlinks) via a
+// temporary file beside it, so an interrupted run leaves the old file or
+// the new one, never half of each, and a symlink stays a symlink.
+bool WriteFile(const std::string& link, const std::string& text) {
+  std::error_code ec;
+  std::string path = fs::canonical(link, ec).string();
+  if (ec) return false;
+  std::string tmp = path + ".tutti-fmt-" + std::to_string(::getpid()) + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
     if (!out.flush()) return false;
   }
-  std::error_code ec;
   fs::permissions(tmp, fs::status(path, ec).permissions(), ec);
   fs::rename(tmp, path, ec);
   if (ec) fs::remove(tmp, ec);

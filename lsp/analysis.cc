@@ -184,14 +184,25 @@ const ast::Expr* Analysis::ExprAt(uint32_t offset) const {
   return best;
 }
 
-std::optional<Type> Analysis::TypeOfName(const std::string& name) const {
+bool Analysis::Reads(const std::string& path) const {
+  for (const auto& f : program_.files)
+    if (!f->root && f->source && f->source->path() == path) return true;
+  return false;
+}
+
+std::optional<Type> Analysis::TypeOfName(const std::string& name, uint32_t offset) const {
   if (FindProfile(name)) return Type::Profile(name);
   if (document_ == nullptr || document_->ast == nullptr) return std::nullopt;
   std::optional<Type> found;
+  uint32_t found_at = 0;
+  auto consider = [&](uint32_t at, std::optional<Type> type) {
+    if (type && at <= offset && (!found || at >= found_at)) found = type, found_at = at;
+  };
   auto pattern = [&](const ast::EventPattern& p) {
-    if (p.BoundName().text == name) found = Type::Event(p.event.text);
+    if (p.BoundName().text == name) consider(p.range.begin, Type::Event(p.event.text));
   };
   for (const auto& j : document_->ast->journeys) {
+    if (offset < j.range.begin || offset > j.range.end) continue;  // only the journey around the cursor
     for (const auto& t : j.triggers) pattern(t);
     for (const auto& x : j.exits) pattern(x.pattern);
     ForEachStep(j.steps, [&](const ast::Step& s) {
@@ -200,7 +211,7 @@ std::optional<Type> Analysis::TypeOfName(const std::string& name) const {
         const auto& let = s.As<ast::LetStep>();
         if (let.name.text != name || !let.value) return;
         auto it = result_.types.find(let.value.get());
-        if (it != result_.types.end()) found = it->second;
+        if (it != result_.types.end()) consider(s.range.begin, it->second);
       }
     });
   }
@@ -310,7 +321,7 @@ std::vector<Completion> Analysis::Complete(const std::string& text, uint32_t off
   if (b > 0 && text[b - 1] == '.') {
     uint32_t e = b - 1, s = e;
     while (s > 0 && IsWordByte(text[s - 1])) --s;
-    std::optional<Type> type = TypeOfName(text.substr(s, e - s));
+    std::optional<Type> type = TypeOfName(text.substr(s, e - s), s);
     if (!type) return out;
     const std::vector<ast::FieldDecl>* fields = nullptr;
     if (type->is(TypeKind::kEvent)) {

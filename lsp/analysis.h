@@ -59,6 +59,8 @@ class Analysis {
   const compiler::Source& source() const { return *document_->source; }
   /// The document's diagnostics (not those of the files it imports).
   const std::vector<compiler::Diagnostic>& diagnostics() const { return diagnostics_; }
+  /// Whether the check read the file at `path` (the document imports it).
+  bool Reads(const std::string& path) const;
   /// Whether the document had syntax errors, so some of it was left out.
   bool partial() const { return document_->ast == nullptr || document_->ast->partial; }
 
@@ -78,7 +80,9 @@ class Analysis {
   const compiler::ast::FieldDecl* FindField(const compiler::Type& record, const std::string& field) const;
   /// The innermost checked expression at `offset` in the document.
   const compiler::ast::Expr* ExprAt(uint32_t offset) const;
-  std::optional<compiler::Type> TypeOfName(const std::string& name) const;
+  /// What `name` holds at `offset`: a profile, or the nearest binding
+  /// before it in the journey around it.
+  std::optional<compiler::Type> TypeOfName(const std::string& name, uint32_t offset) const;
 
   const compiler::BuiltinRegistry& builtins_;
   compiler::Program program_;

@@ -1,5 +1,8 @@
 #include "lsp/server.h"
 
+#include <filesystem>
+#include <functional>
+
 #include "compiler/format/format.h"
 #include "lsp/transport.h"
 #include "stdlib/stdlib.h"
@@ -68,8 +71,11 @@ std::string PathOf(const std::string& uri) {
   return path;
 }
 
-std::string UriOf(const std::string& path) {
-  if (path.empty() || path[0] != '/') return path;
+std::string UriOf(const std::string& shown) {
+  if (shown.empty() || shown.rfind("untitled:", 0) == 0) return shown;
+  std::error_code ec;
+  std::string path = std::filesystem::absolute(shown, ec).lexically_normal().string();
+  if (ec || path.empty() || path[0] != '/') return shown;
   static const char* kHex = "0123456789ABCDEF";
   std::string uri = "file://";
   for (unsigned char c : path) {
@@ -121,6 +127,11 @@ std::vector<std::string> Server::Handle(const std::string& body) {
   }
   Json id = message.is_object() && message.contains("id") ? message["id"] : Json();
   bool request = message.is_object() && message.contains("id") && (id.is_string() || id.is_number_integer());
+  if (message.is_object() && message.contains("id") && !request) {  // an id must be a string or an integer
+    out.push_back(Dump({{"jsonrpc", "2.0"}, {"id", nullptr},
+                        {"error", {{"code", kInvalidRequest}, {"message", "an id must be a string or an integer"}}}}));
+    return out;
+  }
   if (!message.is_object() || !message.contains("method") || !message["method"].is_string()) {
     if (request || !message.is_object() || !message.contains("result"))  // a reply to us needs no answer
       out.push_back(Dump({{"jsonrpc", "2.0"}, {"id", request ? id : Json()},
@@ -164,11 +175,14 @@ Json Server::Dispatch(const std::string& method, const Json& params, std::vector
   if (method == "textDocument/didOpen") {
     const Json& item = Need(params, "textDocument");
     std::string uri = NeedString(item, "uri");
+    std::string text = NeedString(item, "text");  // all read before anything is kept
+    int64_t version = item.contains("version") && item["version"].is_number_integer() ? item["version"].get<int64_t>() : 0;
     Document& doc = documents_[uri];
     doc.path = PathOf(uri);
-    doc.text = NeedString(item, "text");
-    doc.version = item.value("version", 0);
+    doc.text = std::move(text);
+    doc.version = version;
     Analyze(uri, doc, out);
+    AnalyzeImporters(uri, doc.path, out);
     return nullptr;
   }
   if (method == "textDocument/didChange") {
@@ -178,15 +192,22 @@ Json Server::Dispatch(const std::string& method, const Json& params, std::vector
     const Json& changes = Need(params, "contentChanges");
     if (!changes.is_array() || changes.empty()) return nullptr;
     it->second.text = NeedString(changes.back(), "text");  // full sync: the last change is the document
-    it->second.version = Need(params, "textDocument").value("version", it->second.version + 1);
+    const Json& item = Need(params, "textDocument");
+    it->second.version = item.contains("version") && item["version"].is_number_integer() ? item["version"].get<int64_t>()
+                                                                                          : it->second.version + 1;
     Analyze(uri, it->second, out);
+    AnalyzeImporters(uri, it->second.path, out);
     return nullptr;
   }
   if (method == "textDocument/didClose") {
     std::string uri = NeedString(Need(params, "textDocument"), "uri");
-    if (documents_.erase(uri))
-      out.push_back(Dump({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
-                          {"params", {{"uri", uri}, {"diagnostics", Json::array()}}}}));
+    auto it = documents_.find(uri);
+    if (it == documents_.end()) return nullptr;
+    std::string path = it->second.path;
+    documents_.erase(it);
+    out.push_back(Dump({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
+                        {"params", {{"uri", uri}, {"diagnostics", Json::array()}}}}));
+    AnalyzeImporters(uri, path, out);  // they read it from disk now
     return nullptr;
   }
   if (method == "textDocument/hover") return Hover(params);
@@ -212,6 +233,16 @@ void Server::Analyze(const std::string& uri, Document& doc, std::vector<std::str
   for (const compiler::Diagnostic& d : doc.analysis->diagnostics()) list.push_back(DiagnosticJson(d));
   out.push_back(Dump({{"jsonrpc", "2.0"}, {"method", "textDocument/publishDiagnostics"},
                       {"params", {{"uri", uri}, {"version", doc.version}, {"diagnostics", list}}}}));
+}
+
+void Server::AnalyzeImporters(const std::string& uri, const std::string& path, std::vector<std::string>& out) {
+  for (auto& [other_uri, other] : documents_) {
+    if (other_uri == uri || !other.analysis) continue;
+    bool missing_import = false;  // it may name this file, now there
+    for (const compiler::Diagnostic& d : other.analysis->diagnostics())
+      missing_import |= d.code == compiler::Code::kImportNotFound;
+    if (missing_import || other.analysis->Reads(path)) Analyze(other_uri, other, out);
+  }
 }
 
 Server::Document* Server::Find(const Json& params) {

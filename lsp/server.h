@@ -47,6 +47,8 @@ class Server {
   /// A request's result (or throws RequestError); null for notifications.
   Json Dispatch(const std::string& method, const Json& params, std::vector<std::string>& out);
   void Analyze(const std::string& uri, Document& doc, std::vector<std::string>& out);
+  /// Checks again the open documents that import the file at `path`.
+  void AnalyzeImporters(const std::string& uri, const std::string& path, std::vector<std::string>& out);
   Document* Find(const Json& params);
 
   Json Hover(const Json& params);

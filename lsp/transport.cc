@@ -53,6 +53,9 @@ Frame ReadFrame(std::istream& in) {
     if (HeaderNameIs(line, "content-length")) {
       size_t i = 15;
       while (i < line.size() && line[i] == ' ') ++i;
+      size_t end = line.size();
+      while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\t')) --end;
+      line.resize(end);
       if (i == line.size()) return {Frame::kBad, {}, "Content-Length has no value"};
       length = 0;
       for (; i < line.size(); ++i) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "base/check.h"
 #include "compiler/parse/layout.h"
 
 namespace tutti::compiler {
@@ -22,6 +21,10 @@ bool SpaceBetween(Spacing prev, Spacing next) {
 class Formatter {
  public:
   Formatter(std::string_view text, const std::vector<LayoutToken>& tokens) : text_(text), tokens_(tokens) {}
+
+  /// Whether the scan met something it cannot place (then Run's text is
+  /// not to be used).
+  bool broken() const { return broken_; }
 
   std::string Run() {
     uint32_t pos = 0;
@@ -50,14 +53,18 @@ class Formatter {
     int newlines = 0;
     for (uint32_t k = begin; k < end;) {
       char c = text_[k];
-      if (c == '\n') {
-        ++newlines;
+      if (c == '\n' || (c == '\r' && (k + 1 >= end || text_[k + 1] != '\n'))) {
+        ++newlines;  // LF, CRLF (counted at its LF) or a lone CR, as the lexer reads them
         ++k;
       } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f') {
         ++k;
       } else {
-        TUTTI_CHECK(text_.substr(k, 2) == "//" || text_.substr(k, 2) == "/*", "only comments lie between tokens");
-        size_t stop = text_[k + 1] == '/' ? text_.find('\n', k) : text_.find("*/", k + 2);
+        if (text_.substr(k, 2) != "//" && text_.substr(k, 2) != "/*") {
+          broken_ = true;  // the lexer and this scan disagree: Format refuses
+          return newlines;
+        }
+        // A line comment ends at CR or LF, as the lexer's LINE_COMMENT does.
+        size_t stop = text_[k + 1] == '/' ? text_.find_first_of("\r\n", k) : text_.find("*/", k + 2);
         stop = stop == std::string_view::npos ? end : text_[k + 1] == '/' ? stop : stop + 2;
         std::string_view comment = text_.substr(k, std::min<size_t>(stop, end) - k);
         while (!comment.empty() && (comment.back() == ' ' || comment.back() == '\t' || comment.back() == '\r'))
@@ -131,6 +138,7 @@ class Formatter {
   std::vector<int> indents_;  // per token: the indent of its line
   Spacing prev_ = Spacing::kWord;
   bool started_ = false;
+  bool broken_ = false;
 };
 
 }  // namespace
@@ -138,8 +146,10 @@ class Formatter {
 std::optional<std::string> Format(const Source& source, DiagnosticSink& sink) {
   auto tokens = ParseLayout(source, sink);
   if (!tokens) return std::nullopt;
-  std::string out = Formatter(source.text(), *tokens).Run();
-  // A formatter that changed a token would corrupt the file: compare.
+  Formatter formatter(source.text(), *tokens);
+  std::string out = formatter.Run();
+  // A formatter that changed a token would corrupt the file: compare, and
+  // refuse (leaving the file as it is) rather than write a different program.
   Source formatted(source.path(), out);
   DiagnosticSink again;
   auto check = ParseLayout(formatted, again);
@@ -149,7 +159,12 @@ std::optional<std::string> Format(const Source& source, DiagnosticSink& sink) {
     const SourceRange& b = (*check)[i].range;
     same = source.text().substr(a.begin, a.end - a.begin) == formatted.text().substr(b.begin, b.end - b.begin);
   }
-  TUTTI_CHECK(same, "formatting changed the tokens of a file");
+  if (!same || formatter.broken()) {
+    sink.Error(Code::kCannotFormat, {&source, {0, 0}},
+               "tutti fmt could not lay this file out without changing it (a bug in the formatter; "
+               "please report it); the file is left as it is");
+    return std::nullopt;
+  }
   return out;
 }
 

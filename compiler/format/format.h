@@ -11,7 +11,8 @@
 // kept where they were (own-line comments at the indent of what follows
 // them); no trailing spaces; one newline at the end. Formatting is
 // idempotent, and never changes a token: the result is re-parsed and
-// compared before it is returned.
+// compared before it is returned, and a mismatch (a formatter bug) is an
+// error for that file, which is then left as it is.
 
 #include <optional>
 #include <string>

@@ -162,6 +162,18 @@ TEST(Cli, FmtRewritesChecksAndRefusesSyntaxErrors) {
   EXPECT_EQ(Tutti("fmt").status, 2);
 }
 
+TEST(Cli, FmtWritesThroughASymlink) {
+  fs::path real = Write("real.tutti", "journey j for hcp {\nwait 1d\n}\n");
+  fs::path link = real.parent_path() / "link.tutti";
+  fs::remove(link);
+  fs::create_symlink(real.filename(), link);
+  EXPECT_EQ(Tutti("fmt " + link.string()).status, 0);
+  EXPECT_TRUE(fs::is_symlink(link));
+  std::ifstream in(real);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
+            "journey j for hcp {\n  wait 1d\n}\n");
+}
+
 TEST(Cli, FoldersAreSearchedRecursivelyAndOutputIsSorted) {
   fs::path dir = fs::temp_directory_path() / "tutti_cli_tree";
   fs::remove_all(dir);

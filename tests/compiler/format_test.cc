@@ -74,6 +74,12 @@ TEST(Format, StringsAndDocCommentsAreUntouched) {
   EXPECT_EQ(Fmt(text), text);
 }
 
+TEST(Format, LoneCrAndCrlfLineEndingsBecomeLf) {
+  EXPECT_EQ(Fmt("import \"std/events\"\r// c\rjourney j for hcp {\r  wait 1d\r}\r"),
+            "import \"std/events\"\n// c\njourney j for hcp {\n  wait 1d\n}\n");
+  EXPECT_EQ(Fmt("journey j for hcp { // c\r\n wait 1d\r\n}\r\n"), "journey j for hcp { // c\n  wait 1d\n}\n");
+}
+
 TEST(Format, RefusesAFileWithSyntaxErrors) {
   Source source("bad.tutti", "journey x {\n  wait 2 days\n}\n");
   DiagnosticSink sink;

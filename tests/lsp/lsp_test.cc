@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -292,6 +293,49 @@ TEST(Lsp, ImportsSeeTheEditorsOpenDocuments) {
   EXPECT_TRUE(d["diagnostics"].empty()) << d.dump();
 }
 
+TEST(Lsp, ImportersAreCheckedAgainWhenWhatTheyImportOpensChangesOrCloses) {
+  LspClient lsp;
+  lsp.Request("initialize", Json::object());
+  std::string lib = "file:///tmp/tutti-lsp-test-missing/lib.tutti";
+  std::string main = "file:///tmp/tutti-lsp-test-missing/main.tutti";
+  Open(lsp, "import \"lib\"\njourney j {\n  on ping\n  end\n}\n", main);
+  EXPECT_FALSE(lsp.Diagnostics(main)["diagnostics"].empty());  // lib is not on disk
+  Open(lsp, "profile hcp { id: string key }\nevent ping keyed by hcp { hcp: string }\n", lib);
+  lsp.Diagnostics(lib);
+  EXPECT_TRUE(lsp.Diagnostics(main)["diagnostics"].empty());
+  lsp.Notify("textDocument/didChange", {{"textDocument", {{"uri", lib}, {"version", 2}}},
+                                        {"contentChanges", {{{"text", "profile hcp { id: string key }\n"}}}}});
+  lsp.Diagnostics(lib);
+  Json d = lsp.Diagnostics(main);
+  ASSERT_EQ(d["diagnostics"].size(), 1u) << d.dump();
+  EXPECT_EQ(d["diagnostics"][0]["code"], "T0302");
+}
+
+TEST(Lsp, CompletionReadsTheBindingInScope) {
+  LspClient lsp;
+  lsp.Request("initialize", Json::object());
+  std::string text = std::string(kJourney) + "journey other {\n  on rx_written as o\n  end\n}\n";
+  Open(lsp, text);
+  lsp.Diagnostics(kUri);
+  Json r = lsp.Request("textDocument/completion", {{"textDocument", Doc()}, {"position", Pos(6, 7)}});
+  std::set<std::string> labels;
+  for (const Json& item : r["result"]["items"]) labels.insert(item["label"]);
+  EXPECT_TRUE(labels.count("template")) << r.dump();
+  EXPECT_FALSE(labels.count("prescriber")) << "rx_written's 'o' is another journey's";
+}
+
+TEST(Lsp, FormattingALoneCrFileDoesNotStopTheServer) {
+  LspClient lsp;
+  lsp.Request("initialize", Json::object());
+  Open(lsp, "import \"std/events\"\r// c\rjourney j for hcp {\r  wait 1d\r}\r");
+  lsp.Diagnostics(kUri);
+  Json edits = lsp.Request("textDocument/formatting", {{"textDocument", Doc()}, {"options", Json::object()}});
+  ASSERT_TRUE(edits.contains("result")) << edits.dump();
+  ASSERT_EQ(edits["result"].size(), 1u) << edits.dump();
+  EXPECT_EQ(edits["result"][0]["newText"], "import \"std/events\"\n// c\njourney j for hcp {\n  wait 1d\n}\n");
+  EXPECT_TRUE(lsp.Request("shutdown", nullptr)["result"].is_null());
+}
+
 TEST(Lsp, BadMessagesGetErrorsAndTheServerGoesOn) {
   LspClient lsp;
   lsp.Request("initialize", Json::object());
@@ -299,6 +343,11 @@ TEST(Lsp, BadMessagesGetErrorsAndTheServerGoesOn) {
   Json parse_error = lsp.Read();
   EXPECT_EQ(parse_error["error"]["code"], -32700);
   EXPECT_EQ(lsp.Request("no/such/method", Json::object())["error"]["code"], -32601);
+  lsp.Send({{"jsonrpc", "2.0"}, {"id", 1.5}, {"method", "shutdown"}});
+  EXPECT_EQ(lsp.Read()["error"]["code"], -32600) << "an id that is neither string nor integer";
+  std::string body = Json({{"jsonrpc", "2.0"}, {"id", 99}, {"method", "no/such/method"}}).dump();
+  lsp.SendRaw("Content-Length: " + std::to_string(body.size()) + " \r\n\r\n" + body);
+  EXPECT_EQ(lsp.Read()["id"], 99) << "a trailing space after the length is tolerated";
   EXPECT_EQ(lsp.Request("textDocument/hover", {{"textDocument", 7}})["error"]["code"], -32602);
   EXPECT_EQ(lsp.Request("textDocument/hover", {{"textDocument", Doc()}, {"position", Pos(-1, 2)}})["error"]["code"], -32602);
   // Positions past the end of an open document are clamped, not trusted.
