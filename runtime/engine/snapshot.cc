@@ -27,7 +27,7 @@ namespace ir = compiler::ir;
 
 namespace {
 
-constexpr std::string_view kMagic = "tutti-engine-snapshot-2";
+constexpr std::string_view kMagic = "tutti-engine-snapshot-3";
 
 /// What a journey's instances depend on, as lowered by this build: its
 /// steps (kind, successors, scopes, live slots), its slots and their

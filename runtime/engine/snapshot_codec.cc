@@ -116,7 +116,7 @@ void SnapshotWriter::Decision(const runtime::Decision& d) {
   }
   OptionalInstant(d.due);
   OptionalInstant(d.until);
-  for (const std::string* s : {&d.policy, &d.rule, &d.reason, &d.idempotency_key}) String(*s);
+  for (const std::string* s : {&d.policy, &d.rule, &d.rule_at, &d.reason, &d.idempotency_key}) String(*s);
 }
 
 void SnapshotReader::Fail(std::string why) {
@@ -273,7 +273,7 @@ runtime::Decision SnapshotReader::Decision() {
   }
   d.due = OptionalInstant();
   d.until = OptionalInstant();
-  for (std::string* s : {&d.policy, &d.rule, &d.reason, &d.idempotency_key}) *s = String();
+  for (std::string* s : {&d.policy, &d.rule, &d.rule_at, &d.reason, &d.idempotency_key}) *s = String();
   return d;
 }
 
