@@ -39,6 +39,7 @@ std::string_view Section(std::string_view doc, std::string_view code) {
 }  // namespace
 
 int RunExplain(const std::vector<std::string>& raw_args) {
+  if (raw_args.size() > 1 && raw_args[0] == "--list") return UsageError("--list takes no code", kUsage);
   if (raw_args.size() == 1 && raw_args[0] == "--list") {
     for (compiler::Code code : compiler::AllCodes())
       std::printf("%s  %s\n", std::string(compiler::CodeText(code)).c_str(),

@@ -139,6 +139,7 @@ TEST(Cli, ExplainListsEveryCodeAndRefusesUnknownOnes) {
   EXPECT_NE(list.out.find("T0502  "), std::string::npos) << list.out;
   EXPECT_EQ(Tutti("explain T9999").status, 2);
   EXPECT_EQ(Tutti("explain").status, 2);
+  EXPECT_EQ(Tutti("explain --list T0101").status, 2);
 }
 
 TEST(Cli, FmtRewritesChecksAndRefusesSyntaxErrors) {
