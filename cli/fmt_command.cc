@@ -1,6 +1,5 @@
 // tutti fmt [--check] [--stdout] PATH...
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "compiler/check/program.h"
 #include "compiler/format/format.h"
 #include "compiler/parse/parse.h"
 
@@ -32,12 +32,7 @@ std::vector<std::string> TuttiFiles(const std::vector<std::string>& paths, bool*
   for (const std::string& path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec) && it->path().extension() == ".tutti")
-          found.push_back(it->path().lexically_normal().string());
-      std::sort(found.begin(), found.end());
+      std::vector<std::string> found = compiler::TuttiFilesIn(path);
       out.insert(out.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(path, ec)) {
       out.push_back(path);

@@ -174,6 +174,18 @@ void SortFiles(Program& program) {
 
 }  // namespace
 
+std::vector<std::string> TuttiFilesIn(const std::string& folder) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && it->path().extension() == ".tutti")
+      found.push_back(it->path().lexically_normal().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 Program LoadProgram(const std::vector<std::string>& paths, const std::string& stdlib_dir,
                     DiagnosticSink& sink) {
   Program program;
@@ -182,15 +194,7 @@ Program LoadProgram(const std::vector<std::string>& paths, const std::string& st
   for (const std::string& path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(
-               path, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && it->path().extension() == ".tutti")
-          found.push_back(it->path().lexically_normal().string());
-      }
-      std::sort(found.begin(), found.end());
-      for (const std::string& f : found) loader.LoadRoot(f);
+      for (const std::string& f : TuttiFilesIn(path)) loader.LoadRoot(f);
     } else if (fs::exists(path, ec)) {
       loader.LoadRoot(path);
     } else {

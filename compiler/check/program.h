@@ -30,6 +30,10 @@ struct Program {
   std::string stdlib_dir;
 };
 
+/// The `.tutti` files below `folder`, recursively, sorted (unreadable
+/// subfolders are skipped).
+std::vector<std::string> TuttiFilesIn(const std::string& folder);
+
 /// Reads and parses `paths` and their imports. Missing files, unreadable
 /// files, missing imports and import cycles are reported in `sink`.
 Program LoadProgram(const std::vector<std::string>& paths, const std::string& stdlib_dir,
