@@ -54,10 +54,14 @@ policyClause
               (FOR channelSet)? ';'?                             # quietHoursClause
             | CAP channelSet count=INT PER window=DURATION ';'?  # capClause
             | REQUIRE CONSENT ';'?                               # consentClause
-            | ARBITRATE BY PRIORITY (WITHIN window=DURATION)? ';'? # arbitrateClause
+            | ARBITRATE BY PRIORITY (WITHIN window=DURATION)?
+              (FOR channelSet)? ';'?                             # arbitrateClause
             | DEDUPE (FOR channelSet)? WITHIN window=DURATION ';'? # dedupeClause
             ;
-channelSet  : ANY | ident | '[' ident (',' ident)* ','? ']' ;
+// A channel set names channels; `any` stands for every channel of kind
+// message and `task` for every task step: [any, rep_task].
+channelSet  : channelName | '[' channelName (',' channelName)* ','? ']' ;
+channelName : ident | ANY | TASK ;
 
 // ---------------------------------------------------------------- journeys
 
@@ -102,7 +106,7 @@ plainStep
             : SEND channel=ident message=STRING (TO recipient=expr)?
               (WITH '{' varInits? '}')? ';'?                     # sendStep
             | verb=(TASK | NOTIFY) assignee message=STRING
-              (DUE due=durationExpr)? ';'?                       # taskStep
+              (VIA channel=ident)? (DUE due=durationExpr)? ';'?  # taskStep
             | WAIT durationExpr ';'?                             # waitDurationStep
             | WAIT UNTIL timeOfDay LOCAL? ';'?                   # waitTimeOfDayStep
             | WAIT UNTIL at=expr ';'?                            # waitUntilStep

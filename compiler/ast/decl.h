@@ -65,10 +65,11 @@ struct ChannelDecl {
   SourceRange range;
 };
 
-/// `any`, a channel, or `[a, b]`.
+/// A channel or a list `[a, b]`. `any` stands for every channel of kind
+/// message, `task` for every task step whatever its channel.
 struct ChannelSet {
-  bool any = false;
-  std::vector<Name> channels;
+  bool any = false;             // `any` given
+  std::vector<Name> channels;   // the others ("task" for `task`)
   SourceRange range;
 };
 
@@ -80,7 +81,7 @@ struct PolicyClause {
   // quiet_hours
   TimeOfDay from, until;
   bool local = false;
-  // quiet_hours (optional), cap, dedupe (optional)
+  // quiet_hours, arbitrate, dedupe (optional), cap
   std::optional<ChannelSet> channels;
   // cap
   int64_t count = 0;

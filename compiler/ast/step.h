@@ -98,7 +98,7 @@ struct SendStep : StepOf<StepKind::kSend> {
   std::vector<FieldInit> vars;
 };
 
-/// task|notify ASSIGNEE "text" [due D]
+/// task|notify ASSIGNEE "text" [via CHANNEL] [due D]
 /// ASSIGNEE: `PROFILE where COND [best by SCORE]` (routing) or an expression
 /// naming a staff member.
 struct TaskStep : StepOf<StepKind::kTask> {
@@ -108,6 +108,9 @@ struct TaskStep : StepOf<StepKind::kTask> {
   ExprPtr route_score;
   ExprPtr assignee;
   Message message;
+  /// `via CHANNEL`: a task channel; the task is then a contact with the
+  /// journey's customer under the contact policy (docs/semantics.md).
+  std::optional<Name> channel;
   std::optional<DurationLiteral> due;
 };
 

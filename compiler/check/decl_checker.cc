@@ -165,7 +165,7 @@ void FileChecker::CheckChannel(const ast::ChannelDecl& c) {
 void FileChecker::CheckChannelSet(const ast::ChannelSet& set) {
   std::set<std::string> seen;
   for (const ast::Name& n : set.channels) {
-    FindChannel(n);
+    if (n.text != "task") FindChannel(n);  // `task`: every task step
     if (!seen.insert(n.text).second) sink_.Warning(Code::kRepeatedRule, At(n.range), "channel '" + n.text + "' is listed twice");
   }
 }
@@ -177,6 +177,15 @@ void FileChecker::CheckPolicy(const ast::PolicyDecl& p) {
     if (c.channels) CheckChannelSet(*c.channels);
     switch (c.kind) {
       case ast::PolicyClauseKind::kQuietHours: {
+        if (c.channels)
+          for (const ast::Name& n : c.channels->channels) {
+            auto ch = symbols_.channels.find(n.text);
+            bool task = n.text == "task" || (ch != symbols_.channels.end() && ch->second.decl->kind &&
+                                             ch->second.decl->kind->text == "task");
+            if (task)
+              sink_.Error(Code::kPolicyRule, At(n.range), "quiet hours hold messages to customers; a task is work for a "
+                                                          "colleague and is never held");
+          }
         if (c.from.hour == c.until.hour && c.from.minute == c.until.minute)
           sink_.Error(Code::kPolicyRule, At(c.range), "quiet hours that start and end at the same time are empty");
         if (c.local) {

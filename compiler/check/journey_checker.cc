@@ -446,7 +446,11 @@ void FileChecker::CheckSend(const ast::SendStep& s, Scope& scope, JourneyContext
     Diagnostic& d = sink_.Error(Code::kCustomerMismatch, At(s.recipient ? s.recipient->range : s.channel.range),
                                 "channel '" + channel->name.text + "' goes to profile " + to + ", but " +
                                     (s.recipient ? "this is " + recipient.ToString()
-                                                 : "this journey's customer is " + recipient.ToString() + "; say who with 'to ...'"));
+                                                 : "this journey's customer is " + recipient.ToString() + "; say who with 'to ...'") +
+                                    (channel->kind && channel->kind->text == "task"
+                                         ? "; to give a colleague work about this customer, write 'task ASSIGNEE \"text\" via " +
+                                               channel->name.text + "'"
+                                         : ""));
     d.notes.push_back({DeclaredAt(symbols_.channels, channel->name.text), "channel declared here"});
   }
   if (channel->consent) {
@@ -488,6 +492,18 @@ void FileChecker::CheckTask(const ast::TaskStep& t, Scope& scope, JourneyContext
     if (!who.IsErrorOrDyn() && !who.is(TypeKind::kString) && !who.is(TypeKind::kProfile))
       sink_.Error(Code::kTypeMismatch, At(t.assignee->range), std::string("who gets the ") + verb + " must be a staff id (a string) or a profile, but this is " + who.ToString());
     CheckMessage(t.message, scope);
+  }
+  if (t.channel) {
+    const ast::ChannelDecl* channel = FindChannel(*t.channel);
+    if (t.notify) {
+      sink_.Error(Code::kChannelKind, At(t.channel->range), "a notification only informs a colleague and is never a contact "
+                  "with the customer; 'via' names the channel of a 'task'");
+    } else if (channel != nullptr && channel->kind && channel->kind->text != "task") {
+      Diagnostic& d = sink_.Error(Code::kChannelKind, At(t.channel->range), "channel '" + channel->name.text + "' is of kind " +
+                                  channel->kind->text + "; a task goes through a channel of kind task" +
+                                  (channel->kind->text == "message" ? " (a message is sent with 'send')" : ""));
+      d.notes.push_back({DeclaredAt(symbols_.channels, channel->name.text), "channel declared here"});
+    }
   }
   if (t.due) CheckDuration(*t.due, "a due time");
   (void)ctx;

@@ -259,7 +259,7 @@ class FlowBuilder {
 
   static std::string Source(const ast::ExprPtr& e) { return e ? ast::ToSource(*e) : "?"; }
 
-  // task|notify ASSIGNEE "text" [due D]
+  // task|notify ASSIGNEE "text" [via CHANNEL] [due D]
   static std::string TaskLabel(const ast::TaskStep& s) {
     std::string who = s.notify ? "notify " : "task ";
     if (s.route_profile) {
@@ -268,7 +268,8 @@ class FlowBuilder {
     } else {
       who += Source(s.assignee);
     }
-    return Label({who, Quoted(s.message), s.due ? "due " + DurationText(*s.due) : ""});
+    return Label({who, Quoted(s.message), s.channel ? "via " + s.channel->text : "",
+                  s.due ? "due " + DurationText(*s.due) : ""});
   }
 
   // wait up to D for PATTERN [then {...}] [timeout {...}]

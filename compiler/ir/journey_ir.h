@@ -172,8 +172,9 @@ struct Channel {
   std::string consent;    // topic; empty: none
 };
 
-/// One clause of a contact policy. `channels` empty with `any_channel`
-/// false means "no channel list given" (every channel the clause may hold).
+/// One clause of a contact policy. `any_channel`: it covers every channel
+/// of kind message (`any`, or no channel list given); `channels`: the ones
+/// it names besides ("task": every task step).
 struct PolicyRule {
   ast::PolicyClauseKind kind;
   std::string policy;  // the policy's name
@@ -186,7 +187,11 @@ struct PolicyRule {
   int from_minute = 0, until_minute = 0;  // quiet hours, minutes after midnight
   bool local = false;
 
+  /// Whether the clause may cover `channel`: it names it, or covers `any`
+  /// (the caller knows the channel's kind).
   bool Covers(const std::string& channel) const;
+  /// Whether the clause names `channel` ("task" included) in its list.
+  bool Lists(std::string_view channel) const;
 };
 
 struct Program {

@@ -10,8 +10,10 @@
 
 namespace tutti::compiler::ir {
 
-bool PolicyRule::Covers(const std::string& channel) const {
-  return any_channel || std::find(channels.begin(), channels.end(), channel) != channels.end();
+bool PolicyRule::Covers(const std::string& channel) const { return any_channel || Lists(channel); }
+
+bool PolicyRule::Lists(std::string_view channel) const {
+  return std::find(channels.begin(), channels.end(), channel) != channels.end();
 }
 
 const Journey* Program::Find(std::string_view name) const {
@@ -126,8 +128,8 @@ class Lowerer {
       PolicyRule r;
       r.kind = c.kind;
       r.policy = p.name.text;
-      if (c.channels && !c.channels->any) {
-        r.any_channel = false;
+      if (c.channels) {
+        r.any_channel = c.channels->any;
         for (const auto& n : c.channels->channels) r.channels.push_back(n.text);
       }
       r.count = c.count;

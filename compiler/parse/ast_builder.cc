@@ -200,12 +200,15 @@ ast::ChannelDecl AstBuilder::BuildChannel(TP::ChannelDeclContext* ctx) {
   return d;
 }
 
-/// channelSet : ANY | ident | '[' ident (',' ident)* ','? ']'
+/// channelSet : channelName | '[' channelName (',' channelName)* ','? ']'
+/// channelName : ident | ANY | TASK   (`task`: every task step)
 ast::ChannelSet AstBuilder::BuildChannelSet(TP::ChannelSetContext* ctx) {
   ast::ChannelSet s;
   s.range = Range(ctx);
-  s.any = ctx->ANY() != nullptr;
-  for (auto* id : ctx->ident()) s.channels.push_back(BuildName(id));
+  for (auto* name : ctx->channelName()) {
+    if (name->ANY()) s.any = true;
+    else s.channels.push_back(name->ident() ? BuildName(name->ident()) : ast::Name{"task", Range(name)});
+  }
   return s;
 }
 
@@ -234,6 +237,7 @@ ast::PolicyDecl AstBuilder::BuildPolicy(TP::PolicyDeclContext* ctx) {
     } else if (auto* a = dynamic_cast<TP::ArbitrateClauseContext*>(clause)) {
       c.kind = ast::PolicyClauseKind::kArbitrate;
       if (a->window) c.window = BuildDurationToken(a->window);
+      if (a->channelSet()) c.channels = BuildChannelSet(a->channelSet());
     } else if (auto* dd = dynamic_cast<TP::DedupeClauseContext*>(clause)) {
       c.kind = ast::PolicyClauseKind::kDedupe;
       if (dd->channelSet()) c.channels = BuildChannelSet(dd->channelSet());
@@ -492,6 +496,7 @@ std::unique_ptr<ast::Step> AstBuilder::BuildPlainStep(TP::PlainStepContext* ctx)
       step->assignee = BuildExpr(direct->who);
     }
     step->message = BuildMessage(t->message);
+    if (t->channel) step->channel = BuildName(t->channel);
     if (t->due) step->due = BuildDuration(t->due, "due");
     out = std::move(step);
   } else if (auto* w = dynamic_cast<TP::WaitDurationStepContext*>(ctx)) {

@@ -216,7 +216,7 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
       }
       // With its recipient's address as this partition knows it now: the
       // action's deliverer may run on a node without this partition.
-      std::string address = entry.action.channel.empty()
+      std::string address = entry.action.action != "send"
                                  ? ""
                                  : EmailAddressOf(engine.store(), set_->schemas(), set_->ir(), entry.action);
       writes.push_back(

@@ -155,11 +155,15 @@ std::optional<ActionToDeliver> ReadAction(std::string_view value) {
   d.customer = text(*action, "customer");
   d.step = text(*action, "step");
   d.channel = text(*action, "channel");
-  d.action = d.channel.empty() ? text(*action, "kind") : "send";
-  d.content = d.channel.empty() ? text(*action, "text") : text(*action, "template");
-  d.recipient = d.channel.empty() ? text(*action, "assignee") : text(*action, "to");
+  // A task or notification has a kind (and a channel when it went `via`
+  // one); a send has none.
+  std::string kind = text(*action, "kind");
+  bool send = kind.empty();
+  d.action = send ? "send" : kind;
+  d.content = send ? text(*action, "template") : text(*action, "text");
+  d.recipient = send ? text(*action, "to") : text(*action, "assignee");
   d.idempotency_key = text(*action, "idempotency_key");
-  if (d.idempotency_key.empty() || (d.channel.empty() && d.action.empty())) return std::nullopt;
+  if (d.idempotency_key.empty() || (send && d.channel.empty())) return std::nullopt;
   // The action's own bytes: the value is a whole object, and the first
   // `,"action":` outside a string is the one after the head.
   size_t at = value.find(kActionKey) + kActionKey.size(), close = value.find_last_of('}');

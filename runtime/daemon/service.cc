@@ -20,9 +20,13 @@
 namespace tutti::runtime {
 
 /// The reload reply's warnings for journeys that changed but kept their
-/// version number (logged too).
-nlohmann::json VersionWarnings(const std::vector<std::string>& not_raised) {
+/// version number, and any `others` (logged too).
+nlohmann::json VersionWarnings(const std::vector<std::string>& not_raised, const std::vector<std::string>& others) {
   nlohmann::json warnings = nlohmann::json::array();
+  for (const std::string& text : others) {
+    Log(LogLevel::kWarning, "reload", text);
+    warnings.push_back(text);
+  }
   for (const std::string& name : not_raised) {
     std::string text = "journey '" + name + "' changed but kept its version number: its decisions and the old "
                        "version's show the same number (version_id tells them apart); raise 'version'";
@@ -499,7 +503,7 @@ Reply Service::CommitReload(PreparedReload prepared) {
   if (Status adopted = Adopt(std::move(prepared.set), &report); !adopted.ok()) return Problem(500, adopted.message());
   reloads_->At({first ? "started" : "reloaded"}).Add();
   Deliver();
-  Json warnings = VersionWarnings(report.number_not_raised);
+  Json warnings = VersionWarnings(report.number_not_raised, report.warnings);
   return JsonReply(200, Json{{"status", "reloaded"},
                              {"fingerprint", fingerprint},
                              {"seconds", prepared.seconds},

@@ -387,9 +387,13 @@ class Service {
   /// The actions being delivered: the engine's outbox, or on a cluster the
   /// actions read from the actions topic.
   Outbox& DeliveryOutbox() { return node_ ? cluster_outbox_ : shards_->outbox(); }
-  /// The channel an action is delivered by: its channel, or its kind for
-  /// work for colleagues (task, notify).
-  static const std::string& ChannelOf(const Decision& a) { return a.channel.empty() ? a.action : a.channel; }
+  /// The route an action is delivered by: a send's channel; a task's
+  /// `via` channel when a route is configured for it, else its kind (task,
+  /// notify), as for work for colleagues without a channel.
+  const std::string& ChannelOf(const Decision& a) const {
+    if (a.channel.empty() || (a.action != "send" && !options_.routes.count(a.channel))) return a.action;
+    return a.channel;
+  }
   /// A delivery's final state, as StageFinal was given it.
   struct Outcome {
     uint64_t seq = 0;
@@ -529,6 +533,6 @@ class Service {
 
 /// The reload reply's `warnings` for the journeys that changed but kept
 /// their version number (VersionNotRaised); each is also logged.
-nlohmann::json VersionWarnings(const std::vector<std::string>& not_raised);
+nlohmann::json VersionWarnings(const std::vector<std::string>& not_raised, const std::vector<std::string>& others = {});
 
 }  // namespace tutti::runtime

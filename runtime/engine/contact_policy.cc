@@ -18,6 +18,7 @@ ContactPolicy::ContactPolicy(const compiler::ir::Program& program,
     for (const std::string& c : r.channels) names_.Intern(c);
   }
   for (const auto& [name, ch] : program.channels) names_.Intern(name);
+  task_ = names_.Intern("task");
 }
 
 bool ContactPolicy::IsMessage(uint32_t channel) const {
@@ -25,9 +26,23 @@ bool ContactPolicy::IsMessage(uint32_t channel) const {
   return it != program_.channels.end() && it->second.kind == ChannelKind::kMessage;
 }
 
+bool ContactPolicy::IsTask(uint32_t channel) const {
+  if (channel == task_) return true;
+  auto it = program_.channels.find(names_.Get(channel));
+  return it != program_.channels.end() && it->second.kind == ChannelKind::kTask;
+}
+
 bool ContactPolicy::Covers(const PolicyRule& rule, uint32_t channel) const {
-  if (rule.any_channel) return IsMessage(channel);
-  return rule.Covers(names_.Get(channel));
+  if (rule.any_channel && IsMessage(channel)) return true;
+  return rule.Lists(names_.Get(channel)) || (IsTask(channel) && rule.Lists("task"));
+}
+
+bool ContactPolicy::Governs(uint32_t channel) const {
+  for (const PolicyRule& r : program_.rules)
+    if ((r.kind == PolicyClauseKind::kCap || r.kind == PolicyClauseKind::kDedupe ||
+         r.kind == PolicyClauseKind::kArbitrate) && Covers(r, channel))
+      return true;
+  return false;
 }
 
 Result<std::optional<Hold>> ContactPolicy::QuietHours(const std::string& channel, std::string_view zone,
@@ -75,10 +90,10 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
   }
   // Arbitration: a journey of higher priority reached the recipient.
   for (const PolicyRule& r : program_.rules) {
-    if (r.kind != PolicyClauseKind::kArbitrate || !IsMessage(send.channel)) continue;
+    if (r.kind != PolicyClauseKind::kArbitrate || !Covers(r, send.channel)) continue;
     Instant since = r.window_millis ? send.at - r.window_millis * kNanosPerMilli : send.at - 1;
     for (auto it = history.rbegin(); it != history.rend() && it->at > since; ++it) {
-      if (!it->action || it->journey == 0 || !IsMessage(it->name)) continue;
+      if (!it->action || it->journey == 0 || !Covers(r, it->name)) continue;
       const auto& other = *journeys_[it->journey - 1];
       // (Another version of the same journey is the same journey.)
       if (other.priority > send.priority && other.name != journeys_[send.journey]->name)

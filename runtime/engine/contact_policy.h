@@ -12,10 +12,15 @@
 //                 first rule that fails suppresses the send.
 //
 // `any` (or no channel list) covers the channels of kind message; a named
-// channel is covered whatever its kind. Caps and dedupe count the actions
-// in the recipient's history; arbitration suppresses a send when a journey
-// of higher priority reached the recipient within the window (at the same
-// instant when no window is given).
+// channel is covered whatever its kind, and `task` covers every task step
+// (its channel's name, or "task" without `via`). Caps and dedupe count the
+// actions in the recipient's history; arbitration suppresses a send when a
+// journey of higher priority reached the recipient within the window (at
+// the same instant when no window is given).
+//
+// A task is judged like a send when a rule covers it (Governs), with the
+// journey's customer as the recipient: a rep's visit or an MSL's call is a
+// contact with the prescriber. Quiet hours never hold a task.
 
 #include <optional>
 #include <string>
@@ -67,13 +72,19 @@ class ContactPolicy {
   /// recipient's history of approved actions.
   Verdict Judge(const SendRequest& send, const Customer& recipient) const;
 
+  /// Whether a task through `channel` (interned: its `via` channel, or
+  /// "task") is judged: a cap, dedupe or arbitration rule covers it.
+  bool Governs(uint32_t channel) const;
+
  private:
   bool Covers(const compiler::ir::PolicyRule& rule, uint32_t channel) const;
   bool IsMessage(uint32_t channel) const;
+  bool IsTask(uint32_t channel) const;
 
   const compiler::ir::Program& program_;
   const std::vector<const compiler::ir::Journey*>& journeys_;
   Names& names_;
+  uint32_t task_ = 0;  // "task", interned
   bool require_consent_ = false;
 };
 

@@ -59,7 +59,7 @@ std::string ToJson(const Decision& d) {
   j["customer"] = d.customer;
   j["step"] = d.step;
   if (!d.cause.empty()) j["cause"] = d.cause;
-  if (!d.channel.empty()) {
+  if (d.action == "send") {
     j["channel"] = d.channel;
     if (!d.content.empty()) j["template"] = d.content;
     if (!d.recipient.empty()) j["to"] = d.recipient;
@@ -70,6 +70,7 @@ std::string ToJson(const Decision& d) {
     }
   } else if (!d.action.empty()) {
     j["kind"] = d.action;
+    if (!d.channel.empty()) j["channel"] = d.channel;  // a task `via` a channel
     if (!d.content.empty()) j["text"] = d.content;
     if (!d.recipient.empty()) j["assignee"] = d.recipient;
   }

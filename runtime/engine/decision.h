@@ -41,8 +41,8 @@ struct Decision {
   std::string customer;
   std::string step;
   std::string cause;
-  /// Sends: the channel. Tasks and notifications: empty, with `action`
-  /// "task" or "notify".
+  /// Sends: the channel. Tasks: the `via` channel, or empty; with
+  /// `action` "task" or "notify".
   std::string channel;
   std::string action;                // "send", "task", "notify"
   std::string content;               // template id (send) or text

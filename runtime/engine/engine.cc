@@ -86,7 +86,8 @@ Status Engine::ReloadRefusal(const SchemaTable& schemas, const ir::Program& prog
   return Admit(schemas, program).status();
 }
 
-Result<std::vector<Engine::Move>> Engine::Admit(const SchemaTable& schemas, const ir::Program& program) const {
+Result<std::vector<Engine::Move>> Engine::Admit(const SchemaTable& schemas, const ir::Program& program,
+                                                std::vector<std::string>* warnings) const {
   size_t journeys = program.journeys.size();
   if (auto difference = schemas_->LayoutDifference(schemas))
     return Status::Conflict("the records changed: " + *difference +
@@ -95,15 +96,15 @@ Result<std::vector<Engine::Move>> Engine::Admit(const SchemaTable& schemas, cons
   if (journeys_.size() + journeys > UINT16_MAX)
     return Status::Conflict("too many versions of the journeys for one run (history names a journey in 16 "
                             "bits): start with a new --data folder");
-  return PlanMigrations(program);
+  return PlanMigrations(program, warnings);
 }
 
 Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const SchemaTable& schemas,
                                             const compiler::eval::Functions& functions,
                                             const compiler::jit::CompiledExprs* compiled) {
-  TUTTI_ASSIGN_OR_RETURN(std::vector<Move> moves, Admit(schemas, program));
-  Flush();
   ReloadReport report;
+  TUTTI_ASSIGN_OR_RETURN(std::vector<Move> moves, Admit(schemas, program, &report.warnings));
+  Flush();
   // The current journeys by name; what the new version does with each.
   std::map<std::string_view, uint32_t> live;
   for (uint32_t e : current_journeys_) live.emplace(journeys_[e]->name, e);
@@ -646,7 +647,7 @@ void Engine::SettleSends() {
     if (v.rule == nullptr) {
       AddToHistory(p.request.recipient, Interaction{p.request.at, p.request.channel, p.request.content, 0,
                                               static_cast<uint16_t>(p.request.journey + 1), true});
-      ++st.actions[p.decision.channel];
+      ++st.actions[names_.Get(p.request.channel)];
       Emit(std::move(p.decision));
     } else {
       Decision d = std::move(p.decision);

@@ -118,6 +118,9 @@ class Engine final : private stdlib::HistoryView {
     /// Changed journeys whose written `version N` is the running one's:
     /// decisions of both versions would name the same number.
     std::vector<std::string> number_not_raised;
+    /// What the reload took but a marketer should hear of: a `migrate`
+    /// line naming a step only an earlier version has.
+    std::vector<std::string> warnings;
   };
   /// Why Reload would refuse this version (a kConflict), or ok: its
   /// records are laid out differently, or a `migrate` cannot be done (a
@@ -285,10 +288,17 @@ class Engine final : private stdlib::HistoryView {
     compiler::ir::StepIndex to_rest = 0;
   };
   /// Why a version with these records and journeys cannot be taken on
-  /// (ReloadRefusal's reasons), or the moves its migrations ask for.
-  Result<std::vector<Move>> Admit(const SchemaTable& schemas, const compiler::ir::Program& program) const;
+  /// (ReloadRefusal's reasons), or the moves its migrations ask for (and
+  /// what to warn of, when `warnings` is given).
+  Result<std::vector<Move>> Admit(const SchemaTable& schemas, const compiler::ir::Program& program,
+                                  std::vector<std::string>* warnings = nullptr) const;
   /// The moves `program`'s migrations ask for, or why they cannot be made.
-  Result<std::vector<Move>> PlanMigrations(const compiler::ir::Program& program) const;
+  Result<std::vector<Move>> PlanMigrations(const compiler::ir::Program& program,
+                                           std::vector<std::string>* warnings) const;
+  /// "version 1, 3": the versions of `journey` other than engine index
+  /// `running` that have the step `m` moves from; empty if none.
+  std::string EarlierVersionsWith(const std::string& journey, uint32_t running,
+                                  const compiler::ir::Migration& m) const;
   /// Makes them, once the new version's journeys are in journeys_
   /// (`next`: program index -> engine index); how many instances moved.
   size_t Migrate(const std::vector<Move>& moves, const std::vector<uint32_t>& next);

@@ -16,7 +16,9 @@
 // counts (so its idempotency keys go on), and its variables by name: the
 // new version may read there only variables the instance holds, of the
 // same type, with the fields it reads kept. Anything else refuses the
-// reload, naming the journey, the steps and the variable.
+// reload, naming the journey, the steps and the variable; except a step
+// that only an earlier, retired version has (a line left from the reload
+// that moved its instances): that is a warning, as nothing rests there.
 
 #include <algorithm>
 
@@ -97,7 +99,20 @@ std::string VariablesDiffer(const ir::Journey& old, RestingPoint from, const ir:
 
 }  // namespace
 
-Result<std::vector<Engine::Move>> Engine::PlanMigrations(const ir::Program& program) const {
+std::string Engine::EarlierVersionsWith(const std::string& journey, uint32_t running, const ir::Migration& m) const {
+  std::string versions;
+  for (uint32_t e = 0; e < journeys_.size(); ++e) {
+    const ir::Journey& j = *journeys_[e];
+    if (e == running || j.name != journey) continue;
+    bool has = std::any_of(j.steps.begin(), j.steps.end(),
+                           [&](const ir::Step& s) { return m.from_step_id ? s.id == m.from : s.label == m.from; });
+    if (has) versions += (versions.empty() ? "version " : ", ") + std::to_string(j.version);
+  }
+  return versions;
+}
+
+Result<std::vector<Engine::Move>> Engine::PlanMigrations(const ir::Program& program,
+                                                         std::vector<std::string>* warnings) const {
   std::vector<Move> moves;
   for (uint32_t i = 0; i < program.journeys.size(); ++i) {
     const ir::Journey& now = program.journeys[i];
@@ -119,6 +134,16 @@ Result<std::vector<Engine::Move>> Engine::PlanMigrations(const ir::Program& prog
       });
       std::string from_text = m.from_step_id ? m.from : "'" + m.from + "'";
       if (found == old.steps.end()) {
+        // Left from an earlier reload (the version it moved instances
+        // from is retired): nothing of the running version rests there.
+        if (std::string earlier = EarlierVersionsWith(now.name, *running, m); !earlier.empty()) {
+          if (warnings)
+            warnings->push_back(where + "'migrate' names " + from_text + ", a step of an earlier version (" + earlier +
+                                ") that the running version " + std::to_string(old.version) +
+                                " does not have: nothing moves from it, and instances still on the earlier version "
+                                "finish there; the line can go");
+          continue;
+        }
         std::string known;
         for (ir::StepIndex s = 0; s < old.steps.size(); ++s)
           if (RestingPointOf(old, s)) known += (known.empty() ? "" : ", ") + StepName(old, s);

@@ -565,12 +565,25 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
     JourneyInstance& inst = store_->instance(handle);
     Decision d = NewDecision(DecisionKind::kAction, inst, s);
     d.action = kind;
+    if (st.channel) d.channel = st.channel->text;
     d.content = std::move(*text);
     d.recipient = key;
     d.due = due;
     d.idempotency_key = IdempotencyKey(inst, key);
-    ++stats_[inst.journey].actions[kind];
-    AddToHistory(inst.customer, Interaction{now_, names_.Intern(kind), 0, 0, static_cast<uint16_t>(inst.journey + 1), true});
+    // A task the contact policy covers is a contact with the journey's
+    // customer: it waits, like a send, for the instant's verdict.
+    uint32_t channel = names_.Intern(st.channel ? st.channel->text : kind);
+    if (!st.notify && policy_->Governs(channel)) {
+      const ir::Journey& j = *journeys_[inst.journey];
+      PendingSend p;
+      p.request = SendRequest{now_, inst.journey, j.priority, channel, ContentFingerprint(d.content), inst.customer, {}};
+      p.decision = std::move(d);
+      p.seq = pending_seq_++;
+      pending_.push_back(std::move(p));
+      continue;
+    }
+    ++stats_[inst.journey].actions[names_.Get(channel)];
+    AddToHistory(inst.customer, Interaction{now_, channel, 0, 0, static_cast<uint16_t>(inst.journey + 1), true});
     Emit(std::move(d));
   }
 }

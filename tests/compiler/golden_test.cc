@@ -45,7 +45,12 @@ std::string CheckFolder(const fs::path& dir, size_t* errors) {
   Check(program, builtins, sink);
   fs::current_path(saved);
   *errors = sink.error_count();
-  return RenderText(sink.Sorted());
+  // Notes in the stdlib name it as imports do, wherever the checkout is.
+  std::string text = RenderText(sink.Sorted());
+  const std::string stdlib = std::string(TUTTI_SOURCE_DIR) + "/stdlib/";
+  for (size_t at = text.find(stdlib); at != std::string::npos; at = text.find(stdlib, at))
+    text.replace(at, stdlib.size(), "std/");
+  return text;
 }
 
 std::string ReadFile(const fs::path& p) {

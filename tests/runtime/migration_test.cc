@@ -2,7 +2,7 @@
 // step of the running version to one of its labelled steps, keeping their
 // timers and variables; instances it does not name finish on their
 // version; a migration the running version cannot satisfy refuses the
-// reload and changes nothing. Every case runs on the interpreter and on
+// reload and changes nothing (a line left from an earlier reload warns). Every case runs on the interpreter and on
 // native code.
 
 #include <string>
@@ -149,6 +149,36 @@ TEST_P(Migrate, WhatTheRunningVersionCannotSatisfyIsRefused) {
   // Nothing changed: the first version goes on.
   EXPECT_EQ(v.Decisions("2026-03-04T00:00:00Z"), std::vector<std::string>{"hcp-1 onboarding v1 action a"});
   EXPECT_EQ(v.engine().journey_count(), 1u);
+}
+
+// A `migrate` line left from the reload that moved its instances names a
+// step only the retired version has: later reloads go on, with a warning,
+// while a step no version ever had (a typo) is still refused.
+TEST_P(Migrate, ALineLeftFromAnEarlierReloadWarnsInsteadOfBlocking) {
+  Versions v(kV1, GetParam());
+  v.Feed(Enrolled("hcp-1", "2026-03-02T10:00:00Z"));
+  auto v2 = [](const std::string& version, const std::string& last) {
+    return Journey("onboarding", "  send email \"intro\"\n  rest: wait 3d\n  send email \"" + last + "\"\n",
+                   "  version " + version + "\n  migrate { cooling_off -> rest }\n");
+  };
+  auto report = Taken(v.Reload(v2("2", "follow-up 2")));
+  EXPECT_EQ(report.migrated, 1u);
+  EXPECT_TRUE(report.warnings.empty());
+  // Version 3 keeps the line; the running version 2 has no cooling_off.
+  report = Taken(v.Reload(v2("3", "follow-up 3")));
+  EXPECT_EQ(report.changed, std::vector<std::string>{"onboarding"});
+  EXPECT_EQ(report.migrated, 0u);
+  EXPECT_EQ(report.warnings,
+            std::vector<std::string>{"journey 'onboarding': 'migrate' names 'cooling_off', a step of an earlier version "
+                                     "(version 1) that the running version 2 does not have: nothing moves from it, and "
+                                     "instances still on the earlier version finish there; the line can go"});
+  // The migrated instance finishes on version 2, where it was moved.
+  EXPECT_EQ(v.Decisions("2026-03-06T00:00:00Z"),
+            (std::vector<std::string>{"hcp-1 onboarding v1 action intro", "hcp-1 onboarding v2 action follow-up 2"}));
+  // A name no version has is a mistake, and still refused.
+  EXPECT_EQ(Refusal(v.Reload(Journey("onboarding", "  rest: wait 3d\n", "  version 4\n  migrate { cooling_of -> rest }\n"))),
+            "journey 'onboarding': 'migrate' names 'cooling_of', which the running version does not have (its waits "
+            "and sends: send@6, 'rest', send@8)");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Migrate, ::testing::Values(false, true),
