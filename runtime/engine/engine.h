@@ -38,6 +38,7 @@
 #include "runtime/engine/decision.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/outbox.h"
+#include "runtime/engine/snapshot_positions.h"
 #include "runtime/engine/state.h"
 #include "runtime/engine/stats.h"
 #include "runtime/engine/timer_queue.h"
@@ -309,6 +310,9 @@ class Engine final : private stdlib::HistoryView {
   /// What in a restored state breaks the engine's invariants (a
   /// kCorruption), or ok.
   Status Inconsistency() const;
+  /// Moves restored instances from the saving build's positions to this
+  /// build's (snapshot_positions.h); why not, or empty.
+  std::string PlaceInstances(const std::vector<PositionMap>& positions);
   /// The version that declared event `schema`, and the schema.
   void WriteEventSchema(SnapshotWriter& out, const Schema* schema) const;
   const Schema* ReadEventSchema(SnapshotReader& in) const;

@@ -10,14 +10,24 @@
 // the journeys (trigger and route tables, the contact policy) comes from
 // the restoring engine's own versions; caches (audience indexes) are
 // rebuilt when first needed.
+//
+// The format is versioned (kFormat) so that a later build of tutti can
+// restore what this one saved: instances are placed by step id and
+// variable name (snapshot_positions.h), not by how this build lowered the
+// journeys, and a build that changes what is written raises kFormat and
+// keeps reading the formats before it. tests/fixtures/snapshots/ keeps a
+// snapshot of each format, which every build must restore
+// (docs/operations.md, "Upgrading tutti").
 
 #include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "base/check.h"
+#include "base/text.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/snapshot_codec.h"
+#include "runtime/engine/snapshot_positions.h"
 #include "runtime/engine/stable_hash.h"
 
 namespace tutti::runtime {
@@ -27,28 +37,11 @@ namespace ir = compiler::ir;
 
 namespace {
 
-constexpr std::string_view kMagic = "tutti-engine-snapshot-3";
-
-/// What a journey's instances depend on, as lowered by this build: its
-/// steps (kind, successors, scopes, live slots), its slots and their
-/// types. A snapshot saved by another build, or over other journeys that
-/// happen to share names and versions, differs here.
-uint64_t Structure(const ir::Journey& j) {
-  std::string text = j.name + '\x1f' + std::to_string(j.version) + '\x1f' + j.customer;
-  for (size_t i = 0; i < j.slot_names.size(); ++i) text += '\x1e' + j.slot_names[i] + ':' + j.slot_types[i];
-  for (const ir::Step& s : j.steps) {
-    text += '\x1d' + std::to_string(static_cast<int>(s.op)) + ',' + std::to_string(s.next) + ',' +
-            std::to_string(s.on_event) + ',' + std::to_string(s.on_timeout) + ',' + std::to_string(s.slot) + ',' +
-            std::to_string(s.millis) + ',' + (s.pattern ? s.pattern->event + '/' + std::to_string(s.pattern->slot) : "");
-    for (const ir::Arm& a : s.arms) text += ";" + std::to_string(a.target);
-    for (const auto& [name, slot] : s.scope) text += "|" + name + '=' + std::to_string(slot);
-    for (const ir::LiveSlot& l : s.live) {
-      text += "#" + std::to_string(l.slot) + (l.whole ? "*" : "");
-      for (const std::string& f : l.fields) text += '.' + f;
-    }
-  }
-  return StableHash(text);
-}
+constexpr std::string_view kMagic = "tutti-engine-snapshot";
+/// The format this build writes, and the oldest it restores. Format 4 is
+/// the first whose snapshots later builds must restore.
+constexpr uint64_t kFormat = 4;
+constexpr uint64_t kOldestFormat = 4;
 
 /// The record layouts of a version: every event and profile, fields in
 /// slot order.
@@ -148,7 +141,7 @@ void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
   for (int64_t n : s.step_visits) out.I64(n);
 }
 
-void ReadStats(SnapshotReader& in, JourneyStats& s) {
+void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map) {
   for (int64_t* n : {&s.entered, &s.completed, &s.exited, &s.goals, &s.failed, &s.not_reentered,
                      &s.unknown_customer, &s.paused, &s.errors, &s.deferred, &s.unassigned})
     *n = in.I64();
@@ -160,8 +153,12 @@ void ReadStats(SnapshotReader& in, JourneyStats& s) {
     }
   }
   size_t visits = in.Count();
-  if (visits != s.step_visits.size()) in.Fail("the snapshot's step counts do not fit the journey's steps");
-  for (int64_t& n : s.step_visits) n = in.I64();
+  if (visits != map.steps.size()) in.Fail("the snapshot's step counts do not fit the journey's steps");
+  std::fill(s.step_visits.begin(), s.step_visits.end(), 0);
+  for (size_t i = 0; i < visits && in.ok(); ++i) {
+    int64_t n = in.I64();
+    if (ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(i)); at < s.step_visits.size()) s.step_visits[at] = n;
+  }
 }
 
 }  // namespace
@@ -170,12 +167,23 @@ std::string Engine::Save() const {
   TUTTI_CHECK(cascade_.empty() && current_ == nullptr, "saved between two inputs");
   SnapshotWriter out([this](SnapshotWriter& w, const RecordShape* shape) { WriteShape(w, shape); });
   out.String(kMagic);
+  out.U64(kFormat);
   out.U64(journeys_.size());
   for (uint32_t j = 0; j < journeys_.size(); ++j) {
-    out.String(journeys_[j]->name);
-    out.I64(journeys_[j]->version);
+    const ir::Journey& journey = *journeys_[j];
+    out.String(journey.name);
+    out.I64(journey.version);
     out.Bool(retired_[j]);
-    out.U64(Structure(*journeys_[j]));
+    out.String(journey.customer);
+    out.U64(StableHash(journey.DeclarationText()));
+    SavedPositions positions = PositionsOf(journey);
+    out.U64(positions.step_ids.size());
+    for (const std::string& id : positions.step_ids) out.String(id);
+    out.U64(positions.slots.size());
+    for (const auto& [name, type] : positions.slots) {
+      out.String(name);
+      out.String(type);
+    }
   }
   out.U64(schema_versions_.size());
   for (const SchemaTable* table : schema_versions_) out.U64(Layouts(*table));
@@ -246,17 +254,35 @@ Status Engine::Restore(std::string_view snapshot) {
     in.Fail(std::move(why));
     return Status::Corruption("cannot restore the engine's snapshot: " + in.error());
   };
-  const std::string other = "the snapshot was saved over other versions of the journeys, or by another build of tutti";
-  if (in.String() != kMagic) return fail("this is not an engine snapshot of this version of tutti");
+  const std::string other = "the snapshot was saved over other versions of the journeys";
+  if (in.String() != kMagic) return fail("this is not an engine snapshot (or one older than format 4)");
+  uint64_t format = in.U64();
+  if (format < kOldestFormat || format > kFormat)
+    return fail("the snapshot is of format " + std::to_string(format) + ", and this build of tutti restores formats " +
+                std::to_string(kOldestFormat) + " to " + std::to_string(kFormat) +
+                (format > kFormat ? " (it was written by a later tutti)" : ""));
   if (in.U64() != journeys_.size()) return fail(other);
-  for (uint32_t j = 0; j < journeys_.size(); ++j) {
+  std::vector<PositionMap> positions(journeys_.size());
+  for (uint32_t j = 0; j < journeys_.size() && in.ok(); ++j) {
+    const ir::Journey& journey = *journeys_[j];
     std::string name = in.String();
     int64_t version = in.I64();
     bool retired = in.Bool();
-    uint64_t structure = in.U64();
-    if (name != journeys_[j]->name || version != journeys_[j]->version || retired != retired_[j] ||
-        structure != Structure(*journeys_[j]))
-      return fail(other + " (journey " + name + " differs)");
+    std::string customer = in.String();
+    uint64_t declaration = in.U64();
+    if (!in.ok()) break;
+    if (name != journey.name || version != journey.version || retired != retired_[j] || customer != journey.customer ||
+        declaration != StableHash(journey.DeclarationText()))
+      return fail(other + " (journey " + Printable(name, 100) + " differs)");
+    SavedPositions saved;
+    saved.step_ids.resize(in.Count());
+    for (std::string& id : saved.step_ids) id = in.String();
+    saved.slots.resize(in.Count(2));
+    for (auto& [slot, type] : saved.slots) {
+      slot = in.String();
+      type = in.String();
+    }
+    positions[j] = MapPositions(saved, journey);
   }
   if (in.U64() != schema_versions_.size()) return fail(other);
   for (const SchemaTable* table : schema_versions_)
@@ -279,6 +305,7 @@ Status Engine::Restore(std::string_view snapshot) {
   }
   store_->Restore(in);
   if (!in.ok()) return fail("");
+  if (std::string why = PlaceInstances(positions); !why.empty()) return fail(why);
   for (const TimerEntry& t : heap)
     if (t.instance >= store_->handles()) return fail("a timer names an instance the snapshot does not hold");
   if (!timers_.Restore(std::move(heap), timer_seq)) return fail("the snapshot's timers are out of order");
@@ -288,7 +315,12 @@ Status Engine::Restore(std::string_view snapshot) {
     uint32_t pc = static_cast<uint32_t>(in.U64());
     uint32_t slot = static_cast<uint32_t>(in.U64());
     const RecordShape* shape = in.Shape();
-    packed_shapes_.emplace(std::make_tuple(journey, pc, slot), shape);
+    if (!in.ok()) break;
+    const PositionMap& map = positions[journey];
+    pc = map.Step(pc);
+    slot = slot < map.slots.size() ? map.slots[slot] : PositionMap::kGone;
+    if (pc != PositionMap::kGone && slot != PositionMap::kGone)
+      packed_shapes_.emplace(std::make_tuple(journey, pc, slot), shape);
   }
   pending_seq_ = in.U64();
   pending_.resize(in.Count(8));
@@ -327,13 +359,45 @@ Status Engine::Restore(std::string_view snapshot) {
     e.attempts = static_cast<int>(in.I64());
   }
   outbox_.Restore(first_seq, std::move(outbox));
-  for (JourneyStats& s : stats_) ReadStats(in, s);
+  for (uint32_t j = 0; j < stats_.size(); ++j) ReadStats(in, stats_[j], positions[j]);
   interpreted_fallbacks_ = in.U64();
   for (uint32_t j = 0; j < journeys_.size(); ++j) paused_[j] = in.Bool();
   if (in.String() != kMagic || !in.at_end()) return fail("the snapshot does not end where it should");
   if (Status why = Inconsistency(); !why.ok()) return fail(why.message());
   audience_index_.assign(journeys_.size(), std::nullopt);
   return Status::Ok();
+}
+
+std::string Engine::PlaceInstances(const std::vector<PositionMap>& positions) {
+  for (uint32_t h = 0; h < store_->handles(); ++h) {
+    JourneyInstance& inst = store_->instance(h);
+    if (inst.state == InstanceState::kFree) continue;
+    if (inst.journey >= positions.size()) return "an instance names an unknown journey";
+    const PositionMap& map = positions[inst.journey];
+    if (map.identity) continue;
+    const ir::Journey& j = *journeys_[inst.journey];
+    ir::StepIndex pc = map.Step(inst.pc);
+    if (pc == PositionMap::kGone)
+      return "an instance of " + j.name + " rests at a step this build of tutti does not find in the journey";
+    std::vector<Value> slots(j.slot_names.size());
+    uint32_t packed = 0;
+    for (uint32_t s = 0; s < inst.slots.size(); ++s) {
+      uint32_t to = s < map.slots.size() ? map.slots[s] : PositionMap::kGone;
+      if (to == PositionMap::kGone) {
+        // Nothing of this build's journey reads it.
+        continue;
+      }
+      slots[to] = std::move(inst.slots[s]);
+      if (inst.packed >> s & 1) {
+        if (to >= 32) return "an instance of " + j.name + " holds a packed value in a slot this build cannot pack";
+        packed |= uint32_t{1} << to;
+      }
+    }
+    inst.pc = pc;
+    inst.slots = std::move(slots);
+    inst.packed = packed;
+  }
+  return "";
 }
 
 Status Engine::Inconsistency() const {

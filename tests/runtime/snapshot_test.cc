@@ -183,7 +183,7 @@ journey hello {
   ASSERT_EQ(engine->active_instances(), 1u);
   Status failure = waits_for_time->NewEngine()->Restore(engine->Save());
   ASSERT_FALSE(failure.ok());
-  EXPECT_NE(failure.message().find("or by another build of tutti (journey hello differs)"), std::string::npos)
+  EXPECT_NE(failure.message().find("saved over other versions of the journeys (journey hello differs)"), std::string::npos)
       << failure.message();
 }
 
