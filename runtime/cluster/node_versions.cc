@@ -91,8 +91,8 @@ Status Node::Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* 
   ReadControl("");
   const JourneySet& latest = *versions_.at(latest_);
   if (set->Fingerprint() == latest_) return Status::Ok();
-  if (auto why = latest.schemas().LayoutDifference(set->schemas()))
-    return Status::Conflict("the new version's records are laid out otherwise: " + *why);
+  if (auto why = latest.schemas().GrowthRefusal(set->schemas()))
+    return Status::Conflict("the new version's records cannot grow from the running one's: " + *why);
   std::vector<const compiler::ir::Journey*> running;
   for (const auto& [f, v] : versions_)
     for (const auto& j : v->ir().journeys) running.push_back(&j);

@@ -218,7 +218,7 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
       // action's deliverer may run on a node without this partition.
       std::string address = entry.action.action != "send"
                                  ? ""
-                                 : EmailAddressOf(engine.store(), set_->schemas(), set_->ir(), entry.action);
+                                 : EmailAddressOf(engine, set_->ir(), entry.action);
       writes.push_back(
           {entry.action.customer, ActionValue(entry.action, partition_, entry.seq, r->offset, address), partition_});
     }

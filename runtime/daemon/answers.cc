@@ -115,7 +115,7 @@ Reply Service::GetJourneys() const {
 }
 
 Reply Service::GetCustomer(std::string_view id, std::string_view profile) const {
-  std::vector<std::string> profiles = set().schemas().ProfileNames();
+  const std::vector<std::string>& profiles = shards_->shard(0).profile_names();  // by number
   for (uint32_t p = 0; p < profiles.size(); ++p) {
     if (!profile.empty() && profiles[p] != profile) continue;
     // The shard that owns the customer holds their instances and history.
@@ -148,7 +148,7 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
 
 Reply Service::GetHistory(std::string_view id, std::string_view profile_name, std::string_view cursor_text,
                           size_t limit, bool account) const {
-  std::vector<std::string> profiles = set().schemas().ProfileNames();
+  const std::vector<std::string>& profiles = shards_->shard(0).profile_names();  // by number
   if (account) profile_name = "account";
   // The profile named, or with none named the first that knows the id.
   std::optional<uint32_t> profile;

@@ -243,7 +243,7 @@ Reply Service::PostOutcomes(std::string_view body) {
 std::string Service::EmailAddressOf(uint64_t seq, const Decision& action) const {
   if (node_) return ClusterAddressOf(seq);
   // Every shard holds every profile.
-  return runtime::EmailAddressOf(shards_->shard(0).store(), set().schemas(), set().ir(), action);
+  return runtime::EmailAddressOf(shards_->shard(0), set().ir(), action);
 }
 
 std::vector<DeliveryJob> Service::TakeDeliveryJobs() {

@@ -2,16 +2,17 @@
 
 #include <algorithm>
 
+#include "runtime/engine/engine.h"
+
 namespace tutti::runtime {
 
-std::string EmailAddressOf(const StateStore& store, const SchemaTable& schemas, const compiler::ir::Program& ir,
-                           const Decision& action) {
+std::string EmailAddressOf(const Engine& engine, const compiler::ir::Program& ir, const Decision& action) {
   auto channel = ir.channels.find(action.channel);
   if (channel == ir.channels.end()) return "";
-  std::vector<std::string> profiles = schemas.ProfileNames();
-  auto p = std::find(profiles.begin(), profiles.end(), channel->second.recipient);
-  if (p == profiles.end()) return "";
-  auto c = store.FindCustomer(static_cast<uint32_t>(p - profiles.begin()), action.recipient);
+  auto p = engine.ProfileId(channel->second.recipient);
+  if (!p) return "";
+  const StateStore& store = engine.store();
+  auto c = store.FindCustomer(*p, action.recipient);
   if (!c) return "";
   const compiler::eval::Value& record = store.customer(*c).record;
   const compiler::eval::Value* email =

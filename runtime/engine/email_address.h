@@ -7,18 +7,17 @@
 
 #include "compiler/ir/journey_ir.h"
 #include "runtime/engine/decision.h"
-#include "runtime/engine/state.h"
-#include "runtime/records/schema_table.h"
 
 namespace tutti::runtime {
 
-/// The address of `action`'s recipient in `store` (which holds every
-/// profile): "" when its channel names no profile, the recipient is not
+class Engine;
+
+/// The address of `action`'s recipient in `engine`'s state (which holds
+/// every profile): "" when its channel names no profile, the recipient is not
 /// known, or the address is not one address that is safe in an SMTP
 /// command (at most 254 bytes, an '@', no blank, control character or
 /// angle bracket).
-std::string EmailAddressOf(const StateStore& store, const SchemaTable& schemas, const compiler::ir::Program& ir,
-                           const Decision& action);
+std::string EmailAddressOf(const Engine& engine, const compiler::ir::Program& ir, const Decision& action);
 
 /// Whether `address` is one address that is safe in an SMTP command, as
 /// above (an address read from outside, such as an action record, is

@@ -43,6 +43,7 @@ Engine::Engine(const ir::Program& program, const SchemaTable& schemas,
       functions_(&functions),
       options_(options),
       profile_names_(schemas.ProfileNames()) {
+  for (uint32_t p = 0; p < profile_names_.size(); ++p) profile_ids_.emplace(profile_names_[p], p);
   policy_ = std::make_unique<ContactPolicy>(program, journeys_, names_);
   store_ = std::make_unique<InMemoryStore>(profile_names_.size());
   schema_versions_.push_back(&schemas);
@@ -89,10 +90,10 @@ Status Engine::ReloadRefusal(const SchemaTable& schemas, const ir::Program& prog
 Result<std::vector<Engine::Move>> Engine::Admit(const SchemaTable& schemas, const ir::Program& program,
                                                 std::vector<std::string>* warnings) const {
   size_t journeys = program.journeys.size();
-  if (auto difference = schemas_->LayoutDifference(schemas))
-    return Status::Conflict("the records changed: " + *difference +
-                            "; stored profiles and waiting instances hold records of the old layout, so a "
-                            "change of layout needs a new --data folder");
+  if (auto refusal = schemas_->GrowthRefusal(schemas))
+    return Status::Conflict("the records cannot grow into the new version's: " + *refusal +
+                            ". Records may gain optional fields, and the journeys new events and profiles; "
+                            "what stored profiles and waiting instances hold cannot be taken away or retyped");
   if (journeys_.size() + journeys > UINT16_MAX)
     return Status::Conflict("too many versions of the journeys for one run (history names a journey in 16 "
                             "bits): start with a new --data folder");
@@ -145,11 +146,10 @@ Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const Sc
   std::map<uint32_t, uint32_t> successor;
   for (uint32_t e = 0; e < journeys_.size(); ++e)
     if (auto it = current.find(journeys_[e]->name); it != current.end() && it->second != e) successor[e] = it->second;
-  // Stored profiles take the new layout's shape (the same fields), so that
-  // native code reading them by shape keeps its fast path.
+  // Stored records take the new layouts, so that native code reading them
+  // by shape keeps its fast path and reads the fields they gained.
+  GrowRecords(schemas);
   for (uint32_t p = 0; p < profile_names_.size(); ++p) {
-    const Schema* before = schemas_->FindProfile(profile_names_[p]);
-    const Schema* after = schemas.FindProfile(profile_names_[p]);
     for (const auto& [key, id] : store_->CustomersOf(p)) {
       Customer& c = store_->customer(id);
       for (auto& [journey, at] : c.last_entry)
@@ -158,11 +158,6 @@ Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const Sc
         if (retired_[store_->instance(h).journey]) ++report.left_on_old;
         else ++report.carried_over;
       }
-      if (before == after || !c.record.is(ValueKind::kRecord) || c.record.AsRecord().shape != &before->shape) continue;
-      auto rec = std::make_shared<compiler::eval::Record>();
-      rec->shape = &after->shape;
-      rec->values = c.record.AsRecord().values;
-      c.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
     }
   }
   report.carried_over -= report.migrated;  // counted above as on the current version
@@ -179,9 +174,14 @@ Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const Sc
 }
 
 uint32_t Engine::ProfileIndex(std::string_view profile) const {
-  auto it = std::lower_bound(profile_names_.begin(), profile_names_.end(), profile);
-  TUTTI_CHECK(it != profile_names_.end() && *it == profile, "profile of a checked program");
-  return static_cast<uint32_t>(it - profile_names_.begin());
+  auto id = ProfileId(profile);
+  TUTTI_CHECK(id, "profile of a checked program");
+  return *id;
+}
+
+std::optional<uint32_t> Engine::ProfileId(std::string_view profile) const {
+  auto it = profile_ids_.find(profile);
+  return it == profile_ids_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
 
 bool Engine::Owns(uint32_t profile, std::string_view key) const {
@@ -208,7 +208,7 @@ void Engine::UpsertProfile(const Record& profile) {
   // A prescriber's actions and events also go to their account's history.
   const Value* account = Field(c.record, "account");
   if (profile.type() != "account" && account && account->is(ValueKind::kString) &&
-      std::binary_search(profile_names_.begin(), profile_names_.end(), "account")) {
+      profile_ids_.count("account")) {
     c.account = store_->GetOrAddCustomer(ProfileIndex("account"), account->AsString());
   }
   for (uint32_t j = 0; j < journeys_.size(); ++j)

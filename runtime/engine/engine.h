@@ -193,6 +193,11 @@ class Engine final : private stdlib::HistoryView {
   std::optional<Instant> NextWake(uint32_t handle) const;
   const StateStore& store() const { return *store_; }
   const Names& names() const { return names_; }
+  /// The profiles by number (the store's `profile` ids): the first
+  /// version's in name order, then those later versions added.
+  const std::vector<std::string>& profile_names() const { return profile_names_; }
+  /// A profile's number, if any version declared it.
+  std::optional<uint32_t> ProfileId(std::string_view profile) const;
 
  private:
   /// An event being processed: from Ingest, or emitted by a journey.
@@ -279,6 +284,10 @@ class Engine final : private stdlib::HistoryView {
 
   /// Indexes triggers, routes and per-journey tables over journeys_.
   void IndexJourneys();
+  /// Moves every stored record (profiles, instances' variables, events
+  /// emitted for later) to the layouts of `schemas` by field name, and
+  /// numbers the profiles it adds (Reload, when the records grew).
+  void GrowRecords(const SchemaTable& schemas);
 
   // migration.cc: moving instances to a new version (`migrate`).
   struct Move {
@@ -336,7 +345,8 @@ class Engine final : private stdlib::HistoryView {
   TimerQueue timers_;
   Instant now_ = INT64_MIN;
 
-  std::vector<std::string> profile_names_;  // sorted; index = profile id
+  std::vector<std::string> profile_names_;  // index = profile id (profile_names())
+  std::map<std::string, uint32_t, std::less<>> profile_ids_;
   /// event type -> journeys it triggers, by index
   std::unordered_map<std::string, std::vector<uint32_t>> triggers_;
   /// event type -> the (profile, event field) pairs exits and waits route

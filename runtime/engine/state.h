@@ -91,6 +91,9 @@ class StateStore {
   /// Customers of `profile` by key, in key order.
   virtual const std::map<std::string, uint32_t, std::less<>>& CustomersOf(uint32_t profile) const = 0;
   virtual size_t customer_count() const = 0;
+  /// Makes room for a profile a new version of the journeys declares; it
+  /// takes the next number.
+  virtual void AddProfile() = 0;
 
   /// A fresh instance (state kRunning), and its handle.
   virtual uint32_t NewInstance() = 0;
@@ -120,6 +123,7 @@ class InMemoryStore final : public StateStore {
     return by_profile_[profile];
   }
   size_t customer_count() const override { return customers_.size(); }
+  void AddProfile() override { by_profile_.emplace_back(); }
   uint32_t NewInstance() override;
   JourneyInstance& instance(uint32_t handle) override { return instances_[handle]; }
   const JourneyInstance& instance(uint32_t handle) const override { return instances_[handle]; }

@@ -49,41 +49,56 @@ Type ResolveFieldType(const compiler::ast::TypeRef& ref, const std::vector<std::
 
 namespace {
 
-std::optional<std::string> FieldsDiffer(const Schema& a, const Schema& b) {
+/// Why records of `a` cannot move to `b` by field name, or nullopt.
+std::optional<std::string> CannotGrow(const Schema& a, const Schema& b) {
   std::string what = std::string(RecordKindName(a.kind)) + " '" + a.name + "'";
   if (a.key_profile != b.key_profile) return what + " is now keyed by '" + b.key_profile + "'";
-  for (size_t i = 0; i < std::max(a.fields.size(), b.fields.size()); ++i) {
-    if (i >= a.fields.size()) return what + " has a new field '" + b.fields[i].name + "'";
-    if (i >= b.fields.size()) return what + " no longer has field '" + a.fields[i].name + "'";
-    const FieldLayout& x = a.fields[i];
-    const FieldLayout& y = b.fields[i];
-    if (x.name != y.name) return what + ": field '" + y.name + "' now stands where '" + x.name + "' was";
-    if (!(x.type == y.type) || x.optional != y.optional)
-      return what + ": field '" + x.name + "' changed from " + x.type.ToString() + (x.optional ? "?" : "") + " to " +
-             y.type.ToString() + (y.optional ? "?" : "");
+  for (const FieldLayout& x : a.fields) {
+    auto slot = b.Slot(x.name);
+    if (!slot) return what + " no longer has field '" + x.name + "' (stored records and running journeys hold it)";
+    const FieldLayout& y = b.fields[*slot];
+    if (!(x.type == y.type))
+      return what + ": field '" + x.name + "' changed from " + x.type.ToString() + " to " + y.type.ToString();
+    if (x.optional && !y.optional) return what + ": field '" + x.name + "' is now required, and stored records may lack it";
     if (x.key != y.key) return what + ": field '" + x.name + (y.key ? "' is now the key" : "' is no longer the key");
+  }
+  for (const FieldLayout& y : b.fields)
+    if (!a.Slot(y.name) && !y.optional && !y.implicit)
+      return what + " has a new field '" + y.name + "' that is not optional: records already stored lack it (declare it '" +
+             y.name + ": " + y.type.ToString() + "?')";
+  return std::nullopt;
+}
+
+std::optional<std::string> TablesCannotGrow(const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& a,
+                                            const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& b,
+                                            const char* kind) {
+  for (const auto& [name, schema] : a) {
+    auto it = b.find(name);
+    if (it == b.end()) return std::string(kind) + " '" + name + "' is no longer declared";
+    if (auto d = CannotGrow(*schema, *it->second)) return d;
   }
   return std::nullopt;
 }
 
-std::optional<std::string> TablesDiffer(const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& a,
-                                        const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& b,
-                                        const char* kind, bool may_add) {
+bool TablesSame(const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& a,
+                const std::map<std::string, std::unique_ptr<Schema>, std::less<>>& b) {
+  if (a.size() != b.size()) return false;
   for (const auto& [name, schema] : a) {
     auto it = b.find(name);
-    if (it == b.end()) return std::string(kind) + " '" + name + "' is no longer declared";
-    if (auto d = FieldsDiffer(*schema, *it->second)) return d;
+    if (it == b.end() || schema->shape.fields != it->second->shape.fields) return false;
   }
-  for (const auto& [name, schema] : b)
-    if (!may_add && !a.count(name)) return std::string(kind) + " '" + name + "' is newly declared";
-  return std::nullopt;
+  return true;
 }
 
 }  // namespace
 
-std::optional<std::string> SchemaTable::LayoutDifference(const SchemaTable& other) const {
-  if (auto d = TablesDiffer(events_, other.events_, "event", true)) return d;
-  return TablesDiffer(profiles_, other.profiles_, "profile", false);
+std::optional<std::string> SchemaTable::GrowthRefusal(const SchemaTable& other) const {
+  if (auto d = TablesCannotGrow(events_, other.events_, "event")) return d;
+  return TablesCannotGrow(profiles_, other.profiles_, "profile");
+}
+
+bool SchemaTable::SameLayout(const SchemaTable& other) const {
+  return TablesSame(events_, other.events_) && TablesSame(profiles_, other.profiles_);
 }
 
 bool SchemaTable::Add(Schema schema) {

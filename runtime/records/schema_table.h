@@ -89,12 +89,16 @@ class SchemaTable {
   std::vector<std::string> EventNames() const;
   std::vector<std::string> ProfileNames() const;
 
-  /// Why `other` could not take over records laid out by this table: the
-  /// first event or profile removed or changed (a field's name, type,
-  /// optionality, key or order), or profile added (profiles are numbered
-  /// by name), in words. Nullopt when every record of this table has the
-  /// same layout in `other`; new events are fine.
-  std::optional<std::string> LayoutDifference(const SchemaTable& other) const;
+  /// Why `other` could not take over records laid out by this table, in
+  /// words: an event or profile removed or keyed otherwise, a field
+  /// removed, retyped, made required or made (or unmade) the key, or a new
+  /// field that is not optional (records already stored lack it). Nullopt
+  /// when it can grow into `other`: new events and profiles, new optional
+  /// fields anywhere, fields in another order, a required field made
+  /// optional. Stored records move to `other`'s layouts by field name.
+  std::optional<std::string> GrowthRefusal(const SchemaTable& other) const;
+  /// Whether every record has the same fields, in the same order, in `other`.
+  bool SameLayout(const SchemaTable& other) const;
 
   /// Adds a schema (Build uses this; tests may too). Returns false and
   /// changes nothing if one of the same kind and name exists. Slots,
