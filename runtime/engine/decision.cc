@@ -56,6 +56,7 @@ std::string ToJson(const Decision& d) {
   j["decision"] = DecisionKindName(d.kind);
   j["journey"] = d.journey;
   j["version"] = d.version;
+  if (!d.version_id.empty()) j["version_id"] = d.version_id;
   j["customer"] = d.customer;
   j["step"] = d.step;
   if (!d.cause.empty()) j["cause"] = d.cause;

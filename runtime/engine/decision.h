@@ -38,6 +38,9 @@ struct Decision {
   Instant at = 0;
   std::string journey;
   int64_t version = 1;
+  /// The version's identity from its content (VersionId): two versions
+  /// that kept one written number still differ here.
+  std::string version_id;
   std::string customer;
   std::string step;
   std::string cause;

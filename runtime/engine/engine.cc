@@ -59,6 +59,8 @@ void Engine::IndexJourneys() {
   size_t n = journeys_.size();
   stats_.resize(n);
   paused_.resize(n);
+  version_ids_.resize(n);
+  for (uint32_t e = 0; e < n; ++e) version_ids_[e] = VersionId(*journeys_[e]);
   audience_index_.assign(n, std::nullopt);
   triggers_.clear();
   routes_.clear();
@@ -671,6 +673,7 @@ void Engine::RuleError(uint32_t journey, const std::string& customer, const std:
   d.at = now_;
   d.journey = j.name;
   d.version = j.version;
+  d.version_id = version_ids_[journey];
   d.customer = customer;
   d.step = rule;
   d.cause = current_ ? current_->schema->name : "timer";

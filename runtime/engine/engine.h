@@ -47,6 +47,12 @@
 
 namespace tutti::runtime {
 
+/// A journey version's identity from its content (12 hex digits of the
+/// declaration as written, `journey` to its closing brace): the written
+/// `version N` is the marketer's, and two different declarations may carry
+/// the same number; they never share an identity.
+std::string VersionId(const compiler::ir::Journey& journey);
+
 class SnapshotReader;
 class SnapshotWriter;
 
@@ -345,6 +351,7 @@ class Engine final : private stdlib::HistoryView {
   TimerQueue timers_;
   Instant now_ = INT64_MIN;
 
+  std::vector<std::string> version_ids_;    // by journey: VersionId
   std::vector<std::string> profile_names_;  // index = profile id (profile_names())
   std::map<std::string, uint32_t, std::less<>> profile_ids_;
   /// event type -> journeys it triggers, by index

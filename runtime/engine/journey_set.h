@@ -74,10 +74,6 @@ class JourneySet {
   std::unique_ptr<compiler::jit::CompiledExprs> compiled_;
 };
 
-/// A journey version's identity from its content (12 hex digits of the
-/// declaration as written, `journey` to its closing brace): the written
-/// `version N` is the marketer's, and two different declarations may carry
-/// the same number; they never share an identity.
-std::string VersionId(const compiler::ir::Journey& journey);
+// VersionId (a journey version's identity) is declared in engine.h.
 
 }  // namespace tutti::runtime

@@ -39,8 +39,10 @@ namespace {
 
 constexpr std::string_view kMagic = "tutti-engine-snapshot";
 /// The format this build writes, and the oldest it restores. Format 4 is
-/// the first whose snapshots later builds must restore.
-constexpr uint64_t kFormat = 4;
+/// the first whose snapshots later builds must restore; 5 adds each
+/// decision's version_id (a format-4 decision takes that of the journey
+/// version it names).
+constexpr uint64_t kFormat = 5;
 constexpr uint64_t kOldestFormat = 4;
 
 /// The record layouts of a version: every event and profile, fields in
@@ -261,6 +263,18 @@ Status Engine::Restore(std::string_view snapshot) {
     return fail("the snapshot is of format " + std::to_string(format) + ", and this build of tutti restores formats " +
                 std::to_string(kOldestFormat) + " to " + std::to_string(kFormat) +
                 (format > kFormat ? " (it was written by a later tutti)" : ""));
+  in.set_format(format);
+  // A decision as saved; format 4 kept no version_id: that of the newest
+  // version with the journey's name and written number.
+  auto decision = [&] {
+    Decision d = in.Decision();
+    for (uint32_t j = static_cast<uint32_t>(journeys_.size()); format < 5 && j-- > 0;)
+      if (journeys_[j]->name == d.journey && journeys_[j]->version == d.version) {
+        d.version_id = version_ids_[j];
+        break;
+      }
+    return d;
+  };
   if (in.U64() != journeys_.size()) return fail(other);
   std::vector<PositionMap> positions(journeys_.size());
   for (uint32_t j = 0; j < journeys_.size() && in.ok(); ++j) {
@@ -331,7 +345,7 @@ Status Engine::Restore(std::string_view snapshot) {
     p.request.channel = static_cast<uint32_t>(in.Index(names_.size(), "name"));
     p.request.content = static_cast<uint32_t>(in.U64());
     p.request.recipient = static_cast<uint32_t>(in.Index(store_->customer_count(), "customer"));
-    p.decision = in.Decision();
+    p.decision = decision();
     p.seq = in.U64();
   }
   delayed_seq_ = in.U64();
@@ -347,12 +361,12 @@ Status Engine::Restore(std::string_view snapshot) {
     delayed_.emplace(std::make_pair(at, order), std::move(e));
   }
   decisions_.resize(in.Count(8));
-  for (Decision& d : decisions_) d = in.Decision();
+  for (Decision& d : decisions_) d = decision();
   instant_begin_ = in.Index(decisions_.size() + 1, "decision");
   uint64_t first_seq = in.U64();
   std::deque<OutboxEntry> outbox(in.Count(8));
   for (OutboxEntry& e : outbox) {
-    e.action = in.Decision();
+    e.action = decision();
     uint8_t state = in.Byte();
     if (state > static_cast<uint8_t>(DeliveryState::kDeadLetter)) in.Fail("an action has an unknown delivery state");
     e.state = static_cast<DeliveryState>(state);
@@ -363,6 +377,7 @@ Status Engine::Restore(std::string_view snapshot) {
   interpreted_fallbacks_ = in.U64();
   for (uint32_t j = 0; j < journeys_.size(); ++j) paused_[j] = in.Bool();
   if (in.String() != kMagic || !in.at_end()) return fail("the snapshot does not end where it should");
+
   if (Status why = Inconsistency(); !why.ok()) return fail(why.message());
   audience_index_.assign(journeys_.size(), std::nullopt);
   return Status::Ok();

@@ -107,6 +107,7 @@ void SnapshotWriter::Decision(const runtime::Decision& d) {
   I64(d.at);
   String(d.journey);
   I64(d.version);
+  String(d.version_id);
   for (const std::string* s : {&d.customer, &d.step, &d.cause, &d.channel, &d.action, &d.content, &d.recipient})
     String(*s);
   U64(d.vars.size());
@@ -264,6 +265,7 @@ runtime::Decision SnapshotReader::Decision() {
   d.at = I64();
   d.journey = String();
   d.version = I64();
+  if (format_ >= 5) d.version_id = String();
   for (std::string* s : {&d.customer, &d.step, &d.cause, &d.channel, &d.action, &d.content, &d.recipient})
     *s = String();
   d.vars.resize(Count(2));

@@ -69,9 +69,12 @@ class SnapshotReader {
   uint8_t Byte();
   std::string String();
   compiler::eval::Value Value();
+  /// A decision; one of format 4 has no version_id (the caller fills it).
   runtime::Decision Decision();
   std::optional<Instant> OptionalInstant();
   const compiler::eval::RecordShape* Shape();
+  /// The snapshot's format (snapshot.cc), once read: what Decision reads.
+  void set_format(uint64_t format) { format_ = format; }
   /// A count of items each at least `min_bytes` long: fails when the
   /// bytes left cannot hold that many (a damaged count would otherwise
   /// make the reader reserve gigabytes).
@@ -91,6 +94,7 @@ class SnapshotReader {
   size_t pos_ = 0;
   std::string error_;
   ShapeReader read_shape_;
+  uint64_t format_ = UINT64_MAX;  // the newest, until set_format
   std::vector<const compiler::eval::RecordShape*> shapes_;
   std::vector<compiler::eval::Value> shared_;
 };

@@ -106,6 +106,7 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
   d.at = now_;
   d.journey = j.name;
   d.version = j.version;
+  d.version_id = version_ids_[inst.journey];
   d.customer = store_->customer(inst.customer).key;
   d.step = step.id;
   d.cause = current_ ? current_->schema->name : "timer";
