@@ -34,7 +34,7 @@ bool ContactPolicy::IsTask(uint32_t channel) const {
 
 bool ContactPolicy::Covers(const PolicyRule& rule, uint32_t channel) const {
   if (rule.any_channel && IsMessage(channel)) return true;
-  return rule.Lists(names_.Get(channel)) || (IsTask(channel) && rule.Lists("task"));
+  return rule.Lists(names_.Get(channel)) || (rule.Lists("task") && IsTask(channel));
 }
 
 bool ContactPolicy::Governs(uint32_t channel) const {

@@ -403,7 +403,7 @@ std::string Engine::PlaceInstances(const std::vector<PositionMap>& positions) {
         continue;
       }
       slots[to] = std::move(inst.slots[s]);
-      if (inst.packed >> s & 1) {
+      if (s < 32 && (inst.packed >> s & 1)) {
         if (to >= 32) return "an instance of " + j.name + " holds a packed value in a slot this build cannot pack";
         packed |= uint32_t{1} << to;
       }
