@@ -23,7 +23,8 @@ standaloneExpr : expr EOF ;
 
 importDecl  : IMPORT path=STRING ';'? ;
 
-decl        : eventDecl | profileDecl | channelDecl | policyDecl | journeyDecl ;
+decl        : eventDecl | profileDecl | channelDecl | policyDecl | templateDecl
+            | journeyDecl ;
 
 // event formulary_win keyed by account { account: string, brand: string }
 // event rx_written keyed by hcp via prescriber { prescriber: string, ... }
@@ -54,6 +55,7 @@ policyClause
               (FOR channelSet)? ';'?                             # quietHoursClause
             | CAP channelSet count=INT PER window=DURATION ';'?  # capClause
             | REQUIRE CONSENT ';'?                               # consentClause
+            | REQUIRE APPROVAL (FOR channelSet)? ';'?            # approvalClause
             | ARBITRATE BY PRIORITY (WITHIN window=DURATION)?
               (FOR channelSet)? ';'?                             # arbitrateClause
             | DEDUPE (FOR channelSet)? WITHIN window=DURATION ';'? # dedupeClause
@@ -62,6 +64,27 @@ policyClause
 // message and `task` for every task step: [any, rep_task].
 channelSet  : channelName | '[' channelName (',' channelName)* ','? ']' ;
 channelName : ident | ANY | TASK ;
+
+// ---------------------------------------------------------------- content
+
+// template "glidim-formulary-intro" for email {
+//   approved "MLR-GLD-2026-014" until "2027-06-30"
+//   subject "GLIDIM is now covered by {account}"
+//   body file "content/glidim-formulary-intro.txt"
+//   html file "content/glidim-formulary-intro.html"
+//   locale "es" { subject "..."  body "..." }
+// }
+// The id is what a `send` names. Subjects and bodies are message strings
+// (or files beside the declaring file) whose `{...}` holes are checked at
+// every send of the template, in the sending step's scope.
+templateDecl: TEMPLATE id=STRING FOR channel=ident '{' templateClause* '}' ;
+templateClause
+            : APPROVED approval=STRING (UNTIL expires=STRING)? ';'? # approvedClause
+            | contentClause                                      # defaultContent
+            | LOCALE tag=STRING '{' contentClause* '}' ';'?      # localeContent
+            ;
+contentClause
+            : part=(SUBJECT | BODY | HTML) (text=STRING | FILE path=STRING) ';'? ;
 
 // ---------------------------------------------------------------- journeys
 
@@ -183,7 +206,9 @@ literal     : INT | UINT | DOUBLE | STRING | BYTES | DURATION
 // name stay usable as identifiers; after a '.', every keyword is a name.
 ident       : IDENT | KIND | TITLE | OWNER | PRIORITY | VERSION | KEY | DUE
             | DESCRIPTION | CONSENT | LOCAL | NEVER | ALWAYS | AFTER
-            | PER | WITHIN | BEST | THEN | VIA | UP | MIGRATE ;
+            | PER | WITHIN | BEST | THEN | VIA | UP | MIGRATE
+            | TEMPLATE | APPROVED | APPROVAL | SUBJECT | BODY | HTML | FILE
+            | LOCALE ;
 // A selected field may also be written in backticks, CEL's escaped form
 // for keys that are not names: headers.`content-type`.
 fieldName   : anyName | ESCAPED_IDENT ;
@@ -207,6 +232,9 @@ DEDUPE : 'dedupe' ;   JOURNEY : 'journey' ;  FOR : 'for' ;
 TITLE : 'title' ;     OWNER : 'owner' ;      PRIORITY : 'priority' ;
 VERSION : 'version' ; REENTRY : 'reentry' ;  AFTER : 'after' ;
 MIGRATE : 'migrate' ;
+TEMPLATE : 'template' ; APPROVED : 'approved' ; APPROVAL : 'approval' ;
+SUBJECT : 'subject' ;   BODY : 'body' ;  HTML : 'html' ;  FILE : 'file' ;
+LOCALE : 'locale' ;
 NEVER : 'never' ;     ALWAYS : 'always' ;    ON : 'on' ;
 AS : 'as' ;           WHERE : 'where' ;      AUDIENCE : 'audience' ;
 EXIT : 'exit' ;       GOAL : 'goal' ;        WHEN : 'when' ;

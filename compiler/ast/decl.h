@@ -73,7 +73,7 @@ struct ChannelSet {
   SourceRange range;
 };
 
-enum class PolicyClauseKind { kQuietHours, kCap, kRequireConsent, kArbitrate, kDedupe };
+enum class PolicyClauseKind { kQuietHours, kCap, kRequireConsent, kArbitrate, kDedupe, kRequireApproval };
 
 struct PolicyClause {
   PolicyClauseKind kind;
@@ -81,7 +81,7 @@ struct PolicyClause {
   // quiet_hours
   TimeOfDay from, until;
   bool local = false;
-  // quiet_hours, arbitrate, dedupe (optional), cap
+  // quiet_hours, arbitrate, dedupe, require approval (optional), cap
   std::optional<ChannelSet> channels;
   // cap
   int64_t count = 0;
@@ -94,6 +94,37 @@ struct PolicyClause {
 struct PolicyDecl {
   Name name;
   std::vector<PolicyClause> clauses;
+  SourceRange range;
+};
+
+/// A subject, body or HTML body: a message string written in the
+/// declaration, or a file beside the declaring file (`file "path"`), whose
+/// text the loader reads and parses into `message` (its holes then point
+/// into `file_source`).
+struct ContentText {
+  Message message;
+  std::string file;                   // the path as written; empty: inline
+  const Source* file_source = nullptr;  // set by the loader
+  SourceRange range;                  // the clause
+};
+
+/// The content of one locale (the default has an empty tag).
+struct TemplateContent {
+  std::string locale;
+  SourceRange range;
+  std::optional<ContentText> subject, body, html;
+};
+
+/// template "ID" for CHANNEL { approved "MLR-..." until "YYYY-MM-DD"
+///   subject ...  body ...  html ...  locale "fr" { ... } }
+struct TemplateDecl {
+  Name name;     // the id, as a send names it (range: the string literal)
+  Name channel;
+  std::optional<Name> approval;  // the approval id (e.g. an MLR number)
+  std::optional<Name> expires;   // "YYYY-MM-DD", the last day it may be sent
+  SourceRange approval_range;
+  /// [0] is the default content; then one per `locale` block, in order.
+  std::vector<TemplateContent> contents;
   SourceRange range;
 };
 
@@ -156,6 +187,7 @@ struct File {
   std::vector<ProfileDecl> profiles;
   std::vector<ChannelDecl> channels;
   std::vector<PolicyDecl> policies;
+  std::vector<TemplateDecl> templates;
   std::vector<JourneyDecl> journeys;
   /// The file had syntax errors: the declarations above are those that
   /// parsed cleanly, and `left_out` names those that did not (as far as

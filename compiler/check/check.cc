@@ -14,6 +14,7 @@ void FileChecker::Run(std::vector<JourneyFacts>& facts) {
   for (const auto& p : file_.ast->profiles) CheckProfile(p);
   for (const auto& c : file_.ast->channels) CheckChannel(c);
   for (const auto& p : file_.ast->policies) CheckPolicy(p);
+  for (const auto& t : file_.ast->templates) CheckTemplate(t);
   for (const auto& j : file_.ast->journeys) {
     CheckJourney(j, facts);
     ++result_.journeys_checked;
@@ -27,6 +28,7 @@ CheckResult Check(const Program& program, const BuiltinRegistry& builtins, Diagn
   std::vector<internal::JourneyFacts> facts;
   facts.reserve(1024);
   std::vector<internal::JourneyFacts> all;
+  ApprovalRules approvals(program);
   for (const auto& file : program.files) {
     // Skip files that could not be read, or that see one that could not.
     // Files with syntax errors are checked as far as they parsed.
@@ -41,7 +43,7 @@ CheckResult Check(const Program& program, const BuiltinRegistry& builtins, Diagn
     if (!whole(file.get())) continue;
     internal::Symbols symbols = internal::CollectSymbols(*file, sink);
     std::vector<internal::JourneyFacts> file_facts;
-    internal::FileChecker(program, *file, symbols, builtins, sink, result).Run(file_facts);
+    internal::FileChecker(program, *file, symbols, builtins, approvals, sink, result).Run(file_facts);
     for (auto& f : file_facts) all.push_back(f);
     ++result.files_checked;
   }

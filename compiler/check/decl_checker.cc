@@ -219,6 +219,13 @@ void FileChecker::CheckPolicy(const ast::PolicyDecl& p) {
       case ast::PolicyClauseKind::kDedupe:
         CheckWindow(c.window, "a dedupe window");
         break;
+      case ast::PolicyClauseKind::kRequireApproval:
+        if (c.channels)
+          for (const ast::Name& n : c.channels->channels)
+            if (n.text == "task")
+              sink_.Error(Code::kPolicyRule, At(n.range), "a task's text is written in its step, not approved content; "
+                          "'require approval' names message, case or webhook channels");
+        break;
       case ast::PolicyClauseKind::kArbitrate:
         CheckWindow(c.window, "an arbitration window");
         [[fallthrough]];

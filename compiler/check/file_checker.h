@@ -8,6 +8,7 @@
 #include "compiler/check/check.h"
 #include "compiler/check/expr_checker.h"
 #include "compiler/check/symbols.h"
+#include "compiler/check/templates.h"
 
 namespace tutti::compiler::internal {
 
@@ -33,9 +34,10 @@ struct JourneyFacts {
 class FileChecker {
  public:
   FileChecker(const Program& program, const ProgramFile& file, const Symbols& symbols,
-              const BuiltinRegistry& builtins, DiagnosticSink& sink, CheckResult& result)
-      : program_(program), file_(file), source_(*file.source), symbols_(symbols),
-        sink_(sink), result_(result), exprs_(source_, symbols, builtins, sink, result) {}
+              const BuiltinRegistry& builtins, const ApprovalRules& approvals, DiagnosticSink& sink,
+              CheckResult& result)
+      : program_(program), file_(file), source_(*file.source), symbols_(symbols), builtins_(builtins),
+        approvals_(approvals), sink_(sink), result_(result), exprs_(source_, symbols, builtins, sink, result) {}
 
   /// Checks every declaration of the file; appends facts about its journeys.
   void Run(std::vector<JourneyFacts>& facts);
@@ -49,6 +51,12 @@ class FileChecker {
   void CheckPolicy(const ast::PolicyDecl& p);
   void CheckChannelSet(const ast::ChannelSet& set);
   bool CheckWindow(const std::optional<ast::DurationLiteral>& d, const char* what);
+
+  // template_checker.cc
+  void CheckTemplate(const ast::TemplateDecl& t);
+  /// The template a send names: declared for its channel, holes that type
+  /// in the step's scope, approved where a policy requires it.
+  void CheckSendContent(const ast::SendStep& s, const Scope& scope);
 
   // journey_checker.cc
   struct JourneyContext;
@@ -93,6 +101,8 @@ class FileChecker {
   const ProgramFile& file_;
   const Source& source_;
   const Symbols& symbols_;
+  const BuiltinRegistry& builtins_;
+  const ApprovalRules& approvals_;
   DiagnosticSink& sink_;
   CheckResult& result_;
   ExprChecker exprs_;

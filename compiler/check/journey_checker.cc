@@ -434,6 +434,7 @@ void FileChecker::CheckSend(const ast::SendStep& s, Scope& scope, JourneyContext
   const ast::ChannelDecl* channel = FindChannel(s.channel);
   CheckMessage(s.message, scope);
   for (const ast::FieldInit& v : s.vars) exprs_.Check(*v.value, scope);
+  if (channel != nullptr) CheckSendContent(s, scope);
   std::set<std::string> seen;
   for (const ast::FieldInit& v : s.vars)
     if (!seen.insert(v.name.text).second) sink_.Error(Code::kGivenTwice, At(v.name.range), "'" + v.name.text + "' is given twice");

@@ -46,6 +46,19 @@ class Loader {
     }
   }
 
+  /// Reads and parses the content files that templates name (`body file
+  /// "x.html"`), relative to the declaring file, each once.
+  void LoadContent() {
+    for (size_t i = 0; i < order_.size(); ++i) {
+      ProgramFile* file = order_[i];
+      if (!file->ast) continue;
+      for (ast::TemplateDecl& t : file->ast->templates)
+        for (ast::TemplateContent& c : t.contents)
+          for (auto* text : {&c.subject, &c.body, &c.html})
+            if (*text && !(*text)->file.empty()) LoadContentFile(*file, **text);
+    }
+  }
+
   /// Reports each import cycle once, at the import that closes it.
   void ReportCycles() {
     std::map<ProgramFile*, int> state;  // 0 new, 1 on stack, 2 done
@@ -87,6 +100,40 @@ class Loader {
       if (file == f) return key;
     return {};
   }
+
+  void LoadContentFile(ProgramFile& file, ast::ContentText& text) {
+    Location at{file.source.get(), text.message.range};
+    if (!IsContentFile(text.file)) {
+      sink_.Error(Code::kCannotRead, at, "a content file is text (.txt) or HTML (.html, .htm)");
+      return;
+    }
+    std::string path = (fs::path(file.source->path()).parent_path() / text.file).lexically_normal().string();
+    std::string content;
+    if (memory_ && memory_->count(path)) {
+      content = memory_->at(path);
+    } else {
+      std::error_code ec;
+      auto size = fs::file_size(path, ec);
+      if (ec || !fs::is_regular_file(path, ec)) {
+        sink_.Error(Code::kCannotRead, at, "cannot read the content file \"" + text.file + "\" (paths are relative to this file)");
+        return;
+      }
+      if (size > kMaxContentBytes) {
+        sink_.Error(Code::kFileLimit, at, "the content file \"" + text.file + "\" is larger than 1 MiB");
+        return;
+      }
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      content = ss.str().substr(0, kMaxContentBytes);
+    }
+    auto source = std::make_unique<Source>(Display(path), std::move(content));
+    text.message = ParseContent(*source, sink_);
+    text.file_source = source.get();
+    file.content.push_back(std::move(source));
+  }
+
+  static constexpr size_t kMaxContentBytes = 1u << 20;
 
   bool Exists(const std::string& path) {
     if (memory_ && memory_->count(path)) return true;
@@ -206,9 +253,15 @@ Program LoadProgram(const std::vector<std::string>& paths, const std::string& st
     }
   }
   loader.ResolveImports();
+  loader.LoadContent();
   loader.ReportCycles();
   SortFiles(program);
   return program;
+}
+
+bool IsContentFile(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  return ext == ".txt" || ext == ".html" || ext == ".htm";
 }
 
 Program LoadProgramFromText(const std::vector<std::pair<std::string, std::string>>& files,
@@ -219,8 +272,10 @@ Program LoadProgramFromText(const std::vector<std::pair<std::string, std::string
   std::map<std::string, std::string> memory(files.begin(), files.end());
   memory.insert(overlay.begin(), overlay.end());
   Loader loader(program, sink, &memory);
-  for (const auto& [path, text] : files) loader.LoadRoot(path);
+  for (const auto& [path, text] : files)
+    if (!IsContentFile(path)) loader.LoadRoot(path);
   loader.ResolveImports();
+  loader.LoadContent();
   loader.ReportCycles();
   SortFiles(program);
   return program;

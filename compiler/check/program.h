@@ -22,6 +22,9 @@ struct ProgramFile {
   std::unique_ptr<ast::File> ast;  // null when it could not be read; partial after syntax errors
   std::vector<ProgramFile*> imports;  // resolved, in order; unresolved ones skipped
   bool root = false;  // named on the command line (not only imported)
+  /// The content files its templates name (`body file "x.html"`), read
+  /// and parsed once each; the templates' messages point into them.
+  std::vector<std::unique_ptr<Source>> content;
 };
 
 struct Program {
@@ -33,6 +36,11 @@ struct Program {
 /// The `.tutti` files below `folder`, recursively, sorted (unreadable
 /// subfolders are skipped).
 std::vector<std::string> TuttiFilesIn(const std::string& folder);
+
+/// Whether `path` names a content file (.txt, .html, .htm) rather than a
+/// journey file: `LoadProgramFromText` keeps such files for templates to
+/// read and does not parse them as journeys.
+bool IsContentFile(const std::string& path);
 
 /// Reads and parses `paths` and their imports. Missing files, unreadable
 /// files, missing imports and import cycles are reported in `sink`.

@@ -51,6 +51,7 @@ Symbols CollectSymbols(const ProgramFile& file, DiagnosticSink& sink) {
     for (const auto& d : f->ast->profiles) Add(s.profiles, "profile", d, *f, sink);
     for (const auto& d : f->ast->channels) Add(s.channels, "channel", d, *f, sink);
     for (const auto& d : f->ast->policies) Add(s.policies, "policy", d, *f, sink);
+    for (const auto& d : f->ast->templates) Add(s.templates, "template", d, *f, sink);
     for (const auto& d : f->ast->journeys) Add(s.journeys, "journey", d, *f, sink);
   }
   return s;

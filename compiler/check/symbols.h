@@ -22,6 +22,7 @@ struct Symbols {
   std::map<std::string, Declared<ast::ProfileDecl>> profiles;
   std::map<std::string, Declared<ast::ChannelDecl>> channels;
   std::map<std::string, Declared<ast::PolicyDecl>> policies;
+  std::map<std::string, Declared<ast::TemplateDecl>> templates;  // by id
   std::map<std::string, Declared<ast::JourneyDecl>> journeys;
   /// Files whose declarations are visible, the file itself first.
   std::vector<const ProgramFile*> visible;

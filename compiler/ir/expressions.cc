@@ -52,6 +52,14 @@ std::vector<const ast::Expr*> StepExpressions(const Step& s) {
   return out;
 }
 
+std::vector<const ast::Expr*> TemplateHoles(const ast::TemplateDecl& t) {
+  std::vector<const ast::Expr*> out;
+  for (const ast::TemplateContent& c : t.contents)
+    for (const auto* part : {&c.subject, &c.body, &c.html})
+      if (*part) AddMessage((*part)->message, out);
+  return out;
+}
+
 std::vector<const ast::Expr*> JourneyExpressions(const Journey& j) {
   std::vector<const ast::Expr*> out;
   std::set<const ast::Expr*> seen;

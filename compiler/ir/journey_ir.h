@@ -76,6 +76,8 @@ struct LiveSlot {
   std::vector<std::string> fields;  // sorted; when not whole
 };
 
+struct Template;
+
 struct Step {
   StepOp op = StepOp::kEnd;
   const ast::Step* source = nullptr;  // the AST step (expressions, messages)
@@ -101,6 +103,9 @@ struct Step {
   uint32_t draw = 0;
   /// kStart: the index of the started journey in Program::journeys.
   uint32_t journey = 0;
+  /// kSend of a declared template (a literal id): the template; null for
+  /// an id no template has (the engine looks a computed id up by name).
+  const Template* content = nullptr;
   /// Names bound to slots where this step runs (trigger, waits, lets).
   std::vector<std::pair<std::string, uint32_t>> scope;
   /// The slots this step or any step after it may read, by slot (exit and
@@ -194,8 +199,24 @@ struct PolicyRule {
   bool Lists(std::string_view channel) const;
 };
 
+/// A declared template: what a send of it renders and whether it may go.
+struct Template {
+  const ast::TemplateDecl* decl = nullptr;
+  std::string id, channel;
+  std::string approval;               // empty: not approved
+  std::optional<int64_t> last_day;    // days since 1970-01-01 (UTC); none: no expiry
+  std::string approved_text;          // `approved "X" until "D"` as written
+  std::string at;                     // where it is declared ("journeys/content.tutti:3:1")
+};
+
+/// Every hole of a template's contents, in order: subject, body, HTML of
+/// the default, then of each locale.
+std::vector<const ast::Expr*> TemplateHoles(const ast::TemplateDecl& t);
+
 struct Program {
   std::vector<Journey> journeys;  // sorted by name
+  /// Declared templates by id.
+  std::map<std::string, Template, std::less<>> templates;
   std::map<std::string, Channel, std::less<>> channels;
   std::vector<PolicyRule> rules;  // in declaration order
   /// Event name -> the profile it is keyed by and the field holding the key.
@@ -209,6 +230,8 @@ struct Program {
 
 /// Every expression step `s` evaluates, in a fixed order: arm conditions,
 /// message interpolations, recipients, fields, routing, scores, values.
+/// (A send's template holes are not among them: they are typed per send
+/// and interpreted; StepReads adds them.)
 std::vector<const ast::Expr*> StepExpressions(const Step& s);
 /// Every expression journey `j` evaluates (trigger, audience, exit and
 /// goal rules, steps), each once.

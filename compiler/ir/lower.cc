@@ -6,6 +6,7 @@
 
 #include "base/check.h"
 #include "compiler/ast/conditions.h"
+#include "compiler/check/templates.h"
 #include "compiler/source/source.h"
 
 namespace tutti::compiler::ir {
@@ -83,6 +84,7 @@ class Lowerer {
       for (const auto& j : file->ast->journeys) decls_.emplace(j.name.text, std::make_pair(&j, static_cast<const Source*>(file->source.get())));
       for (const auto& c : file->ast->channels) LowerChannel(c);
       for (const auto& p : file->ast->policies) LowerPolicy(p, *file->source, program.stdlib_dir);
+      for (const auto& t : file->ast->templates) LowerTemplate(t, *file->source, program.stdlib_dir);
     }
     for (const auto& [name, e] : events_) out_.event_keys[name] = {e->key_profile.text, e->KeyFieldName().text};
     for (const auto& [name, p] : profiles_) out_.profile_keys[name] = KeyField(name);
@@ -142,6 +144,21 @@ class Lowerer {
       r.at = ShownPath(source.path(), stdlib_dir) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column);
       out_.rules.push_back(std::move(r));
     }
+  }
+
+  void LowerTemplate(const ast::TemplateDecl& t, const Source& source, const std::string& stdlib_dir) {
+    Template out;
+    out.decl = &t;
+    out.id = t.name.text;
+    out.channel = t.channel.text;
+    if (t.approval) {
+      out.approval = t.approval->text;
+      out.approved_text = AsWritten(source.text().substr(t.approval_range.begin, t.approval_range.end - t.approval_range.begin));
+    }
+    if (t.expires) out.last_day = ParseApprovalDate(t.expires->text);
+    LineColumn lc = source.Locate(t.range.begin);
+    out.at = ShownPath(source.path(), stdlib_dir) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column);
+    out_.templates.emplace(out.id, std::move(out));
   }
 
   std::string CustomerOf(const ast::JourneyDecl& j) const {
@@ -288,6 +305,10 @@ class Lowerer {
 
   static void StepUses(const Step& s, Reads& out) {
     for (const ast::Expr* e : StepExpressions(s)) Uses(e, s.scope, out);
+    // A template's holes read the step's names too (a `with` field of the
+    // same name shadows one, and reading a little more is harmless).
+    if (s.content != nullptr)
+      for (const ast::Expr* e : TemplateHoles(*s.content->decl)) Uses(e, s.scope, out);
   }
 
   void Patch(const std::vector<Ref>& refs, StepIndex target) {
@@ -340,7 +361,16 @@ class Lowerer {
     Journey& j = *journey_;
     std::vector<Ref> next{Ref{Ref::kNext, self}};
     switch (s.kind) {
-      case ast::StepKind::kSend: Push(StepOp::kSend, s, scope); return next;
+      case ast::StepKind::kSend: {
+        Push(StepOp::kSend, s, scope);
+        const ast::Message& id = s.As<ast::SendStep>().message;
+        if (id.parts.size() == 1 && !id.parts[0].expr) {
+          auto t = out_.templates.find(id.parts[0].text);
+          if (t != out_.templates.end() && t->second.channel == s.As<ast::SendStep>().channel.text)
+            j.steps[self].content = &t->second;
+        }
+        return next;
+      }
       case ast::StepKind::kTask: Push(StepOp::kTask, s, scope); return next;
       case ast::StepKind::kWaitDuration: {
         Push(StepOp::kWaitDuration, s, scope);

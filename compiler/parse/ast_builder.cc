@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "compiler/parse/literals.h"
+#include "compiler/parse/message.h"
 
 namespace tutti::compiler::internal {
 
@@ -91,6 +92,8 @@ std::string DeclName(tutti_grammar::TuttiParser::DeclContext* decl) {
   else if (auto* p = decl->profileDecl()) name = p->name;
   else if (auto* c = decl->channelDecl()) name = c->name;
   else if (auto* p = decl->policyDecl()) name = p->name;
+  else if (auto* t = decl->templateDecl(); t != nullptr && t->id != nullptr && Clean(t))
+    return t->id->getText().size() >= 2 ? t->id->getText().substr(1, t->id->getText().size() - 2) : std::string();
   else if (auto* j = decl->journeyDecl()) name = j->name;
   return name != nullptr && Clean(name) ? name->getText() : std::string();
 }
@@ -125,6 +128,7 @@ std::unique_ptr<ast::File> AstBuilder::BuildFile(TP::ProgramContext* ctx, bool p
     if (auto* p = decl->profileDecl()) keep(file->profiles, BuildProfile(p));
     if (auto* c = decl->channelDecl()) keep(file->channels, BuildChannel(c));
     if (auto* p = decl->policyDecl()) keep(file->policies, BuildPolicy(p));
+    if (auto* t = decl->templateDecl()) keep(file->templates, BuildTemplate(t));
     if (auto* j = decl->journeyDecl()) keep(file->journeys, BuildJourney(j));
   }
   return file;
@@ -200,6 +204,49 @@ ast::ChannelDecl AstBuilder::BuildChannel(TP::ChannelDeclContext* ctx) {
   return d;
 }
 
+/// templateDecl : TEMPLATE id=STRING FOR channel '{' templateClause* '}'
+ast::TemplateDecl AstBuilder::BuildTemplate(TP::TemplateDeclContext* ctx) {
+  ast::TemplateDecl d;
+  d.name = ast::Name{BuildString(ctx->id), Range(ctx->id)};
+  d.channel = BuildName(ctx->channel);
+  d.range = Range(ctx);
+  d.contents.emplace_back();
+  d.contents[0].range = d.range;
+  for (auto* clause : ctx->templateClause()) {
+    if (auto* a = dynamic_cast<TP::ApprovedClauseContext*>(clause)) {
+      if (d.approval) Error(Code::kRepeatedClause, Range(a), "the template's approval is given twice");
+      d.approval = ast::Name{BuildString(a->approval), Range(a->approval)};
+      if (a->expires) d.expires = ast::Name{BuildString(a->expires), Range(a->expires)};
+      d.approval_range = Range(a);
+    } else if (auto* c = dynamic_cast<TP::DefaultContentContext*>(clause)) {
+      BuildContent(c->contentClause(), d.contents[0]);
+    } else if (auto* l = dynamic_cast<TP::LocaleContentContext*>(clause)) {
+      ast::TemplateContent content;
+      content.locale = BuildString(l->tag);
+      content.range = Range(l);
+      for (auto* part : l->contentClause()) BuildContent(part, content);
+      d.contents.push_back(std::move(content));
+    }
+  }
+  return d;
+}
+
+/// contentClause : (SUBJECT | BODY | HTML) (STRING | FILE path=STRING)
+void AstBuilder::BuildContent(TP::ContentClauseContext* ctx, ast::TemplateContent& into) {
+  std::optional<ast::ContentText>* slot = ctx->SUBJECT() ? &into.subject : ctx->BODY() ? &into.body : &into.html;
+  const char* what = ctx->SUBJECT() ? "subject" : ctx->BODY() ? "body" : "HTML body";
+  if (*slot) Error(Code::kRepeatedClause, Range(ctx), std::string("the ") + what + " is given twice");
+  ast::ContentText text;
+  text.range = Range(ctx);
+  if (ctx->path) {
+    text.file = BuildString(ctx->path);
+    text.message.range = Range(ctx->path);
+  } else {
+    text.message = BuildMessage(ctx->text);
+  }
+  *slot = std::move(text);
+}
+
 /// channelSet : channelName | '[' channelName (',' channelName)* ','? ']'
 /// channelName : ident | ANY | TASK   (`task`: every task step)
 ast::ChannelSet AstBuilder::BuildChannelSet(TP::ChannelSetContext* ctx) {
@@ -232,6 +279,9 @@ ast::PolicyDecl AstBuilder::BuildPolicy(TP::PolicyDeclContext* ctx) {
       c.count = BuildInt(cap->count);
       c.count_range = Range(cap->count);
       c.window = BuildDurationToken(cap->window);
+    } else if (auto* a = dynamic_cast<TP::ApprovalClauseContext*>(clause)) {
+      c.kind = ast::PolicyClauseKind::kRequireApproval;
+      if (a->channelSet()) c.channels = BuildChannelSet(a->channelSet());
     } else if (dynamic_cast<TP::ConsentClauseContext*>(clause)) {
       c.kind = ast::PolicyClauseKind::kRequireConsent;
     } else if (auto* a = dynamic_cast<TP::ArbitrateClauseContext*>(clause)) {
@@ -382,86 +432,16 @@ ast::TimeOfDay AstBuilder::BuildTimeOfDay(TP::TimeOfDayContext* ctx) {
   return t;
 }
 
-/// A message string: literal text with `{expr}` interpolations; `{{` and
-/// `}}` stand for literal braces.
+/// A message string: literal text with `{expr}` holes (message.h).
 ast::Message AstBuilder::BuildMessage(antlr4::Token* token) {
-  ast::Message m;
-  m.range = Range(token);
+  SourceRange range = Range(token);
   std::string text = token->getText();
   QuotedToken q = SplitQuoted(text);
-  uint32_t body_start = m.range.begin + static_cast<uint32_t>(q.body_offset);
-  std::string literal;
-  auto flush = [&](size_t raw_begin) {
-    if (literal.empty()) return;
-    std::string decoded;
-    size_t at = 0;
-    std::string err = q.raw ? (decoded = literal, "") : DecodeEscapes(literal, false, &decoded, &at);
-    if (!err.empty()) Error(Code::kBadLiteral, {body_start + static_cast<uint32_t>(raw_begin + at), body_start + static_cast<uint32_t>(raw_begin + at + 2)}, err);
-    ast::MessagePart part;
-    part.text = std::move(decoded);
-    m.parts.push_back(std::move(part));
-    literal.clear();
-  };
-  std::string_view body = q.body;
-  size_t literal_begin = 0;
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c == '{' && i + 1 < body.size() && body[i + 1] == '{') {
-      literal += '{';
-      ++i;
-      continue;
-    }
-    if (c == '}' && i + 1 < body.size() && body[i + 1] == '}') {
-      literal += '}';
-      ++i;
-      continue;
-    }
-    if (c == '}') {
-      Error(Code::kBadLiteral, {body_start + static_cast<uint32_t>(i), body_start + static_cast<uint32_t>(i + 1)},
-            "a '}' without a matching '{' in a message; write '}}' for a literal brace");
-      continue;
-    }
-    if (c != '{') {
-      if (literal.empty()) literal_begin = i;
-      literal += c;
-      if (c == '\\' && i + 1 < body.size()) literal += body[++i];
-      continue;
-    }
-    // An interpolation: find the matching '}', skipping quoted strings.
-    size_t depth = 1, j = i + 1;
-    char quote = 0;
-    for (; j < body.size() && depth > 0; ++j) {
-      char d = body[j];
-      if (quote) {
-        if (d == '\\') ++j;
-        else if (d == quote) quote = 0;
-      } else if (d == '"' || d == '\'') {
-        quote = d;
-      } else if (d == '{') {
-        ++depth;
-      } else if (d == '}') {
-        --depth;
-      }
-    }
-    if (depth > 0) {
-      Error(Code::kBadLiteral, {body_start + static_cast<uint32_t>(i), body_start + static_cast<uint32_t>(i + 1)},
-            "this '{' starts an interpolation that is never closed; add '}' or write '{{' for a literal brace");
-      break;
-    }
-    flush(literal_begin);
-    std::string_view inner = body.substr(i + 1, j - i - 2);
-    uint32_t inner_at = body_start + static_cast<uint32_t>(i + 1);
-    if (inner.find_first_not_of(" \t") == std::string_view::npos) {
-      Error(Code::kBadLiteral, {inner_at - 1, inner_at + static_cast<uint32_t>(inner.size()) + 1},
-            "empty interpolation '{}' in a message; write '{{}}' for literal braces");
-    } else if (auto e = sub_expression_(inner_at, inner)) {
-      ast::MessagePart part;
-      part.expr = std::move(e);
-      m.parts.push_back(std::move(part));
-    }
-    i = j - 1;
-  }
-  flush(literal_begin);
+  ast::Message m = ScanMessage(
+      q.body, range.begin + static_cast<uint32_t>(q.body_offset), q.raw,
+      [this](Code code, SourceRange at, std::string message) { Error(code, at, std::move(message)); },
+      sub_expression_);
+  m.range = range;
   return m;
 }
 

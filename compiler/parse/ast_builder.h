@@ -70,6 +70,8 @@ class AstBuilder {
   ast::ChannelDecl BuildChannel(TP::ChannelDeclContext* ctx);
   ast::PolicyDecl BuildPolicy(TP::PolicyDeclContext* ctx);
   ast::ChannelSet BuildChannelSet(TP::ChannelSetContext* ctx);
+  ast::TemplateDecl BuildTemplate(TP::TemplateDeclContext* ctx);
+  void BuildContent(TP::ContentClauseContext* ctx, ast::TemplateContent& into);
   ast::JourneyDecl BuildJourney(TP::JourneyDeclContext* ctx);
   ast::EventPattern BuildPattern(TP::EventPatternContext* ctx);
 

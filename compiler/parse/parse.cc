@@ -15,6 +15,7 @@
 #include "TuttiParser.h"
 #include "compiler/parse/ast_builder.h"
 #include "compiler/parse/layout_builder.h"
+#include "compiler/parse/message.h"
 #include "compiler/parse/syntax_errors.h"
 
 namespace tutti::compiler {
@@ -94,6 +95,21 @@ class ParseSession {
       out = internal::BuildLayout(tree, [this](antlr4::Token* t) { return TokenRange(t); });
     });
     return out;
+  }
+
+  /// The text as a message: literal text and `{...}` holes.
+  ast::Message Content() {
+    ast::Message m;
+    m.range = {base_, base_ + static_cast<uint32_t>(text_.size())};
+    if (!Validate()) return m;
+    ast::Message scanned = internal::ScanMessage(
+        text_, base_, /*raw=*/true,
+        [this](Code code, SourceRange at, std::string message) { sink_.Error(code, {&source_, at}, std::move(message)); },
+        [this](uint32_t offset, std::string_view text) {
+          return ParseSession(source_, sink_, limits_, offset, text).Expression();
+        });
+    scanned.range = m.range;
+    return scanned;
   }
 
   ast::ExprPtr Expression() {
@@ -246,6 +262,10 @@ std::optional<std::vector<LayoutToken>> ParseLayout(const Source& source, Diagno
   auto tokens = ParseSession(source, sink, limits, 0, source.text()).Layout();
   if (sink.ErrorsSince(mark)) return std::nullopt;
   return tokens;
+}
+
+ast::Message ParseContent(const Source& source, DiagnosticSink& sink, const ParseLimits& limits) {
+  return ParseSession(source, sink, limits, 0, source.text()).Content();
 }
 
 ast::ExprPtr ParseExpression(const Source& source, DiagnosticSink& sink,

@@ -25,6 +25,12 @@ struct ParseLimits {
 std::unique_ptr<ast::File> ParseFile(const Source& source, DiagnosticSink& sink,
                                      const ParseLimits& limits = {});
 
+/// Parses a content file (a template's subject or body kept beside the
+/// journeys): its whole text is a message, literal text with `{...}` holes
+/// (`{{` and `}}` are literal braces; backslashes are literal). Problems
+/// are diagnostics; the holes that parsed are kept.
+ast::Message ParseContent(const Source& source, DiagnosticSink& sink, const ParseLimits& limits = {});
+
 /// Parses `source` as one expression (the CEL conformance runner and tests
 /// use this). Returns null after reporting syntax errors.
 ast::ExprPtr ParseExpression(const Source& source, DiagnosticSink& sink,
