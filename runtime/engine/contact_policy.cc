@@ -45,6 +45,14 @@ bool ContactPolicy::Governs(uint32_t channel) const {
   return false;
 }
 
+const PolicyRule* ContactPolicy::ApprovalRule(const std::string& channel) const {
+  auto ch = program_.channels.find(channel);
+  bool message = ch != program_.channels.end() && ch->second.kind == ChannelKind::kMessage;
+  for (const PolicyRule& r : program_.rules)
+    if (r.kind == PolicyClauseKind::kRequireApproval && ((r.any_channel && message) || r.Lists(channel))) return &r;
+  return nullptr;
+}
+
 Result<std::optional<Hold>> ContactPolicy::QuietHours(const std::string& channel, std::string_view zone,
                                                       Instant t) const {
   auto ch = program_.channels.find(channel);

@@ -75,6 +75,8 @@ class ContactPolicy {
   /// Whether a task through `channel` (interned: its `via` channel, or
   /// "task") is judged: a cap, dedupe or arbitration rule covers it.
   bool Governs(uint32_t channel) const;
+  /// The `require approval` rule that covers `channel`, or null.
+  const compiler::ir::PolicyRule* ApprovalRule(const std::string& channel) const;
 
  private:
   bool Covers(const compiler::ir::PolicyRule& rule, uint32_t channel) const;

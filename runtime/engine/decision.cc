@@ -69,6 +69,15 @@ std::string ToJson(const Decision& d) {
       for (const auto& [k, v] : d.vars) vars[k] = ToJsonValue(v);
       j["vars"] = std::move(vars);
     }
+    if (!d.approval.empty()) j["approval"] = d.approval;
+    if (d.message) {
+      Json m = Json::object();
+      if (!d.message->locale.empty()) m["locale"] = d.message->locale;
+      if (!d.message->subject.empty()) m["subject"] = d.message->subject;
+      m["text"] = d.message->text;
+      if (!d.message->html.empty()) m["html"] = d.message->html;
+      j["message"] = std::move(m);
+    }
   } else if (!d.action.empty()) {
     j["kind"] = d.action;
     if (!d.channel.empty()) j["channel"] = d.channel;  // a task `via` a channel

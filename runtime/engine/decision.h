@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/eval/value.h"
+#include "runtime/engine/render.h"
 #include "runtime/engine/instant.h"
 
 namespace tutti::runtime {
@@ -56,6 +57,10 @@ struct Decision {
   std::string policy, rule, reason;  // suppressed, deferred, unassigned, error
   std::string rule_at;  // where the rule is declared ("std/policy.tutti:14:3")
   std::string idempotency_key;       // actions (and the sends held back)
+  /// Sends of a declared template: its approval id (empty when none), and
+  /// the content rendered for the recipient.
+  std::string approval;
+  std::optional<RenderedMessage> message;
 };
 
 /// One NDJSON line (without the newline), keys in the documented order.

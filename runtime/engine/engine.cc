@@ -21,15 +21,6 @@ std::string KeyText(const Value& key) {
 
 namespace {
 
-/// A decoded record as the record value expressions see: the same slots,
-/// under the schema's shape.
-Value RecordValue(const Record& r) {
-  auto rec = std::make_shared<compiler::eval::Record>();
-  rec->shape = &r.schema->shape;
-  rec->values = r.slots;
-  return Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
-}
-
 const Value* Field(const Value& record, std::string_view name) {
   return record.is(ValueKind::kRecord) ? record.AsRecord().Find(name) : nullptr;
 }
@@ -659,6 +650,7 @@ void Engine::SettleSends() {
       d.rule_at = v.rule->at;
       d.reason = std::move(v.reason);
       d.idempotency_key.clear();
+      d.message.reset();  // what was held back is the template's, by id
       ++st.suppressed[d.rule];
       Emit(std::move(d));
     }

@@ -274,6 +274,13 @@ class Engine final : private stdlib::HistoryView {
   void BindInstance(compiler::eval::Activation& act, const JourneyInstance& inst,
                     const compiler::ir::Step* step) const;
   compiler::eval::Value Eval(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;
+  /// Whether a send of `tmpl` (null: the id `id` names no template) may
+  /// go now; if not, emits the suppression and returns false.
+  bool Approved(uint32_t handle, const compiler::ir::Step& s, const compiler::ir::Template* tmpl, const std::string& id,
+                const Customer& to);
+  /// `expr` by the interpreter: a template's holes, typed anew at each
+  /// send, are never compiled.
+  compiler::eval::Value Interpret(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;
   std::optional<std::string> Render(const compiler::ast::Message& message, const compiler::eval::Activation& act,
                                     uint32_t handle, const compiler::ir::Step& step);
   Decision NewDecision(DecisionKind kind, const JourneyInstance& inst, const compiler::ir::Step& step) const;

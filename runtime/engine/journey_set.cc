@@ -55,6 +55,10 @@ std::string JourneySet::Fingerprint() const {
   for (const auto& file : program_.files) {
     all += file->source->text();
     all += '\x1e';
+    for (const auto& content : file->content) {
+      all += content->text();
+      all += '\x1e';
+    }
   }
   return HexDigits(StableHash(all), 16);
 }
@@ -73,6 +77,8 @@ std::vector<std::pair<std::string, std::string>> JourneySet::Sources() const {
     auto [end, _] = std::mismatch(stdlib.begin(), stdlib.end(), path.begin(), path.end());
     if (!program_.stdlib_dir.empty() && end == stdlib.end()) continue;
     out.emplace_back(file->source->path(), std::string(file->source->text()));
+    // The content files its templates read, under the paths they resolve to.
+    for (const auto& content : file->content) out.emplace_back(content->path(), std::string(content->text()));
   }
   return out;
 }

@@ -42,7 +42,8 @@ class JourneySet {
   /// fingerprints, wherever the files live.
   std::string Fingerprint() const;
 
-  /// The set's own files as (path as shown, text), the stdlib's left out:
+  /// The set's own files as (path as shown, text), the content files its
+  /// templates read included and the stdlib's left out:
   /// what FromText needs to build the same set again beside the same
   /// stdlib (the daemon logs them with every version it runs).
   std::vector<std::pair<std::string, std::string>> Sources() const;

@@ -41,8 +41,9 @@ constexpr std::string_view kMagic = "tutti-engine-snapshot";
 /// The format this build writes, and the oldest it restores. Format 4 is
 /// the first whose snapshots later builds must restore; 5 adds each
 /// decision's version_id (a format-4 decision takes that of the journey
-/// version it names).
-constexpr uint64_t kFormat = 5;
+/// version it names); 6 a send's approval id and rendered message, and a
+/// checksum after the closing magic.
+constexpr uint64_t kFormat = 6;
 constexpr uint64_t kOldestFormat = 4;
 
 /// The record layouts of a version: every event and profile, fields in
@@ -246,11 +247,30 @@ std::string Engine::Save() const {
   out.U64(interpreted_fallbacks_);
   for (uint32_t j = 0; j < journeys_.size(); ++j) out.Bool(paused_[j]);
   out.String(kMagic);  // the end: a truncated snapshot fails here at the latest
-  return std::move(out.bytes());
+  // From format 6: a checksum of all the bytes before it, so that damage
+  // inside a string (a rendered message) is found too.
+  std::string& bytes = out.bytes();
+  uint64_t sum = StableHash(bytes);
+  for (int i = 0; i < 8; ++i) bytes += static_cast<char>(sum >> (8 * i));
+  return std::move(bytes);
 }
 
 Status Engine::Restore(std::string_view snapshot) {
   TUTTI_CHECK(now_ == INT64_MIN && store_->customer_count() == 0, "restored into a fresh engine");
+  {
+    // Format 6 on ends with a checksum of the bytes before it.
+    SnapshotReader head(snapshot, [](SnapshotReader&) { return nullptr; });
+    uint64_t format = head.String() == kMagic ? head.U64() : 0;
+    if (format >= 6 && format <= kFormat && head.ok()) {
+      uint64_t sum = 0;
+      for (int i = 0; i < 8 && snapshot.size() >= 8; ++i)
+        sum |= static_cast<uint64_t>(static_cast<uint8_t>(snapshot[snapshot.size() - 8 + i])) << (8 * i);
+      if (snapshot.size() < 8 || sum != StableHash(snapshot.substr(0, snapshot.size() - 8)))
+        return Status::Corruption("cannot restore the engine's snapshot: its checksum does not match its bytes (it was "
+                                  "damaged or cut short)");
+      snapshot.remove_suffix(8);
+    }
+  }
   SnapshotReader in(snapshot, [this](SnapshotReader& r) { return ReadShape(r); });
   auto fail = [&](std::string why) {
     in.Fail(std::move(why));

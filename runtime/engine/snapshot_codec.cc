@@ -118,6 +118,10 @@ void SnapshotWriter::Decision(const runtime::Decision& d) {
   OptionalInstant(d.due);
   OptionalInstant(d.until);
   for (const std::string* s : {&d.policy, &d.rule, &d.rule_at, &d.reason, &d.idempotency_key}) String(*s);
+  String(d.approval);
+  Bool(d.message.has_value());
+  if (d.message)
+    for (const std::string* s : {&d.message->locale, &d.message->subject, &d.message->text, &d.message->html}) String(*s);
 }
 
 void SnapshotReader::Fail(std::string why) {
@@ -276,6 +280,13 @@ runtime::Decision SnapshotReader::Decision() {
   d.due = OptionalInstant();
   d.until = OptionalInstant();
   for (std::string* s : {&d.policy, &d.rule, &d.rule_at, &d.reason, &d.idempotency_key}) *s = String();
+  if (format_ >= 6) {
+    d.approval = String();
+    if (Bool()) {
+      d.message.emplace();
+      for (std::string* s : {&d.message->locale, &d.message->subject, &d.message->text, &d.message->html}) *s = String();
+    }
+  }
   return d;
 }
 

@@ -30,22 +30,6 @@ std::string Hex(uint64_t v) {
   return out;
 }
 
-/// A value as message text: strings as they are, numbers and booleans as
-/// CEL's string() writes them, timestamps in RFC 3339.
-std::string Text(const Value& v) {
-  switch (v.kind()) {
-    case ValueKind::kString: return v.AsString();
-    case ValueKind::kInt: return std::to_string(v.AsInt());
-    case ValueKind::kUint: return std::to_string(v.AsUint());
-    case ValueKind::kDouble: return compiler::eval::FormatDouble(v.AsDouble());
-    case ValueKind::kBool: return v.AsBool() ? "true" : "false";
-    case ValueKind::kNull: return "null";
-    case ValueKind::kTimestamp: return compiler::eval::FormatTimestamp(v.AsTimestamp());
-    case ValueKind::kDuration: return compiler::eval::FormatDuration(v.AsDuration());
-    default: return compiler::eval::DebugString(v);
-  }
-}
-
 const Value* Field(const Value& record, std::string_view name) {
   return record.is(ValueKind::kRecord) ? record.AsRecord().Find(name) : nullptr;
 }
@@ -73,6 +57,11 @@ Result<double> Score(const Value& v) {
 }
 
 }  // namespace
+
+Value Engine::Interpret(const ast::Expr& expr, const Activation& act) const {
+  stdlib::ScopedHistoryView view(this);
+  return compiler::eval::Evaluate(expr, act, *functions_);
+}
 
 Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
   stdlib::ScopedHistoryView view(this);
@@ -142,7 +131,7 @@ std::optional<std::string> Engine::Render(const ast::Message& message, const Act
             "in {" + ast::ToSource(*part.expr) + "} of \"" + message.Display() + "\": " + v.ErrorMessage());
       return std::nullopt;
     }
-    out += Text(v);
+    out += MessageText(v);
   }
   return out;
 }
@@ -443,6 +432,12 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
   const Customer& to = store_->customer(recipient);
   std::optional<std::string> content = Render(st.message, act, handle, s);
   if (!content) return true;
+  const ir::Template* tmpl = s.content;
+  if (tmpl == nullptr) {  // a computed id: looked up by name
+    auto it = program_->templates.find(*content);
+    if (it != program_->templates.end() && it->second.channel == st.channel.text) tmpl = &it->second;
+  }
+  if (!Approved(handle, s, tmpl, *content, to)) return true;
   auto hold = policy_->QuietHours(st.channel.text, TimeZoneOf(to.record), now_);
   if (!hold.ok()) {
     Error(inst, s, "quiet hours cannot be checked: " + hold.status().message() + "; sent without the check");
@@ -471,6 +466,20 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     }
     vars.emplace_back(f.name.text, std::move(v));
   }
+  std::optional<RenderedMessage> message;
+  if (tmpl != nullptr) {
+    // The holes see the step's names and the `with` fields (which shadow).
+    Activation holes(&act);
+    for (const auto& [name, value] : vars) holes.Bind(name, value);
+    const Value* locale = Field(to.record, "locale");
+    auto rendered = RenderTemplate(*tmpl->decl, locale && locale->is(ValueKind::kString) ? locale->AsString() : "",
+                                   [&](const ast::Expr& e) { return Interpret(e, holes); });
+    if (!rendered.ok()) {
+      Error(inst, s, rendered.status().message() + "; not sent");
+      return true;
+    }
+    message = std::move(*rendered);
+  }
   PendingSend p;
   p.request = SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), ContentFingerprint(*content),
                           recipient, {}};
@@ -480,10 +489,43 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
   p.decision.content = std::move(*content);
   p.decision.recipient = to.key;
   p.decision.vars = std::move(vars);
+  if (tmpl != nullptr) p.decision.approval = tmpl->approval;
+  p.decision.message = std::move(message);
   p.decision.idempotency_key = IdempotencyKey(store_->instance(handle), "");
   p.seq = pending_seq_++;
   pending_.push_back(std::move(p));
   return true;
+}
+
+// Content whose approval has run out, or that has none on a channel whose
+// policy requires one, is held back here: at the send, since time passes
+// between the check of the program and the moment the message would go.
+bool Engine::Approved(uint32_t handle, const ir::Step& s, const ir::Template* tmpl, const std::string& id,
+                      const Customer& to) {
+  const auto& st = s.source->As<ast::SendStep>();
+  Decision d = NewDecision(DecisionKind::kSuppressed, store_->instance(handle), s);
+  if (tmpl != nullptr && tmpl->last_day && now_ / kNanosPerDay > *tmpl->last_day) {
+    d.rule = tmpl->approved_text;
+    d.rule_at = tmpl->at;
+    d.reason = "the approval " + tmpl->approval + " of template \"" + id + "\" expired at the end of " +
+               tmpl->decl->expires->text;
+  } else if (const ir::PolicyRule* rule = policy_->ApprovalRule(st.channel.text);
+             rule != nullptr && (tmpl == nullptr || tmpl->approval.empty())) {
+    d.policy = rule->policy;
+    d.rule = rule->text;
+    d.rule_at = rule->at;
+    d.reason = tmpl == nullptr ? "\"" + id + "\" is not a declared template, and '" + st.channel.text + "' sends approved content only"
+                               : "template \"" + id + "\" has no approval, and '" + st.channel.text + "' sends approved content only";
+  } else {
+    return true;
+  }
+  d.channel = st.channel.text;
+  d.action = "send";
+  d.content = id;
+  d.recipient = to.key;
+  ++stats_[store_->instance(handle).journey].suppressed[d.rule];
+  Emit(std::move(d));
+  return false;
 }
 
 void Engine::RunTask(uint32_t handle, const ir::Step& s) {
@@ -507,9 +549,9 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
     }
     if (v.is(ValueKind::kRecord)) {
       auto id = CustomerOf(v);
-      assignees.emplace_back(id ? store_->customer(*id).key : Text(v), v);
+      assignees.emplace_back(id ? store_->customer(*id).key : MessageText(v), v);
     } else {
-      assignees.emplace_back(Text(v), Value());
+      assignees.emplace_back(MessageText(v), Value());
     }
   } else {
     const std::string& profile = st.route_profile->text;

@@ -13,6 +13,13 @@
 
 namespace tutti::runtime {
 
+compiler::eval::Value RecordValue(const Record& r) {
+  auto rec = std::make_shared<compiler::eval::Record>();
+  rec->shape = &r.schema->shape;
+  rec->values = r.slots;
+  return compiler::eval::Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
+}
+
 using compiler::Type;
 using compiler::TypeKind;
 using compiler::eval::Value;

@@ -62,6 +62,10 @@ struct Record {
   const compiler::eval::Value* Get(std::string_view name) const;
 };
 
+/// `r` as the record value expressions see: the same slots, under the
+/// schema's shape.
+compiler::eval::Value RecordValue(const Record& r);
+
 /// Why a line was rejected.
 struct DecodeError {
   size_t line = 0;
