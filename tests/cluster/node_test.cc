@@ -207,12 +207,16 @@ TEST_F(ClusterNodes, ANewVersionPublishedOnOneNodeIsTakenOverByEveryPartitionAtO
   // The clock at the last event of the first half, as one engine's is.
   auto last = Json::parse(events_[half - 1])["at"].get<std::string>();
   ASSERT_TRUE(a->MoveClock(*ToInstant(compiler::eval::ParseTimestamp(last).AsTimestamp())).ok());
-  // Version 2: every e-mail's template is renamed.
+  // Version 2: every e-mail's template is renamed (declared and sent).
   std::vector<std::pair<std::string, std::string>> files = set_->Sources();
+  std::vector<std::string> ids;
+  for (const auto& [id, t] : set_->ir().templates)
+    if (t.channel == "email") ids.push_back(id);
   size_t changed = 0;
   for (auto& [path, text] : files)
-    for (size_t at = 0; (at = text.find("send email \"", at)) != std::string::npos; ++changed)
-      text.insert(at += 12, "v2-");
+    for (const std::string& id : ids)
+      for (size_t at = 0; (at = text.find("\"" + id + "\"", at)) != std::string::npos; at += id.size() + 5, ++changed)
+        text.insert(at + 1, "v2-");
   ASSERT_GT(changed, 3u);
   auto v2 = Build(files);
   ASSERT_TRUE(v2.ok());

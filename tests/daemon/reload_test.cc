@@ -35,7 +35,7 @@ void Edit(const fs::path& file, const std::string& pattern, const std::string& w
 
 /// A copy of the repository's journeys to edit.
 fs::path CopyJourneys(const fs::path& dir) {
-  fs::copy(Source("journeys"), dir / "journeys");
+  fs::copy(Source("journeys"), dir / "journeys", fs::copy_options::recursive);
   return dir / "journeys";
 }
 
@@ -141,7 +141,7 @@ TEST(Reload, AMigrationMovesRunningInstancesAndAReplayAgrees) {
   std::string r = d.Curl("POST", "/v1/journeys/reload");
   EXPECT_EQ(r.substr(0, 3), "409") << r;
   EXPECT_NE(r.find("'migrate' names wait@99, which the running version does not have"), std::string::npos) << r;
-  Edit(nurture, "\"wait@99\" -> opened", "\"wait@26\" -> opened\n    \"wait@38\" -> second_touch");
+  Edit(nurture, "\"wait@99\" -> opened", "\"wait@27\" -> opened\n    \"wait@39\" -> second_touch");
   r = d.Curl("POST", "/v1/journeys/reload");
   ASSERT_EQ(r.substr(0, 3), "200") << r;
   Json report = Body(r);

@@ -110,7 +110,7 @@ TEST(Shards, TheConfigSaysHowMany) {
 
 TEST(Shards, JourneysThatReachPastTheirCustomersRunOnOne) {
   fs::path dir = FreshDir("shards-one");
-  fs::copy(Source("journeys"), dir / "journeys");
+  fs::copy(Source("journeys"), dir / "journeys", fs::copy_options::recursive);
   // A case opened for a fixed prescriber, whoever's journey opens it.
   const char* reaching = R"(import "std/events"
 journey open_for_someone {

@@ -149,6 +149,11 @@ const char* kJourney =
     "  if o.template == \"launch\" {\n"
     "    send email \"thanks\"\n"
     "  }\n"
+    "}\n"
+    "\n"
+    "template \"thanks\" for email {\n"
+    "  approved \"MLR-SVC-2026-001\" until \"2030-12-31\"\n"
+    "  body \"Thank you for reading.\"\n"
     "}\n";
 
 Json Pos(int line, int character) { return {{"line", line}, {"character", character}}; }
@@ -220,7 +225,7 @@ TEST(Lsp, HoverShowsTypesDocsAndSignatures) {
   std::string text = field["result"]["contents"]["value"];
   EXPECT_NE(text.find("template: string"), std::string::npos) << text;
   EXPECT_NE(text.find("field of event email_opened"), std::string::npos) << text;
-  Json builtin = lsp.Request("textDocument/hover", {{"textDocument", Doc()}, {"position", Pos(11, 11)}});
+  Json builtin = lsp.Request("textDocument/hover", {{"textDocument", Doc()}, {"position", Pos(16, 11)}});
   EXPECT_NE(builtin["result"]["contents"]["value"].get<std::string>().find("size("), std::string::npos) << builtin.dump();
   Json event = lsp.Request("textDocument/hover", {{"textDocument", Doc()}, {"position", Pos(5, 7)}});
   EXPECT_NE(event["result"]["contents"]["value"].get<std::string>().find("event email_opened keyed by hcp"),
@@ -273,13 +278,38 @@ TEST(Lsp, DocumentSymbolsAndFormatting) {
   Open(lsp, messy);
   lsp.Diagnostics(kUri);
   Json symbols = lsp.Request("textDocument/documentSymbol", {{"textDocument", Doc()}});
-  ASSERT_EQ(symbols["result"].size(), 2u) << symbols.dump();
+  ASSERT_EQ(symbols["result"].size(), 3u) << symbols.dump();
   EXPECT_EQ(symbols["result"][0]["name"], "welcome");
-  EXPECT_EQ(symbols["result"][1]["name"], "ping");
-  EXPECT_EQ(symbols["result"][1]["children"][0]["name"], "hcp");
+  EXPECT_EQ(symbols["result"][1]["name"], "thanks");
+  EXPECT_EQ(symbols["result"][1]["detail"], "for email");
+  EXPECT_EQ(symbols["result"][2]["name"], "ping");
+  EXPECT_EQ(symbols["result"][2]["children"][0]["name"], "hcp");
   Json edits = lsp.Request("textDocument/formatting", {{"textDocument", Doc()}, {"options", {{"tabSize", 2}, {"insertSpaces", true}}}});
   ASSERT_EQ(edits["result"].size(), 1u) << edits.dump();
   EXPECT_EQ(edits["result"][0]["newText"], std::string(kJourney) + "event ping keyed by hcp { hcp: string }\n");
+}
+
+TEST(Lsp, TemplatesAnswerDefinitionHoverAndCompletionAtASend) {
+  LspClient lsp;
+  lsp.Request("initialize", Json::object());
+  Open(lsp, kJourney);
+  lsp.Diagnostics(kUri);
+  // The cursor on the id of `send email "thanks"` (line 7).
+  Json where = lsp.Request("textDocument/definition", {{"textDocument", Doc()}, {"position", Pos(7, 17)}});
+  EXPECT_EQ(where["result"]["uri"], kUri) << where.dump();
+  EXPECT_EQ(where["result"]["range"]["start"], Pos(11, 9)) << where.dump();
+  Json hover = lsp.Request("textDocument/hover", {{"textDocument", Doc()}, {"position", Pos(7, 17)}});
+  std::string text = hover["result"]["contents"]["value"];
+  EXPECT_NE(text.find("approved MLR-SVC-2026-001 until 2030-12-31"), std::string::npos) << text;
+  EXPECT_NE(text.find("Thank you for reading."), std::string::npos) << text;
+  // Typing a new send: the templates of that channel are offered.
+  std::string typing = kJourney;
+  typing.insert(typing.find("  }\n}"), "    send email \"\n");
+  lsp.Notify("textDocument/didChange", {{"textDocument", {{"uri", kUri}, {"version", 2}}}, {"contentChanges", {{{"text", typing}}}}});
+  Json r = lsp.Request("textDocument/completion", {{"textDocument", Doc()}, {"position", Pos(8, 16)}});
+  ASSERT_EQ(r["result"]["items"].size(), 1u) << r.dump();
+  EXPECT_EQ(r["result"]["items"][0]["label"], "thanks");
+  EXPECT_EQ(r["result"]["items"][0]["detail"], "approved MLR-SVC-2026-001");
 }
 
 TEST(Lsp, ImportsSeeTheEditorsOpenDocuments) {

@@ -160,9 +160,12 @@ TEST(Shards, DecideAsOneEngine) {
 /// The reference journeys and `extra`, a journey file added to them.
 std::unique_ptr<JourneySet> Reference(const std::string& extra = "") {
   std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& f : std::filesystem::directory_iterator(std::string(TUTTI_SOURCE_DIR) + "/journeys")) {
+  // Journey files and the content files beside them, by path below journeys/.
+  const std::filesystem::path root = std::string(TUTTI_SOURCE_DIR) + "/journeys";
+  for (const auto& f : std::filesystem::recursive_directory_iterator(root)) {
+    if (!f.is_regular_file()) continue;
     std::ifstream in(f.path());
-    files.emplace_back(f.path().filename().string(), std::string(std::istreambuf_iterator<char>(in), {}));
+    files.emplace_back(f.path().lexically_relative(root).string(), std::string(std::istreambuf_iterator<char>(in), {}));
   }
   if (!extra.empty()) files.emplace_back("extra.tutti", extra);
   compiler::DiagnosticSink sink;
