@@ -164,6 +164,9 @@ std::optional<ActionToDeliver> ReadAction(std::string_view value) {
   d.recipient = send ? text(*action, "to") : text(*action, "assignee");
   d.idempotency_key = text(*action, "idempotency_key");
   if (d.idempotency_key.empty() || (send && d.channel.empty())) return std::nullopt;
+  d.approval = text(*action, "approval");
+  if (auto m = action->find("message"); send && m != action->end() && m->is_object())
+    d.message = RenderedMessage{text(*m, "locale"), text(*m, "subject"), text(*m, "text"), text(*m, "html")};
   // The action's own bytes: the value is a whole object, and the first
   // `,"action":` outside a string is the one after the head.
   size_t at = value.find(kActionKey) + kActionKey.size(), close = value.find_last_of('}');

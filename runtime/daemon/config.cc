@@ -121,6 +121,11 @@ Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, bool s
     TUTTI_TRY(keys.Text("from", route.from));
     if (route.from.empty() || route.from.find_first_of("<> ") != std::string::npos)
       return Status::Invalid(where + ": needs \"from\": an e-mail address");
+    TUTTI_TRY(keys.Text("unsubscribe", route.unsubscribe));
+    if (!route.unsubscribe.empty() &&
+        ((route.unsubscribe.rfind("https://", 0) != 0 && route.unsubscribe.rfind("mailto:", 0) != 0) ||
+         route.unsubscribe.size() > 2000 || route.unsubscribe.find_first_of("<> \r\n") != std::string::npos))
+      return Status::Invalid(where + ": \"unsubscribe\" must be an https:// URL or a mailto: address");
     TUTTI_TRY(keys.Bool("starttls", route.starttls));
     TUTTI_TRY(keys.Text("username", route.username));
     TUTTI_TRY(keys.Text("password_file", *password_file));
@@ -132,7 +137,7 @@ Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, bool s
   TUTTI_TRY(keys.Int("timeout_ms", 1, 86400000, route.timeout_ms));
   TUTTI_TRY(keys.Int("concurrency", 1, 1024, route.concurrency));
   TUTTI_TRY(keys.Int("rate_per_second", 1, 1000000, route.rate_per_second));
-  TUTTI_TRY(keys.NoneLeft(smtp ? "(an smtp route takes relay, from, starttls, username, password_file, ca_file, "
+  TUTTI_TRY(keys.NoneLeft(smtp ? "(an smtp route takes relay, from, unsubscribe, starttls, username, password_file, ca_file, "
                                  "max_attempts, backoff_ms, connect_timeout_ms, timeout_ms, concurrency, "
                                  "rate_per_second)"
                                : "(a webhook takes url, ca_file, max_attempts, backoff_ms, connect_timeout_ms, "

@@ -263,7 +263,7 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
     retries_.erase(retries_.begin());
     if (auto a = attempts_.find(seq); a != attempts_.end()) channels_[a->second.channel].ready.push_back(seq);
   }
-  std::vector<uint64_t> no_address;
+  std::vector<uint64_t> no_address, no_content;
   for (auto& [channel, q] : channels_) {
     const DeliveryRoute& route = options_.routes.at(channel);
     while (!q.ready.empty() && q.in_flight < route.concurrency) {
@@ -281,8 +281,14 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
       const Decision& action = entry->action;
       w.in_flight = true;
       ++q.in_flight;
-      DeliveryJob job{seq, &route, BodyOf(seq, action), action.idempotency_key, "", action.content};
+      DeliveryJob job{seq, &route, BodyOf(seq, action), action.idempotency_key, "", action.message};
       if (route.kind == DeliveryRoute::Kind::kSmtp) {
+        if (!job.message) {
+          // Nothing to retry: there is no content to mail.
+          w.attempts = static_cast<uint32_t>(route.max_attempts);
+          no_content.push_back(seq);
+          continue;
+        }
         job.to = EmailAddressOf(seq, action);
         if (job.to.empty()) {
           // Nothing to retry: the recipient has no address.
@@ -302,6 +308,8 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
   }
   for (uint64_t seq : no_address)
     ReportDelivery(seq, {false, "the recipient has no usable e-mail address", "no address"});
+  for (uint64_t seq : no_content)
+    ReportDelivery(seq, {false, "the send names no declared template, so there is no content to mail", "no content"});
   return jobs;
 }
 

@@ -1,6 +1,5 @@
 #include "runtime/daemon/outbound.h"
 
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -23,6 +22,7 @@
 
 #include "base/check.h"
 #include "base/text.h"
+#include "runtime/daemon/mime.h"
 #include "runtime/daemon/peer_answers.h"
 
 namespace tutti::runtime {
@@ -332,27 +332,18 @@ class SmtpCall final : public OutboundCall {
     return false;
   }
 
-  static std::string Base64(const std::string& bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<size_t>(n));
-    return out;
-  }
-
-  /// The message, dot-stuffed, with CRLF line ends (without the final ".").
+  /// The message (mime.h), dot-stuffed (without the final ".").
   std::string Message() const {
-    std::string text = "From: <" + job_.route->from + ">\r\nTo: <" + job_.to + ">\r\nSubject: " + job_.subject +
-                       "\r\nMessage-ID: <" + job_.idempotency_key + "@tutti>\r\nIdempotency-Key: " +
-                       job_.idempotency_key + "\r\nContent-Type: application/json\r\n\r\n";
-    std::string body = job_.body;
-    for (size_t start = 0; start <= body.size();) {
-      size_t end = body.find('\n', start);
-      std::string line = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const RenderedMessage& content = *job_.message;
+    std::string mail = ComposeMail({job_.route->from, job_.to, content.subject, content.text, content.html,
+                                    job_.idempotency_key, job_.route->unsubscribe});
+    std::string text;
+    for (size_t start = 0; start < mail.size();) {
+      size_t end = mail.find("\r\n", start);
+      std::string_view line = std::string_view(mail).substr(start, end - start);
       if (!line.empty() && line[0] == '.') text += '.';
-      text += line + "\r\n";
-      if (end == std::string::npos) break;
-      start = end + 1;
+      text += std::string(line) + "\r\n";
+      start = end + 2;
     }
     return text;
   }

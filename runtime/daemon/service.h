@@ -55,6 +55,7 @@ struct DeliveryRoute {
   bool tls = false;     // webhook: an https url
   std::string ca_file;  // https, STARTTLS: the CAs to verify the peer against; empty: the system's
   std::string from;        // smtp: the sender address
+  std::string unsubscribe; // smtp: List-Unsubscribe's https URL or mailto (empty: mailto the sender)
   bool starttls = false;   // smtp: secure the connection with STARTTLS, or fail the attempt
   std::string username, password;  // smtp: AUTH PLAIN after STARTTLS; empty: no login
   int max_attempts = 5;
@@ -78,7 +79,9 @@ struct DeliveryJob {
   std::string body;
   std::string idempotency_key;
   std::string to;       // smtp: the recipient's address
-  std::string subject;  // smtp: the template id
+  /// smtp: the content the engine rendered for the recipient (a send of a
+  /// declared template); none: nothing can be mailed.
+  std::optional<RenderedMessage> message;
 };
 
 /// What became of one delivery attempt.

@@ -376,6 +376,25 @@ TEST(Daemon, SmtpRelayDeliversAfterATemporaryFailure) {
     EXPECT_EQ(attempts, (std::vector<std::string>{"1 451", "2 250"})) << relayed;
   }
   EXPECT_NE(relayed.find("naomi.castillo@"), std::string::npos) << relayed;
+  // Each is a real message: the content the engine rendered, parsed back by
+  // Python's MIME parser, with the action's key as its Message-ID.
+  std::string read = Shell("python3 " + Source("tests/daemon/read_mail.py") + " " +
+                           (dir / "relayed.txt.mail").string());
+  std::istringstream parsed(read);
+  size_t messages = 0;
+  for (std::string line; std::getline(parsed, line); ++messages) {
+    Json m = Json::parse(line);
+    EXPECT_EQ(m["defects"], Json::array()) << line;
+    EXPECT_EQ(m["content_type"], "text/plain") << line;
+    EXPECT_EQ(m["list_unsubscribe"], "<mailto:service@abc-pharma.example?subject=unsubscribe>") << line;
+    std::string id = m["message_id"];
+    bool known = false;
+    for (const Json& a : mails) known |= id == "<" + a["idempotency_key"].get<std::string>() + "@tutti>";
+    EXPECT_TRUE(known) << line;
+    EXPECT_EQ(m["text"].get<std::string>().rfind("Dear ", 0), 0u) << line;
+    EXPECT_EQ(m["text"].get<std::string>().find('{'), std::string::npos) << line;
+  }
+  EXPECT_EQ(messages, 4u) << read;
 }
 
 TEST(Daemon, AMessageTheRelayTookIsDeliveredEvenIfItHangsUpBeforeQuit) {

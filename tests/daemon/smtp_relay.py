@@ -7,13 +7,14 @@ attempts of every Idempotency-Key, then 250, and logs each message as
 With CERT and KEY it offers STARTTLS (and then takes mail only over TLS);
 with USER and PASSWORD too it offers AUTH PLAIN over TLS and takes mail
 only from that login (535 for any other). Each message's session is
-logged to LOG.sessions as "KEY tls=0|1 user=NAME". With `hang-up` it
+logged to LOG.sessions as "KEY tls=0|1 user=NAME", and each message taken
+is kept whole (dot-stuffing undone) as LOG.mail/KEY.eml. With `hang-up` it
 closes the connection right after taking a message, without waiting for
 QUIT.
 
   smtp_relay.py LOG FAIL_FIRST [hang-up | CERT KEY [USER PASSWORD]]
 """
-import base64, collections, socketserver, ssl, sys
+import base64, collections, os, socketserver, ssl, sys
 
 log_path, fail_first = sys.argv[1], int(sys.argv[2])
 hang_up = len(sys.argv) > 3 and sys.argv[3] == "hang-up"
@@ -74,10 +75,12 @@ class Handler(socketserver.StreamRequestHandler):
             elif verb == "DATA":
                 self.reply("354 go ahead")
                 key = "-"
+                message = []
                 while True:
                     data = self.rfile.readline().decode(errors="replace").rstrip("\r\n")
                     if data == ".":
                         break
+                    message.append(data[1:] if data.startswith("..") else data)
                     if data.startswith("Idempotency-Key: "):
                         key = data[len("Idempotency-Key: "):]
                 attempts[key] += 1
@@ -86,6 +89,10 @@ class Handler(socketserver.StreamRequestHandler):
                     f.write(f"{key} {rcpt} {attempts[key]} {status}\n")
                 with open(log_path + ".sessions", "a") as f:
                     f.write(f"{key} tls={int(self.tls)} user={self.user}\n")
+                if status == 250:
+                    os.makedirs(log_path + ".mail", exist_ok=True)
+                    with open(os.path.join(log_path + ".mail", key + ".eml"), "w", newline="") as f:
+                        f.write("\r\n".join(message) + "\r\n")
                 self.reply("451 try again later" if status == 451 else "250 queued")
                 if hang_up and status == 250:
                     return
