@@ -19,6 +19,7 @@ int RunServe(const std::vector<std::string>& args);
 int RunExplain(const std::vector<std::string>& args);
 int RunFmt(const std::vector<std::string>& args);
 int RunLsp(const std::vector<std::string>& args);
+int RunPreview(const std::vector<std::string>& args);
 
 /// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
 /// else share/tutti/stdlib beside an installed binary (BIN/../share),

@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  check PATH...     parse and type-check journey files or folders\n"
     "  graph FILE        draw the journeys of a file (DOT or Mermaid)\n"
     "  simulate          run journeys over recorded profiles and events\n"
+    "  preview TEMPLATE  render a template for one customer, hole by hole\n"
     "  serve             the daemon: journeys on live events over HTTP\n"
     "  fmt PATH...       lay journey files out canonically (--check: only report)\n"
     "  lsp               the language server, for editors (stdio)\n"
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
   if (command == "check") return tutti::cli::RunCheck(args);
   if (command == "graph") return tutti::cli::RunGraph(args);
   if (command == "simulate") return tutti::cli::RunSimulate(args);
+  if (command == "preview") return tutti::cli::RunPreview(args);
   if (command == "serve") return tutti::cli::RunServe(args);
   if (command == "explain") return tutti::cli::RunExplain(args);
   if (command == "fmt") return tutti::cli::RunFmt(args);

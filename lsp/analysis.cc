@@ -160,6 +160,29 @@ const ast::ProfileDecl* Analysis::FindProfile(const std::string& name) const {
   return nullptr;
 }
 
+const ast::TemplateDecl* Analysis::FindTemplate(const std::string& id, const compiler::ProgramFile** file) const {
+  for (const auto& f : program_.files)
+    if (f->ast)
+      for (const auto& t : f->ast->templates)
+        if (t.name.text == id) {
+          if (file) *file = f.get();
+          return &t;
+        }
+  return nullptr;
+}
+
+const ast::TemplateDecl* Analysis::TemplateAt(uint32_t offset) const {
+  if (document_ == nullptr || document_->ast == nullptr) return nullptr;
+  const ast::TemplateDecl* found = nullptr;
+  for (const auto& j : document_->ast->journeys)
+    ForEachStep(j.steps, [&](const ast::Step& s) {
+      if (s.kind != ast::StepKind::kSend) return;
+      const ast::Message& id = s.As<ast::SendStep>().message;
+      if (Contains(id.range, offset) && id.parts.size() == 1 && !id.parts[0].expr) found = FindTemplate(id.parts[0].text);
+    });
+  return found;
+}
+
 const ast::FieldDecl* Analysis::FindField(const Type& record, const std::string& field) const {
   const std::vector<ast::FieldDecl>* fields = nullptr;
   if (record.is(TypeKind::kEvent)) {
@@ -237,6 +260,16 @@ std::optional<Place> Analysis::Definition(uint32_t offset) const {
         for (const compiler::ProgramFile* imported : document_->imports)
           if (imported->ast && ImportNames(imp.path, imported->source->path()))
             return Place{imported->source.get(), {0, 0}};
+  // A send's template id: the template; a template's content file: the file.
+  const compiler::ProgramFile* declaring = nullptr;
+  if (const ast::TemplateDecl* t = TemplateAt(offset); t && FindTemplate(t->name.text, &declaring))
+    return Place{declaring->source.get(), t->name.range};
+  if (document_->ast)
+    for (const auto& t : document_->ast->templates)
+      for (const auto& c : t.contents)
+        for (const auto* part : {&c.subject, &c.body, &c.html})
+          if (*part && (*part)->file_source && Contains((*part)->message.range, offset))
+            return Place{(*part)->file_source, {0, 0}};
   // A declared name.
   auto [b, e] = WordAt(doc->text(), offset);
   if (b == e) return std::nullopt;
@@ -255,6 +288,15 @@ std::optional<Place> Analysis::Definition(uint32_t offset) const {
 
 std::optional<std::string> Analysis::Hover(uint32_t offset) const {
   const Source* doc = document_->source.get();
+  if (const ast::TemplateDecl* t = TemplateAt(offset)) {
+    std::string out = "```tutti\ntemplate \"" + t->name.text + "\" for " + t->channel.text + "\n```\n";
+    out += t->approval ? "approved " + t->approval->text + (t->expires ? " until " + t->expires->text : "") : "not approved";
+    const ast::TemplateContent& c = t->contents.front();
+    if (c.subject) out += "\n\n**" + c.subject->message.Display() + "**";
+    if (c.body) out += "\n\n" + c.body->message.Display().substr(0, 600);
+    for (size_t i = 1; i < t->contents.size(); ++i) out += (i == 1 ? "\n\nlocales: " : ", ") + t->contents[i].locale;
+    return out;
+  }
   const ast::Expr* e = ExprAt(offset);
   if (e && e->kind == ast::ExprKind::kSelect && e->target && Contains(e->name.range, offset)) {
     auto target = result_.types.find(e->target.get());
@@ -315,6 +357,30 @@ std::optional<std::string> Analysis::Hover(uint32_t offset) const {
 std::vector<Completion> Analysis::Complete(const std::string& text, uint32_t offset) const {
   std::vector<Completion> out;
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
+  // Inside `send CHANNEL "...`: the templates declared for that channel.
+  {
+    uint32_t q = offset;
+    while (q > 0 && text[q - 1] != '"' && text[q - 1] != '\n') --q;
+    if (q > 0 && text[q - 1] == '"') {
+      uint32_t e = q - 1;
+      while (e > 0 && text[e - 1] == ' ') --e;
+      uint32_t s = e;
+      while (s > 0 && IsWordByte(text[s - 1])) --s;
+      uint32_t k = s;
+      while (k > 0 && text[k - 1] == ' ') --k;
+      if (k >= 4 && text.compare(k - 4, 4, "send") == 0 && s < e) {
+        std::string channel = text.substr(s, e - s);
+        for (const auto& f : program_.files)
+          if (f->ast)
+            for (const auto& t : f->ast->templates)
+              if (t.channel.text == channel)
+                out.push_back({t.name.text, Completion::kTemplate,
+                               t.approval ? "approved " + t.approval->text : std::string("not approved"),
+                               t.contents.front().subject ? t.contents.front().subject->message.Display() : ""});
+        return out;
+      }
+    }
+  }
   uint32_t b = offset;
   while (b > 0 && IsWordByte(text[b - 1])) --b;
   // After 'name.': the fields of what the name holds, and its methods.
@@ -399,6 +465,8 @@ std::vector<Symbol> Analysis::Symbols() const {
   for (const auto& d : f.channels)
     out.push_back({d.name.text, Symbol::kChannel, d.kind ? d.kind->text : "", d.range, d.name.range, {}});
   for (const auto& d : f.policies) out.push_back({d.name.text, Symbol::kPolicy, "", d.range, d.name.range, {}});
+  for (const auto& d : f.templates)
+    out.push_back({d.name.text, Symbol::kTemplate, "for " + d.channel.text, d.range, d.name.range, {}});
   for (const auto& d : f.journeys) {
     Symbol j{d.name.text, Symbol::kJourney, d.title, d.range, d.name.range, {}};
     ForEachStep(d.steps, [&](const ast::Step& s) {

@@ -35,14 +35,14 @@ struct Place {
 
 struct Completion {
   std::string label;
-  enum Kind { kKeyword, kField, kFunction, kEvent, kProfile, kChannel, kJourney, kVariable, kPolicy } kind;
+  enum Kind { kKeyword, kField, kFunction, kEvent, kProfile, kChannel, kJourney, kVariable, kPolicy, kTemplate } kind;
   std::string detail;         // a type or a signature
   std::string documentation;  // a field's doc string, a built-in's doc
 };
 
 struct Symbol {
   std::string name;
-  enum Kind { kEvent, kProfile, kField, kChannel, kPolicy, kJourney, kStep } kind;
+  enum Kind { kEvent, kProfile, kField, kChannel, kPolicy, kJourney, kStep, kTemplate } kind;
   std::string detail;
   compiler::SourceRange range, selection;
   std::vector<Symbol> children;
@@ -77,6 +77,9 @@ class Analysis {
 
   const compiler::ast::EventDecl* FindEvent(const std::string& name) const;
   const compiler::ast::ProfileDecl* FindProfile(const std::string& name) const;
+  /// The template a send at `offset` names (the cursor on its id), if any.
+  const compiler::ast::TemplateDecl* TemplateAt(uint32_t offset) const;
+  const compiler::ast::TemplateDecl* FindTemplate(const std::string& id, const compiler::ProgramFile** file = nullptr) const;
   const compiler::ast::FieldDecl* FindField(const compiler::Type& record, const std::string& field) const;
   /// The innermost checked expression at `offset` in the document.
   const compiler::ast::Expr* ExprAt(uint32_t offset) const;

@@ -282,7 +282,7 @@ Json Server::Completion(const Json& params) {
   // The text may be newer than the analysis; positions are in the text.
   Source now(doc->path, doc->text);
   Json items = Json::array();
-  static const int kKinds[] = {14, 5, 3, 23, 22, 8, 9, 6, 21};
+  static const int kKinds[] = {14, 5, 3, 23, 22, 8, 9, 6, 21, 1};
   for (const lsp::Completion& c : known.Complete(doc->text, OffsetAt(now, at))) {
     Json item = {{"label", c.label}, {"kind", kKinds[c.kind]}};
     if (!c.detail.empty()) item["detail"] = c.detail;
@@ -296,7 +296,7 @@ Json Server::Symbols(const Json& params) {
   Document* doc = Find(params);
   if (!doc) return Json::array();
   const Source& s = doc->analysis->source();
-  static const int kKinds[] = {24, 23, 8, 11, 19, 12, 20};
+  static const int kKinds[] = {24, 23, 8, 11, 19, 12, 20, 15};
   std::function<Json(const Symbol&)> to_json = [&](const Symbol& sym) {
     Json j = {{"name", sym.name}, {"kind", kKinds[sym.kind]}, {"range", RangeJson(s, sym.range)},
               {"selectionRange", RangeJson(s, sym.selection)}};

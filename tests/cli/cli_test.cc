@@ -213,3 +213,54 @@ TEST(Cli, GraphOfAFileWithErrorsFails) {
 }
 
 }  // namespace
+
+namespace {
+
+// `tutti preview` over the reference journeys: the content the engine
+// would send, hole by hole.
+std::string Journeys() { return std::string(TUTTI_SOURCE_DIR) + "/journeys"; }
+std::string Profiles() { return std::string(TUTTI_SOURCE_DIR) + "/examples/abc-pharma/profiles.ndjson"; }
+
+TEST(Preview, RendersATemplateForOneCustomerAndShowsEachHole) {
+  Result r = Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --customer hcp-empire-00001 --profiles " +
+                   Profiles());
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("approval: approved \"MLR-GLD-2026-014\" until \"2027-12-31\"\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Subject: GLIDIM is now covered for your patients at empire-health\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nDear Dr. Tariq Ahmed,\n"), std::string::npos) << r.out;
+  // A `with` field the send computes from the customer is computed.
+  EXPECT_NE(r.out.find("{account} = empire-health   (with account: hcp.account)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("{hcp.name} = Dr. Tariq Ahmed"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("no value for"), std::string::npos) << r.out;
+}
+
+TEST(Preview, TheLocaleAndHtmlAndMissingValuesAreShown) {
+  Result es = Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --locale es-MX --customer hcp-empire-00001 --profiles " +
+                    Profiles());
+  ASSERT_EQ(es.status, 0) << es.out;
+  EXPECT_NE(es.out.find("locale: es (for \"es-MX\")"), std::string::npos) << es.out;
+  EXPECT_NE(es.out.find("Subject: GLIDIM ya está cubierto para sus pacientes de empire-health"), std::string::npos) << es.out;
+  fs::path profile = Write("naomi.json", R"({"id": "h1", "name": "Dr. <Naomi> & Co", "account": "acme", "specialty": "x",
+    "preferred_channel": "email", "timezone": "UTC", "consent": [], "rep": "r", "territory": "t", "segment": "s",
+    "decile": 5, "city": "c", "state": "NY", "sample_eligible": false})");
+  Result html = Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --format html --profile " + profile.string());
+  ASSERT_EQ(html.status, 0) << html.out;
+  EXPECT_NE(html.out.find("<p>Dear Dr. &lt;Naomi&gt; &amp; Co,</p>"), std::string::npos) << html.out;
+  // An event's field the preview cannot know: shown and listed.
+  Result invite = Tutti("preview speaker-program-invitation --journeys " + Journeys() + " --profile " + profile.string() +
+                        " --with '{\"program\": \"sp-1\"}'");
+  ASSERT_EQ(invite.status, 0) << invite.out;
+  EXPECT_NE(invite.out.find("Subject: You are invited: sp-1"), std::string::npos) << invite.out;
+  EXPECT_NE(invite.out.find("no value for: {speaker} {topic} {venue} {starts}"), std::string::npos) << invite.out;
+  EXPECT_NE(invite.out.find("«venue»"), std::string::npos) << invite.out;
+}
+
+TEST(Preview, UnknownTemplatesAndCustomersFail) {
+  EXPECT_EQ(Tutti("preview glidim-nope --journeys " + Journeys()).status, 1);
+  EXPECT_EQ(Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --customer nobody --profiles " + Profiles()).status, 1);
+  EXPECT_EQ(Tutti("preview").status, 2);
+  EXPECT_EQ(Tutti("preview a b").status, 2);
+  EXPECT_EQ(Tutti("preview glidim-formulary-intro --format pdf").status, 2);
+}
+
+}  // namespace
