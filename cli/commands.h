@@ -20,6 +20,7 @@ int RunExplain(const std::vector<std::string>& args);
 int RunFmt(const std::vector<std::string>& args);
 int RunLsp(const std::vector<std::string>& args);
 int RunPreview(const std::vector<std::string>& args);
+int RunTest(const std::vector<std::string>& args);
 
 /// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
 /// else share/tutti/stdlib beside an installed binary (BIN/../share),

@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "  graph FILE        draw the journeys of a file (DOT or Mermaid)\n"
     "  simulate          run journeys over recorded profiles and events\n"
     "  preview TEMPLATE  render a template for one customer, hole by hole\n"
+    "  test [PATH...]    run the journey tests written in Tutti, with coverage\n"
     "  serve             the daemon: journeys on live events over HTTP\n"
     "  fmt PATH...       lay journey files out canonically (--check: only report)\n"
     "  lsp               the language server, for editors (stdio)\n"
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   if (command == "graph") return tutti::cli::RunGraph(args);
   if (command == "simulate") return tutti::cli::RunSimulate(args);
   if (command == "preview") return tutti::cli::RunPreview(args);
+  if (command == "test") return tutti::cli::RunTest(args);
   if (command == "serve") return tutti::cli::RunServe(args);
   if (command == "explain") return tutti::cli::RunExplain(args);
   if (command == "fmt") return tutti::cli::RunFmt(args);

@@ -24,7 +24,7 @@ standaloneExpr : expr EOF ;
 importDecl  : IMPORT path=STRING ';'? ;
 
 decl        : eventDecl | profileDecl | channelDecl | policyDecl | templateDecl
-            | journeyDecl ;
+            | journeyDecl | testDecl ;
 
 // event formulary_win keyed by account { account: string, brand: string }
 // event rx_written keyed by hcp via prescriber { prescriber: string, ... }
@@ -85,6 +85,37 @@ templateClause
             ;
 contentClause
             : part=(SUBJECT | BODY | HTML) (text=STRING | FILE path=STRING) ';'? ;
+
+// ---------------------------------------------------------------- tests
+
+// test "a formulary win sends the intro e-mail" {
+//   at "2026-03-02T09:00:00Z"
+//   profile hcp { id: "h1", name: "Dr. Ada Park", consent: ["email"] }
+//   event formulary_win { account: "empire-health", brand: "GLIDIM" }
+//   expect send email "glidim-formulary-intro" to "h1"
+//   wait 7d
+//   expect nothing
+// }
+// A journey test, run by `tutti test` on a virtual clock: profiles name
+// only the fields that matter, events happen at the test's clock, `wait`
+// moves the clock, and each `expect` is checked where it stands.
+testDecl    : TEST name=STRING '{' testItem* '}' ;
+testItem
+            : AT time=STRING ';'?                                # testClock
+            | PROFILE profile=ident '{' varInits? '}' ';'?       # testProfile
+            | EVENT event=ident '{' varInits? '}' ';'?           # testEvent
+            | WAIT DURATION ';'?                                 # testWait
+            | EXPECT expectation ';'?                            # testExpect
+            ;
+expectation
+            : SEND channel=ident message=STRING (TO who=STRING)?
+              (WITH '{' varInits? '}')?                          # expectSend
+            | SUPPRESSED channel=ident message=STRING (TO who=STRING)?
+              (REASON reason=STRING)?                            # expectSuppressed
+            | TASK who=STRING message=STRING?                    # expectTask
+            | NOTHING                                            # expectNothing
+            | WAITING journey=ident (FOR who=STRING)? (AT label=ident)? # expectWaiting
+            ;
 
 // ---------------------------------------------------------------- journeys
 
@@ -208,7 +239,7 @@ ident       : IDENT | KIND | TITLE | OWNER | PRIORITY | VERSION | KEY | DUE
             | DESCRIPTION | CONSENT | LOCAL | NEVER | ALWAYS | AFTER
             | PER | WITHIN | BEST | THEN | VIA | UP | MIGRATE
             | TEMPLATE | APPROVED | APPROVAL | SUBJECT | BODY | HTML | FILE
-            | LOCALE ;
+            | LOCALE | TEST | AT | EXPECT | SUPPRESSED | REASON | NOTHING | WAITING ;
 // A selected field may also be written in backticks, CEL's escaped form
 // for keys that are not names: headers.`content-type`.
 fieldName   : anyName | ESCAPED_IDENT ;
@@ -235,6 +266,9 @@ MIGRATE : 'migrate' ;
 TEMPLATE : 'template' ; APPROVED : 'approved' ; APPROVAL : 'approval' ;
 SUBJECT : 'subject' ;   BODY : 'body' ;  HTML : 'html' ;  FILE : 'file' ;
 LOCALE : 'locale' ;
+TEST : 'test' ;         AT : 'at' ;      EXPECT : 'expect' ;
+SUPPRESSED : 'suppressed' ; REASON : 'reason' ; NOTHING : 'nothing' ;
+WAITING : 'waiting' ;
 NEVER : 'never' ;     ALWAYS : 'always' ;    ON : 'on' ;
 AS : 'as' ;           WHERE : 'where' ;      AUDIENCE : 'audience' ;
 EXIT : 'exit' ;       GOAL : 'goal' ;        WHEN : 'when' ;

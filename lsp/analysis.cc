@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "compiler/ast/step.h"
+#include "compiler/ast/steps.h"
 
 namespace tutti::lsp {
 namespace {
@@ -47,45 +47,6 @@ const char* const kKeywords[] = {
     "where", "audience", "exit", "goal", "when", "send", "with", "task", "notify", "due", "wait", "until", "up",
     "timeout", "then", "if", "else", "choose", "otherwise", "best", "split", "start", "emit", "let", "set", "end",
     "and", "or", "not", "in", "true", "false", "null"};
-
-// Calls `visit` on every step of `block`, nested ones included.
-template <typename Visit>
-void ForEachStep(const ast::Block& block, const Visit& visit) {
-  for (const auto& step : block.steps) {
-    visit(*step);
-    switch (step->kind) {
-      case ast::StepKind::kWaitEvent: {
-        const auto& w = step->As<ast::WaitEventStep>();
-        if (w.then) ForEachStep(*w.then, visit);
-        if (w.timeout) ForEachStep(*w.timeout, visit);
-        break;
-      }
-      case ast::StepKind::kIf: {
-        const auto& s = step->As<ast::IfStep>();
-        for (const auto& b : s.branches) ForEachStep(b.body, visit);
-        if (s.otherwise) ForEachStep(*s.otherwise, visit);
-        break;
-      }
-      case ast::StepKind::kChoose: {
-        const auto& s = step->As<ast::ChooseStep>();
-        for (const auto& b : s.arms) ForEachStep(b.body, visit);
-        if (s.otherwise) ForEachStep(*s.otherwise, visit);
-        break;
-      }
-      case ast::StepKind::kChooseBest: {
-        const auto& s = step->As<ast::ChooseBestStep>();
-        for (const auto& a : s.arms) ForEachStep(a.body, visit);
-        if (s.otherwise) ForEachStep(*s.otherwise, visit);
-        break;
-      }
-      case ast::StepKind::kSplit:
-        for (const auto& a : step->As<ast::SplitStep>().arms) ForEachStep(a.body, visit);
-        break;
-      default:
-        break;
-    }
-  }
-}
 
 bool OwnsField(const ast::File& file, const ast::FieldDecl* field) {
   for (const auto& e : file.events)
@@ -175,7 +136,7 @@ const ast::TemplateDecl* Analysis::TemplateAt(uint32_t offset) const {
   if (document_ == nullptr || document_->ast == nullptr) return nullptr;
   const ast::TemplateDecl* found = nullptr;
   for (const auto& j : document_->ast->journeys)
-    ForEachStep(j.steps, [&](const ast::Step& s) {
+    ast::ForEachStep(j.steps, [&](const ast::Step& s) {
       if (s.kind != ast::StepKind::kSend) return;
       const ast::Message& id = s.As<ast::SendStep>().message;
       if (Contains(id.range, offset) && id.parts.size() == 1 && !id.parts[0].expr) found = FindTemplate(id.parts[0].text);
@@ -228,7 +189,7 @@ std::optional<Type> Analysis::TypeOfName(const std::string& name, uint32_t offse
     if (offset < j.range.begin || offset > j.range.end) continue;  // only the journey around the cursor
     for (const auto& t : j.triggers) pattern(t);
     for (const auto& x : j.exits) pattern(x.pattern);
-    ForEachStep(j.steps, [&](const ast::Step& s) {
+    ast::ForEachStep(j.steps, [&](const ast::Step& s) {
       if (s.kind == ast::StepKind::kWaitEvent) pattern(s.As<ast::WaitEventStep>().pattern);
       if (s.kind == ast::StepKind::kLet) {
         const auto& let = s.As<ast::LetStep>();
@@ -439,7 +400,7 @@ std::vector<Completion> Analysis::Complete(const std::string& text, uint32_t off
       };
       for (const auto& t : j.triggers) binding(t);
       for (const auto& x : j.exits) binding(x.pattern);
-      ForEachStep(j.steps, [&](const ast::Step& s) {
+      ast::ForEachStep(j.steps, [&](const ast::Step& s) {
         if (s.kind == ast::StepKind::kWaitEvent) binding(s.As<ast::WaitEventStep>().pattern);
         if (s.kind == ast::StepKind::kLet && seen.insert(s.As<ast::LetStep>().name.text).second)
           out.push_back({s.As<ast::LetStep>().name.text, Completion::kVariable, "let", ""});
@@ -469,7 +430,7 @@ std::vector<Symbol> Analysis::Symbols() const {
     out.push_back({d.name.text, Symbol::kTemplate, "for " + d.channel.text, d.range, d.name.range, {}});
   for (const auto& d : f.journeys) {
     Symbol j{d.name.text, Symbol::kJourney, d.title, d.range, d.name.range, {}};
-    ForEachStep(d.steps, [&](const ast::Step& s) {
+    ast::ForEachStep(d.steps, [&](const ast::Step& s) {
       if (s.label) j.children.push_back({s.label->text, Symbol::kStep, ast::StepKeyword(s.kind), s.range, s.label->range, {}});
     });
     out.push_back(std::move(j));

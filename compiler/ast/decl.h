@@ -128,6 +128,29 @@ struct TemplateDecl {
   SourceRange range;
 };
 
+/// One line of a `test`, in order.
+struct TestItem {
+  enum Kind { kClock, kProfile, kEvent, kWait, kExpectSend, kExpectSuppressed, kExpectTask, kExpectNothing,
+              kExpectWaiting };
+  Kind kind = kClock;
+  SourceRange range;
+  Name name;                    // profile, event, channel or journey
+  std::vector<FieldInit> fields;  // profile and event fields; a send's `with`
+  std::string text;             // clock time; template id; task text
+  SourceRange text_range;
+  std::optional<Name> who;      // `to "h1"`, a task's assignee, `for "h1"`
+  std::optional<Name> reason;   // suppressed: a part of the reason
+  std::optional<Name> label;    // waiting: the step's label
+  Duration wait;                // kWait
+};
+
+/// test "name" { at ..., profile ..., event ..., wait ..., expect ... }
+struct TestDecl {
+  Name name;  // the test's name (range: the string literal)
+  std::vector<TestItem> items;
+  SourceRange range;
+};
+
 enum class ReentryKind { kAlways, kNever, kAfter };
 
 struct Audience {
@@ -189,6 +212,7 @@ struct File {
   std::vector<PolicyDecl> policies;
   std::vector<TemplateDecl> templates;
   std::vector<JourneyDecl> journeys;
+  std::vector<TestDecl> tests;
   /// The file had syntax errors: the declarations above are those that
   /// parsed cleanly, and `left_out` names those that did not (as far as
   /// their names could be read), so that references to them are not also

@@ -15,6 +15,8 @@ void FileChecker::Run(std::vector<JourneyFacts>& facts) {
   for (const auto& c : file_.ast->channels) CheckChannel(c);
   for (const auto& p : file_.ast->policies) CheckPolicy(p);
   for (const auto& t : file_.ast->templates) CheckTemplate(t);
+  std::set<std::string> tests;
+  for (const auto& t : file_.ast->tests) CheckTest(t, tests);
   for (const auto& j : file_.ast->journeys) {
     CheckJourney(j, facts);
     ++result_.journeys_checked;

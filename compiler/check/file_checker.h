@@ -52,6 +52,11 @@ class FileChecker {
   void CheckChannelSet(const ast::ChannelSet& set);
   bool CheckWindow(const std::optional<ast::DurationLiteral>& d, const char* what);
 
+  // test_checker.cc
+  /// `names`: the tests of the file so far.
+  void CheckTest(const ast::TestDecl& t, std::set<std::string>& names);
+  void CheckTestFields(const ast::TestItem& item, const Type& record, const std::string& key);
+
   // template_checker.cc
   void CheckTemplate(const ast::TemplateDecl& t);
   /// The template a send names: declared for its channel, holes that type

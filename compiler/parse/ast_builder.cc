@@ -92,6 +92,8 @@ std::string DeclName(tutti_grammar::TuttiParser::DeclContext* decl) {
   else if (auto* p = decl->profileDecl()) name = p->name;
   else if (auto* c = decl->channelDecl()) name = c->name;
   else if (auto* p = decl->policyDecl()) name = p->name;
+  else if (auto* t = decl->testDecl(); t != nullptr && t->name != nullptr && Clean(t))
+    return t->name->getText().size() >= 2 ? t->name->getText().substr(1, t->name->getText().size() - 2) : std::string();
   else if (auto* t = decl->templateDecl(); t != nullptr && t->id != nullptr && Clean(t))
     return t->id->getText().size() >= 2 ? t->id->getText().substr(1, t->id->getText().size() - 2) : std::string();
   else if (auto* j = decl->journeyDecl()) name = j->name;
@@ -129,6 +131,7 @@ std::unique_ptr<ast::File> AstBuilder::BuildFile(TP::ProgramContext* ctx, bool p
     if (auto* c = decl->channelDecl()) keep(file->channels, BuildChannel(c));
     if (auto* p = decl->policyDecl()) keep(file->policies, BuildPolicy(p));
     if (auto* t = decl->templateDecl()) keep(file->templates, BuildTemplate(t));
+    if (auto* t = decl->testDecl()) keep(file->tests, BuildTest(t));
     if (auto* j = decl->journeyDecl()) keep(file->journeys, BuildJourney(j));
   }
   return file;
@@ -227,6 +230,66 @@ ast::TemplateDecl AstBuilder::BuildTemplate(TP::TemplateDeclContext* ctx) {
       for (auto* part : l->contentClause()) BuildContent(part, content);
       d.contents.push_back(std::move(content));
     }
+  }
+  return d;
+}
+
+/// testDecl : TEST name=STRING '{' testItem* '}'
+ast::TestDecl AstBuilder::BuildTest(TP::TestDeclContext* ctx) {
+  ast::TestDecl d;
+  d.name = ast::Name{BuildString(ctx->name), Range(ctx->name)};
+  d.range = Range(ctx);
+  for (auto* item : ctx->testItem()) {
+    ast::TestItem t;
+    t.range = Range(item);
+    auto text = [&](antlr4::Token* token) {
+      t.text = BuildString(token);
+      t.text_range = Range(token);
+    };
+    auto name = [&](antlr4::Token* token) { return ast::Name{BuildString(token), Range(token)}; };
+    if (auto* c = dynamic_cast<TP::TestClockContext*>(item)) {
+      t.kind = ast::TestItem::kClock;
+      text(c->time);
+    } else if (auto* p = dynamic_cast<TP::TestProfileContext*>(item)) {
+      t.kind = ast::TestItem::kProfile;
+      t.name = BuildName(p->profile);
+      t.fields = BuildInits(p->varInits());
+    } else if (auto* e = dynamic_cast<TP::TestEventContext*>(item)) {
+      t.kind = ast::TestItem::kEvent;
+      t.name = BuildName(e->event);
+      t.fields = BuildInits(e->varInits());
+    } else if (auto* w = dynamic_cast<TP::TestWaitContext*>(item)) {
+      t.kind = ast::TestItem::kWait;
+      ast::DurationLiteral d = BuildDurationToken(w->DURATION()->getSymbol());
+      t.wait = d.value;
+    } else if (auto* x = dynamic_cast<TP::TestExpectContext*>(item)) {
+      auto* e = x->expectation();
+      if (auto* s = dynamic_cast<TP::ExpectSendContext*>(e)) {
+        t.kind = ast::TestItem::kExpectSend;
+        t.name = BuildName(s->channel);
+        text(s->message);
+        if (s->who) t.who = name(s->who);
+        t.fields = BuildInits(s->varInits());
+      } else if (auto* s = dynamic_cast<TP::ExpectSuppressedContext*>(e)) {
+        t.kind = ast::TestItem::kExpectSuppressed;
+        t.name = BuildName(s->channel);
+        text(s->message);
+        if (s->who) t.who = name(s->who);
+        if (s->reason) t.reason = name(s->reason);
+      } else if (auto* k = dynamic_cast<TP::ExpectTaskContext*>(e)) {
+        t.kind = ast::TestItem::kExpectTask;
+        t.who = name(k->who);
+        if (k->message) text(k->message);
+      } else if (dynamic_cast<TP::ExpectNothingContext*>(e)) {
+        t.kind = ast::TestItem::kExpectNothing;
+      } else if (auto* w = dynamic_cast<TP::ExpectWaitingContext*>(e)) {
+        t.kind = ast::TestItem::kExpectWaiting;
+        t.name = BuildName(w->journey);
+        if (w->who) t.who = name(w->who);
+        if (w->label) t.label = BuildName(w->label);
+      }
+    }
+    d.items.push_back(std::move(t));
   }
   return d;
 }

@@ -72,6 +72,7 @@ class AstBuilder {
   ast::ChannelSet BuildChannelSet(TP::ChannelSetContext* ctx);
   ast::TemplateDecl BuildTemplate(TP::TemplateDeclContext* ctx);
   void BuildContent(TP::ContentClauseContext* ctx, ast::TemplateContent& into);
+  ast::TestDecl BuildTest(TP::TestDeclContext* ctx);
   ast::JourneyDecl BuildJourney(TP::JourneyDeclContext* ctx);
   ast::EventPattern BuildPattern(TP::EventPatternContext* ctx);
 

@@ -15,7 +15,7 @@ bool IsStatement(size_t rule) {
     case TP::RuleImportDecl: case TP::RuleDecl: case TP::RuleFieldDecl: case TP::RuleChannelClause:
     case TP::RulePolicyClause: case TP::RuleJourneyItem: case TP::RuleStep: case TP::RuleWhenArm:
     case TP::RuleOptionArm: case TP::RuleSplitArm: case TP::RuleMigration: case TP::RuleVarInit:
-    case TP::RuleMapEntry: case TP::RuleTemplateClause: case TP::RuleContentClause:
+    case TP::RuleMapEntry: case TP::RuleTemplateClause: case TP::RuleContentClause: case TP::RuleTestItem:
       return true;
     default:
       return false;

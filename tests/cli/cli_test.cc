@@ -264,3 +264,92 @@ TEST(Preview, UnknownTemplatesAndCustomersFail) {
 }
 
 }  // namespace
+
+namespace {
+
+// `tutti test`: journey tests written in Tutti.
+constexpr const char* kTested = R"(
+profile hcp { id: string key, name: string, decile: int, consent: set<string> }
+event signup keyed by hcp { hcp: string, source: string }
+channel email { kind message to hcp }
+template "welcome" for email { body "Welcome, {hcp.name}" }
+journey welcome for hcp {
+  on signup as s
+  if hcp.decile >= 5 {
+    send email "welcome"
+  }
+  wait 1d
+  send email "welcome"
+}
+)";
+
+TEST(TestCommand, PassingAndFailingTestsAreReportedWithCoverage) {
+  fs::path file = Write("tested.tutti", std::string(kTested) + R"(
+test "a high decile gets two welcomes a day apart" {
+  profile hcp { id: "h1", decile: 7 }
+  event signup { hcp: "h1" }
+  expect send email "welcome" to "h1"
+  expect nothing
+  wait 1d
+  expect send email "welcome" to "h1"
+}
+test "a low decile gets one" {
+  profile hcp { id: "h2", decile: 2 }
+  event signup { hcp: "h2" }
+  expect send email "welcome" to "h2"
+}
+)");
+  Result r = Tutti("test " + file.string());
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("  ok    a high decile gets two welcomes a day apart"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  FAIL  a low decile gets one"), std::string::npos) << r.out;
+  // Located at the expectation, with what happened instead.
+  EXPECT_NE(r.out.find("tested.tutti:26:3: expected send email \"welcome\" to \"h2\" by 2026-01-05T09:00:00Z; "
+                       "instead, not yet expected:\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("coverage: 4 of 4 steps (100.0%)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 passed, 1 failed\n"), std::string::npos) << r.out;
+  Result junit = Tutti("test --format junit " + file.string());
+  EXPECT_NE(junit.out.find("<testsuites name=\"tutti test\" tests=\"2\" failures=\"1\">"), std::string::npos) << junit.out;
+  EXPECT_NE(junit.out.find("<failure message=\"expected send email &quot;welcome&quot;"), std::string::npos) << junit.out;
+}
+
+TEST(TestCommand, MinCoverageFailsARunThatReachesTooLittle) {
+  fs::path file = Write("low.tutti", std::string(kTested) + R"(
+test "a low decile signs up" {
+  profile hcp { id: "h2", decile: 2 }
+  event signup { hcp: "h2" }
+  expect nothing
+}
+)");
+  Result r = Tutti("test " + file.string());
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("coverage: 2 of 4 steps (50.0%)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("welcome 2/4  not reached: send@9, send@12"), std::string::npos) << r.out;
+  Result strict = Tutti("test --min-coverage 80 " + file.string());
+  EXPECT_EQ(strict.status, 1) << strict.out;
+  EXPECT_NE(strict.out.find("coverage 50.0% is below --min-coverage 80%"), std::string::npos) << strict.out;
+  EXPECT_EQ(Tutti("test --min-coverage 120 " + file.string()).status, 2);
+}
+
+TEST(TestCommand, ATestThatDoesNotCheckRunsNothing) {
+  fs::path file = Write("bad_test.tutti", std::string(kTested) + R"(
+test "no key" {
+  profile hcp { decile: 2, nmae: "x" }
+}
+)");
+  Result r = Tutti("test " + file.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  std::string cmd = std::string(TUTTI_BINARY) + " test " + file.string() + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string err;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) err.append(buf, n);
+  pclose(p);
+  EXPECT_NE(err.find("profile hcp needs its key 'id' here"), std::string::npos) << err;
+  EXPECT_NE(err.find("has no field 'nmae' (did you mean 'name'?)"), std::string::npos) << err;
+}
+
+}  // namespace
