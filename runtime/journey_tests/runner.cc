@@ -201,7 +201,7 @@ class TestRun {
                (!item.reason || d.reason.find(item.reason->text) != std::string::npos ||
                 d.rule.find(item.reason->text) != std::string::npos);
       case ast::TestItem::kExpectTask:
-        return d.kind == DecisionKind::kAction && d.action == "task" && to() &&
+        return d.kind == DecisionKind::kAction && (d.action == "task" || d.action == "notify") && to() &&
                d.content.find(item.text) != std::string::npos;
       default: return false;
     }
@@ -214,7 +214,7 @@ class TestRun {
       case ast::TestItem::kExpectSuppressed:
         return "suppressed " + item.name.text + " \"" + item.text + "\"" + who +
                (item.reason ? " (reason with \"" + item.reason->text + "\")" : "");
-      case ast::TestItem::kExpectTask: return "a task for \"" + item.who->text + "\"" + (item.text.empty() ? "" : " with \"" + item.text + "\"");
+      case ast::TestItem::kExpectTask: return "a task or notification for \"" + item.who->text + "\"" + (item.text.empty() ? "" : " with \"" + item.text + "\"");
       default: return "";
     }
   }
