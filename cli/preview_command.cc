@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -49,12 +49,18 @@ Value FromJson(const nlohmann::json& j) {
   return Value(j.dump());
 }
 
-std::string ReadAll(const std::string& path, bool* ok) {
+/// A profile is one JSON object: at most this many bytes are read.
+constexpr size_t kMaxProfileBytes = 1u << 20;
+
+/// The file's bytes, read no further than kMaxProfileBytes + 1 (so that a
+/// larger file is told apart without being held); nullopt if unreadable.
+std::optional<std::string> ReadBounded(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *ok = static_cast<bool>(in) || in.eof();
-  return ss.str().substr(0, 8u << 20);
+  if (!in) return std::nullopt;
+  std::string text(kMaxProfileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return text;
 }
 
 /// The sends of template `id` in the program's journeys, first found first.
@@ -112,10 +118,13 @@ int RunPreview(const std::vector<std::string>& raw_args) {
   runtime::DecodeOptions options;
   options.accept = runtime::Accept::kProfiles;
   if (!profile_path.empty()) {
-    bool ok = false;
-    std::string text = ReadAll(profile_path, &ok);
-    auto parsed = runtime::ParseJsonInput(text);
-    if (!ok || !parsed.ok() || !parsed->is_object()) {
+    std::optional<std::string> text = ReadBounded(profile_path);
+    if (text && text->size() > kMaxProfileBytes) {
+      std::fprintf(stderr, "tutti: %s: larger than 1 MiB; a profile is one JSON object\n", profile_path.c_str());
+      return 1;
+    }
+    auto parsed = text ? runtime::ParseJsonInput(*text) : Result<nlohmann::json>(Status::Invalid("unreadable"));
+    if (!parsed.ok() || !parsed->is_object()) {
       std::fprintf(stderr, "tutti: %s: expected one JSON object, a %s profile\n", profile_path.c_str(), profile.c_str());
       return 1;
     }

@@ -258,6 +258,9 @@ TEST(Preview, TheLocaleAndHtmlAndMissingValuesAreShown) {
 TEST(Preview, UnknownTemplatesAndCustomersFail) {
   EXPECT_EQ(Tutti("preview glidim-nope --journeys " + Journeys()).status, 1);
   EXPECT_EQ(Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --customer nobody --profiles " + Profiles()).status, 1);
+  // A profile file is bounded before it is read whole: a larger one is refused.
+  fs::path big = Write("big_profile.json", std::string((1u << 20) + 10, ' '));
+  EXPECT_EQ(Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --profile " + big.string()).status, 1);
   EXPECT_EQ(Tutti("preview").status, 2);
   EXPECT_EQ(Tutti("preview a b").status, 2);
   EXPECT_EQ(Tutti("preview glidim-formulary-intro --format pdf").status, 2);
