@@ -76,14 +76,25 @@ class Daemon {
     posix_spawn_file_actions_addopen(&actions, 2, (out_ + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     EXPECT_EQ(posix_spawn(&pid_, TUTTI_BINARY, &actions, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
-    for (int i = 0; i < 300 && port_ == 0; ++i) {
+    // A start compiles the journeys and replays the log: under ASan, on a
+    // loaded 2-core machine, that has taken more than 6 s. Waits up to 60 s
+    // for the port, and no longer than the process lives.
+    int status = 0;
+    for (int i = 0; i < 3000 && port_ == 0; ++i) {
       std::string out = ReadFile(out_);
       auto at = out.find("listening on ");
       auto end = at == std::string::npos ? at : out.find('\n', at);
-      if (end != std::string::npos) port_ = std::stoi(out.substr(out.rfind(':', end) + 1));
-      else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (end != std::string::npos) {
+        port_ = std::stoi(out.substr(out.rfind(':', end) + 1));
+      } else if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
     }
-    EXPECT_NE(port_, 0) << "the daemon did not start: " << ReadFile(out_ + ".err");
+    EXPECT_NE(port_, 0) << "the daemon did not start (" << (pid_ < 0 ? "it exited" : "no port in 60 s")
+                        << "): " << ReadFile(out_ + ".err");
   }
   ~Daemon() {
     if (pid_ > 0) Kill(SIGKILL);
@@ -110,6 +121,7 @@ class Daemon {
 
   /// Sends `signal` and waits for the exit; the exit status.
   int Kill(int signal) {
+    if (pid_ <= 0) return -1;  // never started, or already gone
     ::kill(pid_, signal);
     int status = 0;
     ::waitpid(pid_, &status, 0);
