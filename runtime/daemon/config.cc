@@ -9,6 +9,8 @@
 #include <set>
 
 #include "base/text.h"
+#include "runtime/daemon/channels/adapter.h"
+#include "runtime/daemon/config_keys.h"
 #include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
@@ -18,146 +20,30 @@ using json = nlohmann::json;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
-/// Reads one config object's keys, each checked once for its type and
-/// range; an error names the key as `where.key`.
-class Keys {
- public:
-  Keys(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
 
-  /// A whole number in [min, max].
-  Status Number(const char* key, uint64_t min, uint64_t max, const std::function<void(uint64_t)>& set) {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_number_unsigned() || v->get<uint64_t>() < min || v->get<uint64_t>() > max)
-      return Wrong(key, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-    set(v->get<uint64_t>());
-    return Status::Ok();
-  }
-  Status Int(const char* key, int min, int max, int& out) {
-    return Number(key, static_cast<uint64_t>(min), static_cast<uint64_t>(max),
-                  [&](uint64_t v) { out = static_cast<int>(v); });
-  }
-  Status Size(const char* key, uint64_t min, uint64_t max, size_t& out) {
-    return Number(key, min, max, [&](uint64_t v) { out = static_cast<size_t>(v); });
-  }
-  /// Text; `nonempty`: an empty string is refused.
-  Status Text(const char* key, std::string& out, bool nonempty = true) {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_string()) return Wrong(key, "must be a string");
-    const std::string& s = v->get_ref<const std::string&>();
-    if (nonempty && s.empty()) return Wrong(key, "must not be empty");
-    for (unsigned char c : s)
-      if (c < 0x20 || c == 0x7f) return Wrong(key, "must not hold control characters");
-    out = s;
-    return Status::Ok();
-  }
-  /// A secret: non-empty, printable, no spaces (an empty token would turn
-  /// its check off, which must never happen by accident).
-  Status Token(const char* key, std::string& out) {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_string() || v->get_ref<const std::string&>().empty())
-      return Wrong(key, "must be a non-empty string (leave the key out for no token)");
-    for (unsigned char c : v->get_ref<const std::string&>())
-      if (c <= 0x20 || c == 0x7f) return Wrong(key, "must not hold spaces or control characters");
-    out = v->get<std::string>();
-    return Status::Ok();
-  }
-  Status Bool(const char* key, bool& out) {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_boolean()) return Wrong(key, "must be true or false");
-    out = v->get<bool>();
-    return Status::Ok();
-  }
-  Status Strings(const char* key, std::vector<std::string>& out) {
-    const json* v = Find(key);
-    if (v == nullptr) return Status::Ok();
-    if (!v->is_array() || v->size() > 1000) return Wrong(key, "must be a list of strings");
-    out.clear();
-    for (const json& e : *v) {
-      if (!e.is_string() || e.get_ref<const std::string&>().empty()) return Wrong(key, "must be a list of strings");
-      out.push_back(e.get<std::string>());
-    }
-    return Status::Ok();
-  }
-  /// Every key of the object was read (an unknown one is a mistake: a
-  /// misspelt key would otherwise change nothing, silently).
-  Status NoneLeft(const char* what) const {
-    for (const auto& [key, value] : object_.items())
-      if (!seen_.count(key))
-        return Status::Invalid(where_ + ": unknown key '" + Printable(key, 60) + "' " + what);
-    return Status::Ok();
-  }
-  const json* Find(const char* key) {
-    seen_[key] = true;
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-  Status Wrong(const std::string& key, const std::string& what) const {
-    return Status::Invalid(where_ + "." + key + ": " + what);
-  }
-  const std::string& where() const { return where_; }
-
- private:
-  const json& object_;
-  std::string where_;
-  std::map<std::string, bool> seen_;
-};
-
-/// One route of "webhooks" or "smtp".
-Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, bool smtp, std::string* password_file) {
+/// One route of `adapter`'s section: its own settings, then every route's.
+Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, const ChannelAdapter& adapter) {
   if (!h.is_object()) return Status::Invalid(where + ": must be an object of settings");
-  Keys keys(h, where);
+  ConfigKeys keys(h, where);
   DeliveryRoute route;
-  std::string address;
-  TUTTI_TRY(keys.Text(smtp ? "relay" : "url", address));
-  bool ok = smtp ? route.SetRelay(address) : route.SetUrl(address);
-  if (!ok)
-    return Status::Invalid(where + ": needs " + (smtp ? "\"relay\": \"host:port\" and \"from\": \"address\""
-                                                      : "\"url\": \"http://host:port/path\" (or https://)"));
-  if (smtp) {
-    TUTTI_TRY(keys.Text("from", route.from));
-    if (route.from.empty() || route.from.find_first_of("<> ") != std::string::npos)
-      return Status::Invalid(where + ": needs \"from\": an e-mail address");
-    TUTTI_TRY(keys.Text("unsubscribe", route.unsubscribe));
-    if (!route.unsubscribe.empty() &&
-        ((route.unsubscribe.rfind("https://", 0) != 0 && route.unsubscribe.rfind("mailto:", 0) != 0) ||
-         route.unsubscribe.size() > 2000 || route.unsubscribe.find_first_of("<> \r\n") != std::string::npos))
-      return Status::Invalid(where + ": \"unsubscribe\" must be an https:// URL or a mailto: address");
-    TUTTI_TRY(keys.Bool("starttls", route.starttls));
-    TUTTI_TRY(keys.Text("username", route.username));
-    TUTTI_TRY(keys.Text("password_file", *password_file));
-  }
-  TUTTI_TRY(keys.Text("ca_file", route.ca_file));
+  route.adapter = &adapter;
+  TUTTI_ASSIGN_OR_RETURN(route.target, adapter.Configure(keys));
   TUTTI_TRY(keys.Int("max_attempts", 1, 1000, route.max_attempts));
   TUTTI_TRY(keys.Int("backoff_ms", 1, 86400000, route.backoff_ms));
   TUTTI_TRY(keys.Int("connect_timeout_ms", 1, 600000, route.connect_timeout_ms));
   TUTTI_TRY(keys.Int("timeout_ms", 1, 86400000, route.timeout_ms));
   TUTTI_TRY(keys.Int("concurrency", 1, 1024, route.concurrency));
   TUTTI_TRY(keys.Int("rate_per_second", 1, 1000000, route.rate_per_second));
-  TUTTI_TRY(keys.NoneLeft(smtp ? "(an smtp route takes relay, from, unsubscribe, starttls, username, password_file, ca_file, "
-                                 "max_attempts, backoff_ms, connect_timeout_ms, timeout_ms, concurrency, "
-                                 "rate_per_second)"
-                               : "(a webhook takes url, ca_file, max_attempts, backoff_ms, connect_timeout_ms, "
-                                 "timeout_ms, concurrency, rate_per_second)"));
-  if (!route.username.empty() || !password_file->empty()) {
-    // Credentials travel only over TLS, and come from a file an operator
-    // can keep out of the config (and out of logs).
-    if (route.username.empty() || password_file->empty() || !route.starttls)
-      return Status::Invalid(where + ": a login needs \"username\", \"password_file\" and \"starttls\": true together");
-  }
-  if (!smtp && !route.tls && !route.ca_file.empty()) return Status::Invalid(where + ": 'ca_file' is for https urls");
-  if (smtp && !route.starttls && !route.ca_file.empty())
-    return Status::Invalid(where + ": 'ca_file' is for \"starttls\": true");
+  TUTTI_TRY(keys.NoneLeft(("(" + std::string(adapter.route_name()) + " takes " + adapter.keys() +
+                           ", max_attempts, backoff_ms, connect_timeout_ms, timeout_ms, concurrency, rate_per_second)")
+                              .c_str()));
   return route;
 }
 
 /// The `kafka` object: cluster mode (docs/cluster.md).
 Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
   if (!k.is_object()) return Status::Invalid(where + ": must be an object of settings");
-  Keys keys(k, where);
+  ConfigKeys keys(k, where);
   cluster::PartitionSettings& c = s.kafka;
   TUTTI_TRY(keys.Text("brokers", c.kafka.brokers));
   if (c.kafka.brokers.empty()) return Status::Invalid(where + ": needs \"brokers\": \"host:port[,host:port...]\"");
@@ -168,7 +54,7 @@ Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
   c.timeout = std::chrono::milliseconds(timeout_ms);
   if (const json* topics = keys.Find("topics")) {
     if (!topics->is_object()) return keys.Wrong("topics", "must name topics: inputs, actions, snapshots, dead_letters, control");
-    Keys t(*topics, where + ".topics");
+    ConfigKeys t(*topics, where + ".topics");
     TUTTI_TRY(t.Text("inputs", c.topics.inputs));
     TUTTI_TRY(t.Text("actions", c.topics.actions));
     TUTTI_TRY(t.Text("snapshots", c.topics.snapshots));
@@ -242,7 +128,7 @@ Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name)
   DaemonConfig c;
   ServiceOptions& s = c.service;
   ServerOptions& v = c.server;
-  Keys keys(j, name);
+  ConfigKeys keys(j, name);
   std::string listen, stream_listen, clock, engine, log_format;
   TUTTI_TRY(keys.Text("journeys", s.journeys));
   TUTTI_TRY(keys.Text("data", s.data_dir));
@@ -290,17 +176,15 @@ Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name)
   c.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
   TUTTI_TRY(keys.Bool("access_log", v.access_log));
   TUTTI_TRY(keys.Bool("accept_data_loss", s.accept_data_loss));
-  // "webhooks": {"CHANNEL": {"url": ..., ...}}, "smtp": {"CHANNEL": {"relay": ..., "from": ..., ...}}
-  for (const char* section : {"webhooks", "smtp"}) {
+  // Each adapter's section ("webhooks", "smtp"): {"CHANNEL": {settings}}.
+  for (const ChannelAdapter* adapter : ChannelAdapters()) {
+    const char* section = adapter->section();
     const json* routes = keys.Find(section);
     if (routes == nullptr) continue;
     if (!routes->is_object()) return keys.Wrong(section, "must map channels to settings");
     for (const auto& [channel, h] : routes->items()) {
       std::string where = name + ": " + section + "." + Printable(channel, 60);
-      std::string password_file;
-      TUTTI_ASSIGN_OR_RETURN(DeliveryRoute route, ParseRoute(h, where, std::string(section) == "smtp", &password_file));
-      // Held until CheckConfigFiles reads it.
-      route.password = password_file;
+      TUTTI_ASSIGN_OR_RETURN(DeliveryRoute route, ParseRoute(h, where, *adapter));
       if (s.routes.count(channel))
         return Status::Invalid(name + ": channel '" + Printable(channel, 60) + "' is routed twice");
       s.routes[channel] = std::move(route);
@@ -326,21 +210,8 @@ Result<DaemonConfig> ReadConfig(const std::string& path) {
 }
 
 Status CheckConfigFiles(DaemonConfig& c) {
-  for (auto& [channel, route] : c.service.routes) {
-    std::string where = (route.kind == DeliveryRoute::Kind::kSmtp ? "smtp." : "webhooks.") + channel;
-    if (!route.password.empty()) {
-      // A file the operator keeps out of the config: its first line.
-      std::string path = route.password;
-      route.password.clear();
-      std::ifstream secret(path);
-      if (secret && std::getline(secret, route.password) && !route.password.empty() && route.password.back() == '\r')
-        route.password.pop_back();  // a file written with CRLF line ends
-      if (!secret || route.password.empty() || route.password.size() > 1024)
-        return Status::Invalid(where + ": cannot read a password from " + path);
-    }
-    if (!route.ca_file.empty() && !std::ifstream(route.ca_file))
-      return Status::Invalid(where + ": cannot read the 'ca_file' " + route.ca_file);
-  }
+  for (auto& [channel, route] : c.service.routes)
+    TUTTI_TRY(route.adapter->ReadFiles(*route.target, route.adapter->section() + ("." + channel)));
   if (!c.service.kafka.kafka.brokers.empty())
     TUTTI_TRY(cluster::CheckSettings(c.service.kafka.kafka).With("kafka.librdkafka"));
   if (!c.server.tls_cert.empty() && !std::ifstream(c.server.tls_cert))

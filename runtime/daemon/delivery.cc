@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "base/text.h"
+#include "runtime/daemon/channels/adapter.h"
 #include "runtime/daemon/log.h"
 #include "runtime/daemon/service.h"
 #include "runtime/engine/decision.h"
@@ -263,7 +264,7 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
     retries_.erase(retries_.begin());
     if (auto a = attempts_.find(seq); a != attempts_.end()) channels_[a->second.channel].ready.push_back(seq);
   }
-  std::vector<uint64_t> no_address, no_content;
+  std::vector<std::pair<uint64_t, DeliveryOutcome>> refusals;
   for (auto& [channel, q] : channels_) {
     const DeliveryRoute& route = options_.routes.at(channel);
     while (!q.ready.empty() && q.in_flight < route.concurrency) {
@@ -282,20 +283,11 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
       w.in_flight = true;
       ++q.in_flight;
       DeliveryJob job{seq, &route, BodyOf(seq, action), action.idempotency_key, "", action.message};
-      if (route.kind == DeliveryRoute::Kind::kSmtp) {
-        if (!job.message) {
-          // Nothing to retry: there is no content to mail.
-          w.attempts = static_cast<uint32_t>(route.max_attempts);
-          no_content.push_back(seq);
-          continue;
-        }
-        job.to = EmailAddressOf(seq, action);
-        if (job.to.empty()) {
-          // Nothing to retry: the recipient has no address.
-          w.attempts = static_cast<uint32_t>(route.max_attempts);
-          no_address.push_back(seq);
-          continue;
-        }
+      if (auto refused = route.adapter->Prepare(job, [&] { return EmailAddressOf(seq, action); })) {
+        // Nothing to retry: no attempt could deliver it.
+        w.attempts = static_cast<uint32_t>(route.max_attempts);
+        refusals.emplace_back(seq, std::move(*refused));
+        continue;
       }
       ++w.attempts;
       // Counted before it starts: a restart during it counts it too.
@@ -306,10 +298,7 @@ std::vector<DeliveryJob> Service::TakeDeliveryJobs() {
       jobs.push_back(std::move(job));
     }
   }
-  for (uint64_t seq : no_address)
-    ReportDelivery(seq, {false, "the recipient has no usable e-mail address", "no address"});
-  for (uint64_t seq : no_content)
-    ReportDelivery(seq, {false, "the send names no declared template, so there is no content to mail", "no content"});
+  for (const auto& [seq, outcome] : refusals) ReportDelivery(seq, outcome);
   return jobs;
 }
 
@@ -374,33 +363,6 @@ void Service::ReportDelivery(uint64_t seq, const DeliveryOutcome& outcome) {
     retries_.emplace(SteadyClock::now() + std::chrono::milliseconds(static_cast<int64_t>(delay)), seq);
   }
   if (on_deliveries_) on_deliveries_();  // a slot is free, or a backoff to wait for
-}
-
-bool DeliveryRoute::SetRelay(const std::string& relay) {
-  kind = Kind::kSmtp;
-  size_t colon = relay.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = relay.substr(0, colon);
-  port = relay.substr(colon + 1);
-  return !host.empty() && !port.empty() && port.size() <= 5 &&
-         port.find_first_not_of("0123456789") == std::string::npos && std::stoul(port) <= 65535;
-}
-
-bool DeliveryRoute::SetUrl(const std::string& url) {
-  constexpr std::string_view kHttp = "http://", kHttps = "https://";
-  tls = url.compare(0, kHttps.size(), kHttps) == 0;
-  if (!tls && url.compare(0, kHttp.size(), kHttp) != 0) return false;
-  std::string rest = url.substr(tls ? kHttps.size() : kHttp.size());
-  size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  target = slash == std::string::npos ? "/" : rest.substr(slash);
-  size_t colon = authority.rfind(':');
-  host = authority.substr(0, colon);
-  port = colon == std::string::npos ? (tls ? "443" : "80") : authority.substr(colon + 1);
-  for (unsigned char c : target)
-    if (c <= ' ' || c == 0x7f) return false;
-  return !host.empty() && !port.empty() && port.size() <= 5 &&
-         port.find_first_not_of("0123456789") == std::string::npos && std::stoul(port) <= 65535;
 }
 
 }  // namespace tutti::runtime

@@ -20,9 +20,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "runtime/daemon/channels/adapter.h"
+#include "runtime/daemon/channels/connection.h"
 #include "runtime/daemon/http_request.h"
 #include "runtime/daemon/log.h"
-#include "runtime/daemon/outbound.h"
 #include "runtime/daemon/stream_protocol.h"
 
 namespace tutti::runtime {

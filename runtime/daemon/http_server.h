@@ -1,6 +1,6 @@
 #pragma once
-// The daemon's network side, with outbound.cc the only code that touches
-// Asio: an HTTP server (Boost.Beast) on one event-loop thread that checks
+// The daemon's network side, with the channel adapters (channels/) the only
+// code that touches Asio: an HTTP server (Boost.Beast) on one event-loop thread that checks
 // and routes requests (http_api.h) to a Service, the streaming ingest port
 // (stream_protocol.h), the clock tick, delivery attempts as soon as they
 // are due, and signals: SIGTERM/SIGINT stop cleanly, SIGHUP reloads the

@@ -2,7 +2,7 @@
 // What the daemon does, apart from the network: the engine's shards (one
 // per core, runtime/engine/shards.h) over a JourneySet, its durable input
 // log, the delivery of its outbox, and the answers to the HTTP API as
-// Replies. Only http_server.cc and outbound.cc touch Asio; this file is
+// Replies. Only http_server.cc and the channel adapters (channels/) touch Asio; this file is
 // plain, testable C++.
 //
 // Every call comes from the server's one event-loop thread, in order; the
@@ -41,46 +41,39 @@ namespace cluster {
 class Node;
 }
 
+class ChannelAdapter;  // channels/adapter.h
+
+/// What a channel adapter read from one route's settings (its own type:
+/// a webhook's URL, a relay and its sender).
+struct RouteTarget {
+  virtual ~RouteTarget() = default;
+};
+
 /// Where the actions of one channel go instead of the file sink, one by
-/// one; retried with exponential backoff and jitter, then dead-lettered.
-///   webhook  an HTTP POST of the action's JSON, its idempotency key in an
-///            `Idempotency-Key` header;
-///   smtp     an e-mail through an SMTP relay to the recipient profile's
-///            `email` field, the action's JSON as the body, its
-///            idempotency key in the Message-ID and an `Idempotency-Key`
-///            header; over STARTTLS and with AUTH PLAIN when configured.
+/// one, through its adapter (channels/adapter.h: a webhook, an SMTP relay);
+/// retried with exponential backoff and jitter, then dead-lettered. The
+/// retry budget, timeouts and pace are every adapter's; the rest is the
+/// adapter's own.
 struct DeliveryRoute {
-  enum class Kind { kWebhook, kSmtp } kind = Kind::kWebhook;
-  std::string host, port = "80", target = "/";  // webhook: from the url; smtp: the relay
-  bool tls = false;     // webhook: an https url
-  std::string ca_file;  // https, STARTTLS: the CAs to verify the peer against; empty: the system's
-  std::string from;        // smtp: the sender address
-  std::string unsubscribe; // smtp: List-Unsubscribe's https URL or mailto (empty: mailto the sender)
-  bool starttls = false;   // smtp: secure the connection with STARTTLS, or fail the attempt
-  std::string username, password;  // smtp: AUTH PLAIN after STARTTLS; empty: no login
+  const ChannelAdapter* adapter = nullptr;
+  std::shared_ptr<RouteTarget> target;  // what `adapter` read
   int max_attempts = 5;
   int backoff_ms = 1000;   // before the 2nd attempt; doubled each time after
   int connect_timeout_ms = 5000;  // per attempt: resolving, connecting, the TLS handshake
   int timeout_ms = 60000;  // per attempt, once connected: sending and the answer
   int concurrency = 4;     // attempts in flight at once, for this channel
   int rate_per_second = 0;  // attempts started per second, at most; 0: no limit
-
-  /// Parses "http://host[:port][/path]" or "https://..." (port 443 unless
-  /// given); false for anything else.
-  bool SetUrl(const std::string& url);
-  /// Parses "host:port" as an SMTP relay.
-  bool SetRelay(const std::string& relay);
 };
 
 /// One delivery attempt for the server to make.
 struct DeliveryJob {
   uint64_t seq = 0;
   const DeliveryRoute* route = nullptr;
-  std::string body;
+  std::string body;  // the action's JSON as written (with its rendered message)
   std::string idempotency_key;
-  std::string to;       // smtp: the recipient's address
-  /// smtp: the content the engine rendered for the recipient (a send of a
-  /// declared template); none: nothing can be mailed.
+  std::string to;    // the recipient's address, when the adapter needs one (SMTP)
+  /// The content the engine rendered for the recipient (a send of a
+  /// declared template); none: the send named no template.
   std::optional<RenderedMessage> message;
 };
 
@@ -121,8 +114,8 @@ struct ServiceOptions {
   /// acknowledged inputs are lost: what can be read is used, the loss is
   /// logged, counted and reported by /readyz. Off: such a start stops.
   bool accept_data_loss = false;
-  /// Channel (or "task", "notify") -> webhook or SMTP relay; other
-  /// channels go to the actions file.
+  /// Channel (or "task", "notify") -> its route (a webhook, an SMTP
+  /// relay); other channels go to the actions file.
   std::map<std::string, DeliveryRoute> routes;
   /// Cluster mode (docs/cluster.md), on when `kafka.kafka.brokers` is set:
   /// the inputs, the state and the actions live in Kafka's topics, and

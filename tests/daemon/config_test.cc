@@ -18,6 +18,8 @@
 #include <gtest/gtest.h>
 
 #include "base/text.h"
+#include "runtime/daemon/channels/smtp.h"
+#include "runtime/daemon/channels/webhook.h"
 #include "runtime/daemon/config.h"
 
 namespace tutti::runtime {
@@ -383,12 +385,13 @@ TEST(ParseConfig, TakesAWebhookRoute) {
   ASSERT_TRUE(c.ok()) << c.status().message();
   ASSERT_EQ(c->service.routes.count("email"), 1u);
   const DeliveryRoute& r = c->service.routes.at("email");
-  EXPECT_EQ(r.kind, DeliveryRoute::Kind::kWebhook);
-  EXPECT_TRUE(r.tls);
-  EXPECT_EQ(r.host, "hooks.example.com");
-  EXPECT_EQ(r.port, "8443");
-  EXPECT_EQ(r.target, "/in?x=1");
-  EXPECT_EQ(r.ca_file, "ca.pem");
+  EXPECT_EQ(r.adapter, &WebhookAdapter());
+  const auto& url = dynamic_cast<const WebhookTarget&>(*r.target);
+  EXPECT_TRUE(url.tls);
+  EXPECT_EQ(url.host, "hooks.example.com");
+  EXPECT_EQ(url.port, "8443");
+  EXPECT_EQ(url.path, "/in?x=1");
+  EXPECT_EQ(url.ca_file, "ca.pem");
   EXPECT_EQ(r.max_attempts, 7);
   EXPECT_EQ(r.backoff_ms, 250);
   EXPECT_EQ(r.connect_timeout_ms, 1500);
@@ -402,13 +405,15 @@ TEST(ParseConfig, TakesAnSmtpRouteWithALoginOverStarttls) {
       "password_file": "/run/secrets/smtp", "ca_file": "ca.pem")"));
   ASSERT_TRUE(c.ok()) << c.status().message();
   const DeliveryRoute& r = c->service.routes.at("email");
-  EXPECT_EQ(r.kind, DeliveryRoute::Kind::kSmtp);
-  EXPECT_EQ(r.host, "smtp.example.com");
-  EXPECT_EQ(r.port, "587");
-  EXPECT_EQ(r.from, "journeys@example.com");
-  EXPECT_TRUE(r.starttls);
-  EXPECT_EQ(r.username, "mailer");
-  EXPECT_EQ(r.password, "/run/secrets/smtp");  // the file, until CheckConfigFiles reads it
+  EXPECT_EQ(r.adapter, &SmtpAdapter());
+  const auto& relay = dynamic_cast<const SmtpTarget&>(*r.target);
+  EXPECT_EQ(relay.host, "smtp.example.com");
+  EXPECT_EQ(relay.port, "587");
+  EXPECT_EQ(relay.from, "journeys@example.com");
+  EXPECT_TRUE(relay.starttls);
+  EXPECT_EQ(relay.username, "mailer");
+  EXPECT_EQ(relay.password_file, "/run/secrets/smtp");
+  EXPECT_EQ(relay.password, "");  // until CheckConfigFiles reads the file
 }
 
 struct RouteNumber {
@@ -598,7 +603,7 @@ TEST(CheckConfigFiles, ReadsThePasswordFromTheFirstLineOfItsFile) {
     ASSERT_TRUE(config.ok()) << config.status().message();
     Status s = CheckConfigFiles(*config);
     ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_EQ(config->service.routes.at("email").password, c.password) << Printable(c.content);
+    EXPECT_EQ(dynamic_cast<const SmtpTarget&>(*config->service.routes.at("email").target).password, c.password) << Printable(c.content);
   }
 }
 

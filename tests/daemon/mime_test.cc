@@ -1,8 +1,8 @@
-// The e-mail as the relay receives it (runtime/daemon/mime.h).
+// The e-mail as the relay receives it (runtime/daemon/channels/mime.h).
 
 #include <gtest/gtest.h>
 
-#include "runtime/daemon/mime.h"
+#include "runtime/daemon/channels/mime.h"
 
 namespace tutti::runtime {
 namespace {

@@ -1,5 +1,5 @@
 // What webhook receivers and SMTP relays send back, read with limits
-// (runtime/daemon/peer_answers.h): a receiver's answer no further than its
+// (runtime/daemon/channels/peer_answers.h): a receiver's answer no further than its
 // head (a body however long it says it is is never read), its status
 // deciding the outcome, malformed, oversized or cut-short heads failing;
 // an SMTP relay's replies line by line, in any pieces, each line, each
@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "base/text.h"
-#include "runtime/daemon/peer_answers.h"
+#include "runtime/daemon/channels/peer_answers.h"
 
 namespace tutti::runtime {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "base/text.h"
-#include "runtime/daemon/peer_answers.h"
+#include "runtime/daemon/channels/peer_answers.h"
 
 using namespace tutti;
 using namespace tutti::runtime;

@@ -1,4 +1,4 @@
-#include "runtime/daemon/peer_answers.h"
+#include "runtime/daemon/channels/peer_answers.h"
 
 #include <cctype>
 #include <cstdint>

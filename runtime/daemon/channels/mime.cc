@@ -1,4 +1,4 @@
-#include "runtime/daemon/mime.h"
+#include "runtime/daemon/channels/mime.h"
 
 #include <openssl/evp.h>
 
