@@ -47,21 +47,6 @@ namespace {
 /// Where a test's clock starts without `at`: a Monday, 09:00 UTC.
 constexpr const char* kDefaultStart = "2026-01-05T09:00:00Z";
 
-/// The zero value of a field's type, as JSON the decoder takes.
-Json ZeroOf(const Type& type) {
-  switch (type.kind()) {
-    case TypeKind::kBool: return false;
-    case TypeKind::kInt:
-    case TypeKind::kUint: return 0;
-    case TypeKind::kDouble: return 0.0;
-    case TypeKind::kTimestamp: return "1970-01-01T00:00:00Z";
-    case TypeKind::kDuration: return "0s";
-    case TypeKind::kList: return Json::array();
-    case TypeKind::kMap: return Json::object();
-    default: return "";
-  }
-}
-
 /// One decision in a line, for a failure's "instead".
 std::string Describe(const Decision& d) {
   std::string at = FormatInstant(d.at);
@@ -125,11 +110,7 @@ class TestRun {
       }
       j[f.name.text] = ToJsonValue(v);
     }
-    for (const FieldLayout& f : schema->fields) {
-      if (j.contains(f.name)) continue;
-      if (f.implicit) j[f.name] = FormatInstant(clock_);  // an event's `at`: now
-      else if (!f.optional) j[f.name] = ZeroOf(f.type);
-    }
+    FillLeftOutFields(*schema, j, FormatInstant(clock_));
     DecodeOptions options;
     options.accept = event ? Accept::kEvents : Accept::kProfiles;
     DecodeResult r = DecodeLine(set_.schemas(), j.dump(), 1, options);
@@ -166,6 +147,9 @@ class TestRun {
           Fail(item, "the engine could not take this event at " + FormatInstant(clock_));
           return false;
         }
+        // An event with a later `at` moves the engine's clock: the test's
+        // goes with it, so a later `at` or `wait` counts from there.
+        clock_ = std::max(clock_, engine_->now());
         return true;
       }
       case ast::TestItem::kWait:
