@@ -30,7 +30,8 @@ constexpr const char* kUsage =
     "  send, and shows what each hole became.\n"
     "  --journeys DIR  where the templates are declared (default: journeys/ if it\n"
     "                  exists, else the current folder)\n"
-    "  --profile FILE  the customer: one JSON object of the channel's profile\n"
+    "  --profile FILE  the customer: one JSON object of the channel's profile (fields left\n"
+    "                  out take their zero values)\n"
     "  --customer ID --profiles FILE   the customer with key ID in an NDJSON file\n"
     "  --with JSON     values of the send's 'with' fields, {\"venue\": \"Hilton\"};\n"
     "                  fields a send computes from the customer are computed\n"
@@ -129,6 +130,11 @@ int RunPreview(const std::vector<std::string>& raw_args) {
       return 1;
     }
     if (!parsed->contains("type")) (*parsed)["type"] = profile;
+    // Like a journey test's profile, the file names only the fields that
+    // matter; the others take their zero values.
+    if (const nlohmann::json& type = (*parsed)["type"]; type.is_string())
+      if (const runtime::Schema* schema = set->schemas().FindProfile(type.get<std::string>()))
+        runtime::FillLeftOutFields(*schema, *parsed, "1970-01-01T00:00:00Z");
     runtime::DecodeResult r = runtime::DecodeLine(set->schemas(), parsed->dump(), 1, options);
     if (!r.ok()) {
       std::fprintf(stderr, "tutti: %s: %s\n", profile_path.c_str(), r.blank() ? "empty" : r.error().message.c_str());

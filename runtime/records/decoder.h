@@ -39,6 +39,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 #include "compiler/eval/value.h"
 #include "runtime/records/schema_table.h"
@@ -109,6 +111,34 @@ struct DecodeResult {
   Record& record() { return std::get<Record>(value); }
   const DecodeError& error() const { return std::get<DecodeError>(value); }
 };
+
+/// Completes `j`, one record as JSON that names only the fields that
+/// matter (a journey test's profile, a preview's customer): a required
+/// field left out gets its type's zero value (0, "", false, [], {}, the
+/// epoch), an event's time `now`; an optional one stays out (none).
+/// `J`: nlohmann::json or nlohmann::ordered_json.
+template <typename J>
+void FillLeftOutFields(const Schema& schema, J& j, const std::string& now) {
+  for (const FieldLayout& f : schema.fields) {
+    if (j.contains(f.name)) continue;
+    if (f.implicit) {
+      j[f.name] = now;
+      continue;
+    }
+    if (f.optional) continue;
+    switch (f.type.kind()) {
+      case compiler::TypeKind::kBool: j[f.name] = false; break;
+      case compiler::TypeKind::kInt:
+      case compiler::TypeKind::kUint: j[f.name] = 0; break;
+      case compiler::TypeKind::kDouble: j[f.name] = 0.0; break;
+      case compiler::TypeKind::kTimestamp: j[f.name] = "1970-01-01T00:00:00Z"; break;
+      case compiler::TypeKind::kDuration: j[f.name] = "0s"; break;
+      case compiler::TypeKind::kList: j[f.name] = J::array(); break;
+      case compiler::TypeKind::kMap: j[f.name] = J::object(); break;
+      default: j[f.name] = ""; break;
+    }
+  }
+}
 
 /// Decodes one NDJSON line (without its newline; a trailing '\r' is
 /// ignored). `line_number` is 1-based and only used in errors. Never throws.
