@@ -255,6 +255,17 @@ TEST(Preview, TheLocaleAndHtmlAndMissingValuesAreShown) {
   EXPECT_NE(invite.out.find("«venue»"), std::string::npos) << invite.out;
 }
 
+TEST(Preview, AProfileNamesOnlyTheFieldsThatMatter) {
+  // The others take their zero values, as in a journey test.
+  fs::path ada = Write("ada.json", R"({"id": "ada", "name": "Dr. Ada Park"})");
+  Result r = Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --profile " + ada.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\nDear Dr. Ada Park,\n"), std::string::npos) << r.out;
+  // A field of the wrong type is still refused.
+  fs::path wrong = Write("wrong.json", R"({"id": "ada", "decile": "high"})");
+  EXPECT_EQ(Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --profile " + wrong.string()).status, 1);
+}
+
 TEST(Preview, UnknownTemplatesAndCustomersFail) {
   EXPECT_EQ(Tutti("preview glidim-nope --journeys " + Journeys()).status, 1);
   EXPECT_EQ(Tutti("preview glidim-formulary-intro --journeys " + Journeys() + " --customer nobody --profiles " + Profiles()).status, 1);
