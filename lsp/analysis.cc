@@ -40,10 +40,13 @@ std::pair<uint32_t, uint32_t> WordAt(std::string_view text, uint32_t offset) {
   return {b, e};
 }
 
+// Every keyword of grammar/Tutti.g4 (tests/lsp/lsp_test.cc keeps it so).
 const char* const kKeywords[] = {
     "import", "event", "keyed", "by", "via", "profile", "key", "channel", "kind", "to", "consent", "description",
     "policy", "quiet_hours", "local", "cap", "per", "any", "require", "arbitrate", "within", "dedupe", "journey",
-    "for", "title", "owner", "priority", "version", "reentry", "after", "migrate", "never", "always", "on", "as",
+    "for", "title", "owner", "priority", "version", "reentry", "after", "migrate", "template", "approved",
+    "approval", "subject", "body", "html", "file", "locale", "test", "at", "expect", "suppressed", "reason",
+    "nothing", "waiting", "never", "always", "on", "as",
     "where", "audience", "exit", "goal", "when", "send", "with", "task", "notify", "due", "wait", "until", "up",
     "timeout", "then", "if", "else", "choose", "otherwise", "best", "split", "start", "emit", "let", "set", "end",
     "and", "or", "not", "in", "true", "false", "null"};

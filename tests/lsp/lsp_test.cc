@@ -268,6 +268,21 @@ TEST(Lsp, CompletionKnowsFieldsAfterADotAndNamesElsewhere) {
   for (const Json& item : top["result"]["items"]) labels.insert(item["label"]);
   for (const char* want : {"send", "wait", "email", "email_opened", "welcome", "engagement", "o"})
     EXPECT_TRUE(labels.count(want)) << want;
+  // Every keyword of the grammar (a lexer rule `NAME : 'word' ;`).
+  std::ifstream grammar(std::string(TUTTI_SOURCE_DIR) + "/grammar/Tutti.g4");
+  std::string line;
+  size_t keywords = 0;
+  while (std::getline(grammar, line)) {
+    for (size_t at = line.find(" : '"); at != std::string::npos; at = line.find(" : '", at + 1)) {
+      size_t end = line.find("' ;", at + 4);
+      if (end == std::string::npos) continue;
+      std::string word = line.substr(at + 4, end - at - 4);
+      if (word.empty() || word.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) continue;
+      ++keywords;
+      EXPECT_TRUE(labels.count(word)) << "the keyword '" << word << "' is not completed";
+    }
+  }
+  EXPECT_GT(keywords, 80u) << "grammar/Tutti.g4 was not read";
 }
 
 TEST(Lsp, DocumentSymbolsAndFormatting) {
