@@ -348,6 +348,17 @@ inline std::map<std::string, Json> ActionsByKey(const std::string& text, size_t*
   return out;
 }
 
+/// How many actions on `channel` the reference scenario takes (its golden
+/// decisions, examples/abc-pharma/expected.ndjson).
+inline size_t GoldenActionsOn(const std::string& channel) {
+  std::istringstream lines(ReadFile(Source("examples/abc-pharma/expected.ndjson")));
+  size_t n = 0;
+  for (std::string line; std::getline(lines, line);)
+    n += line.find("\"decision\":\"action\"") != std::string::npos &&
+         line.find("\"channel\":\"" + channel + "\"") != std::string::npos;
+  return n;
+}
+
 /// The actions file holds every action of the reference scenario's golden
 /// run, each identical, and nothing else. Without a crash, each exactly
 /// once; across crashes, at least once (the file sink's cursor is written

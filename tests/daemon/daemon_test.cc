@@ -363,7 +363,7 @@ TEST(Daemon, SmtpRelayDeliversAfterATemporaryFailure) {
   std::vector<Json> mails = FinalWebhookActions(d, "service_email");
   // Eight attempts at most four a second: the last starts 1.75 s after the first.
   EXPECT_GE(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 1.7);
-  ASSERT_EQ(mails.size(), 4u);  // the scenario's service e-mails
+  ASSERT_EQ(mails.size(), GoldenActionsOn("service_email"));  // the scenario's service e-mails
   std::string relayed = ReadFile(dir / "relayed.txt");
   for (const Json& a : mails) {
     EXPECT_EQ(a["delivery"], "delivered") << a.dump();
@@ -394,7 +394,7 @@ TEST(Daemon, SmtpRelayDeliversAfterATemporaryFailure) {
     EXPECT_EQ(m["text"].get<std::string>().rfind("Dear ", 0), 0u) << line;
     EXPECT_EQ(m["text"].get<std::string>().find('{'), std::string::npos) << line;
   }
-  EXPECT_EQ(messages, 4u) << read;
+  EXPECT_EQ(messages, mails.size()) << read;
 }
 
 TEST(Daemon, AMessageTheRelayTookIsDeliveredEvenIfItHangsUpBeforeQuit) {
@@ -406,7 +406,7 @@ TEST(Daemon, AMessageTheRelayTookIsDeliveredEvenIfItHangsUpBeforeQuit) {
   Daemon d(dir / "data", {"--config", (dir / "config.json").string()});
   PlayTheScenario(d, dir);
   std::vector<Json> mails = FinalWebhookActions(d, "service_email");
-  ASSERT_EQ(mails.size(), 4u);
+  ASSERT_EQ(mails.size(), GoldenActionsOn("service_email"));
   std::string relayed = ReadFile(dir / "relayed.txt");
   for (const Json& a : mails) {
     EXPECT_EQ(a["delivery"], "delivered") << a.dump();
