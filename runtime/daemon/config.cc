@@ -37,6 +37,7 @@ Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, const 
   TUTTI_TRY(keys.NoneLeft(("(" + std::string(adapter.route_name()) + " takes " + adapter.keys() +
                            ", max_attempts, backoff_ms, connect_timeout_ms, timeout_ms, concurrency, rate_per_second)")
                               .c_str()));
+  TUTTI_TRY(adapter.Validate(*route.target, where));
   return route;
 }
 

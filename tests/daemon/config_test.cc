@@ -400,6 +400,14 @@ TEST(ParseConfig, TakesAWebhookRoute) {
   EXPECT_EQ(r.rate_per_second, 50);
 }
 
+TEST(ParseConfig, AMisspeltRouteKeyIsNamedBeforeTheSettingsAreCheckedTogether) {
+  // "start_tls" for "starttls": the typo, not "a login needs starttls".
+  Result<DaemonConfig> c = Parse(Route("smtp", std::string(kSmtp) + R"(, "username": "mailer",
+      "password_file": "/run/secrets/smtp", "start_tls": true)"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("unknown key 'start_tls'"), std::string::npos) << c.status().message();
+}
+
 TEST(ParseConfig, TakesAnSmtpRouteWithALoginOverStarttls) {
   Result<DaemonConfig> c = Parse(Route("smtp", std::string(kSmtp) + R"(, "starttls": true, "username": "mailer",
       "password_file": "/run/secrets/smtp", "ca_file": "ca.pem")"));

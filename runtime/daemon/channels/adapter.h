@@ -43,6 +43,9 @@ class ChannelAdapter {
   /// the route); kInvalid, naming the key, when they cannot work. Files
   /// named are only read by ReadFiles.
   virtual Result<std::shared_ptr<RouteTarget>> Configure(ConfigKeys& keys) const = 0;
+  /// Checks the settings against each other (a login without TLS), once
+  /// every key is known: a misspelt key is reported as unknown first.
+  virtual Status Validate(const RouteTarget& target, const std::string& where) const = 0;
   /// Reads what the settings name on disk (a password file, a CA file) at
   /// start, and for --check-config; `where` names the route in errors.
   virtual Status ReadFiles(RouteTarget& target, const std::string& where) const = 0;

@@ -199,15 +199,20 @@ class Smtp final : public ChannelAdapter {
     TUTTI_TRY(keys.Text("username", relay->username));
     TUTTI_TRY(keys.Text("password_file", relay->password_file));
     TUTTI_TRY(keys.Text("ca_file", relay->ca_file));
-    if (!relay->username.empty() || !relay->password_file.empty()) {
+    return std::shared_ptr<RouteTarget>(std::move(relay));
+  }
+
+  Status Validate(const RouteTarget& target, const std::string& where) const override {
+    const auto& relay = static_cast<const SmtpTarget&>(target);
+    if (!relay.username.empty() || !relay.password_file.empty()) {
       // Credentials travel only over TLS, and come from a file an operator
       // can keep out of the config (and out of logs).
-      if (relay->username.empty() || relay->password_file.empty() || !relay->starttls)
+      if (relay.username.empty() || relay.password_file.empty() || !relay.starttls)
         return Status::Invalid(where + ": a login needs \"username\", \"password_file\" and \"starttls\": true together");
     }
-    if (!relay->starttls && !relay->ca_file.empty())
+    if (!relay.starttls && !relay.ca_file.empty())
       return Status::Invalid(where + ": 'ca_file' is for \"starttls\": true");
-    return std::shared_ptr<RouteTarget>(std::move(relay));
+    return Status::Ok();
   }
 
   Status ReadFiles(RouteTarget& target, const std::string& where) const override {

@@ -131,8 +131,13 @@ class Webhook final : public ChannelAdapter {
     if (!url->SetUrl(address))
       return Status::Invalid(keys.where() + ": needs \"url\": \"http://host:port/path\" (or https://)");
     TUTTI_TRY(keys.Text("ca_file", url->ca_file));
-    if (!url->tls && !url->ca_file.empty()) return Status::Invalid(keys.where() + ": 'ca_file' is for https urls");
     return std::shared_ptr<RouteTarget>(std::move(url));
+  }
+
+  Status Validate(const RouteTarget& target, const std::string& where) const override {
+    const auto& url = static_cast<const WebhookTarget&>(target);
+    if (!url.tls && !url.ca_file.empty()) return Status::Invalid(where + ": 'ca_file' is for https urls");
+    return Status::Ok();
   }
 
   Status ReadFiles(RouteTarget& target, const std::string& where) const override {
