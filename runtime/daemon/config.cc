@@ -20,7 +20,6 @@ using json = nlohmann::json;
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
-
 /// One route of `adapter`'s section: its own settings, then every route's.
 Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, const ChannelAdapter& adapter) {
   if (!h.is_object()) return Status::Invalid(where + ": must be an object of settings");
@@ -212,7 +211,7 @@ Result<DaemonConfig> ReadConfig(const std::string& path) {
 
 Status CheckConfigFiles(DaemonConfig& c) {
   for (auto& [channel, route] : c.service.routes)
-    TUTTI_TRY(route.adapter->ReadFiles(*route.target, route.adapter->section() + ("." + channel)));
+    TUTTI_TRY(route.adapter->ReadFiles(*route.target, route.adapter->section() + ("." + Printable(channel, 60))));
   if (!c.service.kafka.kafka.brokers.empty())
     TUTTI_TRY(cluster::CheckSettings(c.service.kafka.kafka).With("kafka.librdkafka"));
   if (!c.server.tls_cert.empty() && !std::ifstream(c.server.tls_cert))

@@ -618,7 +618,10 @@ TEST(CheckConfigFiles, ReadsThePasswordFromTheFirstLineOfItsFile) {
 TEST(CheckConfigFiles, RefusesAMissingOrEmptyPasswordFile) {
   TempDir dir;
   for (const std::string& file : {dir.Path("missing"), dir.Write("empty", ""), dir.Write("blank", "\n"),
-                                  dir.Write("cr", "\r\n"), dir.Write("long", std::string(2000, 'p') + "\n")}) {
+                                  dir.Write("cr", "\r\n"), dir.Write("long", std::string(2000, 'p') + "\n"),
+                                  dir.Write("nul", std::string("pass\0word\n", 10)),
+                                  // Endless, with no line end: read no further than a password.
+                                  std::string("/dev/zero")}) {
     Result<DaemonConfig> config =
         Parse(Route("smtp", std::string(kSmtp) + R"(, "starttls": true, "username": "u", "password_file": ")" +
                                 file + "\""));

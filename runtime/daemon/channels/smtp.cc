@@ -218,12 +218,19 @@ class Smtp final : public ChannelAdapter {
   Status ReadFiles(RouteTarget& target, const std::string& where) const override {
     auto& relay = static_cast<SmtpTarget&>(target);
     if (!relay.password_file.empty()) {
-      // A file the operator keeps out of the config: its first line.
-      relay.password.clear();
-      std::ifstream secret(relay.password_file);
-      if (secret && std::getline(secret, relay.password) && !relay.password.empty() && relay.password.back() == '\r')
-        relay.password.pop_back();  // a file written with CRLF line ends
-      if (!secret || relay.password.empty() || relay.password.size() > 1024)
+      // A file the operator keeps out of the config: its first line, read
+      // no further than the longest password taken (a file with no line
+      // end, /dev/zero, is not read whole).
+      constexpr size_t kMaxPassword = 1024;
+      std::ifstream secret(relay.password_file, std::ios::binary);
+      std::string head(kMaxPassword + 2, '\0');
+      secret.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<size_t>(secret.gcount()));
+      size_t end = head.find('\n');
+      relay.password = head.substr(0, end);
+      if (!relay.password.empty() && relay.password.back() == '\r') relay.password.pop_back();  // CRLF line ends
+      if (relay.password.empty() || relay.password.size() > kMaxPassword ||
+          relay.password.find('\0') != std::string::npos)
         return Status::Invalid(where + ": cannot read a password from " + relay.password_file);
     }
     if (!relay.ca_file.empty() && !std::ifstream(relay.ca_file))
