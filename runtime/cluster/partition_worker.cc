@@ -186,6 +186,8 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
     Input in = ReadInput(set_->schemas(), r->value, default_at);
     switch (in.kind) {
       case Input::Kind::kRecord:
+        // On a cluster an input is named by its offset in the partition.
+        if (r->offset >= 0) in.record.input = static_cast<uint64_t>(r->offset);
         if (in.record.kind() == RecordKind::kEvent) engine.Ingest(in.record);
         else engine.UpsertProfile(in.record);
         break;

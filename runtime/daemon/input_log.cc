@@ -243,6 +243,7 @@ Status InputLog::Replay(uint64_t from, const std::function<void(const Entry&)>& 
                                      std::to_string(seq) + ": entries are missing"));
     auto entry = DecodeLogEntry(std::string_view(it->value().data(), it->value().size()));
     if (!entry.ok()) return stop(entry.status().With("the input log's entry " + std::to_string(seq)));
+    entry->seq = seq;
     fn(*entry);
     ++expected;
   }
@@ -251,6 +252,20 @@ Status InputLog::Replay(uint64_t from, const std::function<void(const Entry&)>& 
     return stop(Status::Corruption("the input log ends at entry " + std::to_string(expected) + " of " +
                                    std::to_string(next_seq_)));
   return Status::Ok();
+}
+
+Result<InputLog::Entry> InputLog::Read(uint64_t seq) const {
+  if (seq < first_ || seq >= next_seq_)
+    return Status::NotFound("the input log holds entries " + std::to_string(first_) + " to " +
+                            std::to_string(next_seq_) + " (not " + std::to_string(seq) + ")");
+  std::string value;
+  rocksdb::Status st = db_->Get(rocksdb::ReadOptions(), EntryKey(seq), &value);
+  if (st.IsNotFound()) return Status::NotFound("the input log no longer holds entry " + std::to_string(seq));
+  if (!st.ok()) return FromRocks(st, "reading the input log's entry " + std::to_string(seq));
+  auto entry = DecodeLogEntry(value);
+  if (!entry.ok()) return entry.status().With("the input log's entry " + std::to_string(seq));
+  entry->seq = seq;
+  return entry;
 }
 
 Status InputLog::CutAt(uint64_t from) {

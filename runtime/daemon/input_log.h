@@ -61,6 +61,9 @@ class InputLog {
     /// {"fingerprint": F, "files": [[PATH, TEXT], ...]} (journeys: the log's
     /// first entry, and every reload).
     std::string text;
+    /// Its place in the log: given by Replay and Read (Append numbers the
+    /// entries it writes from size() on, whatever this holds).
+    uint64_t seq = 0;
   };
   /// A routed delivery's final state, written with the inputs it caused.
   struct Final {
@@ -88,6 +91,9 @@ class InputLog {
   /// an entry cannot be read (then `*stopped_at`, if given, is the first
   /// entry not read).
   Status Replay(uint64_t from, const std::function<void(const Entry&)>& fn, uint64_t* stopped_at = nullptr) const;
+  /// Entry `seq`: kNotFound when the log no longer holds it (dropped
+  /// after a snapshot) or not yet; kCorruption when it cannot be read.
+  Result<Entry> Read(uint64_t seq) const;
   /// Deletes the entries from `from` on: what follows damage the operator
   /// accepted to lose, so that new inputs continue the readable part.
   Status CutAt(uint64_t from);

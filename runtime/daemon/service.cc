@@ -595,6 +595,7 @@ Status Service::Apply(const InputLog::Entry& entry) {
       // Every logged line decoded before it was logged, under the version
       // of the journeys the log says was running.
       if (!r.ok()) undecodable_->Add();
+      else r.record().input = entry.seq;
       replay_.emplace_back(entry.at, r.ok() ? std::optional<Record>(std::move(r.record())) : std::nullopt);
       break;
     }
@@ -798,6 +799,7 @@ void Service::Commit() {
     finals.insert(finals.end(), b.finals.begin(), b.finals.end());
   }
   Status failed;
+  uint64_t seq = log_->size();  // of the first entry appended
   if (!all.empty() || !finals.empty()) {
     failed = Stored("append", [&] { return log_->Append(all, finals); });
     if (failed.ok()) log_commits_->Add();
@@ -823,8 +825,11 @@ void Service::Commit() {
     }
     out.accepted = b.entries.size();
     records_in_->At({kind}).Add(static_cast<double>(out.accepted));
-    for (size_t i = 0; i < b.entries.size(); ++i)
+    for (size_t i = 0; i < b.entries.size(); ++i) {
+      b.entries[i].seq = seq;
+      b.records[i].input = seq++;  // what decisions name as their cause
       unapplied_.push_back({std::move(b.entries[i]), std::move(b.records[i]), false, std::nullopt});
+    }
     // On the system clock, a batch's instant is over once it is applied:
     // its sends are settled then, not at the next tick. This is a tick 1
     // ns later; like a tick it needs no log entry: the next input was

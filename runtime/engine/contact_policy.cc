@@ -68,7 +68,10 @@ Result<std::optional<Hold>> ContactPolicy::QuietHours(const std::string& channel
   return std::optional<Hold>();
 }
 
-Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient) const {
+Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient, std::vector<PolicyCheck>* passed) const {
+  auto pass = [&](const PolicyRule& r, int64_t used = 0) {
+    if (passed) passed->push_back({&r, used});
+  };
   const std::string& channel = names_.Get(send.channel);
   auto ch = program_.channels.find(channel);
   // Consent.
@@ -80,10 +83,10 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
       if (consent != nullptr && consent->is(ValueKind::kList))
         for (const Value& v : consent->AsList()) given |= v.is(ValueKind::kString) && v.AsString() == topic;
     }
-    if (!given) {
-      for (const PolicyRule& r : program_.rules)
-        if (r.kind == PolicyClauseKind::kRequireConsent)
-          return {&r, recipient.key + " has not consented to '" + topic + "'"};
+    for (const PolicyRule& r : program_.rules) {
+      if (r.kind != PolicyClauseKind::kRequireConsent) continue;
+      if (!given) return {&r, recipient.key + " has not consented to '" + topic + "'"};
+      pass(r);
     }
   }
   const auto& history = recipient.history;
@@ -95,6 +98,7 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
         return {&r, "'" + std::string(send.content_text) + "' already reached " + recipient.key + " on " +
                         FormatInstant(it->at)};
     }
+    pass(r);
   }
   // Arbitration: a journey of higher priority reached the recipient.
   for (const PolicyRule& r : program_.rules) {
@@ -109,6 +113,7 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
                         " on " + FormatInstant(it->at) + "; this journey has priority " +
                         std::to_string(send.priority)};
     }
+    pass(r);
   }
   // Caps.
   for (const PolicyRule& r : program_.rules) {
@@ -120,6 +125,7 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient)
     if (count >= r.count)
       return {&r, recipient.key + " was already contacted " + std::to_string(count) + " time" +
                       (count == 1 ? "" : "s") + " on these channels in the window"};
+    pass(r, count);
   }
   return {};
 }

@@ -29,6 +29,7 @@
 
 #include "base/status.h"
 #include "compiler/ir/journey_ir.h"
+#include "runtime/engine/decision.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/state.h"
 
@@ -69,8 +70,9 @@ class ContactPolicy {
   Result<std::optional<Hold>> QuietHours(const std::string& channel, std::string_view zone, Instant t) const;
 
   /// Consent, dedupe, arbitration and caps for `send`, against the
-  /// recipient's history of approved actions.
-  Verdict Judge(const SendRequest& send, const Customer& recipient) const;
+  /// recipient's history of approved actions. With `passed`, the rules
+  /// it passed are appended there, as Decision::checks says.
+  Verdict Judge(const SendRequest& send, const Customer& recipient, std::vector<PolicyCheck>* passed = nullptr) const;
 
   /// Whether a task through `channel` (interned: its `via` channel, or
   /// "task") is judged: a cap, dedupe or arbitration rule covers it.

@@ -50,6 +50,21 @@ const char* DecisionKindName(DecisionKind kind) {
   return "?";
 }
 
+std::string CheckText(const PolicyCheck& check) {
+  const compiler::ir::PolicyRule& r = *check.rule;
+  std::string found;
+  switch (r.kind) {
+    case compiler::ast::PolicyClauseKind::kCap:
+      found = std::to_string(check.used) + " of " + std::to_string(r.count) + " used before this one";
+      break;
+    case compiler::ast::PolicyClauseKind::kRequireConsent: found = "consent given"; break;
+    case compiler::ast::PolicyClauseKind::kDedupe: found = "not sent before in the window"; break;
+    case compiler::ast::PolicyClauseKind::kArbitrate: found = "no journey of higher priority reached them"; break;
+    default: found = "passed"; break;
+  }
+  return r.text + " (" + r.at + "): " + found;
+}
+
 std::string ToJson(const Decision& d) {
   Json j;
   j["at"] = FormatInstant(d.at);
@@ -60,6 +75,8 @@ std::string ToJson(const Decision& d) {
   j["customer"] = d.customer;
   j["step"] = d.step;
   if (!d.cause.empty()) j["cause"] = d.cause;
+  if (d.input) j["input"] = *d.input;
+  if (d.entered_by) j["entered_by"] = *d.entered_by;
   if (d.action == "send") {
     j["channel"] = d.channel;
     if (!d.content.empty()) j["template"] = d.content;

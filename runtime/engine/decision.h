@@ -7,6 +7,7 @@
 //
 // As NDJSON (keys in this order; absent ones left out):
 //   {"at", "decision", "journey", "version", "customer", "step", "cause",
+//    "input", "entered_by",
 //    "channel" | "kind", "template" | "text", "to" | "assignee", "vars",
 //    "due", "until", "policy", "rule", "reason", "idempotency_key"}
 
@@ -18,6 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/eval/value.h"
+#include "compiler/ir/journey_ir.h"
+#include "runtime/engine/choice.h"
 #include "runtime/engine/render.h"
 #include "runtime/engine/instant.h"
 
@@ -34,6 +37,20 @@ enum class DecisionKind {
 /// "action", "suppressed", "deferred", "unassigned", "error".
 const char* DecisionKindName(DecisionKind kind);
 
+/// A contact rule a send passed, and for a cap how much of it was used.
+/// The rule is the program's (programs outlive the engine and what it
+/// decided), or one the engine keeps for a decision restored from a
+/// snapshot.
+struct PolicyCheck {
+  const compiler::ir::PolicyRule* rule = nullptr;
+  int64_t used = 0;  // caps: the recipient's contacts in the window before this one
+  bool operator==(const PolicyCheck&) const = default;
+};
+
+/// "RULE (WHERE): what was found": "cap email 2 per 7d
+/// (std/policy.tutti:19:3): 1 of 2 used before this one".
+std::string CheckText(const PolicyCheck& check);
+
 struct Decision {
   DecisionKind kind = DecisionKind::kAction;
   Instant at = 0;
@@ -45,6 +62,19 @@ struct Decision {
   std::string customer;
   std::string step;
   std::string cause;
+  /// The input it came from (Record::input): the event being processed,
+  /// or the one that emitted it; none when a timer woke the instance.
+  std::optional<uint64_t> input;
+  /// The input whose trigger started the instance (Record::input).
+  std::optional<uint64_t> entered_by;
+  /// The choices the instance made before this decision, oldest first (at
+  /// most JourneyInstance::kMaxChoices), at steps of the version named by
+  /// version_id: not in the NDJSON line, but in the daemon's explanation
+  /// of an action (GET /v1/decisions/{key}/why; ChoicesJson).
+  std::vector<Choice> choices;
+  /// Actions judged by the contact policy: the rules they passed, in the
+  /// order checked (CheckText words them).
+  std::vector<PolicyCheck> checks;
   /// Sends: the channel. Tasks: the `via` channel, or empty; with
   /// `action` "task" or "notify".
   std::string channel;
@@ -65,6 +95,7 @@ struct Decision {
 
 /// One NDJSON line (without the newline), keys in the documented order.
 std::string ToJson(const Decision& d);
+
 
 /// A run-time value as JSON: numbers, strings and booleans as themselves,
 /// timestamps and durations as their CEL text, lists, maps and records

@@ -232,6 +232,7 @@ bool Engine::Ingest(const Record& event) {
   e.record = RecordValue(event);
   e.key = KeyText(event.key);
   e.at = t;
+  e.input = event.input;
   Process(e);
   return true;
 }
@@ -343,6 +344,7 @@ void Engine::ProcessOne(const Event& event) {
         }
         if (!hit.is(ValueKind::kBool) || !hit.AsBool()) continue;
         ++inst.generation;  // cancels the timeout
+        Chose(inst, inst.pc, 0, {}, event.input);
         RestoreSlots(inst);
         inst.slots[s.pattern->slot] = event.record;
         inst.pc = s.on_event;
@@ -429,7 +431,7 @@ void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
     uint32_t profile = ProfileIndex(j.customer);
     if (!Owns(profile, event.key)) return;
     uint32_t customer = store_->GetOrAddCustomer(profile, event.key);
-    Enter(journey, customer, &event.record);
+    Enter(journey, customer, &event.record, event.input);
     return;
   }
   // Fan-out: the candidates the tying equality allows, then the whole
@@ -456,7 +458,7 @@ void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
       RuleError(journey, store_->customer(c).key, "audience", "in the audience condition: " + hit.ErrorMessage());
       continue;
     }
-    if (hit.is(ValueKind::kBool) && hit.AsBool()) Enter(journey, c, &event.record);
+    if (hit.is(ValueKind::kBool) && hit.AsBool()) Enter(journey, c, &event.record, event.input);
   }
 }
 
@@ -475,7 +477,7 @@ const std::vector<uint32_t>& Engine::AudienceCandidates(uint32_t journey, const 
   return it == index->end() ? kNone : it->second;
 }
 
-void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger) {
+void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger, std::optional<uint64_t> entered_by) {
   const ir::Journey& j = *journeys_[journey];
   JourneyStats& st = stats_[journey];
   if (paused_[journey]) {
@@ -513,6 +515,7 @@ void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger) {
   inst.pc = j.entry;
   inst.entered = now_;
   inst.entry = ++c.entries;
+  inst.entered_by = entered_by;
   inst.slots.resize(j.slot_names.size());
   if (j.trigger && trigger) inst.slots[j.trigger->slot] = *trigger;
   c.instances.push_back(h);
@@ -588,8 +591,10 @@ std::optional<Instant> Engine::NextDue() {
 void Engine::FireTimer(const TimerEntry& entry) {
   JourneyInstance& inst = store_->instance(entry.instance);
   RestoreSlots(inst);  // before the step changes: packed slots are keyed by it
-  if (inst.state == InstanceState::kWaitingEvent)
+  if (inst.state == InstanceState::kWaitingEvent) {
+    Chose(inst, inst.pc, Choice::kNoArm);
     inst.pc = journeys_[inst.journey]->steps[inst.pc].on_timeout;
+  }
   ++inst.generation;
   inst.state = InstanceState::kRunning;
   Run(entry.instance);
@@ -635,7 +640,7 @@ void Engine::SettleSends() {
   });
   for (PendingSend& p : batch) {
     p.request.content_text = p.decision.content;
-    Verdict v = policy_->Judge(p.request, store_->customer(p.request.recipient));
+    Verdict v = policy_->Judge(p.request, store_->customer(p.request.recipient), &p.decision.checks);
     JourneyStats& st = stats_[p.request.journey];
     if (v.rule == nullptr) {
       AddToHistory(p.request.recipient, Interaction{p.request.at, p.request.channel, p.request.content, 0,
@@ -649,6 +654,7 @@ void Engine::SettleSends() {
       d.rule = v.rule->text;
       d.rule_at = v.rule->at;
       d.reason = std::move(v.reason);
+      d.checks.clear();
       d.idempotency_key.clear();
       d.message.reset();  // what was held back is the template's, by id
       ++st.suppressed[d.rule];
@@ -669,6 +675,7 @@ void Engine::RuleError(uint32_t journey, const std::string& customer, const std:
   d.customer = customer;
   d.step = rule;
   d.cause = current_ ? current_->schema->name : "timer";
+  if (current_) d.input = current_->input;
   d.reason = std::move(reason);
   ++stats_[journey].errors;
   Emit(std::move(d));

@@ -157,6 +157,8 @@ class Engine final : private stdlib::HistoryView {
   /// name journeys by this index.
   size_t journey_count() const { return journeys_.size(); }
   const compiler::ir::Journey& journey(uint32_t index) const { return *journeys_[index]; }
+  /// Its VersionId.
+  const std::string& version_id(uint32_t index) const { return version_ids_[index]; }
   /// Superseded by a reload: starts nothing; its instances finish.
   bool retired(uint32_t index) const { return retired_[index]; }
 
@@ -213,6 +215,9 @@ class Engine final : private stdlib::HistoryView {
     std::string key;
     Instant at = 0;
     int depth = 0;  // 0: ingested; n: emitted n levels down
+    /// Record::input of the event, or of the one whose processing emitted
+    /// it (an instance woken by a timer: the input that started it).
+    std::optional<uint64_t> input;
   };
   /// A send waiting for the contact policy (settled by Flush).
   struct PendingSend {
@@ -236,7 +241,13 @@ class Engine final : private stdlib::HistoryView {
   /// Starts `journey` for the event's customer, or fans it out over its
   /// audience; `act` binds `now` and the trigger's name for the event.
   void Fire(uint32_t journey, const Event& event, const compiler::eval::Activation& act);
-  void Enter(uint32_t journey, uint32_t customer, const compiler::eval::Value* trigger);
+  void Enter(uint32_t journey, uint32_t customer, const compiler::eval::Value* trigger,
+             std::optional<uint64_t> entered_by);
+  /// Notes a choice of `inst` at `step` (state.h Choice), dropping its
+  /// oldest when it holds JourneyInstance::kMaxChoices.
+  void Chose(JourneyInstance& inst, compiler::ir::StepIndex step, int32_t arm, std::vector<double> scores = {},
+             std::optional<uint64_t> input = std::nullopt) const;
+
   void Finish(uint32_t handle, Outcome outcome);
   void FireTimer(const TimerEntry& entry);
   /// The earliest live timer (cancelled entries on top are dropped).
@@ -390,6 +401,9 @@ class Engine final : private stdlib::HistoryView {
   mutable uint64_t interpreted_fallbacks_ = 0;
   std::vector<compiler::jit::TriggerHit> hits_;  // reused by every event
   std::vector<bool> paused_;
+  /// Rules restored decisions passed that no running program declares
+  /// (PolicyCheck), kept in place.
+  std::deque<compiler::ir::PolicyRule> kept_rules_;
 };
 
 /// An event or profile key as text: strings as they are, other values in

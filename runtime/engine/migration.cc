@@ -197,6 +197,7 @@ size_t Engine::Migrate(const std::vector<Move>& moves, const std::vector<uint32_
       }
       inst.journey = to;
       inst.pc = move->to_rest;
+      inst.choices.clear();  // made at steps of the version it left
       inst.slots = std::move(slots);
       ReleaseDeadSlots(inst);
       ++moved;

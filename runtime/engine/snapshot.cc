@@ -42,9 +42,19 @@ constexpr std::string_view kMagic = "tutti-engine-snapshot";
 /// the first whose snapshots later builds must restore; 5 adds each
 /// decision's version_id (a format-4 decision takes that of the journey
 /// version it names); 6 a send's approval id and rendered message, and a
-/// checksum after the closing magic.
-constexpr uint64_t kFormat = 6;
+/// checksum after the closing magic; 7 what decisions and instances keep
+/// for explanations: the input that caused a decision, the one that
+/// started its instance, and the instance's choices (a format-6 instance
+/// restores with none).
+constexpr uint64_t kFormat = 7;
 constexpr uint64_t kOldestFormat = 4;
+
+/// Moves choices to this build's steps; one made at a step this build
+/// does not find is forgotten.
+void PlaceChoices(std::vector<Choice>& choices, const PositionMap& map) {
+  for (Choice& c : choices) c.step = map.Step(c.step);
+  std::erase_if(choices, [](const Choice& c) { return c.step == PositionMap::kGone; });
+}
 
 /// The record layouts of a version: every event and profile, fields in
 /// slot order.
@@ -232,6 +242,7 @@ std::string Engine::Save() const {
     out.String(e.key);
     out.I64(e.at);
     out.I64(e.depth);
+    out.OptionalU64(e.input);
   }
   out.U64(decisions_.size());
   for (const Decision& d : decisions_) out.Decision(d);
@@ -272,6 +283,18 @@ Status Engine::Restore(std::string_view snapshot) {
     }
   }
   SnapshotReader in(snapshot, [this](SnapshotReader& r) { return ReadShape(r); });
+  // A rule a restored decision passed: the running program's, or a copy
+  // kept for as long as the engine (a rule of an earlier version).
+  in.set_rules([this](const ir::PolicyRule& saved) -> const ir::PolicyRule* {
+    auto same = [&](const ir::PolicyRule& r) {
+      return r.kind == saved.kind && r.text == saved.text && r.at == saved.at && r.count == saved.count;
+    };
+    for (const ir::PolicyRule& r : program_->rules)
+      if (same(r)) return &r;
+    for (const ir::PolicyRule& r : kept_rules_)
+      if (same(r)) return &r;
+    return &kept_rules_.emplace_back(saved);
+  });
   auto fail = [&](std::string why) {
     in.Fail(std::move(why));
     return Status::Corruption("cannot restore the engine's snapshot: " + in.error());
@@ -284,8 +307,11 @@ Status Engine::Restore(std::string_view snapshot) {
                 std::to_string(kOldestFormat) + " to " + std::to_string(kFormat) +
                 (format > kFormat ? " (it was written by a later tutti)" : ""));
   in.set_format(format);
+  if (in.U64() != journeys_.size()) return fail(other);
+  std::vector<PositionMap> positions(journeys_.size());
   // A decision as saved; format 4 kept no version_id: that of the newest
-  // version with the journey's name and written number.
+  // version with the journey's name and written number. Its choices move
+  // to this build's steps of that version, as instances do.
   auto decision = [&] {
     Decision d = in.Decision();
     for (uint32_t j = static_cast<uint32_t>(journeys_.size()); format < 5 && j-- > 0;)
@@ -293,10 +319,14 @@ Status Engine::Restore(std::string_view snapshot) {
         d.version_id = version_ids_[j];
         break;
       }
+    if (!d.choices.empty()) {
+      auto j = std::find(version_ids_.begin(), version_ids_.end(), d.version_id);
+      const PositionMap* map = j == version_ids_.end() ? nullptr : &positions[static_cast<size_t>(j - version_ids_.begin())];
+      if (map == nullptr) d.choices.clear();
+      else if (!map->identity) PlaceChoices(d.choices, *map);
+    }
     return d;
   };
-  if (in.U64() != journeys_.size()) return fail(other);
-  std::vector<PositionMap> positions(journeys_.size());
   for (uint32_t j = 0; j < journeys_.size() && in.ok(); ++j) {
     const ir::Journey& journey = *journeys_[j];
     std::string name = in.String();
@@ -378,6 +408,7 @@ Status Engine::Restore(std::string_view snapshot) {
     e.key = in.String();
     e.at = in.I64();
     e.depth = static_cast<int>(in.I64());
+    if (in.format() >= 7) e.input = in.OptionalU64();
     delayed_.emplace(std::make_pair(at, order), std::move(e));
   }
   decisions_.resize(in.Count(8));
@@ -431,6 +462,7 @@ std::string Engine::PlaceInstances(const std::vector<PositionMap>& positions) {
     inst.pc = pc;
     inst.slots = std::move(slots);
     inst.packed = packed;
+    PlaceChoices(inst.choices, map);
   }
   return "";
 }
@@ -460,6 +492,10 @@ Status Engine::Inconsistency() const {
     if (inst.state == InstanceState::kWaitingEvent && !(at_step && j.steps[inst.pc].op == ir::StepOp::kWaitEvent))
       return Status::Corruption("an instance of " + j.name + " waits for an event at a step that is not such a wait");
     if (inst.slots.size() > j.slot_names.size()) return Status::Corruption("an instance of " + j.name + " has more slots than it declares");
+    for (const Choice& c : inst.choices)
+      if (c.step >= j.steps.size()) return Status::Corruption("an instance of " + j.name + " made a choice at a step it does not have");
+    if (inst.choices.size() > JourneyInstance::kMaxChoices)
+      return Status::Corruption("an instance of " + j.name + " holds more choices than are kept");
     for (uint32_t slot = 0; slot < 32; ++slot) {
       if (!(inst.packed >> slot & 1)) continue;
       auto shape = packed_shapes_.find(std::make_tuple(inst.journey, inst.pc, slot));
@@ -509,6 +545,8 @@ void InMemoryStore::Save(SnapshotWriter& out) const {
     out.U64(i.packed);
     out.U64(i.slots.size());
     for (const compiler::eval::Value& v : i.slots) out.Value(v);
+    out.OptionalU64(i.entered_by);
+    out.Choices(i.choices);
   }
   out.U64(free_.size());
   for (uint32_t h : free_) out.U64(h);
@@ -560,6 +598,9 @@ void InMemoryStore::Restore(SnapshotReader& in) {
     i.packed = static_cast<uint32_t>(in.U64());
     i.slots.resize(in.Count());
     for (compiler::eval::Value& v : i.slots) v = in.Value();
+    if (in.format() < 7) continue;
+    i.entered_by = in.OptionalU64();
+    i.choices = in.Choices();
   }
   free_.resize(in.Count());
   for (uint32_t& h : free_) h = static_cast<uint32_t>(in.Index(instances_.size(), "instance"));

@@ -59,14 +59,7 @@ void SnapshotWriter::Value(const compiler::eval::Value& v) {
     case ValueKind::kBool: Byte(v.AsBool() ? kTrue : kFalse); return;
     case ValueKind::kInt: Byte(kInt); I64(v.AsInt()); return;
     case ValueKind::kUint: Byte(kUint); U64(v.AsUint()); return;
-    case ValueKind::kDouble: {
-      Byte(kDouble);
-      uint64_t bits;
-      double d = v.AsDouble();
-      std::memcpy(&bits, &d, sizeof bits);
-      for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(bits >> (8 * i)));
-      return;
-    }
+    case ValueKind::kDouble: Byte(kDouble); Double(v.AsDouble()); return;
     case ValueKind::kString: Byte(kString); String(v.AsString()); return;
     case ValueKind::kBytes: Byte(kBytes); String(v.AsBytes()); return;
     case ValueKind::kTimestamp: Byte(kTimestamp); I64(v.AsTimestamp().seconds); I64(v.AsTimestamp().nanos); return;
@@ -102,6 +95,29 @@ void SnapshotWriter::OptionalInstant(const std::optional<Instant>& t) {
   if (t) I64(*t);
 }
 
+void SnapshotWriter::OptionalU64(const std::optional<uint64_t>& v) {
+  Bool(v.has_value());
+  if (v) U64(*v);
+}
+
+void SnapshotWriter::Choices(const std::vector<Choice>& choices) {
+  U64(choices.size());
+  for (const Choice& c : choices) {
+    I64(c.at);
+    U64(c.step);
+    I64(c.arm);
+    OptionalU64(c.input);
+    U64(c.scores.size());
+    for (double d : c.scores) Double(d);
+  }
+}
+
+void SnapshotWriter::Double(double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  for (int i = 0; i < 8; ++i) Byte(static_cast<uint8_t>(bits >> (8 * i)));
+}
+
 void SnapshotWriter::Decision(const runtime::Decision& d) {
   Byte(static_cast<uint8_t>(d.kind));
   I64(d.at);
@@ -122,6 +138,17 @@ void SnapshotWriter::Decision(const runtime::Decision& d) {
   Bool(d.message.has_value());
   if (d.message)
     for (const std::string* s : {&d.message->locale, &d.message->subject, &d.message->text, &d.message->html}) String(*s);
+  OptionalU64(d.input);
+  OptionalU64(d.entered_by);
+  Choices(d.choices);
+  U64(d.checks.size());
+  for (const PolicyCheck& c : d.checks) {
+    Byte(static_cast<uint8_t>(c.rule->kind));
+    String(c.rule->text);
+    String(c.rule->at);
+    I64(c.rule->count);
+    I64(c.used);
+  }
 }
 
 void SnapshotReader::Fail(std::string why) {
@@ -203,13 +230,7 @@ compiler::eval::Value SnapshotReader::Value() {
     case kTrue: return true;
     case kInt: return I64();
     case kUint: return U64();
-    case kDouble: {
-      uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(Byte()) << (8 * i);
-      double d;
-      std::memcpy(&d, &bits, sizeof d);
-      return d;
-    }
+    case kDouble: return Double();
     case kString: return String();
     case kBytes: return compiler::eval::Bytes{String()};
     case kTimestamp: {
@@ -261,6 +282,32 @@ std::optional<Instant> SnapshotReader::OptionalInstant() {
   return I64();
 }
 
+std::optional<uint64_t> SnapshotReader::OptionalU64() {
+  if (!Bool()) return std::nullopt;
+  return U64();
+}
+
+std::vector<Choice> SnapshotReader::Choices() {
+  std::vector<Choice> out(Count(5));
+  for (Choice& c : out) {
+    c.at = I64();
+    c.step = static_cast<compiler::ir::StepIndex>(U64());
+    c.arm = static_cast<int32_t>(I64());
+    c.input = OptionalU64();
+    c.scores.resize(Count(8));
+    for (double& d : c.scores) d = Double();
+  }
+  return out;
+}
+
+double SnapshotReader::Double() {
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(Byte()) << (8 * i);
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
 runtime::Decision SnapshotReader::Decision() {
   runtime::Decision d;
   uint8_t kind = Byte();
@@ -285,6 +332,23 @@ runtime::Decision SnapshotReader::Decision() {
     if (Bool()) {
       d.message.emplace();
       for (std::string* s : {&d.message->locale, &d.message->subject, &d.message->text, &d.message->html}) *s = String();
+    }
+  }
+  if (format_ >= 7) {
+    d.input = OptionalU64();
+    d.entered_by = OptionalU64();
+    d.choices = Choices();
+    for (size_t n = Count(4); n > 0 && ok(); --n) {
+      compiler::ir::PolicyRule rule;
+      uint8_t kind = Byte();
+      if (kind > static_cast<uint8_t>(compiler::ast::PolicyClauseKind::kRequireApproval))
+        Fail("a decision passed a policy rule of unknown kind");
+      rule.kind = static_cast<compiler::ast::PolicyClauseKind>(kind);
+      rule.text = String();
+      rule.at = String();
+      rule.count = I64();
+      int64_t used = I64();
+      if (read_rule_ && ok()) d.checks.push_back({read_rule_(rule), used});
     }
   }
   return d;

@@ -36,10 +36,13 @@ class SnapshotWriter {
   void I64(int64_t v) { U64((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void Bool(bool v) { out_.push_back(v ? 1 : 0); }
   void Byte(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void Double(double d);
   void String(std::string_view s);
   void Value(const compiler::eval::Value& v);
   void Decision(const runtime::Decision& d);
   void OptionalInstant(const std::optional<Instant>& t);
+  void OptionalU64(const std::optional<uint64_t>& v);
+  void Choices(const std::vector<Choice>& choices);
   /// A shape, each distinct one named once (by the ShapeWriter) and then
   /// referred to by number.
   void Shape(const compiler::eval::RecordShape* shape);
@@ -67,14 +70,23 @@ class SnapshotReader {
   }
   bool Bool() { return Byte() != 0; }
   uint8_t Byte();
+  double Double();
   std::string String();
   compiler::eval::Value Value();
   /// A decision; one of format 4 has no version_id (the caller fills it).
   runtime::Decision Decision();
   std::optional<Instant> OptionalInstant();
+  std::optional<uint64_t> OptionalU64();
+  std::vector<Choice> Choices();
   const compiler::eval::RecordShape* Shape();
+  /// Where a decision's policy checks find their rule: a stable rule like
+  /// the one saved (read from its kind, text, place and count). Without
+  /// it, decisions are read without their checks.
+  using RuleReader = std::function<const compiler::ir::PolicyRule*(const compiler::ir::PolicyRule&)>;
+  void set_rules(RuleReader rules) { read_rule_ = std::move(rules); }
   /// The snapshot's format (snapshot.cc), once read: what Decision reads.
   void set_format(uint64_t format) { format_ = format; }
+  uint64_t format() const { return format_; }
   /// A count of items each at least `min_bytes` long: fails when the
   /// bytes left cannot hold that many (a damaged count would otherwise
   /// make the reader reserve gigabytes).
@@ -94,6 +106,7 @@ class SnapshotReader {
   size_t pos_ = 0;
   std::string error_;
   ShapeReader read_shape_;
+  RuleReader read_rule_;
   uint64_t format_ = UINT64_MAX;  // the newest, until set_format
   std::vector<const compiler::eval::RecordShape*> shapes_;
   std::vector<compiler::eval::Value> shared_;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,6 +21,7 @@
 
 #include "compiler/eval/value.h"
 #include "compiler/ir/journey_ir.h"
+#include "runtime/engine/choice.h"
 #include "runtime/engine/instant.h"
 
 namespace tutti::runtime {
@@ -58,6 +60,9 @@ struct JourneyInstance {
   uint32_t entry = 0;    // the customer's n-th entry into any journey
   uint32_t actions = 0;  // actions taken so far (for idempotency keys)
   Instant entered = 0;
+  /// The input whose trigger started it (or started the instance whose
+  /// `start` step did); none when not known (Record::input).
+  std::optional<uint64_t> entered_by;
   InstanceState state = InstanceState::kFree;
   /// While waiting: bit i set when slot i holds, instead of a record, the
   /// value of the one field of it still to be read (Engine packs and
@@ -65,6 +70,9 @@ struct JourneyInstance {
   uint32_t packed = 0;
   /// Trailing empty slots may be missing while the instance waits.
   std::vector<compiler::eval::Value> slots;
+  /// Its choices so far, oldest first: the last kMaxChoices of them.
+  std::vector<Choice> choices;
+  static constexpr size_t kMaxChoices = 16;
 };
 
 struct Customer {

@@ -99,8 +99,19 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
   d.customer = store_->customer(inst.customer).key;
   d.step = step.id;
   d.cause = current_ ? current_->schema->name : "timer";
+  if (current_) d.input = current_->input;
+  d.entered_by = inst.entered_by;
+  d.choices = inst.choices;
   return d;
 }
+
+void Engine::Chose(JourneyInstance& inst, ir::StepIndex step, int32_t arm, std::vector<double> scores,
+                   std::optional<uint64_t> input) const {
+  if (inst.choices.size() >= JourneyInstance::kMaxChoices) inst.choices.erase(inst.choices.begin());
+  if (inst.choices.empty()) inst.choices.reserve(4);
+  inst.choices.push_back(Choice{now_, step, arm, input, std::move(scores)});
+}
+
 
 void Engine::Error(const JourneyInstance& inst, const ir::Step& step, const std::string& message) {
   Decision d = NewDecision(DecisionKind::kError, inst, step);
@@ -312,14 +323,18 @@ void Engine::Run(uint32_t handle) {
         Activation act;
         BindInstance(act, inst, &s);
         ir::StepIndex target = s.next;
-        for (const ir::Arm& arm : s.arms) {
+        int32_t taken = Choice::kNoArm;
+        for (size_t i = 0; i < s.arms.size(); ++i) {
+          const ir::Arm& arm = s.arms[i];
           Value v = Eval(*arm.cond, act);
           if (v.IsError()) Error(inst, s, "in a condition (taken as false): " + v.ErrorMessage());
           if (IsTrue(v)) {
             target = arm.target;
+            taken = static_cast<int32_t>(i);
             break;
           }
         }
+        Chose(inst, inst.pc, taken);
         inst.pc = target;
         break;
       }
@@ -329,6 +344,7 @@ void Engine::Run(uint32_t handle) {
         const ast::Expr& score = *s.source->As<ast::ChooseBestStep>().score;
         std::optional<size_t> best;
         double best_score = 0;
+        std::vector<double> scores(s.arms.size(), std::nan(""));
         for (size_t i = 0; i < s.arms.size(); ++i) {
           Activation option(&act);
           option.Bind("option", Value(s.arms[i].label));
@@ -338,6 +354,7 @@ void Engine::Run(uint32_t handle) {
             continue;
           }
           double d = *score_or;
+          scores[i] = d;
           if (!best || d > best_score) {
             best = i;
             best_score = d;
@@ -345,9 +362,11 @@ void Engine::Run(uint32_t handle) {
         }
         // With `otherwise`, an option is acceptable when it scores 0 or more.
         if (s.source->As<ast::ChooseBestStep>().otherwise && (!best || best_score < 0)) {
+          Chose(inst, inst.pc, Choice::kNoArm, std::move(scores));
           inst.pc = s.next;
           break;
         }
+        Chose(inst, inst.pc, best ? static_cast<int32_t>(*best) : Choice::kNoArm, std::move(scores));
         if (!best) {
           Error(inst, s, "no option could be scored; the journey ends here");
           Finish(handle, Outcome::kFailed);
@@ -371,25 +390,29 @@ void Engine::Run(uint32_t handle) {
         int64_t bucket = static_cast<int64_t>(h % 100);
         int64_t upto = 0;
         ir::StepIndex target = s.arms.back().target;
-        for (const ir::Arm& arm : s.arms) {
-          upto += arm.percent;
+        int32_t taken = static_cast<int32_t>(s.arms.size()) - 1;
+        for (size_t i = 0; i < s.arms.size(); ++i) {
+          upto += s.arms[i].percent;
           if (bucket < upto) {
-            target = arm.target;
+            target = s.arms[i].target;
+            taken = static_cast<int32_t>(i);
             break;
           }
         }
+        Chose(inst, inst.pc, taken);
         inst.pc = target;
         break;
       }
       case ir::StepOp::kStart: {
         inst.pc = s.next;
         uint32_t customer = inst.customer;
+        std::optional<uint64_t> entered_by = inst.entered_by;
         // The current version of the target. A retired journey's step
         // numbers journeys as its own version did: look the name up.
         std::optional<uint32_t> target;
         if (!retired_[inst.journey]) target = current_journeys_[s.journey];
         else if (int i = program_->Index(s.source->As<ast::StartStep>().journey.text); i >= 0) target = current_journeys_[i];
-        if (target) Enter(*target, customer, nullptr);
+        if (target) Enter(*target, customer, nullptr, entered_by);
         else Error(inst, s, "journey '" + s.source->As<ast::StartStep>().journey.text + "' is no longer declared");
         break;
       }
@@ -665,6 +688,7 @@ bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
   auto at = at_value.is(ValueKind::kTimestamp) ? ToInstant(at_value.AsTimestamp()) : std::optional<Instant>();
   e.at = at ? std::max(*at, now_) : now_;
   e.depth = depth;
+  e.input = current_ ? current_->input : inst.entered_by;
   e.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
   if (e.at > now_) {
     Instant when = e.at;

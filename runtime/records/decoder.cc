@@ -454,6 +454,7 @@ DecodedFile DecodeFile(const SchemaTable& table, std::istream& in, const DecodeO
       ++out.blank;
     } else if (r.ok()) {
       (r.record().kind() == RecordKind::kEvent ? out.events : out.profiles)++;
+      if (r.record().kind() == RecordKind::kEvent) r.record().input = r.record().line;
       out.records.push_back(std::move(r.record()));
     } else {
       out.errors.push_back(r.error());

@@ -57,6 +57,10 @@ struct Record {
   /// Events: when it happened (also in slots[schema->at_slot]).
   std::optional<compiler::eval::Timestamp> at;
   size_t line = 0;  // where it came from
+  /// Events: which input this is, for decisions to name what caused them
+  /// (Decision::input): its place in the daemon's input log, its offset in
+  /// a cluster partition, its line in a file (DecodeFile). None: not known.
+  std::optional<uint64_t> input;
 
   const std::string& type() const { return schema->name; }
   RecordKind kind() const { return schema->kind; }

@@ -60,7 +60,7 @@ TEST(ContactBudget, ATaskCountsAgainstACapWithTheMessages) {
                         Event("launch", "2026-03-02T10:00:00Z") + Event("won", "2026-03-03T10:00:00Z"));
   EXPECT_NE(out.find(R"("decision":"action","journey":"launch_mail")"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("decision":"suppressed","journey":"visit_on_win","version":1,"customer":"h1","step":"task@19",)"
-                     R"("cause":"won","kind":"task","channel":"rep_task","text":"Visit h1","assignee":"michael",)"
+                     R"("cause":"won","input":2,"entered_by":2,"kind":"task","channel":"rep_task","text":"Visit h1","assignee":"michael",)"
                      R"("due":"2026-03-08T10:00:00Z","policy":"contact","rule":"cap [email, task] 1 per 7d",)"
                      R"("rule_at":"p.tutti:8:3","reason":"h1 was already contacted 1 time on these channels in the window"})"),
             std::string::npos)
@@ -91,7 +91,7 @@ journey visit {
   std::string out = Decide("  cap rep_task 1 per 7d\n", journeys,
                         Event("won", "2026-03-02T10:00:00Z") + Event("won", "2026-03-04T10:00:00Z"));
   EXPECT_EQ(Count(out, R"("decision":"action","journey":"visit","version":1,"customer":"h1","step":"task@)"
-                       R"(14","cause":"won","kind":"task","channel":"rep_task")"), 1u) << out;
+                       R"(14","cause":"won","input":1,"entered_by":1,"kind":"task","channel":"rep_task")"), 1u) << out;
   EXPECT_EQ(Count(out, R"("decision":"suppressed")"), 1u) << out;
   EXPECT_EQ(Count(out, R"("channel":"msl_request","text":"Answer")"), 2u) << out;  // not capped
   EXPECT_EQ(Count(out, R"("template":"thanks")"), 2u) << out;                    // nor are messages

@@ -47,6 +47,7 @@ class EngineFixture {
     return out;
   }
 
+  const JourneySet& set() const { return *set_; }
   const compiler::ir::Program& ir() const { return set_->ir(); }
   const SchemaTable& schemas() const { return set_->schemas(); }
 

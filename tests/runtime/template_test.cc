@@ -109,7 +109,7 @@ TEST(Templates, ContentWhoseApprovalRanOutIsSuppressedAtTheSend) {
                  Launch("h1", "2026-03-30T10:00:00Z") + Launch("h2", "2026-03-31T10:00:00Z"));
   EXPECT_EQ(r.Count(R"("decision":"action")"), 1u) << r.out;
   EXPECT_NE(r.out.find(R"("decision":"suppressed","journey":"welcome","version":1,"customer":"h2","step":"send@24",)"
-                       R"("cause":"timer","channel":"email","template":"welcome","to":"h2",)"
+                       R"("cause":"timer","entered_by":2,"channel":"email","template":"welcome","to":"h2",)"
                        R"("rule":"approved \"MLR-1\" until \"2026-03-31\"","rule_at":"p.tutti:8:1",)"
                        R"("reason":"the approval MLR-1 of template \"welcome\" expired at the end of 2026-03-31"})"),
             std::string::npos)
