@@ -161,7 +161,8 @@ std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
   static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/journeys", "/v1/journeys/{name}/pause",
                                   "/v1/journeys/{name}/resume", "/v1/customers/{id}",
-                                  "/v1/customers/{id}/history", "/v1/accounts/{id}/history"};
+                                  "/v1/customers/{id}/history", "/v1/accounts/{id}/history",
+                                  "/v1/decisions/{key}/why"};
   for (const char* r : kNotYet)
     if (route == r)
       return Problem(501, "not served on a Kafka cluster yet: actions are in the " + options_.kafka.topics.actions +

@@ -187,6 +187,7 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
   if (s.size() == 3 && is(0, "v1") && is(1, "customers")) out.route = "/v1/customers/{id}";
   else if (s.size() == 4 && is(0, "v1") && is(1, "customers") && is(3, "history")) out.route = "/v1/customers/{id}/history";
   else if (s.size() == 4 && is(0, "v1") && is(1, "accounts") && is(3, "history")) out.route = "/v1/accounts/{id}/history";
+  else if (s.size() == 4 && is(0, "v1") && is(1, "decisions") && is(3, "why")) out.route = "/v1/decisions/{key}/why";
   else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && (is(3, "pause") || is(3, "resume")))
     out.route = "/v1/journeys/{name}/" + s[3];
   else if (s.size() <= 3) {
@@ -344,6 +345,10 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 1000");
     return service.GetHistory(t.segments[2], QueryParam(t.query, "profile").value_or(""),
                               QueryParam(t.query, "cursor").value_or(""), *limit_n, route[4] == 'a');
+  }
+  if (route == "/v1/decisions/{key}/why") {
+    if (!get) return MethodNotAllowed("GET");
+    return service.GetWhy(t.segments[2]);
   }
   return Problem(404, "no such endpoint; see docs/operations.md");
 }

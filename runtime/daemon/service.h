@@ -215,6 +215,11 @@ class Service {
   /// start), with the cursor of the next page when more follow.
   Reply GetHistory(std::string_view id, std::string_view profile, std::string_view cursor, size_t limit,
                    bool account) const;
+  /// The chain behind the action with idempotency key `key`, while the
+  /// outbox holds it: the inputs that caused it and started its instance
+  /// (as logged, while the log holds them), the journey's trigger and
+  /// audience, the instance's choices, the step, the policy rules passed.
+  Reply GetWhy(std::string_view key) const;
   /// Why the daemon should not be sent inputs now (GET /readyz answers
   /// 503 with it), or nullopt: the input log's last write failed.
   std::optional<std::string> NotReady() const;
@@ -350,6 +355,9 @@ class Service {
   /// at once: a pause, a reload).
   void Drain();
   /// The version of the journeys running now.
+  /// Input `seq` of the log, for an explanation: {"seq", "at", "event"},
+  /// or {"seq", "kept": false, "why"} once the log no longer holds it.
+  Json LoggedInput(uint64_t seq) const;
   const JourneySet& set() const { return *sets_.back(); }
   /// Writes the outbox entries not yet delivered to the actions file
   /// (fsynced), then records them as delivered, and queues the routed
