@@ -9,6 +9,7 @@
 #include "base/text.h"
 #include "runtime/daemon/service.h"
 #include "runtime/engine/decision.h"
+#include "runtime/engine/experiments.h"
 
 namespace tutti::runtime {
 namespace {
@@ -109,7 +110,7 @@ Reply Service::GetJourneys() const {
     out.push_back({{"name", j.name}, {"version", j.version}, {"version_id", VersionId(j)},
                    {"priority", j.priority}, {"status", status},
                    {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
-                   {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}});
+                   {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}, {"experiments", ArmsJson(st, j)}});
   }
   return JsonReply(200, Json{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}});
 }

@@ -529,7 +529,21 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
   switch (outcome) {
     case Outcome::kCompleted: ++st.completed; break;
     case Outcome::kExited: ++st.exited; break;
-    case Outcome::kGoal: ++st.goals; break;
+    case Outcome::kGoal: {
+      ++st.goals;
+      // Each split or `choose best` the instance remembers, once (its
+      // latest pass, if a loop came back to it).
+      for (size_t i = inst.choices.size(); i-- > 0;) {
+        const Choice& c = inst.choices[i];
+        auto arms = st.arms.find(c.step);
+        if (arms == st.arms.end()) continue;
+        bool later = std::any_of(inst.choices.begin() + static_cast<std::ptrdiff_t>(i) + 1, inst.choices.end(),
+                                 [&](const Choice& d) { return d.step == c.step; });
+        size_t arm = c.arm == Choice::kNoArm ? arms->second.size() - 1 : static_cast<size_t>(c.arm);
+        if (!later && arm < arms->second.size()) ++arms->second[arm].goals;
+      }
+      break;
+    }
     case Outcome::kFailed: ++st.failed; break;
   }
   auto& list = store_->customer(inst.customer).instances;

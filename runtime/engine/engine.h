@@ -245,8 +245,10 @@ class Engine final : private stdlib::HistoryView {
              std::optional<uint64_t> entered_by);
   /// Notes a choice of `inst` at `step` (state.h Choice), dropping its
   /// oldest when it holds JourneyInstance::kMaxChoices.
+  /// A split's or `choose best`'s arm also counts in the journey's arm
+  /// statistics (JourneyStats::arms).
   void Chose(JourneyInstance& inst, compiler::ir::StepIndex step, int32_t arm, std::vector<double> scores = {},
-             std::optional<uint64_t> input = std::nullopt) const;
+             std::optional<uint64_t> input = std::nullopt);
 
   void Finish(uint32_t handle, Outcome outcome);
   void FireTimer(const TimerEntry& entry);

@@ -152,9 +152,18 @@ void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
   }
   out.U64(s.step_visits.size());
   for (int64_t n : s.step_visits) out.I64(n);
+  out.U64(s.arms.size());
+  for (const auto& [step, arms] : s.arms) {
+    out.U64(step);
+    out.U64(arms.size());
+    for (const ArmStats& a : arms) {
+      out.I64(a.customers);
+      out.I64(a.goals);
+    }
+  }
 }
 
-void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map) {
+void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, const ir::Journey& journey) {
   for (int64_t* n : {&s.entered, &s.completed, &s.exited, &s.goals, &s.failed, &s.not_reentered,
                      &s.unknown_customer, &s.paused, &s.errors, &s.deferred, &s.unassigned})
     *n = in.I64();
@@ -171,6 +180,20 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map) {
   for (size_t i = 0; i < visits && in.ok(); ++i) {
     int64_t n = in.I64();
     if (ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(i)); at < s.step_visits.size()) s.step_visits[at] = n;
+  }
+  s.arms.clear();
+  if (in.format() < 7) return;
+  for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
+    ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(in.U64()));
+    std::vector<ArmStats> arms(in.Count(2));
+    for (ArmStats& a : arms) {
+      a.customers = in.I64();
+      a.goals = in.I64();
+    }
+    // A step this build does not find, or finds with other arms: dropped.
+    bool fits = at < journey.steps.size() && journey.steps[at].arms.size() + 1 == arms.size() &&
+                (journey.steps[at].op == ir::StepOp::kSplit || journey.steps[at].op == ir::StepOp::kChooseBest);
+    if (fits) s.arms[at] = std::move(arms);
   }
 }
 
@@ -424,7 +447,7 @@ Status Engine::Restore(std::string_view snapshot) {
     e.attempts = static_cast<int>(in.I64());
   }
   outbox_.Restore(first_seq, std::move(outbox));
-  for (uint32_t j = 0; j < stats_.size(); ++j) ReadStats(in, stats_[j], positions[j]);
+  for (uint32_t j = 0; j < stats_.size(); ++j) ReadStats(in, stats_[j], positions[j], *journeys_[j]);
   interpreted_fallbacks_ = in.U64();
   for (uint32_t j = 0; j < journeys_.size(); ++j) paused_[j] = in.Bool();
   if (in.String() != kMagic || !in.at_end()) return fail("the snapshot does not end where it should");

@@ -106,7 +106,13 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
 }
 
 void Engine::Chose(JourneyInstance& inst, ir::StepIndex step, int32_t arm, std::vector<double> scores,
-                   std::optional<uint64_t> input) const {
+                   std::optional<uint64_t> input) {
+  const ir::Step& s = journeys_[inst.journey]->steps[step];
+  if (s.op == ir::StepOp::kSplit || s.op == ir::StepOp::kChooseBest) {
+    std::vector<ArmStats>& arms = stats_[inst.journey].arms[step];
+    arms.resize(s.arms.size() + 1);
+    ++arms[arm == Choice::kNoArm ? s.arms.size() : static_cast<size_t>(arm)].customers;
+  }
   if (inst.choices.size() >= JourneyInstance::kMaxChoices) inst.choices.erase(inst.choices.begin());
   if (inst.choices.empty()) inst.choices.reserve(4);
   inst.choices.push_back(Choice{now_, step, arm, input, std::move(scores)});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "runtime/engine/clock.h"
+#include "runtime/engine/experiments.h"
 
 namespace tutti::runtime {
 
@@ -79,6 +80,11 @@ std::string RenderSummary(const compiler::ir::Program& program, const Engine& en
     for (size_t k = 0; k < j.steps.size(); ++k)
       if (s.step_visits[k]) steps += (steps.empty() ? "" : ", ") + j.steps[k].id + " " + std::to_string(s.step_visits[k]);
     if (!steps.empty()) out += "  steps: " + steps + "\n";
+    std::string arms = ArmsText(s, j);
+    for (size_t at = 0, nl; at < arms.size(); at = nl + 1) {
+      nl = arms.find('\n', at);
+      out += "  " + arms.substr(at, nl - at + 1);
+    }
   }
   return out;
 }
