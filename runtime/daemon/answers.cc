@@ -110,7 +110,9 @@ Reply Service::GetJourneys() const {
     out.push_back({{"name", j.name}, {"version", j.version}, {"version_id", VersionId(j)},
                    {"priority", j.priority}, {"status", status},
                    {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
-                   {"exited", st.exited}, {"goals", st.goals}, {"steps", steps}, {"experiments", ArmsJson(st, j)}});
+                   {"exited", st.exited}, {"goals", st.goals},
+                   {"time_to_goal", st.goals ? Json{{"median", st.TimeToGoal(0.5)}, {"p90", st.TimeToGoal(0.9)}} : Json()},
+                   {"steps", steps}, {"experiments", ArmsJson(st, j)}});
   }
   return JsonReply(200, Json{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}});
 }

@@ -531,6 +531,8 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
     case Outcome::kExited: ++st.exited; break;
     case Outcome::kGoal: {
       ++st.goals;
+      if (st.goal_after.empty()) st.goal_after.resize(kGoalBuckets);
+      ++st.goal_after[GoalBucket(std::max<Instant>(0, now_ - inst.entered))];
       // Each split or `choose best` the instance remembers, once (its
       // latest pass, if a loop came back to it).
       for (size_t i = inst.choices.size(); i-- > 0;) {

@@ -152,6 +152,8 @@ void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
   }
   out.U64(s.step_visits.size());
   for (int64_t n : s.step_visits) out.I64(n);
+  out.U64(s.goal_after.size());
+  for (int64_t n : s.goal_after) out.I64(n);
   out.U64(s.arms.size());
   for (const auto& [step, arms] : s.arms) {
     out.U64(step);
@@ -182,7 +184,12 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
     if (ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(i)); at < s.step_visits.size()) s.step_visits[at] = n;
   }
   s.arms.clear();
+  s.goal_after.clear();
   if (in.format() < 7) return;
+  size_t buckets = in.Count();
+  if (buckets != 0 && buckets != kGoalBuckets) in.Fail("the snapshot's times to goal do not fit this build's buckets");
+  s.goal_after.resize(buckets);
+  for (int64_t& n : s.goal_after) n = in.I64();
   for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
     ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(in.U64()));
     std::vector<ArmStats> arms(in.Count(2));

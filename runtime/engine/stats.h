@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string>
 #include <vector>
 
 namespace tutti::runtime {
@@ -16,6 +17,23 @@ struct ArmStats {
   int64_t goals = 0;
   bool operator==(const ArmStats&) const = default;
 };
+
+/// Times from entry to goal, bucketed: to the hour under two days, then to
+/// the day, the last bucket everything from 400 days on.
+inline constexpr size_t kGoalBuckets = 48 + 398 + 1;
+/// The bucket of a time to goal (nanoseconds, never negative).
+inline size_t GoalBucket(int64_t nanos) {
+  int64_t hours = nanos / (3600 * int64_t{1000000000});
+  if (hours < 48) return static_cast<size_t>(hours);
+  int64_t days = hours / 24;
+  return days >= 400 ? kGoalBuckets - 1 : static_cast<size_t>(48 + days - 2);
+}
+/// The bucket's upper end, as text: "5h" (goals within 5 hours), "12d".
+inline std::string GoalBucketText(size_t bucket) {
+  if (bucket < 48) return std::to_string(bucket + 1) + "h";
+  if (bucket + 1 == kGoalBuckets) return "400d+";
+  return std::to_string(bucket - 48 + 3) + "d";
+}
 
 struct JourneyStats {
   int64_t entered = 0;
@@ -37,6 +55,22 @@ struct JourneyStats {
   /// acceptable). A goal counts for the arms its instance still remembers
   /// taking (JourneyInstance::choices: the last 16).
   std::map<uint32_t, std::vector<ArmStats>> arms;
+  /// Goals by GoalBucket of the time from entry; empty until the first.
+  std::vector<int64_t> goal_after;
+
+  /// The time within which a share `q` (0.5: the median) of the goals
+  /// came, as GoalBucketText; empty when no goal was reached.
+  std::string TimeToGoal(double q) const {
+    int64_t total = 0;
+    for (int64_t n : goal_after) total += n;
+    if (total == 0) return "";
+    int64_t seen = 0;
+    for (size_t b = 0; b < goal_after.size(); ++b) {
+      seen += goal_after[b];
+      if (static_cast<double>(seen) >= q * static_cast<double>(total)) return GoalBucketText(b);
+    }
+    return GoalBucketText(goal_after.size() - 1);
+  }
 
   /// Adds another engine's counts for the same journey (shards.h).
   JourneyStats& operator+=(const JourneyStats& other) {
@@ -55,6 +89,8 @@ struct JourneyStats {
     for (const auto& [k, n] : other.suppressed) suppressed[k] += n;
     if (step_visits.size() < other.step_visits.size()) step_visits.resize(other.step_visits.size());
     for (size_t i = 0; i < other.step_visits.size(); ++i) step_visits[i] += other.step_visits[i];
+    if (goal_after.size() < other.goal_after.size()) goal_after.resize(other.goal_after.size());
+    for (size_t b = 0; b < other.goal_after.size(); ++b) goal_after[b] += other.goal_after[b];
     for (const auto& [step, theirs] : other.arms) {
       std::vector<ArmStats>& mine = arms[step];
       if (mine.size() < theirs.size()) mine.resize(theirs.size());

@@ -66,6 +66,7 @@ std::string RenderSummary(const compiler::ir::Program& program, const Engine& en
     out += j.name + " v" + std::to_string(j.version) + ": entered " + std::to_string(s.entered) + ", active " +
            std::to_string(active[i]) + ", completed " + std::to_string(s.completed) + ", exited " +
            std::to_string(s.exited) + ", goal " + std::to_string(s.goals);
+    if (s.goals) out += " (median within " + s.TimeToGoal(0.5) + ", 90% within " + s.TimeToGoal(0.9) + ")";
     if (s.failed) out += ", failed " + std::to_string(s.failed);
     if (s.not_reentered) out += ", not re-entered " + std::to_string(s.not_reentered);
     if (s.unknown_customer) out += ", unknown customer " + std::to_string(s.unknown_customer);

@@ -59,6 +59,10 @@ TEST(Experiments, EachArmCountsItsCustomersAndTheirGoals) {
   Simulate(*engine, f.Decode(profiles, Accept::kProfiles), f.Decode(events, Accept::kEvents), std::nullopt);
   const JourneyStats& st = engine->stats()[0];
   EXPECT_EQ(st.goals, 2);
+  // h0 after 3 days to the minute, h2 after 4: buckets are whole days
+  // ([3d, 4d) ends at 4d), so half came within 4 days and 90% within 5.
+  EXPECT_EQ(st.TimeToGoal(0.5), "4d");
+  EXPECT_EQ(st.TimeToGoal(0.9), "5d");
   nlohmann::ordered_json arms = ArmsJson(st, engine->journey(0));
   ASSERT_EQ(arms.size(), 1u) << arms.dump();
   EXPECT_EQ(arms[0]["step"], "choose@9");
@@ -81,6 +85,19 @@ TEST(Experiments, EachArmCountsItsCustomersAndTheirGoals) {
   auto restored = f.set().NewEngine();
   ASSERT_TRUE(restored->Restore(engine->Save()).ok());
   EXPECT_EQ(restored->stats()[0].arms, st.arms);
+  EXPECT_EQ(restored->stats()[0].goal_after, st.goal_after);
+}
+
+TEST(Experiments, TimesToGoalAreBucketedToTheHourThenTheDay) {
+  const int64_t hour = 3600 * int64_t{1000000000};
+  EXPECT_EQ(GoalBucketText(GoalBucket(0)), "1h");
+  EXPECT_EQ(GoalBucketText(GoalBucket(5 * hour + 1)), "6h");
+  EXPECT_EQ(GoalBucketText(GoalBucket(47 * hour)), "48h");
+  EXPECT_EQ(GoalBucketText(GoalBucket(48 * hour)), "3d");
+  EXPECT_EQ(GoalBucketText(GoalBucket(72 * hour - 1)), "3d");
+  EXPECT_EQ(GoalBucketText(GoalBucket(399 * 24 * hour)), "400d");
+  EXPECT_EQ(GoalBucketText(GoalBucket(5000 * 24 * hour)), "400d+");
+  EXPECT_EQ(JourneyStats().TimeToGoal(0.5), "");
 }
 
 TEST(Experiments, AHoldoutArmIsTheControl) {
