@@ -53,6 +53,8 @@ case "$mode" in
     echo "     curl -s -H 'Content-Type: application/x-ndjson' --data-binary @examples/abc-pharma/events.ndjson localhost:8080/v1/events | head -c 300"
     echo "     curl -s -H 'Content-Type: application/json' -d '{\"to\": \"2026-04-30T00:00:00Z\"}' localhost:8080/v1/clock"
     echo "     curl -s localhost:8080/v1/customers/hcp-empire-00017 | head -c 600"
+    echo "     curl -s 'localhost:8080/v1/actions?limit=1'            # then, with its idempotency_key:"
+    echo "     curl -s localhost:8080/v1/decisions/KEY/why             # why it was sent: inputs, choices, policy"
     echo "   (docs/operations.md: every endpoint and setting)"
     rm -rf build/demo-data
     exec ./build/cli/tutti serve --journeys journeys --data build/demo-data --listen 127.0.0.1:8080 \
