@@ -156,7 +156,11 @@ journey many {
                std::nullopt)
           .decisions;
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].choices.size(), JourneyInstance::kMaxChoices);
+  ASSERT_EQ(out[0].choices.size(), JourneyInstance::kMaxChoices);
+  // The 20 ifs are on lines 6 to 25: the first 4 are dropped, the last kept.
+  nlohmann::ordered_json trail = ChoicesJson(out[0].choices, f.set().ir().journeys[0]);
+  EXPECT_EQ(trail.front()["step"], "if@10") << trail.dump();
+  EXPECT_EQ(trail.back()["step"], "if@25") << trail.dump();
 }
 
 }  // namespace
