@@ -510,12 +510,12 @@ void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger, st
 
   uint32_t h = store_->NewInstance();
   JourneyInstance& inst = store_->instance(h);
-  inst.journey = journey;
+  inst.journey = static_cast<uint16_t>(journey);  // fewer than UINT16_MAX (AddJourneys)
   inst.customer = customer;
   inst.pc = j.entry;
   inst.entered = now_;
   inst.entry = ++c.entries;
-  inst.entered_by = entered_by;
+  inst.entered_by = entered_by.value_or(JourneyInstance::kNoInput);
   inst.slots.resize(j.slot_names.size());
   if (j.trigger && trigger) inst.slots[j.trigger->slot] = *trigger;
   c.instances.push_back(h);

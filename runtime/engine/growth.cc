@@ -60,7 +60,7 @@ void Engine::GrowRecords(const SchemaTable& schemas) {
     JourneyInstance& inst = store_->instance(h);
     if (inst.state == InstanceState::kFree) continue;
     for (uint32_t slot = 0; slot < inst.slots.size(); ++slot)
-      if (!(slot < 32 && (inst.packed >> slot & 1))) grow(inst.slots[slot]);  // a packed slot holds a field's value
+      if (!(slot < 32 && (inst.slots.packed >> slot & 1))) grow(inst.slots[slot]);  // a packed slot holds a field's value
   }
   for (auto& [when, e] : delayed_) {
     grow(e.record);

@@ -188,14 +188,15 @@ size_t Engine::Migrate(const std::vector<Move>& moves, const std::vector<uint32_
       uint32_t to = next[move->to_journey];
       const ir::Journey& now = *journeys_[to];
       RestoreSlots(inst);  // while still on the old step, whose packed shapes it used
-      std::vector<Value> slots(now.slot_names.size());
+      InstanceSlots slots;
+      slots.resize(now.slot_names.size());
       const auto& old_scope = ScopeAt(old, inst.pc);
       for (const auto& bound : ScopeAt(now, move->to_rest)) {
         auto held = std::find_if(old_scope.rbegin(), old_scope.rend(),
                                  [&](const auto& e) { return e.first == bound.first; });
         if (held != old_scope.rend() && held->second < inst.slots.size()) slots[bound.second] = inst.slots[held->second];
       }
-      inst.journey = to;
+      inst.journey = static_cast<uint16_t>(to);
       inst.pc = move->to_rest;
       inst.choices.clear();  // made at steps of the version it left
       inst.slots = std::move(slots);

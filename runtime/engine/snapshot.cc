@@ -51,9 +51,12 @@ constexpr uint64_t kOldestFormat = 4;
 
 /// Moves choices to this build's steps; one made at a step this build
 /// does not find is forgotten.
-void PlaceChoices(std::vector<Choice>& choices, const PositionMap& map) {
+/// `choices`: a decision's (std::vector) or an instance's (CompactVector).
+template <typename Choices>
+void PlaceChoices(Choices& choices, const PositionMap& map) {
   for (Choice& c : choices) c.step = map.Step(c.step);
-  std::erase_if(choices, [](const Choice& c) { return c.step == PositionMap::kGone; });
+  auto kept = std::remove_if(choices.begin(), choices.end(), [](const Choice& c) { return c.step == PositionMap::kGone; });
+  choices.resize(static_cast<size_t>(kept - choices.begin()));
 }
 
 /// The record layouts of a version: every event and profile, fields in
@@ -475,7 +478,8 @@ std::string Engine::PlaceInstances(const std::vector<PositionMap>& positions) {
     ir::StepIndex pc = map.Step(inst.pc);
     if (pc == PositionMap::kGone)
       return "an instance of " + j.name + " rests at a step this build of tutti does not find in the journey";
-    std::vector<Value> slots(j.slot_names.size());
+    InstanceSlots slots;
+    slots.resize(j.slot_names.size());
     uint32_t packed = 0;
     for (uint32_t s = 0; s < inst.slots.size(); ++s) {
       uint32_t to = s < map.slots.size() ? map.slots[s] : PositionMap::kGone;
@@ -484,14 +488,14 @@ std::string Engine::PlaceInstances(const std::vector<PositionMap>& positions) {
         continue;
       }
       slots[to] = std::move(inst.slots[s]);
-      if (s < 32 && (inst.packed >> s & 1)) {
+      if (s < 32 && (inst.slots.packed >> s & 1)) {
         if (to >= 32) return "an instance of " + j.name + " holds a packed value in a slot this build cannot pack";
         packed |= uint32_t{1} << to;
       }
     }
     inst.pc = pc;
     inst.slots = std::move(slots);
-    inst.packed = packed;
+    inst.slots.packed = packed;
     PlaceChoices(inst.choices, map);
   }
   return "";
@@ -527,7 +531,7 @@ Status Engine::Inconsistency() const {
     if (inst.choices.size() > JourneyInstance::kMaxChoices)
       return Status::Corruption("an instance of " + j.name + " holds more choices than are kept");
     for (uint32_t slot = 0; slot < 32; ++slot) {
-      if (!(inst.packed >> slot & 1)) continue;
+      if (!(inst.slots.packed >> slot & 1)) continue;
       auto shape = packed_shapes_.find(std::make_tuple(inst.journey, inst.pc, slot));
       if (slot >= inst.slots.size() || shape == packed_shapes_.end() || shape->second->fields.size() != 1)
         return Status::Corruption("an instance of " + j.name + " holds a packed value the snapshot cannot unpack");
@@ -572,11 +576,11 @@ void InMemoryStore::Save(SnapshotWriter& out) const {
     out.U64(i.entry);
     out.U64(i.actions);
     out.I64(i.entered);
-    out.U64(i.packed);
+    out.U64(i.slots.packed);
     out.U64(i.slots.size());
     for (const compiler::eval::Value& v : i.slots) out.Value(v);
-    out.OptionalU64(i.entered_by);
-    out.Choices(i.choices);
+    out.OptionalU64(i.EnteredBy());
+    out.Choices({i.choices.data(), i.choices.size()});
   }
   out.U64(free_.size());
   for (uint32_t h : free_) out.U64(h);
@@ -619,18 +623,19 @@ void InMemoryStore::Restore(SnapshotReader& in) {
     i.state = static_cast<InstanceState>(state);
     i.generation = static_cast<uint32_t>(in.U64());
     if (i.state == InstanceState::kFree) continue;
-    i.journey = static_cast<uint32_t>(in.U64());
+    i.journey = static_cast<uint16_t>(in.Index(UINT16_MAX, "journey"));  // checked against the journeys later
     i.customer = static_cast<uint32_t>(in.Index(customers_.size(), "customer"));
     i.pc = static_cast<compiler::ir::StepIndex>(in.U64());
     i.entry = static_cast<uint32_t>(in.U64());
     i.actions = static_cast<uint32_t>(in.U64());
     i.entered = in.I64();
-    i.packed = static_cast<uint32_t>(in.U64());
+    i.slots.packed = static_cast<uint32_t>(in.U64());
     i.slots.resize(in.Count());
     for (compiler::eval::Value& v : i.slots) v = in.Value();
     if (in.format() < 7) continue;
-    i.entered_by = in.OptionalU64();
-    i.choices = in.Choices();
+    i.entered_by = in.OptionalU64().value_or(JourneyInstance::kNoInput);
+    std::vector<Choice> choices = in.Choices();
+    i.choices.assign(std::make_move_iterator(choices.begin()), std::make_move_iterator(choices.end()));
   }
   free_.resize(in.Count());
   for (uint32_t& h : free_) h = static_cast<uint32_t>(in.Index(instances_.size(), "instance"));

@@ -100,7 +100,7 @@ void SnapshotWriter::OptionalU64(const std::optional<uint64_t>& v) {
   if (v) U64(*v);
 }
 
-void SnapshotWriter::Choices(const std::vector<Choice>& choices) {
+void SnapshotWriter::Choices(std::span<const Choice> choices) {
   U64(choices.size());
   for (const Choice& c : choices) {
     I64(c.at);

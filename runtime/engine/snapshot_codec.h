@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,7 +43,7 @@ class SnapshotWriter {
   void Decision(const runtime::Decision& d);
   void OptionalInstant(const std::optional<Instant>& t);
   void OptionalU64(const std::optional<uint64_t>& v);
-  void Choices(const std::vector<Choice>& choices);
+  void Choices(std::span<const Choice> choices);
   /// A shape, each distinct one named once (by the ShapeWriter) and then
   /// referred to by number.
   void Shape(const compiler::eval::RecordShape* shape);

@@ -47,7 +47,6 @@ void InMemoryStore::FreeInstance(uint32_t handle) {
   i.state = InstanceState::kFree;
   ++i.generation;
   i.slots.clear();
-  i.slots.shrink_to_fit();
   free_.push_back(handle);
 }
 

@@ -19,9 +19,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/compact_vector.h"
 #include "compiler/eval/value.h"
 #include "compiler/ir/journey_ir.h"
 #include "runtime/engine/choice.h"
+#include "runtime/engine/instance_slots.h"
 #include "runtime/engine/instant.h"
 
 namespace tutti::runtime {
@@ -53,7 +55,8 @@ enum class InstanceState : uint8_t {
 /// whole of its progress; `generation` invalidates timers set before the
 /// instance last moved on.
 struct JourneyInstance {
-  uint32_t journey = 0;
+  uint16_t journey = 0;  // an Engine holds at most UINT16_MAX journey versions
+  InstanceState state = InstanceState::kFree;
   uint32_t customer = 0;
   compiler::ir::StepIndex pc = 0;
   uint32_t generation = 0;
@@ -61,19 +64,22 @@ struct JourneyInstance {
   uint32_t actions = 0;  // actions taken so far (for idempotency keys)
   Instant entered = 0;
   /// The input whose trigger started it (or started the instance whose
-  /// `start` step did); none when not known (Record::input).
-  std::optional<uint64_t> entered_by;
-  InstanceState state = InstanceState::kFree;
-  /// While waiting: bit i set when slot i holds, instead of a record, the
-  /// value of the one field of it still to be read (Engine packs and
-  /// unpacks; see ReleaseDeadSlots).
-  uint32_t packed = 0;
+  /// `start` step did); kNoInput when not known (Record::input).
+  uint64_t entered_by = kNoInput;
+  static constexpr uint64_t kNoInput = UINT64_MAX;
   /// Trailing empty slots may be missing while the instance waits.
-  std::vector<compiler::eval::Value> slots;
+  InstanceSlots slots;
   /// Its choices so far, oldest first: the last kMaxChoices of them.
-  std::vector<Choice> choices;
+  CompactVector<Choice> choices;
   static constexpr size_t kMaxChoices = 16;
+
+  std::optional<uint64_t> EnteredBy() const {
+    return entered_by == kNoInput ? std::nullopt : std::optional<uint64_t>(entered_by);
+  }
 };
+// Every waiting instance costs this much before its slots' contents, its
+// timer and its history (docs/performance.md, "Memory").
+static_assert(sizeof(JourneyInstance) <= 64, "a JourneyInstance fits in 64 bytes");
 
 struct Customer {
   uint32_t profile = 0;  // index into the profile names of the store

@@ -100,8 +100,8 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
   d.step = step.id;
   d.cause = current_ ? current_->schema->name : "timer";
   if (current_) d.input = current_->input;
-  d.entered_by = inst.entered_by;
-  d.choices = inst.choices;
+  d.entered_by = inst.EnteredBy();
+  d.choices.assign(inst.choices.begin(), inst.choices.end());
   return d;
 }
 
@@ -182,7 +182,7 @@ void Engine::ReleaseDeadSlots(JourneyInstance& inst) {
       v = Value();
       continue;
     }
-    if (next->whole || !v.is(ValueKind::kRecord) || (inst.packed >> slot & 1)) continue;
+    if (next->whole || !v.is(ValueKind::kRecord) || (inst.slots.packed >> slot & 1)) continue;
     const compiler::eval::Record& record = v.AsRecord();
     if (next->fields.size() == 1 && slot < 32) {
       // One field still to be read: keep just its value (no record at
@@ -190,23 +190,20 @@ void Engine::ReleaseDeadSlots(JourneyInstance& inst) {
       const Value* field = record.Find(next->fields[0]);
       packed_shapes_.emplace(std::make_tuple(inst.journey, inst.pc, slot), ProjectionShape(record.shape, next->fields));
       v = field ? *field : Value();
-      inst.packed |= uint32_t{1} << slot;
+      inst.slots.packed |= uint32_t{1} << slot;
     } else if (record.values.size() > next->fields.size()) {
       v = Project(record, next->fields);
     }
   }
   // Trailing empty slots need no storage while waiting.
   size_t used = inst.slots.size();
-  while (used > 0 && inst.slots[used - 1].is(ValueKind::kNull) && !(inst.packed >> (used - 1) & 1)) --used;
-  if (used < inst.slots.size()) {
-    inst.slots.resize(used);
-    inst.slots.shrink_to_fit();
-  }
+  while (used > 0 && inst.slots[used - 1].is(ValueKind::kNull) && !(inst.slots.packed >> (used - 1) & 1)) --used;
+  inst.slots.resize(used);  // storage exactly that size
 }
 
 Value Engine::SlotValue(const JourneyInstance& inst, uint32_t slot) const {
   if (slot >= inst.slots.size()) return Value();
-  if (!(inst.packed >> slot & 1)) return inst.slots[slot];
+  if (!(inst.slots.packed >> slot & 1)) return inst.slots[slot];
   auto shape = packed_shapes_.find(std::make_tuple(inst.journey, inst.pc, slot));
   TUTTI_CHECK(shape != packed_shapes_.end(), "a slot is unpacked at the step that packed it");
   auto out = std::make_shared<compiler::eval::Record>();
@@ -216,13 +213,13 @@ Value Engine::SlotValue(const JourneyInstance& inst, uint32_t slot) const {
 }
 
 void Engine::RestoreSlots(JourneyInstance& inst) {
-  for (uint32_t slot = 0; inst.packed != 0 && slot < inst.slots.size(); ++slot)
-    if (inst.packed >> slot & 1) {
+  for (uint32_t slot = 0; inst.slots.packed != 0 && slot < inst.slots.size(); ++slot)
+    if (inst.slots.packed >> slot & 1) {
       Value unpacked = SlotValue(inst, slot);
       inst.slots[slot] = std::move(unpacked);
-      inst.packed &= ~(uint32_t{1} << slot);
+      inst.slots.packed &= ~(uint32_t{1} << slot);
     }
-  inst.packed = 0;
+  inst.slots.packed = 0;
   size_t n = journeys_[inst.journey]->slot_names.size();
   if (inst.slots.size() < n) inst.slots.resize(n);
 }
@@ -412,7 +409,7 @@ void Engine::Run(uint32_t handle) {
       case ir::StepOp::kStart: {
         inst.pc = s.next;
         uint32_t customer = inst.customer;
-        std::optional<uint64_t> entered_by = inst.entered_by;
+        std::optional<uint64_t> entered_by = inst.EnteredBy();
         // The current version of the target. A retired journey's step
         // numbers journeys as its own version did: look the name up.
         std::optional<uint32_t> target;
@@ -694,7 +691,7 @@ bool Engine::RunEmit(uint32_t handle, const ir::Step& s) {
   auto at = at_value.is(ValueKind::kTimestamp) ? ToInstant(at_value.AsTimestamp()) : std::optional<Instant>();
   e.at = at ? std::max(*at, now_) : now_;
   e.depth = depth;
-  e.input = current_ ? current_->input : inst.entered_by;
+  e.input = current_ ? current_->input : inst.EnteredBy();
   e.record = Value(std::shared_ptr<const compiler::eval::Record>(std::move(rec)));
   if (e.at > now_) {
     Instant when = e.at;
