@@ -92,10 +92,16 @@ Reply Service::GetJourneys() const {
   // Every shard runs the same journeys, each for its own customers.
   const Engine& engine = shards_->shard(0);
   std::vector<int64_t> active(engine.journey_count());
+  std::vector<std::vector<int64_t>> waiting(engine.journey_count());  // by journey, by step
+  for (uint32_t i = 0; i < engine.journey_count(); ++i) waiting[i].resize(engine.journey(i).steps.size());
   for (uint32_t s = 0; s < shards_->count(); ++s) {
     const StateStore& store = shards_->shard(s).store();
     for (size_t c = 0; c < store.customer_count(); ++c)
-      for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) ++active[store.instance(h).journey];
+      for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) {
+        const JourneyInstance& inst = store.instance(h);
+        ++active[inst.journey];
+        if (inst.pc < waiting[inst.journey].size()) ++waiting[inst.journey][inst.pc];
+      }
   }
   std::vector<JourneyStats> stats = shards_->stats();
   Json out = Json::array();
@@ -104,14 +110,29 @@ Reply Service::GetJourneys() const {
     if (engine.retired(i) && active[i] == 0) continue;
     const auto& j = engine.journey(i);
     const JourneyStats& st = stats[i];
+    // Per step: reached, resting there now (a wait, or a send held by
+    // quiet hours), and for a wait for an event how it was left, with the
+    // goals reached after each way out.
     Json steps = Json::object();
-    for (size_t k = 0; k < j.steps.size(); ++k) steps[j.steps[k].id] = st.step_visits[k];
+    for (size_t k = 0; k < j.steps.size(); ++k) {
+      Json step{{"reached", st.step_visits[k]}, {"waiting_now", waiting[i][k]}};
+      auto ways = st.arms.find(static_cast<uint32_t>(k));
+      if (j.steps[k].op == compiler::ir::StepOp::kWaitEvent) {
+        ArmStats by_event, by_timeout;
+        if (ways != st.arms.end() && ways->second.size() == 2) std::tie(by_event, by_timeout) = std::tie(ways->second[0], ways->second[1]);
+        step["left_by_event"] = {{"customers", by_event.customers}, {"goals", by_event.goals}};
+        step["left_by_timeout"] = {{"customers", by_timeout.customers}, {"goals", by_timeout.goals}};
+      }
+      steps[j.steps[k].id] = std::move(step);
+    }
     const char* status = engine.retired(i) ? "retired" : engine.paused(i) ? "paused" : "running";
     out.push_back({{"name", j.name}, {"version", j.version}, {"version_id", VersionId(j)},
                    {"priority", j.priority}, {"status", status},
                    {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
                    {"exited", st.exited}, {"goals", st.goals},
                    {"time_to_goal", st.goals ? Json{{"median", st.TimeToGoal(0.5)}, {"p90", st.TimeToGoal(0.9)}} : Json()},
+                   {"failed", st.failed}, {"errors", st.errors},
+                   {"actions", st.actions}, {"suppressed", st.suppressed}, {"deferred", st.deferred},
                    {"steps", steps}, {"experiments", ArmsJson(st, j)}});
   }
   return JsonReply(200, Json{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}});

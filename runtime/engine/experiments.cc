@@ -46,6 +46,7 @@ Json ArmsJson(const JourneyStats& stats, const ir::Journey& journey) {
   for (const auto& [step, arms] : stats.arms) {
     if (step >= journey.steps.size()) continue;
     const ir::Step& s = journey.steps[step];
+    if (s.op != ir::StepOp::kSplit && s.op != ir::StepOp::kChooseBest) continue;  // a wait's ways out
     Json list = Json::array();
     ForEachArm(s, arms, [&](const std::string& label, const ArmStats& a) {
       auto [lo, hi] = Wilson95(a.goals, a.customers);
@@ -63,6 +64,7 @@ std::string ArmsText(const JourneyStats& stats, const ir::Journey& journey) {
   for (const auto& [step, arms] : stats.arms) {
     if (step >= journey.steps.size()) continue;
     const ir::Step& s = journey.steps[step];
+    if (s.op != ir::StepOp::kSplit && s.op != ir::StepOp::kChooseBest) continue;  // a wait's ways out
     std::string line;
     ForEachArm(s, arms, [&](const std::string& label, const ArmStats& a) {
       auto [lo, hi] = Wilson95(a.goals, a.customers);

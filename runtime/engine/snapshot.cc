@@ -201,8 +201,11 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
       a.goals = in.I64();
     }
     // A step this build does not find, or finds with other arms: dropped.
-    bool fits = at < journey.steps.size() && journey.steps[at].arms.size() + 1 == arms.size() &&
-                (journey.steps[at].op == ir::StepOp::kSplit || journey.steps[at].op == ir::StepOp::kChooseBest);
+    bool fits = at < journey.steps.size() &&
+                (journey.steps[at].op == ir::StepOp::kWaitEvent
+                     ? arms.size() == 2
+                     : journey.steps[at].arms.size() + 1 == arms.size() &&
+                           (journey.steps[at].op == ir::StepOp::kSplit || journey.steps[at].op == ir::StepOp::kChooseBest));
     if (fits) s.arms[at] = std::move(arms);
   }
 }

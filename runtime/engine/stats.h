@@ -52,8 +52,9 @@ struct JourneyStats {
   std::vector<int64_t> step_visits;           // by step index
   /// Split and `choose best` steps, by step index: each arm's ArmStats by
   /// arm index, and last the `otherwise` of a `choose best` (no option
-  /// acceptable). A goal counts for the arms its instance still remembers
-  /// taking (JourneyInstance::choices: the last 16).
+  /// acceptable). Waits for an event likewise: [0] left by the event, [1]
+  /// by the timeout. A goal counts for the arms its instance still
+  /// remembers taking (JourneyInstance::choices: the last 16).
   std::map<uint32_t, std::vector<ArmStats>> arms;
   /// Goals by GoalBucket of the time from entry; empty until the first.
   std::vector<int64_t> goal_after;

@@ -108,10 +108,13 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
 void Engine::Chose(JourneyInstance& inst, ir::StepIndex step, int32_t arm, std::vector<double> scores,
                    std::optional<uint64_t> input) {
   const ir::Step& s = journeys_[inst.journey]->steps[step];
-  if (s.op == ir::StepOp::kSplit || s.op == ir::StepOp::kChooseBest) {
+  if (s.op == ir::StepOp::kSplit || s.op == ir::StepOp::kChooseBest || s.op == ir::StepOp::kWaitEvent) {
+    // A wait's two ways out, [0] the event and [1] the timeout, count like
+    // a split's arms (JourneyStats::arms).
     std::vector<ArmStats>& arms = stats_[inst.journey].arms[step];
-    arms.resize(s.arms.size() + 1);
-    ++arms[arm == Choice::kNoArm ? s.arms.size() : static_cast<size_t>(arm)].customers;
+    size_t slots = s.op == ir::StepOp::kWaitEvent ? 2 : s.arms.size() + 1;
+    arms.resize(slots);
+    ++arms[arm == Choice::kNoArm ? slots - 1 : static_cast<size_t>(arm)].customers;
   }
   if (inst.choices.size() >= JourneyInstance::kMaxChoices) inst.choices.erase(inst.choices.begin());
   if (inst.choices.empty()) inst.choices.reserve(4);

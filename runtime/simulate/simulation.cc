@@ -81,6 +81,13 @@ std::string RenderSummary(const compiler::ir::Program& program, const Engine& en
     for (size_t k = 0; k < j.steps.size(); ++k)
       if (s.step_visits[k]) steps += (steps.empty() ? "" : ", ") + j.steps[k].id + " " + std::to_string(s.step_visits[k]);
     if (!steps.empty()) out += "  steps: " + steps + "\n";
+    // How each wait for an event was left, and the goals after each way.
+    for (const auto& [step, ways] : s.arms) {
+      if (step >= j.steps.size() || j.steps[step].op != compiler::ir::StepOp::kWaitEvent || ways.size() != 2) continue;
+      out += "  " + j.steps[step].id + ": event " + std::to_string(ways[0].customers) + " (goal " +
+             std::to_string(ways[0].goals) + "), timeout " + std::to_string(ways[1].customers) + " (goal " +
+             std::to_string(ways[1].goals) + ")\n";
+    }
     std::string arms = ArmsText(s, j);
     for (size_t at = 0, nl; at < arms.size(); at = nl + 1) {
       nl = arms.find('\n', at);

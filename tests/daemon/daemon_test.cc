@@ -79,6 +79,25 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   EXPECT_EQ(AllHistory(d, "/v1/customers/hcp-empire-00017/history", 3), castillo["history"]);
   Json journeys = d.GetJson("/v1/journeys");
   EXPECT_EQ(journeys["journeys"].size(), 11u);
+  // Each journey's analytics add up: the instances resting at its steps
+  // are its active ones, a wait for an event was left no more often than
+  // it was reached, and the actions by channel are the action log's.
+  int64_t actions = 0;
+  for (const Json& j : journeys["journeys"]) {
+    int64_t resting = 0;
+    for (const auto& [id, step] : j["steps"].items()) {
+      resting += step["waiting_now"].get<int64_t>();
+      if (step.contains("left_by_event"))
+        EXPECT_LE(step["left_by_event"]["customers"].get<int64_t>() + step["left_by_timeout"]["customers"].get<int64_t>() +
+                      step["waiting_now"].get<int64_t>(),
+                  step["reached"].get<int64_t>())
+            << j["name"] << " " << id;
+    }
+    EXPECT_EQ(resting, j["active"].get<int64_t>()) << j["name"];
+    for (const auto& [channel, n] : j["actions"].items()) actions += n.get<int64_t>();
+    if (j["name"] == "glidim_formulary_win") EXPECT_EQ(j["entered"], 3091);
+  }
+  EXPECT_EQ(actions, d.GetJson("/v1/actions?since=0&limit=100000")["actions"].size());
   std::string metrics = d.Curl("GET", "/metrics");
   EXPECT_NE(metrics.find("tutti_events_in_total 260"), std::string::npos) << metrics;
   // Request and store latencies, as histograms.

@@ -3,6 +3,7 @@
 // customers and goals, the goal rate, Wilson's 95% interval, the control
 // arm; kept across a snapshot.
 
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -131,6 +132,51 @@ journey launch_mail {
   EXPECT_EQ(arms[1]["customers"].get<size_t>(), r.decisions.size());
   EXPECT_GT(arms[0]["customers"].get<int64_t>(), 5);
   EXPECT_LT(arms[0]["customers"].get<int64_t>(), 40);
+}
+
+TEST(Experiments, AWaitForAnEventCountsHowItWasLeftAndTheGoalsAfter) {
+  const char* text = R"(profile hcp { id: string key }
+event launch keyed by hcp { hcp: string }
+event opened keyed by hcp { hcp: string }
+event rx keyed by hcp { hcp: string }
+channel email { kind message  to hcp }
+journey launch_mail {
+  on launch
+  goal when rx
+  send email "intro"
+  wait up to 7d for opened
+  wait 30d
+}
+)";
+  testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", text}});
+  std::string profiles, events;
+  for (int i = 0; i < 4; ++i) {
+    profiles += R"({"type": "hcp", "id": "h)" + std::to_string(i) + "\"}\n";
+    events += R"({"type": "launch", "hcp": "h)" + std::to_string(i) + R"(", "at": "2026-03-02T10:00:00Z"})" "\n";
+  }
+  // h0 and h1 open (h0 then prescribes); h2 and h3 time out (h3 then
+  // prescribes).
+  events += R"({"type": "opened", "hcp": "h0", "at": "2026-03-03T10:00:00Z"})" "\n"
+            R"({"type": "opened", "hcp": "h1", "at": "2026-03-04T10:00:00Z"})" "\n"
+            R"({"type": "rx", "hcp": "h0", "at": "2026-03-05T10:00:00Z"})" "\n"
+            R"({"type": "rx", "hcp": "h3", "at": "2026-03-20T10:00:00Z"})" "\n";
+  auto engine = f.set().NewEngine();
+  Simulate(*engine, f.Decode(profiles, Accept::kProfiles), f.Decode(events, Accept::kEvents), std::nullopt);
+  const JourneyStats& st = engine->stats()[0];
+  const auto& steps = engine->journey(0).steps;
+  auto wait = std::find_if(steps.begin(), steps.end(), [](const auto& s) { return s.op == compiler::ir::StepOp::kWaitEvent; });
+  ASSERT_NE(wait, steps.end());
+  auto ways = st.arms.find(static_cast<uint32_t>(wait - steps.begin()));
+  ASSERT_NE(ways, st.arms.end());
+  ASSERT_EQ(ways->second.size(), 2u);
+  EXPECT_EQ(ways->second[0], (ArmStats{2, 1}));  // by the event: h0 (goal), h1
+  EXPECT_EQ(ways->second[1], (ArmStats{2, 1}));  // by the timeout: h2, h3 (goal)
+  // Not an experiment: the read-out leaves it out.
+  EXPECT_TRUE(ArmsJson(st, engine->journey(0)).empty());
+  EXPECT_EQ(ArmsText(st, engine->journey(0)), "");
+  auto restored = f.set().NewEngine();
+  ASSERT_TRUE(restored->Restore(engine->Save()).ok());
+  EXPECT_EQ(restored->stats()[0].arms, st.arms);
 }
 
 }  // namespace
