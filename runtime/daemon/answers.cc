@@ -171,7 +171,7 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
 }
 
 Reply Service::GetHistory(std::string_view id, std::string_view profile_name, std::string_view cursor_text,
-                          size_t limit, bool account) const {
+                          size_t limit, bool account, const HistoryFilter& filter) const {
   const std::vector<std::string>& profiles = shards_->shard(0).profile_names();  // by number
   if (account) profile_name = "account";
   // The profile named, or with none named the first that knows the id.
@@ -188,6 +188,7 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
   auto cursor = ParseCursor(cursor_text, shards_->count());
   if (!cursor) return Problem(400, "'cursor' must be one the API handed out");
   cursor->skip.resize(shards_->count());
+  if (filter.from > cursor->at) *cursor = HistoryCursor{filter.from, std::vector<uint64_t>(shards_->count())};
   // Each shard holds the part about its own customers (an account's own
   // events in the account's shard, each prescriber's in theirs), in time
   // order: merged by (time, shard, place), a page at a time.
@@ -219,25 +220,44 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
   Instant last_at = cursor->at;
   std::vector<uint64_t> same = cursor->skip;  // per shard, entries at last_at shown, this page's included
   bool more = false;
-  for (;;) {
+  // Whether the filter lets entry `i` of `engine` through.
+  auto shown = [&](const Engine& engine, const Interaction& i) {
+    if (!filter.kind.empty() && filter.kind != (i.action ? "action" : "event")) return false;
+    if (!filter.channel.empty() && !(i.action && engine.names().Get(i.name) == filter.channel)) return false;
+    return filter.journey.empty() || (i.journey && engine.journey(i.journey - 1u).name == filter.journey);
+  };
+  for (size_t scanned = 0;;) {
     Part* best = nullptr;
     for (Part& part : parts)
       if (part.next < part.customer->history.size() &&
           (best == nullptr || part.customer->history[part.next].at < best->customer->history[best->next].at))
         best = &part;
-    if (best == nullptr) break;
-    if (history.size() == limit) {
+    if (best == nullptr || best->customer->history[best->next].at > filter.to) break;
+    const Interaction& i = best->customer->history[best->next];
+    bool show = shown(*best->engine, i);
+    if (show && history.size() == limit) {
       more = true;
       break;
     }
-    const Interaction& i = best->customer->history[best->next++];
+    ++best->next;
     if (i.at != last_at) std::fill(same.begin(), same.end(), 0);
     ++same[best->shard];
     last_at = i.at;
+    if (!show) {
+      // A page never scans without end on the event loop.
+      if (++scanned == kHistoryScan) {
+        more = true;
+        break;
+      }
+      continue;
+    }
     const Engine& engine = *best->engine;
     Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
     if (account) h["customer"] = engine.store().customer(i.about).key;
-    if (i.journey) h["journey"] = engine.journey(i.journey - 1u).name;
+    if (i.journey) {
+      h["journey"] = engine.journey(i.journey - 1u).name;
+      h["version"] = engine.journey(i.journey - 1u).version;
+    }
     history.push_back(std::move(h));
   }
   Json out{{account ? "account" : "id", std::string(id)}, {"history", history}};

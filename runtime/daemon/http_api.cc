@@ -343,8 +343,22 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     auto limit = QueryParam(t.query, "limit");
     auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(100);
     if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 1000");
+    HistoryFilter filter;
+    for (auto [name, bound] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
+      auto text = QueryParam(t.query, name);
+      if (!text) continue;
+      compiler::eval::Value at = compiler::eval::ParseTimestamp(*text);
+      std::optional<Instant> instant = at.IsError() ? std::nullopt : ToInstant(at.AsTimestamp());
+      if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
+      *bound = *instant;
+    }
+    filter.kind = QueryParam(t.query, "kind").value_or("");
+    if (!filter.kind.empty() && filter.kind != "event" && filter.kind != "action")
+      return Problem(400, "'kind' must be 'event' or 'action'");
+    filter.channel = QueryParam(t.query, "channel").value_or("");
+    filter.journey = QueryParam(t.query, "journey").value_or("");
     return service.GetHistory(t.segments[2], QueryParam(t.query, "profile").value_or(""),
-                              QueryParam(t.query, "cursor").value_or(""), *limit_n, route[4] == 'a');
+                              QueryParam(t.query, "cursor").value_or(""), *limit_n, route[4] == 'a', filter);
   }
   if (route == "/v1/decisions/{key}/why") {
     if (!get) return MethodNotAllowed("GET");

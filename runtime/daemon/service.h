@@ -136,6 +136,14 @@ struct PreparedReload {
   double seconds = 0;               // loading, checking and compiling
 };
 
+/// Which history entries a page shows (Service::GetHistory): from `from`
+/// to `to` inclusive, and when named, of one kind ("event" or "action"),
+/// one channel (its actions) and one journey (its actions, any version).
+struct HistoryFilter {
+  Instant from = INT64_MIN, to = INT64_MAX;
+  std::string kind, channel, journey;
+};
+
 class Service {
  public:
   /// Loads the journeys and the profiles file, opens the log and replays
@@ -211,10 +219,12 @@ class Service {
   /// history (see GetHistory).
   Reply GetCustomer(std::string_view id, std::string_view profile) const;
   /// A page of a customer's (or, with `account`, an account's) history,
-  /// oldest first: at most `limit` entries after `cursor` ("" for the
-  /// start), with the cursor of the next page when more follow.
+  /// oldest first: at most `limit` entries the filter lets through after
+  /// `cursor` ("" for the start), with the cursor of the next page when
+  /// more may follow (a page scans at most kHistoryScan entries).
   Reply GetHistory(std::string_view id, std::string_view profile, std::string_view cursor, size_t limit,
-                   bool account) const;
+                   bool account, const HistoryFilter& filter = {}) const;
+  static constexpr size_t kHistoryScan = 100000;
   /// The chain behind the action with idempotency key `key`, while the
   /// outbox holds it: the inputs that caused it and started its instance
   /// (as logged, while the log holds them), the journey's trigger and

@@ -77,6 +77,29 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   EXPECT_EQ(d.GetJson("/v1/accounts/empire-health/history")["history"].size(), 100u);
   EXPECT_EQ(AllHistory(d, "/v1/accounts/empire-health/history", 7), empire);
   EXPECT_EQ(AllHistory(d, "/v1/customers/hcp-empire-00017/history", 3), castillo["history"]);
+  // Filters by kind, channel, journey and time pick the same entries as
+  // the whole history filtered here, page after page.
+  auto only = [&](const Json& all, auto keep) {
+    Json out = Json::array();
+    for (const Json& h : all)
+      if (keep(h)) out.push_back(h);
+    return out;
+  };
+  Json actions_only = only(empire, [](const Json& h) { return h["kind"] == "action"; });
+  ASSERT_FALSE(actions_only.empty());
+  EXPECT_EQ(AllHistory(d, "/v1/accounts/empire-health/history?kind=action", 300), actions_only);
+  std::string channel = actions_only[0]["name"], journey = actions_only[0]["journey"];
+  EXPECT_TRUE(actions_only[0].contains("version"));
+  EXPECT_EQ(AllHistory(d, "/v1/accounts/empire-health/history?channel=" + channel, 40),
+            only(empire, [&](const Json& h) { return h["kind"] == "action" && h["name"] == channel; }));
+  EXPECT_EQ(AllHistory(d, "/v1/accounts/empire-health/history?journey=" + journey + "&kind=action", 400),
+            only(empire, [&](const Json& h) { return h.value("journey", "") == journey && h["kind"] == "action"; }));
+  std::string from = empire[empire.size() / 3]["at"], to = empire[2 * empire.size() / 3]["at"];
+  Json window = AllHistory(d, "/v1/accounts/empire-health/history?from=" + from + "&to=" + to, 500);
+  EXPECT_EQ(window, only(empire, [&](const Json& h) { return h["at"] >= from && h["at"] <= to; }));
+  EXPECT_GT(window.size(), 100u);
+  EXPECT_EQ(d.Curl("GET", "/v1/accounts/empire-health/history?from=yesterday").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/accounts/empire-health/history?kind=visit").substr(0, 3), "400");
   Json journeys = d.GetJson("/v1/journeys");
   EXPECT_EQ(journeys["journeys"].size(), 11u);
   // Each journey's analytics add up: the instances resting at its steps
