@@ -4,7 +4,9 @@
 // size and capacity live on the heap in front of the elements, and an
 // empty one holds no memory at all: a null pointer. Elements are moved,
 // never copied, when it grows; iterators are plain pointers, invalidated
-// by any change of size or capacity, as std::vector's are on reallocation.
+// by any change of size or capacity, as std::vector's are on reallocation;
+// unlike std::vector's, emplace_back's arguments must not refer to the
+// vector's own elements.
 
 #include <algorithm>
 #include <cstddef>

@@ -54,8 +54,7 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
   if (engine_name != "interp" && engine_name != "jit") return UsageError("--engine must be interp or jit, not '" + engine_name + "'", kUsage);
   std::optional<runtime::Instant> until;
   if (!until_text.empty()) {
-    compiler::eval::Value t = compiler::eval::ParseTimestamp(until_text);
-    std::optional<runtime::Instant> at = t.IsError() ? std::nullopt : runtime::ToInstant(t.AsTimestamp());
+    std::optional<runtime::Instant> at = runtime::ParseInstant(until_text);
     if (!at) return UsageError("--until must be an RFC 3339 time such as 2026-04-30T00:00:00Z, not '" + until_text + "'", kUsage);
     until = *at;
   }

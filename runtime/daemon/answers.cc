@@ -116,10 +116,12 @@ Reply Service::GetJourneys() const {
     Json steps = Json::object();
     for (size_t k = 0; k < j.steps.size(); ++k) {
       Json step{{"reached", st.step_visits[k]}, {"waiting_now", waiting[i][k]}};
-      auto ways = st.arms.find(static_cast<uint32_t>(k));
       if (j.steps[k].op == compiler::ir::StepOp::kWaitEvent) {
-        ArmStats by_event, by_timeout;
-        if (ways != st.arms.end() && ways->second.size() == 2) std::tie(by_event, by_timeout) = std::tie(ways->second[0], ways->second[1]);
+        ArmStats by_event, by_timeout;  // JourneyStats::arms: [0] the event, [1] the timeout
+        if (auto ways = st.arms.find(static_cast<uint32_t>(k)); ways != st.arms.end() && ways->second.size() == 2) {
+          by_event = ways->second[0];
+          by_timeout = ways->second[1];
+        }
         step["left_by_event"] = {{"customers", by_event.customers}, {"goals", by_event.goals}};
         step["left_by_timeout"] = {{"customers", by_timeout.customers}, {"goals", by_timeout.goals}};
       }

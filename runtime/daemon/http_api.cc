@@ -347,8 +347,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     for (auto [name, bound] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
       auto text = QueryParam(t.query, name);
       if (!text) continue;
-      compiler::eval::Value at = compiler::eval::ParseTimestamp(*text);
-      std::optional<Instant> instant = at.IsError() ? std::nullopt : ToInstant(at.AsTimestamp());
+      std::optional<Instant> instant = ParseInstant(*text);
       if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
       *bound = *instant;
     }

@@ -917,8 +917,7 @@ Reply Service::PostClock(std::string_view body) {
   auto j = ParseJsonInput(body, {4096, 4});
   if (!j.ok() || !j->is_object() || !j->contains("to") || !(*j)["to"].is_string())
     return Problem(400, "expected {\"to\": \"2026-03-02T14:05:00Z\"}");
-  compiler::eval::Value to = compiler::eval::ParseTimestamp((*j)["to"].get<std::string>());
-  std::optional<Instant> at = to.IsError() ? std::nullopt : ToInstant(to.AsTimestamp());
+  std::optional<Instant> at = ParseInstant((*j)["to"].get<std::string>());
   if (!at) return Problem(400, "'to' must be an RFC 3339 time between 1678 and 2261");
   if (node_) return PostClockOnCluster(*at);
   Commit();  // batches staged before it were stamped before it: they go first

@@ -4,6 +4,11 @@
 
 namespace tutti::runtime {
 
+std::optional<Instant> ParseInstant(std::string_view rfc3339) {
+  compiler::eval::Value t = compiler::eval::ParseTimestamp(rfc3339);
+  return t.IsError() ? std::nullopt : ToInstant(t.AsTimestamp());
+}
+
 std::optional<Instant> ToInstant(compiler::eval::Timestamp t) {
   __int128 ns = static_cast<__int128>(t.seconds) * kNanosPerSecond + t.nanos;
   if (ns < std::numeric_limits<Instant>::min() || ns > std::numeric_limits<Instant>::max())

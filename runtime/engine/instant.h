@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "compiler/eval/value.h"
 
@@ -31,5 +32,8 @@ std::optional<Instant> ToInstant(compiler::eval::Timestamp t);
 compiler::eval::Timestamp ToTimestamp(Instant t);
 /// RFC 3339 in UTC: "2026-03-02T14:05:00Z".
 std::string FormatInstant(Instant t);
+/// The Instant an RFC 3339 time names, or nullopt for anything else and
+/// for times outside the engine's range.
+std::optional<Instant> ParseInstant(std::string_view rfc3339);
 
 }  // namespace tutti::runtime

@@ -32,6 +32,16 @@ journey launch_mail {
 }
 )";
 
+/// Profiles h0..h(n-1) and a launch for each at 2026-03-02T10:00Z.
+std::pair<std::string, std::string> Launched(int n) {
+  std::string profiles, events;
+  for (int i = 0; i < n; ++i) {
+    profiles += R"({"type": "hcp", "id": "h)" + std::to_string(i) + "\"}\n";
+    events += R"({"type": "launch", "hcp": "h)" + std::to_string(i) + R"(", "at": "2026-03-02T10:00:00Z"})" "\n";
+  }
+  return {profiles, events};
+}
+
 TEST(Experiments, WilsonIntervalsMatchHandComputedOnes) {
   auto [lo, hi] = Wilson95(2, 3);  // p = 2/3: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)
   EXPECT_NEAR(lo, 0.2077, 1e-4);
@@ -114,11 +124,7 @@ journey launch_mail {
 }
 )";
   testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", text}});
-  std::string profiles, events;
-  for (int i = 0; i < 200; ++i) {
-    profiles += R"({"type": "hcp", "id": "h)" + std::to_string(i) + "\"}\n";
-    events += R"({"type": "launch", "hcp": "h)" + std::to_string(i) + R"(", "at": "2026-03-02T10:00:00Z"})" "\n";
-  }
+  auto [profiles, events] = Launched(200);
   auto engine = f.set().NewEngine();
   SimulationResult r = Simulate(*engine, f.Decode(profiles, Accept::kProfiles), f.Decode(events, Accept::kEvents),
                                 std::nullopt);
@@ -149,11 +155,7 @@ journey launch_mail {
 }
 )";
   testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", text}});
-  std::string profiles, events;
-  for (int i = 0; i < 4; ++i) {
-    profiles += R"({"type": "hcp", "id": "h)" + std::to_string(i) + "\"}\n";
-    events += R"({"type": "launch", "hcp": "h)" + std::to_string(i) + R"(", "at": "2026-03-02T10:00:00Z"})" "\n";
-  }
+  auto [profiles, events] = Launched(4);
   // h0 and h1 open (h0 then prescribes); h2 and h3 time out (h3 then
   // prescribes).
   events += R"({"type": "opened", "hcp": "h0", "at": "2026-03-03T10:00:00Z"})" "\n"
