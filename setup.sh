@@ -12,16 +12,25 @@ mode=${1:-demo}
 packages=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config antlr4 libantlr4-runtime-dev
           nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
           libre2-dev libhowardhinnant-date-dev tzdata graphviz python3
-          libboost-dev librocksdb-dev curl llvm-16-dev libssl-dev openssl librdkafka-dev nodejs)
+          libboost-dev librocksdb-dev curl llvm-16-dev libssl-dev openssl librdkafka-dev nodejs chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm comes with NodeSource's nodejs, or as Debian's own package.
+command -v npm > /dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "== installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The console's browser code (console/package-lock.json): the layout
+# library built into the binary, and what its tests drive Chromium with.
+if [[ ! -f console/node_modules/.package-lock.json || console/package-lock.json -nt console/node_modules/.package-lock.json ]]; then
+  echo "== installing the console's npm packages (console/node_modules)"
+  (cd console && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 jobs=$(nproc)
@@ -48,6 +57,7 @@ case "$mode" in
     grep '"customer":"hcp-empire-00017"' build/abc-pharma-decisions.ndjson | cut -c1-240
     echo "== every decision: build/abc-pharma-decisions.ndjson ($(wc -l < build/abc-pharma-decisions.ndjson) lines)"
     echo "== tutti serve: the same journeys and profiles as a daemon on 127.0.0.1:8080 (Ctrl-C stops it)"
+    echo "   the console: http://127.0.0.1:8080/console/ (journeys, prescribers, why, operator; docs/console.md)"
     echo "   in another terminal:"
     echo "     tail -f build/demo-data/actions.ndjson"
     echo "     curl -s -H 'Content-Type: application/x-ndjson' --data-binary @examples/abc-pharma/events.ndjson localhost:8080/v1/events | head -c 300"

@@ -153,11 +153,12 @@ class FlowBuilder {
  private:
   // An edge that leaves `from` and awaits its target: the next node drawn.
   struct OpenEnd {
-    OpenEnd(std::string from_id, std::string edge_label = "", bool is_dashed = false)
-        : from(std::move(from_id)), label(std::move(edge_label)), dashed(is_dashed) {}
+    OpenEnd(std::string from_id, std::string edge_label = "", bool is_dashed = false, int way = -1)
+        : from(std::move(from_id)), label(std::move(edge_label)), dashed(is_dashed), arm(way) {}
     std::string from;
     std::string label;
     bool dashed;
+    int arm;  // FlowEdge::arm
   };
   using Ends = std::vector<OpenEnd>;
 
@@ -168,7 +169,7 @@ class FlowBuilder {
   }
 
   void Connect(const Ends& ends, const std::string& to) {
-    for (const OpenEnd& end : ends) flow_.edges.push_back({end.from, to, end.label, end.dashed});
+    for (const OpenEnd& end : ends) flow_.edges.push_back({end.from, to, end.label, end.dashed, end.arm});
   }
 
   // A node that `open` leads into and that continues to the next step.
@@ -193,14 +194,22 @@ class FlowBuilder {
   }
 
   // `body` entered by one labelled edge out of `from`.
-  Ends Arm(const std::string& from, std::string label, const ast::Block& body,
+  Ends Arm(const std::string& from, std::string label, const ast::Block& body, int arm,
            bool dashed = false) {
-    return Block(body, {{from, CleanLabel(label), dashed}});
+    return Block(body, {{from, CleanLabel(label), dashed, arm}});
   }
 
   static std::string CleanLabel(const std::string& text) { return Label({text}); }
 
+  // The step's nodes; the first one drawn is the step's own.
   Ends Step(const ast::Step& step, Ends open) {
+    size_t first = flow_.nodes.size();
+    Ends out = StepNodes(step, std::move(open));
+    if (flow_.nodes.size() > first) flow_.nodes[first].step = &step;
+    return out;
+  }
+
+  Ends StepNodes(const ast::Step& step, Ends open) {
     switch (step.kind) {
       case ast::StepKind::kSend: {
         const auto& s = step.As<ast::SendStep>();
@@ -280,8 +289,8 @@ class FlowBuilder {
                                     Where(s.pattern.cond)}));
     Connect(open, id);
     static const ast::Block kEmpty;
-    Ends out = Arm(id, s.pattern.event.text, s.then ? *s.then : kEmpty);
-    Ends timeout = Arm(id, "timeout after " + limit, s.timeout ? *s.timeout : kEmpty,
+    Ends out = Arm(id, s.pattern.event.text, s.then ? *s.then : kEmpty, 0);
+    Ends timeout = Arm(id, "timeout after " + limit, s.timeout ? *s.timeout : kEmpty, 1,
                        /*dashed=*/true);
     out.insert(out.end(), timeout.begin(), timeout.end());
     return out;
@@ -294,9 +303,9 @@ class FlowBuilder {
     Ends out;
     for (size_t i = 0; i < s.branches.size(); ++i) {
       std::string cond = Source(s.branches[i].cond);
-      Append(out, Arm(id, i == 0 ? cond : "else if " + cond, s.branches[i].body));
+      Append(out, Arm(id, i == 0 ? cond : "else if " + cond, s.branches[i].body, static_cast<int>(i)));
     }
-    Append(out, Otherwise(id, "else", s.otherwise));
+    Append(out, Otherwise(id, "else", s.otherwise, static_cast<int>(s.branches.size())));
     return out;
   }
 
@@ -304,8 +313,9 @@ class FlowBuilder {
   Ends Choose(const ast::ChooseStep& s, const Ends& open) {
     std::string id = Decision("choose", open);
     Ends out;
-    for (const ast::Branch& arm : s.arms) Append(out, Arm(id, "when " + Source(arm.cond), arm.body));
-    Append(out, Otherwise(id, "otherwise", s.otherwise));
+    for (size_t i = 0; i < s.arms.size(); ++i)
+      Append(out, Arm(id, "when " + Source(s.arms[i].cond), s.arms[i].body, static_cast<int>(i)));
+    Append(out, Otherwise(id, "otherwise", s.otherwise, static_cast<int>(s.arms.size())));
     return out;
   }
 
@@ -313,8 +323,10 @@ class FlowBuilder {
   Ends ChooseBest(const ast::ChooseBestStep& s, const Ends& open) {
     std::string id = Decision(Label({"choose best by", Source(s.score)}), open);
     Ends out;
-    for (const ast::OptionArm& arm : s.arms) Append(out, Arm(id, arm.option.text, arm.body));
-    if (s.otherwise) Append(out, Otherwise(id, "otherwise (every score below 0)", s.otherwise));
+    for (size_t i = 0; i < s.arms.size(); ++i)
+      Append(out, Arm(id, s.arms[i].option.text, s.arms[i].body, static_cast<int>(i)));
+    if (s.otherwise)
+      Append(out, Otherwise(id, "otherwise (every score below 0)", s.otherwise, static_cast<int>(s.arms.size())));
     return out;
   }
 
@@ -322,17 +334,18 @@ class FlowBuilder {
   Ends Split(const ast::SplitStep& s, const Ends& open) {
     std::string id = Decision("split", open);
     Ends out;
-    for (const ast::SplitArm& arm : s.arms) {
-      Append(out, Arm(id, std::to_string(arm.percent) + "% " + arm.label.text, arm.body));
+    for (size_t i = 0; i < s.arms.size(); ++i) {
+      const ast::SplitArm& arm = s.arms[i];
+      Append(out, Arm(id, std::to_string(arm.percent) + "% " + arm.label.text, arm.body, static_cast<int>(i)));
     }
     return out;
   }
 
   // The fallback arm of an if or choose: its block, or straight on.
   Ends Otherwise(const std::string& from, const char* label,
-                 const std::optional<ast::Block>& body) {
-    if (body) return Arm(from, label, *body);
-    return {{from, label}};
+                 const std::optional<ast::Block>& body, int arm) {
+    if (body) return Arm(from, label, *body, arm);
+    return {{from, label, false, arm}};
   }
 
   static void Append(Ends& to, Ends more) {

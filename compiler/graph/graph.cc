@@ -29,7 +29,7 @@ std::string ClusterId(const std::string& name, std::set<std::string>& used) {
 }
 
 std::string Render(const std::vector<const ast::JourneyDecl*>& journeys, GraphFormat format) {
-  std::vector<internal::JourneyFlow> flows;
+  std::vector<JourneyFlow> flows;
   std::set<std::string> used_ids;
   int next_id = 1;
   for (const ast::JourneyDecl* journey : journeys) {
@@ -43,6 +43,11 @@ std::string Render(const std::vector<const ast::JourneyDecl*>& journeys, GraphFo
 
 std::string RenderJourneyGraph(const ast::JourneyDecl& journey, GraphFormat format) {
   return Render({&journey}, format);
+}
+
+JourneyFlow JourneyDiagram(const ast::JourneyDecl& journey) {
+  int next_id = 1;
+  return internal::BuildJourneyFlow(journey, &next_id);
 }
 
 std::string RenderGraph(const ast::File& file, const std::string& journey_or_empty,

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "compiler/ast/decl.h"
+#include "compiler/graph/flow_graph.h"
 
 namespace tutti::compiler {
 
@@ -39,5 +40,10 @@ std::string RenderJourneyGraph(const ast::JourneyDecl& journey, GraphFormat form
 /// look it up in `file.journeys` first.
 std::string RenderGraph(const ast::File& file, const std::string& journey_or_empty,
                         GraphFormat format);
+
+/// One journey's diagram as data (flow_graph.h), drawn by the console with
+/// live counts on the nodes that carry a step; ids are n1, n2, ... as in a
+/// `tutti graph` of that journey alone. `cluster_id` is left empty.
+JourneyFlow JourneyDiagram(const ast::JourneyDecl& journey);
 
 }  // namespace tutti::compiler

@@ -14,6 +14,9 @@
 namespace tutti::runtime {
 namespace {
 
+/// How many of a customer's held actions GET /v1/customers/{id} lists.
+constexpr size_t kCustomerActions = 50;
+
 const char* StateName(DeliveryState s) {
   switch (s) {
     case DeliveryState::kPending: return "pending";
@@ -88,21 +91,28 @@ Reply Service::GetActions(uint64_t since, size_t limit) const {
   return {200, std::move(body), "application/json", {}, false};
 }
 
-Reply Service::GetJourneys() const {
+Service::Instances Service::CountInstances() const {
   // Every shard runs the same journeys, each for its own customers.
   const Engine& engine = shards_->shard(0);
-  std::vector<int64_t> active(engine.journey_count());
-  std::vector<std::vector<int64_t>> waiting(engine.journey_count());  // by journey, by step
-  for (uint32_t i = 0; i < engine.journey_count(); ++i) waiting[i].resize(engine.journey(i).steps.size());
+  Instances n;
+  n.active.resize(engine.journey_count());
+  n.waiting.resize(engine.journey_count());
+  for (uint32_t i = 0; i < engine.journey_count(); ++i) n.waiting[i].resize(engine.journey(i).steps.size());
   for (uint32_t s = 0; s < shards_->count(); ++s) {
     const StateStore& store = shards_->shard(s).store();
     for (size_t c = 0; c < store.customer_count(); ++c)
       for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) {
         const JourneyInstance& inst = store.instance(h);
-        ++active[inst.journey];
-        if (inst.pc < waiting[inst.journey].size()) ++waiting[inst.journey][inst.pc];
+        ++n.active[inst.journey];
+        if (inst.pc < n.waiting[inst.journey].size()) ++n.waiting[inst.journey][inst.pc];
       }
   }
+  return n;
+}
+
+Reply Service::GetJourneys() const {
+  const Engine& engine = shards_->shard(0);
+  auto [active, waiting] = CountInstances();
   std::vector<JourneyStats> stats = shards_->stats();
   Json out = Json::array();
   for (uint32_t i = 0; i < engine.journey_count(); ++i) {
@@ -166,6 +176,21 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
              {"record", customer.record.is(compiler::eval::ValueKind::kNull) ? Json() : ToJsonValue(customer.record)},
              {"instances", instances}, {"history", history["history"]}};
     if (history.contains("next")) out["history_next"] = history["next"];
+    // The customer's actions the daemon still holds (every pending one and
+    // the last `actions_retained`), newest first: each names its template,
+    // step and idempotency key, the handle of its explanation (GetWhy).
+    Json actions = Json::array();
+    const Outbox& outbox = shards_->outbox();
+    for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0 && actions.size() < kCustomerActions;
+         --seq) {
+      const OutboxEntry* e = outbox.Find(seq);
+      if (!e || e->action.customer != customer.key) continue;
+      Json a = Json::parse(ToJson(e->action), nullptr, false);
+      a["seq"] = e->seq;
+      a["delivery"] = StateName(e->state);
+      actions.push_back(std::move(a));
+    }
+    out["actions"] = std::move(actions);
     return JsonReply(200, out);
   }
   return Problem(404, "no customer '" + Printable(id, 100) + "'" +

@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "base/text.h"
+#include "console/assets.h"
 #include "runtime/daemon/service.h"
 
 namespace tutti::runtime {
@@ -190,8 +191,10 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
   else if (s.size() == 4 && is(0, "v1") && is(1, "decisions") && is(3, "why")) out.route = "/v1/decisions/{key}/why";
   else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && (is(3, "pause") || is(3, "resume")))
     out.route = "/v1/journeys/{name}/" + s[3];
+  else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && is(3, "graph")) out.route = "/v1/journeys/{name}/graph";
+  else if (!s.empty() && s[0] == "console") out.route = "/console";
   else if (s.size() <= 3) {
-    static const char* const kFixed[] = {"/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
+    static const char* const kFixed[] = {"/", "/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
                                          "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
                                          "/v1/journeys/reload"};
     std::string joined;
@@ -297,6 +300,22 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (!get) return MethodNotAllowed("GET");
     return service.GetMetrics();
   }
+  if (route == "/" || route == "/console") {
+    // The console's pages: public files, no data (that comes from /v1, with
+    // the admin token when one is set).
+    if (!get) return MethodNotAllowed("GET");
+    if (route == "/") return {302, "", "text/plain", {{"Location", "/console/"}}, false};
+    std::string path;
+    for (size_t i = 1; i < t.segments.size(); ++i) path += (i > 1 ? "/" : "") + t.segments[i];
+    std::optional<console::Asset> asset = console::FindAsset(path);
+    if (!asset) return Problem(404, "the console has no such page");
+    return {200, std::string(asset->body), std::string(asset->content_type),
+            {{"Content-Security-Policy", std::string(console::kContentSecurityPolicy)},
+             {"X-Content-Type-Options", "nosniff"},
+             {"Referrer-Policy", "no-referrer"},
+             {"Cache-Control", "no-cache"}},
+            false};
+  }
   if (auto refusal = service.NotOnACluster(route)) return *refusal;
   if (route == "/v1/events" || route == "/v1/profiles" || route == "/v1/journeys/reload") {
     // Authorised POSTs go to the server's own handling (SpecialRoute).
@@ -333,6 +352,13 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
   if (route == "/v1/journeys/{name}/pause" || route == "/v1/journeys/{name}/resume") {
     if (!post) return MethodNotAllowed("POST");
     return service.PostPause(t.segments[2], t.segments[3] == "pause");
+  }
+  if (route == "/v1/journeys/{name}/graph") {
+    if (!get) return MethodNotAllowed("GET");
+    auto version = QueryParam(t.query, "version");
+    auto version_n = version ? Number(version, INT32_MAX) : std::optional<uint64_t>(0);
+    if (!version_n || (version && *version_n == 0)) return Problem(400, "version must be a whole number from 1");
+    return service.GetJourneyGraph(t.segments[2], static_cast<int64_t>(*version_n));
   }
   if (route == "/v1/customers/{id}") {
     if (!get) return MethodNotAllowed("GET");

@@ -215,6 +215,9 @@ class Service {
 
   Reply GetActions(uint64_t since, size_t limit) const;
   Reply GetJourneys() const;
+  /// One journey's diagram (`tutti graph` as nodes and edges) with the live
+  /// counts on it: `version` 0 is the newest version still running.
+  Reply GetJourneyGraph(std::string_view name, int64_t version) const;
   /// A customer's record, journey instances and the first page of its
   /// history (see GetHistory).
   Reply GetCustomer(std::string_view id, std::string_view profile) const;
@@ -369,6 +372,13 @@ class Service {
   /// or {"seq", "kept": false, "why"} once the log no longer holds it.
   Json LoggedInput(uint64_t seq) const;
   const JourneySet& set() const { return *sets_.back(); }
+  /// Instances of each journey version (engine index) across the shards:
+  /// in all, and by the step they rest at.
+  struct Instances {
+    std::vector<int64_t> active;
+    std::vector<std::vector<int64_t>> waiting;
+  };
+  Instances CountInstances() const;
   /// Writes the outbox entries not yet delivered to the actions file
   /// (fsynced), then records them as delivered, and queues the routed
   /// ones for their channels; takes the decision log for the metrics. A

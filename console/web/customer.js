@@ -1,0 +1,131 @@
+// The rep's view of a prescriber or an account: who they are, the journeys
+// they are in and where each waits, the actions the company took (each
+// opening its explanation), and the whole history, paged and filtered
+// (GET /v1/customers/ID, /v1/customers/ID/history, /v1/accounts/ID/history).
+import { h, api, num, when, table } from "/console/app.js";
+
+export function lookupPage() {
+  const input = h("input", { id: "who", name: "who", required: true, autocomplete: "off", placeholder: "hcp-empire-00017" });
+  const kind = h("select", { id: "kind", name: "kind" }, h("option", { value: "customers" }, "Prescriber"), h("option", { value: "accounts" }, "Account"));
+  return h(
+    "section",
+    {},
+    h("h1", {}, "Prescribers and accounts"),
+    h("p", { class: "lede" }, "Open the timeline of one prescriber or account: what the company did with them, across every journey and channel."),
+    h(
+      "form",
+      {
+        class: "lookup",
+        onsubmit: (e) => {
+          e.preventDefault();
+          location.hash = `#/${kind.value}/${encodeURIComponent(input.value.trim())}`;
+        },
+      },
+      h("label", { for: "kind" }, "Kind"),
+      kind,
+      h("label", { for: "who" }, "Id"),
+      input,
+      h("button", { type: "submit" }, "Open")
+    )
+  );
+}
+
+function recordList(record) {
+  if (!record || typeof record !== "object") return h("p", {}, "No profile record.");
+  return h(
+    "dl",
+    { class: "record" },
+    Object.entries(record).map(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v))])
+  );
+}
+
+function historyRows(entries, account) {
+  return entries.map((e) => {
+    const row = [when(e.at), e.kind, e.name, e.journey ? `${e.journey} v${e.version}` : ""];
+    if (account) row.push(e.customer ? h("a", { href: `#/customers/${encodeURIComponent(e.customer)}` }, e.customer) : "");
+    return row;
+  });
+}
+
+// The history section: a filter form and pages that follow the API's cursor.
+function historySection(kind, id, first) {
+  const account = kind === "account";
+  const base = `/v1/${account ? "accounts" : "customers"}/${encodeURIComponent(id)}/history`;
+  const holder = h("div", { id: "history-pages" });
+  const status = h("p", { role: "status", class: "quiet" });
+  const heads = ["When", "Kind", "Event or channel", "Journey"].concat(account ? ["Prescriber"] : []);
+  const field = (name, label, attrs = {}) => [h("label", { for: "f-" + name }, label), h("input", { id: "f-" + name, name, ...attrs })];
+  const kindSelect = h("select", { id: "f-kind", name: "kind" }, h("option", { value: "" }, "events and actions"), h("option", { value: "event" }, "events"), h("option", { value: "action" }, "actions"));
+  let shown = 0;
+  async function load(query, cursor) {
+    const params = new URLSearchParams(query);
+    params.set("limit", "100");
+    if (cursor) params.set("cursor", cursor);
+    const page = await api(`${base}?${params}`);
+    shown += page.history.length;
+    holder.append(table(`History, entries ${num(shown - page.history.length + 1)} to ${num(shown)}`, heads, historyRows(page.history, account)));
+    status.textContent = page.next ? "There is more." : "That is all of it.";
+    more.hidden = !page.next;
+    more.onclick = () => load(query, page.next).catch((err) => (status.textContent = err.message));
+  }
+  const more = h("button", { type: "button", hidden: true }, "Next 100 entries");
+  const form = h(
+    "form",
+    {
+      class: "filters",
+      onsubmit: (e) => {
+        e.preventDefault();
+        const query = {};
+        for (const [k, v] of new FormData(form)) if (v) query[k] = k === "from" || k === "to" ? new Date(v + "Z").toISOString().replace(".000Z", "Z") : v;
+        holder.replaceChildren();
+        shown = 0;
+        load(query).catch((err) => (status.textContent = err.message));
+      },
+    },
+    h("label", { for: "f-kind" }, "Show"),
+    kindSelect,
+    field("channel", "Channel", { placeholder: "email" }),
+    field("journey", "Journey"),
+    field("from", "From (UTC)", { type: "datetime-local" }),
+    field("to", "To (UTC)", { type: "datetime-local" }),
+    h("button", { type: "submit" }, "Filter")
+  );
+  if (first) {
+    shown = first.history.length;
+    holder.append(table(`History, entries 1 to ${num(shown)}`, heads, historyRows(first.history, account)));
+    if (first.next) {
+      more.hidden = false;
+      more.onclick = () => load({}, first.next).catch((err) => (status.textContent = err.message));
+    }
+    status.textContent = first.next ? "There is more." : "That is all of it.";
+  } else {
+    load({}).catch((err) => (status.textContent = err.message));
+  }
+  return h("section", { "aria-labelledby": "history" }, h("h2", { id: "history" }, "History"), form, holder, status, more);
+}
+
+export async function customerPage(kind, id) {
+  const account = kind === "account";
+  const customer = await api(`/v1/customers/${encodeURIComponent(id)}${account ? "?profile=account" : ""}`);
+  const instances = customer.instances.map((i) => [h("a", { href: `#/journeys/${encodeURIComponent(i.journey)}` }, i.journey), "v" + i.version, i.step, i.state.replaceAll("_", " "), when(i.entered), when(i.next_timer)]);
+  const short = (text) => (text && text.length > 90 ? text.slice(0, 89) + "…" : text);
+  const actions = (customer.actions || []).map((a) => [
+    h("a", { href: `#/why/${encodeURIComponent(a.idempotency_key)}`, "data-why": a.idempotency_key }, when(a.at)),
+    a.kind ? `${a.kind} for ${a.assignee}${a.channel ? " via " + a.channel : ""}` : a.channel,
+    a.template || short(a.text),
+    `${a.journey} v${a.version}`,
+    a.step,
+    a.delivery.replaceAll("_", " "),
+  ]);
+  const first = account ? null : { history: customer.history || [], next: customer.history_next };
+  return h(
+    "section",
+    {},
+    h("h1", {}, `${account ? "Account" : "Prescriber"} ${customer.id}`),
+    h("p", { class: "lede" }, `Profile ${customer.profile}.`),
+    h("section", { "aria-labelledby": "record" }, h("h2", { id: "record" }, "Profile"), recordList(customer.record)),
+    h("section", { "aria-labelledby": "now" }, h("h2", { id: "now" }, "Journeys now"), table("Active journeys and where each waits", ["Journey", "Version", "Step", "State", "Entered", "Next timer"], instances)),
+    h("section", { "aria-labelledby": "actions" }, h("h2", { id: "actions" }, "Actions"), h("p", {}, "The actions the daemon still holds, newest first; open one to see why it was taken."), table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)),
+    historySection(kind, customer.id, first)
+  );
+}

@@ -1,0 +1,212 @@
+// The console against a real `tutti serve` playing the reference scenario:
+// its files are served with their policy and nothing else is; the journey
+// diagram's counts are the engine's; and in a real browser (Debian's
+// chromium, headless, driven by console/tests/browse.mjs with puppeteer-core)
+// every page loads with no error and no accessibility violation (axe-core),
+// shows the API's numbers, and a click from a prescriber's action reaches
+// its explanation. Screenshots land in the build tree, and with
+// TUTTI_UPDATE_SCREENSHOTS=1 in docs/console/ (linked from docs/console.md).
+
+#include <cstdlib>
+#include <set>
+
+#include "tests/daemon/daemon_fixture.h"
+
+namespace tutti::testing {
+namespace {
+
+/// The reference scenario, played to its end on `d`.
+void PlayTheScenario(Daemon& d) {
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  ASSERT_EQ(d.Curl("POST", "/v1/events", Source("examples/abc-pharma/events.ndjson"), ndjson).substr(0, 3), "200");
+  std::string r = d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
+  ASSERT_EQ(r.substr(0, 3), "200") << r;
+  d.WaitIdle();
+}
+
+/// 3091 -> "3,091", as the console writes counts.
+std::string Grouped(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (n < 0 ? "-" : "") + out;
+}
+
+/// "Header: value" of a `curl -i` answer, lower-cased name; empty if absent.
+std::string Header(const std::string& answer, const std::string& name) {
+  std::istringstream lines(answer);
+  for (std::string line; std::getline(lines, line) && line != "\r";) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key == name) return line.substr(colon + 2, line.size() - colon - 3);
+  }
+  return "";
+}
+
+TEST(Console, ItsFilesAreServedWithTheirPolicyAndNothingElseIs) {
+  fs::path dir = FreshDir("console-files");
+  Daemon d(dir / "data", {}, Source("journeys"), "");
+  std::string index = d.Curl("GET", "/console/", "", "-i");
+  EXPECT_EQ(index.substr(0, 3), "200");
+  EXPECT_NE(index.find("<title>Tutti console</title>"), std::string::npos);
+  EXPECT_EQ(Header(index.substr(4), "content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(Header(index.substr(4), "content-security-policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(Header(index.substr(4), "x-content-type-options"), "nosniff");
+  // The layout library comes from the binary, not from a CDN.
+  std::string dagre = d.Curl("GET", "/console/vendor/dagre.min.js", "", "-i");
+  EXPECT_EQ(dagre.substr(0, 3), "200");
+  EXPECT_EQ(Header(dagre.substr(4), "content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(d.Curl("GET", "/", "", "-i").substr(0, 3), "302");
+  // Only the files built in: no path is resolved against a folder.
+  for (const char* path : {"/console/nothing.js", "/console/..%2F..%2Fetc%2Fpasswd", "/console/vendor/..%2Fapp.js",
+                           "/console/web/app.js"})
+    EXPECT_EQ(d.Curl("GET", path).substr(0, 3), "404") << path;
+  EXPECT_EQ(d.Curl("POST", "/console/app.js", "", "-d '{}'").substr(0, 3), "405");
+  EXPECT_EQ(d.Kill(SIGTERM), 0);
+}
+
+TEST(Console, TheJourneyDiagramCarriesTheEnginesCounts) {
+  fs::path dir = FreshDir("console-graph");
+  Daemon d(dir / "data");
+  PlayTheScenario(d);
+  Json journeys = d.GetJson("/v1/journeys");
+  ASSERT_TRUE(journeys["journeys"].is_array());
+  for (const Json& j : journeys["journeys"]) {
+    std::string name = j["name"];
+    Json graph = d.GetJson("/v1/journeys/" + name + "/graph");
+    ASSERT_EQ(graph["version"], j["version"]) << name;
+    int entries = 0, steps = 0;
+    std::map<std::string, const Json*> nodes;
+    for (const Json& n : graph["nodes"]) {
+      nodes[n["id"]] = &n;
+      if (n.contains("entered")) {
+        EXPECT_EQ(n["entered"], j["entered"]) << name;
+        ++entries;
+      }
+      if (n.contains("step")) {
+        ++steps;
+        const Json& step = j["steps"][n["step"].get<std::string>()];
+        EXPECT_EQ(n["reached"], step["reached"]) << name << " " << n["step"];
+        EXPECT_EQ(n["waiting_now"], step["waiting_now"]) << name << " " << n["step"];
+      }
+      if (n["label"] == "end") EXPECT_EQ(n["completed"], j["completed"]) << name;
+      if (n["label"] == "exit") EXPECT_EQ(n["exited"], j["exited"]) << name;
+    }
+    EXPECT_EQ(entries, 1) << name;
+    // Every step is drawn once, but an `end`: an edge into the "end" node.
+    int drawn = 0;
+    for (const auto& [id, step] : j["steps"].items()) drawn += id.rfind("end@", 0) != 0;
+    EXPECT_EQ(steps, drawn) << name;
+    // The ways out of a `choose best` or a split: the experiments' arms.
+    for (const Json& x : j["experiments"]) {
+      int64_t shown = 0, counted = 0;
+      for (const Json& arm : x["arms"]) counted += arm["customers"].get<int64_t>();
+      for (const Json& e : graph["edges"]) {
+        const Json* from = nodes[e["from"]];
+        if (from && (*from).value("step", "") == x["step"] && e.contains("customers"))
+          shown += e["customers"].get<int64_t>();
+      }
+      EXPECT_EQ(shown, counted) << name << " " << x["step"];
+    }
+  }
+  // The scenario's story: the formulary win reached all 3,091 of the plan's prescribers.
+  Json win = d.GetJson("/v1/journeys/glidim_formulary_win/graph");
+  EXPECT_EQ(win["nodes"][0]["entered"], 3091);
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys/no_such_journey/graph").substr(0, 3), "404");
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys/glidim_formulary_win/graph?version=0").substr(0, 3), "400");
+  EXPECT_EQ(d.Kill(SIGTERM), 0);
+}
+
+TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
+  ASSERT_TRUE(fs::exists(CHROMIUM_BINARY)) << "setup.sh installs Debian's chromium";
+  ASSERT_TRUE(fs::exists(Source("console/node_modules/puppeteer-core"))) << "setup.sh runs npm ci in console/";
+  fs::path dir = FreshDir("console-browser");
+  Daemon d(dir / "data");
+  PlayTheScenario(d);
+  fs::path shots = fs::path(CONSOLE_SCREENSHOTS);
+  fs::create_directories(shots);
+  std::string out = Shell("node " + Source("console/tests/browse.mjs") + " --url http://127.0.0.1:" +
+                          std::to_string(d.port()) + " --out " + shots.string() + " --chromium " + CHROMIUM_BINARY +
+                          " 2>" + (dir / "browse.err").string());
+  Json seen = Json::parse(out, nullptr, false);
+  ASSERT_TRUE(seen.is_object()) << out.substr(0, 500) << ReadFile(dir / "browse.err").substr(0, 2000);
+
+  // Every page: no console error, uncaught exception or failed request; no
+  // accessibility violation; nothing wider than a laptop's screen.
+  std::set<std::string> pages;
+  for (const Json& page : seen["pages"]) {
+    std::string name = page["name"];
+    pages.insert(name);
+    EXPECT_TRUE(page["problems"].empty()) << name << ": " << page["problems"].dump();
+    EXPECT_TRUE(page["axe"].empty()) << name << ": " << page["axe"].dump();
+    EXPECT_FALSE(page.value("overflow", false)) << name << " is wider than 1366 px";
+    EXPECT_TRUE(page.value("alerts", Json::array()).empty()) << name << ": " << page.value("alerts", Json::array()).dump();
+    EXPECT_TRUE(fs::exists(page["screenshot"].get<std::string>())) << name;
+  }
+  EXPECT_EQ(pages, (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account",
+                                          "operator", "why"}));
+
+  // The numbers shown are the API's.
+  Json api = d.GetJson("/v1/journeys");
+  std::map<std::string, Json> by_name;
+  for (const Json& j : api["journeys"]) by_name[j["name"]] = j;
+  for (const Json& page : seen["pages"]) {
+    if (page["name"] == "journeys") {
+      ASSERT_EQ(page["rows"].size(), api["journeys"].size());
+      for (const Json& row : page["rows"]) {
+        const Json& j = by_name[row[0].get<std::string>()];
+        EXPECT_EQ(row[3], Grouped(j["entered"])) << row.dump();
+        EXPECT_EQ(row[4], Grouped(j["active"])) << row.dump();
+        EXPECT_EQ(row[7], Grouped(j["goals"])) << row.dump();
+      }
+    } else if (page["name"] == "journey") {
+      const Json& j = by_name["glidim_formulary_win"];
+      EXPECT_EQ(page["figures"]["entered"], "3,091");
+      EXPECT_EQ(page["figures"]["entered"], Grouped(j["entered"]));
+      EXPECT_EQ(page["figures"]["completed"], Grouped(j["completed"]));
+      EXPECT_EQ(page["figures"]["exited"], Grouped(j["exited"]));
+      EXPECT_EQ(page["nodes"]["n1"], "entered 3,091") << page["nodes"].dump();
+      size_t arms = 0;
+      for (const Json& edge : page["edges"]) arms += edge[1].get<std::string>().find(" customers") != std::string::npos;
+      EXPECT_EQ(arms, 3u) << "the three options of its choose best, each with its customers";
+    } else if (page["name"] == "prescriber") {
+      Json castillo = d.GetJson("/v1/customers/hcp-empire-00017");
+      EXPECT_EQ(page["h1"], "Prescriber hcp-empire-00017");
+      EXPECT_EQ(page["history_rows"], castillo["history"].size());
+      ASSERT_EQ(page["actions"].size(), castillo["actions"].size());
+      EXPECT_EQ(page["actions"][0], castillo["actions"][0]["idempotency_key"]);
+    } else if (page["name"] == "account") {
+      Json history = d.GetJson("/v1/accounts/empire-health/history?limit=100");
+      EXPECT_EQ(page["history_rows"], history["history"].size());
+    } else if (page["name"] == "operator") {
+      std::string metrics = d.Curl("GET", "/metrics");
+      EXPECT_NE(metrics.find("\ntutti_events_in_total " + std::to_string(260) + "\n"), std::string::npos);
+      EXPECT_EQ(page["figures"]["events_in"], "260");
+      EXPECT_EQ(page["figures"]["unapplied"], "0");
+    }
+  }
+  // From Dr. Castillo's newest action, one click to its explanation.
+  Json castillo = d.GetJson("/v1/customers/hcp-empire-00017");
+  EXPECT_EQ(seen["why"]["key"], castillo["actions"][0]["idempotency_key"]);
+  EXPECT_TRUE(seen["why"]["mentions_key"].get<bool>());
+  EXPECT_EQ(seen["why"]["h1"], "Why hcp-empire-00017 got " + castillo["actions"][0]["template"].get<std::string>());
+  // With a keyboard alone, and on a tablet.
+  EXPECT_TRUE(seen["keyboard"]["reached"].get<bool>());
+  EXPECT_EQ(seen["keyboard"]["landed"], "#/journeys/glidim_formulary_win");
+  EXPECT_FALSE(seen["tablet"]["overflow"].get<bool>());
+
+  if (const char* update = std::getenv("TUTTI_UPDATE_SCREENSHOTS"); update && std::string(update) == "1") {
+    fs::create_directories(Source("docs/console"));
+    for (const auto& shot : fs::directory_iterator(shots))
+      fs::copy_file(shot.path(), Source("docs/console") + "/" + shot.path().filename().string(),
+                    fs::copy_options::overwrite_existing);
+  }
+  EXPECT_EQ(d.Kill(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace tutti::testing
