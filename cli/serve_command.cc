@@ -1,6 +1,6 @@
 // tutti serve --journeys DIR --data DIR [--listen HOST:PORT] [--config FILE]
 //             [--profiles FILE] [--clock system|virtual] [--stdlib DIR]
-//             [--engine jit|interp] [--accept-data-loss] [--check-config FILE]
+//             [--engine jit|interp] [--jit-cache DIR|none] [--accept-data-loss] [--check-config FILE]
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: tutti serve --journeys DIR --data DIR [--listen HOST:PORT] [--config FILE]\n"
     "                   [--profiles FILE] [--clock system|virtual] [--stdlib DIR]\n"
-    "                   [--engine jit|interp] [--accept-data-loss]\n"
+    "                   [--engine jit|interp] [--jit-cache DIR|none] [--accept-data-loss]\n"
     "       tutti serve --check-config FILE [options]\n"
     "  Runs the journeys of DIR on live events: an HTTP API for events,\n"
     "  profiles and the action log, /healthz, /readyz and /metrics. Every\n"
@@ -32,6 +32,8 @@ constexpr const char* kUsage =
     "  --clock             system (default), or virtual: time moves only with\n"
     "                      event times and POST /v1/clock (backtests, tests)\n"
     "  --engine            jit (default: native code, cached in DATA/jit-cache) or interp\n"
+    "  --jit-cache         where the native code is cached instead (several daemons\n"
+    "                      may share one), or none\n"
     "  --accept-data-loss  start even if the input log or the snapshots are\n"
     "                      damaged so that acknowledged inputs are lost (the\n"
     "                      loss is logged, counted and shown by /readyz)\n"
@@ -41,14 +43,15 @@ constexpr const char* kUsage =
 }  // namespace
 
 int RunServe(const std::vector<std::string>& raw_args) {
-  std::string journeys, data, listen, config_file, profiles, clock, stdlib_flag, engine, check_config;
+  std::string journeys, data, listen, config_file, profiles, clock, stdlib_flag, engine, jit_cache, check_config;
   std::vector<std::string> flags;
   std::vector<std::string> args;
   for (const std::string& a : raw_args) (a == "--accept-data-loss" ? flags : args).push_back(a);
   if (auto stop = ParseOptions(args,
                                {{"--journeys", &journeys}, {"--data", &data}, {"--listen", &listen},
                                 {"--config", &config_file}, {"--profiles", &profiles}, {"--clock", &clock},
-                                {"--stdlib", &stdlib_flag}, {"--engine", &engine}, {"--check-config", &check_config}},
+                                {"--stdlib", &stdlib_flag}, {"--engine", &engine}, {"--jit-cache", &jit_cache},
+                                {"--check-config", &check_config}},
                                kUsage, nullptr))
     return *stop;
   if (!check_config.empty()) config_file = check_config;
@@ -72,6 +75,7 @@ int RunServe(const std::vector<std::string>& raw_args) {
   flag(data, service.data_dir);
   flag(profiles, service.profiles);
   flag(stdlib_flag, service.stdlib_dir);
+  flag(jit_cache, service.jit_cache);
   if (!flags.empty()) service.accept_data_loss = true;
   if (!listen.empty() && (!runtime::SplitHostPort(listen, &server.host, &server.port) ||
                           !runtime::IsAddress(server.host)))

@@ -1,5 +1,7 @@
 #include "compiler/jit/jit.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -57,7 +59,8 @@ class DiskCache : public llvm::ObjectCache {
 
   void notifyObjectCompiled(const llvm::Module* m, llvm::MemoryBufferRef object) override {
     std::string path = Path(m->getModuleIdentifier());
-    std::string tmp = path + ".tmp";
+    // Named for this process: daemons sharing a cache never write one file.
+    std::string tmp = path + ".tmp" + std::to_string(::getpid());
     {
       std::ofstream out(tmp, std::ios::binary);
       out.write(object.getBufferStart(), static_cast<std::streamsize>(object.getBufferSize()));

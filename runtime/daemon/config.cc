@@ -150,6 +150,7 @@ Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name)
   TUTTI_TRY(keys.Text("engine", engine));
   if (!engine.empty() && engine != "jit" && engine != "interp") return keys.Wrong("engine", "must be \"jit\" or \"interp\"");
   s.jit = engine != "interp";
+  TUTTI_TRY(keys.Text("jit_cache", s.jit_cache));
   TUTTI_TRY(keys.Size("max_body_bytes", 1024, 1ull << 30, v.max_body_bytes));
   TUTTI_TRY(keys.Size("max_header_bytes", 1024, 1 << 20, v.max_header_bytes));
   TUTTI_TRY(keys.Int("idle_timeout_seconds", 1, 86400, v.idle_timeout_seconds));

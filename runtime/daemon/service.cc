@@ -58,9 +58,11 @@ namespace {
 Status Service::CompileSet(JourneySet& set, const ServiceOptions& options) {
   if (!options.jit) return Status::Ok();
   compiler::jit::JitOptions jit;
+  if (options.jit_cache == "none") return set.Compile(jit).With("cannot compile the journeys to native code");
+  std::string dir = options.jit_cache.empty() ? options.data_dir + "/jit-cache" : options.jit_cache;
   std::error_code ec;
-  std::filesystem::create_directories(options.data_dir + "/jit-cache", ec);
-  if (!ec) jit.cache_dir = options.data_dir + "/jit-cache";  // else compile without a cache
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) jit.cache_dir = dir;  // else compile without a cache
   return set.Compile(jit).With("cannot compile the journeys to native code");
 }
 

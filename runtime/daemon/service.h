@@ -97,6 +97,9 @@ struct ServiceOptions {
   /// Native code (compiled at start, cached in DATA/jit-cache) or the
   /// interpreter; the decisions are the same.
   bool jit = true;
+  /// Where the native code is cached: empty for DATA/jit-cache, "none" for
+  /// nowhere. Daemons may share one (a file is written whole or not at all).
+  std::string jit_cache;
   std::string actions_file;    // default: DATA/actions.ndjson
   /// Delivered (or dead-lettered) actions kept in memory for
   /// GET /v1/actions; older ones are forgotten (pending ones never are).
