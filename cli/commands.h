@@ -22,6 +22,16 @@ int RunLsp(const std::vector<std::string>& args);
 int RunPreview(const std::vector<std::string>& args);
 int RunTest(const std::vector<std::string>& args);
 
+/// `tutti simulate --serve`: the same dry run, through a daemon on a
+/// virtual clock in a temporary data folder, then served (API and console)
+/// on `listen` until SIGINT or SIGTERM. `until`: RFC 3339, where the clock
+/// is moved to after the events. `jit_cache` empty: none.
+struct SimulationToServe {
+  std::string journeys, stdlib_dir, profiles, events, until, listen, jit_cache;
+  bool jit = true;
+};
+int ServeSimulation(const SimulationToServe& simulation);
+
 /// Where `import "std/..."` resolves: --stdlib DIR, else $TUTTI_STDLIB,
 /// else share/tutti/stdlib beside an installed binary (BIN/../share),
 /// else the stdlib/ folder of the source tree the binary was built from.

@@ -1,10 +1,11 @@
 // tutti simulate --journeys DIR --profiles FILE --events FILE [--until TIME]
-//                [--engine interp|jit] [--stdlib DIR]
+//                [--engine interp|jit] [--stdlib DIR] [--serve HOST:PORT]
 
 #include <cstdio>
 #include <optional>
 
 #include "cli/commands.h"
+#include "runtime/daemon/config.h"
 #include "runtime/engine/journey_set.h"
 #include "runtime/records/decoder.h"
 #include "runtime/simulate/simulation.h"
@@ -15,7 +16,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: tutti simulate --journeys DIR --profiles FILE --events FILE\n"
     "                      [--until TIME] [--engine jit|interp] [--jit-cache DIR|none]\n"
-    "                      [--stdlib DIR]\n"
+    "                      [--stdlib DIR] [--serve HOST:PORT]\n"
     "  Runs the journeys of DIR (and what they import) over recorded profiles\n"
     "  and events (NDJSON) on a virtual clock. Prints one NDJSON record per\n"
     "  decision on stdout and a summary per journey and step on stderr.\n"
@@ -24,6 +25,8 @@ constexpr const char* kUsage =
     "                 interpreter); both print the same bytes\n"
     "  --jit-cache    where compiled code is kept between runs (default:\n"
     "                 $XDG_CACHE_HOME/tutti/jit or ~/.cache/tutti/jit); none: nowhere\n"
+    "  --serve        then play the same run through a daemon and serve it, its\n"
+    "                 API and console (http://HOST:PORT/console/), until Ctrl-C\n"
     "  Exit status: 0 ran (bad input lines are reported and skipped), 1 the\n"
     "  journeys do not check or a file cannot be read, 2 usage error.\n";
 
@@ -41,17 +44,23 @@ void ReportErrors(const std::string& path, const runtime::DecodedFile& file) {
 
 int RunSimulate(const std::vector<std::string>& raw_args) {
   std::string journeys, profiles_path, events_path, until_text, engine_name = "jit", stdlib_flag,
-              jit_cache = DefaultJitCache();
+              jit_cache = DefaultJitCache(), serve;
   if (auto stop = ParseOptions(raw_args,
                                {{"--journeys", &journeys}, {"--profiles", &profiles_path}, {"--events", &events_path},
                                 {"--until", &until_text}, {"--engine", &engine_name}, {"--stdlib", &stdlib_flag},
-                                {"--jit-cache", &jit_cache}},
+                                {"--jit-cache", &jit_cache}, {"--serve", &serve}},
                                kUsage, nullptr))
     return *stop;
   if (journeys.empty()) return UsageError("--journeys is required", kUsage);
   if (profiles_path.empty()) return UsageError("--profiles is required", kUsage);
   if (events_path.empty()) return UsageError("--events is required", kUsage);
   if (engine_name != "interp" && engine_name != "jit") return UsageError("--engine must be interp or jit, not '" + engine_name + "'", kUsage);
+  if (!serve.empty()) {
+    std::string host;
+    uint16_t port = 0;
+    if (!runtime::SplitHostPort(serve, &host, &port))
+      return UsageError("--serve must be ADDRESS:PORT, such as 127.0.0.1:8080, not '" + serve + "'", kUsage);
+  }
   std::optional<runtime::Instant> until;
   if (!until_text.empty()) {
     std::optional<runtime::Instant> at = runtime::ParseInstant(until_text);
@@ -106,7 +115,10 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
                "%zu bad profile lines, %zu bad event lines skipped\n",
                result.events_processed, result.events_after_until, profiles.records.size(),
                result.decisions.size(), profiles.rejected(), events.rejected() + result.refused.size());
-  return 0;
+  if (serve.empty()) return 0;
+  return ServeSimulation({journeys, StdlibDir(stdlib_flag), profiles_path, events_path,
+                          runtime::FormatInstant(until ? *until : engine->now()), serve,
+                          engine_name == "jit" ? jit_cache : "", engine_name == "jit"});
 }
 
 }  // namespace tutti::cli

@@ -31,6 +31,9 @@ struct ServerOptions {
   size_t max_header_bytes = 16 << 10;
   int idle_timeout_seconds = 30;
   int tick_milliseconds = 200;
+  /// "tutti serve: listening on HOST:PORT" goes to stdout, or to stderr
+  /// when stdout carries something else (`tutti simulate --serve`).
+  bool announce_on_stderr = false;
   /// PEM files: when set, the HTTP API and the streaming ingest port are
   /// served over TLS only (1.2 and up).
   std::string tls_cert, tls_key;

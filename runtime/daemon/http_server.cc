@@ -353,9 +353,10 @@ class Server {
           "the API listens beyond loopback and some of its endpoints need no token: anyone who can reach it can send "
           "inputs or read customers; set ingest_token and admin_token",
           {{"listen", options_.host}});
-    std::printf("tutti serve: listening on %s:%u%s\n", options_.host.c_str(), acceptor_.local_endpoint().port(),
-                tls_server_ ? " (https)" : "");
-    std::fflush(stdout);
+    std::FILE* announce = options_.announce_on_stderr ? stderr : stdout;
+    std::fprintf(announce, "tutti serve: listening on %s:%u%s\n", options_.host.c_str(),
+                 acceptor_.local_endpoint().port(), tls_server_ ? " (https)" : "");
+    std::fflush(announce);
     // Group commit: the batches of requests read in one turn of the loop
     // are logged together, in one synced write, when the turn after it is
     // over: a request whose head was read in this turn has its body read

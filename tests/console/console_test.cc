@@ -121,6 +121,50 @@ TEST(Console, TheJourneyDiagramCarriesTheEnginesCounts) {
   EXPECT_EQ(d.Kill(SIGTERM), 0);
 }
 
+TEST(Console, ADryRunIsServedWithItsConsole) {
+  // tutti simulate --serve: the decisions on stdout as without it, then the
+  // same run served until SIGTERM, its data folder removed after.
+  fs::path dir = FreshDir("console-dry-run");
+  std::string out = (dir / "decisions.ndjson").string(), err = (dir / "simulate.err").string();
+  std::vector<std::string> args = {TUTTI_BINARY, "simulate", "--journeys", Source("journeys"), "--profiles",
+                                   Source("examples/abc-pharma/profiles.ndjson"), "--events",
+                                   Source("examples/abc-pharma/events.ndjson"), "--until", "2026-04-30T00:00:00Z",
+                                   "--jit-cache", std::string(TUTTI_BINARY) + "-jit-cache", "--serve", "127.0.0.1:0"};
+  pid_t pid = Spawn(args, out, err);
+  ASSERT_GT(pid, 0);
+  int port = 0;
+  for (int i = 0; i < 3000 && port == 0; ++i) {
+    std::string text = ReadFile(err);
+    size_t at = text.find("listening on 127.0.0.1:");
+    if (at != std::string::npos && text.find('\n', at) != std::string::npos)
+      port = std::stoi(text.substr(at + 23));
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(port, 0) << ReadFile(err);
+  std::string graph = Shell("curl -s http://127.0.0.1:" + std::to_string(port) + "/v1/journeys/glidim_formulary_win/graph");
+  Json win = Json::parse(graph, nullptr, false);
+  ASSERT_TRUE(win.is_object()) << graph.substr(0, 300);
+  EXPECT_EQ(win["nodes"][0]["entered"], 3091);
+  EXPECT_EQ(Shell("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(port) + "/console/"),
+            "200");
+  size_t lines = 0;
+  std::istringstream decisions(ReadFile(out));
+  for (std::string line; std::getline(decisions, line); ++lines)
+    ASSERT_TRUE(Json::parse(line, nullptr, false).is_object()) << "stdout holds decisions only: " << line;
+  EXPECT_GT(lines, 3000u);
+  std::string said = ReadFile(err);
+  size_t in = said.find("data in ");
+  ASSERT_NE(in, std::string::npos) << said;
+  fs::path folder = said.substr(in + 8, said.find(" until it stops", in) - in - 8);
+  EXPECT_TRUE(fs::exists(folder / "actions.ndjson")) << folder;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(err);
+  EXPECT_FALSE(fs::exists(folder)) << "the dry run's folder is removed when it stops";
+}
+
 TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
   ASSERT_TRUE(fs::exists(CHROMIUM_BINARY)) << "setup.sh installs Debian's chromium";
   ASSERT_TRUE(fs::exists(Source("console/node_modules/puppeteer-core"))) << "setup.sh runs npm ci in console/";

@@ -57,6 +57,22 @@ inline std::string Shell(const std::string& command) {
   return out;
 }
 
+/// Starts `args` (args[0] the program) with stdout and stderr written to
+/// the files named; its pid, or -1.
+inline pid_t Spawn(std::vector<std::string> args, const std::string& out, const std::string& err) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&files, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&files);
+  return pid;
+}
+
 /// A `tutti serve` process on a free loopback port.
 class Daemon {
  public:
@@ -73,15 +89,8 @@ class Daemon {
     if (std::find(extra.begin(), extra.end(), "--jit-cache") == extra.end())
       args.insert(args.end(), {"--jit-cache", std::string(TUTTI_BINARY) + "-jit-cache"});
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, (out_ + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    EXPECT_EQ(posix_spawn(&pid_, TUTTI_BINARY, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
+    pid_ = Spawn(args, out_, out_ + ".err");
+    EXPECT_GT(pid_, 0);
     // A start compiles the journeys and replays the log: under ASan, on a
     // loaded 2-core machine, that has taken more than 6 s. Waits up to 60 s
     // for the port, and no longer than the process lives.
