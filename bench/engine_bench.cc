@@ -1,12 +1,13 @@
 // The engine (runtime::Engine), interpreted and compiled, on a generated program and
 // generated data, on one core:
 //
-//   BM_EngineThroughput/journeys:J/profiles:P/events:E/jit:0|1
+//   BM_EngineThroughput/journeys:J/profiles:P/events:E/jit:0|1/analytics:0|1
 //       the interpreter (jit:0) or native code (jit:1) running
 //       J journeys over P hcp profiles; E events (decoded before the clock
 //       starts) through Engine::Ingest, then AdvanceTo until every timer
 //       has fired and Flush: events per second, the timers the events cause
-//       included.
+//       included; analytics:0 without the journey analytics
+//       (EngineOptions::analytics), to measure what keeping them costs.
 //   BM_WaitingMemory/journey:W/profiles:P/instances:I
 //       I instances of one journey left waiting over P profiles (W = 0:
 //       `wait 30d` keeping one field of the trigger event; 1: `wait up to
@@ -246,6 +247,7 @@ void BM_EngineThroughput(benchmark::State& state) {
   const int events = static_cast<int>(state.range(2));
   Cache& cache = TheCache();
   const bool jit = state.range(3) != 0;
+  const bool analytics = state.range(4) != 0;
   std::vector<int64_t> key = {0, journeys, profiles, events};
   if (cache.key != key) {
     cache = Cache{};
@@ -267,6 +269,7 @@ void BM_EngineThroughput(benchmark::State& state) {
   const World& w = *cache.world;
   runtime::EngineOptions options;
   options.interpret = !jit;
+  options.analytics = analytics;
 
   size_t entered = 0, timers_after_ingest = 0;
   size_t kinds[5] = {};  // decisions by DecisionKind, per iteration
@@ -434,13 +437,19 @@ int main(int argc, char** argv) {
   }
   if (!throughput.empty()) {
     auto* b = benchmark::RegisterBenchmark("BM_EngineThroughput", BM_EngineThroughput);
-    b->ArgNames({"journeys", "profiles", "events", "jit"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-    // The interpreter and the JIT on the same world, one after the other.
+    b->ArgNames({"journeys", "profiles", "events", "jit", "analytics"})
+        ->Iterations(1)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+    // On the same world, one after the other: the interpreter, the JIT, and
+    // the JIT without the journey analytics (what keeping them costs).
     for (auto args : ParseSizes(throughput)) {
-      args.push_back(0);
-      b->Args(args);
-      args.back() = 1;
-      b->Args(args);
+      for (auto [jit, analytics] : {std::pair{0, 1}, std::pair{1, 1}, std::pair{1, 0}}) {
+        std::vector<int64_t> row = args;
+        row.push_back(jit);
+        row.push_back(analytics);
+        b->Args(row);
+      }
     }
   }
   if (!waiting.empty()) {

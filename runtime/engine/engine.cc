@@ -531,6 +531,7 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
     case Outcome::kExited: ++st.exited; break;
     case Outcome::kGoal: {
       ++st.goals;
+      if (!options_.analytics) break;
       if (st.goal_after.empty()) st.goal_after.resize(kGoalBuckets);
       ++st.goal_after[GoalBucket(std::max<Instant>(0, now_ - inst.entered))];
       // Each split or `choose best` the instance remembers, once (its
@@ -661,7 +662,7 @@ void Engine::SettleSends() {
     if (v.rule == nullptr) {
       AddToHistory(p.request.recipient, Interaction{p.request.at, p.request.channel, p.request.content, 0,
                                               static_cast<uint16_t>(p.request.journey + 1), true});
-      ++st.actions[names_.Get(p.request.channel)];
+      if (options_.analytics) ++st.actions[names_.Get(p.request.channel)];
       Emit(std::move(p.decision));
     } else {
       Decision d = std::move(p.decision);
@@ -673,7 +674,7 @@ void Engine::SettleSends() {
       d.checks.clear();
       d.idempotency_key.clear();
       d.message.reset();  // what was held back is the template's, by id
-      ++st.suppressed[d.rule];
+      if (options_.analytics) ++st.suppressed[d.rule];
       Emit(std::move(d));
     }
   }

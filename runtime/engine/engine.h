@@ -81,6 +81,13 @@ struct EngineOptions {
   /// of `shards` partitions (a node of the cluster, docs/cluster.md),
   /// rather than ShardOf's.
   bool kafka_partitions = false;
+  /// Keep the journey analytics up to date (JourneyStats: steps reached,
+  /// the arms of splits, `choose best`s and waits with their goals, time to
+  /// goal, actions by channel, suppressions by rule). Always on in the
+  /// daemon and `simulate`; engine_bench turns it off to measure its cost
+  /// (docs/performance.md). Entries, completions, exits, goals and errors
+  /// are counted either way.
+  bool analytics = true;
 };
 
 class Engine final : private stdlib::HistoryView {

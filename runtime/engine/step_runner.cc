@@ -108,7 +108,8 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
 void Engine::Chose(JourneyInstance& inst, ir::StepIndex step, int32_t arm, std::vector<double> scores,
                    std::optional<uint64_t> input) {
   const ir::Step& s = journeys_[inst.journey]->steps[step];
-  if (s.op == ir::StepOp::kSplit || s.op == ir::StepOp::kChooseBest || s.op == ir::StepOp::kWaitEvent) {
+  if (options_.analytics &&
+      (s.op == ir::StepOp::kSplit || s.op == ir::StepOp::kChooseBest || s.op == ir::StepOp::kWaitEvent)) {
     // A wait's two ways out, [0] the event and [1] the timeout, count like
     // a split's arms (JourneyStats::arms).
     std::vector<ArmStats>& arms = stats_[inst.journey].arms[step];
@@ -259,7 +260,7 @@ void Engine::Run(uint32_t handle) {
     }
     const ir::Journey& j = *journeys_[inst.journey];
     const ir::Step& s = j.steps[inst.pc];
-    ++stats_[inst.journey].step_visits[inst.pc];
+    if (options_.analytics) ++stats_[inst.journey].step_visits[inst.pc];
     switch (s.op) {
       case ir::StepOp::kSend:
         if (!RunSend(handle, s)) return;  // deferred by quiet hours
@@ -552,7 +553,7 @@ bool Engine::Approved(uint32_t handle, const ir::Step& s, const ir::Template* tm
   d.action = "send";
   d.content = id;
   d.recipient = to.key;
-  ++stats_[store_->instance(handle).journey].suppressed[d.rule];
+  if (options_.analytics) ++stats_[store_->instance(handle).journey].suppressed[d.rule];
   Emit(std::move(d));
   return false;
 }
@@ -654,7 +655,7 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
       pending_.push_back(std::move(p));
       continue;
     }
-    ++stats_[inst.journey].actions[names_.Get(channel)];
+    if (options_.analytics) ++stats_[inst.journey].actions[names_.Get(channel)];
     AddToHistory(inst.customer, Interaction{now_, channel, 0, 0, static_cast<uint16_t>(inst.journey + 1), true});
     Emit(std::move(d));
   }
