@@ -126,10 +126,10 @@ TEST(Console, ADryRunIsServedWithItsConsole) {
   // same run served until SIGTERM, its data folder removed after.
   fs::path dir = FreshDir("console-dry-run");
   std::string out = (dir / "decisions.ndjson").string(), err = (dir / "simulate.err").string();
-  std::vector<std::string> args = {TUTTI_BINARY, "simulate", "--journeys", Source("journeys"), "--profiles",
+  std::vector<std::string> args = {TuttiBinary(), "simulate", "--journeys", Source("journeys"), "--profiles",
                                    Source("examples/abc-pharma/profiles.ndjson"), "--events",
                                    Source("examples/abc-pharma/events.ndjson"), "--until", "2026-04-30T00:00:00Z",
-                                   "--jit-cache", std::string(TUTTI_BINARY) + "-jit-cache", "--serve", "127.0.0.1:0"};
+                                   "--jit-cache", TuttiBinary() + "-jit-cache", "--serve", "127.0.0.1:0"};
   pid_t pid = Spawn(args, out, err);
   ASSERT_GT(pid, 0);
   int port = 0;

@@ -211,7 +211,7 @@ TEST(Cluster, SettingsThatCannotHoldOnAClusterStopTheStart) {
   fs::path dir = FreshDir("cluster-refused");
   std::string config = ClusterConfig(dir, cluster.brokers());
   // A profiles file loaded at every start would undo newer updates.
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+  std::string out = Shell(TuttiBinary() + " serve --journeys " + Source("journeys") + " --data " +
                           (dir / "d").string() + " --listen 127.0.0.1:0 --profiles " +
                           Source("examples/abc-pharma/profiles.ndjson") + " --config " + config + " 2>&1; echo exit $?");
   EXPECT_NE(out.find("'profiles' cannot be loaded"), std::string::npos) << out;
@@ -219,7 +219,7 @@ TEST(Cluster, SettingsThatCannotHoldOnAClusterStopTheStart) {
   // A client property librdkafka does not know, named; its value never shown.
   std::ofstream(dir / "bad.json") << R"({"kafka": {"brokers": ")" << cluster.brokers()
                                   << R"(", "librdkafka": {"sasl.pasword": "hunter2"}}})";
-  out = Shell(std::string(TUTTI_BINARY) + " serve --check-config " + (dir / "bad.json").string() + " --journeys " +
+  out = Shell(TuttiBinary() + " serve --check-config " + (dir / "bad.json").string() + " --journeys " +
               Source("journeys") + " --data " + (dir / "d").string() + " 2>&1; echo exit $?");
   EXPECT_NE(out.find("sasl.pasword"), std::string::npos) << out;
   EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;

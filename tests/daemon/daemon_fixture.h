@@ -17,6 +17,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -37,6 +38,14 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 inline std::string Source(const std::string& rel) { return std::string(TUTTI_SOURCE_DIR) + "/" + rel; }
+
+/// The `tutti` the tests start: $TUTTI_DAEMON_BINARY when set (CTest sets
+/// the sanitizer build's for the asan. copies of the tests), else the one
+/// built beside them.
+inline std::string TuttiBinary() {
+  const char* other = std::getenv("TUTTI_DAEMON_BINARY");
+  return other && *other ? other : TUTTI_BINARY;
+}
 
 inline std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -80,14 +89,14 @@ class Daemon {
   Daemon(const fs::path& data, std::vector<std::string> extra = {}, std::string journeys = Source("journeys"),
          std::string profiles = Source("examples/abc-pharma/profiles.ndjson")) {
     out_ = data.string() + ".out";
-    std::vector<std::string> args = {TUTTI_BINARY, "serve", "--journeys", journeys, "--data", data.string(),
+    std::vector<std::string> args = {TuttiBinary(), "serve", "--journeys", journeys, "--data", data.string(),
                                      "--listen", "127.0.0.1:0", "--clock", "virtual"};
     if (!profiles.empty()) args.insert(args.end(), {"--profiles", profiles});
     // One cache of native code for every daemon a build's tests start: a
     // start then compiles only journeys no earlier test compiled (under
     // ASan, compiling the reference journeys takes 3 s).
     if (std::find(extra.begin(), extra.end(), "--jit-cache") == extra.end())
-      args.insert(args.end(), {"--jit-cache", std::string(TUTTI_BINARY) + "-jit-cache"});
+      args.insert(args.end(), {"--jit-cache", TuttiBinary() + "-jit-cache"});
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = Spawn(args, out_, out_ + ".err");
     EXPECT_GT(pid_, 0);
@@ -332,7 +341,7 @@ const size_t kEvents = 260;
 /// "exit STATUS".
 inline std::string RefusedStart(const fs::path& dir, const std::string& name, const Json& config) {
   std::ofstream(dir / (name + ".json"), std::ios::trunc) << config.dump();
-  return Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+  return Shell(TuttiBinary() + " serve --journeys " + Source("journeys") + " --data " +
                (dir / name).string() + " --config " + (dir / (name + ".json")).string() +
                " --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
 }

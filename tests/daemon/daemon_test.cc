@@ -377,14 +377,14 @@ TEST(Daemon, AJourneysFileNameThatIsNotUtf8IsRefused) {
   fs::path dir = FreshDir("not-utf8-name");
   fs::create_directories(dir / "journeys");
   fs::copy(Source("bench/daemon/waiting.tutti"), dir / "journeys" / "waiting.tutti");
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + (dir / "journeys").string() +
+  std::string out = Shell(TuttiBinary() + " serve --journeys " + (dir / "journeys").string() +
                           " --data " + (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1 & pid=$!; " +
                           "sleep 1; mv " + (dir / "journeys" / "waiting.tutti").string() + " " +
                           (dir / "journeys").string() + "/$(printf 'w\\377.tutti'); kill -HUP $pid; sleep 1; " +
                           "kill -TERM $pid; wait $pid; echo exit=$?");
   EXPECT_NE(out.find("not UTF-8"), std::string::npos) << out;
   EXPECT_NE(out.find("exit=0"), std::string::npos) << out;
-  std::string start = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + (dir / "journeys").string() +
+  std::string start = Shell(TuttiBinary() + " serve --journeys " + (dir / "journeys").string() +
                             " --data " + (dir / "data2").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1; echo exit=$?");
   EXPECT_NE(start.find("not UTF-8"), std::string::npos) << start;
   EXPECT_EQ(start.find("exit=0"), std::string::npos) << start;

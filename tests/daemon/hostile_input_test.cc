@@ -313,7 +313,7 @@ TEST(HostileInput, ADamagedInputLogStopsTheStartUnlessTheLossIsAccepted) {
     f.seekp(at);
     f.put(static_cast<char>(c ^ 0x5a));
   }
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+  std::string out = Shell(TuttiBinary() + " serve --journeys " + Source("journeys") + " --data " +
                           (dir / "data").string() + " --clock virtual --listen 127.0.0.1:0 2>&1; echo \"exit $?\"");
   EXPECT_NE(out.find("is damaged"), std::string::npos) << out;
   EXPECT_NE(out.find("--accept-data-loss"), std::string::npos) << out;
@@ -424,7 +424,7 @@ TEST(HostileInput, EmptyTokensRepeatedKeysAndAVanishedDataFolderAreRefused) {
   EXPECT_NE(out.find("empty.json.admin_token: must be a non-empty string"), std::string::npos) << out;
   // A key given twice, in a config or in an event: which one counts?
   std::ofstream(dir / "twice.json") << R"({"shards": 1, "shards": 2})";
-  out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " + (dir / "x").string() +
+  out = Shell(TuttiBinary() + " serve --journeys " + Source("journeys") + " --data " + (dir / "x").string() +
               " --config " + (dir / "twice.json").string() + " 2>&1; echo \"exit $?\"");
   EXPECT_NE(out.find("the key 'shards' appears twice"), std::string::npos) << out;
   Daemon d(dir / "data");

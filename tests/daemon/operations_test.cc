@@ -24,7 +24,7 @@ std::string Write(const fs::path& dir, const std::string& name, const std::strin
 std::string Status(const std::string& curl) { return curl.substr(0, 3); }
 
 TEST(Operations, TheBinarySaysItsVersion) {
-  std::string out = Shell(std::string(TUTTI_BINARY) + " --version");
+  std::string out = Shell(TuttiBinary() + " --version");
   EXPECT_TRUE(std::regex_search(out, std::regex(R"(^tutti \d+\.\d+\.\d+ \(\w+, \w+\)\nstdlib: /.*/stdlib\n$)"))) << out;
 }
 
@@ -32,23 +32,23 @@ TEST(Operations, CheckConfigSaysWhatWouldStopAStart) {
   fs::path dir = FreshDir("check-config");
   std::string good = Write(dir, "good.json", R"({"journeys": ")" + Source("journeys") + R"(", "data": ")" +
                                                  (dir / "data").string() + R"(", "admin_token": "a-secret"})");
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --check-config " + good + " 2>&1; echo \"exit $?\"");
+  std::string out = Shell(TuttiBinary() + " serve --check-config " + good + " 2>&1; echo \"exit $?\"");
   EXPECT_NE(out.find("checks: 11 journeys"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 0"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "data")) << "a check must not start anything";
   // A key out of range, a missing password file, journeys that do not check.
   std::string bad = Write(dir, "bad.json", R"({"journeys": "x", "data": "y", "idle_timeout_seconds": 0})");
-  out = Shell(std::string(TUTTI_BINARY) + " serve --check-config " + bad + " 2>&1; echo \"exit $?\"");
+  out = Shell(TuttiBinary() + " serve --check-config " + bad + " 2>&1; echo \"exit $?\"");
   EXPECT_NE(out.find("bad.json.idle_timeout_seconds: must be a whole number from 1 to 86400"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 2"), std::string::npos) << out;
   std::string login = Write(dir, "login.json", R"({"journeys": "x", "data": "y", "smtp": {"email": {"relay": "127.0.0.1:25",
       "from": "a@b.example", "starttls": true, "username": "u", "password_file": "/nowhere/secret"}}})");
-  out = Shell(std::string(TUTTI_BINARY) + " serve --check-config " + login + " 2>&1; echo \"exit $?\"");
+  out = Shell(TuttiBinary() + " serve --check-config " + login + " 2>&1; echo \"exit $?\"");
   EXPECT_NE(out.find("smtp.email: cannot read a password from /nowhere/secret"), std::string::npos) << out;
   fs::create_directories(dir / "broken");
   std::ofstream(dir / "broken" / "j.tutti") << "journey oops {\n  send nowhere \"x\" to hcp\n}\n";
   std::string broken = Write(dir, "broken.json", R"({"journeys": ")" + (dir / "broken").string() + R"(", "data": "y"})");
-  out = Shell(std::string(TUTTI_BINARY) + " serve --check-config " + broken + " 2>&1; echo \"exit $?\"");
+  out = Shell(TuttiBinary() + " serve --check-config " + broken + " 2>&1; echo \"exit $?\"");
   EXPECT_NE(out.find("do not check"), std::string::npos) << out;
   EXPECT_NE(out.find("exit 1"), std::string::npos) << out;
 }

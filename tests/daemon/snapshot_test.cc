@@ -152,7 +152,7 @@ TEST(Snapshots, ADamagedSnapshotIsSetAsideForAnOlderOne) {
   // With the log's start dropped and every snapshot damaged, nothing can
   // rebuild the state: the daemon says so and does not start.
   for (const fs::path& s : Snapshots(dir / "data")) Damage(s);
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+  std::string out = Shell(TuttiBinary() + " serve --journeys " + Source("journeys") + " --data " +
                           (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual 2>&1; echo exit=$?");
   EXPECT_NE(out.find("was dropped after a snapshot"), std::string::npos) << out;
   EXPECT_NE(out.find("--accept-data-loss"), std::string::npos) << out;
@@ -188,7 +188,7 @@ TEST(Snapshots, ASnapshotPastTheLogsEndIsRefusedThenSetAside) {
   ASSERT_EQ(kept.size(), 2u);
   fs::remove_all(dir / "data" / "log");
   fs::copy(dir / "log-then", dir / "data" / "log", fs::copy_options::recursive);
-  std::string out = Shell(std::string(TUTTI_BINARY) + " serve --journeys " + Source("journeys") + " --data " +
+  std::string out = Shell(TuttiBinary() + " serve --journeys " + Source("journeys") + " --data " +
                           (dir / "data").string() + " --listen 127.0.0.1:0 --clock virtual --profiles " +
                           Source("examples/abc-pharma/profiles.ndjson") + " 2>&1; echo exit=$?");
   EXPECT_NE(out.find("acknowledged inputs are missing from the log"), std::string::npos) << out;
