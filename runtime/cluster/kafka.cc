@@ -165,6 +165,23 @@ int64_t Reader::Position() {
   return position;
 }
 
+Status Reader::ReadTo(int64_t to, std::chrono::milliseconds timeout, const std::function<void(const Record&)>& each) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (Position() >= to) return Status::Ok();  // transaction markers take offsets too: the last may hold none
+    TUTTI_ASSIGN_OR_RETURN(std::vector<Record> records, Next(1000, std::chrono::milliseconds(200)));
+    for (const Record& r : records) {
+      if (r.offset >= to) return Status::Ok();
+      each(r);
+      if (r.offset == to - 1) return Status::Ok();
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Status::Unavailable("kafka: " + handle_->topic + " partition " + std::to_string(handle_->partition) +
+                                 " was not read to offset " + std::to_string(to) + " within " +
+                                 std::to_string(timeout.count()) + " ms");
+  }
+}
+
 // ---- Metadata ----
 
 Result<std::map<std::string, int32_t>> PartitionCounts(const KafkaSettings& settings,

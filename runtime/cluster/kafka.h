@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,6 +92,11 @@ class Reader {
   /// Where the reader is: the offset after the last record (or
   /// transaction marker) it has passed; -1 before it has read any.
   int64_t Position();
+  /// Every committed record before offset `to` (which End gave), each
+  /// passed to `each` in order, reading on until the reader has passed
+  /// `to`. kUnavailable when `timeout` runs out first: a slow fetch is
+  /// never taken for the end of the range.
+  Status ReadTo(int64_t to, std::chrono::milliseconds timeout, const std::function<void(const Record&)>& each);
 
  private:
   struct Handle;

@@ -49,28 +49,20 @@ Status PartitionWorker::ReadWrittenTail() {
   TUTTI_ASSIGN_OR_RETURN(int64_t end, probe->End(settings_.timeout));
   probe.reset();
   // Backwards in growing windows until an action of this partition shows
-  // (transaction markers take offsets too, so the last offset may hold none).
+  // (transaction markers take offsets too, so the last offset may hold
+  // none). Each window is read whole: stopping at a slow fetch would take
+  // an earlier action for the last and write the rest again.
   for (int64_t window = 256, to = end; to > 0; window *= 4) {
     int64_t from = std::max<int64_t>(0, to - window);
     TUTTI_ASSIGN_OR_RETURN(auto reader, Reader::Open(settings_.kafka, settings_.topics.actions, partition_, from));
     bool found = false;
-    for (int empty = 0; empty < 2;) {
-      TUTTI_ASSIGN_OR_RETURN(std::vector<Record> records, reader->Next(1000, 200ms));
-      if (records.empty()) {
-        if (reader->Position() >= to) break;  // only transaction markers were left
-        ++empty;
-        continue;
-      }
-      for (const Record& r : records) {
-        if (r.offset >= to) continue;
-        auto mark = ReadActionMark(r.value);
-        if (!mark || mark->partition != partition_ || mark->seq <= written_through_) continue;
-        written_through_ = mark->seq;
-        written_source_offset_ = mark->source_offset;
-        found = true;
-      }
-      if (records.back().offset >= to - 1 || reader->Position() >= to) break;
-    }
+    TUTTI_TRY(reader->ReadTo(to, settings_.timeout, [&](const Record& r) {
+      auto mark = ReadActionMark(r.value);
+      if (!mark || mark->partition != partition_ || mark->seq <= written_through_) return;
+      written_through_ = mark->seq;
+      written_source_offset_ = mark->source_offset;
+      found = true;
+    }));
     if (found) break;
     to = from;
   }
@@ -87,21 +79,14 @@ void PartitionWorker::RestoreNewestSnapshot() {
   // The newest chunk of each key (compaction may not have run yet).
   std::map<uint32_t, SnapshotChunk> chunks;
   const std::string prefix = std::to_string(partition_) + ":";
-  for (int empty = 0; empty < 3;) {
-    auto records = (*reader)->Next(100, 200ms);
-    if (!records.ok()) return;
-    if (records->empty()) {
-      if ((*reader)->Position() >= *end) break;  // only transaction markers were left
-      ++empty;
-      continue;
-    }
-    for (const Record& r : *records) {
-      if (r.key.rfind(prefix, 0) != 0) continue;
-      auto chunk = ReadSnapshotChunk(r.value);
-      if (chunk && chunk->partition == partition_) chunks[chunk->chunk] = std::move(*chunk);
-    }
-    if (records->back().offset >= *end - 1 || (*reader)->Position() >= *end) break;
-  }
+  // Read whole or not at all: a read that does not finish restores
+  // nothing, and the replay from the start makes it right, only slower.
+  Status read = (*reader)->ReadTo(*end, settings_.timeout, [&](const Record& r) {
+    if (r.key.rfind(prefix, 0) != 0) return;
+    auto chunk = ReadSnapshotChunk(r.value);
+    if (chunk && chunk->partition == partition_) chunks[chunk->chunk] = std::move(*chunk);
+  });
+  if (!read.ok()) return;
   // Whole: chunk 0 says how many, and every one is of its snapshot.
   auto first = chunks.find(0);
   if (first == chunks.end() || first->second.versions.empty()) return;
