@@ -87,7 +87,17 @@ try {
       return document.querySelectorAll("#history-pages tbody tr").length;
     }),
   }));
-  await check("operator", "#/operator");
+  await check("operator", "#/operator", async () => {
+    // The dead letters listed, then the first one retried by its button.
+    const dead = await page.evaluate(() => [...document.querySelectorAll("[data-retry]")].map((b) => b.dataset.retry));
+    let retried = null;
+    if (dead.length) {
+      await page.click(`[data-retry="${dead[0]}"]`);
+      await page.waitForFunction(() => /delivered again|Not retried/.test(document.querySelector("#dead-letters ~ p[role=status]")?.textContent || ""), { timeout: 15000 });
+      retried = await page.evaluate(() => document.querySelector("#dead-letters ~ p[role=status]").textContent);
+    }
+    return { dead_letters: dead, retried };
+  });
 
   // A click from the prescriber's newest action reaches its explanation.
   await open(`#/customers/${encodeURIComponent(customer)}`);

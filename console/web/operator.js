@@ -1,6 +1,56 @@
 // The operator's page: readiness, the figures that say whether the daemon
-// keeps up (from /metrics), and the journey versions it runs, with reload.
-import { h, api, num, table, figure } from "/console/app.js";
+// keeps up (from /metrics), the dead letters with a retry for each, and
+// the journey versions it runs, with reload.
+import { h, api, num, table, figure, when } from "/console/app.js";
+
+/// How many dead letters the page lists (the oldest first).
+const DEAD_LETTERS = 200;
+
+/// The dead letters held, each with its explanation and a retry button
+/// (POST /v1/actions/KEY/retry, with the admin token when one is set).
+function deadLetters(page) {
+  const status = h("p", { role: "status" });
+  const rows = page.actions.map((a) => {
+    const state = h("span", {}, "dead letter");
+    const retry = h(
+      "button",
+      {
+        type: "button",
+        "data-retry": a.idempotency_key,
+        "aria-label": `Retry the ${a.channel} action for ${a.customer || a.to}`,
+        onclick: async () => {
+          retry.disabled = true;
+          try {
+            await api(`/v1/actions/${encodeURIComponent(a.idempotency_key)}/retry`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+            state.textContent = "pending (retried)";
+            status.textContent = `The ${a.channel} action for ${a.customer || a.to} is delivered again.`;
+          } catch (err) {
+            retry.disabled = false;
+            status.textContent = "Not retried: " + err.message;
+          }
+        },
+      },
+      "Retry"
+    );
+    return [
+      h("a", { href: `#/why/${encodeURIComponent(a.idempotency_key)}`, "data-why": a.idempotency_key }, when(a.at)),
+      a.channel,
+      h("a", { href: `#/customers/${encodeURIComponent(a.customer)}` }, a.customer),
+      a.template || a.kind || "",
+      `${a.journey} v${a.version}`,
+      state,
+      retry,
+    ];
+  });
+  return h(
+    "section",
+    { "aria-labelledby": "dead-letters" },
+    h("h2", { id: "dead-letters" }, "Dead letters"),
+    h("p", {}, rows.length ? `Actions whose every attempt failed (the oldest ${DEAD_LETTERS} held). Retry one once what failed it is fixed: it gets a whole retry budget, and its journey hears the outcome.` : "No dead letters: every routed action was delivered or is on its way."),
+    rows.length ? table("Dead letters", ["Decided", "Channel", "Customer", "Template", "Journey", "Delivery", "Retry"], rows) : null,
+    status
+  );
+}
 
 /// Prometheus text -> {name: total over its series}.
 function metrics(text) {
@@ -22,7 +72,7 @@ async function readMetrics() {
 
 export async function operatorPage() {
   const ready = await fetch("/readyz").then(async (r) => ({ ok: r.ok, body: await r.json().catch(() => ({})) }));
-  const [m, { journeys, fingerprint, shards }] = await Promise.all([readMetrics(), api("/v1/journeys")]);
+  const [m, { journeys, fingerprint, shards }, dead] = await Promise.all([readMetrics(), api("/v1/journeys"), api(`/v1/actions?delivery=dead_letter&limit=${DEAD_LETTERS}`)]);
   const reloadStatus = h("p", { role: "status" });
   const reload = h(
     "button",
@@ -56,6 +106,7 @@ export async function operatorPage() {
       figure("Decisions", num(m.tutti_decisions_total), "decisions"),
       figure("Actions pending delivery", num(m.tutti_outbox_pending), "outbox_pending"),
       figure("Delivery failures", num(m.tutti_delivery_failures_total), "delivery_failures"),
+      figure("Dead letters held", num(dead.actions.length) + (dead.actions.length === DEAD_LETTERS ? "+" : ""), "dead_letters"),
       figure("Timers pending", num(m.tutti_timers_pending), "timers"),
       figure("Instances active", num(m.tutti_instances_active), "instances"),
       figure("Input log entries", num(m.tutti_input_log_entries), "log_entries"),
@@ -63,6 +114,7 @@ export async function operatorPage() {
       figure("Reloads", num(m.tutti_reloads_total), "reloads"),
       figure("Shards", num(shards), "shards")
     ),
+    deadLetters(dead),
     h("section", { "aria-labelledby": "versions" }, h("h2", { id: "versions" }, "Journey versions"), h("p", {}, `Journey set fingerprint ${fingerprint}.`), table("Versions running", ["Journey", "Version", "Version id", "Status", "Active", "Errors"], versions, [4, 5]), reload, reloadStatus)
   );
 }

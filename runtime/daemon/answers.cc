@@ -70,25 +70,38 @@ std::optional<HistoryCursor> ParseCursor(std::string_view text, size_t shards) {
 
 }  // namespace
 
-Reply Service::GetActions(uint64_t since, size_t limit) const {
+Reply Service::GetActions(uint64_t since, size_t limit, std::string_view delivery) const {
   // Each action's NDJSON line with its place and delivery state spliced in
   // before the closing brace (no parse and dump per action).
   const Outbox& outbox = shards_->outbox();
   std::string body = "{\"actions\":[";
   uint64_t last = since;
-  for (const OutboxEntry* e : outbox.Since(since, limit)) {
+  size_t shown = 0;
+  // Filtered: the whole outbox is looked through (it holds at most
+  // actions_retained final actions), and `next` is the last one looked at.
+  uint64_t from = std::max(since, outbox.first_seq() - 1);
+  for (uint64_t seq = from + 1; seq <= outbox.last_seq() && shown < limit; ++seq) {
+    const OutboxEntry* e = outbox.Find(seq);
+    last = seq;
+    if (!delivery.empty() && StateName(e->state) != delivery) continue;
     std::string line = ToJson(e->action);
     line.pop_back();
-    if (last != since) body += ',';
+    if (shown++ > 0) body += ',';
     body += line;
     body += ",\"seq\":" + std::to_string(e->seq) + ",\"delivery\":\"" + StateName(e->state) + "\"}";
-    last = e->seq;
   }
   body += "],\"next\":" + std::to_string(last);
   // Actions after the cursor that are no longer held: delivered long ago.
   if (since + 1 < outbox.first_seq()) body += ",\"trimmed\":" + std::to_string(outbox.first_seq() - since - 1);
   body += "}\n";
   return {200, std::move(body), "application/json", {}, false};
+}
+
+const OutboxEntry* Service::FindHeld(std::string_view key) const {
+  const Outbox& outbox = shards_->outbox();
+  for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0; --seq)
+    if (const OutboxEntry* e = outbox.Find(seq); e && e->action.idempotency_key == key) return e;
+  return nullptr;
 }
 
 Service::Instances Service::CountInstances() const {

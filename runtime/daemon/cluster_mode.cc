@@ -159,7 +159,7 @@ Reply Service::PublishOnCluster(PreparedReload prepared) {
 
 std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
-  static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/journeys", "/v1/journeys/{name}/graph",
+  static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/actions/{key}/retry", "/v1/journeys", "/v1/journeys/{name}/graph",
                                   "/v1/journeys/{name}/pause",
                                   "/v1/journeys/{name}/resume", "/v1/customers/{id}",
                                   "/v1/customers/{id}/history", "/v1/accounts/{id}/history",

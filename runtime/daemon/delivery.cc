@@ -37,9 +37,16 @@ void Service::ResumeDeliveries(uint64_t through) {
     const OutboxEntry* e = outbox.Find(seq);
     const std::string& channel = ChannelOf(e->action);
     auto final = finals_.find(e->seq);
-    if (final != finals_.end()) outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
-    else if (options_.routes.count(channel)) Route(e->seq, channel);
-    else outbox.Report(e->seq, DeliveryState::kDelivered);
+    bool retried = final != finals_.end() && final->second == 'r';
+    if (final != finals_.end() && !retried) {
+      outbox.Report(e->seq, final->second == 'd' ? DeliveryState::kDelivered : DeliveryState::kDeadLetter);
+    } else if (options_.routes.count(channel)) {
+      // A dead letter retried is pending again, whatever a snapshot says.
+      if (retried) outbox.Report(e->seq, DeliveryState::kPending);
+      Route(e->seq, channel);
+    } else {
+      outbox.Report(e->seq, DeliveryState::kDelivered);
+    }
     resumed_through_ = e->seq;
   }
   TrimOutbox();
@@ -106,6 +113,32 @@ void Service::Deliver() {
   if (Status recorded = Stored("delivered", [&] { return log_->SetDelivered(pending.back()->seq); }); !recorded.ok())
     Log(LogLevel::kError, "delivery", recorded.message());
   TrimOutbox();
+}
+
+Reply Service::PostRetry(std::string_view key) {
+  const OutboxEntry* e = FindHeld(key);
+  if (e == nullptr)
+    return Problem(404, "no action with this idempotency key is held: the daemon keeps the last " +
+                            std::to_string(options_.actions_retained) + " delivered actions and every pending one");
+  if (e->state != DeliveryState::kDeadLetter)
+    return Problem(409, "only a dead letter can be retried; this action is " +
+                            std::string(e->state == DeliveryState::kDelivered ? "delivered" : "still being delivered"));
+  const std::string& channel = ChannelOf(e->action);
+  if (!options_.routes.count(channel))
+    return Problem(409, "the channel '" + channel + "' is no longer delivered by a webhook or SMTP setting");
+  uint64_t seq = e->seq;
+  // Logged before anything changes: a retry answered is a retry kept.
+  if (Status logged = Stored("retry", [&] { return log_->SetRetried(seq); }); !logged.ok()) {
+    Reply reply = Problem(503, logged.message());
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  }
+  logged_attempts_.erase(seq);
+  DeliveryOutbox().Report(seq, DeliveryState::kPending);
+  actions_total_->At({channel, "dead_letter_retried"}).Add();
+  Log(LogLevel::kInfo, "delivery", "a dead letter is delivered again", {{"seq", seq}, {"channel", channel}});
+  Route(seq, channel);
+  return JsonReply(202, Json{{"idempotency_key", std::string(key)}, {"seq", seq}, {"delivery", "pending"}});
 }
 
 bool Service::AppendToActionsFile(const std::string& lines) {

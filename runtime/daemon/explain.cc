@@ -87,10 +87,7 @@ Json Service::LoggedInput(uint64_t seq) const {
 Reply Service::GetWhy(std::string_view key) const {
   // The outbox holds the actions not yet trimmed (actions_retained), in
   // order; the newest are the likeliest to be asked about.
-  const Outbox& outbox = shards_->outbox();
-  const OutboxEntry* found = nullptr;
-  for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0 && !found; --seq)
-    if (const OutboxEntry* e = outbox.Find(seq); e && e->action.idempotency_key == key) found = e;
+  const OutboxEntry* found = FindHeld(key);
   if (found == nullptr)
     return Problem(404, "no action with this idempotency key is held: the daemon keeps the last " +
                             std::to_string(options_.actions_retained) + " delivered actions and every pending one");

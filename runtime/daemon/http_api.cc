@@ -189,6 +189,7 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
   else if (s.size() == 4 && is(0, "v1") && is(1, "customers") && is(3, "history")) out.route = "/v1/customers/{id}/history";
   else if (s.size() == 4 && is(0, "v1") && is(1, "accounts") && is(3, "history")) out.route = "/v1/accounts/{id}/history";
   else if (s.size() == 4 && is(0, "v1") && is(1, "decisions") && is(3, "why")) out.route = "/v1/decisions/{key}/why";
+  else if (s.size() == 4 && is(0, "v1") && is(1, "actions") && is(3, "retry")) out.route = "/v1/actions/{key}/retry";
   else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && (is(3, "pause") || is(3, "resume")))
     out.route = "/v1/journeys/{name}/" + s[3];
   else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && is(3, "graph")) out.route = "/v1/journeys/{name}/graph";
@@ -343,7 +344,15 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     auto limit_n = limit ? Number(limit, 100000) : std::optional<uint64_t>(1000);
     if (!since_n || !limit_n || *limit_n == 0)
       return Problem(400, "since must be a cursor (a whole number) and limit a number from 1 to 100000");
-    return service.GetActions(*since_n, *limit_n);
+    std::string delivery = QueryParam(t.query, "delivery").value_or("");
+    if (!delivery.empty() && delivery != "pending" && delivery != "delivered" && delivery != "failed" &&
+        delivery != "dead_letter")
+      return Problem(400, "'delivery' must be 'pending', 'delivered', 'failed' or 'dead_letter'");
+    return service.GetActions(*since_n, *limit_n, delivery);
+  }
+  if (route == "/v1/actions/{key}/retry") {
+    if (!post) return MethodNotAllowed("POST");
+    return service.PostRetry(t.segments[2]);
   }
   if (route == "/v1/journeys") {
     if (!get) return MethodNotAllowed("GET");

@@ -332,6 +332,16 @@ Status InputLog::SetAttempts(uint64_t seq, uint32_t attempts) {
   return Status::Ok();
 }
 
+Status InputLog::SetRetried(uint64_t seq) {
+  const char retried = 'r';
+  rocksdb::WriteBatch wb;
+  wb.Put(EntryKey(seq, 'd'), rocksdb::Slice(&retried, 1));
+  wb.Delete(EntryKey(seq, 'a'));
+  rocksdb::Status st = Write(&wb, /*sync=*/true);
+  if (!st.ok()) return FromRocks(st, "cannot record a retry");
+  return Status::Ok();
+}
+
 std::map<uint64_t, char> InputLog::Finals() const {
   std::map<uint64_t, char> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));

@@ -68,7 +68,7 @@ class InputLog {
   /// A routed delivery's final state, written with the inputs it caused.
   struct Final {
     uint64_t seq = 0;
-    char state = 'd';  // 'd' delivered, 'x' dead letter
+    char state = 'd';  // 'd' delivered, 'x' dead letter, 'r' a dead letter retried (pending again)
   };
 
   struct OpenOptions {
@@ -112,6 +112,11 @@ class InputLog {
   /// `attempts`-th. Not synced (a process crash keeps it; a power loss may
   /// forget the last few), so a retry budget survives restarts.
   Status SetAttempts(uint64_t seq, uint32_t attempts);
+  /// Records that dead letter `seq` is to be delivered again (an
+  /// operator's retry): its final state becomes 'r' and its attempt count
+  /// is forgotten, durably (synced), so that a restart attempts it again
+  /// with a whole budget whatever state a snapshot holds for it.
+  Status SetRetried(uint64_t seq);
   /// Every final state recorded, and every attempt count of an entry not
   /// final yet, by outbox sequence number.
   std::map<uint64_t, char> Finals() const;

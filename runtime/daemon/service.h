@@ -216,7 +216,16 @@ class Service {
   /// When the engine next has something to do, in system-clock time.
   std::optional<Instant> NextDue();
 
-  Reply GetActions(uint64_t since, size_t limit) const;
+  /// GET /v1/actions: up to `limit` held actions after cursor `since`;
+  /// with `delivery` ("pending", "delivered", "failed", "dead_letter"),
+  /// only those in that state.
+  Reply GetActions(uint64_t since, size_t limit, std::string_view delivery = "") const;
+  /// POST /v1/actions/{key}/retry: a dead letter delivered again, with a
+  /// whole retry budget (an operator fixed what failed it). 202 once the
+  /// retry is logged (it survives a restart); 404 when the action is not
+  /// held, 409 when it is not a dead letter or its channel is no longer
+  /// routed. Its outcome comes back to the journeys as for any delivery.
+  Reply PostRetry(std::string_view key);
   Reply GetJourneys() const;
   /// One journey's diagram (`tutti graph` as nodes and edges) with the live
   /// counts on it: `version` 0 is the newest version still running.
@@ -236,6 +245,9 @@ class Service {
   /// (as logged, while the log holds them), the journey's trigger and
   /// audience, the instance's choices, the step, the policy rules passed.
   Reply GetWhy(std::string_view key) const;
+  /// The held action with idempotency key `key`, newest first (a linear
+  /// scan of the outbox), or null.
+  const OutboxEntry* FindHeld(std::string_view key) const;
   /// Why the daemon should not be sent inputs now (GET /readyz answers
   /// 503 with it), or nullopt: the input log's last write failed.
   std::optional<std::string> NotReady() const;

@@ -486,6 +486,69 @@ TEST(Daemon, WebhookThatNeverAnswersIsDeadLetteredAndStaysSo) {
   for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "dead_letter") << a.dump();
 }
 
+/// How many lines of a webhook_receiver.py log show `key` answered 200.
+size_t TimesDelivered(const fs::path& log, const std::string& key) {
+  size_t n = 0;
+  std::istringstream lines(ReadFile(log));
+  for (std::string k, attempt, status; lines >> k >> attempt >> status;) n += k == key && status == "200";
+  return n;
+}
+
+TEST(Daemon, ADeadLetterRetriedIsDeliveredOnceAndTheRetryOutlivesACrash) {
+  fs::path dir = FreshDir("retry");
+  // Each key's first 3 attempts fail and 2 are allowed: both webhooks are
+  // dead-lettered, and a retry (2 more) delivers each.
+  Receiver receiver(dir / "received.txt", 3);
+  ASSERT_NE(receiver.port(), 0);
+  std::ofstream(dir / "config.json") << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)" << receiver.port()
+                                     << R"(/orders", "backoff_ms": 1500, "max_attempts": 2}}})";
+  const std::vector<std::string> args = {"--config", (dir / "config.json").string()};
+  std::string first, second;
+  {
+    Daemon d(dir / "data", args);
+    PlayTheScenario(d, dir);
+    std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
+    ASSERT_EQ(hooks.size(), 2u);
+    Json dead = d.GetJson("/v1/actions?delivery=dead_letter");
+    ASSERT_EQ(dead["actions"].size(), 2u) << dead.dump();
+    first = dead["actions"][0]["idempotency_key"];
+    second = dead["actions"][1]["idempotency_key"];
+    EXPECT_EQ(d.GetJson("/v1/actions?delivery=delivered&limit=100000")["actions"].dump().find(first),
+              std::string::npos);
+    EXPECT_EQ(d.Curl("GET", "/v1/actions?delivery=lost").substr(0, 3), "400");
+    EXPECT_EQ(d.Curl("POST", "/v1/actions/no-such-key/retry", "", "-d '{}'").substr(0, 3), "404");
+    EXPECT_EQ(d.Curl("GET", "/v1/actions/" + first + "/retry").substr(0, 3), "405");
+
+    std::string retried = d.Curl("POST", "/v1/actions/" + first + "/retry", "", "-d '{}'");
+    EXPECT_EQ(retried.substr(0, 3), "202") << retried;
+    for (int i = 0; i < 300 && TimesDelivered(dir / "received.txt", first) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(d.Curl("POST", "/v1/actions/" + first + "/retry", "", "-d '{}'").substr(0, 3), "409");
+    hooks = FinalWebhookActions(d, "webhook");
+    for (const Json& a : hooks) EXPECT_EQ(a["delivery"], a["idempotency_key"] == first ? "delivered" : "dead_letter");
+    // The journey hears the outcome of the retry too.
+    Json customer = d.GetJson("/v1/customers/" + hooks[0]["customer"].get<std::string>());
+    EXPECT_NE(customer["history"].dump().find("\"action_delivered\""), std::string::npos) << customer.dump();
+    EXPECT_NE(d.Curl("GET", "/metrics").find(R"(tutti_actions_total{channel="webhook",outcome="dead_letter_retried"} 1)"),
+              std::string::npos);
+    EXPECT_EQ(d.Kill(SIGTERM), 0);  // a snapshot that holds the second as a dead letter
+  }
+  {
+    // The second retried, and the daemon killed while its first attempt
+    // waits out its backoff.
+    Daemon d(dir / "data", args);
+    std::string retried = d.Curl("POST", "/v1/actions/" + second + "/retry", "", "-d '{}'");
+    EXPECT_EQ(retried.substr(0, 3), "202") << retried;
+    d.Kill(SIGKILL);
+  }
+  Daemon d(dir / "data", args);
+  std::vector<Json> hooks = FinalWebhookActions(d, "webhook");
+  ASSERT_EQ(hooks.size(), 2u);
+  for (const Json& a : hooks) EXPECT_EQ(a["delivery"], "delivered") << a.dump();
+  EXPECT_EQ(TimesDelivered(dir / "received.txt", first), 1u);
+  EXPECT_EQ(TimesDelivered(dir / "received.txt", second), 1u);
+}
+
 TEST(Daemon, StreamingIngestAcknowledgesEachBatch) {
   fs::path dir = FreshDir("stream");
   std::ofstream(dir / "config.json") << R"({"stream_listen": "127.0.0.1:0", "ingest_token": "in-secret"})";
@@ -694,6 +757,7 @@ TEST(Daemon, BadRequestsAreRefusedAndCounted) {
   // No token, the wrong token.
   EXPECT_EQ(d.Curl("POST", "/v1/events", write("a.ndjson", "{}")).substr(0, 3), "401");
   EXPECT_EQ(d.Curl("GET", "/v1/journeys", "", in).substr(0, 3), "401");
+  EXPECT_EQ(d.Curl("POST", "/v1/actions/some-key/retry", "", "-d '{}'").substr(0, 3), "401");
   // Malformed JSON, an unknown type: nothing acceptable.
   std::string r = d.Curl("POST", "/v1/events", write("b.ndjson", "{\"type\": \"formulary_win\", \n"), in);
   EXPECT_EQ(r.substr(0, 3), "400") << r;

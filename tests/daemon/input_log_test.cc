@@ -1,7 +1,8 @@
 // The input log (runtime/daemon/input_log.h) by itself: entries appended
 // and replayed in order, a drop of the entries a snapshot covers, and the
 // final delivery states and attempt counts that go with the outbox entries
-// no snapshot holds any more (else they would pile up for ever).
+// no snapshot holds any more (else they would pile up for ever), and a
+// dead letter an operator retried.
 
 #include <filesystem>
 #include <string>
@@ -53,6 +54,26 @@ TEST(InputLog, DropForgetsTheFinalsAndAttemptsOfActionsNoSnapshotHolds) {
   std::vector<int64_t> replayed;
   ASSERT_TRUE((*log)->Replay(4, [&](const InputLog::Entry& e) { replayed.push_back(e.at); }).ok());
   EXPECT_EQ(replayed, (std::vector<int64_t>{4, 5, 6, 7, 8, 9}));
+  fs::remove_all(dir);
+}
+
+TEST(InputLog, ARetriedDeadLetterIsPendingAgainWithAWholeBudget) {
+  fs::path dir = FreshLog("retry");
+  {
+    auto log = InputLog::Open(dir.string(), {});
+    ASSERT_TRUE(log.ok()) << log.status().message();
+    ASSERT_TRUE((*log)->SetAttempts(3, 5).ok());
+    ASSERT_TRUE((*log)->Append({{1, InputLog::Kind::kEvent, "{}"}}, {{3, 'x'}}).ok());
+    ASSERT_TRUE((*log)->SetRetried(3).ok());
+  }
+  // What the next start reads: 'r', and no attempts counted.
+  auto log = InputLog::Open(dir.string(), {});
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ((*log)->Finals(), (std::map<uint64_t, char>{{3, 'r'}}));
+  EXPECT_TRUE((*log)->Attempts().empty());
+  // The retry's own outcome replaces it.
+  ASSERT_TRUE((*log)->Append({}, {{3, 'd'}}).ok());
+  EXPECT_EQ((*log)->Finals(), (std::map<uint64_t, char>{{3, 'd'}}));
   fs::remove_all(dir);
 }
 
