@@ -87,6 +87,18 @@ try {
       return document.querySelectorAll("#history-pages tbody tr").length;
     }),
   }));
+  // Rows of the table with caption `caption`, as the text of each cell.
+  const rowsOf = (caption) =>
+    page.evaluate((c) => {
+      const t = [...document.querySelectorAll("table")].find((x) => x.caption && x.caption.textContent === c);
+      return t ? [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((x) => x.textContent)) : null;
+    }, caption);
+  await check("director", `#/director/${encodeURIComponent(account)}`, async () => ({
+    charts: await page.evaluate(() => [...document.querySelectorAll("canvas")].filter((c) => c.dataset.drawn && window.Chart.getChart(c)).length),
+    by_engagement: await rowsOf("Accounts ranked by engagement"),
+    by_likeness: await rowsOf("Accounts ranked by likeness"),
+    weeks: await rowsOf("Each week"),
+  }));
   await check("operator", "#/operator", async () => {
     // The dead letters listed, then the first one retried by its button.
     const dead = await page.evaluate(() => [...document.querySelectorAll("[data-retry]")].map((b) => b.dataset.retry));

@@ -6,6 +6,7 @@ import { journeysPage, journeyPage } from "/console/journeys.js";
 import { customerPage, lookupPage } from "/console/customer.js";
 import { whyPage } from "/console/why.js";
 import { operatorPage } from "/console/operator.js";
+import { directorPage } from "/console/director.js";
 
 const TOKEN_KEY = "tutti.admin_token";
 
@@ -78,6 +79,13 @@ export function table(caption, heads, rows, numeric = []) {
   );
 }
 
+/// Work a page leaves for when it is in the document (a chart needs its
+/// canvas laid out): done by show() before the page counts as drawn.
+const pending = [];
+export function whenShown(fn) {
+  pending.push(fn);
+}
+
 /// A figure with a label, as the summary cards show them.
 export const figure = (label, value, id) => h("div", { class: "figure" }, h("dt", {}, label), h("dd", { "data-figure": id || null }, value));
 
@@ -88,6 +96,8 @@ const routes = [
   [/^#\/customers\/([^/]+)$/, (m) => customerPage("customer", decodeURIComponent(m[1]))],
   [/^#\/accounts\/([^/]+)$/, (m) => customerPage("account", decodeURIComponent(m[1]))],
   [/^#\/why\/([^/]+)$/, (m) => whyPage(decodeURIComponent(m[1]))],
+  [/^#\/director\/?$/, () => directorPage()],
+  [/^#\/director\/([^/]+)$/, (m) => directorPage(decodeURIComponent(m[1]))],
   [/^#\/operator\/?$/, () => operatorPage()],
 ];
 
@@ -102,12 +112,20 @@ async function show() {
   const route = routes.find(([re]) => re.test(hash));
   main.setAttribute("aria-busy", "true");
   let content;
+  pending.length = 0;
   try {
     content = route ? await route[1](hash.match(route[0])) : h("section", {}, h("h1", {}, "No such page"), h("p", {}, h("a", { href: "#/journeys" }, "Journeys")));
   } catch (err) {
     content = h("section", {}, h("h1", {}, "This page could not be read"), h("p", { role: "alert", class: "error" }, err.message));
   }
   main.replaceChildren(content);
+  for (const fn of pending.splice(0)) {
+    try {
+      fn();
+    } catch (err) {
+      main.append(h("p", { role: "alert", class: "error" }, "Part of this page could not be drawn: " + err.message));
+    }
+  }
   main.removeAttribute("aria-busy");
   const title = main.querySelector("h1");
   document.title = (title ? title.textContent + " · " : "") + "Tutti console";

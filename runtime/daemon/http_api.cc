@@ -197,7 +197,7 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
   else if (s.size() <= 3) {
     static const char* const kFixed[] = {"/", "/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
                                          "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
-                                         "/v1/journeys/reload"};
+                                         "/v1/journeys/reload", "/v1/engagement", "/v1/accounts"};
     std::string joined;
     for (const std::string& seg : s) joined += "/" + seg;
     out.route = "other";
@@ -393,6 +393,30 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     filter.journey = QueryParam(t.query, "journey").value_or("");
     return service.GetHistory(t.segments[2], QueryParam(t.query, "profile").value_or(""),
                               QueryParam(t.query, "cursor").value_or(""), *limit_n, route[4] == 'a', filter);
+  }
+  if (route == "/v1/engagement" || route == "/v1/accounts") {
+    if (!get) return MethodNotAllowed("GET");
+    // The last 12 weeks up to the engine's now, by week, unless asked.
+    EngagementWindow w;
+    std::string bucket = QueryParam(t.query, "bucket").value_or("week");
+    if (bucket != "day" && bucket != "week") return Problem(400, "'bucket' must be 'day' or 'week'");
+    w.width = (bucket == "day" ? 1 : 7) * kNanosPerDay;
+    w.to = (service.EngineNow() / kNanosPerDay + 1) * kNanosPerDay;  // the end of the engine's day
+    std::optional<Instant> from;
+    for (auto [name, bound] : {std::pair{"from", &from}, std::pair{"to", (std::optional<Instant>*)nullptr}}) {
+      auto text = QueryParam(t.query, name);
+      if (!text) continue;
+      std::optional<Instant> instant = ParseInstant(*text);
+      if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
+      if (bound) *bound = instant;
+      else w.to = *instant;
+    }
+    w.from = from.value_or(w.to - 12 * 7 * kNanosPerDay);
+    if (w.from >= w.to) return Problem(400, "'from' must be before 'to'");
+    if ((w.to - w.from) / w.width >= 1000) return Problem(400, "at most 1,000 buckets: a longer bucket, or a shorter window");
+    if (route == "/v1/engagement") return service.GetEngagement(w);
+    return service.GetAccounts(w, QueryParam(t.query, "similar_to").value_or(""),
+                               QueryParam(t.query, "campaign").value_or(""));
   }
   if (route == "/v1/decisions/{key}/why") {
     if (!get) return MethodNotAllowed("GET");

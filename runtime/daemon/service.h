@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -147,6 +148,12 @@ struct HistoryFilter {
   std::string kind, channel, journey;
 };
 
+/// The time the director's figures cover, [from, to), in buckets of
+/// `width` from `from` (engagement.cc).
+struct EngagementWindow {
+  Instant from = 0, to = 0, width = 7 * kNanosPerDay;
+};
+
 class Service {
  public:
   /// Loads the journeys and the profiles file, opens the log and replays
@@ -230,6 +237,15 @@ class Service {
   /// One journey's diagram (`tutti graph` as nodes and edges) with the live
   /// counts on it: `version` 0 is the newest version still running.
   Reply GetJourneyGraph(std::string_view name, int64_t version) const;
+  /// GET /v1/engagement: outreach and responses over `window`, by channel,
+  /// event, journey and role, per bucket (engagement.cc defines them).
+  Reply GetEngagement(const EngagementWindow& window) const;
+  /// GET /v1/accounts: every account's engagement over `window`, ranked by
+  /// it, or by likeness to account `similar_to` (404 if unknown), whose
+  /// last campaign is `campaign` (a journey) or the one found.
+  Reply GetAccounts(const EngagementWindow& window, std::string_view similar_to, std::string_view campaign = "") const;
+  /// The engine's time now (what a window without an end ends at).
+  Instant EngineNow() const { return shards_ ? shards_->now() : 0; }
   /// A customer's record, journey instances and the first page of its
   /// history (see GetHistory).
   Reply GetCustomer(std::string_view id, std::string_view profile) const;
@@ -301,6 +317,20 @@ class Service {
   void CountRefusal(std::string_view reason);
 
  private:
+  struct EngagementScan;
+  EngagementScan ScanEngagement(const EngagementWindow& window) const;
+  static EngagementScan EmptyScan(const EngagementWindow& window);
+  static void ScanProfiles(const Engine& first, EngagementScan& scan);
+  static void ScanHistories(const Engine& engine, EngagementScan& scan);
+  static void MergeScan(EngagementScan& into, const EngagementScan& part);
+  /// The scan of `window`, the last one again while the state has not
+  /// moved since (a page asks for several views of one scan).
+  std::shared_ptr<const EngagementScan> Engagement(const EngagementWindow& window) const;
+  /// What the last scan covered: its window, and the state it read (the
+  /// log's size, the engine's time).
+  mutable std::shared_ptr<const EngagementScan> engagement_;
+  mutable std::array<int64_t, 5> engagement_of_{};
+  Json WindowJson(const EngagementWindow& window, size_t buckets) const;
   Service();
   /// Opens the actions file (the `actions_file` setting, or
   /// DATA/actions.ndjson) to append, made for its owner alone: it holds

@@ -199,7 +199,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
     EXPECT_TRUE(fs::exists(page["screenshot"].get<std::string>())) << name;
   }
   EXPECT_EQ(pages, (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account",
-                                          "operator", "why"}));
+                                          "director", "operator", "why"}));
 
   // The numbers shown are the API's.
   Json api = d.GetJson("/v1/journeys");
@@ -233,6 +233,30 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
     } else if (page["name"] == "account") {
       Json history = d.GetJson("/v1/accounts/empire-health/history?limit=100");
       EXPECT_EQ(page["history_rows"], history["history"].size());
+    } else if (page["name"] == "director") {
+      Json e = d.GetJson("/v1/engagement");
+      uint64_t actions = 0, responses = 0;
+      for (const Json& role : e["roles"]) {
+        for (const Json& n : role["actions"]) actions += n.get<uint64_t>();
+        for (const Json& n : role["responses"]) responses += n.get<uint64_t>();
+      }
+      EXPECT_GT(actions, 0u);
+      EXPECT_EQ(page["figures"]["actions"], Grouped(actions));
+      EXPECT_EQ(page["figures"]["responses"], Grouped(responses));
+      EXPECT_EQ(page["figures"]["engaged"], Grouped(e["engaged_total"]));
+      EXPECT_EQ(page["charts"], 2) << "outreach and responses, drawn";
+      EXPECT_EQ(page["weeks"].size(), e["starts"].size());
+      Json ranked = d.GetJson("/v1/accounts");
+      ASSERT_EQ(page["by_engagement"].size(), ranked["accounts"].size());
+      for (size_t i = 0; i < ranked["accounts"].size(); ++i) {
+        EXPECT_EQ(page["by_engagement"][i][0], ranked["accounts"][i]["name"]);
+        EXPECT_EQ(page["by_engagement"][i][5], Grouped(ranked["accounts"][i]["responses"]));
+      }
+      EXPECT_EQ(page["by_engagement"][0][0], "Empire Health") << "the formulary win's account engages most";
+      Json alike = d.GetJson("/v1/accounts?similar_to=empire-health");
+      ASSERT_EQ(page["by_likeness"].size(), alike["accounts"].size());
+      for (size_t i = 0; i < alike["accounts"].size(); ++i)
+        EXPECT_EQ(page["by_likeness"][i][0], alike["accounts"][i]["name"]);
     } else if (page["name"] == "operator") {
       // The scenario's 260 events and the action_failed of each dead letter
       // (the page was drawn before its retry).

@@ -1,0 +1,135 @@
+// The director's figures (GET /v1/engagement, GET /v1/accounts;
+// runtime/daemon/engagement.cc) against figures worked out by hand on a
+// small program: three accounts, six prescribers, one e-mail journey and a
+// few answers, over two weekly buckets.
+
+#include <cmath>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/daemon/daemon_fixture.h"
+
+namespace {
+
+using namespace tutti::testing;
+
+constexpr const char* kProgram = R"(
+profile account { id: string key  name: string  kind: string  region: string }
+profile hcp { id: string key  name: string  account: string  specialty: string }
+event launch keyed by hcp { hcp: string }
+event email_opened keyed by hcp { hcp: string }
+event visit_completed keyed by hcp { hcp: string }
+event rx_written keyed by hcp { hcp: string }
+channel email { kind message to hcp }
+
+journey promo {
+  reentry always
+  on launch
+  send email "promo-1"
+}
+)";
+
+constexpr const char* kProfiles = R"({"type": "account", "id": "A", "name": "Alpha", "kind": "managed_care", "region": "NE"}
+{"type": "account", "id": "B", "name": "Beta", "kind": "managed_care", "region": "MW"}
+{"type": "account", "id": "C", "name": "Gamma", "kind": "idn", "region": "NE"}
+{"type": "hcp", "id": "a1", "name": "n", "account": "A", "specialty": "endocrinology"}
+{"type": "hcp", "id": "a2", "name": "n", "account": "A", "specialty": "endocrinology"}
+{"type": "hcp", "id": "a3", "name": "n", "account": "A", "specialty": "cardiology"}
+{"type": "hcp", "id": "b1", "name": "n", "account": "B", "specialty": "endocrinology"}
+{"type": "hcp", "id": "b2", "name": "n", "account": "B", "specialty": "cardiology"}
+{"type": "hcp", "id": "c1", "name": "n", "account": "C", "specialty": "cardiology"}
+)";
+
+// Week 0 is 2026-01-01 to 01-08, week 1 to 01-15.
+constexpr const char* kEvents = R"({"type": "email_opened", "hcp": "a3", "at": "2025-12-30T10:00:00Z"}
+{"type": "launch", "hcp": "a1", "at": "2026-01-02T10:00:00Z"}
+{"type": "launch", "hcp": "a2", "at": "2026-01-02T10:00:00Z"}
+{"type": "launch", "hcp": "a3", "at": "2026-01-02T10:00:00Z"}
+{"type": "launch", "hcp": "b1", "at": "2026-01-02T10:00:00Z"}
+{"type": "visit_completed", "hcp": "b1", "at": "2026-01-03T10:00:00Z"}
+{"type": "email_opened", "hcp": "a1", "at": "2026-01-04T10:00:00Z"}
+{"type": "rx_written", "hcp": "a1", "at": "2026-01-05T10:00:00Z"}
+{"type": "launch", "hcp": "c1", "at": "2026-01-09T10:00:00Z"}
+{"type": "email_opened", "hcp": "a2", "at": "2026-01-12T10:00:00Z"}
+)";
+
+const char* kWindow = "from=2026-01-01T00:00:00Z&to=2026-01-15T00:00:00Z&bucket=week";
+
+TEST(Engagement, TheDirectorsFiguresAreTheOnesWorkedOutByHand) {
+  fs::path dir = FreshDir("engagement");
+  fs::create_directories(dir / "journeys");
+  std::ofstream(dir / "journeys" / "promo.tutti") << kProgram;
+  std::ofstream(dir / "profiles.ndjson") << kProfiles;
+  std::ofstream(dir / "events.ndjson") << kEvents;
+  Daemon d(dir / "data", {}, (dir / "journeys").string(), (dir / "profiles.ndjson").string());
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "events.ndjson").string(), ndjson).substr(0, 3), "200");
+  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-01-20T00:00:00Z\"}'").substr(0, 3), "200");
+  d.WaitIdle();
+
+  Json e = d.GetJson(std::string("/v1/engagement?") + kWindow);
+  ASSERT_TRUE(e.is_object()) << e;
+  EXPECT_EQ(e["starts"], (Json{"2026-01-01T00:00:00Z", "2026-01-08T00:00:00Z"}));
+  EXPECT_EQ(e["channels"], Json::parse(R"([{"channel": "email", "role": "marketing", "actions": [4, 1]}])"));
+  // Events by type: a3's open before the window is not counted, nor is
+  // prescribing or the journey's own trigger a response.
+  EXPECT_EQ(e["events"], Json::parse(R"([
+    {"event": "email_opened", "response": true, "role": "marketing", "count": [1, 1]},
+    {"event": "launch", "response": false, "count": [4, 1]},
+    {"event": "rx_written", "response": false, "count": [1, 0]},
+    {"event": "visit_completed", "response": true, "role": "field", "count": [1, 0]}])"));
+  // Five reached; a1 (opened 2 days after) and b1 (a visit the next day)
+  // answered within 7 days, a2 (10 days after) did not.
+  EXPECT_EQ(e["journeys"], Json::parse(R"([{"journey": "promo", "actions": [4, 1], "customers": 5, "responded": 2}])"));
+  EXPECT_EQ(e["roles"][0], Json::parse(R"({"role": "marketing", "actions": [4, 1], "responses": [1, 1]})"));
+  EXPECT_EQ(e["roles"][1], Json::parse(R"({"role": "field", "actions": [0, 0], "responses": [1, 0]})"));
+  EXPECT_EQ(e["engaged"], (Json{2, 1}));  // a1 and b1, then a2
+  EXPECT_EQ(e["engaged_total"], 3);
+
+  // Ranked by responses per prescriber: Alpha 2/3, Beta 1/2, Gamma 0.
+  Json ranked = d.GetJson(std::string("/v1/accounts?") + kWindow);
+  ASSERT_EQ(ranked["accounts"].size(), 3u) << ranked;
+  EXPECT_EQ(ranked["ranked_by"], "engagement");
+  const Json& alpha = ranked["accounts"][0];
+  EXPECT_EQ(alpha["id"], "A");
+  EXPECT_EQ(alpha["prescribers"], 3);
+  EXPECT_EQ(alpha["actions"], 3);
+  EXPECT_EQ(alpha["responses"], 2);
+  EXPECT_EQ(alpha["engaged"], 2);
+  EXPECT_NEAR(alpha["engagement"].get<double>(), 2.0 / 3, 1e-9);
+  EXPECT_EQ(ranked["accounts"][1]["id"], "B");
+  EXPECT_NEAR(ranked["accounts"][1]["engagement"].get<double>(), 0.5, 1e-9);
+  EXPECT_EQ(ranked["accounts"][2]["id"], "C");
+
+  // Like Alpha, whose last campaign is promo (1 of its 3 responded):
+  //   Beta:  same kind 1; specialties (2,1)·(1,1) = 3/sqrt(10); campaign
+  //          1 - |1 - 1/3| = 1/3
+  //   Gamma: same kind 0; specialties (2,1)·(0,1) = 1/sqrt(5); campaign
+  //          1 - |0 - 1/3| = 2/3
+  Json alike = d.GetJson(std::string("/v1/accounts?similar_to=A&") + kWindow);
+  ASSERT_EQ(alike["accounts"].size(), 2u) << alike;
+  EXPECT_EQ(alike["ranked_by"], "similarity");
+  EXPECT_EQ(alike["last_campaign"]["journey"], "promo");
+  EXPECT_NEAR(alike["last_campaign"]["response_rate"].get<double>(), 1.0 / 3, 1e-9);
+  const Json& beta = alike["accounts"][0];
+  EXPECT_EQ(beta["id"], "B");
+  EXPECT_NEAR(beta["similarity"]["specialties"].get<double>(), 3 / std::sqrt(10.0), 1e-9);
+  EXPECT_NEAR(beta["similarity"]["last_campaign"].get<double>(), 1.0 / 3, 1e-9);
+  EXPECT_NEAR(beta["similarity"]["score"].get<double>(), (1 + 3 / std::sqrt(10.0) + 1.0 / 3) / 3, 1e-9);
+  const Json& gamma = alike["accounts"][1];
+  EXPECT_EQ(gamma["id"], "C");
+  EXPECT_EQ(gamma["similarity"]["kind"], 0.0);
+  EXPECT_NEAR(gamma["similarity"]["score"].get<double>(), (0 + 1 / std::sqrt(5.0) + 2.0 / 3) / 3, 1e-9);
+
+  // Refusals, located.
+  EXPECT_EQ(d.Curl("GET", "/v1/accounts?similar_to=Z").substr(0, 3), "404");
+  EXPECT_EQ(d.Curl("GET", "/v1/engagement?bucket=month").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=1900-01-01T00:00:00Z&bucket=day").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=yesterday").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("POST", "/v1/engagement", "", "-d '{}'").substr(0, 3), "405");
+}
+
+}  // namespace
