@@ -79,6 +79,7 @@ try {
   await check("prescriber", `#/customers/${encodeURIComponent(customer)}`, async () => ({
     actions: await page.evaluate(() => [...document.querySelectorAll("[data-why]")].map((a) => a.dataset.why)),
     history_rows: await page.evaluate(() => document.querySelectorAll("#history-pages tbody tr").length),
+    next_contact: await page.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-next]")].map((e) => [e.dataset.next, e.textContent]))),
   }));
   await check("account", `#/accounts/${encodeURIComponent(account)}`, async () => ({
     history_rows: await page.evaluate(async () => {

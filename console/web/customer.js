@@ -118,12 +118,19 @@ export async function customerPage(kind, id) {
     a.delivery.replaceAll("_", " "),
   ]);
   const first = account ? null : { history: customer.history || [], next: customer.history_next };
+  const nextContact = (customer.next_contact || []).map((n) => [
+    n.channel,
+    h("span", { "data-next": n.channel }, n.at ? when(n.at) : "not as things stand"),
+    n.rule ? n.rule.text : "–",
+    n.reason || "",
+  ]);
   return h(
     "section",
     {},
     h("h1", {}, `${account ? "Account" : "Prescriber"} ${customer.id}`),
     h("p", { class: "lede" }, `Profile ${customer.profile}.`),
     h("section", { "aria-labelledby": "record" }, h("h2", { id: "record" }, "Profile"), recordList(customer.record)),
+    nextContact.length ? h("section", { "aria-labelledby": "next" }, h("h2", { id: "next" }, "Next contact"), h("p", {}, "When the contact policy would let a new message through each channel, as things stand: consent, caps and quiet hours, from the customer's history and time zone."), table("Next contact allowed, by channel", ["Channel", "Allowed from", "Held by", "Why"], nextContact)) : null,
     h("section", { "aria-labelledby": "now" }, h("h2", { id: "now" }, "Journeys now"), table("Active journeys and where each waits", ["Journey", "Version", "Step", "State", "Entered", "Next timer"], instances)),
     h("section", { "aria-labelledby": "actions" }, h("h2", { id: "actions" }, "Actions"), h("p", {}, "The actions the daemon still holds, newest first; open one to see why it was taken."), table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)),
     historySection(kind, customer.id, first)

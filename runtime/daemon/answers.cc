@@ -204,6 +204,16 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
       actions.push_back(std::move(a));
     }
     out["actions"] = std::move(actions);
+    // When the contact policy would let a new message through each of
+    // their channels (Engine::NextContacts).
+    Json next = Json::array();
+    for (const Engine::NextContact& n : engine.NextContacts(*c)) {
+      Json j{{"channel", n.channel}, {"at", n.at ? Json(FormatInstant(*n.at)) : Json()}};
+      if (n.rule) j["rule"] = {{"policy", n.rule->policy}, {"text", n.rule->text}, {"at", n.rule->at}};
+      if (!n.reason.empty()) j["reason"] = Printable(n.reason, 500);
+      next.push_back(std::move(j));
+    }
+    out["next_contact"] = std::move(next);
     return JsonReply(200, out);
   }
   return Problem(404, "no customer '" + Printable(id, 100) + "'" +

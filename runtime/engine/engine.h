@@ -214,6 +214,25 @@ class Engine final : private stdlib::HistoryView {
   /// A profile's number, if any version declared it.
   std::optional<uint32_t> ProfileId(std::string_view profile) const;
 
+  /// When the contact policy would next let a new message through one
+  /// channel reach a customer (next_contact.cc).
+  struct NextContact {
+    std::string channel;
+    /// The earliest instant from now on; nullopt: not as things stand
+    /// (no consent, or a rule without a window).
+    std::optional<Instant> at;
+    /// What holds it until then (the last rule met on the way), or forbids
+    /// it; null when it may go now.
+    const compiler::ir::PolicyRule* rule = nullptr;
+    std::string reason;
+  };
+  /// One per channel to the customer's profile, in the program's order of
+  /// channel names. As for a message no one has sent them yet from the
+  /// journey of highest priority: dedupe and arbitration, which depend on
+  /// the template and the journey, hold nothing here; consent, caps and
+  /// quiet hours do, as the customer's history and time zone say.
+  std::vector<NextContact> NextContacts(uint32_t customer) const;
+
  private:
   /// An event being processed: from Ingest, or emitted by a journey.
   struct Event {

@@ -62,4 +62,10 @@ bool InDailyRange(int minute, int from, int until) {
   return minute >= from || minute < until;
 }
 
+std::string_view TimeZoneOf(const compiler::eval::Value& record) {
+  using compiler::eval::ValueKind;
+  const compiler::eval::Value* tz = record.is(ValueKind::kRecord) ? record.AsRecord().Find("timezone") : nullptr;
+  return tz && tz->is(ValueKind::kString) ? std::string_view(tz->AsString()) : std::string_view();
+}
+
 }  // namespace tutti::runtime

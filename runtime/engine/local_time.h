@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include "base/status.h"
+#include "compiler/eval/value.h"
 #include "runtime/engine/instant.h"
 
 namespace tutti::runtime {
@@ -19,6 +20,9 @@ Result<int> LocalMinuteOfDay(Instant t, std::string_view zone);
 /// not exist (a daylight-saving gap), the first instant after the gap.
 /// kInvalid for an unknown zone.
 Result<Instant> NextLocalTime(Instant t, std::string_view zone, int minute_of_day);
+
+/// A customer's time zone: its profile's `timezone` field, or "" (UTC).
+std::string_view TimeZoneOf(const compiler::eval::Value& record);
 
 /// Whether `minute` lies in [from, until), a range that wraps past midnight
 /// when until <= from (20:00-08:00).

@@ -34,11 +34,6 @@ const Value* Field(const Value& record, std::string_view name) {
   return record.is(ValueKind::kRecord) ? record.AsRecord().Find(name) : nullptr;
 }
 
-std::string_view TimeZoneOf(const Value& record) {
-  const Value* tz = Field(record, "timezone");
-  return tz && tz->is(ValueKind::kString) ? std::string_view(tz->AsString()) : std::string_view();
-}
-
 bool IsTrue(const Value& v) { return v.is(ValueKind::kBool) && v.AsBool(); }
 
 /// A score as a double, or why it cannot be one: an error, not a number, or

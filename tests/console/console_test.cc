@@ -230,6 +230,14 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
       EXPECT_EQ(page["history_rows"], castillo["history"].size());
       ASSERT_EQ(page["actions"].size(), castillo["actions"].size());
       EXPECT_EQ(page["actions"][0], castillo["actions"][0]["idempotency_key"]);
+      // When the policy lets each channel reach her, as the API says.
+      ASSERT_FALSE(castillo["next_contact"].empty());
+      ASSERT_EQ(page["next_contact"].size(), castillo["next_contact"].size());
+      for (const Json& n : castillo["next_contact"]) {
+        std::string at = n["at"].is_string() ? n["at"].get<std::string>() : "";
+        std::string shown = at.empty() ? "not as things stand" : at.substr(0, 10) + " " + at.substr(11, 5) + " UTC";
+        EXPECT_EQ(page["next_contact"][n["channel"].get<std::string>()], shown) << n.dump();
+      }
     } else if (page["name"] == "account") {
       Json history = d.GetJson("/v1/accounts/empire-health/history?limit=100");
       EXPECT_EQ(page["history_rows"], history["history"].size());
