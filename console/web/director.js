@@ -7,19 +7,22 @@ import { h, api, num, pct, table, figure, whenShown } from "/console/app.js";
 
 const ROLE_NAMES = { marketing: "Marketing", field: "Field (reps, KAMs)", medical: "Medical (MSLs)", call_center: "Call center", other: "Other" };
 const ROLE_COLOURS = { marketing: "#1f5fa8", field: "#b3541e", medical: "#2e7d32", call_center: "#6a3fa0", other: "#6b6b6b" };
+const PALETTE = ["#1f5fa8", "#b3541e", "#2e7d32", "#6a3fa0", "#8a6d00", "#00707a", "#a8326e"];
+const roleName = (role) => ROLE_NAMES[role] || role;
+const roleColour = (role, i) => ROLE_COLOURS[role] || PALETTE[i % PALETTE.length];
 const day = (at) => at.slice(0, 10);
 const sum = (values) => values.reduce((a, b) => a + b, 0);
 
 /// A stacked bar chart of one series per role, drawn once the page is shown.
 function roleChart(id, label, starts, roles, key) {
-  const totals = roles.map((r) => `${ROLE_NAMES[r.role]} ${num(sum(r[key]))}`).join(", ");
+  const totals = roles.map((r) => `${roleName(r.role)} ${num(sum(r[key]))}`).join(", ");
   const canvas = h("canvas", { id, role: "img", "aria-label": `${label} per week, by role: ${totals}.` });
   whenShown(() => {
     new window.Chart(canvas, {
       type: "bar",
       data: {
         labels: starts.map(day),
-        datasets: roles.filter((r) => sum(r[key]) > 0).map((r) => ({ label: ROLE_NAMES[r.role], data: r[key], backgroundColor: ROLE_COLOURS[r.role] })),
+        datasets: roles.map((r, i) => ({ label: roleName(r.role), data: r[key], backgroundColor: roleColour(r.role, i) })).filter((d) => sum(d.data) > 0),
       },
       options: { animation: false, maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } }, plugins: { title: { display: true, text: label } } },
     });
@@ -39,9 +42,9 @@ export async function directorPage(like) {
   const actions = sum(e.roles.map((r) => sum(r.actions)));
   const responses = sum(e.roles.map((r) => sum(r.responses)));
 
-  const roleRows = e.roles.map((r) => [ROLE_NAMES[r.role], num(sum(r.actions)), num(sum(r.responses))]);
-  const channelRows = e.channels.map((c) => [c.channel, ROLE_NAMES[c.role], num(sum(c.actions))]);
-  const eventRows = e.events.filter((v) => v.response).map((v) => [v.event, ROLE_NAMES[v.role], num(sum(v.count))]);
+  const roleRows = e.roles.map((r) => [roleName(r.role), num(sum(r.actions)), num(sum(r.responses))]);
+  const channelRows = e.channels.map((c) => [c.channel, roleName(c.role), num(sum(c.actions))]);
+  const eventRows = e.events.filter((v) => v.response).map((v) => [v.event, roleName(v.role), num(sum(v.count))]);
   const journeyRows = e.journeys.map((j) => [h("a", { href: `#/journeys/${encodeURIComponent(j.journey)}` }, j.journey), num(sum(j.actions)), num(j.customers), num(j.responded), pct(j.responded, j.customers)]);
   const weekRows = e.starts.map((s, i) => [day(s), num(sum(e.roles.map((r) => r.actions[i]))), num(sum(e.roles.map((r) => r.responses[i]))), num(e.engaged[i])]);
   const rankedRows = ranked.accounts.map((a) => [accountLink(a), a.kind, a.region, num(a.prescribers), num(a.actions), num(a.responses), num(a.engaged), a.engagement.toFixed(3), num(a.formulary_wins)]);

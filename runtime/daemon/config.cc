@@ -41,6 +41,31 @@ Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, const 
 }
 
 /// The `kafka` object: cluster mode (docs/cluster.md).
+/// The `engagement` setting: a table given replaces the stdlib's.
+Status ParseEngagement(const json& e, const std::string& where, EngagementRoles& out) {
+  if (!e.is_object()) return Status::Invalid(where + ": must be an object");
+  ConfigKeys keys(e, where);
+  for (auto [key, table] : {std::pair{"channel_roles", &out.channels}, std::pair{"responses", &out.responses}}) {
+    const json* t = keys.Find(key);
+    if (t == nullptr) continue;
+    if (!t->is_object() || t->size() > 1000) return keys.Wrong(key, "must map at most 1,000 names to roles");
+    table->clear();
+    for (const auto& [name, role] : t->items()) {
+      auto printable = [](const std::string& text) {
+        if (text.empty() || text.size() > 100) return false;
+        for (unsigned char c : text)
+          if (c < 0x20 || c == 0x7f) return false;
+        return true;
+      };
+      if (!printable(name) || !role.is_string() || !printable(role.get<std::string>()))
+        return keys.Wrong(key, "must map names to roles, each 1 to 100 printable characters");
+      (*table)[name] = role.get<std::string>();
+    }
+  }
+  TUTTI_TRY(keys.Number("response_window_days", 1, 365, [&](uint64_t n) { out.response_window_days = static_cast<int64_t>(n); }));
+  return keys.NoneLeft("(docs/operations.md: engagement)");
+}
+
 Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
   if (!k.is_object()) return Status::Invalid(where + ": must be an object of settings");
   ConfigKeys keys(k, where);
@@ -191,6 +216,8 @@ Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name)
       s.routes[channel] = std::move(route);
     }
   }
+  if (const json* engagement = keys.Find("engagement"))
+    TUTTI_TRY(ParseEngagement(*engagement, name + ": engagement", s.engagement));
   if (const json* kafka = keys.Find("kafka")) TUTTI_TRY(ParseKafka(*kafka, name + ": kafka", s));
   TUTTI_TRY(keys.NoneLeft("(docs/operations.md lists them)"));
   return c;

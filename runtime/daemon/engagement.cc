@@ -6,13 +6,16 @@
 //   outreach    an action in a customer's history (a send that passed the
 //               contact policy, a task), by channel, journey and role
 //   response    an event a prescriber does in answer to the company
-//               (kResponses); its role is whose work it answers
-//   responded   a customer with a response within kResponseWindow after
-//               an action (of a journey, or of the account's last campaign)
+//               (EngagementRoles::responses); its role is whose work it
+//               answers
+//   responded   a customer with a response within the response window
+//               after an action (of a journey, or of the account's last
+//               campaign)
 //
-// Roles are the stdlib's (stdlib/channels.tutti, stdlib/events.tutti);
-// channels a program adds count under "other", and its own events are
-// shown by type but are not responses.
+// Roles are the `engagement` setting's, by default the stdlib's
+// (EngagementRoles::Stdlib); channels the table does not name count under
+// "other", and events it does not name are shown by type but are not
+// responses.
 
 #include <algorithm>
 #include <cmath>
@@ -30,62 +33,41 @@ namespace {
 using compiler::eval::Value;
 using compiler::eval::ValueKind;
 
-struct NameRole {
-  const char* name;
-  const char* role;
-};
+/// The role of what no table names.
+constexpr const char* kOther = "other";
 
-/// Who does the work each stdlib channel carries.
-constexpr NameRole kChannelRoles[] = {
-    {"email", "marketing"},        {"sms", "marketing"},       {"webhook", "marketing"},
-    {"remote_detail", "field"},    {"rep_task", "field"},      {"msl_request", "medical"},
-    {"call_center_case", "call_center"}, {"service_email", "call_center"},
-};
-
-/// The stdlib's events that are a prescriber's answer to the company, and
-/// whose work each answers. Not among them: what the company or its
-/// systems report (email_sent, email_bounced, case_created, which a journey
-/// may emit), prescribing (rx_written: an outcome, not an interaction) and
-/// opting out (email_unsubscribed).
-constexpr NameRole kResponses[] = {
-    {"email_opened", "marketing"},          {"email_clicked", "marketing"},
-    {"email_replied", "marketing"},         {"webinar_registered", "marketing"},
-    {"speaker_program_rsvp", "marketing"},  {"speaker_program_attended", "marketing"},
-    {"visit_completed", "field"},           {"visit_request", "field"},
-    {"sample_request", "field"},            {"medical_question", "medical"},
-};
-
-constexpr Instant kResponseWindow = 7 * kNanosPerDay;
-constexpr const char* kRoles[] = {"marketing", "field", "medical", "call_center", "other"};
-constexpr size_t kRoleCount = std::size(kRoles);
-
-size_t RoleIndex(std::string_view role) {
-  for (size_t i = 0; i < kRoleCount; ++i)
-    if (role == kRoles[i]) return i;
-  return kRoleCount - 1;
+/// The roles a table names, sorted, then "other".
+std::vector<std::string> RolesOf(const EngagementRoles& table) {
+  std::set<std::string> named;
+  for (const auto& [channel, role] : table.channels) named.insert(role);
+  for (const auto& [event, role] : table.responses) named.insert(role);
+  named.erase(kOther);
+  std::vector<std::string> roles(named.begin(), named.end());
+  roles.push_back(kOther);
+  return roles;
 }
 
 /// What one shard's interned name stands for, looked up once per name.
 struct NameInfo {
   bool known = false;
-  size_t role = kRoleCount - 1;  // an action's channel, or a response's
-  bool response = false;         // an event that is a response
+  size_t role = 0;        // an action's channel, or a response's
+  bool response = false;  // an event that is a response
 };
 
 class NameTable {
  public:
-  explicit NameTable(const Names& names) : names_(names), info_(names.size()) {}
+  NameTable(const Names& names, const EngagementRoles& table, const std::vector<std::string>& roles)
+      : names_(names), table_(table), roles_(roles), info_(names.size()) {}
   const NameInfo& operator()(uint32_t id, bool action) {
     NameInfo& i = info_[id];
     if (i.known) return i;
     i.known = true;
+    i.role = roles_.size() - 1;
     const std::string& name = names_.Get(id);
-    if (action) {
-      for (const NameRole& c : kChannelRoles)
-        if (name == c.name) i.role = RoleIndex(c.role);
-    } else {
-      for (const NameRole& r : kResponses)
-        if (name == r.name) i.role = RoleIndex(r.role), i.response = true;
+    const auto& names = action ? table_.channels : table_.responses;
+    if (auto it = names.find(name); it != names.end()) {
+      i.role = static_cast<size_t>(std::find(roles_.begin(), roles_.end(), it->second) - roles_.begin());
+      i.response = !action;
     }
     return i;
   }
@@ -93,6 +75,8 @@ class NameTable {
 
  private:
   const Names& names_;
+  const EngagementRoles& table_;
+  const std::vector<std::string>& roles_;
   std::vector<NameInfo> info_;
 };
 
@@ -107,9 +91,30 @@ Json Series(const std::vector<uint64_t>& v) { return Json(v); }
 
 }  // namespace
 
+EngagementRoles EngagementRoles::Stdlib() {
+  EngagementRoles t;
+  // Who does the work each stdlib channel carries.
+  t.channels = {{"email", "marketing"},    {"sms", "marketing"},        {"webhook", "marketing"},
+                {"remote_detail", "field"}, {"rep_task", "field"},      {"msl_request", "medical"},
+                {"call_center_case", "call_center"}, {"service_email", "call_center"}};
+  // The stdlib's events that are a prescriber's answer to the company, and
+  // whose work each answers. Not among them: what the company or its
+  // systems report (email_sent, email_bounced, case_created, which a
+  // journey may emit), prescribing (rx_written: an outcome, not an
+  // interaction) and opting out (email_unsubscribed).
+  t.responses = {{"email_opened", "marketing"},         {"email_clicked", "marketing"},
+                 {"email_replied", "marketing"},        {"webinar_registered", "marketing"},
+                 {"speaker_program_rsvp", "marketing"}, {"speaker_program_attended", "marketing"},
+                 {"visit_completed", "field"},          {"visit_request", "field"},
+                 {"sample_request", "field"},           {"medical_question", "medical"}};
+  return t;
+}
+
 /// One pass over every history, for both answers.
 struct Service::EngagementScan {
   EngagementWindow window;
+  const EngagementRoles* table = nullptr;
+  std::vector<std::string> roles;  // RolesOf(*table)
   size_t buckets = 0;
   // GET /v1/engagement
   std::map<std::string, std::pair<size_t, std::vector<uint64_t>>> channels;  // channel -> role, actions
@@ -137,12 +142,14 @@ struct Service::EngagementScan {
   std::map<std::string, AccountFigures> accounts;
 };
 
-Service::EngagementScan Service::EmptyScan(const EngagementWindow& w) {
+Service::EngagementScan Service::EmptyScan(const EngagementWindow& w, const EngagementRoles& table) {
   EngagementScan scan;
   scan.window = w;
+  scan.table = &table;
+  scan.roles = RolesOf(table);
   scan.buckets = static_cast<size_t>((w.to - w.from + w.width - 1) / w.width);
-  scan.role_actions.assign(kRoleCount, std::vector<uint64_t>(scan.buckets));
-  scan.role_responses.assign(kRoleCount, std::vector<uint64_t>(scan.buckets));
+  scan.role_actions.assign(scan.roles.size(), std::vector<uint64_t>(scan.buckets));
+  scan.role_responses.assign(scan.roles.size(), std::vector<uint64_t>(scan.buckets));
   scan.engaged.assign(scan.buckets, 0);
   return scan;
 }
@@ -173,6 +180,7 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
   auto bucket = [&](Instant at) { return static_cast<size_t>((at - w.from) / w.width); };
   auto in_window = [&](Instant at) { return at >= w.from && at < w.to; };
   std::optional<uint32_t> account_profile = engine.ProfileId("account");
+  const Instant response_window = scan.table->response_window_days * kNanosPerDay;
   // The histories: each customer's own entries, on the shard that owns it.
   // Every map entry an entry counts in is looked up once per shard, by id.
   using Events = decltype(scan.events)::mapped_type;
@@ -189,7 +197,7 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
   std::vector<Reached> reached;  // one customer's journeys
   std::vector<const Interaction*> actions;  // one customer's own, in the window
   const StateStore& store = engine.store();
-  NameTable names(engine.names());
+  NameTable names(engine.names(), *scan.table, scan.roles);
   std::vector<Events*> event_slot(engine.names().size());
   std::vector<Channels*> channel_slot(engine.names().size());
   std::vector<JourneyFigures*> journey_slot(engine.journey_count() + 1);
@@ -237,10 +245,10 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
       account->responses += responses.size();
       account->engaged += !responses.empty();
     }
-    // Responded: a response after the action, within kResponseWindow.
+    // Responded: a response after the action, within the response window.
     auto answered = [&](Instant at) {
       auto it = std::upper_bound(responses.begin(), responses.end(), at);
-      return it != responses.end() && *it <= at + kResponseWindow;
+      return it != responses.end() && *it <= at + response_window;
     };
     reached.clear();
     for (const Interaction* action : actions) {
@@ -298,7 +306,7 @@ void Service::MergeScan(EngagementScan& into, const EngagementScan& part) {
     j.customers += f.customers;
     j.responded += f.responded;
   }
-  for (size_t r = 0; r < kRoleCount; ++r) {
+  for (size_t r = 0; r < into.roles.size(); ++r) {
     add(into.role_actions[r], part.role_actions[r]);
     add(into.role_responses[r], part.role_responses[r]);
   }
@@ -327,11 +335,11 @@ Service::EngagementScan Service::ScanEngagement(const EngagementWindow& w) const
   // so nothing changes them meanwhile), the profiles on this one; then the
   // parts added up.
   std::vector<EngagementScan> parts;
-  for (uint32_t s = 0; s < shards_->count(); ++s) parts.push_back(EmptyScan(w));
+  for (uint32_t s = 0; s < shards_->count(); ++s) parts.push_back(EmptyScan(w, options_.engagement));
   std::vector<std::thread> threads;
   for (uint32_t s = 0; s < shards_->count(); ++s)
     threads.emplace_back([&, s] { ScanHistories(shards_->shard(s), parts[s]); });
-  EngagementScan scan = EmptyScan(w);
+  EngagementScan scan = EmptyScan(w, options_.engagement);
   ScanProfiles(shards_->shard(0), scan);
   for (std::thread& t : threads) t.join();
   for (const EngagementScan& part : parts) MergeScan(scan, part);
@@ -358,7 +366,7 @@ Json Service::WindowJson(const EngagementWindow& w, size_t buckets) const {
   for (size_t b = 0; b < buckets; ++b) starts.push_back(FormatInstant(w.from + static_cast<Instant>(b) * w.width));
   return Json{{"from", FormatInstant(w.from)}, {"to", FormatInstant(w.to)},
               {"bucket_days", w.width / kNanosPerDay}, {"starts", starts},
-              {"response_window_days", kResponseWindow / kNanosPerDay}};
+              {"response_window_days", options_.engagement.response_window_days}};
 }
 
 Reply Service::GetEngagement(const EngagementWindow& w) const {
@@ -367,11 +375,11 @@ Reply Service::GetEngagement(const EngagementWindow& w) const {
   Json out = WindowJson(w, scan.buckets);
   Json channels = Json::array();
   for (const auto& [name, f] : scan.channels)
-    channels.push_back({{"channel", name}, {"role", kRoles[f.first]}, {"actions", Series(f.second)}});
+    channels.push_back({{"channel", name}, {"role", scan.roles[f.first]}, {"actions", Series(f.second)}});
   Json events = Json::array();
   for (const auto& [name, f] : scan.events) {
     Json e{{"event", name}, {"response", f.first.response}, {"count", Series(f.second)}};
-    if (f.first.response) e["role"] = kRoles[f.first.role];
+    if (f.first.response) e["role"] = scan.roles[f.first.role];
     events.push_back(std::move(e));
   }
   Json journeys = Json::array();
@@ -379,8 +387,8 @@ Reply Service::GetEngagement(const EngagementWindow& w) const {
     journeys.push_back({{"journey", name}, {"actions", Series(f.actions)}, {"customers", f.customers},
                         {"responded", f.responded}});
   Json roles = Json::array();
-  for (size_t r = 0; r < kRoleCount; ++r)
-    roles.push_back({{"role", kRoles[r]}, {"actions", Series(scan.role_actions[r])},
+  for (size_t r = 0; r < scan.roles.size(); ++r)
+    roles.push_back({{"role", scan.roles[r]}, {"actions", Series(scan.role_actions[r])},
                      {"responses", Series(scan.role_responses[r])}});
   out["channels"] = std::move(channels);
   out["events"] = std::move(events);

@@ -89,6 +89,16 @@ struct DeliveryOutcome {
   std::string code;
 };
 
+/// Whose work each channel carries and which events are a prescriber's
+/// responses, for the director's figures (engagement.cc; the `engagement`
+/// setting). By default the stdlib's channels and events.
+struct EngagementRoles {
+  std::map<std::string, std::string> channels;   // channel -> role
+  std::map<std::string, std::string> responses;  // event type -> the role it answers
+  int64_t response_window_days = 7;
+  static EngagementRoles Stdlib();
+};
+
 struct ServiceOptions {
   std::string journeys;     // folder (or file) of journeys
   std::string stdlib_dir;
@@ -98,6 +108,8 @@ struct ServiceOptions {
   /// Native code (compiled at start, cached in DATA/jit-cache) or the
   /// interpreter; the decisions are the same.
   bool jit = true;
+  /// The director's figures: roles and responses (the `engagement` setting).
+  EngagementRoles engagement = EngagementRoles::Stdlib();
   /// Where the native code is cached: empty for DATA/jit-cache, "none" for
   /// nowhere. Daemons may share one (a file is written whole or not at all).
   std::string jit_cache;
@@ -319,7 +331,7 @@ class Service {
  private:
   struct EngagementScan;
   EngagementScan ScanEngagement(const EngagementWindow& window) const;
-  static EngagementScan EmptyScan(const EngagementWindow& window);
+  static EngagementScan EmptyScan(const EngagementWindow& window, const EngagementRoles& table);
   static void ScanProfiles(const Engine& first, EngagementScan& scan);
   static void ScanHistories(const Engine& engine, EngagementScan& scan);
   static void MergeScan(EngagementScan& into, const EngagementScan& part);

@@ -701,4 +701,17 @@ TEST(RestartOnlyChanges, NamesTheKeysASighupCannotApply) {
 }
 
 }  // namespace
+TEST(Config, TheEngagementTablesReplaceTheStdlibsAndAreChecked) {
+  Result<DaemonConfig> c = Parse(R"({"engagement": {"channel_roles": {"letter": "brand"}, "response_window_days": 3}})");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->service.engagement.channels, (std::map<std::string, std::string>{{"letter", "brand"}}));
+  EXPECT_EQ(c->service.engagement.responses, EngagementRoles::Stdlib().responses) << "a table not given stays";
+  EXPECT_EQ(c->service.engagement.response_window_days, 3);
+  EXPECT_EQ(ErrorOf(R"({"engagement": {"responses": {"email_opened": 7}}})"),
+            "tutti.json: engagement.responses: must map names to roles, each 1 to 100 printable characters");
+  EXPECT_EQ(ErrorOf(R"({"engagement": {"response_window_days": 0}})"),
+            "tutti.json: engagement.response_window_days: must be a whole number from 1 to 365");
+  EXPECT_NE(ErrorOf(R"({"engagement": {"roles": {}}})").find("unknown key 'roles'"), std::string::npos);
+}
+
 }  // namespace tutti::runtime

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -57,17 +58,30 @@ constexpr const char* kEvents = R"({"type": "email_opened", "hcp": "a3", "at": "
 
 const char* kWindow = "from=2026-01-01T00:00:00Z&to=2026-01-15T00:00:00Z&bucket=week";
 
-TEST(Engagement, TheDirectorsFiguresAreTheOnesWorkedOutByHand) {
-  fs::path dir = FreshDir("engagement");
+/// A daemon (with `config`, if any) over the program, its profiles and
+/// events, caught up.
+std::unique_ptr<Daemon> Played(const std::string& name, const std::string& config = "") {
+  fs::path dir = FreshDir(name);
   fs::create_directories(dir / "journeys");
   std::ofstream(dir / "journeys" / "promo.tutti") << kProgram;
   std::ofstream(dir / "profiles.ndjson") << kProfiles;
   std::ofstream(dir / "events.ndjson") << kEvents;
-  Daemon d(dir / "data", {}, (dir / "journeys").string(), (dir / "profiles.ndjson").string());
+  std::vector<std::string> args;
+  if (!config.empty()) {
+    std::ofstream(dir / "config.json") << config;
+    args = {"--config", (dir / "config.json").string()};
+  }
+  auto d = std::make_unique<Daemon>(dir / "data", args, (dir / "journeys").string(), (dir / "profiles.ndjson").string());
   const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
-  ASSERT_EQ(d.Curl("POST", "/v1/events", (dir / "events.ndjson").string(), ndjson).substr(0, 3), "200");
-  ASSERT_EQ(d.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-01-20T00:00:00Z\"}'").substr(0, 3), "200");
-  d.WaitIdle();
+  EXPECT_EQ(d->Curl("POST", "/v1/events", (dir / "events.ndjson").string(), ndjson).substr(0, 3), "200");
+  EXPECT_EQ(d->Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-01-20T00:00:00Z\"}'").substr(0, 3), "200");
+  d->WaitIdle();
+  return d;
+}
+
+TEST(Engagement, TheDirectorsFiguresAreTheOnesWorkedOutByHand) {
+  std::unique_ptr<Daemon> played = Played("engagement");
+  Daemon& d = *played;
 
   Json e = d.GetJson(std::string("/v1/engagement?") + kWindow);
   ASSERT_TRUE(e.is_object()) << e;
@@ -83,8 +97,13 @@ TEST(Engagement, TheDirectorsFiguresAreTheOnesWorkedOutByHand) {
   // Five reached; a1 (opened 2 days after) and b1 (a visit the next day)
   // answered within 7 days, a2 (10 days after) did not.
   EXPECT_EQ(e["journeys"], Json::parse(R"([{"journey": "promo", "actions": [4, 1], "customers": 5, "responded": 2}])"));
-  EXPECT_EQ(e["roles"][0], Json::parse(R"({"role": "marketing", "actions": [4, 1], "responses": [1, 1]})"));
-  EXPECT_EQ(e["roles"][1], Json::parse(R"({"role": "field", "actions": [0, 0], "responses": [1, 0]})"));
+  // The stdlib's roles, sorted, then "other".
+  EXPECT_EQ(e["roles"], Json::parse(R"([
+    {"role": "call_center", "actions": [0, 0], "responses": [0, 0]},
+    {"role": "field", "actions": [0, 0], "responses": [1, 0]},
+    {"role": "marketing", "actions": [4, 1], "responses": [1, 1]},
+    {"role": "medical", "actions": [0, 0], "responses": [0, 0]},
+    {"role": "other", "actions": [0, 0], "responses": [0, 0]}])"));
   EXPECT_EQ(e["engaged"], (Json{2, 1}));  // a1 and b1, then a2
   EXPECT_EQ(e["engaged_total"], 3);
 
@@ -130,6 +149,21 @@ TEST(Engagement, TheDirectorsFiguresAreTheOnesWorkedOutByHand) {
   EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=1900-01-01T00:00:00Z&bucket=day").substr(0, 3), "400");
   EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=yesterday").substr(0, 3), "400");
   EXPECT_EQ(d.Curl("POST", "/v1/engagement", "", "-d '{}'").substr(0, 3), "405");
+}
+
+TEST(Engagement, TheCompanySetsTheRolesTheResponsesAndTheirWindow) {
+  // Opens answer the brand team's work, within 14 days; visits are not
+  // counted as responses here.
+  std::unique_ptr<Daemon> played = Played("engagement-roles", R"({"engagement": {"channel_roles": {"email": "brand"},
+    "responses": {"email_opened": "brand"}, "response_window_days": 14}})");
+  Daemon& d = *played;
+  Json e = d.GetJson(std::string("/v1/engagement?") + kWindow);
+  EXPECT_EQ(e["response_window_days"], 14);
+  EXPECT_EQ(e["roles"], Json::parse(R"([{"role": "brand", "actions": [4, 1], "responses": [1, 1]},
+                                        {"role": "other", "actions": [0, 0], "responses": [0, 0]}])"));
+  // a1 (2 days) and now a2 (10 days) answered; b1's visit is no answer.
+  EXPECT_EQ(e["journeys"][0]["responded"], 2);
+  EXPECT_EQ(e["events"][3], Json::parse(R"({"event": "visit_completed", "response": false, "count": [1, 0]})"));
 }
 
 }  // namespace
