@@ -414,6 +414,7 @@ Reply Service::GetAccounts(const EngagementWindow& w, std::string_view similar_t
   // of the shares); and their prescribers' response to the chosen
   // account's last campaign (1 minus the difference of the response rates;
   // 0 when the campaign did not reach the other account).
+  //
   // The share of an account's prescribers reached by `journey` who
   // responded; -1 when it reached none.
   auto rate = [](const EngagementScan::AccountFigures& a, const std::string& journey) {

@@ -10,6 +10,19 @@ using compiler::ir::ChannelKind;
 using compiler::ir::PolicyRule;
 using PolicyClauseKind = compiler::ast::PolicyClauseKind;
 
+namespace {
+
+/// The instant `window_millis` before `at`; the earliest instant there is
+/// when that would be earlier (an engine whose time has not started).
+Instant Before(Instant at, int64_t window_millis) {
+  Instant window = 0, since = 0;
+  if (__builtin_mul_overflow(window_millis, kNanosPerMilli, &window) || __builtin_sub_overflow(at, window, &since))
+    return INT64_MIN;
+  return since;
+}
+
+}  // namespace
+
 ContactPolicy::ContactPolicy(const compiler::ir::Program& program,
                              const std::vector<const compiler::ir::Journey*>& journeys, Names& names)
     : program_(program), journeys_(journeys), names_(names) {
@@ -93,7 +106,8 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient,
   // Dedupe: the same content on a covered channel within the window.
   for (const PolicyRule& r : program_.rules) {
     if (r.kind != PolicyClauseKind::kDedupe || !Covers(r, send.channel)) continue;
-    for (auto it = history.rbegin(); it != history.rend() && it->at > send.at - r.window_millis * kNanosPerMilli; ++it) {
+    Instant since = Before(send.at, r.window_millis);
+    for (auto it = history.rbegin(); it != history.rend() && it->at > since; ++it) {
       if (it->action && it->content == send.content && Covers(r, it->name))
         return {&r, "'" + std::string(send.content_text) + "' already reached " + recipient.key + " on " +
                         FormatInstant(it->at)};
@@ -103,7 +117,8 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient,
   // Arbitration: a journey of higher priority reached the recipient.
   for (const PolicyRule& r : program_.rules) {
     if (r.kind != PolicyClauseKind::kArbitrate || !Covers(r, send.channel)) continue;
-    Instant since = r.window_millis ? send.at - r.window_millis * kNanosPerMilli : send.at - 1;
+    // Within the window, or at the same instant when none is given.
+    Instant since = r.window_millis ? Before(send.at, r.window_millis) : send.at - (send.at > INT64_MIN);
     for (auto it = history.rbegin(); it != history.rend() && it->at > since; ++it) {
       if (!it->action || it->journey == 0 || !Covers(r, it->name)) continue;
       const auto& other = *journeys_[it->journey - 1];
@@ -119,7 +134,7 @@ Verdict ContactPolicy::Judge(const SendRequest& send, const Customer& recipient,
   for (const PolicyRule& r : program_.rules) {
     if (r.kind != PolicyClauseKind::kCap || !Covers(r, send.channel)) continue;
     int64_t count = 0;
-    Instant since = send.at - r.window_millis * kNanosPerMilli;
+    Instant since = Before(send.at, r.window_millis);
     for (auto it = history.rbegin(); it != history.rend() && it->at > since; ++it)
       if (it->action && Covers(r, it->name)) ++count;
     if (count >= r.count)

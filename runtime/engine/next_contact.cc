@@ -32,6 +32,8 @@ std::vector<Engine::NextContact> Engine::NextContacts(uint32_t id) const {
   if (journeys_.empty()) return out;
   const std::string& profile = profile_names_[customer.profile];
   std::string_view zone = TimeZoneOf(customer.record);
+  // Before any input the engine has no time to count from.
+  bool started = now_ != INT64_MIN;
   // The highest priority: arbitration holds nothing back.
   uint32_t journey = 0;
   for (const auto& [name, channel] : program_->channels) {
@@ -39,6 +41,11 @@ std::vector<Engine::NextContact> Engine::NextContacts(uint32_t id) const {
     std::optional<uint32_t> interned = names_.Find(name);
     if (!interned) continue;  // ContactPolicy interns every channel
     NextContact next{name, std::nullopt, nullptr, ""};
+    if (!started) {
+      next.reason = "no input has set the engine's time yet";
+      out.push_back(std::move(next));
+      continue;
+    }
     Instant t = now_;
     for (int step = 0; step < kMaxSteps; ++step) {
       SendRequest send{t, journey, INT64_MAX, *interned, kNewContent, id, "a new message"};
@@ -48,9 +55,10 @@ std::vector<Engine::NextContact> Engine::NextContacts(uint32_t id) const {
         next.reason = v.reason;
         if (v.rule->window_millis == 0) break;  // consent: not until the profile changes
         // The first instant after t when an action leaves this rule's window.
-        Instant window = v.rule->window_millis * kNanosPerMilli, leaves = INT64_MAX;
+        Instant window = 0, leaves = INT64_MAX, end = 0;
+        if (__builtin_mul_overflow(v.rule->window_millis, kNanosPerMilli, &window)) break;
         for (const Interaction& h : customer.history)
-          if (h.action && h.at + window > t) leaves = std::min(leaves, h.at + window);
+          if (h.action && !__builtin_add_overflow(h.at, window, &end) && end > t) leaves = std::min(leaves, end);
         if (leaves == INT64_MAX) break;
         t = leaves;
         continue;

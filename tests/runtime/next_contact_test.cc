@@ -85,5 +85,17 @@ TEST(NextContact, CapsConsentAndQuietHoursEachSayWhenAndWhy) {
   }
 }
 
+TEST(NextContact, BeforeAnyInputThereIsNoTimeToCountFrom) {
+  testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", kProgram}});
+  auto engine = f.set().NewEngine();
+  for (const Record& p : f.Decode(R"({"type": "hcp", "id": "h1", "consent": ["email"], "timezone": "UTC"})" "\n",
+                                  Accept::kProfiles))
+    engine->UpsertProfile(p);
+  for (const auto& [channel, n] : NextContacts(*engine, "h1")) {
+    EXPECT_FALSE(n.at) << channel;
+    EXPECT_EQ(n.reason, "no input has set the engine's time yet") << channel;
+  }
+}
+
 }  // namespace
 }  // namespace tutti::runtime
