@@ -501,7 +501,7 @@ TEST(Daemon, ADeadLetterRetriedIsDeliveredOnceAndTheRetryOutlivesACrash) {
   Receiver receiver(dir / "received.txt", 3);
   ASSERT_NE(receiver.port(), 0);
   std::ofstream(dir / "config.json") << R"({"webhooks": {"webhook": {"url": "http://127.0.0.1:)" << receiver.port()
-                                     << R"(/orders", "backoff_ms": 1500, "max_attempts": 2}}})";
+                                     << R"(/orders", "backoff_ms": 5000, "max_attempts": 2}}})";
   const std::vector<std::string> args = {"--config", (dir / "config.json").string()};
   std::string first, second;
   {
