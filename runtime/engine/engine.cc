@@ -280,6 +280,7 @@ void Engine::AddToHistory(uint32_t customer, Interaction entry) {
 void Engine::ProcessOne(const Event& event) {
   current_ = &event;
   const std::string& type = event.schema->name;
+  ReportWork(event);
   uint32_t key_profile = ProfileIndex(event.schema->key_profile);
   // Another shard records the event for its customer (and reports errors
   // in trigger conditions, which read only the event, or the customer's
@@ -706,8 +707,58 @@ std::vector<Decision> Engine::TakeDecisions() {
 }
 
 void Engine::Emit(Decision d) {
-  if (d.kind == DecisionKind::kAction) outbox_.Append(d);
+  if (d.kind == DecisionKind::kAction) {
+    OpenWork(d);
+    outbox_.Append(d);
+  }
   decisions_.push_back(std::move(d));
+}
+
+void Engine::OpenWork(const Decision& d) {
+  WorkTask task;
+  if (d.action == "task") {
+    task.assignee = d.recipient;
+    task.channel = d.channel.empty() ? "task" : d.channel;
+  } else if (d.action == "send") {
+    auto channel = program_->channels.find(d.channel);
+    if (channel == program_->channels.end()) return;
+    // A task channel's recipient is the colleague who does it; a case
+    // waits in its channel's queue for whoever takes it.
+    if (channel->second.kind == ir::ChannelKind::kTask)
+      task.assignee = d.recipient;
+    else if (channel->second.kind != ir::ChannelKind::kCase)
+      return;
+    task.channel = d.channel;
+  } else {
+    return;
+  }
+  task.id = d.idempotency_key;
+  task.customer = d.customer;
+  task.journey = d.journey;
+  task.version = d.version;
+  task.step = d.step;
+  task.content = d.content;
+  task.opened = d.at;
+  task.due = d.due;
+  // Nothing is older than the retention near the start of engine time
+  // (and d.at - retention would overflow there).
+  if (static_cast<uint64_t>(d.at) - static_cast<uint64_t>(INT64_MIN) > static_cast<uint64_t>(options_.history_retention))
+    work_.Forget(d.at - options_.history_retention);
+  work_.Open(std::move(task));
+}
+
+void Engine::ReportWork(const Event& event) {
+  const std::string& type = event.schema->name;
+  bool completed = type == "task_completed";
+  if (!completed && type != "task_reassigned") return;
+  const Value* id = Field(event.record, "task_id");
+  if (!id || !id->is(ValueKind::kString)) return;
+  const Value* detail = Field(event.record, completed ? "outcome" : "assignee");
+  std::string text = detail && detail->is(ValueKind::kString) ? detail->AsString() : "";
+  if (completed)
+    work_.Close(id->AsString(), event.at, std::move(text));
+  else if (!text.empty())
+    work_.Reassign(id->AsString(), std::move(text), event.at);
 }
 
 bool Engine::ForEachInteraction(const Value& profile,

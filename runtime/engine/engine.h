@@ -42,6 +42,7 @@
 #include "runtime/engine/state.h"
 #include "runtime/engine/stats.h"
 #include "runtime/engine/timer_queue.h"
+#include "runtime/engine/work_queue.h"
 #include "runtime/records/decoder.h"
 #include "stdlib/history_view.h"
 
@@ -193,6 +194,9 @@ class Engine final : private stdlib::HistoryView {
   std::vector<Decision> TakeDecisions();
   /// The actions among them, waiting for delivery.
   Outbox& outbox() { return outbox_; }
+  /// The tasks and cases this engine's journeys opened that are still
+  /// open (work_queue.h), and the newest closed ones.
+  const WorkQueue& work() const { return work_; }
 
   Instant now() const { return now_; }
   const std::vector<JourneyStats>& stats() const { return stats_; }
@@ -328,6 +332,10 @@ class Engine final : private stdlib::HistoryView {
   void RuleError(uint32_t journey, const std::string& customer, const std::string& rule, std::string reason);
   std::string IdempotencyKey(JourneyInstance& inst, std::string_view extra);
   void Emit(Decision d);
+  /// Opens a task in the work queue when action `d` is work for someone.
+  void OpenWork(const Decision& d);
+  /// A task_completed or task_reassigned event closes or moves its task.
+  void ReportWork(const Event& event);
 
   // HistoryView, for the engagement built-ins.
   int64_t NowNanos() const override { return now_; }
@@ -425,6 +433,7 @@ class Engine final : private stdlib::HistoryView {
   std::vector<Decision> decisions_;
   size_t instant_begin_ = 0;  // where the current instant's decisions start
   Outbox outbox_;
+  WorkQueue work_;
   std::vector<JourneyStats> stats_;
   mutable uint64_t interpreted_fallbacks_ = 0;
   std::vector<compiler::jit::TriggerHit> hits_;  // reused by every event

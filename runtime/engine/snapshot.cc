@@ -45,8 +45,9 @@ constexpr std::string_view kMagic = "tutti-engine-snapshot";
 /// checksum after the closing magic; 7 what decisions and instances keep
 /// for explanations: the input that caused a decision, the one that
 /// started its instance, and the instance's choices (a format-6 instance
-/// restores with none).
-constexpr uint64_t kFormat = 7;
+/// restores with none); 8 the work queue (an earlier snapshot restores
+/// with none open: the tasks opened after it are listed).
+constexpr uint64_t kFormat = 8;
 constexpr uint64_t kOldestFormat = 4;
 
 /// Moves choices to this build's steps; one made at a step this build
@@ -293,6 +294,7 @@ std::string Engine::Save() const {
   for (const JourneyStats& s : stats_) WriteStats(out, s);
   out.U64(interpreted_fallbacks_);
   for (uint32_t j = 0; j < journeys_.size(); ++j) out.Bool(paused_[j]);
+  work_.Save(out);
   out.String(kMagic);  // the end: a truncated snapshot fails here at the latest
   // From format 6: a checksum of all the bytes before it, so that damage
   // inside a string (a rendered message) is found too.
@@ -463,6 +465,7 @@ Status Engine::Restore(std::string_view snapshot) {
   for (uint32_t j = 0; j < stats_.size(); ++j) ReadStats(in, stats_[j], positions[j], *journeys_[j]);
   interpreted_fallbacks_ = in.U64();
   for (uint32_t j = 0; j < journeys_.size(); ++j) paused_[j] = in.Bool();
+  if (in.format() >= 8) work_.Restore(in);
   if (in.String() != kMagic || !in.at_end()) return fail("the snapshot does not end where it should");
 
   if (Status why = Inconsistency(); !why.ok()) return fail(why.message());
