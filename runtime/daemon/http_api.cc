@@ -197,7 +197,8 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
   else if (s.size() <= 3) {
     static const char* const kFixed[] = {"/", "/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
                                          "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
-                                         "/v1/journeys/reload", "/v1/engagement", "/v1/accounts"};
+                                         "/v1/journeys/reload", "/v1/engagement", "/v1/accounts",
+                                         "/v1/tasks"};
     std::string joined;
     for (const std::string& seg : s) joined += "/" + seg;
     out.route = "other";
@@ -402,21 +403,40 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (bucket != "day" && bucket != "week") return Problem(400, "'bucket' must be 'day' or 'week'");
     w.width = (bucket == "day" ? 1 : 7) * kNanosPerDay;
     w.to = (service.EngineNow() / kNanosPerDay + 1) * kNanosPerDay;  // the end of the engine's day
-    std::optional<Instant> from;
-    for (auto [name, bound] : {std::pair{"from", &from}, std::pair{"to", (std::optional<Instant>*)nullptr}}) {
+    std::optional<Instant> from, to;
+    for (auto [name, bound] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
       auto text = QueryParam(t.query, name);
-      if (!text) continue;
-      std::optional<Instant> instant = ParseInstant(*text);
-      if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
-      if (bound) *bound = instant;
-      else w.to = *instant;
+      if (text && !(*bound = ParseInstant(*text)))
+        return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
     }
+    w.to = to.value_or(w.to);
     w.from = from.value_or(w.to - 12 * 7 * kNanosPerDay);
     if (w.from >= w.to) return Problem(400, "'from' must be before 'to'");
     if ((w.to - w.from) / w.width >= 1000) return Problem(400, "at most 1,000 buckets: a longer bucket, or a shorter window");
     if (route == "/v1/engagement") return service.GetEngagement(w);
     return service.GetAccounts(w, QueryParam(t.query, "similar_to").value_or(""),
                                QueryParam(t.query, "campaign").value_or(""));
+  }
+  if (route == "/v1/tasks") {
+    if (!get) return MethodNotAllowed("GET");
+    TaskFilter filter;
+    filter.assignee = QueryParam(t.query, "assignee").value_or("");
+    filter.role = QueryParam(t.query, "role").value_or("");
+    filter.customer = QueryParam(t.query, "customer").value_or("");
+    filter.journey = QueryParam(t.query, "journey").value_or("");
+    std::string state = QueryParam(t.query, "state").value_or("open");
+    if (state != "open" && state != "overdue" && state != "closed")
+      return Problem(400, "'state' must be 'open', 'overdue' or 'closed'");
+    filter.overdue_only = state == "overdue";
+    filter.closed = state == "closed";
+    auto offset = QueryParam(t.query, "offset"), limit = QueryParam(t.query, "limit");
+    auto offset_n = offset ? Number(offset, 10000000) : std::optional<uint64_t>(0);
+    auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(200);
+    if (!offset_n || !limit_n || *limit_n == 0)
+      return Problem(400, "'offset' must be a number up to 10,000,000 and 'limit' one from 1 to 1,000");
+    filter.offset = *offset_n;
+    filter.limit = *limit_n;
+    return service.GetTasks(filter);
   }
   if (route == "/v1/decisions/{key}/why") {
     if (!get) return MethodNotAllowed("GET");

@@ -166,6 +166,16 @@ struct EngagementWindow {
   Instant from = 0, to = 0, width = 7 * kNanosPerDay;
 };
 
+/// Which tasks GET /v1/tasks lists (work_queues.cc): open ones (or, with
+/// `closed`, the newest closed), of one assignee, role, customer and
+/// journey when named; `limit` of them from `offset` on.
+struct TaskFilter {
+  std::string assignee, role, customer, journey;
+  bool overdue_only = false;
+  bool closed = false;
+  size_t offset = 0, limit = 200;
+};
+
 class Service {
  public:
   /// Loads the journeys and the profiles file, opens the log and replays
@@ -256,6 +266,10 @@ class Service {
   /// it, or by likeness to account `similar_to` (404 if unknown), whose
   /// last campaign is `campaign` (a journey) or the one found.
   Reply GetAccounts(const EngagementWindow& window, std::string_view similar_to, std::string_view campaign = "") const;
+  /// GET /v1/tasks: the work queues. Open tasks, the most urgent first
+  /// (by due date, then the oldest), with every assignee's and role's
+  /// counts; or the newest closed ones, with how they were closed.
+  Reply GetTasks(const TaskFilter& filter) const;
   /// The engine's time now (what a window without an end ends at).
   Instant EngineNow() const { return shards_ ? shards_->now() : 0; }
   /// A customer's record, journey instances and the first page of its
@@ -329,6 +343,10 @@ class Service {
   void CountRefusal(std::string_view reason);
 
  private:
+  // work_queues.cc
+  struct TaskPeople;
+  Json TaskJson(const WorkTask& task, TaskPeople& people) const;
+
   struct EngagementScan;
   EngagementScan ScanEngagement(const EngagementWindow& window) const;
   static EngagementScan EmptyScan(const EngagementWindow& window, const EngagementRoles& table);
