@@ -27,7 +27,7 @@ const browser = await puppeteer.launch({
   headless: true,
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--font-render-hinting=none"],
 });
-const report = { pages: [], keyboard: null, why: null, tablet: null };
+const report = { pages: [], keyboard: null, why: null, tablet: null, formulary_win: null };
 try {
   const page = await browser.newPage();
   await page.setViewport({ width: 1366, height: 900 });
@@ -111,6 +111,30 @@ try {
     }
     return { dead_letters: dead, retried };
   });
+
+  await check("work", "#/work", async () => {
+    // The open tasks listed, then the most urgent one marked done.
+    const listed = await page.evaluate(() => [...document.querySelectorAll("[data-done]")].map((b) => b.dataset.done));
+    let done = null;
+    if (listed.length) {
+      await page.click(`[data-done="${listed[0]}"]`);
+      await page.waitForFunction(() => /Marked done|Not recorded/.test(document.querySelector("#open ~ p[role=status]")?.textContent || ""), { timeout: 15000 });
+      done = await page.evaluate(() => document.querySelector("#open ~ p[role=status]").textContent);
+    }
+    return { listed, done, by_person: await rowsOf("Open tasks by person"), by_role: await rowsOf("Open tasks by role") };
+  });
+
+  // A key account manager records a formulary win on the account's page
+  // (a brand no journey of the scenario acts on, so the figures checked
+  // against the API stay put).
+  await open(`#/accounts/${encodeURIComponent(account)}`);
+  await page.$eval("#formulary-win [name=brand]", (e) => (e.value = "TESTBRAND"));
+  await page.type("#formulary-win [name=plan]", "Console Test PPO");
+  await page.$eval("#formulary-win [name=effective]", (e) => (e.value = "2026-05-01"));
+  await page.type("#formulary-win [name=recorded_by]", "leopold");
+  await page.click("#formulary-win button[type=submit]");
+  await page.waitForFunction(() => /Recorded|Not recorded/.test(document.querySelector("#formulary-win ~ p[role=status]")?.textContent || ""), { timeout: 15000 });
+  report.formulary_win = await page.evaluate(() => document.querySelector("#formulary-win ~ p[role=status]").textContent);
 
   // A click from the prescriber's newest action reaches its explanation.
   await open(`#/customers/${encodeURIComponent(customer)}`);

@@ -7,8 +7,11 @@ import { customerPage, lookupPage } from "/console/customer.js";
 import { whyPage } from "/console/why.js";
 import { operatorPage } from "/console/operator.js";
 import { directorPage } from "/console/director.js";
+import { workPage } from "/console/work.js";
 
-const TOKEN_KEY = "tutti.admin_token";
+/// Where the tokens typed in the header are kept (this tab only): the
+/// admin token reads /v1 and acts; the ingest token posts events.
+const TOKEN_KEYS = { admin: "tutti.admin_token", ingest: "tutti.ingest_token" };
 
 /// An element: h("a", {href: "#/x"}, "text", child, ...). Attributes that
 /// start with "on" are listeners; null and false children are skipped.
@@ -28,11 +31,13 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 /// The API's answer as JSON; an error with the problem's detail otherwise.
+/// With `token: "ingest"`, sent with the ingest token rather than the admin token.
 export async function api(path, options = {}) {
-  const headers = { Accept: "application/json", ...(options.headers || {}) };
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const { token: which = "admin", ...rest } = options;
+  const headers = { Accept: "application/json", ...(rest.headers || {}) };
+  const token = sessionStorage.getItem(TOKEN_KEYS[which]);
   if (token) headers.Authorization = "Bearer " + token;
-  const res = await fetch(path, { ...options, headers });
+  const res = await fetch(path, { ...rest, headers });
   const text = await res.text();
   let body = null;
   try {
@@ -42,7 +47,7 @@ export async function api(path, options = {}) {
   }
   if (!res.ok) {
     const detail = (body && (body.detail || body.error)) || res.statusText;
-    const err = new Error(res.status === 401 ? "This daemon needs the admin token: enter it above." : detail);
+    const err = new Error(res.status === 401 ? `This daemon needs the ${which} token: enter it above.` : detail);
     err.status = res.status;
     throw err;
   }
@@ -98,6 +103,8 @@ const routes = [
   [/^#\/why\/([^/]+)$/, (m) => whyPage(decodeURIComponent(m[1]))],
   [/^#\/director\/?$/, () => directorPage()],
   [/^#\/director\/([^/]+)$/, (m) => directorPage(decodeURIComponent(m[1]))],
+  [/^#\/work\/?$/, () => workPage()],
+  [/^#\/work\/(role|people)\/([^/]+)$/, (m) => workPage(m[1], decodeURIComponent(m[2]))],
   [/^#\/operator\/?$/, () => operatorPage()],
 ];
 
@@ -137,10 +144,14 @@ async function show() {
 
 document.getElementById("token-form").addEventListener("submit", (e) => {
   e.preventDefault();
-  const value = document.getElementById("token").value.trim();
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
-  document.getElementById("token").value = "";
+  // A field left empty keeps its token; "-" forgets it.
+  for (const [which, key] of Object.entries(TOKEN_KEYS)) {
+    const field = document.getElementById(which === "admin" ? "token" : "ingest-token");
+    const value = field.value.trim();
+    if (value === "-") sessionStorage.removeItem(key);
+    else if (value) sessionStorage.setItem(key, value);
+    field.value = "";
+  }
   show();
 });
 window.addEventListener("hashchange", show);

@@ -104,6 +104,45 @@ function historySection(kind, id, first) {
   return h("section", { "aria-labelledby": "history" }, h("h2", { id: "history" }, "History"), form, holder, status, more);
 }
 
+/// A key account manager records a formulary win at the account, as the
+/// stdlib's formulary_win event (POST /v1/events, ingest token): the
+/// journeys it triggers start for the account's prescribers.
+function formularyWinForm(accountId) {
+  const status = h("p", { role: "status" });
+  const field = (label, input) => h("label", {}, label + " ", input);
+  const brand = h("input", { name: "brand", required: true, size: 10, value: "GLIDIM" });
+  const plan = h("input", { name: "plan", required: true, size: 22, placeholder: "Empire Essential PPO" });
+  const tier = h("select", { name: "tier" }, [1, 2, 3, 4, 5].map((t) => h("option", { value: t, selected: t === 2 ? "" : null }, String(t))));
+  const priorAuth = h("input", { type: "checkbox", name: "prior_auth" });
+  const effective = h("input", { type: "date", name: "effective", required: true });
+  const by = h("input", { name: "recorded_by", required: true, size: 10, placeholder: "staff id" });
+  const form = h(
+    "form",
+    {
+      class: "filters",
+      id: "formulary-win",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const event = { type: "formulary_win", account: accountId, brand: brand.value.trim(), plan: plan.value.trim(), tier: Number(tier.value), prior_auth: priorAuth.checked, effective: effective.value + "T00:00:00Z", recorded_by: by.value.trim() };
+        try {
+          const r = await api("/v1/events", { method: "POST", token: "ingest", headers: { "Content-Type": "application/json" }, body: JSON.stringify(event) });
+          status.textContent = r && r.accepted ? `Recorded: ${event.brand} on ${event.plan} (tier ${event.tier}). The journeys it starts are under Journeys.` : "Not recorded.";
+        } catch (err) {
+          status.textContent = "Not recorded: " + err.message;
+        }
+      },
+    },
+    field("Brand", brand),
+    field("Plan", plan),
+    field("Tier", tier),
+    h("label", {}, priorAuth, " Prior authorisation still required"),
+    field("Effective", effective),
+    field("Recorded by", by),
+    h("button", { type: "submit" }, "Record the win")
+  );
+  return h("section", { "aria-labelledby": "win" }, h("h2", { id: "win" }, "Record a formulary win"), h("p", {}, "A plan of this account added a brand to its formulary: record it as the key account manager, and the journeys it triggers start for the account's prescribers (needs the ingest token when the daemon has one)."), form, status);
+}
+
 export async function customerPage(kind, id) {
   const account = kind === "account";
   const customer = await api(`/v1/customers/${encodeURIComponent(id)}${account ? "?profile=account" : ""}`);
@@ -132,6 +171,7 @@ export async function customerPage(kind, id) {
     h("section", { "aria-labelledby": "record" }, h("h2", { id: "record" }, "Profile"), recordList(customer.record)),
     nextContact.length ? h("section", { "aria-labelledby": "next" }, h("h2", { id: "next" }, "Next contact"), h("p", {}, "When the contact policy would let a new message through each channel, as things stand: consent, caps and quiet hours, from the customer's history and time zone."), table("Next contact allowed, by channel", ["Channel", "Allowed from", "Held by", "Why"], nextContact)) : null,
     h("section", { "aria-labelledby": "now" }, h("h2", { id: "now" }, "Journeys now"), table("Active journeys and where each waits", ["Journey", "Version", "Step", "State", "Entered", "Next timer"], instances)),
+    account ? formularyWinForm(customer.id) : null,
     h("section", { "aria-labelledby": "actions" }, h("h2", { id: "actions" }, "Actions"), h("p", {}, "The actions the daemon still holds, newest first; open one to see why it was taken."), table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)),
     historySection(kind, customer.id, first)
   );

@@ -178,6 +178,9 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
   for (int i = 0; i < 300 && d.GetJson("/v1/actions?delivery=dead_letter")["actions"].size() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   Json dead = d.GetJson("/v1/actions?delivery=dead_letter");
+  // The journeys' figures before the pages act (a task marked done, a
+  // formulary win recorded).
+  Json api = d.GetJson("/v1/journeys"), engagement = d.GetJson("/v1/engagement");
   fs::path shots = fs::path(CONSOLE_SCREENSHOTS);
   fs::create_directories(shots);
   std::string out = Shell("node " + Source("console/tests/browse.mjs") + " --url http://127.0.0.1:" +
@@ -199,10 +202,9 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
     EXPECT_TRUE(fs::exists(page["screenshot"].get<std::string>())) << name;
   }
   EXPECT_EQ(pages, (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account",
-                                          "director", "operator", "why"}));
+                                          "director", "operator", "work", "why"}));
 
   // The numbers shown are the API's.
-  Json api = d.GetJson("/v1/journeys");
   std::map<std::string, Json> by_name;
   for (const Json& j : api["journeys"]) by_name[j["name"]] = j;
   for (const Json& page : seen["pages"]) {
@@ -242,7 +244,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
       Json history = d.GetJson("/v1/accounts/empire-health/history?limit=100");
       EXPECT_EQ(page["history_rows"], history["history"].size());
     } else if (page["name"] == "director") {
-      Json e = d.GetJson("/v1/engagement");
+      const Json& e = engagement;
       uint64_t actions = 0, responses = 0;
       for (const Json& role : e["roles"]) {
         for (const Json& n : role["actions"]) actions += n.get<uint64_t>();
@@ -278,6 +280,42 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
                 std::string::npos);
     }
   }
+  // The work queues as the API has them, once the first task was marked
+  // done from the page (a task_completed event, posted with the ingest
+  // token's route).
+  for (const Json& page : seen["pages"]) {
+    if (page["name"] != "work") continue;
+    Json open = d.GetJson("/v1/tasks?limit=1000");
+    ASSERT_GT(page["listed"].size(), 0u) << "the scenario's journeys give reps, MSLs and the call center work";
+    EXPECT_EQ(page["listed"].size(), std::min<size_t>(100, open["matching"].get<size_t>() + 1));
+    EXPECT_NE(page["done"].get<std::string>().find("Marked done"), std::string::npos) << page["done"];
+    std::string first = page["listed"][0];
+    Json closed = d.GetJson("/v1/tasks?state=closed");
+    ASSERT_FALSE(closed["tasks"].empty());
+    EXPECT_EQ(closed["tasks"][0]["id"], first);
+    EXPECT_EQ(closed["tasks"][0]["outcome"], "done");
+    EXPECT_EQ(page["figures"]["open"], Grouped(open["matching"].get<uint64_t>() + 1));
+    uint64_t overdue = 0;
+    for (const Json& r : open["roles"]) overdue += r["overdue"].get<uint64_t>();
+    std::string due = closed["tasks"][0]["due"].is_string() ? closed["tasks"][0]["due"].get<std::string>() : "";
+    overdue += !due.empty() && due < open["now"].get<std::string>();
+    EXPECT_EQ(page["figures"]["overdue"], Grouped(overdue));
+    // One row per role and per person (the case queue among them); the
+    // task marked done may have been its person's last.
+    EXPECT_GE(page["by_role"].size(), open["roles"].size());
+    EXPECT_LE(page["by_role"].size(), open["roles"].size() + 1);
+    EXPECT_GE(page["by_person"].size(), open["queues"].size());
+    EXPECT_LE(page["by_person"].size(), open["queues"].size() + 1);
+  }
+  // The formulary win recorded on the account's page is the account's
+  // newest event.
+  EXPECT_NE(seen["formulary_win"].get<std::string>().find("Recorded: TESTBRAND"), std::string::npos) << seen["formulary_win"];
+  Json empire = AllHistory(d, "/v1/accounts/empire-health/history", 1000);
+  ASSERT_FALSE(empire.empty());
+  Json newest_event;
+  for (const Json& e : empire)
+    if (e["kind"] == "event") newest_event = e;
+  EXPECT_EQ(newest_event["name"], "formulary_win") << newest_event;
   // From Dr. Castillo's newest action, one click to its explanation.
   Json castillo = d.GetJson("/v1/customers/hcp-empire-00017");
   EXPECT_EQ(seen["why"]["key"], castillo["actions"][0]["idempotency_key"]);
