@@ -115,6 +115,7 @@ def main():
         stats = json.loads(request(conn, "GET", "/v1/journeys"))
         entered = sum(j["entered"] for j in stats["journeys"])
         actions = sum(sum(j["actions"].values()) for j in stats["journeys"])
+        tasks = json.loads(request(conn, "GET", "/v1/tasks?limit=1"))["matching"]
 
         # One prescriber with actions, and the account it belongs to.
         who = None
@@ -135,9 +136,11 @@ def main():
             "why": [f"/v1/decisions/{key}/why"],
             "director": ["/v1/engagement", "/v1/accounts", f"/v1/accounts?similar_to={account}"],
             "operator": ["/readyz", "/metrics", "/v1/journeys", "/v1/actions?delivery=dead_letter&limit=200"],
+            "work queues": ["/v1/tasks?limit=100", "/v1/tasks?state=closed&limit=20"],
+            "a rep's work queue": ["/v1/tasks?limit=100&assignee=michael", "/v1/tasks?state=closed&limit=20&assignee=michael"],
         }
         print(f"{args.profiles:,} prescribers in {args.accounts} accounts, {args.events:,} events "
-              f"(loaded and applied in {loaded:.1f} s): {entered:,} journey entries, {actions:,} actions")
+              f"(loaded and applied in {loaded:.1f} s): {entered:,} journey entries, {actions:,} actions, {tasks:,} open tasks")
         print(f"{'page':32} {'median ms':>10} {'slowest ms':>11}  under 100 ms")
         # An input before each look at the director's page: its figures are
         # one scan of every history, kept only while the state stands still,
