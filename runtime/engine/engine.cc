@@ -521,12 +521,20 @@ void Engine::Enter(uint32_t journey, uint32_t customer, const Value* trigger, st
   if (j.trigger && trigger) inst.slots[j.trigger->slot] = *trigger;
   c.instances.push_back(h);
   ++st.entered;
+  if (DayStats* day = Today(journey)) ++day->entered;
   Run(h);
 }
 
 void Engine::Finish(uint32_t handle, Outcome outcome) {
   JourneyInstance& inst = store_->instance(handle);
   JourneyStats& st = stats_[inst.journey];
+  if (DayStats* day = Today(inst.journey)) {
+    int64_t& n = outcome == Outcome::kCompleted ? day->completed
+                 : outcome == Outcome::kExited  ? day->exited
+                 : outcome == Outcome::kGoal    ? day->goals
+                                                : day->failed;
+    ++n;
+  }
   switch (outcome) {
     case Outcome::kCompleted: ++st.completed; break;
     case Outcome::kExited: ++st.exited; break;
@@ -663,7 +671,10 @@ void Engine::SettleSends() {
     if (v.rule == nullptr) {
       AddToHistory(p.request.recipient, Interaction{p.request.at, p.request.channel, p.request.content, 0,
                                               static_cast<uint16_t>(p.request.journey + 1), true});
-      if (options_.analytics) ++st.actions[names_.Get(p.request.channel)];
+      if (options_.analytics) {
+        ++st.actions[names_.Get(p.request.channel)];
+        ++st.Day(p.request.at).actions[names_.Get(p.request.channel)];
+      }
       Emit(std::move(p.decision));
     } else {
       Decision d = std::move(p.decision);
@@ -675,7 +686,10 @@ void Engine::SettleSends() {
       d.checks.clear();
       d.idempotency_key.clear();
       d.message.reset();  // what was held back is the template's, by id
-      if (options_.analytics) ++st.suppressed[d.rule];
+      if (options_.analytics) {
+        ++st.suppressed[d.rule];
+        ++st.Day(p.request.at).suppressed[d.rule];
+      }
       Emit(std::move(d));
     }
   }
@@ -696,6 +710,7 @@ void Engine::RuleError(uint32_t journey, const std::string& customer, const std:
   if (current_) d.input = current_->input;
   d.reason = std::move(reason);
   ++stats_[journey].errors;
+  if (DayStats* day = Today(journey)) ++day->errors;
   Emit(std::move(d));
 }
 

@@ -281,6 +281,9 @@ class Engine final : private stdlib::HistoryView {
              std::optional<uint64_t> input = std::nullopt);
 
   void Finish(uint32_t handle, Outcome outcome);
+  /// With the analytics on, the counts of `journey` for the current day
+  /// (JourneyStats::days); null without.
+  DayStats* Today(uint32_t journey) { return options_.analytics ? &stats_[journey].Day(now_) : nullptr; }
   void FireTimer(const TimerEntry& entry);
   /// The earliest live timer (cancelled entries on top are dropped).
   std::optional<Instant> NextTimer();

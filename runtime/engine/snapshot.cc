@@ -46,7 +46,9 @@ constexpr std::string_view kMagic = "tutti-engine-snapshot";
 /// for explanations: the input that caused a decision, the one that
 /// started its instance, and the instance's choices (a format-6 instance
 /// restores with none); 8 the work queue (an earlier snapshot restores
-/// with none open: the tasks opened after it are listed).
+/// with none open: the tasks opened after it are listed) and each
+/// journey's counts per day (an earlier snapshot restores with none: a
+/// window counts from the restart).
 constexpr uint64_t kFormat = 8;
 constexpr uint64_t kOldestFormat = 4;
 
@@ -143,17 +145,28 @@ const Schema* Engine::ReadEventSchema(SnapshotReader& in) const {
 
 namespace {
 
+void WriteCounts(SnapshotWriter& out, const std::map<std::string, int64_t>& counts) {
+  out.U64(counts.size());
+  for (const auto& [name, n] : counts) {
+    out.String(name);
+    out.I64(n);
+  }
+}
+
+void ReadCounts(SnapshotReader& in, std::map<std::string, int64_t>& counts) {
+  counts.clear();
+  for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
+    std::string name = in.String();
+    counts[name] = in.I64();
+  }
+}
+
 void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
   for (int64_t n : {s.entered, s.completed, s.exited, s.goals, s.failed, s.not_reentered, s.unknown_customer,
                     s.paused, s.errors, s.deferred, s.unassigned})
     out.I64(n);
-  for (const auto* counts : {&s.actions, &s.suppressed}) {
-    out.U64(counts->size());
-    for (const auto& [name, n] : *counts) {
-      out.String(name);
-      out.I64(n);
-    }
-  }
+  WriteCounts(out, s.actions);
+  WriteCounts(out, s.suppressed);
   out.U64(s.step_visits.size());
   for (int64_t n : s.step_visits) out.I64(n);
   out.U64(s.goal_after.size());
@@ -167,19 +180,21 @@ void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
       out.I64(a.goals);
     }
   }
+  out.U64(s.days.size());
+  for (const DayStats& d : s.days) {
+    for (int64_t n : {d.day, d.entered, d.completed, d.exited, d.goals, d.failed, d.errors, d.deferred, d.unassigned})
+      out.I64(n);
+    WriteCounts(out, d.actions);
+    WriteCounts(out, d.suppressed);
+  }
 }
 
 void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, const ir::Journey& journey) {
   for (int64_t* n : {&s.entered, &s.completed, &s.exited, &s.goals, &s.failed, &s.not_reentered,
                      &s.unknown_customer, &s.paused, &s.errors, &s.deferred, &s.unassigned})
     *n = in.I64();
-  for (auto* counts : {&s.actions, &s.suppressed}) {
-    counts->clear();
-    for (size_t n = in.Count(2); n > 0; --n) {
-      std::string name = in.String();
-      (*counts)[name] = in.I64();
-    }
-  }
+  ReadCounts(in, s.actions);
+  ReadCounts(in, s.suppressed);
   size_t visits = in.Count();
   if (visits != map.steps.size()) in.Fail("the snapshot's step counts do not fit the journey's steps");
   std::fill(s.step_visits.begin(), s.step_visits.end(), 0);
@@ -208,6 +223,18 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
                      : journey.steps[at].arms.size() + 1 == arms.size() &&
                            (journey.steps[at].op == ir::StepOp::kSplit || journey.steps[at].op == ir::StepOp::kChooseBest));
     if (fits) s.arms[at] = std::move(arms);
+  }
+  s.days.clear();
+  if (in.format() < 8) return;
+  for (size_t n = in.Count(11); n > 0 && in.ok(); --n) {
+    DayStats d;
+    for (int64_t* v : {&d.day, &d.entered, &d.completed, &d.exited, &d.goals, &d.failed, &d.errors, &d.deferred,
+                       &d.unassigned})
+      *v = in.I64();
+    ReadCounts(in, d.actions);
+    ReadCounts(in, d.suppressed);
+    if (!s.days.empty() && d.day <= s.days.back().day) in.Fail("a journey's days of counts are out of order");
+    s.days.push_back(std::move(d));
   }
 }
 

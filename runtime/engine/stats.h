@@ -2,9 +2,10 @@
 // Counters the engine keeps per journey, for the summary `tutti simulate`
 // prints and the daemon's metrics.
 
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
-#include <string>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,39 @@ inline std::string GoalBucketText(size_t bucket) {
   return std::to_string(bucket - 48 + 3) + "d";
 }
 
+/// One UTC day of a journey's counts, for its analytics over a time window
+/// (JourneyStats::days): what happened that day, whenever the instances
+/// concerned entered.
+struct DayStats {
+  int64_t day = 0;  // days since 1970-01-01, UTC
+  int64_t entered = 0, completed = 0, exited = 0, goals = 0, failed = 0, errors = 0, deferred = 0, unassigned = 0;
+  std::map<std::string, int64_t> actions;     // by channel, "task" or "notify"
+  std::map<std::string, int64_t> suppressed;  // by rule text
+
+  DayStats& operator+=(const DayStats& other) {
+    entered += other.entered;
+    completed += other.completed;
+    exited += other.exited;
+    goals += other.goals;
+    failed += other.failed;
+    errors += other.errors;
+    deferred += other.deferred;
+    unassigned += other.unassigned;
+    for (const auto& [k, n] : other.actions) actions[k] += n;
+    for (const auto& [k, n] : other.suppressed) suppressed[k] += n;
+    return *this;
+  }
+};
+
+/// How many days JourneyStats::days keeps (the history's retention).
+inline constexpr int64_t kStatsDaysKept = 400;
+
+/// The UTC day of an instant (nanoseconds since 1970), rounded down.
+inline int64_t DayOf(int64_t nanos) {
+  constexpr int64_t kDay = 86400 * int64_t{1000000000};
+  return nanos / kDay - (nanos % kDay < 0 ? 1 : 0);
+}
+
 struct JourneyStats {
   int64_t entered = 0;
   int64_t completed = 0;   // ran to the end or to `end`
@@ -58,6 +92,35 @@ struct JourneyStats {
   std::map<uint32_t, std::vector<ArmStats>> arms;
   /// Goals by GoalBucket of the time from entry; empty until the first.
   std::vector<int64_t> goal_after;
+  /// The counts of each day something happened, oldest first, for the last
+  /// kStatsDaysKept days (kept with the analytics only).
+  std::deque<DayStats> days;
+
+  /// The day of `at`'s counts, added if new; older days than kept are
+  /// dropped. Time never goes back in an engine, so days are appended; an
+  /// earlier day (a retired version's late send) is found where it is.
+  DayStats& Day(int64_t at) {
+    int64_t day = DayOf(at);
+    if (days.empty() || days.back().day < day) {
+      while (!days.empty() && days.front().day <= day - kStatsDaysKept) days.pop_front();
+      days.push_back(DayStats{});
+      days.back().day = day;
+      return days.back();
+    }
+    auto it = std::lower_bound(days.begin(), days.end(), day, [](const DayStats& d, int64_t v) { return d.day < v; });
+    if (it == days.end() || it->day != day) {
+      it = days.insert(it, DayStats{});
+      it->day = day;
+    }
+    return *it;
+  }
+  /// The days [from_day, to_day) added up (`day` left 0).
+  DayStats Window(int64_t from_day, int64_t to_day) const {
+    DayStats sum;
+    for (const DayStats& d : days)
+      if (d.day >= from_day && d.day < to_day) sum += d;
+    return sum;
+  }
 
   /// The time within which a share `q` (0.5: the median) of the goals
   /// came, as GoalBucketText; empty when no goal was reached.
@@ -92,6 +155,7 @@ struct JourneyStats {
     for (size_t i = 0; i < other.step_visits.size(); ++i) step_visits[i] += other.step_visits[i];
     if (goal_after.size() < other.goal_after.size()) goal_after.resize(other.goal_after.size());
     for (size_t b = 0; b < other.goal_after.size(); ++b) goal_after[b] += other.goal_after[b];
+    for (const DayStats& d : other.days) Day(d.day * 86400 * int64_t{1000000000}) += d;
     for (const auto& [step, theirs] : other.arms) {
       std::vector<ArmStats>& mine = arms[step];
       if (mine.size() < theirs.size()) mine.resize(theirs.size());

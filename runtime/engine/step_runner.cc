@@ -122,6 +122,7 @@ void Engine::Error(const JourneyInstance& inst, const ir::Step& step, const std:
   Decision d = NewDecision(DecisionKind::kError, inst, step);
   d.reason = message;
   ++stats_[inst.journey].errors;
+  if (DayStats* day = Today(inst.journey)) ++day->errors;
   Emit(std::move(d));
 }
 
@@ -478,6 +479,7 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     d.rule_at = h->rule->at;
     d.reason = "quiet hours for " + to.key + "; sends at " + FormatInstant(h->until);
     ++stats_[inst.journey].deferred;
+    if (DayStats* day = Today(inst.journey)) ++day->deferred;
     Emit(std::move(d));
     Sleep(handle, h->until);
     return false;
@@ -548,7 +550,10 @@ bool Engine::Approved(uint32_t handle, const ir::Step& s, const ir::Template* tm
   d.action = "send";
   d.content = id;
   d.recipient = to.key;
-  if (options_.analytics) ++stats_[store_->instance(handle).journey].suppressed[d.rule];
+  if (DayStats* day = Today(store_->instance(handle).journey)) {
+    ++stats_[store_->instance(handle).journey].suppressed[d.rule];
+    ++day->suppressed[d.rule];
+  }
   Emit(std::move(d));
   return false;
 }
@@ -613,6 +618,7 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
     }
     if (assignees.empty()) {
       ++stats_[store_->instance(handle).journey].unassigned;
+      if (DayStats* day = Today(store_->instance(handle).journey)) ++day->unassigned;
       Decision d = NewDecision(DecisionKind::kUnassigned, store_->instance(handle), s);
       d.action = kind;
       d.reason = "no " + profile + " matched '" + compiler::ast::ToSource(*st.route_cond) + "'";
@@ -650,7 +656,10 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
       pending_.push_back(std::move(p));
       continue;
     }
-    if (options_.analytics) ++stats_[inst.journey].actions[names_.Get(channel)];
+    if (DayStats* day = Today(inst.journey)) {
+      ++stats_[inst.journey].actions[names_.Get(channel)];
+      ++day->actions[names_.Get(channel)];
+    }
     AddToHistory(inst.customer, Interaction{now_, channel, 0, 0, static_cast<uint16_t>(inst.journey + 1), true});
     Emit(std::move(d));
   }

@@ -1,0 +1,145 @@
+// A journey's counts per UTC day (JourneyStats::days), what its analytics
+// over a time window add up: each count lands on the day it happened (an
+// entry on its day, a goal or an exit days later on theirs, a suppression
+// on the day its send was judged), several shards add up to one engine's
+// days, a snapshot keeps them, and days older than kept are dropped.
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "runtime/engine/shards.h"
+#include "tests/runtime/engine_fixture.h"
+
+namespace tutti::runtime {
+namespace {
+
+constexpr const char* kProgram = R"(
+profile hcp { id: string key }
+event launch keyed by hcp { hcp: string }
+event rx_written keyed by hcp { hcp: string }
+event opted_out keyed by hcp { hcp: string }
+channel email { kind message  to hcp }
+policy contact { cap email 1 per 7d }
+
+journey nurture {
+  reentry always
+  on launch
+  goal when rx_written
+  exit when opted_out
+  send email "welcome"
+  wait 3d
+  send email "reminder"
+}
+)";
+
+constexpr const char* kProfiles = R"({"type": "hcp", "id": "h1"}
+{"type": "hcp", "id": "h2"}
+{"type": "hcp", "id": "h3"}
+)";
+
+// 1 March: h1 and h2 enter, two welcomes. 2 March: h1 enters again, its
+// welcome capped (suppressed that day). 3 March: h2 prescribes (a goal).
+// 4 March: h1's first reminder is capped by the welcome of 1 March and
+// that instance completes. 5 March: h1 opts out before its second
+// instance's reminder (an exit).
+constexpr const char* kEvents = R"({"type": "launch", "hcp": "h1", "at": "2026-03-01T10:00:00Z"}
+{"type": "launch", "hcp": "h2", "at": "2026-03-01T11:00:00Z"}
+{"type": "launch", "hcp": "h1", "at": "2026-03-02T10:00:00Z"}
+{"type": "rx_written", "hcp": "h2", "at": "2026-03-03T09:00:00Z"}
+{"type": "opted_out", "hcp": "h1", "at": "2026-03-05T09:00:00Z"}
+)";
+
+int64_t Day(const char* date) { return DayOf(*ParseInstant(std::string(date) + "T00:00:00Z")); }
+
+const DayStats* Find(const JourneyStats& s, const char* date) {
+  for (const DayStats& d : s.days)
+    if (d.day == Day(date)) return &d;
+  return nullptr;
+}
+
+class JourneyDays : public ::testing::Test {
+ protected:
+  testing::EngineFixture f{std::vector<std::pair<std::string, std::string>>{{"p.tutti", kProgram}}};
+  std::vector<Record> profiles = f.Decode(kProfiles, Accept::kProfiles);
+  std::vector<Record> events = f.Decode(kEvents, Accept::kEvents);
+
+  std::unique_ptr<Engine> Played() {
+    auto engine = f.set().NewEngine();
+    for (const Record& p : profiles) engine->UpsertProfile(p);
+    for (const Record& e : events) engine->Ingest(e);
+    engine->AdvanceTo(*ParseInstant("2026-03-10T00:00:00Z"));
+    return engine;
+  }
+};
+
+TEST_F(JourneyDays, EachCountLandsOnTheDayItHappened) {
+  auto engine = Played();
+  const JourneyStats& s = engine->stats()[0];
+  ASSERT_EQ(s.days.size(), 5u) << "1, 2, 3, 4 and 5 March";
+  const DayStats* first = Find(s, "2026-03-01");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->entered, 2);
+  EXPECT_EQ(first->actions.at("email"), 2);
+  const DayStats* second = Find(s, "2026-03-02");
+  EXPECT_EQ(second->entered, 1);
+  EXPECT_TRUE(second->actions.empty());
+  EXPECT_EQ(second->suppressed.at("cap email 1 per 7d"), 1);
+  EXPECT_EQ(Find(s, "2026-03-03")->goals, 1);
+  // h1's first reminder went out; h2's instance had reached its goal.
+  const DayStats* fourth = Find(s, "2026-03-04");
+  EXPECT_EQ(fourth->completed, 1);
+  EXPECT_EQ(fourth->suppressed.at("cap email 1 per 7d"), 1) << "h1's reminder: the cap counts the welcome of 1 March";
+  EXPECT_EQ(Find(s, "2026-03-05")->exited, 1);
+  // A window adds its days up; the whole of them is the journey's totals.
+  DayStats all = s.Window(Day("2026-01-01"), Day("2026-04-01"));
+  EXPECT_EQ(all.entered, s.entered);
+  EXPECT_EQ(all.completed, s.completed);
+  EXPECT_EQ(all.exited, s.exited);
+  EXPECT_EQ(all.goals, s.goals);
+  EXPECT_EQ(all.actions, s.actions);
+  EXPECT_EQ(all.suppressed, s.suppressed);
+  EXPECT_EQ(s.Window(Day("2026-03-02"), Day("2026-03-04")).entered, 1);
+}
+
+TEST_F(JourneyDays, ShardsAddUpToOneEngineAndASnapshotKeepsThem) {
+  auto one = Played();
+  Shards shards(3, [&](EngineOptions o) { return f.set().NewEngine(o); });
+  std::vector<Shards::Input> inputs;
+  for (const Record& p : profiles) inputs.push_back({INT64_MIN, &p});
+  for (const Record& e : events) inputs.push_back({*ToInstant(*e.at), &e});
+  shards.Apply(inputs);
+  shards.AdvanceTo(*ParseInstant("2026-03-10T00:00:00Z"));
+  std::vector<JourneyStats> stats = shards.stats();
+  const JourneyStats& merged = stats[0];
+  const JourneyStats& alone = one->stats()[0];
+  ASSERT_EQ(merged.days.size(), alone.days.size());
+  for (size_t i = 0; i < alone.days.size(); ++i) {
+    EXPECT_EQ(merged.days[i].day, alone.days[i].day);
+    EXPECT_EQ(merged.days[i].entered, alone.days[i].entered);
+    EXPECT_EQ(merged.days[i].actions, alone.days[i].actions);
+    EXPECT_EQ(merged.days[i].suppressed, alone.days[i].suppressed);
+  }
+  auto restored = f.set().NewEngine();
+  ASSERT_TRUE(restored->Restore(one->Save()).ok());
+  ASSERT_EQ(restored->stats()[0].days.size(), alone.days.size());
+  EXPECT_EQ(restored->stats()[0].days.back().exited, 1);
+  EXPECT_EQ(restored->Save(), one->Save());
+}
+
+TEST(JourneyDaysKept, DaysOlderThanKeptAreDropped) {
+  JourneyStats s;
+  const Instant day = 86400 * int64_t{1000000000};
+  ++s.Day(0).entered;
+  ++s.Day(10 * day).entered;
+  ++s.Day(kStatsDaysKept * day).entered;  // day 0 is now 400 days old
+  ASSERT_EQ(s.days.size(), 2u);
+  EXPECT_EQ(s.days.front().day, 10);
+  ++s.Day(5 * day).entered;  // a late count of an earlier day finds its place
+  EXPECT_EQ(s.days[0].day, 5);
+  EXPECT_EQ(s.Window(0, 11).entered, 2);
+  EXPECT_EQ(DayOf(-1), -1) << "before 1970, days round down";
+}
+
+}  // namespace
+}  // namespace tutti::runtime
