@@ -71,6 +71,9 @@ try {
   await check("journeys", "#/journeys", async () => ({
     rows: await page.evaluate(() => [...document.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((c) => c.textContent))),
   }));
+  await check("journeys-90-days", "#/journeys/last/90", async () => ({
+    rows: await page.evaluate(() => [...document.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((c) => c.textContent))),
+  }));
   await check("journey", `#/journeys/${encodeURIComponent(journey)}`, async () => ({
     nodes: await page.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-counts]")].map((e) => [e.dataset.counts, e.textContent]))),
     edges: await page.evaluate(() => [...document.querySelectorAll("[data-edge]")].map((e) => [e.dataset.edge, e.textContent])),

@@ -96,6 +96,7 @@ export const figure = (label, value, id) => h("div", { class: "figure" }, h("dt"
 
 const routes = [
   [/^#\/journeys\/?$/, () => journeysPage()],
+  [/^#\/journeys\/last\/(\d+)$/, (m) => journeysPage(Number(m[1]))],
   [/^#\/journeys\/([^/]+)$/, (m) => journeyPage(decodeURIComponent(m[1]))],
   [/^#\/prescribers\/?$/, () => lookupPage()],
   [/^#\/customers\/([^/]+)$/, (m) => customerPage("customer", decodeURIComponent(m[1]))],

@@ -8,27 +8,51 @@ const goalRate = (j) => pct(j.goals, j.entered);
 const ttg = (j) => (j.time_to_goal ? `${j.time_to_goal.median} / ${j.time_to_goal.p90}` : "–");
 const total = (byKey) => Object.values(byKey || {}).reduce((a, b) => a + b, 0);
 
-export async function journeysPage() {
-  const { journeys } = await api("/v1/journeys");
-  const rows = journeys.map((j) => [
-    h("a", { href: `#/journeys/${encodeURIComponent(j.name)}` }, j.name),
-    "v" + j.version,
-    j.status,
-    num(j.entered),
-    num(j.active),
-    num(j.completed),
-    num(j.exited),
-    num(j.goals),
-    goalRate(j),
-    ttg(j),
-    num(total(j.actions)),
-    num(total(j.suppressed)),
-  ]);
+/// The windows the journeys page offers: all time, or the last N days up
+/// to the end of the engine's day (GET /v1/journeys?days=N).
+const WINDOWS = [
+  [0, "since each version started"],
+  [7, "the last 7 days"],
+  [30, "the last 30 days"],
+  [90, "the last 90 days"],
+];
+
+export async function journeysPage(days = 0) {
+  const reply = await api(days ? `/v1/journeys?days=${days}` : "/v1/journeys");
+  // In a window: what happened in it (entries, ends, goals, actions of
+  // those days, whenever the instances entered); active is always now.
+  const of = (j) => (days ? { ...j.window, active: j.active } : j);
+  const rows = reply.journeys.map((journey) => {
+    const j = of(journey);
+    return [
+      h("a", { href: `#/journeys/${encodeURIComponent(journey.name)}` }, journey.name),
+      "v" + journey.version,
+      journey.status,
+      num(j.entered),
+      num(j.active),
+      num(j.completed),
+      num(j.exited),
+      num(j.goals),
+      goalRate(j),
+      days ? "–" : ttg(j),
+      num(total(j.actions)),
+      num(total(j.suppressed)),
+    ];
+  });
+  const windows = WINDOWS.some(([n]) => n === days) ? WINDOWS : [...WINDOWS, [days, `the last ${days} days`]];
+  const label = windows.find(([n]) => n === days)[1];
+  const picker = h(
+    "select",
+    { id: "window", onchange: (ev) => (location.hash = ev.target.value === "0" ? "#/journeys" : `#/journeys/last/${ev.target.value}`) },
+    windows.map(([n, text]) => h("option", { value: n, selected: n === days ? "" : null }, text))
+  );
+  const span = reply.window ? ` (${reply.window.from.slice(0, 10)} to the end of ${new Date(Date.parse(reply.window.to) - 1).toISOString().slice(0, 10)}, UTC days)` : "";
   return h(
     "section",
     {},
     h("h1", {}, "Journeys"),
-    h("p", { class: "lede" }, "Every journey version the engine runs, with what it has done since it was published."),
+    h("p", { class: "lede" }, days ? `What every journey version did in ${label}${span}: entries, completions, exits, goals and actions of those days, whenever the customers entered; active is now, and time to goal is counted since each version started.` : "Every journey version the engine runs, with what it has done since it was published."),
+    h("form", { class: "filters", onsubmit: (e) => e.preventDefault() }, h("label", { for: "window" }, "Figures for "), picker),
     table(
       "Journeys by version",
       ["Journey", "Version", "Status", "Entered", "Active", "Completed", "Exited", "Goal reached", "Goal rate", "Time to goal (median / p90)", "Actions", "Suppressed"],

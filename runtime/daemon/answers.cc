@@ -123,7 +123,12 @@ Service::Instances Service::CountInstances() const {
   return n;
 }
 
-Reply Service::GetJourneys() const {
+Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
+  // The days a window covers (stats.h DayOf): to's day is in when it
+  // does not start at to.
+  // Days whose midnight is outside the engine's range are left out.
+  int64_t from_day = window ? std::max(DayOf(window->from), DayOf(INT64_MIN) + 1) : 0;
+  int64_t to_day = window ? std::min(DayOf(window->to - 1) + 1, DayOf(INT64_MAX)) : 0;
   const Engine& engine = shards_->shard(0);
   auto [active, waiting] = CountInstances();
   std::vector<JourneyStats> stats = shards_->stats();
@@ -159,8 +164,18 @@ Reply Service::GetJourneys() const {
                    {"failed", st.failed}, {"errors", st.errors},
                    {"actions", st.actions}, {"suppressed", st.suppressed}, {"deferred", st.deferred},
                    {"steps", steps}, {"experiments", ArmsJson(st, j)}});
+    if (window) {
+      DayStats w = st.Window(from_day, to_day);
+      out.back()["window"] = {{"entered", w.entered},     {"completed", w.completed}, {"exited", w.exited},
+                              {"goals", w.goals},         {"failed", w.failed},       {"errors", w.errors},
+                              {"actions", w.actions},     {"suppressed", w.suppressed}, {"deferred", w.deferred},
+                              {"unassigned", w.unassigned}};
+    }
   }
-  return JsonReply(200, Json{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}});
+  Json reply{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}};
+  if (window)
+    reply["window"] = {{"from", FormatInstant(from_day * kNanosPerDay)}, {"to", FormatInstant(to_day * kNanosPerDay)}};
+  return JsonReply(200, reply);
 }
 
 Reply Service::GetCustomer(std::string_view id, std::string_view profile) const {

@@ -282,6 +282,23 @@ Special SpecialRoute(const ApiRequest& r, const ApiTarget& t, const ApiAccess& a
   return t.route == "/v1/events" ? Special::kIngestEvents : Special::kIngestProfiles;
 }
 
+/// A window's `from` and `to` from the query: by default, `span` up to the
+/// end of the engine's day. A refusal when either is not a time, or they
+/// are in the wrong order.
+static std::optional<Reply> WindowBounds(std::string_view query, const Service& service, Instant span,
+                                         Instant* from, Instant* to) {
+  std::optional<Instant> given_from, given_to;
+  for (auto [name, bound] : {std::pair{"from", &given_from}, std::pair{"to", &given_to}}) {
+    auto text = QueryParam(query, name);
+    if (text && !(*bound = ParseInstant(*text)))
+      return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
+  }
+  *to = given_to.value_or((service.EngineNow() / kNanosPerDay + 1) * kNanosPerDay);  // the end of the engine's day
+  *from = given_from.value_or(*to < INT64_MIN + span ? INT64_MIN : *to - span);
+  if (*from >= *to) return Problem(400, "'from' must be before 'to'");
+  return std::nullopt;
+}
+
 Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const ApiAccess& access) {
   const std::string& route = t.route;
   bool get = r.method == "GET" || r.method == "HEAD", post = r.method == "POST";
@@ -357,7 +374,17 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
   }
   if (route == "/v1/journeys") {
     if (!get) return MethodNotAllowed("GET");
-    return service.GetJourneys();
+    // With a window (`from`, `to`, or `days` back from the end of the
+    // engine's day), each journey's counts in it too.
+    if (!QueryParam(t.query, "from") && !QueryParam(t.query, "to") && !QueryParam(t.query, "days"))
+      return service.GetJourneys();
+    std::optional<uint64_t> days = 30;
+    if (auto text = QueryParam(t.query, "days"); text && (!(days = Number(text, 400)) || *days == 0))
+      return Problem(400, "'days' must be a number of days from 1 to 400");
+    Instant from = 0, to = 0;
+    if (auto refusal = WindowBounds(t.query, service, static_cast<Instant>(*days) * kNanosPerDay, &from, &to))
+      return *refusal;
+    return service.GetJourneys(JourneyWindow{from, to});
   }
   if (route == "/v1/journeys/{name}/pause" || route == "/v1/journeys/{name}/resume") {
     if (!post) return MethodNotAllowed("POST");
@@ -402,16 +429,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     std::string bucket = QueryParam(t.query, "bucket").value_or("week");
     if (bucket != "day" && bucket != "week") return Problem(400, "'bucket' must be 'day' or 'week'");
     w.width = (bucket == "day" ? 1 : 7) * kNanosPerDay;
-    w.to = (service.EngineNow() / kNanosPerDay + 1) * kNanosPerDay;  // the end of the engine's day
-    std::optional<Instant> from, to;
-    for (auto [name, bound] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
-      auto text = QueryParam(t.query, name);
-      if (text && !(*bound = ParseInstant(*text)))
-        return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
-    }
-    w.to = to.value_or(w.to);
-    w.from = from.value_or(w.to - 12 * 7 * kNanosPerDay);
-    if (w.from >= w.to) return Problem(400, "'from' must be before 'to'");
+    if (auto refusal = WindowBounds(t.query, service, 12 * 7 * kNanosPerDay, &w.from, &w.to)) return *refusal;
     if ((w.to - w.from) / w.width >= 1000) return Problem(400, "at most 1,000 buckets: a longer bucket, or a shorter window");
     if (route == "/v1/engagement") return service.GetEngagement(w);
     return service.GetAccounts(w, QueryParam(t.query, "similar_to").value_or(""),

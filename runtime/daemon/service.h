@@ -176,6 +176,13 @@ struct TaskFilter {
   size_t offset = 0, limit = 200;
 };
 
+/// The time a journey's windowed counts cover, [from, to), in whole UTC
+/// days: from the day of `from` to the day `to` ends in, `to` excluded
+/// when it is a midnight (answers.cc).
+struct JourneyWindow {
+  Instant from = 0, to = 0;
+};
+
 class Service {
  public:
   /// Loads the journeys and the profiles file, opens the log and replays
@@ -255,7 +262,9 @@ class Service {
   /// held, 409 when it is not a dead letter or its channel is no longer
   /// routed. Its outcome comes back to the journeys as for any delivery.
   Reply PostRetry(std::string_view key);
-  Reply GetJourneys() const;
+  /// GET /v1/journeys; with a window, each journey's counts in it as well
+  /// (`window`: from its days, JourneyStats::days).
+  Reply GetJourneys(std::optional<JourneyWindow> window = std::nullopt) const;
   /// One journey's diagram (`tutti graph` as nodes and edges) with the live
   /// counts on it: `version` 0 is the newest version still running.
   Reply GetJourneyGraph(std::string_view name, int64_t version) const;

@@ -181,6 +181,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
   // The journeys' figures before the pages act (a task marked done, a
   // formulary win recorded).
   Json api = d.GetJson("/v1/journeys"), engagement = d.GetJson("/v1/engagement");
+  Json last_90_days = d.GetJson("/v1/journeys?days=90");
   fs::path shots = fs::path(CONSOLE_SCREENSHOTS);
   fs::create_directories(shots);
   std::string out = Shell("node " + Source("console/tests/browse.mjs") + " --url http://127.0.0.1:" +
@@ -202,7 +203,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
     EXPECT_TRUE(fs::exists(page["screenshot"].get<std::string>())) << name;
   }
   EXPECT_EQ(pages, (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account",
-                                          "director", "operator", "work", "why"}));
+                                          "director", "operator", "work", "why", "journeys-90-days"}));
 
   // The numbers shown are the API's.
   std::map<std::string, Json> by_name;
@@ -216,6 +217,20 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
         EXPECT_EQ(row[4], Grouped(j["active"])) << row.dump();
         EXPECT_EQ(row[7], Grouped(j["goals"])) << row.dump();
       }
+    } else if (page["name"] == "journeys-90-days") {
+      // The window's figures, as the API gives them for the same window.
+      ASSERT_EQ(page["rows"].size(), last_90_days["journeys"].size());
+      int64_t entered = 0;
+      for (size_t i = 0; i < page["rows"].size(); ++i) {
+        const Json& row = page["rows"][i];
+        const Json& j = last_90_days["journeys"][i];
+        EXPECT_EQ(row[0], j["name"]);
+        EXPECT_EQ(row[3], Grouped(j["window"]["entered"])) << row.dump();
+        EXPECT_EQ(row[5], Grouped(j["window"]["completed"])) << row.dump();
+        EXPECT_EQ(row[7], Grouped(j["window"]["goals"])) << row.dump();
+        entered += j["window"]["entered"].get<int64_t>();
+      }
+      EXPECT_GT(entered, 0) << "the scenario's last 90 days hold entries";
     } else if (page["name"] == "journey") {
       const Json& j = by_name["glidim_formulary_win"];
       EXPECT_EQ(page["figures"]["entered"], "3,091");

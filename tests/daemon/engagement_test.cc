@@ -151,6 +151,44 @@ TEST(Engagement, TheDirectorsFiguresAreTheOnesWorkedOutByHand) {
   EXPECT_EQ(d.Curl("POST", "/v1/engagement", "", "-d '{}'").substr(0, 3), "405");
 }
 
+// GET /v1/journeys over a window: each journey's counts per UTC day
+// (JourneyStats::days), added up over the days the window covers. The
+// promo journey entered 4 prescribers on 2 January and 1 on 9 January,
+// each sent one e-mail and completed at once.
+TEST(Engagement, AJourneysCountsOverAWindowAreItsDays) {
+  std::unique_ptr<Daemon> played = Played("journey-window");
+  Daemon& d = *played;
+  auto promo = [&](const std::string& query) {
+    Json all = d.GetJson("/v1/journeys?" + query);
+    EXPECT_TRUE(all.contains("window")) << query << ": " << all;
+    for (const Json& j : all["journeys"])
+      if (j["name"] == "promo") return std::make_pair(j["window"], all["window"]);
+    ADD_FAILURE() << "no promo journey: " << all;
+    return std::make_pair(Json(), Json());
+  };
+  auto [first_week, bounds] = promo("from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z");
+  EXPECT_EQ(first_week, Json::parse(R"({"entered": 4, "completed": 4, "exited": 0, "goals": 0, "failed": 0,
+    "errors": 0, "actions": {"email": 4}, "suppressed": {}, "deferred": 0, "unassigned": 0})"));
+  EXPECT_EQ(bounds, Json::parse(R"({"from": "2026-01-01T00:00:00Z", "to": "2026-01-08T00:00:00Z"})"));
+  EXPECT_EQ(promo("from=2026-01-08T00:00:00Z&to=2026-01-15T00:00:00Z").first["entered"], 1);
+  // A `to` within a day takes in the whole day.
+  auto [morning, morning_bounds] = promo("from=2026-01-02T00:00:00Z&to=2026-01-02T09:00:00Z");
+  EXPECT_EQ(morning["entered"], 4);
+  EXPECT_EQ(morning_bounds["to"], "2026-01-03T00:00:00Z");
+  // The last 30 days up to the end of the engine's day (20 January).
+  auto [month, month_bounds] = promo("days=30");
+  EXPECT_EQ(month["entered"], 5);
+  EXPECT_EQ(month["actions"]["email"], 5);
+  EXPECT_EQ(month_bounds, Json::parse(R"({"from": "2025-12-22T00:00:00Z", "to": "2026-01-21T00:00:00Z"})"));
+  EXPECT_EQ(promo("days=3").first["entered"], 0);
+  // Without a window, no window.
+  EXPECT_FALSE(d.GetJson("/v1/journeys").contains("window"));
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys?days=401").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys?days=ten").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys?days=0").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z").substr(0, 3), "400");
+}
+
 TEST(Engagement, TheCompanySetsTheRolesTheResponsesAndTheirWindow) {
   // Opens answer the brand team's work, within 14 days; visits are not
   // counted as responses here.
