@@ -57,7 +57,7 @@ case "$mode" in
     grep '"customer":"hcp-empire-00017"' build/abc-pharma-decisions.ndjson | cut -c1-240
     echo "== every decision: build/abc-pharma-decisions.ndjson ($(wc -l < build/abc-pharma-decisions.ndjson) lines)"
     echo "== tutti serve: the same journeys and profiles as a daemon on 127.0.0.1:8080 (Ctrl-C stops it)"
-    echo "   the console: http://127.0.0.1:8080/console/ (journeys, prescribers, why, director, operator; docs/console.md)"
+    echo "   the console: http://127.0.0.1:8080/console/ (journeys, prescribers, why, work queues, director, operator; docs/console.md)"
     echo "   in another terminal:"
     echo "     tail -f build/demo-data/actions.ndjson"
     echo "     curl -s -H 'Content-Type: application/x-ndjson' --data-binary @examples/abc-pharma/events.ndjson localhost:8080/v1/events | head -c 300"
