@@ -207,7 +207,18 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
     journey_name[j] = j == 0 ? &kNoJourney : &engine.journey(j - 1).name;
   std::unordered_map<uint32_t, AccountFigures*> account_slot;
   std::optional<uint32_t> formulary_win = engine.names().Find("formulary_win");
+  // Each customer's history is an allocation of its own: the scan waits
+  // on memory more than it computes, so the histories a few customers
+  // ahead are asked for while this one is counted.
+  constexpr size_t kAhead = 4;
   for (size_t c = 0; c < store.customer_count(); ++c) {
+    if (c + kAhead < store.customer_count()) {
+      const std::vector<Interaction>& ahead = store.customer(static_cast<uint32_t>(c + kAhead)).history;
+      if (!ahead.empty()) {
+        __builtin_prefetch(ahead.data());
+        __builtin_prefetch(reinterpret_cast<const char*>(ahead.data()) + 64);
+      }
+    }
     const Customer& customer = store.customer(static_cast<uint32_t>(c));
     if (customer.history.empty()) continue;
     AccountFigures* account = nullptr;
