@@ -73,7 +73,8 @@ export async function workPage(kind, which) {
   const [open, closed] = await Promise.all([api(`/v1/tasks?limit=${LISTED}${filter}`), api(`/v1/tasks?state=closed&limit=20${filter}`)]);
   const people = Object.fromEntries(open.queues.filter((q) => q.assignee).map((q) => [q.assignee, q.name || q.assignee]));
   const status = h("p", { role: "status" });
-  const overdue = open.queues.reduce((n, q) => n + (kind === "people" ? (q.assignee === which ? q.overdue : 0) : kind === "role" ? (q.role === which ? q.overdue : 0) : q.overdue), 0);
+  const sum = (rows) => rows.reduce((n, r) => n + r.overdue, 0);
+  const overdue = kind === "role" ? sum(open.roles.filter((r) => r.role === which)) : sum(open.queues.filter((q) => kind !== "people" || q.assignee === which));
   const heading = kind === "role" ? `Work queues: ${roleName(which)}` : kind === "people" ? `Work queue: ${people[which] || which}` : "Work queues";
 
   const roleRows = open.roles.map((r) => [h("a", { href: `#/work/role/${encodeURIComponent(r.role)}` }, roleName(r.role)), num(r.open), num(r.overdue)]);

@@ -127,7 +127,11 @@ Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
   // The days a window covers (stats.h DayOf): to's day is in when it
   // does not start at to.
   // Days whose midnight is outside the engine's range are left out.
-  int64_t from_day = window ? std::max(DayOf(window->from), DayOf(INT64_MIN) + 1) : 0;
+  // Nor are days older than the engine keeps (each shard drops them when
+  // it next counts, so they are cut here for all alike).
+  int64_t from_day = window ? std::max({DayOf(window->from), DayOf(INT64_MIN) + 1,
+                                        DayOf(shards_->now()) - kStatsDaysKept + 1})
+                            : 0;
   int64_t to_day = window ? std::min(DayOf(window->to - 1) + 1, DayOf(INT64_MAX)) : 0;
   const Engine& engine = shards_->shard(0);
   auto [active, waiting] = CountInstances();

@@ -214,10 +214,8 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
   for (size_t c = 0; c < store.customer_count(); ++c) {
     if (c + kAhead < store.customer_count()) {
       const std::vector<Interaction>& ahead = store.customer(static_cast<uint32_t>(c + kAhead)).history;
-      if (!ahead.empty()) {
-        __builtin_prefetch(ahead.data());
-        __builtin_prefetch(reinterpret_cast<const char*>(ahead.data()) + 64);
-      }
+      if (!ahead.empty()) __builtin_prefetch(ahead.data());
+      if (ahead.size() * sizeof(Interaction) > 64) __builtin_prefetch(ahead.data() + 64 / sizeof(Interaction));
     }
     const Customer& customer = store.customer(static_cast<uint32_t>(c));
     if (customer.history.empty()) continue;

@@ -293,7 +293,9 @@ static std::optional<Reply> WindowBounds(std::string_view query, const Service& 
     if (text && !(*bound = ParseInstant(*text)))
       return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
   }
-  *to = given_to.value_or((service.EngineNow() / kNanosPerDay + 1) * kNanosPerDay);  // the end of the engine's day
+  // The end of the engine's day (its last day ends at the end of its range).
+  int64_t tomorrow = DayOf(service.EngineNow()) + 1;
+  *to = given_to.value_or(tomorrow > DayOf(INT64_MAX) ? INT64_MAX : tomorrow * kNanosPerDay);
   *from = given_from.value_or(*to < INT64_MIN + span ? INT64_MIN : *to - span);
   if (*from >= *to) return Problem(400, "'from' must be before 'to'");
   return std::nullopt;

@@ -135,11 +135,12 @@ Reply Service::GetTasks(const TaskFilter& filter) const {
   // Every open task the customer and journey filters let through: counted
   // per assignee and per role, listed when the assignee and role match.
   struct Queue {
-    std::string role;
     int64_t open = 0, overdue = 0;
     std::optional<Instant> next_due;
   };
-  std::map<std::string, Queue> queues;  // assignee ("" : the cases) -> its queue
+  // (assignee, role) -> its queue: the cases ("" assignee) have one per
+  // role of their channels, as may a colleague without a role of their own.
+  std::map<std::pair<std::string, std::string>, Queue> queues;
   std::map<std::string, std::pair<int64_t, int64_t>> roles;  // role -> open, overdue
   std::vector<std::tuple<Instant, Instant, const WorkTask*>> matching;  // due (none: last), opened
   int64_t closed = 0, reassigned = 0, forgotten = 0;
@@ -152,8 +153,7 @@ Reply Service::GetTasks(const TaskFilter& filter) const {
       if (!about(t)) continue;
       std::string role = people.Role(t);
       bool overdue = t.due && *t.due < now;
-      Queue& q = queues[t.assignee];
-      q.role = role;
+      Queue& q = queues[{t.assignee, role}];
       ++q.open;
       q.overdue += overdue;
       if (t.due && (!q.next_due || *t.due < *q.next_due)) q.next_due = t.due;
@@ -172,10 +172,10 @@ Reply Service::GetTasks(const TaskFilter& filter) const {
   for (size_t i = filter.offset; i < matching.size() && tasks.size() < filter.limit; ++i)
     tasks.push_back(TaskJson(*std::get<2>(matching[i]), people));
   Json by_assignee = Json::array();
-  for (const auto& [assignee, q] : queues)
-    by_assignee.push_back({{"assignee", assignee},
-                           {"name", assignee.empty() ? "" : people.Colleague(assignee).first},
-                           {"role", q.role},
+  for (const auto& [who, q] : queues)
+    by_assignee.push_back({{"assignee", who.first},
+                           {"name", who.first.empty() ? "" : people.Colleague(who.first).first},
+                           {"role", who.second},
                            {"open", q.open},
                            {"overdue", q.overdue},
                            {"next_due", q.next_due ? Json(FormatInstant(*q.next_due)) : Json()}});

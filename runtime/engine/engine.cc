@@ -219,6 +219,11 @@ void Engine::SetNow(Instant t) {
   if (t <= now_) return;
   Flush();
   now_ = t;
+  // Tasks open for longer than the history is kept are forgotten as time
+  // passes, on every shard alike (nothing is that old near the start of
+  // engine time, where now_ - retention would overflow).
+  if (static_cast<uint64_t>(now_) - static_cast<uint64_t>(INT64_MIN) > static_cast<uint64_t>(options_.history_retention))
+    work_.Forget(now_ - options_.history_retention);
 }
 
 bool Engine::Ingest(const Record& event) {
@@ -755,17 +760,13 @@ void Engine::OpenWork(const Decision& d) {
   task.content = d.content;
   task.opened = d.at;
   task.due = d.due;
-  // Nothing is older than the retention near the start of engine time
-  // (and d.at - retention would overflow there).
-  if (static_cast<uint64_t>(d.at) - static_cast<uint64_t>(INT64_MIN) > static_cast<uint64_t>(options_.history_retention))
-    work_.Forget(d.at - options_.history_retention);
   work_.Open(std::move(task));
 }
 
 void Engine::ReportWork(const Event& event) {
   const std::string& type = event.schema->name;
-  bool completed = type == "task_completed";
-  if (!completed && type != "task_reassigned") return;
+  bool completed = type == kTaskCompleted;
+  if (!completed && type != kTaskReassigned) return;
   const Value* id = Field(event.record, "task_id");
   if (!id || !id->is(ValueKind::kString)) return;
   const Value* detail = Field(event.record, completed ? "outcome" : "assignee");

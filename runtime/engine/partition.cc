@@ -4,6 +4,7 @@
 
 #include "base/check.h"
 #include "runtime/engine/stable_hash.h"
+#include "runtime/engine/work_queue.h"
 #include "stdlib/history_view.h"
 
 namespace tutti::runtime {
@@ -152,6 +153,9 @@ std::optional<std::string> WhyNot(const ir::Program& program, const ir::Journey&
 }  // namespace
 
 std::optional<std::string> ReachesOthers(const std::vector<const ir::Journey*>& journeys, const std::string& event) {
+  // Every shard's work queue hears these, for the tasks it holds.
+  if (event == kTaskCompleted || event == kTaskReassigned)
+    return "it closes or hands on a task, which the shard of the customer whose journey opened it holds";
   for (const ir::Journey* journey : journeys) {
     const ir::Journey& j = *journey;
     if (j.trigger && j.trigger->event == event && j.audience) return "journey " + j.name + " fans it out over an audience";

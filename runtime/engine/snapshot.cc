@@ -234,6 +234,7 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
     ReadCounts(in, d.actions);
     ReadCounts(in, d.suppressed);
     if (!s.days.empty() && d.day <= s.days.back().day) in.Fail("a journey's days of counts are out of order");
+    if (d.day < DayOf(INT64_MIN) || d.day > DayOf(INT64_MAX)) in.Fail("a journey's day of counts is outside the engine's time");
     s.days.push_back(std::move(d));
   }
 }

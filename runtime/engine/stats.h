@@ -99,8 +99,9 @@ struct JourneyStats {
   /// The day of `at`'s counts, added if new; older days than kept are
   /// dropped. Time never goes back in an engine, so days are appended; an
   /// earlier day (a retired version's late send) is found where it is.
-  DayStats& Day(int64_t at) {
-    int64_t day = DayOf(at);
+  DayStats& Day(int64_t at) { return AtDay(DayOf(at)); }
+  /// The counts of day number `day` (DayOf), added if new.
+  DayStats& AtDay(int64_t day) {
     if (days.empty() || days.back().day < day) {
       while (!days.empty() && days.front().day <= day - kStatsDaysKept) days.pop_front();
       days.push_back(DayStats{});
@@ -155,7 +156,7 @@ struct JourneyStats {
     for (size_t i = 0; i < other.step_visits.size(); ++i) step_visits[i] += other.step_visits[i];
     if (goal_after.size() < other.goal_after.size()) goal_after.resize(other.goal_after.size());
     for (size_t b = 0; b < other.goal_after.size(); ++b) goal_after[b] += other.goal_after[b];
-    for (const DayStats& d : other.days) Day(d.day * 86400 * int64_t{1000000000}) += d;
+    for (const DayStats& d : other.days) AtDay(d.day) += d;
     for (const auto& [step, theirs] : other.arms) {
       std::vector<ArmStats>& mine = arms[step];
       if (mine.size() < theirs.size()) mine.resize(theirs.size());

@@ -31,6 +31,10 @@
 
 namespace tutti::runtime {
 
+/// The events that close and hand on tasks (by these names).
+inline constexpr std::string_view kTaskCompleted = "task_completed";
+inline constexpr std::string_view kTaskReassigned = "task_reassigned";
+
 class SnapshotReader;
 class SnapshotWriter;
 

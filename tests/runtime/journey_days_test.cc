@@ -139,6 +139,12 @@ TEST(JourneyDaysKept, DaysOlderThanKeptAreDropped) {
   EXPECT_EQ(s.days[0].day, 5);
   EXPECT_EQ(s.Window(0, 11).entered, 2);
   EXPECT_EQ(DayOf(-1), -1) << "before 1970, days round down";
+  // Counts of the engine's first, partial day add up without overflow.
+  JourneyStats first, merged;
+  ++first.Day(INT64_MIN + 1).entered;
+  merged += first;
+  ASSERT_EQ(merged.days.size(), 1u);
+  EXPECT_EQ(merged.days[0].day, DayOf(INT64_MIN));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "runtime/engine/partition.h"
 #include "runtime/engine/shards.h"
 #include "tests/runtime/engine_fixture.h"
 
@@ -181,6 +182,52 @@ TEST_F(WorkQueues, OnSeveralShardsTheShardHoldingATaskClosesIt) {
     closed += shards.shard(s).work().closed_count();
   }
   EXPECT_EQ(closed, 4);
+}
+
+TEST_F(WorkQueues, ATaskOpenLongerThanTheHistoryIsKeptIsForgottenAsTimePassesOnEveryShard) {
+  EngineOptions options;
+  options.history_retention = 10 * kNanosPerDay;
+  for (uint32_t count : {1u, 3u}) {
+    Shards shards(count, [&](EngineOptions o) {
+      o.history_retention = options.history_retention;
+      return f.set().NewEngine(o);
+    });
+    std::vector<Record> profiles = f.Decode(kProfiles, Accept::kProfiles);
+    std::vector<Record> events = f.Decode(R"({"type": "launch", "hcp": "h1", "at": "2026-03-02T10:00:00Z"}
+)",
+                                          Accept::kEvents);
+    std::vector<Shards::Input> inputs;
+    for (const Record& p : profiles) inputs.push_back({INT64_MIN, &p});
+    inputs.push_back({*ToInstant(*events[0].at), &events[0]});
+    shards.Apply(inputs);
+    shards.AdvanceTo(*ParseInstant("2026-03-12T09:00:00Z"));
+    auto open = [&] {
+      size_t n = 0;
+      for (uint32_t s = 0; s < shards.count(); ++s) n += shards.shard(s).work().open().size();
+      return n;
+    };
+    EXPECT_EQ(open(), 2u) << count << " shards: 10 days have not passed";
+    // No task opens anywhere after: time passing is enough.
+    shards.AdvanceTo(*ParseInstant("2026-03-12T11:00:00Z"));
+    EXPECT_EQ(open(), 0u) << count << " shards";
+    int64_t forgotten = 0;
+    for (uint32_t s = 0; s < shards.count(); ++s) forgotten += shards.shard(s).work().forgotten_count();
+    EXPECT_EQ(forgotten, 2) << count << " shards";
+  }
+}
+
+TEST_F(WorkQueues, AJourneyThatClosesTasksItselfRunsOnOneShard) {
+  testing::EngineFixture closer{std::vector<std::pair<std::string, std::string>>{{"p.tutti", std::string(kProgram) + R"(
+event visit_logged keyed by staff via rep { rep: string  open_task: string }
+journey close_on_visit {
+  on visit_logged as v
+  emit task_completed { assignee: staff.id, task_id: v.open_task, outcome: "done" }
+}
+)"}}};
+  auto why = WhyOneShard(closer.ir(), {});
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("closes or hands on a task"), std::string::npos) << *why;
+  EXPECT_FALSE(WhyOneShard(f.ir(), {}).has_value());
 }
 
 }  // namespace
