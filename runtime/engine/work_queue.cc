@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "base/check.h"
+#include "base/text.h"
 #include "runtime/engine/snapshot_codec.h"
 
 namespace tutti::runtime {
@@ -22,7 +23,7 @@ bool WorkQueue::Close(std::string_view id, Instant at, std::string outcome) {
   auto it = by_id_.find(std::string(id));
   if (it == by_id_.end()) return false;
   auto task = open_.find(it->second);
-  closed_.push_back(ClosedTask{std::move(task->second), at, std::move(outcome)});
+  closed_.push_back(ClosedTask{std::move(task->second), at, Printable(outcome, kOutcomeBytes)});
   if (closed_.size() > kClosedKept) closed_.pop_front();
   open_.erase(task);
   by_id_.erase(it);

@@ -69,11 +69,16 @@ class WorkQueue {
  public:
   /// How many closed tasks are kept (the newest) for the console to show.
   static constexpr size_t kClosedKept = 200;
+  /// How much of a reported outcome is kept (printable, cut at a
+  /// character): it comes from outside, in an event of up to a request's
+  /// size, and stays in the state.
+  static constexpr size_t kOutcomeBytes = 100;
 
   /// Opens `task`; false, and nothing changes, when a task with its id is
   /// held (idempotency keys are unique, but they are hashes).
   bool Open(WorkTask task);
-  /// Closes the open task `id` with `outcome`; false when none is held.
+  /// Closes the open task `id` with `outcome` (its first kOutcomeBytes);
+  /// false when none is held.
   bool Close(std::string_view id, Instant at, std::string outcome);
   /// Gives the open task `id` to `assignee`; false when none is held.
   bool Reassign(std::string_view id, std::string assignee, Instant at);

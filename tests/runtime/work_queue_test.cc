@@ -127,6 +127,17 @@ TEST_F(WorkQueues, CompletionClosesAndReassignmentHandsOn) {
   EXPECT_EQ(engine->work().closed_count(), 1);
 }
 
+TEST(WorkQueue, KeepsABoundedPrintableOutcome) {
+  WorkQueue work;
+  ASSERT_TRUE(work.Open(WorkTask{.id = "k1"}));
+  EXPECT_FALSE(work.Open(WorkTask{.id = "k1"})) << "an id already held";
+  ASSERT_TRUE(work.Close("k1", 0, std::string(1 << 20, 'x') + "\n"));
+  const std::string& kept = work.closed().back().outcome;
+  EXPECT_LE(kept.size(), WorkQueue::kOutcomeBytes + 3);
+  EXPECT_EQ(kept.substr(0, 10), "xxxxxxxxxx");
+  EXPECT_FALSE(work.Close("k1", 0, "done")) << "closed already";
+}
+
 TEST_F(WorkQueues, ASnapshotKeepsTheQueue) {
   auto engine = Started();
   std::string sams = Open(*engine)[2]->id;
