@@ -21,7 +21,7 @@ P generated profiles, then:
 
   python3 bench/daemon_bench.py [--profiles 100000] [--events 1000000] [--batch 1000]
                                 [--latency-batch 100] [--clock system|virtual]
-                                [--snapshot-every N] [--shards N]
+                                [--snapshot-every N] [--shards N] [--history-details on|off]
 """
 import argparse, http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, time
 
@@ -32,11 +32,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTTI = os.path.join(ROOT, "build", "cli", "tutti")
 
 
-def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system", snapshot_every=None, shards=None):
+def start(data, profiles, tmp, binary=TUTTI, engine="jit", clock="system", snapshot_every=None, shards=None,
+          history_details=None):
     out = open(os.path.join(tmp, "serve.out"), "w")
     args = [binary, "serve", "--journeys", os.path.join(ROOT, "bench", "daemon"), "--data", data,
             "--listen", "127.0.0.1:0", "--profiles", profiles, "--clock", clock, "--engine", engine]
-    settings = {k: v for k, v in (("snapshot_every", snapshot_every), ("shards", shards)) if v is not None}
+    settings = {k: v for k, v in (("snapshot_every", snapshot_every), ("shards", shards),
+                                  ("history_details", history_details)) if v is not None}
     if settings:
         config = os.path.join(tmp, "config.json")
         with open(config, "w") as f:
@@ -151,6 +153,8 @@ def main():
                     help="the daemon's snapshot_every (default: the daemon's own; 0: no snapshots, restarts replay the log)")
     ap.add_argument("--shards", type=int, default=None,
                     help="the daemon's shards (default: the daemon's own, one per core)")
+    ap.add_argument("--history-details", default=None, choices=["on", "off"],
+                    help="the history journal (default: the daemon's, on)")
     ap.add_argument("--clock", default="system", choices=["system", "virtual"],
                     help="system (default): sends are settled as each batch is applied; virtual: when time moves")
     a = ap.parse_args()
@@ -161,7 +165,8 @@ def main():
             for i in range(a.profiles):
                 f.write('{"type":"hcp","id":"h%d","name":"H %d","rep":"r%d","timezone":"UTC"}\n' % (i, i, i % 500))
         data = os.path.join(tmp, "data")
-        run = lambda: start(data, profiles, tmp, a.binary, a.engine, a.clock, a.snapshot_every, a.shards)
+        details = None if a.history_details is None else a.history_details == "on"
+        run = lambda: start(data, profiles, tmp, a.binary, a.engine, a.clock, a.snapshot_every, a.shards, details)
         p, port, ready = run()
         print(f"start with {a.profiles} profiles and an empty log: {ready:.2f} s")
         conn = http.client.HTTPConnection("127.0.0.1", port)

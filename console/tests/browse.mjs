@@ -82,8 +82,12 @@ try {
   await check("prescriber", `#/customers/${encodeURIComponent(customer)}`, async () => ({
     actions: await page.evaluate(() => [...document.querySelectorAll("[data-why]")].map((a) => a.dataset.why)),
     history_rows: await page.evaluate(() => document.querySelectorAll("#history-pages tbody tr").length),
+    details: await page.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-detail]")].map((e) => [e.dataset.detail, e.textContent]))),
     next_contact: await page.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-next]")].map((e) => [e.dataset.next, e.textContent]))),
   }));
+  // The history further down the same page: what the rep reads before a visit.
+  await page.evaluate(() => document.getElementById("history").scrollIntoView());
+  await page.screenshot({ path: join(out, "prescriber-history.png") });
   await check("account", `#/accounts/${encodeURIComponent(account)}`, async () => ({
     history_rows: await page.evaluate(async () => {
       // The account's first page is loaded after the page is drawn.

@@ -39,9 +39,30 @@ function recordList(record) {
   );
 }
 
+const kindNames = { event: "event", action: "action", suppressed: "held back", deferred: "put off" };
+
+/// What an entry says beyond its kind and name: an event's fields, an
+/// action's template or text (opening its explanation), the rule and the
+/// reason of a send held back or put off. Entries from before the history
+/// journal started have none of it.
+function details(e) {
+  const text = (s) => h("span", { "data-detail": e.kind }, s);
+  if (e.kind === "event") {
+    if (!e.fields) return "";
+    const fields = Object.entries(e.fields).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+    return text(fields.join(", ") + (e.fields_cut ? " (longer fields not kept)" : ""));
+  }
+  const what = e.template || e.text || "";
+  if (e.kind === "suppressed") return text(`${what}: held back by “${e.rule}” (${e.rule_at}): ${e.reason}`);
+  if (e.kind === "deferred") return text(`${what}: put off until ${when(e.until)} by “${e.rule}”: ${e.reason}`);
+  if (!what) return "";
+  return e.idempotency_key ? h("span", { "data-detail": e.kind }, what, " · ", h("a", { href: `#/why/${encodeURIComponent(e.idempotency_key)}` }, "why?")) : text(what);
+}
+
 function historyRows(entries, account) {
   return entries.map((e) => {
-    const row = [when(e.at), e.kind, e.name, e.journey ? `${e.journey} v${e.version}` : ""];
+    const journey = e.journey ? `${e.journey} v${e.version}${e.step ? " at " + e.step : ""}` : "";
+    const row = [when(e.at), kindNames[e.kind] || e.kind, e.name, journey, details(e)];
     if (account) row.push(e.customer ? h("a", { href: `#/customers/${encodeURIComponent(e.customer)}` }, e.customer) : "");
     return row;
   });
@@ -53,9 +74,17 @@ function historySection(kind, id, first) {
   const base = `/v1/${account ? "accounts" : "customers"}/${encodeURIComponent(id)}/history`;
   const holder = h("div", { id: "history-pages" });
   const status = h("p", { role: "status", class: "quiet" });
-  const heads = ["When", "Kind", "Event or channel", "Journey"].concat(account ? ["Prescriber"] : []);
+  const heads = ["When", "Kind", "Event or channel", "Journey and step", "Details"].concat(account ? ["Prescriber"] : []);
   const field = (name, label, attrs = {}) => [h("label", { for: "f-" + name }, label), h("input", { id: "f-" + name, name, ...attrs })];
-  const kindSelect = h("select", { id: "f-kind", name: "kind" }, h("option", { value: "" }, "events and actions"), h("option", { value: "event" }, "events"), h("option", { value: "action" }, "actions"));
+  const kindSelect = h(
+    "select",
+    { id: "f-kind", name: "kind" },
+    h("option", { value: "" }, "everything"),
+    h("option", { value: "event" }, "events"),
+    h("option", { value: "action" }, "actions"),
+    h("option", { value: "suppressed" }, "sends held back"),
+    h("option", { value: "deferred" }, "sends put off")
+  );
   let shown = 0;
   async function load(query, cursor) {
     const params = new URLSearchParams(query);

@@ -202,6 +202,7 @@ Result<DaemonConfig> ParseConfig(std::string_view text, const std::string& name)
   c.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
   TUTTI_TRY(keys.Bool("access_log", v.access_log));
   TUTTI_TRY(keys.Bool("accept_data_loss", s.accept_data_loss));
+  TUTTI_TRY(keys.Bool("history_details", s.history_details));
   // Each adapter's section ("webhooks", "smtp"): {"CHANNEL": {settings}}.
   for (const ChannelAdapter* adapter : ChannelAdapters()) {
     const char* section = adapter->section();

@@ -80,10 +80,12 @@ void Service::Route(uint64_t seq, const std::string& channel) {
 void Service::Deliver() {
   // No Flush here: the sends of the current instant are settled when time
   // moves on, all together, exactly as in a dry run.
-  for (const Decision& d : shards_->TakeDecisions()) {
+  std::vector<Decision> decisions = shards_->TakeDecisions();
+  for (const Decision& d : decisions) {
     if (d.kind == DecisionKind::kSuppressed) suppressed_->At({d.policy, d.rule}).Add();
     else if (d.kind != DecisionKind::kAction) decisions_->At({DecisionKindName(d.kind)}).Add();
   }
+  Journal(decisions);
   // Actions the log says were dispatched before the last stop, made again
   // by the replay only now (settled late): as at the start.
   if (resumed_through_ < log_->delivered()) ResumeDeliveries(log_->delivered());

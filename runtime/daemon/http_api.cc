@@ -417,8 +417,9 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
       *bound = *instant;
     }
     filter.kind = QueryParam(t.query, "kind").value_or("");
-    if (!filter.kind.empty() && filter.kind != "event" && filter.kind != "action")
-      return Problem(400, "'kind' must be 'event' or 'action'");
+    if (!filter.kind.empty() && filter.kind != "event" && filter.kind != "action" && filter.kind != "suppressed" &&
+        filter.kind != "deferred")
+      return Problem(400, "'kind' must be 'event', 'action', 'suppressed' or 'deferred'");
     filter.channel = QueryParam(t.query, "channel").value_or("");
     filter.journey = QueryParam(t.query, "journey").value_or("");
     return service.GetHistory(t.segments[2], QueryParam(t.query, "profile").value_or(""),

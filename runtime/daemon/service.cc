@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -158,6 +159,9 @@ void Service::DeclareMetrics() {
   data_loss_total_ = &m.AddCounters("tutti_data_loss_total",
                                     "Damage found at a start that lost acknowledged inputs (--accept-data-loss).",
                                     {"what"});
+  journal_failures_ = &m.AddCounter("tutti_history_journal_failures_total", "Writes the history journal refused.");
+  journal_damaged_ = &m.AddCounter("tutti_history_journal_damaged_total",
+                                   "History entries that could not be read back, left out of pages.");
   delivery_failures_ = &m.AddCounter("tutti_delivery_failures_total", "Writes the actions file refused.");
   outcomes_in_ = &m.AddCounter("tutti_outcomes_in_total", "Outcome reports taken (POST /v1/outcomes).");
   outcomes_refused_ = &m.AddCounter("tutti_outcomes_refused_total", "Outcome reports refused.");
@@ -197,13 +201,19 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   s->logged_attempts_ = s->log_->Attempts();
   // A log written before shards existed was applied to one engine.
   if (s->log_->shards() == 0 && s->log_->size() > 0) TUTTI_TRY(s->log_->SetShards(1));
+  TUTTI_TRY(s->OpenJournal());
   TUTTI_ASSIGN_OR_RETURN(uint64_t from, s->Restore());
+  // A journal made now holds everything from the snapshot restored on (a
+  // replay from it writes the rest); the engine's history what came before.
+  if (s->journal_ && s->journal_->fresh()) TUTTI_TRY(s->journal_->SetSince(s->shards_ ? s->shards_->now() + 1 : INT64_MIN));
   TUTTI_TRY(s->ReplayLog(from));
   // On the system clock the live run settled the last batch's sends when it
   // had applied them (Commit); the replay does the same at its end.
   if (s->shards_ && !options.virtual_clock) s->shards_->AdvanceTo(s->shards_->now() + 1);
   if (s->shards_) {
-    s->shards_->TakeDecisions();  // made before this start: already counted and delivered then
+    // Made before this start: already counted and delivered then, and
+    // journalled again (the same keys).
+    s->Journal(s->shards_->TakeDecisions());
     s->logged_now_ = s->shards_->now();
     s->ResumeDeliveries(s->log_->delivered());
   }
@@ -225,6 +235,43 @@ Result<std::unique_ptr<Service>> Service::Start(const ServiceOptions& options) {
   return s;
 }
 
+Status Service::OpenJournal() {
+  std::string dir = options_.data_dir + "/history";
+  if (!options_.history_details) {
+    // A journal that missed what happened while it was off would show
+    // gaps: one turned on again starts afresh.
+    std::error_code ec;
+    if (std::filesystem::remove_all(dir, ec) > 0)
+      Log(LogLevel::kInfo, "start", "history details are off: the history journal is removed", {{"folder", dir}});
+    return Status::Ok();
+  }
+  auto opened = HistoryJournal::Open(dir);
+  if (!opened.ok() && opened.status().code() == StatusCode::kCorruption) {
+    // Only history's details are lost with it (the engine keeps every
+    // entry's time, kind, name and journey): set aside, and a new one made.
+    std::string aside = dir + ".damaged-" + std::to_string(::time(nullptr));
+    std::error_code ec;
+    std::filesystem::rename(dir, aside, ec);
+    if (ec) return opened.status();
+    data_loss_total_->At({"history_journal"}).Add();
+    Log(LogLevel::kError, "start", "the history journal was damaged; it is set aside and a new one made: " +
+        opened.status().message(), {{"folder", aside}});
+    opened = HistoryJournal::Open(dir);
+  }
+  TUTTI_ASSIGN_OR_RETURN(journal_, std::move(opened));
+  return Status::Ok();
+}
+
+void Service::Journal(const std::vector<Decision>& decisions) {
+  if (!journal_ || !shards_) return;
+  Instant now = shards_->now();
+  journal_->SetCutoff(now < INT64_MIN + HistoryRetention() ? INT64_MIN : now - HistoryRetention());
+  if (Status written = journal_->Add(shards_->TakeEventNotes(), decisions); !written.ok()) {
+    journal_failures_->Add();
+    Log(LogLevel::kError, "history", written.message());
+  }
+}
+
 void Service::AcceptLoss(const std::string& what) {
   data_loss_ += (data_loss_.empty() ? "" : "; ") + what;
   data_loss_total_->At({"input_log"}).Add();
@@ -243,6 +290,7 @@ Status Service::ReplayLog(uint64_t from) {
         // Settle and trim as the replay goes, so that the outbox stays small.
         if (++replayed % 4096 == 0 && shards_) {
           FlushReplay();
+          Journal(shards_->TakeDecisions());
           ResumeDeliveries(log_->delivered());
         }
       },
@@ -433,7 +481,11 @@ void Service::Snapshotted(const Status& error) {
     uint64_t outbox_before = snapshot_outbox_first_.size() == 2
                                  ? std::min(snapshot_outbox_first_.begin()->second, snapshot_outbox_first_.rbegin()->second)
                                  : 0;
-    if (Status dropped = Stored("drop", [&] { return log_->Drop(snapshots_[1], outbox_before); }); !dropped.ok())
+    // The journal's entries of the inputs dropped would be written by no
+    // replay: durable first, or the log keeps them until a sync succeeds.
+    if (Status synced = journal_ ? journal_->Sync() : Status::Ok(); !synced.ok())
+      Log(LogLevel::kError, "history", synced.message() + "; the input log keeps what it holds");
+    else if (Status dropped = Stored("drop", [&] { return log_->Drop(snapshots_[1], outbox_before); }); !dropped.ok())
       Log(LogLevel::kError, "input-log", dropped.message());
     else if (outbox_before > 0) {
       finals_.erase(finals_.begin(), finals_.lower_bound(outbox_before));
@@ -531,7 +583,10 @@ Status Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* rep
   TUTTI_ASSIGN_OR_RETURN(uint32_t count, ShardCount(*set));
   sets_.push_back(std::move(set));
   const JourneySet& first = *sets_.back();
-  shards_ = std::make_unique<Shards>(count, [&](EngineOptions o) { return first.NewEngine(o); });
+  shards_ = std::make_unique<Shards>(count, [&](EngineOptions o) {
+    o.note_events = journal_ != nullptr;
+    return first.NewEngine(o);
+  });
   // The profiles file, at every start, right after the first version
   // (a snapshot holds them already).
   if (options_.profiles.empty() || restoring) return Status::Ok();

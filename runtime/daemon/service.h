@@ -28,6 +28,7 @@
 #include "base/status.h"
 #include "runtime/cluster/action_feed.h"
 #include "runtime/cluster/partition_worker.h"
+#include "runtime/daemon/history_journal.h"
 #include "runtime/daemon/input_log.h"
 #include "runtime/daemon/metrics.h"
 #include "runtime/daemon/reply.h"
@@ -130,6 +131,11 @@ struct ServiceOptions {
   /// acknowledged inputs are lost: what can be read is used, the loss is
   /// logged, counted and reported by /readyz. Off: such a start stops.
   bool accept_data_loss = false;
+  /// Keep the history journal (DATA/history): history pages show every
+  /// event's fields, every action's template and step, and the sends held
+  /// back or put off. Off: the journal is removed at the start and pages
+  /// show the engine's entries (time, kind, name, journey).
+  bool history_details = true;
   /// Channel (or "task", "notify") -> its route (a webhook, an SMTP
   /// relay); other channels go to the actions file.
   std::map<std::string, DeliveryRoute> routes;
@@ -150,14 +156,6 @@ struct PreparedReload {
   std::string error;                // why not
   std::string diagnostics;          // the checker's, rendered as text
   double seconds = 0;               // loading, checking and compiling
-};
-
-/// Which history entries a page shows (Service::GetHistory): from `from`
-/// to `to` inclusive, and when named, of one kind ("event" or "action"),
-/// one channel (its actions) and one journey (its actions, any version).
-struct HistoryFilter {
-  Instant from = INT64_MIN, to = INT64_MAX;
-  std::string kind, channel, journey;
 };
 
 /// The time the director's figures cover, [from, to), in buckets of
@@ -436,6 +434,12 @@ class Service {
   /// Records damage found at the start and accepted: logged, counted,
   /// reported by /readyz.
   void AcceptLoss(const std::string& what);
+  /// Opens DATA/history; a damaged one is set aside and a new one made.
+  Status OpenJournal();
+  /// Journals the event notes taken now and `decisions` (history_journal.h).
+  void Journal(const std::vector<Decision>& decisions);
+  /// How far back a customer's history reaches (the engine's retention).
+  static Instant HistoryRetention() { return EngineOptions{}.history_retention; }
   /// DATA/snapshots.
   std::string SnapshotDir() const;
   /// Reaps the child writing a snapshot, if it is done (or waits for it).
@@ -553,6 +557,8 @@ class Service {
   /// Replayed inputs waiting for FlushReplay: (time, record or none).
   std::vector<std::pair<Instant, std::optional<Record>>> replay_;
   std::unique_ptr<InputLog> log_;
+  /// The rich history (history_journal.h); none on a cluster node.
+  std::unique_ptr<HistoryJournal> journal_;
   SystemClock clock_;
   std::FILE* actions_ = nullptr;
   std::string data_loss_;  // damage accepted at the start
@@ -574,6 +580,8 @@ class Service {
   Counter* log_failures_ = nullptr;
   Counter* log_commits_ = nullptr;
   Counter* delivery_failures_ = nullptr;
+  Counter* journal_failures_ = nullptr;
+  Counter* journal_damaged_ = nullptr;
   Counter* outcomes_in_ = nullptr;
   Counter* outcomes_refused_ = nullptr;
   Counter* outcome_events_refused_ = nullptr;

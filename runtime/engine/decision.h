@@ -60,6 +60,10 @@ struct Decision {
   /// that kept one written number still differ here.
   std::string version_id;
   std::string customer;
+  /// The customer's profile, and its account's key when it has one: for
+  /// the daemon's history journal; neither in the NDJSON line nor in a
+  /// snapshot (a restored decision has them empty).
+  std::string profile, account;
   std::string step;
   std::string cause;
   /// The input it came from (Record::input): the event being processed,

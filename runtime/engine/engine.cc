@@ -282,6 +282,35 @@ void Engine::AddToHistory(uint32_t customer, Interaction entry) {
   if (c.account != UINT32_MAX) Append(store_->customer(c.account).history, entry, options_.history_retention);
 }
 
+namespace {
+
+/// How many entries of `history` before its last are at its last's time.
+uint32_t PlaceAtItsInstant(const std::vector<Interaction>& history) {
+  uint32_t before = 0;
+  for (size_t i = history.size() - 1; i > 0 && history[i - 1].at == history.back().at; --i) ++before;
+  return before;
+}
+
+}  // namespace
+
+void Engine::NoteEvent(const Event& event, uint32_t customer) {
+  const Customer& c = store_->customer(customer);
+  EventNote note{event.at, event.schema->name, event.record, profile_names_[c.profile], c.key,
+                 PlaceAtItsInstant(c.history), "", 0, options_.shard, event.input};
+  if (c.account != UINT32_MAX) {
+    const Customer& account = store_->customer(c.account);
+    note.account = account.key;
+    note.account_ordinal = PlaceAtItsInstant(account.history);
+  }
+  event_notes_.push_back(std::move(note));
+}
+
+std::vector<EventNote> Engine::TakeEventNotes() {
+  std::vector<EventNote> out = std::move(event_notes_);
+  event_notes_.clear();
+  return out;
+}
+
 void Engine::ProcessOne(const Event& event) {
   current_ = &event;
   const std::string& type = event.schema->name;
@@ -295,6 +324,7 @@ void Engine::ProcessOne(const Event& event) {
   if (own_key) {
     keyed = store_->GetOrAddCustomer(key_profile, event.key);
     AddToHistory(*keyed, Interaction{event.at, names_.Intern(type), 0, 0, 0, false});
+    if (options_.note_events) NoteEvent(event, *keyed);
   }
 
   // Exits, goals and waits, for every customer the event concerns.

@@ -37,6 +37,7 @@
 #include "runtime/engine/contact_policy.h"
 #include "runtime/engine/decision.h"
 #include "runtime/engine/names.h"
+#include "runtime/engine/event_note.h"
 #include "runtime/engine/outbox.h"
 #include "runtime/engine/snapshot_positions.h"
 #include "runtime/engine/state.h"
@@ -89,6 +90,9 @@ struct EngineOptions {
   /// (docs/performance.md). Entries, completions, exits, goals and errors
   /// are counted either way.
   bool analytics = true;
+  /// Hand out every event that joins a customer's history, record and all
+  /// (TakeEventNotes): the daemon journals them. Off, nothing is kept.
+  bool note_events = false;
 };
 
 class Engine final : private stdlib::HistoryView {
@@ -192,6 +196,9 @@ class Engine final : private stdlib::HistoryView {
   /// The decisions made since the last call, in the order they were made
   /// (which is time order): the decision log.
   std::vector<Decision> TakeDecisions();
+  /// The events that joined a customer's history since the last call, in
+  /// the order they did (EngineOptions::note_events; else none).
+  std::vector<EventNote> TakeEventNotes();
   /// The actions among them, waiting for delivery.
   Outbox& outbox() { return outbox_; }
   /// The tasks and cases this engine's journeys opened that are still
@@ -329,6 +336,8 @@ class Engine final : private stdlib::HistoryView {
   compiler::eval::Value Interpret(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;
   std::optional<std::string> Render(const compiler::ast::Message& message, const compiler::eval::Activation& act,
                                     uint32_t handle, const compiler::ir::Step& step);
+  /// Hands out (TakeEventNotes) `event` as it joined `customer`'s history.
+  void NoteEvent(const Event& event, uint32_t customer);
   Decision NewDecision(DecisionKind kind, const JourneyInstance& inst, const compiler::ir::Step& step) const;
   void Error(const JourneyInstance& inst, const compiler::ir::Step& step, const std::string& message);
   /// An error in a journey's trigger, audience, exit or goal rule (`rule`).
@@ -434,6 +443,7 @@ class Engine final : private stdlib::HistoryView {
   uint64_t delayed_seq_ = 0;
   const Event* current_ = nullptr;  // the event being processed, if any
   std::vector<Decision> decisions_;
+  std::vector<EventNote> event_notes_;
   size_t instant_begin_ = 0;  // where the current instant's decisions start
   Outbox outbox_;
   WorkQueue work_;

@@ -244,14 +244,24 @@ Status Shards::Restore(std::string_view snapshot) {
   return Status::Ok();
 }
 
-std::vector<Decision> Shards::TakeDecisions() {
-  std::vector<Decision> all = engines_[0]->TakeDecisions();
-  for (size_t s = 1; s < engines_.size(); ++s) {
-    std::vector<Decision> more = engines_[s]->TakeDecisions();
+namespace {
+
+/// What `take` hands out of every engine, shard after shard.
+template <typename T>
+std::vector<T> TakeFromEach(const std::vector<std::unique_ptr<Engine>>& engines, std::vector<T> (Engine::*take)()) {
+  std::vector<T> all = ((*engines[0]).*take)();
+  for (size_t s = 1; s < engines.size(); ++s) {
+    std::vector<T> more = ((*engines[s]).*take)();
     std::move(more.begin(), more.end(), std::back_inserter(all));
   }
   return all;
 }
+
+}  // namespace
+
+std::vector<Decision> Shards::TakeDecisions() { return TakeFromEach(engines_, &Engine::TakeDecisions); }
+
+std::vector<EventNote> Shards::TakeEventNotes() { return TakeFromEach(engines_, &Engine::TakeEventNotes); }
 
 size_t Shards::active_instances() const {
   size_t n = 0;

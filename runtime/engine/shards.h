@@ -82,6 +82,8 @@ class Shards {
 
   /// Every shard's decisions since the last call, shard after shard.
   std::vector<Decision> TakeDecisions();
+  /// Every shard's event notes since the last call, shard after shard.
+  std::vector<EventNote> TakeEventNotes();
   Outbox& outbox() { return outbox_; }
   const Outbox& outbox() const { return outbox_; }
 

@@ -91,7 +91,10 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
   d.journey = j.name;
   d.version = j.version;
   d.version_id = version_ids_[inst.journey];
-  d.customer = store_->customer(inst.customer).key;
+  const Customer& customer = store_->customer(inst.customer);
+  d.customer = customer.key;
+  d.profile = j.customer;
+  if (customer.account != UINT32_MAX) d.account = store_->customer(customer.account).key;
   d.step = step.id;
   d.cause = current_ ? current_->schema->name : "timer";
   if (current_) d.input = current_->input;

@@ -245,6 +245,19 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
       Json castillo = d.GetJson("/v1/customers/hcp-empire-00017");
       EXPECT_EQ(page["h1"], "Prescriber hcp-empire-00017");
       EXPECT_EQ(page["history_rows"], castillo["history"].size());
+      // Each kind of entry with its details: the last of each kind shown.
+      Json last;
+      for (const Json& e : castillo["history"]) last[e["kind"].get<std::string>()] = e;
+      ASSERT_TRUE(last.contains("event") && last.contains("action")) << castillo["history"].dump();
+      const Json& fields = last["event"]["fields"];
+      ASSERT_FALSE(fields.empty());
+      std::string first_field = fields.begin().key() + ": " +
+                                (fields.begin()->is_string() ? fields.begin()->get<std::string>() : fields.begin()->dump());
+      EXPECT_NE(page["details"]["event"].get<std::string>().find(first_field), std::string::npos) << page["details"];
+      EXPECT_NE(page["details"]["action"].get<std::string>().find(last["action"].value("template", "")), std::string::npos);
+      if (last.contains("suppressed"))
+        EXPECT_NE(page["details"]["suppressed"].get<std::string>().find(last["suppressed"]["reason"].get<std::string>()),
+                  std::string::npos);
       ASSERT_EQ(page["actions"].size(), castillo["actions"].size());
       EXPECT_EQ(page["actions"][0], castillo["actions"][0]["idempotency_key"]);
       // When the policy lets each channel reach her, as the API says.

@@ -177,7 +177,7 @@ TEST(ParseConfig, TakesAFullConfig) {
     "actions_file": "actions.ndjson", "listen": "0.0.0.0:9090", "stream_listen": "[::1]:9091",
     "clock": "virtual", "engine": "interp", "ingest_token": "in-token", "admin_token": "admin-token",
     "allowed_hosts": ["tutti.example.com"], "allowed_origins": ["https://console.example.com"],
-    "log_format": "json", "access_log": true, "accept_data_loss": true
+    "log_format": "json", "access_log": true, "accept_data_loss": true, "history_details": false
   })");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->service.journeys, "journeys");
@@ -199,6 +199,7 @@ TEST(ParseConfig, TakesAFullConfig) {
   EXPECT_EQ(c->log_format, LogFormat::kJson);
   EXPECT_TRUE(c->server.access_log);
   EXPECT_TRUE(c->service.accept_data_loss);
+  EXPECT_FALSE(c->service.history_details);
 }
 
 TEST(ParseConfig, RefusesTextKeysThatAreNotTextEmptyOrHoldControlCharacters) {
@@ -213,7 +214,7 @@ TEST(ParseConfig, RefusesTextKeysThatAreNotTextEmptyOrHoldControlCharacters) {
 }
 
 TEST(ParseConfig, RefusesBooleansGivenAsAnythingElse) {
-  for (const char* key : {"access_log", "accept_data_loss"}) {
+  for (const char* key : {"access_log", "accept_data_loss", "history_details"}) {
     for (const char* v : {"1", "0", "\"true\"", "null"}) {
       EXPECT_EQ(ErrorOf(One(key, v)), "tutti.json."s + key + ": must be true or false") << key << " = " << v;
     }

@@ -331,6 +331,20 @@ inline Json AllHistory(Daemon& d, const std::string& path, size_t limit) {
   return all;
 }
 
+/// Waits until the daemon has written `n` snapshots since it started.
+inline void WaitForSnapshots(Daemon& d, int n) {
+  std::string series = "tutti_snapshots_total{outcome=\"written\"}";
+  for (int i = 0; i < 200; ++i) {
+    std::string metrics = d.Curl("GET", "/metrics");
+    auto at = metrics.find(series + " ");
+    if (at != std::string::npos && std::stoi(metrics.substr(at + series.size() + 1)) >= n) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ADD_FAILURE() << "no snapshot was written";
+}
+
+inline constexpr const char* kClockToTheEnd = "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'";
+
 /// The reference scenario's events (examples/abc-pharma/events.ndjson).
 const size_t kEvents = 260;
 

@@ -44,19 +44,6 @@ std::vector<fs::path> Snapshots(const fs::path& data) {
   return out;
 }
 
-/// Waits until the daemon has written `n` snapshots since it started.
-void WaitForSnapshots(Daemon& d, int n) {
-  std::string series = "tutti_snapshots_total{outcome=\"written\"}";
-  for (int i = 0; i < 200; ++i) {
-    std::string metrics = d.Curl("GET", "/metrics");
-    auto at = metrics.find(series + " ");
-    if (at != std::string::npos && std::stoi(metrics.substr(at + series.size() + 1)) >= n) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ADD_FAILURE() << "no snapshot was written";
-}
-
-constexpr const char* kClockToTheEnd = "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'";
 
 TEST(Snapshots, ACleanStopLeavesNothingToReplay) {
   fs::path dir = FreshDir("snapshot-stop");

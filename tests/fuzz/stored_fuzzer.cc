@@ -1,5 +1,5 @@
 // Fuzzes what the daemon reads back from disk: snapshot files, the input
-// log's entries, and the engine's own snapshot bytes restored into fresh
+// log's entries, the history journal's entries, and the engine's own snapshot bytes restored into fresh
 // engines (one and two shards). The input is taken as is, or (mode 2) as
 // edits of a real snapshot of the reference scenario, so that mutations
 // reach deep into a well-formed file. Damage is refused with a Status:
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "runtime/daemon/history_journal.h"
 #include "runtime/daemon/input_log.h"
 #include "runtime/daemon/snapshot_file.h"
 #include "runtime/engine/journey_set.h"
@@ -54,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const World& w = TheWorld();
   std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0: {
       auto snapshot = DecodeSnapshot(rest, "fuzz");
       (void)snapshot.ok();
@@ -84,6 +85,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return w.set->NewEngine(o);
       });
       (void)shards.Restore(rest).ok();
+      break;
+    }
+    case 4: {
+      auto entry = HistoryJournal::Decode(rest);
+      (void)entry.ok();
       break;
     }
   }
