@@ -85,7 +85,7 @@ void Service::Deliver() {
     if (d.kind == DecisionKind::kSuppressed) suppressed_->At({d.policy, d.rule}).Add();
     else if (d.kind != DecisionKind::kAction) decisions_->At({DecisionKindName(d.kind)}).Add();
   }
-  Journal(decisions);
+  Journal(std::move(decisions));
   // Actions the log says were dispatched before the last stop, made again
   // by the replay only now (settled late): as at the start.
   if (resumed_through_ < log_->delivered()) ResumeDeliveries(log_->delivered());

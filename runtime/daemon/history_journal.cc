@@ -16,6 +16,20 @@ using OJson = nlohmann::ordered_json;
 namespace {
 
 constexpr const char* kSince = "m:since";
+constexpr const char* kNext = "m:next";
+
+std::string LittleEndian(uint64_t v) {
+  std::string bytes;
+  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>(v >> (8 * i) & 0xff));
+  return bytes;
+}
+
+std::optional<uint64_t> FromLittleEndian(std::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
+  return v;
+}
 /// A stored entry's JSON is read back up to this size and depth.
 constexpr size_t kMaxEntryBytes = 64 << 10;
 constexpr size_t kMaxEntryDepth = 32;
@@ -94,15 +108,15 @@ OJson DecisionEntry(const Decision& d) {
   j["version"] = d.version;
   j["step"] = d.step;
   j["action"] = d.action;
-  if (d.action == "send") j["template"] = d.content;
+  if (d.action == "send") j["template"] = Printable(d.content, 200);
   else j["text"] = Printable(d.content, 500);
   if (d.action != "send" && !d.recipient.empty()) j["assignee"] = d.recipient;
   if (d.due) j["due"] = FormatInstant(*d.due);
   if (!d.approval.empty()) j["approval"] = d.approval;
   if (d.until) j["until"] = FormatInstant(*d.until);
   if (!d.policy.empty()) j["policy"] = d.policy;
-  if (!d.rule.empty()) j["rule"] = d.rule;
-  if (!d.rule_at.empty()) j["rule_at"] = d.rule_at;
+  if (!d.rule.empty()) j["rule"] = Printable(d.rule, 500);
+  if (!d.rule_at.empty()) j["rule_at"] = Printable(d.rule_at, 300);
   if (!d.reason.empty()) j["reason"] = Printable(d.reason, 500);
   j["cause"] = d.cause;
   if (d.input) j["input"] = *d.input;
@@ -141,7 +155,14 @@ OJson BoundedFields(const compiler::eval::Value& record, bool* cut) {
   return kept;
 }
 
-HistoryJournal::~HistoryJournal() = default;
+HistoryJournal::~HistoryJournal() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  if (writer_.joinable()) writer_.join();  // after writing what was posted
+}
 
 Result<std::unique_ptr<HistoryJournal>> HistoryJournal::Open(const std::string& dir) {
   std::error_code ec;
@@ -162,26 +183,28 @@ Result<std::unique_ptr<HistoryJournal>> HistoryJournal::Open(const std::string& 
   rocksdb::DB* db = nullptr;
   TUTTI_TRY(FromRocks(rocksdb::DB::Open(options, dir, &db), "cannot open the history journal in " + dir));
   journal->db_.reset(db);
-  std::string since;
+  std::string since, next;
   rocksdb::Status read = db->Get(rocksdb::ReadOptions(), kSince, &since);
-  if (read.ok() && since.size() == 8) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(since[static_cast<size_t>(i)]);
-    journal->since_ = static_cast<Instant>(v);
+  if (read.ok() && FromLittleEndian(since)) {
+    journal->since_ = static_cast<Instant>(*FromLittleEndian(since));
   } else if (read.IsNotFound()) {
     journal->fresh_ = true;
   } else {
     return Status::Corruption("the history journal in " + dir + " does not say where it starts");
   }
+  read = db->Get(rocksdb::ReadOptions(), kNext, &next);
+  if (read.ok() && FromLittleEndian(next)) journal->next_ = *FromLittleEndian(next);
+  else if (!read.IsNotFound()) return Status::Corruption("the history journal in " + dir + " does not say how far it goes");
+  journal->written_next_ = journal->next_;
+  journal->writer_ = std::thread(&HistoryJournal::WriteFromQueue, journal.get());
   return journal;
 }
 
 Status HistoryJournal::SetSince(Instant since) {
-  std::string bytes;
-  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>(static_cast<uint64_t>(since) >> (8 * i) & 0xff));
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  TUTTI_TRY(FromRocks(db_->Put(sync, kSince, bytes), "cannot write the history journal in " + dir_));
+  TUTTI_TRY(FromRocks(db_->Put(sync, kSince, LittleEndian(static_cast<uint64_t>(since))),
+                      "cannot write the history journal in " + dir_));
   since_ = since;
   return Status::Ok();
 }
@@ -220,7 +243,46 @@ Status HistoryJournal::Put(void* batch, std::string_view profile, std::string_vi
   return FromRocks(static_cast<rocksdb::WriteBatch*>(batch)->Put(k, Encode(entry)), "history journal");
 }
 
-Status HistoryJournal::Add(const std::vector<EventNote>& events, const std::vector<Decision>& decisions) {
+void HistoryJournal::Post(std::vector<EventNote> events, std::vector<Decision> decisions, uint64_t next) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return posted_.size() < kMaxPosted; });
+  posted_.push_back({std::move(events), std::move(decisions), next});
+  changed_.notify_all();
+}
+
+void HistoryJournal::WriteFromQueue() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return !posted_.empty() || closing_; });
+    if (posted_.empty()) return;  // closing, and everything written
+    Posted post = std::move(posted_.front());
+    posted_.pop_front();
+    writing_ = true;
+    lock.unlock();
+    Status written = Add(post.events, post.decisions, post.next);
+    post = Posted();  // the notes' values are let go of here, not under the lock
+    lock.lock();
+    writing_ = false;
+    if (!written.ok()) {
+      failures_.fetch_add(1, std::memory_order_relaxed);
+      last_failure_ = written.message();
+    }
+    changed_.notify_all();
+  }
+}
+
+void HistoryJournal::Drain() const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return posted_.empty() && !writing_; });
+}
+
+std::string HistoryJournal::last_failure() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return last_failure_;
+}
+
+Status HistoryJournal::Add(const std::vector<EventNote>& events, const std::vector<Decision>& decisions,
+                           uint64_t next) {
   rocksdb::WriteBatch batch;
   for (const EventNote& e : events) {
     bool cut = false;
@@ -240,25 +302,38 @@ Status HistoryJournal::Add(const std::vector<EventNote>& events, const std::vect
   }
   for (const Decision& d : decisions) {
     char letter = KindLetter(d.kind);
-    if (letter == 0 || d.customer.empty() || d.profile.empty()) continue;
+    if (letter == 0 || d.owner.empty() || d.owner_profile.empty()) continue;
     OJson j = DecisionEntry(d);
-    // A deferred send has no idempotency key yet: its customer, journey
-    // and step tell it from the others at its instant.
-    std::string tail = std::string(1, '\x02') + letter + d.idempotency_key + '\0' + d.customer + '\0' + d.journey +
-                       '\0' + d.step;
-    TUTTI_TRY(Put(&batch, d.profile, d.customer, d.at, tail, {letter, d.channel, d.journey, Dump(j)}));
-    if (!d.account.empty())
-      TUTTI_TRY(Put(&batch, "account", d.account, d.at, tail, {letter, d.channel, d.journey, Dump(ForAccount(j, d.customer))}));
+    // An action's idempotency key is unique, and so is the one a send held
+    // back by the policy would have had; a send put off, or held back for
+    // its approval, has none: its instance (journey, version, customer,
+    // entry), step and recipient tell it from the others at its instant.
+    const std::string& key = d.idempotency_key.empty() ? d.held_key : d.idempotency_key;
+    std::string tail = std::string(1, '\x02') + letter + key + '\0';
+    if (key.empty())
+      tail += d.journey + '\0' + std::to_string(d.version) + '\0' + d.customer + '\0' + std::to_string(d.entry) + '\0' +
+              d.step + '\0' + d.recipient;
+    TUTTI_TRY(Put(&batch, d.owner_profile, d.owner, d.at, tail, {letter, d.channel, d.journey, Dump(j)}));
+    if (!d.owner_account.empty())
+      TUTTI_TRY(Put(&batch, "account", d.owner_account, d.at, tail,
+                    {letter, d.channel, d.journey, Dump(ForAccount(j, d.owner))}));
   }
-  if (batch.Count() == 0) return Status::Ok();
+  if (batch.Count() == 0 && next <= written_next_) return Status::Ok();
+  // With the entries, atomically: a replay need not write them again.
+  if (next > written_next_) TUTTI_TRY(FromRocks(batch.Put(kNext, LittleEndian(next)), "history journal"));
+  written_next_ = std::max(written_next_, next);
   return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "cannot write the history journal in " + dir_);
 }
 
-Status HistoryJournal::Sync() { return FromRocks(db_->SyncWAL(), "cannot sync the history journal in " + dir_); }
+Status HistoryJournal::Sync() {
+  Drain();
+  return FromRocks(db_->SyncWAL(), "cannot sync the history journal in " + dir_);
+}
 
 Result<HistoryJournal::Page> HistoryJournal::PageAfter(std::string_view profile, std::string_view key,
                                                        std::string_view after, const HistoryFilter& filter,
                                                        size_t limit, size_t scan) const {
+  Drain();  // everything the engine handed out so far is in the pages
   Page page;
   if (profile.size() > kMaxKeyBytes || key.size() > kMaxKeyBytes) return page;
   std::string prefix = CustomerPrefix(profile, key);

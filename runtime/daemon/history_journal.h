@@ -10,30 +10,40 @@
 // GET /v1/customers/{id}/history and /v1/accounts/{id}/history page it.
 //
 // It is written from the engine's outputs (EventNote, Decision) as the
-// daemon takes them, without a sync of its own, and synced before the input
-// log drops what a snapshot holds (Sync): a crash loses nothing a replay
-// from the snapshot kept does not write again. Keys depend only on the
-// inputs (an event's place among its customer's entries at its instant, an
-// action's idempotency key), so that a replay rewrites entries rather than
-// adding them twice.
+// daemon takes them, by a thread of its own (Post), without a sync of its
+// own, and synced before the input log drops what a snapshot holds (Sync):
+// a crash loses nothing a replay from the snapshot kept does not write
+// again. Keys depend only on the inputs (an event's place among its
+// customer's entries at its instant, an action's idempotency key), so that
+// a replay rewrites entries rather than adding them twice; and each write
+// records, with its entries, how far the input log is journalled (next()),
+// so that a replay need not write again what the journal already holds.
 //
 // Keys:  "h" profile key at kind tail   -> header, then the entry as JSON
 //          profile, key: 2-byte big-endian length, then the bytes
 //          at: 8 bytes, big-endian, sign bit flipped (time order)
 //          kind: 1 event (tail: 4-byte shard and place), 2 a decision (tail:
 //                'a' action, 's' suppressed, 'd' deferred, then its
-//                idempotency key, customer, journey and step, NUL between)
+//                idempotency key (or the one held back) and a NUL; without
+//                one, its journey, version, customer, entry, step and
+//                recipient, NUL between)
 //        "m:since" -> the first instant journalled (8 bytes, little-endian)
+//        "m:next"  -> the first input log entry whose entries may be missing
+//                     (8 bytes, little-endian)
 //   header: kind letter ('e', 'a', 's', 'd'), channel, NUL, journey, NUL
 // Entries older than the history's retention are dropped by compactions
 // (as the engine drops its own a month's worth at a time, lazily).
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -87,9 +97,23 @@ class HistoryJournal {
 
   /// Writes the events' and the decisions' entries (actions, suppressions,
   /// deferrals; other kinds are not history), each under its customer and
-  /// its customer's account. Not synced.
-  Status Add(const std::vector<EventNote>& events, const std::vector<Decision>& decisions);
-  /// Makes every write so far durable.
+  /// its customer's account, and records that the entries of every input
+  /// before `next` are written. Not synced; not while posts are written.
+  Status Add(const std::vector<EventNote>& events, const std::vector<Decision>& decisions, uint64_t next);
+  /// Add, on the journal's own thread, in the order posted: the caller goes
+  /// on at once, unless kMaxPosted posts are still waiting (then it waits).
+  void Post(std::vector<EventNote> events, std::vector<Decision> decisions, uint64_t next);
+  static constexpr size_t kMaxPosted = 64;
+  /// Waits until every post is written (or refused).
+  void Drain() const;
+  /// Posts whose write was refused so far (each loses its entries' details).
+  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
+  /// Why the last refused write was refused.
+  std::string last_failure() const;
+  /// The first input log entry whose entries may be missing, as the
+  /// journal said when it was opened (0 for a new one).
+  uint64_t next() const { return next_; }
+  /// Drains, then makes every write so far durable.
   Status Sync();
   /// Entries before `cutoff` are past the history's retention: the next
   /// compaction that reads them drops them.
@@ -121,6 +145,8 @@ class HistoryJournal {
 
  private:
   HistoryJournal() = default;
+  /// The writer thread: Adds what is posted, in order, until closed.
+  void WriteFromQueue();
   Status Put(void* batch, std::string_view profile, std::string_view key, Instant at, std::string_view tail,
              const Stored& entry);
   std::string dir_;
@@ -129,6 +155,21 @@ class HistoryJournal {
   std::shared_ptr<std::atomic<Instant>> cutoff_ = std::make_shared<std::atomic<Instant>>(INT64_MIN);
   std::unique_ptr<rocksdb::CompactionFilter> filter_;  // outlives db_
   std::unique_ptr<rocksdb::DB> db_;
+  uint64_t next_ = 0;          // as opened
+  uint64_t written_next_ = 0;  // as last written (the writer's)
+  struct Posted {
+    std::vector<EventNote> events;
+    std::vector<Decision> decisions;
+    uint64_t next = 0;
+  };
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::deque<Posted> posted_;  // waiting for the writer, oldest first
+  bool writing_ = false;       // the writer holds a post it took
+  bool closing_ = false;
+  std::atomic<uint64_t> failures_{0};
+  std::string last_failure_;
+  std::thread writer_;         // last: started once the rest is set
 };
 
 /// An event's fields as JSON but `at` (the entry's time), at most

@@ -126,7 +126,9 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
   // The engines' part: what came before the journal's start.
   Instant since = journal_ ? journal_->since() : INT64_MAX;
   Instant engine_to = since == INT64_MIN ? INT64_MIN : std::min(filter.to, since - 1);
-  if (!in_journal && since != INT64_MIN && cursor->at <= engine_to) {
+  // The engine keeps no sends held back or put off.
+  bool engine_kinds = filter.kind.empty() || filter.kind == "event" || filter.kind == "action";
+  if (!in_journal && since != INT64_MIN && cursor->at <= engine_to && engine_kinds) {
     Instant last_at = cursor->at;
     std::vector<uint64_t> same = cursor->skip;  // per shard, entries at last_at shown, this page's included
     bool more = false;

@@ -249,8 +249,9 @@ Status Service::OpenJournal() {
   if (!opened.ok() && opened.status().code() == StatusCode::kCorruption) {
     // Only history's details are lost with it (the engine keeps every
     // entry's time, kind, name and journey): set aside, and a new one made.
-    std::string aside = dir + ".damaged-" + std::to_string(::time(nullptr));
+    std::string stem = dir + ".damaged-" + std::to_string(::time(nullptr)), aside = stem;
     std::error_code ec;
+    for (int n = 2; std::filesystem::exists(aside, ec) && n < 100; ++n) aside = stem + "-" + std::to_string(n);
     std::filesystem::rename(dir, aside, ec);
     if (ec) return opened.status();
     data_loss_total_->At({"history_journal"}).Add();
@@ -262,13 +263,20 @@ Status Service::OpenJournal() {
   return Status::Ok();
 }
 
-void Service::Journal(const std::vector<Decision>& decisions) {
+void Service::Journal(std::vector<Decision> decisions) {
   if (!journal_ || !shards_) return;
+  if (journal_skips_) {
+    // A replay of inputs whose entries the journal holds already.
+    shards_->TakeEventNotes();
+    return;
+  }
   Instant now = shards_->now();
   journal_->SetCutoff(now < INT64_MIN + HistoryRetention() ? INT64_MIN : now - HistoryRetention());
-  if (Status written = journal_->Add(shards_->TakeEventNotes(), decisions); !written.ok()) {
-    journal_failures_->Add();
-    Log(LogLevel::kError, "history", written.message());
+  journal_->Post(shards_->TakeEventNotes(), std::move(decisions), applied_next_);
+  if (uint64_t failures = journal_->failures(); failures > journal_failures_seen_) {
+    journal_failures_->Add(static_cast<double>(failures - journal_failures_seen_));
+    journal_failures_seen_ = failures;
+    Log(LogLevel::kError, "history", journal_->last_failure());
   }
 }
 
@@ -282,11 +290,20 @@ Status Service::ReplayLog(uint64_t from) {
   uint64_t replayed = 0;
   Status failure;
   uint64_t stopped_at = 0;
+  // What the journal holds already is not written again (Journal skips
+  // it): from the first input it may lack on, the replay journals.
+  journal_skips_ = journal_ && journal_->next() > from;
   Status read = log_->Replay(
       from,
       [&](const InputLog::Entry& e) {
         if (!failure.ok()) return;
+        if (journal_skips_ && e.seq >= journal_->next()) {
+          FlushReplay();
+          if (shards_) Journal(shards_->TakeDecisions());
+          journal_skips_ = false;
+        }
         failure = Apply(e);
+        applied_next_ = e.seq + 1;  // once FlushReplay has applied it
         // Settle and trim as the replay goes, so that the outbox stays small.
         if (++replayed % 4096 == 0 && shards_) {
           FlushReplay();
@@ -298,6 +315,8 @@ Status Service::ReplayLog(uint64_t from) {
   TUTTI_TRY(failure);
   replayed_->Add(static_cast<double>(replayed));
   FlushReplay();
+  if (shards_) Journal(shards_->TakeDecisions());
+  journal_skips_ = false;
   if (read.ok()) return Status::Ok();
   if (read.code() != StatusCode::kCorruption) return read;
   if (!options_.accept_data_loss)
@@ -402,6 +421,17 @@ void Service::SaveSnapshot(bool in_background) {
     return;
   // With the data folder gone, a snapshot would fit no log.
   if (!log_->CheckFolder().ok()) return;
+  if (journal_) {
+    // What the journal holds of the inputs before the snapshot would be
+    // written again by no replay from it: everything handed out so far,
+    // durable first.
+    Deliver();
+    if (Status synced = journal_->Sync(); !synced.ok()) {
+      snapshots_total_->At({"failed"}).Add();
+      Log(LogLevel::kError, "snapshot", synced.message() + "; no snapshot until it can be synced");
+      return;
+    }
+  }
   Snapshot snap{position, logged_now_, {}, {}};
   for (const auto& set : sets_) snap.versions.push_back(VersionText(*set));
   std::string dir = SnapshotDir();
@@ -481,11 +511,7 @@ void Service::Snapshotted(const Status& error) {
     uint64_t outbox_before = snapshot_outbox_first_.size() == 2
                                  ? std::min(snapshot_outbox_first_.begin()->second, snapshot_outbox_first_.rbegin()->second)
                                  : 0;
-    // The journal's entries of the inputs dropped would be written by no
-    // replay: durable first, or the log keeps them until a sync succeeds.
-    if (Status synced = journal_ ? journal_->Sync() : Status::Ok(); !synced.ok())
-      Log(LogLevel::kError, "history", synced.message() + "; the input log keeps what it holds");
-    else if (Status dropped = Stored("drop", [&] { return log_->Drop(snapshots_[1], outbox_before); }); !dropped.ok())
+    if (Status dropped = Stored("drop", [&] { return log_->Drop(snapshots_[1], outbox_before); }); !dropped.ok())
       Log(LogLevel::kError, "input-log", dropped.message());
     else if (outbox_before > 0) {
       finals_.erase(finals_.begin(), finals_.lower_bound(outbox_before));
@@ -946,6 +972,8 @@ bool Service::Work(std::chrono::microseconds budget) {
       run.push_back({target, u.record ? &*u.record : nullptr});
     }
     shards_->Apply(run);
+    for (size_t i = 0; i < run.size(); ++i)
+      if (!unapplied_[i].settle) applied_next_ = std::max(applied_next_, unapplied_[i].entry.seq + 1);
     unapplied_.erase(unapplied_.begin(), unapplied_.begin() + static_cast<std::ptrdiff_t>(run.size()));
   }
   if (done && tick_to_) {

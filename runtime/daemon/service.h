@@ -436,8 +436,9 @@ class Service {
   void AcceptLoss(const std::string& what);
   /// Opens DATA/history; a damaged one is set aside and a new one made.
   Status OpenJournal();
-  /// Journals the event notes taken now and `decisions` (history_journal.h).
-  void Journal(const std::vector<Decision>& decisions);
+  /// Journals the event notes taken now and `decisions` (history_journal.h),
+  /// as the entries of the inputs before applied_next_.
+  void Journal(std::vector<Decision> decisions);
   /// How far back a customer's history reaches (the engine's retention).
   static Instant HistoryRetention() { return EngineOptions{}.history_retention; }
   /// DATA/snapshots.
@@ -559,6 +560,9 @@ class Service {
   std::unique_ptr<InputLog> log_;
   /// The rich history (history_journal.h); none on a cluster node.
   std::unique_ptr<HistoryJournal> journal_;
+  uint64_t applied_next_ = 0;  // the first input log entry not applied yet
+  bool journal_skips_ = false;  // replaying what the journal holds already
+  uint64_t journal_failures_seen_ = 0;
   SystemClock clock_;
   std::FILE* actions_ = nullptr;
   std::string data_loss_;  // damage accepted at the start

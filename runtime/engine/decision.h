@@ -60,10 +60,15 @@ struct Decision {
   /// that kept one written number still differ here.
   std::string version_id;
   std::string customer;
-  /// The customer's profile, and its account's key when it has one: for
-  /// the daemon's history journal; neither in the NDJSON line nor in a
-  /// snapshot (a restored decision has them empty).
-  std::string profile, account;
+  /// Whose history it joins (a send's recipient, else the customer): its
+  /// profile, key and account's key (empty when none); and for a send the
+  /// contact policy held back, the idempotency key it would have had. For
+  /// the daemon's history journal: neither in the NDJSON line nor in a
+  /// snapshot (the engine sets them again when a restored send settles).
+  std::string owner_profile, owner, owner_account, held_key;
+  /// The instance's entry (its customer's n-th into any journey): tells
+  /// apart the sends put off or held back at one step and instant.
+  uint32_t entry = 0;
   std::string step;
   std::string cause;
   /// The input it came from (Record::input): the event being processed,

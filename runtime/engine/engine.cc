@@ -701,6 +701,7 @@ void Engine::SettleSends() {
   });
   for (PendingSend& p : batch) {
     p.request.content_text = p.decision.content;
+    SetOwner(p.decision, store_->customer(p.request.recipient));  // a restored send's too
     Verdict v = policy_->Judge(p.request, store_->customer(p.request.recipient), &p.decision.checks);
     JourneyStats& st = stats_[p.request.journey];
     if (v.rule == nullptr) {
@@ -719,6 +720,7 @@ void Engine::SettleSends() {
       d.rule_at = v.rule->at;
       d.reason = std::move(v.reason);
       d.checks.clear();
+      d.held_key = std::move(d.idempotency_key);
       d.idempotency_key.clear();
       d.message.reset();  // what was held back is the template's, by id
       if (options_.analytics) {

@@ -336,6 +336,8 @@ class Engine final : private stdlib::HistoryView {
   compiler::eval::Value Interpret(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;
   std::optional<std::string> Render(const compiler::ast::Message& message, const compiler::eval::Activation& act,
                                     uint32_t handle, const compiler::ir::Step& step);
+  /// Sets whose history `d` joins (Decision::owner).
+  void SetOwner(Decision& d, const Customer& owner) const;
   /// Hands out (TakeEventNotes) `event` as it joined `customer`'s history.
   void NoteEvent(const Event& event, uint32_t customer);
   Decision NewDecision(DecisionKind kind, const JourneyInstance& inst, const compiler::ir::Step& step) const;

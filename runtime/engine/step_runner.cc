@@ -83,6 +83,12 @@ void Engine::BindInstance(Activation& act, const JourneyInstance& inst, const ir
   }
 }
 
+void Engine::SetOwner(Decision& d, const Customer& owner) const {
+  d.owner_profile = profile_names_[owner.profile];
+  d.owner = owner.key;
+  d.owner_account = owner.account != UINT32_MAX ? store_->customer(owner.account).key : std::string();
+}
+
 Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, const ir::Step& step) const {
   const ir::Journey& j = *journeys_[inst.journey];
   Decision d;
@@ -93,8 +99,8 @@ Decision Engine::NewDecision(DecisionKind kind, const JourneyInstance& inst, con
   d.version_id = version_ids_[inst.journey];
   const Customer& customer = store_->customer(inst.customer);
   d.customer = customer.key;
-  d.profile = j.customer;
-  if (customer.account != UINT32_MAX) d.account = store_->customer(customer.account).key;
+  SetOwner(d, customer);
+  d.entry = inst.entry;
   d.step = step.id;
   d.cause = current_ ? current_->schema->name : "timer";
   if (current_) d.input = current_->input;
@@ -472,6 +478,7 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     Error(inst, s, "quiet hours cannot be checked: " + hold.status().message() + "; sent without the check");
   } else if (const std::optional<Hold>& h = *hold) {
     Decision d = NewDecision(DecisionKind::kDeferred, inst, s);
+    SetOwner(d, to);
     d.channel = st.channel.text;
     d.action = "send";
     d.content = *content;
@@ -534,6 +541,7 @@ bool Engine::Approved(uint32_t handle, const ir::Step& s, const ir::Template* tm
                       const Customer& to) {
   const auto& st = s.source->As<ast::SendStep>();
   Decision d = NewDecision(DecisionKind::kSuppressed, store_->instance(handle), s);
+  SetOwner(d, to);
   if (tmpl != nullptr && tmpl->last_day && now_ / kNanosPerDay > *tmpl->last_day) {
     d.rule = tmpl->approved_text;
     d.rule_at = tmpl->at;
