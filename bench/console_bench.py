@@ -141,6 +141,7 @@ def main():
             "journey": ["/v1/journeys/glidim_formulary_win/graph", "/v1/journeys"],
             "prescriber": [f"/v1/customers/{hcp}"],
             "prescriber history, filtered": [f"/v1/customers/{hcp}/history?limit=100&kind=action"],
+            "prescriber history, held back": [f"/v1/customers/{hcp}/history?limit=100&kind=suppressed"],
             "account": [f"/v1/customers/{account}?profile=account", f"/v1/accounts/{account}/history?limit=100"],
             "why": [f"/v1/decisions/{key}/why"],
             "director": ["/v1/engagement", "/v1/accounts", f"/v1/accounts?similar_to={account}"],
@@ -148,8 +149,11 @@ def main():
             "work queues": ["/v1/tasks?limit=100", "/v1/tasks?state=closed&limit=20"],
             "a rep's work queue": ["/v1/tasks?limit=100&assignee=michael", "/v1/tasks?state=closed&limit=20&assignee=michael"],
         }
+        journal = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(tmp, "data", "history"))
+                      for f in fs)
         print(f"{args.profiles:,} prescribers in {args.accounts} accounts, {args.events:,} events "
-              f"(loaded and applied in {loaded:.1f} s): {entered:,} journey entries, {actions:,} actions, {tasks:,} open tasks")
+              f"(loaded and applied in {loaded:.1f} s): {entered:,} journey entries, {actions:,} actions, {tasks:,} open tasks; "
+              f"history journal {journal / 2**20:.0f} MiB on disk")
         print(f"{'page':32} {'median ms':>10} {'slowest ms':>11}  under 100 ms")
         # An input before each look at the director's page: its figures are
         # one scan of every history, kept only while the state stands still,
