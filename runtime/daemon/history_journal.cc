@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "base/text.h"
+#include "runtime/daemon/rocks.h"
 #include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
@@ -85,12 +86,6 @@ class RetentionFilter final : public rocksdb::CompactionFilter {
  private:
   std::shared_ptr<std::atomic<Instant>> cutoff_;
 };
-
-Status FromRocks(const rocksdb::Status& st, const std::string& context) {
-  if (st.ok()) return Status::Ok();
-  if (st.IsCorruption()) return Status::Corruption(context + ": " + st.ToString());
-  return Status::Unavailable(context + ": " + st.ToString());
-}
 
 char KindLetter(DecisionKind kind) {
   switch (kind) {
@@ -179,7 +174,7 @@ Result<std::unique_ptr<HistoryJournal>> HistoryJournal::Open(const std::string& 
   // Files untouched for a day are compacted again, so that entries past
   // the retention leave the disk even when nothing else is written.
   options.periodic_compaction_seconds = 24 * 60 * 60;
-  options.keep_log_file_num = 2;
+  options.info_log = RocksLogger("history");
   rocksdb::DB* db = nullptr;
   TUTTI_TRY(FromRocks(rocksdb::DB::Open(options, dir, &db), "cannot open the history journal in " + dir));
   journal->db_.reset(db);

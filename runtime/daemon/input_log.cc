@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdarg>
 #include <cstdio>
 #include <filesystem>
 
@@ -12,6 +11,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "runtime/daemon/log.h"
+#include "runtime/daemon/rocks.h"
 
 namespace tutti::runtime {
 namespace {
@@ -42,27 +42,6 @@ constexpr const char* kDelivered = "m:delivered";
 constexpr const char* kFirst = "m:first";
 constexpr const char* kShards = "m:shards";
 
-/// RocksDB's warnings and errors, in the daemon's log. RocksDB's own LOG
-/// file is not used: it is one more file to fill the disk, and the Debian
-/// build asserts (aborts) when a write to it fails.
-class RocksLogger final : public rocksdb::Logger {
- public:
-  RocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
-  using rocksdb::Logger::Logv;
-  void Logv(const char* format, va_list ap) override {
-    char buf[1024];
-    std::vsnprintf(buf, sizeof buf, format, ap);
-    Log(LogLevel::kWarning, "input-log", std::string("rocksdb: ") + buf);
-  }
-};
-
-Status FromRocks(const rocksdb::Status& st, const std::string& context) {
-  if (st.ok()) return Status::Ok();
-  std::string message = context + ": " + st.ToString();
-  if (st.IsCorruption()) return Status::Corruption(message);
-  return Status::Unavailable(message);
-}
-
 }  // namespace
 
 Result<InputLog::Entry> DecodeLogEntry(std::string_view v) {
@@ -88,7 +67,7 @@ InputLog::~InputLog() = default;
 rocksdb::Options InputLog::Options(bool accept_data_loss) {
   rocksdb::Options options;
   options.create_if_missing = true;
-  options.info_log = std::make_shared<RocksLogger>();
+  options.info_log = RocksLogger("input-log");
   options.paranoid_checks = true;
   // A write cut short at the very end of the write-ahead log is a write
   // that was never acknowledged (a power loss during it): dropped. Any

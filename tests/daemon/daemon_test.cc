@@ -75,7 +75,7 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   Json empire = AllHistory(d, "/v1/accounts/empire-health/history", 1000);
   EXPECT_GT(empire.size(), 3091u);
   EXPECT_EQ(d.GetJson("/v1/accounts/empire-health/history")["history"].size(), 100u);
-  EXPECT_EQ(AllHistory(d, "/v1/accounts/empire-health/history", 7), empire);
+  EXPECT_EQ(AllHistory(d, "/v1/accounts/empire-health/history", 97), empire);
   EXPECT_EQ(AllHistory(d, "/v1/customers/hcp-empire-00017/history", 3), castillo["history"]);
   // Filters by kind, channel, journey and time pick the same entries as
   // the whole history filtered here, page after page.
