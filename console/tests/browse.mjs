@@ -78,6 +78,12 @@ try {
     nodes: await page.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-counts]")].map((e) => [e.dataset.counts, e.textContent]))),
     edges: await page.evaluate(() => [...document.querySelectorAll("[data-edge]")].map((e) => [e.dataset.edge, e.textContent])),
   }));
+  // The same journey over the last 90 days: each table's rows by caption.
+  await check("journey-90-days", `#/journeys/${encodeURIComponent(journey)}/last/90`, async () => ({
+    tables: await page.evaluate(() =>
+      Object.fromEntries([...document.querySelectorAll("table")].map((t) => [t.caption.textContent, [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((c) => c.textContent))]))
+    ),
+  }));
   await check("prescriber-lookup", "#/prescribers");
   await check("prescriber", `#/customers/${encodeURIComponent(customer)}`, async () => ({
     actions: await page.evaluate(() => [...document.querySelectorAll("[data-why]")].map((a) => a.dataset.why)),

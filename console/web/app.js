@@ -98,6 +98,7 @@ const routes = [
   [/^#\/journeys\/?$/, () => journeysPage()],
   [/^#\/journeys\/last\/(\d+)$/, (m) => journeysPage(Number(m[1]))],
   [/^#\/journeys\/([^/]+)$/, (m) => journeyPage(decodeURIComponent(m[1]))],
+  [/^#\/journeys\/([^/]+)\/last\/(\d+)$/, (m) => journeyPage(decodeURIComponent(m[1]), Number(m[2]))],
   [/^#\/prescribers\/?$/, () => lookupPage()],
   [/^#\/customers\/([^/]+)$/, (m) => customerPage("customer", decodeURIComponent(m[1]))],
   [/^#\/accounts\/([^/]+)$/, (m) => customerPage("account", decodeURIComponent(m[1]))],

@@ -17,15 +17,35 @@ const WINDOWS = [
   [90, "the last 90 days"],
 ];
 
+/// The window's picker: choosing one goes to `hashFor(days)`. With the
+/// label of the window chosen and the days it covers (`reply.window`).
+function windowPicker(days, reply, hashFor) {
+  const windows = WINDOWS.some(([n]) => n === days) ? WINDOWS : [...WINDOWS, [days, `the last ${days} days`]];
+  const label = windows.find(([n]) => n === days)[1];
+  const picker = h(
+    "select",
+    { id: "window", onchange: (ev) => (location.hash = hashFor(Number(ev.target.value))) },
+    windows.map(([n, text]) => h("option", { value: n, selected: n === days ? "" : null }, text))
+  );
+  const span = reply.window ? ` (${reply.window.from.slice(0, 10)} to the end of ${new Date(Date.parse(reply.window.to) - 1).toISOString().slice(0, 10)}, UTC days)` : "";
+  const form = h("form", { class: "filters", onsubmit: (e) => e.preventDefault() }, h("label", { for: "window" }, "Figures for "), picker);
+  return { form, label: label + span };
+}
+
+/// What a window's figures say, for the pages' ledes.
+const IN_A_WINDOW =
+  "entries, completions, exits, goals, times to goal, steps reached and actions of those days, whenever the customers entered; the arms of splits and choices taken in those days, with the goals reached since; active and waiting are now.";
+
+const windowQuery = (days) => (days ? `?days=${days}` : "");
+
 export async function journeysPage(days = 0) {
-  const reply = await api(days ? `/v1/journeys?days=${days}` : "/v1/journeys");
-  // In a window: what happened in it (entries, ends, goals, actions of
-  // those days, whenever the instances entered); active is always now.
+  const reply = await api(`/v1/journeys${windowQuery(days)}`);
+  // In a window: what happened in it; active is always now.
   const of = (j) => (days ? { ...j.window, active: j.active } : j);
   const rows = reply.journeys.map((journey) => {
     const j = of(journey);
     return [
-      h("a", { href: `#/journeys/${encodeURIComponent(journey.name)}` }, journey.name),
+      h("a", { href: `#/journeys/${encodeURIComponent(journey.name)}${days ? `/last/${days}` : ""}` }, journey.name),
       "v" + journey.version,
       journey.status,
       num(j.entered),
@@ -34,25 +54,18 @@ export async function journeysPage(days = 0) {
       num(j.exited),
       num(j.goals),
       goalRate(j),
-      days ? "–" : ttg(j),
+      ttg(j),
       num(total(j.actions)),
       num(total(j.suppressed)),
     ];
   });
-  const windows = WINDOWS.some(([n]) => n === days) ? WINDOWS : [...WINDOWS, [days, `the last ${days} days`]];
-  const label = windows.find(([n]) => n === days)[1];
-  const picker = h(
-    "select",
-    { id: "window", onchange: (ev) => (location.hash = ev.target.value === "0" ? "#/journeys" : `#/journeys/last/${ev.target.value}`) },
-    windows.map(([n, text]) => h("option", { value: n, selected: n === days ? "" : null }, text))
-  );
-  const span = reply.window ? ` (${reply.window.from.slice(0, 10)} to the end of ${new Date(Date.parse(reply.window.to) - 1).toISOString().slice(0, 10)}, UTC days)` : "";
+  const { form, label } = windowPicker(days, reply, (n) => (n ? `#/journeys/last/${n}` : "#/journeys"));
   return h(
     "section",
     {},
     h("h1", {}, "Journeys"),
-    h("p", { class: "lede" }, days ? `What every journey version did in ${label}${span}: entries, completions, exits, goals and actions of those days, whenever the customers entered; active is now, and time to goal is counted since each version started.` : "Every journey version the engine runs, with what it has done since it was published."),
-    h("form", { class: "filters", onsubmit: (e) => e.preventDefault() }, h("label", { for: "window" }, "Figures for "), picker),
+    h("p", { class: "lede" }, days ? `What every journey version did in ${label}: ${IN_A_WINDOW}` : "Every journey version the engine runs, with what it has done since it was published."),
+    form,
     table(
       "Journeys by version",
       ["Journey", "Version", "Status", "Entered", "Active", "Completed", "Exited", "Goal reached", "Goal rate", "Time to goal (median / p90)", "Actions", "Suppressed"],
@@ -79,14 +92,16 @@ function experimentsSection(experiments) {
   );
 }
 
-export async function journeyPage(name) {
-  const [graph, { journeys }] = await Promise.all([api(`/v1/journeys/${encodeURIComponent(name)}/graph`), api("/v1/journeys")]);
-  const j = journeys.find((x) => x.name === graph.name && x.version === graph.version);
-  if (!j) throw new Error(`journey ${name} is not running`);
+export async function journeyPage(name, days = 0) {
+  const [graph, reply] = await Promise.all([api(`/v1/journeys/${encodeURIComponent(name)}/graph${windowQuery(days)}`), api(`/v1/journeys${windowQuery(days)}`)]);
+  const now = reply.journeys.find((x) => x.name === graph.name && x.version === graph.version);
+  if (!now) throw new Error(`journey ${name} is not running`);
+  // In a window its figures are the window's; active and waiting are now.
+  const j = days ? { ...now, ...now.window, active: now.active } : now;
   const steps = Object.entries(j.steps).map(([id, s]) => [
     id,
     num(s.reached),
-    num(s.waiting_now),
+    num(now.steps[id].waiting_now),
     s.left_by_event ? `${num(s.left_by_event.customers)} (goal ${num(s.left_by_event.goals)})` : "",
     s.left_by_timeout ? `${num(s.left_by_timeout.customers)} (goal ${num(s.left_by_timeout.goals)})` : "",
   ]);
@@ -108,11 +123,13 @@ export async function journeyPage(name) {
     },
     j.status === "paused" ? "Resume this journey" : "Pause this journey"
   );
+  const windowed = windowPicker(days, reply, (n) => `#/journeys/${encodeURIComponent(j.name)}${n ? `/last/${n}` : ""}`);
   return h(
     "section",
     {},
     h("h1", {}, `Journey ${j.name}`),
-    h("p", { class: "lede" }, `Version ${j.version} (${j.version_id}), ${j.status}, priority ${j.priority}.`),
+    h("p", { class: "lede" }, `Version ${j.version} (${j.version_id}), ${j.status}, priority ${j.priority}.` + (days ? ` Figures for ${windowed.label}: ${IN_A_WINDOW}` : " Figures since the version started.")),
+    windowed.form,
     h(
       "dl",
       { class: "figures" },
@@ -125,7 +142,7 @@ export async function journeyPage(name) {
       figure("Time to goal, median / p90", ttg(j), "time_to_goal"),
       figure("Failed", num(j.failed), "failed")
     ),
-    h("section", { "aria-labelledby": "flow" }, h("h2", { id: "flow" }, "Flow, with live counts"), diagram(graph)),
+    h("section", { "aria-labelledby": "flow" }, h("h2", { id: "flow" }, days ? "Flow, with the window's counts" : "Flow, with live counts"), diagram(graph)),
     h("section", { "aria-labelledby": "steps" }, h("h2", { id: "steps" }, "Steps"), table("Per step", ["Step", "Reached", "Waiting now", "Left by the event", "Left by the timeout"], steps, [1, 2])),
     experimentsSection(j.experiments),
     h(

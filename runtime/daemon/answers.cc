@@ -91,16 +91,61 @@ Service::Instances Service::CountInstances() const {
   return n;
 }
 
-Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
+std::pair<int64_t, int64_t> Service::WindowDays(const JourneyWindow& window) const {
   // The days a window covers (stats.h DayOf): to's day is in when it
   // does not start at to.
   // Days whose midnight is outside the engine's range are left out.
   // Nor are days older than the engine keeps (each shard drops them when
   // it next counts, so they are cut here for all alike).
-  int64_t from_day = window ? std::max({DayOf(window->from), DayOf(INT64_MIN) + 1,
-                                        DayOf(shards_->now()) - kStatsDaysKept + 1})
-                            : 0;
-  int64_t to_day = window ? std::min(DayOf(window->to - 1) + 1, DayOf(INT64_MAX)) : 0;
+  int64_t from_day =
+      std::max({DayOf(window.from), DayOf(INT64_MIN) + 1, DayOf(shards_->now()) - kStatsDaysKept + 1});
+  int64_t to_day = std::min(DayOf(window.to - 1) + 1, DayOf(INT64_MAX));
+  return {from_day, to_day};
+}
+
+namespace {
+
+/// A journey's figures, for all time or for a window alike (`st`, the
+/// window's in InJourneyShape): its counts, time to goal, steps (with
+/// those resting at each now, when `waiting` is given) and experiments.
+Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::vector<int64_t>* waiting) {
+  // Per step: reached, resting there now (a wait, or a send held by
+  // quiet hours), and for a wait for an event how it was left, with the
+  // goals reached after each way out.
+  Json steps = Json::object();
+  for (size_t k = 0; k < j.steps.size(); ++k) {
+    Json step{{"reached", st.step_visits[k]}};
+    if (waiting) step["waiting_now"] = (*waiting)[k];
+    if (j.steps[k].op == compiler::ir::StepOp::kWaitEvent) {
+      ArmStats by_event, by_timeout;  // JourneyStats::arms: [0] the event, [1] the timeout
+      if (auto ways = st.arms.find(static_cast<uint32_t>(k)); ways != st.arms.end() && ways->second.size() == 2) {
+        by_event = ways->second[0];
+        by_timeout = ways->second[1];
+      }
+      step["left_by_event"] = {{"customers", by_event.customers}, {"goals", by_event.goals}};
+      step["left_by_timeout"] = {{"customers", by_timeout.customers}, {"goals", by_timeout.goals}};
+    }
+    steps[j.steps[k].id] = std::move(step);
+  }
+  return {{"entered", st.entered},
+          {"completed", st.completed},
+          {"exited", st.exited},
+          {"goals", st.goals},
+          {"time_to_goal", st.goals ? Json{{"median", st.TimeToGoal(0.5)}, {"p90", st.TimeToGoal(0.9)}} : Json()},
+          {"failed", st.failed},
+          {"errors", st.errors},
+          {"actions", st.actions},
+          {"suppressed", st.suppressed},
+          {"deferred", st.deferred},
+          {"unassigned", st.unassigned},
+          {"steps", std::move(steps)},
+          {"experiments", ArmsJson(st, j)}};
+}
+
+}  // namespace
+
+Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
+  auto [from_day, to_day] = window ? WindowDays(*window) : std::pair<int64_t, int64_t>{0, 0};
   const Engine& engine = shards_->shard(0);
   auto [active, waiting] = CountInstances();
   std::vector<JourneyStats> stats = shards_->stats();
@@ -109,40 +154,15 @@ Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
     // A retired version is shown while instances finish on it.
     if (engine.retired(i) && active[i] == 0) continue;
     const auto& j = engine.journey(i);
-    const JourneyStats& st = stats[i];
-    // Per step: reached, resting there now (a wait, or a send held by
-    // quiet hours), and for a wait for an event how it was left, with the
-    // goals reached after each way out.
-    Json steps = Json::object();
-    for (size_t k = 0; k < j.steps.size(); ++k) {
-      Json step{{"reached", st.step_visits[k]}, {"waiting_now", waiting[i][k]}};
-      if (j.steps[k].op == compiler::ir::StepOp::kWaitEvent) {
-        ArmStats by_event, by_timeout;  // JourneyStats::arms: [0] the event, [1] the timeout
-        if (auto ways = st.arms.find(static_cast<uint32_t>(k)); ways != st.arms.end() && ways->second.size() == 2) {
-          by_event = ways->second[0];
-          by_timeout = ways->second[1];
-        }
-        step["left_by_event"] = {{"customers", by_event.customers}, {"goals", by_event.goals}};
-        step["left_by_timeout"] = {{"customers", by_timeout.customers}, {"goals", by_timeout.goals}};
-      }
-      steps[j.steps[k].id] = std::move(step);
-    }
     const char* status = engine.retired(i) ? "retired" : engine.paused(i) ? "paused" : "running";
-    out.push_back({{"name", j.name}, {"version", j.version}, {"version_id", VersionId(j)},
-                   {"priority", j.priority}, {"status", status},
-                   {"entered", st.entered}, {"active", active[i]}, {"completed", st.completed},
-                   {"exited", st.exited}, {"goals", st.goals},
-                   {"time_to_goal", st.goals ? Json{{"median", st.TimeToGoal(0.5)}, {"p90", st.TimeToGoal(0.9)}} : Json()},
-                   {"failed", st.failed}, {"errors", st.errors},
-                   {"actions", st.actions}, {"suppressed", st.suppressed}, {"deferred", st.deferred},
-                   {"steps", steps}, {"experiments", ArmsJson(st, j)}});
-    if (window) {
-      DayStats w = st.Window(from_day, to_day);
-      out.back()["window"] = {{"entered", w.entered},     {"completed", w.completed}, {"exited", w.exited},
-                              {"goals", w.goals},         {"failed", w.failed},       {"errors", w.errors},
-                              {"actions", w.actions},     {"suppressed", w.suppressed}, {"deferred", w.deferred},
-                              {"unassigned", w.unassigned}};
-    }
+    Json journey{{"name", j.name}, {"version", j.version}, {"version_id", VersionId(j)},
+                 {"priority", j.priority}, {"status", status}, {"active", active[i]}};
+    journey.update(Figures(stats[i], j, &waiting[i]));
+    // In a window: what happened in its days, and the arms taken in them
+    // with the goals reached since (DayStats).
+    if (window)
+      journey["window"] = Figures(InJourneyShape(stats[i].Window(from_day, to_day), j.steps.size()), j, nullptr);
+    out.push_back(std::move(journey));
   }
   Json reply{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}};
   if (window)

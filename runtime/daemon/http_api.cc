@@ -301,6 +301,22 @@ static std::optional<Reply> WindowBounds(std::string_view query, const Service& 
   return std::nullopt;
 }
 
+/// A journey window from the query (`from`, `to`, or `days` back from the
+/// end of the engine's day; 30 days when only one bound is given), left
+/// empty when none is asked for; a refusal when it is not a window.
+static std::optional<Reply> JourneyWindowOf(std::string_view query, const Service& service,
+                                            std::optional<JourneyWindow>* window) {
+  if (!QueryParam(query, "from") && !QueryParam(query, "to") && !QueryParam(query, "days")) return std::nullopt;
+  std::optional<uint64_t> days = 30;
+  if (auto text = QueryParam(query, "days"); text && (!(days = Number(text, 400)) || *days == 0))
+    return Problem(400, "'days' must be a number of days from 1 to 400");
+  Instant from = 0, to = 0;
+  if (auto refusal = WindowBounds(query, service, static_cast<Instant>(*days) * kNanosPerDay, &from, &to))
+    return refusal;
+  *window = JourneyWindow{from, to};
+  return std::nullopt;
+}
+
 Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const ApiAccess& access) {
   const std::string& route = t.route;
   bool get = r.method == "GET" || r.method == "HEAD", post = r.method == "POST";
@@ -376,17 +392,10 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
   }
   if (route == "/v1/journeys") {
     if (!get) return MethodNotAllowed("GET");
-    // With a window (`from`, `to`, or `days` back from the end of the
-    // engine's day), each journey's counts in it too.
-    if (!QueryParam(t.query, "from") && !QueryParam(t.query, "to") && !QueryParam(t.query, "days"))
-      return service.GetJourneys();
-    std::optional<uint64_t> days = 30;
-    if (auto text = QueryParam(t.query, "days"); text && (!(days = Number(text, 400)) || *days == 0))
-      return Problem(400, "'days' must be a number of days from 1 to 400");
-    Instant from = 0, to = 0;
-    if (auto refusal = WindowBounds(t.query, service, static_cast<Instant>(*days) * kNanosPerDay, &from, &to))
-      return *refusal;
-    return service.GetJourneys(JourneyWindow{from, to});
+    // With a window, each journey's counts in it too.
+    std::optional<JourneyWindow> window;
+    if (auto refusal = JourneyWindowOf(t.query, service, &window)) return *refusal;
+    return service.GetJourneys(window);
   }
   if (route == "/v1/journeys/{name}/pause" || route == "/v1/journeys/{name}/resume") {
     if (!post) return MethodNotAllowed("POST");
@@ -397,7 +406,9 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     auto version = QueryParam(t.query, "version");
     auto version_n = version ? Number(version, INT32_MAX) : std::optional<uint64_t>(0);
     if (!version_n || (version && *version_n == 0)) return Problem(400, "version must be a whole number from 1");
-    return service.GetJourneyGraph(t.segments[2], static_cast<int64_t>(*version_n));
+    std::optional<JourneyWindow> window;
+    if (auto refusal = JourneyWindowOf(t.query, service, &window)) return *refusal;
+    return service.GetJourneyGraph(t.segments[2], static_cast<int64_t>(*version_n), window);
   }
   if (route == "/v1/customers/{id}") {
     if (!get) return MethodNotAllowed("GET");

@@ -9,7 +9,9 @@
 //                      customers and goals that took that way (the arms)
 //
 // Every count is the version's own; a journey name with several versions
-// running shows the newest unless `version` names another.
+// running shows the newest unless `version` names another. With a window
+// (`from`, `to`, `days`, as GET /v1/journeys) the counts are the window's
+// and the active and waiting ones still now.
 
 #include <map>
 
@@ -36,7 +38,7 @@ const char* KindName(compiler::FlowNodeKind kind) {
 
 }  // namespace
 
-Reply Service::GetJourneyGraph(std::string_view name, int64_t version) const {
+Reply Service::GetJourneyGraph(std::string_view name, int64_t version, std::optional<JourneyWindow> window) const {
   const Engine& engine = shards_->shard(0);
   std::optional<uint32_t> found;
   for (uint32_t i = 0; i < engine.journey_count(); ++i) {
@@ -51,6 +53,10 @@ Reply Service::GetJourneyGraph(std::string_view name, int64_t version) const {
   Instances instances = CountInstances();
   const std::vector<int64_t>& waiting = instances.waiting[*found];
   JourneyStats stats = shards_->stats()[*found];
+  if (window) {
+    auto [from_day, to_day] = WindowDays(*window);
+    stats = InJourneyShape(stats.Window(from_day, to_day), j.steps.size());
+  }
   stats.step_visits.resize(j.steps.size());
 
   std::map<const compiler::ast::Step*, uint32_t> step_of;  // the AST step -> its index
@@ -88,13 +94,18 @@ Reply Service::GetJourneyGraph(std::string_view name, int64_t version) const {
     }
     edges.push_back(std::move(e));
   }
-  return JsonReply(200, Json{{"name", j.name},
+  Json out{{"name", j.name},
                              {"version", j.version},
                              {"status", engine.retired(*found) ? "retired" : engine.paused(*found) ? "paused" : "running"},
                              {"active", instances.active[*found]},
                              {"goals", stats.goals},
                              {"nodes", nodes},
-                             {"edges", edges}});
+                             {"edges", edges}};
+  if (window) {
+    auto [from_day, to_day] = WindowDays(*window);
+    out["window"] = {{"from", FormatInstant(from_day * kNanosPerDay)}, {"to", FormatInstant(to_day * kNanosPerDay)}};
+  }
+  return JsonReply(200, out);
 }
 
 }  // namespace tutti::runtime

@@ -263,9 +263,14 @@ class Service {
   /// GET /v1/journeys; with a window, each journey's counts in it as well
   /// (`window`: from its days, JourneyStats::days).
   Reply GetJourneys(std::optional<JourneyWindow> window = std::nullopt) const;
+  /// The days [first, end) a window covers (DayOf), within those kept.
+  std::pair<int64_t, int64_t> WindowDays(const JourneyWindow& window) const;
   /// One journey's diagram (`tutti graph` as nodes and edges) with the live
   /// counts on it: `version` 0 is the newest version still running.
-  Reply GetJourneyGraph(std::string_view name, int64_t version) const;
+  /// With a window, the counts are the window's (GetJourneys), the
+  /// waiting and active ones still now.
+  Reply GetJourneyGraph(std::string_view name, int64_t version,
+                        std::optional<JourneyWindow> window = std::nullopt) const;
   /// GET /v1/engagement: outreach and responses over `window`, by channel,
   /// event, journey and role, per bucket (engagement.cc defines them).
   Reply GetEngagement(const EngagementWindow& window) const;

@@ -576,10 +576,15 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
     case Outcome::kGoal: {
       ++st.goals;
       if (!options_.analytics) break;
+      size_t bucket = GoalBucket(std::max<Instant>(0, now_ - inst.entered));
       if (st.goal_after.empty()) st.goal_after.resize(kGoalBuckets);
-      ++st.goal_after[GoalBucket(std::max<Instant>(0, now_ - inst.entered))];
+      ++st.goal_after[bucket];
+      std::vector<int64_t>& today = st.Day(now_).goal_after;
+      if (today.size() <= bucket) today.resize(bucket + 1);
+      ++today[bucket];
       // Each split or `choose best` the instance remembers, once (its
-      // latest pass, if a loop came back to it).
+      // latest pass, if a loop came back to it): in all, and on the day
+      // the arm was taken if that day is still kept (DayStats::arms).
       for (size_t i = inst.choices.size(); i-- > 0;) {
         const Choice& c = inst.choices[i];
         auto arms = st.arms.find(c.step);
@@ -587,7 +592,11 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
         bool later = std::any_of(inst.choices.begin() + static_cast<std::ptrdiff_t>(i) + 1, inst.choices.end(),
                                  [&](const Choice& d) { return d.step == c.step; });
         size_t arm = c.arm == Choice::kNoArm ? arms->second.size() - 1 : static_cast<size_t>(c.arm);
-        if (!later && arm < arms->second.size()) ++arms->second[arm].goals;
+        if (later || arm >= arms->second.size()) continue;
+        ++arms->second[arm].goals;
+        if (DayStats* then = st.FindDay(DayOf(c.at)))
+          if (auto taken = then->arms.find(c.step); taken != then->arms.end() && arm < taken->second.size())
+            ++taken->second[arm].goals;
       }
       break;
     }

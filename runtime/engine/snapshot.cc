@@ -48,8 +48,10 @@ constexpr std::string_view kMagic = "tutti-engine-snapshot";
 /// restores with none); 8 the work queue (an earlier snapshot restores
 /// with none open: the tasks opened after it are listed) and each
 /// journey's counts per day (an earlier snapshot restores with none: a
-/// window counts from the restart).
-constexpr uint64_t kFormat = 8;
+/// window counts from the restart); 9 each day's steps reached, arms
+/// taken and times to goal (an earlier snapshot's days restore without:
+/// a window's steps, arms and times to goal count from the restart).
+constexpr uint64_t kFormat = 9;
 constexpr uint64_t kOldestFormat = 4;
 
 /// Moves choices to this build's steps; one made at a step this build
@@ -161,31 +163,89 @@ void ReadCounts(SnapshotReader& in, std::map<std::string, int64_t>& counts) {
   }
 }
 
+void WriteVisits(SnapshotWriter& out, const std::vector<int64_t>& visits) {
+  out.U64(visits.size());
+  for (int64_t n : visits) out.I64(n);
+}
+
+/// Step counts of the saved build's steps, moved to this build's (`into`:
+/// one per step, zero where none is saved); a day's may be empty.
+void ReadVisits(SnapshotReader& in, std::vector<int64_t>& into, const PositionMap& map, bool may_be_empty) {
+  size_t visits = in.Count();
+  if (visits != map.steps.size() && !(may_be_empty && visits == 0))
+    in.Fail("the snapshot's step counts do not fit the journey's steps");
+  into.assign(visits == 0 && may_be_empty ? 0 : into.size(), 0);
+  for (size_t i = 0; i < visits && in.ok(); ++i) {
+    int64_t n = in.I64();
+    if (ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(i)); at < into.size()) into[at] = n;
+  }
+}
+
+void WriteGoalAfter(SnapshotWriter& out, const std::vector<int64_t>& goal_after) {
+  out.U64(goal_after.size());
+  for (int64_t n : goal_after) out.I64(n);
+}
+
+void ReadGoalAfter(SnapshotReader& in, std::vector<int64_t>& goal_after, bool whole) {
+  size_t buckets = in.Count();
+  if (whole ? buckets != 0 && buckets != kGoalBuckets : buckets > kGoalBuckets)
+    in.Fail("the snapshot's times to goal do not fit this build's buckets");
+  goal_after.resize(in.ok() ? buckets : 0);
+  for (int64_t& n : goal_after) n = in.I64();
+}
+
+void WriteArms(SnapshotWriter& out, const std::map<uint32_t, std::vector<ArmStats>>& arms) {
+  out.U64(arms.size());
+  for (const auto& [step, taken] : arms) {
+    out.U64(step);
+    out.U64(taken.size());
+    for (const ArmStats& a : taken) {
+      out.I64(a.customers);
+      out.I64(a.goals);
+    }
+  }
+}
+
+/// Arms by the saved build's steps, moved to this build's: a step this
+/// build does not find, or finds with other arms, is dropped.
+void ReadArms(SnapshotReader& in, std::map<uint32_t, std::vector<ArmStats>>& into, const PositionMap& map,
+              const ir::Journey& journey) {
+  into.clear();
+  for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
+    ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(in.U64()));
+    std::vector<ArmStats> arms(in.Count(2));
+    for (ArmStats& a : arms) {
+      a.customers = in.I64();
+      a.goals = in.I64();
+    }
+    bool fits = at < journey.steps.size() &&
+                (journey.steps[at].op == ir::StepOp::kWaitEvent
+                     ? arms.size() == 2
+                     : journey.steps[at].arms.size() + 1 == arms.size() &&
+                           (journey.steps[at].op == ir::StepOp::kSplit || journey.steps[at].op == ir::StepOp::kChooseBest));
+    if (fits) into[at] = std::move(arms);
+  }
+}
+
 void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
   for (int64_t n : {s.entered, s.completed, s.exited, s.goals, s.failed, s.not_reentered, s.unknown_customer,
                     s.paused, s.errors, s.deferred, s.unassigned})
     out.I64(n);
   WriteCounts(out, s.actions);
   WriteCounts(out, s.suppressed);
-  out.U64(s.step_visits.size());
-  for (int64_t n : s.step_visits) out.I64(n);
-  out.U64(s.goal_after.size());
-  for (int64_t n : s.goal_after) out.I64(n);
-  out.U64(s.arms.size());
-  for (const auto& [step, arms] : s.arms) {
-    out.U64(step);
-    out.U64(arms.size());
-    for (const ArmStats& a : arms) {
-      out.I64(a.customers);
-      out.I64(a.goals);
-    }
-  }
+  WriteVisits(out, s.step_visits);
+  WriteGoalAfter(out, s.goal_after);
+  WriteArms(out, s.arms);
   out.U64(s.days.size());
   for (const DayStats& d : s.days) {
     for (int64_t n : {d.day, d.entered, d.completed, d.exited, d.goals, d.failed, d.errors, d.deferred, d.unassigned})
       out.I64(n);
     WriteCounts(out, d.actions);
     WriteCounts(out, d.suppressed);
+    // Format 9: a day's steps, times to goal and arms.
+    WriteVisits(out, d.step_visits);
+    WriteGoalAfter(out, d.goal_after);
+    WriteArms(out, d.arms);
   }
 }
 
@@ -195,35 +255,12 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
     *n = in.I64();
   ReadCounts(in, s.actions);
   ReadCounts(in, s.suppressed);
-  size_t visits = in.Count();
-  if (visits != map.steps.size()) in.Fail("the snapshot's step counts do not fit the journey's steps");
-  std::fill(s.step_visits.begin(), s.step_visits.end(), 0);
-  for (size_t i = 0; i < visits && in.ok(); ++i) {
-    int64_t n = in.I64();
-    if (ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(i)); at < s.step_visits.size()) s.step_visits[at] = n;
-  }
+  ReadVisits(in, s.step_visits, map, false);
   s.arms.clear();
   s.goal_after.clear();
   if (in.format() < 7) return;
-  size_t buckets = in.Count();
-  if (buckets != 0 && buckets != kGoalBuckets) in.Fail("the snapshot's times to goal do not fit this build's buckets");
-  s.goal_after.resize(buckets);
-  for (int64_t& n : s.goal_after) n = in.I64();
-  for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
-    ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(in.U64()));
-    std::vector<ArmStats> arms(in.Count(2));
-    for (ArmStats& a : arms) {
-      a.customers = in.I64();
-      a.goals = in.I64();
-    }
-    // A step this build does not find, or finds with other arms: dropped.
-    bool fits = at < journey.steps.size() &&
-                (journey.steps[at].op == ir::StepOp::kWaitEvent
-                     ? arms.size() == 2
-                     : journey.steps[at].arms.size() + 1 == arms.size() &&
-                           (journey.steps[at].op == ir::StepOp::kSplit || journey.steps[at].op == ir::StepOp::kChooseBest));
-    if (fits) s.arms[at] = std::move(arms);
-  }
+  ReadGoalAfter(in, s.goal_after, true);
+  ReadArms(in, s.arms, map, journey);
   s.days.clear();
   if (in.format() < 8) return;
   for (size_t n = in.Count(11); n > 0 && in.ok(); --n) {
@@ -233,6 +270,12 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
       *v = in.I64();
     ReadCounts(in, d.actions);
     ReadCounts(in, d.suppressed);
+    if (in.format() >= 9) {
+      d.step_visits.resize(journey.steps.size());
+      ReadVisits(in, d.step_visits, map, true);
+      ReadGoalAfter(in, d.goal_after, false);
+      ReadArms(in, d.arms, map, journey);
+    }
     if (!s.days.empty() && d.day <= s.days.back().day) in.Fail("a journey's days of counts are out of order");
     if (d.day < DayOf(INT64_MIN) || d.day > DayOf(INT64_MAX)) in.Fail("a journey's day of counts is outside the engine's time");
     s.days.push_back(std::move(d));

@@ -36,14 +36,58 @@ inline std::string GoalBucketText(size_t bucket) {
   return std::to_string(bucket - 48 + 3) + "d";
 }
 
+/// The time within which a share `q` (0.5: the median) of the goals in
+/// `goal_after` (counts by GoalBucket) came, as GoalBucketText; empty when
+/// there are none.
+inline std::string TimeToGoal(const std::vector<int64_t>& goal_after, double q) {
+  int64_t total = 0;
+  for (int64_t n : goal_after) total += n;
+  if (total == 0) return "";
+  int64_t seen = 0;
+  for (size_t b = 0; b < goal_after.size(); ++b) {
+    seen += goal_after[b];
+    if (static_cast<double>(seen) >= q * static_cast<double>(total)) return GoalBucketText(b);
+  }
+  return GoalBucketText(goal_after.size() - 1);
+}
+
+/// Arms by step (JourneyStats::arms), `theirs` added to `mine`.
+inline void AddArms(std::map<uint32_t, std::vector<ArmStats>>& mine,
+                    const std::map<uint32_t, std::vector<ArmStats>>& theirs) {
+  for (const auto& [step, arms] : theirs) {
+    std::vector<ArmStats>& to = mine[step];
+    if (to.size() < arms.size()) to.resize(arms.size());
+    for (size_t a = 0; a < arms.size(); ++a) {
+      to[a].customers += arms[a].customers;
+      to[a].goals += arms[a].goals;
+    }
+  }
+}
+
+/// Counts by index, `theirs` added to `mine` (which grows to fit).
+inline void AddCounts(std::vector<int64_t>& mine, const std::vector<int64_t>& theirs) {
+  if (mine.size() < theirs.size()) mine.resize(theirs.size());
+  for (size_t i = 0; i < theirs.size(); ++i) mine[i] += theirs[i];
+}
+
 /// One UTC day of a journey's counts, for its analytics over a time window
 /// (JourneyStats::days): what happened that day, whenever the instances
-/// concerned entered.
+/// concerned entered. The arms are the exception: a goal counts on the day
+/// its customer took the arm, so that a window's arms say how many of the
+/// customers who took each arm in it have reached the goal since.
 struct DayStats {
   int64_t day = 0;  // days since 1970-01-01, UTC
   int64_t entered = 0, completed = 0, exited = 0, goals = 0, failed = 0, errors = 0, deferred = 0, unassigned = 0;
   std::map<std::string, int64_t> actions;     // by channel, "task" or "notify"
   std::map<std::string, int64_t> suppressed;  // by rule text
+  /// Steps reached that day, by step index; empty until one is.
+  std::vector<int64_t> step_visits;
+  /// The arms of splits, `choose best`s and waits taken that day, as
+  /// JourneyStats::arms.
+  std::map<uint32_t, std::vector<ArmStats>> arms;
+  /// That day's goals by GoalBucket of their time from entry; as long as
+  /// its last bucket with a goal.
+  std::vector<int64_t> goal_after;
 
   DayStats& operator+=(const DayStats& other) {
     entered += other.entered;
@@ -56,8 +100,12 @@ struct DayStats {
     unassigned += other.unassigned;
     for (const auto& [k, n] : other.actions) actions[k] += n;
     for (const auto& [k, n] : other.suppressed) suppressed[k] += n;
+    AddCounts(step_visits, other.step_visits);
+    AddArms(arms, other.arms);
+    AddCounts(goal_after, other.goal_after);
     return *this;
   }
+  bool operator==(const DayStats&) const = default;
 };
 
 /// How many days JourneyStats::days keeps (the history's retention).
@@ -102,6 +150,7 @@ struct JourneyStats {
   DayStats& Day(int64_t at) { return AtDay(DayOf(at)); }
   /// The counts of day number `day` (DayOf), added if new.
   DayStats& AtDay(int64_t day) {
+    if (!days.empty() && days.back().day == day) return days.back();  // today's, nearly always
     if (days.empty() || days.back().day < day) {
       while (!days.empty() && days.front().day <= day - kStatsDaysKept) days.pop_front();
       days.push_back(DayStats{});
@@ -115,6 +164,11 @@ struct JourneyStats {
     }
     return *it;
   }
+  /// The counts of day number `day` if it has any, else null (never added).
+  DayStats* FindDay(int64_t day) {
+    auto it = std::lower_bound(days.begin(), days.end(), day, [](const DayStats& d, int64_t v) { return d.day < v; });
+    return it != days.end() && it->day == day ? &*it : nullptr;
+  }
   /// The days [from_day, to_day) added up (`day` left 0).
   DayStats Window(int64_t from_day, int64_t to_day) const {
     DayStats sum;
@@ -123,19 +177,8 @@ struct JourneyStats {
     return sum;
   }
 
-  /// The time within which a share `q` (0.5: the median) of the goals
-  /// came, as GoalBucketText; empty when no goal was reached.
-  std::string TimeToGoal(double q) const {
-    int64_t total = 0;
-    for (int64_t n : goal_after) total += n;
-    if (total == 0) return "";
-    int64_t seen = 0;
-    for (size_t b = 0; b < goal_after.size(); ++b) {
-      seen += goal_after[b];
-      if (static_cast<double>(seen) >= q * static_cast<double>(total)) return GoalBucketText(b);
-    }
-    return GoalBucketText(goal_after.size() - 1);
-  }
+  /// The time within which a share `q` of the goals came (::TimeToGoal).
+  std::string TimeToGoal(double q) const { return runtime::TimeToGoal(goal_after, q); }
 
   /// Adds another engine's counts for the same journey (shards.h).
   JourneyStats& operator+=(const JourneyStats& other) {
@@ -152,21 +195,36 @@ struct JourneyStats {
     unassigned += other.unassigned;
     for (const auto& [k, n] : other.actions) actions[k] += n;
     for (const auto& [k, n] : other.suppressed) suppressed[k] += n;
-    if (step_visits.size() < other.step_visits.size()) step_visits.resize(other.step_visits.size());
-    for (size_t i = 0; i < other.step_visits.size(); ++i) step_visits[i] += other.step_visits[i];
-    if (goal_after.size() < other.goal_after.size()) goal_after.resize(other.goal_after.size());
-    for (size_t b = 0; b < other.goal_after.size(); ++b) goal_after[b] += other.goal_after[b];
+    AddCounts(step_visits, other.step_visits);
+    AddCounts(goal_after, other.goal_after);
     for (const DayStats& d : other.days) AtDay(d.day) += d;
-    for (const auto& [step, theirs] : other.arms) {
-      std::vector<ArmStats>& mine = arms[step];
-      if (mine.size() < theirs.size()) mine.resize(theirs.size());
-      for (size_t a = 0; a < theirs.size(); ++a) {
-        mine[a].customers += theirs[a].customers;
-        mine[a].goals += theirs[a].goals;
-      }
-    }
+    AddArms(arms, other.arms);
     return *this;
   }
+  bool operator==(const JourneyStats&) const = default;
 };
+
+/// The counts of a window (JourneyStats::Window) in a journey's shape, so
+/// that what reads a journey's figures reads a window's alike: the counts
+/// days do not keep (not_reentered, unknown_customer, paused) are 0, and
+/// the steps are `steps` long.
+inline JourneyStats InJourneyShape(DayStats window, size_t steps) {
+  JourneyStats s;
+  s.entered = window.entered;
+  s.completed = window.completed;
+  s.exited = window.exited;
+  s.goals = window.goals;
+  s.failed = window.failed;
+  s.errors = window.errors;
+  s.deferred = window.deferred;
+  s.unassigned = window.unassigned;
+  s.actions = std::move(window.actions);
+  s.suppressed = std::move(window.suppressed);
+  s.step_visits = std::move(window.step_visits);
+  s.step_visits.resize(steps);
+  s.arms = std::move(window.arms);
+  s.goal_after = std::move(window.goal_after);
+  return s;
+}
 
 }  // namespace tutti::runtime

@@ -116,10 +116,14 @@ void Engine::Chose(JourneyInstance& inst, ir::StepIndex step, int32_t arm, std::
       (s.op == ir::StepOp::kSplit || s.op == ir::StepOp::kChooseBest || s.op == ir::StepOp::kWaitEvent)) {
     // A wait's two ways out, [0] the event and [1] the timeout, count like
     // a split's arms (JourneyStats::arms).
-    std::vector<ArmStats>& arms = stats_[inst.journey].arms[step];
+    // Counted in all and on the day (DayStats::arms).
+    JourneyStats& st = stats_[inst.journey];
     size_t slots = s.op == ir::StepOp::kWaitEvent ? 2 : s.arms.size() + 1;
-    arms.resize(slots);
-    ++arms[arm == Choice::kNoArm ? slots - 1 : static_cast<size_t>(arm)].customers;
+    size_t taken = arm == Choice::kNoArm ? slots - 1 : static_cast<size_t>(arm);
+    for (std::vector<ArmStats>* arms : {&st.arms[step], &st.Day(now_).arms[step]}) {
+      arms->resize(slots);
+      ++(*arms)[taken].customers;
+    }
   }
   if (inst.choices.size() >= JourneyInstance::kMaxChoices) inst.choices.erase(inst.choices.begin());
   if (inst.choices.empty()) inst.choices.reserve(4);
@@ -265,7 +269,13 @@ void Engine::Run(uint32_t handle) {
     }
     const ir::Journey& j = *journeys_[inst.journey];
     const ir::Step& s = j.steps[inst.pc];
-    if (options_.analytics) ++stats_[inst.journey].step_visits[inst.pc];
+    if (options_.analytics) {
+      JourneyStats& st = stats_[inst.journey];
+      ++st.step_visits[inst.pc];
+      DayStats& day = st.Day(now_);
+      if (day.step_visits.empty()) day.step_visits.resize(st.step_visits.size());
+      ++day.step_visits[inst.pc];
+    }
     switch (s.op) {
       case ir::StepOp::kSend:
         if (!RunSend(handle, s)) return;  // deferred by quiet hours

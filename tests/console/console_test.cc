@@ -203,7 +203,8 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
     EXPECT_TRUE(fs::exists(page["screenshot"].get<std::string>())) << name;
   }
   EXPECT_EQ(pages, (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account",
-                                          "director", "operator", "work", "why", "journeys-90-days"}));
+                                          "director", "operator", "work", "why", "journeys-90-days",
+                                          "journey-90-days"}));
 
   // The numbers shown are the API's.
   std::map<std::string, Json> by_name;
@@ -241,6 +242,35 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
       size_t arms = 0;
       for (const Json& edge : page["edges"]) arms += edge[1].get<std::string>().find(" customers") != std::string::npos;
       EXPECT_EQ(arms, 3u) << "the three options of its choose best, each with its customers";
+    } else if (page["name"] == "journey-90-days") {
+      // The window's figures, steps and arms, as the API gives them for
+      // the same window; waiting is now.
+      const Json* j = nullptr;
+      for (const Json& x : last_90_days["journeys"])
+        if (x["name"] == "glidim_formulary_win") j = &x;
+      ASSERT_NE(j, nullptr);
+      const Json& w = (*j)["window"];
+      EXPECT_EQ(page["figures"]["entered"], Grouped(w["entered"]));
+      EXPECT_EQ(page["figures"]["goals"], Grouped(w["goals"]));
+      EXPECT_EQ(page["figures"]["active"], Grouped((*j)["active"]));
+      const Json& steps = page["tables"]["Per step"];
+      ASSERT_EQ(steps.size(), w["steps"].size());
+      int64_t reached = 0;
+      for (const Json& row : steps) {
+        const std::string id = row[0];
+        EXPECT_EQ(row[1], Grouped(w["steps"][id]["reached"])) << row.dump();
+        EXPECT_EQ(row[2], Grouped((*j)["steps"][id]["waiting_now"])) << row.dump();
+        reached += w["steps"][id]["reached"].get<int64_t>();
+      }
+      EXPECT_GT(reached, 0) << "the scenario's last 90 days reach steps";
+      ASSERT_EQ(w["experiments"].size(), 1u) << w["experiments"].dump();
+      const Json& arms = page["tables"]["Choose best at " + w["experiments"][0]["step"].get<std::string>()];
+      ASSERT_EQ(arms.size(), w["experiments"][0]["arms"].size()) << page["tables"].dump();
+      for (size_t i = 0; i < arms.size(); ++i) {
+        EXPECT_EQ(arms[i][0], w["experiments"][0]["arms"][i]["label"]);
+        EXPECT_EQ(arms[i][1], Grouped(w["experiments"][0]["arms"][i]["customers"]));
+        EXPECT_EQ(arms[i][2], Grouped(w["experiments"][0]["arms"][i]["goals"]));
+      }
     } else if (page["name"] == "prescriber") {
       Json castillo = d.GetJson("/v1/customers/hcp-empire-00017");
       EXPECT_EQ(page["h1"], "Prescriber hcp-empire-00017");

@@ -1,10 +1,12 @@
 // The director's figures (GET /v1/engagement, GET /v1/accounts;
 // runtime/daemon/engagement.cc) against figures worked out by hand on a
 // small program: three accounts, six prescribers, one e-mail journey and a
-// few answers, over two weekly buckets.
+// few answers, over two weekly buckets; and a journey's figures over a
+// window (GET /v1/journeys, its graph).
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -60,12 +62,14 @@ const char* kWindow = "from=2026-01-01T00:00:00Z&to=2026-01-15T00:00:00Z&bucket=
 
 /// A daemon (with `config`, if any) over the program, its profiles and
 /// events, caught up.
-std::unique_ptr<Daemon> Played(const std::string& name, const std::string& config = "") {
+std::unique_ptr<Daemon> Played(const std::string& name, const std::string& config = "",
+                               const char* program = kProgram, const char* profiles = kProfiles,
+                               const char* events = kEvents) {
   fs::path dir = FreshDir(name);
   fs::create_directories(dir / "journeys");
-  std::ofstream(dir / "journeys" / "promo.tutti") << kProgram;
-  std::ofstream(dir / "profiles.ndjson") << kProfiles;
-  std::ofstream(dir / "events.ndjson") << kEvents;
+  std::ofstream(dir / "journeys" / "promo.tutti") << program;
+  std::ofstream(dir / "profiles.ndjson") << profiles;
+  std::ofstream(dir / "events.ndjson") << events;
   std::vector<std::string> args;
   if (!config.empty()) {
     std::ofstream(dir / "config.json") << config;
@@ -168,7 +172,8 @@ TEST(Engagement, AJourneysCountsOverAWindowAreItsDays) {
   };
   auto [first_week, bounds] = promo("from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z");
   EXPECT_EQ(first_week, Json::parse(R"({"entered": 4, "completed": 4, "exited": 0, "goals": 0, "failed": 0,
-    "errors": 0, "actions": {"email": 4}, "suppressed": {}, "deferred": 0, "unassigned": 0})"));
+    "errors": 0, "actions": {"email": 4}, "suppressed": {}, "deferred": 0, "unassigned": 0,
+    "time_to_goal": null, "steps": {"send@13": {"reached": 4}}, "experiments": []})"));
   EXPECT_EQ(bounds, Json::parse(R"({"from": "2026-01-01T00:00:00Z", "to": "2026-01-08T00:00:00Z"})"));
   EXPECT_EQ(promo("from=2026-01-08T00:00:00Z&to=2026-01-15T00:00:00Z").first["entered"], 1);
   // A `to` within a day takes in the whole day.
@@ -187,6 +192,64 @@ TEST(Engagement, AJourneysCountsOverAWindowAreItsDays) {
   EXPECT_EQ(d.Curl("GET", "/v1/journeys?days=ten").substr(0, 3), "400");
   EXPECT_EQ(d.Curl("GET", "/v1/journeys?days=0").substr(0, 3), "400");
   EXPECT_EQ(d.Curl("GET", "/v1/journeys?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z").substr(0, 3), "400");
+}
+
+// A window's steps, arms and times to goal, on the trial of
+// tests/fixtures/trial/ (which says what happens on each day).
+TEST(Engagement, AWindowHasItsStepsArmsAndTimesToGoal) {
+  auto trial = [](const char* file) { return ReadFile(Source("tests/fixtures/trial/") + file); };
+  std::string program = trial("trial.tutti"), profiles = trial("profiles.ndjson"), events = trial("events.ndjson");
+  std::unique_ptr<Daemon> played =
+      Played("journey-window-arms", "", program.c_str(), profiles.c_str(), events.c_str());
+  Daemon& d = *played;
+  const char* kFirstTwoDays = "from=2026-03-01T00:00:00Z&to=2026-03-03T00:00:00Z";
+  Json all = d.GetJson(std::string("/v1/journeys?") + kFirstTwoDays);
+  ASSERT_EQ(all["journeys"].size(), 1u) << all;
+  const Json& j = all["journeys"][0];
+  const Json& w = j["window"];
+  std::string wait;  // the wait for an open, by its step id
+  for (const auto& [id, step] : j["steps"].items())
+    if (step.contains("left_by_event")) wait = id;
+  ASSERT_FALSE(wait.empty()) << j["steps"];
+  // Of the three who chose in those days, both of a reached the goal
+  // since, b's one did not; one goal in the days themselves, 3 hours in.
+  EXPECT_EQ(w["entered"], 3);
+  EXPECT_EQ(w["goals"], 1);
+  EXPECT_EQ(w["time_to_goal"], Json::parse(R"({"median": "4h", "p90": "4h"})"));
+  ASSERT_EQ(w["experiments"].size(), 1u) << w;
+  const Json& arms = w["experiments"][0]["arms"];
+  ASSERT_EQ(arms.size(), 2u) << arms;
+  EXPECT_EQ(arms[0]["label"], "a");
+  EXPECT_EQ(arms[0]["customers"], 2);
+  EXPECT_EQ(arms[0]["goals"], 2);
+  EXPECT_EQ(arms[1]["customers"], 1);
+  EXPECT_EQ(arms[1]["goals"], 0);
+  EXPECT_EQ(w["steps"][wait], Json::parse(R"({"reached": 3, "left_by_event": {"customers": 1, "goals": 1},
+    "left_by_timeout": {"customers": 0, "goals": 0}})")) << w["steps"];
+  EXPECT_FALSE(w["steps"][wait].contains("waiting_now")) << "waiting is now, not in a window";
+  // All time: both goals, h2's timeout, and 2 of 3 still waiting 30 days.
+  EXPECT_EQ(j["goals"], 2);
+  EXPECT_EQ(j["time_to_goal"], Json::parse(R"({"median": "4h", "p90": "3d"})"));
+  EXPECT_EQ(j["steps"][wait]["left_by_timeout"]["customers"], 1);
+  // The diagram over the same window: the choice's ways out carry the
+  // window's customers and goals, the wait its reached.
+  Json graph = d.GetJson(std::string("/v1/journeys/trial/graph?") + kFirstTwoDays);
+  EXPECT_EQ(graph["window"], all["window"]);
+  EXPECT_EQ(graph["goals"], 1);
+  std::string choice = w["experiments"][0]["step"];
+  std::map<std::string, std::pair<int64_t, int64_t>> ways;
+  for (const Json& n : graph["nodes"])
+    if (n.value("step", "") == wait) EXPECT_EQ(n["reached"], 3) << n;
+  for (const Json& e : graph["edges"])
+    if (e.contains("customers")) ways[e["label"]] = {e["customers"], e["goals"]};
+  EXPECT_EQ(ways["a"], std::make_pair(int64_t{2}, int64_t{2})) << graph["edges"];
+  EXPECT_EQ(ways["b"], std::make_pair(int64_t{1}, int64_t{0})) << graph["edges"];
+  // The next two days: h2's timeout, no choice, h1's goal.
+  Json next = d.GetJson("/v1/journeys/trial/graph?from=2026-03-03T00:00:00Z&to=2026-03-05T00:00:00Z");
+  EXPECT_EQ(next["goals"], 1);
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys/trial/graph?days=0").substr(0, 3), "400");
+  EXPECT_EQ(d.Curl("GET", "/v1/journeys/trial/graph?from=soon").substr(0, 3), "400");
+  EXPECT_FALSE(d.GetJson("/v1/journeys/trial/graph").contains("window"));
 }
 
 TEST(Engagement, TheCompanySetsTheRolesTheResponsesAndTheirWindow) {

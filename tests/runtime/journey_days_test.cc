@@ -1,9 +1,14 @@
 // A journey's counts per UTC day (JourneyStats::days), what its analytics
 // over a time window add up: each count lands on the day it happened (an
 // entry on its day, a goal or an exit days later on theirs, a suppression
-// on the day its send was judged), several shards add up to one engine's
-// days, a snapshot keeps them, and days older than kept are dropped.
+// on the day its send was judged, a step reached or an arm taken on its
+// day, a goal for its arms on the day they were taken), several shards add
+// up to one engine's days, a snapshot keeps them, and days older than kept
+// are dropped.
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -116,15 +121,70 @@ TEST_F(JourneyDays, ShardsAddUpToOneEngineAndASnapshotKeepsThem) {
   ASSERT_EQ(merged.days.size(), alone.days.size());
   for (size_t i = 0; i < alone.days.size(); ++i) {
     EXPECT_EQ(merged.days[i].day, alone.days[i].day);
-    EXPECT_EQ(merged.days[i].entered, alone.days[i].entered);
-    EXPECT_EQ(merged.days[i].actions, alone.days[i].actions);
-    EXPECT_EQ(merged.days[i].suppressed, alone.days[i].suppressed);
+    EXPECT_TRUE(merged.days[i] == alone.days[i]) << "day " << merged.days[i].day;
   }
   auto restored = f.set().NewEngine();
   ASSERT_TRUE(restored->Restore(one->Save()).ok());
   ASSERT_EQ(restored->stats()[0].days.size(), alone.days.size());
   EXPECT_EQ(restored->stats()[0].days.back().exited, 1);
   EXPECT_EQ(restored->Save(), one->Save());
+}
+
+/// A file of the hand-worked trial (tests/fixtures/trial/, which says
+/// what happens on each day).
+std::string Trial(const char* file) {
+  std::ifstream in(std::string(TUTTI_SOURCE_DIR) + "/tests/fixtures/trial/" + file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(JourneyDaysOfSteps, StepsArmsAndTimesToGoalLandOnTheirDays) {
+  testing::EngineFixture f{std::vector<std::pair<std::string, std::string>>{{"p.tutti", Trial("trial.tutti")}}};
+  auto engine = f.set().NewEngine();
+  for (const Record& p : f.Decode(Trial("profiles.ndjson"), Accept::kProfiles)) engine->UpsertProfile(p);
+  for (const Record& e : f.Decode(Trial("events.ndjson"), Accept::kEvents)) engine->Ingest(e);
+  engine->AdvanceTo(*ParseInstant("2026-03-10T00:00:00Z"));
+  const JourneyStats& s = engine->stats()[0];
+  const auto& steps = engine->journey(0).steps;
+  auto index = [&](compiler::ir::StepOp op) {
+    auto it = std::find_if(steps.begin(), steps.end(), [&](const auto& st) { return st.op == op; });
+    EXPECT_NE(it, steps.end());
+    return static_cast<uint32_t>(it - steps.begin());
+  };
+  uint32_t choose = index(compiler::ir::StepOp::kChooseBest), wait = index(compiler::ir::StepOp::kWaitEvent);
+
+  // The first two days: three customers chose, two of a (both reached the
+  // goal since), one of b; one left the wait by the event (and reached
+  // the goal); one goal in the days themselves, after 3 hours.
+  DayStats first = s.Window(Day("2026-03-01"), Day("2026-03-03"));
+  EXPECT_EQ(first.entered, 3);
+  EXPECT_EQ(first.goals, 1);
+  ASSERT_EQ(first.arms.count(choose), 1u);
+  EXPECT_EQ(first.arms.at(choose), (std::vector<ArmStats>{{2, 2}, {1, 0}, {0, 0}}));
+  EXPECT_EQ(first.arms.at(wait), (std::vector<ArmStats>{{1, 1}, {0, 0}}));
+  ASSERT_GT(first.step_visits.size(), choose);
+  EXPECT_EQ(first.step_visits[choose], 3);
+  EXPECT_EQ(first.step_visits[wait], 3);
+  EXPECT_EQ(TimeToGoal(first.goal_after, 0.5), "4h");
+  // The next two: h2's timeout, and h1's goal after 71 hours (within 3
+  // days); no one chose.
+  DayStats next = s.Window(Day("2026-03-03"), Day("2026-03-05"));
+  EXPECT_EQ(next.goals, 1);
+  EXPECT_EQ(next.arms.count(choose), 0u);
+  EXPECT_EQ(next.arms.at(wait), (std::vector<ArmStats>{{0, 0}, {1, 0}}));
+  EXPECT_EQ(next.step_visits[choose], 0);
+  EXPECT_EQ(TimeToGoal(next.goal_after, 0.5), "3d");
+  // Every day together is the journey's totals.
+  JourneyStats all = InJourneyShape(s.Window(Day("2026-01-01"), Day("2026-04-01")), steps.size());
+  EXPECT_EQ(all.step_visits, s.step_visits);
+  EXPECT_EQ(all.arms, s.arms);
+  EXPECT_EQ(all.TimeToGoal(0.5), s.TimeToGoal(0.5));
+  EXPECT_EQ(all.TimeToGoal(0.9), s.TimeToGoal(0.9));
+  // A snapshot keeps the days' steps, arms and times to goal.
+  auto restored = f.set().NewEngine();
+  ASSERT_TRUE(restored->Restore(engine->Save()).ok());
+  EXPECT_TRUE(restored->stats()[0] == s);
 }
 
 TEST(JourneyDaysKept, DaysOlderThanKeptAreDropped) {
