@@ -131,7 +131,8 @@ Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::
           {"completed", st.completed},
           {"exited", st.exited},
           {"goals", st.goals},
-          {"time_to_goal", st.goals ? Json{{"median", st.TimeToGoal(0.5)}, {"p90", st.TimeToGoal(0.9)}} : Json()},
+          // null without a goal whose time is kept (days from before format 9)
+          {"time_to_goal", st.TimeToGoal(0.5).empty() ? Json() : Json{{"median", st.TimeToGoal(0.5)}, {"p90", st.TimeToGoal(0.9)}}},
           {"failed", st.failed},
           {"errors", st.errors},
           {"actions", st.actions},

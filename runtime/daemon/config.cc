@@ -45,7 +45,11 @@ Result<DeliveryRoute> ParseRoute(const json& h, const std::string& where, const 
 Status ParseEngagement(const json& e, const std::string& where, EngagementRoles& out) {
   if (!e.is_object()) return Status::Invalid(where + ": must be an object");
   ConfigKeys keys(e, where);
-  for (auto [key, table] : {std::pair{"channel_roles", &out.channels}, std::pair{"responses", &out.responses}}) {
+  // The stdlib's staff roles map onto its channels' roles: channel roles
+  // of the company's own replace both, unless staff roles are given too.
+  if (e.contains("channel_roles") && !e.contains("staff_roles")) out.staff.clear();
+  for (auto [key, table] : {std::pair{"channel_roles", &out.channels}, std::pair{"responses", &out.responses},
+                            std::pair{"staff_roles", &out.staff}}) {
     const json* t = keys.Find(key);
     if (t == nullptr) continue;
     if (!t->is_object() || t->size() > 1000) return keys.Wrong(key, "must map at most 1,000 names to roles");

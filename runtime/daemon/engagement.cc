@@ -15,7 +15,9 @@
 // Roles are the `engagement` setting's, by default the stdlib's
 // (EngagementRoles::Stdlib); channels the table does not name count under
 // "other", and events it does not name are shown by type but are not
-// responses.
+// responses. A task counts under its assignee's role (the colleague's
+// `role` when the task was given, through the table's staff roles), as
+// the work queues list it; under its channel's when that is not known.
 
 #include <algorithm>
 #include <cmath>
@@ -41,6 +43,7 @@ std::vector<std::string> RolesOf(const EngagementRoles& table) {
   std::set<std::string> named;
   for (const auto& [channel, role] : table.channels) named.insert(role);
   for (const auto& [event, role] : table.responses) named.insert(role);
+  for (const auto& [colleague, role] : table.staff) named.insert(role);
   named.erase(kOther);
   std::vector<std::string> roles(named.begin(), named.end());
   roles.push_back(kOther);
@@ -107,6 +110,10 @@ EngagementRoles EngagementRoles::Stdlib() {
                  {"speaker_program_rsvp", "marketing"}, {"speaker_program_attended", "marketing"},
                  {"visit_completed", "field"},          {"visit_request", "field"},
                  {"sample_request", "field"},           {"medical_question", "medical"}};
+  // The stdlib's staff roles (profile staff), each with the team it is in.
+  t.staff = {{"field_rep", "field"},        {"key_account_manager", "field"}, {"district_manager", "field"},
+             {"msl", "medical"},            {"medical_director", "medical"},   {"call_center", "call_center"},
+             {"call_center_lead", "call_center"}, {"marketing", "marketing"},  {"marketing_director", "marketing"}};
   return t;
 }
 
@@ -207,6 +214,13 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
     journey_name[j] = j == 0 ? &kNoJourney : &engine.journey(j - 1).name;
   std::unordered_map<uint32_t, AccountFigures*> account_slot;
   std::optional<uint32_t> formulary_win = engine.names().Find("formulary_win");
+  // A task's role is its assignee's (Interaction::role, then the table's
+  // staff roles) when known, else its channel's; by role byte.
+  std::vector<std::optional<size_t>> assignee_role(engine.roles().size() + 1);
+  for (size_t r = 0; r < engine.roles().size(); ++r)
+    if (auto it = scan.table->staff.find(engine.names().Get(engine.roles()[r])); it != scan.table->staff.end())
+      assignee_role[r + 1] = static_cast<size_t>(std::find(scan.roles.begin(), scan.roles.end(), it->second) -
+                                                 scan.roles.begin());
   // Each customer's history is an allocation of its own: the scan waits
   // on memory more than it computes, so the histories a few customers
   // ahead are asked for while this one is counted.
@@ -270,7 +284,8 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
         ch->second.resize(scan.buckets);
       }
       ++ch->second[b];
-      ++scan.role_actions[ch->first][b];
+      std::optional<size_t> by_assignee = e.role < assignee_role.size() ? assignee_role[e.role] : std::nullopt;
+      ++scan.role_actions[by_assignee.value_or(ch->first)][b];
       uint32_t jn = e.journey <= engine.journey_count() ? e.journey : 0;
       JourneyFigures*& j = journey_slot[jn];
       if (j == nullptr) {

@@ -96,6 +96,10 @@ struct DeliveryOutcome {
 struct EngagementRoles {
   std::map<std::string, std::string> channels;   // channel -> role
   std::map<std::string, std::string> responses;  // event type -> the role it answers
+  /// A colleague's `role` (the staff profile's) -> the role their tasks
+  /// count under; a task whose assignee's role is not here counts under
+  /// its channel's.
+  std::map<std::string, std::string> staff;
   int64_t response_window_days = 7;
   static EngagementRoles Stdlib();
 };

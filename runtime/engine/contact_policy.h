@@ -44,6 +44,7 @@ struct SendRequest {
   uint32_t content = 0;  // ContentFingerprint of the template id
   uint32_t recipient = 0;  // customer id
   std::string_view content_text;  // the template id itself, for reasons
+  uint8_t role = 0;  // a task's: its assignee's role (Interaction::role)
 };
 
 struct Verdict {

@@ -594,8 +594,11 @@ void Engine::Finish(uint32_t handle, Outcome outcome) {
         size_t arm = c.arm == Choice::kNoArm ? arms->second.size() - 1 : static_cast<size_t>(c.arm);
         if (later || arm >= arms->second.size()) continue;
         ++arms->second[arm].goals;
+        // Never more goals than customers on a day: a day restored from a
+        // snapshot that did not keep its arms counts only those after.
         if (DayStats* then = st.FindDay(DayOf(c.at)))
-          if (auto taken = then->arms.find(c.step); taken != then->arms.end() && arm < taken->second.size())
+          if (auto taken = then->arms.find(c.step); taken != then->arms.end() && arm < taken->second.size() &&
+                                                    taken->second[arm].goals < taken->second[arm].customers)
             ++taken->second[arm].goals;
       }
       break;
@@ -715,7 +718,7 @@ void Engine::SettleSends() {
     JourneyStats& st = stats_[p.request.journey];
     if (v.rule == nullptr) {
       AddToHistory(p.request.recipient, Interaction{p.request.at, p.request.channel, p.request.content, 0,
-                                              static_cast<uint16_t>(p.request.journey + 1), true});
+                                                    static_cast<uint16_t>(p.request.journey + 1), true, p.request.role});
       if (options_.analytics) {
         ++st.actions[names_.Get(p.request.channel)];
         ++st.Day(p.request.at).actions[names_.Get(p.request.channel)];

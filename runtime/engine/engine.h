@@ -219,6 +219,11 @@ class Engine final : private stdlib::HistoryView {
   std::optional<Instant> NextWake(uint32_t handle) const;
   const StateStore& store() const { return *store_; }
   const Names& names() const { return names_; }
+  /// The assignees' roles tasks were counted under (Interaction::role is
+  /// an index + 1): interned names, in the order first met, at most
+  /// kMaxRoles.
+  const std::vector<uint32_t>& roles() const { return roles_; }
+  static constexpr size_t kMaxRoles = 255;
   /// The profiles by number (the store's `profile` ids): the first
   /// version's in name order, then those later versions added.
   const std::vector<std::string>& profile_names() const { return profile_names_; }
@@ -307,6 +312,11 @@ class Engine final : private stdlib::HistoryView {
   void Run(uint32_t handle);
   bool RunSend(uint32_t handle, const compiler::ir::Step& step);
   void RunTask(uint32_t handle, const compiler::ir::Step& step);
+  /// The role of a task's assignee (Interaction::role): the `role` field
+  /// of `record`, or when that is null of the record with key `key` in
+  /// the profile `channel` sends to; 0 when there is none, or kMaxRoles
+  /// others were met first.
+  uint8_t AssigneeRole(const std::string& key, const compiler::eval::Value& record, std::string_view channel);
   bool RunEmit(uint32_t handle, const compiler::ir::Step& step);
   void Sleep(uint32_t handle, Instant until);
   void WaitOutOfRange(uint32_t handle, const compiler::ir::Step& step);
@@ -414,6 +424,7 @@ class Engine final : private stdlib::HistoryView {
   std::vector<bool> retired_;                           // engine index -> retired
   std::vector<uint32_t> current_journeys_;  // current program's journey index -> engine index
   Names names_;
+  std::vector<uint32_t> roles_;  // roles()
   std::unique_ptr<ContactPolicy> policy_;
   std::unique_ptr<StateStore> store_;
   TimerQueue timers_;

@@ -50,7 +50,9 @@ constexpr std::string_view kMagic = "tutti-engine-snapshot";
 /// journey's counts per day (an earlier snapshot restores with none: a
 /// window counts from the restart); 9 each day's steps reached, arms
 /// taken and times to goal (an earlier snapshot's days restore without:
-/// a window's steps, arms and times to goal count from the restart).
+/// a window's steps, arms and times to goal count from the restart), and
+/// each task's assignee's role in the histories (Interaction::role; an
+/// earlier snapshot's tasks count under their channel's role).
 constexpr uint64_t kFormat = 9;
 constexpr uint64_t kOldestFormat = 4;
 
@@ -311,6 +313,8 @@ std::string Engine::Save() const {
   out.I64(now_);
   out.U64(names_.size());
   for (uint32_t id = 0; id < names_.size(); ++id) out.String(names_.Get(id));
+  out.U64(roles_.size());
+  for (uint32_t name : roles_) out.U64(name);
 
   out.U64(timers_.next_seq());
   out.U64(timers_.size());
@@ -337,6 +341,7 @@ std::string Engine::Save() const {
     out.U64(p.request.channel);
     out.U64(p.request.content);
     out.U64(p.request.recipient);
+    out.Byte(p.request.role);
     out.Decision(p.decision);
     out.U64(p.seq);
   }
@@ -467,6 +472,13 @@ Status Engine::Restore(std::string_view snapshot) {
     std::string name = in.String();
     if (names_.Intern(name) != id) return fail("the snapshot's names repeat " + name);
   }
+  roles_.clear();
+  if (in.format() >= 9) {
+    size_t roles = in.Count();
+    if (roles > kMaxRoles) return fail("the snapshot holds more assignees' roles than are kept");
+    for (size_t r = 0; r < roles && in.ok(); ++r)
+      roles_.push_back(static_cast<uint32_t>(in.Index(names_.size(), "name")));
+  }
 
   uint64_t timer_seq = in.U64();
   std::vector<TimerEntry> heap(in.Count(4));
@@ -504,6 +516,7 @@ Status Engine::Restore(std::string_view snapshot) {
     p.request.channel = static_cast<uint32_t>(in.Index(names_.size(), "name"));
     p.request.content = static_cast<uint32_t>(in.U64());
     p.request.recipient = static_cast<uint32_t>(in.Index(store_->customer_count(), "customer"));
+    if (in.format() >= 9) p.request.role = in.Byte();
     p.decision = decision();
     p.seq = in.U64();
   }
@@ -588,7 +601,7 @@ Status Engine::Inconsistency() const {
       if (store_->instance(h).customer != c) return Status::Corruption("an instance is listed by a customer it does not belong to");
     listed += customer.instances.size();
     for (const Interaction& i : customer.history)
-      if (i.name >= names_.size() || i.journey > journeys_.size())
+      if (i.name >= names_.size() || i.journey > journeys_.size() || i.role > roles_.size())
         return Status::Corruption("the history of " + customer.key + " names something unknown");
   }
   if (listed != store_->active_instances()) return Status::Corruption("an instance belongs to no customer");
@@ -633,6 +646,7 @@ void InMemoryStore::Save(SnapshotWriter& out) const {
       out.U64(i.about);
       out.U64(i.journey);
       out.Bool(i.action);
+      out.Byte(i.role);
     }
     out.U64(c.last_entry.size());
     for (const auto& [journey, at] : c.last_entry) {
@@ -681,6 +695,7 @@ void InMemoryStore::Restore(SnapshotReader& in) {
       i.about = static_cast<uint32_t>(in.U64());
       i.journey = static_cast<uint16_t>(in.U64());
       i.action = in.Bool();
+      if (in.format() >= 9) i.role = in.Byte();
     }
     c.last_entry.resize(in.Count(2));
     for (auto& [journey, at] : c.last_entry) {

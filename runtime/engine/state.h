@@ -42,7 +42,11 @@ struct Interaction {
   uint32_t about = 0;    // the customer the entry concerns (in an account's history, its prescriber)
   uint16_t journey = 0;  // index + 1 of the acting journey; 0 for events
   bool action = false;
+  /// A task's: its assignee's `role` when the action was taken
+  /// (Engine::roles(), index + 1); 0 when none is known.
+  uint8_t role = 0;
 };
+static_assert(sizeof(Interaction) == 24, "a history entry stays 24 bytes");
 
 enum class InstanceState : uint8_t {
   kFree,          // slot unused

@@ -579,6 +579,22 @@ bool Engine::Approved(uint32_t handle, const ir::Step& s, const ir::Template* tm
   return false;
 }
 
+uint8_t Engine::AssigneeRole(const std::string& key, const Value& record, std::string_view channel) {
+  const Value* found = record.is(ValueKind::kRecord) ? &record : nullptr;
+  if (found == nullptr && !channel.empty())
+    if (auto ch = program_->channels.find(std::string(channel)); ch != program_->channels.end())
+      if (auto profile = ProfileId(ch->second.recipient))
+        if (auto id = store_->FindCustomer(*profile, key)) found = &store_->customer(*id).record;
+  if (found == nullptr || !found->is(ValueKind::kRecord)) return 0;
+  const Value* role = found->AsRecord().Find("role");
+  if (role == nullptr || !role->is(ValueKind::kString) || role->AsString().empty()) return 0;
+  for (size_t r = 0; r < roles_.size(); ++r)
+    if (names_.Get(roles_[r]) == role->AsString()) return static_cast<uint8_t>(r + 1);
+  if (roles_.size() >= kMaxRoles) return 0;
+  roles_.push_back(names_.Intern(role->AsString()));
+  return static_cast<uint8_t>(roles_.size());
+}
+
 void Engine::RunTask(uint32_t handle, const ir::Step& s) {
   const auto& st = s.source->As<ast::TaskStep>();
   const char* kind = st.notify ? "notify" : "task";
@@ -668,10 +684,12 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
     // A task the contact policy covers is a contact with the journey's
     // customer: it waits, like a send, for the instant's verdict.
     uint32_t channel = names_.Intern(st.channel ? st.channel->text : kind);
+    uint8_t role = st.notify ? 0 : AssigneeRole(key, record, st.channel ? std::string_view(st.channel->text) : "");
     if (!st.notify && policy_->Governs(channel)) {
       const ir::Journey& j = *journeys_[inst.journey];
       PendingSend p;
-      p.request = SendRequest{now_, inst.journey, j.priority, channel, ContentFingerprint(d.content), inst.customer, {}};
+      p.request =
+          SendRequest{now_, inst.journey, j.priority, channel, ContentFingerprint(d.content), inst.customer, {}, role};
       p.decision = std::move(d);
       p.seq = pending_seq_++;
       pending_.push_back(std::move(p));
@@ -681,7 +699,7 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
       ++stats_[inst.journey].actions[names_.Get(channel)];
       ++day->actions[names_.Get(channel)];
     }
-    AddToHistory(inst.customer, Interaction{now_, channel, 0, 0, static_cast<uint16_t>(inst.journey + 1), true});
+    AddToHistory(inst.customer, Interaction{now_, channel, 0, 0, static_cast<uint16_t>(inst.journey + 1), true, role});
     Emit(std::move(d));
   }
 }

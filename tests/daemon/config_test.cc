@@ -708,6 +708,13 @@ TEST(Config, TheEngagementTablesReplaceTheStdlibsAndAreChecked) {
   EXPECT_EQ(c->service.engagement.channels, (std::map<std::string, std::string>{{"letter", "brand"}}));
   EXPECT_EQ(c->service.engagement.responses, EngagementRoles::Stdlib().responses) << "a table not given stays";
   EXPECT_EQ(c->service.engagement.response_window_days, 3);
+  EXPECT_TRUE(c->service.engagement.staff.empty()) << "the stdlib's staff roles name the stdlib's channel roles";
+  Result<DaemonConfig> staff = Parse(R"({"engagement": {"staff_roles": {"msl": "medical_affairs"}}})");
+  ASSERT_TRUE(staff.ok()) << staff.status().message();
+  EXPECT_EQ(staff->service.engagement.staff, (std::map<std::string, std::string>{{"msl", "medical_affairs"}}));
+  EXPECT_EQ(Parse("{}")->service.engagement.staff, EngagementRoles::Stdlib().staff);
+  EXPECT_EQ(ErrorOf(R"({"engagement": {"staff_roles": {"msl": ""}}})"),
+            "tutti.json: engagement.staff_roles: must map names to roles, each 1 to 100 printable characters");
   EXPECT_EQ(ErrorOf(R"({"engagement": {"responses": {"email_opened": 7}}})"),
             "tutti.json: engagement.responses: must map names to roles, each 1 to 100 printable characters");
   EXPECT_EQ(ErrorOf(R"({"engagement": {"response_window_days": 0}})"),

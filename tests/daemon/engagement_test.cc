@@ -267,4 +267,61 @@ TEST(Engagement, TheCompanySetsTheRolesTheResponsesAndTheirWindow) {
   EXPECT_EQ(e["events"][3], Json::parse(R"({"event": "visit_completed", "response": false, "count": [1, 0]})"));
 }
 
+// A task counts under its assignee's role in the director's figures, as
+// the work queues list it: an MSL's task on the field's channel is the
+// medical team's work. The company's table maps its colleagues' roles;
+// an assignee whose role it does not map, or who has no profile, leaves
+// the task under its channel's role.
+constexpr const char* kTasks = R"(
+profile staff { id: string key  name: string  role: string }
+profile hcp { id: string key  name: string  rep: string }
+event launch keyed by hcp { hcp: string }
+channel rep_task { kind task  to staff }
+policy contact { cap [rep_task] 10 per 1d }
+
+journey ask {
+  reentry always
+  on launch
+  task hcp.rep "Call {hcp.name}" via rep_task due 3d
+}
+)";
+
+TEST(Engagement, ATaskCountsUnderItsAssigneesRole) {
+  std::unique_ptr<Daemon> played = Played(
+      "engagement-assignees",
+      R"({"engagement": {"channel_roles": {"rep_task": "field"}, "staff_roles": {"msl": "medical", "field_rep": "sales"}}})",
+      kTasks,
+      R"({"type": "staff", "id": "m1", "name": "M", "role": "msl"}
+{"type": "staff", "id": "r1", "name": "R", "role": "field_rep"}
+{"type": "staff", "id": "x1", "name": "X", "role": "intern"}
+{"type": "hcp", "id": "h1", "name": "n", "rep": "m1"}
+{"type": "hcp", "id": "h2", "name": "n", "rep": "r1"}
+{"type": "hcp", "id": "h3", "name": "n", "rep": "x1"}
+{"type": "hcp", "id": "h4", "name": "n", "rep": "nobody"}
+)",
+      R"({"type": "launch", "hcp": "h1", "at": "2026-01-02T10:00:00Z"}
+{"type": "launch", "hcp": "h2", "at": "2026-01-02T10:00:00Z"}
+{"type": "launch", "hcp": "h3", "at": "2026-01-02T10:00:00Z"}
+{"type": "launch", "hcp": "h4", "at": "2026-01-09T10:00:00Z"}
+)");
+  Daemon& d = *played;
+  Json e = d.GetJson(std::string("/v1/engagement?") + kWindow);
+  // m1's task is the medical team's, r1's sales'; x1's (an intern, not
+  // mapped) and nobody's (no profile) stay the channel's: the field's.
+  // (Marketing is the stdlib's responses' role: that table is not replaced.)
+  EXPECT_EQ(e["roles"], Json::parse(R"([{"role": "field", "actions": [1, 1], "responses": [0, 0]},
+                                        {"role": "marketing", "actions": [0, 0], "responses": [0, 0]},
+                                        {"role": "medical", "actions": [1, 0], "responses": [0, 0]},
+                                        {"role": "sales", "actions": [1, 0], "responses": [0, 0]},
+                                        {"role": "other", "actions": [0, 0], "responses": [0, 0]}])"))
+      << e["roles"];
+  EXPECT_EQ(e["channels"], Json::parse(R"([{"channel": "rep_task", "role": "field", "actions": [3, 1]}])"));
+  // The work queues say the same colleagues' roles.
+  Json tasks = d.GetJson("/v1/tasks");
+  std::map<std::string, std::string> role_of;
+  for (const Json& t : tasks["tasks"]) role_of[t["assignee"]] = t["role"];
+  EXPECT_EQ(role_of["m1"], "msl");
+  EXPECT_EQ(role_of["r1"], "field_rep");
+}
+
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -110,6 +111,25 @@ std::string HalfwaySnapshot(const JourneySet& set, const std::vector<Record>& pr
   for (size_t i = 0; i < events.size() / 2; ++i) engine->Ingest(events[i]);
   EXPECT_GT(engine->active_instances(), 1000u);
   return engine->Save();
+}
+
+TEST_F(Snapshots, TheAssigneesRolesOfTasksAreKept) {
+  // Halfway through the scenario the reps, KAMs and MSLs have tasks: each
+  // history entry of a task keeps its assignee's role, restored alike.
+  std::string bytes = HalfwaySnapshot(*set_, *profiles_, *events_);
+  auto engine = set_->NewEngine();
+  ASSERT_TRUE(engine->Restore(bytes).ok());
+  std::set<std::string> roles;
+  for (uint32_t name : engine->roles()) roles.insert(engine->names().Get(name));
+  EXPECT_TRUE(roles.count("field_rep") || roles.count("key_account_manager")) << roles.size();
+  size_t with_role = 0;
+  for (size_t c = 0; c < engine->store().customer_count(); ++c)
+    for (const Interaction& i : engine->store().customer(static_cast<uint32_t>(c)).history) {
+      EXPECT_LE(i.role, engine->roles().size());
+      with_role += i.role != 0;
+    }
+  EXPECT_GT(with_role, 0u);
+  EXPECT_EQ(engine->Save(), bytes);
 }
 
 TEST_F(Snapshots, DamagedSnapshotsAreRefusedWithAReason) {
