@@ -56,19 +56,34 @@ case "$mode" in
     echo "== Dr. Naomi Castillo's part of the story (hcp-empire-00017)"
     grep '"customer":"hcp-empire-00017"' build/abc-pharma-decisions.ndjson | cut -c1-240
     echo "== every decision: build/abc-pharma-decisions.ndjson ($(wc -l < build/abc-pharma-decisions.ndjson) lines)"
-    echo "== tutti serve: the same journeys and profiles as a daemon on 127.0.0.1:8080 (Ctrl-C stops it)"
-    echo "   the console: http://127.0.0.1:8080/console/ (journeys, prescribers, why, work queues, director, operator; docs/console.md)"
+    echo "== tutti serve: the same journeys, profiles and events as a daemon on 127.0.0.1:8080 (Ctrl-C stops it)"
+    rm -rf build/demo-data
+    ./build/cli/tutti serve --journeys journeys --data build/demo-data --listen 127.0.0.1:8080 \
+        --profiles examples/abc-pharma/profiles.ndjson --clock virtual &
+    daemon=$!
+    trap 'kill "$daemon" 2> /dev/null' INT TERM EXIT
+    for _ in $(seq 300); do
+      curl -sf 127.0.0.1:8080/readyz > /dev/null && break
+      kill -0 "$daemon" 2> /dev/null || { echo "tutti serve stopped before it was ready" >&2; exit 1; }
+      sleep 0.2
+    done
+    echo "== playing the scenario's events into it, and its clock to 2026-04-30"
+    curl -sf -H 'Content-Type: application/x-ndjson' --data-binary @examples/abc-pharma/events.ndjson \
+        127.0.0.1:8080/v1/events > /dev/null
+    curl -sf -H 'Content-Type: application/json' -d '{"to": "2026-04-30T00:00:00Z"}' 127.0.0.1:8080/v1/clock > /dev/null
+    echo "   the console: http://127.0.0.1:8080/console/ (docs/console.md says what each role does there):"
+    echo "     the marketer    #/journeys/glidim_formulary_win (3,091 entered; #/journeys/last/30 for a window)"
+    echo "     the rep, the KAM #/customers/hcp-empire-00017 (Dr. Naomi Castillo) and #/accounts/empire-health"
+    echo "     the MSL, the call center  #/work"
+    echo "     the director    #/director/empire-health"
+    echo "     the operator    #/operator"
     echo "   in another terminal:"
     echo "     tail -f build/demo-data/actions.ndjson"
-    echo "     curl -s -H 'Content-Type: application/x-ndjson' --data-binary @examples/abc-pharma/events.ndjson localhost:8080/v1/events | head -c 300"
-    echo "     curl -s -H 'Content-Type: application/json' -d '{\"to\": \"2026-04-30T00:00:00Z\"}' localhost:8080/v1/clock"
     echo "     curl -s localhost:8080/v1/customers/hcp-empire-00017 | head -c 600"
     echo "     curl -s 'localhost:8080/v1/actions?limit=1'            # then, with its idempotency_key:"
     echo "     curl -s localhost:8080/v1/decisions/KEY/why             # why it was sent: inputs, choices, policy"
     echo "   (docs/operations.md: every endpoint and setting)"
-    rm -rf build/demo-data
-    exec ./build/cli/tutti serve --journeys journeys --data build/demo-data --listen 127.0.0.1:8080 \
-        --profiles examples/abc-pharma/profiles.ndjson --clock virtual
+    wait "$daemon"
     ;;
   test)
     echo "== building the fuzzers, and the daemon its end-to-end tests run again, with clang, ASan and UBSan (build-fuzz/)"
