@@ -139,6 +139,8 @@ def main():
         pages = {
             "journeys": ["/v1/journeys"],
             "journey": ["/v1/journeys/glidim_formulary_win/graph", "/v1/journeys"],
+            "journeys, last 90 days": ["/v1/journeys?days=90"],
+            "a journey, last 90 days": ["/v1/journeys/glidim_formulary_win/graph?days=90", "/v1/journeys?days=90"],
             "prescriber": [f"/v1/customers/{hcp}"],
             "prescriber history, filtered": [f"/v1/customers/{hcp}/history?limit=100&kind=action"],
             "prescriber history, held back": [f"/v1/customers/{hcp}/history?limit=100&kind=suppressed"],
