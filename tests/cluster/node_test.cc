@@ -45,7 +45,7 @@ class ClusterNodes : public ::testing::Test {
     // hop through a topic takes milliseconds, not the seconds the mock
     // cluster's way of holding fetches makes of librdkafka's default.
     settings_.kafka.librdkafka = {
-        {"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}, {"fetch.wait.max.ms", "10"}};
+        {"session.timeout.ms", "3000"}, {"heartbeat.interval.ms", "300"}, {"fetch.wait.max.ms", "10"}};
     settings_.virtual_clock = true;
     profiles_ = ScenarioFile("profiles.ndjson");
     events_ = ScenarioEvents();

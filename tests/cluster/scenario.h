@@ -92,26 +92,34 @@ inline std::multiset<std::string> OneEnginesActions(const runtime::JourneySet& s
   return keys;
 }
 
-/// Every record of `topic`'s partitions, read until at least `at_least`
-/// came (or 60 s went by) and then until none comes for 600 ms: a fetch on
-/// a loaded machine can take longer than one quiet poll.
+/// Every record of `topic`'s partitions up to their ends, read again until
+/// at least `at_least` came (or 60 s went by) and then once more 300 ms
+/// later if the ends moved: what is read is what the cluster has, with no
+/// quiet polls to wait out.
 inline std::vector<runtime::cluster::Record> ReadTopic(const runtime::cluster::KafkaSettings& kafka,
                                                        const std::string& topic, int partitions, size_t at_least) {
   using namespace std::chrono_literals;
   auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::vector<int64_t> last_ends;
   for (;;) {
     std::vector<runtime::cluster::Record> records;
+    std::vector<int64_t> ends;
     for (int p = 0; p < partitions; ++p) {
       auto reader = runtime::cluster::Reader::Open(kafka, topic, p, 0);
       EXPECT_TRUE(reader.ok());
-      for (int empty = 0; reader.ok() && empty < 2;) {
-        auto batch = (*reader)->Next(5000, 300ms);
-        if (!batch.ok() || batch->empty()) ++empty;
-        else records.insert(records.end(), batch->begin(), batch->end());
-      }
+      if (!reader.ok()) continue;
+      auto end = (*reader)->End(10s);
+      EXPECT_TRUE(end.ok()) << end.status().message();
+      if (!end.ok()) continue;
+      ends.push_back(*end);
+      if (*end == 0) continue;  // nothing written there yet
+      Status read = (*reader)->ReadTo(*end, 30s, [&](const runtime::cluster::Record& r) { records.push_back(r); });
+      EXPECT_TRUE(read.ok()) << read.message();
     }
-    if (records.size() >= at_least || std::chrono::steady_clock::now() > deadline) return records;
-    std::this_thread::sleep_for(500ms);
+    bool settled = records.size() >= at_least && ends == last_ends;
+    if (settled || std::chrono::steady_clock::now() > deadline) return records;
+    last_ends = std::move(ends);
+    std::this_thread::sleep_for(records.size() >= at_least ? 300ms : 200ms);
   }
 }
 

@@ -64,7 +64,7 @@ std::string ClusterConfig(const fs::path& dir, const std::string& brokers, const
   // answers then): at the default 500 ms each hop through a topic takes
   // seconds there.
   std::ofstream(path) << R"({"kafka": {"brokers": ")" << brokers
-                      << R"(", "librdkafka": {"session.timeout.ms": 6000, "heartbeat.interval.ms": 500, )"
+                      << R"(", "librdkafka": {"session.timeout.ms": 3000, "heartbeat.interval.ms": 300, )"
                       << R"("fetch.wait.max.ms": 10}})" << more << "}";
   return path.string();
 }
