@@ -314,8 +314,9 @@ class Engine final : private stdlib::HistoryView {
   void RunTask(uint32_t handle, const compiler::ir::Step& step);
   /// The role of a task's assignee (Interaction::role): the `role` field
   /// of `record`, or when that is null of the record with key `key` in
-  /// the profile `channel` sends to; 0 when there is none, or kMaxRoles
-  /// others were met first.
+  /// the profile `channel` sends to, else in the profile task_completed
+  /// is keyed by (as the work queues find colleagues); 0 when there is
+  /// none, or kMaxRoles others were met first.
   uint8_t AssigneeRole(const std::string& key, const compiler::eval::Value& record, std::string_view channel);
   bool RunEmit(uint32_t handle, const compiler::ir::Step& step);
   void Sleep(uint32_t handle, Instant until);

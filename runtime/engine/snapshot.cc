@@ -517,6 +517,7 @@ Status Engine::Restore(std::string_view snapshot) {
     p.request.content = static_cast<uint32_t>(in.U64());
     p.request.recipient = static_cast<uint32_t>(in.Index(store_->customer_count(), "customer"));
     if (in.format() >= 9) p.request.role = in.Byte();
+    if (p.request.role > roles_.size()) in.Fail("a send waiting for its verdict names an unknown role");
     p.decision = decision();
     p.seq = in.U64();
   }

@@ -528,8 +528,13 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     message = std::move(*rendered);
   }
   PendingSend p;
+  // A send on a task channel gives its recipient, a colleague, a task.
+  auto channel = program_->channels.find(st.channel.text);
+  uint8_t role = channel != program_->channels.end() && channel->second.kind == ir::ChannelKind::kTask
+                     ? AssigneeRole(to.key, to.record, st.channel.text)
+                     : 0;
   p.request = SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), ContentFingerprint(*content),
-                          recipient, {}};
+                          recipient, {}, role};
   p.decision = NewDecision(DecisionKind::kAction, inst, s);
   p.decision.channel = st.channel.text;
   p.decision.action = "send";
@@ -581,10 +586,19 @@ bool Engine::Approved(uint32_t handle, const ir::Step& s, const ir::Template* tm
 
 uint8_t Engine::AssigneeRole(const std::string& key, const Value& record, std::string_view channel) {
   const Value* found = record.is(ValueKind::kRecord) ? &record : nullptr;
+  auto look_up = [&](std::string_view profile) {
+    if (auto p = ProfileId(profile))
+      if (auto id = store_->FindCustomer(*p, key)) found = &store_->customer(*id).record;
+  };
   if (found == nullptr && !channel.empty())
     if (auto ch = program_->channels.find(std::string(channel)); ch != program_->channels.end())
-      if (auto profile = ProfileId(ch->second.recipient))
-        if (auto id = store_->FindCustomer(*profile, key)) found = &store_->customer(*id).record;
+      look_up(ch->second.recipient);
+  if (found == nullptr) {
+    // As the work queues find a colleague: by the profile task_completed
+    // is keyed by (the stdlib's staff).
+    const Schema* done = schemas_->FindEvent(std::string(kTaskCompleted));
+    look_up(done ? std::string_view(done->key_profile) : std::string_view("staff"));
+  }
   if (found == nullptr || !found->is(ValueKind::kRecord)) return 0;
   const Value* role = found->AsRecord().Find("role");
   if (role == nullptr || !role->is(ValueKind::kString) || role->AsString().empty()) return 0;

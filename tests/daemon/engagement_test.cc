@@ -276,6 +276,7 @@ constexpr const char* kTasks = R"(
 profile staff { id: string key  name: string  role: string }
 profile hcp { id: string key  name: string  rep: string }
 event launch keyed by hcp { hcp: string }
+event ping keyed by hcp { hcp: string }
 channel rep_task { kind task  to staff }
 policy contact { cap [rep_task] 10 per 1d }
 
@@ -283,6 +284,11 @@ journey ask {
   reentry always
   on launch
   task hcp.rep "Call {hcp.name}" via rep_task due 3d
+}
+
+journey ask_plainly {
+  on ping
+  task hcp.rep "Write to {hcp.name}" due 3d
 }
 )";
 
@@ -302,20 +308,24 @@ TEST(Engagement, ATaskCountsUnderItsAssigneesRole) {
       R"({"type": "launch", "hcp": "h1", "at": "2026-01-02T10:00:00Z"}
 {"type": "launch", "hcp": "h2", "at": "2026-01-02T10:00:00Z"}
 {"type": "launch", "hcp": "h3", "at": "2026-01-02T10:00:00Z"}
+{"type": "ping", "hcp": "h1", "at": "2026-01-03T10:00:00Z"}
 {"type": "launch", "hcp": "h4", "at": "2026-01-09T10:00:00Z"}
 )");
   Daemon& d = *played;
   Json e = d.GetJson(std::string("/v1/engagement?") + kWindow);
-  // m1's task is the medical team's, r1's sales'; x1's (an intern, not
-  // mapped) and nobody's (no profile) stay the channel's: the field's.
+  // m1's tasks are the medical team's (the one given without a channel
+  // too: m1 is found as the work queues find colleagues), r1's sales';
+  // x1's (an intern, not mapped) and nobody's (no profile) stay the
+  // channel's: the field's.
   // (Marketing is the stdlib's responses' role: that table is not replaced.)
   EXPECT_EQ(e["roles"], Json::parse(R"([{"role": "field", "actions": [1, 1], "responses": [0, 0]},
                                         {"role": "marketing", "actions": [0, 0], "responses": [0, 0]},
-                                        {"role": "medical", "actions": [1, 0], "responses": [0, 0]},
+                                        {"role": "medical", "actions": [2, 0], "responses": [0, 0]},
                                         {"role": "sales", "actions": [1, 0], "responses": [0, 0]},
                                         {"role": "other", "actions": [0, 0], "responses": [0, 0]}])"))
       << e["roles"];
-  EXPECT_EQ(e["channels"], Json::parse(R"([{"channel": "rep_task", "role": "field", "actions": [3, 1]}])"));
+  EXPECT_EQ(e["channels"], Json::parse(R"([{"channel": "rep_task", "role": "field", "actions": [3, 1]},
+                                           {"channel": "task", "role": "other", "actions": [1, 0]}])"));
   // The work queues say the same colleagues' roles.
   Json tasks = d.GetJson("/v1/tasks");
   std::map<std::string, std::string> role_of;
