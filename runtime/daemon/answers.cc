@@ -103,6 +103,10 @@ std::pair<int64_t, int64_t> Service::WindowDays(const JourneyWindow& window) con
   return {from_day, to_day};
 }
 
+Json WindowDaysJson(std::pair<int64_t, int64_t> days) {
+  return {{"from", FormatInstant(days.first * kNanosPerDay)}, {"to", FormatInstant(days.second * kNanosPerDay)}};
+}
+
 namespace {
 
 /// A journey's figures, for all time or for a window alike (`st`, the
@@ -127,12 +131,14 @@ Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::
     }
     steps[j.steps[k].id] = std::move(step);
   }
+  // null without a goal whose time is kept (days from before format 9)
+  std::string median = st.TimeToGoal(0.5);
+  Json time_to_goal = median.empty() ? Json() : Json{{"median", median}, {"p90", st.TimeToGoal(0.9)}};
   return {{"entered", st.entered},
           {"completed", st.completed},
           {"exited", st.exited},
           {"goals", st.goals},
-          // null without a goal whose time is kept (days from before format 9)
-          {"time_to_goal", st.TimeToGoal(0.5).empty() ? Json() : Json{{"median", st.TimeToGoal(0.5)}, {"p90", st.TimeToGoal(0.9)}}},
+          {"time_to_goal", std::move(time_to_goal)},
           {"failed", st.failed},
           {"errors", st.errors},
           {"actions", st.actions},
@@ -146,7 +152,7 @@ Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::
 }  // namespace
 
 Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
-  auto [from_day, to_day] = window ? WindowDays(*window) : std::pair<int64_t, int64_t>{0, 0};
+  std::pair<int64_t, int64_t> days = window ? WindowDays(*window) : std::pair<int64_t, int64_t>{0, 0};
   const Engine& engine = shards_->shard(0);
   auto [active, waiting] = CountInstances();
   std::vector<JourneyStats> stats = shards_->stats();
@@ -162,12 +168,11 @@ Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
     // In a window: what happened in its days, and the arms taken in them
     // with the goals reached since (DayStats).
     if (window)
-      journey["window"] = Figures(InJourneyShape(stats[i].Window(from_day, to_day), j.steps.size()), j, nullptr);
+      journey["window"] = Figures(InJourneyShape(stats[i].Window(days.first, days.second), j.steps.size()), j, nullptr);
     out.push_back(std::move(journey));
   }
   Json reply{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}};
-  if (window)
-    reply["window"] = {{"from", FormatInstant(from_day * kNanosPerDay)}, {"to", FormatInstant(to_day * kNanosPerDay)}};
+  if (window) reply["window"] = WindowDaysJson(days);
   return JsonReply(200, reply);
 }
 

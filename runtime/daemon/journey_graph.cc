@@ -53,10 +53,8 @@ Reply Service::GetJourneyGraph(std::string_view name, int64_t version, std::opti
   Instances instances = CountInstances();
   const std::vector<int64_t>& waiting = instances.waiting[*found];
   JourneyStats stats = shards_->stats()[*found];
-  if (window) {
-    auto [from_day, to_day] = WindowDays(*window);
-    stats = InJourneyShape(stats.Window(from_day, to_day), j.steps.size());
-  }
+  std::pair<int64_t, int64_t> days = window ? WindowDays(*window) : std::pair<int64_t, int64_t>{0, 0};
+  if (window) stats = InJourneyShape(stats.Window(days.first, days.second), j.steps.size());
   stats.step_visits.resize(j.steps.size());
 
   std::map<const compiler::ast::Step*, uint32_t> step_of;  // the AST step -> its index
@@ -95,16 +93,13 @@ Reply Service::GetJourneyGraph(std::string_view name, int64_t version, std::opti
     edges.push_back(std::move(e));
   }
   Json out{{"name", j.name},
-                             {"version", j.version},
-                             {"status", engine.retired(*found) ? "retired" : engine.paused(*found) ? "paused" : "running"},
-                             {"active", instances.active[*found]},
-                             {"goals", stats.goals},
-                             {"nodes", nodes},
-                             {"edges", edges}};
-  if (window) {
-    auto [from_day, to_day] = WindowDays(*window);
-    out["window"] = {{"from", FormatInstant(from_day * kNanosPerDay)}, {"to", FormatInstant(to_day * kNanosPerDay)}};
-  }
+           {"version", j.version},
+           {"status", engine.retired(*found) ? "retired" : engine.paused(*found) ? "paused" : "running"},
+           {"active", instances.active[*found]},
+           {"goals", stats.goals},
+           {"nodes", nodes},
+           {"edges", edges}};
+  if (window) out["window"] = WindowDaysJson(days);
   return JsonReply(200, out);
 }
 

@@ -184,6 +184,9 @@ struct TaskFilter {
 struct JourneyWindow {
   Instant from = 0, to = 0;
 };
+/// The days [first, end) of a window (Service::WindowDays) as a reply
+/// gives them: {"from", "to"}, each a midnight.
+Json WindowDaysJson(std::pair<int64_t, int64_t> days);
 
 class Service {
  public:
