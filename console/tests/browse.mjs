@@ -84,6 +84,8 @@ try {
       Object.fromEntries([...document.querySelectorAll("table")].map((t) => [t.caption.textContent, [...t.querySelectorAll("tbody tr")].map((tr) => [...tr.children].map((c) => c.textContent))]))
     ),
   }));
+  // And over the last 30 days, which the story's entries are before.
+  await check("journey-30-days", `#/journeys/${encodeURIComponent(journey)}/last/30`);
   await check("prescriber-lookup", "#/prescribers");
   await check("prescriber", `#/customers/${encodeURIComponent(customer)}`, async () => ({
     actions: await page.evaluate(() => [...document.querySelectorAll("[data-why]")].map((a) => a.dataset.why)),

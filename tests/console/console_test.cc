@@ -181,7 +181,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
   // The journeys' figures before the pages act (a task marked done, a
   // formulary win recorded).
   Json api = d.GetJson("/v1/journeys"), engagement = d.GetJson("/v1/engagement");
-  Json last_90_days = d.GetJson("/v1/journeys?days=90");
+  Json last_90_days = d.GetJson("/v1/journeys?days=90"), last_30_days = d.GetJson("/v1/journeys?days=30");
   fs::path shots = fs::path(CONSOLE_SCREENSHOTS);
   fs::create_directories(shots);
   std::string out = Shell("node " + Source("console/tests/browse.mjs") + " --url http://127.0.0.1:" +
@@ -204,7 +204,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
   }
   EXPECT_EQ(pages, (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account",
                                           "director", "operator", "work", "why", "journeys-90-days",
-                                          "journey-90-days"}));
+                                          "journey-90-days", "journey-30-days"}));
 
   // The numbers shown are the API's.
   std::map<std::string, Json> by_name;
@@ -244,7 +244,8 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
       EXPECT_EQ(arms, 3u) << "the three options of its choose best, each with its customers";
     } else if (page["name"] == "journey-90-days") {
       // The window's figures, steps and arms, as the API gives them for
-      // the same window; waiting is now.
+      // the same window (the whole story: journey-30-days below tells the
+      // window from all time); waiting is now.
       const Json* j = nullptr;
       for (const Json& x : last_90_days["journeys"])
         if (x["name"] == "glidim_formulary_win") j = &x;
@@ -270,6 +271,15 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
         EXPECT_EQ(arms[i][0], w["experiments"][0]["arms"][i]["label"]);
         EXPECT_EQ(arms[i][1], Grouped(w["experiments"][0]["arms"][i]["customers"]));
         EXPECT_EQ(arms[i][2], Grouped(w["experiments"][0]["arms"][i]["goals"]));
+      }
+    } else if (page["name"] == "journey-30-days") {
+      // The story's formulary win is more than 30 days before its end: the
+      // page shows the window's figures, not those since the version began.
+      for (const Json& x : last_30_days["journeys"]) {
+        if (x["name"] != "glidim_formulary_win") continue;
+        EXPECT_EQ(page["figures"]["entered"], Grouped(x["window"]["entered"]));
+        EXPECT_NE(x["window"]["entered"], x["entered"]) << "a window that tells the two apart";
+        EXPECT_EQ(page["figures"]["goals"], Grouped(x["window"]["goals"]));
       }
     } else if (page["name"] == "prescriber") {
       Json castillo = d.GetJson("/v1/customers/hcp-empire-00017");
