@@ -89,6 +89,13 @@ Result<std::vector<Record>> GroupConsumer::Poll(size_t max, std::chrono::millise
   return Consume(handle_->kafka.get(), handle_->topic, max, wait, &handle_->trouble);
 }
 
+void GroupConsumer::Wake() {
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(handle_->kafka.get());
+  if (queue == nullptr) return;
+  rd_kafka_queue_yield(queue);
+  rd_kafka_queue_destroy(queue);
+}
+
 Status GroupConsumer::Seek(int32_t p, int64_t offset) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p)->offset = offset;

@@ -60,6 +60,9 @@ class GroupConsumer {
   /// kUnavailable for an error that does not pass (the topic gone, not
   /// allowed to read it).
   Result<std::vector<Record>> Poll(size_t max, std::chrono::milliseconds wait);
+  /// Makes a Poll waiting now (on another thread) return at once. Safe on
+  /// any thread.
+  void Wake();
   /// Reads partition `p` (assigned) from `offset` on, dropping what was
   /// fetched after it.
   Status Seek(int32_t p, int64_t offset);

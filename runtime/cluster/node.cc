@@ -243,6 +243,8 @@ void Node::Run() {
           if (written.ok()) unsettled.erase(t.partition);
       }
     }
+    Announce();
+    RunReads();
     if (SteadyClock::now() - checked_control >= kControlCheck) {
       // Versions another node published: what Ingest decodes with.
       checked_control = SteadyClock::now();
@@ -274,9 +276,70 @@ void Node::Run() {
       ++end_checks_;
     }
   }
-  if (abandon_) consumer_->Abandon();
-  else consumer_->Close();
+  if (abandon_) {
+    consumer_->Abandon();
+  } else {
+    consumer_->Close();
+    Announce();  // none: the partitions' next owners announce theirs
+  }
   workers_.clear();
+  RunReads();  // whatever was asked meanwhile: not here any more
+}
+
+void Node::Advertise(const std::string& api) {
+  std::lock_guard lock(members_mu_);
+  api_ = api;
+}
+
+std::optional<Member> Node::OwnerOf(int32_t p) const {
+  std::lock_guard lock(members_mu_);
+  auto it = owners_.find(p);
+  if (it == owners_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Node::Announce() {
+  std::string api;
+  {
+    std::lock_guard lock(members_mu_);
+    api = api_;
+  }
+  if (api.empty() || (assigned_ == announced_ && api == announced_api_)) return;
+  Member me{name_, api, std::vector<int32_t>(assigned_.begin(), assigned_.end())};
+  std::lock_guard ingest(ingest_mu_);
+  Status written = ingest_->Begin();
+  if (written.ok()) written = ingest_->Add(settings_.topics.control, {name_, MemberValue(me), 0});
+  if (written.ok()) written = ingest_->Commit(settings_.timeout);
+  else (void)ingest_->Abort(settings_.timeout);
+  if (!written.ok()) return Trouble(written.With("announcing this node's partitions"));  // again after the next poll
+  announced_ = assigned_;
+  announced_api_ = api;
+}
+
+void Node::Read(int32_t p, PartitionRead read) {
+  if (p < 0 || p >= partitions_) return read(nullptr, "there is no partition " + std::to_string(p));
+  {
+    std::lock_guard lock(reads_mu_);
+    reads_.emplace_back(p, std::move(read));
+  }
+  consumer_->Wake();  // answered after the batch in hand, not the next poll's wait
+}
+
+void Node::RunReads() {
+  std::vector<std::pair<int32_t, PartitionRead>> reads;
+  {
+    std::lock_guard lock(reads_mu_);
+    reads.swap(reads_);
+  }
+  for (auto& [p, read] : reads) {
+    auto it = workers_.find(p);
+    if (stop_ || it == workers_.end() || !assigned_.count(p))
+      read(nullptr, "partition " + std::to_string(p) + " is not run by node " + name_ + " now");
+    else if (replaying_.count(p))
+      read(nullptr, "partition " + std::to_string(p) + " was taken over by node " + name_ + " and is being replayed");
+    else
+      read(&it->second->engine(), "");
+  }
 }
 
 Status Node::Write(std::vector<Record>& records) {

@@ -16,7 +16,13 @@
 // or none. Programs whose journeys reach past their own customers in
 // other ways (WhyOneShard) cannot run on a cluster and are refused.
 //
-// Ingest, MoveClock and counts() are safe on any thread.
+// Ingest, MoveClock, counts(), OwnerOf and Read are safe on any thread.
+//
+// Reads: each node announces in the control topic which partitions it
+// runs and where its API is (Advertise); any node can then tell who owns
+// a customer's partition (OwnerOf) and send the read there, as Kafka
+// Streams' interactive queries do. The owner runs it on its own thread,
+// between batches (Read).
 
 #include <atomic>
 #include <functional>
@@ -25,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -35,6 +42,7 @@
 #include "base/status.h"
 #include "runtime/cluster/group.h"
 #include "runtime/cluster/partition_worker.h"
+#include "runtime/cluster/topic_records.h"
 #include "runtime/cluster/transaction.h"
 #include "runtime/engine/journey_set.h"
 #include "runtime/records/decoder.h"
@@ -95,6 +103,22 @@ class Node : private Versions {
 
   NodeCounts counts() const;
   int32_t partitions() const { return partitions_; }
+  const std::string& name() const { return name_; }
+
+  /// Where this node serves its API ("host:port" the other nodes can
+  /// reach): from now on the node announces its partitions with it, and
+  /// again whenever the group moves them.
+  void Advertise(const std::string& api);
+  /// Who runs partition `p`, as the newest announcement in the control
+  /// topic says (read every second): nullopt when none does.
+  std::optional<Member> OwnerOf(int32_t p) const;
+  /// Runs `read` on the node's thread between two batches, with partition
+  /// `p`'s engine once it has applied everything written to it (as of the
+  /// last check) and before anything else is applied; with null and why
+  /// not when this node does not run `p`, or is still replaying it. The
+  /// engine is not to be kept past the call.
+  using PartitionRead = std::function<void(const Engine* engine, const std::string& why_not)>;
+  void Read(int32_t p, PartitionRead read);
   /// Whether every partition this node owns has applied every input
   /// written to it (tests, metrics): true when it owns none.
   /// As of the node's last check of its positions against the
@@ -141,6 +165,11 @@ class Node : private Versions {
   /// Takes a version read from the control topic or published. Under versions_mu_.
   void Known(const JourneySet* set, std::unique_ptr<JourneySet> owned);
   void Trouble(const Status& s);
+  /// Writes who runs what to the control topic when it changed since the
+  /// last announcement (and an API is advertised).
+  void Announce();
+  /// Runs the reads asked for meanwhile.
+  void RunReads();
 
   PartitionSettings settings_;
   std::string name_;
@@ -165,6 +194,14 @@ class Node : private Versions {
 
   std::mutex ingest_mu_;  // one ingest transaction at a time
   std::unique_ptr<PartitionProducer> ingest_;
+
+  mutable std::mutex members_mu_;
+  std::string api_;                    // advertised; under members_mu_
+  std::map<int32_t, Member> owners_;   // by partition, from the control topic; under members_mu_
+  std::set<int32_t> announced_;        // the consumer thread's: what it last announced
+  std::string announced_api_;          // ... and with which address
+  std::mutex reads_mu_;
+  std::vector<std::pair<int32_t, PartitionRead>> reads_;  // asked for, not run yet
 
   mutable std::mutex counts_mu_;
   NodeCounts counts_;

@@ -55,6 +55,14 @@ void Node::ReadControl(const std::string& want) {
       return;
     }
     for (const Record& r : *records) {
+      if (auto member = ReadMember(r.value)) {
+        // The newest announcement naming a partition says who has it.
+        std::lock_guard lock(members_mu_);
+        for (auto it = owners_.begin(); it != owners_.end();)
+          it = it->second.node == member->node ? owners_.erase(it) : std::next(it);
+        for (int32_t p : member->partitions) owners_[p] = *member;
+        continue;
+      }
       auto version = ReadVersion(r.value);
       if (!version) continue;
       if (auto known = versions_.find(version->fingerprint); known != versions_.end()) {

@@ -92,6 +92,30 @@ std::optional<Version> ReadVersion(std::string_view value) {
   return v;
 }
 
+std::string MemberValue(const Member& member) {
+  return Json{{"tutti", "member"}, {"node", member.node}, {"api", member.api}, {"partitions", member.partitions}}
+      .dump();
+}
+
+std::optional<Member> ReadMember(std::string_view value) {
+  if (value.size() > (64u << 10)) return std::nullopt;
+  Json j = Json::parse(value, nullptr, false);
+  if (!j.is_object() || j["tutti"] != "member" || !j["node"].is_string() || !j["api"].is_string() ||
+      !j["partitions"].is_array())
+    return std::nullopt;
+  auto printable = [](const std::string& text, unsigned char lowest) {
+    return text.size() <= 255 &&
+           std::all_of(text.begin(), text.end(), [lowest](unsigned char c) { return c >= lowest && c < 0x7f; });
+  };
+  Member m{j["node"].get<std::string>(), j["api"].get<std::string>(), {}};
+  if (m.node.empty() || !printable(m.node, 0x20) || !printable(m.api, 0x21)) return std::nullopt;
+  for (const Json& p : j["partitions"]) {
+    if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > 99999) return std::nullopt;
+    m.partitions.push_back(p.get<int32_t>());
+  }
+  return m;
+}
+
 std::string InputValue(std::string_view line, std::optional<Instant> at) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   size_t brace = line.find('{');  // the decoder took it: an object, after blanks at most

@@ -69,6 +69,21 @@ std::string VersionValue(const Version& version);
 /// Reads one back (at most 64 MiB, 8 levels); nullopt when it is not one.
 std::optional<Version> ReadVersion(std::string_view value);
 
+/// A tutti.control value: node `node` runs `partitions` now, and serves
+/// the API at `api` ("host:port"), where the other nodes send the reads
+/// of those partitions' customers. The newest record naming a partition
+/// says who has it.
+struct Member {
+  std::string node;
+  std::string api;
+  std::vector<int32_t> partitions;
+};
+std::string MemberValue(const Member& member);
+/// Reads one back (at most 64 KiB; a name and an address of at most 255
+/// printable characters, partitions from 0 to 99,999); nullopt when the
+/// value is not one.
+std::optional<Member> ReadMember(std::string_view value);
+
 /// The tutti.inputs value for `line`, a line the decoder accepted as an
 /// event or a profile: the line itself, with `"at": at` added when the
 /// event has none (the time it arrived, so that every replay agrees).

@@ -151,6 +151,29 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
     EXPECT_FALSE(ReadAction(bad)) << bad;
 }
 
+TEST_F(TopicRecords, AnnouncementsOfWhoRunsWhatReadBackAndOthersAreRefused) {
+  Member m{"node a", "10.0.0.7:8080", {0, 3, 5}};
+  auto back = ReadMember(MemberValue(m));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->node, "node a");
+  EXPECT_EQ(back->api, "10.0.0.7:8080");
+  EXPECT_EQ(back->partitions, (std::vector<int32_t>{0, 3, 5}));
+  // Not an announcement: another record of the topic, no name, a name or
+  // an address that is not printable or too long, partitions that are not
+  // partition numbers.
+  for (std::string bad : std::vector<std::string>{
+           R"({"tutti":"version","fingerprint":"f","files":[]})",
+           R"({"tutti":"member","node":"","api":"h:1","partitions":[]})",
+           R"({"tutti":"member","node":"a
+b","api":"h:1","partitions":[]})",
+           R"({"tutti":"member","node":"a","api":"h 1","partitions":[]})",
+           R"({"tutti":"member","node":")" + std::string(256, 'x') + R"(","api":"h:1","partitions":[]})",
+           R"({"tutti":"member","node":"a","api":"h:1","partitions":[-1]})",
+           R"({"tutti":"member","node":"a","api":"h:1","partitions":[1.5]})",
+           R"({"tutti":"member","node":"a","api":"h:1","partitions":{}})", "{", ""})
+    EXPECT_FALSE(ReadMember(bad)) << bad;
+}
+
 TEST_F(TopicRecords, SnapshotsAreChunkedAndReadBack) {
   std::string state(2500, '\0');
   for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 7);

@@ -2,7 +2,7 @@
 // records of tutti.inputs that any producer may write, decoded against the
 // reference journeys and applied to a partition's engine as a node applies
 // them; the marks of tutti.actions read at a takeover, and its actions as
-// their deliverer reads them; and the chunks of tutti.snapshots. Bad records are refusals: never a crash, a leak, an
+// their deliverer reads them; and the chunks of tutti.snapshots and the announcements of tutti.control. Bad records are refusals: never a crash, a leak, an
 // exception or an allocation the bytes ask for.
 //
 // The first byte picks the reader; in mode 3 the rest is records
@@ -51,9 +51,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::abort();  // an action is read only with its marks, and its own bytes are part of the value
       break;
     }
-    case 2:
+    case 2: {
+      // The control topic's announcements too: who runs which partition.
       (void)cluster::ReadSnapshotChunk(rest);
+      auto member = cluster::ReadMember(rest);
+      if (member && (member->node.empty() || member->node.size() > 255 || member->api.size() > 255)) std::abort();
       break;
+    }
     case 3: {
       EngineOptions options;
       options.interpret = true;
