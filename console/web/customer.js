@@ -201,7 +201,15 @@ export async function customerPage(kind, id) {
     nextContact.length ? h("section", { "aria-labelledby": "next" }, h("h2", { id: "next" }, "Next contact"), h("p", {}, "When the contact policy would let a new message through each channel, as things stand: consent, caps and quiet hours, from the customer's history and time zone."), table("Next contact allowed, by channel", ["Channel", "Allowed from", "Held by", "Why"], nextContact)) : null,
     h("section", { "aria-labelledby": "now" }, h("h2", { id: "now" }, "Journeys now"), table("Active journeys and where each waits", ["Journey", "Version", "Step", "State", "Entered", "Next timer"], instances)),
     account ? formularyWinForm(customer.id) : null,
-    h("section", { "aria-labelledby": "actions" }, h("h2", { id: "actions" }, "Actions"), h("p", {}, "The actions the daemon still holds, newest first; open one to see why it was taken."), table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)),
+    h(
+      "section",
+      { "aria-labelledby": "actions" },
+      h("h2", { id: "actions" }, "Actions"),
+      // On a Kafka cluster the answer has none: the actions are in the actions topic (docs/cluster.md).
+      customer.actions
+        ? [h("p", {}, "The actions the daemon still holds, newest first; open one to see why it was taken."), table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)]
+        : h("p", { "data-actions": "elsewhere" }, "On a Kafka cluster the actions are in the actions topic, delivered by the node that reads them; the history below lists each one.")
+    ),
     historySection(kind, customer.id, first)
   );
 }

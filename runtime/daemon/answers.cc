@@ -2,6 +2,7 @@
 // journeys, a customer (history_pages.cc pages its history), readiness and
 // the metrics, each gathered from every shard.
 
+#include <cassert>
 #include <algorithm>
 #include <map>
 
@@ -176,12 +177,24 @@ Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
   return JsonReply(200, reply);
 }
 
-Reply Service::GetCustomer(std::string_view id, std::string_view profile) const {
-  const std::vector<std::string>& profiles = shards_->shard(0).profile_names();  // by number
+EngineView Service::Engines() const {
+  assert(shards_ != nullptr && "a cluster's reads go to their partition's node (PlanCustomerRead)");
+  EngineView view;
+  for (uint32_t s = 0; s < shards_->count(); ++s) view.engines.push_back(&shards_->shard(s));
+  const Shards* shards = shards_.get();
+  view.owner = [shards](std::string_view profile, std::string_view key) -> const Engine& {
+    return shards->owner(profile, key);
+  };
+  view.outbox = &shards_->outbox();
+  return view;
+}
+
+Reply Service::GetCustomer(const EngineView& view, std::string_view id, std::string_view profile) const {
+  const std::vector<std::string>& profiles = view.engines[0]->profile_names();  // by number
   for (uint32_t p = 0; p < profiles.size(); ++p) {
     if (!profile.empty() && profiles[p] != profile) continue;
     // The shard that owns the customer holds their instances and history.
-    const Engine& engine = shards_->owner(profiles[p], id);
+    const Engine& engine = view.owner(profiles[p], id);
     const StateStore& store = engine.store();
     auto c = store.FindCustomer(p, id);
     if (!c) continue;
@@ -196,7 +209,7 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
       if (auto wake = engine.NextWake(h)) i["next_timer"] = FormatInstant(*wake);
       instances.push_back(std::move(i));
     }
-    Reply page = GetHistory(id, profiles[p], "", 100, false);
+    Reply page = GetHistory(view, id, profiles[p], "", 100, false);
     Json history = Json::parse(page.body, nullptr, false);
     Json out{{"profile", profiles[p]}, {"id", customer.key},
              {"record", customer.record.is(compiler::eval::ValueKind::kNull) ? Json() : ToJsonValue(customer.record)},
@@ -205,18 +218,21 @@ Reply Service::GetCustomer(std::string_view id, std::string_view profile) const 
     // The customer's actions the daemon still holds (every pending one and
     // the last `actions_retained`), newest first: each names its template,
     // step and idempotency key, the handle of its explanation (GetWhy).
-    Json actions = Json::array();
-    const Outbox& outbox = shards_->outbox();
-    for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0 && actions.size() < kCustomerActions;
-         --seq) {
-      const OutboxEntry* e = outbox.Find(seq);
-      if (!e || e->action.customer != customer.key) continue;
-      Json a = Json::parse(ToJson(e->action), nullptr, false);
-      a["seq"] = e->seq;
-      a["delivery"] = StateName(e->state);
-      actions.push_back(std::move(a));
+    // Left out on a cluster, where they are in the actions topic.
+    if (view.outbox) {
+      Json actions = Json::array();
+      const Outbox& outbox = *view.outbox;
+      for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0 && actions.size() < kCustomerActions;
+           --seq) {
+        const OutboxEntry* e = outbox.Find(seq);
+        if (!e || e->action.customer != customer.key) continue;
+        Json a = Json::parse(ToJson(e->action), nullptr, false);
+        a["seq"] = e->seq;
+        a["delivery"] = StateName(e->state);
+        actions.push_back(std::move(a));
+      }
+      out["actions"] = std::move(actions);
     }
-    out["actions"] = std::move(actions);
     // When the contact policy would let a new message through each of
     // their channels (Engine::NextContacts).
     Json next = Json::array();

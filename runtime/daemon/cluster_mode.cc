@@ -4,8 +4,10 @@
 // tutti.inputs and acknowledged once Kafka has them; the partitions this
 // node owns are applied on the node's own thread; actions go to
 // tutti.actions, and this node's share of them is delivered from there
-// (cluster_delivery.cc). What the cluster does not serve yet is refused with 501
-// and says so, never answered from a part of the state.
+// (cluster_delivery.cc). A read of one customer is answered by the node that
+// runs their partition (the others send it there: forward.h). What the
+// cluster does not serve yet is refused with 501 and says so, never
+// answered from a part of the state.
 
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "runtime/cluster/node.h"
 #include "runtime/daemon/log.h"
 #include "runtime/daemon/service.h"
+#include "runtime/engine/partition.h"
 #include "runtime/records/json_input.h"
 #include "compiler/source/diagnostic.h"
 
@@ -113,6 +116,9 @@ void Service::DeclareClusterMetrics() {
              [counts] { return static_cast<double>(counts().total.dead_letters); });
   m.AddGauge("tutti_cluster_deliveries_open", "Actions of the actions topic this node read and has not finished "
              "delivering.", [this] { return feed_ ? static_cast<double>(feed_->open()) : 0.0; });
+  cluster_reads_ = &m.AddCounters("tutti_cluster_customer_reads_total", "Reads of one customer asked of this node: "
+                                  "answered here, sent on to the node that runs their partition, or refused for "
+                                  "now (503: no node runs it, or it could not be reached).", {"where"});
   unreadable_actions_ = &m.AddCounter("tutti_cluster_actions_unreadable", "Records of the actions topic that are "
                                       "not actions Tutti wrote (skipped by delivery).");
   m.AddGauge("tutti_cluster_transactions", "Kafka transactions this node's partitions committed.",
@@ -161,14 +167,74 @@ std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
   static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/actions/{key}/retry", "/v1/journeys", "/v1/journeys/{name}/graph",
                                   "/v1/journeys/{name}/pause",
-                                  "/v1/journeys/{name}/resume", "/v1/customers/{id}",
-                                  "/v1/customers/{id}/history", "/v1/accounts/{id}/history",
+                                  "/v1/journeys/{name}/resume", "/v1/accounts/{id}/history",
                                   "/v1/decisions/{key}/why", "/v1/engagement", "/v1/accounts", "/v1/tasks"};
   for (const char* r : kNotYet)
     if (route == r)
       return Problem(501, "not served on a Kafka cluster yet: actions are in the " + options_.kafka.topics.actions +
                               " topic (docs/cluster.md says what works)");
   return std::nullopt;
+}
+
+void Service::Listening(const std::string& host, unsigned port, bool tls) {
+  if (!node_) return;
+  api_tls_ = tls;
+  std::string api = options_.advertise;
+  if (api.empty()) {
+    // Every address: the others reach this one by its host's name.
+    std::string name = host;
+    if (host == "0.0.0.0" || host == "::" || host.empty()) {
+      char buffer[256] = {};
+      ::gethostname(buffer, sizeof buffer - 1);
+      name = buffer;
+    }
+    api = (name.find(':') != std::string::npos ? "[" + name + "]" : name) + ":" + std::to_string(port);
+  }
+  node_->Advertise(api);
+  Log(LogLevel::kInfo, "start", "reads of this node's customers come to it at its announced address",
+      {{"advertise", Printable(api, 260)}});
+}
+
+const std::string& Service::NodeName() const { return node_->name(); }
+
+Service::CustomerReadPlan Service::PlanCustomerRead(std::string_view id, bool forwarded) const {
+  CustomerReadPlan plan;
+  plan.partition = static_cast<int32_t>(KafkaPartitionOf(id, static_cast<uint32_t>(node_->partitions())));
+  auto owner = node_->OwnerOf(plan.partition);
+  auto unavailable = [&](const std::string& why) {
+    Reply reply = Problem(503, why);
+    reply.headers.emplace_back("Retry-After", "1");
+    plan.refusal = std::move(reply);
+    return plan;
+  };
+  // Sent on already: answered here, or not now (the owners moved meanwhile).
+  if (forwarded || (owner && owner->node == node_->name())) return plan;
+  if (!owner)
+    return unavailable("no node has announced that it runs this customer's partition (" +
+                       std::to_string(plan.partition) + ") yet: try again once the group has given it out");
+  if (api_tls_) {
+    plan.refusal = Problem(501, "this customer's partition is run by node " + Printable(owner->node, 100) +
+                                    ", and reads are not sent on between nodes serving TLS yet: ask that node");
+    return plan;
+  }
+  plan.owner = owner->node;
+  plan.forward_to = owner->api;
+  return plan;
+}
+
+void Service::ReadHere(int32_t p, std::function<Reply(const EngineView&)> read, std::function<void(Reply)> done) const {
+  node_->Read(p, [read = std::move(read), done = std::move(done)](const Engine* engine, const std::string& why_not) {
+    if (engine == nullptr) {
+      Reply reply = Problem(503, why_not + ": try again (a partition that moves is taken over within seconds)");
+      reply.headers.emplace_back("Retry-After", "1");
+      return done(std::move(reply));
+    }
+    // The partition's engine owns its customers (and holds every profile).
+    EngineView view;
+    view.engines.push_back(engine);
+    view.owner = [engine](std::string_view, std::string_view) -> const Engine& { return *engine; };
+    done(read(view));
+  });
 }
 
 std::optional<std::string> Service::NotReadyOnCluster() const {

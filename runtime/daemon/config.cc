@@ -1,6 +1,7 @@
 #include "runtime/daemon/config.h"
 
 #include <arpa/inet.h>
+#include <algorithm>
 #include <netinet/in.h>
 
 #include <fstream>
@@ -78,6 +79,14 @@ Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
   if (c.kafka.brokers.empty()) return Status::Invalid(where + ": needs \"brokers\": \"host:port[,host:port...]\"");
   TUTTI_TRY(keys.Text("group", c.group));
   TUTTI_TRY(keys.Text("node", s.node));
+  TUTTI_TRY(keys.Text("advertise", s.advertise));
+  auto printable = [](const std::string& text, unsigned char lowest) {
+    return text.size() <= 255 &&
+           std::all_of(text.begin(), text.end(), [lowest](unsigned char c) { return c >= lowest && c < 0x7f; });
+  };
+  if (!printable(s.node, 0x20)) return keys.Wrong("node", "must be at most 255 printable ASCII characters");
+  if (!printable(s.advertise, 0x21) || (!s.advertise.empty() && s.advertise.find(':') == std::string::npos))
+    return keys.Wrong("advertise", "must be host:port, at most 255 characters");
   int timeout_ms = static_cast<int>(c.timeout.count());
   TUTTI_TRY(keys.Int("timeout_ms", 1000, 600000, timeout_ms));
   c.timeout = std::chrono::milliseconds(timeout_ms);
@@ -107,7 +116,7 @@ Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
       c.kafka.librdkafka[key] = text;
     }
   }
-  return keys.NoneLeft("(kafka takes brokers, group, node, timeout_ms, topics, librdkafka)");
+  return keys.NoneLeft("(kafka takes brokers, group, node, advertise, timeout_ms, topics, librdkafka)");
 }
 
 }  // namespace

@@ -71,9 +71,10 @@ std::optional<std::string> FromHex(std::string_view hex) {
 
 }  // namespace
 
-Reply Service::GetHistory(std::string_view id, std::string_view profile_name, std::string_view cursor_text,
-                          size_t limit, bool account, const HistoryFilter& filter) const {
-  const std::vector<std::string>& profiles = shards_->shard(0).profile_names();  // by number
+Reply Service::GetHistory(const EngineView& view, std::string_view id, std::string_view profile_name,
+                          std::string_view cursor_text, size_t limit, bool account, const HistoryFilter& filter) const {
+  const std::vector<std::string>& profiles = view.engines[0]->profile_names();  // by number
+  const size_t shards = view.engines.size();
   if (account) profile_name = "account";
   // The profile named, or with none named the first that knows the id.
   std::optional<uint32_t> profile;
@@ -82,18 +83,18 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
       if (profiles[p] == profile_name) profile = p;
       continue;
     }
-    for (uint32_t s = 0; s < shards_->count() && !profile; ++s)
-      if (shards_->shard(s).store().FindCustomer(p, id)) profile = p;
+    for (uint32_t s = 0; s < shards && !profile; ++s)
+      if (view.engines[s]->store().FindCustomer(p, id)) profile = p;
   }
   if (account && !profile) return Problem(404, "the journeys declare no 'account' profile");
   // A page starts in the engines' part (before the journal's start) or in
   // the journal's, as its cursor says.
   bool in_journal = !cursor_text.empty() && cursor_text[0] == 'j';
   std::optional<std::string> after = in_journal ? FromHex(cursor_text.substr(1)) : std::string();
-  auto cursor = ParseCursor(in_journal ? "" : cursor_text, shards_->count());
+  auto cursor = ParseCursor(in_journal ? "" : cursor_text, shards);
   if (!cursor || !after || (in_journal && !journal_)) return Problem(400, "'cursor' must be one the API handed out");
-  cursor->skip.resize(shards_->count());
-  if (filter.from > cursor->at) *cursor = HistoryCursor{filter.from, std::vector<uint64_t>(shards_->count())};
+  cursor->skip.resize(shards);
+  if (filter.from > cursor->at) *cursor = HistoryCursor{filter.from, std::vector<uint64_t>(shards)};
   // Each shard holds the part about its own customers (an account's own
   // events in the account's shard, each prescriber's in theirs), in time
   // order: merged by (time, shard, place), a page at a time.
@@ -104,8 +105,8 @@ Reply Service::GetHistory(std::string_view id, std::string_view profile_name, st
     size_t next;  // the next entry of this part to merge
   };
   std::vector<Part> parts;
-  for (uint32_t s = 0; profile && s < shards_->count(); ++s) {
-    const Engine& engine = shards_->shard(s);
+  for (uint32_t s = 0; profile && s < shards; ++s) {
+    const Engine& engine = *view.engines[s];
     auto c = engine.store().FindCustomer(*profile, id);
     if (!c) continue;
     const Customer& customer = engine.store().customer(*c);

@@ -317,6 +317,34 @@ static std::optional<Reply> JourneyWindowOf(std::string_view query, const Servic
   return std::nullopt;
 }
 
+namespace {
+
+/// GET /v1/customers/{id}/history or /v1/accounts/{id}/history, from the
+/// engines of `view`.
+Reply HistoryRead(const Service& service, const ApiTarget& t, const EngineView& view) {
+  auto limit = QueryParam(t.query, "limit");
+  auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(100);
+  if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 1000");
+  HistoryFilter filter;
+  for (auto [name, bound] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
+    auto text = QueryParam(t.query, name);
+    if (!text) continue;
+    std::optional<Instant> instant = ParseInstant(*text);
+    if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
+    *bound = *instant;
+  }
+  filter.kind = QueryParam(t.query, "kind").value_or("");
+  if (!filter.kind.empty() && filter.kind != "event" && filter.kind != "action" && filter.kind != "suppressed" &&
+      filter.kind != "deferred")
+    return Problem(400, "'kind' must be 'event', 'action', 'suppressed' or 'deferred'");
+  filter.channel = QueryParam(t.query, "channel").value_or("");
+  filter.journey = QueryParam(t.query, "journey").value_or("");
+  return service.GetHistory(view, t.segments[2], QueryParam(t.query, "profile").value_or(""),
+                            QueryParam(t.query, "cursor").value_or(""), *limit_n, t.route[4] == 'a', filter);
+}
+
+}  // namespace
+
 Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const ApiAccess& access) {
   const std::string& route = t.route;
   bool get = r.method == "GET" || r.method == "HEAD", post = r.method == "POST";
@@ -410,31 +438,13 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (auto refusal = JourneyWindowOf(t.query, service, &window)) return *refusal;
     return service.GetJourneyGraph(t.segments[2], static_cast<int64_t>(*version_n), window);
   }
-  if (route == "/v1/customers/{id}") {
+  if (IsCustomerRead(t)) {
     if (!get) return MethodNotAllowed("GET");
-    return service.GetCustomer(t.segments[2], QueryParam(t.query, "profile").value_or(""));
+    return CustomerRead(service, t, service.Engines());
   }
-  if (route == "/v1/customers/{id}/history" || route == "/v1/accounts/{id}/history") {
+  if (route == "/v1/accounts/{id}/history") {
     if (!get) return MethodNotAllowed("GET");
-    auto limit = QueryParam(t.query, "limit");
-    auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(100);
-    if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 1000");
-    HistoryFilter filter;
-    for (auto [name, bound] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
-      auto text = QueryParam(t.query, name);
-      if (!text) continue;
-      std::optional<Instant> instant = ParseInstant(*text);
-      if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
-      *bound = *instant;
-    }
-    filter.kind = QueryParam(t.query, "kind").value_or("");
-    if (!filter.kind.empty() && filter.kind != "event" && filter.kind != "action" && filter.kind != "suppressed" &&
-        filter.kind != "deferred")
-      return Problem(400, "'kind' must be 'event', 'action', 'suppressed' or 'deferred'");
-    filter.channel = QueryParam(t.query, "channel").value_or("");
-    filter.journey = QueryParam(t.query, "journey").value_or("");
-    return service.GetHistory(t.segments[2], QueryParam(t.query, "profile").value_or(""),
-                              QueryParam(t.query, "cursor").value_or(""), *limit_n, route[4] == 'a', filter);
+    return HistoryRead(service, t, service.Engines());
   }
   if (route == "/v1/engagement" || route == "/v1/accounts") {
     if (!get) return MethodNotAllowed("GET");
@@ -475,6 +485,21 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     return service.GetWhy(t.segments[2]);
   }
   return Problem(404, "no such endpoint; see docs/operations.md");
+}
+
+bool IsCustomerRead(const ApiTarget& t) {
+  return t.route == "/v1/customers/{id}" || t.route == "/v1/customers/{id}/history";
+}
+
+std::optional<Reply> CustomerReadRefusal(const ApiRequest& r, const ApiAccess& access) {
+  if (r.method != "GET" && r.method != "HEAD") return MethodNotAllowed("GET");
+  if (!access.admin_token.empty() && !TokenMatches(r.authorization, access.admin_token)) return Unauthorised("admin");
+  return std::nullopt;
+}
+
+Reply CustomerRead(const Service& service, const ApiTarget& t, const EngineView& view) {
+  if (t.route == "/v1/customers/{id}") return service.GetCustomer(view, t.segments[2], QueryParam(t.query, "profile").value_or(""));
+  return HistoryRead(service, t, view);
 }
 
 }  // namespace tutti::runtime

@@ -24,6 +24,7 @@
 namespace tutti::runtime {
 
 class Service;
+struct EngineView;
 
 /// Who may call the API, and from where (the server's settings).
 struct ApiAccess {
@@ -44,6 +45,9 @@ struct ApiRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // as sent: path and query
   std::string host, origin, content_type, authorization, fetch_site;
+  /// X-Tutti-Forwarded: the node of the cluster that sent this read on to
+  /// the node that owns its customer (never sent on again).
+  std::string forwarded;
   /// Every Transfer-Encoding and Content-Length header, as sent.
   std::vector<std::string> transfer_encodings, content_lengths;
   std::string body;
@@ -77,6 +81,15 @@ Special SpecialRoute(const ApiRequest& request, const ApiTarget& target, const A
 
 /// Routes any other request to the service.
 Reply Route(Service& service, const ApiRequest& request, const ApiTarget& target, const ApiAccess& access);
+
+/// Whether `target` reads one customer's state (GET /v1/customers/{id},
+/// and its history): on a cluster, the node that owns the customer's
+/// partition answers it (Service::PlanCustomerRead).
+bool IsCustomerRead(const ApiTarget& target);
+/// Such a read's refusal before it goes anywhere (method, admin token).
+std::optional<Reply> CustomerReadRefusal(const ApiRequest& request, const ApiAccess& access);
+/// Answers such a read from the engines of `view` (its query checked).
+Reply CustomerRead(const Service& service, const ApiTarget& target, const EngineView& view);
 
 /// Whether `authorization` is "Bearer TOKEN" for `token`, in time that
 /// does not depend on where they differ.

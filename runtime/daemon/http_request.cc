@@ -23,6 +23,8 @@ ApiRequest HeadOf(const HttpRequest& req) {
   r.authorization = field(http::field::authorization);
   auto fetch_site = req.find("Sec-Fetch-Site");
   if (fetch_site != req.end()) r.fetch_site = std::string(fetch_site->value());
+  auto forwarded = req.find("X-Tutti-Forwarded");
+  if (forwarded != req.end()) r.forwarded = std::string(forwarded->value());
   for (auto [it, end] = req.equal_range(http::field::transfer_encoding); it != end; ++it)
     r.transfer_encodings.emplace_back(it->value());
   for (auto [it, end] = req.equal_range(http::field::content_length); it != end; ++it)

@@ -1,4 +1,5 @@
 #include "runtime/daemon/http_server.h"
+#include "runtime/daemon/forward.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -175,7 +176,33 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       case Special::kReload: return Reload(keep_alive);
       case Special::kNone: break;
     }
+    if (!refusal && service_.OnACluster() && IsCustomerRead(*target)) return ReadOnCluster(*target, keep_alive);
     Send(refusal ? std::move(*refusal) : Route(service_, head_, *target, options_.access), keep_alive);
+  }
+
+  /// A read of one customer on a cluster: answered by the node that runs
+  /// their partition, here (on the node's thread) or sent on to it.
+  void ReadOnCluster(const ApiTarget& target, bool keep_alive) {
+    if (auto refusal = CustomerReadRefusal(head_, options_.access)) return Send(std::move(*refusal), keep_alive);
+    Service::CustomerReadPlan plan = service_.PlanCustomerRead(target.segments[2], !head_.forwarded.empty());
+    if (plan.refusal) {
+      service_.CountClusterRead("refused");
+      return Send(std::move(*plan.refusal), keep_alive);
+    }
+    const char* where = plan.forward_to.empty() ? "here" : "sent_on";
+    auto answer = [self = this->shared_from_this(), keep_alive, where](Reply reply) {
+      self->service_.CountClusterRead(reply.status == 503 ? "refused" : where);
+      self->Send(std::move(reply), keep_alive);
+    };
+    if (!plan.forward_to.empty())
+      return ForwardRead(stream_.get_executor(), plan.owner, plan.forward_to, head_, service_.NodeName(), answer);
+    const Service& service = service_;
+    service_.ReadHere(
+        plan.partition, [&service, target](const EngineView& view) { return CustomerRead(service, target, view); },
+        [executor = stream_.get_executor(), answer](Reply reply) {
+          // From the node's thread back to the loop's.
+          net::post(executor, [answer, reply = std::move(reply)]() mutable { answer(std::move(reply)); });
+        });
   }
 
   /// POST /v1/events and /v1/profiles: staged, and answered once the
@@ -329,6 +356,7 @@ class Server {
       tls_server_ = std::move(*context);
     }
     if (auto err = Listen(acceptor_, options_.host, options_.port, "")) return err;
+    service_.Listening(options_.host, acceptor_.local_endpoint().port(), tls_server_ != nullptr);
     if (options_.stream) {
       if (auto err = Listen(stream_acceptor_, options_.stream_host, options_.stream_port, " for streaming ingest"))
         return err;

@@ -150,6 +150,10 @@ struct ServiceOptions {
   /// This node's name in the group, unique among the nodes; empty: the
   /// host's name and the process id.
   std::string node;
+  /// Where the other nodes reach this node's API ("host:port"), to send
+  /// it the reads of its partitions' customers; empty: the listening
+  /// address, or the host's name when it listens on every address.
+  std::string advertise;
 };
 
 /// A version of the journeys loaded, checked and compiled off the event
@@ -187,6 +191,19 @@ struct JourneyWindow {
 /// The days [first, end) of a window (Service::WindowDays) as a reply
 /// gives them: {"from", "to"}, each a midnight.
 Json WindowDaysJson(std::pair<int64_t, int64_t> days);
+
+/// The engines a read of customers looks at: a daemon's shards, or on a
+/// cluster the engine of the partition the customer is in (read on the
+/// node's thread: cluster::Node::Read).
+struct EngineView {
+  std::vector<const Engine*> engines;  // at least one
+  /// The one that owns the customer keyed `key` of `profile` (its
+  /// instances and history).
+  std::function<const Engine&(std::string_view profile, std::string_view key)> owner;
+  /// The actions held for delivery; null on a cluster (they are in the
+  /// actions topic).
+  const Outbox* outbox = nullptr;
+};
 
 class Service {
  public:
@@ -291,15 +308,22 @@ class Service {
   Reply GetTasks(const TaskFilter& filter) const;
   /// The engine's time now (what a window without an end ends at).
   Instant EngineNow() const { return shards_ ? shards_->now() : 0; }
+  /// The engines a read of customers looks at: the shards.
+  EngineView Engines() const;
   /// A customer's record, journey instances and the first page of its
-  /// history (see GetHistory).
-  Reply GetCustomer(std::string_view id, std::string_view profile) const;
+  /// history (see GetHistory), as the engines of `view` hold them.
+  Reply GetCustomer(const EngineView& view, std::string_view id, std::string_view profile) const;
+  Reply GetCustomer(std::string_view id, std::string_view profile) const { return GetCustomer(Engines(), id, profile); }
   /// A page of a customer's (or, with `account`, an account's) history,
   /// oldest first: at most `limit` entries the filter lets through after
   /// `cursor` ("" for the start), with the cursor of the next page when
   /// more may follow (a page scans at most kHistoryScan entries).
+  Reply GetHistory(const EngineView& view, std::string_view id, std::string_view profile, std::string_view cursor,
+                   size_t limit, bool account, const HistoryFilter& filter = {}) const;
   Reply GetHistory(std::string_view id, std::string_view profile, std::string_view cursor, size_t limit,
-                   bool account, const HistoryFilter& filter = {}) const;
+                   bool account, const HistoryFilter& filter = {}) const {
+    return GetHistory(Engines(), id, profile, cursor, limit, account, filter);
+  }
   static constexpr size_t kHistoryScan = 100000;
   /// The chain behind the action with idempotency key `key`, while the
   /// outbox holds it: the inputs that caused it and started its instance
@@ -321,6 +345,31 @@ class Service {
   /// On a cluster: the refusal of an endpoint the cluster does not serve
   /// yet (cluster_mode.cc); nullopt otherwise.
   std::optional<Reply> NotOnACluster(std::string_view route) const;
+
+  // Reads of one customer on a cluster (cluster_mode.cc): answered by the
+  // node that runs the customer's partition, which the others send them to.
+  bool OnACluster() const { return node_ != nullptr; }
+  /// The server listens at `host`:`port` (over TLS with `tls`): what this
+  /// node announces to the others, unless kafka.advertise says otherwise.
+  void Listening(const std::string& host, unsigned port, bool tls);
+  /// Where a read of customer `id` goes: here, to another node's API
+  /// (forward_to, not empty), or nowhere now (refusal). `forwarded`: the
+  /// read was sent on by another node already, and is not sent on again.
+  struct CustomerReadPlan {
+    int32_t partition = -1;
+    std::string owner, forward_to;
+    std::optional<Reply> refusal;
+  };
+  CustomerReadPlan PlanCustomerRead(std::string_view id, bool forwarded) const;
+  /// Runs `read` on the engine of partition `p`, on the node's thread,
+  /// then `done` with its reply there (or with a 503 when the partition is
+  /// not run here after all, or is being replayed).
+  void ReadHere(int32_t p, std::function<Reply(const EngineView&)> read, std::function<void(Reply)> done) const;
+  /// This node's name in the cluster.
+  const std::string& NodeName() const;
+  /// Counts a read of one customer: answered "here", "sent_on" to its
+  /// owner, or "refused" for now (no owner known, the owner unreachable).
+  void CountClusterRead(const char* where) { cluster_reads_->At({where}).Add(); }
 
   /// Writes a snapshot of the state (snapshot_file.h) unless there is
   /// nothing new since the last one, inputs wait to be applied, or
@@ -547,6 +596,8 @@ class Service {
   std::unique_ptr<Shards> shards_;
   std::unique_ptr<cluster::Node> node_;  // cluster mode: the node, which runs the engines instead
   std::string cluster_trouble_;          // the node's last failure, as last logged
+  Family<Counter>* cluster_reads_ = nullptr;  // tutti_cluster_customer_reads_total, by where
+  bool api_tls_ = false;                 // the API is served over TLS (reads are not sent on then)
   // Cluster mode's deliveries (cluster_delivery.cc).
   std::unique_ptr<cluster::ActionFeed> feed_;  // this node's share of the actions topic
   Outbox cluster_outbox_;                      // the actions read, numbered in the order read

@@ -3,9 +3,10 @@
 // partitions; inputs posted to either, or streamed to its streaming port,
 // are acknowledged once Kafka has them; one daemon killed with SIGKILL has its partitions taken over by
 // the other; and the actions in tutti.actions are then exactly those one
-// engine makes from the same inputs, each once. What the cluster does not
-// serve yet is refused with 501, and settings that cannot hold on a
-// cluster stop the start with the reason.
+// engine makes from the same inputs, each once. A customer's page is read
+// from either node as one daemon shows it. What the cluster does not serve
+// yet is refused with 501, and settings that cannot hold on a cluster stop
+// the start with the reason.
 
 #include <signal.h>
 
@@ -20,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/source/diagnostic.h"
+#include "runtime/engine/partition.h"
 #include "tests/cluster/mock_cluster.h"
 #include "tests/cluster/scenario.h"
 #include "tests/daemon/daemon_fixture.h"
@@ -203,6 +205,126 @@ TEST(Cluster, ActionsAreDeliveredFromTheActionsTopicAndTheirOutcomesComeBack) {
   }
   EXPECT_EQ(outcomes, written);
   EXPECT_GT(Metric(a, "tutti_cluster_deliveries_open"), -1);
+  EXPECT_EQ(a.Kill(SIGTERM), 0);
+}
+
+/// The partitions `d` owns, by its metrics.
+std::set<int> Owned(Daemon& d) {
+  std::set<int> owned;
+  std::istringstream lines(d.Curl("GET", "/metrics"));
+  const std::string family = "tutti_cluster_partition_lag_offsets{partition=\"";
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(family, 0) == 0) owned.insert(std::stoi(line.substr(family.size())));
+  return owned;
+}
+
+/// Daemon::Curl's "STATUS BODY" split: the body parsed, discarded when it
+/// is not JSON.
+std::pair<std::string, nlohmann::json> Answer(const std::string& curl) {
+  return {curl.substr(0, 3), nlohmann::json::parse(curl.substr(std::min(curl.size(), size_t{4})), nullptr, false)};
+}
+
+/// A read, asked again (as Retry-After says) while the node answers 503:
+/// for up to 10 s after the group moved partitions, until the nodes have
+/// read who runs them now.
+std::pair<std::string, nlohmann::json> Read(Daemon& d, const std::string& path, const std::string& extra) {
+  std::string answer;
+  for (int i = 0; i < 50; ++i) {
+    answer = d.Curl("GET", path, "", extra);
+    if (answer.substr(0, 3) != "503") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return Answer(answer);
+}
+
+TEST(Cluster, ACustomerIsReadFromAnyNodeAsOneDaemonShowsThem) {
+  // GET /v1/customers/{id} and its history on either node: answered by the
+  // node that runs the customer's partition (sent on to it when another
+  // node is asked), with what one daemon shows after the same inputs.
+  MockCluster cluster(3, kPartitions);
+  fs::path dir = FreshDir("cluster-reads");
+  std::string config = ClusterConfig(dir, cluster.brokers(), R"(, "admin_token": "ad-secret")");
+  Daemon a(dir / "a", {"--config", config, "--engine", "interp"}, Source("journeys"), "");
+  Daemon b(dir / "b", {"--config", config, "--engine", "interp"}, Source("journeys"), "");
+  std::ofstream(dir / "one.json") << R"({"shards": 1, "history_details": false, "admin_token": "ad-secret"})";
+  Daemon one(dir / "one", {"--config", (dir / "one.json").string(), "--engine", "interp"});
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  std::string posted = a.Curl("POST", "/v1/profiles", Source("examples/abc-pharma/profiles.ndjson"), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  std::vector<std::string> events = ScenarioEvents();
+  std::ofstream(dir / "events.ndjson") << JoinLines(events, 0, events.size());
+  std::ofstream(dir / "clock.json") << R"({"to": ")" << kScenarioUntil << R"("})";
+  for (Daemon* d : {&a, &one}) {
+    posted = d->Curl("POST", "/v1/events", (dir / "events.ndjson").string(), ndjson);
+    ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  }
+  const std::string admin = "-H 'Authorization: Bearer ad-secret'";
+  ASSERT_EQ(b.Curl("POST", "/v1/clock", (dir / "clock.json").string(), admin).substr(0, 3), "200");
+  ASSERT_EQ(one.Curl("POST", "/v1/clock", (dir / "clock.json").string(), admin).substr(0, 3), "200");
+  WaitCaughtUp({&a, &b});
+  ASSERT_FALSE(Owned(a).empty());
+  ASSERT_FALSE(Owned(b).empty());
+
+  std::set<std::string> ids;
+  for (const std::string& line : events) {
+    auto e = nlohmann::json::parse(line);
+    if (e.contains("hcp") && ids.size() < 10) ids.insert(e["hcp"].get<std::string>());
+  }
+  size_t pages = 0;
+  for (const std::string& id : ids) {
+    auto [status_one, from_one] = Answer(one.Curl("GET", "/v1/customers/" + id, "", admin));
+    ASSERT_EQ(status_one, "200") << id;
+    ASSERT_TRUE(from_one["history"].is_array() && !from_one["history"].empty()) << id;
+    ASSERT_TRUE(from_one["instances"].is_array()) << id;
+    from_one.erase("actions");  // the daemon's outbox; on a cluster they are in tutti.actions
+    for (Daemon* d : {&a, &b}) {
+      auto [status, body] = Read(*d, "/v1/customers/" + id, admin);
+      EXPECT_EQ(status, "200") << id;
+      EXPECT_EQ(body, from_one) << id;
+    }
+    // Its history a page at a time: the cursors work on any node.
+    std::string cursor;
+    for (int page = 0; page < 20; ++page) {
+      std::string path = "/v1/customers/" + id + "/history?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor);
+      auto [status_one, page_one] = Answer(one.Curl("GET", path, "", admin));
+      auto [status_a, page_a] = Answer(a.Curl("GET", path, "", admin));
+      auto [status_b, page_b] = Answer(b.Curl("GET", path, "", admin));
+      ASSERT_EQ(status_one, "200") << path;
+      EXPECT_EQ(page_a, page_one) << path;
+      EXPECT_EQ(page_b, page_one) << path;
+      ++pages;
+      if (!page_one.contains("next")) break;
+      cursor = page_one["next"].get<std::string>();
+    }
+  }
+  EXPECT_GT(pages, ids.size()) << "some histories take more than one page";
+  for (Daemon* d : {&a, &b}) {
+    EXPECT_GT(Metric(*d, "tutti_cluster_customer_reads_total{where=\"here\"}"), 0);
+    EXPECT_GT(Metric(*d, "tutti_cluster_customer_reads_total{where=\"sent_on\"}"), 0);
+  }
+  // The admin token is asked for by the node asked, and by the owner.
+  EXPECT_EQ(a.Curl("GET", "/v1/customers/" + *ids.begin()).substr(0, 3), "401");
+  EXPECT_EQ(b.Curl("GET", "/v1/customers/" + *ids.begin()).substr(0, 3), "401");
+  auto unknown = Answer(a.Curl("GET", "/v1/customers/nobody", "", admin));
+  EXPECT_EQ(unknown.first, "404");
+
+  // A node killed: the reads of its customers are refused for a moment
+  // (503, try again), then answered by the node that took them over.
+  std::string theirs;
+  for (const std::string& id : ids)
+    if (Owned(b).count(static_cast<int>(tutti::runtime::KafkaPartitionOf(id, kPartitions)))) theirs = id;
+  ASSERT_FALSE(theirs.empty());
+  b.Kill(SIGKILL);
+  std::string refused = a.Curl("GET", "/v1/customers/" + theirs, "", admin + " -i");
+  EXPECT_NE(refused.find("HTTP/1.1 503"), std::string::npos) << refused.substr(0, 300);
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused.substr(0, 300);
+  EXPECT_GT(Metric(a, "tutti_cluster_customer_reads_total{where=\"refused\"}"), 0);
+  WaitCaughtUp({&a});
+  auto [status, body] = Read(a, "/v1/customers/" + theirs, admin);
+  auto from_one = Answer(one.Curl("GET", "/v1/customers/" + theirs, "", admin)).second;
+  from_one.erase("actions");
+  EXPECT_EQ(status, "200");
+  EXPECT_EQ(body, from_one);
   EXPECT_EQ(a.Kill(SIGTERM), 0);
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/text.h"
 #include "runtime/daemon/channels/peer_answers.h"
+#include "runtime/daemon/forward.h"
 
 namespace tutti::runtime {
 namespace {
@@ -160,6 +161,35 @@ TEST(ReadWebhookAnswer, NeverCrashesOnAnyPrefixOrMutationOfAnAnswer) {
 }
 
 // --- SMTP replies -------------------------------------------------------------
+
+TEST(ForwardedAnswer, PassesOnAnOwnersAnswerAndNothingElseOfIt) {
+  Reply r = ForwardedAnswer("HTTP/1.1 404 Not Found\r\nContent-Type: application/problem+json\r\n"
+                            "Set-Cookie: x=1\r\nContent-Length: 2\r\n\r\n{}",
+                            "node-b");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  EXPECT_EQ(r.body, "{}");
+  EXPECT_TRUE(r.headers.empty()) << "only Retry-After is passed on";
+  r = ForwardedAnswer("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/html\r\n"
+                      "Content-Length: 0\r\n\r\n",
+                      "node-b");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.content_type, "application/octet-stream");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].second, "5");
+}
+
+TEST(ForwardedAnswer, AnAnswerThatIsNotOneIsA503ToTryAgain) {
+  std::string huge = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kMaxForwardedBytes + 1) + "\r\n\r\n";
+  for (std::string bad : {"garbage"s, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}"s, huge,
+                          "HTTP/1.1 101 Switching Protocols\r\n\r\n"s, "HTTP/1.1 200 OK\r\n"s + std::string(70000, 'x')}) {
+    Reply r = ForwardedAnswer(bad, "node-b");
+    EXPECT_EQ(r.status, 503) << bad.substr(0, 60);
+    EXPECT_NE(r.body.find("node-b"), std::string::npos);
+    ASSERT_EQ(r.headers.size(), 1u);
+    EXPECT_EQ(r.headers[0].first, "Retry-After");
+  }
+}
 
 TEST(SmtpReplyReader, ReadsASingleLineReply) {
   SmtpReplyReader reader;

@@ -1,7 +1,9 @@
 // Fuzzes what receivers and relays send back: a webhook receiver's answer
-// (read no further than its head, whatever it announces), and an SMTP
-// relay's replies arriving in chunks of any size. What a peer said reaches
-// a delivery's detail printable, and never unbounded.
+// (read no further than its head, whatever it announces), an SMTP relay's
+// replies arriving in chunks of any size, and (first byte 3 mod 4) the
+// answer of the cluster node a read was sent on to (forward.h). What a
+// peer said reaches a delivery's detail printable, and never unbounded;
+// an answer passed on keeps a status Tutti gives and bounded bytes.
 
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 
 #include "base/text.h"
 #include "runtime/daemon/channels/peer_answers.h"
+#include "runtime/daemon/forward.h"
 
 using namespace tutti;
 using namespace tutti::runtime;
@@ -16,6 +19,12 @@ using namespace tutti::runtime;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if ((data[0] & 3) == 3) {
+    Reply reply = ForwardedAnswer(rest, "node-b");
+    if (reply.status < 200 || reply.status > 599 || reply.body.size() > kMaxForwardedBytes || reply.headers.size() > 1)
+      std::abort();
+    return 0;
+  }
   if (data[0] & 1) {
     DeliveryOutcome outcome = ReadWebhookAnswer(rest);
     if (!ValidUtf8(outcome.detail) || !ValidUtf8(outcome.code)) std::abort();

@@ -1,0 +1,154 @@
+#include "runtime/daemon/forward.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/text.h"
+
+namespace tutti::runtime {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+/// "host:port" or "[v6]:port" split; nullopt when it is neither.
+std::optional<std::pair<std::string, std::string>> HostPort(const std::string& api) {
+  size_t colon = api.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == api.size()) return std::nullopt;
+  std::string host = api.substr(0, colon), port = api.substr(colon + 1);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535 || host.empty())
+    return std::nullopt;
+  return std::pair{host, port};
+}
+
+using Answer = http::response<http::string_body>;
+
+/// A 503 naming the owner and why its answer is not this one.
+Reply Unanswered(const std::string& owner, const std::string& why) {
+  Reply reply = Problem(503, "this customer's partition is run by node " + Printable(owner, 100) + ", and " + why +
+                                 ": try again (a partition that moves is taken over within seconds)");
+  reply.headers.emplace_back("Retry-After", "1");
+  return reply;
+}
+
+/// What is kept of the owner's answer: its status, a content type
+/// Tutti's answers have, a Retry-After of digits, its body.
+Reply Kept(Answer& answer, const std::string& owner) {
+  Reply reply;
+  reply.status = static_cast<int>(answer.result_int());
+  if (reply.status < 200 || reply.status > 599) return Unanswered(owner, "it answered with no HTTP status Tutti gives");
+  std::string type(answer[http::field::content_type]);
+  bool known = type == "application/json" || type == "application/problem+json" || type.rfind("text/plain", 0) == 0;
+  reply.content_type = known && type.size() <= 100 ? type : "application/octet-stream";
+  std::string retry(answer[http::field::retry_after]);
+  if (!retry.empty() && retry.size() <= 4 &&
+      std::all_of(retry.begin(), retry.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    reply.headers.emplace_back("Retry-After", retry);
+  reply.body = std::move(answer.body());
+  return reply;
+}
+
+void Limit(http::response_parser<http::string_body>& parser) {
+  parser.header_limit(64 * 1024);
+  parser.body_limit(kMaxForwardedBytes);
+}
+
+/// One read sent on: resolve, connect, write, read the answer, each step
+/// under the one deadline.
+class Forwarded : public std::enable_shared_from_this<Forwarded> {
+ public:
+  Forwarded(const net::any_io_executor& executor, std::string owner, std::string host, std::string port,
+            std::function<void(Reply)> done)
+      : resolver_(executor), stream_(executor), owner_(std::move(owner)), host_(std::move(host)),
+        port_(std::move(port)), done_(std::move(done)) {}
+
+  void Run(http::request<http::empty_body> request) {
+    request_ = std::move(request);
+    stream_.expires_after(std::chrono::seconds(kForwardTimeoutSeconds));
+    resolver_.async_resolve(host_, port_, [self = shared_from_this()](beast::error_code ec,
+                                                                      tcp::resolver::results_type found) {
+      if (ec) return self->Fail("its address does not resolve");
+      self->stream_.async_connect(found, [self](beast::error_code ec, const tcp::endpoint&) {
+        if (ec) return self->Fail(ec == beast::error::timeout ? "it did not answer in time" : "it cannot be reached");
+        http::async_write(self->stream_, self->request_, [self](beast::error_code ec, size_t) {
+          if (ec) return self->Fail("the read could not be sent to it");
+          Limit(self->parser_);
+          http::async_read(self->stream_, self->buffer_, self->parser_,
+                           [self](beast::error_code ec, size_t) { self->Answered(ec); });
+        });
+      });
+    });
+  }
+
+ private:
+  void Answered(beast::error_code ec) {
+    if (ec == http::error::body_limit || ec == http::error::header_limit) return Fail("its answer is over the limit");
+    if (ec) return Fail(ec == beast::error::timeout ? "it did not answer in time" : "its answer could not be read");
+    Finish(Kept(parser_.get(), owner_));
+  }
+
+  void Fail(const std::string& why) { Finish(Unanswered(owner_, why)); }
+
+  void Finish(Reply reply) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    net::post(stream_.get_executor(), [done = std::move(done_), reply = std::move(reply)]() mutable { done(reply); });
+  }
+
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  std::string owner_, host_, port_;
+  std::function<void(Reply)> done_;
+  http::request<http::empty_body> request_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+};
+
+}  // namespace
+
+Reply ForwardedAnswer(std::string_view bytes, const std::string& owner) {
+  http::response_parser<http::string_body> parser;
+  Limit(parser);
+  beast::error_code ec;
+  size_t used = 0;
+  while (!ec && !parser.is_done() && used < bytes.size())
+    used += parser.put(net::buffer(bytes.data() + used, bytes.size() - used), ec);
+  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  if (ec == http::error::need_more) ec = {};
+  if (ec == http::error::body_limit || ec == http::error::header_limit) return Unanswered(owner, "its answer is over the limit");
+  if (ec || !parser.is_done()) return Unanswered(owner, "its answer could not be read");
+  return Kept(parser.get(), owner);
+}
+
+void ForwardRead(const net::any_io_executor& executor, const std::string& owner, const std::string& api,
+                 const ApiRequest& request, const std::string& self, std::function<void(Reply)> done) {
+  auto hp = HostPort(api);
+  if (!hp) {
+    Reply reply = Unanswered(owner, "its announced address cannot be used");
+    return net::post(executor, [done = std::move(done), reply = std::move(reply)]() mutable { done(reply); });
+  }
+  // A HEAD is asked as a GET: this node's answer leaves the body out.
+  http::request<http::empty_body> out{http::verb::get, request.target, 11};
+  out.set(http::field::host, api);
+  out.set(http::field::user_agent, "tutti");
+  if (!request.authorization.empty()) out.set(http::field::authorization, request.authorization);
+  out.set("X-Tutti-Forwarded", self);
+  out.keep_alive(false);
+  auto call = std::make_shared<Forwarded>(executor, owner, hp->first, hp->second, std::move(done));
+  call->Run(std::move(out));
+}
+
+}  // namespace tutti::runtime

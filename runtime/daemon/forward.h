@@ -1,0 +1,41 @@
+#pragma once
+// A read sent on to the node of the cluster that owns its customer's
+// partition (docs/cluster.md, "Reads"): the request's method, target and
+// Authorization go to the owner's advertised API over plain HTTP, with
+// X-Tutti-Forwarded naming this node (the owner never sends it on again),
+// and the owner's answer is this request's.
+//
+// The owner's answer is bytes from outside like any other: its head and
+// body are bounded (kMaxForwardedBytes) and only its status, a JSON or
+// text content type and its Retry-After are kept. A node that cannot be
+// reached, or answers late or too much, is a 503 the client may retry
+// (the partition is moving, or its node died and the group has not moved
+// it yet).
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "runtime/daemon/http_api.h"
+#include "runtime/daemon/reply.h"
+
+namespace tutti::runtime {
+
+constexpr size_t kMaxForwardedBytes = 16u << 20;
+constexpr int kForwardTimeoutSeconds = 10;
+
+/// The reply made of the owner's whole answer `bytes` (status line,
+/// head, body), as ForwardRead keeps it; the 503 when the bytes are not
+/// one bounded HTTP answer. For the fuzzer: ForwardRead reads off the
+/// connection with the same limits.
+Reply ForwardedAnswer(std::string_view bytes, const std::string& owner);
+
+/// Sends `request` on to the node `owner` whose API is at `api`
+/// ("host:port"); `done` gets its answer (or the 503) on `executor`.
+/// `self` names this node in X-Tutti-Forwarded.
+void ForwardRead(const boost::asio::any_io_executor& executor, const std::string& owner, const std::string& api,
+                 const ApiRequest& request, const std::string& self, std::function<void(Reply)> done);
+
+}  // namespace tutti::runtime
