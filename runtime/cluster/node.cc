@@ -298,6 +298,21 @@ std::optional<Member> Node::OwnerOf(int32_t p) const {
   return it->second;
 }
 
+std::vector<Member> Node::Owners() const {
+  std::lock_guard lock(members_mu_);
+  if (static_cast<int32_t>(owners_.size()) != partitions_) return {};
+  std::map<std::string, Member> by_node;
+  for (const auto& [p, m] : owners_) {
+    Member& member = by_node[m.node];
+    member.node = m.node;
+    member.api = m.api;
+    member.partitions.push_back(p);
+  }
+  std::vector<Member> out;
+  for (auto& [name, m] : by_node) out.push_back(std::move(m));
+  return out;
+}
+
 void Node::Announce() {
   std::string api;
   {
@@ -325,11 +340,27 @@ void Node::Read(int32_t p, PartitionRead read) {
   consumer_->Wake();  // answered after the batch in hand, not the next poll's wait
 }
 
+void Node::ReadAll(PartitionsRead read) {
+  {
+    std::lock_guard lock(reads_mu_);
+    reads_all_.push_back(std::move(read));
+  }
+  consumer_->Wake();
+}
+
 void Node::RunReads() {
   std::vector<std::pair<int32_t, PartitionRead>> reads;
+  std::vector<PartitionsRead> reads_all;
   {
     std::lock_guard lock(reads_mu_);
     reads.swap(reads_);
+    reads_all.swap(reads_all_);
+  }
+  if (!reads_all.empty()) {
+    std::map<int32_t, const Engine*> engines;
+    for (auto& [p, w] : workers_)
+      if (!stop_ && assigned_.count(p) && !replaying_.count(p)) engines[p] = &w->engine();
+    for (PartitionsRead& read : reads_all) read(engines);
   }
   for (auto& [p, read] : reads) {
     auto it = workers_.find(p);

@@ -112,6 +112,13 @@ class Node : private Versions {
   /// Who runs partition `p`, as the newest announcement in the control
   /// topic says (read every second): nullopt when none does.
   std::optional<Member> OwnerOf(int32_t p) const;
+  /// Every node that runs partitions now, each with the partitions the
+  /// newest announcements give it; empty when some partition has no
+  /// owner announced (the group is giving them out).
+  std::vector<Member> Owners() const;
+  /// Version `version_id` of journey `name` (VersionId), among the
+  /// versions the cluster published that this node knows; null if none.
+  const compiler::ir::Journey* FindJourney(const std::string& name, const std::string& version_id) const;
   /// Runs `read` on the node's thread between two batches, with partition
   /// `p`'s engine once it has applied everything written to it (as of the
   /// last check) and before anything else is applied; with null and why
@@ -119,6 +126,10 @@ class Node : private Versions {
   /// engine is not to be kept past the call.
   using PartitionRead = std::function<void(const Engine* engine, const std::string& why_not)>;
   void Read(int32_t p, PartitionRead read);
+  /// The same with every partition this node runs and has caught up
+  /// with, by partition (for reads that add the partitions' parts up).
+  using PartitionsRead = std::function<void(const std::map<int32_t, const Engine*>& engines)>;
+  void ReadAll(PartitionsRead read);
   /// Whether every partition this node owns has applied every input
   /// written to it (tests, metrics): true when it owns none.
   /// As of the node's last check of its positions against the
@@ -202,6 +213,7 @@ class Node : private Versions {
   std::string announced_api_;          // ... and with which address
   std::mutex reads_mu_;
   std::vector<std::pair<int32_t, PartitionRead>> reads_;  // asked for, not run yet
+  std::vector<PartitionsRead> reads_all_;                 // the same, of every partition
 
   mutable std::mutex counts_mu_;
   NodeCounts counts_;

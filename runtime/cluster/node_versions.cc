@@ -79,6 +79,14 @@ void Node::ReadControl(const std::string& want) {
   }
 }
 
+const compiler::ir::Journey* Node::FindJourney(const std::string& name, const std::string& version_id) const {
+  std::lock_guard lock(versions_mu_);
+  for (const auto& [fingerprint, set] : versions_)
+    for (const auto& j : set->ir().journeys)
+      if (j.name == name && VersionId(j) == version_id) return &j;
+  return nullptr;
+}
+
 const JourneySet& Node::First() {
   std::lock_guard lock(versions_mu_);
   return *versions_.at(first_);

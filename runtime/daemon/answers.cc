@@ -92,14 +92,14 @@ Service::Instances Service::CountInstances() const {
   return n;
 }
 
-std::pair<int64_t, int64_t> Service::WindowDays(const JourneyWindow& window) const {
+std::pair<int64_t, int64_t> Service::WindowDays(const JourneyWindow& window, Instant now) {
   // The days a window covers (stats.h DayOf): to's day is in when it
   // does not start at to.
   // Days whose midnight is outside the engine's range are left out.
   // Nor are days older than the engine keeps (each shard drops them when
   // it next counts, so they are cut here for all alike).
   int64_t from_day =
-      std::max({DayOf(window.from), DayOf(INT64_MIN) + 1, DayOf(shards_->now()) - kStatsDaysKept + 1});
+      std::max({DayOf(window.from), DayOf(INT64_MIN) + 1, DayOf(now) - kStatsDaysKept + 1});
   int64_t to_day = std::min(DayOf(window.to - 1) + 1, DayOf(INT64_MAX));
   return {from_day, to_day};
 }
@@ -152,29 +152,38 @@ Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::
 
 }  // namespace
 
-Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
-  std::pair<int64_t, int64_t> days = window ? WindowDays(*window) : std::pair<int64_t, int64_t>{0, 0};
-  const Engine& engine = shards_->shard(0);
-  auto [active, waiting] = CountInstances();
-  std::vector<JourneyStats> stats = shards_->stats();
+Reply JourneysReply(const std::vector<JourneyRow>& rows, std::optional<JourneyWindow> window, Instant now, Json more) {
+  std::pair<int64_t, int64_t> days = window ? Service::WindowDays(*window, now) : std::pair<int64_t, int64_t>{0, 0};
   Json out = Json::array();
-  for (uint32_t i = 0; i < engine.journey_count(); ++i) {
-    // A retired version is shown while instances finish on it.
-    if (engine.retired(i) && active[i] == 0) continue;
-    const auto& j = engine.journey(i);
-    const char* status = engine.retired(i) ? "retired" : engine.paused(i) ? "paused" : "running";
+  for (const JourneyRow& row : rows) {
+    const auto& j = *row.journey;
     Json journey{{"name", j.name}, {"version", j.version}, {"version_id", VersionId(j)},
-                 {"priority", j.priority}, {"status", status}, {"active", active[i]}};
-    journey.update(Figures(stats[i], j, &waiting[i]));
+                 {"priority", j.priority}, {"status", row.status}, {"active", row.active}};
+    journey.update(Figures(row.stats, j, &row.waiting));
     // In a window: what happened in its days, and the arms taken in them
     // with the goals reached since (DayStats).
     if (window)
-      journey["window"] = Figures(InJourneyShape(stats[i].Window(days.first, days.second), j.steps.size()), j, nullptr);
+      journey["window"] = Figures(InJourneyShape(row.stats.Window(days.first, days.second), j.steps.size()), j, nullptr);
     out.push_back(std::move(journey));
   }
-  Json reply{{"journeys", out}, {"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}};
+  Json reply{{"journeys", out}};
+  reply.update(more);
   if (window) reply["window"] = WindowDaysJson(days);
   return JsonReply(200, reply);
+}
+
+Reply Service::GetJourneys(std::optional<JourneyWindow> window) const {
+  const Engine& engine = shards_->shard(0);
+  auto [active, waiting] = CountInstances();
+  std::vector<JourneyStats> stats = shards_->stats();
+  std::vector<JourneyRow> rows;
+  for (uint32_t i = 0; i < engine.journey_count(); ++i) {
+    // A retired version is shown while instances finish on it.
+    if (engine.retired(i) && active[i] == 0) continue;
+    rows.push_back({&engine.journey(i), engine.retired(i) ? "retired" : engine.paused(i) ? "paused" : "running",
+                    active[i], std::move(waiting[i]), std::move(stats[i])});
+  }
+  return JourneysReply(rows, window, shards_->now(), {{"fingerprint", set().Fingerprint()}, {"shards", shards_->count()}});
 }
 
 EngineView Service::Engines() const {

@@ -198,7 +198,7 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
     static const char* const kFixed[] = {"/", "/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
                                          "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
                                          "/v1/journeys/reload", "/v1/engagement", "/v1/accounts",
-                                         "/v1/tasks"};
+                                         "/v1/tasks", "/v1/cluster/journeys"};
     std::string joined;
     for (const std::string& seg : s) joined += "/" + seg;
     out.route = "other";
@@ -285,8 +285,8 @@ Special SpecialRoute(const ApiRequest& r, const ApiTarget& t, const ApiAccess& a
 /// A window's `from` and `to` from the query: by default, `span` up to the
 /// end of the engine's day. A refusal when either is not a time, or they
 /// are in the wrong order.
-static std::optional<Reply> WindowBounds(std::string_view query, const Service& service, Instant span,
-                                         Instant* from, Instant* to) {
+static std::optional<Reply> WindowBounds(std::string_view query, Instant now, Instant span, Instant* from,
+                                         Instant* to) {
   std::optional<Instant> given_from, given_to;
   for (auto [name, bound] : {std::pair{"from", &given_from}, std::pair{"to", &given_to}}) {
     auto text = QueryParam(query, name);
@@ -294,24 +294,20 @@ static std::optional<Reply> WindowBounds(std::string_view query, const Service& 
       return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
   }
   // The end of the engine's day (its last day ends at the end of its range).
-  int64_t tomorrow = DayOf(service.EngineNow()) + 1;
+  int64_t tomorrow = DayOf(now) + 1;
   *to = given_to.value_or(tomorrow > DayOf(INT64_MAX) ? INT64_MAX : tomorrow * kNanosPerDay);
   *from = given_from.value_or(*to < INT64_MIN + span ? INT64_MIN : *to - span);
   if (*from >= *to) return Problem(400, "'from' must be before 'to'");
   return std::nullopt;
 }
 
-/// A journey window from the query (`from`, `to`, or `days` back from the
-/// end of the engine's day; 30 days when only one bound is given), left
-/// empty when none is asked for; a refusal when it is not a window.
-static std::optional<Reply> JourneyWindowOf(std::string_view query, const Service& service,
-                                            std::optional<JourneyWindow>* window) {
+std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::optional<JourneyWindow>* window) {
   if (!QueryParam(query, "from") && !QueryParam(query, "to") && !QueryParam(query, "days")) return std::nullopt;
   std::optional<uint64_t> days = 30;
   if (auto text = QueryParam(query, "days"); text && (!(days = Number(text, 400)) || *days == 0))
     return Problem(400, "'days' must be a number of days from 1 to 400");
   Instant from = 0, to = 0;
-  if (auto refusal = WindowBounds(query, service, static_cast<Instant>(*days) * kNanosPerDay, &from, &to))
+  if (auto refusal = WindowBounds(query, now, static_cast<Instant>(*days) * kNanosPerDay, &from, &to))
     return refusal;
   *window = JourneyWindow{from, to};
   return std::nullopt;
@@ -422,7 +418,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (!get) return MethodNotAllowed("GET");
     // With a window, each journey's counts in it too.
     std::optional<JourneyWindow> window;
-    if (auto refusal = JourneyWindowOf(t.query, service, &window)) return *refusal;
+    if (auto refusal = JourneyWindowOf(t.query, service.EngineNow(), &window)) return *refusal;
     return service.GetJourneys(window);
   }
   if (route == "/v1/journeys/{name}/pause" || route == "/v1/journeys/{name}/resume") {
@@ -435,7 +431,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     auto version_n = version ? Number(version, INT32_MAX) : std::optional<uint64_t>(0);
     if (!version_n || (version && *version_n == 0)) return Problem(400, "version must be a whole number from 1");
     std::optional<JourneyWindow> window;
-    if (auto refusal = JourneyWindowOf(t.query, service, &window)) return *refusal;
+    if (auto refusal = JourneyWindowOf(t.query, service.EngineNow(), &window)) return *refusal;
     return service.GetJourneyGraph(t.segments[2], static_cast<int64_t>(*version_n), window);
   }
   if (IsCustomerRead(t)) {
@@ -453,7 +449,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     std::string bucket = QueryParam(t.query, "bucket").value_or("week");
     if (bucket != "day" && bucket != "week") return Problem(400, "'bucket' must be 'day' or 'week'");
     w.width = (bucket == "day" ? 1 : 7) * kNanosPerDay;
-    if (auto refusal = WindowBounds(t.query, service, 12 * 7 * kNanosPerDay, &w.from, &w.to)) return *refusal;
+    if (auto refusal = WindowBounds(t.query, service.EngineNow(), 12 * 7 * kNanosPerDay, &w.from, &w.to)) return *refusal;
     if ((w.to - w.from) / w.width >= 1000) return Problem(400, "at most 1,000 buckets: a longer bucket, or a shorter window");
     if (route == "/v1/engagement") return service.GetEngagement(w);
     return service.GetAccounts(w, QueryParam(t.query, "similar_to").value_or(""),
@@ -491,7 +487,7 @@ bool IsCustomerRead(const ApiTarget& t) {
   return t.route == "/v1/customers/{id}" || t.route == "/v1/customers/{id}/history";
 }
 
-std::optional<Reply> CustomerReadRefusal(const ApiRequest& r, const ApiAccess& access) {
+std::optional<Reply> ReadRefusal(const ApiRequest& r, const ApiAccess& access) {
   if (r.method != "GET" && r.method != "HEAD") return MethodNotAllowed("GET");
   if (!access.admin_token.empty() && !TokenMatches(r.authorization, access.admin_token)) return Unauthorised("admin");
   return std::nullopt;

@@ -19,12 +19,14 @@
 #include <vector>
 
 #include "runtime/daemon/reply.h"
+#include "runtime/engine/instant.h"
 #include "runtime/records/decoder.h"
 
 namespace tutti::runtime {
 
 class Service;
 struct EngineView;
+struct JourneyWindow;
 
 /// Who may call the API, and from where (the server's settings).
 struct ApiAccess {
@@ -82,12 +84,19 @@ Special SpecialRoute(const ApiRequest& request, const ApiTarget& target, const A
 /// Routes any other request to the service.
 Reply Route(Service& service, const ApiRequest& request, const ApiTarget& target, const ApiAccess& access);
 
+/// A journey window from the query (`from`, `to`, or `days` back from the
+/// end of the day of the engine's `now`; 30 days when only one bound is
+/// given), left empty when none is asked for; a refusal when it is not a
+/// window.
+std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::optional<JourneyWindow>* window);
+
 /// Whether `target` reads one customer's state (GET /v1/customers/{id},
 /// and its history): on a cluster, the node that owns the customer's
 /// partition answers it (Service::PlanCustomerRead).
 bool IsCustomerRead(const ApiTarget& target);
-/// Such a read's refusal before it goes anywhere (method, admin token).
-std::optional<Reply> CustomerReadRefusal(const ApiRequest& request, const ApiAccess& access);
+/// A read's refusal before it goes anywhere on a cluster (method, admin
+/// token).
+std::optional<Reply> ReadRefusal(const ApiRequest& request, const ApiAccess& access);
 /// Answers such a read from the engines of `view` (its query checked).
 Reply CustomerRead(const Service& service, const ApiTarget& target, const EngineView& view);
 

@@ -1,5 +1,6 @@
 #include "runtime/daemon/http_server.h"
 #include "runtime/daemon/forward.h"
+#include "runtime/cluster/topic_records.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -177,13 +178,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       case Special::kNone: break;
     }
     if (!refusal && service_.OnACluster() && IsCustomerRead(*target)) return ReadOnCluster(*target, keep_alive);
+    if (!refusal && service_.OnACluster() && target->route == "/v1/journeys") return GatherOnCluster(*target, keep_alive);
+    if (!refusal && service_.OnACluster() && target->route == "/v1/cluster/journeys") {
+      if (auto refused = ReadRefusal(head_, options_.access)) return Send(std::move(*refused), keep_alive);
+      return service_.JourneysPartHere(OnLoop([self = this->shared_from_this(), keep_alive](Reply reply) {
+        self->Send(std::move(reply), keep_alive);
+      }));
+    }
     Send(refusal ? std::move(*refusal) : Route(service_, head_, *target, options_.access), keep_alive);
   }
 
   /// A read of one customer on a cluster: answered by the node that runs
   /// their partition, here (on the node's thread) or sent on to it.
   void ReadOnCluster(const ApiTarget& target, bool keep_alive) {
-    if (auto refusal = CustomerReadRefusal(head_, options_.access)) return Send(std::move(*refusal), keep_alive);
+    if (auto refusal = ReadRefusal(head_, options_.access)) return Send(std::move(*refusal), keep_alive);
     Service::CustomerReadPlan plan = service_.PlanCustomerRead(target.segments[2], !head_.forwarded.empty());
     if (plan.refusal) {
       service_.CountClusterRead("refused");
@@ -199,10 +207,50 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const Service& service = service_;
     service_.ReadHere(
         plan.partition, [&service, target](const EngineView& view) { return CustomerRead(service, target, view); },
-        [executor = stream_.get_executor(), answer](Reply reply) {
-          // From the node's thread back to the loop's.
-          net::post(executor, [answer, reply = std::move(reply)]() mutable { answer(std::move(reply)); });
-        });
+        OnLoop(answer));
+  }
+
+  /// `then`, called from another thread (the node's), run on the loop's.
+  std::function<void(Reply)> OnLoop(std::function<void(Reply)> then) {
+    return [executor = stream_.get_executor(), then = std::move(then)](Reply reply) {
+      net::post(executor, [then, reply = std::move(reply)]() mutable { then(std::move(reply)); });
+    };
+  }
+
+  /// GET /v1/journeys on a cluster: every node's part (this one's on its
+  /// node's thread, the others' asked of them), added up once all are in.
+  void GatherOnCluster(const ApiTarget& target, bool keep_alive) {
+    if (auto refusal = ReadRefusal(head_, options_.access)) return Send(std::move(*refusal), keep_alive);
+    std::vector<cluster::Member> owners = service_.ClusterOwners();
+    if (owners.empty()) {
+      Reply reply = Problem(503, "not every partition has a node announced yet: try again once the group has given "
+                                 "them out");
+      reply.headers.emplace_back("Retry-After", "1");
+      return Send(std::move(reply), keep_alive);
+    }
+    if (service_.ApiOverTls() && (owners.size() > 1 || owners[0].node != service_.NodeName()))
+      return Send(Problem(501, "reads are not sent on between nodes serving TLS yet: the journeys' figures need "
+                               "every node's part"),
+                  keep_alive);
+    struct Gathered {
+      std::vector<Reply> answers;
+      size_t left = 0;
+    };
+    auto gathered = std::make_shared<Gathered>();
+    gathered->answers.resize(owners.size());
+    gathered->left = owners.size();
+    ApiRequest part;
+    part.method = "GET";
+    part.target = "/v1/cluster/journeys";
+    part.authorization = head_.authorization;
+    for (size_t i = 0; i < owners.size(); ++i) {
+      auto got = [self = this->shared_from_this(), gathered, i, query = target.query, keep_alive](Reply reply) {
+        gathered->answers[i] = std::move(reply);
+        if (--gathered->left == 0) self->Send(self->service_.JourneysFromParts(gathered->answers, query), keep_alive);
+      };
+      if (owners[i].node == service_.NodeName()) service_.JourneysPartHere(OnLoop(got));
+      else ForwardRead(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);
+    }
   }
 
   /// POST /v1/events and /v1/profiles: staged, and answered once the

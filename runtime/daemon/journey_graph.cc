@@ -53,7 +53,7 @@ Reply Service::GetJourneyGraph(std::string_view name, int64_t version, std::opti
   Instances instances = CountInstances();
   const std::vector<int64_t>& waiting = instances.waiting[*found];
   JourneyStats stats = shards_->stats()[*found];
-  std::pair<int64_t, int64_t> days = window ? WindowDays(*window) : std::pair<int64_t, int64_t>{0, 0};
+  std::pair<int64_t, int64_t> days = window ? WindowDays(*window, EngineNow()) : std::pair<int64_t, int64_t>{0, 0};
   if (window) stats = InJourneyShape(stats.Window(days.first, days.second), j.steps.size());
   stats.step_visits.resize(j.steps.size());
 

@@ -41,6 +41,7 @@ namespace tutti::runtime {
 
 namespace cluster {
 class Node;
+struct Member;
 }
 
 class ChannelAdapter;  // channels/adapter.h
@@ -192,6 +193,19 @@ struct JourneyWindow {
 /// gives them: {"from", "to"}, each a midnight.
 Json WindowDaysJson(std::pair<int64_t, int64_t> days);
 
+/// One version of a journey as GET /v1/journeys shows it: what the shards
+/// (or on a cluster the partitions) add up to.
+struct JourneyRow {
+  const compiler::ir::Journey* journey = nullptr;
+  const char* status = "running";  // "running", "paused" or "retired"
+  int64_t active = 0;
+  std::vector<int64_t> waiting;  // by step: instances resting there now
+  JourneyStats stats;
+};
+/// GET /v1/journeys's answer from its rows, with a window's counts as of
+/// the engine's `now` when one is asked; `more` adds to the reply's members.
+Reply JourneysReply(const std::vector<JourneyRow>& rows, std::optional<JourneyWindow> window, Instant now, Json more);
+
 /// The engines a read of customers looks at: a daemon's shards, or on a
 /// cluster the engine of the partition the customer is in (read on the
 /// node's thread: cluster::Node::Read).
@@ -287,8 +301,9 @@ class Service {
   /// GET /v1/journeys; with a window, each journey's counts in it as well
   /// (`window`: from its days, JourneyStats::days).
   Reply GetJourneys(std::optional<JourneyWindow> window = std::nullopt) const;
-  /// The days [first, end) a window covers (DayOf), within those kept.
-  std::pair<int64_t, int64_t> WindowDays(const JourneyWindow& window) const;
+  /// The days [first, end) a window covers (DayOf), within those kept as
+  /// of the engine's `now`.
+  static std::pair<int64_t, int64_t> WindowDays(const JourneyWindow& window, Instant now);
   /// One journey's diagram (`tutti graph` as nodes and edges) with the live
   /// counts on it: `version` 0 is the newest version still running.
   /// With a window, the counts are the window's (GetJourneys), the
@@ -367,6 +382,19 @@ class Service {
   void ReadHere(int32_t p, std::function<Reply(const EngineView&)> read, std::function<void(Reply)> done) const;
   /// This node's name in the cluster.
   const std::string& NodeName() const;
+  /// Whether the API is served over TLS: reads are not sent on then.
+  bool ApiOverTls() const { return api_tls_; }
+  // Reads that add every partition's part up (cluster_reads.cc).
+  /// GET /v1/cluster/journeys: this node's partitions' part of GET
+  /// /v1/journeys, to `done` on the node's thread.
+  void JourneysPartHere(std::function<void(Reply)> done) const;
+  /// The nodes to ask for their parts; empty while some partition has no
+  /// owner announced.
+  std::vector<cluster::Member> ClusterOwners() const;
+  /// GET /v1/journeys (with `query`'s window) from every node's answer to
+  /// GET /v1/cluster/journeys; a 503 to try again when they do not cover
+  /// every partition once.
+  Reply JourneysFromParts(const std::vector<Reply>& answers, std::string_view query) const;
   /// Counts a read of one customer: answered "here", "sent_on" to its
   /// owner, or "refused" for now (no owner known, the owner unreachable).
   void CountClusterRead(const char* where) { cluster_reads_->At({where}).Add(); }

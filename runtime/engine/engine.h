@@ -474,4 +474,12 @@ class Engine final : private stdlib::HistoryView {
 /// CEL's debug form.
 std::string KeyText(const compiler::eval::Value& key);
 
+/// A journey's counts in the snapshot's encoding (snapshot.cc), for
+/// another process that runs the same version of the journey to add up
+/// (the nodes of a cluster gathering GET /v1/journeys).
+std::string EncodeJourneyStats(const JourneyStats& stats);
+/// Reads them back; nullopt when `bytes` are not counts of `journey`
+/// (another version's steps, another build's format, damage).
+std::optional<JourneyStats> DecodeJourneyStats(std::string_view bytes, const compiler::ir::Journey& journey);
+
 }  // namespace tutti::runtime

@@ -286,6 +286,30 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
 
 }  // namespace
 
+std::string EncodeJourneyStats(const JourneyStats& stats) {
+  SnapshotWriter out([](SnapshotWriter&, const RecordShape*) {});
+  out.U64(kFormat);
+  WriteStats(out, stats);
+  return std::move(out.bytes());
+}
+
+std::optional<JourneyStats> DecodeJourneyStats(std::string_view bytes, const ir::Journey& journey) {
+  SnapshotReader in(bytes, [](SnapshotReader& r) -> const RecordShape* {
+    r.Fail("counts hold no records");
+    return nullptr;
+  });
+  uint64_t format = in.U64();
+  if (!in.ok() || format < 9 || format > kFormat) return std::nullopt;
+  in.set_format(format);
+  PositionMap same;  // the same version: every step where it is
+  for (ir::StepIndex i = 0; i < journey.steps.size(); ++i) same.steps.push_back(i);
+  JourneyStats stats;
+  stats.step_visits.resize(journey.steps.size());
+  ReadStats(in, stats, same, journey);
+  if (!in.ok() || !in.at_end()) return std::nullopt;
+  return stats;
+}
+
 std::string Engine::Save() const {
   TUTTI_CHECK(cascade_.empty() && current_ == nullptr, "saved between two inputs");
   SnapshotWriter out([this](SnapshotWriter& w, const RecordShape* shape) { WriteShape(w, shape); });

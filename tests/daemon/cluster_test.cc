@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -237,10 +238,11 @@ std::pair<std::string, nlohmann::json> Read(Daemon& d, const std::string& path, 
   return Answer(answer);
 }
 
-TEST(Cluster, ACustomerIsReadFromAnyNodeAsOneDaemonShowsThem) {
+TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
   // GET /v1/customers/{id} and its history on either node: answered by the
   // node that runs the customer's partition (sent on to it when another
-  // node is asked), with what one daemon shows after the same inputs.
+  // node is asked); GET /v1/journeys: every node's partitions added up.
+  // Each as one daemon answers after the same inputs.
   MockCluster cluster(3, kPartitions);
   fs::path dir = FreshDir("cluster-reads");
   std::string config = ClusterConfig(dir, cluster.brokers(), R"(, "admin_token": "ad-secret")");
@@ -298,6 +300,26 @@ TEST(Cluster, ACustomerIsReadFromAnyNodeAsOneDaemonShowsThem) {
     }
   }
   EXPECT_GT(pages, ids.size()) << "some histories take more than one page";
+  // The journeys' figures, for all time and over a window.
+  for (std::string path : {"/v1/journeys", "/v1/journeys?days=30", "/v1/journeys?from=2026-03-01T00:00:00Z"}) {
+    auto [status_one, all_one] = Read(one, path, admin);
+    ASSERT_EQ(status_one, "200") << path;
+    ASSERT_GT(all_one["journeys"].size(), 5u) << path;
+    for (Daemon* d : {&a, &b}) {
+      auto [status, all] = Read(*d, path, admin);
+      EXPECT_EQ(status, "200") << path;
+      EXPECT_EQ(all["journeys"], all_one["journeys"]) << path;
+      EXPECT_EQ(all["window"], all_one["window"]) << path;
+      EXPECT_EQ(all["fingerprint"], all_one["fingerprint"]) << path;
+      EXPECT_EQ(all["nodes"], 2) << path;
+    }
+  }
+  std::string part = a.Curl("GET", "/v1/cluster/journeys", "", admin);
+  EXPECT_EQ(part.substr(0, 3), "200");
+  ::testing::Test::RecordProperty("journeys_part_bytes", std::to_string(part.size() - 4));
+  std::cout << "a's part of /v1/journeys: " << part.size() - 4 << " bytes\n";
+  EXPECT_EQ(a.Curl("GET", "/v1/journeys").substr(0, 3), "401");
+  EXPECT_EQ(a.Curl("GET", "/v1/journeys?days=0", "", admin).substr(0, 3), "400");
   for (Daemon* d : {&a, &b}) {
     EXPECT_GT(Metric(*d, "tutti_cluster_customer_reads_total{where=\"here\"}"), 0);
     EXPECT_GT(Metric(*d, "tutti_cluster_customer_reads_total{where=\"sent_on\"}"), 0);
@@ -325,6 +347,10 @@ TEST(Cluster, ACustomerIsReadFromAnyNodeAsOneDaemonShowsThem) {
   from_one.erase("actions");
   EXPECT_EQ(status, "200");
   EXPECT_EQ(body, from_one);
+  auto [all_status, all] = Read(a, "/v1/journeys", admin);
+  EXPECT_EQ(all_status, "200");
+  EXPECT_EQ(all["nodes"], 1);
+  EXPECT_EQ(all["journeys"], Read(one, "/v1/journeys", admin).second["journeys"]);
   EXPECT_EQ(a.Kill(SIGTERM), 0);
 }
 

@@ -14,6 +14,7 @@
 #include "base/text.h"
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/forward.h"
+#include "runtime/daemon/journeys_part.h"
 
 namespace tutti::runtime {
 namespace {
@@ -189,6 +190,28 @@ TEST(ForwardedAnswer, AnAnswerThatIsNotOneIsA503ToTryAgain) {
     ASSERT_EQ(r.headers.size(), 1u);
     EXPECT_EQ(r.headers[0].first, "Retry-After");
   }
+}
+
+TEST(JourneysPart, ReadsBackAndRefusesWhatIsNotOne) {
+  JourneysPart part;
+  part.partitions = {1, 4};
+  part.now = 1767225600000000000;
+  part.journeys.push_back({"welcome", "v2-abc", JourneysPart::kPaused, 7, {0, 3, 4}, std::string("\x09\x00\xff", 3)});
+  std::string bytes = EncodeJourneysPart(part);
+  auto back = DecodeJourneysPart(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->partitions, part.partitions);
+  EXPECT_EQ(back->now, part.now);
+  ASSERT_EQ(back->journeys.size(), 1u);
+  EXPECT_EQ(back->journeys[0].name, "welcome");
+  EXPECT_EQ(back->journeys[0].status, JourneysPart::kPaused);
+  EXPECT_EQ(back->journeys[0].waiting, (std::vector<int64_t>{0, 3, 4}));
+  EXPECT_EQ(back->journeys[0].stats, part.journeys[0].stats);
+  // Cut anywhere, or with a byte more, or another status: not a part.
+  for (size_t cut = 0; cut < bytes.size(); ++cut) EXPECT_FALSE(DecodeJourneysPart(bytes.substr(0, cut))) << cut;
+  EXPECT_FALSE(DecodeJourneysPart(bytes + "x"));
+  part.journeys[0].status = 3;
+  EXPECT_FALSE(DecodeJourneysPart(EncodeJourneysPart(part)));
 }
 
 TEST(SmtpReplyReader, ReadsASingleLineReply) {

@@ -1,7 +1,8 @@
 // Fuzzes what receivers and relays send back: a webhook receiver's answer
 // (read no further than its head, whatever it announces), an SMTP relay's
 // replies arriving in chunks of any size, and (first byte 3 mod 4) the
-// answer of the cluster node a read was sent on to (forward.h). What a
+// answer of the cluster node a read was sent on to (forward.h), and a
+// node's part of /v1/journeys in it (journeys_part.h). What a
 // peer said reaches a delivery's detail printable, and never unbounded;
 // an answer passed on keeps a status Tutti gives and bounded bytes.
 
@@ -12,6 +13,7 @@
 #include "base/text.h"
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/forward.h"
+#include "runtime/daemon/journeys_part.h"
 
 using namespace tutti;
 using namespace tutti::runtime;
@@ -23,6 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Reply reply = ForwardedAnswer(rest, "node-b");
     if (reply.status < 200 || reply.status > 599 || reply.body.size() > kMaxForwardedBytes || reply.headers.size() > 1)
       std::abort();
+    // A body that is a node's part of /v1/journeys, read back as the
+    // gathering node reads it (the answer's body, or the bytes as they are).
+    for (std::string_view bytes : {std::string_view(reply.body), rest})
+      if (auto part = DecodeJourneysPart(bytes)) {
+        size_t held = part->partitions.size();
+        for (const auto& j : part->journeys) held += j.waiting.size() + j.stats.size() + j.name.size();
+        if (held > bytes.size()) std::abort();  // nothing the bytes did not bring
+      }
     return 0;
   }
   if (data[0] & 1) {

@@ -1,0 +1,138 @@
+// Service, the reads on a cluster that add every partition's part up
+// (docs/cluster.md, "Reads"): GET /v1/journeys. Each node answers for the
+// partitions it runs (GET /v1/cluster/journeys: their counts in the
+// engine's own terms, in the snapshot's encoding); the node asked gathers
+// every node's part, checks that the parts cover every partition once,
+// and adds them up as one daemon adds up its shards'.
+
+#include <algorithm>
+#include <map>
+
+#include "base/text.h"
+#include "runtime/cluster/node.h"
+#include "runtime/daemon/http_api.h"
+#include "runtime/daemon/service.h"
+#include "runtime/daemon/journeys_part.h"
+
+namespace tutti::runtime {
+namespace {
+
+using enum JourneysPart::Status;
+
+}  // namespace
+
+void Service::JourneysPartHere(std::function<void(Reply)> done) const {
+  node_->ReadAll([done = std::move(done)](const std::map<int32_t, const Engine*>& engines) {
+    // On the node's thread: each version's counts added up over the
+    // partitions, as Shards adds up its shards'.
+    JourneysPart part;
+    std::map<std::pair<std::string, std::string>, std::pair<JourneysPart::Journey, JourneyStats>> rows;
+    std::vector<std::pair<std::string, std::string>> order;
+    for (const auto& [p, engine] : engines) {
+      part.partitions.push_back(p);
+      part.now = std::max(part.now, engine->now());
+      std::vector<int64_t> active(engine->journey_count());
+      std::vector<std::vector<int64_t>> waiting(engine->journey_count());
+      for (uint32_t i = 0; i < engine->journey_count(); ++i) waiting[i].resize(engine->journey(i).steps.size());
+      const StateStore& store = engine->store();
+      for (size_t c = 0; c < store.customer_count(); ++c)
+        for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) {
+          const JourneyInstance& inst = store.instance(h);
+          ++active[inst.journey];
+          if (inst.pc < waiting[inst.journey].size()) ++waiting[inst.journey][inst.pc];
+        }
+      for (uint32_t i = 0; i < engine->journey_count(); ++i) {
+        const auto& j = engine->journey(i);
+        auto key = std::pair{j.name, VersionId(j)};
+        auto [it, fresh] = rows.try_emplace(key);
+        JourneysPart::Journey& row = it->second.first;
+        uint8_t status = engine->retired(i) ? kRetired : engine->paused(i) ? kPaused : kRunning;
+        if (fresh) {
+          order.push_back(key);
+          row.name = j.name;
+          row.version_id = key.second;
+          row.status = status;
+          row.waiting.assign(j.steps.size(), 0);
+        }
+        row.status = std::min(row.status, status);  // running anywhere is running
+        row.active += active[i];
+        for (size_t k = 0; k < waiting[i].size(); ++k) row.waiting[k] += waiting[i][k];
+        it->second.second += engine->stats()[i];
+      }
+    }
+    for (const auto& key : order) {
+      auto& [row, stats] = rows[key];
+      row.stats = EncodeJourneyStats(stats);
+      part.journeys.push_back(std::move(row));
+    }
+    done(Reply{200, EncodeJourneysPart(part), "application/octet-stream", {}, false});
+  });
+}
+
+std::vector<cluster::Member> Service::ClusterOwners() const { return node_->Owners(); }
+
+Reply Service::JourneysFromParts(const std::vector<Reply>& answers, std::string_view query) const {
+  auto moving = [](const std::string& why) {
+    Reply reply = Problem(503, why + ": try again (a partition that moves is taken over within seconds)");
+    reply.headers.emplace_back("Retry-After", "1");
+    return reply;
+  };
+  std::vector<JourneysPart> parts;
+  for (const Reply& answer : answers) {
+    // A node's refusal of the token or the method is the reader's to see.
+    if (answer.status == 401 || answer.status == 405) return answer;
+    if (answer.status != 200) return moving("a node could not give its partitions' part");
+    auto part = answer.content_type == "application/octet-stream" ? DecodeJourneysPart(answer.body) : std::nullopt;
+    if (!part) return moving("a node's part could not be read (another build of Tutti?)");
+    parts.push_back(std::move(*part));
+  }
+  // Every partition once: otherwise a partition moved (or was being
+  // replayed) while the parts were gathered.
+  std::vector<int> seen(static_cast<size_t>(node_->partitions()));
+  Instant now = INT64_MIN;
+  for (const JourneysPart& part : parts) {
+    now = std::max(now, part.now);
+    for (int32_t p : part.partitions)
+      if (p < node_->partitions()) ++seen[static_cast<size_t>(p)];
+  }
+  if (std::any_of(seen.begin(), seen.end(), [](int n) { return n != 1; }))
+    return moving("some partitions were moving while their parts were gathered");
+  std::optional<JourneyWindow> window;
+  if (auto refusal = JourneyWindowOf(query, now, &window)) return *refusal;
+  // Added up by version, in the order the parts name them (partitions in order).
+  std::sort(parts.begin(), parts.end(), [](const JourneysPart& a, const JourneysPart& b) { return a.partitions < b.partitions; });
+  std::vector<JourneyRow> rows;
+  std::map<std::pair<std::string, std::string>, size_t> at;
+  std::vector<uint8_t> status;
+  for (const JourneysPart& part : parts)
+    for (const JourneysPart::Journey& j : part.journeys) {
+      const compiler::ir::Journey* journey = node_->FindJourney(j.name, j.version_id);
+      if (journey == nullptr || j.waiting.size() != journey->steps.size())
+        return moving("a node runs a version of journey '" + Printable(j.name, 100) + "' this node does not know yet");
+      auto stats = DecodeJourneyStats(j.stats, *journey);
+      if (!stats) return moving("a node's counts of journey '" + Printable(j.name, 100) + "' could not be read");
+      auto [it, fresh] = at.try_emplace({j.name, j.version_id}, rows.size());
+      if (fresh) {
+        rows.push_back({journey, "running", 0, std::vector<int64_t>(journey->steps.size()), {}});
+        rows.back().stats.step_visits.resize(journey->steps.size());
+        status.push_back(j.status);
+      }
+      JourneyRow& row = rows[it->second];
+      status[it->second] = std::min(status[it->second], j.status);
+      row.active += j.active;
+      for (size_t k = 0; k < j.waiting.size(); ++k) row.waiting[k] += j.waiting[k];
+      row.stats += *stats;
+    }
+  std::vector<JourneyRow> shown;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    // A retired version is shown while instances finish on it.
+    if (status[i] == kRetired && rows[i].active == 0) continue;
+    rows[i].status = status[i] == kRetired ? "retired" : status[i] == kPaused ? "paused" : "running";
+    shown.push_back(std::move(rows[i]));
+  }
+  return JourneysReply(shown, window, now,
+                       {{"fingerprint", node_->latest_version()}, {"partitions", node_->partitions()},
+                        {"nodes", parts.size()}});
+}
+
+}  // namespace tutti::runtime
