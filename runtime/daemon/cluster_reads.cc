@@ -71,7 +71,8 @@ void Service::JourneysPartHere(std::function<void(Reply)> done) const {
 
 std::vector<cluster::Member> Service::ClusterOwners() const { return node_->Owners(); }
 
-Reply Service::JourneysFromParts(const std::vector<Reply>& answers, std::string_view query) const {
+std::optional<Reply> Service::AddUpParts(const std::vector<Reply>& answers, std::vector<JourneyRow>* rows,
+                                         Instant* now, size_t* nodes) const {
   auto moving = [](const std::string& why) {
     Reply reply = Problem(503, why + ": try again (a partition that moves is taken over within seconds)");
     reply.headers.emplace_back("Retry-After", "1");
@@ -89,19 +90,18 @@ Reply Service::JourneysFromParts(const std::vector<Reply>& answers, std::string_
   // Every partition once: otherwise a partition moved (or was being
   // replayed) while the parts were gathered.
   std::vector<int> seen(static_cast<size_t>(node_->partitions()));
-  Instant now = INT64_MIN;
+  *now = INT64_MIN;
   for (const JourneysPart& part : parts) {
-    now = std::max(now, part.now);
+    *now = std::max(*now, part.now);
     for (int32_t p : part.partitions)
       if (p < node_->partitions()) ++seen[static_cast<size_t>(p)];
   }
   if (std::any_of(seen.begin(), seen.end(), [](int n) { return n != 1; }))
     return moving("some partitions were moving while their parts were gathered");
-  std::optional<JourneyWindow> window;
-  if (auto refusal = JourneyWindowOf(query, now, &window)) return *refusal;
+  *nodes = parts.size();
   // Added up by version, in the order the parts name them (partitions in order).
-  std::sort(parts.begin(), parts.end(), [](const JourneysPart& a, const JourneysPart& b) { return a.partitions < b.partitions; });
-  std::vector<JourneyRow> rows;
+  std::sort(parts.begin(), parts.end(),
+            [](const JourneysPart& a, const JourneysPart& b) { return a.partitions < b.partitions; });
   std::map<std::pair<std::string, std::string>, size_t> at;
   std::vector<uint8_t> status;
   for (const JourneysPart& part : parts)
@@ -111,28 +111,46 @@ Reply Service::JourneysFromParts(const std::vector<Reply>& answers, std::string_
         return moving("a node runs a version of journey '" + Printable(j.name, 100) + "' this node does not know yet");
       auto stats = DecodeJourneyStats(j.stats, *journey);
       if (!stats) return moving("a node's counts of journey '" + Printable(j.name, 100) + "' could not be read");
-      auto [it, fresh] = at.try_emplace({j.name, j.version_id}, rows.size());
+      auto [it, fresh] = at.try_emplace({j.name, j.version_id}, rows->size());
       if (fresh) {
-        rows.push_back({journey, "running", 0, std::vector<int64_t>(journey->steps.size()), {}});
-        rows.back().stats.step_visits.resize(journey->steps.size());
+        rows->push_back({journey, "running", 0, std::vector<int64_t>(journey->steps.size()), {}});
+        rows->back().stats.step_visits.resize(journey->steps.size());
         status.push_back(j.status);
       }
-      JourneyRow& row = rows[it->second];
+      JourneyRow& row = (*rows)[it->second];
       status[it->second] = std::min(status[it->second], j.status);
       row.active += j.active;
       for (size_t k = 0; k < j.waiting.size(); ++k) row.waiting[k] += j.waiting[k];
       row.stats += *stats;
     }
-  std::vector<JourneyRow> shown;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    // A retired version is shown while instances finish on it.
-    if (status[i] == kRetired && rows[i].active == 0) continue;
-    rows[i].status = status[i] == kRetired ? "retired" : status[i] == kPaused ? "paused" : "running";
-    shown.push_back(std::move(rows[i]));
-  }
-  return JourneysReply(shown, window, now,
-                       {{"fingerprint", node_->latest_version()}, {"partitions", node_->partitions()},
-                        {"nodes", parts.size()}});
+  for (size_t k = 0; k < rows->size(); ++k)
+    (*rows)[k].status = status[k] == kRetired ? "retired" : status[k] == kPaused ? "paused" : "running";
+  return std::nullopt;
+}
+
+Reply Service::JourneysFromParts(const std::vector<Reply>& answers, std::string_view query) const {
+  std::vector<JourneyRow> rows;
+  Instant now = 0;
+  size_t nodes = 0;
+  if (auto refusal = AddUpParts(answers, &rows, &now, &nodes)) return *refusal;
+  std::optional<JourneyWindow> window;
+  if (auto refusal = JourneyWindowOf(query, now, &window)) return *refusal;
+  // A retired version is shown while instances finish on it.
+  std::erase_if(rows, [](const JourneyRow& row) { return row.status == std::string_view("retired") && row.active == 0; });
+  return JourneysReply(rows, window, now,
+                       {{"fingerprint", node_->latest_version()}, {"partitions", node_->partitions()}, {"nodes", nodes}});
+}
+
+Reply Service::GraphFromParts(const std::vector<Reply>& answers, std::string_view name, std::string_view query) const {
+  int64_t version = 0;
+  if (auto refusal = GraphVersionOf(query, &version)) return *refusal;
+  std::vector<JourneyRow> rows;
+  Instant now = 0;
+  size_t nodes = 0;
+  if (auto refusal = AddUpParts(answers, &rows, &now, &nodes)) return *refusal;
+  std::optional<JourneyWindow> window;
+  if (auto refusal = JourneyWindowOf(query, now, &window)) return *refusal;
+  return GraphReply(rows, name, version, window, now);
 }
 
 }  // namespace tutti::runtime

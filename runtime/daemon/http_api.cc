@@ -313,6 +313,14 @@ std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::o
   return std::nullopt;
 }
 
+std::optional<Reply> GraphVersionOf(std::string_view query, int64_t* version) {
+  auto text = QueryParam(query, "version");
+  auto n = text ? Number(text, INT32_MAX) : std::optional<uint64_t>(0);
+  if (!n || (text && *n == 0)) return Problem(400, "version must be a whole number from 1");
+  *version = static_cast<int64_t>(*n);
+  return std::nullopt;
+}
+
 namespace {
 
 /// GET /v1/customers/{id}/history or /v1/accounts/{id}/history, from the
@@ -427,12 +435,11 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
   }
   if (route == "/v1/journeys/{name}/graph") {
     if (!get) return MethodNotAllowed("GET");
-    auto version = QueryParam(t.query, "version");
-    auto version_n = version ? Number(version, INT32_MAX) : std::optional<uint64_t>(0);
-    if (!version_n || (version && *version_n == 0)) return Problem(400, "version must be a whole number from 1");
+    int64_t version = 0;
+    if (auto refusal = GraphVersionOf(t.query, &version)) return *refusal;
     std::optional<JourneyWindow> window;
     if (auto refusal = JourneyWindowOf(t.query, service.EngineNow(), &window)) return *refusal;
-    return service.GetJourneyGraph(t.segments[2], static_cast<int64_t>(*version_n), window);
+    return service.GetJourneyGraph(t.segments[2], version, window);
   }
   if (IsCustomerRead(t)) {
     if (!get) return MethodNotAllowed("GET");

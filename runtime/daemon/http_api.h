@@ -90,6 +90,10 @@ Reply Route(Service& service, const ApiRequest& request, const ApiTarget& target
 /// window.
 std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::optional<JourneyWindow>* window);
 
+/// A graph's `version` from the query (0 when none is given: the newest
+/// running); a refusal when it is not a whole number from 1.
+std::optional<Reply> GraphVersionOf(std::string_view query, int64_t* version);
+
 /// Whether `target` reads one customer's state (GET /v1/customers/{id},
 /// and its history): on a cluster, the node that owns the customer's
 /// partition answers it (Service::PlanCustomerRead).

@@ -178,7 +178,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       case Special::kNone: break;
     }
     if (!refusal && service_.OnACluster() && IsCustomerRead(*target)) return ReadOnCluster(*target, keep_alive);
-    if (!refusal && service_.OnACluster() && target->route == "/v1/journeys") return GatherOnCluster(*target, keep_alive);
+    if (!refusal && service_.OnACluster() &&
+        (target->route == "/v1/journeys" || target->route == "/v1/journeys/{name}/graph"))
+      return GatherOnCluster(*target, keep_alive);
     if (!refusal && service_.OnACluster() && target->route == "/v1/cluster/journeys") {
       if (auto refused = ReadRefusal(head_, options_.access)) return Send(std::move(*refused), keep_alive);
       return service_.JourneysPartHere(OnLoop([self = this->shared_from_this(), keep_alive](Reply reply) {
@@ -217,8 +219,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     };
   }
 
-  /// GET /v1/journeys on a cluster: every node's part (this one's on its
-  /// node's thread, the others' asked of them), added up once all are in.
+  /// GET /v1/journeys (or a journey's graph) on a cluster: every node's
+  /// part (this one's on its node's thread, the others' asked of them),
+  /// added up once all are in.
   void GatherOnCluster(const ApiTarget& target, bool keep_alive) {
     if (auto refusal = ReadRefusal(head_, options_.access)) return Send(std::move(*refusal), keep_alive);
     std::vector<cluster::Member> owners = service_.ClusterOwners();
@@ -244,9 +247,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     part.target = "/v1/cluster/journeys";
     part.authorization = head_.authorization;
     for (size_t i = 0; i < owners.size(); ++i) {
-      auto got = [self = this->shared_from_this(), gathered, i, query = target.query, keep_alive](Reply reply) {
+      auto got = [self = this->shared_from_this(), gathered, i, target, keep_alive](Reply reply) {
         gathered->answers[i] = std::move(reply);
-        if (--gathered->left == 0) self->Send(self->service_.JourneysFromParts(gathered->answers, query), keep_alive);
+        if (--gathered->left > 0) return;
+        const Service& service = self->service_;
+        self->Send(target.route == "/v1/journeys"
+                       ? service.JourneysFromParts(gathered->answers, target.query)
+                       : service.GraphFromParts(gathered->answers, target.segments[2], target.query),
+                   keep_alive);
       };
       if (owners[i].node == service_.NodeName()) service_.JourneysPartHere(OnLoop(got));
       else ForwardRead(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);

@@ -40,20 +40,29 @@ const char* KindName(compiler::FlowNodeKind kind) {
 
 Reply Service::GetJourneyGraph(std::string_view name, int64_t version, std::optional<JourneyWindow> window) const {
   const Engine& engine = shards_->shard(0);
-  std::optional<uint32_t> found;
-  for (uint32_t i = 0; i < engine.journey_count(); ++i) {
-    const auto& j = engine.journey(i);
-    if (j.name != name) continue;
-    if (version ? j.version == version : !engine.retired(i)) found = i;
+  auto [active, waiting] = CountInstances();
+  std::vector<JourneyStats> stats = shards_->stats();
+  std::vector<JourneyRow> rows;
+  for (uint32_t i = 0; i < engine.journey_count(); ++i)
+    rows.push_back({&engine.journey(i), engine.retired(i) ? "retired" : engine.paused(i) ? "paused" : "running",
+                    active[i], std::move(waiting[i]), std::move(stats[i])});
+  return GraphReply(rows, name, version, window, EngineNow());
+}
+
+Reply GraphReply(const std::vector<JourneyRow>& rows, std::string_view name, int64_t version,
+                 std::optional<JourneyWindow> window, Instant now) {
+  const JourneyRow* found = nullptr;
+  for (const JourneyRow& row : rows) {
+    if (row.journey->name != name) continue;
+    if (version ? row.journey->version == version : row.status != std::string_view("retired")) found = &row;
   }
   if (!found)
     return Problem(404, "no journey '" + Printable(name, 100) + "'" +
                             (version ? " of version " + std::to_string(version) : std::string(" running")));
-  const compiler::ir::Journey& j = engine.journey(*found);
-  Instances instances = CountInstances();
-  const std::vector<int64_t>& waiting = instances.waiting[*found];
-  JourneyStats stats = shards_->stats()[*found];
-  std::pair<int64_t, int64_t> days = window ? WindowDays(*window, EngineNow()) : std::pair<int64_t, int64_t>{0, 0};
+  const compiler::ir::Journey& j = *found->journey;
+  const std::vector<int64_t>& waiting = found->waiting;
+  JourneyStats stats = found->stats;
+  std::pair<int64_t, int64_t> days = window ? Service::WindowDays(*window, now) : std::pair<int64_t, int64_t>{0, 0};
   if (window) stats = InJourneyShape(stats.Window(days.first, days.second), j.steps.size());
   stats.step_visits.resize(j.steps.size());
 
@@ -94,8 +103,8 @@ Reply Service::GetJourneyGraph(std::string_view name, int64_t version, std::opti
   }
   Json out{{"name", j.name},
            {"version", j.version},
-           {"status", engine.retired(*found) ? "retired" : engine.paused(*found) ? "paused" : "running"},
-           {"active", instances.active[*found]},
+           {"status", found->status},
+           {"active", found->active},
            {"goals", stats.goals},
            {"nodes", nodes},
            {"edges", edges}};

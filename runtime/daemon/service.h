@@ -205,6 +205,10 @@ struct JourneyRow {
 /// GET /v1/journeys's answer from its rows, with a window's counts as of
 /// the engine's `now` when one is asked; `more` adds to the reply's members.
 Reply JourneysReply(const std::vector<JourneyRow>& rows, std::optional<JourneyWindow> window, Instant now, Json more);
+/// GET /v1/journeys/{name}/graph's answer (journey_graph.cc) from every
+/// version's row: `version` 0 is the newest still running.
+Reply GraphReply(const std::vector<JourneyRow>& rows, std::string_view name, int64_t version,
+                 std::optional<JourneyWindow> window, Instant now);
 
 /// The engines a read of customers looks at: a daemon's shards, or on a
 /// cluster the engine of the partition the customer is in (read on the
@@ -395,6 +399,13 @@ class Service {
   /// GET /v1/cluster/journeys; a 503 to try again when they do not cover
   /// every partition once.
   Reply JourneysFromParts(const std::vector<Reply>& answers, std::string_view query) const;
+  /// GET /v1/journeys/{name}/graph (with `query`'s version and window) the same way.
+  Reply GraphFromParts(const std::vector<Reply>& answers, std::string_view name, std::string_view query) const;
+  /// Every node's part added up into `rows` (every version, retired ones
+  /// too), with the latest partition clock and how many nodes answered;
+  /// the refusal instead when they cannot be.
+  std::optional<Reply> AddUpParts(const std::vector<Reply>& answers, std::vector<JourneyRow>* rows, Instant* now,
+                                  size_t* nodes) const;
   /// Counts a read of one customer: answered "here", "sent_on" to its
   /// owner, or "refused" for now (no owner known, the owner unreachable).
   void CountClusterRead(const char* where) { cluster_reads_->At({where}).Add(); }

@@ -314,6 +314,19 @@ TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
       EXPECT_EQ(all["nodes"], 2) << path;
     }
   }
+  // A journey's diagram with its counts, the console's journey page.
+  for (std::string path : {"/v1/journeys/glidim_formulary_win/graph", "/v1/journeys/glidim_formulary_win/graph?days=30",
+                           "/v1/journeys/nobody/graph", "/v1/journeys/glidim_formulary_win/graph?version=0"}) {
+    auto [status_one, graph_one] = Read(one, path, admin);
+    bool unknown = path.find("nobody") != std::string::npos, bad = path.find("=0") != std::string::npos;
+    EXPECT_EQ(status_one, unknown ? "404" : bad ? "400" : "200") << path;
+    if (status_one == "200") EXPECT_GT(graph_one["nodes"].size(), 3u) << path;
+    for (Daemon* d : {&a, &b}) {
+      auto [status, graph] = Read(*d, path, admin);
+      EXPECT_EQ(status, status_one) << path;
+      if (status_one == "200") EXPECT_EQ(graph, graph_one) << path;
+    }
+  }
   std::string part = a.Curl("GET", "/v1/cluster/journeys", "", admin);
   EXPECT_EQ(part.substr(0, 3), "200");
   ::testing::Test::RecordProperty("journeys_part_bytes", std::to_string(part.size() - 4));
