@@ -128,29 +128,30 @@ std::optional<Reply> Service::AddUpParts(const std::vector<Reply>& answers, std:
   return std::nullopt;
 }
 
+Reply Service::FromParts(const std::vector<Reply>& answers, std::string_view query,
+                         const std::function<Reply(AddedUp&)>& answer) const {
+  AddedUp all;
+  if (auto refusal = AddUpParts(answers, &all.rows, &all.now, &all.nodes)) return *refusal;
+  if (auto refusal = JourneyWindowOf(query, all.now, &all.window)) return *refusal;
+  return answer(all);
+}
+
 Reply Service::JourneysFromParts(const std::vector<Reply>& answers, std::string_view query) const {
-  std::vector<JourneyRow> rows;
-  Instant now = 0;
-  size_t nodes = 0;
-  if (auto refusal = AddUpParts(answers, &rows, &now, &nodes)) return *refusal;
-  std::optional<JourneyWindow> window;
-  if (auto refusal = JourneyWindowOf(query, now, &window)) return *refusal;
-  // A retired version is shown while instances finish on it.
-  std::erase_if(rows, [](const JourneyRow& row) { return row.status == std::string_view("retired") && row.active == 0; });
-  return JourneysReply(rows, window, now,
-                       {{"fingerprint", node_->latest_version()}, {"partitions", node_->partitions()}, {"nodes", nodes}});
+  return FromParts(answers, query, [this](AddedUp& all) {
+    // A retired version is shown while instances finish on it.
+    std::erase_if(all.rows,
+                  [](const JourneyRow& row) { return row.status == std::string_view("retired") && row.active == 0; });
+    return JourneysReply(all.rows, all.window, all.now,
+                         {{"fingerprint", node_->latest_version()}, {"partitions", node_->partitions()},
+                          {"nodes", all.nodes}});
+  });
 }
 
 Reply Service::GraphFromParts(const std::vector<Reply>& answers, std::string_view name, std::string_view query) const {
   int64_t version = 0;
   if (auto refusal = GraphVersionOf(query, &version)) return *refusal;
-  std::vector<JourneyRow> rows;
-  Instant now = 0;
-  size_t nodes = 0;
-  if (auto refusal = AddUpParts(answers, &rows, &now, &nodes)) return *refusal;
-  std::optional<JourneyWindow> window;
-  if (auto refusal = JourneyWindowOf(query, now, &window)) return *refusal;
-  return GraphReply(rows, name, version, window, now);
+  return FromParts(answers, query,
+                   [&](AddedUp& all) { return GraphReply(all.rows, name, version, all.window, all.now); });
 }
 
 }  // namespace tutti::runtime

@@ -128,7 +128,8 @@ Reply ForwardedAnswer(std::string_view bytes, const std::string& owner) {
     used += parser.put(net::buffer(bytes.data() + used, bytes.size() - used), ec);
   if (!ec && !parser.is_done()) parser.put_eof(ec);
   if (ec == http::error::need_more) ec = {};
-  if (ec == http::error::body_limit || ec == http::error::header_limit) return Unanswered(owner, "its answer is over the limit");
+  if (ec == http::error::body_limit || ec == http::error::header_limit)
+    return Unanswered(owner, "its answer is over the limit");
   if (ec || !parser.is_done()) return Unanswered(owner, "its answer could not be read");
   return Kept(parser.get(), owner);
 }

@@ -501,7 +501,8 @@ std::optional<Reply> ReadRefusal(const ApiRequest& r, const ApiAccess& access) {
 }
 
 Reply CustomerRead(const Service& service, const ApiTarget& t, const EngineView& view) {
-  if (t.route == "/v1/customers/{id}") return service.GetCustomer(view, t.segments[2], QueryParam(t.query, "profile").value_or(""));
+  if (t.route == "/v1/customers/{id}")
+    return service.GetCustomer(view, t.segments[2], QueryParam(t.query, "profile").value_or(""));
   return HistoryRead(service, t, view);
 }
 

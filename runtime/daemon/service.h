@@ -406,6 +406,16 @@ class Service {
   /// the refusal instead when they cannot be.
   std::optional<Reply> AddUpParts(const std::vector<Reply>& answers, std::vector<JourneyRow>* rows, Instant* now,
                                   size_t* nodes) const;
+  /// The parts added up, with the window `query` asks for as of their
+  /// latest clock: what `answer` makes the reply from.
+  struct AddedUp {
+    std::vector<JourneyRow> rows;
+    Instant now = 0;
+    size_t nodes = 0;
+    std::optional<JourneyWindow> window;
+  };
+  Reply FromParts(const std::vector<Reply>& answers, std::string_view query,
+                  const std::function<Reply(AddedUp&)>& answer) const;
   /// Counts a read of one customer: answered "here", "sent_on" to its
   /// owner, or "refused" for now (no owner known, the owner unreachable).
   void CountClusterRead(const char* where) { cluster_reads_->At({where}).Add(); }
