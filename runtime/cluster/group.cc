@@ -119,7 +119,8 @@ Status GroupConsumer::Commit(const std::vector<std::pair<int32_t, int64_t>>& off
 }
 
 Result<std::map<int32_t, int64_t>> GroupConsumer::Lag(const std::vector<int32_t>& partitions,
-                                                      std::chrono::milliseconds timeout) {
+                                                      std::chrono::milliseconds timeout,
+                                                      std::map<int32_t, int64_t>* ends) {
   std::map<int32_t, int64_t> lag;
   if (partitions.empty()) return lag;
   rd_kafka_t* k = handle_->kafka.get();
@@ -133,6 +134,7 @@ Result<std::map<int32_t, int64_t>> GroupConsumer::Lag(const std::vector<int32_t>
     // No position yet: nothing was read, which is the end only when empty.
     int64_t position = list->elems[i].offset < 0 ? low : list->elems[i].offset;
     if (!err) lag[list->elems[i].partition] = std::max<int64_t>(0, high - position);
+    if (!err && ends != nullptr) (*ends)[list->elems[i].partition] = high;
   }
   rd_kafka_topic_partition_list_destroy(list);
   if (err) return FromKafka(err, "kafka: cannot tell where " + handle_->topic + " ends");

@@ -74,7 +74,9 @@ class GroupConsumer {
   /// How many offsets of each of `partitions` (assigned) the member has
   /// yet to be given: from its position to the partition's end as the
   /// cluster says now (transaction markers count). 0: caught up.
-  Result<std::map<int32_t, int64_t>> Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout);
+  /// `ends` (when given): where each partition ends now.
+  Result<std::map<int32_t, int64_t>> Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout,
+                                         std::map<int32_t, int64_t>* ends = nullptr);
   /// Leaves the group at once: its partitions go to the other members
   /// without waiting for the session to time out.
   void Close();

@@ -19,6 +19,8 @@ constexpr auto kPollWait = 100ms;
 constexpr auto kEndCheck = 100ms;
 // How often a node reads the control topic for versions published elsewhere.
 constexpr auto kControlCheck = 1s;
+// A node announces what it runs at least this often (Announce).
+constexpr auto kAnnounceAgain = std::chrono::minutes(10);
 // A partition that could not be opened is tried again after this long.
 constexpr auto kReopenPause = 1s;
 
@@ -65,6 +67,10 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
   {
     std::lock_guard lock(node->versions_mu_);
     node->versions_[set.Fingerprint()] = &set;
+    {
+      std::lock_guard journeys(node->journeys_mu_);
+      for (const auto& j : set.ir().journeys) node->journeys_.try_emplace({j.name, VersionId(j)}, &j);
+    }
     node->ReadControl("");
     if (node->first_.empty()) {
       Version first{set.Fingerprint(), set.Sources()};
@@ -138,6 +144,7 @@ Result<int64_t> Node::Take(int32_t p) {
 int64_t Node::Assigned(int32_t p) {
   assigned_.insert(p);
   replaying_[p] = SteadyClock::now();
+  replay_targets_.erase(p);
   caught_up_ = false;
   restoring_ = true;
   auto from = Take(p);
@@ -151,6 +158,7 @@ int64_t Node::Assigned(int32_t p) {
 void Node::Revoked(int32_t p) {
   assigned_.erase(p);
   replaying_.erase(p);
+  replay_targets_.erase(p);
   if (replaying_.empty()) restoring_ = false;
   auto it = workers_.find(p);
   std::lock_guard lock(counts_mu_);
@@ -168,7 +176,10 @@ void Node::ApplyTo(int32_t p, const std::vector<const Record*>& batch) {
   if (!assigned_.count(p)) return;
   auto it = workers_.find(p);
   if (it == workers_.end()) {
-    // Assigned, but its opening failed: again, and read from where it says.
+    // Assigned, but its opening failed (or its worker failed): again, and
+    // read from where it says; not read from until it has caught up.
+    if (replaying_.try_emplace(p, SteadyClock::now()).second) replay_targets_.erase(p);
+    restoring_ = true;
     auto from = Take(p);
     if (!from.ok()) {
       Trouble(from.status());
@@ -208,6 +219,7 @@ void Node::Run() {
     auto polled = consumer_->Poll(kPollMax, kPollWait);
     if (!polled.ok()) {
       Trouble(polled.status());
+      RunReads();  // answered from what the partitions hold, whatever the poll met
       std::this_thread::sleep_for(200ms);
       continue;
     }
@@ -255,7 +267,8 @@ void Node::Run() {
       checked_end = SteadyClock::now();
       std::vector<int32_t> owned;
       for (const auto& [p, w] : workers_) owned.push_back(p);
-      auto lag = consumer_->Lag(owned, 5s);
+      std::map<int32_t, int64_t> ends;
+      auto lag = consumer_->Lag(owned, 5s, &ends);
       int64_t total = 0;
       if (lag.ok()) {
         for (const auto& [p, n] : *lag) total += n;
@@ -264,17 +277,35 @@ void Node::Run() {
         lag_by_partition_ = *lag;
       }
       bool caught_up = lag.ok() && total == 0 && owned.size() == counts().partitions.size();
-      if (caught_up && !replaying_.empty()) {
-        auto oldest = SteadyClock::now();
-        for (const auto& [p, since] : replaying_) oldest = std::min(oldest, since);
-        std::lock_guard lock(counts_mu_);
-        counts_.last_takeover_seconds = std::chrono::duration<double>(SteadyClock::now() - oldest).count();
-        replaying_.clear();
-        restoring_ = false;
+      // A partition taken over has caught up once it has read as far as
+      // its end was when first checked: under steady ingestion its lag
+      // may never be 0.
+      for (auto it = replaying_.begin(); lag.ok() && it != replaying_.end();) {
+        int32_t p = it->first;
+        if (!ends.count(p) || !lag->count(p)) {
+          ++it;
+          continue;
+        }
+        int64_t target = replay_targets_.try_emplace(p, ends[p]).first->second;
+        if (ends[p] - lag->at(p) < target) {
+          ++it;
+          continue;
+        }
+        {
+          std::lock_guard lock(counts_mu_);
+          counts_.last_takeover_seconds = std::chrono::duration<double>(SteadyClock::now() - it->second).count();
+        }
+        replay_targets_.erase(p);
+        it = replaying_.erase(it);
       }
+      if (replaying_.empty()) restoring_ = false;
       caught_up_ = caught_up;
       ++end_checks_;
     }
+  }
+  {
+    std::lock_guard lock(reads_mu_);
+    reads_closed_ = true;  // the consumer goes: nothing to wake any more
   }
   if (abandon_) {
     consumer_->Abandon();
@@ -319,7 +350,10 @@ void Node::Announce() {
     std::lock_guard lock(members_mu_);
     api = api_;
   }
-  if (api.empty() || (assigned_ == announced_ && api == announced_api_)) return;
+  // Again now and then though nothing moved: the control topic's
+  // retention must not lose who runs what.
+  bool fresh = SteadyClock::now() - announced_at_ < kAnnounceAgain;
+  if (api.empty() || (assigned_ == announced_ && api == announced_api_ && fresh)) return;
   Member me{name_, api, std::vector<int32_t>(assigned_.begin(), assigned_.end())};
   std::lock_guard ingest(ingest_mu_);
   Status written = ingest_->Begin();
@@ -329,26 +363,54 @@ void Node::Announce() {
   if (!written.ok()) return Trouble(written.With("announcing this node's partitions"));  // again after the next poll
   announced_ = assigned_;
   announced_api_ = api;
+  announced_at_ = SteadyClock::now();
 }
 
 void Node::Read(int32_t p, PartitionRead read) {
   if (p < 0 || p >= partitions_) return read(nullptr, "there is no partition " + std::to_string(p));
   {
     std::lock_guard lock(reads_mu_);
-    reads_.emplace_back(p, std::move(read));
+    if (!reads_closed_ && reads_.size() + reads_all_.size() < kMaxWaitingReads) {
+      reads_.emplace_back(p, std::move(read));
+      consumer_->Wake();  // answered after the batch in hand, not the next poll's wait
+      return;
+    }
   }
-  consumer_->Wake();  // answered after the batch in hand, not the next poll's wait
+  read(nullptr, "node " + name_ + " is stopping, or has too many reads waiting");
 }
 
 void Node::ReadAll(PartitionsRead read) {
   {
     std::lock_guard lock(reads_mu_);
-    reads_all_.push_back(std::move(read));
+    if (!reads_closed_ && reads_.size() + reads_all_.size() < kMaxWaitingReads) {
+      reads_all_.push_back(std::move(read));
+      consumer_->Wake();
+      return;
+    }
   }
-  consumer_->Wake();
+  read({});  // covers no partition: the gathering node says to try again
+}
+
+void Node::StopReads() {
+  std::vector<std::pair<int32_t, PartitionRead>> reads;
+  std::vector<PartitionsRead> reads_all;
+  {
+    std::lock_guard lock(reads_mu_);
+    reads_closed_ = true;
+  }
+  // Reads under way on the node's thread finish first.
+  std::lock_guard running(reads_running_mu_);
+  {
+    std::lock_guard lock(reads_mu_);
+    reads.swap(reads_);
+    reads_all.swap(reads_all_);
+  }
+  for (auto& [p, read] : reads) read(nullptr, "node " + name_ + " is stopping");
+  for (PartitionsRead& read : reads_all) read({});
 }
 
 void Node::RunReads() {
+  std::lock_guard running(reads_running_mu_);
   std::vector<std::pair<int32_t, PartitionRead>> reads;
   std::vector<PartitionsRead> reads_all;
   {

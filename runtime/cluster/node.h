@@ -130,6 +130,13 @@ class Node : private Versions {
   /// with, by partition (for reads that add the partitions' parts up).
   using PartitionsRead = std::function<void(const std::map<int32_t, const Engine*>& engines)>;
   void ReadAll(PartitionsRead read);
+  /// Answers the reads waiting (with null: not here) and every later one
+  /// at once, on the caller's thread: after this, no read's answer comes
+  /// from the node's thread (the server calls it before its loop goes).
+  void StopReads();
+  /// At most this many reads wait for the node's thread; more are
+  /// answered at once as not here.
+  static constexpr size_t kMaxWaitingReads = 1000;
   /// Whether every partition this node owns has applied every input
   /// written to it (tests, metrics): true when it owns none.
   /// As of the node's last check of its positions against the
@@ -197,6 +204,7 @@ class Node : private Versions {
   std::map<int32_t, std::unique_ptr<PartitionWorker>> workers_;  // the consumer thread's
   std::set<int32_t> assigned_;  // what the group gives this node now (a worker may have failed to open)
   std::map<int32_t, std::chrono::steady_clock::time_point> replaying_;  // taken over, until caught up
+  std::map<int32_t, int64_t> replay_targets_;  // where each of those ended when first checked
   std::thread thread_;
   std::atomic<bool> stop_{false}, abandon_{false}, caught_up_{false}, restoring_{false};
   std::atomic<uint64_t> end_checks_{0};
@@ -206,12 +214,17 @@ class Node : private Versions {
   std::mutex ingest_mu_;  // one ingest transaction at a time
   std::unique_ptr<PartitionProducer> ingest_;
 
+  mutable std::mutex journeys_mu_;
+  std::map<std::pair<std::string, std::string>, const compiler::ir::Journey*> journeys_;  // by name and VersionId
   mutable std::mutex members_mu_;
   std::string api_;                    // advertised; under members_mu_
   std::map<int32_t, Member> owners_;   // by partition, from the control topic; under members_mu_
   std::set<int32_t> announced_;        // the consumer thread's: what it last announced
   std::string announced_api_;          // ... and with which address
+  std::chrono::steady_clock::time_point announced_at_;  // ... and when
   std::mutex reads_mu_;
+  bool reads_closed_ = false;  // under reads_mu_: StopReads, or the node stopped
+  std::mutex reads_running_mu_;  // held by the node's thread while it runs reads
   std::vector<std::pair<int32_t, PartitionRead>> reads_;  // asked for, not run yet
   std::vector<PartitionsRead> reads_all_;                 // the same, of every partition
 

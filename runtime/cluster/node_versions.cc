@@ -29,6 +29,10 @@ void Node::Known(const JourneySet* set, std::unique_ptr<JourneySet> owned) {
     owned_.push_back(std::move(owned));
   }
   versions_[set->Fingerprint()] = set;
+  {
+    std::lock_guard lock(journeys_mu_);
+    for (const auto& j : set->ir().journeys) journeys_.try_emplace({j.name, VersionId(j)}, &j);
+  }
   if (first_.empty()) first_ = set->Fingerprint();
   latest_ = set->Fingerprint();
   // An event some version fans out or routes is copied to every
@@ -80,11 +84,11 @@ void Node::ReadControl(const std::string& want) {
 }
 
 const compiler::ir::Journey* Node::FindJourney(const std::string& name, const std::string& version_id) const {
-  std::lock_guard lock(versions_mu_);
-  for (const auto& [fingerprint, set] : versions_)
-    for (const auto& j : set->ir().journeys)
-      if (j.name == name && VersionId(j) == version_id) return &j;
-  return nullptr;
+  // Not under versions_mu_, which a read of the control topic holds for
+  // as long as Kafka takes: the API's loop thread asks.
+  std::lock_guard lock(journeys_mu_);
+  auto it = journeys_.find({name, version_id});
+  return it == journeys_.end() ? nullptr : it->second;
 }
 
 const JourneySet& Node::First() {

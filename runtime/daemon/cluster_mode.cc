@@ -22,6 +22,20 @@
 #include "compiler/source/diagnostic.h"
 
 namespace tutti::runtime {
+namespace {
+
+/// The host's name, as a node's name and address may hold it (what an
+/// announcement takes: printable ASCII, no spaces).
+std::string HostName() {
+  char buffer[256] = {};
+  ::gethostname(buffer, sizeof buffer - 1);
+  std::string name = buffer;
+  for (char& c : name)
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '_';
+  return name.empty() ? "localhost" : name;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& options) {
   if (!options.profiles.empty())
@@ -41,9 +55,7 @@ Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& opt
   settings.snapshot_every = options.snapshot_every;
   std::string name = options.node;
   if (name.empty()) {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    name = std::string(host) + "-" + std::to_string(::getpid());
+    name = HostName() + "-" + std::to_string(::getpid());
   }
   // Versions published by other nodes are built as this one's folder is.
   cluster::Node::Builder build = [options](const std::vector<std::pair<std::string, std::string>>& files)
@@ -183,11 +195,7 @@ void Service::Listening(const std::string& host, unsigned port, bool tls) {
   if (api.empty()) {
     // Every address: the others reach this one by its host's name.
     std::string name = host;
-    if (host == "0.0.0.0" || host == "::" || host.empty()) {
-      char buffer[256] = {};
-      ::gethostname(buffer, sizeof buffer - 1);
-      name = buffer;
-    }
+    if (host == "0.0.0.0" || host == "::" || host.empty()) name = HostName();
     api = (name.find(':') != std::string::npos ? "[" + name + "]" : name) + ":" + std::to_string(port);
   }
   node_->Advertise(api);
@@ -196,6 +204,10 @@ void Service::Listening(const std::string& host, unsigned port, bool tls) {
 }
 
 const std::string& Service::NodeName() const { return node_->name(); }
+
+void Service::StopReads() {
+  if (node_) node_->StopReads();
+}
 
 Service::CustomerReadPlan Service::PlanCustomerRead(std::string_view id, bool forwarded) const {
   CustomerReadPlan plan;

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -72,28 +73,43 @@ class Forwarded : public std::enable_shared_from_this<Forwarded> {
  public:
   Forwarded(const net::any_io_executor& executor, std::string owner, std::string host, std::string port,
             std::function<void(Reply)> done)
-      : resolver_(executor), stream_(executor), owner_(std::move(owner)), host_(std::move(host)),
-        port_(std::move(port)), done_(std::move(done)) {}
+      : resolver_(executor), stream_(executor), deadline_(executor), owner_(std::move(owner)),
+        host_(std::move(host)), port_(std::move(port)), done_(std::move(done)) {}
 
   void Run(http::request<http::empty_body> request) {
     request_ = std::move(request);
     stream_.expires_after(std::chrono::seconds(kForwardTimeoutSeconds));
+    // An address needs no resolver; a name's resolving is under the
+    // deadline too.
+    beast::error_code numeric;
+    auto address = net::ip::make_address(host_, numeric);
+    if (!numeric) {
+      tcp::endpoint endpoint(address, static_cast<unsigned short>(std::stoul(port_)));
+      return stream_.async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) { self->Connected(ec); });
+    }
+    deadline_.expires_after(std::chrono::seconds(kForwardTimeoutSeconds));
+    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->resolver_.cancel();
+    });
     resolver_.async_resolve(host_, port_, [self = shared_from_this()](beast::error_code ec,
                                                                       tcp::resolver::results_type found) {
+      self->deadline_.cancel();
       if (ec) return self->Fail("its address does not resolve");
-      self->stream_.async_connect(found, [self](beast::error_code ec, const tcp::endpoint&) {
-        if (ec) return self->Fail(ec == beast::error::timeout ? "it did not answer in time" : "it cannot be reached");
-        http::async_write(self->stream_, self->request_, [self](beast::error_code ec, size_t) {
-          if (ec) return self->Fail("the read could not be sent to it");
-          Limit(self->parser_);
-          http::async_read(self->stream_, self->buffer_, self->parser_,
-                           [self](beast::error_code ec, size_t) { self->Answered(ec); });
-        });
-      });
+      self->stream_.async_connect(found, [self](beast::error_code ec, const tcp::endpoint&) { self->Connected(ec); });
     });
   }
 
  private:
+  void Connected(beast::error_code ec) {
+    if (ec) return Fail(ec == beast::error::timeout ? "it did not answer in time" : "it cannot be reached");
+    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Fail("the read could not be sent to it");
+      Limit(self->parser_);
+      http::async_read(self->stream_, self->buffer_, self->parser_,
+                       [self](beast::error_code ec, size_t) { self->Answered(ec); });
+    });
+  }
+
   void Answered(beast::error_code ec) {
     if (ec == http::error::body_limit || ec == http::error::header_limit) return Fail("its answer is over the limit");
     if (ec) return Fail(ec == beast::error::timeout ? "it did not answer in time" : "its answer could not be read");
@@ -110,6 +126,7 @@ class Forwarded : public std::enable_shared_from_this<Forwarded> {
 
   tcp::resolver resolver_;
   beast::tcp_stream stream_;
+  net::steady_timer deadline_;  // the resolver's
   std::string owner_, host_, port_;
   std::function<void(Reply)> done_;
   http::request<http::empty_body> request_;

@@ -214,8 +214,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   /// `then`, called from another thread (the node's), run on the loop's.
   std::function<void(Reply)> OnLoop(std::function<void(Reply)> then) {
-    return [executor = stream_.get_executor(), then = std::move(then)](Reply reply) {
-      net::post(executor, [then, reply = std::move(reply)]() mutable { then(std::move(reply)); });
+    // Shared, so that the last reference to the session is dropped on the
+    // loop's thread, never on the node's.
+    auto shared = std::make_shared<std::function<void(Reply)>>(std::move(then));
+    return [executor = stream_.get_executor(), shared](Reply reply) mutable {
+      net::post(executor, [shared = std::move(shared), reply = std::move(reply)]() mutable { (*shared)(std::move(reply)); });
     };
   }
 
@@ -725,6 +728,9 @@ int Serve(Service& service, ServerOptions options) {
     return 1;
   }
   io.run();
+  // A cluster's reads still waiting are answered now, while the loop
+  // they would be posted to still exists (it runs no more).
+  service.StopReads();
   return 0;
 }
 

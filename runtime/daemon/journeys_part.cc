@@ -44,8 +44,15 @@ std::optional<JourneysPart> DecodeJourneysPart(std::string_view bytes) {
     j.version_id = in.String();
     j.status = in.Byte();
     if (j.status > JourneysPart::kRetired) in.Fail("a journey's status is not one");
+    // Counts a node could hold: never negative, never near overflowing
+    // when added up over the nodes.
+    constexpr int64_t kMost = int64_t{1} << 48;
     j.active = in.I64();
-    for (size_t k = in.Count(); k > 0 && in.ok(); --k) j.waiting.push_back(in.I64());
+    if (j.active < 0 || j.active > kMost) in.Fail("a count is out of range");
+    for (size_t k = in.Count(); k > 0 && in.ok(); --k) {
+      j.waiting.push_back(in.I64());
+      if (j.waiting.back() < 0 || j.waiting.back() > kMost) in.Fail("a count is out of range");
+    }
     j.stats = in.String();
     part.journeys.push_back(std::move(j));
   }

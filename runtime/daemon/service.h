@@ -386,6 +386,8 @@ class Service {
   void ReadHere(int32_t p, std::function<Reply(const EngineView&)> read, std::function<void(Reply)> done) const;
   /// This node's name in the cluster.
   const std::string& NodeName() const;
+  /// Answers a cluster's reads still waiting for the node (cluster::Node::StopReads).
+  void StopReads();
   /// Whether the API is served over TLS: reads are not sent on then.
   bool ApiOverTls() const { return api_tls_; }
   // Reads that add every partition's part up (cluster_reads.cc).
