@@ -73,15 +73,14 @@ const OutboxEntry* Service::FindHeld(std::string_view key) const {
   return nullptr;
 }
 
-Service::Instances Service::CountInstances() const {
-  // Every shard runs the same journeys, each for its own customers.
-  const Engine& engine = shards_->shard(0);
+Service::Instances Service::CountInstances(const std::vector<const Engine*>& engines) {
+  const Engine& engine = *engines[0];
   Instances n;
   n.active.resize(engine.journey_count());
   n.waiting.resize(engine.journey_count());
   for (uint32_t i = 0; i < engine.journey_count(); ++i) n.waiting[i].resize(engine.journey(i).steps.size());
-  for (uint32_t s = 0; s < shards_->count(); ++s) {
-    const StateStore& store = shards_->shard(s).store();
+  for (const Engine* shard : engines) {
+    const StateStore& store = shard->store();
     for (size_t c = 0; c < store.customer_count(); ++c)
       for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) {
         const JourneyInstance& inst = store.instance(h);

@@ -151,9 +151,7 @@ void Service::StageOnCluster(std::string_view body, Accept accept, const std::fu
 
 Reply Service::PostClockOnCluster(Instant at) {
   if (Status moved = node_->MoveClock(at); !moved.ok()) {
-    Reply reply = Problem(503, moved.message());
-    reply.headers.emplace_back("Retry-After", "5");
-    return reply;
+    return TryAgain(moved.message(), 5);
   }
   return JsonReply(200, Json{{"now", FormatInstant(at)}});
 }
@@ -214,9 +212,7 @@ Service::CustomerReadPlan Service::PlanCustomerRead(std::string_view id, bool fo
   plan.partition = static_cast<int32_t>(KafkaPartitionOf(id, static_cast<uint32_t>(node_->partitions())));
   auto owner = node_->OwnerOf(plan.partition);
   auto unavailable = [&](const std::string& why) {
-    Reply reply = Problem(503, why);
-    reply.headers.emplace_back("Retry-After", "1");
-    plan.refusal = std::move(reply);
+    plan.refusal = TryAgain(why, 1);
     return plan;
   };
   // Sent on already: answered here, or not now (the owners moved meanwhile).
@@ -237,9 +233,7 @@ Service::CustomerReadPlan Service::PlanCustomerRead(std::string_view id, bool fo
 void Service::ReadHere(int32_t p, std::function<Reply(const EngineView&)> read, std::function<void(Reply)> done) const {
   node_->Read(p, [read = std::move(read), done = std::move(done)](const Engine* engine, const std::string& why_not) {
     if (engine == nullptr) {
-      Reply reply = Problem(503, why_not + ": try again (a partition that moves is taken over within seconds)");
-      reply.headers.emplace_back("Retry-After", "1");
-      return done(std::move(reply));
+      return done(TryAgain(why_not + ": try again (a partition that moves is taken over within seconds)", 1));
     }
     // The partition's engine owns its customers (and holds every profile).
     EngineView view;

@@ -31,16 +31,8 @@ void Service::JourneysPartHere(std::function<void(Reply)> done) const {
     for (const auto& [p, engine] : engines) {
       part.partitions.push_back(p);
       part.now = std::max(part.now, engine->now());
-      std::vector<int64_t> active(engine->journey_count());
-      std::vector<std::vector<int64_t>> waiting(engine->journey_count());
-      for (uint32_t i = 0; i < engine->journey_count(); ++i) waiting[i].resize(engine->journey(i).steps.size());
-      const StateStore& store = engine->store();
-      for (size_t c = 0; c < store.customer_count(); ++c)
-        for (uint32_t h : store.customer(static_cast<uint32_t>(c)).instances) {
-          const JourneyInstance& inst = store.instance(h);
-          ++active[inst.journey];
-          if (inst.pc < waiting[inst.journey].size()) ++waiting[inst.journey][inst.pc];
-        }
+      // Each partition on its own: they may run different versions for a while.
+      auto [active, waiting] = CountInstances({engine});
       for (uint32_t i = 0; i < engine->journey_count(); ++i) {
         const auto& j = engine->journey(i);
         auto key = std::pair{j.name, VersionId(j)};
@@ -74,9 +66,7 @@ std::vector<cluster::Member> Service::ClusterOwners() const { return node_->Owne
 std::optional<Reply> Service::AddUpParts(const std::vector<Reply>& answers, std::vector<JourneyRow>* rows,
                                          Instant* now, size_t* nodes) const {
   auto moving = [](const std::string& why) {
-    Reply reply = Problem(503, why + ": try again (a partition that moves is taken over within seconds)");
-    reply.headers.emplace_back("Retry-After", "1");
-    return reply;
+    return TryAgain(why + ": try again (a partition that moves is taken over within seconds)", 1);
   };
   std::vector<JourneysPart> parts;
   for (const Reply& answer : answers) {

@@ -131,9 +131,7 @@ Reply Service::PostRetry(std::string_view key) {
   uint64_t seq = e->seq;
   // Logged before anything changes: a retry answered is a retry kept.
   if (Status logged = Stored("retry", [&] { return log_->SetRetried(seq); }); !logged.ok()) {
-    Reply reply = Problem(503, logged.message());
-    reply.headers.emplace_back("Retry-After", "5");
-    return reply;
+    return TryAgain(logged.message(), 5);
   }
   logged_attempts_.erase(seq);
   DeliveryOutbox().Report(seq, DeliveryState::kPending);
@@ -268,9 +266,7 @@ Reply Service::PostOutcomes(std::string_view body) {
   outcomes_refused_->Add(static_cast<double>(refused));
   Json extra{{"accepted", accepted}, {"refused", refused}, {"results", results}};
   if (ingested.status == 503) {
-    Reply reply = Problem(503, ingested.error, extra);
-    reply.headers.emplace_back("Retry-After", "5");
-    return reply;
+    return TryAgain(ingested.error, 5, extra);
   }
   if (accepted == 0) return Problem(400, lines.empty() ? "no outcomes in the body" : "no outcome was taken", extra);
   return JsonReply(200, extra);

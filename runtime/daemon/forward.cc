@@ -39,10 +39,9 @@ using Answer = http::response<http::string_body>;
 
 /// A 503 naming the owner and why its answer is not this one.
 Reply Unanswered(const std::string& owner, const std::string& why) {
-  Reply reply = Problem(503, "this customer's partition is run by node " + Printable(owner, 100) + ", and " + why +
-                                 ": try again (a partition that moves is taken over within seconds)");
-  reply.headers.emplace_back("Retry-After", "1");
-  return reply;
+  return TryAgain("this customer's partition is run by node " + Printable(owner, 100) + ", and " + why +
+                      ": try again (a partition that moves is taken over within seconds)",
+                  1);
 }
 
 /// What is kept of the owner's answer: its status, a content type

@@ -356,9 +356,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     if (!get) return MethodNotAllowed("GET");
     if (route == "/readyz") {
       if (auto why = service.NotReady()) {
-        Reply reply = Problem(503, *why, Json{{"ready", false}, {"reason", *why}});
-        reply.headers.emplace_back("Retry-After", "5");
-        return reply;
+        return TryAgain(*why, 5, Json{{"ready", false}, {"reason", *why}});
       }
       if (!service.data_loss().empty())
         return JsonReply(200, Json{{"status", "ok"}, {"data_loss", service.data_loss()}});

@@ -229,10 +229,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto refusal = ReadRefusal(head_, options_.access)) return Send(std::move(*refusal), keep_alive);
     std::vector<cluster::Member> owners = service_.ClusterOwners();
     if (owners.empty()) {
-      Reply reply = Problem(503, "not every partition has a node announced yet: try again once the group has given "
-                                 "them out");
-      reply.headers.emplace_back("Retry-After", "1");
-      return Send(std::move(reply), keep_alive);
+      return Send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1),
+                  keep_alive);
     }
     if (service_.ApiOverTls() && (owners.size() > 1 || owners[0].node != service_.NodeName()))
       return Send(Problem(501, "reads are not sent on between nodes serving TLS yet: the journeys' figures need "

@@ -32,4 +32,10 @@ Reply Problem(int status, const std::string& detail, const Json& extra) {
   return reply;
 }
 
+Reply TryAgain(const std::string& detail, int after_seconds, const Json& extra) {
+  Reply reply = Problem(503, detail, extra);
+  reply.headers.emplace_back("Retry-After", std::to_string(after_seconds));
+  return reply;
+}
+
 }  // namespace tutti::runtime

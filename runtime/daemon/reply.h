@@ -40,6 +40,8 @@ const char* StatusTitle(int status);
 
 /// An RFC 9457 problem with `detail`, and `extra` members merged in.
 Reply Problem(int status, const std::string& detail, const Json& extra = Json::object());
+/// A 503 problem that says when to try again (Retry-After, in seconds).
+Reply TryAgain(const std::string& detail, int after_seconds, const Json& extra = Json::object());
 
 /// Calls `fn(line_number, line)` for each line of `body` (numbered from 1;
 /// the last may lack its newline).

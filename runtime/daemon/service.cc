@@ -573,9 +573,7 @@ Reply Service::CommitReload(PreparedReload prepared) {
                     VersionText(*prepared.set)};
   if (shards_) logged_now_ = e.at;
   if (Status appended = Stored("append", [&] { return log_->Append({e}); }); !appended.ok()) {
-    Reply reply = Problem(503, appended.message());
-    reply.headers.emplace_back("Retry-After", "5");
-    return reply;
+    return TryAgain(appended.message(), 5);
   }
   if (shards_) shards_->AdvanceTo(e.at);  // as Apply does in a replay
   Engine::ReloadReport report;
@@ -1008,9 +1006,7 @@ Reply Service::PostClock(std::string_view body) {
   Commit();  // batches staged before it were stamped before it: they go first
   InputLog::Entry e{std::max(*at, logged_now_), InputLog::Kind::kClock, ""};
   if (Status appended = Stored("append", [&] { return log_->Append({e}); }); !appended.ok()) {
-    Reply reply = Problem(503, appended.message());
-    reply.headers.emplace_back("Retry-After", "5");
-    return reply;
+    return TryAgain(appended.message(), 5);
   }
   // Timers that fall due fire in slices (Work), so that a jump over a
   // million of them does not hold up other requests.
@@ -1031,9 +1027,7 @@ Reply Service::PostPause(std::string_view journey, bool pause) {
                     std::string(journey)};
   logged_now_ = e.at;
   if (Status appended = Stored("append", [&] { return log_->Append({e}); }); !appended.ok()) {
-    Reply reply = Problem(503, appended.message());
-    reply.headers.emplace_back("Retry-After", "5");
-    return reply;
+    return TryAgain(appended.message(), 5);
   }
   if (Status applied = Apply(e); !applied.ok()) return Problem(500, applied.message());
   return JsonReply(200, Json{{"journey", std::string(journey)}, {"status", pause ? "paused" : "running"}});

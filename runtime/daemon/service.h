@@ -579,7 +579,9 @@ class Service {
     std::vector<int64_t> active;
     std::vector<std::vector<int64_t>> waiting;
   };
-  Instances CountInstances() const;
+  Instances CountInstances() const { return CountInstances(Engines().engines); }
+  /// The same over `engines`, which run the same journeys, each for its own customers.
+  static Instances CountInstances(const std::vector<const Engine*>& engines);
   /// Writes the outbox entries not yet delivered to the actions file
   /// (fsynced), then records them as delivered, and queues the routed
   /// ones for their channels; takes the decision log for the metrics. A
