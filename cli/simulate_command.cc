@@ -75,12 +75,15 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
     std::fprintf(stderr, "tutti: the journeys in %s do not check; nothing was simulated\n", journeys.c_str());
     return 1;
   }
+  // The run starts on the interpreter and goes on in native code from
+  // when LLVM is done (the decisions are the same): a short run never
+  // waits for a compile it would not repay.
   if (engine_name == "jit") {
-    Status failure = set->Compile(JitOptionsFor(jit_cache));
-    if (!failure.ok()) {
-      std::fprintf(stderr, "tutti: cannot compile the journeys to native code: %s\n", failure.message().c_str());
-      return 1;
-    }
+    set->CompileInBackground(JitOptionsFor(jit_cache), [](const Status& status, double) {
+      if (!status.ok() && status.code() != StatusCode::kUnavailable)
+        std::fprintf(stderr, "tutti: warning: cannot compile the journeys to native code; interpreting them: %s\n",
+                     status.message().c_str());
+    });
   }
   const runtime::SchemaTable& schemas = set->schemas();
 

@@ -247,8 +247,11 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     out->entries_.emplace(spec.expr, std::move(entry));
     group.push_back(&spec);
   }
+  auto stopped = [&options] { return options.stop != nullptr && options.stop->load(std::memory_order_relaxed); };
+  const Status kStopped = Status::Unavailable("the compile was stopped");
   std::map<size_t, std::pair<std::string, const ConstantPool*>> group_code;  // function, pool
   for (const auto& [id, group] : groups) {
+    if (stopped()) return kStopped;
     auto module = std::make_unique<llvm::Module>("group", *context.getContext());
     ConstantPool& pool = out->pools_.emplace_back();
     EmitGroup(*module, "group", group, functions, pool);
@@ -316,6 +319,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
   auto tm = jtmb->createTargetMachine();
   if (!tm) return Status::Internal("cannot target this machine: " + ErrorText(tm.takeError()));
   for (Unit& unit : units) {
+    if (stopped()) return kStopped;
     unit.module->setDataLayout(out->jit_->getDataLayout());
     unit.module->setTargetTriple(out->jit_->getTargetTriple().str());
     if (cache && cache->Has(unit.key)) ++out->report_.modules_from_cache;
@@ -324,7 +328,9 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
       return Status::Internal("cannot add the generated code: " + ErrorText(std::move(err)));
   }
   out->report_.from_cache = out->report_.modules > 0 && out->report_.modules_from_cache == out->report_.modules;
+  // Looking a module's function up is what compiles it to machine code.
   for (const auto& [id, group] : groups) {
+    if (stopped()) return kStopped;
     const auto& [name, pool] = group_code[id];
     auto symbol = out->jit_->lookup(name);
     if (!symbol) return Status::Internal("cannot link '" + name + "': " + ErrorText(symbol.takeError()));

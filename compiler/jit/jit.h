@@ -11,6 +11,7 @@
 // others changed. A cache that cannot be read or
 // written is skipped, never fatal.
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <string_view>
@@ -39,6 +40,10 @@ struct JitOptions {
   /// fastest code); 1: O1; 0: no IR passes and fast instruction selection
   /// (compiles about 6x faster, runs about half as fast).
   int opt_level = 2;
+  /// When set and it turns true, the compile stops between two modules
+  /// with a kUnavailable status (a set dropped while compiling in the
+  /// background, runtime/engine/native_code.h).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// How a compilation went, for logs and benchmarks.

@@ -133,7 +133,7 @@ std::unique_ptr<Engine> PartitionWorker::EngineOn(const std::vector<std::string>
     if (set == nullptr) return nullptr;
     if (engine == nullptr) {
       engine = set->NewEngine(engine_options_);
-    } else if (!engine->Reload(set->ir(), set->schemas(), set->functions(), set->compiled()).ok()) {
+    } else if (!engine->Reload(set->ir(), set->schemas(), set->functions(), set->native()).ok()) {
       return nullptr;
     }
     set_ = set;
@@ -151,7 +151,7 @@ void PartitionWorker::TakeVersion(const std::string& fingerprint) {
   for (uint32_t j = 0; j < engine_->journey_count(); ++j) running.push_back(&engine_->journey(j));
   bool can = set != nullptr && engine_->ReloadRefusal(set->schemas(), set->ir()).ok() &&
              !WhyOneShard(set->ir(), running);
-  if (!can || !engine_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled()).ok()) {
+  if (!can || !engine_->Reload(set->ir(), set->schemas(), set->functions(), set->native()).ok()) {
     ++counts_.versions_refused;
     return;
   }

@@ -56,15 +56,25 @@ namespace {
 
 }  // namespace
 
-Status Service::CompileSet(JourneySet& set, const ServiceOptions& options) {
-  if (!options.jit) return Status::Ok();
+void Service::CompileSet(JourneySet& set, const ServiceOptions& options) {
+  if (!options.jit) return;
   compiler::jit::JitOptions jit;
-  if (options.jit_cache == "none") return set.Compile(jit).With("cannot compile the journeys to native code");
-  std::string dir = options.jit_cache.empty() ? options.data_dir + "/jit-cache" : options.jit_cache;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (!ec) jit.cache_dir = dir;  // else compile without a cache
-  return set.Compile(jit).With("cannot compile the journeys to native code");
+  if (options.jit_cache != "none") {
+    std::string dir = options.jit_cache.empty() ? options.data_dir + "/jit-cache" : options.jit_cache;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) jit.cache_dir = dir;  // else compile without a cache
+  }
+  std::string version = set.Fingerprint();
+  set.CompileInBackground(jit, [version](const Status& status, double seconds) {
+    if (status.ok()) {
+      Log(LogLevel::kInfo, "jit", "the journeys run as native code from now",
+          {{"fingerprint", version}, {"seconds", seconds}});
+    } else if (status.code() != StatusCode::kUnavailable) {  // not a set dropped while compiling
+      Log(LogLevel::kWarning, "jit", "cannot compile the journeys to native code; they stay interpreted: " +
+          status.message(), {{"fingerprint", version}});
+    }
+  });
 }
 
 namespace {
@@ -537,9 +547,8 @@ PreparedReload Service::PrepareReload(const ServiceOptions& options) {
   } else if (!not_utf8.empty()) {
     out.set.reset();
     out.error = "the journeys file " + not_utf8 + " has a name or text that is not UTF-8; rename or fix it";
-  } else if (Status compiled = CompileSet(*out.set, options); !compiled.ok()) {
-    out.set.reset();
-    out.error = compiled.message();
+  } else {
+    CompileSet(*out.set, options);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
@@ -599,7 +608,7 @@ Reply Service::CommitReload(PreparedReload prepared) {
 Status Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report, bool restoring) {
   if (shards_ != nullptr) {
     TUTTI_ASSIGN_OR_RETURN(Engine::ReloadReport reloaded,
-                           shards_->Reload(set->ir(), set->schemas(), set->functions(), set->compiled()));
+                           shards_->Reload(set->ir(), set->schemas(), set->functions(), set->native()));
     if (report) *report = std::move(reloaded);
     sets_.push_back(std::move(set));
     return Status::Ok();
@@ -647,7 +656,7 @@ Result<std::unique_ptr<JourneySet>> Service::BuildVersion(const std::string& tex
   if (!(*version)["fingerprint"].is_string() || set->Fingerprint() != (*version)["fingerprint"].get<std::string>())
     Log(LogLevel::kWarning, "start",
         "the stdlib changed since the input log was written; replaying it under this stdlib");
-  TUTTI_TRY(CompileSet(*set, options_));
+  CompileSet(*set, options_);
   return set;
 }
 

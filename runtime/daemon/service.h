@@ -514,9 +514,12 @@ class Service {
   std::string ClusterAddressOf(uint64_t seq) const;
   /// The body of outbox entry `seq`: its action as NDJSON.
   std::string BodyOf(uint64_t seq, const Decision& action) const;
-  /// Compiles `set` to native code when `options` ask for it, cached in
-  /// DATA/jit-cache.
-  static Status CompileSet(JourneySet& set, const ServiceOptions& options);
+  /// Compiles `set` to native code in the background when `options` ask
+  /// for it, cached in DATA/jit-cache: its engines start on the
+  /// interpreter and take the code up when it is ready (a line in the log,
+  /// component `jit`). A version is never held back by LLVM, nor refused
+  /// by it (it then stays interpreted, with a warning).
+  static void CompileSet(JourneySet& set, const ServiceOptions& options);
   /// Applies one logged entry to the engine (replay), decoding it; an
   /// error when a logged version of the journeys no longer builds. Events,
   /// profiles and clock moves wait in replay_ and go to the shards

@@ -95,7 +95,7 @@ Result<std::vector<Engine::Move>> Engine::Admit(const SchemaTable& schemas, cons
 
 Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const SchemaTable& schemas,
                                             const compiler::eval::Functions& functions,
-                                            const compiler::jit::CompiledExprs* compiled) {
+                                            const NativeCode* native) {
   ReloadReport report;
   TUTTI_ASSIGN_OR_RETURN(std::vector<Move> moves, Admit(schemas, program, &report.warnings));
   Flush();
@@ -154,8 +154,9 @@ Result<Engine::ReloadReport> Engine::Reload(const ir::Program& program, const Sc
     }
   }
   report.carried_over -= report.migrated;  // counted above as on the current version
-  if (options_.compiled != nullptr) older_compiled_.push_back(options_.compiled);
-  options_.compiled = options_.interpret ? nullptr : compiled;
+  if (options_.native != nullptr) older_native_.push_back(options_.native);
+  options_.native = options_.interpret ? nullptr : native;
+  code_ = nullptr;
   program_ = &program;
   schemas_ = &schemas;
   schema_versions_.push_back(&schemas);
@@ -391,10 +392,10 @@ void Engine::ProcessOne(const Event& event) {
   }
 
   Value now(ToTimestamp(now_));
-  if (options_.compiled != nullptr) {
+  if (const auto* native = Native()) {
     // Native dispatch: only the triggers the event can fire are tested.
     hits_.clear();
-    if (options_.compiled->Dispatch(type, event.record, now, &hits_)) {
+    if (native->Dispatch(type, event.record, now, &hits_)) {
       if (!hits_.empty()) {
         Activation act;
         act.Bind("now", now);

@@ -37,6 +37,7 @@
 #include "runtime/engine/contact_policy.h"
 #include "runtime/engine/decision.h"
 #include "runtime/engine/names.h"
+#include "runtime/engine/native_code.h"
 #include "runtime/engine/event_note.h"
 #include "runtime/engine/outbox.h"
 #include "runtime/engine/snapshot_positions.h"
@@ -67,9 +68,10 @@ struct EngineOptions {
   /// are dropped (a month's worth at a time); engagement() reads 90 days,
   /// caps and dedupe their windows, interactions() what it is asked for.
   Instant history_retention = 400 * kNanosPerDay;
-  /// Native code for every expression of the program (JourneySet::Compile);
-  /// null: the interpreter evaluates them. Must outlive the engine.
-  const compiler::jit::CompiledExprs* compiled = nullptr;
+  /// Native code for every expression of the program (JourneySet::Compile,
+  /// or CompileInBackground: taken up when it is ready); null: the
+  /// interpreter evaluates them. Must outlive the engine.
+  const NativeCode* native = nullptr;
   /// Interpret even when the journey set has native code (the differential
   /// tests and the benchmarks compare the two).
   bool interpret = false;
@@ -148,7 +150,7 @@ class Engine final : private stdlib::HistoryView {
   Status ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Program& program) const;
   Result<ReloadReport> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
                                                  const compiler::eval::Functions& functions,
-                                                 const compiler::jit::CompiledExprs* compiled);
+                                                 const NativeCode* native);
 
   /// The whole state as bytes (runtime/engine/snapshot.cc): customers,
   /// instances, timers, history, pending sends, the outbox, the counters.
@@ -211,6 +213,9 @@ class Engine final : private stdlib::HistoryView {
   /// and fell back to the interpreter (always 0 unless the JIT missed an
   /// expression of the program; the tests hold it to 0).
   uint64_t interpreted_fallbacks() const { return interpreted_fallbacks_; }
+  /// Whether the current version runs as native code (false while its
+  /// code is still compiling in the background).
+  bool runs_native() const { return Native() != nullptr; }
   size_t active_instances() const { return store_->active_instances(); }
   size_t pending_timers() const { return timers_.size(); }
   /// When a waiting instance will next wake (its timer or its wait's
@@ -338,6 +343,12 @@ class Engine final : private stdlib::HistoryView {
   void BindInstance(compiler::eval::Activation& act, const JourneyInstance& inst,
                     const compiler::ir::Step* step) const;
   compiler::eval::Value Eval(const compiler::ast::Expr& expr, const compiler::eval::Activation& act) const;
+  /// The current version's native code, from when it is ready; null
+  /// before, and when interpreting.
+  const compiler::jit::CompiledExprs* Native() const {
+    if (code_ == nullptr && options_.native != nullptr) code_ = options_.native->ready();
+    return code_;
+  }
   /// Whether a send of `tmpl` (null: the id `id` names no template) may
   /// go now; if not, emits the suppression and returns false.
   bool Approved(uint32_t handle, const compiler::ir::Step& s, const compiler::ir::Template* tmpl, const std::string& id,
@@ -420,7 +431,9 @@ class Engine final : private stdlib::HistoryView {
   const compiler::eval::Functions* functions_;
   EngineOptions options_;
   /// The native code of earlier versions, for their retired journeys.
-  std::vector<const compiler::jit::CompiledExprs*> older_compiled_;
+  std::vector<const NativeCode*> older_native_;
+  /// options_.native's code once it is ready (taken up by Native()).
+  mutable const compiler::jit::CompiledExprs* code_ = nullptr;
   std::vector<const compiler::ir::Journey*> journeys_;  // engine index -> IR
   std::vector<bool> retired_;                           // engine index -> retired
   std::vector<uint32_t> current_journeys_;  // current program's journey index -> engine index

@@ -83,8 +83,24 @@ std::vector<std::pair<std::string, std::string>> JourneySet::Sources() const {
   return out;
 }
 
-Status JourneySet::Compile(const compiler::jit::JitOptions& options) {
-  std::vector<compiler::jit::ExprSpec> specs;
+Status JourneySet::Compile(const compiler::jit::JitOptions& options) { return native_.Compile(CompileJob(options)); }
+
+void JourneySet::CompileInBackground(const compiler::jit::JitOptions& options, NativeCode::Done done) {
+  native_.CompileInBackground(CompileJob(options), std::move(done));
+}
+
+NativeCode::Job JourneySet::CompileJob(compiler::jit::JitOptions options) const {
+  return [this, options](const std::atomic<bool>& stop) mutable {
+    options.stop = &stop;
+    std::vector<compiler::jit::ExprSpec> specs;
+    std::vector<compiler::jit::TriggerSpec> triggers;
+    NativeSpecs(&specs, &triggers);
+    return compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers);
+  };
+}
+
+void JourneySet::NativeSpecs(std::vector<compiler::jit::ExprSpec>* specs,
+                             std::vector<compiler::jit::TriggerSpec>* triggers) const {
   for (size_t index = 0; index < ir_.journeys.size(); ++index) {
     const compiler::ir::Journey& j = ir_.journeys[index];
     // The records a journey binds to names: its customer's profile and the
@@ -117,24 +133,21 @@ Status JourneySet::Compile(const compiler::jit::JitOptions& options) {
         auto it = shapes.find(name);
         spec.shapes.push_back(it == shapes.end() ? nullptr : it->second);
       }
-      specs.push_back(std::move(spec));
+      specs->push_back(std::move(spec));
     }
   }
-  std::vector<compiler::jit::TriggerSpec> triggers;
   for (size_t index = 0; index < ir_.journeys.size(); ++index) {
     const compiler::ir::Journey& j = ir_.journeys[index];
     if (!j.trigger) continue;
     const Schema* event = schemas_.FindEvent(j.trigger->event);
-    triggers.push_back({static_cast<uint32_t>(index), j.trigger->event, j.trigger->binding, j.trigger->cond,
+    triggers->push_back({static_cast<uint32_t>(index), j.trigger->event, j.trigger->binding, j.trigger->cond,
                         event ? &event->shape : nullptr, j.trigger->reads_customer});
   }
-  TUTTI_ASSIGN_OR_RETURN(compiled_, compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers));
-  return Status::Ok();
 }
 
 std::unique_ptr<Engine> JourneySet::NewEngine(EngineOptions options) const {
-  if (options.interpret) options.compiled = nullptr;
-  else if (options.compiled == nullptr) options.compiled = compiled_.get();
+  if (options.interpret) options.native = nullptr;
+  else if (options.native == nullptr) options.native = &native_;
   return std::make_unique<Engine>(ir_, schemas_, *functions_, options);
 }
 

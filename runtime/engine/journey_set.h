@@ -17,6 +17,7 @@
 #include "compiler/eval/functions.h"
 #include "compiler/ir/journey_ir.h"
 #include "runtime/engine/engine.h"
+#include "runtime/engine/native_code.h"
 #include "runtime/records/schema_table.h"
 
 namespace tutti::runtime {
@@ -49,18 +50,30 @@ class JourneySet {
   std::vector<std::pair<std::string, std::string>> Sources() const;
 
   /// Compiles every expression of the journeys to native code (compiler/jit),
-  /// which engines made afterwards run instead of the interpreter; a
-  /// failure says why LLVM could not (the set stays interpreted).
+  /// which its engines run instead of the interpreter; a failure says why
+  /// LLVM could not (the set stays interpreted). At most once per set.
   Status Compile(const compiler::jit::JitOptions& options = {});
-  /// The native code, or null when the set is interpreted.
-  const compiler::jit::CompiledExprs* compiled() const { return compiled_.get(); }
+  /// The same on a thread of its own (native_code.h): engines start on the
+  /// interpreter and take the native code up when it is ready; `done`
+  /// hears, on that thread, how it went. A set dropped meanwhile stops it.
+  void CompileInBackground(const compiler::jit::JitOptions& options, NativeCode::Done done = {});
+  /// The native code: what engines and reloads are given.
+  const NativeCode* native() const { return &native_; }
+  /// The native code if it is ready, else null.
+  const compiler::jit::CompiledExprs* compiled() const { return native_.ready(); }
+  /// Blocks until a background compile has ended.
+  void WaitForNativeCode() { native_.Wait(); }
 
   /// A fresh engine over this set, which must outlive it; it runs the
-  /// native code when the set was compiled.
+  /// native code when the set is compiled, from when it is.
   std::unique_ptr<Engine> NewEngine(EngineOptions options = {}) const;
 
  private:
   JourneySet();
+  /// What compiling the set to native code takes.
+  NativeCode::Job CompileJob(compiler::jit::JitOptions options) const;
+  /// The expressions and triggers to compile, from the IR.
+  void NativeSpecs(std::vector<compiler::jit::ExprSpec>* specs, std::vector<compiler::jit::TriggerSpec>* triggers) const;
   /// Checks and lowers `program_`; false when it has errors.
   bool Build(compiler::DiagnosticSink& sink);
   /// Hands the program to `sink` (its diagnostics point into it); null.
@@ -72,7 +85,7 @@ class JourneySet {
   compiler::ir::Program ir_;
   SchemaTable schemas_;
   std::unique_ptr<compiler::eval::Functions> functions_;
-  std::unique_ptr<compiler::jit::CompiledExprs> compiled_;
+  NativeCode native_;  // last: a compile under way reads the members above
 };
 
 // VersionId (a journey version's identity) is declared in engine.h.

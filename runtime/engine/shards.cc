@@ -145,11 +145,11 @@ Status Shards::ReloadRefusal(const SchemaTable& schemas, const compiler::ir::Pro
 
 Result<Engine::ReloadReport> Shards::Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
                                             const compiler::eval::Functions& functions,
-                                            const compiler::jit::CompiledExprs* compiled) {
+                                            const NativeCode* native) {
   TUTTI_TRY(WhyNotSplit(program));
   Engine::ReloadReport total;
   for (size_t s = 0; s < engines_.size(); ++s) {
-    auto reloaded = engines_[s]->Reload(program, schemas, functions, compiled);
+    auto reloaded = engines_[s]->Reload(program, schemas, functions, native);
     // Every shard runs the same versions: the first refuses (changing
     // nothing) what all would refuse.
     if (s == 0 && !reloaded.ok()) return reloaded.status();

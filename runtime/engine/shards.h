@@ -71,7 +71,7 @@ class Shards {
   /// Engine::Reload on every shard; the report adds theirs up.
   Result<Engine::ReloadReport> Reload(const compiler::ir::Program& program, const SchemaTable& schemas,
                                       const compiler::eval::Functions& functions,
-                                      const compiler::jit::CompiledExprs* compiled);
+                                      const NativeCode* native);
 
   /// Every shard's state and the merged outbox; with one shard, exactly
   /// what its engine saves.

@@ -60,12 +60,20 @@ Value Engine::Interpret(const ast::Expr& expr, const Activation& act) const {
 
 Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
   stdlib::ScopedHistoryView view(this);
-  if (const auto* native = options_.compiled) {
+  if (const auto* native = Native()) {
     if (const auto* entry = native->Find(&expr)) return native->Run(*entry, act);
-    // A retired journey's expression: the native code of its version.
-    for (const auto* older : older_compiled_)
-      if (const auto* entry = older->Find(&expr)) return older->Run(*entry, act);
-    ++interpreted_fallbacks_;
+    // A retired journey's expression: the native code of its version,
+    // unless that is still compiling (then it is not a miss).
+    bool all_ready = true;
+    for (const NativeCode* older : older_native_) {
+      const auto* code = older->ready();
+      if (code == nullptr) {
+        all_ready = false;
+      } else if (const auto* entry = code->Find(&expr)) {
+        return code->Run(*entry, act);
+      }
+    }
+    if (all_ready) ++interpreted_fallbacks_;
   }
   return compiler::eval::Evaluate(expr, act, *functions_);
 }

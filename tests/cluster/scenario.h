@@ -74,7 +74,7 @@ inline std::multiset<std::string> OneEnginesActions(const runtime::JourneySet& s
     for (const Record& r : p.records) engine->UpsertProfile(r);
     for (size_t i = 0; i < e.records.size(); ++i) {
       if (i == reload_after) {
-        EXPECT_TRUE(engine->Reload(reload->ir(), reload->schemas(), reload->functions(), reload->compiled()).ok());
+        EXPECT_TRUE(engine->Reload(reload->ir(), reload->schemas(), reload->functions(), reload->native()).ok());
       }
       engine->Ingest(e.records[i]);
     }

@@ -173,7 +173,7 @@ std::string RunWithReload(std::unique_ptr<Engine>& engine, const std::vector<Rec
   bool reloaded = false;
   for (size_t i = 0; i < events.size(); ++i) {
     if (next != nullptr && i == reload_at) {
-      auto report = engine->Reload(next->ir(), next->schemas(), next->functions(), next->compiled());
+      auto report = engine->Reload(next->ir(), next->schemas(), next->functions(), next->native());
       EXPECT_TRUE(report.ok());
       if (report.ok()) EXPECT_TRUE(report->changed.empty() && report->removed.empty());
       reloaded = true;
@@ -259,7 +259,7 @@ TEST(JourneyDifferential, SnapshotsChangeNothing) {
       size_t every = 7 + static_cast<size_t>(seed) % 5;
       auto fresh = [&](bool reloaded) {
         auto e = first->NewEngine(options);
-        if (reloaded) EXPECT_TRUE(e->Reload(again->ir(), again->schemas(), again->functions(), again->compiled()).ok());
+        if (reloaded) EXPECT_TRUE(e->Reload(again->ir(), again->schemas(), again->functions(), again->native()).ok());
         return e;
       };
       auto restored = first->NewEngine(options);
@@ -274,6 +274,63 @@ TEST(JourneyDifferential, SnapshotsChangeNothing) {
     }
   }
   std::printf("[ journeys ] %zu snapshots restored\n", snapshots);
+}
+
+TEST(JourneyDifferential, NativeCodeTakenUpMidStreamChangesNothing) {
+  // A set compiling in the background runs on the interpreter until its
+  // code is ready, then on the code, from its next evaluation; a reload
+  // onto a version still compiling goes back to the interpreter for it
+  // while the retired journeys keep their version's code. Wherever the
+  // switches fall, the decisions are the interpreter's, byte for byte.
+  // (A third of the seeds: each compiles two sets, and the switch is the
+  // same code whatever the program.)
+  for (int seed = 1; seed <= std::max(1, SeedCount() / 3); ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = Generator(static_cast<uint64_t>(seed)).Generate();
+    compiler::DiagnosticSink sink;
+    auto first = JourneySet::FromText(c.files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    auto again = JourneySet::FromText(c.files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+    ASSERT_TRUE(first && again) << compiler::RenderText(sink.Sorted());
+    std::vector<Record> profiles = Decode(first->schemas(), c.profiles, Accept::kProfiles);
+    std::vector<Record> stream = Decode(first->schemas(), c.events, Accept::kEvents);
+    EngineOptions interpreted;
+    interpreted.interpret = true;
+    auto reference = first->NewEngine(interpreted);
+    std::string expected = RunWithReload(reference, profiles, stream, again.get(), stream.size() / 2);
+
+    auto engine = first->NewEngine();
+    for (const Record& p : profiles) engine->UpsertProfile(p);
+    std::stable_sort(stream.begin(), stream.end(), [](const Record& a, const Record& b) { return *a.at < *b.at; });
+    size_t n = stream.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i == n / 4) {
+        EXPECT_FALSE(engine->runs_native());
+        ASSERT_TRUE(first->Compile().ok());
+      }
+      if (i == n / 2) {
+        EXPECT_TRUE(engine->runs_native());
+        ASSERT_TRUE(engine->Reload(again->ir(), again->schemas(), again->functions(), again->native()).ok());
+        EXPECT_FALSE(engine->runs_native()) << "a version still compiling runs on the interpreter";
+      }
+      if (i == 3 * n / 4) {
+        Status compiled = Status::Unavailable("not heard");
+        again->CompileInBackground({}, [&compiled](const Status& status, double) { compiled = status; });
+        again->WaitForNativeCode();
+        ASSERT_TRUE(compiled.ok()) << compiled.message();
+      }
+      engine->Ingest(stream[i]);
+    }
+    while (auto due = engine->NextDue()) engine->AdvanceTo(*due);
+    engine->Flush();
+    std::string actual;
+    for (const Decision& d : engine->TakeDecisions()) actual += ToJson(d) + "\n";
+    EXPECT_TRUE(engine->runs_native());
+    EXPECT_EQ(engine->interpreted_fallbacks(), 0u);
+    Difference d = FirstDifference(expected, actual);
+    EXPECT_EQ(d.interpreter, d.jit) << "taking native code up changed decision " << d.line << ";\nthe program:\n"
+                                    << c.Source();
+    if (::testing::Test::HasFailure()) return;
+  }
 }
 
 }  // namespace

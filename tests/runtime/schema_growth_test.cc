@@ -95,7 +95,7 @@ TEST_P(Growth, OptionalFieldsNewEventsAndProfilesAreANormalReload) {
   Feed(*engine, *before,
        R"({"type":"hcp","id":"hcp-1","name":"Dr. One"})" "\n"
        R"({"type":"enrolled","hcp":"hcp-1","at":"2026-03-02T10:00:00Z"})");
-  auto report = engine->Reload(after->ir(), after->schemas(), after->functions(), after->compiled());
+  auto report = engine->Reload(after->ir(), after->schemas(), after->functions(), after->native());
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_EQ(report->unchanged, std::vector<std::string>{"onboarding"});
   EXPECT_EQ(report->carried_over, 1u);
@@ -122,7 +122,7 @@ TEST_P(Growth, OptionalFieldsNewEventsAndProfilesAreANormalReload) {
   // A snapshot taken after the growth restores into an engine that took
   // the same versions, and goes on the same way.
   auto restored = NewEngine(*before);
-  ASSERT_TRUE(restored->Reload(after->ir(), after->schemas(), after->functions(), after->compiled()).ok());
+  ASSERT_TRUE(restored->Reload(after->ir(), after->schemas(), after->functions(), after->native()).ok());
   Status status = restored->Restore(saved);
   ASSERT_TRUE(status.ok()) << status.message();
   EXPECT_EQ(go_on(*restored), expected);
@@ -136,7 +136,7 @@ TEST_P(Growth, WhatStoredRecordsHoldCannotBeTakenAwayOrRetyped) {
     std::string text = records + "channel email { kind message  to hcp }\n";
     const JourneySet* next = Build(text);
     if (next == nullptr) return std::string("(does not check)");
-    auto r = engine->Reload(next->ir(), next->schemas(), next->functions(), next->compiled());
+    auto r = engine->Reload(next->ir(), next->schemas(), next->functions(), next->native());
     return r.ok() ? std::string("(taken)") : r.status().message();
   };
   const std::string tail = ". Records may gain optional fields, and the journeys new events and profiles; what stored "

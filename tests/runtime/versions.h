@@ -38,7 +38,7 @@ class Versions {
   /// Reloads to `journeys`; the report, or the engine's refusal.
   Result<Engine::ReloadReport> Reload(const std::string& journeys) {
     const JourneySet* next = Build(journeys);
-    return engine_->Reload(next->ir(), next->schemas(), next->functions(), next->compiled());
+    return engine_->Reload(next->ir(), next->schemas(), next->functions(), next->native());
   }
 
   /// Events (or profiles) as NDJSON, each at its `at`.
