@@ -119,8 +119,12 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
                result.events_processed, result.events_after_until, profiles.records.size(),
                result.decisions.size(), profiles.rejected(), events.rejected() + result.refused.size());
   if (serve.empty()) return 0;
+  // The daemon below compiles its own; this set's compile stops here.
+  std::string until_served = runtime::FormatInstant(until ? *until : engine->now());
+  engine.reset();
+  set.reset();
   return ServeSimulation({journeys, StdlibDir(stdlib_flag), profiles_path, events_path,
-                          runtime::FormatInstant(until ? *until : engine->now()), serve,
+                          until_served, serve,
                           engine_name == "jit" ? jit_cache : "", engine_name == "jit"});
 }
 

@@ -94,8 +94,12 @@ class Node : private Versions {
   /// laid out otherwise than the latest version's; kInvalid when it
   /// cannot be split by customer.
   /// `version_not_raised` (when given): the journeys that changed but kept
-  /// the latest version's number (VersionNotRaised).
-  Status Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* version_not_raised = nullptr);
+  /// the latest version's number (VersionNotRaised). `published` (when
+  /// given) is called with the set once it is published, before this node
+  /// takes it on (to start its compile); never for a version refused or
+  /// already the latest.
+  Status Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* version_not_raised = nullptr,
+                 const std::function<void(JourneySet&)>& published = nullptr);
   /// The fingerprint of the latest version published (what Ingest decodes
   /// with), and of the first (what partitions start on).
   std::string latest_version() const;

@@ -106,7 +106,8 @@ const JourneySet* Node::Find(const std::string& fingerprint) {
   return it == versions_.end() ? nullptr : it->second;
 }
 
-Status Node::Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* version_not_raised) {
+Status Node::Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* version_not_raised,
+                     const std::function<void(JourneySet&)>& published) {
   std::lock_guard lock(versions_mu_);
   ReadControl("");
   const JourneySet& latest = *versions_.at(latest_);
@@ -132,6 +133,7 @@ Status Node::Publish(std::unique_ptr<JourneySet> set, std::vector<std::string>* 
     }
     TUTTI_TRY(ingest_->Commit(settings_.timeout));
   }
+  if (published) published(*set);
   Known(nullptr, std::move(set));
   return Status::Ok();
 }

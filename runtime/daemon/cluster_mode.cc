@@ -50,6 +50,11 @@ Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& opt
     std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all, ec);
   PreparedReload prepared = PrepareReload(options);
   if (prepared.set == nullptr) return Status::Invalid(prepared.error + "\n" + prepared.diagnostics);
+  // Held by the service from here: its node's engines run on it, and go
+  // before it whatever fails below.
+  s->sets_.push_back(std::move(prepared.set));
+  const JourneySet& folder = *s->sets_.back();
+  CompileSet(*s->sets_.back(), options);
   cluster::PartitionSettings settings = options.kafka;
   settings.virtual_clock = options.virtual_clock;
   settings.snapshot_every = options.snapshot_every;
@@ -67,16 +72,15 @@ Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& opt
     return set;
   };
   TUTTI_TRY(s->OpenActions());
-  TUTTI_ASSIGN_OR_RETURN(s->node_, cluster::Node::Start(settings, name, *prepared.set, build));
+  TUTTI_ASSIGN_OR_RETURN(s->node_, cluster::Node::Start(settings, name, folder, build));
   Service* service = s.get();
   TUTTI_ASSIGN_OR_RETURN(s->feed_,
                          cluster::ActionFeed::Open(settings, [service](int32_t p) { service->DropDeliveries(p); }));
-  if (s->node_->latest_version() != prepared.set->Fingerprint())
+  if (s->node_->latest_version() != folder.Fingerprint())
     Log(LogLevel::kWarning, "start",
         "the cluster runs another version of the journeys than the folder's: POST /v1/journeys/reload (or SIGHUP) "
         "publishes the folder's",
-        {{"cluster", s->node_->latest_version()}, {"folder", prepared.set->Fingerprint()}});
-  s->sets_.push_back(std::move(prepared.set));
+        {{"cluster", s->node_->latest_version()}, {"folder", folder.Fingerprint()}});
   Log(LogLevel::kInfo, "start", "joined the cluster",
       {{"group", settings.group}, {"node", Printable(name, 100)}, {"partitions", s->node_->partitions()}});
   s->DeclareClusterMetrics();
@@ -159,7 +163,8 @@ Reply Service::PostClockOnCluster(Instant at) {
 Reply Service::PublishOnCluster(PreparedReload prepared) {
   std::string fingerprint = prepared.set->Fingerprint();
   std::vector<std::string> not_raised;
-  if (Status published = node_->Publish(std::move(prepared.set), &not_raised); !published.ok()) {
+  auto compile = [this](JourneySet& set) { CompileSet(set, options_); };
+  if (Status published = node_->Publish(std::move(prepared.set), &not_raised, compile); !published.ok()) {
     reloads_->At({"refused"}).Add();
     int status = published.code() == StatusCode::kUnavailable ? 503 : 409;
     return Problem(status, published.message());

@@ -547,8 +547,6 @@ PreparedReload Service::PrepareReload(const ServiceOptions& options) {
   } else if (!not_utf8.empty()) {
     out.set.reset();
     out.error = "the journeys file " + not_utf8 + " has a name or text that is not UTF-8; rename or fix it";
-  } else {
-    CompileSet(*out.set, options);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
@@ -606,6 +604,9 @@ Reply Service::CommitReload(PreparedReload prepared) {
 }
 
 Status Service::Adopt(std::unique_ptr<JourneySet> set, Engine::ReloadReport* report, bool restoring) {
+  // Compiled once taken on, so that a version found unchanged or refused
+  // is dropped without waiting for LLVM.
+  CompileSet(*set, options_);
   if (shards_ != nullptr) {
     TUTTI_ASSIGN_OR_RETURN(Engine::ReloadReport reloaded,
                            shards_->Reload(set->ir(), set->schemas(), set->functions(), set->native()));
@@ -656,7 +657,6 @@ Result<std::unique_ptr<JourneySet>> Service::BuildVersion(const std::string& tex
   if (!(*version)["fingerprint"].is_string() || set->Fingerprint() != (*version)["fingerprint"].get<std::string>())
     Log(LogLevel::kWarning, "start",
         "the stdlib changed since the input log was written; replaying it under this stdlib");
-  CompileSet(*set, options_);
   return set;
 }
 

@@ -1,33 +1,77 @@
 #include "runtime/engine/native_code.h"
 
-#include <chrono>
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "base/check.h"
 
 namespace tutti::runtime {
 
-namespace {
+/// The background compiles asked for, and the one under way.
+struct NativeCode::Queue {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<NativeCode*> waiting;  // the newest last: taken first
+  NativeCode* running = nullptr;
+  bool thread = false;
+};
 
-/// Held by the background compile running; the others wait for it.
-std::timed_mutex& CompileTurn() {
-  static std::timed_mutex turn;
-  return turn;
+NativeCode::Queue& NativeCode::TheQueue() {
+  // Never destroyed: its thread outlives the static destructors at exit.
+  static Queue* queue = new Queue();
+  return *queue;
 }
 
-}  // namespace
+void NativeCode::Work() {
+  Queue& q = TheQueue();
+  std::unique_lock lock(q.mu);
+  for (;;) {
+    q.changed.wait(lock, [&q] { return !q.waiting.empty(); });
+    NativeCode* next = q.waiting.back();
+    q.waiting.pop_back();
+    q.running = next;
+    lock.unlock();
+    next->Run();
+    lock.lock();
+    q.running = nullptr;
+    q.changed.notify_all();
+  }
+}
 
 NativeCode::~NativeCode() {
+  if (!started_) return;
   stop_.store(true, std::memory_order_relaxed);
-  Wait();
+  Queue& q = TheQueue();
+  std::unique_lock lock(q.mu);
+  if (auto it = std::find(q.waiting.begin(), q.waiting.end(), this); it != q.waiting.end()) {
+    q.waiting.erase(it);
+    lock.unlock();
+    pending_.store(false, std::memory_order_release);
+    if (done_) done_(Status::Unavailable("stopped before it began"), SecondsSinceAsked());
+    return;
+  }
+  q.changed.wait(lock, [&q, this] { return q.running != this; });
 }
 
-void NativeCode::Wait() {
-  if (thread_.joinable()) thread_.join();
+void NativeCode::Wait() const {
+  Queue& q = TheQueue();
+  std::unique_lock lock(q.mu);
+  q.changed.wait(lock, [&q, this] {
+    return q.running != this && std::find(q.waiting.begin(), q.waiting.end(), this) == q.waiting.end();
+  });
 }
 
 void NativeCode::Publish(std::unique_ptr<compiler::jit::CompiledExprs> code) {
   code_ = std::move(code);
   ready_.store(code_.get(), std::memory_order_release);
+}
+
+double NativeCode::SecondsSinceAsked() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - asked_).count();
 }
 
 Status NativeCode::Compile(const Job& job) {
@@ -42,25 +86,35 @@ Status NativeCode::Compile(const Job& job) {
 void NativeCode::CompileInBackground(Job job, Done done) {
   TUTTI_CHECK(!started_, "a set's native code is compiled once");
   started_ = true;
-  thread_ = std::thread([this, job = std::move(job), done = std::move(done)] {
-    auto started = std::chrono::steady_clock::now();
-    std::unique_lock turn(CompileTurn(), std::defer_lock);
-    while (!turn.try_lock_for(std::chrono::milliseconds(20)))
-      if (stop_.load(std::memory_order_relaxed)) break;
-    Status status = Status::Unavailable("stopped before it began");
-    if (turn.owns_lock()) {
-      auto code = job(stop_);
-      if (code.ok()) {
-        Publish(std::move(*code));
-        status = Status::Ok();
-      } else {
-        status = code.status();
-      }
+  job_ = std::move(job);
+  done_ = std::move(done);
+  asked_ = std::chrono::steady_clock::now();
+  pending_.store(true, std::memory_order_release);
+  Queue& q = TheQueue();
+  std::unique_lock lock(q.mu);
+  if (!q.thread) {
+    try {
+      std::thread(Work).detach();
+      q.thread = true;
+    } catch (const std::system_error& e) {
+      lock.unlock();
+      started_ = false;  // nothing queued: the destructor has nothing to wait for
+      pending_.store(false, std::memory_order_release);
+      if (done_) done_(Status::Internal(std::string("cannot start the thread to compile on: ") + e.what()), 0);
+      return;
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (turn.owns_lock()) turn.unlock();
-    if (done) done(status, seconds);
-  });
+  }
+  q.waiting.push_back(this);
+  q.changed.notify_all();
+}
+
+void NativeCode::Run() {
+  Status status = Status::Ok();
+  auto code = job_(stop_);
+  if (code.ok()) Publish(std::move(*code));
+  else status = code.status();
+  pending_.store(false, std::memory_order_release);
+  if (done_) done_(status, SecondsSinceAsked());
 }
 
 }  // namespace tutti::runtime

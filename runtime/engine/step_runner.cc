@@ -64,16 +64,15 @@ Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
     if (const auto* entry = native->Find(&expr)) return native->Run(*entry, act);
     // A retired journey's expression: the native code of its version,
     // unless that is still compiling (then it is not a miss).
-    bool all_ready = true;
+    bool settled = true;
     for (const NativeCode* older : older_native_) {
-      const auto* code = older->ready();
-      if (code == nullptr) {
-        all_ready = false;
-      } else if (const auto* entry = code->Find(&expr)) {
-        return code->Run(*entry, act);
+      if (const auto* code = older->ready()) {
+        if (const auto* entry = code->Find(&expr)) return code->Run(*entry, act);
+      } else if (older->pending()) {
+        settled = false;
       }
     }
-    if (all_ready) ++interpreted_fallbacks_;
+    if (settled) ++interpreted_fallbacks_;
   }
   return compiler::eval::Evaluate(expr, act, *functions_);
 }
