@@ -92,7 +92,10 @@ case "$mode" in
     cmake --build build-fuzz -j "$jobs" --target parser_fuzzer decoder_fuzzer engine_fuzzer http_fuzzer \
           stream_fuzzer peer_fuzzer config_fuzzer stored_fuzzer kafka_record_fuzzer lsp_fuzzer tutti
     echo "== running every test"
-    cd build && ctest --output-on-failure -j "$jobs"
+    # Twice as many tests as cores: the end-to-end tests spend most of their
+    # time waiting (Kafka's rebalances, timers, restarts), and at one test
+    # per core the cores stood idle a third of the time (docs/performance.md).
+    cd build && ctest --output-on-failure -j "$((jobs * 2))"
     ;;
   *) echo "usage: $0 [demo|test|build]" >&2; exit 2 ;;
 esac
