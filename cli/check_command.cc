@@ -9,7 +9,7 @@
 namespace tutti::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kCheckUsage =
     "usage: tutti check [--format text|json] [--stdlib DIR] PATH...\n"
     "  Checks .tutti files (folders are searched recursively) and everything\n"
     "  they import. Prints every problem as path:line:col: error|warning: ...\n"
@@ -20,11 +20,11 @@ constexpr const char* kUsage =
 int RunCheck(const std::vector<std::string>& raw_args) {
   std::string format = "text", stdlib_flag;
   std::vector<std::string> paths;
-  if (auto stop = ParseOptions(raw_args, {{"--format", &format}, {"--stdlib", &stdlib_flag}}, kUsage, &paths))
+  if (auto stop = ParseOptions(raw_args, {{"--format", &format}, {"--stdlib", &stdlib_flag}}, kCheckUsage, &paths))
     return *stop;
   if (format != "text" && format != "json")
-    return UsageError("--format must be text or json, not '" + format + "'", kUsage);
-  if (paths.empty()) return UsageError("no files or folders to check", kUsage);
+    return UsageError("--format must be text or json, not '" + format + "'", kCheckUsage);
+  if (paths.empty()) return UsageError("no files or folders to check", kCheckUsage);
 
   compiler::BuiltinRegistry builtins;
   stdlib::RegisterStandardLibrary(builtins);

@@ -17,7 +17,7 @@ extern const char kDiagnosticsDoc[];
 namespace tutti::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kExplainUsage =
     "usage: tutti explain CODE\n"
     "       tutti explain --list\n"
     "  Explains a diagnostic code such as T0301 (the code in brackets after\n"
@@ -39,7 +39,7 @@ std::string_view Section(std::string_view doc, std::string_view code) {
 }  // namespace
 
 int RunExplain(const std::vector<std::string>& raw_args) {
-  if (raw_args.size() > 1 && raw_args[0] == "--list") return UsageError("--list takes no code", kUsage);
+  if (raw_args.size() > 1 && raw_args[0] == "--list") return UsageError("--list takes no code", kExplainUsage);
   if (raw_args.size() == 1 && raw_args[0] == "--list") {
     for (compiler::Code code : compiler::AllCodes())
       std::printf("%s  %s\n", std::string(compiler::CodeText(code)).c_str(),
@@ -47,8 +47,8 @@ int RunExplain(const std::vector<std::string>& raw_args) {
     return 0;
   }
   std::vector<std::string> positional;
-  if (auto stop = ParseOptions(raw_args, {}, kUsage, &positional)) return *stop;
-  if (positional.size() != 1) return UsageError("explain takes one code, such as T0301", kUsage);
+  if (auto stop = ParseOptions(raw_args, {}, kExplainUsage, &positional)) return *stop;
+  if (positional.size() != 1) return UsageError("explain takes one code, such as T0301", kExplainUsage);
   auto code = compiler::FindCode(positional[0]);
   if (!code) {
     std::vector<std::string> known;

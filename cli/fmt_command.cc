@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUsage =
+constexpr const char* kFmtUsage =
     "usage: tutti fmt [--check] [--stdout] PATH...\n"
     "  Rewrites .tutti files (folders are searched recursively) in the one\n"
     "  canonical layout, keeping comments and line breaks. A file with syntax\n"
@@ -90,12 +90,12 @@ int RunFmt(const std::vector<std::string>& raw_args) {
     else args.push_back(a);
   }
   std::vector<std::string> paths;
-  if (auto stop = ParseOptions(args, {}, kUsage, &paths)) return *stop;
-  if (paths.empty()) return UsageError("no files or folders to format", kUsage);
-  if (check && to_stdout) return UsageError("--check and --stdout do not go together", kUsage);
+  if (auto stop = ParseOptions(args, {}, kFmtUsage, &paths)) return *stop;
+  if (paths.empty()) return UsageError("no files or folders to format", kFmtUsage);
+  if (check && to_stdout) return UsageError("--check and --stdout do not go together", kFmtUsage);
   bool failed = false;
   std::vector<std::string> files = TuttiFiles(paths, &failed);
-  if (to_stdout && files.size() != 1) return UsageError("--stdout formats exactly one file", kUsage);
+  if (to_stdout && files.size() != 1) return UsageError("--stdout formats exactly one file", kFmtUsage);
   size_t unformatted = 0;
   for (const std::string& path : files) {
     auto text = ReadBounded(path, compiler::ParseLimits{}.max_file_bytes);

@@ -10,7 +10,7 @@
 namespace tutti::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kGraphUsage =
     "usage: tutti graph FILE [--journey NAME] [--format dot|mermaid] [--stdlib DIR]\n"
     "  Draws each journey of FILE (or just NAME): trigger, audience, steps,\n"
     "  branches with their conditions, waits with their timeout edges, exits.\n"
@@ -22,15 +22,15 @@ int RunGraph(const std::vector<std::string>& raw_args) {
   std::string format = "dot", journey, stdlib_flag, path;
   std::vector<std::string> paths;
   if (auto stop = ParseOptions(raw_args, {{"--format", &format}, {"--journey", &journey}, {"--stdlib", &stdlib_flag}},
-                               kUsage, &paths))
+                               kGraphUsage, &paths))
     return *stop;
-  if (paths.size() > 1) return UsageError("graph draws one file at a time", kUsage);
+  if (paths.size() > 1) return UsageError("graph draws one file at a time", kGraphUsage);
   if (!paths.empty()) path = paths[0];
-  if (path.empty()) return UsageError("missing FILE", kUsage);
+  if (path.empty()) return UsageError("missing FILE", kGraphUsage);
   compiler::GraphFormat graph_format;
   if (format == "dot") graph_format = compiler::GraphFormat::kDot;
   else if (format == "mermaid") graph_format = compiler::GraphFormat::kMermaid;
-  else return UsageError("--format must be dot or mermaid, not '" + format + "'", kUsage);
+  else return UsageError("--format must be dot or mermaid, not '" + format + "'", kGraphUsage);
 
   compiler::BuiltinRegistry builtins;
   stdlib::RegisterStandardLibrary(builtins);

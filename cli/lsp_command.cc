@@ -8,7 +8,7 @@
 namespace tutti::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kLspUsage =
     "usage: tutti lsp [--stdlib DIR]\n"
     "  A Language Server Protocol server on stdin/stdout, for editors (see\n"
     "  editors/vscode/): diagnostics with their codes and quick fixes as you\n"
@@ -19,7 +19,7 @@ constexpr const char* kUsage =
 
 int RunLsp(const std::vector<std::string>& raw_args) {
   std::string stdlib_flag;
-  if (auto stop = ParseOptions(raw_args, {{"--stdlib", &stdlib_flag}}, kUsage, nullptr)) return *stop;
+  if (auto stop = ParseOptions(raw_args, {{"--stdlib", &stdlib_flag}}, kLspUsage, nullptr)) return *stop;
   std::ios::sync_with_stdio(false);
   return lsp::RunStdio(std::cin, std::cout, StdlibDir(stdlib_flag));
 }

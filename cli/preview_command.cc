@@ -23,7 +23,7 @@ using compiler::eval::Activation;
 using compiler::eval::Value;
 using compiler::eval::ValueKind;
 
-constexpr const char* kUsage =
+constexpr const char* kPreviewUsage =
     "usage: tutti preview TEMPLATE [--journeys DIR] [--profile FILE | --customer ID --profiles FILE]\n"
     "                     [--with JSON] [--locale TAG] [--format text|html] [--stdlib DIR]\n"
     "  Renders a declared template for one customer, as the engine would at a\n"
@@ -82,12 +82,12 @@ int RunPreview(const std::vector<std::string>& raw_args) {
                                {{"--journeys", &journeys}, {"--profile", &profile_path}, {"--customer", &customer},
                                 {"--profiles", &profiles_path}, {"--with", &with_text}, {"--locale", &locale_flag},
                                 {"--format", &format}, {"--stdlib", &stdlib_flag}},
-                               kUsage, &positional))
+                               kPreviewUsage, &positional))
     return *stop;
-  if (positional.size() != 1) return UsageError("name one template to preview", kUsage);
-  if (format != "text" && format != "html") return UsageError("--format must be text or html", kUsage);
-  if (!profile_path.empty() && !customer.empty()) return UsageError("give --profile or --customer, not both", kUsage);
-  if (customer.empty() != profiles_path.empty()) return UsageError("--customer and --profiles go together", kUsage);
+  if (positional.size() != 1) return UsageError("name one template to preview", kPreviewUsage);
+  if (format != "text" && format != "html") return UsageError("--format must be text or html", kPreviewUsage);
+  if (!profile_path.empty() && !customer.empty()) return UsageError("give --profile or --customer, not both", kPreviewUsage);
+  if (customer.empty() != profiles_path.empty()) return UsageError("--customer and --profiles go together", kPreviewUsage);
   std::error_code ec;
   if (journeys.empty()) journeys = std::filesystem::is_directory("journeys", ec) ? "journeys" : ".";
   const std::string& id = positional[0];
@@ -161,7 +161,7 @@ int RunPreview(const std::vector<std::string>& raw_args) {
   std::map<std::string, std::string> with_from;  // field -> where its value came from
   if (!with_text.empty()) {
     auto parsed = runtime::ParseJsonInput(with_text);
-    if (!parsed.ok() || !parsed->is_object()) return UsageError("--with must be a JSON object, {\"venue\": \"Hilton\"}", kUsage);
+    if (!parsed.ok() || !parsed->is_object()) return UsageError("--with must be a JSON object, {\"venue\": \"Hilton\"}", kPreviewUsage);
     for (const auto& [k, v] : parsed->items()) {
       act.Bind(k, FromJson(v));
       with_from[k] = "--with";

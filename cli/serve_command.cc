@@ -17,7 +17,7 @@
 namespace tutti::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kServeUsage =
     "usage: tutti serve --journeys DIR --data DIR [--listen HOST:PORT] [--config FILE]\n"
     "                   [--profiles FILE] [--clock system|virtual] [--stdlib DIR]\n"
     "                   [--engine jit|interp] [--jit-cache DIR|none] [--accept-data-loss]\n"
@@ -52,7 +52,7 @@ int RunServe(const std::vector<std::string>& raw_args) {
                                 {"--config", &config_file}, {"--profiles", &profiles}, {"--clock", &clock},
                                 {"--stdlib", &stdlib_flag}, {"--engine", &engine}, {"--jit-cache", &jit_cache},
                                 {"--check-config", &check_config}},
-                               kUsage, nullptr))
+                               kServeUsage, nullptr))
     return *stop;
   if (!check_config.empty()) config_file = check_config;
 
@@ -79,15 +79,15 @@ int RunServe(const std::vector<std::string>& raw_args) {
   if (!flags.empty()) service.accept_data_loss = true;
   if (!listen.empty() && (!runtime::SplitHostPort(listen, &server.host, &server.port) ||
                           !runtime::IsAddress(server.host)))
-    return UsageError("--listen must be ADDRESS:PORT, such as 127.0.0.1:8080, not '" + listen + "'", kUsage);
+    return UsageError("--listen must be ADDRESS:PORT, such as 127.0.0.1:8080, not '" + listen + "'", kServeUsage);
   if (!clock.empty() && clock != "system" && clock != "virtual")
-    return UsageError("--clock must be system or virtual, not '" + clock + "'", kUsage);
+    return UsageError("--clock must be system or virtual, not '" + clock + "'", kServeUsage);
   if (!clock.empty()) service.virtual_clock = clock == "virtual";
   if (!engine.empty() && engine != "jit" && engine != "interp")
-    return UsageError("--engine must be jit or interp, not '" + engine + "'", kUsage);
+    return UsageError("--engine must be jit or interp, not '" + engine + "'", kServeUsage);
   if (!engine.empty()) service.jit = engine == "jit";
-  if (service.journeys.empty()) return UsageError("--journeys is required", kUsage);
-  if (service.data_dir.empty()) return UsageError("--data is required", kUsage);
+  if (service.journeys.empty()) return UsageError("--journeys is required", kServeUsage);
+  if (service.data_dir.empty()) return UsageError("--data is required", kServeUsage);
   service.stdlib_dir = StdlibDir(service.stdlib_dir);
   service.kafka.tick = std::chrono::milliseconds(server.tick_milliseconds);
   if (Status files = runtime::CheckConfigFiles(config); !files.ok()) {

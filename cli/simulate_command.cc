@@ -13,7 +13,7 @@
 namespace tutti::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kSimulateUsage =
     "usage: tutti simulate --journeys DIR --profiles FILE --events FILE\n"
     "                      [--until TIME] [--engine jit|interp] [--jit-cache DIR|none]\n"
     "                      [--stdlib DIR] [--serve HOST:PORT]\n"
@@ -49,22 +49,22 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
                                {{"--journeys", &journeys}, {"--profiles", &profiles_path}, {"--events", &events_path},
                                 {"--until", &until_text}, {"--engine", &engine_name}, {"--stdlib", &stdlib_flag},
                                 {"--jit-cache", &jit_cache}, {"--serve", &serve}},
-                               kUsage, nullptr))
+                               kSimulateUsage, nullptr))
     return *stop;
-  if (journeys.empty()) return UsageError("--journeys is required", kUsage);
-  if (profiles_path.empty()) return UsageError("--profiles is required", kUsage);
-  if (events_path.empty()) return UsageError("--events is required", kUsage);
-  if (engine_name != "interp" && engine_name != "jit") return UsageError("--engine must be interp or jit, not '" + engine_name + "'", kUsage);
+  if (journeys.empty()) return UsageError("--journeys is required", kSimulateUsage);
+  if (profiles_path.empty()) return UsageError("--profiles is required", kSimulateUsage);
+  if (events_path.empty()) return UsageError("--events is required", kSimulateUsage);
+  if (engine_name != "interp" && engine_name != "jit") return UsageError("--engine must be interp or jit, not '" + engine_name + "'", kSimulateUsage);
   if (!serve.empty()) {
     std::string host;
     uint16_t port = 0;
     if (!runtime::SplitHostPort(serve, &host, &port))
-      return UsageError("--serve must be ADDRESS:PORT, such as 127.0.0.1:8080, not '" + serve + "'", kUsage);
+      return UsageError("--serve must be ADDRESS:PORT, such as 127.0.0.1:8080, not '" + serve + "'", kSimulateUsage);
   }
   std::optional<runtime::Instant> until;
   if (!until_text.empty()) {
     std::optional<runtime::Instant> at = runtime::ParseInstant(until_text);
-    if (!at) return UsageError("--until must be an RFC 3339 time such as 2026-04-30T00:00:00Z, not '" + until_text + "'", kUsage);
+    if (!at) return UsageError("--until must be an RFC 3339 time such as 2026-04-30T00:00:00Z, not '" + until_text + "'", kSimulateUsage);
     until = *at;
   }
 

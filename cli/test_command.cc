@@ -10,7 +10,7 @@
 namespace tutti::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kTestUsage =
     "usage: tutti test [PATHS...] [--format text|junit] [--min-coverage P] [--stdlib DIR]\n"
     "  Runs the journey tests ('test \"name\" { ... }') declared in PATHS (files or\n"
     "  folders; default journeys/ if it exists, else the current folder), each on\n"
@@ -34,15 +34,15 @@ int RunTest(const std::vector<std::string>& raw_args) {
   std::string format = "text", min_text, stdlib_flag;
   std::vector<std::string> paths;
   if (auto stop = ParseOptions(raw_args, {{"--format", &format}, {"--min-coverage", &min_text}, {"--stdlib", &stdlib_flag}},
-                               kUsage, &paths))
+                               kTestUsage, &paths))
     return *stop;
-  if (format != "text" && format != "junit") return UsageError("--format must be text or junit", kUsage);
+  if (format != "text" && format != "junit") return UsageError("--format must be text or junit", kTestUsage);
   double min_coverage = 0;
   if (!min_text.empty()) {
     char* end = nullptr;
     min_coverage = std::strtod(min_text.c_str(), &end);
     if (end == min_text.c_str() || *end != '\0' || min_coverage < 0 || min_coverage > 100)
-      return UsageError("--min-coverage takes a percentage from 0 to 100", kUsage);
+      return UsageError("--min-coverage takes a percentage from 0 to 100", kTestUsage);
   }
   std::error_code ec;
   if (paths.empty()) paths.push_back(std::filesystem::is_directory("journeys", ec) ? "journeys" : ".");

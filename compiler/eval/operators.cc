@@ -9,8 +9,6 @@ namespace tutti::compiler::eval {
 
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1000000000;
-
 Value Overflow() { return Value::Error("integer overflow"); }
 
 __int128 TimestampNanos(Timestamp t) {

@@ -21,8 +21,6 @@ const Value* Record::Find(std::string_view name) const {
 
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1000000000;
-
 /// Floor division and modulo for splitting nanoseconds into seconds.
 void SplitNanos(__int128 total, int64_t* seconds, int32_t* nanos) {
   __int128 s = total / kNanosPerSecond;

@@ -32,6 +32,8 @@ inline constexpr int64_t kMinTimestampSeconds = -62135596800;
 inline constexpr int64_t kMaxTimestampSeconds = 253402300799;
 /// The valid range of durations: about ±10000 years, as in CEL.
 inline constexpr int64_t kMaxDurationSeconds = 315576000000;
+/// Nanoseconds in a second: a timestamp's and a duration's two parts.
+inline constexpr int64_t kNanosPerSecond = 1000000000;
 
 /// A point in time: seconds since the Unix epoch and a nanosecond part in
 /// [0, 1e9). Ordered chronologically.

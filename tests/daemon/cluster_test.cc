@@ -34,12 +34,6 @@ namespace fs = std::filesystem;
 
 constexpr int kPartitions = 6;
 
-double Metric(Daemon& d, const std::string& name) {
-  std::string metrics = d.Curl("GET", "/metrics");
-  size_t at = metrics.find("\n" + name + " ");
-  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
-}
-
 /// Waits until `nodes` own every partition between them, each caught up.
 void WaitCaughtUp(const std::vector<Daemon*>& nodes) {
   // An answer from a check that began after what the caller wrote.

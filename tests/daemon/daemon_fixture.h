@@ -179,6 +179,22 @@ class Daemon {
   std::string ca_;  // https: the certificate to trust
 };
 
+/// The text of `series` (a name with its labels, as /metrics prints it) on
+/// the daemon's /metrics; empty when it is not there.
+inline std::string MetricText(Daemon& d, const std::string& series) {
+  std::string metrics = d.Curl("GET", "/metrics");
+  size_t at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos) return "";
+  at += series.size() + 2;
+  return metrics.substr(at, metrics.find('\n', at) - at);
+}
+
+/// The value of `series` on the daemon's /metrics; -1 when it is not there.
+inline double Metric(Daemon& d, const std::string& series) {
+  std::string text = MetricText(d, series);
+  return text.empty() ? -1 : std::stod(text);
+}
+
 /// A plain TCP connection to the daemon: the streaming ingest protocol,
 /// or HTTP written by hand.
 class Connection {

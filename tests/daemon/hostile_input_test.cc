@@ -33,14 +33,6 @@ long ResidentKiB(pid_t pid) {
   return -1;
 }
 
-std::string Metric(Daemon& d, const std::string& series) {
-  std::string metrics = d.Curl("GET", "/metrics");
-  size_t at = metrics.find("\n" + series + " ");
-  if (at == std::string::npos) return "";
-  at += series.size() + 2;
-  return metrics.substr(at, metrics.find('\n', at) - at);
-}
-
 /// Lines of `log` that are exactly `key` (hostile_peer.py's log).
 size_t Attempts(const std::string& log, const std::string& key) {
   size_t n = 0;
@@ -98,7 +90,7 @@ TEST(HostileInput, AWebPageCannotPostToTheStreamingPort) {
          std::to_string(body.size()) + "\r\n\r\n" + body);
   EXPECT_NE(c.ReadLine().find("not HTTP"), std::string::npos);
   EXPECT_EQ(c.ReadLine(), "");  // closed
-  EXPECT_EQ(Metric(d, "tutti_events_in_total"), "0");
+  EXPECT_EQ(MetricText(d, "tutti_events_in_total"), "0");
 }
 
 TEST(HostileInput, AReceiverAnsweringATerabyteIsReadNoFurtherThanItsHead) {
@@ -181,7 +173,7 @@ TEST(HostileInput, ANulByteEndsItsLineOnlyNotTheBatch) {
   EXPECT_NE(r.find("\"accepted\":2,\"refused\":1"), std::string::npos) << r;
   EXPECT_NE(r.find("NUL byte"), std::string::npos) << r;
   d.WaitIdle();
-  EXPECT_EQ(Metric(d, "tutti_events_in_total"), "2");
+  EXPECT_EQ(MetricText(d, "tutti_events_in_total"), "2");
 }
 
 TEST(HostileInput, AQueryStringOnAnIngestPathIsServed) {
@@ -225,12 +217,12 @@ TEST(HostileInput, APageOfAnotherSiteCannotDriveOrReadTheDaemon) {
   // DNS rebinding: a host name the daemon does not serve, even to read.
   EXPECT_EQ(d.Curl("GET", "/v1/customers/hcp-empire-00017", "", "-H 'Host: evil.example:8080'").substr(0, 3), "421");
   // Nothing of that reached the engine; a same-origin page and curl do.
-  EXPECT_EQ(Metric(d, "tutti_events_in_total"), "0");
+  EXPECT_EQ(MetricText(d, "tutti_events_in_total"), "0");
   std::string origin = "-H 'Origin: http://127.0.0.1:" + std::to_string(d.port()) + "'";
   EXPECT_EQ(d.Curl("POST", "/v1/events", event, kJson + " " + origin).substr(0, 3), "200");
-  EXPECT_EQ(Metric(d, "tutti_http_refused_total{reason=\"origin\"}"), "2");
-  EXPECT_EQ(Metric(d, "tutti_http_refused_total{reason=\"host\"}"), "1");
-  EXPECT_EQ(Metric(d, "tutti_http_refused_total{reason=\"content_type\"}"), "3");
+  EXPECT_EQ(MetricText(d, "tutti_http_refused_total{reason=\"origin\"}"), "2");
+  EXPECT_EQ(MetricText(d, "tutti_http_refused_total{reason=\"host\"}"), "1");
+  EXPECT_EQ(MetricText(d, "tutti_http_refused_total{reason=\"content_type\"}"), "3");
 }
 
 TEST(HostileInput, PersonalDataNeverReachesTheLog) {
@@ -323,8 +315,8 @@ TEST(HostileInput, ADamagedInputLogStopsTheStartUnlessTheLossIsAccepted) {
   Json ready = d.GetJson("/readyz");
   EXPECT_EQ(ready["status"], "ok");
   EXPECT_NE(ready.value("data_loss", "").find("is damaged"), std::string::npos) << ready.dump();
-  EXPECT_EQ(Metric(d, "tutti_data_loss_total{what=\"input_log\"}"), "1");
-  long replayed = std::stol(Metric(d, "tutti_input_log_replayed_total"));
+  EXPECT_EQ(MetricText(d, "tutti_data_loss_total{what=\"input_log\"}"), "1");
+  long replayed = std::stol(MetricText(d, "tutti_input_log_replayed_total"));
   EXPECT_GT(replayed, 1);
   EXPECT_LT(replayed, 1 + static_cast<long>(kEvents));
   // The log goes on after what was kept.

@@ -29,12 +29,6 @@ std::vector<std::string> Config(const fs::path& dir, const std::string& name, co
   return {"--config", (dir / name).string()};
 }
 
-std::string Metric(Daemon& d, const std::string& name) {
-  std::string metrics = d.Curl("GET", "/metrics");
-  size_t at = metrics.find("\n" + name + " ");
-  return at == std::string::npos ? "" : metrics.substr(at + name.size() + 2, metrics.find('\n', at + 1) - at - name.size() - 2);
-}
-
 /// The idempotency keys of the action log, in its order.
 std::vector<std::string> ActionOrder(Daemon& d) {
   std::vector<std::string> keys;
@@ -59,14 +53,14 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
   {
     Daemon one(dir / "one", Config(dir, "one.json", R"({"shards": 1})"));
     PlayTheScenario(one, dir);
-    EXPECT_EQ(Metric(one, "tutti_shards"), "1");
+    EXPECT_EQ(MetricText(one, "tutti_shards"), "1");
     one_history = Entries(one, "/v1/accounts/empire-health/history");
     one_castillo = Entries(one, "/v1/customers/hcp-empire-00017/history?profile=hcp");
     one_empire = Entries(one, "/v1/customers/empire-health/history?profile=account");
   }
   Daemon three(dir / "data", Config(dir, "three.json", R"({"shards": 3})"));
   PlayTheScenario(three, dir);
-  EXPECT_EQ(Metric(three, "tutti_shards"), "3");
+  EXPECT_EQ(MetricText(three, "tutti_shards"), "3");
   EXPECT_EQ(three.GetJson("/v1/journeys")["shards"], 3);
   ExpectTheGoldenActions(dir / "data" / "actions.ndjson");
   // A customer's picture comes from their shard; an account's history is
@@ -86,7 +80,7 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
   // The folder was written by 3 shards: a config asking for one is told so,
   // and the replay rebuilds the outbox in the very same order.
   Daemon again(dir / "data", Config(dir, "one.json", R"({"shards": 1})"));
-  EXPECT_EQ(Metric(again, "tutti_shards"), "3");
+  EXPECT_EQ(MetricText(again, "tutti_shards"), "3");
   EXPECT_NE(ReadFile(dir / "data.out.err").find("was written by 3 shards: running 3, not the 1 configured"),
             std::string::npos)
       << ReadFile(dir / "data.out.err");
@@ -94,7 +88,7 @@ TEST(Shards, ThreeShardsDecideAsOneAndKeepTheirNumber) {
   // And from a snapshot (a clean stop writes one) the same.
   EXPECT_EQ(again.Kill(SIGTERM), 0);
   Daemon restored(dir / "data");
-  EXPECT_EQ(Metric(restored, "tutti_input_log_replayed_total"), "0");
+  EXPECT_EQ(MetricText(restored, "tutti_input_log_replayed_total"), "0");
   EXPECT_EQ(ActionOrder(restored), order);
   ExpectTheGoldenActions(dir / "data" / "actions.ndjson", /*crashed=*/true);
 }
@@ -120,7 +114,7 @@ journey open_for_someone {
 )";
   {
     Daemon d(dir / "data", Config(dir, "two.json", R"({"shards": 2})"), (dir / "journeys").string());
-    EXPECT_EQ(Metric(d, "tutti_shards"), "2");
+    EXPECT_EQ(MetricText(d, "tutti_shards"), "2");
     std::ofstream(dir / "journeys" / "open_for_someone.tutti") << reaching;
     std::string r = d.Curl("POST", "/v1/journeys/reload");
     EXPECT_EQ(r.substr(0, 3), "409") << r;
@@ -132,7 +126,7 @@ journey open_for_someone {
   }
   // A new data folder started on them runs one shard, and says why.
   Daemon d(dir / "fresh", Config(dir, "two.json", R"({"shards": 2})"), (dir / "journeys").string());
-  EXPECT_EQ(Metric(d, "tutti_shards"), "1");
+  EXPECT_EQ(MetricText(d, "tutti_shards"), "1");
   EXPECT_NE(ReadFile(dir / "fresh.out.err").find("running on one shard, not 2: journey open_for_someone"),
             std::string::npos)
       << ReadFile(dir / "fresh.out.err");

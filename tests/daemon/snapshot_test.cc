@@ -28,13 +28,6 @@ using namespace tutti::testing;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-/// The value of an unlabelled series of /metrics, or -1 when absent.
-double Metric(Daemon& d, const std::string& name) {
-  std::string metrics = d.Curl("GET", "/metrics");
-  auto at = metrics.find("\n" + name + " ");
-  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + name.size() + 2));
-}
-
 std::vector<fs::path> Snapshots(const fs::path& data) {
   std::vector<fs::path> out;
   std::error_code ec;

@@ -15,7 +15,7 @@
 namespace tutti::runtime {
 namespace {
 
-constexpr const char* kJourneys = R"(profile hcp { id: string key  decile: int  timezone: string }
+constexpr const char* kExplainedJourneys = R"(profile hcp { id: string key  decile: int  timezone: string }
 event launch keyed by hcp { hcp: string }
 event opened keyed by hcp { hcp: string }
 channel email { kind message  to hcp }
@@ -51,7 +51,7 @@ journey launch_mail {
 
 class Explanations : public ::testing::Test {
  protected:
-  Explanations() : f_(std::vector<std::pair<std::string, std::string>>{{"p.tutti", kJourneys}}) {}
+  Explanations() : f_(std::vector<std::pair<std::string, std::string>>{{"p.tutti", kExplainedJourneys}}) {}
 
   std::vector<Decision> Decide(const std::string& events, bool save_between = false) {
     auto engine = f_.set().NewEngine();
@@ -93,7 +93,7 @@ class Explanations : public ::testing::Test {
   testing::EngineFixture f_;
 };
 
-constexpr const char* kEvents =
+constexpr const char* kExplainedEvents =
     R"({"type": "launch", "hcp": "h1", "at": "2026-03-02T10:00:00Z"})" "\n"
     R"({"type": "launch", "hcp": "h2", "at": "2026-03-02T10:00:00Z"})" "\n"
     R"({"type": "opened", "hcp": "h1", "at": "2026-03-03T09:00:00Z"})" "\n";
@@ -101,7 +101,7 @@ constexpr const char* kEvents =
 TEST_F(Explanations, AnActionNamesItsInputsAndTheChoicesBehindIt) {
   for (bool save : {false, true}) {
     SCOPED_TRACE(save ? "restored from a snapshot mid-way" : "one engine");
-    std::vector<Decision> all = Decide(kEvents, save);
+    std::vector<Decision> all = Decide(kExplainedEvents, save);
     const Decision& d = Find(all, "h1", "follow-up");
     EXPECT_EQ(d.channel, "sms");  // the higher score
     EXPECT_EQ(d.cause, "opened");
@@ -124,7 +124,7 @@ TEST_F(Explanations, AnActionNamesItsInputsAndTheChoicesBehindIt) {
 }
 
 TEST_F(Explanations, ATimerHasNoInputAndAChoiceNoOptionWonIsNamed) {
-  std::vector<Decision> all = Decide(kEvents);
+  std::vector<Decision> all = Decide(kExplainedEvents);
   const Decision& d = Find(all, "h2", "never");
   EXPECT_EQ(d.cause, "timer");
   EXPECT_FALSE(d.input.has_value());

@@ -19,7 +19,7 @@
 namespace tutti::runtime {
 namespace {
 
-constexpr const char* kProgram = R"(
+constexpr const char* kDaysProgram = R"(
 profile hcp { id: string key }
 event launch keyed by hcp { hcp: string }
 event rx_written keyed by hcp { hcp: string }
@@ -48,7 +48,7 @@ constexpr const char* kProfiles = R"({"type": "hcp", "id": "h1"}
 // 4 March: h1's first reminder is capped by the welcome of 1 March and
 // that instance completes. 5 March: h1 opts out before its second
 // instance's reminder (an exit).
-constexpr const char* kEvents = R"({"type": "launch", "hcp": "h1", "at": "2026-03-01T10:00:00Z"}
+constexpr const char* kLaunchEvents = R"({"type": "launch", "hcp": "h1", "at": "2026-03-01T10:00:00Z"}
 {"type": "launch", "hcp": "h2", "at": "2026-03-01T11:00:00Z"}
 {"type": "launch", "hcp": "h1", "at": "2026-03-02T10:00:00Z"}
 {"type": "rx_written", "hcp": "h2", "at": "2026-03-03T09:00:00Z"}
@@ -65,9 +65,9 @@ const DayStats* Find(const JourneyStats& s, const char* date) {
 
 class JourneyDays : public ::testing::Test {
  protected:
-  testing::EngineFixture f{std::vector<std::pair<std::string, std::string>>{{"p.tutti", kProgram}}};
+  testing::EngineFixture f{std::vector<std::pair<std::string, std::string>>{{"p.tutti", kDaysProgram}}};
   std::vector<Record> profiles = f.Decode(kProfiles, Accept::kProfiles);
-  std::vector<Record> events = f.Decode(kEvents, Accept::kEvents);
+  std::vector<Record> events = f.Decode(kLaunchEvents, Accept::kEvents);
 
   std::unique_ptr<Engine> Played() {
     auto engine = f.set().NewEngine();

@@ -12,7 +12,7 @@
 namespace tutti::runtime {
 namespace {
 
-constexpr const char* kProgram = R"(
+constexpr const char* kNextContactProgram = R"(
 profile hcp { id: string key  consent: set<string>  timezone: string }
 event launch keyed by hcp { hcp: string }
 channel email { kind message  to hcp  consent "email" }
@@ -40,7 +40,7 @@ std::map<std::string, Engine::NextContact> NextContacts(Engine& engine, const st
 }
 
 TEST(NextContact, CapsConsentAndQuietHoursEachSayWhenAndWhy) {
-  testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", kProgram}});
+  testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", kNextContactProgram}});
   auto engine = f.set().NewEngine();
   // Both in New York (UTC-5 until 8 March 2026, UTC-4 after).
   for (const Record& p : f.Decode(R"({"type": "hcp", "id": "h1", "consent": ["email"], "timezone": "America/New_York"}
@@ -86,7 +86,7 @@ TEST(NextContact, CapsConsentAndQuietHoursEachSayWhenAndWhy) {
 }
 
 TEST(NextContact, BeforeAnyInputThereIsNoTimeToCountFrom) {
-  testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", kProgram}});
+  testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{{"p.tutti", kNextContactProgram}});
   auto engine = f.set().NewEngine();
   for (const Record& p : f.Decode(R"({"type": "hcp", "id": "h1", "consent": ["email"], "timezone": "UTC"})" "\n",
                                   Accept::kProfiles))

@@ -22,7 +22,7 @@ channel crm { kind webhook  to hcp }
 channel letter { kind message  to hcp }
 )";
 
-constexpr const char* kTemplates = R"(
+constexpr const char* kTemplateDeclarations = R"(
 template "welcome" for email {
   approved "MLR-1" until "2026-03-31"
   subject "Welcome, {hcp.name}"
@@ -48,7 +48,7 @@ struct Decisions {
 Decisions Decide(const std::string& policy, const std::string& journey, const std::string& profiles,
            const std::string& events) {
   testing::EngineFixture f(std::vector<std::pair<std::string, std::string>>{
-      {"p.tutti", std::string(kRecords) + policy + kTemplates + journey}});
+      {"p.tutti", std::string(kRecords) + policy + kTemplateDeclarations + journey}});
   return {std::regex_replace(f.Run(f.Decode(profiles, Accept::kProfiles), f.Decode(events, Accept::kEvents)),
                              std::regex(R"("version_id":"[0-9a-f]+",)"), "")};
 }

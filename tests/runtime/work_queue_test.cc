@@ -16,7 +16,7 @@ namespace tutti::runtime {
 namespace {
 
 // The stdlib's task events, as the engine knows them: by name and fields.
-constexpr const char* kProgram = R"(
+constexpr const char* kWorkQueueProgram = R"(
 event task_completed keyed by staff via assignee { assignee: string  task_id: string  outcome: string }
 event task_reassigned keyed by staff via assignee { assignee: string  task_id: string  reassigned_by: string? }
 profile hcp { id: string key  name: string  rep: string }
@@ -44,7 +44,7 @@ constexpr const char* kProfiles = R"({"type": "hcp", "id": "h1", "name": "Dr. On
 
 class WorkQueues : public ::testing::Test {
  protected:
-  testing::EngineFixture f{std::vector<std::pair<std::string, std::string>>{{"p.tutti", kProgram}}};
+  testing::EngineFixture f{std::vector<std::pair<std::string, std::string>>{{"p.tutti", kWorkQueueProgram}}};
 
   void Feed(Engine& engine, const std::string& events) {
     for (const Record& e : f.Decode(events, Accept::kEvents)) engine.Ingest(e);
@@ -228,7 +228,7 @@ TEST_F(WorkQueues, ATaskOpenLongerThanTheHistoryIsKeptIsForgottenAsTimePassesOnE
 }
 
 TEST_F(WorkQueues, AJourneyThatClosesTasksItselfRunsOnOneShard) {
-  testing::EngineFixture closer{std::vector<std::pair<std::string, std::string>>{{"p.tutti", std::string(kProgram) + R"(
+  testing::EngineFixture closer{std::vector<std::pair<std::string, std::string>>{{"p.tutti", std::string(kWorkQueueProgram) + R"(
 event visit_logged keyed by staff via rep { rep: string  open_task: string }
 journey close_on_visit {
   on visit_logged as v
