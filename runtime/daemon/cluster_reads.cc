@@ -1,15 +1,17 @@
 // Service, the reads on a cluster that add every partition's part up
-// (docs/cluster.md, "Reads"): GET /v1/journeys. Each node answers for the
-// partitions it runs (GET /v1/cluster/journeys: their counts in the
-// engine's own terms, in the snapshot's encoding); the node asked gathers
-// every node's part, checks that the parts cover every partition once,
-// and adds them up as one daemon adds up its shards'.
+// (docs/cluster.md, "Reads"): GET /v1/journeys and GET /v1/tasks. Each
+// node answers for the partitions it runs (GET /v1/cluster/journeys: their
+// counts in the engine's own terms, in the snapshot's encoding; GET
+// /v1/cluster/tasks: its share of the work queues, tasks_part.h); the node
+// asked gathers every node's part, checks that the parts cover every
+// partition once, and adds them up as one daemon adds up its shards'.
 
 #include <algorithm>
 #include <map>
 
 #include "base/text.h"
 #include "runtime/cluster/node.h"
+#include "runtime/daemon/forward.h"
 #include "runtime/daemon/http_api.h"
 #include "runtime/daemon/service.h"
 #include "runtime/daemon/journeys_part.h"
@@ -18,6 +20,37 @@ namespace tutti::runtime {
 namespace {
 
 using enum JourneysPart::Status;
+
+/// The answer while parts cannot be added up: the client tries again.
+Reply Moving(const std::string& why) {
+  return TryAgain(why + ": try again (a partition that moves is taken over within seconds)", 1);
+}
+
+/// Whether `parts` name each of the cluster's `count` partitions once:
+/// otherwise a partition moved (or was being replayed) while the parts
+/// were gathered.
+template <typename Part>
+bool EveryPartitionOnce(const std::vector<Part>& parts, int32_t count) {
+  std::vector<int> seen(static_cast<size_t>(count));
+  for (const Part& part : parts)
+    for (int32_t p : part.partitions)
+      if (p < count) ++seen[static_cast<size_t>(p)];
+  return std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; });
+}
+
+/// A node's answer to a part read: the part, or the reply the reader gets
+/// instead (a refusal of its token, method or request, or a 503 to try
+/// again).
+template <typename Part>
+std::optional<Reply> ReadPart(const Reply& answer, const char* content_type,
+                              std::optional<Part> (*decode)(std::string_view), std::vector<Part>* parts) {
+  if (answer.status == 400 || answer.status == 401 || answer.status == 405) return answer;
+  if (answer.status != 200) return Moving("a node could not give its partitions' part");
+  auto part = answer.content_type == content_type ? decode(answer.body) : std::nullopt;
+  if (!part) return Moving("a node's part could not be read (another build of Tutti?)");
+  parts->push_back(std::move(*part));
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -65,29 +98,13 @@ std::vector<cluster::Member> Service::ClusterOwners() const { return node_->Owne
 
 std::optional<Reply> Service::AddUpParts(const std::vector<Reply>& answers, std::vector<JourneyRow>* rows,
                                          Instant* now, size_t* nodes) const {
-  auto moving = [](const std::string& why) {
-    return TryAgain(why + ": try again (a partition that moves is taken over within seconds)", 1);
-  };
   std::vector<JourneysPart> parts;
-  for (const Reply& answer : answers) {
-    // A node's refusal of the token or the method is the reader's to see.
-    if (answer.status == 401 || answer.status == 405) return answer;
-    if (answer.status != 200) return moving("a node could not give its partitions' part");
-    auto part = answer.content_type == "application/octet-stream" ? DecodeJourneysPart(answer.body) : std::nullopt;
-    if (!part) return moving("a node's part could not be read (another build of Tutti?)");
-    parts.push_back(std::move(*part));
-  }
-  // Every partition once: otherwise a partition moved (or was being
-  // replayed) while the parts were gathered.
-  std::vector<int> seen(static_cast<size_t>(node_->partitions()));
+  for (const Reply& answer : answers)
+    if (auto refusal = ReadPart(answer, "application/octet-stream", &DecodeJourneysPart, &parts)) return refusal;
+  if (!EveryPartitionOnce(parts, node_->partitions()))
+    return Moving("some partitions were moving while their parts were gathered");
   *now = INT64_MIN;
-  for (const JourneysPart& part : parts) {
-    *now = std::max(*now, part.now);
-    for (int32_t p : part.partitions)
-      if (p < node_->partitions()) ++seen[static_cast<size_t>(p)];
-  }
-  if (std::any_of(seen.begin(), seen.end(), [](int n) { return n != 1; }))
-    return moving("some partitions were moving while their parts were gathered");
+  for (const JourneysPart& part : parts) *now = std::max(*now, part.now);
   *nodes = parts.size();
   // Added up by version, in the order the parts name them (partitions in order).
   std::sort(parts.begin(), parts.end(),
@@ -98,9 +115,9 @@ std::optional<Reply> Service::AddUpParts(const std::vector<Reply>& answers, std:
     for (const JourneysPart::Journey& j : part.journeys) {
       const compiler::ir::Journey* journey = node_->FindJourney(j.name, j.version_id);
       if (journey == nullptr || j.waiting.size() != journey->steps.size())
-        return moving("a node runs a version of journey '" + Printable(j.name, 100) + "' this node does not know yet");
+        return Moving("a node runs a version of journey '" + Printable(j.name, 100) + "' this node does not know yet");
       auto stats = DecodeJourneyStats(j.stats, *journey);
-      if (!stats) return moving("a node's counts of journey '" + Printable(j.name, 100) + "' could not be read");
+      if (!stats) return Moving("a node's counts of journey '" + Printable(j.name, 100) + "' could not be read");
       auto [it, fresh] = at.try_emplace({j.name, j.version_id}, rows->size());
       if (fresh) {
         rows->push_back({journey, "running", 0, std::vector<int64_t>(journey->steps.size()), {}});
@@ -142,6 +159,63 @@ Reply Service::GraphFromParts(const std::vector<Reply>& answers, std::string_vie
   if (auto refusal = GraphVersionOf(query, &version)) return *refusal;
   return FromParts(answers, query,
                    [&](AddedUp& all) { return GraphReply(all.rows, name, version, all.window, all.now); });
+}
+
+void Service::TasksPartHere(const TaskFilter& filter, std::function<void(Reply)> done) const {
+  node_->ReadAll([this, filter, done = std::move(done)](const std::map<int32_t, const Engine*>& engines) {
+    // On the node's thread: each partition's tasks overdue by its own clock.
+    std::vector<TaskSource> sources;
+    for (const auto& [p, engine] : engines) sources.push_back({p, engine, engine->now()});
+    std::string share = EncodeTasksPart(TasksPartOf(filter, sources, true));
+    // Longer than a node's answer may be (tasks of unusually long keys):
+    // the reader's to ask for less, not to try again.
+    if (share.size() > kMaxForwardedBytes - 65536)
+      return done(Problem(400, "the tasks up to this page's end do not fit in one node's answer: a smaller offset or "
+                               "limit, or a filter"));
+    done(Reply{200, std::move(share), "application/json", {}, false});
+  });
+}
+
+Reply Service::TasksFromParts(const std::vector<Reply>& answers, const TaskFilter& filter) const {
+  std::vector<TasksPart> parts;
+  for (const Reply& answer : answers)
+    if (auto refusal = ReadPart(answer, "application/json", &DecodeTasksPart, &parts)) return *refusal;
+  if (!EveryPartitionOnce(parts, node_->partitions()))
+    return Moving("some partitions were moving while their parts were gathered");
+  // Added up as TasksPartOf adds up shards: queues by (assignee, role),
+  // roles by name, and the tasks listed in one order.
+  TasksPart all;
+  std::map<std::pair<std::string, std::string>, TasksPart::Queue> queues;
+  std::map<std::string, TasksPart::Role> roles;
+  for (TasksPart& part : parts) {
+    all.now = std::max(all.now, part.now);
+    all.closed += part.closed;
+    all.reassigned += part.reassigned;
+    all.forgotten += part.forgotten;
+    all.matching += part.matching;
+    for (TasksPart::Queue& q : part.queues) {
+      auto [it, fresh] = queues.try_emplace({q.assignee, q.role}, q);
+      if (fresh) continue;
+      TasksPart::Queue& sum = it->second;
+      sum.open += q.open;
+      sum.overdue += q.overdue;
+      if (sum.name.empty()) sum.name = q.name;
+      if (q.next_due && (!sum.next_due || *q.next_due < *sum.next_due)) sum.next_due = q.next_due;
+    }
+    for (TasksPart::Role& r : part.roles) {
+      auto [it, fresh] = roles.try_emplace(r.role, r);
+      if (fresh) continue;
+      it->second.open += r.open;
+      it->second.overdue += r.overdue;
+    }
+    for (TasksPart::Listed& t : part.tasks) all.tasks.push_back(std::move(t));
+  }
+  for (auto& [key, q] : queues) all.queues.push_back(std::move(q));
+  for (auto& [name, r] : roles) all.roles.push_back(std::move(r));
+  std::sort(all.tasks.begin(), all.tasks.end(), [&](const TasksPart::Listed& a, const TasksPart::Listed& b) {
+    return ListedBefore(a, b, filter.closed);
+  });
+  return TasksReply(filter, all);
 }
 
 }  // namespace tutti::runtime

@@ -198,7 +198,7 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
     static const char* const kFixed[] = {"/", "/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
                                          "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
                                          "/v1/journeys/reload", "/v1/engagement", "/v1/accounts",
-                                         "/v1/tasks", "/v1/cluster/journeys"};
+                                         "/v1/tasks", "/v1/cluster/journeys", "/v1/cluster/tasks"};
     std::string joined;
     for (const std::string& seg : s) joined += "/" + seg;
     out.route = "other";
@@ -310,6 +310,27 @@ std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::o
   if (auto refusal = WindowBounds(query, now, static_cast<Instant>(*days) * kNanosPerDay, &from, &to))
     return refusal;
   *window = JourneyWindow{from, to};
+  return std::nullopt;
+}
+
+std::optional<Reply> TaskFilterOf(std::string_view query, bool on_cluster, TaskFilter* filter) {
+  filter->assignee = QueryParam(query, "assignee").value_or("");
+  filter->role = QueryParam(query, "role").value_or("");
+  filter->customer = QueryParam(query, "customer").value_or("");
+  filter->journey = QueryParam(query, "journey").value_or("");
+  std::string state = QueryParam(query, "state").value_or("open");
+  if (state != "open" && state != "overdue" && state != "closed")
+    return Problem(400, "'state' must be 'open', 'overdue' or 'closed'");
+  filter->overdue_only = state == "overdue";
+  filter->closed = state == "closed";
+  auto offset = QueryParam(query, "offset"), limit = QueryParam(query, "limit");
+  auto offset_n = offset ? Number(offset, on_cluster ? kMaxClusterTaskOffset : 10000000) : std::optional<uint64_t>(0);
+  auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(200);
+  if (!offset_n || !limit_n || *limit_n == 0)
+    return Problem(400, on_cluster ? "'offset' must be a number up to 1,000 on a cluster and 'limit' one from 1 to 1,000"
+                                   : "'offset' must be a number up to 10,000,000 and 'limit' one from 1 to 1,000");
+  filter->offset = *offset_n;
+  filter->limit = *limit_n;
   return std::nullopt;
 }
 
@@ -463,22 +484,7 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
   if (route == "/v1/tasks") {
     if (!get) return MethodNotAllowed("GET");
     TaskFilter filter;
-    filter.assignee = QueryParam(t.query, "assignee").value_or("");
-    filter.role = QueryParam(t.query, "role").value_or("");
-    filter.customer = QueryParam(t.query, "customer").value_or("");
-    filter.journey = QueryParam(t.query, "journey").value_or("");
-    std::string state = QueryParam(t.query, "state").value_or("open");
-    if (state != "open" && state != "overdue" && state != "closed")
-      return Problem(400, "'state' must be 'open', 'overdue' or 'closed'");
-    filter.overdue_only = state == "overdue";
-    filter.closed = state == "closed";
-    auto offset = QueryParam(t.query, "offset"), limit = QueryParam(t.query, "limit");
-    auto offset_n = offset ? Number(offset, 10000000) : std::optional<uint64_t>(0);
-    auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(200);
-    if (!offset_n || !limit_n || *limit_n == 0)
-      return Problem(400, "'offset' must be a number up to 10,000,000 and 'limit' one from 1 to 1,000");
-    filter.offset = *offset_n;
-    filter.limit = *limit_n;
+    if (auto refusal = TaskFilterOf(t.query, false, &filter)) return *refusal;
     return service.GetTasks(filter);
   }
   if (route == "/v1/decisions/{key}/why") {

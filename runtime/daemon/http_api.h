@@ -27,6 +27,7 @@ namespace tutti::runtime {
 class Service;
 struct EngineView;
 struct JourneyWindow;
+struct TaskFilter;
 
 /// Who may call the API, and from where (the server's settings).
 struct ApiAccess {
@@ -93,6 +94,13 @@ std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::o
 /// A graph's `version` from the query (0 when none is given: the newest
 /// running); a refusal when it is not a whole number from 1.
 std::optional<Reply> GraphVersionOf(std::string_view query, int64_t* version);
+/// GET /v1/tasks's filter (`state`, `assignee`, `role`, `customer`,
+/// `journey`, `offset`, `limit`) from `query`, or the 400 that says what is
+/// wrong with it. On a cluster (`on_cluster`) a page starts at most
+/// kMaxClusterTaskOffset tasks in: each node sends every task up to the
+/// page's end (2,000 of at most some 6 KB each fit in a node's answer).
+std::optional<Reply> TaskFilterOf(std::string_view query, bool on_cluster, TaskFilter* filter);
+constexpr size_t kMaxClusterTaskOffset = 1000;
 
 /// Whether `target` reads one customer's state (GET /v1/customers/{id},
 /// and its history): on a cluster, the node that owns the customer's

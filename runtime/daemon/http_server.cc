@@ -178,15 +178,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       case Special::kNone: break;
     }
     if (!refusal && service_.OnACluster() && IsCustomerRead(*target)) return ReadOnCluster(*target, keep_alive);
-    if (!refusal && service_.OnACluster() &&
-        (target->route == "/v1/journeys" || target->route == "/v1/journeys/{name}/graph"))
-      return GatherOnCluster(*target, keep_alive);
-    if (!refusal && service_.OnACluster() && target->route == "/v1/cluster/journeys") {
-      if (auto refused = ReadRefusal(head_, options_.access)) return Send(std::move(*refused), keep_alive);
-      return service_.JourneysPartHere(OnLoop([self = this->shared_from_this(), keep_alive](Reply reply) {
-        self->Send(std::move(reply), keep_alive);
-      }));
-    }
+    if (!refusal && service_.OnACluster() && GatheredOnCluster(*target, keep_alive)) return;
     Send(refusal ? std::move(*refusal) : Route(service_, head_, *target, options_.access), keep_alive);
   }
 
@@ -222,20 +214,53 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     };
   }
 
-  /// GET /v1/journeys (or a journey's graph) on a cluster: every node's
-  /// part (this one's on its node's thread, the others' asked of them),
-  /// added up once all are in.
-  void GatherOnCluster(const ApiTarget& target, bool keep_alive) {
-    if (auto refusal = ReadRefusal(head_, options_.access)) return Send(std::move(*refusal), keep_alive);
-    std::vector<cluster::Member> owners = service_.ClusterOwners();
-    if (owners.empty()) {
-      return Send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1),
-                  keep_alive);
+  /// On a cluster, the reads every node has a part of: GET /v1/journeys
+  /// (and a journey's graph) and GET /v1/tasks, gathered here; a node's own
+  /// part (GET /v1/cluster/journeys, /v1/cluster/tasks), made on its
+  /// node's thread. False for any other route.
+  bool GatheredOnCluster(const ApiTarget& target, bool keep_alive) {
+    const std::string& route = target.route;
+    auto send = [self = this->shared_from_this(), keep_alive](Reply reply) { self->Send(std::move(reply), keep_alive); };
+    if (route != "/v1/journeys" && route != "/v1/journeys/{name}/graph" && route != "/v1/tasks" &&
+        route != "/v1/cluster/journeys" && route != "/v1/cluster/tasks")
+      return false;
+    if (auto refusal = ReadRefusal(head_, options_.access)) {
+      send(std::move(*refusal));
+      return true;
     }
+    TaskFilter filter;
+    if (route == "/v1/tasks" || route == "/v1/cluster/tasks")
+      if (auto refusal = TaskFilterOf(target.query, true, &filter)) {
+        send(std::move(*refusal));
+        return true;
+      }
+    const Service& service = service_;
+    if (route == "/v1/cluster/journeys") service_.JourneysPartHere(OnLoop(send));
+    else if (route == "/v1/cluster/tasks") service_.TasksPartHere(filter, OnLoop(send));
+    else if (route == "/v1/tasks")
+      Gather("/v1/cluster/tasks?" + target.query,
+             [&service, filter](auto done) { service.TasksPartHere(filter, std::move(done)); },
+             [&service, filter](const std::vector<Reply>& parts) { return service.TasksFromParts(parts, filter); },
+             std::move(send));
+    else
+      Gather("/v1/cluster/journeys", [&service](auto done) { service.JourneysPartHere(std::move(done)); },
+             [&service, target](const std::vector<Reply>& parts) {
+               return target.route == "/v1/journeys" ? service.JourneysFromParts(parts, target.query)
+                                                     : service.GraphFromParts(parts, target.segments[2], target.query);
+             },
+             std::move(send));
+    return true;
+  }
+
+  /// Every node's part (`part_target` on each, this node's made by
+  /// `here` on its node's thread), added up by `add_up` once all are in.
+  void Gather(const std::string& part_target, std::function<void(std::function<void(Reply)>)> here,
+              std::function<Reply(const std::vector<Reply>&)> add_up, std::function<void(Reply)> send) {
+    std::vector<cluster::Member> owners = service_.ClusterOwners();
+    if (owners.empty())
+      return send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1));
     if (service_.ApiOverTls() && (owners.size() > 1 || owners[0].node != service_.NodeName()))
-      return Send(Problem(501, "reads are not sent on between nodes serving TLS yet: the journeys' figures need "
-                               "every node's part"),
-                  keep_alive);
+      return send(Problem(501, "reads are not sent on between nodes serving TLS yet: this read needs every node's part"));
     struct Gathered {
       std::vector<Reply> answers;
       size_t left = 0;
@@ -245,19 +270,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     gathered->left = owners.size();
     ApiRequest part;
     part.method = "GET";
-    part.target = "/v1/cluster/journeys";
+    part.target = part_target;
     part.authorization = head_.authorization;
+    auto finish = std::make_shared<std::pair<decltype(add_up), decltype(send)>>(std::move(add_up), std::move(send));
     for (size_t i = 0; i < owners.size(); ++i) {
-      auto got = [self = this->shared_from_this(), gathered, i, target, keep_alive](Reply reply) {
+      auto got = [gathered, i, finish](Reply reply) {
         gathered->answers[i] = std::move(reply);
         if (--gathered->left > 0) return;
-        const Service& service = self->service_;
-        self->Send(target.route == "/v1/journeys"
-                       ? service.JourneysFromParts(gathered->answers, target.query)
-                       : service.GraphFromParts(gathered->answers, target.segments[2], target.query),
-                   keep_alive);
+        finish->second(finish->first(gathered->answers));
       };
-      if (owners[i].node == service_.NodeName()) service_.JourneysPartHere(OnLoop(got));
+      if (owners[i].node == service_.NodeName()) here(OnLoop(got));
       else ForwardRead(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);
     }
   }

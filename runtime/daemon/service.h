@@ -32,6 +32,7 @@
 #include "runtime/daemon/input_log.h"
 #include "runtime/daemon/metrics.h"
 #include "runtime/daemon/reply.h"
+#include "runtime/daemon/tasks_part.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/journey_set.h"
 #include "runtime/engine/shards.h"
@@ -403,6 +404,13 @@ class Service {
   Reply JourneysFromParts(const std::vector<Reply>& answers, std::string_view query) const;
   /// GET /v1/journeys/{name}/graph (with `query`'s version and window) the same way.
   Reply GraphFromParts(const std::vector<Reply>& answers, std::string_view name, std::string_view query) const;
+  /// GET /v1/cluster/tasks: this node's partitions' share of GET /v1/tasks
+  /// with `filter` (tasks_part.h), to `done` on the node's thread.
+  void TasksPartHere(const TaskFilter& filter, std::function<void(Reply)> done) const;
+  /// GET /v1/tasks with `filter` from every node's answer to GET
+  /// /v1/cluster/tasks; a 503 to try again when they do not cover every
+  /// partition once.
+  Reply TasksFromParts(const std::vector<Reply>& answers, const TaskFilter& filter) const;
   /// Every node's part added up into `rows` (every version, retired ones
   /// too), with the latest partition clock and how many nodes answered;
   /// the refusal instead when they cannot be.
@@ -464,7 +472,21 @@ class Service {
  private:
   // work_queues.cc
   struct TaskPeople;
-  Json TaskJson(const WorkTask& task, TaskPeople& people) const;
+  /// A task as GET /v1/tasks lists it, overdue as of `now`.
+  Json TaskJson(const WorkTask& task, TaskPeople& people, Instant now) const;
+  Json ClosedTaskJson(const ClosedTask& closed, TaskPeople& people) const;
+  /// Whose tasks a share adds up: a shard or partition, its engine, and
+  /// the time its tasks are overdue by.
+  struct TaskSource {
+    int32_t where = 0;
+    const Engine* engine = nullptr;
+    Instant now = INT64_MIN;
+  };
+  /// The share of `sources` in GET /v1/tasks with `filter`; the tasks
+  /// listed rendered when `render` (a share sent on).
+  TasksPart TasksPartOf(const TaskFilter& filter, const std::vector<TaskSource>& sources, bool render) const;
+  /// The answer to GET /v1/tasks made of every share added up.
+  Reply TasksReply(const TaskFilter& filter, const TasksPart& all) const;
 
   struct EngagementScan;
   EngagementScan ScanEngagement(const EngagementWindow& window) const;

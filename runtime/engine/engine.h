@@ -206,6 +206,8 @@ class Engine final : private stdlib::HistoryView {
   /// The tasks and cases this engine's journeys opened that are still
   /// open (work_queue.h), and the newest closed ones.
   const WorkQueue& work() const { return work_; }
+  /// The schemas of the version new instances start on.
+  const SchemaTable& schemas() const { return *schemas_; }
 
   Instant now() const { return now_; }
   const std::vector<JourneyStats>& stats() const { return stats_; }

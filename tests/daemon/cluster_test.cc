@@ -235,8 +235,9 @@ std::pair<std::string, nlohmann::json> Read(Daemon& d, const std::string& path, 
 TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
   // GET /v1/customers/{id} and its history on either node: answered by the
   // node that runs the customer's partition (sent on to it when another
-  // node is asked); GET /v1/journeys: every node's partitions added up.
-  // Each as one daemon answers after the same inputs.
+  // node is asked); GET /v1/journeys: every node's partitions added up;
+  // GET /v1/tasks: every node's share of the work queues. Each as one
+  // daemon answers after the same inputs.
   MockCluster cluster(3, kPartitions);
   fs::path dir = FreshDir("cluster-reads");
   std::string config = ClusterConfig(dir, cluster.brokers(), R"(, "admin_token": "ad-secret")");
@@ -321,6 +322,48 @@ TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
       if (status_one == "200") EXPECT_EQ(graph, graph_one) << path;
     }
   }
+  // The work queues, every node's share added up: open, overdue and
+  // closed tasks, by role and customer, and a page further in.
+  auto same_tasks = [&] {
+    for (std::string path : {"/v1/tasks", "/v1/tasks?state=overdue", "/v1/tasks?state=closed", "/v1/tasks?role=msl",
+                             "/v1/tasks?limit=2&offset=1", "/v1/tasks?state=closed&limit=1&offset=1",
+                             "/v1/tasks?customer=hcp-empire-00017", "/v1/tasks?journey=nobody"}) {
+      auto [status_one, tasks_one] = Read(one, path, admin);
+      ASSERT_EQ(status_one, "200") << path;
+      for (Daemon* d : {&a, &b}) {
+        auto [status, tasks] = Read(*d, path, admin);
+        EXPECT_EQ(status, "200") << path;
+        EXPECT_EQ(tasks, tasks_one) << path;
+      }
+    }
+  };
+  same_tasks();
+  // Colleagues close two tasks and hand one on: the events are keyed by
+  // the colleague, the tasks live in their customers' partitions.
+  auto open = Read(one, "/v1/tasks", admin).second;
+  ASSERT_GE(open["tasks"].size(), 3u) << open;
+  std::string done;
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& t = open["tasks"][i];
+    std::string who = t["assignee"].get<std::string>().empty() ? "staff-cc-01" : t["assignee"].get<std::string>();
+    done += i < 2 ? R"({"type": "task_completed", "assignee": ")" + who + R"(", "task_id": ")" +
+                        t["id"].get<std::string>() + R"(", "outcome": "done", "at": ")" + kScenarioUntil + "\"}\n"
+                  : R"({"type": "task_reassigned", "assignee": "staff-msl-02", "task_id": ")" +
+                        t["id"].get<std::string>() + R"(", "at": ")" + kScenarioUntil + "\"}\n";
+  }
+  std::ofstream(dir / "done.ndjson") << done;
+  for (Daemon* d : {&a, &one}) {
+    posted = d->Curl("POST", "/v1/events", (dir / "done.ndjson").string(), ndjson);
+    ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  }
+  one.WaitIdle();
+  WaitCaughtUp({&a, &b});
+  same_tasks();
+  auto after = Read(one, "/v1/tasks", admin).second;
+  EXPECT_EQ(after["totals"]["closed"], 2) << after["totals"];
+  EXPECT_EQ(after["totals"]["reassigned"], 1) << after["totals"];
+  EXPECT_EQ(after["matching"], open["matching"].get<int>() - 2);
+  EXPECT_EQ(a.Curl("GET", "/v1/tasks?offset=1001", "", admin).substr(0, 3), "400");
   std::string part = a.Curl("GET", "/v1/cluster/journeys", "", admin);
   EXPECT_EQ(part.substr(0, 3), "200");
   ::testing::Test::RecordProperty("journeys_part_bytes", std::to_string(part.size() - 4));

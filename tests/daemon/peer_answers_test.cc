@@ -15,6 +15,7 @@
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/forward.h"
 #include "runtime/daemon/journeys_part.h"
+#include "runtime/daemon/tasks_part.h"
 
 namespace tutti::runtime {
 namespace {
@@ -212,6 +213,47 @@ TEST(JourneysPart, ReadsBackAndRefusesWhatIsNotOne) {
   EXPECT_FALSE(DecodeJourneysPart(bytes + "x"));
   part.journeys[0].status = 3;
   EXPECT_FALSE(DecodeJourneysPart(EncodeJourneysPart(part)));
+}
+
+TEST(TasksPart, ReadsBackAndRefusesWhatIsNotOne) {
+  TasksPart part;
+  part.partitions = {0, 5};
+  part.now = 1767225600000000000;
+  part.queues.push_back({"staff-msl-01", "Dana Ortiz", "msl", 3, 1, 1767312000000000000});
+  part.queues.push_back({"", "", "call_center", 2, 0, std::nullopt});
+  part.roles.push_back({"msl", 3, 1});
+  part.closed = 9;
+  part.reassigned = 1;
+  part.forgotten = 0;
+  part.matching = 5;
+  part.tasks.push_back({INT64_MAX, 1767225500000000000, "k-1", nullptr, nullptr, {{"id", "k-1"}, {"kind", "case"}}});
+  std::string text = EncodeTasksPart(part);
+  auto back = DecodeTasksPart(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->partitions, part.partitions);
+  EXPECT_EQ(back->now, part.now);
+  ASSERT_EQ(back->queues.size(), 2u);
+  EXPECT_EQ(back->queues[0].name, "Dana Ortiz");
+  EXPECT_EQ(back->queues[0].next_due, part.queues[0].next_due);
+  EXPECT_FALSE(back->queues[1].next_due);
+  EXPECT_EQ(back->roles[0].overdue, 1);
+  EXPECT_EQ(back->closed, 9);
+  EXPECT_EQ(back->matching, 5);
+  ASSERT_EQ(back->tasks.size(), 1u);
+  EXPECT_EQ(back->tasks[0].key, INT64_MAX);
+  EXPECT_EQ(back->tasks[0].id, "k-1");
+  EXPECT_EQ(back->tasks[0].json, part.tasks[0].json);
+  // Cut anywhere, a negative or fractional count, a partition out of
+  // range, a task without an id: not a share.
+  for (size_t cut = 0; cut < text.size(); ++cut) EXPECT_FALSE(DecodeTasksPart(text.substr(0, cut))) << cut;
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"\"matching\":5", "\"matching\":-5"}, {"\"matching\":5", "\"matching\":5.5"},
+           {"[0,5]", "[0,100000]"}, {"{\"id\":\"k-1\"", "{\"di\":\"k-1\""}, {"[9,1,0]", "[9,1]"}}) {
+    std::string bad = text;
+    ASSERT_NE(bad.find(from), std::string::npos) << from << " in " << text;
+    bad.replace(bad.find(from), from.size(), to);
+    EXPECT_FALSE(DecodeTasksPart(bad)) << to;
+  }
 }
 
 TEST(SmtpReplyReader, ReadsASingleLineReply) {

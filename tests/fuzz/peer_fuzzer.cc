@@ -2,7 +2,8 @@
 // (read no further than its head, whatever it announces), an SMTP relay's
 // replies arriving in chunks of any size, and (first byte 3 mod 4) the
 // answer of the cluster node a read was sent on to (forward.h), and a
-// node's part of /v1/journeys in it (journeys_part.h). What a
+// node's part of /v1/journeys (journeys_part.h) or /v1/tasks
+// (tasks_part.h) in it. What a
 // peer said reaches a delivery's detail printable, and never unbounded;
 // an answer passed on keeps a status Tutti gives and bounded bytes.
 
@@ -14,6 +15,7 @@
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/forward.h"
 #include "runtime/daemon/journeys_part.h"
+#include "runtime/daemon/tasks_part.h"
 
 using namespace tutti;
 using namespace tutti::runtime;
@@ -32,6 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         size_t held = part->partitions.size();
         for (const auto& j : part->journeys) held += j.waiting.size() + j.stats.size() + j.name.size();
         if (held > bytes.size()) std::abort();  // nothing the bytes did not bring
+      }
+    // A node's share of /v1/tasks: what it lists can be printed back.
+    for (std::string_view bytes : {std::string_view(reply.body), rest})
+      if (auto part = DecodeTasksPart(bytes)) {
+        if (part->partitions.size() + part->queues.size() + part->tasks.size() > bytes.size()) std::abort();
+        for (const auto& t : part->tasks) (void)t.json.dump();
       }
     return 0;
   }
