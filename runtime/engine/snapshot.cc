@@ -157,11 +157,19 @@ void WriteCounts(SnapshotWriter& out, const std::map<std::string, int64_t>& coun
   }
 }
 
+/// A journey's count: from 0 to 2^48, so that adding up shards', or a
+/// cluster's nodes' (whose counts come from outside), cannot overflow.
+int64_t ReadTally(SnapshotReader& in) {
+  int64_t n = in.I64();
+  if (n < 0 || n > (int64_t{1} << 48)) in.Fail("a journey's count is out of range");
+  return n;
+}
+
 void ReadCounts(SnapshotReader& in, std::map<std::string, int64_t>& counts) {
   counts.clear();
   for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
     std::string name = in.String();
-    counts[name] = in.I64();
+    counts[name] = ReadTally(in);
   }
 }
 
@@ -178,7 +186,7 @@ void ReadVisits(SnapshotReader& in, std::vector<int64_t>& into, const PositionMa
     in.Fail("the snapshot's step counts do not fit the journey's steps");
   into.assign(visits == 0 && may_be_empty ? 0 : into.size(), 0);
   for (size_t i = 0; i < visits && in.ok(); ++i) {
-    int64_t n = in.I64();
+    int64_t n = ReadTally(in);
     if (ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(i)); at < into.size()) into[at] = n;
   }
 }
@@ -193,7 +201,7 @@ void ReadGoalAfter(SnapshotReader& in, std::vector<int64_t>& goal_after, bool wh
   if (whole ? buckets != 0 && buckets != kGoalBuckets : buckets > kGoalBuckets)
     in.Fail("the snapshot's times to goal do not fit this build's buckets");
   goal_after.resize(in.ok() ? buckets : 0);
-  for (int64_t& n : goal_after) n = in.I64();
+  for (int64_t& n : goal_after) n = ReadTally(in);
 }
 
 void WriteArms(SnapshotWriter& out, const std::map<uint32_t, std::vector<ArmStats>>& arms) {
@@ -217,8 +225,8 @@ void ReadArms(SnapshotReader& in, std::map<uint32_t, std::vector<ArmStats>>& int
     ir::StepIndex at = map.Step(static_cast<ir::StepIndex>(in.U64()));
     std::vector<ArmStats> arms(in.Count(2));
     for (ArmStats& a : arms) {
-      a.customers = in.I64();
-      a.goals = in.I64();
+      a.customers = ReadTally(in);
+      a.goals = ReadTally(in);
     }
     bool fits = at < journey.steps.size() &&
                 (journey.steps[at].op == ir::StepOp::kWaitEvent
@@ -254,7 +262,7 @@ void WriteStats(SnapshotWriter& out, const JourneyStats& s) {
 void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, const ir::Journey& journey) {
   for (int64_t* n : {&s.entered, &s.completed, &s.exited, &s.goals, &s.failed, &s.not_reentered,
                      &s.unknown_customer, &s.paused, &s.errors, &s.deferred, &s.unassigned})
-    *n = in.I64();
+    *n = ReadTally(in);
   ReadCounts(in, s.actions);
   ReadCounts(in, s.suppressed);
   ReadVisits(in, s.step_visits, map, false);
@@ -267,9 +275,9 @@ void ReadStats(SnapshotReader& in, JourneyStats& s, const PositionMap& map, cons
   if (in.format() < 8) return;
   for (size_t n = in.Count(11); n > 0 && in.ok(); --n) {
     DayStats d;
-    for (int64_t* v : {&d.day, &d.entered, &d.completed, &d.exited, &d.goals, &d.failed, &d.errors, &d.deferred,
-                       &d.unassigned})
-      *v = in.I64();
+    d.day = in.I64();
+    for (int64_t* v : {&d.entered, &d.completed, &d.exited, &d.goals, &d.failed, &d.errors, &d.deferred, &d.unassigned})
+      *v = ReadTally(in);
     ReadCounts(in, d.actions);
     ReadCounts(in, d.suppressed);
     if (in.format() >= 9) {

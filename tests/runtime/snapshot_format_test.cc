@@ -190,5 +190,35 @@ TEST(SnapshotPositions, StepsMoveByIdAndSlotsByNameAndType) {
   EXPECT_TRUE(MapPositions(PositionsOf(saved), saved).identity);
 }
 
+// A journey's counts, as a snapshot or a cluster node's part holds them:
+// a count below 0 or above 2^48 is refused, so that adding up shards' or
+// nodes' counts cannot overflow.
+TEST(SnapshotFormats, JourneyCountsOutOfRangeAreRefused) {
+  ir::Journey journey;
+  JourneyStats stats;
+  stats.entered = 5;
+  stats.actions["email"] = 3;
+  DayStats day;
+  day.day = 20000;
+  day.entered = 2;
+  stats.days.push_back(day);
+  auto back = DecodeJourneyStats(EncodeJourneyStats(stats), journey);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->entered, 5);
+  EXPECT_EQ(back->actions["email"], 3);
+  EXPECT_EQ(back->days.at(0).entered, 2);
+  for (int64_t bad : {int64_t{-1}, (int64_t{1} << 48) + 1, INT64_MAX}) {
+    JourneyStats s = stats;
+    s.completed = bad;
+    EXPECT_FALSE(DecodeJourneyStats(EncodeJourneyStats(s), journey)) << bad;
+    s = stats;
+    s.actions["email"] = bad;
+    EXPECT_FALSE(DecodeJourneyStats(EncodeJourneyStats(s), journey)) << bad;
+    s = stats;
+    s.days[0].entered = bad;
+    EXPECT_FALSE(DecodeJourneyStats(EncodeJourneyStats(s), journey)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tutti::runtime
