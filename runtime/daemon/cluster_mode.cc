@@ -181,9 +181,8 @@ Reply Service::PublishOnCluster(PreparedReload prepared) {
 std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
   static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/actions/{key}/retry",
-                                  "/v1/journeys/{name}/pause",
-                                  "/v1/journeys/{name}/resume", "/v1/accounts/{id}/history",
-                                  "/v1/decisions/{key}/why", "/v1/engagement", "/v1/accounts"};
+                                  "/v1/journeys/{name}/pause", "/v1/journeys/{name}/resume",
+                                  "/v1/decisions/{key}/why"};
   for (const char* r : kNotYet)
     if (route == r)
       return Problem(501, "not served on a Kafka cluster yet: actions are in the " + options_.kafka.topics.actions +

@@ -1,10 +1,14 @@
 // Service, the reads on a cluster that add every partition's part up
-// (docs/cluster.md, "Reads"): GET /v1/journeys and GET /v1/tasks. Each
-// node answers for the partitions it runs (GET /v1/cluster/journeys: their
-// counts in the engine's own terms, in the snapshot's encoding; GET
-// /v1/cluster/tasks: its share of the work queues, tasks_part.h); the node
-// asked gathers every node's part, checks that the parts cover every
-// partition once, and adds them up as one daemon adds up its shards'.
+// (docs/cluster.md, "Reads"): GET /v1/journeys, GET /v1/tasks, the
+// director's GET /v1/engagement and /v1/accounts, and an account's
+// history. Each node answers for the partitions it runs (GET
+// /v1/cluster/journeys: their counts in the engine's own terms, in the
+// snapshot's encoding; GET /v1/cluster/tasks: its share of the work
+// queues, tasks_part.h; GET /v1/cluster/engagement: its scan of the
+// histories, engagement_scan.h; GET /v1/cluster/accounts/{id}/history:
+// the entries of a page, history_part.h); the node asked gathers every
+// node's part, checks that the parts cover every partition once, and adds
+// them up as one daemon adds up its shards'.
 
 #include <algorithm>
 #include <map>
@@ -15,6 +19,7 @@
 #include "runtime/daemon/http_api.h"
 #include "runtime/daemon/service.h"
 #include "runtime/daemon/journeys_part.h"
+#include "runtime/daemon/engagement_scan.h"
 
 namespace tutti::runtime {
 namespace {
@@ -216,6 +221,95 @@ Reply Service::TasksFromParts(const std::vector<Reply>& answers, const TaskFilte
     return ListedBefore(a, b, filter.closed);
   });
   return TasksReply(filter, all);
+}
+
+void Service::EngagementPartHere(std::string query, std::function<void(Reply)> done) const {
+  node_->ReadAll([this, query = std::move(query), done = std::move(done)](
+                     const std::map<int32_t, const Engine*>& engines) {
+    // On the node's thread: the window up to its partitions' latest clock
+    // (the node asked checks that every node counted the same one).
+    Instant now = engines.empty() ? 0 : INT64_MIN;
+    for (const auto& [p, engine] : engines) now = std::max(now, engine->now());
+    EngagementWindow w;
+    if (auto refusal = EngagementWindowOf(query, now, &w)) return done(std::move(*refusal));
+    EngagementPart part;
+    std::vector<const Engine*> scanned;
+    for (const auto& [p, engine] : engines) {
+      part.partitions.push_back(p);
+      scanned.push_back(engine);
+    }
+    // Every partition holds every profile: the node running partition 0
+    // counts the profiles' figures, once for the cluster.
+    const Engine* profiles = engines.count(0) ? engines.at(0) : nullptr;
+    part.scan = ScanEngines(scanned, profiles, w, options_.engagement);
+    std::string text = EncodeEngagementPart(part);
+    if (text.size() > kMaxForwardedBytes - 65536)
+      return done(Problem(400, "the figures of this window do not fit in one node's answer: a shorter window, or "
+                               "weeks rather than days"));
+    done(Reply{200, std::move(text), "application/json", {}, false});
+  });
+}
+
+Reply Service::EngagementFromParts(const std::vector<Reply>& answers, bool accounts, std::string_view query) const {
+  std::vector<EngagementPart> parts;
+  for (const Reply& answer : answers)
+    if (auto refusal = ReadPart(answer, "application/json", &DecodeEngagementPart, &parts)) return *refusal;
+  if (!EveryPartitionOnce(parts, node_->partitions()))
+    return Moving("some partitions were moving while their parts were gathered");
+  EngagementScan all = EmptyScan(EngagementWindow{}, options_.engagement);
+  bool first = true;
+  for (EngagementPart& part : parts) {
+    if (part.partitions.empty()) continue;  // a node running none: its window is its own
+    if (part.scan.roles != all.roles)
+      return Problem(500, "the nodes count the director's figures by different roles: give every node the same "
+                          "'engagement' setting");
+    if (first) {
+      all = EmptyScan(part.scan.window, options_.engagement);
+      first = false;
+    } else if (!(part.scan.window == all.window)) {
+      return Moving("the partitions' clocks were on different days while their parts were gathered");
+    }
+    MergeScan(all, part.scan);
+  }
+  if (first) return Moving("no node ran a partition while the parts were gathered");
+  if (!accounts) return EngagementReply(all);
+  return AccountsReply(all, QueryParam(query, "similar_to").value_or(""), QueryParam(query, "campaign").value_or(""));
+}
+
+void Service::AccountHistoryPartHere(std::string id, std::string query, std::function<void(Reply)> done) const {
+  size_t limit = 0;
+  HistoryFilter filter;
+  if (auto refusal = HistoryQueryOf(query, &limit, &filter)) return done(std::move(*refusal));
+  std::optional<HistoryPlace> after = ParseHistoryPlace(QueryParam(query, "cursor").value_or(""));
+  if (!after) return done(Problem(400, "'cursor' must be one the API handed out"));
+  node_->ReadAll([id = std::move(id), after = *after, limit, filter = std::move(filter),
+                  done = std::move(done)](const std::map<int32_t, const Engine*>& engines) {
+    std::string text = EncodeHistoryPart(AccountHistoryPart(engines, id, after, limit, filter));
+    // limit + 1 entries of each partition, each under a few hundred bytes:
+    // only names of unusual length come near.
+    if (text.size() > kMaxForwardedBytes - 65536)
+      return done(Problem(400, "this page of the account's history does not fit in one node's answer: a smaller "
+                               "limit"));
+    done(Reply{200, std::move(text), "application/json", {}, false});
+  });
+}
+
+Reply Service::AccountHistoryFromParts(const std::vector<Reply>& answers, std::string_view id,
+                                       std::string_view query) const {
+  std::vector<HistoryPart> parts;
+  for (const Reply& answer : answers)
+    if (auto refusal = ReadPart(answer, "application/json", &DecodeHistoryPart, &parts)) return *refusal;
+  if (!EveryPartitionOnce(parts, node_->partitions()))
+    return Moving("some partitions were moving while their parts were gathered");
+  if (std::none_of(parts.begin(), parts.end(), [](const HistoryPart& p) { return p.found; }))
+    return Problem(404, "no account '" + Printable(id, 100) + "'");
+  size_t limit = 0;
+  HistoryFilter filter;
+  if (auto refusal = HistoryQueryOf(query, &limit, &filter)) return *refusal;
+  HistoryPage page = MergeHistoryParts(std::move(parts), limit);
+  Json out{{"account", std::string(id)}, {"history", std::move(page.entries)}};
+  if (!page.next.empty()) out["next"] = page.next;
+  return JsonReply(200, out);
 }
 
 }  // namespace tutti::runtime

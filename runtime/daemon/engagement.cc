@@ -117,54 +117,21 @@ EngagementRoles EngagementRoles::Stdlib() {
   return t;
 }
 
-/// One pass over every history, for both answers.
-struct Service::EngagementScan {
-  EngagementWindow window;
-  const EngagementRoles* table = nullptr;
-  std::vector<std::string> roles;  // RolesOf(*table)
-  size_t buckets = 0;
-  // GET /v1/engagement
-  std::map<std::string, std::pair<size_t, std::vector<uint64_t>>> channels;  // channel -> role, actions
-  std::map<std::string, std::pair<NameInfo, std::vector<uint64_t>>> events;  // type -> counts
-  struct JourneyFigures {
-    std::vector<uint64_t> actions;
-    uint64_t customers = 0, responded = 0;
-  };
-  std::map<std::string, JourneyFigures> journeys;
-  std::vector<std::vector<uint64_t>> role_actions, role_responses;
-  std::vector<uint64_t> engaged;  // customers with a response, per bucket
-  uint64_t engaged_total = 0;
-  // GET /v1/accounts: by account key
-  struct AccountFigures {
-    std::string name, kind, region;
-    uint64_t prescribers = 0, actions = 0, responses = 0, engaged = 0, formulary_wins = 0;
-    std::map<std::string, uint64_t> specialties;
-    /// What each journey did with the account's prescribers.
-    struct Campaign {
-      uint64_t reached = 0, responded = 0;
-      Instant first = INT64_MAX;  // its first action to one of them
-    };
-    std::map<std::string, Campaign> campaigns;
-  };
-  std::map<std::string, AccountFigures> accounts;
-};
-
-Service::EngagementScan Service::EmptyScan(const EngagementWindow& w, const EngagementRoles& table) {
+EngagementScan Service::EmptyScan(const EngagementWindow& w, const EngagementRoles& table) {
   EngagementScan scan;
   scan.window = w;
   scan.table = &table;
   scan.roles = RolesOf(table);
-  scan.buckets = static_cast<size_t>((w.to - w.from + w.width - 1) / w.width);
+  scan.buckets = BucketsOf(w);
   scan.role_actions.assign(scan.roles.size(), std::vector<uint64_t>(scan.buckets));
   scan.role_responses.assign(scan.roles.size(), std::vector<uint64_t>(scan.buckets));
   scan.engaged.assign(scan.buckets, 0);
   return scan;
 }
 
-void Service::ScanProfiles(const Engine& first, EngagementScan& scan) {
-  // Every shard holds every profile: shard 0's are read.
-  const StateStore& profiles = first.store();
-  if (std::optional<uint32_t> account_profile = first.ProfileId("account")) {
+void Service::ScanProfiles(const Engine& any, EngagementScan& scan) {
+  const StateStore& profiles = any.store();
+  if (std::optional<uint32_t> account_profile = any.ProfileId("account")) {
     for (const auto& [key, id] : profiles.CustomersOf(*account_profile)) {
       const Customer& a = profiles.customer(id);
       auto& f = scan.accounts[key];
@@ -190,8 +157,8 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
   const Instant response_window = scan.table->response_window_days * kNanosPerDay;
   // The histories: each customer's own entries, on the shard that owns it.
   // Every map entry an entry counts in is looked up once per shard, by id.
-  using Events = decltype(scan.events)::mapped_type;
-  using Channels = decltype(scan.channels)::mapped_type;
+  using Events = EngagementScan::Event;
+  using Channels = EngagementScan::Channel;
   using JourneyFigures = EngagementScan::JourneyFigures;
   using AccountFigures = EngagementScan::AccountFigures;
   std::vector<Instant> responses;  // one customer's, in time order
@@ -253,14 +220,16 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
       Events*& ev = event_slot[e.name];
       if (ev == nullptr) {
         ev = &scan.events[names.name(e.name)];
-        ev->first = names(e.name, false);
-        ev->second.resize(scan.buckets);
+        const NameInfo& info = names(e.name, false);
+        ev->role = info.role;
+        ev->response = info.response;
+        ev->count.resize(scan.buckets);
       }
-      ++ev->second[b];
+      ++ev->count[b];
       if (is_account && e.name == formulary_win) ++scan.accounts[customer.key].formulary_wins;
-      if (!ev->first.response) continue;
+      if (!ev->response) continue;
       responses.push_back(e.at);
-      ++scan.role_responses[ev->first.role][b];
+      ++scan.role_responses[ev->role][b];
       if (b != last_bucket) ++scan.engaged[b], last_bucket = b;  // in time order: buckets only grow
     }
     scan.engaged_total += !responses.empty();
@@ -280,12 +249,12 @@ void Service::ScanHistories(const Engine& engine, EngagementScan& scan) {
       Channels*& ch = channel_slot[e.name];
       if (ch == nullptr) {
         ch = &scan.channels[names.name(e.name)];
-        ch->first = names(e.name, true).role;
-        ch->second.resize(scan.buckets);
+        ch->role = names(e.name, true).role;
+        ch->actions.resize(scan.buckets);
       }
-      ++ch->second[b];
+      ++ch->actions[b];
       std::optional<size_t> by_assignee = e.role < assignee_role.size() ? assignee_role[e.role] : std::nullopt;
-      ++scan.role_actions[by_assignee.value_or(ch->first)][b];
+      ++scan.role_actions[by_assignee.value_or(ch->role)][b];
       uint32_t jn = e.journey <= engine.journey_count() ? e.journey : 0;
       JourneyFigures*& j = journey_slot[jn];
       if (j == nullptr) {
@@ -317,11 +286,11 @@ void Service::MergeScan(EngagementScan& into, const EngagementScan& part) {
   };
   for (const auto& [name, f] : part.channels) {
     auto [it, added] = into.channels.try_emplace(name, f);
-    if (!added) add(it->second.second, f.second);
+    if (!added) add(it->second.actions, f.actions);
   }
   for (const auto& [name, f] : part.events) {
     auto [it, added] = into.events.try_emplace(name, f);
-    if (!added) add(it->second.second, f.second);
+    if (!added) add(it->second.count, f.count);
   }
   for (const auto& [name, f] : part.journeys) {
     auto& j = into.journeys[name];
@@ -354,23 +323,23 @@ void Service::MergeScan(EngagementScan& into, const EngagementScan& part) {
   }
 }
 
-Service::EngagementScan Service::ScanEngagement(const EngagementWindow& w) const {
-  // Each shard's histories on a thread of its own (the service thread waits,
-  // so nothing changes them meanwhile), the profiles on this one; then the
+EngagementScan Service::ScanEngines(const std::vector<const Engine*>& engines, const Engine* profiles,
+                                    const EngagementWindow& w, const EngagementRoles& table) {
+  // Each engine's histories on a thread of its own (the caller waits, so
+  // nothing changes them meanwhile), the profiles on this one; then the
   // parts added up.
   std::vector<EngagementScan> parts;
-  for (uint32_t s = 0; s < shards_->count(); ++s) parts.push_back(EmptyScan(w, options_.engagement));
+  for (size_t s = 0; s < engines.size(); ++s) parts.push_back(EmptyScan(w, table));
   std::vector<std::thread> threads;
-  for (uint32_t s = 0; s < shards_->count(); ++s)
-    threads.emplace_back([&, s] { ScanHistories(shards_->shard(s), parts[s]); });
-  EngagementScan scan = EmptyScan(w, options_.engagement);
-  ScanProfiles(shards_->shard(0), scan);
+  for (size_t s = 0; s < engines.size(); ++s) threads.emplace_back([&, s] { ScanHistories(*engines[s], parts[s]); });
+  EngagementScan scan = EmptyScan(w, table);
+  if (profiles) ScanProfiles(*profiles, scan);
   for (std::thread& t : threads) t.join();
   for (const EngagementScan& part : parts) MergeScan(scan, part);
   return scan;
 }
 
-std::shared_ptr<const Service::EngagementScan> Service::Engagement(const EngagementWindow& w) const {
+std::shared_ptr<const EngagementScan> Service::Engagement(const EngagementWindow& w) const {
   // Inputs logged, applied or not, and time moved: all that changes what a
   // scan reads (reloads and pauses are logged too).
   std::array<int64_t, 5> of{w.from, w.to, w.width, static_cast<int64_t>(log_ ? log_->size() : 0),
@@ -379,7 +348,10 @@ std::shared_ptr<const Service::EngagementScan> Service::Engagement(const Engagem
   // growing: such a scan is not kept.
   bool settled = !HasWork();
   if (settled && engagement_ != nullptr && of == engagement_of_) return engagement_;
-  auto scan = std::make_shared<const EngagementScan>(ScanEngagement(w));
+  std::vector<const Engine*> engines;
+  for (uint32_t s = 0; s < shards_->count(); ++s) engines.push_back(&shards_->shard(s));
+  // Every shard holds every profile: shard 0's are read.
+  auto scan = std::make_shared<const EngagementScan>(ScanEngines(engines, engines[0], w, options_.engagement));
   engagement_ = settled ? scan : nullptr;
   engagement_of_ = of;
   return scan;
@@ -393,17 +365,17 @@ Json Service::WindowJson(const EngagementWindow& w, size_t buckets) const {
               {"response_window_days", options_.engagement.response_window_days}};
 }
 
-Reply Service::GetEngagement(const EngagementWindow& w) const {
-  std::shared_ptr<const EngagementScan> shared = Engagement(w);
-  const EngagementScan& scan = *shared;
-  Json out = WindowJson(w, scan.buckets);
+Reply Service::GetEngagement(const EngagementWindow& w) const { return EngagementReply(*Engagement(w)); }
+
+Reply Service::EngagementReply(const EngagementScan& scan) const {
+  Json out = WindowJson(scan.window, scan.buckets);
   Json channels = Json::array();
   for (const auto& [name, f] : scan.channels)
-    channels.push_back({{"channel", name}, {"role", scan.roles[f.first]}, {"actions", Series(f.second)}});
+    channels.push_back({{"channel", name}, {"role", scan.roles[f.role]}, {"actions", Series(f.actions)}});
   Json events = Json::array();
   for (const auto& [name, f] : scan.events) {
-    Json e{{"event", name}, {"response", f.first.response}, {"count", Series(f.second)}};
-    if (f.first.response) e["role"] = scan.roles[f.first.role];
+    Json e{{"event", name}, {"response", f.response}, {"count", Series(f.count)}};
+    if (f.response) e["role"] = scan.roles[f.role];
     events.push_back(std::move(e));
   }
   Json journeys = Json::array();
@@ -424,8 +396,10 @@ Reply Service::GetEngagement(const EngagementWindow& w) const {
 }
 
 Reply Service::GetAccounts(const EngagementWindow& w, std::string_view similar_to, std::string_view campaign) const {
-  std::shared_ptr<const EngagementScan> shared = Engagement(w);
-  const EngagementScan& scan = *shared;
+  return AccountsReply(*Engagement(w), similar_to, campaign);
+}
+
+Reply Service::AccountsReply(const EngagementScan& scan, std::string_view similar_to, std::string_view campaign) const {
   const EngagementScan::AccountFigures* chosen = nullptr;
   if (!similar_to.empty()) {
     auto it = scan.accounts.find(std::string(similar_to));
@@ -490,7 +464,7 @@ Reply Service::GetAccounts(const EngagementWindow& w, std::string_view similar_t
     ranked.push_back({key, std::move(j)});
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& x, const Ranked& y) { return x.key > y.key; });
-  Json out = WindowJson(w, scan.buckets);
+  Json out = WindowJson(scan.window, scan.buckets);
   out["ranked_by"] = chosen ? "similarity" : "engagement";
   if (chosen) {
     out["similar_to"] = std::string(similar_to);

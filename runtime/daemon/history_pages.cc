@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "base/text.h"
+#include "runtime/daemon/history_part.h"
 #include "runtime/daemon/service.h"
 
 namespace tutti::runtime {
@@ -69,7 +70,72 @@ std::optional<std::string> FromHex(std::string_view hex) {
   return out;
 }
 
+/// Whether `filter` lets entry `i` of `engine` through (the engine keeps
+/// events and actions, not the sends held back or put off).
+bool Shown(const Engine& engine, const Interaction& i, const HistoryFilter& filter) {
+  if (!filter.kind.empty() && filter.kind != (i.action ? "action" : "event")) return false;
+  if (!filter.channel.empty() && !(i.action && engine.names().Get(i.name) == filter.channel)) return false;
+  return filter.journey.empty() || (i.journey && engine.journey(i.journey - 1u).name == filter.journey);
+}
+
+/// Entry `i` of `engine` as a page shows it; an account's names the
+/// prescriber it is about.
+Json EntryJson(const Engine& engine, const Interaction& i, bool account) {
+  Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
+  if (account) h["customer"] = engine.store().customer(i.about).key;
+  if (i.journey) {
+    h["journey"] = engine.journey(i.journey - 1u).name;
+    h["version"] = engine.journey(i.journey - 1u).version;
+  }
+  return h;
+}
+
 }  // namespace
+
+HistoryPart Service::AccountHistoryPart(const std::map<int32_t, const Engine*>& engines, std::string_view id,
+                                        HistoryPlace after, size_t limit, const HistoryFilter& filter) {
+  HistoryPart part;
+  if (filter.from > after.at) after = HistoryPlace{filter.from, -1, 0};
+  // The engine keeps no sends held back or put off: none to show.
+  bool engine_kinds = filter.kind.empty() || filter.kind == "event" || filter.kind == "action";
+  for (const auto& [p, engine] : engines) {
+    part.partitions.push_back(p);
+    std::optional<uint32_t> profile = engine->ProfileId("account");
+    auto c = profile ? engine->store().FindCustomer(*profile, id) : std::nullopt;
+    if (!c) continue;
+    part.found = true;
+    if (!engine_kinds) continue;
+    const std::vector<Interaction>& history = engine->store().customer(*c).history;
+    // After the cursor's place: a partition before its partition has shown
+    // every entry at its instant, its own the first n, one after it none.
+    size_t next = static_cast<size_t>(
+        std::lower_bound(history.begin(), history.end(), after.at,
+                         [](const Interaction& i, Instant at) { return i.at < at; }) -
+        history.begin());
+    uint64_t n = 0;  // entries at `at` passed
+    Instant at = after.at;
+    uint64_t skip = p < after.partition ? UINT64_MAX : p == after.partition ? after.n : 0;
+    for (; skip > 0 && next < history.size() && history[next].at == after.at; --skip) ++next, ++n;
+    size_t shown = 0, scanned = 0;
+    for (; next < history.size() && history[next].at <= filter.to; ++next) {
+      const Interaction& i = history[next];
+      if (i.at != at) at = i.at, n = 0;
+      HistoryPlace place{i.at, p, ++n};
+      if (Shown(*engine, i, filter)) {
+        part.entries.push_back({place, EntryJson(*engine, i, true)});
+        // One more than a page: the merge knows whether more follow.
+        if (++shown > limit) {
+          part.stops.push_back(place);
+          break;
+        }
+      } else if (++scanned == kHistoryScan) {
+        part.stops.push_back(place);  // never scans without end on the node's thread
+        break;
+      }
+    }
+  }
+  return part;
+}
 
 Reply Service::GetHistory(const EngineView& view, std::string_view id, std::string_view profile_name,
                           std::string_view cursor_text, size_t limit, bool account, const HistoryFilter& filter) const {
@@ -133,12 +199,6 @@ Reply Service::GetHistory(const EngineView& view, std::string_view id, std::stri
     Instant last_at = cursor->at;
     std::vector<uint64_t> same = cursor->skip;  // per shard, entries at last_at shown, this page's included
     bool more = false;
-    // Whether the filter lets entry `i` of `engine` through.
-    auto shown = [&](const Engine& engine, const Interaction& i) {
-      if (!filter.kind.empty() && filter.kind != (i.action ? "action" : "event")) return false;
-      if (!filter.channel.empty() && !(i.action && engine.names().Get(i.name) == filter.channel)) return false;
-      return filter.journey.empty() || (i.journey && engine.journey(i.journey - 1u).name == filter.journey);
-    };
     for (size_t scanned = 0;;) {
       Part* best = nullptr;
       for (Part& part : parts)
@@ -147,7 +207,7 @@ Reply Service::GetHistory(const EngineView& view, std::string_view id, std::stri
           best = &part;
       if (best == nullptr || best->customer->history[best->next].at > engine_to) break;
       const Interaction& i = best->customer->history[best->next];
-      bool show = shown(*best->engine, i);
+      bool show = Shown(*best->engine, i, filter);
       if (show && history.size() == limit) {
         more = true;
         break;
@@ -164,14 +224,7 @@ Reply Service::GetHistory(const EngineView& view, std::string_view id, std::stri
         }
         continue;
       }
-      const Engine& engine = *best->engine;
-      Json h{{"at", FormatInstant(i.at)}, {"kind", i.action ? "action" : "event"}, {"name", engine.names().Get(i.name)}};
-      if (account) h["customer"] = engine.store().customer(i.about).key;
-      if (i.journey) {
-        h["journey"] = engine.journey(i.journey - 1u).name;
-        h["version"] = engine.journey(i.journey - 1u).version;
-      }
-      history.push_back(std::move(h));
+      history.push_back(EntryJson(*best->engine, i, account));
     }
     if (more) {
       next_page = std::to_string(last_at) + ".";

@@ -84,8 +84,30 @@ Reply MethodNotAllowed(const char* allow) {
   return reply;
 }
 
-/// The query parameter `name` of `query` ("a=1&b=2"), percent-decoded, if
-/// present.
+
+/// A whole number from 0 to `max`, or nullopt.
+std::optional<uint64_t> Number(const std::optional<std::string>& text, uint64_t max) {
+  if (!text || text->empty()) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || p != text->data() + text->size() || v > max) return std::nullopt;
+  return v;
+}
+
+std::array<unsigned char, SHA256_DIGEST_LENGTH> Digest(std::string_view s) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out.data());
+  return out;
+}
+
+Reply Unauthorised(const char* token) {
+  Reply reply = Problem(401, std::string("this endpoint needs the ") + token + " token: Authorization: Bearer TOKEN");
+  reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return reply;
+}
+
+}  // namespace
+
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
   size_t start = 0;
   while (start <= query.size()) {
@@ -111,29 +133,6 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
   }
   return std::nullopt;
 }
-
-/// A whole number from 0 to `max`, or nullopt.
-std::optional<uint64_t> Number(const std::optional<std::string>& text, uint64_t max) {
-  if (!text || text->empty()) return std::nullopt;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || p != text->data() + text->size() || v > max) return std::nullopt;
-  return v;
-}
-
-std::array<unsigned char, SHA256_DIGEST_LENGTH> Digest(std::string_view s) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out.data());
-  return out;
-}
-
-Reply Unauthorised(const char* token) {
-  Reply reply = Problem(401, std::string("this endpoint needs the ") + token + " token: Authorization: Bearer TOKEN");
-  reply.headers.emplace_back("WWW-Authenticate", "Bearer");
-  return reply;
-}
-
-}  // namespace
 
 bool SameSecret(std::string_view given, const std::string& token) {
   // Digests of equal length compared in constant time: neither the place
@@ -188,6 +187,8 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
   if (s.size() == 3 && is(0, "v1") && is(1, "customers")) out.route = "/v1/customers/{id}";
   else if (s.size() == 4 && is(0, "v1") && is(1, "customers") && is(3, "history")) out.route = "/v1/customers/{id}/history";
   else if (s.size() == 4 && is(0, "v1") && is(1, "accounts") && is(3, "history")) out.route = "/v1/accounts/{id}/history";
+  else if (s.size() == 5 && is(0, "v1") && is(1, "cluster") && is(2, "accounts") && is(4, "history"))
+    out.route = "/v1/cluster/accounts/{id}/history";
   else if (s.size() == 4 && is(0, "v1") && is(1, "decisions") && is(3, "why")) out.route = "/v1/decisions/{key}/why";
   else if (s.size() == 4 && is(0, "v1") && is(1, "actions") && is(3, "retry")) out.route = "/v1/actions/{key}/retry";
   else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && (is(3, "pause") || is(3, "resume")))
@@ -198,7 +199,8 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
     static const char* const kFixed[] = {"/", "/healthz", "/readyz", "/metrics", "/v1/events", "/v1/profiles",
                                          "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
                                          "/v1/journeys/reload", "/v1/engagement", "/v1/accounts",
-                                         "/v1/tasks", "/v1/cluster/journeys", "/v1/cluster/tasks"};
+                                         "/v1/tasks", "/v1/cluster/journeys", "/v1/cluster/tasks",
+                                         "/v1/cluster/engagement"};
     std::string joined;
     for (const std::string& seg : s) joined += "/" + seg;
     out.route = "other";
@@ -313,6 +315,51 @@ std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::o
   return std::nullopt;
 }
 
+std::optional<Reply> EngagementWindowOf(std::string_view query, Instant now, EngagementWindow* w) {
+  std::string bucket = QueryParam(query, "bucket").value_or("week");
+  if (bucket != "day" && bucket != "week") return Problem(400, "'bucket' must be 'day' or 'week'");
+  w->width = (bucket == "day" ? 1 : 7) * kNanosPerDay;
+  if (auto refusal = WindowBounds(query, now, 12 * 7 * kNanosPerDay, &w->from, &w->to)) return refusal;
+  if (BucketsOf(*w) == 0) return Problem(400, "at most 1,000 buckets: a longer bucket, or a shorter window");
+  return std::nullopt;
+}
+
+std::optional<Reply> HistoryQueryOf(std::string_view query, size_t* limit, HistoryFilter* filter) {
+  auto text = QueryParam(query, "limit");
+  auto limit_n = text ? Number(text, 1000) : std::optional<uint64_t>(100);
+  if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 1000");
+  *limit = static_cast<size_t>(*limit_n);
+  for (auto [name, bound] : {std::pair{"from", &filter->from}, std::pair{"to", &filter->to}}) {
+    auto bound_text = QueryParam(query, name);
+    if (!bound_text) continue;
+    std::optional<Instant> instant = ParseInstant(*bound_text);
+    if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
+    *bound = *instant;
+  }
+  filter->kind = QueryParam(query, "kind").value_or("");
+  if (!filter->kind.empty() && filter->kind != "event" && filter->kind != "action" && filter->kind != "suppressed" &&
+      filter->kind != "deferred")
+    return Problem(400, "'kind' must be 'event', 'action', 'suppressed' or 'deferred'");
+  filter->channel = QueryParam(query, "channel").value_or("");
+  filter->journey = QueryParam(query, "journey").value_or("");
+  return std::nullopt;
+}
+
+std::string PathSegment(std::string_view text) {
+  static const char* digits = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::optional<Reply> TaskFilterOf(std::string_view query, bool on_cluster, TaskFilter* filter) {
   filter->assignee = QueryParam(query, "assignee").value_or("");
   filter->role = QueryParam(query, "role").value_or("");
@@ -347,25 +394,11 @@ namespace {
 /// GET /v1/customers/{id}/history or /v1/accounts/{id}/history, from the
 /// engines of `view`.
 Reply HistoryRead(const Service& service, const ApiTarget& t, const EngineView& view) {
-  auto limit = QueryParam(t.query, "limit");
-  auto limit_n = limit ? Number(limit, 1000) : std::optional<uint64_t>(100);
-  if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 1000");
+  size_t limit = 0;
   HistoryFilter filter;
-  for (auto [name, bound] : {std::pair{"from", &filter.from}, std::pair{"to", &filter.to}}) {
-    auto text = QueryParam(t.query, name);
-    if (!text) continue;
-    std::optional<Instant> instant = ParseInstant(*text);
-    if (!instant) return Problem(400, std::string("'") + name + "' must be an RFC 3339 time between 1678 and 2261");
-    *bound = *instant;
-  }
-  filter.kind = QueryParam(t.query, "kind").value_or("");
-  if (!filter.kind.empty() && filter.kind != "event" && filter.kind != "action" && filter.kind != "suppressed" &&
-      filter.kind != "deferred")
-    return Problem(400, "'kind' must be 'event', 'action', 'suppressed' or 'deferred'");
-  filter.channel = QueryParam(t.query, "channel").value_or("");
-  filter.journey = QueryParam(t.query, "journey").value_or("");
+  if (auto refusal = HistoryQueryOf(t.query, &limit, &filter)) return *refusal;
   return service.GetHistory(view, t.segments[2], QueryParam(t.query, "profile").value_or(""),
-                            QueryParam(t.query, "cursor").value_or(""), *limit_n, t.route[4] == 'a', filter);
+                            QueryParam(t.query, "cursor").value_or(""), limit, t.route[4] == 'a', filter);
 }
 
 }  // namespace
@@ -470,13 +503,8 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
   }
   if (route == "/v1/engagement" || route == "/v1/accounts") {
     if (!get) return MethodNotAllowed("GET");
-    // The last 12 weeks up to the engine's now, by week, unless asked.
     EngagementWindow w;
-    std::string bucket = QueryParam(t.query, "bucket").value_or("week");
-    if (bucket != "day" && bucket != "week") return Problem(400, "'bucket' must be 'day' or 'week'");
-    w.width = (bucket == "day" ? 1 : 7) * kNanosPerDay;
-    if (auto refusal = WindowBounds(t.query, service.EngineNow(), 12 * 7 * kNanosPerDay, &w.from, &w.to)) return *refusal;
-    if ((w.to - w.from) / w.width >= 1000) return Problem(400, "at most 1,000 buckets: a longer bucket, or a shorter window");
+    if (auto refusal = EngagementWindowOf(t.query, service.EngineNow(), &w)) return *refusal;
     if (route == "/v1/engagement") return service.GetEngagement(w);
     return service.GetAccounts(w, QueryParam(t.query, "similar_to").value_or(""),
                                QueryParam(t.query, "campaign").value_or(""));

@@ -28,6 +28,8 @@ class Service;
 struct EngineView;
 struct JourneyWindow;
 struct TaskFilter;
+struct EngagementWindow;
+struct HistoryFilter;
 
 /// Who may call the API, and from where (the server's settings).
 struct ApiAccess {
@@ -93,6 +95,23 @@ std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::o
 
 /// A graph's `version` from the query (0 when none is given: the newest
 /// running); a refusal when it is not a whole number from 1.
+/// The query parameter `name` of `query` ("a=1&b=2"), percent-decoded, if
+/// present.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
+
+/// A history page's `limit` (1 to 1,000, default 100) and filters (`from`,
+/// `to`, `kind`, `channel`, `journey`).
+std::optional<Reply> HistoryQueryOf(std::string_view query, size_t* limit, HistoryFilter* filter);
+
+/// `text` percent-encoded as one segment of a path (all but the unreserved
+/// characters escaped).
+std::string PathSegment(std::string_view text);
+
+/// The window GET /v1/engagement and /v1/accounts count over (`bucket`,
+/// `from`, `to`): the last 12 weeks up to the end of `now`'s day, by week,
+/// unless asked; at most kMaxEngagementBuckets buckets.
+std::optional<Reply> EngagementWindowOf(std::string_view query, Instant now, EngagementWindow* window);
+
 std::optional<Reply> GraphVersionOf(std::string_view query, int64_t* version);
 /// GET /v1/tasks's filter (`state`, `assignee`, `role`, `customer`,
 /// `journey`, `offset`, `limit`) from `query`, or the 400 that says what is

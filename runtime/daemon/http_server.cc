@@ -215,14 +215,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   /// On a cluster, the reads every node has a part of: GET /v1/journeys
-  /// (and a journey's graph) and GET /v1/tasks, gathered here; a node's own
-  /// part (GET /v1/cluster/journeys, /v1/cluster/tasks), made on its
-  /// node's thread. False for any other route.
+  /// (and a journey's graph), GET /v1/tasks, GET /v1/engagement and
+  /// /v1/accounts, an account's history, gathered here; a node's own part
+  /// (GET /v1/cluster/journeys, /v1/cluster/tasks, /v1/cluster/engagement,
+  /// /v1/cluster/accounts/{id}/history), made on its node's thread. False
+  /// for any other route.
   bool GatheredOnCluster(const ApiTarget& target, bool keep_alive) {
     const std::string& route = target.route;
     auto send = [self = this->shared_from_this(), keep_alive](Reply reply) { self->Send(std::move(reply), keep_alive); };
-    if (route != "/v1/journeys" && route != "/v1/journeys/{name}/graph" && route != "/v1/tasks" &&
-        route != "/v1/cluster/journeys" && route != "/v1/cluster/tasks")
+    static const char* const kGathered[] = {"/v1/journeys",         "/v1/journeys/{name}/graph", "/v1/tasks",
+                                            "/v1/engagement",       "/v1/accounts",              "/v1/cluster/journeys",
+                                            "/v1/cluster/tasks",    "/v1/cluster/engagement",
+                                            "/v1/accounts/{id}/history", "/v1/cluster/accounts/{id}/history"};
+    if (std::none_of(std::begin(kGathered), std::end(kGathered), [&](const char* r) { return route == r; }))
       return false;
     if (auto refusal = ReadRefusal(head_, options_.access)) {
       send(std::move(*refusal));
@@ -237,6 +242,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const Service& service = service_;
     if (route == "/v1/cluster/journeys") service_.JourneysPartHere(OnLoop(send));
     else if (route == "/v1/cluster/tasks") service_.TasksPartHere(filter, OnLoop(send));
+    else if (route == "/v1/cluster/engagement") service_.EngagementPartHere(target.query, OnLoop(send));
+    else if (route == "/v1/cluster/accounts/{id}/history")
+      service_.AccountHistoryPartHere(target.segments[3], target.query, OnLoop(send));
+    else if (route == "/v1/accounts/{id}/history")
+      Gather("/v1/cluster/accounts/" + PathSegment(target.segments[2]) + "/history?" + target.query,
+             [&service, id = target.segments[2], query = target.query](auto done) {
+               service.AccountHistoryPartHere(id, query, std::move(done));
+             },
+             [&service, target](const std::vector<Reply>& parts) {
+               return service.AccountHistoryFromParts(parts, target.segments[2], target.query);
+             },
+             std::move(send));
+    else if (route == "/v1/engagement" || route == "/v1/accounts")
+      // Each node counts the query's window by its own partitions' clocks;
+      // the parts must agree on it.
+      Gather("/v1/cluster/engagement?" + target.query,
+             [&service, query = target.query](auto done) { service.EngagementPartHere(query, std::move(done)); },
+             [&service, target](const std::vector<Reply>& parts) {
+               return service.EngagementFromParts(parts, target.route == "/v1/accounts", target.query);
+             },
+             std::move(send));
     else if (route == "/v1/tasks")
       Gather("/v1/cluster/tasks?" + target.query,
              [&service, filter](auto done) { service.TasksPartHere(filter, std::move(done)); },

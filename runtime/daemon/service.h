@@ -28,7 +28,9 @@
 #include "base/status.h"
 #include "runtime/cluster/action_feed.h"
 #include "runtime/cluster/partition_worker.h"
+#include "runtime/daemon/engagement_scan.h"
 #include "runtime/daemon/history_journal.h"
+#include "runtime/daemon/history_part.h"
 #include "runtime/daemon/input_log.h"
 #include "runtime/daemon/metrics.h"
 #include "runtime/daemon/reply.h"
@@ -170,10 +172,6 @@ struct PreparedReload {
 
 /// The time the director's figures cover, [from, to), in buckets of
 /// `width` from `from` (engagement.cc).
-struct EngagementWindow {
-  Instant from = 0, to = 0, width = 7 * kNanosPerDay;
-};
-
 /// Which tasks GET /v1/tasks lists (work_queues.cc): open ones (or, with
 /// `closed`, the newest closed), of one assignee, role, customer and
 /// journey when named; `limit` of them from `offset` on.
@@ -411,6 +409,26 @@ class Service {
   /// /v1/cluster/tasks; a 503 to try again when they do not cover every
   /// partition once.
   Reply TasksFromParts(const std::vector<Reply>& answers, const TaskFilter& filter) const;
+  /// GET /v1/cluster/engagement: this node's partitions' part of the
+  /// director's figures over `query`'s window (engagement_scan.h), to
+  /// `done` on the node's thread; a 400 when the query is not a window.
+  void EngagementPartHere(std::string query, std::function<void(Reply)> done) const;
+  /// GET /v1/engagement or (`accounts`) /v1/accounts with `query` from every
+  /// node's answer to GET /v1/cluster/engagement; a 503 to try again when
+  /// they do not cover every partition once or counted different windows.
+  Reply EngagementFromParts(const std::vector<Reply>& answers, bool accounts, std::string_view query) const;
+  /// GET /v1/cluster/accounts/{id}/history: this node's partitions' part
+  /// of a page of the account's history (history_part.h) with `query`'s
+  /// cursor, limit and filters, to `done` on the node's thread.
+  void AccountHistoryPartHere(std::string id, std::string query, std::function<void(Reply)> done) const;
+  /// GET /v1/accounts/{id}/history from every node's part; a 503 to try
+  /// again when they do not cover every partition once.
+  Reply AccountHistoryFromParts(const std::vector<Reply>& answers, std::string_view id, std::string_view query) const;
+  /// The part of `engines` (by partition) of the page of account `id`'s
+  /// history after `after`: at most limit + 1 entries of each partition,
+  /// and where each stopped before its end.
+  static HistoryPart AccountHistoryPart(const std::map<int32_t, const Engine*>& engines, std::string_view id,
+                                        HistoryPlace after, size_t limit, const HistoryFilter& filter);
   /// Every node's part added up into `rows` (every version, retired ones
   /// too), with the latest partition clock and how many nodes answered;
   /// the refusal instead when they cannot be.
@@ -488,10 +506,13 @@ class Service {
   /// The answer to GET /v1/tasks made of every share added up.
   Reply TasksReply(const TaskFilter& filter, const TasksPart& all) const;
 
-  struct EngagementScan;
-  EngagementScan ScanEngagement(const EngagementWindow& window) const;
+  /// The director's figures over `engines` (each scanned on a thread of
+  /// its own), with the profiles' figures read from `profiles` (none: not
+  /// counted).
+  static EngagementScan ScanEngines(const std::vector<const Engine*>& engines, const Engine* profiles,
+                                    const EngagementWindow& window, const EngagementRoles& table);
   static EngagementScan EmptyScan(const EngagementWindow& window, const EngagementRoles& table);
-  static void ScanProfiles(const Engine& first, EngagementScan& scan);
+  static void ScanProfiles(const Engine& any, EngagementScan& scan);
   static void ScanHistories(const Engine& engine, EngagementScan& scan);
   static void MergeScan(EngagementScan& into, const EngagementScan& part);
   /// The scan of `window`, the last one again while the state has not
@@ -502,6 +523,9 @@ class Service {
   mutable std::shared_ptr<const EngagementScan> engagement_;
   mutable std::array<int64_t, 5> engagement_of_{};
   Json WindowJson(const EngagementWindow& window, size_t buckets) const;
+  /// The answers to GET /v1/engagement and /v1/accounts from a scan.
+  Reply EngagementReply(const EngagementScan& scan) const;
+  Reply AccountsReply(const EngagementScan& scan, std::string_view similar_to, std::string_view campaign) const;
   Service();
   /// Opens the actions file (the `actions_file` setting, or
   /// DATA/actions.ndjson) to append, made for its owner alone: it holds

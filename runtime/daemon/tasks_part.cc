@@ -3,38 +3,18 @@
 #include <tuple>
 
 #include "runtime/daemon/forward.h"
+#include "runtime/daemon/part_fields.h"
 #include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
 namespace {
 
-constexpr int64_t kMaxCount = int64_t{1} << 53;
-constexpr int32_t kMaxPartition = 99999;
+using part_fields::Count;
+using part_fields::Row;
+using part_fields::Text;
+using part_fields::Time;
 
 Json InstantOrNull(const std::optional<Instant>& t) { return t ? Json(*t) : Json(); }
-
-bool Count(const Json& j, int64_t* out) {
-  if (!j.is_number_integer()) return false;
-  int64_t n = j.get<int64_t>();
-  if (n < 0 || n > kMaxCount) return false;
-  *out = n;
-  return true;
-}
-
-bool Time(const Json& j, Instant* out) {
-  if (!j.is_number_integer()) return false;
-  *out = j.get<int64_t>();
-  return true;
-}
-
-bool Text(const Json& j, std::string* out) {
-  if (!j.is_string()) return false;
-  *out = j.get<std::string>();
-  return true;
-}
-
-/// An array of exactly `n` items.
-bool Row(const Json& j, size_t n) { return j.is_array() && j.size() == n; }
 
 }  // namespace
 
@@ -68,11 +48,7 @@ std::optional<TasksPart> DecodeTasksPart(std::string_view text) {
   for (const char* key : {"partitions", "now", "queues", "roles", "totals", "matching", "tasks"})
     if (!j.contains(key)) return std::nullopt;
   TasksPart part;
-  if (!j["partitions"].is_array()) return std::nullopt;
-  for (const Json& p : j["partitions"]) {
-    if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > kMaxPartition) return std::nullopt;
-    part.partitions.push_back(p.get<int32_t>());
-  }
+  if (!part_fields::Partitions(j["partitions"], &part.partitions)) return std::nullopt;
   if (!j["now"].is_null() && !Time(j["now"], &part.now)) return std::nullopt;
   if (!j["queues"].is_array() || !j["roles"].is_array() || !j["tasks"].is_array()) return std::nullopt;
   for (const Json& q : j["queues"]) {

@@ -10,6 +10,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -236,8 +237,10 @@ TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
   // GET /v1/customers/{id} and its history on either node: answered by the
   // node that runs the customer's partition (sent on to it when another
   // node is asked); GET /v1/journeys: every node's partitions added up;
-  // GET /v1/tasks: every node's share of the work queues. Each as one
-  // daemon answers after the same inputs.
+  // GET /v1/tasks: every node's share of the work queues; GET
+  // /v1/engagement and /v1/accounts: every node's scan of its histories;
+  // an account's history: every node's entries of a page, merged.
+  // Each as one daemon answers after the same inputs.
   MockCluster cluster(3, kPartitions);
   fs::path dir = FreshDir("cluster-reads");
   std::string config = ClusterConfig(dir, cluster.brokers(), R"(, "admin_token": "ad-secret")");
@@ -338,6 +341,71 @@ TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
     }
   };
   same_tasks();
+  // The director's figures, every node's scan of its partitions added up:
+  // by week and by day, the accounts ranked by engagement and by likeness.
+  for (std::string path :
+       {"/v1/engagement", "/v1/engagement?bucket=day&from=2026-03-01T00:00:00Z", "/v1/accounts",
+        "/v1/accounts?similar_to=empire-health", "/v1/accounts?similar_to=lone-star-care&campaign=glidim_formulary_win",
+        "/v1/accounts?similar_to=nobody", "/v1/engagement?bucket=month"}) {
+    auto [status_one, figures_one] = Read(one, path, admin);
+    bool known = path.find("nobody") == std::string::npos && path.find("month") == std::string::npos;
+    ASSERT_EQ(status_one, known ? "200" : path.find("nobody") != std::string::npos ? "404" : "400") << path;
+    if (path == "/v1/engagement") ASSERT_GT(figures_one["engaged_total"].get<int>(), 10) << figures_one;
+    if (path == "/v1/accounts") ASSERT_GT(figures_one["accounts"].size(), 2u) << figures_one;
+    for (Daemon* d : {&a, &b}) {
+      auto [status, figures] = Read(*d, path, admin);
+      EXPECT_EQ(status, status_one) << path;
+      if (known) EXPECT_EQ(figures, figures_one) << path;
+    }
+  }
+  // An account's history a page at a time, from either node: every entry
+  // one daemon shows, each once, in time order (within an instant, by
+  // partition on a cluster), with and without filters.
+  auto account_history = [&](Daemon& d, const std::string& filters, size_t limit, size_t* pages_read) {
+    std::vector<nlohmann::json> entries;
+    std::string cursor;
+    for (int page = 0;; ++page) {
+      if (page == 1000) {
+        ADD_FAILURE() << "more than 1,000 pages";
+        break;
+      }
+      std::string path = "/v1/accounts/empire-health/history?limit=" + std::to_string(limit) + filters +
+                         (cursor.empty() ? "" : "&cursor=" + cursor);
+      auto [status, body] = Read(d, path, admin);
+      EXPECT_EQ(status, "200") << path << " " << body;
+      if (status != "200") break;
+      EXPECT_EQ(body["account"], "empire-health");
+      EXPECT_LE(body["history"].size(), limit);
+      for (auto& e : body["history"]) entries.push_back(e);
+      ++*pages_read;
+      if (!body.contains("next")) break;
+      cursor = body["next"].get<std::string>();
+    }
+    for (size_t i = 1; i < entries.size(); ++i)
+      EXPECT_LE(entries[i - 1]["at"].get<std::string>(), entries[i]["at"].get<std::string>()) << i;
+    return entries;
+  };
+  auto by_time = [](std::vector<nlohmann::json> v) {
+    std::sort(v.begin(), v.end(), [](const nlohmann::json& x, const nlohmann::json& y) {
+      return std::pair(x["at"].get<std::string>(), x.dump()) < std::pair(y["at"].get<std::string>(), y.dump());
+    });
+    return v;
+  };
+  for (auto [filters, limit] : std::vector<std::pair<std::string, size_t>>{
+           {"", 1000}, {"&kind=action", 100}, {"&journey=glidim_formulary_win", 200},
+           {"&from=2026-03-15T00:00:00Z&kind=event", 7}}) {
+    size_t pages_one = 0, pages_a = 0, pages_b = 0;
+    auto from_one = account_history(one, filters, limit, &pages_one);
+    ASSERT_GT(from_one.size(), limit) << filters;
+    std::cout << "empire-health's history" << filters << ": " << from_one.size() << " entries\n";
+    auto from_a = account_history(a, filters, limit, &pages_a), from_b = account_history(b, filters, limit, &pages_b);
+    EXPECT_EQ(from_a, from_b) << filters;
+    EXPECT_EQ(by_time(from_a), by_time(from_one)) << filters;
+    EXPECT_GT(pages_a, 1u) << filters;
+  }
+  EXPECT_EQ(Read(a, "/v1/accounts/nobody/history", admin).first, "404");
+  EXPECT_EQ(Read(b, "/v1/accounts/empire-health/history?cursor=12.3", admin).first, "400");
+  EXPECT_EQ(Read(b, "/v1/accounts/empire-health/history?kind=suppressed", admin).second["history"].size(), 0u);
   // Colleagues close two tasks and hand one on: the events are keyed by
   // the colleague, the tasks live in their customers' partitions.
   auto open = Read(one, "/v1/tasks", admin).second;

@@ -152,6 +152,8 @@ TEST(Engagement, TheDirectorsFiguresAreTheOnesWorkedOutByHand) {
   EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z").substr(0, 3), "400");
   EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=1900-01-01T00:00:00Z&bucket=day").substr(0, 3), "400");
   EXPECT_EQ(d.Curl("GET", "/v1/engagement?from=yesterday").substr(0, 3), "400");
+  // The widest window there is: its length does not fit a signed number.
+  EXPECT_EQ(d.Curl("GET", "/v1/accounts?from=1678-01-01T00:00:00Z&to=2261-12-31T00:00:00Z").substr(0, 3), "400");
   EXPECT_EQ(d.Curl("POST", "/v1/engagement", "", "-d '{}'").substr(0, 3), "405");
 }
 

@@ -13,6 +13,8 @@
 
 #include "base/text.h"
 #include "runtime/daemon/channels/peer_answers.h"
+#include "runtime/daemon/engagement_scan.h"
+#include "runtime/daemon/history_part.h"
 #include "runtime/daemon/forward.h"
 #include "runtime/daemon/journeys_part.h"
 #include "runtime/daemon/tasks_part.h"
@@ -254,6 +256,124 @@ TEST(TasksPart, ReadsBackAndRefusesWhatIsNotOne) {
     bad.replace(bad.find(from), from.size(), to);
     EXPECT_FALSE(DecodeTasksPart(bad)) << to;
   }
+}
+
+TEST(EngagementPart, ReadsBackAndRefusesWhatIsNotOne) {
+  EngagementPart part;
+  part.partitions = {1, 4};
+  EngagementScan& s = part.scan;
+  s.window = {1767225600000000000, 1767225600000000000 + 14 * kNanosPerDay, 7 * kNanosPerDay};
+  s.buckets = 2;
+  s.roles = {"field", "marketing", "other"};
+  s.channels["email"] = {1, {3, 4}};
+  s.events["email_opened"] = {1, true, {2, 0}};
+  s.events["rx_written"] = {2, false, {0, 9}};
+  s.journeys["welcome"] = {{3, 4}, 5, 2};
+  s.role_actions = {{0, 0}, {3, 4}, {0, 0}};
+  s.role_responses = {{0, 0}, {2, 0}, {0, 0}};
+  s.engaged = {2, 0};
+  s.engaged_total = 2;
+  auto& a = s.accounts["acct-empire"];
+  a.name = "Empire Health";
+  a.kind = "managed_care";
+  a.prescribers = 40;
+  a.formulary_wins = 1;
+  a.specialties = {{"endocrinology", 12}, {"", 3}};
+  a.campaigns["welcome"] = {5, 2, 1767225700000000000};
+  a.campaigns["never"] = {0, 0, INT64_MAX};
+  std::string text = EncodeEngagementPart(part);
+  auto back = DecodeEngagementPart(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->partitions, part.partitions);
+  const EngagementScan& b = back->scan;
+  EXPECT_EQ(b.window, s.window);
+  EXPECT_EQ(b.buckets, 2u);
+  EXPECT_EQ(b.roles, s.roles);
+  EXPECT_EQ(b.channels.at("email").actions, (std::vector<uint64_t>{3, 4}));
+  EXPECT_TRUE(b.events.at("email_opened").response);
+  EXPECT_EQ(b.events.at("rx_written").role, 2u);
+  EXPECT_EQ(b.journeys.at("welcome").customers, 5u);
+  EXPECT_EQ(b.role_actions, s.role_actions);
+  EXPECT_EQ(b.engaged, s.engaged);
+  const auto& back_account = b.accounts.at("acct-empire");
+  EXPECT_EQ(back_account.name, "Empire Health");
+  EXPECT_EQ(back_account.specialties, a.specialties);
+  EXPECT_EQ(back_account.campaigns.at("welcome").first, 1767225700000000000);
+  EXPECT_EQ(back_account.campaigns.at("never").first, INT64_MAX);
+  // Cut anywhere; a series of the wrong length; a role out of range; a
+  // window of more than 1,000 buckets, or backwards; a negative count.
+  for (size_t cut = 0; cut < text.size(); ++cut) EXPECT_FALSE(DecodeEngagementPart(text.substr(0, cut))) << cut;
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"[\"email\",1,[3,4]]", "[\"email\",1,[3,4,5]]"},
+           {"[\"email\",1,[3,4]]", "[\"email\",3,[3,4]]"},
+           {"604800000000000]", "1]"},
+           {"[1767225600000000000,", "[1767225600000000000000,"},
+           {"[1767225600000000000,", "[1768435200000000001,"},
+           {"\"engaged_total\":2", "\"engaged_total\":-2"},
+           {"[1,4]", "[1,100000]"},
+           {"5,2,1767225700000000000]", "5,2,\"soon\"]"}}) {
+    std::string bad = text;
+    ASSERT_NE(bad.find(from), std::string::npos) << from << " in " << text;
+    bad.replace(bad.find(from), from.size(), to);
+    EXPECT_FALSE(DecodeEngagementPart(bad)) << to;
+  }
+}
+
+/// A part of partitions `partitions` with an entry at each of `places`.
+HistoryPart PartWith(std::vector<int32_t> partitions, std::vector<HistoryPlace> places) {
+  HistoryPart part;
+  part.partitions = std::move(partitions);
+  part.found = true;
+  for (const HistoryPlace& p : places)
+    part.entries.push_back({p, {{"at", std::to_string(p.at)}, {"p", p.partition}, {"n", p.n}}});
+  return part;
+}
+
+TEST(HistoryPart, PagesMergeByTimePartitionAndPlaceUpToWherePartsStopped) {
+  // Partition 0 and 3 on one node, 1 on another; two entries at instant 5.
+  HistoryPart x = PartWith({0, 3}, {{5, 0, 1}, {9, 0, 1}, {5, 3, 1}, {5, 3, 2}});
+  HistoryPart y = PartWith({1}, {{2, 1, 1}, {5, 1, 1}});
+  auto page = MergeHistoryParts({x, y}, 4);
+  ASSERT_EQ(page.entries.size(), 4u);
+  EXPECT_EQ(page.entries[0]["p"], 1);  // at 2
+  EXPECT_EQ(page.entries[1]["p"], 0);  // at 5: partition 0, then 1, then 3
+  EXPECT_EQ(page.entries[2]["p"], 1);
+  EXPECT_EQ(page.entries[3]["p"], 3);
+  EXPECT_EQ(page.next, "c5.3.1");
+  EXPECT_EQ(ParseHistoryPlace(page.next), (HistoryPlace{5, 3, 1}));
+  // Everything fits: no next page.
+  EXPECT_EQ(MergeHistoryParts({x, y}, 6).next, "");
+  EXPECT_EQ(MergeHistoryParts({x, y}, 6).entries.size(), 6u);
+  // A part that stopped reading at (5, 1, 1): nothing after it is known.
+  y.stops.push_back({5, 1, 1});
+  page = MergeHistoryParts({x, y}, 6);
+  EXPECT_EQ(page.entries.size(), 3u);
+  EXPECT_EQ(page.next, "c5.1.1");
+  // Read back from a node's answer; refused when cut anywhere, or naming a
+  // partition it does not hold, or an entry counted from 0.
+  std::string text = EncodeHistoryPart(y);
+  auto back = DecodeHistoryPart(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->partitions, y.partitions);
+  EXPECT_TRUE(back->found);
+  ASSERT_EQ(back->entries.size(), 2u);
+  EXPECT_EQ(back->entries[1].place, (HistoryPlace{5, 1, 1}));
+  EXPECT_EQ(back->entries[1].json, y.entries[1].json);
+  EXPECT_EQ(back->stops, y.stops);
+  for (size_t cut = 0; cut < text.size(); ++cut) EXPECT_FALSE(DecodeHistoryPart(text.substr(0, cut))) << cut;
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"[[2,1,1]", "[[2,2,1]"}, {"[[2,1,1]", "[[2,1,0]"}, {"\"found\":true", "\"found\":1"},
+           {"[1]", "[100000]"}}) {
+    std::string bad = text;
+    ASSERT_NE(bad.find(from), std::string::npos) << from << " in " << text;
+    bad.replace(bad.find(from), from.size(), to);
+    EXPECT_FALSE(DecodeHistoryPart(bad)) << to;
+  }
+  // Cursors: the API's own, or refused.
+  EXPECT_EQ(ParseHistoryPlace(""), HistoryPlace{});
+  EXPECT_EQ(ParseHistoryPlace("c-5.-1.0"), (HistoryPlace{-5, -1, 0}));
+  for (const char* bad : {"5.3.1", "c5.3", "c5.3.1.2", "c5.-2.1", "c5.100000.1", "cx.1.1", "c5.1.-1", "j00"})
+    EXPECT_FALSE(ParseHistoryPlace(bad)) << bad;
 }
 
 TEST(SmtpReplyReader, ReadsASingleLineReply) {

@@ -15,6 +15,8 @@
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/forward.h"
 #include "runtime/daemon/journeys_part.h"
+#include "runtime/daemon/engagement_scan.h"
+#include "runtime/daemon/history_part.h"
 #include "runtime/daemon/tasks_part.h"
 
 using namespace tutti;
@@ -40,6 +42,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (auto part = DecodeTasksPart(bytes)) {
         if (part->partitions.size() + part->queues.size() + part->tasks.size() > bytes.size()) std::abort();
         for (const auto& t : part->tasks) (void)t.json.dump();
+      }
+    // A node's part of the director's figures: every series one window
+    // long (the window bounds what the gathering node allocates).
+    for (std::string_view bytes : {std::string_view(reply.body), rest})
+      if (auto part = DecodeEngagementPart(bytes)) {
+        const EngagementScan& s = part->scan;
+        if (s.buckets == 0 || s.buckets > kMaxEngagementBuckets || s.engaged.size() != s.buckets) std::abort();
+        for (const auto& [name, c] : s.channels)
+          if (c.actions.size() != s.buckets || c.role >= s.roles.size()) std::abort();
+        for (const auto& [name, e] : s.events)
+          if (e.count.size() != s.buckets || e.role >= s.roles.size()) std::abort();
+        for (const auto& [name, j] : s.journeys)
+          if (j.actions.size() != s.buckets) std::abort();
+      }
+    // A node's part of an account's history page, merged as the gathering
+    // node merges it: never more than the page.
+    for (std::string_view bytes : {std::string_view(reply.body), rest})
+      if (auto part = DecodeHistoryPart(bytes)) {
+        size_t limit = 1 + bytes.size() % 5;
+        HistoryPage page = MergeHistoryParts({*part, *part}, limit);
+        if (page.entries.size() > limit) std::abort();
+        if (!page.next.empty() && !ParseHistoryPlace(page.next)) std::abort();
       }
     return 0;
   }

@@ -1,0 +1,66 @@
+#pragma once
+// Reading the fields of a part another cluster node sent (tasks_part.h,
+// engagement_scan.h): each check takes a JSON value and, when it has the
+// expected shape and range, stores it and answers true.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/daemon/reply.h"
+#include "runtime/engine/instant.h"
+
+namespace tutti::runtime::part_fields {
+
+/// The largest count a part carries (a double holds it exactly).
+inline constexpr int64_t kMaxCount = int64_t{1} << 53;
+/// The highest partition number a part may name.
+inline constexpr int32_t kMaxPartition = 99999;
+
+/// A whole number from 0 to kMaxCount.
+template <typename Int>
+bool Count(const Json& j, Int* out) {
+  if (!j.is_number_integer()) return false;
+  if (j.is_number_unsigned() ? j.get<uint64_t>() > static_cast<uint64_t>(kMaxCount)
+                             : j.get<int64_t>() < 0 || j.get<int64_t>() > kMaxCount)
+    return false;
+  *out = static_cast<Int>(j.get<int64_t>());
+  return true;
+}
+
+/// Any 64-bit signed whole number (an Instant).
+inline bool Time(const Json& j, Instant* out) {
+  if (!j.is_number_integer() || (j.is_number_unsigned() && j.get<uint64_t>() > uint64_t{INT64_MAX})) return false;
+  *out = j.get<int64_t>();
+  return true;
+}
+
+inline bool Text(const Json& j, std::string* out) {
+  if (!j.is_string()) return false;
+  *out = j.get<std::string>();
+  return true;
+}
+
+/// An array of exactly `n` items.
+inline bool Row(const Json& j, size_t n) { return j.is_array() && j.size() == n; }
+
+/// An array of partition numbers, each from 0 to kMaxPartition.
+inline bool Partitions(const Json& j, std::vector<int32_t>* out) {
+  if (!j.is_array()) return false;
+  for (const Json& p : j) {
+    if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > kMaxPartition) return false;
+    out->push_back(static_cast<int32_t>(p.get<int64_t>()));
+  }
+  return true;
+}
+
+/// An array of exactly `n` counts.
+inline bool Series(const Json& j, size_t n, std::vector<uint64_t>* out) {
+  if (!Row(j, n)) return false;
+  out->resize(n);
+  for (size_t i = 0; i < n; ++i)
+    if (!Count(j[i], &(*out)[i])) return false;
+  return true;
+}
+
+}  // namespace tutti::runtime::part_fields
