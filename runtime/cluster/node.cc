@@ -453,6 +453,17 @@ Status Node::MoveClock(Instant to) {
   return Write(records);
 }
 
+Status Node::Pause(const std::string& journey, bool paused) {
+  {
+    std::lock_guard versions(versions_mu_);
+    if (journey.size() > kMaxJourneyNameBytes || versions_.at(latest_)->ir().Index(journey) < 0)
+      return Status::NotFound("no journey of this name in the latest version");
+  }
+  std::vector<Record> records;
+  for (int32_t p = 0; p < partitions_; ++p) records.push_back({"", PauseValue(journey, paused), p});
+  return Write(records);
+}
+
 IngestResult Node::Ingest(std::string_view body, Accept accept) {
   IngestResult out;
   DecodeOptions options;

@@ -87,6 +87,11 @@ class Node : private Versions {
   /// Moves every partition's clock to `to` (the virtual clock's POST
   /// /v1/clock): a clock record to each, in one transaction.
   Status MoveClock(Instant to);
+  /// Pauses (or resumes) journey `journey` in every partition (POST
+  /// /v1/journeys/{name}/pause): a pause record to each, in one
+  /// transaction, taken at its place in each partition's stream. NotFound
+  /// when the latest version has no such journey.
+  Status Pause(const std::string& journey, bool paused);
   /// Publishes a new version of the journeys (a reload on any node): to
   /// the control topic, with a version record to every partition, in one
   /// transaction, so that each partition takes it over at one point of

@@ -182,6 +182,11 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
       case Input::Kind::kVersion:
         TakeVersion(in.version);
         break;
+      case Input::Kind::kPause:
+        // A version without the journey (not taken over yet, or a later
+        // one that dropped it) has nothing to pause.
+        engine.SetPaused(in.journey, in.paused);
+        break;
       case Input::Kind::kRefused:
         // Written once: a replay of what an earlier owner already wrote
         // skips it (up to the last action's offset; after it a dead letter

@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::string_view kOwnPrefix = "{\"tutti\":";
 // A record of Tutti's own is small: anything longer is not one.
-constexpr size_t kMaxOwnBytes = 256;
+constexpr size_t kMaxOwnBytes = 1024;
 
 Input Refused(std::string why) {
   Input in;
@@ -30,7 +30,7 @@ Input Refused(std::string why) {
 
 Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optional<Instant> default_at) {
   if (value.substr(0, kOwnPrefix.size()) == kOwnPrefix) {
-    if (value.size() > kMaxOwnBytes) return Refused("a record of Tutti's own longer than 256 bytes");
+    if (value.size() > kMaxOwnBytes) return Refused("a record of Tutti's own longer than 1,024 bytes");
     Json j = Json::parse(value, nullptr, /*allow_exceptions=*/false);
     Input in;
     if (j.is_object() && j.size() == 2 && j["tutti"] == "clock" && j.contains("at_ns") && j["at_ns"].is_number_integer()) {
@@ -44,8 +44,17 @@ Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optiona
       in.version = j["fingerprint"].get<std::string>();
       return in;
     }
-    return Refused("a record of Tutti's own that is neither {\"tutti\": \"clock\", \"at_ns\": N} nor "
-                   "{\"tutti\": \"version\", \"fingerprint\": F}");
+    if (j.is_object() && j.size() == 3 && j["tutti"] == "pause" && j.contains("journey") && j["journey"].is_string() &&
+        j["journey"].get_ref<const std::string&>().size() <= kMaxJourneyNameBytes && j.contains("paused") &&
+        j["paused"].is_boolean()) {
+      in.kind = Input::Kind::kPause;
+      in.journey = j["journey"].get<std::string>();
+      in.paused = j["paused"].get<bool>();
+      return in;
+    }
+    return Refused("a record of Tutti's own that is none of {\"tutti\": \"clock\", \"at_ns\": N}, "
+                   "{\"tutti\": \"version\", \"fingerprint\": F} and "
+                   "{\"tutti\": \"pause\", \"journey\": J, \"paused\": B}");
   }
   DecodeOptions options;
   options.accept = Accept::kEither;
@@ -70,6 +79,12 @@ std::string ClockValue(Instant to) { return "{\"tutti\":\"clock\",\"at_ns\":" + 
 std::string VersionMarkerValue(const std::string& fingerprint) {
   // "tutti" first: that is how a record of Tutti's own is told (ReadInput).
   return "{\"tutti\":\"version\",\"fingerprint\":" + Json(fingerprint).dump() + "}";
+}
+
+std::string PauseValue(const std::string& journey, bool paused) {
+  // "tutti" first: that is how a record of Tutti's own is told (ReadInput).
+  return "{\"tutti\":\"pause\",\"journey\":" + Json(journey).dump() + ",\"paused\":" + (paused ? "true" : "false") +
+         "}";
 }
 
 std::string VersionValue(const Version& version) {

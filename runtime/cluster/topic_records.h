@@ -4,8 +4,11 @@
 //
 //   tutti.inputs        an event or a profile, as POST /v1/events and
 //                       /v1/profiles take it ({"type": ...}); or a record
-//                       of Tutti's own, {"tutti": "clock", "at_ns": N}:
-//                       the partition's clock moves to N
+//                       of Tutti's own: {"tutti": "clock", "at_ns": N},
+//                       the partition's clock moves to N; {"tutti":
+//                       "version", "fingerprint": F}, it takes version F
+//                       over; {"tutti": "pause", "journey": J, "paused":
+//                       B}, journey J is paused (or resumed)
 //   tutti.actions       {"partition": P, "seq": N, "source_offset": O,
 //                       ["address": EMAIL,] "action": DECISION}: the N-th
 //                       action of input partition P, made while applying
@@ -42,10 +45,12 @@ namespace tutti::runtime::cluster {
 
 /// One record of tutti.inputs, read.
 struct Input {
-  enum class Kind { kRecord, kClock, kVersion, kRefused } kind = Kind::kRefused;
+  enum class Kind { kRecord, kClock, kVersion, kPause, kRefused } kind = Kind::kRefused;
   runtime::Record record;  // kRecord: an event or a profile, checked against its schema
   Instant clock = 0;       // kClock: where the partition's clock moves
   std::string version;     // kVersion: the fingerprint of the journeys taken over
+  std::string journey;     // kPause: the journey paused or resumed
+  bool paused = false;     // kPause: paused (or resumed)
   std::string why;         // kRefused: why it does not decode (no value quoted)
 };
 
@@ -58,6 +63,10 @@ Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optiona
 std::string ClockValue(Instant to);
 /// The tutti.inputs value that switches a partition to version `fingerprint`.
 std::string VersionMarkerValue(const std::string& fingerprint);
+/// The tutti.inputs value that pauses (or, not `paused`, resumes) journey
+/// `journey` (a name of at most kMaxJourneyNameBytes).
+std::string PauseValue(const std::string& journey, bool paused);
+constexpr size_t kMaxJourneyNameBytes = 900;
 
 /// A tutti.control value: a version of the journeys, its files as
 /// (path, text).

@@ -160,6 +160,14 @@ Reply Service::PostClockOnCluster(Instant at) {
   return JsonReply(200, Json{{"now", FormatInstant(at)}});
 }
 
+Reply Service::PauseOnCluster(std::string_view journey, bool pause) {
+  if (Status written = node_->Pause(std::string(journey), pause); !written.ok()) {
+    if (written.code() == StatusCode::kNotFound) return Problem(404, "no journey '" + Printable(journey, 100) + "'");
+    return TryAgain(written.message(), 5);
+  }
+  return JsonReply(200, Json{{"journey", std::string(journey)}, {"status", pause ? "paused" : "running"}});
+}
+
 Reply Service::PublishOnCluster(PreparedReload prepared) {
   std::string fingerprint = prepared.set->Fingerprint();
   std::vector<std::string> not_raised;
@@ -181,7 +189,6 @@ Reply Service::PublishOnCluster(PreparedReload prepared) {
 std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
   static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/actions/{key}/retry",
-                                  "/v1/journeys/{name}/pause", "/v1/journeys/{name}/resume",
                                   "/v1/decisions/{key}/why"};
   for (const char* r : kNotYet)
     if (route == r)

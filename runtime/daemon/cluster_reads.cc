@@ -11,6 +11,7 @@
 // them up as one daemon adds up its shards'.
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "base/text.h"
@@ -223,15 +224,34 @@ Reply Service::TasksFromParts(const std::vector<Reply>& answers, const TaskFilte
   return TasksReply(filter, all);
 }
 
+std::optional<Reply> Service::ClusterNow(const std::vector<Reply>& answers, Instant* now) const {
+  std::vector<JourneysPart> parts;
+  for (const Reply& answer : answers)
+    if (auto refusal = ReadPart(answer, "application/octet-stream", &DecodeJourneysPart, &parts)) return refusal;
+  if (!EveryPartitionOnce(parts, node_->partitions()))
+    return Moving("some partitions were moving while their clocks were gathered");
+  *now = INT64_MIN;
+  for (const JourneysPart& part : parts) *now = std::max(*now, part.now);
+  return std::nullopt;
+}
+
 void Service::EngagementPartHere(std::string query, std::function<void(Reply)> done) const {
-  node_->ReadAll([this, query = std::move(query), done = std::move(done)](
+  // The cluster's time, as the node asked read it (`now`), so that every
+  // node counts one window; this node's latest clock when not given.
+  std::optional<Instant> asked_now;
+  if (auto text = QueryParam(query, "now")) {
+    Instant n = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (ec != std::errc() || end != text->data() + text->size()) return done(Problem(400, "'now' must be a time in ns"));
+    asked_now = n;
+  }
+  bool accounts = QueryParam(query, "accounts") == "1";
+  node_->ReadAll([this, query = std::move(query), asked_now, accounts, done = std::move(done)](
                      const std::map<int32_t, const Engine*>& engines) {
-    // On the node's thread: the window up to its partitions' latest clock
-    // (the node asked checks that every node counted the same one).
     Instant now = engines.empty() ? 0 : INT64_MIN;
     for (const auto& [p, engine] : engines) now = std::max(now, engine->now());
     EngagementWindow w;
-    if (auto refusal = EngagementWindowOf(query, now, &w)) return done(std::move(*refusal));
+    if (auto refusal = EngagementWindowOf(query, asked_now.value_or(now), &w)) return done(std::move(*refusal));
     EngagementPart part;
     std::vector<const Engine*> scanned;
     for (const auto& [p, engine] : engines) {
@@ -242,10 +262,12 @@ void Service::EngagementPartHere(std::string query, std::function<void(Reply)> d
     // counts the profiles' figures, once for the cluster.
     const Engine* profiles = engines.count(0) ? engines.at(0) : nullptr;
     part.scan = ScanEngines(scanned, profiles, w, options_.engagement);
+    if (!accounts) part.scan.accounts.clear();  // GET /v1/engagement shows none
     std::string text = EncodeEngagementPart(part);
     if (text.size() > kMaxForwardedBytes - 65536)
-      return done(Problem(400, "the figures of this window do not fit in one node's answer: a shorter window, or "
-                               "weeks rather than days"));
+      return done(Problem(400, accounts ? "the accounts' figures do not fit in one node's answer (16 MiB) on a cluster"
+                                        : "the figures of this window do not fit in one node's answer: a shorter "
+                                          "window, or weeks rather than days"));
     done(Reply{200, std::move(text), "application/json", {}, false});
   });
 }
@@ -260,8 +282,8 @@ Reply Service::EngagementFromParts(const std::vector<Reply>& answers, bool accou
   bool first = true;
   for (EngagementPart& part : parts) {
     if (part.partitions.empty()) continue;  // a node running none: its window is its own
-    if (part.scan.roles != all.roles)
-      return Problem(500, "the nodes count the director's figures by different roles: give every node the same "
+    if (part.scan.table_digest != all.table_digest || part.scan.roles != all.roles)
+      return Problem(500, "the nodes count the director's figures by different tables: give every node the same "
                           "'engagement' setting");
     if (first) {
       all = EmptyScan(part.scan.window, options_.engagement);

@@ -20,14 +20,17 @@
 // the work queues list it; under its channel's when that is not known.
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <set>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
 #include "base/text.h"
 #include "runtime/daemon/service.h"
+#include "runtime/engine/stable_hash.h"
 
 namespace tutti::runtime {
 namespace {
@@ -83,6 +86,12 @@ class NameTable {
   std::vector<NameInfo> info_;
 };
 
+/// A digest of everything in `table` the figures depend on.
+std::string DigestOf(const EngagementRoles& table) {
+  Json all{table.channels, table.responses, table.staff, table.response_window_days};
+  return HexDigits(StableHash(all.dump()), 16);
+}
+
 std::string TextField(const Value& record, std::string_view name) {
   if (!record.is(ValueKind::kRecord)) return "";
   const Value* v = record.AsRecord().Find(name);
@@ -121,6 +130,7 @@ EngagementScan Service::EmptyScan(const EngagementWindow& w, const EngagementRol
   EngagementScan scan;
   scan.window = w;
   scan.table = &table;
+  scan.table_digest = DigestOf(table);
   scan.roles = RolesOf(table);
   scan.buckets = BucketsOf(w);
   scan.role_actions.assign(scan.roles.size(), std::vector<uint64_t>(scan.buckets));
@@ -307,7 +317,9 @@ void Service::MergeScan(EngagementScan& into, const EngagementScan& part) {
   into.engaged_total += part.engaged_total;
   for (const auto& [key, a] : part.accounts) {
     auto& to = into.accounts[key];
-    if (!a.name.empty()) to.name = a.name, to.kind = a.kind, to.region = a.region;
+    // The profiles' fields, from the one part that read the profiles.
+    for (auto [field, from] : {std::pair{&to.name, &a.name}, {&to.kind, &a.kind}, {&to.region, &a.region}})
+      if (!from->empty()) *field = *from;
     to.prescribers += a.prescribers;
     to.actions += a.actions;
     to.responses += a.responses;
@@ -325,15 +337,27 @@ void Service::MergeScan(EngagementScan& into, const EngagementScan& part) {
 
 EngagementScan Service::ScanEngines(const std::vector<const Engine*>& engines, const Engine* profiles,
                                     const EngagementWindow& w, const EngagementRoles& table) {
-  // Each engine's histories on a thread of its own (the caller waits, so
-  // nothing changes them meanwhile), the profiles on this one; then the
-  // parts added up.
+  // The engines' histories on up to a thread per core (the caller waits,
+  // so nothing changes them meanwhile), the profiles on this one first;
+  // then the parts added up.
   std::vector<EngagementScan> parts;
   for (size_t s = 0; s < engines.size(); ++s) parts.push_back(EmptyScan(w, table));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t s; (s = next.fetch_add(1)) < engines.size();) ScanHistories(*engines[s], parts[s]);
+  };
   std::vector<std::thread> threads;
-  for (size_t s = 0; s < engines.size(); ++s) threads.emplace_back([&, s] { ScanHistories(*engines[s], parts[s]); });
+  size_t helpers = std::min<size_t>(engines.size(), std::max(1u, std::thread::hardware_concurrency())) - (engines.empty() ? 0 : 1);
+  for (size_t t = 0; t < helpers; ++t) {
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: this one does the rest
+    }
+  }
   EngagementScan scan = EmptyScan(w, table);
   if (profiles) ScanProfiles(*profiles, scan);
+  work();
   for (std::thread& t : threads) t.join();
   for (const EngagementScan& part : parts) MergeScan(scan, part);
   return scan;

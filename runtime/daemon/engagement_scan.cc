@@ -67,6 +67,7 @@ std::string EncodeEngagementPart(const EngagementPart& part) {
   }
   Json out{{"partitions", part.partitions},
            {"window", {s.window.from, s.window.to, s.window.width}},
+           {"table", s.table_digest},
            {"roles", s.roles},
            {"channels", std::move(channels)},
            {"events", std::move(events)},
@@ -84,7 +85,7 @@ std::optional<EngagementPart> DecodeEngagementPart(std::string_view text) {
   if (!ParseJsonInput(text, JsonLimits{kMaxForwardedBytes, 6}).ok()) return std::nullopt;
   const Json j = Json::parse(text, nullptr, false);
   if (!j.is_object()) return std::nullopt;
-  for (const char* key : {"partitions", "window", "roles", "channels", "events", "journeys", "role_actions",
+  for (const char* key : {"partitions", "window", "table", "roles", "channels", "events", "journeys", "role_actions",
                           "role_responses", "engaged", "engaged_total", "accounts"})
     if (!j.contains(key)) return std::nullopt;
   EngagementPart part;
@@ -95,7 +96,8 @@ std::optional<EngagementPart> DecodeEngagementPart(std::string_view text) {
     return std::nullopt;
   // The window bounds every series, so it is checked before any is read.
   s.buckets = BucketsOf(s.window);
-  if (s.buckets == 0) return std::nullopt;
+  if (s.buckets == 0 || (s.window.width != kNanosPerDay && s.window.width != 7 * kNanosPerDay)) return std::nullopt;
+  if (!Text(j["table"], &s.table_digest) || s.table_digest.size() > 64) return std::nullopt;
   if (!j["roles"].is_array() || j["roles"].empty() || j["roles"].size() > 1000) return std::nullopt;
   for (const Json& r : j["roles"]) {
     std::string role;

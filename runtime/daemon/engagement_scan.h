@@ -38,6 +38,9 @@ size_t BucketsOf(const EngagementWindow& w);
 struct EngagementScan {
   EngagementWindow window;
   const EngagementRoles* table = nullptr;
+  /// The table's digest: parts are added up only when they were counted by
+  /// the same setting.
+  std::string table_digest;
   std::vector<std::string> roles;  // the table's roles, sorted, then "other"
   size_t buckets = 0;
   // GET /v1/engagement
@@ -86,7 +89,8 @@ struct EngagementPart {
 
 std::string EncodeEngagementPart(const EngagementPart& part);
 /// Nullopt when `text` is not a part: partitions numbered up to 99,999,
-/// a window of at most kMaxEngagementBuckets, every series that long, role
+/// a window of days or weeks, at most kMaxEngagementBuckets of them,
+/// every series that long, role
 /// numbers within `roles`, counts from 0 to 2^53. The scan's `table` is
 /// left for the reader to set.
 std::optional<EngagementPart> DecodeEngagementPart(std::string_view text);

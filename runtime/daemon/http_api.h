@@ -93,8 +93,6 @@ Reply Route(Service& service, const ApiRequest& request, const ApiTarget& target
 /// window.
 std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::optional<JourneyWindow>* window);
 
-/// A graph's `version` from the query (0 when none is given: the newest
-/// running); a refusal when it is not a whole number from 1.
 /// The query parameter `name` of `query` ("a=1&b=2"), percent-decoded, if
 /// present.
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
@@ -112,6 +110,8 @@ std::string PathSegment(std::string_view text);
 /// unless asked; at most kMaxEngagementBuckets buckets.
 std::optional<Reply> EngagementWindowOf(std::string_view query, Instant now, EngagementWindow* window);
 
+/// A graph's `version` from the query (0 when none is given: the newest
+/// running); a refusal when it is not a whole number from 1.
 std::optional<Reply> GraphVersionOf(std::string_view query, int64_t* version);
 /// GET /v1/tasks's filter (`state`, `assignee`, `role`, `customer`,
 /// `journey`, `offset`, `limit`) from `query`, or the 400 that says what is

@@ -255,14 +255,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
              },
              std::move(send));
     else if (route == "/v1/engagement" || route == "/v1/accounts")
-      // Each node counts the query's window by its own partitions' clocks;
-      // the parts must agree on it.
-      Gather("/v1/cluster/engagement?" + target.query,
-             [&service, query = target.query](auto done) { service.EngagementPartHere(query, std::move(done)); },
-             [&service, target](const std::vector<Reply>& parts) {
-               return service.EngagementFromParts(parts, target.route == "/v1/accounts", target.query);
-             },
-             std::move(send));
+      GatherEngagement(target, std::move(send));
     else if (route == "/v1/tasks")
       Gather("/v1/cluster/tasks?" + target.query,
              [&service, filter](auto done) { service.TasksPartHere(filter, std::move(done)); },
@@ -278,10 +271,46 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return true;
   }
 
+  /// GET /v1/engagement or /v1/accounts on a cluster, in two rounds: the
+  /// cluster's time (the latest partition clock, from every node's part of
+  /// the journeys), then every node's figures over the one window that
+  /// time gives.
+  void GatherEngagement(const ApiTarget& target, std::function<void(Reply)> send) {
+    const Service& service = service_;
+    Gather(
+        "/v1/cluster/journeys", [&service](auto done) { service.JourneysPartHere(std::move(done)); },
+        [self = this->shared_from_this(), &service, target](const std::vector<Reply>& clocks,
+                                                              std::function<void(Reply)> send) {
+          Instant now = 0;
+          if (auto refusal = service.ClusterNow(clocks, &now)) return send(std::move(*refusal));
+          bool accounts = target.route == "/v1/accounts";
+          std::string query = "now=" + std::to_string(now) + (accounts ? "&accounts=1" : "") + "&" + target.query;
+          self->Gather("/v1/cluster/engagement?" + query,
+                       [&service, query](auto done) { service.EngagementPartHere(query, std::move(done)); },
+                       [&service, target, accounts](const std::vector<Reply>& parts) {
+                         return service.EngagementFromParts(parts, accounts, target.query);
+                       },
+                       std::move(send));
+        },
+        std::move(send));
+  }
+
   /// Every node's part (`part_target` on each, this node's made by
   /// `here` on its node's thread), added up by `add_up` once all are in.
   void Gather(const std::string& part_target, std::function<void(std::function<void(Reply)>)> here,
               std::function<Reply(const std::vector<Reply>&)> add_up, std::function<void(Reply)> send) {
+    Gather(
+        part_target, std::move(here),
+        [add_up = std::move(add_up)](const std::vector<Reply>& parts, std::function<void(Reply)> send) {
+          send(add_up(parts));
+        },
+        std::move(send));
+  }
+
+  /// Every node's part, handed to `then` with `send` once all are in.
+  void Gather(const std::string& part_target, std::function<void(std::function<void(Reply)>)> here,
+              std::function<void(const std::vector<Reply>&, std::function<void(Reply)>)> then,
+              std::function<void(Reply)> send) {
     std::vector<cluster::Member> owners = service_.ClusterOwners();
     if (owners.empty())
       return send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1));
@@ -298,12 +327,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     part.method = "GET";
     part.target = part_target;
     part.authorization = head_.authorization;
-    auto finish = std::make_shared<std::pair<decltype(add_up), decltype(send)>>(std::move(add_up), std::move(send));
+    auto finish = std::make_shared<std::pair<decltype(then), decltype(send)>>(std::move(then), std::move(send));
     for (size_t i = 0; i < owners.size(); ++i) {
       auto got = [gathered, i, finish](Reply reply) {
         gathered->answers[i] = std::move(reply);
         if (--gathered->left > 0) return;
-        finish->second(finish->first(gathered->answers));
+        finish->first(gathered->answers, std::move(finish->second));
       };
       if (owners[i].node == service_.NodeName()) here(OnLoop(got));
       else ForwardRead(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);

@@ -1029,6 +1029,7 @@ Reply Service::PostClock(std::string_view body) {
 }
 
 Reply Service::PostPause(std::string_view journey, bool pause) {
+  if (node_) return PauseOnCluster(journey, pause);
   if (set().ir().Index(journey) < 0) return Problem(404, "no journey '" + Printable(journey, 100) + "'");
   Commit();  // batches staged before it were stamped before it: they go first
   Drain();   // logged after the inputs before it, so applied after them

@@ -170,8 +170,6 @@ struct PreparedReload {
   double seconds = 0;               // loading, checking and compiling
 };
 
-/// The time the director's figures cover, [from, to), in buckets of
-/// `width` from `from` (engagement.cc).
 /// Which tasks GET /v1/tasks lists (work_queues.cc): open ones (or, with
 /// `closed`, the newest closed), of one assignee, role, customer and
 /// journey when named; `limit` of them from `offset` on.
@@ -412,7 +410,13 @@ class Service {
   /// GET /v1/cluster/engagement: this node's partitions' part of the
   /// director's figures over `query`'s window (engagement_scan.h), to
   /// `done` on the node's thread; a 400 when the query is not a window.
+  /// `now` in the query: the cluster's time the window ends by (the
+  /// node asked read it first); `accounts=1`: the accounts' figures too.
   void EngagementPartHere(std::string query, std::function<void(Reply)> done) const;
+  /// The cluster's time (the latest partition clock) from every node's
+  /// answer to GET /v1/cluster/journeys; the refusal when they do not
+  /// cover every partition once.
+  std::optional<Reply> ClusterNow(const std::vector<Reply>& answers, Instant* now) const;
   /// GET /v1/engagement or (`accounts`) /v1/accounts with `query` from every
   /// node's answer to GET /v1/cluster/engagement; a 503 to try again when
   /// they do not cover every partition once or counted different windows.
@@ -539,6 +543,9 @@ class Service {
   void DeclareClusterMetrics();
   void StageOnCluster(std::string_view body, Accept accept, const std::function<void(IngestResult)>& done);
   Reply PostClockOnCluster(Instant at);
+  /// POST /v1/journeys/{name}/pause (or resume) on a cluster: a pause
+  /// record to every partition.
+  Reply PauseOnCluster(std::string_view journey, bool pause);
   std::optional<std::string> NotReadyOnCluster() const;
   void TickOnCluster();
   Reply PublishOnCluster(PreparedReload prepared);

@@ -58,8 +58,17 @@ TEST_F(TopicRecords, ClockRecordsReadBackAndLookalikesAreRefused) {
   ASSERT_TRUE(published);
   EXPECT_EQ(published->fingerprint, "0123abcd");
   EXPECT_EQ(published->files.size(), 1u);
+  Input pause = ReadInput(set_->schemas(), PauseValue("welcome \"new\"", true), std::nullopt);
+  ASSERT_EQ(pause.kind, Input::Kind::kPause) << pause.why;
+  EXPECT_EQ(pause.journey, "welcome \"new\"");
+  EXPECT_TRUE(pause.paused);
+  Input resume = ReadInput(set_->schemas(), PauseValue(std::string(kMaxJourneyNameBytes, 'j'), false), std::nullopt);
+  ASSERT_EQ(resume.kind, Input::Kind::kPause) << resume.why;
+  EXPECT_FALSE(resume.paused);
   for (std::string bad : std::vector<std::string>{R"({"tutti":"clock"})", R"({"tutti":"clock","at_ns":1.5})", R"({"tutti":"reload","at_ns":1})", R"({"tutti":"version","fingerprint":7})",
-                          R"({"tutti":"clock","at_ns":1,"x":2})", R"({"tutti":)", "{\"tutti\":\"" + std::string(300, 'a') + "\"}"}) {
+                          R"({"tutti":"clock","at_ns":1,"x":2})", R"({"tutti":)", "{\"tutti\":\"" + std::string(1100, 'a') + "\"}",
+                          R"({"tutti":"pause","journey":"w"})", R"({"tutti":"pause","journey":7,"paused":true})",
+                          R"({"tutti":"pause","journey":"w","paused":"yes"})", PauseValue(std::string(kMaxJourneyNameBytes + 1, 'j'), true)}) {
     Input in = ReadInput(set_->schemas(), bad, std::nullopt);
     EXPECT_EQ(in.kind, Input::Kind::kRefused) << bad;
     EXPECT_FALSE(in.why.empty());

@@ -239,7 +239,8 @@ TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
   // node is asked); GET /v1/journeys: every node's partitions added up;
   // GET /v1/tasks: every node's share of the work queues; GET
   // /v1/engagement and /v1/accounts: every node's scan of its histories;
-  // an account's history: every node's entries of a page, merged.
+  // an account's history: every node's entries of a page, merged; a
+  // journey paused and resumed from any node.
   // Each as one daemon answers after the same inputs.
   MockCluster cluster(3, kPartitions);
   fs::path dir = FreshDir("cluster-reads");
@@ -432,6 +433,51 @@ TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {
   EXPECT_EQ(after["totals"]["reassigned"], 1) << after["totals"];
   EXPECT_EQ(after["matching"], open["matching"].get<int>() - 2);
   EXPECT_EQ(a.Curl("GET", "/v1/tasks?offset=1001", "", admin).substr(0, 3), "400");
+  // A journey paused from one node is paused in every partition: a
+  // formulary win at another account then starts none of its instances,
+  // as on one daemon, while the other journeys it triggers run; resumed
+  // from the other node, it runs everywhere again.
+  auto journey_named = [](const nlohmann::json& all, const std::string& name) {
+    for (const auto& j : all["journeys"])
+      if (j["name"] == name) return j;
+    return nlohmann::json();
+  };
+  auto before = Read(one, "/v1/journeys", admin).second;
+  for (Daemon* d : {&b, &one}) {
+    auto [status, paused] = Answer(d->Curl("POST", "/v1/journeys/glidim_formulary_win/pause", "", admin));
+    ASSERT_EQ(status, "200") << paused;
+    EXPECT_EQ(paused["status"], "paused");
+  }
+  EXPECT_EQ(a.Curl("POST", "/v1/journeys/nobody/pause", "", admin).substr(0, 3), "404");
+  std::ofstream(dir / "win.ndjson") << R"({"type": "formulary_win", "account": "lone-star-care", "brand": "GLIDIM", )"
+                                    << R"("plan": "Lone Star Value", "tier": 2, "prior_auth": false, "effective": ")"
+                                    << kScenarioUntil << R"(", "recorded_by": "walter", "at": ")" << kScenarioUntil
+                                    << "\"}\n";
+  for (Daemon* d : {&a, &one}) {
+    posted = d->Curl("POST", "/v1/events", (dir / "win.ndjson").string(), ndjson);
+    ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  }
+  one.WaitIdle();
+  WaitCaughtUp({&a, &b});
+  auto paused_one = Read(one, "/v1/journeys", admin).second;
+  EXPECT_EQ(journey_named(paused_one, "glidim_formulary_win")["entered"],
+            journey_named(before, "glidim_formulary_win")["entered"]);
+  EXPECT_GT(journey_named(paused_one, "formulary_win_briefing")["entered"].get<int>(),
+            journey_named(before, "formulary_win_briefing")["entered"].get<int>());
+  for (Daemon* d : {&a, &b}) {
+    auto all = Read(*d, "/v1/journeys", admin).second;
+    EXPECT_EQ(all["journeys"], paused_one["journeys"]);
+    EXPECT_EQ(journey_named(all, "glidim_formulary_win")["status"], "paused");
+  }
+  for (Daemon* d : {&a, &one})
+    ASSERT_EQ(d->Curl("POST", "/v1/journeys/glidim_formulary_win/resume", "", admin).substr(0, 3), "200");
+  one.WaitIdle();
+  WaitCaughtUp({&a, &b});
+  for (Daemon* d : {&a, &b}) {
+    auto all = Read(*d, "/v1/journeys", admin).second;
+    EXPECT_EQ(journey_named(all, "glidim_formulary_win")["status"], "running");
+    EXPECT_EQ(all["journeys"], Read(one, "/v1/journeys", admin).second["journeys"]);
+  }
   std::string part = a.Curl("GET", "/v1/cluster/journeys", "", admin);
   EXPECT_EQ(part.substr(0, 3), "200");
   ::testing::Test::RecordProperty("journeys_part_bytes", std::to_string(part.size() - 4));

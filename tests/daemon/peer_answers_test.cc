@@ -301,12 +301,14 @@ TEST(EngagementPart, ReadsBackAndRefusesWhatIsNotOne) {
   EXPECT_EQ(back_account.campaigns.at("welcome").first, 1767225700000000000);
   EXPECT_EQ(back_account.campaigns.at("never").first, INT64_MAX);
   // Cut anywhere; a series of the wrong length; a role out of range; a
-  // window of more than 1,000 buckets, or backwards; a negative count.
+  // window of more than 1,000 buckets, of buckets neither days nor weeks,
+  // or backwards; a negative count.
   for (size_t cut = 0; cut < text.size(); ++cut) EXPECT_FALSE(DecodeEngagementPart(text.substr(0, cut))) << cut;
   for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
            {"[\"email\",1,[3,4]]", "[\"email\",1,[3,4,5]]"},
            {"[\"email\",1,[3,4]]", "[\"email\",3,[3,4]]"},
            {"604800000000000]", "1]"},
+           {"604800000000000]", "172800000000000]"},
            {"[1767225600000000000,", "[1767225600000000000000,"},
            {"[1767225600000000000,", "[1768435200000000001,"},
            {"\"engaged_total\":2", "\"engaged_total\":-2"},

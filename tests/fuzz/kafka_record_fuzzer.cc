@@ -41,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 0: {
       cluster::Input in = cluster::ReadInput(set.schemas(), rest, 1700000000 * kNanosPerSecond);
       if (in.kind == cluster::Input::Kind::kRefused && in.why.empty()) std::abort();  // a refusal says why
+      if (in.kind == cluster::Input::Kind::kPause && in.journey.size() > cluster::kMaxJourneyNameBytes) std::abort();
       break;
     }
     case 1: {
