@@ -1,5 +1,6 @@
 #include "base/text.h"
 
+#include <charconv>
 #include <cstdint>
 
 namespace tutti {
@@ -57,6 +58,29 @@ std::string Printable(std::string_view s, size_t max_bytes) {
     if (out.size() + piece.size() > max_bytes) return out + "...";
     out += piece;
     i += n;
+  }
+  return out;
+}
+
+std::string HexOf(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> FromHex(std::string_view hex, size_t max_bytes) {
+  if (hex.size() % 2 != 0 || hex.size() / 2 > max_bytes) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    unsigned value = 0;
+    auto [p, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, value, 16);
+    if (ec != std::errc() || p != hex.data() + i + 2) return std::nullopt;
+    out.push_back(static_cast<char>(value));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 // sequence rewrites an operator's terminal).
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,5 +25,12 @@ bool ValidUtf8(std::string_view bytes);
 /// The length of the valid UTF-8 sequence at the start of `bytes`, or 0
 /// when it does not start with one.
 size_t Utf8SequenceLength(std::string_view bytes);
+
+/// `bytes` as lowercase hex, two digits a byte (cursors carry names and
+/// places this way: nothing in them needs escaping in a URL).
+std::string HexOf(std::string_view bytes);
+/// The bytes `hex` spells (either case), at most `max_bytes` of them;
+/// nullopt when it is not hex of whole bytes or spells more.
+std::optional<std::string> FromHex(std::string_view hex, size_t max_bytes);
 
 }  // namespace tutti

@@ -39,29 +39,37 @@ const char* InstanceStateName(InstanceState s) {
 
 }  // namespace
 
-Reply Service::GetActions(uint64_t since, size_t limit, std::string_view delivery) const {
+Service::ActionLines Service::PageOfActions(const Outbox& outbox, uint64_t since, size_t limit,
+                                             std::string_view delivery) {
   // Each action's NDJSON line with its place and delivery state spliced in
   // before the closing brace (no parse and dump per action).
-  const Outbox& outbox = shards_->outbox();
-  std::string body = "{\"actions\":[";
-  uint64_t last = since;
-  size_t shown = 0;
+  ActionLines page;
+  page.next = since;
   // Filtered: the whole outbox is looked through (it holds at most
   // actions_retained final actions), and `next` is the last one looked at.
+  // Counted without passing the largest number (a cursor may be any).
   uint64_t from = std::max(since, outbox.first_seq() - 1);
-  for (uint64_t seq = from + 1; seq <= outbox.last_seq() && shown < limit; ++seq) {
-    const OutboxEntry* e = outbox.Find(seq);
-    last = seq;
+  for (uint64_t seq = from; seq < outbox.last_seq() && page.lines.size() < limit;) {
+    const OutboxEntry* e = outbox.Find(++seq);
+    if (e == nullptr) break;
+    page.next = seq;
     if (!delivery.empty() && StateName(e->state) != delivery) continue;
     std::string line = ToJson(e->action);
     line.pop_back();
-    if (shown++ > 0) body += ',';
-    body += line;
-    body += ",\"seq\":" + std::to_string(e->seq) + ",\"delivery\":\"" + StateName(e->state) + "\"}";
+    page.lines.push_back(line + ",\"seq\":" + std::to_string(e->seq) + ",\"delivery\":\"" + StateName(e->state) +
+                         "\"}");
   }
-  body += "],\"next\":" + std::to_string(last);
   // Actions after the cursor that are no longer held: delivered long ago.
-  if (since + 1 < outbox.first_seq()) body += ",\"trimmed\":" + std::to_string(outbox.first_seq() - since - 1);
+  if (since < outbox.first_seq() - 1) page.trimmed = outbox.first_seq() - 1 - since;
+  return page;
+}
+
+Reply Service::GetActions(uint64_t since, size_t limit, std::string_view delivery) const {
+  ActionLines page = PageOfActions(shards_->outbox(), since, limit, delivery);
+  std::string body = "{\"actions\":[";
+  for (size_t i = 0; i < page.lines.size(); ++i) body += (i ? "," : "") + page.lines[i];
+  body += "],\"next\":" + std::to_string(page.next);
+  if (page.trimmed > 0) body += ",\"trimmed\":" + std::to_string(page.trimmed);
   body += "}\n";
   return {200, std::move(body), "application/json", {}, false};
 }

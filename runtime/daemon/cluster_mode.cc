@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
 
 #include "base/text.h"
 #include "runtime/cluster/node.h"
 #include "runtime/daemon/log.h"
 #include "runtime/daemon/service.h"
 #include "runtime/engine/partition.h"
+#include "runtime/engine/stable_hash.h"
 #include "runtime/records/json_input.h"
 #include "compiler/source/diagnostic.h"
 
@@ -72,6 +74,10 @@ Result<std::unique_ptr<Service>> Service::StartCluster(const ServiceOptions& opt
     return set;
   };
   TUTTI_TRY(s->OpenActions());
+  // A run's own name for its delivery outbox's numbers: a node started
+  // again numbers afresh.
+  std::random_device random;
+  s->incarnation_ = HexDigits((uint64_t{random()} << 32) | random(), 16);
   TUTTI_ASSIGN_OR_RETURN(s->node_, cluster::Node::Start(settings, name, folder, build));
   Service* service = s.get();
   TUTTI_ASSIGN_OR_RETURN(s->feed_,
@@ -188,7 +194,7 @@ Reply Service::PublishOnCluster(PreparedReload prepared) {
 
 std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
-  static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions", "/v1/actions/{key}/retry",
+  static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions/{key}/retry",
                                   "/v1/decisions/{key}/why"};
   for (const char* r : kNotYet)
     if (route == r)

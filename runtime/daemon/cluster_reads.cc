@@ -20,6 +20,7 @@
 #include "runtime/daemon/http_api.h"
 #include "runtime/daemon/service.h"
 #include "runtime/daemon/journeys_part.h"
+#include "runtime/daemon/actions_part.h"
 #include "runtime/daemon/engagement_scan.h"
 
 namespace tutti::runtime {
@@ -328,9 +329,58 @@ Reply Service::AccountHistoryFromParts(const std::vector<Reply>& answers, std::s
   size_t limit = 0;
   HistoryFilter filter;
   if (auto refusal = HistoryQueryOf(query, &limit, &filter)) return *refusal;
-  HistoryPage page = MergeHistoryParts(std::move(parts), limit);
+  std::optional<HistoryPlace> after = ParseHistoryPlace(QueryParam(query, "cursor").value_or(""));
+  if (!after) return Problem(400, "'cursor' must be one the API handed out");
+  HistoryPage page = MergeHistoryParts(std::move(parts), *after, limit);
   Json out{{"account", std::string(id)}, {"history", std::move(page.entries)}};
   if (!page.next.empty()) out["next"] = page.next;
+  return JsonReply(200, out);
+}
+
+Reply Service::ActionsPartHere(std::string_view query) const {
+  size_t limit = 0;
+  std::string delivery;
+  if (auto refusal = ActionsQueryOf(query, &limit, &delivery)) return *refusal;
+  auto since = QueryParam(query, "since");
+  uint64_t since_n = 0;
+  if (since) {
+    auto [end, ec] = std::from_chars(since->data(), since->data() + since->size(), since_n);
+    if (ec != std::errc() || end != since->data() + since->size()) return Problem(400, "'since' must be a number");
+  }
+  // A place in an earlier run's outbox is no place in this one's.
+  if (QueryParam(query, "incarnation") != incarnation_) since_n = 0;
+  ActionLines page = PageOfActions(cluster_outbox_, since_n, limit, delivery);
+  std::string text = EncodeActionsPart(NodeName(), incarnation_, page.lines, page.next, page.trimmed);
+  if (text.size() > kMaxForwardedBytes - 65536)
+    return Problem(400, "this page of actions does not fit in one node's answer on a cluster: a smaller limit");
+  return {200, std::move(text), "application/json", {}, false};
+}
+
+std::optional<Reply> Service::ActionsPartTarget(std::string_view query, const std::string& node,
+                                                std::string* target) const {
+  auto cursor = ParseActionsCursor(QueryParam(query, "since").value_or(""));
+  if (!cursor) return Problem(400, "'since' must be a cursor the API handed out (on a cluster, its 'next')");
+  size_t limit = 0;
+  std::string delivery;
+  if (auto refusal = ActionsQueryOf(query, &limit, &delivery)) return refusal;
+  auto it = cursor->nodes.find(node);
+  *target = "/v1/cluster/actions?limit=" + std::to_string(limit) + (delivery.empty() ? "" : "&delivery=" + delivery);
+  if (it != cursor->nodes.end())
+    *target += "&since=" + std::to_string(it->second.seq) + "&incarnation=" + it->second.incarnation;
+  return std::nullopt;
+}
+
+Reply Service::ActionsFromParts(const std::vector<Reply>& answers, std::string_view query) const {
+  std::vector<ActionsPart> parts;
+  for (const Reply& answer : answers)
+    if (auto refusal = ReadPart(answer, "application/json", &DecodeActionsPart, &parts)) return *refusal;
+  auto cursor = ParseActionsCursor(QueryParam(query, "since").value_or(""));
+  size_t limit = 0;
+  std::string delivery;
+  if (!cursor || ActionsQueryOf(query, &limit, &delivery)) return Problem(400, "not a query of GET /v1/actions");
+  ActionsPage page = MergeActionsParts(std::move(parts), *cursor, limit);
+  Json out{{"actions", std::move(page.actions)}, {"next", page.next}};
+  if (page.trimmed > 0) out["trimmed"] = page.trimmed;
   return JsonReply(200, out);
 }
 

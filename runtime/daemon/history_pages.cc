@@ -48,27 +48,6 @@ std::optional<HistoryCursor> ParseCursor(std::string_view text, size_t shards) {
 /// A journal cursor: "j" and the place of the last entry read, in hex.
 constexpr size_t kMaxJournalCursor = 2 * (9 + HistoryJournal::kMaxTailBytes);
 
-std::string HexOf(std::string_view bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-std::optional<std::string> FromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0 || hex.size() > kMaxJournalCursor) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    unsigned value = 0;
-    auto [p, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, value, 16);
-    if (ec != std::errc() || p != hex.data() + i + 2) return std::nullopt;
-    out.push_back(static_cast<char>(value));
-  }
-  return out;
-}
 
 /// Whether `filter` lets entry `i` of `engine` through (the engine keeps
 /// events and actions, not the sends held back or put off).
@@ -156,7 +135,7 @@ Reply Service::GetHistory(const EngineView& view, std::string_view id, std::stri
   // A page starts in the engines' part (before the journal's start) or in
   // the journal's, as its cursor says.
   bool in_journal = !cursor_text.empty() && cursor_text[0] == 'j';
-  std::optional<std::string> after = in_journal ? FromHex(cursor_text.substr(1)) : std::string();
+  std::optional<std::string> after = in_journal ? FromHex(cursor_text.substr(1), kMaxJournalCursor / 2) : std::string();
   auto cursor = ParseCursor(in_journal ? "" : cursor_text, shards);
   if (!cursor || !after || (in_journal && !journal_)) return Problem(400, "'cursor' must be one the API handed out");
   cursor->skip.resize(shards);

@@ -85,12 +85,15 @@ std::optional<HistoryPart> DecodeHistoryPart(std::string_view text) {
   return part;
 }
 
-HistoryPage MergeHistoryParts(std::vector<HistoryPart> parts, size_t limit) {
+HistoryPage MergeHistoryParts(std::vector<HistoryPart> parts, const HistoryPlace& after, size_t limit) {
   std::vector<HistoryPart::Entry> all;
   std::optional<HistoryPlace> stop;  // the first place a part stopped at
+  // Only places after the cursor: the next page's is always further on.
   for (HistoryPart& part : parts) {
-    for (HistoryPart::Entry& e : part.entries) all.push_back(std::move(e));
-    for (const HistoryPlace& s : part.stops) stop = stop ? std::min(*stop, s) : s;
+    for (HistoryPart::Entry& e : part.entries)
+      if (after < e.place) all.push_back(std::move(e));
+    for (const HistoryPlace& s : part.stops)
+      if (after < s) stop = stop ? std::min(*stop, s) : s;
   }
   std::sort(all.begin(), all.end(),
             [](const HistoryPart::Entry& a, const HistoryPart::Entry& b) { return a.place < b.place; });

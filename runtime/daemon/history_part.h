@@ -59,13 +59,14 @@ std::string EncodeHistoryPart(const HistoryPart& part);
 /// every entry an object at a place of one of them).
 std::optional<HistoryPart> DecodeHistoryPart(std::string_view text);
 
-/// The page of at most `limit` entries the parts make, in order: every
-/// entry up to the first place some part stopped at. `next` is the cursor
-/// of the page after it, empty when the parts were read to their end.
+/// The page of at most `limit` entries the parts make after `after`, in
+/// order: every entry up to the first place some part stopped at (what a
+/// part names at or before `after` is left out). `next` is the cursor of
+/// the page after it, empty when the parts were read to their end.
 struct HistoryPage {
   std::vector<Json> entries;
   std::string next;
 };
-HistoryPage MergeHistoryParts(std::vector<HistoryPart> parts, size_t limit);
+HistoryPage MergeHistoryParts(std::vector<HistoryPart> parts, const HistoryPlace& after, size_t limit);
 
 }  // namespace tutti::runtime

@@ -200,7 +200,7 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
                                          "/v1/outcomes", "/v1/clock", "/v1/actions", "/v1/journeys",
                                          "/v1/journeys/reload", "/v1/engagement", "/v1/accounts",
                                          "/v1/tasks", "/v1/cluster/journeys", "/v1/cluster/tasks",
-                                         "/v1/cluster/engagement"};
+                                         "/v1/cluster/engagement", "/v1/cluster/actions"};
     std::string joined;
     for (const std::string& seg : s) joined += "/" + seg;
     out.route = "other";
@@ -321,6 +321,18 @@ std::optional<Reply> EngagementWindowOf(std::string_view query, Instant now, Eng
   w->width = (bucket == "day" ? 1 : 7) * kNanosPerDay;
   if (auto refusal = WindowBounds(query, now, 12 * 7 * kNanosPerDay, &w->from, &w->to)) return refusal;
   if (BucketsOf(*w) == 0) return Problem(400, "at most 1,000 buckets: a longer bucket, or a shorter window");
+  return std::nullopt;
+}
+
+std::optional<Reply> ActionsQueryOf(std::string_view query, size_t* limit, std::string* delivery) {
+  auto text = QueryParam(query, "limit");
+  auto limit_n = text ? Number(text, 100000) : std::optional<uint64_t>(1000);
+  if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 100000");
+  *limit = static_cast<size_t>(*limit_n);
+  *delivery = QueryParam(query, "delivery").value_or("");
+  if (!delivery->empty() && *delivery != "pending" && *delivery != "delivered" && *delivery != "failed" &&
+      *delivery != "dead_letter")
+    return Problem(400, "'delivery' must be 'pending', 'delivered', 'failed' or 'dead_letter'");
   return std::nullopt;
 }
 
@@ -459,16 +471,13 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
   }
   if (route == "/v1/actions") {
     if (!get) return MethodNotAllowed("GET");
-    auto since = QueryParam(t.query, "since"), limit = QueryParam(t.query, "limit");
+    auto since = QueryParam(t.query, "since");
     auto since_n = since ? Number(since, UINT64_MAX) : std::optional<uint64_t>(0);
-    auto limit_n = limit ? Number(limit, 100000) : std::optional<uint64_t>(1000);
-    if (!since_n || !limit_n || *limit_n == 0)
-      return Problem(400, "since must be a cursor (a whole number) and limit a number from 1 to 100000");
-    std::string delivery = QueryParam(t.query, "delivery").value_or("");
-    if (!delivery.empty() && delivery != "pending" && delivery != "delivered" && delivery != "failed" &&
-        delivery != "dead_letter")
-      return Problem(400, "'delivery' must be 'pending', 'delivered', 'failed' or 'dead_letter'");
-    return service.GetActions(*since_n, *limit_n, delivery);
+    if (!since_n) return Problem(400, "since must be a cursor (a whole number)");
+    size_t limit = 0;
+    std::string delivery;
+    if (auto refusal = ActionsQueryOf(t.query, &limit, &delivery)) return *refusal;
+    return service.GetActions(*since_n, limit, delivery);
   }
   if (route == "/v1/actions/{key}/retry") {
     if (!post) return MethodNotAllowed("POST");

@@ -216,17 +216,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   /// On a cluster, the reads every node has a part of: GET /v1/journeys
   /// (and a journey's graph), GET /v1/tasks, GET /v1/engagement and
-  /// /v1/accounts, an account's history, gathered here; a node's own part
-  /// (GET /v1/cluster/journeys, /v1/cluster/tasks, /v1/cluster/engagement,
-  /// /v1/cluster/accounts/{id}/history), made on its node's thread. False
-  /// for any other route.
+  /// /v1/accounts, an account's history and GET /v1/actions, gathered
+  /// here; a node's own part (GET /v1/cluster/journeys, /v1/cluster/tasks,
+  /// /v1/cluster/engagement, /v1/cluster/accounts/{id}/history, made on its
+  /// node's thread; /v1/cluster/actions, its delivery outbox's, on this
+  /// one). False for any other route.
   bool GatheredOnCluster(const ApiTarget& target, bool keep_alive) {
     const std::string& route = target.route;
     auto send = [self = this->shared_from_this(), keep_alive](Reply reply) { self->Send(std::move(reply), keep_alive); };
-    static const char* const kGathered[] = {"/v1/journeys",         "/v1/journeys/{name}/graph", "/v1/tasks",
-                                            "/v1/engagement",       "/v1/accounts",              "/v1/cluster/journeys",
-                                            "/v1/cluster/tasks",    "/v1/cluster/engagement",
-                                            "/v1/accounts/{id}/history", "/v1/cluster/accounts/{id}/history"};
+    static const char* const kGathered[] = {
+        "/v1/journeys",         "/v1/journeys/{name}/graph",  "/v1/tasks",
+        "/v1/engagement",       "/v1/accounts",               "/v1/accounts/{id}/history",
+        "/v1/actions",          "/v1/cluster/journeys",       "/v1/cluster/tasks",
+        "/v1/cluster/engagement", "/v1/cluster/accounts/{id}/history", "/v1/cluster/actions"};
     if (std::none_of(std::begin(kGathered), std::end(kGathered), [&](const char* r) { return route == r; }))
       return false;
     if (auto refusal = ReadRefusal(head_, options_.access)) {
@@ -256,6 +258,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
              std::move(send));
     else if (route == "/v1/engagement" || route == "/v1/accounts")
       GatherEngagement(target, std::move(send));
+    else if (route == "/v1/cluster/actions")
+      send(service_.ActionsPartHere(target.query));
+    else if (route == "/v1/actions")
+      GatherActions(target, std::move(send));
     else if (route == "/v1/tasks")
       Gather("/v1/cluster/tasks?" + target.query,
              [&service, filter](auto done) { service.TasksPartHere(filter, std::move(done)); },
@@ -295,6 +301,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         std::move(send));
   }
 
+  /// GET /v1/actions on a cluster: a page of every node's delivery outbox,
+  /// each after its own place in the query's cursor.
+  void GatherActions(const ApiTarget& target, std::function<void(Reply)> send) {
+    const Service& service = service_;
+    std::string probe;
+    if (auto refusal = service.ActionsPartTarget(target.query, "", &probe)) return send(std::move(*refusal));
+    GatherEach(
+        [&service, query = target.query](const cluster::Member& node) {
+          std::string part;
+          (void)service.ActionsPartTarget(query, node.node, &part);  // the query was checked above
+          return part;
+        },
+        [&service](const std::string& part, std::function<void(Reply)> done) {
+          done(service.ActionsPartHere(std::string_view(part).substr(part.find('?') + 1)));
+        },
+        [&service, query = target.query](const std::vector<Reply>& parts, std::function<void(Reply)> send) {
+          send(service.ActionsFromParts(parts, query));
+        },
+        std::move(send));
+  }
+
   /// Every node's part (`part_target` on each, this node's made by
   /// `here` on its node's thread), added up by `add_up` once all are in.
   void Gather(const std::string& part_target, std::function<void(std::function<void(Reply)>)> here,
@@ -311,6 +338,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Gather(const std::string& part_target, std::function<void(std::function<void(Reply)>)> here,
               std::function<void(const std::vector<Reply>&, std::function<void(Reply)>)> then,
               std::function<void(Reply)> send) {
+    GatherEach([part_target](const cluster::Member&) { return part_target; },
+               [here = std::move(here)](const std::string&, std::function<void(Reply)> done) { here(std::move(done)); },
+               std::move(then), std::move(send));
+  }
+
+  /// Every node's part, each asked for with its own target (`target_of`;
+  /// this node's made by `here` from its target), handed to `then` with
+  /// `send` once all are in.
+  void GatherEach(std::function<std::string(const cluster::Member&)> target_of,
+                  std::function<void(const std::string&, std::function<void(Reply)>)> here,
+                  std::function<void(const std::vector<Reply>&, std::function<void(Reply)>)> then,
+                  std::function<void(Reply)> send) {
     std::vector<cluster::Member> owners = service_.ClusterOwners();
     if (owners.empty())
       return send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1));
@@ -323,10 +362,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto gathered = std::make_shared<Gathered>();
     gathered->answers.resize(owners.size());
     gathered->left = owners.size();
-    ApiRequest part;
-    part.method = "GET";
-    part.target = part_target;
-    part.authorization = head_.authorization;
     auto finish = std::make_shared<std::pair<decltype(then), decltype(send)>>(std::move(then), std::move(send));
     for (size_t i = 0; i < owners.size(); ++i) {
       auto got = [gathered, i, finish](Reply reply) {
@@ -334,7 +369,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         if (--gathered->left > 0) return;
         finish->first(gathered->answers, std::move(finish->second));
       };
-      if (owners[i].node == service_.NodeName()) here(OnLoop(got));
+      ApiRequest part;
+      part.method = "GET";
+      part.target = target_of(owners[i]);
+      part.authorization = head_.authorization;
+      if (owners[i].node == service_.NodeName()) here(part.target, OnLoop(got));
       else ForwardRead(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);
     }
   }

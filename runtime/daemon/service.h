@@ -293,6 +293,14 @@ class Service {
   /// with `delivery` ("pending", "delivered", "failed", "dead_letter"),
   /// only those in that state.
   Reply GetActions(uint64_t since, size_t limit, std::string_view delivery = "") const;
+  /// A page of `outbox` after `since`: each action's JSON line (with its
+  /// `seq` and `delivery`), the last number looked at, and how many after
+  /// `since` are no longer held.
+  struct ActionLines {
+    std::vector<std::string> lines;
+    uint64_t next = 0, trimmed = 0;
+  };
+  static ActionLines PageOfActions(const Outbox& outbox, uint64_t since, size_t limit, std::string_view delivery);
   /// POST /v1/actions/{key}/retry: a dead letter delivered again, with a
   /// whole retry budget (an operator fixed what failed it). 202 once the
   /// retry is logged (it survives a restart); 404 when the action is not
@@ -421,6 +429,17 @@ class Service {
   /// node's answer to GET /v1/cluster/engagement; a 503 to try again when
   /// they do not cover every partition once or counted different windows.
   Reply EngagementFromParts(const std::vector<Reply>& answers, bool accounts, std::string_view query) const;
+  /// GET /v1/cluster/actions: a page of this node's delivery outbox after
+  /// the query's `since` (when its `incarnation` is this run's), with
+  /// `limit` and `delivery` (actions_part.h).
+  Reply ActionsPartHere(std::string_view query) const;
+  /// GET /v1/actions from every node's page, `query`'s cursor naming each
+  /// node's place; a 503 when a node could not answer.
+  Reply ActionsFromParts(const std::vector<Reply>& answers, std::string_view query) const;
+  /// The target of GET /v1/cluster/actions for `node`, from the query of
+  /// GET /v1/actions (its cursor turned into the node's place); the 400
+  /// when the query is not one.
+  std::optional<Reply> ActionsPartTarget(std::string_view query, const std::string& node, std::string* target) const;
   /// GET /v1/cluster/accounts/{id}/history: this node's partitions' part
   /// of a page of the account's history (history_part.h) with `query`'s
   /// cursor, limit and filters, to `done` on the node's thread.
@@ -710,6 +729,7 @@ class Service {
   // Cluster mode's deliveries (cluster_delivery.cc).
   std::unique_ptr<cluster::ActionFeed> feed_;  // this node's share of the actions topic
   Outbox cluster_outbox_;                      // the actions read, numbered in the order read
+  std::string incarnation_;                    // this run's, in the actions' cursors (actions_part.h)
   struct ClusterAction {
     int32_t partition = -1;  // where it is in the actions topic
     int64_t offset = -1;

@@ -65,6 +65,12 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   ASSERT_EQ(page["actions"].size(), 5u);
   EXPECT_EQ(page["actions"][0]["delivery"], "delivered");
   EXPECT_EQ(page["next"], 5);
+  // A cursor past everything, up to the last number there is: nothing, and
+  // the daemon stays up.
+  Json past = d.GetJson("/v1/actions?since=18446744073709551615");
+  EXPECT_TRUE(past["actions"].empty());
+  EXPECT_FALSE(past.contains("trimmed"));
+  EXPECT_EQ(d.GetJson("/v1/actions?since=18446744073709551614&delivery=pending")["actions"].size(), 0u);
   // A customer's full picture and the account's history.
   Json castillo = d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp");
   EXPECT_EQ(castillo["record"]["name"], "Dr. Naomi Castillo");

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "base/text.h"
+#include "runtime/daemon/actions_part.h"
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/engagement_scan.h"
 #include "runtime/daemon/history_part.h"
@@ -335,7 +336,7 @@ TEST(HistoryPart, PagesMergeByTimePartitionAndPlaceUpToWherePartsStopped) {
   // Partition 0 and 3 on one node, 1 on another; two entries at instant 5.
   HistoryPart x = PartWith({0, 3}, {{5, 0, 1}, {9, 0, 1}, {5, 3, 1}, {5, 3, 2}});
   HistoryPart y = PartWith({1}, {{2, 1, 1}, {5, 1, 1}});
-  auto page = MergeHistoryParts({x, y}, 4);
+  auto page = MergeHistoryParts({x, y}, HistoryPlace{}, 4);
   ASSERT_EQ(page.entries.size(), 4u);
   EXPECT_EQ(page.entries[0]["p"], 1);  // at 2
   EXPECT_EQ(page.entries[1]["p"], 0);  // at 5: partition 0, then 1, then 3
@@ -344,11 +345,13 @@ TEST(HistoryPart, PagesMergeByTimePartitionAndPlaceUpToWherePartsStopped) {
   EXPECT_EQ(page.next, "c5.3.1");
   EXPECT_EQ(ParseHistoryPlace(page.next), (HistoryPlace{5, 3, 1}));
   // Everything fits: no next page.
-  EXPECT_EQ(MergeHistoryParts({x, y}, 6).next, "");
-  EXPECT_EQ(MergeHistoryParts({x, y}, 6).entries.size(), 6u);
+  EXPECT_EQ(MergeHistoryParts({x, y}, HistoryPlace{}, 6).next, "");
+  EXPECT_EQ(MergeHistoryParts({x, y}, HistoryPlace{}, 6).entries.size(), 6u);
+  // What a part sends at or before the cursor (a confused peer) is left out.
+  EXPECT_EQ(MergeHistoryParts({x, y}, HistoryPlace{5, 1, 1}, 6).entries.size(), 3u);
   // A part that stopped reading at (5, 1, 1): nothing after it is known.
   y.stops.push_back({5, 1, 1});
-  page = MergeHistoryParts({x, y}, 6);
+  page = MergeHistoryParts({x, y}, HistoryPlace{}, 6);
   EXPECT_EQ(page.entries.size(), 3u);
   EXPECT_EQ(page.next, "c5.1.1");
   // Read back from a node's answer; refused when cut anywhere, or naming a
@@ -376,6 +379,54 @@ TEST(HistoryPart, PagesMergeByTimePartitionAndPlaceUpToWherePartsStopped) {
   EXPECT_EQ(ParseHistoryPlace("c-5.-1.0"), (HistoryPlace{-5, -1, 0}));
   for (const char* bad : {"5.3.1", "c5.3", "c5.3.1.2", "c5.-2.1", "c5.100000.1", "cx.1.1", "c5.1.-1", "j00"})
     EXPECT_FALSE(ParseHistoryPlace(bad)) << bad;
+}
+
+TEST(ActionsPart, NodesPagesMergeInTheOrderActionsWereMadeWithOneCursor) {
+  auto action = [](const char* at, int seq) {
+    return std::string(R"({"at":")") + at + R"(","idempotency_key":"k)" + std::to_string(seq) + R"(","seq":)" +
+           std::to_string(seq) + R"(,"delivery":"delivered"})";
+  };
+  std::string a = EncodeActionsPart("node-a", "00ff", {action("2026-03-02T10:00:00Z", 4), action("2026-03-02T12:00:00Z", 5)},
+                                    9, 3);
+  std::string b = EncodeActionsPart("node-b", "abcd", {action("2026-03-02T11:00:00Z", 1), action("2026-03-02T10:00:00.5Z", 7)},
+                                    7, 0);
+  auto pa = DecodeActionsPart(a), pb = DecodeActionsPart(b);
+  ASSERT_TRUE(pa && pb);
+  EXPECT_EQ(pa->node, "node-a");
+  EXPECT_EQ(pa->next, 9u);
+  EXPECT_EQ(pa->trimmed, 3u);
+  ActionsCursor start;
+  // Three of four: the earliest of the nodes' next actions each time, each
+  // node's in its own order (b's 7 was made before its 1, by another
+  // partition's clock, and comes after it).
+  ActionsPage page = MergeActionsParts({*pa, *pb}, start, 3);
+  ASSERT_EQ(page.actions.size(), 3u);
+  EXPECT_EQ(page.actions[0]["idempotency_key"], "k4");
+  EXPECT_EQ(page.actions[1]["idempotency_key"], "k1");
+  EXPECT_EQ(page.actions[2]["idempotency_key"], "k7");
+  EXPECT_EQ(page.actions[2]["node"], "node-b");
+  EXPECT_EQ(page.trimmed, 3u);
+  // a's place is its last shown (4), b's the last it looked at (7).
+  auto next = ParseActionsCursor(page.next);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->nodes.at("node-a").seq, 4u);
+  EXPECT_EQ(next->nodes.at("node-a").incarnation, "00ff");
+  EXPECT_EQ(next->nodes.at("node-b").seq, 7u);
+  EXPECT_EQ(FormatActionsCursor(*next), page.next);
+  // All four: every node's place is the last it looked at.
+  next = ParseActionsCursor(MergeActionsParts({*pa, *pb}, start, 10).next);
+  EXPECT_EQ(next->nodes.at("node-a").seq, 9u);
+  // Cursors: the API's, or refused.
+  EXPECT_TRUE(ParseActionsCursor(""));
+  EXPECT_TRUE(ParseActionsCursor("0"));
+  EXPECT_TRUE(ParseActionsCursor("c"));  // no node had any
+  for (const char* bad : {"12", "cxx.00ff.1", "c6e.00ff", "c6e.zz.1", "c6e.00ff.-1", "c6e.00ff.1-6e.00ff.2"})
+    EXPECT_FALSE(ParseActionsCursor(bad)) << bad;
+  // A part cut anywhere, or with an action without its number: refused.
+  for (size_t cut = 0; cut < a.size(); ++cut) EXPECT_FALSE(DecodeActionsPart(a.substr(0, cut))) << cut;
+  std::string bad = a;
+  bad.replace(bad.find(",\"seq\":4"), 8, "");
+  EXPECT_FALSE(DecodeActionsPart(bad)) << bad;
 }
 
 TEST(SmtpReplyReader, ReadsASingleLineReply) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/text.h"
+#include "runtime/daemon/actions_part.h"
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/forward.h"
 #include "runtime/daemon/journeys_part.h"
@@ -56,12 +57,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const auto& [name, j] : s.journeys)
           if (j.actions.size() != s.buckets) std::abort();
       }
+    // A node's page of its delivery outbox, merged as the gathering node
+    // merges it: never more than the page, and a cursor that reads back.
+    for (std::string_view bytes : {std::string_view(reply.body), rest})
+      if (auto part = DecodeActionsPart(bytes)) {
+        size_t limit = 1 + bytes.size() % 5;
+        ActionsPage page = MergeActionsParts({*part}, ActionsCursor{}, limit);
+        if (page.actions.size() > limit || !ParseActionsCursor(page.next)) std::abort();
+      }
     // A node's part of an account's history page, merged as the gathering
     // node merges it: never more than the page.
     for (std::string_view bytes : {std::string_view(reply.body), rest})
       if (auto part = DecodeHistoryPart(bytes)) {
         size_t limit = 1 + bytes.size() % 5;
-        HistoryPage page = MergeHistoryParts({*part, *part}, limit);
+        HistoryPage page = MergeHistoryParts({*part, *part}, HistoryPlace{}, limit);
         if (page.entries.size() > limit) std::abort();
         if (!page.next.empty() && !ParseHistoryPlace(page.next)) std::abort();
       }
