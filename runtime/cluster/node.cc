@@ -435,11 +435,11 @@ void Node::RunReads() {
   }
 }
 
-Status Node::Write(std::vector<Record>& records) {
+Status Node::Write(std::vector<Record>& records, const std::string& topic) {
   std::lock_guard lock(ingest_mu_);
   TUTTI_TRY(ingest_->Begin());
   for (const Record& r : records) {
-    if (Status added = ingest_->Add(settings_.topics.inputs, r); !added.ok()) {
+    if (Status added = ingest_->Add(topic.empty() ? settings_.topics.inputs : topic, r); !added.ok()) {
       (void)ingest_->Abort(settings_.timeout);
       return added;
     }
@@ -462,6 +462,11 @@ Status Node::Pause(const std::string& journey, bool paused) {
   std::vector<Record> records;
   for (int32_t p = 0; p < partitions_; ++p) records.push_back({"", PauseValue(journey, paused), p});
   return Write(records);
+}
+
+Status Node::SendAgain(Record action) {
+  std::vector<Record> records = {std::move(action)};
+  return Write(records, settings_.topics.actions);
 }
 
 IngestResult Node::Ingest(std::string_view body, Accept accept) {

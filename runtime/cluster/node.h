@@ -92,6 +92,10 @@ class Node : private Versions {
   /// transaction, taken at its place in each partition's stream. NotFound
   /// when the latest version has no such journey.
   Status Pause(const std::string& journey, bool paused);
+  /// Writes `action` (a value ActionValueAgain made, with its key and
+  /// partition) to the actions topic again, for its deliverer to deliver
+  /// anew: a dead letter retried.
+  Status SendAgain(Record action);
   /// Publishes a new version of the journeys (a reload on any node): to
   /// the control topic, with a version record to every partition, in one
   /// transaction, so that each partition takes it over at one point of
@@ -182,7 +186,8 @@ class Node : private Versions {
   /// The system clock's ticks: a clock record to each owned partition
   /// whose engine has a timer due.
   void Tick();
-  Status Write(std::vector<Record>& records);
+  /// `records`, to the inputs topic (or `topic`), in one transaction.
+  Status Write(std::vector<Record>& records, const std::string& topic = "");
   // Versions (what the partitions meet), from the control topic.
   const JourneySet& First() override;
   const JourneySet* Find(const std::string& fingerprint) override;

@@ -140,21 +140,31 @@ std::string InputValue(std::string_view line, std::optional<Instant> at) {
   return out;
 }
 
-std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset,
-                        const std::string& address) {
-  std::string value = "{\"partition\":" + std::to_string(partition) + ",\"seq\":" + std::to_string(seq) +
-                      ",\"source_offset\":" + std::to_string(source_offset);
-  if (!address.empty()) value += ",\"address\":" + Json(address).dump(-1, ' ', false, Json::error_handler_t::replace);
-  return value + ",\"action\":" + ToJson(action) + "}";
-}
-
 namespace {
 
 constexpr std::string_view kActionKey = ",\"action\":";
+constexpr std::string_view kAgain = "{\"again\":true,";
 // The marks and an address (at most 254 bytes, escaped) come first.
 constexpr size_t kMaxHead = 2048;
 
+std::string ActionValueOf(const ActionMark& mark, std::string_view address, std::string_view json) {
+  std::string value = "{\"partition\":" + std::to_string(mark.partition) + ",\"seq\":" + std::to_string(mark.seq) +
+                      ",\"source_offset\":" + std::to_string(mark.source_offset);
+  if (!address.empty())
+    value += ",\"address\":" + Json(std::string(address)).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return value.append(kActionKey).append(json).append("}");
+}
+
 }  // namespace
+
+std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset,
+                        const std::string& address) {
+  return ActionValueOf({partition, seq, source_offset}, address, ToJson(action));
+}
+
+std::string ActionValueAgain(const ActionMark& mark, std::string_view address, std::string_view json) {
+  return std::string(kAgain) + ActionValueOf(mark, address, json).substr(1);
+}
 
 std::optional<ActionMark> ReadActionMark(std::string_view value) {
   // Only the head is read: the marks come before the action itself.
@@ -171,41 +181,60 @@ std::optional<ActionMark> ReadActionMark(std::string_view value) {
   return ActionMark{static_cast<int32_t>(partition), j["seq"].get<uint64_t>(), static_cast<int64_t>(offset)};
 }
 
+namespace {
+
+std::string Text(const Json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::optional<Decision> ReadActionFields(const Json& action) {
+  if (!action.is_object() || Text(action, "decision") != "action") return std::nullopt;
+  Decision d;
+  d.journey = Text(action, "journey");
+  d.customer = Text(action, "customer");
+  d.step = Text(action, "step");
+  d.channel = Text(action, "channel");
+  // A task or notification has a kind (and a channel when it went `via`
+  // one); a send has none.
+  std::string kind = Text(action, "kind");
+  bool send = kind.empty();
+  d.action = send ? "send" : kind;
+  d.content = send ? Text(action, "template") : Text(action, "text");
+  d.recipient = send ? Text(action, "to") : Text(action, "assignee");
+  d.idempotency_key = Text(action, "idempotency_key");
+  if (d.idempotency_key.empty() || (send && d.channel.empty())) return std::nullopt;
+  d.approval = Text(action, "approval");
+  if (auto m = action.find("message"); send && m != action.end() && m->is_object())
+    d.message = RenderedMessage{Text(*m, "locale"), Text(*m, "subject"), Text(*m, "text"), Text(*m, "html")};
+  return d;
+}
+
 std::optional<ActionToDeliver> ReadAction(std::string_view value) {
+  // An action sent again is read as the action it sends.
+  std::string again;
+  if (value.substr(0, kAgain.size()) == kAgain) {
+    again = "{" + std::string(value.substr(kAgain.size()));
+    value = again;
+  }
   std::optional<ActionMark> mark = ReadActionMark(value);
   if (!mark) return std::nullopt;
   auto parsed = ParseJsonInput(value, {1 << 20, 64});
   if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
   const Json& j = *parsed;
-  auto text = [](const Json& o, const char* key) -> std::string {
-    auto it = o.find(key);
-    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-  };
   auto action = j.find("action");
-  if (action == j.end() || !action->is_object() || text(*action, "decision") != "action") return std::nullopt;
+  if (action == j.end()) return std::nullopt;
+  std::optional<Decision> fields = ReadActionFields(*action);
+  if (!fields) return std::nullopt;
   ActionToDeliver out;
   out.mark = *mark;
+  out.action = std::move(*fields);
   // Bytes from the topic, on their way into an SMTP command: an address
   // that is not one safe address is none (the e-mail is not sent).
-  out.address = text(j, "address");
+  out.address = Text(j, "address");
   if (!out.address.empty() && !UsableEmailAddress(out.address)) out.address.clear();
-  Decision& d = out.action;
-  d.journey = text(*action, "journey");
-  d.customer = text(*action, "customer");
-  d.step = text(*action, "step");
-  d.channel = text(*action, "channel");
-  // A task or notification has a kind (and a channel when it went `via`
-  // one); a send has none.
-  std::string kind = text(*action, "kind");
-  bool send = kind.empty();
-  d.action = send ? "send" : kind;
-  d.content = send ? text(*action, "template") : text(*action, "text");
-  d.recipient = send ? text(*action, "to") : text(*action, "assignee");
-  d.idempotency_key = text(*action, "idempotency_key");
-  if (d.idempotency_key.empty() || (send && d.channel.empty())) return std::nullopt;
-  d.approval = text(*action, "approval");
-  if (auto m = action->find("message"); send && m != action->end() && m->is_object())
-    d.message = RenderedMessage{text(*m, "locale"), text(*m, "subject"), text(*m, "text"), text(*m, "html")};
   // The action's own bytes: the value is a whole object, and the first
   // `,"action":` outside a string is the one after the head.
   size_t at = value.find(kActionKey) + kActionKey.size(), close = value.find_last_of('}');

@@ -104,13 +104,22 @@ std::string InputValue(std::string_view line, std::optional<Instant> at);
 std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset,
                         const std::string& address = "");
 /// Where an action of tutti.actions came from: its partition's sequence
-/// number and input offset; nullopt when the value is not an action.
+/// number and input offset; nullopt when the value is not an action
+/// written by its partition (an action sent again is not: see below).
 struct ActionMark {
   int32_t partition = -1;
   uint64_t seq = 0;
   int64_t source_offset = -1;
 };
 std::optional<ActionMark> ReadActionMark(std::string_view value);
+
+/// The tutti.actions value that sends an action read from the topic again
+/// (a dead letter retried: POST /v1/actions/{key}/retry), from what its
+/// deliverer kept of it: `json` is ActionToDeliver::json. It begins
+/// `{"again":true,` so that ReadActionMark, which a partition taking over
+/// uses to find the last action it wrote, never takes it for that, while
+/// ReadAction reads it as any other action.
+std::string ActionValueAgain(const ActionMark& mark, std::string_view address, std::string_view json);
 
 /// An action of tutti.actions as its deliverer reads it.
 struct ActionToDeliver {
@@ -124,6 +133,10 @@ struct ActionToDeliver {
 /// Reads an action back (at most 1 MiB, 64 levels); nullopt when the value
 /// is not one.
 std::optional<ActionToDeliver> ReadAction(std::string_view value);
+/// What delivery needs of an action (ActionToDeliver::action) from its
+/// JSON as ToJson wrote it: nullopt when it is not an action's (no
+/// idempotency key, or a send without a channel).
+std::optional<Decision> ReadActionFields(const nlohmann::json& action);
 
 /// The tutti.dead-letters value for input `offset` of `partition`.
 std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why);

@@ -23,6 +23,7 @@ const char* StateName(DeliveryState s) {
     case DeliveryState::kDelivered: return "delivered";
     case DeliveryState::kFailed: return "failed";
     case DeliveryState::kDeadLetter: return "dead_letter";
+    case DeliveryState::kHandedOver: return "handed_over";
   }
   return "?";
 }
@@ -39,10 +40,16 @@ const char* InstanceStateName(InstanceState s) {
 
 }  // namespace
 
+std::string Service::ActionLine(const OutboxEntry& e) {
+  // The action's NDJSON line with its place and delivery state spliced in
+  // before the closing brace (no parse and dump per action).
+  std::string line = ToJson(e.action);
+  line.pop_back();
+  return line + ",\"seq\":" + std::to_string(e.seq) + ",\"delivery\":\"" + StateName(e.state) + "\"}";
+}
+
 Service::ActionLines Service::PageOfActions(const Outbox& outbox, uint64_t since, size_t limit,
                                              std::string_view delivery) {
-  // Each action's NDJSON line with its place and delivery state spliced in
-  // before the closing brace (no parse and dump per action).
   ActionLines page;
   page.next = since;
   // Filtered: the whole outbox is looked through (it holds at most
@@ -54,10 +61,7 @@ Service::ActionLines Service::PageOfActions(const Outbox& outbox, uint64_t since
     if (e == nullptr) break;
     page.next = seq;
     if (!delivery.empty() && StateName(e->state) != delivery) continue;
-    std::string line = ToJson(e->action);
-    line.pop_back();
-    page.lines.push_back(line + ",\"seq\":" + std::to_string(e->seq) + ",\"delivery\":\"" + StateName(e->state) +
-                         "\"}");
+    page.lines.push_back(ActionLine(*e));
   }
   // Actions after the cursor that are no longer held: delivered long ago.
   if (since < outbox.first_seq() - 1) page.trimmed = outbox.first_seq() - 1 - since;
@@ -75,7 +79,7 @@ Reply Service::GetActions(uint64_t since, size_t limit, std::string_view deliver
 }
 
 const OutboxEntry* Service::FindHeld(std::string_view key) const {
-  const Outbox& outbox = shards_->outbox();
+  const Outbox& outbox = node_ ? cluster_outbox_ : shards_->outbox();
   for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0; --seq)
     if (const OutboxEntry* e = outbox.Find(seq); e && e->action.idempotency_key == key) return e;
   return nullptr;

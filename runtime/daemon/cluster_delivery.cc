@@ -42,7 +42,8 @@ void Service::DeliverOnCluster() {
       }
       const std::string channel = ChannelOf(action->action);
       uint64_t seq = cluster_outbox_.Append(std::move(action->action));
-      cluster_actions_[seq] = {r.partition, r.offset, std::move(action->json), std::move(action->address)};
+      cluster_actions_[seq] = {r.partition, r.offset, std::move(action->json), std::move(action->address), false,
+                               std::move(r.key), action->mark};
       if (options_.routes.count(channel)) Route(seq, channel);  // attempted by the server
       else to_file_.push_back(seq);
     }
@@ -111,6 +112,10 @@ void Service::WriteOutcomesOnCluster() {
     auto it = cluster_actions_.find(f.seq);
     if (it == cluster_actions_.end()) continue;
     if (!it->second.dropped) feed_->Done(it->second.partition, it->second.offset);
+    // A dead letter's record is kept for a retry to write again.
+    const OutboxEntry* e = cluster_outbox_.Find(f.seq);
+    if (!it->second.dropped && e != nullptr && e->state == DeliveryState::kDeadLetter)
+      cluster_dead_letters_[f.seq] = std::move(it->second);
     cluster_actions_.erase(it);
   }
 }
@@ -132,7 +137,7 @@ void Service::DropDeliveries(int32_t p) {
     // without attempts), handed to the partition's new deliverer.
     attempts_.erase(seq);
     std::erase(to_file_, seq);
-    cluster_outbox_.Report(seq, DeliveryState::kDelivered);
+    cluster_outbox_.Report(seq, DeliveryState::kHandedOver);
     it = cluster_actions_.erase(it);
   }
 }

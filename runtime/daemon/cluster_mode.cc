@@ -194,12 +194,9 @@ Reply Service::PublishOnCluster(PreparedReload prepared) {
 
 std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
   if (node_ == nullptr) return std::nullopt;
-  static const char* kNotYet[] = {"/v1/outcomes", "/v1/actions/{key}/retry",
-                                  "/v1/decisions/{key}/why"};
-  for (const char* r : kNotYet)
-    if (route == r)
-      return Problem(501, "not served on a Kafka cluster yet: actions are in the " + options_.kafka.topics.actions +
-                              " topic (docs/cluster.md says what works)");
+  if (route == "/v1/decisions/{key}/why")
+    return Problem(501, "not served on a Kafka cluster yet: actions are in the " + options_.kafka.topics.actions +
+                            " topic (docs/cluster.md says what works)");
   return std::nullopt;
 }
 

@@ -22,16 +22,14 @@
 #include "runtime/daemon/journeys_part.h"
 #include "runtime/daemon/actions_part.h"
 #include "runtime/daemon/engagement_scan.h"
+#include "runtime/daemon/part_fields.h"
 
 namespace tutti::runtime {
 namespace {
 
 using enum JourneysPart::Status;
-
-/// The answer while parts cannot be added up: the client tries again.
-Reply Moving(const std::string& why) {
-  return TryAgain(why + ": try again (a partition that moves is taken over within seconds)", 1);
-}
+using part_fields::Moving;
+using part_fields::ReadPart;
 
 /// Whether `parts` name each of the cluster's `count` partitions once:
 /// otherwise a partition moved (or was being replayed) while the parts
@@ -43,20 +41,6 @@ bool EveryPartitionOnce(const std::vector<Part>& parts, int32_t count) {
     for (int32_t p : part.partitions)
       if (p < count) ++seen[static_cast<size_t>(p)];
   return std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; });
-}
-
-/// A node's answer to a part read: the part, or the reply the reader gets
-/// instead (a refusal of its token, method or request, or a 503 to try
-/// again).
-template <typename Part>
-std::optional<Reply> ReadPart(const Reply& answer, const char* content_type,
-                              std::optional<Part> (*decode)(std::string_view), std::vector<Part>* parts) {
-  if (answer.status == 400 || answer.status == 401 || answer.status == 405) return answer;
-  if (answer.status != 200) return Moving("a node could not give its partitions' part");
-  auto part = answer.content_type == content_type ? decode(answer.body) : std::nullopt;
-  if (!part) return Moving("a node's part could not be read (another build of Tutti?)");
-  parts->push_back(std::move(*part));
-  return std::nullopt;
 }
 
 }  // namespace

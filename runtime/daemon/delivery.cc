@@ -55,6 +55,7 @@ void Service::ResumeDeliveries(uint64_t through) {
 void Service::TrimOutbox() {
   Outbox& outbox = DeliveryOutbox();
   if (outbox.last_seq() > options_.actions_retained) outbox.Trim(outbox.last_seq() - options_.actions_retained);
+  cluster_dead_letters_.erase(cluster_dead_letters_.begin(), cluster_dead_letters_.lower_bound(outbox.first_seq()));
 }
 
 void Service::Route(uint64_t seq, const std::string& channel) {
@@ -62,7 +63,7 @@ void Service::Route(uint64_t seq, const std::string& channel) {
   // Final already (delivered or dead-lettered by this process): never
   // attempted again.
   if (const OutboxEntry* e = DeliveryOutbox().Find(seq);
-      e != nullptr && (e->state == DeliveryState::kDelivered || e->state == DeliveryState::kDeadLetter))
+      e != nullptr && Final(e->state))
     return;
   Attempts& a = attempts_[seq];
   a.channel = channel;
@@ -194,54 +195,78 @@ void Service::StageFinal(uint64_t seq, bool ok, const std::string& reason) {
   else Commit();
 }
 
-Reply Service::PostOutcomes(std::string_view body) {
+std::vector<Service::OutcomeLine> Service::ReadOutcomeLines(std::string_view body) {
   // Each line names an action by its idempotency key and says what became
-  // of it; each becomes the matching outcome event, ingested together.
+  // of it.
+  std::vector<OutcomeLine> lines;
+  ForEachLine(body, [&](size_t number, std::string_view text) {
+    if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
+    OutcomeLine& line = lines.emplace_back();
+    line.number = number;
+    std::string at = "line " + std::to_string(number) + ": ";
+    auto parsed = ParseJsonInput(text, {1 << 16, 4});
+    const nlohmann::json& j = parsed.ok() ? *parsed : nlohmann::json();
+    if (!parsed.ok() || !j.is_object() || !j.contains("idempotency_key") || !j["idempotency_key"].is_string() ||
+        !j.contains("outcome") || !j["outcome"].is_string() || (j.contains("reason") && !j["reason"].is_string())) {
+      line.error = at + "expected {\"idempotency_key\": KEY, \"outcome\": \"bounced\", \"reason\": TEXT}";
+      return;
+    }
+    std::string outcome = j["outcome"];
+    line.key = j["idempotency_key"];
+    line.reason = j.value("reason", "");
+    line.type = outcome == "bounced" ? "action_bounced" : outcome == "delivered" ? "action_delivered"
+                : outcome == "failed"    ? "action_failed"
+                                         : nullptr;
+    if (line.type == nullptr)
+      line.error = at + "'outcome' must be \"bounced\", \"delivered\" or \"failed\", not \"" +
+                   Printable(outcome, 40) + "\"";
+    else if (line.key.size() > kMaxIdempotencyKeyBytes)
+      line.error = at + "an idempotency key is at most " + std::to_string(kMaxIdempotencyKeyBytes) + " bytes";
+  });
+  return lines;
+}
+
+Reply Service::PostOutcomes(std::string_view body) {
+  // The actions held, by key: made once per request, when first needed.
+  std::unordered_map<std::string_view, const OutboxEntry*> by_key;
+  return TakeOutcomes(ReadOutcomeLines(body), [&](const std::string& key) -> const Decision* {
+    if (by_key.empty())
+      for (const OutboxEntry* e : DeliveryOutbox().Since(0, SIZE_MAX)) by_key.emplace(e->action.idempotency_key, e);
+    auto it = by_key.find(key);
+    return it == by_key.end() ? nullptr : &it->second->action;
+  });
+}
+
+Reply Service::TakeOutcomes(const std::vector<OutcomeLine>& read,
+                            const std::function<const Decision*(const std::string& key)>& find) {
+  // Each line's outcome event, ingested together.
   struct Line {
     size_t number;
     std::string error;  // empty: an event was made
   };
   std::vector<Line> lines;
   std::string events;
-  std::unordered_map<std::string_view, const OutboxEntry*> by_key;
-  ForEachLine(body, [&](size_t number, std::string_view text) {
-    if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
-    std::string at = "line " + std::to_string(number) + ": ";
-    auto parsed = ParseJsonInput(text, {1 << 16, 4});
-    const nlohmann::json& j = parsed.ok() ? *parsed : nlohmann::json();
-    if (!parsed.ok() || !j.is_object() || !j.contains("idempotency_key") || !j["idempotency_key"].is_string() ||
-        !j.contains("outcome") || !j["outcome"].is_string() || (j.contains("reason") && !j["reason"].is_string())) {
-      lines.push_back({number, at + "expected {\"idempotency_key\": KEY, \"outcome\": \"bounced\", \"reason\": TEXT}"});
-      return;
+  for (const OutcomeLine& l : read) {
+    if (!l.error.empty()) {
+      lines.push_back({l.number, l.error});
+      continue;
     }
-    std::string outcome = j["outcome"], key = j["idempotency_key"];
-    const char* type = outcome == "bounced" ? "action_bounced" : outcome == "delivered" ? "action_delivered"
-                       : outcome == "failed"    ? "action_failed"
-                                                : nullptr;
-    if (type == nullptr) {
-      lines.push_back({number, at + "'outcome' must be \"bounced\", \"delivered\" or \"failed\", not \"" +
-                                   Printable(outcome, 40) + "\""});
-      return;
-    }
-    // The actions held, by key: made once per request, when first needed.
-    if (by_key.empty())
-      for (const OutboxEntry* e : DeliveryOutbox().Since(0, SIZE_MAX)) by_key.emplace(e->action.idempotency_key, e);
-    auto it = by_key.find(key);
-    const OutboxEntry* found = it == by_key.end() ? nullptr : it->second;
+    std::string at = "line " + std::to_string(l.number) + ": ";
+    const Decision* found = find(l.key);
     if (found == nullptr) {
-      lines.push_back({number, at + "no action with idempotency key '" + Printable(key, 80) +
-                                   "' is held (unknown, or delivered more than actions_retained actions ago)"});
-      return;
+      lines.push_back({l.number, at + "no action with idempotency key '" + Printable(l.key, 80) +
+                                     "' is held (unknown, or delivered more than actions_retained actions ago)"});
+      continue;
     }
     std::string why_not;
-    auto event = OutcomeEvent(found->action, type, j.value("reason", ""), &why_not);
+    auto event = OutcomeEvent(*found, l.type, l.reason, &why_not);
     if (!event) {
-      lines.push_back({number, at + why_not});
-      return;
+      lines.push_back({l.number, at + why_not});
+      continue;
     }
-    lines.push_back({number, ""});
+    lines.push_back({l.number, ""});
     events += *event + "\n";
-  });
+  }
   IngestResult ingested;
   if (!events.empty()) ingested = Ingest(events, Accept::kEvents);
   Json results = Json::array();
@@ -370,7 +395,7 @@ void Service::ReportDelivery(uint64_t seq, const DeliveryOutcome& outcome) {
   if (auto c = cluster_actions_.find(seq); c != cluster_actions_.end() && c->second.dropped) {
     attempts_.erase(it);
     cluster_actions_.erase(c);
-    outbox.Report(seq, DeliveryState::kDelivered);
+    outbox.Report(seq, DeliveryState::kHandedOver);
     if (on_deliveries_) on_deliveries_();
     return;
   }

@@ -75,7 +75,7 @@ class Forwarded : public std::enable_shared_from_this<Forwarded> {
       : resolver_(executor), stream_(executor), deadline_(executor), owner_(std::move(owner)),
         host_(std::move(host)), port_(std::move(port)), done_(std::move(done)) {}
 
-  void Run(http::request<http::empty_body> request) {
+  void Run(http::request<http::string_body> request) {
     request_ = std::move(request);
     stream_.expires_after(std::chrono::seconds(kForwardTimeoutSeconds));
     // An address needs no resolver; a name's resolving is under the
@@ -128,7 +128,7 @@ class Forwarded : public std::enable_shared_from_this<Forwarded> {
   net::steady_timer deadline_;  // the resolver's
   std::string owner_, host_, port_;
   std::function<void(Reply)> done_;
-  http::request<http::empty_body> request_;
+  http::request<http::string_body> request_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
 };
@@ -150,15 +150,23 @@ Reply ForwardedAnswer(std::string_view bytes, const std::string& owner) {
   return Kept(parser.get(), owner);
 }
 
-void ForwardRead(const net::any_io_executor& executor, const std::string& owner, const std::string& api,
+void Forward(const net::any_io_executor& executor, const std::string& owner, const std::string& api,
                  const ApiRequest& request, const std::string& self, std::function<void(Reply)> done) {
   auto hp = HostPort(api);
   if (!hp) {
     Reply reply = Unanswered(owner, "its announced address cannot be used");
     return net::post(executor, [done = std::move(done), reply = std::move(reply)]() mutable { done(reply); });
   }
-  // A HEAD is asked as a GET: this node's answer leaves the body out.
-  http::request<http::empty_body> out{http::verb::get, request.target, 11};
+  // A HEAD is asked as a GET: this node's answer leaves the body out. A
+  // POST (a node's part of a request that changes something) takes its
+  // body, JSON.
+  bool post = request.method == "POST";
+  http::request<http::string_body> out{post ? http::verb::post : http::verb::get, request.target, 11};
+  if (post) {
+    out.set(http::field::content_type, "application/json");
+    out.body() = request.body;
+    out.prepare_payload();
+  }
   out.set(http::field::host, api);
   out.set(http::field::user_agent, "tutti");
   if (!request.authorization.empty()) out.set(http::field::authorization, request.authorization);

@@ -1,6 +1,7 @@
 #pragma once
 // A read sent on to the node of the cluster that owns its customer's
-// partition (docs/cluster.md, "Reads"): the request's method, target and
+// partition, or a node's part of a request asked of every node
+// (docs/cluster.md, "Reads"): the request's method, target and
 // Authorization go to the owner's advertised API over plain HTTP, with
 // X-Tutti-Forwarded naming this node (the owner never sends it on again),
 // and the owner's answer is this request's.
@@ -27,15 +28,16 @@ constexpr size_t kMaxForwardedBytes = 16u << 20;
 constexpr int kForwardTimeoutSeconds = 10;
 
 /// The reply made of the owner's whole answer `bytes` (status line,
-/// head, body), as ForwardRead keeps it; the 503 when the bytes are not
-/// one bounded HTTP answer. For the fuzzer: ForwardRead reads off the
+/// head, body), as Forward keeps it; the 503 when the bytes are not
+/// one bounded HTTP answer. For the fuzzer: Forward reads off the
 /// connection with the same limits.
 Reply ForwardedAnswer(std::string_view bytes, const std::string& owner);
 
 /// Sends `request` on to the node `owner` whose API is at `api`
-/// ("host:port"); `done` gets its answer (or the 503) on `executor`.
-/// `self` names this node in X-Tutti-Forwarded.
-void ForwardRead(const boost::asio::any_io_executor& executor, const std::string& owner, const std::string& api,
+/// ("host:port"): a GET (or HEAD) as a GET, a POST with its body as JSON;
+/// `done` gets its answer (or the 503) on `executor`. `self` names this
+/// node in X-Tutti-Forwarded.
+void Forward(const boost::asio::any_io_executor& executor, const std::string& owner, const std::string& api,
                  const ApiRequest& request, const std::string& self, std::function<void(Reply)> done);
 
 }  // namespace tutti::runtime

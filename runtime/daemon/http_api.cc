@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <set>
 
 #include "base/text.h"
 #include "console/assets.h"
@@ -189,6 +190,10 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
   else if (s.size() == 4 && is(0, "v1") && is(1, "accounts") && is(3, "history")) out.route = "/v1/accounts/{id}/history";
   else if (s.size() == 5 && is(0, "v1") && is(1, "cluster") && is(2, "accounts") && is(4, "history"))
     out.route = "/v1/cluster/accounts/{id}/history";
+  else if (s.size() == 5 && is(0, "v1") && is(1, "cluster") && is(2, "actions") && is(4, "retry"))
+    out.route = "/v1/cluster/actions/{key}/retry";
+  else if (s.size() == 4 && is(0, "v1") && is(1, "cluster") && is(2, "actions") && is(3, "held"))
+    out.route = "/v1/cluster/actions/held";
   else if (s.size() == 4 && is(0, "v1") && is(1, "decisions") && is(3, "why")) out.route = "/v1/decisions/{key}/why";
   else if (s.size() == 4 && is(0, "v1") && is(1, "actions") && is(3, "retry")) out.route = "/v1/actions/{key}/retry";
   else if (s.size() == 4 && is(0, "v1") && is(1, "journeys") && (is(3, "pause") || is(3, "resume")))
@@ -330,9 +335,9 @@ std::optional<Reply> ActionsQueryOf(std::string_view query, size_t* limit, std::
   if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 100000");
   *limit = static_cast<size_t>(*limit_n);
   *delivery = QueryParam(query, "delivery").value_or("");
-  if (!delivery->empty() && *delivery != "pending" && *delivery != "delivered" && *delivery != "failed" &&
-      *delivery != "dead_letter")
-    return Problem(400, "'delivery' must be 'pending', 'delivered', 'failed' or 'dead_letter'");
+  static const std::set<std::string> kStates = {"pending", "delivered", "failed", "dead_letter", "handed_over"};
+  if (!delivery->empty() && !kStates.count(*delivery))
+    return Problem(400, "'delivery' must be 'pending', 'delivered', 'failed', 'dead_letter' or 'handed_over'");
   return std::nullopt;
 }
 
@@ -533,6 +538,13 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
 
 bool IsCustomerRead(const ApiTarget& t) {
   return t.route == "/v1/customers/{id}" || t.route == "/v1/customers/{id}/history";
+}
+
+std::optional<Reply> PostRefusal(const ApiRequest& r, const ApiAccess& access, bool ingest) {
+  if (r.method != "POST") return MethodNotAllowed("POST");
+  const std::string& token = ingest ? access.ingest_token : access.admin_token;
+  if (!token.empty() && !TokenMatches(r.authorization, token)) return Unauthorised(ingest ? "ingest" : "admin");
+  return std::nullopt;
 }
 
 std::optional<Reply> ReadRefusal(const ApiRequest& r, const ApiAccess& access) {

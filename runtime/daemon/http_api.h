@@ -132,6 +132,9 @@ bool IsCustomerRead(const ApiTarget& target);
 /// A read's refusal before it goes anywhere on a cluster (method, admin
 /// token).
 std::optional<Reply> ReadRefusal(const ApiRequest& request, const ApiAccess& access);
+/// A POST's refusal the same way (method, and the ingest token when
+/// `ingest`, else the admin token).
+std::optional<Reply> PostRefusal(const ApiRequest& request, const ApiAccess& access, bool ingest);
 /// Answers such a read from the engines of `view` (its query checked).
 Reply CustomerRead(const Service& service, const ApiTarget& target, const EngineView& view);
 

@@ -179,6 +179,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (!refusal && service_.OnACluster() && IsCustomerRead(*target)) return ReadOnCluster(*target, keep_alive);
     if (!refusal && service_.OnACluster() && GatheredOnCluster(*target, keep_alive)) return;
+    if (!refusal && service_.OnACluster() && ActionByKeyOnCluster(*target, keep_alive)) return;
     Send(refusal ? std::move(*refusal) : Route(service_, head_, *target, options_.access), keep_alive);
   }
 
@@ -197,7 +198,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       self->Send(std::move(reply), keep_alive);
     };
     if (!plan.forward_to.empty())
-      return ForwardRead(stream_.get_executor(), plan.owner, plan.forward_to, head_, service_.NodeName(), answer);
+      return Forward(stream_.get_executor(), plan.owner, plan.forward_to, head_, service_.NodeName(), answer);
     const Service& service = service_;
     service_.ReadHere(
         plan.partition, [&service, target](const EngineView& view) { return CustomerRead(service, target, view); },
@@ -322,6 +323,59 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         std::move(send));
   }
 
+  /// On a cluster, an action named by its idempotency key, held by
+  /// whichever node read it from the actions topic (cluster_actions.cc):
+  /// POST /v1/outcomes and POST /v1/actions/{key}/retry ask every node;
+  /// POST /v1/cluster/actions/held and /v1/cluster/actions/{key}/retry are
+  /// a node's own answer to them. False for any other route.
+  bool ActionByKeyOnCluster(const ApiTarget& target, bool keep_alive) {
+    const std::string& route = target.route;
+    bool outcomes = route == "/v1/outcomes", held = route == "/v1/cluster/actions/held";
+    bool retry = route == "/v1/actions/{key}/retry", retry_here = route == "/v1/cluster/actions/{key}/retry";
+    if (!outcomes && !held && !retry && !retry_here) return false;
+    auto send = [self = this->shared_from_this(), keep_alive](Reply reply) { self->Send(std::move(reply), keep_alive); };
+    if (auto refusal = PostRefusal(head_, options_.access, outcomes || held)) {
+      send(std::move(*refusal));
+      return true;
+    }
+    Service& service = service_;
+    if (held) {
+      send(service.HeldActionsHere(head_.body));
+    } else if (retry_here) {
+      send(service.RetryHere(target.segments[3]));
+    } else if (retry) {
+      GatherEach([part = "/v1/cluster/actions/" + PathSegment(target.segments[2]) + "/retry"](
+                     const cluster::Member&) { return part; },
+                 [&service, key = target.segments[2]](const std::string&, std::function<void(Reply)> done) {
+                   done(service.RetryHere(key));
+                 },
+                 [](const std::vector<Reply>& answers, std::function<void(Reply)> send) {
+                   send(Service::RetryFromParts(answers));
+                 },
+                 std::move(send), "");
+    } else {
+      // Every node is asked which of the lines' actions it holds.
+      auto lines = std::make_shared<std::vector<Service::OutcomeLine>>(Service::ReadOutcomeLines(head_.body));
+      Json keys = Json::array();
+      for (const Service::OutcomeLine& line : *lines)
+        if (line.error.empty()) keys.push_back(line.key);
+      if (keys.empty()) {
+        send(service.OutcomesFromParts({}, *lines));
+        return true;
+      }
+      std::string body = keys.dump(-1, ' ', false, Json::error_handler_t::replace);
+      GatherEach([](const cluster::Member&) { return std::string("/v1/cluster/actions/held"); },
+                 [&service, body](const std::string&, std::function<void(Reply)> done) {
+                   done(service.HeldActionsHere(body));
+                 },
+                 [&service, lines](const std::vector<Reply>& answers, std::function<void(Reply)> send) {
+                   send(service.OutcomesFromParts(answers, *lines));
+                 },
+                 std::move(send), body);
+    }
+    return true;
+  }
+
   /// Every node's part (`part_target` on each, this node's made by
   /// `here` on its node's thread), added up by `add_up` once all are in.
   void Gather(const std::string& part_target, std::function<void(std::function<void(Reply)>)> here,
@@ -345,11 +399,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   /// Every node's part, each asked for with its own target (`target_of`;
   /// this node's made by `here` from its target), handed to `then` with
-  /// `send` once all are in.
+  /// `send` once all are in. With a `post` body, each is asked by a POST.
   void GatherEach(std::function<std::string(const cluster::Member&)> target_of,
                   std::function<void(const std::string&, std::function<void(Reply)>)> here,
                   std::function<void(const std::vector<Reply>&, std::function<void(Reply)>)> then,
-                  std::function<void(Reply)> send) {
+                  std::function<void(Reply)> send, std::optional<std::string> post = std::nullopt) {
     std::vector<cluster::Member> owners = service_.ClusterOwners();
     if (owners.empty())
       return send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1));
@@ -370,11 +424,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         finish->first(gathered->answers, std::move(finish->second));
       };
       ApiRequest part;
-      part.method = "GET";
+      part.method = post ? "POST" : "GET";
+      if (post) part.body = *post;
       part.target = target_of(owners[i]);
       part.authorization = head_.authorization;
       if (owners[i].node == service_.NodeName()) here(part.target, OnLoop(got));
-      else ForwardRead(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);
+      else Forward(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);
     }
   }
 

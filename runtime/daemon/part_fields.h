@@ -1,9 +1,12 @@
 #pragma once
-// Reading the fields of a part another cluster node sent (tasks_part.h,
-// engagement_scan.h): each check takes a JSON value and, when it has the
-// expected shape and range, stores it and answers true.
+// Reading a part another cluster node sent (tasks_part.h,
+// engagement_scan.h, ...): its answer taken or refused as a whole
+// (ReadPart), and its fields, each check taking a JSON value and, when it
+// has the expected shape and range, storing it and answering true.
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -61,6 +64,25 @@ inline bool Series(const Json& j, size_t n, std::vector<uint64_t>* out) {
   for (size_t i = 0; i < n; ++i)
     if (!Count(j[i], &(*out)[i])) return false;
   return true;
+}
+
+/// The answer while parts cannot be added up: the client tries again.
+inline Reply Moving(const std::string& why) {
+  return TryAgain(why + ": try again (a partition that moves is taken over within seconds)", 1);
+}
+
+/// A node's answer to a part read: the part, or the reply the reader gets
+/// instead (a refusal of its token, method or request, or a 503 to try
+/// again).
+template <typename Part>
+std::optional<Reply> ReadPart(const Reply& answer, const char* content_type,
+                              std::optional<Part> (*decode)(std::string_view), std::vector<Part>* parts) {
+  if (answer.status == 400 || answer.status == 401 || answer.status == 405) return answer;
+  if (answer.status != 200) return Moving("a node could not give its partitions' part");
+  auto part = answer.content_type == content_type ? decode(answer.body) : std::nullopt;
+  if (!part) return Moving("a node's part could not be read (another build of Tutti?)");
+  parts->push_back(std::move(*part));
+  return std::nullopt;
 }
 
 }  // namespace tutti::runtime::part_fields

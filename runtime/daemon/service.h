@@ -28,6 +28,7 @@
 #include "base/status.h"
 #include "runtime/cluster/action_feed.h"
 #include "runtime/cluster/partition_worker.h"
+#include "runtime/cluster/topic_records.h"
 #include "runtime/daemon/engagement_scan.h"
 #include "runtime/daemon/history_journal.h"
 #include "runtime/daemon/history_part.h"
@@ -234,6 +235,21 @@ class Service {
   /// action_delivered, action_failed) event of its action's prescriber,
   /// ingested like any event. Per-line results; 400 when none was taken.
   Reply PostOutcomes(std::string_view body);
+  /// Longer keys name no action (Tutti's own are 16 hex digits).
+  static constexpr size_t kMaxIdempotencyKeyBytes = 256;
+  /// An outcome line of POST /v1/outcomes as read: its action's key and
+  /// the event it asks for, or why the line is refused.
+  struct OutcomeLine {
+    size_t number = 0;
+    std::string key, reason, error;
+    const char* type = nullptr;  // "action_bounced", ...
+  };
+  static std::vector<OutcomeLine> ReadOutcomeLines(std::string_view body);
+  /// The outcome events of `lines`, each line's action found by `find`
+  /// (its idempotency key: the action, or null when none is held),
+  /// ingested together; the per-line results.
+  Reply TakeOutcomes(const std::vector<OutcomeLine>& lines,
+                     const std::function<const Decision*(const std::string& key)>& find);
   /// POST /v1/events and /v1/profiles, committed at once: one JSON object
   /// (on one line or several) or NDJSON lines. Each line is checked
   /// against its schema; the good ones are logged durably, then applied.
@@ -300,6 +316,8 @@ class Service {
     std::vector<std::string> lines;
     uint64_t next = 0, trimmed = 0;
   };
+  /// An action's line in the action log: its NDJSON with its `seq` and `delivery`.
+  static std::string ActionLine(const OutboxEntry& e);
   static ActionLines PageOfActions(const Outbox& outbox, uint64_t since, size_t limit, std::string_view delivery);
   /// POST /v1/actions/{key}/retry: a dead letter delivered again, with a
   /// whole retry budget (an operator fixed what failed it). 202 once the
@@ -440,6 +458,25 @@ class Service {
   /// GET /v1/actions (its cursor turned into the node's place); the 400
   /// when the query is not one.
   std::optional<Reply> ActionsPartTarget(std::string_view query, const std::string& node, std::string* target) const;
+  // cluster_delivery.cc: actions found by idempotency key on any node.
+  /// POST /v1/cluster/actions/held: which of the keys of `body` (a JSON
+  /// array of texts) this node holds in its delivery outbox, as an actions
+  /// part (actions_part.h) of those actions.
+  Reply HeldActionsHere(std::string_view body) const;
+  /// POST /v1/outcomes with `lines` from every node's answer to POST
+  /// /v1/cluster/actions/held with their keys: each line's action is the
+  /// first any node holds; a 503 when a node did not answer.
+  Reply OutcomesFromParts(const std::vector<Reply>& answers, const std::vector<OutcomeLine>& lines);
+  /// POST /v1/cluster/actions/{key}/retry: the dead letter `key` this node
+  /// holds, written to the actions topic again (ActionValueAgain) for the
+  /// deliverer of its partition to deliver anew, with a whole retry
+  /// budget; it is handed over here. 202 once Kafka has it; 404 when this
+  /// node holds no such action; 409 when it is not a dead letter.
+  Reply RetryHere(std::string_view key);
+  /// POST /v1/actions/{key}/retry from every node's answer to POST
+  /// /v1/cluster/actions/{key}/retry: the node that held it says what it
+  /// did; 404 when none did.
+  static Reply RetryFromParts(const std::vector<Reply>& answers);
   /// GET /v1/cluster/accounts/{id}/history: this node's partitions' part
   /// of a page of the account's history (history_part.h) with `query`'s
   /// cursor, limit and filters, to `done` on the node's thread.
@@ -736,8 +773,13 @@ class Service {
     std::string json;     // the action as written: a webhook's body
     std::string address;  // its recipient's e-mail address, if any
     bool dropped = false;  // its partition went to another node meanwhile
+    std::string key;       // its record's key (its customer's), and where it was made:
+    cluster::ActionMark mark;  // what a retry writes again (ActionValueAgain)
   };
   std::map<uint64_t, ClusterAction> cluster_actions_;  // by outbox seq, until done
+  /// The dead letters held (their offsets done), by outbox seq, until a
+  /// retry sends them again or the outbox lets them go.
+  std::map<uint64_t, ClusterAction> cluster_dead_letters_;
   std::vector<uint64_t> to_file_;                      // for the actions file, not written yet
   struct ClusterFinal {
     uint64_t seq = 0;

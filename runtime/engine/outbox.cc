@@ -24,8 +24,7 @@ std::vector<const OutboxEntry*> Outbox::Since(uint64_t since, size_t limit) cons
 }
 
 void Outbox::Trim(uint64_t through) {
-  while (!entries_.empty() && first_seq_ <= through &&
-         (entries_.front().state == DeliveryState::kDelivered || entries_.front().state == DeliveryState::kDeadLetter)) {
+  while (!entries_.empty() && first_seq_ <= through && Final(entries_.front().state)) {
     entries_.pop_front();
     ++first_seq_;
   }

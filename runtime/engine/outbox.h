@@ -18,7 +18,16 @@
 
 namespace tutti::runtime {
 
-enum class DeliveryState { kPending, kDelivered, kFailed, kDeadLetter };
+/// kHandedOver is a Kafka cluster node's only (docs/cluster.md,
+/// "Delivery"), never in a snapshot: the action went back to the actions
+/// topic (its partition moved to another node, or a dead letter was sent
+/// again), and whichever node reads it there delivers it.
+enum class DeliveryState { kPending, kDelivered, kFailed, kDeadLetter, kHandedOver };
+
+/// Delivered, dead-lettered or handed over: nothing more is done with it here.
+inline bool Final(DeliveryState s) {
+  return s == DeliveryState::kDelivered || s == DeliveryState::kDeadLetter || s == DeliveryState::kHandedOver;
+}
 
 struct OutboxEntry {
   uint64_t seq = 0;

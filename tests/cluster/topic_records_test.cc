@@ -137,6 +137,22 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
     ASSERT_TRUE(hostile);
     EXPECT_EQ(hostile->address, "") << bad;
   }
+  // Sent again (a dead letter retried): read as the same action, with the
+  // same marks, address and bytes; but never as the last action its
+  // partition wrote (ReadActionMark), which a partition taking over
+  // looks for in the actions' tail.
+  std::string again = ActionValueAgain(read->mark, read->address, read->json);
+  EXPECT_FALSE(ReadActionMark(again));
+  auto read_again = ReadAction(again);
+  ASSERT_TRUE(read_again);
+  EXPECT_EQ(read_again->mark.partition, 2);
+  EXPECT_EQ(read_again->mark.seq, 5u);
+  EXPECT_EQ(read_again->mark.source_offset, 40);
+  EXPECT_EQ(read_again->address, "dr.a@example.org");
+  EXPECT_EQ(read_again->json, ToJson(d));
+  EXPECT_EQ(read_again->action.idempotency_key, "k1");
+  EXPECT_FALSE(ReadAction(again.substr(0, again.size() - 1)));
+  EXPECT_FALSE(ReadAction(R"({"again":true,})"));
   // Work for colleagues: its kind, text and assignee.
   Decision task;
   task.customer = "h2";

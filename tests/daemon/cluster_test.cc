@@ -117,7 +117,6 @@ TEST(Cluster, TwoServeNodesShareThePartitionsAndOneKilledLosesNothing) {
   EXPECT_GT(Metric(a, "tutti_cluster_actions_skipped"), 0) << "b's partitions were replayed, their actions skipped";
   EXPECT_GT(Metric(a, "tutti_cluster_takeover_seconds"), 0);
   EXPECT_EQ(a.Curl("GET", "/readyz").substr(0, 3), "200");
-  EXPECT_EQ(a.Curl("POST", "/v1/actions/k/retry").substr(0, 3), "501");
   // A reload publishes the folder's version (unchanged here) to the cluster.
   std::string reloaded = a.Curl("POST", "/v1/journeys/reload");
   EXPECT_EQ(reloaded.substr(0, 3), "200") << reloaded;
@@ -191,6 +190,9 @@ TEST(Cluster, ActionsAreDeliveredFromTheActionsTopicAndTheirOutcomesComeBack) {
       if (answer.substr(0, 3) != "200" || !body.is_object() || body["actions"].empty()) break;
       EXPECT_LE(body["actions"].size(), 5u);
       for (const auto& action : body["actions"]) {
+        // Handed over by a rebalance (a node slow to join): listed again by
+        // the node that took it over.
+        if (action["delivery"] == "handed_over") continue;
         keys.push_back(action["idempotency_key"].get<std::string>());
         nodes->insert(action["node"].get<std::string>());
       }
@@ -274,6 +276,125 @@ std::pair<std::string, nlohmann::json> Read(Daemon& d, const std::string& path, 
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return Answer(answer);
+}
+
+TEST(Cluster, OutcomesAndRetriesFindTheirActionOnAnyNode) {
+  // An action is held by the node that read it from tutti.actions. A
+  // dead letter is retried from either node: the node holding it writes it
+  // to tutti.actions again and its deliverer attempts it anew, with a whole
+  // budget. An outcome posted to either node comes back as its
+  // prescriber's event.
+  MockCluster cluster(3, kPartitions);
+  fs::path dir = FreshDir("cluster-retry");
+  // Every attempt fails: each action is a dead letter after two attempts
+  // by its deliverer (more when its partition moved meanwhile, since a new
+  // deliverer starts a new budget), and again after its retry.
+  Receiver receiver(dir / "received.txt", 1 << 30);
+  ASSERT_NE(receiver.port(), 0);
+  std::string config = ClusterConfig(dir, cluster.brokers(),
+                                     R"(, "admin_token": "ad-secret", "ingest_token": "in-secret", )"
+                                     R"("webhooks": {"webhook": {"url": "http://127.0.0.1:)" +
+                                         std::to_string(receiver.port()) +
+                                         R"(/orders", "backoff_ms": 1000, "max_attempts": 2}})");
+  std::vector<std::string> args = {"--config", config, "--clock", "system"};
+  Daemon a(dir / "a", args, Source("bench/daemon"), "");
+  Daemon b(dir / "b", args, Source("bench/daemon"), "");
+  // The attempts the receiver saw, by key.
+  auto attempts = [&] {
+    std::map<std::string, int> n;
+    std::istringstream lines(ReadFile(dir / "received.txt"));
+    for (std::string key, attempt, status; lines >> key >> attempt >> status;) n[key] = std::stoi(attempt);
+    return n;
+  };
+  std::ofstream profiles(dir / "profiles.ndjson");
+  for (int i = 0; i < 8; ++i)
+    profiles << R"({"type": "hcp", "id": "h)" << i << R"(", "name": "n", "rep": "r", "timezone": "UTC"})" << "\n";
+  profiles.close();
+  const std::string ingest = "-H 'Content-Type: application/x-ndjson' -H 'Authorization: Bearer in-secret'";
+  const std::string admin = "-H 'Content-Type: application/json' -H 'Authorization: Bearer ad-secret'";
+  ASSERT_EQ(a.Curl("POST", "/v1/profiles", (dir / "profiles.ndjson").string(), ingest).substr(0, 3), "200");
+  std::string posted = b.Curl("POST", "/v1/events", Hooks(dir / "hooks.ndjson", 8), ingest);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+
+  // The eight dead letters, listed from either node.
+  std::map<std::string, std::string> dead;  // key -> node holding it
+  for (int i = 0; i < 300 && dead.size() < 8; ++i) {
+    auto [status, body] = Read(i % 2 ? a : b, "/v1/actions?delivery=dead_letter", admin);
+    dead.clear();
+    if (status == "200")
+      for (const auto& action : body["actions"]) dead[action["idempotency_key"]] = action["node"];
+    if (dead.size() < 8) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(dead.size(), 8u);
+  std::map<std::string, int> before = attempts();
+
+  // Each retried from one node or the other, whichever holds it.
+  int turn = 0;
+  for (const auto& [key, node] : dead) {
+    Daemon& other = ++turn % 2 ? a : b;
+    std::string answer;
+    for (int i = 0; i < 50; ++i) {  // 503 while its failure's outcome is written
+      answer = other.Curl("POST", "/v1/actions/" + key + "/retry", "", admin);
+      if (answer.substr(0, 3) != "503") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(answer.substr(0, 3), "202") << answer;
+    auto [status, body] = Answer(answer);
+    EXPECT_EQ(body["node"], node);
+    EXPECT_EQ(body["delivery"], "pending");
+    // Once sent again, it is no dead letter to retry (until its deliverer
+    // has spent the new budget, a second later).
+    EXPECT_EQ(other.Curl("POST", "/v1/actions/" + key + "/retry", "", admin).substr(0, 3), "409");
+  }
+  EXPECT_EQ(a.Curl("POST", "/v1/actions/0123456789abcdef/retry", "", admin).substr(0, 3), "404");
+  EXPECT_EQ(a.Curl("POST", "/v1/actions/0123456789abcdef/retry").substr(0, 3), "401");
+  EXPECT_EQ(a.Curl("GET", "/v1/actions/0123456789abcdef/retry", "", admin).substr(0, 3), "405");
+  // Attempted anew with their keys, a whole budget each: dead letters again.
+  std::set<std::string> keys;
+  for (const auto& [key, node] : dead) keys.insert(key);
+  auto retried = [&] {
+    std::map<std::string, int> now = attempts();
+    return std::all_of(keys.begin(), keys.end(), [&](const std::string& k) { return now[k] >= before[k] + 2; });
+  };
+  for (int i = 0; i < 300 && !retried(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(retried());
+  auto listed = [&](const std::string& state) {
+    auto [status, body] = Read(b, "/v1/actions?delivery=" + state, admin);
+    EXPECT_EQ(status, "200");
+    std::set<std::string> found;
+    for (const auto& action : body["actions"]) found.insert(action["idempotency_key"]);
+    return found;
+  };
+  for (int i = 0; i < 100 && listed("dead_letter") != keys; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(listed("dead_letter"), keys);
+  EXPECT_EQ(listed("handed_over"), keys) << "the dead letters sent again";
+
+  // Outcomes posted to either node, each made its prescriber's event.
+  std::ofstream outcomes(dir / "outcomes.ndjson");
+  for (const auto& [key, node] : dead)
+    outcomes << R"({"idempotency_key": ")" << key << R"(", "outcome": "failed", "reason": "hard bounce"})" << "\n";
+  outcomes << R"({"idempotency_key": "0123456789abcdef", "outcome": "failed"})" << "\n";
+  outcomes << R"({"outcome": "failed"})" << "\n";
+  outcomes.close();
+  auto [status, body] = Answer(b.Curl("POST", "/v1/outcomes", (dir / "outcomes.ndjson").string(), ingest));
+  EXPECT_EQ(status, "200") << body;
+  EXPECT_EQ(body["accepted"], 8) << body;
+  EXPECT_EQ(body["refused"], 2) << body;
+  EXPECT_NE(body["results"][8]["error"].get<std::string>().find("no action with idempotency key"), std::string::npos);
+  EXPECT_EQ(a.Curl("POST", "/v1/outcomes", (dir / "outcomes.ndjson").string(), admin).substr(0, 3), "401");
+  std::set<std::string> bounced;
+  for (int i = 0; i < 100 && bounced.size() < keys.size(); ++i) {
+    bounced.clear();
+    for (const auto& r : ReadTopic({cluster.brokers(), {}}, "tutti.inputs", kPartitions, 1)) {
+      auto event = nlohmann::json::parse(r.value, nullptr, false);
+      if (event.is_object() && event["type"] == "action_failed" && event["reason"] == "hard bounce")
+        bounced.insert(event["idempotency_key"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(bounced, keys);
+  EXPECT_EQ(a.Kill(SIGTERM), 0);
+  EXPECT_EQ(b.Kill(SIGTERM), 0);
 }
 
 TEST(Cluster, ReadsAreAnsweredOnAnyNodeAsOneDaemonAnswersThem) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/text.h"
+#include "runtime/cluster/topic_records.h"
 #include "runtime/daemon/actions_part.h"
 #include "runtime/daemon/channels/peer_answers.h"
 #include "runtime/daemon/forward.h"
@@ -64,6 +65,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         size_t limit = 1 + bytes.size() % 5;
         ActionsPage page = MergeActionsParts({*part}, ActionsCursor{}, limit);
         if (page.actions.size() > limit || !ParseActionsCursor(page.next)) std::abort();
+        // The actions a node holds, as POST /v1/outcomes reads them.
+        for (const Json& action : part->actions) {
+          auto fields = cluster::ReadActionFields(nlohmann::json::parse(action.dump()));
+          if (fields && fields->idempotency_key.empty()) std::abort();
+        }
       }
     // A node's part of an account's history page, merged as the gathering
     // node merges it: never more than the page.
