@@ -4,6 +4,11 @@
 
 namespace tutti::runtime::cluster {
 
+int64_t ActionFeed::DoneBefore(const Partition& part) {
+  if (part.next < 0) return -1;  // nothing read yet
+  return part.open.empty() ? part.next : *part.open.begin();
+}
+
 Result<std::unique_ptr<ActionFeed>> ActionFeed::Open(const PartitionSettings& settings,
                                                      std::function<void(int32_t p)> revoked) {
   std::unique_ptr<ActionFeed> feed(new ActionFeed());
@@ -15,6 +20,13 @@ Result<std::unique_ptr<ActionFeed>> ActionFeed::Open(const PartitionSettings& se
         return GroupConsumer::kCommitted;
       },
       [f](int32_t p) {
+        // What is done of it is committed as it goes (a partition lost
+        // rather than revoked refuses the commit): its next deliverer then
+        // delivers again only what was not done, not a second's worth.
+        if (auto it = f->partitions_.find(p); it != f->partitions_.end() && f->consumer_ != nullptr) {
+          int64_t done_before = DoneBefore(it->second);
+          if (done_before > it->second.committed) (void)f->consumer_->Commit({{p, done_before}});
+        }
         f->partitions_.erase(p);
         if (f->revoked_) f->revoked_(p);
       }};
@@ -45,8 +57,7 @@ void ActionFeed::Done(int32_t p, int64_t offset) {
 Status ActionFeed::Commit() {
   std::vector<std::pair<int32_t, int64_t>> offsets;
   for (auto& [p, part] : partitions_) {
-    if (part.next < 0) continue;  // nothing read yet
-    int64_t done_before = part.open.empty() ? part.next : *part.open.begin();
+    int64_t done_before = DoneBefore(part);
     if (done_before > part.committed) offsets.emplace_back(p, done_before);
   }
   TUTTI_TRY(consumer_->Commit(offsets));

@@ -60,6 +60,9 @@ class ActionFeed {
     int64_t next = -1;         // after the last read
     int64_t committed = -1;    // the last offset committed
   };
+  /// The offset before which every action of `part` read is done; -1
+  /// when none was read.
+  static int64_t DoneBefore(const Partition& part);
   std::map<int32_t, Partition> partitions_;  // assigned
   std::function<void(int32_t)> revoked_;
   std::unique_ptr<GroupConsumer> consumer_;

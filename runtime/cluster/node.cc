@@ -98,6 +98,7 @@ Node::~Node() { Stop(); }
 void Node::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  StopLookups();
 }
 
 void Node::Abandon() {
@@ -407,6 +408,62 @@ void Node::StopReads() {
   }
   for (auto& [p, read] : reads) read(nullptr, "node " + name_ + " is stopping");
   for (PartitionsRead& read : reads_all) read({});
+  StopLookups();
+}
+
+namespace {
+
+constexpr size_t kMaxWaitingLookups = 100;
+
+std::vector<Result<Record>> Refused(size_t n, const std::string& why) {
+  return std::vector<Result<Record>>(n, Result<Record>(Status::Unavailable(why)));
+}
+
+}  // namespace
+
+void Node::InputsAt(int32_t p, std::vector<int64_t> offsets, InputsRead done) {
+  {
+    std::lock_guard lock(lookups_mu_);
+    if (!lookups_closed_ && lookups_.size() < kMaxWaitingLookups) {
+      lookups_.emplace_back(p, std::move(offsets), std::move(done));
+      if (!lookup_thread_.joinable()) lookup_thread_ = std::thread([this] { RunLookups(); });
+      lookups_cv_.notify_one();
+      return;
+    }
+  }
+  size_t n = offsets.size();
+  done(Refused(n, "too many lookups of inputs wait, or the node is stopping"));
+}
+
+void Node::RunLookups() {
+  std::unique_lock lock(lookups_mu_);
+  while (true) {
+    lookups_cv_.wait(lock, [this] { return lookups_closed_ || !lookups_.empty(); });
+    if (lookups_closed_) return;
+    auto [p, offsets, done] = std::move(lookups_.front());
+    lookups_.pop_front();
+    lock.unlock();
+    std::vector<Result<Record>> inputs;
+    for (int64_t offset : offsets) inputs.push_back(InputAt(p, offset));
+    lock.lock();
+    // Answered only while the node reads: none comes after StopReads.
+    if (lookups_closed_) return;
+    lock.unlock();
+    done(std::move(inputs));
+    lock.lock();
+  }
+}
+
+void Node::StopLookups() {
+  std::deque<std::tuple<int32_t, std::vector<int64_t>, InputsRead>> waiting;
+  {
+    std::lock_guard lock(lookups_mu_);
+    lookups_closed_ = true;
+    waiting.swap(lookups_);
+  }
+  lookups_cv_.notify_all();
+  if (lookup_thread_.joinable()) lookup_thread_.join();
+  for (auto& [p, offsets, done] : waiting) done(Refused(offsets.size(), "node " + name_ + " is stopping"));
 }
 
 void Node::RunReads() {
@@ -462,6 +519,21 @@ Status Node::Pause(const std::string& journey, bool paused) {
   std::vector<Record> records;
   for (int32_t p = 0; p < partitions_; ++p) records.push_back({"", PauseValue(journey, paused), p});
   return Write(records);
+}
+
+Result<Record> Node::InputAt(int32_t p, int64_t offset) const {
+  if (p < 0 || p >= partitions_ || offset < 0) return Status::NotFound("no such input");
+  TUTTI_ASSIGN_OR_RETURN(auto reader, Reader::Open(settings_.kafka, settings_.topics.inputs, p, offset));
+  // At most 5 s: the API waits for it.
+  auto deadline = std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(settings_.timeout, std::chrono::seconds(5));
+  while (std::chrono::steady_clock::now() < deadline) {
+    TUTTI_ASSIGN_OR_RETURN(std::vector<Record> read, reader->Next(1, std::chrono::milliseconds(100)));
+    if (read.empty()) continue;
+    // Committed records only: one aborted, or deleted by retention, is not there.
+    if (read[0].offset != offset) return Status::NotFound("the inputs topic no longer holds it");
+    return std::move(read[0]);
+  }
+  return Status::Unavailable("the inputs topic did not answer in time");
 }
 
 Status Node::SendAgain(Record action) {

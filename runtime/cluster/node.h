@@ -28,7 +28,10 @@
 #include <functional>
 #include <chrono>
 #include <cstdint>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -92,6 +95,16 @@ class Node : private Versions {
   /// transaction, taken at its place in each partition's stream. NotFound
   /// when the latest version has no such journey.
   Status Pause(const std::string& journey, bool paused);
+  /// The records at `offsets` of partition `p` of the inputs topic (an
+  /// action's explanation shows the inputs that caused it), each read
+  /// within 5 s on the node's lookup thread, never on the caller's; NotFound
+  /// for one the topic does not hold (any more). `done` gets them on that
+  /// thread, or at once, all refused, when 100 lookups wait already or
+  /// the node stops reading (StopReads: no answer comes after it).
+  using InputsRead = std::function<void(std::vector<Result<Record>> inputs)>;
+  void InputsAt(int32_t p, std::vector<int64_t> offsets, InputsRead done);
+  /// The journeys of the latest version published.
+  std::vector<const compiler::ir::Journey*> LatestJourneys() const;
   /// Writes `action` (a value ActionValueAgain made, with its key and
   /// partition) to the actions topic again, for its deliverer to deliver
   /// anew: a dead letter retried.
@@ -230,6 +243,16 @@ class Node : private Versions {
 
   mutable std::mutex journeys_mu_;
   std::map<std::pair<std::string, std::string>, const compiler::ir::Journey*> journeys_;  // by name and VersionId
+  std::vector<const compiler::ir::Journey*> latest_journeys_;  // under journeys_mu_
+  /// InputsAt's: one record read, on the lookup thread; and the thread's loop.
+  Result<Record> InputAt(int32_t p, int64_t offset) const;
+  void RunLookups();
+  void StopLookups();
+  std::mutex lookups_mu_;
+  std::condition_variable lookups_cv_;
+  bool lookups_closed_ = false;  // under lookups_mu_
+  std::deque<std::tuple<int32_t, std::vector<int64_t>, InputsRead>> lookups_;  // under lookups_mu_
+  std::thread lookup_thread_;  // started with the first lookup
   mutable std::mutex members_mu_;
   std::string api_;                    // advertised; under members_mu_
   std::map<int32_t, Member> owners_;   // by partition, from the control topic; under members_mu_

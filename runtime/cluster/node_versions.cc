@@ -31,7 +31,11 @@ void Node::Known(const JourneySet* set, std::unique_ptr<JourneySet> owned) {
   versions_[set->Fingerprint()] = set;
   {
     std::lock_guard lock(journeys_mu_);
-    for (const auto& j : set->ir().journeys) journeys_.try_emplace({j.name, VersionId(j)}, &j);
+    latest_journeys_.clear();
+    for (const auto& j : set->ir().journeys) {
+      journeys_.try_emplace({j.name, VersionId(j)}, &j);
+      latest_journeys_.push_back(&j);
+    }
   }
   if (first_.empty()) first_ = set->Fingerprint();
   latest_ = set->Fingerprint();
@@ -89,6 +93,11 @@ const compiler::ir::Journey* Node::FindJourney(const std::string& name, const st
   std::lock_guard lock(journeys_mu_);
   auto it = journeys_.find({name, version_id});
   return it == journeys_.end() ? nullptr : it->second;
+}
+
+std::vector<const compiler::ir::Journey*> Node::LatestJourneys() const {
+  std::lock_guard lock(journeys_mu_);
+  return latest_journeys_;
 }
 
 const JourneySet& Node::First() {

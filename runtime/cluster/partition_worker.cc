@@ -211,8 +211,14 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
       std::string address = entry.action.action != "send"
                                  ? ""
                                  : EmailAddressOf(engine, set_->ir(), entry.action);
-      writes.push_back(
-          {entry.action.customer, ActionValue(entry.action, partition_, entry.seq, r->offset, address), partition_});
+      // With what its explanation needs, for the node that delivers it.
+      const compiler::ir::Journey* journey = nullptr;
+      for (uint32_t i = 0; i < engine.journey_count() && journey == nullptr; ++i)
+        if (engine.version_id(i) == entry.action.version_id) journey = &engine.journey(i);
+      writes.push_back({entry.action.customer,
+                        ActionValue(entry.action, partition_, entry.seq, r->offset, address,
+                                    ActionWhy(entry.action, journey)),
+                        partition_});
     }
     engine.TakeDecisions();  // the decision log is the actions' (and the metrics', later)
   }

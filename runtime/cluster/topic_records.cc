@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "runtime/engine/choice.h"
 #include "runtime/engine/email_address.h"
 #include "runtime/records/json_input.h"
 
@@ -144,33 +145,51 @@ namespace {
 
 constexpr std::string_view kActionKey = ",\"action\":";
 constexpr std::string_view kAgain = "{\"again\":true,";
-// The marks and an address (at most 254 bytes, escaped) come first.
-constexpr size_t kMaxHead = 2048;
+// The marks, an address (at most 254 bytes, escaped) and the why come first.
+constexpr size_t kMaxHead = 2 * kMaxWhyBytes + 8192;  // the why escaped: at most twice as long
 
-std::string ActionValueOf(const ActionMark& mark, std::string_view address, std::string_view json) {
+std::string ActionValueOf(const ActionMark& mark, std::string_view address, std::string_view json,
+                          std::string_view why) {
   std::string value = "{\"partition\":" + std::to_string(mark.partition) + ",\"seq\":" + std::to_string(mark.seq) +
                       ",\"source_offset\":" + std::to_string(mark.source_offset);
   if (!address.empty())
     value += ",\"address\":" + Json(std::string(address)).dump(-1, ' ', false, Json::error_handler_t::replace);
+  // As a JSON text: escaped, it can never hold the `,"action":` that ends the head.
+  if (!why.empty()) value += ",\"why\":" + Json(std::string(why)).dump(-1, ' ', false, Json::error_handler_t::replace);
   return value.append(kActionKey).append(json).append("}");
 }
 
 }  // namespace
 
 std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset,
-                        const std::string& address) {
-  return ActionValueOf({partition, seq, source_offset}, address, ToJson(action));
+                        const std::string& address, const std::string& why) {
+  return ActionValueOf({partition, seq, source_offset}, address, ToJson(action), why);
 }
 
-std::string ActionValueAgain(const ActionMark& mark, std::string_view address, std::string_view json) {
-  return std::string(kAgain) + ActionValueOf(mark, address, json).substr(1);
+std::string ActionWhy(const Decision& action, const compiler::ir::Journey* journey) {
+  if (action.checks.empty() && (action.choices.empty() || journey == nullptr)) return "";
+  using Ordered = nlohmann::ordered_json;
+  Ordered checks = Ordered::array();
+  for (const PolicyCheck& c : action.checks) checks.push_back(CheckText(c));
+  Ordered why{{"choices", journey ? ChoicesJson(action.choices, *journey) : Ordered::array()}, {"policy", checks}};
+  std::string text = why.dump(-1, ' ', false, Ordered::error_handler_t::replace);
+  if (text.size() <= kMaxWhyBytes) return text;
+  // Too long: the rules are kept, the choices left out.
+  why["choices"] = Ordered::array();
+  text = why.dump(-1, ' ', false, Ordered::error_handler_t::replace);
+  return text.size() <= kMaxWhyBytes ? text : "";
+}
+
+std::string ActionValueAgain(const ActionMark& mark, std::string_view address, std::string_view json,
+                             std::string_view why) {
+  return std::string(kAgain) + ActionValueOf(mark, address, json, why).substr(1);
 }
 
 std::optional<ActionMark> ReadActionMark(std::string_view value) {
   // Only the head is read: the marks come before the action itself.
   constexpr std::string_view kHead = "{\"partition\":";
   if (value.substr(0, kHead.size()) != kHead) return std::nullopt;
-  size_t end = value.find(kActionKey);
+  size_t end = value.substr(0, kMaxHead + kActionKey.size()).find(kActionKey);
   if (end == std::string_view::npos || end > kMaxHead) return std::nullopt;
   Json j = Json::parse(std::string(value.substr(0, end)) + "}", nullptr, false);
   if (!j.is_object() || !j["partition"].is_number_unsigned() || !j["seq"].is_number_unsigned() ||
@@ -193,6 +212,22 @@ std::string Text(const Json& o, const char* key) {
 std::optional<Decision> ReadActionFields(const Json& action) {
   if (!action.is_object() || Text(action, "decision") != "action") return std::nullopt;
   Decision d;
+  auto instant = [&](const char* key) -> std::optional<Instant> {
+    std::string text = Text(action, key);
+    return text.empty() ? std::nullopt : ParseInstant(text);
+  };
+  auto number = [&](const char* key) -> std::optional<uint64_t> {
+    auto it = action.find(key);
+    if (it == action.end() || !it->is_number_unsigned()) return std::nullopt;
+    return it->get<uint64_t>();
+  };
+  d.at = instant("at").value_or(0);
+  d.due = instant("due");
+  d.version = static_cast<int64_t>(std::min<uint64_t>(number("version").value_or(0), INT64_MAX));
+  d.version_id = Text(action, "version_id");
+  d.cause = Text(action, "cause");
+  d.input = number("input");
+  d.entered_by = number("entered_by");
   d.journey = Text(action, "journey");
   d.customer = Text(action, "customer");
   d.step = Text(action, "step");
@@ -231,6 +266,9 @@ std::optional<ActionToDeliver> ReadAction(std::string_view value) {
   ActionToDeliver out;
   out.mark = *mark;
   out.action = std::move(*fields);
+  // ActionWhy's text as written (its keys in their order), when it is one.
+  if (auto why = j.find("why"); why != j.end() && why->is_string() && why->get_ref<const std::string&>().size() <= kMaxWhyBytes)
+    out.why = why->get<std::string>();
   // Bytes from the topic, on their way into an SMTP command: an address
   // that is not one safe address is none (the e-mail is not sent).
   out.address = Text(j, "address");

@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/ir/journey_ir.h"
 #include "runtime/cluster/kafka.h"
 #include "runtime/engine/decision.h"
 #include "runtime/engine/instant.h"
@@ -100,9 +101,18 @@ std::string InputValue(std::string_view line, std::optional<Instant> at);
 
 /// The tutti.actions value of an action; `address`, when not empty, is
 /// its recipient's e-mail address as the partition knew it then (the
-/// deliverer may run where the profile is not).
+/// deliverer may run where the profile is not); `why`, when not empty,
+/// is ActionWhy's (written as a JSON text).
 std::string ActionValue(const Decision& action, int32_t partition, uint64_t seq, int64_t source_offset,
-                        const std::string& address = "");
+                        const std::string& address = "", const std::string& why = "");
+/// What an action's explanation (GET /v1/decisions/{key}/why) needs that
+/// is not in its NDJSON line, for the node that delivers it: its
+/// instance's choices (ChoicesJson, against `journey`, the version that
+/// decided) and the contact rules it passed (CheckText), as a JSON
+/// object; without the choices when they take more than kMaxWhyBytes, ""
+/// when it has neither or the rules alone take more.
+std::string ActionWhy(const Decision& action, const compiler::ir::Journey* journey);
+constexpr size_t kMaxWhyBytes = 16 << 10;
 /// Where an action of tutti.actions came from: its partition's sequence
 /// number and input offset; nullopt when the value is not an action
 /// written by its partition (an action sent again is not: see below).
@@ -115,11 +125,12 @@ std::optional<ActionMark> ReadActionMark(std::string_view value);
 
 /// The tutti.actions value that sends an action read from the topic again
 /// (a dead letter retried: POST /v1/actions/{key}/retry), from what its
-/// deliverer kept of it: `json` is ActionToDeliver::json. It begins
+/// deliverer kept of it: `json` and `why` are ActionToDeliver's. It begins
 /// `{"again":true,` so that ReadActionMark, which a partition taking over
 /// uses to find the last action it wrote, never takes it for that, while
 /// ReadAction reads it as any other action.
-std::string ActionValueAgain(const ActionMark& mark, std::string_view address, std::string_view json);
+std::string ActionValueAgain(const ActionMark& mark, std::string_view address, std::string_view json,
+                             std::string_view why);
 
 /// An action of tutti.actions as its deliverer reads it.
 struct ActionToDeliver {
@@ -129,13 +140,15 @@ struct ActionToDeliver {
   Decision action;
   std::string json;     // the action as ToJson wrote it: what a webhook is sent
   std::string address;  // the recipient's e-mail address, when it had one
+  std::string why;      // ActionWhy's text, when it had one (not checked: parse it with limits)
 };
 /// Reads an action back (at most 1 MiB, 64 levels); nullopt when the value
 /// is not one.
 std::optional<ActionToDeliver> ReadAction(std::string_view value);
-/// What delivery needs of an action (ActionToDeliver::action) from its
-/// JSON as ToJson wrote it: nullopt when it is not an action's (no
-/// idempotency key, or a send without a channel).
+/// What delivery and the action log need of an action
+/// (ActionToDeliver::action) from its JSON as ToJson wrote it, all but its
+/// vars: nullopt when it is not an action's (no idempotency key, or a
+/// send without a channel).
 std::optional<Decision> ReadActionFields(const nlohmann::json& action);
 
 /// The tutti.dead-letters value for input `offset` of `partition`.

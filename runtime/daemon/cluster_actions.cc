@@ -5,7 +5,10 @@
 // holds (POST /v1/cluster/actions/held) and makes the outcome events
 // itself from the first answer for each; POST /v1/actions/{key}/retry asks
 // every node to retry it (POST /v1/cluster/actions/{key}/retry), and the
-// one holding the dead letter writes it to the actions topic again.
+// one holding the dead letter writes it to the actions topic again; GET
+// /v1/decisions/{key}/why asks every node (GET
+// /v1/cluster/decisions/{key}/why), and the one holding it explains it
+// (explain.cc).
 
 #include <set>
 
@@ -20,10 +23,18 @@
 
 namespace tutti::runtime {
 
+Reply Service::NotHeldHere() {
+  // Told apart from a 404 of a node that has no such endpoint (an older
+  // build), which may hold the action.
+  return Problem(404, "this node holds no action with this idempotency key", Json{{"held", false}});
+}
+
 Reply Service::HeldActionsHere(std::string_view body) const {
   auto parsed = ParseJsonInput(body, {kMaxForwardedBytes, 2});
   if (!parsed.ok() || !parsed->is_array())
     return Problem(400, "expected the idempotency keys asked for, as a JSON array of texts");
+  if (parsed->size() > kMaxOutcomesAtOnce)
+    return Problem(400, "at most " + std::to_string(kMaxOutcomesAtOnce) + " keys at a time");
   std::set<std::string> keys;
   for (const nlohmann::json& key : *parsed)
     if (key.is_string() && key.get_ref<const std::string&>().size() <= kMaxIdempotencyKeyBytes) keys.insert(key);
@@ -33,7 +44,18 @@ Reply Service::HeldActionsHere(std::string_view body) const {
   for (uint64_t seq = outbox.last_seq(); seq >= outbox.first_seq() && seq > 0 && !keys.empty(); --seq) {
     const OutboxEntry* e = outbox.Find(seq);
     if (e == nullptr || keys.erase(e->action.idempotency_key) == 0) continue;
-    lines.push_back(ActionLine(*e));
+    // Only what an outcome event is made of: this answer needs only the
+    // ingest token, never the admin's (no message, vars or customer).
+    OutboxEntry outcome;
+    outcome.seq = e->seq;
+    outcome.state = e->state;
+    outcome.action.journey = e->action.journey;
+    outcome.action.channel = e->action.channel;
+    outcome.action.action = e->action.action;
+    outcome.action.content = e->action.content;
+    outcome.action.recipient = e->action.recipient;
+    outcome.action.idempotency_key = e->action.idempotency_key;
+    lines.push_back(ActionLine(outcome));
   }
   std::string text = EncodeActionsPart(NodeName(), incarnation_, lines, 0, 0);
   if (text.size() > kMaxForwardedBytes - 65536)
@@ -49,7 +71,8 @@ Reply Service::OutcomesFromParts(const std::vector<Reply>& answers, const std::v
   std::map<std::string, Decision> held;
   for (const ActionsPart& part : parts)
     for (const Json& line : part.actions) {
-      std::optional<Decision> action = cluster::ReadActionFields(nlohmann::json::parse(line.dump()));
+      auto json = nlohmann::json::parse(line.dump(-1, ' ', false, Json::error_handler_t::replace), nullptr, false);
+      std::optional<Decision> action = cluster::ReadActionFields(json);
       if (action) held.emplace(action->idempotency_key, std::move(*action));
     }
   return TakeOutcomes(lines, [&](const std::string& key) -> const Decision* {
@@ -60,7 +83,7 @@ Reply Service::OutcomesFromParts(const std::vector<Reply>& answers, const std::v
 
 Reply Service::RetryHere(std::string_view key) {
   const OutboxEntry* e = FindHeld(key);
-  if (e == nullptr) return Problem(404, "this node holds no action with this idempotency key");
+  if (e == nullptr) return NotHeldHere();
   if (e->state != DeliveryState::kDeadLetter)
     return Problem(409, "only a dead letter can be retried; this action is " +
                             std::string(e->state == DeliveryState::kDelivered    ? "delivered"
@@ -74,7 +97,11 @@ Reply Service::RetryHere(std::string_view key) {
   // Its failure's outcome event is written at the next tick, then it is kept.
   if (it == cluster_dead_letters_.end()) return TryAgain("this dead letter's outcome is being written", 1);
   const ClusterAction& a = it->second;
-  cluster::Record record{a.key, cluster::ActionValueAgain(a.mark, a.address, a.json), a.partition};
+  auto why = cluster_whys_.find(seq);
+  cluster::Record record{a.key,
+                         cluster::ActionValueAgain(a.mark, a.address, a.json,
+                                                   why == cluster_whys_.end() ? "" : why->second.why),
+                         a.partition};
   // Answered once Kafka has it: the node delivering its partition (this
   // one or another, now or after a crash) delivers it anew.
   if (Status sent = node_->SendAgain(std::move(record)); !sent.ok()) {
@@ -88,16 +115,31 @@ Reply Service::RetryHere(std::string_view key) {
   return JsonReply(202, Json{{"idempotency_key", std::string(key)}, {"node", NodeName()}, {"delivery", "pending"}});
 }
 
-Reply Service::RetryFromParts(const std::vector<Reply>& answers) {
-  // The node that held it answers for it; the others hold no such action.
+Reply Service::FromHolder(const std::vector<Reply>& answers) {
+  // The node that holds it answers for it (a node that retried it, before
+  // one that holds a copy it handed over); the others hold no such action.
+  auto not_held = [](const Reply& answer) {
+    if (answer.status != 404) return false;
+    auto body = nlohmann::json::parse(answer.body, nullptr, false);
+    return body.is_object() && body.contains("held") && body["held"] == false;
+  };
   const Reply* unanswered = nullptr;
+  const Reply* holder = nullptr;
   for (const Reply& answer : answers) {
-    if (answer.status == 202 || answer.status == 409 || answer.status == 400 || answer.status == 401) return answer;
-    if (answer.status != 404 && unanswered == nullptr) unanswered = &answer;
+    if (answer.status == 200 || answer.status == 202) return answer;
+    if (not_held(answer)) continue;
+    if (answer.status < 500 && answer.status != 404) {
+      if (holder == nullptr) holder = &answer;
+    } else if (unanswered == nullptr) {
+      unanswered = &answer;
+    }
   }
+  if (holder != nullptr) return *holder;
+  // A node that could not answer (or has no such endpoint: an older build)
+  // may be the one that holds it.
   if (unanswered != nullptr)
-    return part_fields::Moving("a node that may hold this action did not answer (" +
-                               std::to_string(unanswered->status) + ")");
+    return unanswered->status >= 500 ? *unanswered
+                                     : part_fields::Moving("a node could not be asked for this action (an older build?)");
   return Problem(404, "no node holds an action with this idempotency key: each keeps its last actions_retained "
                       "delivered actions and every pending one");
 }

@@ -42,6 +42,7 @@ void Service::DeliverOnCluster() {
       }
       const std::string channel = ChannelOf(action->action);
       uint64_t seq = cluster_outbox_.Append(std::move(action->action));
+      cluster_whys_[seq] = {action->mark.partition, std::move(action->why)};
       cluster_actions_[seq] = {r.partition, r.offset, std::move(action->json), std::move(action->address), false,
                                std::move(r.key), action->mark};
       if (options_.routes.count(channel)) Route(seq, channel);  // attempted by the server

@@ -5,9 +5,11 @@
 // node owns are applied on the node's own thread; actions go to
 // tutti.actions, and this node's share of them is delivered from there
 // (cluster_delivery.cc). A read of one customer is answered by the node that
-// runs their partition (the others send it there: forward.h). What the
-// cluster does not serve yet is refused with 501 and says so, never
-// answered from a part of the state.
+// runs their partition (the others send it there: forward.h); reads of
+// every partition gather every node's part (cluster_reads.cc), and an
+// action is found on the node that holds it (cluster_actions.cc). A read
+// that cannot be answered whole is refused (503), never answered from a
+// part of the state.
 
 #include <unistd.h>
 
@@ -190,14 +192,6 @@ Reply Service::PublishOnCluster(PreparedReload prepared) {
                              {"seconds", prepared.seconds},
                              {"version_not_raised", not_raised},
                              {"warnings", VersionWarnings(not_raised)}});
-}
-
-std::optional<Reply> Service::NotOnACluster(std::string_view route) const {
-  if (node_ == nullptr) return std::nullopt;
-  if (route == "/v1/decisions/{key}/why")
-    return Problem(501, "not served on a Kafka cluster yet: actions are in the " + options_.kafka.topics.actions +
-                            " topic (docs/cluster.md says what works)");
-  return std::nullopt;
 }
 
 void Service::Listening(const std::string& host, unsigned port, bool tls) {

@@ -56,6 +56,7 @@ void Service::TrimOutbox() {
   Outbox& outbox = DeliveryOutbox();
   if (outbox.last_seq() > options_.actions_retained) outbox.Trim(outbox.last_seq() - options_.actions_retained);
   cluster_dead_letters_.erase(cluster_dead_letters_.begin(), cluster_dead_letters_.lower_bound(outbox.first_seq()));
+  cluster_whys_.erase(cluster_whys_.begin(), cluster_whys_.lower_bound(outbox.first_seq()));
 }
 
 void Service::Route(uint64_t seq, const std::string& channel) {

@@ -2,11 +2,16 @@
 // behind one action, from what the engine kept when it decided (the inputs
 // that caused it and started its instance, the instance's choices, the
 // policy rules it passed) and from the input log (those inputs as logged).
+// On a Kafka cluster the node delivering the action answers (WhyHere):
+// the choices and rules came with it in tutti.actions (ActionWhy), and
+// the inputs are read from tutti.inputs.
 
 #include <string>
 
 #include "compiler/ast/expr.h"
 #include "compiler/ast/step.h"
+#include "runtime/cluster/node.h"
+#include "runtime/cluster/topic_records.h"
 #include "runtime/daemon/service.h"
 #include "runtime/engine/decision.h"
 #include "runtime/records/json_input.h"
@@ -22,9 +27,9 @@ std::string Where(const ir::Journey& j, uint32_t offset) {
 }
 
 /// How the journey starts and whom it fans out to, as written; for one
-/// without a trigger, the journeys of the running version whose `start`
-/// steps name it.
-Json JourneyPart(const Decision& d, const ir::Journey* j, const Engine& engine) {
+/// without a trigger, the journeys of the running version (`running`)
+/// whose `start` steps name it.
+Json JourneyPart(const Decision& d, const ir::Journey* j, const std::vector<const ir::Journey*>& running) {
   Json out{{"name", d.journey}, {"version", d.version}, {"version_id", d.version_id}};
   if (j == nullptr) return out;  // a version no longer held (a restart since)
   out["declared_at"] = Where(*j, j->decl->range.begin);
@@ -36,9 +41,8 @@ Json JourneyPart(const Decision& d, const ir::Journey* j, const Engine& engine) 
   if (j->audience) out["audience"] = j->audience->profile + " where " + compiler::ast::ToSource(*j->audience->cond);
   if (!j->trigger) {
     Json by = Json::array();
-    for (uint32_t i = 0; i < engine.journey_count(); ++i) {
-      if (engine.retired(i)) continue;
-      const ir::Journey& other = engine.journey(i);
+    for (const ir::Journey* running_journey : running) {
+      const ir::Journey& other = *running_journey;
       for (const ir::Step& s : other.steps)
         if (s.op == ir::StepOp::kStart && s.source->As<compiler::ast::StartStep>().journey.text == j->name) {
           by.push_back(other.name + " (" + Where(other, s.source->range.begin) + ")");
@@ -62,6 +66,25 @@ Json StepPart(const Decision& d, const ir::Journey* j) {
     break;
   }
   return out;
+}
+
+/// The explanation of `e` (GET /v1/decisions/{key}/why), from the version
+/// that decided (`journey`, null when no longer held), the running one's
+/// journeys, the inputs as their log or topic holds them, and the choices
+/// and contact rules as JSON.
+Json WhyJson(const OutboxEntry& e, const ir::Journey* journey, const std::vector<const ir::Journey*>& running,
+             Json entered_by, Json input, Json choices, Json policy) {
+  const Decision& d = e.action;
+  Json why = Json::object();
+  why["action"] = Json::parse(ToJson(d));  // our own line: valid JSON
+  why["seq"] = e.seq;
+  why["journey"] = JourneyPart(d, journey, running);
+  if (!entered_by.is_null()) why["entered_by"] = std::move(entered_by);
+  why["input"] = std::move(input);
+  why["choices"] = std::move(choices);
+  why["step"] = StepPart(d, journey);
+  why["policy"] = std::move(policy);
+  return why;
 }
 
 }  // namespace
@@ -95,22 +118,76 @@ Reply Service::GetWhy(std::string_view key) const {
   // The version that decided: the engine keeps every version it runs.
   const Engine& engine = shards_->shard(0);
   const ir::Journey* journey = nullptr;
-  for (uint32_t i = 0; i < engine.journey_count() && !journey; ++i)
-    if (engine.version_id(i) == d.version_id) journey = &engine.journey(i);
+  std::vector<const ir::Journey*> running;
+  for (uint32_t i = 0; i < engine.journey_count(); ++i) {
+    if (engine.version_id(i) == d.version_id && journey == nullptr) journey = &engine.journey(i);
+    if (!engine.retired(i)) running.push_back(&engine.journey(i));
+  }
+  Json policy = Json::array();
+  for (const PolicyCheck& c : d.checks) policy.push_back(CheckText(c));
+  return JsonReply(200, WhyJson(*found, journey, running, d.entered_by ? LoggedInput(*d.entered_by) : Json(),
+                                d.input ? LoggedInput(*d.input) : Json{{"timer", true}, {"at", FormatInstant(d.at)}},
+                                journey ? ChoicesJson(d.choices, *journey) : Json::array(), std::move(policy)));
+}
 
-  Json why = Json::object();
-  why["action"] = Json::parse(ToJson(d));  // our own line: valid JSON
-  why["seq"] = found->seq;
-  why["journey"] = JourneyPart(d, journey, engine);
-  if (d.entered_by) why["entered_by"] = LoggedInput(*d.entered_by);
-  if (d.input) why["input"] = LoggedInput(*d.input);
-  else why["input"] = Json{{"timer", true}, {"at", FormatInstant(d.at)}};
-  why["choices"] = journey ? ChoicesJson(d.choices, *journey) : Json::array();
-  why["step"] = StepPart(d, journey);
-  Json checks = Json::array();
-  for (const PolicyCheck& c : d.checks) checks.push_back(CheckText(c));
-  why["policy"] = std::move(checks);
-  return JsonReply(200, why);
+void Service::WhyHere(std::string_view key, std::function<void(Reply)> done) const {
+  const OutboxEntry* found = FindHeld(key);
+  if (found == nullptr) return done(NotHeldHere());
+  const Decision& d = found->action;
+  // Any version the cluster published, as this node knows them.
+  const ir::Journey* journey = node_->FindJourney(d.journey, d.version_id);
+  // The choices and rules, as the partition that decided wrote them.
+  Json choices = Json::array(), policy = Json::array();
+  int32_t p = -1;
+  if (auto held = cluster_whys_.find(found->seq); held != cluster_whys_.end()) {
+    p = held->second.partition;
+    auto why = ParseJsonInput(held->second.why.empty() ? "{}" : held->second.why, {cluster::kMaxWhyBytes, 8});
+    if (why.ok() && why->is_object()) {
+      Json ordered = Json::parse(held->second.why.empty() ? "{}" : held->second.why);  // in its keys' order
+      if (ordered["choices"].is_array()) choices = ordered["choices"];
+      if (ordered["policy"].is_array()) policy = ordered["policy"];
+    }
+  }
+  // The inputs, read from the inputs topic off this thread.
+  std::vector<int64_t> offsets;
+  for (const std::optional<uint64_t>& n : {d.entered_by, d.input})
+    if (n) offsets.push_back(static_cast<int64_t>(std::min<uint64_t>(*n, INT64_MAX)));
+  node_->InputsAt(p, offsets, [entry = *found, journey, running = node_->LatestJourneys(), choices, policy, p,
+                               node = NodeName(), done = std::move(done)](std::vector<Result<cluster::Record>> inputs) {
+    const Decision& d = entry.action;
+    size_t next = 0;  // the inputs in the order asked for
+    auto shown = [&](uint64_t offset) {
+      const Result<cluster::Record>* read = next < inputs.size() ? &inputs[next] : nullptr;
+      ++next;
+      return ClusterInput(p, read, offset);
+    };
+    Json entered_by = d.entered_by ? shown(*d.entered_by) : Json();
+    Json input = d.input ? shown(*d.input) : Json{{"timer", true}, {"at", FormatInstant(d.at)}};
+    Json out = WhyJson(entry, journey, running, std::move(entered_by), std::move(input), choices, policy);
+    out["node"] = node;
+    done(JsonReply(200, out));
+  });
+}
+
+Json Service::ClusterInput(int32_t p, const Result<cluster::Record>* record, uint64_t offset) {
+  Json out{{"partition", p}, {"offset", offset}};
+  if (record == nullptr || !record->ok()) {
+    out["kept"] = false;
+    out["why"] = record == nullptr ? "not read" : record->status().message();
+    return out;
+  }
+  // Bytes from the topic: decoded with limits before they are shown.
+  const cluster::Record& r = **record;
+  auto event = ParseJsonInput(r.value, {1 << 20, 64});
+  if (!event.ok() || !event->is_object()) {
+    out["why"] = "the input cannot be read: " + (event.ok() ? std::string("not an object") : event.status().message());
+    return out;
+  }
+  // Its time as applied: its own, else when Kafka took it.
+  if (auto at = event->find("at"); at != event->end() && at->is_string()) out["at"] = *at;
+  else if (r.timestamp_ms >= 0) out["at"] = FormatInstant(r.timestamp_ms * 1000000);
+  out["event"] = Json::parse(r.value);  // in its keys' order
+  return out;
 }
 
 }  // namespace tutti::runtime

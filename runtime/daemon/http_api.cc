@@ -192,6 +192,8 @@ std::optional<ApiTarget> ParseTarget(std::string_view target) {
     out.route = "/v1/cluster/accounts/{id}/history";
   else if (s.size() == 5 && is(0, "v1") && is(1, "cluster") && is(2, "actions") && is(4, "retry"))
     out.route = "/v1/cluster/actions/{key}/retry";
+  else if (s.size() == 5 && is(0, "v1") && is(1, "cluster") && is(2, "decisions") && is(4, "why"))
+    out.route = "/v1/cluster/decisions/{key}/why";
   else if (s.size() == 4 && is(0, "v1") && is(1, "cluster") && is(2, "actions") && is(3, "held"))
     out.route = "/v1/cluster/actions/held";
   else if (s.size() == 4 && is(0, "v1") && is(1, "decisions") && is(3, "why")) out.route = "/v1/decisions/{key}/why";
@@ -454,7 +456,6 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
              {"Cache-Control", "no-cache"}},
             false};
   }
-  if (auto refusal = service.NotOnACluster(route)) return *refusal;
   if (route == "/v1/events" || route == "/v1/profiles" || route == "/v1/journeys/reload") {
     // Authorised POSTs go to the server's own handling (SpecialRoute).
     std::optional<Reply> refusal;

@@ -325,16 +325,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   /// On a cluster, an action named by its idempotency key, held by
   /// whichever node read it from the actions topic (cluster_actions.cc):
-  /// POST /v1/outcomes and POST /v1/actions/{key}/retry ask every node;
-  /// POST /v1/cluster/actions/held and /v1/cluster/actions/{key}/retry are
-  /// a node's own answer to them. False for any other route.
+  /// POST /v1/outcomes, POST /v1/actions/{key}/retry and GET
+  /// /v1/decisions/{key}/why ask every node; POST
+  /// /v1/cluster/actions/held, /v1/cluster/actions/{key}/retry and GET
+  /// /v1/cluster/decisions/{key}/why are a node's own answer to them.
+  /// False for any other route.
   bool ActionByKeyOnCluster(const ApiTarget& target, bool keep_alive) {
     const std::string& route = target.route;
     bool outcomes = route == "/v1/outcomes", held = route == "/v1/cluster/actions/held";
     bool retry = route == "/v1/actions/{key}/retry", retry_here = route == "/v1/cluster/actions/{key}/retry";
-    if (!outcomes && !held && !retry && !retry_here) return false;
+    bool why = route == "/v1/decisions/{key}/why", why_here = route == "/v1/cluster/decisions/{key}/why";
+    if (!outcomes && !held && !retry && !retry_here && !why && !why_here) return false;
     auto send = [self = this->shared_from_this(), keep_alive](Reply reply) { self->Send(std::move(reply), keep_alive); };
-    if (auto refusal = PostRefusal(head_, options_.access, outcomes || held)) {
+    auto refusal = why || why_here ? ReadRefusal(head_, options_.access)
+                                   : PostRefusal(head_, options_.access, outcomes || held);
+    if (refusal) {
       send(std::move(*refusal));
       return true;
     }
@@ -343,6 +348,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       send(service.HeldActionsHere(head_.body));
     } else if (retry_here) {
       send(service.RetryHere(target.segments[3]));
+    } else if (why_here) {
+      service.WhyHere(target.segments[3], OnLoop(send));
+    } else if (why) {
+      GatherEach([part = "/v1/cluster/decisions/" + PathSegment(target.segments[2]) + "/why"](
+                     const cluster::Member&) { return part; },
+                 [&service, key = target.segments[2]](const std::string&, std::function<void(Reply)> done) {
+                   service.WhyHere(key, std::move(done));
+                 },
+                 [](const std::vector<Reply>& answers, std::function<void(Reply)> send) {
+                   send(Service::FromHolder(answers));
+                 },
+                 std::move(send));
     } else if (retry) {
       GatherEach([part = "/v1/cluster/actions/" + PathSegment(target.segments[2]) + "/retry"](
                      const cluster::Member&) { return part; },
@@ -350,12 +367,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                    done(service.RetryHere(key));
                  },
                  [](const std::vector<Reply>& answers, std::function<void(Reply)> send) {
-                   send(Service::RetryFromParts(answers));
+                   send(Service::FromHolder(answers));
                  },
                  std::move(send), "");
     } else {
       // Every node is asked which of the lines' actions it holds.
       auto lines = std::make_shared<std::vector<Service::OutcomeLine>>(Service::ReadOutcomeLines(head_.body));
+      if (lines->size() > Service::kMaxOutcomesAtOnce) {
+        send(Problem(400, "at most " + std::to_string(Service::kMaxOutcomesAtOnce) + " outcomes at a time on a cluster"));
+        return true;
+      }
       Json keys = Json::array();
       for (const Service::OutcomeLine& line : *lines)
         if (line.error.empty()) keys.push_back(line.key);

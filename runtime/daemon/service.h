@@ -237,6 +237,9 @@ class Service {
   Reply PostOutcomes(std::string_view body);
   /// Longer keys name no action (Tutti's own are 16 hex digits).
   static constexpr size_t kMaxIdempotencyKeyBytes = 256;
+  /// On a cluster, the outcome lines one request may hold (each key is
+  /// looked for on every node).
+  static constexpr size_t kMaxOutcomesAtOnce = 100000;
   /// An outcome line of POST /v1/outcomes as read: its action's key and
   /// the event it asks for, or why the line is refused.
   struct OutcomeLine {
@@ -372,6 +375,9 @@ class Service {
   /// (as logged, while the log holds them), the journey's trigger and
   /// audience, the instance's choices, the step, the policy rules passed.
   Reply GetWhy(std::string_view key) const;
+  /// The input at `offset` of partition `p` of the inputs topic, as an
+  /// explanation shows it (WhyHere), from its `record` as read (null: not read).
+  static Json ClusterInput(int32_t p, const Result<cluster::Record>* record, uint64_t offset);
   /// The held action with idempotency key `key`, newest first (a linear
   /// scan of the outbox), or null.
   const OutboxEntry* FindHeld(std::string_view key) const;
@@ -384,9 +390,6 @@ class Service {
   /// Prometheus text.
   Reply GetMetrics() const;
   Metrics& metrics() { return metrics_; }
-  /// On a cluster: the refusal of an endpoint the cluster does not serve
-  /// yet (cluster_mode.cc); nullopt otherwise.
-  std::optional<Reply> NotOnACluster(std::string_view route) const;
 
   // Reads of one customer on a cluster (cluster_mode.cc): answered by the
   // node that runs the customer's partition, which the others send them to.
@@ -473,10 +476,20 @@ class Service {
   /// budget; it is handed over here. 202 once Kafka has it; 404 when this
   /// node holds no such action; 409 when it is not a dead letter.
   Reply RetryHere(std::string_view key);
-  /// POST /v1/actions/{key}/retry from every node's answer to POST
-  /// /v1/cluster/actions/{key}/retry: the node that held it says what it
-  /// did; 404 when none did.
-  static Reply RetryFromParts(const std::vector<Reply>& answers);
+  /// GET /v1/cluster/decisions/{key}/why: the explanation of the action
+  /// `key` this node holds, as GetWhy gives it on one daemon, with the
+  /// `node`; its inputs read from the inputs topic (`partition`, `offset`,
+  /// `at`, `event`); 404 when this node holds no such action. To `done`,
+  /// on the node's lookup thread once the inputs are read (or at once).
+  void WhyHere(std::string_view key, std::function<void(Reply)> done) const;
+  /// POST /v1/actions/{key}/retry (or GET /v1/decisions/{key}/why) from
+  /// every node's answer to its /v1/cluster/ form: the node that held the
+  /// action says what it did; a node that did not answer, its 503; 404
+  /// when none holds it.
+  static Reply FromHolder(const std::vector<Reply>& answers);
+  /// The 404 of a node that holds no such action (FromHolder tells it
+  /// from a node without the endpoint).
+  static Reply NotHeldHere();
   /// GET /v1/cluster/accounts/{id}/history: this node's partitions' part
   /// of a page of the account's history (history_part.h) with `query`'s
   /// cursor, limit and filters, to `done` on the node's thread.
@@ -780,6 +793,14 @@ class Service {
   /// The dead letters held (their offsets done), by outbox seq, until a
   /// retry sends them again or the outbox lets them go.
   std::map<uint64_t, ClusterAction> cluster_dead_letters_;
+  /// What the explanation of each action held needs that is not in its
+  /// outbox entry, by outbox seq, until the outbox lets it go: the
+  /// partition whose inputs made it, and ActionWhy's object (or "").
+  struct ClusterWhy {
+    int32_t partition = -1;
+    std::string why;
+  };
+  std::map<uint64_t, ClusterWhy> cluster_whys_;
   std::vector<uint64_t> to_file_;                      // for the actions file, not written yet
   struct ClusterFinal {
     uint64_t seq = 0;

@@ -117,9 +117,23 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
   d.recipient = "h1";
   d.vars.push_back({"address", compiler::eval::Value(std::string(",\"action\":{}"))});
   d.idempotency_key = "k1";
-  std::string value = ActionValue(d, 2, 5, 40, "dr.a@example.org");
+  d.at = 1772460000 * kNanosPerSecond;
+  d.version = 3;
+  d.version_id = "e24bbf0e5a53";
+  d.cause = "seen";
+  d.input = 41;
+  d.entered_by = 12;
+  std::string value = ActionValue(d, 2, 5, 40, "dr.a@example.org", R"({"choices":[],"policy":["cap"]})");
   auto read = ReadAction(value);
   ASSERT_TRUE(read);
+  // What the action log and an explanation show of it, read back.
+  EXPECT_EQ(read->action.at, d.at);
+  EXPECT_EQ(read->action.version, 3);
+  EXPECT_EQ(read->action.version_id, "e24bbf0e5a53");
+  EXPECT_EQ(read->action.cause, "seen");
+  EXPECT_EQ(read->action.input, std::optional<uint64_t>(41));
+  EXPECT_EQ(read->action.entered_by, std::optional<uint64_t>(12));
+  EXPECT_EQ(read->why, R"({"choices":[],"policy":["cap"]})");
   EXPECT_EQ(read->mark.partition, 2);
   EXPECT_EQ(read->mark.seq, 5u);
   EXPECT_EQ(read->address, "dr.a@example.org");
@@ -137,11 +151,19 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
     ASSERT_TRUE(hostile);
     EXPECT_EQ(hostile->address, "") << bad;
   }
+  // An explanation whose choices name an option `action` (a `choose best`
+  // label) never ends the head early: the why is written as a JSON text.
+  const std::string why = R"({"choices":[{"step":"choose@3","scores":{"email":0.5,"action":0.7}}],"policy":[]})";
+  auto chose = ReadAction(ActionValue(d, 2, 6, 41, "", why));
+  ASSERT_TRUE(chose);
+  EXPECT_TRUE(ReadActionMark(ActionValue(d, 2, 6, 41, "", why)));
+  EXPECT_EQ(chose->why, why);
+  EXPECT_EQ(chose->json, ToJson(d));
   // Sent again (a dead letter retried): read as the same action, with the
   // same marks, address and bytes; but never as the last action its
   // partition wrote (ReadActionMark), which a partition taking over
   // looks for in the actions' tail.
-  std::string again = ActionValueAgain(read->mark, read->address, read->json);
+  std::string again = ActionValueAgain(read->mark, read->address, read->json, read->why);
   EXPECT_FALSE(ReadActionMark(again));
   auto read_again = ReadAction(again);
   ASSERT_TRUE(read_again);

@@ -53,6 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (action && (!(mark || again) || action->json.size() >= rest.size() || action->action.idempotency_key.empty()))
         std::abort();  // an action is read only with its marks, and its own bytes are part of the value
       if (again && mark) std::abort();
+      if (action && action->why.size() > cluster::kMaxWhyBytes) std::abort();
       break;
     }
     case 2: {
