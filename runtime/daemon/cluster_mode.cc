@@ -194,9 +194,8 @@ Reply Service::PublishOnCluster(PreparedReload prepared) {
                              {"warnings", VersionWarnings(not_raised)}});
 }
 
-void Service::Listening(const std::string& host, unsigned port, bool tls) {
+void Service::Listening(const std::string& host, unsigned port) {
   if (!node_) return;
-  api_tls_ = tls;
   std::string api = options_.advertise;
   if (api.empty()) {
     // Every address: the others reach this one by its host's name.
@@ -228,11 +227,6 @@ Service::CustomerReadPlan Service::PlanCustomerRead(std::string_view id, bool fo
   if (!owner)
     return unavailable("no node has announced that it runs this customer's partition (" +
                        std::to_string(plan.partition) + ") yet: try again once the group has given it out");
-  if (api_tls_) {
-    plan.refusal = Problem(501, "this customer's partition is run by node " + Printable(owner->node, 100) +
-                                    ", and reads are not sent on between nodes serving TLS yet: ask that node");
-    return plan;
-  }
   plan.owner = owner->node;
   plan.forward_to = owner->api;
   return plan;

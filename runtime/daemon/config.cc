@@ -80,6 +80,7 @@ Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
   TUTTI_TRY(keys.Text("group", c.group));
   TUTTI_TRY(keys.Text("node", s.node));
   TUTTI_TRY(keys.Text("advertise", s.advertise));
+  TUTTI_TRY(keys.Text("peer_ca", s.peer_ca));
   auto printable = [](const std::string& text, unsigned char lowest) {
     return text.size() <= 255 &&
            std::all_of(text.begin(), text.end(), [lowest](unsigned char c) { return c >= lowest && c < 0x7f; });
@@ -116,7 +117,7 @@ Status ParseKafka(const json& k, const std::string& where, ServiceOptions& s) {
       c.kafka.librdkafka[key] = text;
     }
   }
-  return keys.NoneLeft("(kafka takes brokers, group, node, advertise, timeout_ms, topics, librdkafka)");
+  return keys.NoneLeft("(kafka takes brokers, group, node, advertise, peer_ca, timeout_ms, topics, librdkafka)");
 }
 
 }  // namespace
@@ -260,6 +261,11 @@ Status CheckConfigFiles(DaemonConfig& c) {
     return Status::Invalid("cannot read the TLS certificate " + c.server.tls_cert);
   if (!c.server.tls_key.empty() && !std::ifstream(c.server.tls_key))
     return Status::Invalid("cannot read the TLS key " + c.server.tls_key);
+  if (!c.service.peer_ca.empty() && c.server.tls_cert.empty())
+    return Status::Invalid("kafka.peer_ca is used only when the API is served over TLS (tls_cert, tls_key)");
+  if (!c.service.peer_ca.empty() && !std::ifstream(c.service.peer_ca))
+    return Status::Invalid("cannot read the certificate authorities of the other nodes (kafka.peer_ca) " +
+                           c.service.peer_ca);
   return Status::Ok();
 }
 

@@ -5,12 +5,15 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 
 #include "base/text.h"
 
@@ -66,42 +69,67 @@ void Limit(http::response_parser<http::string_body>& parser) {
   parser.body_limit(kMaxForwardedBytes);
 }
 
-/// One read sent on: resolve, connect, write, read the answer, each step
-/// under the one deadline.
-class Forwarded : public std::enable_shared_from_this<Forwarded> {
+/// One read sent on: resolve, connect, secure (over TLS), write, read the
+/// answer, each step under the one deadline. `Stream`: a beast::tcp_stream,
+/// or a beast::ssl_stream of one.
+template <typename Stream>
+class Forwarded : public std::enable_shared_from_this<Forwarded<Stream>> {
  public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <typename... TlsContext>
   Forwarded(const net::any_io_executor& executor, std::string owner, std::string host, std::string port,
-            std::function<void(Reply)> done)
-      : resolver_(executor), stream_(executor), deadline_(executor), owner_(std::move(owner)),
+            std::function<void(Reply)> done, TlsContext&... tls)
+      : resolver_(executor), stream_(executor, tls...), deadline_(executor), owner_(std::move(owner)),
         host_(std::move(host)), port_(std::move(port)), done_(std::move(done)) {}
 
   void Run(http::request<http::string_body> request) {
     request_ = std::move(request);
-    stream_.expires_after(std::chrono::seconds(kForwardTimeoutSeconds));
+    auto self = this->shared_from_this();
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(kForwardTimeoutSeconds));
     // An address needs no resolver; a name's resolving is under the
     // deadline too.
     beast::error_code numeric;
     auto address = net::ip::make_address(host_, numeric);
     if (!numeric) {
       tcp::endpoint endpoint(address, static_cast<unsigned short>(std::stoul(port_)));
-      return stream_.async_connect(endpoint, [self = shared_from_this()](beast::error_code ec) { self->Connected(ec); });
+      return beast::get_lowest_layer(stream_).async_connect(endpoint,
+                                                            [self](beast::error_code ec) { self->Connected(ec); });
     }
     deadline_.expires_after(std::chrono::seconds(kForwardTimeoutSeconds));
-    deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    deadline_.async_wait([self](beast::error_code ec) {
       if (!ec) self->resolver_.cancel();
     });
-    resolver_.async_resolve(host_, port_, [self = shared_from_this()](beast::error_code ec,
-                                                                      tcp::resolver::results_type found) {
+    resolver_.async_resolve(host_, port_, [self](beast::error_code ec, tcp::resolver::results_type found) {
       self->deadline_.cancel();
       if (ec) return self->Fail("its address does not resolve");
-      self->stream_.async_connect(found, [self](beast::error_code ec, const tcp::endpoint&) { self->Connected(ec); });
+      beast::get_lowest_layer(self->stream_).async_connect(
+          found, [self](beast::error_code ec, const tcp::endpoint&) { self->Connected(ec); });
     });
   }
 
  private:
   void Connected(beast::error_code ec) {
     if (ec) return Fail(ec == beast::error::timeout ? "it did not answer in time" : "it cannot be reached");
-    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    if constexpr (kTls) {
+      // Its certificate must name the host it was announced by.
+      beast::error_code numeric;
+      (void)net::ip::make_address(host_, numeric);
+      if (numeric && !SSL_set_tlsext_host_name(stream_.native_handle(), host_.c_str()))
+        return Fail("its name cannot be sent to it");
+      stream_.set_verify_callback(net::ssl::host_name_verification(host_));
+      return stream_.async_handshake(net::ssl::stream_base::client,
+                                     [self = this->shared_from_this()](beast::error_code ec) {
+                                       if (ec == beast::error::timeout) return self->Fail("it did not answer in time");
+                                       if (ec) return self->Fail("its certificate was not trusted, or TLS failed");
+                                       self->Write();
+                                     });
+    }
+    Write();
+  }
+
+  void Write() {
+    http::async_write(stream_, request_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->Fail("the read could not be sent to it");
       Limit(self->parser_);
       http::async_read(self->stream_, self->buffer_, self->parser_,
@@ -118,13 +146,15 @@ class Forwarded : public std::enable_shared_from_this<Forwarded> {
   void Fail(const std::string& why) { Finish(Unanswered(owner_, why)); }
 
   void Finish(Reply reply) {
+    // The answer is whole (or none will come): the connection just closes.
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    net::post(stream_.get_executor(), [done = std::move(done_), reply = std::move(reply)]() mutable { done(reply); });
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    net::post(beast::get_lowest_layer(stream_).get_executor(),
+              [done = std::move(done_), reply = std::move(reply)]() mutable { done(reply); });
   }
 
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   net::steady_timer deadline_;  // the resolver's
   std::string owner_, host_, port_;
   std::function<void(Reply)> done_;
@@ -151,7 +181,8 @@ Reply ForwardedAnswer(std::string_view bytes, const std::string& owner) {
 }
 
 void Forward(const net::any_io_executor& executor, const std::string& owner, const std::string& api,
-                 const ApiRequest& request, const std::string& self, std::function<void(Reply)> done) {
+             const ApiRequest& request, const std::string& self, std::function<void(Reply)> done,
+             net::ssl::context* tls) {
   auto hp = HostPort(api);
   if (!hp) {
     Reply reply = Unanswered(owner, "its announced address cannot be used");
@@ -172,8 +203,14 @@ void Forward(const net::any_io_executor& executor, const std::string& owner, con
   if (!request.authorization.empty()) out.set(http::field::authorization, request.authorization);
   out.set("X-Tutti-Forwarded", self);
   out.keep_alive(false);
-  auto call = std::make_shared<Forwarded>(executor, owner, hp->first, hp->second, std::move(done));
-  call->Run(std::move(out));
+  if (tls != nullptr) {
+    std::make_shared<Forwarded<beast::ssl_stream<beast::tcp_stream>>>(executor, owner, hp->first, hp->second,
+                                                                       std::move(done), *tls)
+        ->Run(std::move(out));
+  } else {
+    std::make_shared<Forwarded<beast::tcp_stream>>(executor, owner, hp->first, hp->second, std::move(done))
+        ->Run(std::move(out));
+  }
 }
 
 }  // namespace tutti::runtime

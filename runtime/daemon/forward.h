@@ -2,7 +2,8 @@
 // A read sent on to the node of the cluster that owns its customer's
 // partition, or a node's part of a request asked of every node
 // (docs/cluster.md, "Reads"): the request's method, target and
-// Authorization go to the owner's advertised API over plain HTTP, with
+// Authorization go to the owner's advertised API over HTTP (HTTPS when
+// the nodes serve their API over TLS), with
 // X-Tutti-Forwarded naming this node (the owner never sends it on again),
 // and the owner's answer is this request's.
 //
@@ -18,6 +19,7 @@
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "runtime/daemon/http_api.h"
 #include "runtime/daemon/reply.h"
@@ -36,8 +38,11 @@ Reply ForwardedAnswer(std::string_view bytes, const std::string& owner);
 /// Sends `request` on to the node `owner` whose API is at `api`
 /// ("host:port"): a GET (or HEAD) as a GET, a POST with its body as JSON;
 /// `done` gets its answer (or the 503) on `executor`. `self` names this
-/// node in X-Tutti-Forwarded.
+/// node in X-Tutti-Forwarded. With `tls`, over TLS: the owner's
+/// certificate is verified with `tls` (its certificate authorities) and
+/// must name the host of `api`.
 void Forward(const boost::asio::any_io_executor& executor, const std::string& owner, const std::string& api,
-                 const ApiRequest& request, const std::string& self, std::function<void(Reply)> done);
+             const ApiRequest& request, const std::string& self, std::function<void(Reply)> done,
+             boost::asio::ssl::context* tls = nullptr);
 
 }  // namespace tutti::runtime

@@ -198,7 +198,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       self->Send(std::move(reply), keep_alive);
     };
     if (!plan.forward_to.empty())
-      return Forward(stream_.get_executor(), plan.owner, plan.forward_to, head_, service_.NodeName(), answer);
+      return Forward(stream_.get_executor(), plan.owner, plan.forward_to, head_, service_.NodeName(), answer,
+                     service_.PeerTls());
     const Service& service = service_;
     service_.ReadHere(
         plan.partition, [&service, target](const EngineView& view) { return CustomerRead(service, target, view); },
@@ -428,8 +429,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::vector<cluster::Member> owners = service_.ClusterOwners();
     if (owners.empty())
       return send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1));
-    if (service_.ApiOverTls() && (owners.size() > 1 || owners[0].node != service_.NodeName()))
-      return send(Problem(501, "reads are not sent on between nodes serving TLS yet: this read needs every node's part"));
     struct Gathered {
       std::vector<Reply> answers;
       size_t left = 0;
@@ -450,7 +449,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       part.target = target_of(owners[i]);
       part.authorization = head_.authorization;
       if (owners[i].node == service_.NodeName()) here(part.target, OnLoop(got));
-      else Forward(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got);
+      else Forward(stream_.get_executor(), owners[i].node, owners[i].api, part, service_.NodeName(), got, service_.PeerTls());
     }
   }
 
@@ -604,8 +603,20 @@ class Server {
       if (!context.ok()) return context.status().message();
       tls_server_ = std::move(*context);
     }
+    if (tls_server_ && service_.OnACluster()) {
+      // Requests sent on to the other nodes go over TLS too, verified.
+      auto peers = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+      peers->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                         net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+      beast::error_code ec;
+      peers->set_verify_mode(net::ssl::verify_peer, ec);
+      if (service_.PeerCa().empty()) peers->set_default_verify_paths(ec);
+      else peers->load_verify_file(service_.PeerCa(), ec);
+      if (ec) return "cannot load the certificate authorities of the other nodes (kafka.peer_ca): " + ec.message();
+      service_.UsePeerTls(std::move(peers));
+    }
     if (auto err = Listen(acceptor_, options_.host, options_.port, "")) return err;
-    service_.Listening(options_.host, acceptor_.local_endpoint().port(), tls_server_ != nullptr);
+    service_.Listening(options_.host, acceptor_.local_endpoint().port());
     if (options_.stream) {
       if (auto err = Listen(stream_acceptor_, options_.stream_host, options_.stream_port, " for streaming ingest"))
         return err;

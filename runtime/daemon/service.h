@@ -41,6 +41,10 @@
 #include "runtime/engine/shards.h"
 #include "runtime/records/ingest_result.h"
 
+namespace boost::asio::ssl {
+class context;  // PeerTls
+}
+
 namespace tutti::runtime {
 
 namespace cluster {
@@ -159,6 +163,10 @@ struct ServiceOptions {
   /// it the reads of its partitions' customers; empty: the listening
   /// address, or the host's name when it listens on every address.
   std::string advertise;
+  /// When the API is served over TLS: the certificate authorities (a PEM
+  /// file) that sign the other nodes' API certificates, which requests
+  /// sent on to them verify; empty: the system's.
+  std::string peer_ca;
 };
 
 /// A version of the journeys loaded, checked and compiled off the event
@@ -394,9 +402,9 @@ class Service {
   // Reads of one customer on a cluster (cluster_mode.cc): answered by the
   // node that runs the customer's partition, which the others send them to.
   bool OnACluster() const { return node_ != nullptr; }
-  /// The server listens at `host`:`port` (over TLS with `tls`): what this
-  /// node announces to the others, unless kafka.advertise says otherwise.
-  void Listening(const std::string& host, unsigned port, bool tls);
+  /// The server listens at `host`:`port`: what this node announces to the
+  /// others, unless kafka.advertise says otherwise.
+  void Listening(const std::string& host, unsigned port);
   /// Where a read of customer `id` goes: here, to another node's API
   /// (forward_to, not empty), or nowhere now (refusal). `forwarded`: the
   /// read was sent on by another node already, and is not sent on again.
@@ -414,8 +422,12 @@ class Service {
   const std::string& NodeName() const;
   /// Answers a cluster's reads still waiting for the node (cluster::Node::StopReads).
   void StopReads();
-  /// Whether the API is served over TLS: reads are not sent on then.
-  bool ApiOverTls() const { return api_tls_; }
+  /// kafka.peer_ca: the authorities of the other nodes' API certificates.
+  const std::string& PeerCa() const { return options_.peer_ca; }
+  /// The TLS client settings of requests sent on to the other nodes (the
+  /// server makes them when it serves TLS on a cluster); null: plain HTTP.
+  boost::asio::ssl::context* PeerTls() const { return peer_tls_.get(); }
+  void UsePeerTls(std::shared_ptr<boost::asio::ssl::context> tls) { peer_tls_ = std::move(tls); }
   // Reads that add every partition's part up (cluster_reads.cc).
   /// GET /v1/cluster/journeys: this node's partitions' part of GET
   /// /v1/journeys, to `done` on the node's thread.
@@ -775,7 +787,7 @@ class Service {
   std::unique_ptr<cluster::Node> node_;  // cluster mode: the node, which runs the engines instead
   std::string cluster_trouble_;          // the node's last failure, as last logged
   Family<Counter>* cluster_reads_ = nullptr;  // tutti_cluster_customer_reads_total, by where
-  bool api_tls_ = false;                 // the API is served over TLS (reads are not sent on then)
+  std::shared_ptr<boost::asio::ssl::context> peer_tls_;  // PeerTls
   // Cluster mode's deliveries (cluster_delivery.cc).
   std::unique_ptr<cluster::ActionFeed> feed_;  // this node's share of the actions topic
   Outbox cluster_outbox_;                      // the actions read, numbered in the order read

@@ -4,9 +4,10 @@
 // are acknowledged once Kafka has them; one daemon killed with SIGKILL has its partitions taken over by
 // the other; and the actions in tutti.actions are then exactly those one
 // engine makes from the same inputs, each once. A customer's page is read
-// from either node as one daemon shows it. What the cluster does not serve
-// yet is refused with 501, and settings that cannot hold on a cluster stop
-// the start with the reason.
+// from either node as one daemon shows it, over https too; every other
+// read, a retry, an outcome and an explanation are answered from every
+// node's part; settings that cannot hold on a cluster stop the start with
+// the reason.
 
 #include <signal.h>
 
@@ -403,6 +404,87 @@ TEST(Cluster, OutcomesAndRetriesFindTheirActionOnAnyNode) {
     }
   }
   EXPECT_EQ(bounced, keys);
+  EXPECT_EQ(a.Kill(SIGTERM), 0);
+  EXPECT_EQ(b.Kill(SIGTERM), 0);
+}
+
+TEST(Cluster, NodesServingTlsSendRequestsOnOverTls) {
+  // Nodes serving their API over https send reads on to each other over
+  // https too, verifying each other's certificates with kafka.peer_ca.
+  MockCluster cluster(3, kPartitions);
+  fs::path dir = FreshDir("cluster-tls");
+  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+        "-keyout " + (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null");
+  ASSERT_TRUE(fs::exists(dir / "cert.pem")) << "openssl could not make a certificate";
+  fs::path config = dir / "cluster.json";
+  std::ofstream(config) << nlohmann::json{
+      {"tls_cert", (dir / "cert.pem").string()},
+      {"tls_key", (dir / "key.pem").string()},
+      {"kafka",
+       {{"brokers", cluster.brokers()},
+        {"peer_ca", (dir / "cert.pem").string()},
+        {"librdkafka", {{"session.timeout.ms", 3000}, {"heartbeat.interval.ms", 300}, {"fetch.wait.max.ms", 10}}}}}};
+  Daemon a(dir / "a", {"--config", config.string(), "--engine", "interp"}, Source("journeys"), "");
+  Daemon b(dir / "b", {"--config", config.string(), "--engine", "interp"}, Source("journeys"), "");
+  a.UseTls((dir / "cert.pem").string());
+  b.UseTls((dir / "cert.pem").string());
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  std::string posted = a.Curl("POST", "/v1/profiles", Source("examples/abc-pharma/profiles.ndjson"), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  std::vector<std::string> events = ScenarioEvents();
+  std::ofstream(dir / "events.ndjson") << JoinLines(events, 0, std::min<size_t>(events.size(), 300));
+  posted = b.Curl("POST", "/v1/events", (dir / "events.ndjson").string(), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  WaitCaughtUp({&a, &b});
+  // A customer of each node's, read from the other: sent on over https.
+  size_t sent_on = 0;
+  for (const std::string& line : events) {
+    auto e = nlohmann::json::parse(line);
+    if (!e.contains("hcp")) continue;
+    std::string id = e["hcp"];
+    bool b_runs = Owned(b).count(static_cast<int>(tutti::runtime::KafkaPartitionOf(id, kPartitions))) > 0;
+    Daemon& asked = b_runs ? a : b;
+    Daemon& owner = b_runs ? b : a;
+    auto [status, body] = Read(asked, "/v1/customers/" + id, "");
+    ASSERT_EQ(status, "200") << id << body;
+    EXPECT_EQ(body, Read(owner, "/v1/customers/" + id, "").second) << id;
+    if (++sent_on == 4) break;
+  }
+  EXPECT_EQ(sent_on, 4u);
+  EXPECT_GT(Metric(a, "tutti_cluster_customer_reads_total{where=\"sent_on\"}") +
+                Metric(b, "tutti_cluster_customer_reads_total{where=\"sent_on\"}"),
+            0);
+  // Every node's part, gathered over https; and a POST sent on (which
+  // node holds an outcome's action: none, here).
+  auto [status, journeys] = Read(a, "/v1/journeys", "");
+  EXPECT_EQ(status, "200") << journeys;
+  EXPECT_EQ(journeys["nodes"], 2);
+  std::ofstream(dir / "outcome.ndjson") << R"({"idempotency_key": "0123456789abcdef", "outcome": "failed"})" << "\n";
+  auto [outcome_status, outcome] = Answer(a.Curl("POST", "/v1/outcomes", (dir / "outcome.ndjson").string(), ndjson));
+  EXPECT_EQ(outcome_status, "400") << outcome;
+  EXPECT_NE(outcome.dump().find("no action with idempotency key"), std::string::npos) << outcome;
+  // A node that trusts another authority trusts neither: what it sends
+  // on is refused as unreachable (503), never sent in the clear.
+  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+        "-keyout " + (dir / "other-key.pem").string() + " -out " + (dir / "other.pem").string() + " 2>/dev/null");
+  auto distrusting = nlohmann::json::parse(ReadFile(config));
+  distrusting["kafka"]["peer_ca"] = (dir / "other.pem").string();
+  std::ofstream(dir / "distrusting.json") << distrusting.dump();
+  Daemon c(dir / "c", {"--config", (dir / "distrusting.json").string(), "--engine", "interp"}, Source("journeys"), "");
+  c.UseTls((dir / "cert.pem").string());
+  WaitCaughtUp({&a, &b, &c});
+  std::string elsewhere;
+  for (const std::string& line : events) {
+    auto e = nlohmann::json::parse(line);
+    if (e.contains("hcp") &&
+        !Owned(c).count(static_cast<int>(tutti::runtime::KafkaPartitionOf(e["hcp"].get<std::string>(), kPartitions))))
+      elsewhere = e["hcp"];
+  }
+  ASSERT_FALSE(elsewhere.empty());
+  std::string refused = c.Curl("GET", "/v1/customers/" + elsewhere);
+  EXPECT_EQ(refused.substr(0, 3), "503") << refused;
+  EXPECT_NE(refused.find("not trusted"), std::string::npos) << refused;
+  EXPECT_EQ(c.Kill(SIGTERM), 0);
   EXPECT_EQ(a.Kill(SIGTERM), 0);
   EXPECT_EQ(b.Kill(SIGTERM), 0);
 }

@@ -654,6 +654,17 @@ TEST(CheckConfigFiles, RefusesMissingCaCertificateAndKeyFiles) {
   c = Parse(R"({"tls_cert": ")" + present + R"(", "tls_key": ")" + present + "\"}");
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(CheckConfigFiles(*c).ok());
+
+  // A cluster node's authorities for the other nodes' certificates.
+  c = Parse(R"({"tls_cert": ")" + present + R"(", "tls_key": ")" + present + R"(", )"
+            R"("kafka": {"brokers": "k:9092", "peer_ca": ")" + missing + "\"}}");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(CheckConfigFiles(*c).message(),
+            "cannot read the certificate authorities of the other nodes (kafka.peer_ca) " + missing);
+  c = Parse(R"({"kafka": {"brokers": "k:9092", "peer_ca": ")" + present + "\"}}");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(CheckConfigFiles(*c).message(),
+            "kafka.peer_ca is used only when the API is served over TLS (tls_cert, tls_key)");
 }
 
 TEST(ApplyReloadable, CopiesOnlyTheKeysSighupApplies) {
