@@ -29,7 +29,9 @@ namespace {
 
 void Rebalance(rd_kafka_t* k, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* h = static_cast<GroupConsumer::Handle*>(opaque);
-  bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(k), "COOPERATIVE") == 0;
+  // None while the consumer closes (a revocation then): eager's way.
+  const char* protocol = rd_kafka_rebalance_protocol(k);
+  bool cooperative = protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     static_assert(GroupConsumer::kCommitted == RD_KAFKA_OFFSET_STORED);
     for (int i = 0; i < partitions->cnt; ++i)

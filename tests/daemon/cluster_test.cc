@@ -175,9 +175,14 @@ TEST(Cluster, ActionsAreDeliveredFromTheActionsTopicAndTheirOutcomesComeBack) {
   double by_b = Metric(b, "tutti_cluster_deliveries_open");
   EXPECT_GE(by_b, 0) << "b serves the delivery metrics";
   // Every node's deliveries, listed from either node a page at a time: each
-  // action once, naming the node that delivers it.
+  // of a node's actions once, naming the node that delivers it. (A node
+  // slow under load can lose its share of the actions to the other before
+  // committing what it delivered: the other delivers those again, at least
+  // once, and both list them.)
+  std::set<std::string> places;  // "node#seq" of the last listing, each once
   auto listed = [&](Daemon& d, const std::string& filter, std::set<std::string>* nodes) {
     std::vector<std::string> keys;
+    places.clear();
     std::string cursor;
     for (int page = 0; page < 100; ++page) {
       std::string answer;
@@ -196,6 +201,8 @@ TEST(Cluster, ActionsAreDeliveredFromTheActionsTopicAndTheirOutcomesComeBack) {
         if (action["delivery"] == "handed_over") continue;
         keys.push_back(action["idempotency_key"].get<std::string>());
         nodes->insert(action["node"].get<std::string>());
+        std::string place = action["node"].get<std::string>() + "#" + std::to_string(action["seq"].get<uint64_t>());
+        EXPECT_TRUE(places.insert(place).second) << place << " listed twice";
       }
       cursor = body["next"].get<std::string>();
     }
@@ -203,19 +210,20 @@ TEST(Cluster, ActionsAreDeliveredFromTheActionsTopicAndTheirOutcomesComeBack) {
   };
   std::vector<std::string> delivered_keys;
   std::set<std::string> nodes;
-  for (int i = 0; i < 100 && delivered_keys.size() < 24; ++i) {
+  auto unique = [](const std::vector<std::string>& keys) { return std::set<std::string>(keys.begin(), keys.end()); };
+  for (int i = 0; i < 100 && unique(delivered_keys).size() < 24; ++i) {
     nodes.clear();
     delivered_keys = listed(i % 2 ? a : b, "&delivery=delivered", &nodes);
-    if (delivered_keys.size() < 24) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (unique(delivered_keys).size() < 24) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(delivered_keys.size(), 24u);
-  EXPECT_EQ(std::set<std::string>(delivered_keys.begin(), delivered_keys.end()).size(), 24u);
+  EXPECT_EQ(unique(delivered_keys).size(), 24u);
+  EXPECT_LE(delivered_keys.size(), 48u) << "at most once by each node";
   EXPECT_EQ(nodes.size(), 2u) << "both nodes deliver a share";
   for (Daemon* d : {&a, &b}) {
     std::set<std::string> all_nodes;
     std::vector<std::string> all = listed(*d, "", &all_nodes);
-    EXPECT_EQ(std::set<std::string>(all.begin(), all.end()), std::set<std::string>(delivered_keys.begin(), delivered_keys.end()));
-    EXPECT_EQ(all.size(), 24u);
+    EXPECT_EQ(unique(all), unique(delivered_keys));
+    EXPECT_EQ(all.size(), delivered_keys.size());
     EXPECT_TRUE(listed(*d, "&delivery=dead_letter", &all_nodes).empty());
   }
   EXPECT_EQ(a.Curl("GET", "/v1/actions?since=12").substr(0, 3), "400");
