@@ -185,7 +185,7 @@ Json Service::ClusterInput(int32_t p, const Result<cluster::Record>* record, uin
   }
   // Its time as applied: its own, else when Kafka took it.
   if (auto at = event->find("at"); at != event->end() && at->is_string()) out["at"] = *at;
-  else if (r.timestamp_ms >= 0) out["at"] = FormatInstant(r.timestamp_ms * 1000000);
+  else if (r.timestamp_ms >= 0 && r.timestamp_ms <= INT64_MAX / 1000000) out["at"] = FormatInstant(r.timestamp_ms * 1000000);
   out["event"] = Json::parse(r.value);  // in its keys' order
   return out;
 }

@@ -421,9 +421,8 @@ TEST(Cluster, NodesServingTlsSendRequestsOnOverTls) {
   // https too, verifying each other's certificates with kafka.peer_ca.
   MockCluster cluster(3, kPartitions);
   fs::path dir = FreshDir("cluster-tls");
-  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-        "-keyout " + (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null");
-  ASSERT_TRUE(fs::exists(dir / "cert.pem")) << "openssl could not make a certificate";
+  MakeCertificate(dir);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   fs::path config = dir / "cluster.json";
   std::ofstream(config) << nlohmann::json{
       {"tls_cert", (dir / "cert.pem").string()},
@@ -473,8 +472,8 @@ TEST(Cluster, NodesServingTlsSendRequestsOnOverTls) {
   EXPECT_NE(outcome.dump().find("no action with idempotency key"), std::string::npos) << outcome;
   // A node that trusts another authority trusts neither: what it sends
   // on is refused as unreachable (503), never sent in the clear.
-  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-        "-keyout " + (dir / "other-key.pem").string() + " -out " + (dir / "other.pem").string() + " 2>/dev/null");
+  MakeCertificate(dir, "other");
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   auto distrusting = nlohmann::json::parse(ReadFile(config));
   distrusting["kafka"]["peer_ca"] = (dir / "other.pem").string();
   std::ofstream(dir / "distrusting.json") << distrusting.dump();

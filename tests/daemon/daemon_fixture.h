@@ -66,6 +66,15 @@ inline std::string Shell(const std::string& command) {
   return out;
 }
 
+/// A self-signed certificate for 127.0.0.1 (its subjectAltName too) in
+/// DIR/NAME.pem, its key in DIR/NAME-key.pem (DIR/key.pem for "cert").
+inline void MakeCertificate(const fs::path& dir, const std::string& name = "cert") {
+  std::string key = name == "cert" ? "key.pem" : name + "-key.pem";
+  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+        "-keyout " + (dir / key).string() + " -out " + (dir / (name + ".pem")).string() + " 2>/dev/null");
+  ASSERT_TRUE(fs::exists(dir / (name + ".pem"))) << "openssl could not make a certificate";
+}
+
 /// Starts `args` (args[0] the program) with stdout and stderr written to
 /// the files named; its pid, or -1.
 inline pid_t Spawn(std::vector<std::string> args, const std::string& out, const std::string& err) {

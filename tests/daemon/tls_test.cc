@@ -21,14 +21,6 @@ using namespace tutti::testing;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-/// A self-signed certificate for 127.0.0.1 in DIR/cert.pem, its key in
-/// DIR/key.pem.
-void MakeCertificate(const fs::path& dir) {
-  Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-        "-keyout " + (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " 2>/dev/null");
-  ASSERT_TRUE(fs::exists(dir / "cert.pem")) << "openssl could not make a certificate";
-}
-
 TEST(Tls, TheApiIsServedOverHttpsOnly) {
   fs::path dir = FreshDir("tls");
   MakeCertificate(dir);

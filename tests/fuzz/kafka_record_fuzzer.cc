@@ -13,6 +13,7 @@
 #include <string>
 
 #include "runtime/cluster/topic_records.h"
+#include "runtime/daemon/service.h"
 #include "runtime/engine/journey_set.h"
 
 using namespace tutti;
@@ -54,6 +55,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::abort();  // an action is read only with its marks, and its own bytes are part of the value
       if (again && mark) std::abort();
       if (action && action->why.size() > cluster::kMaxWhyBytes) std::abort();
+      // An input as an action's explanation shows it (read back from
+      // tutti.inputs), with a timestamp any producer may have set.
+      cluster::Record input;
+      input.value = std::string(rest);
+      input.offset = 7;
+      uint64_t stamp = 0;
+      for (size_t i = 0; i < 8 && i < rest.size(); ++i) stamp = (stamp << 8) | static_cast<uint8_t>(rest[i]);
+      input.timestamp_ms = static_cast<int64_t>(stamp);
+      Result<cluster::Record> read = input;
+      Json shown = Service::ClusterInput(3, &read, 7);
+      if (!shown.is_object() || shown["offset"] != 7) std::abort();
       break;
     }
     case 2: {
