@@ -132,8 +132,7 @@ CompiledExprs::CompiledExprs() = default;
 CompiledExprs::~CompiledExprs() = default;
 
 const CompiledExprs::Entry* CompiledExprs::Find(const ast::Expr* expr) const {
-  auto it = entries_.find(expr);
-  return it == entries_.end() ? nullptr : &it->second;
+  return entries_.Find(expr);
 }
 
 namespace {
@@ -233,7 +232,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
   std::map<size_t, std::vector<const ExprSpec*>> groups;
   std::unordered_map<const ast::Expr*, size_t> group_of;
   for (const ExprSpec& spec : specs) {
-    if (spec.expr == nullptr || out->entries_.count(spec.expr)) continue;
+    if (spec.expr == nullptr || out->entries_.Contains(spec.expr)) continue;
     group_of[spec.expr] = spec.group;
     auto& group = groups[spec.group];
     Entry entry;
@@ -244,7 +243,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
       auto t = eval::TypeDenotation(n);
       entry.unbound.push_back(t ? *t : Value::Error("undeclared reference to '" + n + "'"));
     }
-    out->entries_.emplace(spec.expr, std::move(entry));
+    out->entries_.Add(spec.expr, std::move(entry));
     group.push_back(&spec);
   }
   auto stopped = [&options] { return options.stop != nullptr && options.stop->load(std::memory_order_relaxed); };
@@ -335,7 +334,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     auto symbol = out->jit_->lookup(name);
     if (!symbol) return Status::Internal("cannot link '" + name + "': " + ErrorText(symbol.takeError()));
     for (const ExprSpec* spec : group) {
-      Entry& entry = out->entries_[spec->expr];
+      Entry& entry = *out->entries_.Find(spec->expr);
       entry.fn = symbol->toPtr<GroupFunction>();
       entry.pool = pool->entries().data();
     }

@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/pointer_map.h"
 #include "base/status.h"
 #include "compiler/ast/expr.h"
 #include "compiler/eval/evaluator.h"
@@ -115,7 +116,7 @@ class CompiledExprs {
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   std::deque<ConstantPool> pools_;  // one per module; stable addresses
   const ConstantPool* dispatch_pool_ = nullptr;
-  std::unordered_map<const ast::Expr*, Entry> entries_;
+  PointerMap<ast::Expr, Entry> entries_;
   std::vector<DispatchPlan> plans_;  // reserved up front: the pool points into them
   struct NameHash {
     using is_transparent = void;

@@ -322,8 +322,10 @@ void Engine::ProcessOne(const Event& event) {
   // profile on the customer's own shard).
   bool own_key = Owns(key_profile, event.key);
   std::optional<uint32_t> keyed;
+  current_keyed_.reset();
   if (own_key) {
     keyed = store_->GetOrAddCustomer(key_profile, event.key);
+    current_keyed_.emplace(key_profile, *keyed);
     AddToHistory(*keyed, Interaction{event.at, names_.Intern(type), 0, 0, 0, false});
     if (options_.note_events) NoteEvent(event, *keyed);
   }
@@ -467,7 +469,9 @@ void Engine::Fire(uint32_t journey, const Event& event, const Activation& act) {
   if (!j.audience) {
     uint32_t profile = ProfileIndex(j.customer);
     if (!Owns(profile, event.key)) return;
-    uint32_t customer = store_->GetOrAddCustomer(profile, event.key);
+    uint32_t customer = current_ == &event && current_keyed_ && current_keyed_->first == profile
+                            ? current_keyed_->second
+                            : store_->GetOrAddCustomer(profile, event.key);
     Enter(journey, customer, &event.record, event.input);
     return;
   }

@@ -471,6 +471,9 @@ class Engine final : private stdlib::HistoryView {
   std::map<std::pair<Instant, uint64_t>, Event> delayed_;
   uint64_t delayed_seq_ = 0;
   const Event* current_ = nullptr;  // the event being processed, if any
+  // Its customer (of its key's profile) when this shard owns it: found
+  // once, not again for each journey it starts.
+  std::optional<std::pair<uint32_t, uint32_t>> current_keyed_;  // profile, customer
   std::vector<Decision> decisions_;
   std::vector<EventNote> event_notes_;
   size_t instant_begin_ = 0;  // where the current instant's decisions start

@@ -737,7 +737,7 @@ void InMemoryStore::Restore(SnapshotReader& in) {
     }
     c.entries = static_cast<uint32_t>(in.U64());
     c.account = static_cast<uint32_t>(in.U64());
-    if (in.ok() && !by_profile_[c.profile].emplace(c.key, static_cast<uint32_t>(id)).second)
+    if (in.ok() && !Index(c.profile, c.key, static_cast<uint32_t>(id)))
       in.Fail("the snapshot holds customer " + c.key + " twice");
   }
   size_t instances = in.Count(2);

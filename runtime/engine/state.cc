@@ -6,22 +6,28 @@
 namespace tutti::runtime {
 
 std::optional<uint32_t> InMemoryStore::FindCustomer(uint32_t profile, std::string_view key) const {
-  const auto& m = by_profile_[profile];
+  const auto& m = by_key_[profile];
   auto it = m.find(key);
   if (it == m.end()) return std::nullopt;
   return it->second;
 }
 
 uint32_t InMemoryStore::GetOrAddCustomer(uint32_t profile, std::string_view key) {
-  auto& m = by_profile_[profile];
+  const auto& m = by_key_[profile];
   auto it = m.find(key);
   if (it != m.end()) return it->second;
   uint32_t id = static_cast<uint32_t>(customers_.size());
   Customer& c = customers_.emplace_back();
   c.profile = profile;
   c.key = std::string(key);
-  m.emplace(c.key, id);
+  Index(profile, c.key, id);
   return id;
+}
+
+bool InMemoryStore::Index(uint32_t profile, const std::string& key, uint32_t id) {
+  auto [it, added] = by_profile_[profile].emplace(key, id);
+  if (added) by_key_[profile].emplace(it->first, id);
+  return added;
 }
 
 uint32_t InMemoryStore::NewInstance() {

@@ -132,7 +132,7 @@ class StateStore {
 
 class InMemoryStore final : public StateStore {
  public:
-  explicit InMemoryStore(size_t profiles) : by_profile_(profiles) {}
+  explicit InMemoryStore(size_t profiles) : by_profile_(profiles), by_key_(profiles) {}
   std::optional<uint32_t> FindCustomer(uint32_t profile, std::string_view key) const override;
   uint32_t GetOrAddCustomer(uint32_t profile, std::string_view key) override;
   Customer& customer(uint32_t id) override { return customers_[id]; }
@@ -141,7 +141,10 @@ class InMemoryStore final : public StateStore {
     return by_profile_[profile];
   }
   size_t customer_count() const override { return customers_.size(); }
-  void AddProfile() override { by_profile_.emplace_back(); }
+  void AddProfile() override {
+    by_profile_.emplace_back();
+    by_key_.emplace_back();
+  }
   uint32_t NewInstance() override;
   JourneyInstance& instance(uint32_t handle) override { return instances_[handle]; }
   const JourneyInstance& instance(uint32_t handle) const override { return instances_[handle]; }
@@ -152,9 +155,18 @@ class InMemoryStore final : public StateStore {
   void Restore(SnapshotReader& in) override;
 
  private:
+  /// Files customer `id` under its key in both indexes; false if the key
+  /// was already there.
+  bool Index(uint32_t profile, const std::string& key, uint32_t id);
+
+  struct KeyHash {
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
   // deques: references stay valid while new entries are added.
   std::deque<Customer> customers_;
-  std::vector<std::map<std::string, uint32_t, std::less<>>> by_profile_;
+  std::vector<std::map<std::string, uint32_t, std::less<>>> by_profile_;  // in key order
+  // The same, hashed, for lookups by key (a map's keys never move).
+  std::vector<std::unordered_map<std::string_view, uint32_t, KeyHash>> by_key_;
   std::deque<JourneyInstance> instances_;
   std::vector<uint32_t> free_;
 };
