@@ -65,9 +65,10 @@ int32_t tutti_jit_bucket(const Value* v, const tutti::compiler::jit::BucketTable
 
 void tutti_jit_hit(std::vector<tutti::compiler::jit::TriggerHit>* hits, int32_t journey, int32_t code,
                    const Value* v) noexcept {
-  tutti::compiler::jit::TriggerHit hit{static_cast<uint32_t>(journey), code, {}};
-  if (code == tutti::compiler::jit::kErrorValue) hit.value = *v;
-  hits->push_back(std::move(hit));
+  auto& hit = hits->emplace_back();
+  hit.journey = static_cast<uint32_t>(journey);
+  hit.code = code;
+  if (code == tutti::compiler::jit::kErrorValue) hit.error = std::make_unique<Value>(*v);
 }
 
 int32_t tutti_jit_truth(const Value* v) noexcept {

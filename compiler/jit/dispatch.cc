@@ -1,7 +1,10 @@
 #include "compiler/jit/dispatch.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
@@ -15,27 +18,101 @@ namespace tutti::compiler::jit {
 
 namespace {
 
-/// `binding.F == "lit"` (either way round): (F, lit).
-std::optional<std::pair<std::string, std::string>> StringEquality(const ast::Expr& e, const std::string& binding) {
-  if (e.kind != ast::ExprKind::kBinary || e.op != ast::Op::kEq) return std::nullopt;
-  for (int side = 0; side < 2; ++side) {
-    const ast::Expr& field = *e.args[side];
-    const ast::Expr& literal = *e.args[1 - side];
-    if (ast::IsFieldOf(field, binding, "") && literal.kind == ast::ExprKind::kLiteral &&
-        std::holds_alternative<std::string>(literal.literal))
-      return std::make_pair(field.name.text, std::get<std::string>(literal.literal));
+/// `binding.F == "lit"` (either way round): (F, {lit}); `binding.F in
+/// ["a", "b"]` with only string literals: (F, {a, b}).
+std::optional<std::pair<std::string, std::set<std::string>>> StringLiterals(const ast::Expr& e,
+                                                                            const std::string& binding) {
+  if (e.kind != ast::ExprKind::kBinary) return std::nullopt;
+  if (e.op == ast::Op::kEq) {
+    for (int side = 0; side < 2; ++side) {
+      const ast::Expr& field = *e.args[side];
+      const ast::Expr& literal = *e.args[1 - side];
+      if (ast::IsFieldOf(field, binding, "") && literal.kind == ast::ExprKind::kLiteral &&
+          std::holds_alternative<std::string>(literal.literal))
+        return std::make_pair(field.name.text, std::set<std::string>{std::get<std::string>(literal.literal)});
+    }
+    return std::nullopt;
+  }
+  if (e.op != ast::Op::kIn || !ast::IsFieldOf(*e.args[0], binding, "") || e.args[1]->kind != ast::ExprKind::kList)
+    return std::nullopt;
+  std::set<std::string> literals;
+  for (const auto& element : e.args[1]->args) {
+    if (element->kind != ast::ExprKind::kLiteral || !std::holds_alternative<std::string>(element->literal))
+      return std::nullopt;
+    literals.insert(std::get<std::string>(element->literal));
+  }
+  if (literals.empty()) return std::nullopt;  // `in []`: false, but nothing to file it under
+  return std::make_pair(e.args[0]->name.text, std::move(literals));
+}
+
+/// The literals trigger `t` compares `field` with, if one of its `&&`-ed
+/// parts does (the first such part: any one of them rules the others out).
+std::optional<std::set<std::string>> LiteralsFor(const TriggerSpec& t, const std::string& field) {
+  for (const ast::Expr* part : ast::Conjuncts(t.cond)) {
+    auto found = StringLiterals(*part, t.binding);
+    if (found && found->first == field) return std::move(found->second);
   }
   return std::nullopt;
 }
 
-/// The literal trigger `t` compares `field` with, if one of its `&&`-ed
-/// parts does.
-std::optional<std::string> LiteralFor(const TriggerSpec& t, const std::string& field) {
-  for (const ast::Expr* part : ast::Conjuncts(t.cond)) {
-    auto eq = StringEquality(*part, t.binding);
-    if (eq && eq->first == field) return eq->second;
+/// A level deeper than this tests what reaches it: each level costs a
+/// lookup, and the code grows with the literals triggers are filed under.
+constexpr size_t kMaxDepth = 4;
+
+/// Plans the node for `indices` (into `triggers`), on the fields not in
+/// `used`.
+void PlanNode(const std::vector<const TriggerSpec*>& triggers, const eval::RecordShape* shape,
+              const std::vector<size_t>& indices, std::set<std::string>& used, size_t depth, DispatchPlan& plan,
+              DispatchNode& node) {
+  plan.depth = std::max(plan.depth, depth);
+  // The field compared with literals by the most of these triggers (the
+  // first by name on a tie), if the event's shape has it; indexing one
+  // trigger alone saves less than the lookup costs.
+  std::map<std::string, size_t> counts;
+  if (shape != nullptr && depth < kMaxDepth) {
+    for (size_t i : indices) {
+      std::set<std::string> fields;
+      for (const ast::Expr* part : ast::Conjuncts(triggers[i]->cond))
+        if (auto found = StringLiterals(*part, triggers[i]->binding); found && !used.count(found->first))
+          fields.insert(found->first);
+      for (const std::string& f : fields) ++counts[f];
+    }
   }
-  return std::nullopt;
+  size_t best = 1;
+  for (const auto& [f, n] : counts) {
+    if (n > best && shape->Slot(f)) {
+      best = n;
+      node.field = f;
+    }
+  }
+  if (node.field.empty()) {
+    node.tested = indices;
+    plan.filed += indices.size();
+    return;
+  }
+  node.slot = *shape->Slot(node.field);
+  std::vector<std::vector<size_t>> filed;
+  std::vector<size_t> others;
+  for (size_t i : indices) {
+    auto literals = LiteralsFor(*triggers[i], node.field);
+    if (!literals) {
+      others.push_back(i);
+      continue;
+    }
+    for (const std::string& literal : *literals) {
+      auto [it, added] = node.table.buckets.emplace(literal, static_cast<int32_t>(filed.size()));
+      if (added) filed.emplace_back();
+      filed[static_cast<size_t>(it->second)].push_back(i);
+    }
+  }
+  used.insert(node.field);
+  node.buckets.resize(filed.size());
+  for (size_t k = 0; k < filed.size(); ++k) PlanNode(triggers, shape, filed[k], used, depth + 1, plan, node.buckets[k]);
+  if (!others.empty()) {
+    node.others = std::make_unique<DispatchNode>();
+    PlanNode(triggers, shape, others, used, depth + 1, plan, *node.others);
+  }
+  used.erase(node.field);
 }
 
 }  // namespace
@@ -44,38 +121,11 @@ DispatchPlan PlanDispatch(const std::vector<const TriggerSpec*>& triggers) {
   DispatchPlan plan;
   if (triggers.empty()) return plan;
   plan.event = triggers[0]->event;
-  const eval::RecordShape* shape = triggers[0]->shape;
-  // The field compared with a literal by the most triggers (the first by
-  // name on a tie), if the event's shape has it.
-  std::map<std::string, size_t> counts;
-  for (const TriggerSpec* t : triggers) {
-    std::map<std::string, bool> fields;
-    for (const ast::Expr* part : ast::Conjuncts(t->cond))
-      if (auto eq = StringEquality(*part, t->binding)) fields[eq->first] = true;
-    for (const auto& [f, yes] : fields) ++counts[f];
-  }
-  size_t best = 0;
-  for (const auto& [f, n] : counts) {
-    if (n > best && shape != nullptr && shape->Slot(f)) {
-      best = n;
-      plan.field = f;
-    }
-  }
-  if (!plan.field.empty()) {
-    plan.shape = shape;
-    plan.slot = *shape->Slot(plan.field);
-  }
-  for (size_t i = 0; i < triggers.size(); ++i) {
-    std::optional<std::string> literal;
-    if (!plan.field.empty()) literal = LiteralFor(*triggers[i], plan.field);
-    if (!literal) {
-      plan.always.push_back(i);
-      continue;
-    }
-    auto [it, added] = plan.table.buckets.emplace(*literal, static_cast<int32_t>(plan.buckets.size()));
-    if (added) plan.buckets.emplace_back();
-    plan.buckets[static_cast<size_t>(it->second)].push_back(i);
-  }
+  plan.shape = triggers[0]->shape;
+  std::vector<size_t> all(triggers.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::set<std::string> used;
+  PlanNode(triggers, plan.shape, all, used, 0, plan, plan.root);
   return plan;
 }
 
@@ -148,23 +198,30 @@ void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchP
     b.SetInsertPoint(next);
   };
 
-  for (size_t i : plan.always) test(i);
-  if (!plan.buckets.empty()) {
-    llvm::Value* value = call("tutti_jit_field", {field_tmp, event, pool_entry(pool.AddPointer(plan.shape)),
-                                                  llvm::ConstantInt::get(i64, plan.slot), pool_entry(pool.AddString(plan.field))},
-                              ptr);
-    llvm::Value* bucket = call("tutti_jit_bucket", {value, pool_entry(pool.AddPointer(&plan.table))}, i32);
-    auto* done = llvm::BasicBlock::Create(ctx, "done", fn);
-    auto* sw = b.CreateSwitch(bucket, done, static_cast<unsigned>(plan.buckets.size()));
-    for (size_t k = 0; k < plan.buckets.size(); ++k) {
-      auto* block = llvm::BasicBlock::Create(ctx, "bucket", fn);
-      sw->addCase(b.getInt32(static_cast<int32_t>(k)), block);
-      b.SetInsertPoint(block);
-      for (size_t i : plan.buckets[k]) test(i);
-      b.CreateBr(done);
+  // A node: its tests, then its field's bucket, then the others'.
+  std::function<void(const DispatchNode&)> emit = [&](const DispatchNode& node) {
+    for (size_t i : node.tested) test(i);
+    if (node.field.empty()) return;
+    if (!node.buckets.empty()) {
+      llvm::Value* value =
+          call("tutti_jit_field", {field_tmp, event, pool_entry(pool.AddPointer(plan.shape)),
+                                   llvm::ConstantInt::get(i64, node.slot), pool_entry(pool.AddString(node.field))},
+               ptr);
+      llvm::Value* bucket = call("tutti_jit_bucket", {value, pool_entry(pool.AddPointer(&node.table))}, i32);
+      auto* done = llvm::BasicBlock::Create(ctx, "done", fn);
+      auto* sw = b.CreateSwitch(bucket, done, static_cast<unsigned>(node.buckets.size()));
+      for (size_t k = 0; k < node.buckets.size(); ++k) {
+        auto* block = llvm::BasicBlock::Create(ctx, "bucket", fn);
+        sw->addCase(b.getInt32(static_cast<int32_t>(k)), block);
+        b.SetInsertPoint(block);
+        emit(node.buckets[k]);
+        b.CreateBr(done);
+      }
+      b.SetInsertPoint(done);
     }
-    b.SetInsertPoint(done);
-  }
+    if (node.others) emit(*node.others);
+  };
+  emit(plan.root);
   call("tutti_jit_destroy", {slots, b.getInt64(2)});
   b.CreateRetVoid();
 }

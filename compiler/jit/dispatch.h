@@ -3,13 +3,18 @@
 // the trigger conditions of every journey listening to it and reports the
 // journeys that fire (or whose condition failed with an error).
 //
-// It does not test them all. The plan picks the event field that most
-// triggers compare with a string literal (`e.brand == "GLIDIM"`) and files
-// each such journey under its literal; an event then reaches only the
-// journeys filed under its own value of that field, plus those with no
-// such comparison. This is exact, not a heuristic: a `&&` with a false
-// part is false whatever its other parts give (errors included), and
-// `e.F == "lit"` is false for every other value of F.
+// It does not test them all. The plan is a discrimination tree: at each
+// level it picks the event field that most of its triggers compare with
+// string literals (`e.brand == "GLIDIM"`, or `e.brand in ["A", "B"]`) and
+// files each such trigger under its literals (one bucket per literal); an
+// event then goes down only its own value's bucket, and the triggers with
+// no such comparison are indexed again, on another field, in their own
+// branch. Each branch is planned the same way on the fields not yet used,
+// so triggers that test brand and specialty, or region alone, each reach
+// the few events that can fire them. This is exact, not a heuristic: a
+// `&&` with a false part is false whatever its other parts give (errors
+// included), and `e.F == "lit"` and `e.F in [literals]` are false for every
+// other value of F (a field read never fails; an absent one is null).
 //
 // Trigger conditions read only the event, `now` and (`deferred`) the
 // profile of the customer the event is keyed by. No journey changes a
@@ -19,6 +24,7 @@
 // kTestLater, and the engine tests its condition with the profile bound.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -50,11 +56,12 @@ struct TriggerSpec {
 inline constexpr int32_t kTestLater = 4;
 
 /// A trigger that fired (code kTrue) or whose condition gave an error
-/// (code kErrorValue, with the error in `value`).
+/// (code kErrorValue, with the error in `error`). Cheap to move: a dispatch
+/// sorts dozens of hits per event.
 struct TriggerHit {
   uint32_t journey = 0;
   int32_t code = 0;
-  Value value;
+  std::unique_ptr<Value> error;
 };
 
 /// Literal -> bucket number, for the native code's lookup.
@@ -62,19 +69,34 @@ struct BucketTable {
   std::unordered_map<std::string, int32_t> buckets;
 };
 
+/// One level of the tree, for a set of triggers: those left to test here,
+/// and the others, filed by the literals `field` is compared with.
+struct DispatchNode {
+  /// Indices into the event's triggers, tested whenever an event reaches
+  /// this node.
+  std::vector<size_t> tested;
+  /// The indexed field (empty: none, and only `tested` is set) and its
+  /// slot in the event's shape.
+  std::string field;
+  size_t slot = 0;
+  /// Per literal, the triggers filed under it (a trigger with `in` under
+  /// each of its literals): reached when the field holds that literal.
+  std::vector<DispatchNode> buckets;
+  BucketTable table;
+  /// The triggers that do not compare `field` with a literal: reached by
+  /// every event that reaches this node. Null when there are none.
+  std::unique_ptr<DispatchNode> others;
+};
+
 /// How one event type's triggers are dispatched.
 struct DispatchPlan {
   std::string event;
-  /// The indexed field (empty: none; every trigger is tested) and its slot
-  /// in the event's shape.
-  std::string field;
   const eval::RecordShape* shape = nullptr;
-  size_t slot = 0;
-  /// Indices into the event's triggers: tested for every event ...
-  std::vector<size_t> always;
-  /// ... and per bucket, tested when the field holds that bucket's literal.
-  std::vector<std::vector<size_t>> buckets;
-  BucketTable table;
+  DispatchNode root;
+  /// How many times triggers are filed in all (a trigger with `in` counts
+  /// once per literal), and the tree's depth: for tests and benchmarks.
+  size_t filed = 0;
+  size_t depth = 0;
 };
 
 /// Plans the dispatch of `triggers` (all of one event type).

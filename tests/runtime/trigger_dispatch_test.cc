@@ -1,0 +1,119 @@
+// Trigger dispatch (compiler/jit/dispatch.h) against the interpreter: for
+// every event, the native dispatch must report exactly the journeys whose
+// trigger condition the interpreter finds true, and those whose condition
+// fails with an error, with the same error. The journeys test one, two or
+// three fields against literals (`==` either way round, `in` lists), a
+// negation, a disjunction that cannot be indexed, and nothing at all; the
+// events leave an optional field unset and hold values no journey names,
+// so every branch of the tree (a bucket, no bucket, the others) is taken.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/eval/evaluator.h"
+#include "runtime/engine/journey_set.h"
+#include "runtime/records/decoder.h"
+
+namespace tutti::runtime {
+namespace {
+
+using compiler::eval::Value;
+using compiler::eval::ValueKind;
+
+std::string Pick(std::mt19937_64& rng, const char* prefix, int n) { return prefix + std::to_string(rng() % n); }
+
+/// A trigger condition of kind `i % 8` with literals drawn from `rng`.
+std::string Condition(int i, std::mt19937_64& rng) {
+  auto q = [](const std::string& s) { return "\"" + s + "\""; };
+  switch (i % 8) {
+    case 0: return "e.brand == " + q(Pick(rng, "B", 5)) + " && e.specialty == " + q(Pick(rng, "S", 4)) +
+                   " && e.units > " + std::to_string(rng() % 10);
+    case 1: return "e.region == " + q(Pick(rng, "R", 3)) + " && e.score >= 0." + std::to_string(rng() % 10);
+    case 2: return "e.brand in [" + q(Pick(rng, "B", 5)) + ", " + q(Pick(rng, "B", 5)) + "] && !(e.specialty == " +
+                   q(Pick(rng, "S", 4)) + ")";
+    case 3: return q(Pick(rng, "B", 5)) + " == e.brand && e.region in [" + q(Pick(rng, "R", 3)) +
+                   "] && e.specialty == " + q(Pick(rng, "S", 4));
+    case 4: return "e.brand == " + q(Pick(rng, "B", 5)) + " || e.region == " + q(Pick(rng, "R", 3));
+    case 5: return "e.specialty in [" + q(Pick(rng, "S", 4)) + "] && 10 / e.units > 2";  // fails when units is 0
+    case 6: return "e.brand == " + q(Pick(rng, "B", 5)) + " && e.region == " + q(Pick(rng, "R", 3));
+    default: return "";
+  }
+}
+
+TEST(TriggerDispatch, ReportsWhatTheInterpreterFindsOnEveryEvent) {
+  std::mt19937_64 rng(5);
+  std::vector<std::pair<std::string, std::string>> files = {{"schemas.tutti", R"(
+profile hcp { id: string key }
+event rx keyed by hcp { hcp: string, brand: string?, specialty: string, region: string, units: int, score: double }
+channel email { kind message to hcp }
+)"}};
+  constexpr int kJourneys = 120;
+  for (int i = 0; i < kJourneys; ++i) {
+    std::string cond = Condition(i, rng);
+    std::string n = std::to_string(i);
+    files.emplace_back("j" + n + ".tutti", "import \"schemas\"\njourney j" + n + " {\n  on rx as e" +
+                                               (cond.empty() ? "" : " where " + cond) + "\n  send email \"hi\"\n}\n");
+  }
+  compiler::DiagnosticSink sink;
+  auto set = JourneySet::FromText(files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+  ASSERT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
+  ASSERT_TRUE(set->Compile().ok());
+  const compiler::jit::CompiledExprs& native = *set->compiled();
+
+  // The tree indexes brand, then region among the journeys without a
+  // brand, and specialty under a brand.
+  ASSERT_EQ(native.plans().size(), 1u);
+  const compiler::jit::DispatchPlan& plan = native.plans()[0];
+  EXPECT_EQ(plan.root.field, "brand");
+  ASSERT_NE(plan.root.others, nullptr);
+  EXPECT_EQ(plan.root.others->field, "region");
+  EXPECT_GE(plan.depth, 2u);
+  EXPECT_TRUE(plan.root.tested.empty()) << "every journey is filed below the root";
+
+  const Value now(compiler::eval::Timestamp{1772409600, 0});
+  size_t hits = 0, errors = 0;
+  std::vector<compiler::jit::TriggerHit> found;
+  for (int k = 0; k < 3000; ++k) {
+    std::string line = "{\"type\": \"rx\", \"hcp\": \"h1\", \"at\": \"2026-03-02T10:00:00Z\"";
+    if (k % 7 != 0) line += ", \"brand\": \"" + Pick(rng, "B", 7) + "\"";  // B5, B6: no journey's
+    line += ", \"specialty\": \"" + Pick(rng, "S", 5) + "\", \"region\": \"" + Pick(rng, "R", 4) +
+            "\", \"units\": " + std::to_string(rng() % 12) + ", \"score\": 0." + std::to_string(rng() % 10) + "}";
+    DecodeResult decoded = DecodeLine(set->schemas(), line, 1);
+    ASSERT_TRUE(decoded.ok()) << line;
+    Value event = RecordValue(decoded.record());
+
+    std::map<uint32_t, std::string> want;  // journey -> "true" or the error
+    compiler::eval::Activation act;
+    act.Bind("now", now);
+    act.Bind("e", event);
+    const auto& journeys = set->ir().journeys;
+    for (uint32_t j = 0; j < journeys.size(); ++j) {
+      if (journeys[j].trigger->cond == nullptr) {
+        want[j] = "true";
+        continue;
+      }
+      Value v = compiler::eval::Evaluate(*journeys[j].trigger->cond, act, set->functions());
+      if (v.IsError()) want[j] = v.ErrorMessage();
+      else if (v.is(ValueKind::kBool) && v.AsBool()) want[j] = "true";
+    }
+    found.clear();
+    ASSERT_TRUE(native.Dispatch("rx", event, now, &found));
+    std::map<uint32_t, std::string> got;
+    for (const auto& h : found) {
+      EXPECT_FALSE(got.count(h.journey)) << "journey " << h.journey << " reported twice for " << line;
+      got[h.journey] = h.code == compiler::jit::kTrue ? "true" : h.error ? h.error->ErrorMessage() : "?";
+    }
+    ASSERT_EQ(got, want) << line;
+    for (const auto& [j, what] : want) (what == "true" ? hits : errors) += 1;
+  }
+  EXPECT_GT(hits, 3000u);
+  EXPECT_GT(errors, 0u) << "no condition failed: the error path is not covered";
+}
+
+}  // namespace
+}  // namespace tutti::runtime
