@@ -50,7 +50,10 @@ void tutti_jit_init(Value* slots, int64_t n) noexcept {
 }
 
 void tutti_jit_destroy(Value* slots, int64_t n) noexcept {
-  for (int64_t i = 0; i < n; ++i) slots[i].~Value();
+  // Most temporaries hold a bool or a number: nothing to free, and no
+  // visit of the variant's alternatives to find that out.
+  for (int64_t i = 0; i < n; ++i)
+    if (slots[i].kind() > ValueKind::kDouble) slots[i].~Value();
 }
 
 void tutti_jit_assign(Value* out, const Value* v) noexcept { *out = *v; }
