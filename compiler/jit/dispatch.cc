@@ -58,6 +58,12 @@ std::optional<std::set<std::string>> LiteralsFor(const TriggerSpec& t, const std
 /// A level deeper than this tests what reaches it: each level costs a
 /// lookup, and the code grows with the literals triggers are filed under.
 constexpr size_t kMaxDepth = 4;
+/// A trigger filed under several literals is tested at several places, and
+/// in a branch below each copy it may be copied again: in all, the tree
+/// tests at most this many copies per trigger beyond the first, so that
+/// in-lists on several fields (50 literals each on four fields would be
+/// 50^4 places) cannot blow the plan up.
+constexpr size_t kCopiesPerTrigger = 3;
 
 /// Plans the node for `indices` (into `triggers`), on the fields not in
 /// `used`.
@@ -78,13 +84,25 @@ void PlanNode(const std::vector<const TriggerSpec*>& triggers, const eval::Recor
       for (const std::string& f : fields) ++counts[f];
     }
   }
-  size_t best = 1;
+  // The copies filing them under `f` would make: a trigger filed under k
+  // literals is tested in k places.
+  auto copies = [&](const std::string& f) {
+    size_t extra = 0;
+    for (size_t i : indices)
+      if (auto literals = LiteralsFor(*triggers[i], f)) extra += literals->size() - 1;
+    return extra;
+  };
+  const size_t budget = kCopiesPerTrigger * triggers.size();
+  size_t best = 1, extra = 0;
   for (const auto& [f, n] : counts) {
-    if (n > best && shape->Slot(f)) {
-      best = n;
-      node.field = f;
-    }
+    if (n <= best || !shape->Slot(f)) continue;
+    size_t c = copies(f);
+    if (plan.copies + c > budget) continue;
+    best = n;
+    node.field = f;
+    extra = c;
   }
+  plan.copies += extra;
   if (node.field.empty()) {
     node.tested = indices;
     plan.filed += indices.size();
@@ -162,6 +180,11 @@ void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchP
   call("tutti_jit_init", {slots, b.getInt64(2)});
   llvm::Value* event = b.CreateLoad(ptr, b.CreateInBoundsGEP(ptr, vars, b.getInt64(0)));
   llvm::Value* now = b.CreateLoad(ptr, b.CreateInBoundsGEP(ptr, vars, b.getInt64(1)));
+  // One environment array for every test (they run one after another),
+  // sized once they are all emitted: the frame stays small however many
+  // places test a trigger.
+  llvm::AllocaInst* env = b.CreateAlloca(ptr, b.getInt64(1));
+  size_t env_size = 1;
 
   // Tests trigger i and reports a hit.
   auto test = [&](size_t i) {
@@ -172,8 +195,7 @@ void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchP
       return;
     }
     const CompiledCondition& c = conditions[i];
-    llvm::IRBuilder<> at_entry(entry, entry->begin());
-    llvm::Value* env = at_entry.CreateAlloca(ptr, b.getInt64(std::max<size_t>(1, c.env.size())));
+    env_size = std::max(env_size, c.env.size());
     for (size_t k = 0; k < c.env.size(); ++k) {
       llvm::Value* v;
       if (c.env[k] == t.binding) v = event;
@@ -224,6 +246,7 @@ void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchP
   emit(plan.root);
   call("tutti_jit_destroy", {slots, b.getInt64(2)});
   b.CreateRetVoid();
+  env->setOperand(0, b.getInt64(env_size));
 }
 
 }  // namespace tutti::compiler::jit

@@ -14,7 +14,8 @@
 // the few events that can fire them. This is exact, not a heuristic: a
 // `&&` with a false part is false whatever its other parts give (errors
 // included), and `e.F == "lit"` and `e.F in [literals]` are false for every
-// other value of F (a field read never fails; an absent one is null).
+// other value of F (the event is a record of its type, as the engine
+// decodes it: a field read never fails, and an absent one is null).
 //
 // Trigger conditions read only the event, `now` and (`deferred`) the
 // profile of the customer the event is keyed by. No journey changes a
@@ -94,8 +95,10 @@ struct DispatchPlan {
   const eval::RecordShape* shape = nullptr;
   DispatchNode root;
   /// How many times triggers are filed in all (a trigger with `in` counts
-  /// once per literal), and the tree's depth: for tests and benchmarks.
+  /// once per literal), the copies beyond each trigger's first, and the
+  /// tree's depth: for tests and benchmarks.
   size_t filed = 0;
+  size_t copies = 0;
   size_t depth = 0;
 };
 

@@ -133,6 +133,10 @@ class StateStore {
 class InMemoryStore final : public StateStore {
  public:
   explicit InMemoryStore(size_t profiles) : by_profile_(profiles), by_key_(profiles) {}
+  // by_key_ points into by_profile_'s keys: a copy would point into the
+  // original's.
+  InMemoryStore(const InMemoryStore&) = delete;
+  InMemoryStore& operator=(const InMemoryStore&) = delete;
   std::optional<uint32_t> FindCustomer(uint32_t profile, std::string_view key) const override;
   uint32_t GetOrAddCustomer(uint32_t profile, std::string_view key) override;
   Customer& customer(uint32_t id) override { return customers_[id]; }

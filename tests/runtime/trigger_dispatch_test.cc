@@ -115,5 +115,44 @@ channel email { kind message to hcp }
   EXPECT_GT(errors, 0u) << "no condition failed: the error path is not covered";
 }
 
+TEST(TriggerDispatch, InListsOnSeveralFieldsDoNotMultiplyThePlan) {
+  // Filed under every literal of every list, two such journeys would be
+  // tested in 50^4 places; the plan keeps to three copies per trigger.
+  std::string list;
+  for (int k = 0; k < 50; ++k) list += (k ? ", \"v" : "\"v") + std::to_string(k) + "\"";
+  std::string cond;
+  for (const char* f : {"a", "b", "c", "d"}) cond += std::string(cond.empty() ? "" : " && ") + "e." + f + " in [" + list + "]";
+  std::vector<std::pair<std::string, std::string>> files = {{"schemas.tutti", R"(
+profile hcp { id: string key }
+event ev keyed by hcp { hcp: string, a: string, b: string, c: string, d: string }
+channel email { kind message to hcp }
+)"}};
+  for (const char* j : {"j0", "j1"})
+    files.emplace_back(std::string(j) + ".tutti", "import \"schemas\"\njourney " + std::string(j) + " {\n  on ev as e where " +
+                                                      cond + "\n  send email \"hi\"\n}\n");
+  compiler::DiagnosticSink sink;
+  auto set = JourneySet::FromText(files, std::string(TUTTI_SOURCE_DIR) + "/stdlib", sink);
+  ASSERT_NE(set, nullptr) << compiler::RenderText(sink.Sorted());
+  ASSERT_TRUE(set->Compile().ok());
+  const compiler::jit::CompiledExprs& native = *set->compiled();
+  ASSERT_EQ(native.plans().size(), 1u);
+  EXPECT_LE(native.plans()[0].copies, 6u);
+  EXPECT_LE(native.plans()[0].filed, 8u);
+
+  const Value now(compiler::eval::Timestamp{1772409600, 0});
+  auto hits = [&](const std::string& d) {
+    DecodeResult decoded = DecodeLine(set->schemas(),
+                                      R"({"type": "ev", "hcp": "h1", "at": "2026-03-02T10:00:00Z", "a": "v3", "b": "v49", "c": "v0", "d": ")" +
+                                          d + "\"}",
+                                      1);
+    EXPECT_TRUE(decoded.ok());
+    std::vector<compiler::jit::TriggerHit> found;
+    native.Dispatch("ev", RecordValue(decoded.record()), now, &found);
+    return found.size();
+  };
+  EXPECT_EQ(hits("v7"), 2u);
+  EXPECT_EQ(hits("v50"), 0u);
+}
+
 }  // namespace
 }  // namespace tutti::runtime
