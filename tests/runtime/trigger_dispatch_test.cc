@@ -83,6 +83,9 @@ channel email { kind message to hcp }
   EXPECT_EQ(plan.root.field, "brand");
   ASSERT_NE(plan.root.others, nullptr);
   EXPECT_EQ(plan.root.others->field, "region");
+  size_t by_specialty = 0;
+  for (const compiler::jit::DispatchNode& bucket : plan.root.buckets) by_specialty += bucket.field == "specialty";
+  EXPECT_GT(by_specialty, 0u) << "no brand's journeys are indexed again by specialty";
   EXPECT_GE(plan.depth, 2u);
   EXPECT_TRUE(plan.root.tested.empty()) << "every journey is filed below the root";
 
