@@ -37,14 +37,18 @@ size_t ConstantPool::AddCallSite(CallSite site) {
   return entries_.size() - 1;
 }
 
-namespace {
-
 using ast::Expr;
 using ast::ExprKind;
 using ast::Op;
 
 class Emitter {
  public:
+  /// A Truth code and, when it is kErrorValue or kNotBool, the value.
+  struct Truthy {
+    llvm::Value* code;
+    llvm::Value* slot;  // valid only when code >= kErrorValue
+  };
+
   Emitter(llvm::Module& module, const eval::Functions& functions, ConstantPool& pool)
       : m_(module), ctx_(module.getContext()), b_(ctx_), functions_(functions), pool_(pool) {
     ptr_ = llvm::PointerType::get(ctx_, 0);
@@ -67,8 +71,9 @@ class Emitter {
     auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
     auto* none = llvm::BasicBlock::Create(ctx_, "none", fn_);
     b_.SetInsertPoint(entry);
-    slots_ = b_.CreateAlloca(b_.getInt8Ty(), b_.getInt64(1), "slots");
-    slots_->setAlignment(llvm::Align(16));
+    llvm::AllocaInst* slots = b_.CreateAlloca(b_.getInt8Ty(), b_.getInt64(1), "slots");
+    slots->setAlignment(llvm::Align(16));
+    slots_ = slots;
     auto* sw = b_.CreateSwitch(which, none, static_cast<unsigned>(2 * specs.size()));
     b_.SetInsertPoint(none);
     b_.CreateRet(b_.getInt32(0));
@@ -105,7 +110,31 @@ class Emitter {
         most_slots = std::max(most_slots, slot_count_);
       }
     }
-    slots_->setOperand(0, b_.getInt64(std::max<uint64_t>(1, most_slots * sizeof(Value))));
+    slots->setOperand(0, b_.getInt64(std::max<uint64_t>(1, most_slots * sizeof(Value))));
+  }
+
+  /// Tests `spec.expr` at the end of block `at` of `fn`, taking every node
+  /// of `known` as true, with `slots` as its value slots (from the first);
+  /// `at` becomes the block where the test ends with kTrue or kFalse, and
+  /// any surprise jumps to `bail` instead (see InlineConditions). Returns
+  /// the slots used.
+  uint64_t Inline(llvm::Function* fn, llvm::Value* vars, llvm::Value* pool, llvm::Value* slots, const ExprSpec& spec,
+                  const std::set<const Expr*>& known, llvm::BasicBlock* bail, llvm::BasicBlock*& at,
+                  llvm::Value*& code) {
+    fn_ = fn;
+    vars_ = vars;
+    pool_arg_ = pool;
+    slots_ = slots;
+    spec_ = &spec;
+    known_ = &known;
+    bail_ = bail;
+    slot_count_ = 0;
+    b_.SetInsertPoint(at);
+    code = Settled(EmitTruth(*spec.expr)).code;
+    at = b_.GetInsertBlock();
+    known_ = nullptr;
+    bail_ = nullptr;
+    return slot_count_;
   }
 
  private:
@@ -270,12 +299,6 @@ class Emitter {
     return out;
   }
 
-  /// A Truth code and, when it is kErrorValue or kNotBool, the value.
-  struct Truthy {
-    llvm::Value* code;
-    llvm::Value* slot;  // valid only when code >= kErrorValue
-  };
-
   // ---- fast paths ------------------------------------------------------
   //
   // When the layout probe succeeded (ValueLayout), the commonest reads and
@@ -310,6 +333,11 @@ class Emitter {
     llvm::Value* field_ptr = At(begin, slot * layout_.value_size);
     b_.CreateCondBr(b_.CreateAnd(same, b_.CreateICmpULT(field_ptr, end)), done, slow);
     b_.SetInsertPoint(slow);
+    if (bail_ != nullptr) {  // an inline test leaves surprises to the general code
+      b_.CreateBr(bail_);
+      b_.SetInsertPoint(done);
+      return field_ptr;
+    }
     llvm::Value* general = slow_path();
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
@@ -418,6 +446,11 @@ class Emitter {
     llvm::BasicBlock* fast_end = b_.GetInsertBlock();
     b_.CreateBr(done);
     b_.SetInsertPoint(slow);
+    if (bail_ != nullptr) {
+      b_.CreateBr(bail_);
+      b_.SetInsertPoint(done);
+      return Truthy{fast_code, slot};
+    }
     llvm::Value* other = Emit(*e.args[x_first ? 1 : 0]);
     llvm::Value* a = x_first ? x : other;
     llvm::Value* b = x_first ? other : x;
@@ -453,6 +486,7 @@ class Emitter {
 
   Truthy EmitTruth(const Expr& e) {
     llvm::Value* null = llvm::ConstantPointerNull::get(ptr_);
+    if (known_ != nullptr && known_->count(&e)) return {b_.getInt32(kTrue), null};
     if (e.kind == ExprKind::kLiteral && std::holds_alternative<bool>(e.literal))
       return {b_.getInt32(std::get<bool>(e.literal) ? kTrue : kFalse), null};
     if (e.kind == ExprKind::kBinary && (e.op == Op::kAnd || e.op == Op::kOr)) return EmitLogic(e);
@@ -464,6 +498,10 @@ class Emitter {
       return {Call("tutti_jit_compare", {slot, b_.getInt32(static_cast<int>(e.op)), a, b}, i32_), slot};
     }
     if (e.kind == ExprKind::kUnary && e.op == Op::kNot) {
+      if (bail_ != nullptr) {
+        Truthy t = Settled(EmitTruth(*e.target));
+        return {b_.CreateXor(t.code, b_.getInt32(1)), null};
+      }
       Truthy t = EmitTruth(*e.target);
       // false <-> true; an error stays; another kind is "no matching overload".
       auto* odd = Block("not.odd");
@@ -490,8 +528,37 @@ class Emitter {
   }
 
   /// `a && b`, `a || b`: the deciding side wins over an error on the other.
+  /// In an inline test, `t` if it is a bool; anything else jumps to the
+  /// bail block. Elsewhere, `t`.
+  Truthy Settled(Truthy t) {
+    if (bail_ == nullptr) return t;
+    if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(t.code); c && c->getZExtValue() <= kTrue) return t;
+    auto* go_on = Block("settled");
+    b_.CreateCondBr(b_.CreateICmpUGE(t.code, b_.getInt32(kErrorValue)), bail_, go_on);
+    b_.SetInsertPoint(go_on);
+    return t;
+  }
+
   Truthy EmitLogic(const Expr& e) {
     bool decisive = e.op == Op::kOr;
+    if (bail_ != nullptr) {
+      // Both sides bools (anything else bails): the left side decides, or
+      // the right side is the answer.
+      Truthy a = Settled(EmitTruth(*e.args[0]));
+      llvm::BasicBlock* a_end = b_.GetInsertBlock();
+      auto* right = Block("logic.right");
+      auto* end = Block("logic.end");
+      b_.CreateCondBr(b_.CreateICmpEQ(a.code, b_.getInt32(decisive ? kTrue : kFalse)), end, right);
+      b_.SetInsertPoint(right);
+      Truthy bt = Settled(EmitTruth(*e.args[1]));
+      llvm::BasicBlock* b_end = b_.GetInsertBlock();
+      b_.CreateBr(end);
+      b_.SetInsertPoint(end);
+      auto* code = b_.CreatePHI(i32_, 2);
+      code->addIncoming(a.code, a_end);
+      code->addIncoming(bt.code, b_end);
+      return {code, llvm::ConstantPointerNull::get(ptr_)};
+    }
     llvm::Value* decides = b_.getInt32(decisive ? kTrue : kFalse);
     llvm::Value* null = llvm::ConstantPointerNull::get(ptr_);
     auto* end = Block("logic.end");
@@ -720,11 +787,18 @@ class Emitter {
   llvm::Function* fn_ = nullptr;
   llvm::Value* vars_ = nullptr;
   llvm::Value* pool_arg_ = nullptr;
-  llvm::AllocaInst* slots_ = nullptr;
+  llvm::Value* slots_ = nullptr;
   uint64_t slot_count_ = 0;
+  /// Inline tests: the parts known to be true where the test is placed.
+  const std::set<const Expr*>* known_ = nullptr;
+  /// Inline tests: where an error, a value that is not a bool, or any
+  /// other case the fast paths do not cover jumps to.
+  llvm::BasicBlock* bail_ = nullptr;
   /// Macro iteration variables in scope, innermost last.
   std::vector<std::pair<std::string, llvm::Value*>> scope_;
 };
+
+namespace {
 
 void CollectFreeNames(const Expr& e, std::vector<std::string>& bound, std::set<std::string>& out) {
   if (e.kind == ExprKind::kIdent) {
@@ -742,6 +816,25 @@ void CollectFreeNames(const Expr& e, std::vector<std::string>& bound, std::set<s
 void EmitGroup(llvm::Module& module, const std::string& fn_name, const std::vector<const ExprSpec*>& specs,
                const eval::Functions& functions, ConstantPool& pool) {
   Emitter(module, functions, pool).Group(fn_name, specs);
+}
+
+InlineConditions::InlineConditions(llvm::Function& fn, llvm::Value* vars, llvm::Value* pool,
+                                   const eval::Functions& functions, ConstantPool& constants)
+    : fn_(fn), vars_(vars), pool_(pool), emitter_(std::make_unique<Emitter>(*fn.getParent(), functions, constants)) {
+  llvm::IRBuilder<> entry(&fn.getEntryBlock(), fn.getEntryBlock().begin());
+  slots_ = entry.CreateAlloca(entry.getInt8Ty(), entry.getInt64(1), "inline.slots");
+  slots_->setAlignment(llvm::Align(16));
+}
+
+InlineConditions::~InlineConditions() = default;
+
+llvm::Value* InlineConditions::Emit(llvm::BasicBlock*& at, const ExprSpec& spec,
+                                    const std::set<const ast::Expr*>& known, llvm::BasicBlock* bail) {
+  llvm::Value* code = nullptr;
+  slots_used_ = std::max(slots_used_, emitter_->Inline(&fn_, vars_, pool_, slots_, spec, known, bail, at, code));
+  slots_->setOperand(0, llvm::ConstantInt::get(llvm::Type::getInt64Ty(fn_.getContext()),
+                                               std::max<uint64_t>(1, slots_used_ * sizeof(Value))));
+  return code;
 }
 
 std::vector<std::string> FreeNames(const ast::Expr& expr) {

@@ -16,6 +16,8 @@
 // activation binding the environment's names.
 
 #include <deque>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,11 @@
 #include "compiler/jit/abi.h"
 
 namespace llvm {
+class AllocaInst;
+class BasicBlock;
+class Function;
 class Module;
+class Value;
 }
 
 namespace tutti::compiler::jit {
@@ -78,6 +84,51 @@ struct ExprSpec {
 /// constants to `pool`.
 void EmitGroup(llvm::Module& module, const std::string& fn_name, const std::vector<const ExprSpec*>& specs,
                const eval::Functions& functions, ConstantPool& pool);
+
+class Emitter;
+
+/// Conditions tested inside another generated function (a trigger
+/// dispatch) rather than by a call into their group: no call, no
+/// environment array, and the parts of a condition already known to be
+/// true where it is tested (`e.brand == "GLIDIM"` in the brand's bucket)
+/// are not tested again. Taking a known-true part as `true` is exact: it
+/// is what that part evaluates to there, and nothing else changes.
+///
+/// An inline test covers the common case only: fields of the expected
+/// layout, comparisons of the literal's kind, bools. Anything else (an
+/// error, a null, a value that is not a bool) jumps to a bail block, where
+/// the caller tests the whole condition by the general code, which gives
+/// the exact answer; so the inline code stays small.
+///
+/// The tests share one area of value slots in `fn`'s frame, `slots()`:
+/// the caller constructs its first `slots_used()` values (tutti_jit_init)
+/// before the first test runs and destroys them (tutti_jit_destroy) after
+/// the last; between tests, slots are only ever assigned to.
+class InlineConditions {
+ public:
+  /// For tests in `fn`, whose `vars` and `pool` are as a GroupFunction's.
+  InlineConditions(llvm::Function& fn, llvm::Value* vars, llvm::Value* pool, const eval::Functions& functions,
+                   ConstantPool& constants);
+  ~InlineConditions();
+
+  /// Tests `spec.expr` (its names bound by `vars`, as `spec.env` says) at
+  /// the end of block `at`, with every node of `known` taken as true; `at`
+  /// becomes the block where the test ends, and the code returned is kTrue
+  /// or kFalse there. Every other case jumps to `bail`.
+  llvm::Value* Emit(llvm::BasicBlock*& at, const ExprSpec& spec, const std::set<const ast::Expr*>& known,
+                    llvm::BasicBlock* bail);
+
+  llvm::AllocaInst* slots() const { return slots_; }
+  uint64_t slots_used() const { return slots_used_; }
+
+ private:
+  llvm::Function& fn_;
+  llvm::Value* vars_;
+  llvm::Value* pool_;
+  llvm::AllocaInst* slots_ = nullptr;
+  uint64_t slots_used_ = 0;
+  std::unique_ptr<Emitter> emitter_;
+};
 
 /// The free names of `expr` (identifiers not bound by one of its macros),
 /// sorted, without duplicates: the environment to compile it with when

@@ -133,6 +133,21 @@ void PlanNode(const std::vector<const TriggerSpec*>& triggers, const eval::Recor
   used.erase(node.field);
 }
 
+/// A condition bigger than this (in nodes left to test) is tested by a
+/// call into its journey's code rather than inline: each copy of an inline
+/// test is more code for LLVM to compile.
+constexpr size_t kInlineNodes = 24;
+
+/// The nodes of `e` that a test evaluates when the parts in `known` are
+/// taken as true.
+size_t NodesToTest(const ast::Expr& e, const std::set<const ast::Expr*>& known) {
+  if (known.count(&e)) return 0;
+  size_t n = 1;
+  if (e.target) n += NodesToTest(*e.target, known);
+  for (const auto& a : e.args) n += NodesToTest(*a, known);
+  return n;
+}
+
 }  // namespace
 
 DispatchPlan PlanDispatch(const std::vector<const TriggerSpec*>& triggers) {
@@ -147,106 +162,291 @@ DispatchPlan PlanDispatch(const std::vector<const TriggerSpec*>& triggers) {
   return plan;
 }
 
-void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchPlan& plan,
-                  const std::vector<const TriggerSpec*>& triggers, const std::vector<CompiledCondition>& conditions,
-                  ConstantPool& pool) {
-  llvm::LLVMContext& ctx = module.getContext();
-  llvm::IRBuilder<> b(ctx);
-  llvm::PointerType* ptr = llvm::PointerType::get(ctx, 0);
-  llvm::Type* i32 = b.getInt32Ty();
-  llvm::Type* i64 = b.getInt64Ty();
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr, ptr}, false),
-                                    llvm::Function::ExternalLinkage, name, module);
-  llvm::Value* vars = fn->getArg(0);
-  llvm::Value* pool_arg = fn->getArg(1);
-  llvm::Value* hits = fn->getArg(2);
-  auto call = [&](const char* helper, std::vector<llvm::Value*> args, llvm::Type* ret = nullptr) {
+namespace {
+
+/// A subtree with more tests than this is emitted as a function of its
+/// own, called where it hangs: LLVM's passes grow faster than linearly
+/// with a function's size, and a dispatch of 10,000 triggers in one
+/// function would take minutes to compile.
+constexpr size_t kTestsPerFunction = 48;
+
+/// How many tests `node`'s subtree places.
+size_t TestsUnder(const DispatchNode& node) {
+  size_t n = node.tested.size();
+  for (const DispatchNode& bucket : node.buckets) n += TestsUnder(bucket);
+  if (node.others) n += TestsUnder(*node.others);
+  return n;
+}
+
+/// Emits one event type's dispatch: its entry function and the functions
+/// its larger subtrees are split into, all of DispatchFunction's type.
+class DispatchEmitter {
+ public:
+  DispatchEmitter(llvm::Module& module, const DispatchPlan& plan, const std::vector<const TriggerSpec*>& triggers,
+                  const std::vector<CompiledCondition>& conditions, const eval::Functions& functions,
+                  ConstantPool& pool)
+      : module_(module), ctx_(module.getContext()), b_(ctx_), plan_(plan), triggers_(triggers),
+        conditions_(conditions), functions_(functions), pool_(pool) {
+    ptr_ = llvm::PointerType::get(ctx_, 0);
+    i32_ = b_.getInt32Ty();
+    i64_ = b_.getInt64Ty();
+  }
+
+  void Emit(const std::string& name) {
+    name_ = name;
+    Function(name, [&] { Node(plan_.root); });
+  }
+
+ private:
+  /// What the function being emitted holds.
+  struct Frame {
+    llvm::Function* fn;
+    llvm::Value* vars;
+    llvm::Value* pool;
+    llvm::Value* hits;
+    llvm::Value* bucket;  // a part's: the bucket the event went down
+    llvm::Value* event;
+    llvm::Value* now;
+    llvm::Value* result;     // a value slot: a called condition's error
+    llvm::Value* field_tmp;  // a value slot: the field a bucket is chosen by
+    llvm::AllocaInst* env;   // one environment array for every called test
+    size_t env_size = 1;
+    std::unique_ptr<InlineConditions> inline_tests;
+  };
+
+  llvm::CallInst* Call(const char* helper, std::vector<llvm::Value*> args, llvm::Type* ret = nullptr) {
     std::vector<llvm::Type*> types;
     for (llvm::Value* a : args) types.push_back(a->getType());
-    auto callee = module.getOrInsertFunction(helper, llvm::FunctionType::get(ret ? ret : b.getVoidTy(), types, false));
-    return b.CreateCall(callee, args);
-  };
-  auto pool_entry = [&](size_t index) {
-    return b.CreateLoad(ptr, b.CreateInBoundsGEP(ptr, pool_arg, b.getInt64(index)));
-  };
+    auto callee =
+        module_.getOrInsertFunction(helper, llvm::FunctionType::get(ret ? ret : b_.getVoidTy(), types, false));
+    return b_.CreateCall(callee, args);
+  }
+  llvm::Value* PoolEntry(size_t index) {
+    return b_.CreateLoad(ptr_, b_.CreateInBoundsGEP(ptr_, frame_->pool, b_.getInt64(index)));
+  }
+  llvm::BasicBlock* Block(const char* name) { return llvm::BasicBlock::Create(ctx_, name, frame_->fn); }
 
-  auto* entry = llvm::BasicBlock::Create(ctx, "entry", fn);
-  b.SetInsertPoint(entry);
-  // Two value slots: the condition's non-bool result and the field read.
-  llvm::AllocaInst* slots = b.CreateAlloca(b.getInt8Ty(), b.getInt64(2 * sizeof(Value)));
-  slots->setAlignment(llvm::Align(16));
-  llvm::Value* result = slots;
-  llvm::Value* field_tmp = b.CreateInBoundsGEP(b.getInt8Ty(), slots, b.getInt64(sizeof(Value)));
-  call("tutti_jit_init", {slots, b.getInt64(2)});
-  llvm::Value* event = b.CreateLoad(ptr, b.CreateInBoundsGEP(ptr, vars, b.getInt64(0)));
-  llvm::Value* now = b.CreateLoad(ptr, b.CreateInBoundsGEP(ptr, vars, b.getInt64(1)));
-  // One environment array for every test (they run one after another),
-  // sized once they are all emitted: the frame stays small however many
-  // places test a trigger.
-  llvm::AllocaInst* env = b.CreateAlloca(ptr, b.getInt64(1));
-  size_t env_size = 1;
+  /// The type of the functions a dispatch is split into: a
+  /// DispatchFunction's arguments, and the bucket the event went down.
+  llvm::FunctionType* PartType() { return llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_, ptr_, i32_}, false); }
 
-  // Tests trigger i and reports a hit.
-  auto test = [&](size_t i) {
-    const TriggerSpec& t = *triggers[i];
-    llvm::Value* journey = b.getInt32(static_cast<int32_t>(t.journey));
+  /// Emits function `name` (the entry, or a part), whose body `body`
+  /// emits; the builder and the frame are the caller's again afterwards.
+  void Function(const std::string& name, const std::function<void()>& body) {
+    llvm::IRBuilderBase::InsertPointGuard keep(b_);
+    Frame* outer = frame_;
+    Frame frame;
+    frame_ = &frame;
+    frame.fn = outer ? llvm::Function::Create(PartType(), llvm::Function::InternalLinkage, name, module_)
+                     : llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_, ptr_}, false),
+                                              llvm::Function::ExternalLinkage, name, module_);
+    if (outer) frame.fn->addFnAttr(llvm::Attribute::NoInline);
+    frame.vars = frame.fn->getArg(0);
+    frame.pool = frame.fn->getArg(1);
+    frame.hits = frame.fn->getArg(2);
+    frame.bucket = outer ? frame.fn->getArg(3) : nullptr;
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", frame.fn));
+    llvm::AllocaInst* slots = b_.CreateAlloca(b_.getInt8Ty(), b_.getInt64(2 * sizeof(Value)));
+    slots->setAlignment(llvm::Align(16));
+    frame.result = slots;
+    frame.field_tmp = b_.CreateInBoundsGEP(b_.getInt8Ty(), slots, b_.getInt64(sizeof(Value)));
+    frame.env = b_.CreateAlloca(ptr_, b_.getInt64(1));
+    Call("tutti_jit_init", {slots, b_.getInt64(2)});
+    frame.inline_tests = std::make_unique<InlineConditions>(*frame.fn, frame.vars, frame.pool, functions_, pool_);
+    llvm::CallInst* init_inline = Call("tutti_jit_init", {frame.inline_tests->slots(), b_.getInt64(0)});
+    frame.event = b_.CreateLoad(ptr_, b_.CreateInBoundsGEP(ptr_, frame.vars, b_.getInt64(0)));
+    frame.now = b_.CreateLoad(ptr_, b_.CreateInBoundsGEP(ptr_, frame.vars, b_.getInt64(1)));
+    body();
+    uint64_t used = frame.inline_tests->slots_used();
+    init_inline->setArgOperand(1, b_.getInt64(used));
+    Call("tutti_jit_destroy", {frame.inline_tests->slots(), b_.getInt64(used)});
+    Call("tutti_jit_destroy", {slots, b_.getInt64(2)});
+    b_.CreateRetVoid();
+    frame.env->setOperand(0, b_.getInt64(frame.env_size));
+    frame_ = outer;
+  }
+
+  /// Calls a part, emitted by `body`, passing it `bucket` (or 0).
+  void Split(const std::function<void()>& body, llvm::Value* bucket = nullptr) {
+    std::string name = name_ + "_" + std::to_string(++split_);
+    Function(name, body);
+    b_.CreateCall(module_.getFunction(name), {frame_->vars, frame_->pool, frame_->hits, bucket ? bucket : b_.getInt32(0)});
+  }
+
+  /// Reports a hit when `code` says so, with the error (if any) in `error`.
+  void Report(llvm::Value* journey, llvm::Value* code, llvm::Value* error) {
+    auto* hit = Block("hit");
+    auto* next = Block("next");
+    b_.CreateCondBr(b_.CreateOr(b_.CreateICmpEQ(code, b_.getInt32(kTrue)), b_.CreateICmpEQ(code, b_.getInt32(kErrorValue))),
+                    hit, next);
+    b_.SetInsertPoint(hit);
+    Call("tutti_jit_hit", {frame_->hits, journey, code, error});
+    b_.CreateBr(next);
+    b_.SetInsertPoint(next);
+  }
+
+  /// Tests trigger i and reports a hit.
+  void Test(size_t i) {
+    const TriggerSpec& t = *triggers_[i];
+    llvm::Value* journey = b_.getInt32(static_cast<int32_t>(t.journey));
     if (t.cond == nullptr || t.deferred) {
-      call("tutti_jit_hit", {hits, journey, b.getInt32(t.deferred ? kTestLater : kTrue), result});
+      Call("tutti_jit_hit", {frame_->hits, journey, b_.getInt32(t.deferred ? kTestLater : kTrue), frame_->result});
       return;
     }
-    const CompiledCondition& c = conditions[i];
-    env_size = std::max(env_size, c.env.size());
+    // The parts the path has decided: `e.F == "L"` or `e.F in [..., "L",
+    // ...]` where the event went down F's bucket for L.
+    std::set<const ast::Expr*> known;
+    for (const ast::Expr* part : ast::Conjuncts(t.cond)) {
+      auto found = StringLiterals(*part, t.binding);
+      if (!found) continue;
+      for (const auto& [field, literal] : path_)
+        if (found->first == *field && found->second.count(*literal)) known.insert(part);
+    }
+    if (NodesToTest(*t.cond, known) > kInlineNodes) return CallCondition(i, journey);
+    // Inline; any surprise (an error, a null, another kind) bails out to
+    // the call.
+    ExprSpec spec;
+    spec.expr = t.cond;
+    spec.env = {t.binding, "now"};
+    spec.shapes = {t.shape, nullptr};
+    auto* bail = Block("bail");
+    llvm::BasicBlock* at = b_.GetInsertBlock();
+    llvm::Value* code = frame_->inline_tests->Emit(at, spec, known, bail);
+    b_.SetInsertPoint(at);
+    auto* hit = Block("hit");
+    auto* next = Block("next");
+    b_.CreateCondBr(b_.CreateICmpEQ(code, b_.getInt32(kTrue)), hit, next);
+    b_.SetInsertPoint(hit);
+    Call("tutti_jit_hit", {frame_->hits, journey, b_.getInt32(kTrue), frame_->result});
+    b_.CreateBr(next);
+    if (bail->hasNPredecessorsOrMore(1)) {
+      b_.SetInsertPoint(bail);
+      CallCondition(i, journey);
+      b_.CreateBr(next);
+    } else {
+      bail->eraseFromParent();
+    }
+    b_.SetInsertPoint(next);
+  }
+
+  /// Tests trigger i by a call into its journey's code, and reports a hit.
+  void CallCondition(size_t i, llvm::Value* journey) {
+    const TriggerSpec& t = *triggers_[i];
+    const CompiledCondition& c = conditions_[i];
+    frame_->env_size = std::max(frame_->env_size, c.env.size());
     for (size_t k = 0; k < c.env.size(); ++k) {
       llvm::Value* v;
-      if (c.env[k] == t.binding) v = event;
-      else if (c.env[k] == "now") v = now;
+      if (c.env[k] == t.binding) v = frame_->event;
+      else if (c.env[k] == "now") v = frame_->now;
       else {
         auto type = eval::TypeDenotation(c.env[k]);
-        v = pool_entry(pool.AddValue(type ? *type : Value::Error("undeclared reference to '" + c.env[k] + "'")));
+        v = PoolEntry(pool_.AddValue(type ? *type : Value::Error("undeclared reference to '" + c.env[k] + "'")));
       }
-      b.CreateStore(v, b.CreateInBoundsGEP(ptr, env, b.getInt64(k)));
+      b_.CreateStore(v, b_.CreateInBoundsGEP(ptr_, frame_->env, b_.getInt64(k)));
     }
     // The group lives in another module: declare it, and pass its own pool.
-    auto group = module.getOrInsertFunction(c.function, llvm::FunctionType::get(i32, {i32, ptr, ptr, ptr}, false));
-    llvm::Value* group_pool = pool_entry(pool.AddPointer(c.pool));
-    llvm::Value* code = b.CreateCall(group, {b.getInt32(2 * c.index + 1), env, group_pool, result});
-    auto* hit = llvm::BasicBlock::Create(ctx, "hit", fn);
-    auto* next = llvm::BasicBlock::Create(ctx, "next", fn);
-    llvm::Value* reported = b.CreateOr(b.CreateICmpEQ(code, b.getInt32(kTrue)), b.CreateICmpEQ(code, b.getInt32(kErrorValue)));
-    b.CreateCondBr(reported, hit, next);
-    b.SetInsertPoint(hit);
-    call("tutti_jit_hit", {hits, journey, code, result});
-    b.CreateBr(next);
-    b.SetInsertPoint(next);
-  };
+    auto group = module_.getOrInsertFunction(c.function, llvm::FunctionType::get(i32_, {i32_, ptr_, ptr_, ptr_}, false));
+    llvm::Value* group_pool = PoolEntry(pool_.AddPointer(c.pool));
+    llvm::Value* code = b_.CreateCall(group, {b_.getInt32(2 * c.index + 1), frame_->env, group_pool, frame_->result});
+    Report(journey, code, frame_->result);
+  }
 
-  // A node: its tests, then its field's bucket, then the others'.
-  std::function<void(const DispatchNode&)> emit = [&](const DispatchNode& node) {
-    for (size_t i : node.tested) test(i);
-    if (node.field.empty()) return;
-    if (!node.buckets.empty()) {
-      llvm::Value* value =
-          call("tutti_jit_field", {field_tmp, event, pool_entry(pool.AddPointer(plan.shape)),
-                                   llvm::ConstantInt::get(i64, node.slot), pool_entry(pool.AddString(node.field))},
-               ptr);
-      llvm::Value* bucket = call("tutti_jit_bucket", {value, pool_entry(pool.AddPointer(&node.table))}, i32);
-      auto* done = llvm::BasicBlock::Create(ctx, "done", fn);
-      auto* sw = b.CreateSwitch(bucket, done, static_cast<unsigned>(node.buckets.size()));
-      for (size_t k = 0; k < node.buckets.size(); ++k) {
-        auto* block = llvm::BasicBlock::Create(ctx, "bucket", fn);
-        sw->addCase(b.getInt32(static_cast<int32_t>(k)), block);
-        b.SetInsertPoint(block);
-        emit(node.buckets[k]);
-        b.CreateBr(done);
-      }
-      b.SetInsertPoint(done);
+  /// A node: its tests, then its field's bucket, then the others'.
+  void Node(const DispatchNode& node) {
+    for (size_t from = 0; from < node.tested.size(); from += kTestsPerFunction) {
+      size_t to = std::min(node.tested.size(), from + kTestsPerFunction);
+      auto tests = [&, from, to] {
+        for (size_t k = from; k < to; ++k) Test(node.tested[k]);
+      };
+      if (node.tested.size() > kTestsPerFunction) Split(tests);
+      else tests();
     }
-    if (node.others) emit(*node.others);
-  };
-  emit(plan.root);
-  call("tutti_jit_destroy", {slots, b.getInt64(2)});
-  b.CreateRetVoid();
-  env->setOperand(0, b.getInt64(env_size));
+    if (!node.field.empty() && !node.buckets.empty()) {
+      llvm::Value* value =
+          Call("tutti_jit_field", {frame_->field_tmp, frame_->event, PoolEntry(pool_.AddPointer(plan_.shape)),
+                                   llvm::ConstantInt::get(i64_, node.slot), PoolEntry(pool_.AddString(node.field))},
+               ptr_);
+      llvm::Value* bucket = Call("tutti_jit_bucket", {value, PoolEntry(pool_.AddPointer(&node.table))}, i32_);
+      auto* done = Block("done");
+      auto* sw = b_.CreateSwitch(bucket, done, static_cast<unsigned>(node.buckets.size()));
+      std::vector<const std::string*> literal(node.buckets.size());
+      for (const auto& [text, k] : node.table.buckets) literal[static_cast<size_t>(k)] = &text;
+      // Buckets holding more than kTestsPerFunction tests in all go to
+      // parts: consecutive buckets holding at most that many (a bigger one
+      // alone, which splits itself) to one part, which switches on the
+      // bucket again, so that thousands of small buckets do not make one
+      // huge function either.
+      size_t total = 0;
+      for (const DispatchNode& b : node.buckets) total += TestsUnder(b);
+      size_t from = 0;
+      while (from < node.buckets.size()) {
+        size_t to = from, tests = 0;
+        while (to < node.buckets.size() && (to == from || tests + TestsUnder(node.buckets[to]) <= kTestsPerFunction))
+          tests += TestsUnder(node.buckets[to++]);
+        auto cases = [&, from, to](llvm::SwitchInst* into, llvm::BasicBlock* after) {
+          for (size_t k = from; k < to; ++k) {
+            auto* block = Block("bucket");
+            into->addCase(b_.getInt32(static_cast<int32_t>(k)), block);
+            b_.SetInsertPoint(block);
+            path_.emplace_back(&node.field, literal[k]);
+            Subtree(node.buckets[k]);
+            path_.pop_back();
+            b_.CreateBr(after);
+          }
+        };
+        if (total <= kTestsPerFunction || to - from == 1) {
+          cases(sw, done);
+        } else {
+          auto* block = Block("part");
+          for (size_t k = from; k < to; ++k) sw->addCase(b_.getInt32(static_cast<int32_t>(k)), block);
+          b_.SetInsertPoint(block);
+          Split(
+              [&] {
+                auto* end = Block("end");
+                auto* inner = b_.CreateSwitch(frame_->bucket, end, static_cast<unsigned>(to - from));
+                cases(inner, end);
+                b_.SetInsertPoint(end);
+              },
+              bucket);
+          b_.CreateBr(done);
+        }
+        from = to;
+      }
+      b_.SetInsertPoint(done);
+    }
+    if (node.others) Subtree(*node.others);
+  }
+
+  void Subtree(const DispatchNode& node) {
+    if (TestsUnder(node) > kTestsPerFunction) Split([&] { Node(node); });
+    else Node(node);
+  }
+
+  llvm::Module& module_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const DispatchPlan& plan_;
+  const std::vector<const TriggerSpec*>& triggers_;
+  const std::vector<CompiledCondition>& conditions_;
+  const eval::Functions& functions_;
+  ConstantPool& pool_;
+  llvm::PointerType* ptr_;
+  llvm::IntegerType* i32_;
+  llvm::IntegerType* i64_;
+  std::string name_;
+  size_t split_ = 0;
+  Frame* frame_ = nullptr;
+  /// The buckets an event went down to reach the test being emitted: the
+  /// field and the literal it holds.
+  std::vector<std::pair<const std::string*, const std::string*>> path_;
+};
+
+}  // namespace
+
+void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchPlan& plan,
+                  const std::vector<const TriggerSpec*>& triggers, const std::vector<CompiledCondition>& conditions,
+                  const eval::Functions& functions, ConstantPool& pool) {
+  DispatchEmitter(module, plan, triggers, conditions, functions, pool).Emit(name);
 }
 
 }  // namespace tutti::compiler::jit

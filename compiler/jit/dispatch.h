@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "compiler/ast/expr.h"
+#include "compiler/eval/functions.h"
 #include "compiler/eval/value.h"
 
 namespace llvm {
@@ -125,6 +126,6 @@ class ConstantPool;
 /// `triggers`; unused for a trigger without a condition).
 void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchPlan& plan,
                   const std::vector<const TriggerSpec*>& triggers, const std::vector<CompiledCondition>& conditions,
-                  ConstantPool& pool);
+                  const eval::Functions& functions, ConstantPool& pool);
 
 }  // namespace tutti::compiler::jit

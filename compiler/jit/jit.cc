@@ -283,7 +283,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
         conditions.push_back(std::move(c));
       }
       std::string name = "dispatch_" + std::to_string(dispatch_names.size());
-      EmitDispatch(*module, name, plan, listening, conditions, pool);
+      EmitDispatch(*module, name, plan, listening, conditions, functions, pool);
       dispatch_names.emplace_back(event, name);
     }
     // One dispatch module per LLJIT: its functions keep their names.

@@ -3,7 +3,9 @@
 // trigger condition the interpreter finds true, and those whose condition
 // fails with an error, with the same error. The journeys test one, two or
 // three fields against literals (`==` either way round, `in` lists), a
-// negation, a disjunction that cannot be indexed, and nothing at all; the
+// negation, a disjunction that cannot be indexed, an error left of the
+// parts the tree decides, a condition too big to test inline (called
+// instead), and nothing at all; the
 // events leave an optional field unset and hold values no journey names,
 // so every branch of the tree (a bucket, no bucket, the others) is taken.
 
@@ -28,10 +30,10 @@ using compiler::eval::ValueKind;
 
 std::string Pick(std::mt19937_64& rng, const char* prefix, int n) { return prefix + std::to_string(rng() % n); }
 
-/// A trigger condition of kind `i % 8` with literals drawn from `rng`.
+/// A trigger condition of kind `i % 10` with literals drawn from `rng`.
 std::string Condition(int i, std::mt19937_64& rng) {
   auto q = [](const std::string& s) { return "\"" + s + "\""; };
-  switch (i % 8) {
+  switch (i % 10) {
     case 0: return "e.brand == " + q(Pick(rng, "B", 5)) + " && e.specialty == " + q(Pick(rng, "S", 4)) +
                    " && e.units > " + std::to_string(rng() % 10);
     case 1: return "e.region == " + q(Pick(rng, "R", 3)) + " && e.score >= 0." + std::to_string(rng() % 10);
@@ -42,6 +44,15 @@ std::string Condition(int i, std::mt19937_64& rng) {
     case 4: return "e.brand == " + q(Pick(rng, "B", 5)) + " || e.region == " + q(Pick(rng, "R", 3));
     case 5: return "e.specialty in [" + q(Pick(rng, "S", 4)) + "] && 10 / e.units > 2";  // fails when units is 0
     case 6: return "e.brand == " + q(Pick(rng, "B", 5)) + " && e.region == " + q(Pick(rng, "R", 3));
+    // An error left of the parts the tree decides: `&&` still gives it.
+    case 7: return "10 / e.units > 2 && e.brand == " + q(Pick(rng, "B", 5)) + " && e.specialty in [" +
+                   q(Pick(rng, "S", 4)) + ", " + q(Pick(rng, "S", 4)) + "]";
+    // Too big to test inline: the dispatch calls the journey's code.
+    case 8: {
+      std::string units;
+      for (int k = 0; k < 8; ++k) units += (k ? " || e.units == " : "e.units == ") + std::to_string(rng() % 12);
+      return "e.region == " + q(Pick(rng, "R", 3)) + " && (" + units + ")";
+    }
     default: return "";
   }
 }
@@ -67,7 +78,9 @@ std::unique_ptr<JourneySet> Compiled(const std::string& schemas, const std::stri
 TEST(TriggerDispatch, ReportsWhatTheInterpreterFindsOnEveryEvent) {
   std::mt19937_64 rng(5);
   std::vector<std::string> conditions;
-  for (int i = 0; i < 120; ++i) conditions.push_back(Condition(i, rng));
+  // Enough journeys that some nodes hold more tests than one generated
+  // function takes (dispatch.cc splits them).
+  for (int i = 0; i < 400; ++i) conditions.push_back(Condition(i, rng));
   auto set = Compiled(R"(
 profile hcp { id: string key }
 event rx keyed by hcp { hcp: string, brand: string?, specialty: string, region: string, units: int, score: double }
