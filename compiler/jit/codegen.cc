@@ -134,6 +134,7 @@ class Emitter {
     at = b_.GetInsertBlock();
     known_ = nullptr;
     bail_ = nullptr;
+    spec_ = nullptr;
     return slot_count_;
   }
 

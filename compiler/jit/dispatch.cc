@@ -192,9 +192,10 @@ class DispatchEmitter {
     i64_ = b_.getInt64Ty();
   }
 
-  void Emit(const std::string& name) {
+  DispatchCode Emit(const std::string& name) {
     name_ = name;
     Function(name, [&] { Node(plan_.root); });
+    return code_;
   }
 
  private:
@@ -237,6 +238,7 @@ class DispatchEmitter {
     Frame* outer = frame_;
     Frame frame;
     frame_ = &frame;
+    ++code_.functions;
     frame.fn = outer ? llvm::Function::Create(PartType(), llvm::Function::InternalLinkage, name, module_)
                      : llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_, ptr_}, false),
                                               llvm::Function::ExternalLinkage, name, module_);
@@ -303,6 +305,7 @@ class DispatchEmitter {
         if (found->first == *field && found->second.count(*literal)) known.insert(part);
     }
     if (NodesToTest(*t.cond, known) > kInlineNodes) return CallCondition(i, journey);
+    ++code_.inline_tests;
     // Inline; any surprise (an error, a null, another kind) bails out to
     // the call.
     ExprSpec spec;
@@ -333,6 +336,7 @@ class DispatchEmitter {
   void CallCondition(size_t i, llvm::Value* journey) {
     const TriggerSpec& t = *triggers_[i];
     const CompiledCondition& c = conditions_[i];
+    ++code_.calls;
     frame_->env_size = std::max(frame_->env_size, c.env.size());
     for (size_t k = 0; k < c.env.size(); ++k) {
       llvm::Value* v;
@@ -351,14 +355,17 @@ class DispatchEmitter {
     Report(journey, code, frame_->result);
   }
 
-  /// A node: its tests, then its field's bucket, then the others'.
+  /// A node: its tests, then its field's bucket, then the others'. A node
+  /// with more tests under it than one function takes keeps only its
+  /// lookup and calls: its tests, its buckets and its others go to parts.
   void Node(const DispatchNode& node) {
+    const bool parts = TestsUnder(node) > kTestsPerFunction;
     for (size_t from = 0; from < node.tested.size(); from += kTestsPerFunction) {
       size_t to = std::min(node.tested.size(), from + kTestsPerFunction);
       auto tests = [&, from, to] {
         for (size_t k = from; k < to; ++k) Test(node.tested[k]);
       };
-      if (node.tested.size() > kTestsPerFunction) Split(tests);
+      if (parts) Split(tests);
       else tests();
     }
     if (!node.field.empty() && !node.buckets.empty()) {
@@ -371,13 +378,10 @@ class DispatchEmitter {
       auto* sw = b_.CreateSwitch(bucket, done, static_cast<unsigned>(node.buckets.size()));
       std::vector<const std::string*> literal(node.buckets.size());
       for (const auto& [text, k] : node.table.buckets) literal[static_cast<size_t>(k)] = &text;
-      // Buckets holding more than kTestsPerFunction tests in all go to
-      // parts: consecutive buckets holding at most that many (a bigger one
-      // alone, which splits itself) to one part, which switches on the
-      // bucket again, so that thousands of small buckets do not make one
-      // huge function either.
-      size_t total = 0;
-      for (const DispatchNode& b : node.buckets) total += TestsUnder(b);
+      // In parts: consecutive buckets holding at most kTestsPerFunction
+      // tests in all go to one part, which switches on the bucket again
+      // (so that thousands of small buckets do not make one huge function
+      // either); a bigger bucket, alone, is a node of its own.
       size_t from = 0;
       while (from < node.buckets.size()) {
         size_t to = from, tests = 0;
@@ -394,7 +398,7 @@ class DispatchEmitter {
             b_.CreateBr(after);
           }
         };
-        if (total <= kTestsPerFunction || to - from == 1) {
+        if (!parts || (to - from == 1 && TestsUnder(node.buckets[from]) > kTestsPerFunction)) {
           cases(sw, done);
         } else {
           auto* block = Block("part");
@@ -414,7 +418,10 @@ class DispatchEmitter {
       }
       b_.SetInsertPoint(done);
     }
-    if (node.others) Subtree(*node.others);
+    if (node.others) {
+      if (parts) Split([&] { Node(*node.others); });
+      else Node(*node.others);
+    }
   }
 
   void Subtree(const DispatchNode& node) {
@@ -435,6 +442,7 @@ class DispatchEmitter {
   llvm::IntegerType* i64_;
   std::string name_;
   size_t split_ = 0;
+  DispatchCode code_;
   Frame* frame_ = nullptr;
   /// The buckets an event went down to reach the test being emitted: the
   /// field and the literal it holds.
@@ -443,10 +451,11 @@ class DispatchEmitter {
 
 }  // namespace
 
-void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchPlan& plan,
-                  const std::vector<const TriggerSpec*>& triggers, const std::vector<CompiledCondition>& conditions,
-                  const eval::Functions& functions, ConstantPool& pool) {
-  DispatchEmitter(module, plan, triggers, conditions, functions, pool).Emit(name);
+DispatchCode EmitDispatch(llvm::Module& module, const std::string& name, const DispatchPlan& plan,
+                          const std::vector<const TriggerSpec*>& triggers,
+                          const std::vector<CompiledCondition>& conditions, const eval::Functions& functions,
+                          ConstantPool& pool) {
+  return DispatchEmitter(module, plan, triggers, conditions, functions, pool).Emit(name);
 }
 
 }  // namespace tutti::compiler::jit

@@ -121,11 +121,22 @@ struct CompiledCondition {
 
 class ConstantPool;
 
+/// What a dispatch was emitted as: for tests and benchmarks.
+struct DispatchCode {
+  size_t functions = 0;     // the entry and its parts
+  size_t inline_tests = 0;  // tests of a condition emitted inline
+  size_t calls = 0;         // places a condition is tested by a call (inline tests' bail-outs included)
+};
+
 /// Emits `name`, a DispatchFunction for `plan` over `triggers` (in the
 /// plan's order), whose conditions are `conditions` (parallel to
-/// `triggers`; unused for a trigger without a condition).
-void EmitDispatch(llvm::Module& module, const std::string& name, const DispatchPlan& plan,
-                  const std::vector<const TriggerSpec*>& triggers, const std::vector<CompiledCondition>& conditions,
-                  const eval::Functions& functions, ConstantPool& pool);
+/// `triggers`; unused for a trigger without a condition). A condition is
+/// tested inline where it is placed (InlineConditions: without the parts
+/// the path decided), or by a call into its group when it is big; the
+/// code is split into functions of at most 48 tests.
+DispatchCode EmitDispatch(llvm::Module& module, const std::string& name, const DispatchPlan& plan,
+                          const std::vector<const TriggerSpec*>& triggers,
+                          const std::vector<CompiledCondition>& conditions, const eval::Functions& functions,
+                          ConstantPool& pool);
 
 }  // namespace tutti::compiler::jit

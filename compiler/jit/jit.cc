@@ -283,7 +283,10 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
         conditions.push_back(std::move(c));
       }
       std::string name = "dispatch_" + std::to_string(dispatch_names.size());
-      EmitDispatch(*module, name, plan, listening, conditions, functions, pool);
+      DispatchCode code = EmitDispatch(*module, name, plan, listening, conditions, functions, pool);
+      out->report_.dispatch.functions += code.functions;
+      out->report_.dispatch.inline_tests += code.inline_tests;
+      out->report_.dispatch.calls += code.calls;
       dispatch_names.emplace_back(event, name);
     }
     // One dispatch module per LLJIT: its functions keep their names.

@@ -53,6 +53,7 @@ struct CompileReport {
   size_t modules = 0;             // one per journey with expressions, and the dispatch
   size_t modules_from_cache = 0;  // loaded from the disk cache, not compiled
   bool from_cache = false;        // every module was
+  DispatchCode dispatch;          // every event type's, summed
 };
 
 class CompiledExprs {

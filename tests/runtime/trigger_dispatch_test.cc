@@ -75,17 +75,59 @@ std::unique_ptr<JourneySet> Compiled(const std::string& schemas, const std::stri
   return set;
 }
 
+/// The prescriptions the journeys of these tests listen to.
+constexpr const char* kRxSchemas = R"(
+profile hcp { id: string key }
+event rx keyed by hcp { hcp: string, brand: string?, specialty: string, region: string, units: int, score: double }
+channel email { kind message to hcp }
+)";
+
+struct Counts {
+  size_t hits = 0;
+  size_t errors = 0;
+};
+
+/// Dispatches the event `line` (of type `type`) natively and expects
+/// exactly the journeys the interpreter finds true, and those whose
+/// condition fails, with the same error.
+void ExpectAgreement(const JourneySet& set, const std::string& type, const std::string& line, Counts& counts) {
+  const Value now(compiler::eval::Timestamp{1772409600, 0});
+  DecodeResult decoded = DecodeLine(set.schemas(), line, 1);
+  ASSERT_TRUE(decoded.ok()) << line;
+  Value event = RecordValue(decoded.record());
+
+  std::map<uint32_t, std::string> want;  // journey -> "true" or the error
+  compiler::eval::Activation act;
+  act.Bind("now", now);
+  act.Bind("e", event);
+  const auto& journeys = set.ir().journeys;
+  for (uint32_t j = 0; j < journeys.size(); ++j) {
+    if (journeys[j].trigger->cond == nullptr) {
+      want[j] = "true";
+      continue;
+    }
+    Value v = compiler::eval::Evaluate(*journeys[j].trigger->cond, act, set.functions());
+    if (v.IsError()) want[j] = v.ErrorMessage();
+    else if (v.is(ValueKind::kBool) && v.AsBool()) want[j] = "true";
+  }
+  std::vector<compiler::jit::TriggerHit> found;
+  ASSERT_TRUE(set.compiled()->Dispatch(type, event, now, &found));
+  std::map<uint32_t, std::string> got;
+  for (const auto& h : found) {
+    EXPECT_FALSE(got.count(h.journey)) << "journey " << h.journey << " reported twice for " << line;
+    got[h.journey] = h.code == compiler::jit::kTrue ? "true" : h.error ? h.error->ErrorMessage() : "?";
+  }
+  ASSERT_EQ(got, want) << line;
+  for (const auto& [j, what] : want) (what == "true" ? counts.hits : counts.errors) += 1;
+}
+
 TEST(TriggerDispatch, ReportsWhatTheInterpreterFindsOnEveryEvent) {
   std::mt19937_64 rng(5);
   std::vector<std::string> conditions;
   // Enough journeys that some nodes hold more tests than one generated
   // function takes (dispatch.cc splits them).
   for (int i = 0; i < 400; ++i) conditions.push_back(Condition(i, rng));
-  auto set = Compiled(R"(
-profile hcp { id: string key }
-event rx keyed by hcp { hcp: string, brand: string?, specialty: string, region: string, units: int, score: double }
-channel email { kind message to hcp }
-)", "rx", conditions);
+  auto set = Compiled(kRxSchemas, "rx", conditions);
   ASSERT_TRUE(set != nullptr && set->compiled() != nullptr);
   const compiler::jit::CompiledExprs& native = *set->compiled();
 
@@ -102,44 +144,44 @@ channel email { kind message to hcp }
   EXPECT_GE(plan.depth, 2u);
   EXPECT_TRUE(plan.root.tested.empty()) << "every journey is filed below the root";
 
-  const Value now(compiler::eval::Timestamp{1772409600, 0});
-  size_t hits = 0, errors = 0;
-  std::vector<compiler::jit::TriggerHit> found;
+  // Inline tests, calls (the big conditions, and the inline tests'
+  // bail-outs) and parts all occur.
+  const compiler::jit::DispatchCode& code = native.report().dispatch;
+  EXPECT_GT(code.functions, 1u);
+  EXPECT_GT(code.inline_tests, 300u);
+  EXPECT_GT(code.calls, 0u);
+
+  Counts counts;
   for (int k = 0; k < 3000; ++k) {
     std::string line = "{\"type\": \"rx\", \"hcp\": \"h1\", \"at\": \"2026-03-02T10:00:00Z\"";
     if (k % 7 != 0) line += ", \"brand\": \"" + Pick(rng, "B", 7) + "\"";  // B5, B6: no journey's
     line += ", \"specialty\": \"" + Pick(rng, "S", 5) + "\", \"region\": \"" + Pick(rng, "R", 4) +
             "\", \"units\": " + std::to_string(rng() % 12) + ", \"score\": 0." + std::to_string(rng() % 10) + "}";
-    DecodeResult decoded = DecodeLine(set->schemas(), line, 1);
-    ASSERT_TRUE(decoded.ok()) << line;
-    Value event = RecordValue(decoded.record());
-
-    std::map<uint32_t, std::string> want;  // journey -> "true" or the error
-    compiler::eval::Activation act;
-    act.Bind("now", now);
-    act.Bind("e", event);
-    const auto& journeys = set->ir().journeys;
-    for (uint32_t j = 0; j < journeys.size(); ++j) {
-      if (journeys[j].trigger->cond == nullptr) {
-        want[j] = "true";
-        continue;
-      }
-      Value v = compiler::eval::Evaluate(*journeys[j].trigger->cond, act, set->functions());
-      if (v.IsError()) want[j] = v.ErrorMessage();
-      else if (v.is(ValueKind::kBool) && v.AsBool()) want[j] = "true";
-    }
-    found.clear();
-    ASSERT_TRUE(native.Dispatch("rx", event, now, &found));
-    std::map<uint32_t, std::string> got;
-    for (const auto& h : found) {
-      EXPECT_FALSE(got.count(h.journey)) << "journey " << h.journey << " reported twice for " << line;
-      got[h.journey] = h.code == compiler::jit::kTrue ? "true" : h.error ? h.error->ErrorMessage() : "?";
-    }
-    ASSERT_EQ(got, want) << line;
-    for (const auto& [j, what] : want) (what == "true" ? hits : errors) += 1;
+    ASSERT_NO_FATAL_FAILURE(ExpectAgreement(*set, "rx", line, counts));
   }
-  EXPECT_GT(hits, 3000u);
-  EXPECT_GT(errors, 0u) << "no condition failed: the error path is not covered";
+  EXPECT_GT(counts.hits, 3000u);
+  EXPECT_GT(counts.errors, 0u) << "no condition failed: the error path is not covered";
+}
+
+TEST(TriggerDispatch, ManySmallBucketsShareParts) {
+  // 60 brands of two journeys each: too many tests for one function, so
+  // runs of buckets go to parts that switch on the bucket again.
+  std::vector<std::string> conditions;
+  for (int i = 0; i < 120; ++i)
+    conditions.push_back("e.brand == \"B" + std::to_string(i / 2) + "\" && e.units > " + std::to_string(i % 5));
+  auto set = Compiled(kRxSchemas, "rx", conditions);
+  ASSERT_TRUE(set != nullptr && set->compiled() != nullptr);
+  EXPECT_GE(set->compiled()->report().dispatch.functions, 3u);
+  Counts counts;
+  for (int b = 0; b < 62; ++b)
+    for (int units = 0; units < 6; ++units)
+      ASSERT_NO_FATAL_FAILURE(ExpectAgreement(*set, "rx",
+                                              "{\"type\": \"rx\", \"hcp\": \"h1\", \"at\": \"2026-03-02T10:00:00Z\", "
+                                              "\"brand\": \"B" + std::to_string(b) + "\", \"specialty\": \"S\", "
+                                              "\"region\": \"R\", \"units\": " + std::to_string(units) + ", \"score\": 0.5}",
+                                              counts));
+  // Journey i wants units > i % 5: 24 journeys per bound, units 0 to 5.
+  EXPECT_EQ(counts.hits, 24u * (5 + 4 + 3 + 2 + 1));
 }
 
 TEST(TriggerDispatch, InListsOnSeveralFieldsDoNotMultiplyThePlan) {
