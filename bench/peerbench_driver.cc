@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
     }
   } else {
     const compiler::jit::CompiledExprs& native = *set->compiled();
-    std::vector<compiler::jit::TriggerHit> hits;
+    compiler::jit::TriggerHits hits;
     compiler::eval::Activation act;
     act.Bind("now", now);
     for (const Value& e : events) {

@@ -230,7 +230,7 @@ void RunSize(int journeys, int event_count, int repetitions) {
   const compiler::jit::CompiledExprs& native = *set->compiled();
   auto jit = [&](size_t n) {
     size_t fired = 0;
-    std::vector<compiler::jit::TriggerHit> hits;
+    compiler::jit::TriggerHits hits;
     for (size_t i = 0; i < n; ++i) {
       hits.clear();
       native.Dispatch("order", records[i], now, &hits);

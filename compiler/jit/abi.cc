@@ -66,12 +66,8 @@ int32_t tutti_jit_bucket(const Value* v, const tutti::compiler::jit::BucketTable
   return it == table->buckets.end() ? -1 : it->second;
 }
 
-void tutti_jit_hit(std::vector<tutti::compiler::jit::TriggerHit>* hits, int32_t journey, int32_t code,
-                   const Value* v) noexcept {
-  auto& hit = hits->emplace_back();
-  hit.journey = static_cast<uint32_t>(journey);
-  hit.code = code;
-  if (code == tutti::compiler::jit::kErrorValue) hit.error = std::make_unique<Value>(*v);
+void tutti_jit_hit(tutti::compiler::jit::TriggerHits* hits, int32_t journey, int32_t code, const Value* v) noexcept {
+  hits->Add(static_cast<uint32_t>(journey), code, v);
 }
 
 int32_t tutti_jit_truth(const Value* v) noexcept {

@@ -57,7 +57,7 @@ void tutti_jit_set_bool(Value* out, int32_t b) noexcept;
 /// Trigger dispatch: the bucket of a string field's value in a
 /// BucketTable, or -1; and a trigger that fired or failed.
 int32_t tutti_jit_bucket(const Value* v, const tutti::compiler::jit::BucketTable* table) noexcept;
-void tutti_jit_hit(std::vector<tutti::compiler::jit::TriggerHit>* hits, int32_t journey, int32_t code,
+void tutti_jit_hit(tutti::compiler::jit::TriggerHits* hits, int32_t journey, int32_t code,
                    const Value* v) noexcept;
 /// A Truth code.
 int32_t tutti_jit_truth(const Value* v) noexcept;

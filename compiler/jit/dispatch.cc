@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -149,6 +150,41 @@ size_t NodesToTest(const ast::Expr& e, const std::set<const ast::Expr*>& known) 
 }
 
 }  // namespace
+
+void TriggerHits::Add(uint32_t journey, int32_t code, const Value* error) {
+  uint32_t at = 0;
+  if (code == kErrorValue) {
+    at = static_cast<uint32_t>(errors_.size());
+    errors_.push_back(*error);
+  }
+  hits_.push_back(TriggerHit{journey, code, at});
+}
+
+void TriggerHits::SortFrom(size_t first) {
+  auto by_journey = [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; };
+  const size_t n = hits_.size();
+  // A dispatch reports the hits of each node of its tree in journey order,
+  // and an event visits a few nodes: a few runs to merge, where sorting
+  // hundreds of hits would compare each about eight times.
+  size_t runs = 1;
+  for (size_t i = first + 1; i < n && runs <= 8; ++i) runs += hits_[i].journey < hits_[i - 1].journey;
+  if (runs > 8) {
+    std::sort(hits_.begin() + static_cast<std::ptrdiff_t>(first), hits_.end(), by_journey);
+    return;
+  }
+  auto at = [&](size_t i) { return hits_.begin() + static_cast<std::ptrdiff_t>(i); };
+  // Merges the sorted prefix with the run after it, until none is left.
+  size_t sorted = first;
+  while (sorted < n && (sorted == first || !by_journey(hits_[sorted], hits_[sorted - 1]))) ++sorted;
+  while (sorted < n) {
+    size_t next = sorted + 1;
+    while (next < n && !by_journey(hits_[next], hits_[next - 1])) ++next;
+    scratch_.clear();
+    std::merge(at(first), at(sorted), at(sorted), at(next), std::back_inserter(scratch_), by_journey);
+    std::copy(scratch_.begin(), scratch_.end(), at(first));
+    sorted = next;
+  }
+}
 
 DispatchPlan PlanDispatch(const std::vector<const TriggerSpec*>& triggers) {
   DispatchPlan plan;

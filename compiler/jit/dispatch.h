@@ -57,13 +57,41 @@ struct TriggerSpec {
 /// The code of a deferred trigger's hit: the engine tests the condition.
 inline constexpr int32_t kTestLater = 4;
 
-/// A trigger that fired (code kTrue) or whose condition gave an error
-/// (code kErrorValue, with the error in `error`). Cheap to move: a dispatch
-/// sorts dozens of hits per event.
+/// A trigger that fired (code kTrue), that the engine must test (code
+/// kTestLater), or whose condition gave an error (code kErrorValue, with
+/// the error at `error` in its TriggerHits). Plain data: a dispatch sorts
+/// up to hundreds of hits per event.
 struct TriggerHit {
   uint32_t journey = 0;
   int32_t code = 0;
-  std::unique_ptr<Value> error;
+  uint32_t error = 0;
+};
+
+/// What dispatches report, in journey order per dispatch; reused from
+/// event to event (clear()).
+class TriggerHits {
+ public:
+  using const_iterator = std::vector<TriggerHit>::const_iterator;
+  const_iterator begin() const { return hits_.begin(); }
+  const_iterator end() const { return hits_.end(); }
+  size_t size() const { return hits_.size(); }
+  bool empty() const { return hits_.empty(); }
+  void clear() {
+    hits_.clear();
+    errors_.clear();
+  }
+  /// The error of a hit with code kErrorValue.
+  const Value& ErrorOf(const TriggerHit& hit) const { return errors_.at(hit.error); }
+
+  /// For the native code (tutti_jit_hit) and CompiledExprs::Dispatch: adds
+  /// a hit; puts the hits from `first` on in journey order.
+  void Add(uint32_t journey, int32_t code, const Value* error);
+  void SortFrom(size_t first);
+
+ private:
+  std::vector<TriggerHit> hits_;
+  std::vector<Value> errors_;
+  std::vector<TriggerHit> scratch_;  // SortFrom's, kept from event to event
 };
 
 /// Literal -> bucket number, for the native code's lookup.
@@ -108,7 +136,7 @@ DispatchPlan PlanDispatch(const std::vector<const TriggerSpec*>& triggers);
 
 /// The native signature: `vars` = {event, now}; every hit is passed to
 /// tutti_jit_hit(hits, ...), in no particular order.
-using DispatchFunction = void (*)(const Value* const* vars, const void* const* pool, std::vector<TriggerHit>* hits);
+using DispatchFunction = void (*)(const Value* const* vars, const void* const* pool, TriggerHits* hits);
 
 /// Where a trigger's condition was compiled: its group function, its index
 /// in the group, and its environment.

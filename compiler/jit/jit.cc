@@ -163,14 +163,13 @@ Value CompiledExprs::Run(const Entry& entry, const eval::Activation& activation)
 }
 
 bool CompiledExprs::Dispatch(std::string_view event_type, const Value& event, const Value& now,
-                             std::vector<TriggerHit>* hits) const {
+                             TriggerHits* hits) const {
   auto it = dispatch_.find(event_type);
   if (it == dispatch_.end()) return false;
   size_t first = hits->size();
   const Value* vars[] = {&event, &now};
   it->second(vars, dispatch_pool_->entries().data(), hits);
-  std::sort(hits->begin() + static_cast<std::ptrdiff_t>(first), hits->end(),
-            [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; });
+  hits->SortFrom(first);
   return true;
 }
 

@@ -105,7 +105,7 @@ class CompiledExprs {
   /// `now`; appends the hits to `hits`, sorted by journey. False (and no
   /// hits) when no trigger listens to that type.
   bool Dispatch(std::string_view event_type, const Value& event, const Value& now,
-                std::vector<TriggerHit>* hits) const;
+                TriggerHits* hits) const;
   /// The dispatch plan of each event type (for tests and benchmarks).
   const std::vector<DispatchPlan>& plans() const { return plans_; }
 

@@ -410,7 +410,7 @@ void Engine::ProcessOne(const Event& event) {
           }
           if (hit.code == compiler::jit::kErrorValue) {
             if (own_key)
-              RuleError(journey, event.key, "trigger", "in the trigger condition: " + hit.error->ErrorMessage());
+              RuleError(journey, event.key, "trigger", "in the trigger condition: " + hits_.ErrorOf(hit).ErrorMessage());
             continue;
           }
           act.Bind(j.trigger->binding, event.record);

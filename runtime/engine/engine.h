@@ -481,7 +481,7 @@ class Engine final : private stdlib::HistoryView {
   WorkQueue work_;
   std::vector<JourneyStats> stats_;
   mutable uint64_t interpreted_fallbacks_ = 0;
-  std::vector<compiler::jit::TriggerHit> hits_;  // reused by every event
+  compiler::jit::TriggerHits hits_;  // reused by every event
   std::vector<bool> paused_;
   /// Rules restored decisions passed that no running program declares
   /// (PolicyCheck), kept in place.

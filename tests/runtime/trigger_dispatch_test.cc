@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <random>
@@ -110,12 +111,16 @@ void ExpectAgreement(const JourneySet& set, const std::string& type, const std::
     if (v.IsError()) want[j] = v.ErrorMessage();
     else if (v.is(ValueKind::kBool) && v.AsBool()) want[j] = "true";
   }
-  std::vector<compiler::jit::TriggerHit> found;
+  compiler::jit::TriggerHits found;
   ASSERT_TRUE(set.compiled()->Dispatch(type, event, now, &found));
+  EXPECT_TRUE(std::is_sorted(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.journey < b.journey; }))
+      << "hits out of journey order for " << line;
   std::map<uint32_t, std::string> got;
   for (const auto& h : found) {
     EXPECT_FALSE(got.count(h.journey)) << "journey " << h.journey << " reported twice for " << line;
-    got[h.journey] = h.code == compiler::jit::kTrue ? "true" : h.error ? h.error->ErrorMessage() : "?";
+    got[h.journey] = h.code == compiler::jit::kTrue ? "true"
+                     : h.code == compiler::jit::kErrorValue ? found.ErrorOf(h).ErrorMessage()
+                                                            : "?";
   }
   ASSERT_EQ(got, want) << line;
   for (const auto& [j, what] : want) (what == "true" ? counts.hits : counts.errors) += 1;
@@ -184,6 +189,31 @@ TEST(TriggerDispatch, ManySmallBucketsShareParts) {
   EXPECT_EQ(counts.hits, 24u * (5 + 4 + 3 + 2 + 1));
 }
 
+TEST(TriggerDispatch, HitsAreSortedIntoJourneyOrderAfterWhatWasThere) {
+  // A few runs (merged) and many (sorted), each after hits already held,
+  // which stay as they were; an error stays with its hit.
+  for (const std::vector<uint32_t>& journeys :
+       {std::vector<uint32_t>{4, 9, 12, 1, 3, 20, 2, 5}, std::vector<uint32_t>{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 11, 10}}) {
+    compiler::jit::TriggerHits hits;
+    hits.Add(50, compiler::jit::kTrue, nullptr);
+    for (uint32_t j : journeys) {
+      Value error = Value::Error("in journey " + std::to_string(j));
+      hits.Add(j, j % 3 == 0 ? compiler::jit::kErrorValue : compiler::jit::kTrue, &error);
+    }
+    hits.SortFrom(1);
+    std::vector<uint32_t> order;
+    for (const auto& h : hits) {
+      order.push_back(h.journey);
+      if (h.code == compiler::jit::kErrorValue)
+        EXPECT_EQ(hits.ErrorOf(h).ErrorMessage(), "in journey " + std::to_string(h.journey));
+    }
+    std::vector<uint32_t> want = journeys;
+    std::sort(want.begin(), want.end());
+    want.insert(want.begin(), 50);
+    EXPECT_EQ(order, want);
+  }
+}
+
 TEST(TriggerDispatch, InListsOnSeveralFieldsDoNotMultiplyThePlan) {
   // Filed under every literal of every list, two such journeys would be
   // tested in 50^4 places; the plan keeps to three copies per trigger.
@@ -209,7 +239,7 @@ channel email { kind message to hcp }
                                           d + "\"}",
                                       1);
     EXPECT_TRUE(decoded.ok());
-    std::vector<compiler::jit::TriggerHit> found;
+    compiler::jit::TriggerHits found;
     native.Dispatch("ev", RecordValue(decoded.record()), now, &found);
     return found.size();
   };
