@@ -528,7 +528,6 @@ class Emitter {
     return {Truth(v), v};
   }
 
-  /// `a && b`, `a || b`: the deciding side wins over an error on the other.
   /// In an inline test, `t` if it is a bool; anything else jumps to the
   /// bail block. Elsewhere, `t`.
   Truthy Settled(Truthy t) {
@@ -540,6 +539,7 @@ class Emitter {
     return t;
   }
 
+  /// `a && b`, `a || b`: the deciding side wins over an error on the other.
   Truthy EmitLogic(const Expr& e) {
     bool decisive = e.op == Op::kOr;
     if (bail_ != nullptr) {

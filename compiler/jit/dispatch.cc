@@ -206,14 +206,6 @@ namespace {
 /// function would take minutes to compile.
 constexpr size_t kTestsPerFunction = 48;
 
-/// How many tests `node`'s subtree places.
-size_t TestsUnder(const DispatchNode& node) {
-  size_t n = node.tested.size();
-  for (const DispatchNode& bucket : node.buckets) n += TestsUnder(bucket);
-  if (node.others) n += TestsUnder(*node.others);
-  return n;
-}
-
 /// Emits one event type's dispatch: its entry function and the functions
 /// its larger subtrees are split into, all of DispatchFunction's type.
 class DispatchEmitter {
@@ -311,6 +303,16 @@ class DispatchEmitter {
     b_.CreateCall(module_.getFunction(name), {frame_->vars, frame_->pool, frame_->hits, bucket ? bucket : b_.getInt32(0)});
   }
 
+  /// How many tests `node`'s subtree places (counted once per node).
+  size_t TestsUnder(const DispatchNode& node) {
+    auto [it, fresh] = tests_under_.emplace(&node, 0);
+    if (!fresh) return it->second;
+    size_t n = node.tested.size();
+    for (const DispatchNode& bucket : node.buckets) n += TestsUnder(bucket);
+    if (node.others) n += TestsUnder(*node.others);
+    return tests_under_[&node] = n;
+  }
+
   /// Reports a hit when `code` says so, with the error (if any) in `error`.
   void Report(llvm::Value* journey, llvm::Value* code, llvm::Value* error) {
     auto* hit = Block("hit");
@@ -340,7 +342,10 @@ class DispatchEmitter {
       for (const auto& [field, literal] : path_)
         if (found->first == *field && found->second.count(*literal)) known.insert(part);
     }
-    if (NodesToTest(*t.cond, known) > kInlineNodes) return CallCondition(i, journey);
+    if (NodesToTest(*t.cond, known) > kInlineNodes) {
+      ++code_.calls;
+      return CallCondition(i, journey);
+    }
     ++code_.inline_tests;
     // Inline; any surprise (an error, a null, another kind) bails out to
     // the call.
@@ -360,6 +365,7 @@ class DispatchEmitter {
     b_.CreateBr(next);
     if (bail->hasNPredecessorsOrMore(1)) {
       b_.SetInsertPoint(bail);
+      ++code_.bail_outs;
       CallCondition(i, journey);
       b_.CreateBr(next);
     } else {
@@ -372,7 +378,6 @@ class DispatchEmitter {
   void CallCondition(size_t i, llvm::Value* journey) {
     const TriggerSpec& t = *triggers_[i];
     const CompiledCondition& c = conditions_[i];
-    ++code_.calls;
     frame_->env_size = std::max(frame_->env_size, c.env.size());
     for (size_t k = 0; k < c.env.size(); ++k) {
       llvm::Value* v;
@@ -479,6 +484,7 @@ class DispatchEmitter {
   std::string name_;
   size_t split_ = 0;
   DispatchCode code_;
+  std::unordered_map<const DispatchNode*, size_t> tests_under_;
   Frame* frame_ = nullptr;
   /// The buckets an event went down to reach the test being emitted: the
   /// field and the literal it holds.

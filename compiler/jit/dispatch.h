@@ -153,7 +153,8 @@ class ConstantPool;
 struct DispatchCode {
   size_t functions = 0;     // the entry and its parts
   size_t inline_tests = 0;  // tests of a condition emitted inline
-  size_t calls = 0;         // places a condition is tested by a call (inline tests' bail-outs included)
+  size_t calls = 0;         // conditions too big to test inline, called instead
+  size_t bail_outs = 0;     // inline tests that call the condition when a fast path does not apply
 };
 
 /// Emits `name`, a DispatchFunction for `plan` over `triggers` (in the

@@ -286,6 +286,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
       out->report_.dispatch.functions += code.functions;
       out->report_.dispatch.inline_tests += code.inline_tests;
       out->report_.dispatch.calls += code.calls;
+      out->report_.dispatch.bail_outs += code.bail_outs;
       dispatch_names.emplace_back(event, name);
     }
     // One dispatch module per LLJIT: its functions keep their names.

@@ -149,12 +149,13 @@ TEST(TriggerDispatch, ReportsWhatTheInterpreterFindsOnEveryEvent) {
   EXPECT_GE(plan.depth, 2u);
   EXPECT_TRUE(plan.root.tested.empty()) << "every journey is filed below the root";
 
-  // Inline tests, calls (the big conditions, and the inline tests'
-  // bail-outs) and parts all occur.
+  // Inline tests, their bail-outs, calls of the big conditions and parts
+  // all occur.
   const compiler::jit::DispatchCode& code = native.report().dispatch;
   EXPECT_GT(code.functions, 1u);
   EXPECT_GT(code.inline_tests, 300u);
   EXPECT_GT(code.calls, 0u);
+  EXPECT_GT(code.bail_outs, 0u);
 
   Counts counts;
   for (int k = 0; k < 3000; ++k) {
