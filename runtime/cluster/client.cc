@@ -1,5 +1,6 @@
 #include "runtime/cluster/client.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -70,6 +71,13 @@ Record FromMessage(const rd_kafka_message_t& m) {
   r.partition = m.partition;
   r.offset = m.offset;
   r.timestamp_ms = rd_kafka_message_timestamp(&m, nullptr);
+  rd_kafka_headers_t* headers = nullptr;
+  const void* origin = nullptr;
+  size_t size = 0;
+  if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      rd_kafka_header_get_last(headers, kOriginHeader, &origin, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      origin != nullptr)
+    r.origin.assign(static_cast<const char*>(origin), std::min(size, kMaxOriginBytes + 1));
   return r;
 }
 
@@ -110,6 +118,24 @@ Result<std::vector<Record>> Consume(rd_kafka_t* k, const std::string& topic, siz
     if (m == nullptr) break;
   }
   return out;
+}
+
+rd_kafka_resp_err_t Produce(rd_kafka_t* k, const std::string& topic, const Record& record, void* opaque) {
+  int32_t partition = record.partition < 0 ? RD_KAFKA_PARTITION_UA : record.partition;
+  // RD_KAFKA_MSG_F_COPY: the client copies the key, value and header and
+  // never writes to them, whatever the C signature says.
+  void* value = const_cast<char*>(record.value.data());
+  if (record.origin.empty())
+    return rd_kafka_producev(k, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                             RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
+                             RD_KAFKA_V_VALUE(value, record.value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+  return rd_kafka_producev(k, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                           RD_KAFKA_V_KEY(record.key.data(), record.key.size()),
+                           RD_KAFKA_V_VALUE(value, record.value.size()),
+                           RD_KAFKA_V_HEADER(kOriginHeader, record.origin.data(),
+                                             static_cast<ssize_t>(record.origin.size())),
+                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
 }
 
 Status FromKafka(rd_kafka_resp_err_t err, const std::string& what) {

@@ -45,6 +45,11 @@ Result<KafkaPtr> NewClient(rd_kafka_type_t type, ConfPtr conf);
 Result<std::vector<Record>> Consume(rd_kafka_t* k, const std::string& topic, size_t max,
                                     std::chrono::milliseconds wait, Status* trouble = nullptr);
 
+/// Queues `record` to `topic` on producer `k` (its partition, or the
+/// key's when -1; its origin as a header when it has one), the value
+/// copied; `opaque` goes to the delivery report.
+rd_kafka_resp_err_t Produce(rd_kafka_t* k, const std::string& topic, const Record& record, void* opaque = nullptr);
+
 /// `err` as kUnavailable, after `what`.
 Status FromKafka(rd_kafka_resp_err_t err, const std::string& what);
 

@@ -83,10 +83,7 @@ std::vector<Status> Producer::Send(const std::string& topic, std::vector<Record>
     Record& r = records[i];
     auto* ticket = new Handle::Ticket{id, i};
     for (;;) {
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          k, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition),
-          RD_KAFKA_V_KEY(r.key.data(), r.key.size()), RD_KAFKA_V_VALUE(r.value.data(), r.value.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(ticket), RD_KAFKA_V_END);
+      rd_kafka_resp_err_t err = Produce(k, topic, r, ticket);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         ++batch.pending;
         break;

@@ -18,6 +18,7 @@
 // partitioner): setting one of those is refused, not overridden.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -46,7 +47,13 @@ struct Record {
   int32_t partition = -1;  // written: -1 for the key's (KafkaPartitionOf)
   int64_t offset = -1;     // read, or written once acknowledged
   int64_t timestamp_ms = -1;  // read: the record's timestamp (its producer's clock), if it has one
+  /// Its header kOriginHeader, written when not empty; read, at most
+  /// kMaxOriginBytes + 1 bytes of it (longer is not Tutti's). Which
+  /// partitions an input was written to (topic_records.h, Origin).
+  std::string origin{};
 };
+constexpr char kOriginHeader[] = "tutti-origin";
+constexpr size_t kMaxOriginBytes = 64;
 
 class Producer {
  public:

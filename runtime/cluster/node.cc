@@ -38,6 +38,8 @@ void Add(PartitionWork& to, const PartitionWork& c) {
   to.actions_written += c.actions_written;
   to.actions_skipped += c.actions_skipped;
   to.dead_letters += c.dead_letters;
+  to.forwarded += c.forwarded;
+  to.copies_skipped += c.copies_skipped;
   to.transactions += c.transactions;
 }
 
@@ -585,7 +587,11 @@ IngestResult Node::Ingest(std::string_view body, Accept accept) {
     std::string value = InputValue(line, at);
     bool everywhere = !event || std::find(copied.begin(), copied.end(), record.type()) != copied.end();
     if (everywhere) {
-      for (int32_t p = 0; p < partitions_; ++p) records.push_back({key, value, p});
+      // Marked, so that no partition writes it on again (PartitionWorker).
+      for (int32_t p = 0; p < partitions_; ++p) {
+        records.push_back({key, value, p});
+        records.back().origin = kEverywhereOrigin;
+      }
     } else {
       records.push_back({key, std::move(value), static_cast<int32_t>(KafkaPartitionOf(key, partitions_))});
     }

@@ -28,6 +28,7 @@ Result<std::unique_ptr<PartitionWorker>> PartitionWorker::Open(const PartitionSe
   w->settings_ = settings;
   w->versions_ = &versions;
   w->partition_ = partition;
+  w->partitions_ = partitions;
   // The producer first: once it is open, the previous owner can commit
   // nothing more, so the tail read next is the last word.
   TUTTI_ASSIGN_OR_RETURN(w->producer_, PartitionProducer::Open(settings.kafka, settings.group, settings.topics.inputs,
@@ -103,6 +104,7 @@ void PartitionWorker::RestoreNewestSnapshot() {
     return;
   }
   start_offset_ = first->second.offset;
+  copies_seen_ = first->second.copies_seen;
   counts_.restored_offset = start_offset_;
   counts_.restore_seconds = std::chrono::duration<double>(Clock::now() - started).count();
 }
@@ -111,7 +113,7 @@ Status PartitionWorker::WriteSnapshot() {
   std::string state = engine_->Save();
   constexpr size_t kChunkBytes = 512 << 10;  // under Kafka's default message limit of 1 MB
   std::vector<Record> records = SnapshotRecords(partition_, next_offset_, set_->Fingerprint(), taken_, state, kChunkBytes,
-                                                partition_ % settings_.snapshot_partitions);
+                                                partition_ % settings_.snapshot_partitions, copies_seen_);
   Status written = producer_->Begin();
   for (size_t i = 0; written.ok() && i < records.size(); ++i) written = producer_->Add(settings_.topics.snapshots, records[i]);
   if (written.ok()) written = producer_->Commit(next_offset_, settings_.timeout);
@@ -157,24 +159,76 @@ void PartitionWorker::TakeVersion(const std::string& fingerprint) {
   }
   set_ = set;
   taken_.push_back(fingerprint);
+  reaches_others_.clear();
   ++counts_.versions_taken;
+}
+
+bool PartitionWorker::ReachesOthers(const std::string& event) {
+  auto [known, added] = reaches_others_.try_emplace(event, false);
+  if (added) {
+    std::vector<const compiler::ir::Journey*> journeys;
+    for (uint32_t j = 0; j < engine_->journey_count(); ++j) journeys.push_back(&engine_->journey(j));
+    known->second = runtime::ReachesOthers(journeys, event).has_value();
+  }
+  return known->second;
+}
+
+bool PartitionWorker::ApplyRecord(const Record& r, Input& in, std::vector<Output>& writes) {
+  Engine& engine = *engine_;
+  Origin origin = ReadOrigin(r.origin, partitions_);
+  if (origin.kind == Origin::Kind::kBad || (origin.kind == Origin::Kind::kForwarded && origin.partition == partition_)) {
+    in.kind = Input::Kind::kRefused;
+    in.why = std::string("a '") + kOriginHeader + "' header that Tutti does not write";
+    return false;
+  }
+  if (origin.kind == Origin::Kind::kForwarded) {
+    // A replay of the partition that wrote it on writes it again.
+    auto [seen, first] = copies_seen_.try_emplace(origin.partition, origin.offset);
+    if (!first && origin.offset <= seen->second) {
+      ++counts_.copies_skipped;
+      return false;
+    }
+    seen->second = origin.offset;
+  }
+  // On a cluster an input is named by its offset in the partition.
+  if (r.offset >= 0) in.record.input = static_cast<uint64_t>(r.offset);
+  bool event = in.record.kind() == RecordKind::kEvent;
+  if (event) engine.Ingest(in.record);
+  else engine.UpsertProfile(in.record);
+  // Written here only by another producer, it is written on to the other
+  // partitions, at the time it happened here; once, as dead letters are.
+  if (origin.kind != Origin::Kind::kOutside || r.offset <= written_source_offset_) return true;
+  if (event && !ReachesOthers(in.record.type())) return true;
+  std::optional<Instant> at;
+  // Its `at` only when it had none: decoding it again without a default tells.
+  if (event && ReadInput(set_->schemas(), r.value, std::nullopt).kind == Input::Kind::kRefused)
+    at = ToInstant(*in.record.at);
+  std::string value = InputValue(r.value, at);
+  for (int32_t p = 0; p < partitions_; ++p) {
+    if (p == partition_) continue;
+    Record copy{r.key, value, p};
+    copy.origin = ForwardedOrigin(partition_, r.offset);
+    writes.push_back({&settings_.topics.inputs, std::move(copy)});
+  }
+  ++counts_.forwarded;
+  return true;
 }
 
 Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
   if (batch.empty()) return Status::Ok();
   Engine& engine = *engine_;
-  std::vector<Record> writes;
+  std::vector<Output> writes;
   for (const Record* r : batch) {
     std::optional<Instant> default_at;
     if (settings_.virtual_clock) default_at = engine.now();
     else if (r->timestamp_ms >= 0) default_at = r->timestamp_ms * kNanosPerMilli;
     Input in = ReadInput(set_->schemas(), r->value, default_at);
+    bool applied = true;
     switch (in.kind) {
       case Input::Kind::kRecord:
-        // On a cluster an input is named by its offset in the partition.
-        if (r->offset >= 0) in.record.input = static_cast<uint64_t>(r->offset);
-        if (in.record.kind() == RecordKind::kEvent) engine.Ingest(in.record);
-        else engine.UpsertProfile(in.record);
+        // Refused when its origin header is not Tutti's; not applied when
+        // it is a copy applied already.
+        applied = ApplyRecord(*r, in, writes);
         break;
       case Input::Kind::kClock:
         engine.AdvanceTo(in.clock);
@@ -188,16 +242,20 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
         engine.SetPaused(in.journey, in.paused);
         break;
       case Input::Kind::kRefused:
-        // Written once: a replay of what an earlier owner already wrote
-        // skips it (up to the last action's offset; after it a dead letter
-        // may repeat, and says its source offset).
-        if (r->offset > written_source_offset_) {
-          writes.push_back({r->key, DeadLetterValue(partition_, r->offset, in.why), -1});
-          ++counts_.dead_letters;
-        }
+        applied = false;
         break;
     }
-    if (in.kind != Input::Kind::kRefused) ++counts_.applied;
+    if (in.kind == Input::Kind::kRefused) {
+      // Written once: a replay of what an earlier owner already wrote
+      // skips it (up to the last action's offset; after it a dead letter
+      // may repeat, and says its source offset).
+      if (r->offset > written_source_offset_) {
+        writes.push_back({&settings_.topics.dead_letters, {r->key, DeadLetterValue(partition_, r->offset, in.why), -1}});
+        ++counts_.dead_letters;
+      }
+    } else if (applied) {
+      ++counts_.applied;
+    }
     // The actions this record made, numbered by the partition's outbox.
     Outbox& outbox = engine.outbox();
     while (outbox.size() > 0) {
@@ -215,10 +273,11 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
       const compiler::ir::Journey* journey = nullptr;
       for (uint32_t i = 0; i < engine.journey_count() && journey == nullptr; ++i)
         if (engine.version_id(i) == entry.action.version_id) journey = &engine.journey(i);
-      writes.push_back({entry.action.customer,
-                        ActionValue(entry.action, partition_, entry.seq, r->offset, address,
-                                    ActionWhy(entry.action, journey)),
-                        partition_});
+      writes.push_back({&settings_.topics.actions,
+                        {entry.action.customer,
+                         ActionValue(entry.action, partition_, entry.seq, r->offset, address,
+                                     ActionWhy(entry.action, journey)),
+                         partition_}});
     }
     engine.TakeDecisions();  // the decision log is the actions' (and the metrics', later)
   }
@@ -231,15 +290,14 @@ Status PartitionWorker::Apply(const std::vector<const Record*>& batch) {
   return Status::Ok();
 }
 
-Status PartitionWorker::Write(const std::vector<Record>& writes) {
+Status PartitionWorker::Write(const std::vector<Output>& writes) {
   TUTTI_TRY(producer_->Begin());
   const Record* last_action = nullptr;
   size_t actions = 0;
-  for (const Record& w : writes) {
-    bool action = w.partition >= 0;
-    TUTTI_TRY(producer_->Add(action ? settings_.topics.actions : settings_.topics.dead_letters, w));
-    if (action) {
-      last_action = &w;
+  for (const Output& w : writes) {
+    TUTTI_TRY(producer_->Add(*w.topic, w.record));
+    if (w.topic == &settings_.topics.actions) {
+      last_action = &w.record;
       ++actions;
     }
   }

@@ -15,6 +15,12 @@
 // transactions are not kept (the mock cluster) and a crash fell between
 // an output written and the group's offset moving.
 //
+// A profile, or an event some journey fans out, that a producer other than
+// Tutti wrote to this partition only is written on to every other
+// partition in the batch's transaction, marked with its partition and
+// offset; a partition applies each such copy once (docs/cluster.md,
+// "Audiences across partitions").
+//
 // Every `snapshot_every` inputs, after a commit, the engine's state is
 // written to the snapshots topic with the input offset it covers; a
 // takeover restores the newest one and replays only what follows it.
@@ -23,12 +29,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "runtime/cluster/kafka.h"
+#include "runtime/cluster/topic_records.h"
 #include "runtime/cluster/transaction.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/journey_set.h"
@@ -68,6 +76,8 @@ struct PartitionWork {
   uint64_t actions_written = 0;  // actions written to tutti.actions
   uint64_t actions_skipped = 0;  // actions made again by a replay, already written
   uint64_t dead_letters = 0;     // inputs that did not decode
+  uint64_t forwarded = 0;        // inputs another producer wrote here only, written on to every other partition
+  uint64_t copies_skipped = 0;   // inputs written on by another partition, applied here already
   uint64_t transactions = 0;     // transactions committed
   uint64_t versions_taken = 0;   // version records that switched the journeys
   uint64_t versions_refused = 0;  // version records whose journeys could not be taken over here
@@ -128,9 +138,23 @@ class PartitionWorker {
   /// A fresh engine on the versions `fingerprints`, taken over in order;
   /// null when one is not known.
   std::unique_ptr<Engine> EngineOn(const std::vector<std::string>& fingerprints);
-  /// Writes what a batch made (actions, dead letters) with the consumed
-  /// offset next_offset_, in one transaction.
-  Status Write(const std::vector<Record>& writes);
+  /// What a batch made: an action, a dead letter, or an input written on
+  /// to another partition.
+  struct Output {
+    const std::string* topic;
+    Record record;
+  };
+  /// Applies input record `r` of the batch, `in` as ReadInput read it,
+  /// adding what it makes to `writes` unless an earlier owner wrote it.
+  /// False when it was not applied: refused (`in` says why), or a copy
+  /// applied already.
+  bool ApplyRecord(const Record& r, Input& in, std::vector<Output>& writes);
+  /// Whether some journey the engine runs fans `event` out or routes it
+  /// to other customers (remembered until the next version).
+  bool ReachesOthers(const std::string& event);
+  /// Writes `writes` with the consumed offset next_offset_, in one
+  /// transaction.
+  Status Write(const std::vector<Output>& writes);
   /// Writes the engine's state as of next_offset_ (after a commit). A
   /// failure is counted and changes nothing, unless the producer was
   /// fenced (kConflict).
@@ -142,12 +166,17 @@ class PartitionWorker {
   std::vector<std::string> taken_;   // the versions the engine took over, in order, set_'s last
   EngineOptions engine_options_;
   int32_t partition_ = 0;
+  int32_t partitions_ = 0;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<PartitionProducer> producer_;
   uint64_t written_through_ = 0;       // actions with seq up to here are in tutti.actions
   int64_t written_source_offset_ = -1;  // the input offset the last of them came from
   int64_t next_offset_ = 0;
   int64_t start_offset_ = 0;
+  /// By partition, the offset of the last of its inputs written on here
+  /// that this partition applied: in the snapshot, with the state.
+  std::map<int32_t, int64_t> copies_seen_;
+  std::map<std::string, bool> reaches_others_;
   uint64_t applied_at_snapshot_ = 0;  // counts_.applied when the last snapshot was taken
   std::chrono::steady_clock::time_point committed_at_;
   PartitionWork counts_;

@@ -75,6 +75,38 @@ Input ReadInput(const SchemaTable& schemas, std::string_view value, std::optiona
   return in;
 }
 
+Origin ReadOrigin(std::string_view header, int32_t partitions) {
+  Origin origin;
+  if (header.empty()) return origin;
+  if (header == kEverywhereOrigin) {
+    origin.kind = Origin::Kind::kEverywhere;
+    return origin;
+  }
+  origin.kind = Origin::Kind::kBad;
+  size_t colon = header.find(':');
+  if (header.size() > kMaxOriginBytes || colon == std::string_view::npos) return origin;
+  auto number = [](std::string_view digits, int64_t max) -> int64_t {
+    if (digits.empty() || digits.size() > 19) return -1;
+    uint64_t n = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return -1;
+      n = n * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return n > static_cast<uint64_t>(max) ? -1 : static_cast<int64_t>(n);
+  };
+  int64_t partition = number(header.substr(0, colon), partitions - 1);
+  int64_t offset = number(header.substr(colon + 1), INT64_MAX);
+  if (partition < 0 || offset < 0) return origin;
+  origin.kind = Origin::Kind::kForwarded;
+  origin.partition = static_cast<int32_t>(partition);
+  origin.offset = offset;
+  return origin;
+}
+
+std::string ForwardedOrigin(int32_t partition, int64_t offset) {
+  return std::to_string(partition) + ":" + std::to_string(offset);
+}
+
 std::string ClockValue(Instant to) { return "{\"tutti\":\"clock\",\"at_ns\":" + std::to_string(to) + "}"; }
 
 std::string VersionMarkerValue(const std::string& fingerprint) {
@@ -286,13 +318,19 @@ std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view 
 
 std::vector<Record> SnapshotRecords(int32_t partition, int64_t offset, const std::string& fingerprint,
                                     const std::vector<std::string>& versions, std::string_view state,
-                                    size_t chunk_bytes, int32_t topic_partition) {
+                                    size_t chunk_bytes, int32_t topic_partition,
+                                    const std::map<int32_t, int64_t>& copies_seen) {
   size_t chunks = std::max<size_t>(1, (state.size() + chunk_bytes - 1) / chunk_bytes);
   std::vector<Record> out;
   for (size_t i = 0; i < chunks; ++i) {
     Json header{{"partition", partition}, {"offset", offset}, {"chunk", i}, {"chunks", chunks},
                 {"fingerprint", fingerprint}};
     if (i == 0) header["versions"] = versions;
+    if (i == 0 && !copies_seen.empty()) {
+      Json seen = Json::array();
+      for (auto [p, offset] : copies_seen) seen.push_back({p, offset});
+      header["copies_seen"] = std::move(seen);
+    }
     std::string value = header.dump() + "\n";
     value += state.substr(i * chunk_bytes, chunk_bytes);
     out.push_back({std::to_string(partition) + ":" + std::to_string(i), std::move(value), topic_partition});
@@ -322,6 +360,15 @@ std::optional<SnapshotChunk> ReadSnapshotChunk(std::string_view value) {
     for (const Json& v : h["versions"]) {
       if (!v.is_string()) return std::nullopt;
       c.versions.push_back(v.get<std::string>());
+    }
+  }
+  if (h.contains("copies_seen")) {
+    if (!h["copies_seen"].is_array()) return std::nullopt;
+    for (const Json& pair : h["copies_seen"]) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_unsigned() || !pair[1].is_number_unsigned() ||
+          pair[0].get<uint64_t>() > INT32_MAX || pair[1].get<uint64_t>() > INT64_MAX)
+        return std::nullopt;
+      c.copies_seen[static_cast<int32_t>(pair[0].get<uint64_t>())] = static_cast<int64_t>(pair[1].get<uint64_t>());
     }
   }
   c.bytes = std::string(value.substr(nl + 1));

@@ -8,7 +8,9 @@
 //                       the partition's clock moves to N; {"tutti":
 //                       "version", "fingerprint": F}, it takes version F
 //                       over; {"tutti": "pause", "journey": J, "paused":
-//                       B}, journey J is paused (or resumed)
+//                       B}, journey J is paused (or resumed). An event
+//                       or a profile may have a header tutti-origin
+//                       saying which partitions it was written to (Origin)
 //   tutti.actions       {"partition": P, "seq": N, "source_offset": O,
 //                       ["address": EMAIL,] "action": DECISION}: the N-th
 //                       action of input partition P, made while applying
@@ -30,6 +32,7 @@
 // refusal with a reason that quotes no value.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +57,28 @@ struct Input {
   bool paused = false;     // kPause: paused (or resumed)
   std::string why;         // kRefused: why it does not decode (no value quoted)
 };
+
+/// Which partitions an event or a profile of tutti.inputs was written to,
+/// as its header kOriginHeader says (docs/cluster.md, "Audiences across
+/// partitions"). A profile, and an event some journey fans out or routes
+/// to other customers, must reach every partition:
+///   - kOutside (no header): another producer wrote it, to the partition
+///     of its key only; that partition writes it on to every other one;
+///   - kEverywhere ("everywhere"): a node's ingest wrote it to every
+///     partition at once;
+///   - kForwarded ("P:O"): partition P wrote it on, its input at offset O;
+///     a partition applies each (P, O) once;
+///   - kBad: a header Tutti does not write (refused, as a dead letter).
+struct Origin {
+  enum class Kind { kOutside, kEverywhere, kForwarded, kBad } kind = Kind::kOutside;
+  int32_t partition = -1;  // kForwarded
+  int64_t offset = -1;     // kForwarded
+};
+/// Reads a record's origin header ("" when it has none); a partition P
+/// outside [0, partitions) is kBad.
+Origin ReadOrigin(std::string_view header, int32_t partitions);
+constexpr std::string_view kEverywhereOrigin = "everywhere";
+std::string ForwardedOrigin(int32_t partition, int64_t offset);
 
 /// Decodes a value of tutti.inputs. An event without `at` happened at
 /// `default_at` (what the partition's reader chose: something every
@@ -156,10 +181,13 @@ std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view 
 
 /// The tutti.snapshots records of `state`, partition `partition`'s engine
 /// after its inputs before `offset`, in chunks of at most `chunk_bytes`,
-/// written to `topic_partition` of the snapshots topic.
+/// written to `topic_partition` of the snapshots topic. `copies_seen`:
+/// by partition, the offset of the last of its inputs it wrote on that
+/// this one applied (Origin::kForwarded).
 std::vector<Record> SnapshotRecords(int32_t partition, int64_t offset, const std::string& fingerprint,
                                     const std::vector<std::string>& versions, std::string_view state,
-                                    size_t chunk_bytes, int32_t topic_partition);
+                                    size_t chunk_bytes, int32_t topic_partition,
+                                    const std::map<int32_t, int64_t>& copies_seen = {});
 /// One chunk read back; nullopt when the value is not one (bounded: the
 /// header is at most 64 KiB).
 struct SnapshotChunk {
@@ -170,6 +198,7 @@ struct SnapshotChunk {
   /// Chunk 0 only: the versions of the journeys the engine was on, in
   /// the order it took them over (a restore takes them over again first).
   std::vector<std::string> versions;
+  std::map<int32_t, int64_t> copies_seen;  // chunk 0 only: SnapshotRecords'
   std::string bytes;
 };
 std::optional<SnapshotChunk> ReadSnapshotChunk(std::string_view value);

@@ -74,17 +74,10 @@ Status PartitionProducer::Begin() {
 }
 
 Status PartitionProducer::Add(const std::string& topic, const Record& record) {
-  // RD_KAFKA_MSG_F_COPY: the client copies the value and never writes to
-  // it, whatever its C signature says.
-  void* value = const_cast<char*>(record.value.data());
   // A queue that stays full (the cluster away) is not waited on for ever.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        handle_->kafka.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_PARTITION(record.partition < 0 ? RD_KAFKA_PARTITION_UA : record.partition),
-        RD_KAFKA_V_KEY(record.key.data(), record.key.size()), RD_KAFKA_V_VALUE(value, record.value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err = Produce(handle_->kafka.get(), topic, record);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || std::chrono::steady_clock::now() >= deadline)
       return FromKafka(err, "kafka: cannot add a record to the transaction");

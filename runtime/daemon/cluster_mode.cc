@@ -138,6 +138,12 @@ void Service::DeclareClusterMetrics() {
              [counts] { return static_cast<double>(counts().total.actions_skipped); });
   m.AddGauge("tutti_cluster_dead_letters", "Input records that did not decode, written to the dead-letters topic.",
              [counts] { return static_cast<double>(counts().total.dead_letters); });
+  m.AddGauge("tutti_cluster_inputs_forwarded",
+             "Profiles and fan-out events another producer wrote to one partition, written on to every other.",
+             [counts] { return static_cast<double>(counts().total.forwarded); });
+  m.AddGauge("tutti_cluster_copies_skipped",
+             "Inputs written on by another partition that a replay of it wrote again, applied here already.",
+             [counts] { return static_cast<double>(counts().total.copies_skipped); });
   m.AddGauge("tutti_cluster_deliveries_open", "Actions of the actions topic this node read and has not finished "
              "delivering.", [this] { return feed_ ? static_cast<double>(feed_->open()) : 0.0; });
   cluster_reads_ = &m.AddCounters("tutti_cluster_customer_reads_total", "Reads of one customer asked of this node: "

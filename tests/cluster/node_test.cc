@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +21,9 @@
 #include "runtime/cluster/node.h"
 #include "runtime/cluster/topic_records.h"
 #include "runtime/engine/journey_set.h"
+#include "runtime/engine/engine.h"
 #include "runtime/engine/partition.h"
+#include "runtime/records/decoder.h"
 #include "tests/cluster/mock_cluster.h"
 #include "tests/cluster/scenario.h"
 
@@ -239,6 +242,86 @@ TEST_F(ClusterNodes, ANewVersionPublishedOnOneNodeIsTakenOverByEveryPartitionAtO
   EXPECT_EQ(a->latest_version(), expected_v2->Fingerprint()) << "a read it from the control topic";
 }
 
+// Another producer (any standard client keyed by customer id) writes the
+// scenario's profiles and events, each to its key's partition only. The
+// partitions write the profiles and the fan-out events on to every other
+// partition, once, also after a node dies and its partitions are
+// replayed elsewhere; the actions are exactly one engine's. The fan-out
+// events are written once the nodes have caught up (a copy reaches the
+// other partitions after what was written to them meanwhile: docs/cluster.md).
+TEST_F(ClusterNodes, InputsAnotherProducerWritesToOnePartitionReachEveryPartitionOnce) {
+  settings_.snapshot_every = 500;
+  auto a = StartNode("a"), b = StartNode("b");
+  ASSERT_TRUE(a && b);
+  auto producer = Producer::Open(settings_.kafka);
+  ASSERT_TRUE(producer.ok());
+  std::vector<const compiler::ir::Journey*> journeys;
+  for (const auto& j : set_->ir().journeys) journeys.push_back(&j);
+  // Each line keyed as Tutti keys it, to the partition of its key.
+  auto write = [&](const std::vector<std::string>& lines, Accept accept) {
+    std::vector<Record> records;
+    for (const std::string& line : lines) {
+      DecodeResult r = DecodeLine(set_->schemas(), line, 1, {accept});
+      ASSERT_TRUE(r.ok()) << line;
+      records.push_back({KeyText(r.record().key), line, -1});
+    }
+    for (const Status& s : (*producer)->Send("tutti.inputs", records, 60s)) ASSERT_TRUE(s.ok()) << s.message();
+  };
+  auto forwarded = [](const std::vector<Node*>& nodes) {
+    uint64_t n = 0;
+    for (Node* node : nodes) n += node->counts().total.forwarded;
+    return n;
+  };
+  // Until the partitions that applied them wrote at least `want` on, and
+  // the others applied those.
+  auto wait_forwarded = [&](const std::vector<Node*>& nodes, uint64_t want) {
+    auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (forwarded(nodes) < want && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    ASSERT_GE(forwarded(nodes), want);
+    WaitCaughtUp(nodes);
+  };
+  std::vector<std::string> profiles;
+  std::istringstream in(profiles_);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) profiles.push_back(line);
+  std::vector<Node*> nodes = {a.get(), b.get()};
+  write(profiles, Accept::kProfiles);
+  wait_forwarded(nodes, profiles.size());
+  EXPECT_EQ(forwarded(nodes), profiles.size()) << "each profile written on once";
+  // The events in runs: each fan-out event alone, once the nodes have
+  // caught up; b dies half way, and a replays its partitions.
+  uint64_t fanned = 0;
+  size_t from = 0, half = events_.size() / 2;
+  for (size_t i = 0; i < events_.size(); ++i) {
+    if (i == half) {
+      write({events_.begin() + from, events_.begin() + i}, Accept::kEvents);
+      from = i;
+      WaitCaughtUp(nodes);
+      b->Abandon();  // as a process killed
+      nodes = {a.get()};
+      WaitCaughtUp(nodes);
+    }
+    if (!ReachesOthers(journeys, Json::parse(events_[i])["type"].get<std::string>())) continue;
+    write({events_.begin() + from, events_.begin() + i}, Accept::kEvents);
+    WaitCaughtUp(nodes);
+    uint64_t before = forwarded(nodes);
+    write({events_[i]}, Accept::kEvents);
+    wait_forwarded(nodes, before + 1);
+    ++fanned;
+    from = i + 1;
+  }
+  write({events_.begin() + from, events_.end()}, Accept::kEvents);
+  EXPECT_GT(fanned, 0u);
+  MoveClockToTheEnd(*a);
+  WaitCaughtUp({a.get()});
+  EXPECT_EQ(Written(), Expected());
+  NodeCounts counts = a->counts();
+  EXPECT_EQ(counts.trouble, "");
+  EXPECT_EQ(counts.total.dead_letters, 0u);
+  EXPECT_GE(counts.total.forwarded + b->counts().total.forwarded, profiles.size() + fanned);
+  EXPECT_GT(counts.takeovers, 0u);
+}
+
 TEST_F(ClusterNodes, AnInputThatDoesNotDecodeIsADeadLetterAndItsPartitionGoesOn) {
   auto a = StartNode("a");
   ASSERT_TRUE(a);
@@ -273,6 +356,24 @@ TEST_F(ClusterNodes, AnInputThatDoesNotDecodeIsADeadLetterAndItsPartitionGoesOn)
   // Every profile (copied to each of the node's six partitions) and the
   // good event after the bad records were applied, and nothing else.
   EXPECT_EQ(counts.total.applied, static_cast<uint64_t>(3475 * kPartitions + 1));
+  EXPECT_EQ(counts.total.forwarded, 0u) << "the node's profiles went to every partition already";
+
+  // A copy another partition wrote on is applied once, however often a
+  // replay of that partition writes it again; an origin header Tutti
+  // does not write is refused.
+  std::string profile = profiles_.substr(0, profiles_.find('\n'));
+  int32_t q = (p + 1) % kPartitions;
+  std::vector<Record> copies(4, Record{customer, profile, p});
+  copies[0].origin = copies[1].origin = ForwardedOrigin(q, 7);
+  copies[2].origin = ForwardedOrigin(q, 3);
+  copies[3].origin = "from far away";
+  for (const Status& s : (*producer)->Send("tutti.inputs", copies, 30s)) ASSERT_TRUE(s.ok()) << s.message();
+  WaitCaughtUp({a.get()});
+  NodeCounts after = a->counts();
+  EXPECT_EQ(after.total.applied, counts.total.applied + 1);
+  EXPECT_EQ(after.total.copies_skipped, 2u);
+  EXPECT_EQ(after.total.dead_letters, 4u);
+  EXPECT_EQ(after.total.forwarded, 0u);
 }
 
 // A partition whose inputs were deleted (retention) before they were

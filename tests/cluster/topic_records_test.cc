@@ -2,6 +2,7 @@
 // read with limits, whatever another producer wrote; Tutti's own records
 // read back as written.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -224,7 +225,7 @@ b","api":"h:1","partitions":[]})",
 TEST_F(TopicRecords, SnapshotsAreChunkedAndReadBack) {
   std::string state(2500, '\0');
   for (size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 7);
-  std::vector<Record> records = SnapshotRecords(4, 9000, "f00d", {"a1", "f00d"}, state, 1000, 1);
+  std::vector<Record> records = SnapshotRecords(4, 9000, "f00d", {"a1", "f00d"}, state, 1000, 1, {{0, 17}, {5, 1}});
   ASSERT_EQ(records.size(), 3u);
   std::string back;
   for (size_t i = 0; i < records.size(); ++i) {
@@ -238,14 +239,33 @@ TEST_F(TopicRecords, SnapshotsAreChunkedAndReadBack) {
     EXPECT_EQ(chunk->chunks, 3u);
     EXPECT_EQ(chunk->fingerprint, "f00d");
     EXPECT_EQ(chunk->versions.size(), i == 0 ? 2u : 0u);
+    std::map<int32_t, int64_t> seen;
+    if (i == 0) seen = {{0, 17}, {5, 1}};
+    EXPECT_EQ(chunk->copies_seen, seen);
     back += chunk->bytes;
   }
   EXPECT_EQ(back, state);
   EXPECT_EQ(SnapshotRecords(0, 0, "f", {"f"}, "", 1000, 1).size(), 1u) << "an empty state is one empty chunk";
   for (std::string bad : std::vector<std::string>{"", "no header", "{}\n", std::string(600, ' ') + "\n",
                                                   R"({"partition":1,"offset":1,"chunk":2,"chunks":2,"fingerprint":"f"})" "\n",
-                                                  R"({"partition":1,"offset":1,"chunk":0,"chunks":0,"fingerprint":"f"})" "\n"})
+                                                  R"({"partition":1,"offset":1,"chunk":0,"chunks":0,"fingerprint":"f"})" "\n",
+                                                  R"({"partition":1,"offset":1,"chunk":0,"chunks":1,"fingerprint":"f","copies_seen":[[1,-2]]})" "\n",
+                                                  R"({"partition":1,"offset":1,"chunk":0,"chunks":1,"fingerprint":"f","copies_seen":[[1]]})" "\n",
+                                                  R"({"partition":1,"offset":1,"chunk":0,"chunks":1,"fingerprint":"f","copies_seen":{}})" "\n"})
     EXPECT_FALSE(ReadSnapshotChunk(bad)) << bad;
+}
+
+TEST_F(TopicRecords, AnInputsOriginSaysWhereItWasWritten) {
+  EXPECT_EQ(ReadOrigin("", 6).kind, Origin::Kind::kOutside);
+  EXPECT_EQ(ReadOrigin(kEverywhereOrigin, 6).kind, Origin::Kind::kEverywhere);
+  Origin forwarded = ReadOrigin(ForwardedOrigin(5, 1234567890123), 6);
+  EXPECT_EQ(forwarded.kind, Origin::Kind::kForwarded);
+  EXPECT_EQ(forwarded.partition, 5);
+  EXPECT_EQ(forwarded.offset, 1234567890123);
+  for (std::string bad : {"6:1", "-1:1", "1:-1", "1:", ":1", "1", "x:1", "1:1x", "1:99999999999999999999",
+                          "1:9223372036854775808", "Everywhere", "1:1 "})
+    EXPECT_EQ(ReadOrigin(bad, 6).kind, Origin::Kind::kBad) << bad;
+  EXPECT_EQ(ReadOrigin(std::string(kMaxOriginBytes + 1, '1'), 6).kind, Origin::Kind::kBad);
 }
 
 }  // namespace
