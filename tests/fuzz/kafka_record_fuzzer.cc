@@ -1,7 +1,7 @@
 // Fuzzes what a node reads from Kafka (runtime/cluster/topic_records.h):
 // records of tutti.inputs that any producer may write, decoded against the
 // reference journeys and applied to a partition's engine as a node applies
-// them; the marks of tutti.actions read at a takeover, and its actions as
+// them, and the origin headers they may carry; the marks of tutti.actions read at a takeover, and its actions as
 // their deliverer reads them; and the chunks of tutti.snapshots and the announcements of tutti.control. Bad records are refusals: never a crash, a leak, an
 // exception or an allocation the bytes ask for.
 //
@@ -43,6 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       cluster::Input in = cluster::ReadInput(set.schemas(), rest, 1700000000 * kNanosPerSecond);
       if (in.kind == cluster::Input::Kind::kRefused && in.why.empty()) std::abort();  // a refusal says why
       if (in.kind == cluster::Input::Kind::kPause && in.journey.size() > cluster::kMaxJourneyNameBytes) std::abort();
+      // The same bytes as a record's origin header: a copy's origin is
+      // read only when it is one Tutti writes, in range.
+      cluster::Origin origin = cluster::ReadOrigin(rest, 12);
+      if (origin.kind == cluster::Origin::Kind::kForwarded &&
+          (origin.partition < 0 || origin.partition >= 12 || origin.offset < 0 || rest.size() > cluster::kMaxOriginBytes))
+        std::abort();
       break;
     }
     case 1: {
