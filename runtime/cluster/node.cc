@@ -91,6 +91,7 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
                                               [self](int32_t p) { self->Revoked(p); }},
                                              /*refuses_gaps=*/true));  // a partition's inputs are its state
   node->thread_ = std::thread([self] { self->Run(); });
+  node->watch_thread_ = std::thread([self] { self->WatchReads(); });
   return node;
 }
 
@@ -100,6 +101,7 @@ Node::~Node() { Stop(); }
 void Node::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  StopWatchingReads();
   StopLookups();
 }
 
@@ -121,6 +123,7 @@ std::map<int32_t, int64_t> Node::lag_by_partition() const {
 NodeCounts Node::counts() const {
   std::lock_guard lock(counts_mu_);
   NodeCounts c = counts_;
+  c.reads_late = reads_late_;
   c.total = gone_;
   for (const auto& [p, live] : live_) Add(c.total, live);
   return c;
@@ -373,8 +376,8 @@ void Node::Read(int32_t p, PartitionRead read) {
   if (p < 0 || p >= partitions_) return read(nullptr, "there is no partition " + std::to_string(p));
   {
     std::lock_guard lock(reads_mu_);
-    if (!reads_closed_ && reads_.size() + reads_all_.size() < kMaxWaitingReads) {
-      reads_.emplace_back(p, std::move(read));
+    if (!reads_closed_ && reads_.size() < kMaxWaitingReads) {
+      reads_.push_back({p, std::move(read), nullptr, SteadyClock::now()});
       consumer_->Wake();  // answered after the batch in hand, not the next poll's wait
       return;
     }
@@ -385,8 +388,8 @@ void Node::Read(int32_t p, PartitionRead read) {
 void Node::ReadAll(PartitionsRead read) {
   {
     std::lock_guard lock(reads_mu_);
-    if (!reads_closed_ && reads_.size() + reads_all_.size() < kMaxWaitingReads) {
-      reads_all_.push_back(std::move(read));
+    if (!reads_closed_ && reads_.size() < kMaxWaitingReads) {
+      reads_.push_back({-1, nullptr, std::move(read), SteadyClock::now()});
       consumer_->Wake();
       return;
     }
@@ -394,22 +397,57 @@ void Node::ReadAll(PartitionsRead read) {
   read({});  // covers no partition: the gathering node says to try again
 }
 
+void Node::Refuse(WaitingRead& r, const std::string& why) {
+  if (r.read) r.read(nullptr, why);
+  else r.read_all({});  // covers no partition: the gathering node says to try again
+}
+
+void Node::WatchReads() {
+  std::unique_lock lock(reads_mu_);
+  const auto wait = std::max<std::chrono::milliseconds>(settings_.read_wait, 1ms);
+  while (!watch_stop_) {
+    watch_cv_.wait_for(lock, std::min<std::chrono::milliseconds>(wait / 4 + 1ms, 250ms));
+    if (watch_stop_) break;
+    auto now = SteadyClock::now();
+    auto late = std::stable_partition(reads_.begin(), reads_.end(),
+                                      [&](const WaitingRead& r) { return now - r.asked < wait; });
+    if (late == reads_.end()) continue;
+    std::vector<WaitingRead> answer(std::make_move_iterator(late), std::make_move_iterator(reads_.end()));
+    reads_.erase(late, reads_.end());
+    reads_late_ += answer.size();
+    lock.unlock();
+    // The node's thread took none of these, nor can it now.
+    for (WaitingRead& r : answer)
+      Refuse(r, "node " + name_ + " is busy (its thread has been in a Kafka call for more than " +
+                    std::to_string(wait.count()) + " ms)");
+    lock.lock();
+  }
+}
+
+void Node::StopWatchingReads() {
+  {
+    std::lock_guard lock(reads_mu_);
+    watch_stop_ = true;
+  }
+  watch_cv_.notify_all();
+  if (watch_thread_.joinable()) watch_thread_.join();
+}
+
 void Node::StopReads() {
-  std::vector<std::pair<int32_t, PartitionRead>> reads;
-  std::vector<PartitionsRead> reads_all;
+  std::vector<WaitingRead> reads;
   {
     std::lock_guard lock(reads_mu_);
     reads_closed_ = true;
   }
+  // Answers the watch thread is giving finish first, and none comes after.
+  StopWatchingReads();
   // Reads under way on the node's thread finish first.
   std::lock_guard running(reads_running_mu_);
   {
     std::lock_guard lock(reads_mu_);
     reads.swap(reads_);
-    reads_all.swap(reads_all_);
   }
-  for (auto& [p, read] : reads) read(nullptr, "node " + name_ + " is stopping");
-  for (PartitionsRead& read : reads_all) read({});
+  for (WaitingRead& r : reads) Refuse(r, "node " + name_ + " is stopping");
   StopLookups();
 }
 
@@ -470,27 +508,30 @@ void Node::StopLookups() {
 
 void Node::RunReads() {
   std::lock_guard running(reads_running_mu_);
-  std::vector<std::pair<int32_t, PartitionRead>> reads;
-  std::vector<PartitionsRead> reads_all;
+  std::vector<WaitingRead> reads;
   {
     std::lock_guard lock(reads_mu_);
     reads.swap(reads_);
-    reads_all.swap(reads_all_);
   }
-  if (!reads_all.empty()) {
-    std::map<int32_t, const Engine*> engines;
-    for (auto& [p, w] : workers_)
-      if (!stop_ && assigned_.count(p) && !replaying_.count(p)) engines[p] = &w->engine();
-    for (PartitionsRead& read : reads_all) read(engines);
-  }
-  for (auto& [p, read] : reads) {
+  std::optional<std::map<int32_t, const Engine*>> engines;  // made for the first read of every partition
+  for (WaitingRead& r : reads) {
+    if (r.partition < 0) {
+      if (!engines) {
+        engines.emplace();
+        for (auto& [p, w] : workers_)
+          if (!stop_ && assigned_.count(p) && !replaying_.count(p)) (*engines)[p] = &w->engine();
+      }
+      r.read_all(*engines);
+      continue;
+    }
+    int32_t p = r.partition;
     auto it = workers_.find(p);
     if (stop_ || it == workers_.end() || !assigned_.count(p))
-      read(nullptr, "partition " + std::to_string(p) + " is not run by node " + name_ + " now");
+      r.read(nullptr, "partition " + std::to_string(p) + " is not run by node " + name_ + " now");
     else if (replaying_.count(p))
-      read(nullptr, "partition " + std::to_string(p) + " was taken over by node " + name_ + " and is being replayed");
+      r.read(nullptr, "partition " + std::to_string(p) + " was taken over by node " + name_ + " and is being replayed");
     else
-      read(&it->second->engine(), "");
+      r.read(&it->second->engine(), "");
   }
 }
 

@@ -63,6 +63,7 @@ struct NodeCounts {
   uint64_t snapshots_restored = 0;   // takeovers that started from a snapshot
   double last_restore_seconds = 0;   // reading and restoring the last of those snapshots
   std::string trouble;               // the last failure, if any (no personal data)
+  uint64_t reads_late = 0;  // reads answered as not here, the node's thread busy longer than read_wait
 };
 
 class Node : private Versions {
@@ -148,17 +149,20 @@ class Node : private Versions {
   /// Runs `read` on the node's thread between two batches, with partition
   /// `p`'s engine once it has applied everything written to it (as of the
   /// last check) and before anything else is applied; with null and why
-  /// not when this node does not run `p`, or is still replaying it. The
-  /// engine is not to be kept past the call.
+  /// not when this node does not run `p`, or is still replaying it, or
+  /// when the node's thread has not come to it within the settings'
+  /// `read_wait` (it is in a long Kafka call: a commit, a takeover); then
+  /// on another thread. The engine is not to be kept past the call.
   using PartitionRead = std::function<void(const Engine* engine, const std::string& why_not)>;
   void Read(int32_t p, PartitionRead read);
   /// The same with every partition this node runs and has caught up
-  /// with, by partition (for reads that add the partitions' parts up).
+  /// with, by partition (for reads that add the partitions' parts up);
+  /// with none when the node's thread has not come to it in time.
   using PartitionsRead = std::function<void(const std::map<int32_t, const Engine*>& engines)>;
   void ReadAll(PartitionsRead read);
   /// Answers the reads waiting (with null: not here) and every later one
   /// at once, on the caller's thread: after this, no read's answer comes
-  /// from the node's thread (the server calls it before its loop goes).
+  /// from the node's threads (the server calls it before its loop goes).
   void StopReads();
   /// At most this many reads wait for the node's thread; more are
   /// answered at once as not here.
@@ -215,6 +219,11 @@ class Node : private Versions {
   void Announce();
   /// Runs the reads asked for meanwhile.
   void RunReads();
+  /// The watch thread's loop: answers reads that waited for the node's
+  /// thread longer than `read_wait`, as not here. And its end (waits for
+  /// answers under way).
+  void WatchReads();
+  void StopWatchingReads();
 
   PartitionSettings settings_;
   std::string name_;
@@ -259,11 +268,22 @@ class Node : private Versions {
   std::set<int32_t> announced_;        // the consumer thread's: what it last announced
   std::string announced_api_;          // ... and with which address
   std::chrono::steady_clock::time_point announced_at_;  // ... and when
+  struct WaitingRead {
+    int32_t partition = -1;  // -1: of every partition
+    PartitionRead read;       // of one partition
+    PartitionsRead read_all;  // of every partition
+    std::chrono::steady_clock::time_point asked;
+  };
+  /// Answers `r` as not here, on the caller's thread.
+  void Refuse(WaitingRead& r, const std::string& why);
   std::mutex reads_mu_;
   bool reads_closed_ = false;  // under reads_mu_: StopReads, or the node stopped
   std::mutex reads_running_mu_;  // held by the node's thread while it runs reads
-  std::vector<std::pair<int32_t, PartitionRead>> reads_;  // asked for, not run yet
-  std::vector<PartitionsRead> reads_all_;                 // the same, of every partition
+  std::vector<WaitingRead> reads_;  // asked for, not run yet; under reads_mu_
+  std::condition_variable watch_cv_;  // with reads_mu_
+  bool watch_stop_ = false;           // under reads_mu_
+  std::thread watch_thread_;
+  std::atomic<uint64_t> reads_late_{0};
 
   mutable std::mutex counts_mu_;
   NodeCounts counts_;

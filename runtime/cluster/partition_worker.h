@@ -63,6 +63,9 @@ struct PartitionSettings {
   /// The system clock: a partition gets a clock record at most this often.
   std::chrono::milliseconds tick{200};
   std::chrono::milliseconds timeout{30000};  // a transaction's commit, a takeover
+  /// A read of a partition's engine waits at most this long for the
+  /// node's thread (Node::Read).
+  std::chrono::milliseconds read_wait{5000};
   /// A partition's state is written to the snapshots topic once it has
   /// applied this many inputs since the last; 0: never.
   uint64_t snapshot_every = 1000000;

@@ -138,6 +138,9 @@ void Service::DeclareClusterMetrics() {
              [counts] { return static_cast<double>(counts().total.actions_skipped); });
   m.AddGauge("tutti_cluster_dead_letters", "Input records that did not decode, written to the dead-letters topic.",
              [counts] { return static_cast<double>(counts().total.dead_letters); });
+  m.AddGauge("tutti_cluster_reads_late",
+             "Reads answered 503 because this node's thread was in a Kafka call longer than the reads' wait.",
+             [counts] { return static_cast<double>(counts().reads_late); });
   m.AddGauge("tutti_cluster_inputs_forwarded",
              "Profiles and fan-out events another producer wrote to one partition, written on to every other.",
              [counts] { return static_cast<double>(counts().total.forwarded); });
