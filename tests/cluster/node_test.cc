@@ -477,46 +477,33 @@ journey hello {
 // a Kafka call such as a commit or a takeover), a read of one partition
 // is answered as not here after `read_wait`, on another thread; the node
 // then answers reads itself again.
-TEST(ClusterNode, AReadThatWaitsTooLongForTheNodesThreadIsAnsweredAsNotHere) {
-  MockCluster cluster(1, 2);
-  compiler::DiagnosticSink sink;
-  auto set = JourneySet::Load({kSource + "/journeys"}, kSource + "/stdlib", sink);
-  ASSERT_NE(set, nullptr);
-  PartitionSettings settings;
-  settings.kafka.brokers = cluster.brokers();
-  settings.virtual_clock = true;
-  settings.read_wait = 300ms;
-  // As ClusterNodes: the node's end checks take milliseconds, not the
-  // fetch wait the mock cluster holds them behind.
-  settings.kafka.librdkafka = {{"fetch.wait.max.ms", "10"}};
-  auto node = Node::Start(settings, "a", *set, nullptr);
-  ASSERT_TRUE(node.ok()) << node.status().message();
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (((*node)->counts().partitions.size() < 2 || !(*node)->CaughtUp()) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE((*node)->CaughtUp());
+TEST_F(ClusterNodes, AReadThatWaitsTooLongForTheNodesThreadIsAnsweredAsNotHere) {
+  settings_.read_wait = 300ms;
+  auto node = StartNode("a");
+  ASSERT_TRUE(node);
+  WaitCaughtUp({node.get()});
   std::promise<void> holding;
   std::atomic<bool> held{true};
-  (*node)->ReadAll([&](const std::map<int32_t, const Engine*>&) {
+  node->ReadAll([&](const std::map<int32_t, const Engine*>&) {
     holding.set_value();
     std::this_thread::sleep_for(5s);
     held = false;
   });
   holding.get_future().wait();
   std::promise<std::pair<bool, std::string>> answered;
-  (*node)->Read(0, [&](const Engine* engine, const std::string& why) {
+  node->Read(0, [&](const Engine* engine, const std::string& why) {
     answered.set_value({held.load(), engine == nullptr ? why : ""});
   });
   auto [while_held, why] = answered.get_future().get();
   EXPECT_TRUE(while_held) << "answered only once the node's thread was free again";
   EXPECT_NE(why.find("is busy"), std::string::npos) << why;
-  EXPECT_EQ((*node)->counts().reads_late, 1u);
+  EXPECT_EQ(node->counts().reads_late, 1u);
   // Free again: the node's thread answers with the partition's engine.
   while (held) std::this_thread::sleep_for(20ms);
   std::promise<std::string> engine_given;
-  (*node)->Read(0, [&](const Engine* engine, const std::string& why) { engine_given.set_value(engine ? "" : why); });
+  node->Read(0, [&](const Engine* engine, const std::string& why) { engine_given.set_value(engine ? "" : why); });
   EXPECT_EQ(engine_given.get_future().get(), "");
-  (*node)->StopReads();
+  node->StopReads();
 }
 
 }  // namespace
