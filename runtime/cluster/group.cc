@@ -120,26 +120,20 @@ Status GroupConsumer::Commit(const std::vector<std::pair<int32_t, int64_t>>& off
   return Status::Ok();
 }
 
-Result<std::map<int32_t, int64_t>> GroupConsumer::Lag(const std::vector<int32_t>& partitions,
-                                                      std::chrono::milliseconds timeout,
-                                                      std::map<int32_t, int64_t>* ends) {
+std::map<int32_t, int64_t> GroupConsumer::Lag(const std::map<int32_t, PartitionRange>& ranges) {
   std::map<int32_t, int64_t> lag;
-  if (partitions.empty()) return lag;
-  rd_kafka_t* k = handle_->kafka.get();
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
-  for (int32_t p : partitions) rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p);
-  rd_kafka_resp_err_t err = rd_kafka_position(k, list);
-  for (int i = 0; !err && i < list->cnt; ++i) {
-    int64_t low = 0, high = 0;
-    err = rd_kafka_query_watermark_offsets(k, handle_->topic.c_str(), list->elems[i].partition, &low, &high,
-                                           static_cast<int>(timeout.count()));
-    // No position yet: nothing was read, which is the end only when empty.
-    int64_t position = list->elems[i].offset < 0 ? low : list->elems[i].offset;
-    if (!err) lag[list->elems[i].partition] = std::max<int64_t>(0, high - position);
-    if (!err && ends != nullptr) (*ends)[list->elems[i].partition] = high;
+  if (ranges.empty() || !handle_->kafka) return lag;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size()));
+  for (const auto& [p, range] : ranges) rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p);
+  if (rd_kafka_position(handle_->kafka.get(), list) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) {
+      const PartitionRange& range = ranges.at(list->elems[i].partition);
+      // No position yet: nothing was read, which is the end only when empty.
+      int64_t position = list->elems[i].offset < 0 ? range.low : list->elems[i].offset;
+      lag[list->elems[i].partition] = std::max<int64_t>(0, range.high - position);
+    }
   }
   rd_kafka_topic_partition_list_destroy(list);
-  if (err) return FromKafka(err, "kafka: cannot tell where " + handle_->topic + " ends");
   return lag;
 }
 

@@ -71,12 +71,11 @@ class GroupConsumer {
   /// to be given the partition reads it from there (kCommitted). Waits for
   /// the coordinator's answer.
   Status Commit(const std::vector<std::pair<int32_t, int64_t>>& offsets);
-  /// How many offsets of each of `partitions` (assigned) the member has
-  /// yet to be given: from its position to the partition's end as the
-  /// cluster says now (transaction markers count). 0: caught up.
-  /// `ends` (when given): where each partition ends now.
-  Result<std::map<int32_t, int64_t>> Lag(const std::vector<int32_t>& partitions, std::chrono::milliseconds timeout,
-                                         std::map<int32_t, int64_t>* ends = nullptr);
+  /// How many offsets of each partition of `ranges` (assigned, with
+  /// where it begins and ends as an EndProbe was told) the member has yet
+  /// to be given: from its position to the partition's end (transaction
+  /// markers count). 0: caught up. Asks the cluster nothing.
+  std::map<int32_t, int64_t> Lag(const std::map<int32_t, PartitionRange>& ranges);
   /// Leaves the group at once: its partitions go to the other members
   /// without waiting for the session to time out.
   void Close();

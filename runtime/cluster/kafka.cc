@@ -103,6 +103,43 @@ std::vector<Status> Producer::Send(const std::string& topic, std::vector<Record>
   return statuses;
 }
 
+// ---- EndProbe ----
+
+struct EndProbe::Handle {
+  KafkaPtr kafka;
+};
+
+EndProbe::EndProbe(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+
+EndProbe::~EndProbe() = default;
+
+Result<std::unique_ptr<EndProbe>> EndProbe::Open(const KafkaSettings& settings) {
+  auto handle = std::make_unique<Handle>();
+  // A consumer that is never assigned anything, so never fetches; read
+  // committed, so that the end it is told is the last stable offset.
+  TUTTI_ASSIGN_OR_RETURN(ConfPtr conf, MakeConf(settings, {{"group.id", "tutti-probe"},
+                                                           {"enable.auto.commit", "false"},
+                                                           {"isolation.level", "read_committed"}}));
+  TUTTI_ASSIGN_OR_RETURN(handle->kafka, NewClient(RD_KAFKA_CONSUMER, std::move(conf)));
+  return std::unique_ptr<EndProbe>(new EndProbe(std::move(handle)));
+}
+
+Result<std::map<int32_t, PartitionRange>> EndProbe::Ranges(const std::string& topic,
+                                                           const std::vector<int32_t>& partitions,
+                                                           std::chrono::milliseconds timeout) {
+  std::map<int32_t, PartitionRange> ranges;
+  auto deadline = SteadyClock::now() + timeout;
+  for (int32_t p : partitions) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (left.count() <= 0) return Status::Unavailable("kafka: " + topic + " did not say where it ends in time");
+    PartitionRange& range = ranges[p];
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(handle_->kafka.get(), topic.c_str(), p, &range.low,
+                                                               &range.high, static_cast<int>(left.count()));
+    if (err) return FromKafka(err, "kafka: cannot ask where " + topic + " ends");
+  }
+  return ranges;
+}
+
 // ---- Reader ----
 
 struct Reader::Handle {

@@ -111,6 +111,36 @@ class Reader {
   std::unique_ptr<Handle> handle_;
 };
 
+/// Where a partition's committed records begin and end: the offset of the
+/// first still held, and the one the next will have (its last stable
+/// offset).
+struct PartitionRange {
+  int64_t low = 0;
+  int64_t high = 0;
+};
+
+/// A client that only asks where partitions begin and end. It never
+/// fetches: a broker answers one request of a connection at a time, and
+/// a consumer's question waits behind the fetch the broker holds open on
+/// its connection (up to fetch.wait.max.ms, 500 ms by default).
+class EndProbe {
+ public:
+  static Result<std::unique_ptr<EndProbe>> Open(const KafkaSettings& settings);
+  ~EndProbe();
+  EndProbe(const EndProbe&) = delete;
+  EndProbe& operator=(const EndProbe&) = delete;
+
+  /// The range of each of `partitions` of `topic`, as the cluster says
+  /// now; kUnavailable when one is not answered within `timeout`.
+  Result<std::map<int32_t, PartitionRange>> Ranges(const std::string& topic, const std::vector<int32_t>& partitions,
+                                                   std::chrono::milliseconds timeout);
+
+ private:
+  struct Handle;
+  explicit EndProbe(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
 /// How many partitions each of `topics` has, by name; kNotFound naming a
 /// topic the cluster does not have.
 Result<std::map<std::string, int32_t>> PartitionCounts(const KafkaSettings& settings,

@@ -15,10 +15,9 @@ using namespace std::chrono_literals;
 // How many records one poll hands over, at most, and how long it waits.
 constexpr size_t kPollMax = 2000;
 constexpr auto kPollWait = 100ms;
-// How often a node asks whether its partitions are caught up.
+// How often a node asks whether its partitions are caught up, and whether
+// the control topic has more (versions published elsewhere, announcements).
 constexpr auto kEndCheck = 100ms;
-// How often a node reads the control topic for versions published elsewhere.
-constexpr auto kControlCheck = 1s;
 // A node announces what it runs at least this often (Announce).
 constexpr auto kAnnounceAgain = std::chrono::minutes(10);
 // A partition that could not be opened is tried again after this long.
@@ -90,6 +89,8 @@ Result<std::unique_ptr<Node>> Node::Start(const PartitionSettings& settings, con
                                              {[self](int32_t p) { return self->Assigned(p); },
                                               [self](int32_t p) { self->Revoked(p); }},
                                              /*refuses_gaps=*/true));  // a partition's inputs are its state
+  TUTTI_ASSIGN_OR_RETURN(node->probe_, EndProbe::Open(settings.kafka));
+  node->probe_thread_ = std::thread([self] { self->ProbeEnds(); });
   node->thread_ = std::thread([self] { self->Run(); });
   node->watch_thread_ = std::thread([self] { self->WatchReads(); });
   return node;
@@ -101,6 +102,12 @@ Node::~Node() { Stop(); }
 void Node::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(probe_mu_);
+    probe_stop_ = true;
+  }
+  probe_cv_.notify_all();
+  if (probe_thread_.joinable()) probe_thread_.join();
   StopWatchingReads();
   StopLookups();
 }
@@ -216,7 +223,6 @@ void Node::ApplyTo(int32_t p, const std::vector<const Record*>& batch) {
 }
 
 void Node::Run() {
-  auto checked_end = SteadyClock::now(), checked_control = SteadyClock::now();
   std::map<int32_t, Instant> ticked;  // the clock record last written to each partition
   // Partitions that applied something besides clock records since their
   // last clock record: their sends wait for the next one to settle.
@@ -263,50 +269,15 @@ void Node::Run() {
     }
     Announce();
     RunReads();
-    if (SteadyClock::now() - checked_control >= kControlCheck) {
+    std::vector<int32_t> owned;
+    for (const auto& [p, w] : workers_) owned.push_back(p);
+    if (std::optional<Ends> ends = TakeEnds(std::move(owned))) {
       // Versions another node published: what Ingest decodes with.
-      checked_control = SteadyClock::now();
-      std::lock_guard lock(versions_mu_);
-      ReadControl("");
-    }
-    if (SteadyClock::now() - checked_end >= kEndCheck) {
-      checked_end = SteadyClock::now();
-      std::vector<int32_t> owned;
-      for (const auto& [p, w] : workers_) owned.push_back(p);
-      std::map<int32_t, int64_t> ends;
-      auto lag = consumer_->Lag(owned, 5s, &ends);
-      int64_t total = 0;
-      if (lag.ok()) {
-        for (const auto& [p, n] : *lag) total += n;
-        lag_ = total;
-        std::lock_guard lock(counts_mu_);
-        lag_by_partition_ = *lag;
+      if (ends->control && *ends->control > control_->Position()) {
+        std::lock_guard lock(versions_mu_);
+        ReadControl("", *ends->control);
       }
-      bool caught_up = lag.ok() && total == 0 && owned.size() == counts().partitions.size();
-      // A partition taken over has caught up once it has read as far as
-      // its end was when first checked: under steady ingestion its lag
-      // may never be 0.
-      for (auto it = replaying_.begin(); lag.ok() && it != replaying_.end();) {
-        int32_t p = it->first;
-        if (!ends.count(p) || !lag->count(p)) {
-          ++it;
-          continue;
-        }
-        int64_t target = replay_targets_.try_emplace(p, ends[p]).first->second;
-        if (ends[p] - lag->at(p) < target) {
-          ++it;
-          continue;
-        }
-        {
-          std::lock_guard lock(counts_mu_);
-          counts_.last_takeover_seconds = std::chrono::duration<double>(SteadyClock::now() - it->second).count();
-        }
-        replay_targets_.erase(p);
-        it = replaying_.erase(it);
-      }
-      if (replaying_.empty()) restoring_ = false;
-      caught_up_ = caught_up;
-      ++end_checks_;
+      CheckEnds(*ends);
     }
   }
   {
@@ -321,6 +292,89 @@ void Node::Run() {
   }
   workers_.clear();
   RunReads();  // whatever was asked meanwhile: not here any more
+}
+
+std::optional<Node::Ends> Node::TakeEnds(std::vector<int32_t> owned) {
+  std::optional<Ends> taken;
+  {
+    std::lock_guard lock(probe_mu_);
+    probe_ask_ = std::move(owned);
+    if (!probe_answer_) return std::nullopt;
+    taken.swap(probe_answer_);
+  }
+  probe_cv_.notify_all();
+  return taken;
+}
+
+void Node::ProbeEnds() {
+  std::unique_lock lock(probe_mu_);
+  auto asked = SteadyClock::now() - kEndCheck;
+  while (!probe_stop_) {
+    // Every kEndCheck at most, and once the last answer was taken: each
+    // answer comes from a question asked after the one before was used.
+    probe_cv_.wait_until(lock, asked + kEndCheck, [this] { return probe_stop_; });
+    probe_cv_.wait(lock, [this] { return probe_stop_ || !probe_answer_; });
+    if (probe_stop_) return;
+    std::vector<int32_t> ask = probe_ask_;
+    asked = SteadyClock::now();
+    lock.unlock();
+    Ends ends;
+    ends.inputs = probe_->Ranges(settings_.topics.inputs, ask, 5s);
+    if (auto control = probe_->Ranges(settings_.topics.control, {0}, 5s); control.ok())
+      ends.control = control->at(0).high;
+    lock.lock();
+    probe_answer_ = std::move(ends);
+  }
+}
+
+void Node::CheckEnds(const Ends& ends) {
+  std::vector<int32_t> owned;
+  for (const auto& [p, w] : workers_) owned.push_back(p);
+  std::map<int32_t, int64_t> lag;
+  bool answered = ends.inputs.ok();
+  if (answered) {
+    std::map<int32_t, PartitionRange> ranges;
+    for (int32_t p : owned) {
+      auto it = ends.inputs->find(p);
+      if (it == ends.inputs->end()) answered = false;  // asked before the node had it
+      else ranges[p] = it->second;
+    }
+    lag = consumer_->Lag(ranges);
+    answered = answered && lag.size() == owned.size();
+  }
+  int64_t total = 0;
+  for (const auto& [p, n] : lag) total += n;
+  if (answered) {
+    lag_ = total;
+    std::lock_guard lock(counts_mu_);
+    lag_by_partition_ = lag;
+  }
+  bool caught_up = answered && total == 0 && owned.size() == counts().partitions.size();
+  // A partition taken over has caught up once it has read as far as its
+  // end was when first checked: under steady ingestion its lag may never
+  // be 0.
+  for (auto it = replaying_.begin(); it != replaying_.end();) {
+    int32_t p = it->first;
+    if (!lag.count(p)) {
+      ++it;
+      continue;
+    }
+    int64_t end = ends.inputs->at(p).high;
+    int64_t target = replay_targets_.try_emplace(p, end).first->second;
+    if (end - lag.at(p) < target) {
+      ++it;
+      continue;
+    }
+    {
+      std::lock_guard lock(counts_mu_);
+      counts_.last_takeover_seconds = std::chrono::duration<double>(SteadyClock::now() - it->second).count();
+    }
+    replay_targets_.erase(p);
+    it = replaying_.erase(it);
+  }
+  if (replaying_.empty()) restoring_ = false;
+  caught_up_ = caught_up;
+  ++end_checks_;
 }
 
 void Node::Advertise(const std::string& api) {

@@ -137,7 +137,8 @@ class Node : private Versions {
   /// again whenever the group moves them.
   void Advertise(const std::string& api);
   /// Who runs partition `p`, as the newest announcement in the control
-  /// topic says (read every second): nullopt when none does.
+  /// topic says (read when it has more, checked every 100 ms): nullopt
+  /// when none does.
   std::optional<Member> OwnerOf(int32_t p) const;
   /// Every node that runs partitions now, each with the partitions the
   /// newest announcements give it; empty when some partition has no
@@ -209,8 +210,9 @@ class Node : private Versions {
   const JourneySet& First() override;
   const JourneySet* Find(const std::string& fingerprint) override;
   /// Reads the control topic on: until `want` is known (up to 30 s), or
-  /// (`want` empty) to its end. Under versions_mu_.
-  void ReadControl(const std::string& want);
+  /// (`want` empty) to its end (`end` when known, else as the cluster
+  /// says now). Under versions_mu_.
+  void ReadControl(const std::string& want, std::optional<int64_t> end = std::nullopt);
   /// Takes a version read from the control topic or published. Under versions_mu_.
   void Known(const JourneySet* set, std::unique_ptr<JourneySet> owned);
   void Trouble(const Status& s);
@@ -219,6 +221,20 @@ class Node : private Versions {
   void Announce();
   /// Runs the reads asked for meanwhile.
   void RunReads();
+  /// The end checks' thread: asks, every kEndCheck, where the owned
+  /// partitions and the control topic end, on a client of its own (an
+  /// EndProbe), and leaves the answer for the node's thread; asks again
+  /// once that thread took it. The node's thread never waits for it.
+  void ProbeEnds();
+  /// The node's thread: takes the probe's answer, if one came, and tells
+  /// the probe which partitions to ask about next.
+  struct Ends {
+    Result<std::map<int32_t, PartitionRange>> inputs = std::map<int32_t, PartitionRange>{};
+    std::optional<int64_t> control;  // where the control topic ends, if it said
+  };
+  std::optional<Ends> TakeEnds(std::vector<int32_t> owned);
+  /// Applies an answer: lag, caught up, replays done.
+  void CheckEnds(const Ends& ends);
   /// The watch thread's loop: answers reads that waited for the node's
   /// thread longer than `read_wait`, as not here. And its end (waits for
   /// answers under way).
@@ -236,6 +252,13 @@ class Node : private Versions {
   std::string first_, latest_;                        // fingerprints
   std::vector<std::string> copied_;  // event types some version fans out or routes: copied to every partition
   std::unique_ptr<Reader> control_;
+  std::unique_ptr<EndProbe> probe_;
+  std::thread probe_thread_;
+  std::mutex probe_mu_;
+  std::condition_variable probe_cv_;
+  bool probe_stop_ = false;            // under probe_mu_
+  std::vector<int32_t> probe_ask_;     // under probe_mu_: the partitions owned, as the node's thread last said
+  std::optional<Ends> probe_answer_;   // under probe_mu_: not taken yet
   std::unique_ptr<GroupConsumer> consumer_;
   std::map<int32_t, std::unique_ptr<PartitionWorker>> workers_;  // the consumer thread's
   std::set<int32_t> assigned_;  // what the group gives this node now (a worker may have failed to open)

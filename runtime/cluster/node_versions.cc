@@ -51,9 +51,9 @@ void Node::Known(const JourneySet* set, std::unique_ptr<JourneySet> owned) {
         copied_.push_back(type);
 }
 
-void Node::ReadControl(const std::string& want) {
+void Node::ReadControl(const std::string& want, std::optional<int64_t> known_end) {
   auto deadline = SteadyClock::now() + settings_.timeout;
-  auto end = control_->End(settings_.timeout);
+  Result<int64_t> end = known_end ? Result<int64_t>(*known_end) : control_->End(settings_.timeout);
   while (SteadyClock::now() < deadline) {
     if (!want.empty() && versions_.count(want)) return;
     if (want.empty() && (!end.ok() || *end == 0 || control_->Position() >= *end)) return;
