@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "tests/cluster/mock_cluster.h"
+#include "tests/daemon/cluster_fixture.h"
 #include "tests/daemon/daemon_fixture.h"
 
 namespace tutti::testing {
@@ -24,6 +26,35 @@ void PlayTheScenario(Daemon& d) {
   d.WaitIdle();
 }
 
+/// Runs console/tests/browse.mjs against `d`, screenshots to `shots`: what
+/// it saw (its report), or fails.
+Json Browse(Daemon& d, const fs::path& shots, const fs::path& dir) {
+  fs::create_directories(shots);
+  std::string out = Shell("node " + Source("console/tests/browse.mjs") + " --url http://127.0.0.1:" +
+                          std::to_string(d.port()) + " --out " + shots.string() + " --chromium " + CHROMIUM_BINARY +
+                          " 2>" + (dir / "browse.err").string());
+  Json seen = Json::parse(out, nullptr, false);
+  EXPECT_TRUE(seen.is_object()) << out.substr(0, 500) << ReadFile(dir / "browse.err").substr(0, 2000);
+  return seen.is_object() ? seen : Json::object();
+}
+
+/// Every page: no console error, uncaught exception or failed request; no
+/// accessibility violation; nothing wider than a laptop's screen. The
+/// pages' names.
+std::set<std::string> ExpectEveryPageClean(const Json& seen) {
+  std::set<std::string> pages;
+  for (const Json& page : seen.value("pages", Json::array())) {
+    std::string name = page["name"];
+    pages.insert(name);
+    EXPECT_TRUE(page["problems"].empty()) << name << ": " << page["problems"].dump();
+    EXPECT_TRUE(page["axe"].empty()) << name << ": " << page["axe"].dump();
+    EXPECT_FALSE(page.value("overflow", false)) << name << " is wider than 1366 px";
+    EXPECT_TRUE(page.value("alerts", Json::array()).empty()) << name << ": " << page.value("alerts", Json::array()).dump();
+    EXPECT_TRUE(fs::exists(page["screenshot"].get<std::string>())) << name;
+  }
+  return pages;
+}
+
 /// 3091 -> "3,091", as the console writes counts.
 std::string Grouped(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n), out;
@@ -32,6 +63,19 @@ std::string Grouped(int64_t n) {
     out += digits[i];
   }
   return (n < 0 ? "-" : "") + out;
+}
+
+/// The journeys page's rows show `api`'s (/v1/journeys) figures.
+void ExpectTheJourneysRows(const Json& page, const Json& api) {
+  std::map<std::string, Json> by_name;
+  for (const Json& j : api["journeys"]) by_name[j["name"]] = j;
+  ASSERT_EQ(page["rows"].size(), api["journeys"].size());
+  for (const Json& row : page["rows"]) {
+    const Json& j = by_name[row[0].get<std::string>()];
+    EXPECT_EQ(row[3], Grouped(j["entered"])) << row.dump();
+    EXPECT_EQ(row[4], Grouped(j["active"])) << row.dump();
+    EXPECT_EQ(row[7], Grouped(j["goals"])) << row.dump();
+  }
 }
 
 /// "Header: value" of a `curl -i` answer, lower-cased name; empty if absent.
@@ -183,25 +227,9 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
   Json api = d.GetJson("/v1/journeys"), engagement = d.GetJson("/v1/engagement");
   Json last_90_days = d.GetJson("/v1/journeys?days=90"), last_30_days = d.GetJson("/v1/journeys?days=30");
   fs::path shots = fs::path(CONSOLE_SCREENSHOTS);
-  fs::create_directories(shots);
-  std::string out = Shell("node " + Source("console/tests/browse.mjs") + " --url http://127.0.0.1:" +
-                          std::to_string(d.port()) + " --out " + shots.string() + " --chromium " + CHROMIUM_BINARY +
-                          " 2>" + (dir / "browse.err").string());
-  Json seen = Json::parse(out, nullptr, false);
-  ASSERT_TRUE(seen.is_object()) << out.substr(0, 500) << ReadFile(dir / "browse.err").substr(0, 2000);
-
-  // Every page: no console error, uncaught exception or failed request; no
-  // accessibility violation; nothing wider than a laptop's screen.
-  std::set<std::string> pages;
-  for (const Json& page : seen["pages"]) {
-    std::string name = page["name"];
-    pages.insert(name);
-    EXPECT_TRUE(page["problems"].empty()) << name << ": " << page["problems"].dump();
-    EXPECT_TRUE(page["axe"].empty()) << name << ": " << page["axe"].dump();
-    EXPECT_FALSE(page.value("overflow", false)) << name << " is wider than 1366 px";
-    EXPECT_TRUE(page.value("alerts", Json::array()).empty()) << name << ": " << page.value("alerts", Json::array()).dump();
-    EXPECT_TRUE(fs::exists(page["screenshot"].get<std::string>())) << name;
-  }
+  Json seen = Browse(d, shots, dir);
+  ASSERT_FALSE(seen.empty());
+  std::set<std::string> pages = ExpectEveryPageClean(seen);
   EXPECT_EQ(pages, (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account",
                                           "director", "operator", "work", "why", "journeys-90-days",
                                           "journey-90-days", "journey-30-days"}));
@@ -211,13 +239,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
   for (const Json& j : api["journeys"]) by_name[j["name"]] = j;
   for (const Json& page : seen["pages"]) {
     if (page["name"] == "journeys") {
-      ASSERT_EQ(page["rows"].size(), api["journeys"].size());
-      for (const Json& row : page["rows"]) {
-        const Json& j = by_name[row[0].get<std::string>()];
-        EXPECT_EQ(row[3], Grouped(j["entered"])) << row.dump();
-        EXPECT_EQ(row[4], Grouped(j["active"])) << row.dump();
-        EXPECT_EQ(row[7], Grouped(j["goals"])) << row.dump();
-      }
+      ExpectTheJourneysRows(page, api);
     } else if (page["name"] == "journeys-90-days") {
       // The window's figures, as the API gives them for the same window.
       ASSERT_EQ(page["rows"].size(), last_90_days["journeys"].size());
@@ -403,6 +425,64 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserAndShowsTheApisNumbers) {
                     fs::copy_options::overwrite_existing);
   }
   EXPECT_EQ(d.Kill(SIGTERM), 0);
+}
+
+// The console on a cluster (docs/cluster.md): two `tutti serve` nodes of a
+// mock cluster, the scenario written through both. Every page, asked of
+// one node, loads cleanly and shows what the cluster's API gives, which
+// adds both nodes' partitions up; a prescriber who lives on either node
+// is shown; a task is marked done and a formulary win recorded from the
+// pages.
+TEST(Console, EveryPageLoadsCleanlyInABrowserOnACluster) {
+  ASSERT_TRUE(fs::exists(CHROMIUM_BINARY)) << "setup.sh installs Debian's chromium";
+  ASSERT_TRUE(fs::exists(Source("console/node_modules/puppeteer-core"))) << "setup.sh runs npm ci in console/";
+  MockCluster cluster(3, kClusterPartitions);
+  fs::path dir = FreshDir("console-cluster");
+  std::string config = ClusterConfig(dir, cluster.brokers());
+  Daemon a(dir / "a", {"--config", config}, Source("journeys"), "");
+  Daemon b(dir / "b", {"--config", config}, Source("journeys"), "");
+  const std::string ndjson = "-H 'Content-Type: application/x-ndjson'";
+  std::string posted = a.Curl("POST", "/v1/profiles", Source("examples/abc-pharma/profiles.ndjson"), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  posted = b.Curl("POST", "/v1/events", Source("examples/abc-pharma/events.ndjson"), ndjson);
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted.substr(0, 300);
+  posted = a.Curl("POST", "/v1/clock", "", "-d '{\"to\": \"2026-04-30T00:00:00Z\"}'");
+  ASSERT_EQ(posted.substr(0, 3), "200") << posted;
+  WaitCaughtUp({&a, &b});
+  ASSERT_GT(Metric(a, "tutti_cluster_partitions_owned"), 0);
+  ASSERT_GT(Metric(b, "tutti_cluster_partitions_owned"), 0);
+  Json api = a.GetJson("/v1/journeys"), engagement = a.GetJson("/v1/engagement");
+
+  Json seen = Browse(a, fs::path(CONSOLE_SCREENSHOTS) / "cluster", dir);
+  ASSERT_FALSE(seen.empty());
+  // A customer's page on a cluster leaves their actions out (they are in
+  // tutti.actions), so no action leads to an explanation from it.
+  EXPECT_EQ(ExpectEveryPageClean(seen),
+            (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account", "director",
+                                   "operator", "work", "journeys-90-days", "journey-90-days", "journey-30-days"}));
+  for (const Json& page : seen["pages"]) {
+    if (page["name"] == "journeys") {
+      ExpectTheJourneysRows(page, api);
+    } else if (page["name"] == "journey") {
+      // As one daemon counts the scenario: every partition's part added up.
+      EXPECT_EQ(page["figures"]["entered"], "3,091");
+      EXPECT_EQ(page["nodes"]["n1"], "entered 3,091") << page["nodes"].dump();
+    } else if (page["name"] == "prescriber") {
+      Json castillo = b.GetJson("/v1/customers/hcp-empire-00017");
+      EXPECT_EQ(page["h1"], "Prescriber hcp-empire-00017");
+      EXPECT_GT(castillo["history"].size(), 0u);
+      EXPECT_EQ(page["history_rows"], castillo["history"].size());
+    } else if (page["name"] == "director") {
+      EXPECT_EQ(page["figures"]["engaged"], Grouped(engagement["engaged_total"]));
+      EXPECT_EQ(page["charts"], 2) << "outreach and responses, drawn";
+    } else if (page["name"] == "work") {
+      EXPECT_NE(page["done"].get<std::string>().find("Marked done"), std::string::npos) << page["done"];
+    }
+  }
+  EXPECT_NE(seen["formulary_win"].get<std::string>().find("Recorded: TESTBRAND"), std::string::npos) << seen["formulary_win"];
+  EXPECT_TRUE(seen["keyboard"]["reached"].get<bool>());
+  EXPECT_EQ(a.Kill(SIGTERM), 0);
+  EXPECT_EQ(b.Kill(SIGTERM), 0);
 }
 
 }  // namespace
