@@ -1,6 +1,8 @@
 // The operator's page: readiness, the figures that say whether the daemon
 // keeps up (from /metrics), the dead letters with a retry for each, and
-// the journey versions it runs, with reload.
+// the journey versions it runs, with reload. On a node of a cluster
+// (docs/cluster.md) the figures of one daemon's own log and engines give
+// way to the node's: its partitions, lag, takeovers and transactions.
 import { h, api, num, table, figure, when } from "/console/app.js";
 
 /// How many dead letters the page lists (the oldest first).
@@ -70,6 +72,36 @@ async function readMetrics() {
   return metrics(await res.text());
 }
 
+/// One daemon's own figures: its input log, engines and outbox.
+function oneDaemonFigures(m, shards) {
+  return [
+    figure("Inputs not yet applied", num(m.tutti_inputs_unapplied), "unapplied"),
+    figure("Decisions", num(m.tutti_decisions_total), "decisions"),
+    figure("Actions pending delivery", num(m.tutti_outbox_pending), "outbox_pending"),
+    figure("Timers pending", num(m.tutti_timers_pending), "timers"),
+    figure("Instances active", num(m.tutti_instances_active), "instances"),
+    figure("Input log entries", num(m.tutti_input_log_entries), "log_entries"),
+    figure("Input log write failures", num(m.tutti_input_log_failures_total), "log_failures"),
+    figure("Shards", num(shards), "shards"),
+  ];
+}
+
+/// A node's figures on a cluster: the partitions of tutti.inputs it runs,
+/// what it has left to read of them, what it took over and wrote.
+function clusterFigures(m) {
+  return [
+    figure("Partitions run here", `${num(m.tutti_cluster_partitions_owned)} of ${num(m.tutti_cluster_partitions)}`, "partitions"),
+    figure("Caught up", m.tutti_cluster_caught_up === 1 ? "yes" : "no", "caught_up"),
+    figure("Offsets left to read", num(m.tutti_cluster_lag_offsets), "lag"),
+    figure("Inputs applied", num(m.tutti_cluster_inputs_applied), "inputs_applied"),
+    figure("Actions written", num(m.tutti_cluster_actions_written), "actions_written"),
+    figure("Actions being delivered", num(m.tutti_cluster_deliveries_open), "deliveries_open"),
+    figure("Inputs dead-lettered", num(m.tutti_cluster_dead_letters), "inputs_dead_lettered"),
+    figure("Partitions taken over", num(m.tutti_cluster_takeovers), "takeovers"),
+    figure("Reads answered late", num(m.tutti_cluster_reads_late), "reads_late"),
+  ];
+}
+
 export async function operatorPage() {
   const ready = await fetch("/readyz").then(async (r) => ({ ok: r.ok, body: await r.json().catch(() => ({})) }));
   const [m, { journeys, fingerprint, shards }, dead] = await Promise.all([readMetrics(), api("/v1/journeys"), api(`/v1/actions?delivery=dead_letter&limit=${DEAD_LETTERS}`)]);
@@ -90,6 +122,7 @@ export async function operatorPage() {
     },
     "Reload the journeys folder"
   );
+  const cluster = m.tutti_cluster_partitions !== undefined;
   const versions = journeys.map((j) => [h("a", { href: `#/journeys/${encodeURIComponent(j.name)}` }, j.name), "v" + j.version, j.version_id, j.status, num(j.active), num(j.errors)]);
   return h(
     "section",
@@ -102,17 +135,10 @@ export async function operatorPage() {
       { class: "figures" },
       figure("Events in", num(m.tutti_events_in_total), "events_in"),
       figure("Events refused", num(m.tutti_events_refused_total), "events_refused"),
-      figure("Inputs not yet applied", num(m.tutti_inputs_unapplied), "unapplied"),
-      figure("Decisions", num(m.tutti_decisions_total), "decisions"),
-      figure("Actions pending delivery", num(m.tutti_outbox_pending), "outbox_pending"),
+      ...(cluster ? clusterFigures(m) : oneDaemonFigures(m, shards)),
       figure("Delivery failures", num(m.tutti_delivery_failures_total), "delivery_failures"),
       figure("Dead letters held", num(dead.actions.length) + (dead.actions.length === DEAD_LETTERS ? "+" : ""), "dead_letters"),
-      figure("Timers pending", num(m.tutti_timers_pending), "timers"),
-      figure("Instances active", num(m.tutti_instances_active), "instances"),
-      figure("Input log entries", num(m.tutti_input_log_entries), "log_entries"),
-      figure("Input log write failures", num(m.tutti_input_log_failures_total), "log_failures"),
-      figure("Reloads", num(m.tutti_reloads_total), "reloads"),
-      figure("Shards", num(shards), "shards")
+      figure("Reloads", num(m.tutti_reloads_total), "reloads")
     ),
     deadLetters(dead),
     h("section", { "aria-labelledby": "versions" }, h("h2", { id: "versions" }, "Journey versions"), h("p", {}, `Journey set fingerprint ${fingerprint}.`), table("Versions running", ["Journey", "Version", "Version id", "Status", "Active", "Errors"], versions, [4, 5]), reload, reloadStatus)

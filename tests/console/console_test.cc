@@ -452,6 +452,7 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserOnACluster) {
   ASSERT_GT(Metric(a, "tutti_cluster_partitions_owned"), 0);
   ASSERT_GT(Metric(b, "tutti_cluster_partitions_owned"), 0);
   Json api = a.GetJson("/v1/journeys"), engagement = a.GetJson("/v1/engagement");
+  double owned = Metric(a, "tutti_cluster_partitions_owned"), applied = Metric(a, "tutti_cluster_inputs_applied");
 
   Json seen = Browse(a, fs::path(CONSOLE_SCREENSHOTS) / "cluster", dir);
   ASSERT_FALSE(seen.empty());
@@ -477,6 +478,14 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserOnACluster) {
       EXPECT_EQ(page["charts"], 2) << "outreach and responses, drawn";
     } else if (page["name"] == "work") {
       EXPECT_NE(page["done"].get<std::string>().find("Marked done"), std::string::npos) << page["done"];
+    } else if (page["name"] == "operator") {
+      // The node's figures, not one daemon's log and engines (none here).
+      const Json& f = page["figures"];
+      EXPECT_EQ(f["partitions"], Grouped(static_cast<int64_t>(owned)) + " of " + std::to_string(kClusterPartitions));
+      EXPECT_EQ(f["caught_up"], "yes");
+      EXPECT_EQ(f["lag"], "0");
+      EXPECT_EQ(f["inputs_applied"], Grouped(static_cast<int64_t>(applied)));
+      EXPECT_FALSE(f.contains("log_entries") || f.contains("timers") || f.contains("shards")) << f.dump();
     }
   }
   EXPECT_NE(seen["formulary_win"].get<std::string>().find("Recorded: TESTBRAND"), std::string::npos) << seen["formulary_win"];
