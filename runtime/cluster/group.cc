@@ -120,16 +120,22 @@ Status GroupConsumer::Commit(const std::vector<std::pair<int32_t, int64_t>>& off
   return Status::Ok();
 }
 
-std::map<int32_t, int64_t> GroupConsumer::Lag(const std::map<int32_t, PartitionRange>& ranges) {
+std::map<int32_t, int64_t> GroupConsumer::Lag(const std::map<int32_t, PartitionRange>& ranges,
+                                              const std::map<int32_t, int64_t>& sought) {
   std::map<int32_t, int64_t> lag;
   if (ranges.empty() || !handle_->kafka) return lag;
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size()));
   for (const auto& [p, range] : ranges) rd_kafka_topic_partition_list_add(list, handle_->topic.c_str(), p);
   if (rd_kafka_position(handle_->kafka.get(), list) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     for (int i = 0; i < list->cnt; ++i) {
-      const PartitionRange& range = ranges.at(list->elems[i].partition);
-      // No position yet: nothing was read, which is the end only when empty.
-      int64_t position = list->elems[i].offset < 0 ? range.low : list->elems[i].offset;
+      int32_t p = list->elems[i].partition;
+      const PartitionRange& range = ranges.at(p);
+      // No position yet: nothing was given since the partition was
+      // assigned or sought, so the member is where it was told to read.
+      auto from = sought.find(p);
+      int64_t position = list->elems[i].offset >= 0 ? list->elems[i].offset
+                         : from != sought.end()     ? std::max(from->second, range.low)
+                                                    : range.low;
       lag[list->elems[i].partition] = std::max<int64_t>(0, range.high - position);
     }
   }

@@ -74,8 +74,12 @@ class GroupConsumer {
   /// How many offsets of each partition of `ranges` (assigned, with
   /// where it begins and ends as an EndProbe was told) the member has yet
   /// to be given: from its position to the partition's end (transaction
-  /// markers count). 0: caught up. Asks the cluster nothing.
-  std::map<int32_t, int64_t> Lag(const std::map<int32_t, PartitionRange>& ranges);
+  /// markers count). 0: caught up. Where it has been given nothing since
+  /// it was assigned the partition or sought in it, its position is
+  /// `sought`'s for the partition (where it was told to read from), or
+  /// the partition's beginning. Asks the cluster nothing.
+  std::map<int32_t, int64_t> Lag(const std::map<int32_t, PartitionRange>& ranges,
+                                 const std::map<int32_t, int64_t>& sought);
   /// Leaves the group at once: its partitions go to the other members
   /// without waiting for the session to time out.
   void Close();

@@ -278,6 +278,7 @@ void Node::Run() {
         ReadControl("", *ends->control);
       }
       CheckEnds(*ends);
+      DoneWithEnds();
     }
   }
   {
@@ -295,32 +296,41 @@ void Node::Run() {
 }
 
 std::optional<Node::Ends> Node::TakeEnds(std::vector<int32_t> owned) {
-  std::optional<Ends> taken;
+  std::lock_guard lock(probe_mu_);
+  probe_ask_ = std::move(owned);
+  if (!probe_answer_ || probe_in_use_) return std::nullopt;
+  probe_in_use_ = true;  // the probe asks again once it is used (DoneWithEnds)
+  return std::move(probe_answer_);
+}
+
+void Node::DoneWithEnds() {
   {
     std::lock_guard lock(probe_mu_);
-    probe_ask_ = std::move(owned);
-    if (!probe_answer_) return std::nullopt;
-    taken.swap(probe_answer_);
+    probe_answer_.reset();
+    probe_in_use_ = false;
   }
   probe_cv_.notify_all();
-  return taken;
 }
 
 void Node::ProbeEnds() {
   std::unique_lock lock(probe_mu_);
   auto asked = SteadyClock::now() - kEndCheck;
   while (!probe_stop_) {
-    // Every kEndCheck at most, and once the last answer was taken: each
-    // answer comes from a question asked after the one before was used.
+    // Every kEndCheck at most, and once the last answer was used: each
+    // check the node counts (end_checks) comes from a question asked
+    // after the check before it was counted.
     probe_cv_.wait_until(lock, asked + kEndCheck, [this] { return probe_stop_; });
     probe_cv_.wait(lock, [this] { return probe_stop_ || !probe_answer_; });
     if (probe_stop_) return;
     std::vector<int32_t> ask = probe_ask_;
     asked = SteadyClock::now();
     lock.unlock();
+    // Both questions within 5 s: Stop waits for them.
+    auto deadline = asked + 5s;
+    auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()); };
     Ends ends;
-    ends.inputs = probe_->Ranges(settings_.topics.inputs, ask, 5s);
-    if (auto control = probe_->Ranges(settings_.topics.control, {0}, 5s); control.ok())
+    ends.inputs = probe_->Ranges(settings_.topics.inputs, ask, left());
+    if (auto control = probe_->Ranges(settings_.topics.control, {0}, left()); control.ok())
       ends.control = control->at(0).high;
     lock.lock();
     probe_answer_ = std::move(ends);
@@ -329,7 +339,11 @@ void Node::ProbeEnds() {
 
 void Node::CheckEnds(const Ends& ends) {
   std::vector<int32_t> owned;
-  for (const auto& [p, w] : workers_) owned.push_back(p);
+  std::map<int32_t, int64_t> applied_to;  // each worker's next offset: where it had the consumer seek
+  for (const auto& [p, w] : workers_) {
+    owned.push_back(p);
+    applied_to[p] = w->next_offset();
+  }
   std::map<int32_t, int64_t> lag;
   bool answered = ends.inputs.ok();
   if (answered) {
@@ -339,7 +353,7 @@ void Node::CheckEnds(const Ends& ends) {
       if (it == ends.inputs->end()) answered = false;  // asked before the node had it
       else ranges[p] = it->second;
     }
-    lag = consumer_->Lag(ranges);
+    lag = consumer_->Lag(ranges, applied_to);
     answered = answered && lag.size() == owned.size();
   }
   int64_t total = 0;

@@ -227,12 +227,14 @@ class Node : private Versions {
   /// once that thread took it. The node's thread never waits for it.
   void ProbeEnds();
   /// The node's thread: takes the probe's answer, if one came, and tells
-  /// the probe which partitions to ask about next.
+  /// the probe which partitions to ask about next; and says it has used
+  /// it (counted the check), after which the probe asks again.
   struct Ends {
     Result<std::map<int32_t, PartitionRange>> inputs = std::map<int32_t, PartitionRange>{};
     std::optional<int64_t> control;  // where the control topic ends, if it said
   };
   std::optional<Ends> TakeEnds(std::vector<int32_t> owned);
+  void DoneWithEnds();
   /// Applies an answer: lag, caught up, replays done.
   void CheckEnds(const Ends& ends);
   /// The watch thread's loop: answers reads that waited for the node's
@@ -258,7 +260,8 @@ class Node : private Versions {
   std::condition_variable probe_cv_;
   bool probe_stop_ = false;            // under probe_mu_
   std::vector<int32_t> probe_ask_;     // under probe_mu_: the partitions owned, as the node's thread last said
-  std::optional<Ends> probe_answer_;   // under probe_mu_: not taken yet
+  std::optional<Ends> probe_answer_;   // under probe_mu_: not used yet
+  bool probe_in_use_ = false;          // under probe_mu_: taken, not used yet
   std::unique_ptr<GroupConsumer> consumer_;
   std::map<int32_t, std::unique_ptr<PartitionWorker>> workers_;  // the consumer thread's
   std::set<int32_t> assigned_;  // what the group gives this node now (a worker may have failed to open)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "runtime/cluster/topic_records.h"
 #include "runtime/engine/email_address.h"
@@ -210,7 +211,7 @@ bool PartitionWorker::ApplyRecord(const Record& r, Input& in, std::vector<Output
     copy.origin = ForwardedOrigin(partition_, r.offset);
     writes.push_back({&settings_.topics.inputs, std::move(copy)});
   }
-  ++counts_.forwarded;
+  ++forwarded_;  // counted once written
   return true;
 }
 
@@ -308,6 +309,7 @@ Status PartitionWorker::Write(const std::vector<Output>& writes) {
     written_source_offset_ = mark->source_offset;
   }
   counts_.actions_written += actions;
+  counts_.forwarded += std::exchange(forwarded_, 0);
   ++counts_.transactions;
   committed_at_ = Clock::now();
   return Status::Ok();

@@ -180,6 +180,7 @@ class PartitionWorker {
   /// that this partition applied: in the snapshot, with the state.
   std::map<int32_t, int64_t> copies_seen_;
   std::map<std::string, bool> reaches_others_;
+  uint64_t forwarded_ = 0;  // inputs written on in the batch being applied, not committed yet
   uint64_t applied_at_snapshot_ = 0;  // counts_.applied when the last snapshot was taken
   std::chrono::steady_clock::time_point committed_at_;
   PartitionWork counts_;

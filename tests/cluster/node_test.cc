@@ -39,11 +39,16 @@ using Json = nlohmann::json;
 constexpr int kPartitions = 6;
 const std::string kSource = TUTTI_SOURCE_DIR;
 
+/// The reference journeys (journeys/), as every node here runs them.
+std::unique_ptr<JourneySet> ReferenceJourneys() {
+  compiler::DiagnosticSink sink;
+  return JourneySet::Load({kSource + "/journeys"}, kSource + "/stdlib", sink);
+}
+
 class ClusterNodes : public ::testing::Test {
  protected:
   void SetUp() override {
-    compiler::DiagnosticSink sink;
-    set_ = JourneySet::Load({kSource + "/journeys"}, kSource + "/stdlib", sink);
+    set_ = ReferenceJourneys();
     ASSERT_NE(set_, nullptr);
     settings_.kafka.brokers = cluster_.brokers();
     // A node that dies is noticed within seconds, not the default 45; a
@@ -385,8 +390,7 @@ TEST_F(ClusterNodes, AnInputThatDoesNotDecodeIsADeadLetterAndItsPartitionGoesOn)
 // more than that deletes its oldest records.)
 TEST(ClusterNode, InputsDeletedBeforeTheyWereAppliedStopTheirPartitionAndSaySo) {
   MockCluster cluster(1, 2);
-  compiler::DiagnosticSink sink;
-  auto set = JourneySet::Load({kSource + "/journeys"}, kSource + "/stdlib", sink);
+  auto set = ReferenceJourneys();
   ASSERT_NE(set, nullptr);
   PartitionSettings settings;
   settings.kafka.brokers = cluster.brokers();
@@ -470,6 +474,61 @@ journey hello {
   std::multiset<std::string> written = WrittenActions(settings.kafka, 2, 2);
   ASSERT_EQ(written.size(), 2u);
   EXPECT_NE(written.begin()->find(" hello"), std::string::npos) << *written.begin();
+}
+
+// A partition keeps, in its snapshot, which copies of other partitions'
+// inputs it applied: the node that restores it skips a copy written
+// again after the snapshot (a replay of the partition that wrote it on).
+TEST(ClusterNode, ACopyAppliedBeforeASnapshotIsSkippedAfterItIsRestored) {
+  MockCluster cluster(1, 2);
+  auto set = ReferenceJourneys();
+  ASSERT_NE(set, nullptr);
+  PartitionSettings settings;
+  settings.kafka.brokers = cluster.brokers();
+  // As ClusterNodes: the group gives a's partitions to c within seconds.
+  settings.kafka.librdkafka = {
+      {"session.timeout.ms", "3000"}, {"heartbeat.interval.ms", "300"}, {"fetch.wait.max.ms", "10"}};
+  settings.virtual_clock = true;
+  settings.snapshot_every = 1;
+  auto producer = Producer::Open(settings.kafka);
+  ASSERT_TRUE(producer.ok());
+  std::string profile = ScenarioFile("profiles.ndjson");
+  profile = profile.substr(0, profile.find('\n'));
+  // Copies of partition 1's inputs at offsets `offsets`, written on to partition 0.
+  auto copies = [&](std::vector<int64_t> offsets) {
+    std::vector<Record> records;
+    for (int64_t o : offsets) {
+      records.push_back({"k", profile, 0});
+      records.back().origin = ForwardedOrigin(1, o);
+    }
+    for (const Status& s : (*producer)->Send("tutti.inputs", records, 30s)) ASSERT_TRUE(s.ok()) << s.message();
+  };
+  auto caught_up = [](Node& node) {
+    uint64_t checks = node.end_checks() + 2;
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while ((node.counts().partitions.size() < 2 || node.end_checks() < checks || !node.CaughtUp()) &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    return node.CaughtUp();
+  };
+  {
+    auto a = Node::Start(settings, "a", *set, nullptr);
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    copies({7});
+    ASSERT_TRUE(caught_up(**a));
+    EXPECT_EQ((*a)->counts().total.applied, 1u);
+    EXPECT_GE((*a)->counts().total.snapshots, 1u);
+  }  // a leaves the group
+  auto c = Node::Start(settings, "c", *set, nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE(caught_up(**c)) << (*c)->counts().partitions.size() << " partitions, lag " << (*c)->lag() << ", "
+                              << (*c)->counts().trouble;
+  EXPECT_GE((*c)->counts().snapshots_restored, 1u);
+  copies({7, 8});
+  ASSERT_TRUE(caught_up(**c));
+  NodeCounts counts = (*c)->counts();
+  EXPECT_EQ(counts.total.copies_skipped, 1u) << "the copy of offset 7, applied before the snapshot";
+  EXPECT_EQ(counts.total.applied, 1u) << "the copy of offset 8";
 }
 
 // A read waits for the node's thread only so long: while that thread is
