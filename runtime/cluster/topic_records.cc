@@ -234,14 +234,42 @@ std::optional<ActionMark> ReadActionMark(std::string_view value) {
 
 namespace {
 
-std::string Text(const Json& o, const char* key) {
+template <typename AnyJson>
+std::string Text(const AnyJson& o, const char* key) {
   auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+  return it != o.end() && it->is_string() ? it->template get<std::string>() : "";
+}
+
+using OrderedJson = nlohmann::ordered_json;
+
+/// A var's value as ToJsonValue wrote it, read back so that ToJsonValue
+/// writes it the same way again (a time or a duration comes back as its
+/// text, as it was written). `j` was parsed with a depth limit.
+compiler::eval::Value VarValue(const OrderedJson& j) {
+  using compiler::eval::Value;
+  switch (j.type()) {
+    case OrderedJson::value_t::boolean: return Value(j.get<bool>());
+    case OrderedJson::value_t::number_integer: return Value(j.get<int64_t>());
+    case OrderedJson::value_t::number_unsigned: return Value(j.get<uint64_t>());
+    case OrderedJson::value_t::number_float: return Value(j.get<double>());
+    case OrderedJson::value_t::string: return Value(j.get<std::string>());
+    case OrderedJson::value_t::array: {
+      compiler::eval::List list;
+      for (const OrderedJson& e : j) list.push_back(VarValue(e));
+      return Value(std::move(list));
+    }
+    case OrderedJson::value_t::object: {
+      auto map = std::make_shared<compiler::eval::MapValue>();
+      for (const auto& [k, e] : j.items()) (void)map->Insert(Value(k), VarValue(e));
+      return Value(std::shared_ptr<const compiler::eval::MapValue>(std::move(map)));
+    }
+    default: return Value();
+  }
 }
 
 }  // namespace
 
-std::optional<Decision> ReadActionFields(const Json& action) {
+std::optional<Decision> ReadActionFields(const nlohmann::ordered_json& action) {
   if (!action.is_object() || Text(action, "decision") != "action") return std::nullopt;
   Decision d;
   auto instant = [&](const char* key) -> std::optional<Instant> {
@@ -274,6 +302,8 @@ std::optional<Decision> ReadActionFields(const Json& action) {
   d.idempotency_key = Text(action, "idempotency_key");
   if (d.idempotency_key.empty() || (send && d.channel.empty())) return std::nullopt;
   d.approval = Text(action, "approval");
+  if (auto vars = action.find("vars"); send && vars != action.end() && vars->is_object())
+    for (const auto& [name, value] : vars->items()) d.vars.emplace_back(name, VarValue(value));
   if (auto m = action.find("message"); send && m != action.end() && m->is_object())
     d.message = RenderedMessage{Text(*m, "locale"), Text(*m, "subject"), Text(*m, "text"), Text(*m, "html")};
   return d;
@@ -291,11 +321,16 @@ std::optional<ActionToDeliver> ReadAction(std::string_view value) {
   auto parsed = ParseJsonInput(value, {1 << 20, 64});
   if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
   const Json& j = *parsed;
-  auto action = j.find("action");
-  if (action == j.end()) return std::nullopt;
-  std::optional<Decision> fields = ReadActionFields(*action);
-  if (!fields) return std::nullopt;
+  if (!j.contains("action")) return std::nullopt;
   ActionToDeliver out;
+  // The action's own bytes: the value is a whole object, and the first
+  // `,"action":` outside a string is the one after the head.
+  size_t at = value.find(kActionKey) + kActionKey.size(), close = value.find_last_of('}');
+  out.json = std::string(value.substr(at, close - at));
+  // Read again with its keys in their order (the vars'), within the
+  // limits the whole value was just read with.
+  std::optional<Decision> fields = ReadActionFields(OrderedJson::parse(out.json, nullptr, false));
+  if (!fields) return std::nullopt;
   out.mark = *mark;
   out.action = std::move(*fields);
   // ActionWhy's text as written (its keys in their order), when it is one.
@@ -305,10 +340,6 @@ std::optional<ActionToDeliver> ReadAction(std::string_view value) {
   // that is not one safe address is none (the e-mail is not sent).
   out.address = Text(j, "address");
   if (!out.address.empty() && !UsableEmailAddress(out.address)) out.address.clear();
-  // The action's own bytes: the value is a whole object, and the first
-  // `,"action":` outside a string is the one after the head.
-  size_t at = value.find(kActionKey) + kActionKey.size(), close = value.find_last_of('}');
-  out.json = std::string(value.substr(at, close - at));
   return out;
 }
 

@@ -160,8 +160,8 @@ std::string ActionValueAgain(const ActionMark& mark, std::string_view address, s
 /// An action of tutti.actions as its deliverer reads it.
 struct ActionToDeliver {
   ActionMark mark;
-  /// What delivery needs of it: journey, customer, channel (or kind),
-  /// template (or text), recipient, idempotency key; not its vars.
+  /// What delivery and the action log need of it: journey, customer,
+  /// channel (or kind), template (or text), recipient, vars, idempotency key.
   Decision action;
   std::string json;     // the action as ToJson wrote it: what a webhook is sent
   std::string address;  // the recipient's e-mail address, when it had one
@@ -171,10 +171,11 @@ struct ActionToDeliver {
 /// is not one.
 std::optional<ActionToDeliver> ReadAction(std::string_view value);
 /// What delivery and the action log need of an action
-/// (ActionToDeliver::action) from its JSON as ToJson wrote it, all but its
-/// vars: nullopt when it is not an action's (no idempotency key, or a
-/// send without a channel).
-std::optional<Decision> ReadActionFields(const nlohmann::json& action);
+/// (ActionToDeliver::action) from its JSON as ToJson wrote it, so that
+/// ToJson writes it the same way again (vars included: a time comes back
+/// as its text): nullopt when it is not an action's (no idempotency key,
+/// or a send without a channel).
+std::optional<Decision> ReadActionFields(const nlohmann::ordered_json& action);
 
 /// The tutti.dead-letters value for input `offset` of `partition`.
 std::string DeadLetterValue(int32_t partition, int64_t offset, std::string_view why);

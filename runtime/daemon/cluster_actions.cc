@@ -71,8 +71,7 @@ Reply Service::OutcomesFromParts(const std::vector<Reply>& answers, const std::v
   std::map<std::string, Decision> held;
   for (const ActionsPart& part : parts)
     for (const Json& line : part.actions) {
-      auto json = nlohmann::json::parse(line.dump(-1, ' ', false, Json::error_handler_t::replace), nullptr, false);
-      std::optional<Decision> action = cluster::ReadActionFields(json);
+      std::optional<Decision> action = cluster::ReadActionFields(line);
       if (action) held.emplace(action->idempotency_key, std::move(*action));
     }
   return TakeOutcomes(lines, [&](const std::string& key) -> const Decision* {

@@ -117,6 +117,17 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
   d.content = "welcome_v1";
   d.recipient = "h1";
   d.vars.push_back({"address", compiler::eval::Value(std::string(",\"action\":{}"))});
+  // Vars of every kind the action log shows.
+  using compiler::eval::Value;
+  auto plan = std::make_shared<compiler::eval::MapValue>();
+  (void)plan->Insert(Value("tier"), Value(int64_t{2}));
+  d.vars.push_back({"units", Value(int64_t{-3})});
+  d.vars.push_back({"share", Value(0.25)});
+  d.vars.push_back({"ok", Value(true)});
+  d.vars.push_back({"brands", Value(compiler::eval::List{Value("GLIDIM"), Value(uint64_t{7})})});
+  d.vars.push_back({"plan", Value(std::shared_ptr<const compiler::eval::MapValue>(plan))});
+  d.vars.push_back({"since", compiler::eval::ParseTimestamp("2026-03-02T10:00:00Z")});
+  d.vars.push_back({"none", Value()});
   d.idempotency_key = "k1";
   d.at = 1772460000 * kNanosPerSecond;
   d.version = 3;
@@ -139,6 +150,8 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
   EXPECT_EQ(read->mark.seq, 5u);
   EXPECT_EQ(read->address, "dr.a@example.org");
   EXPECT_EQ(read->json, ToJson(d));  // the bytes written, vars and all
+  // The action log writes it again as it was written, vars too.
+  EXPECT_EQ(ToJson(read->action), ToJson(d));
   EXPECT_EQ(read->action.channel, "email");
   EXPECT_EQ(read->action.content, "welcome_v1");
   EXPECT_EQ(read->action.recipient, "h1");
