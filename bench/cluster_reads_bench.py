@@ -15,7 +15,7 @@ everything, then times, N times each, on one node:
 and the same requests of one daemon (no Kafka) fed the same inputs, for the
 ratio. Prints medians and the 90th percentiles in milliseconds.
 
-  python3 bench/cluster_reads_bench.py [--repeat 200]
+  python3 bench/cluster_reads_bench.py [--repeat 200] [--default-fetch-wait]
 """
 import argparse, http.client, json, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -84,6 +84,8 @@ def timed(port, path, repeat):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--default-fetch-wait", action="store_true",
+                    help="leave the consumers' fetch.wait.max.ms at librdkafka's default (500 ms) rather than 10 ms")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="cluster-reads-")
     mock = subprocess.Popen([MOCK, "--brokers", "3", "--partitions", str(PARTITIONS)], stdin=subprocess.PIPE,
@@ -91,7 +93,8 @@ def main():
     brokers = mock.stdout.readline().split()[1]
     config = os.path.join(tmp, "cluster.json")
     with open(config, "w") as f:
-        json.dump({"kafka": {"brokers": brokers, "librdkafka": {"fetch.wait.max.ms": 10}}}, f)
+        settings = {} if a.default_fetch_wait else {"fetch.wait.max.ms": 10}
+        json.dump({"kafka": {"brokers": brokers, "librdkafka": settings}}, f)
     common = ["--journeys", os.path.join(ROOT, "journeys"), "--listen", "127.0.0.1:0", "--clock", "virtual"]
     procs = []
     try:
