@@ -18,6 +18,9 @@
 //
 //   ./build/bench/engine_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 //
+// The throughput world as files, for timing `tutti simulate` on it:
+//   ./build/bench/engine_bench --throughput=1000/100000/1000000 --write-world=/tmp/world
+//
 // Sizes are set with --throughput=J/P/E[,J/P/E...] and
 // --waiting=W/P/I[,W/P/I...] (defaults in main; an empty list skips that
 // benchmark). A reduced run for a profiler:
@@ -30,6 +33,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -165,7 +169,8 @@ std::string HcpId(uint64_t i) {
   return buf;
 }
 
-void AddProfiles(World& w, int count) {
+/// `count` hcp profiles as NDJSON lines.
+std::vector<std::string> ProfileLines(int count) {
   static const char* kZones[] = {"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
                                  "Europe/Berlin"};
   static const char* kSpecialties[] = {"endocrinology", "internal medicine", "family medicine", "cardiology",
@@ -173,7 +178,8 @@ void AddProfiles(World& w, int count) {
   static const char* kConsent[] = {"[]", "[\"email\"]", "[\"sms\"]", "[\"email\", \"sms\"]"};
   static const char* kChannels[] = {"email", "sms", "rep_visit", "remote_detail"};
   std::mt19937_64 rng(42);
-  w.profiles.reserve(count);
+  std::vector<std::string> out;
+  out.reserve(count);
   for (int i = 0; i < count; ++i) {
     std::string line = "{\"type\": \"hcp\", \"id\": \"" + HcpId(i) + "\", \"account\": \"acct-" +
                        std::to_string(rng() % 2000) + "\", \"specialty\": \"" + kSpecialties[rng() % 5] +
@@ -181,8 +187,14 @@ void AddProfiles(World& w, int count) {
                        kZones[rng() % 5] + "\", \"consent\": " + kConsent[rng() % 4] +
                        ", \"preferred_channel\": \"" + kChannels[rng() % 4] + "\", \"rep\": \"rep-" +
                        std::to_string(rng() % 500) + "\"}";
-    w.profiles.push_back(Decode(w, line, runtime::Accept::kProfiles));
+    out.push_back(std::move(line));
   }
+  return out;
+}
+
+void AddProfiles(World& w, int count) {
+  w.profiles.reserve(count);
+  for (const std::string& line : ProfileLines(count)) w.profiles.push_back(Decode(w, line, runtime::Accept::kProfiles));
 }
 
 /// 2026-03-02T00:00:00Z, a Monday.
@@ -196,9 +208,9 @@ std::string At(int64_t seconds) {
 /// customer, brand B0..B<journeys-1>, amount, units and region; 15%
 /// email_opened, most for a customer and template of a recent rx_written
 /// (so that waits resume), some "unsubscribe" (exit rules).
-std::vector<runtime::Record> ThroughputEvents(const World& w, int journeys, int profiles, int count) {
+std::vector<std::string> ThroughputEventLines(int journeys, int profiles, int count) {
   std::mt19937_64 rng(7);
-  std::vector<runtime::Record> out;
+  std::vector<std::string> out;
   out.reserve(count);
   std::vector<std::pair<uint64_t, int>> recent(4096, {0, 0});  // (customer, brand) of recent rx
   int64_t t = kStartSeconds;
@@ -221,9 +233,25 @@ std::vector<runtime::Record> ThroughputEvents(const World& w, int journeys, int 
       line = "{\"type\": \"email_opened\", \"hcp\": \"" + HcpId(c) + "\", \"template\": \"" + tmpl +
              "\", \"brand\": \"B" + std::to_string(brand) + "\", \"at\": \"" + At(t) + "\"}";
     }
-    out.push_back(Decode(w, line, runtime::Accept::kEvents));
+    out.push_back(std::move(line));
   }
   return out;
+}
+
+std::vector<runtime::Record> ThroughputEvents(const World& w, int journeys, int profiles, int count) {
+  std::vector<runtime::Record> out;
+  out.reserve(count);
+  for (const std::string& line : ThroughputEventLines(journeys, profiles, count))
+    out.push_back(Decode(w, line, runtime::Accept::kEvents));
+  return out;
+}
+
+/// The throughput program's files: schemas.tutti and one file per journey.
+std::vector<std::pair<std::string, std::string>> ThroughputFiles(int journeys) {
+  std::vector<std::pair<std::string, std::string>> files = {{"schemas.tutti", kSchemas}};
+  for (int i = 0; i < journeys; ++i)
+    files.emplace_back("j" + std::to_string(i) + ".tutti", "import \"schemas\"\n" + ThroughputJourney(i));
+  return files;
 }
 
 /// Keeps the last world built (building one takes seconds; repetitions
@@ -251,10 +279,7 @@ void BM_EngineThroughput(benchmark::State& state) {
   std::vector<int64_t> key = {0, journeys, profiles, events};
   if (cache.key != key) {
     cache = Cache{};
-    std::vector<std::pair<std::string, std::string>> files = {{"schemas.tutti", kSchemas}};
-    for (int i = 0; i < journeys; ++i)
-      files.emplace_back("j" + std::to_string(i) + ".tutti", "import \"schemas\"\n" + ThroughputJourney(i));
-    cache.world = Build(files);
+    cache.world = Build(ThroughputFiles(journeys));
     AddProfiles(*cache.world, profiles);
     cache.events = ThroughputEvents(*cache.world, journeys, profiles, events);
     cache.key = key;
@@ -388,6 +413,32 @@ void BM_WaitingMemory(benchmark::State& state) {
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(cache.events.size() * state.iterations()), benchmark::Counter::kIsRate);
 }
+/// Writes the throughput world of `sizes` (journeys, profiles, events) as
+/// `tutti simulate` reads it: DIR/journeys/*.tutti, DIR/profiles.ndjson,
+/// DIR/events.ndjson. False, with a message, when a file cannot be written.
+bool WriteWorld(const std::string& dir, const std::vector<int64_t>& sizes) {
+  const int journeys = static_cast<int>(sizes[0]);
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/journeys", ec);
+  auto write = [&](const std::string& path, auto&& fill) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    fill(out);
+    if (out.flush()) return true;
+    std::fprintf(stderr, "engine_bench: cannot write %s\n", path.c_str());
+    return false;
+  };
+  for (const auto& [name, text] : ThroughputFiles(journeys))
+    if (!write(dir + "/journeys/" + name, [&](std::ofstream& out) { out << text; })) return false;
+  auto lines = [](const std::vector<std::string>& all) {
+    return [&all](std::ofstream& out) {
+      for (const std::string& line : all) out << line << '\n';
+    };
+  };
+  return write(dir + "/profiles.ndjson", lines(ProfileLines(static_cast<int>(sizes[1])))) &&
+         write(dir + "/events.ndjson",
+               lines(ThroughputEventLines(journeys, static_cast<int>(sizes[1]), static_cast<int>(sizes[2]))));
+}
+
 /// "a/b/c,d/e/f" -> {{a, b, c}, {d, e, f}}; empty on a malformed list.
 std::vector<std::vector<int64_t>> ParseSizes(const std::string& text) {
   std::vector<std::vector<int64_t>> out(1);
@@ -418,17 +469,20 @@ std::vector<std::vector<int64_t>> ParseSizes(const std::string& text) {
 
 // Sizes: --throughput=JOURNEYS/PROFILES/EVENTS[,...] and
 // --waiting=JOURNEY/PROFILES/INSTANCES[,...] replace the defaults below
-// (an empty list leaves that benchmark out); every other flag goes to
-// Google Benchmark.
+// (an empty list leaves that benchmark out); --write-world=DIR writes the
+// first throughput world as files for `tutti simulate` and runs nothing;
+// every other flag goes to Google Benchmark.
 int main(int argc, char** argv) {
   // journey kind (WaitingJourney): 0 `wait 30d` keeping one event field;
   // 1 `wait up to 30d for`; 2 `wait 30d` keeping nothing of the event.
   std::string throughput = "100/100000/200000,1000/100000/200000";
   std::string waiting = "0/100000/1000000,1/100000/1000000,2/100000/1000000";
+  std::string world_dir;
   std::vector<char*> rest = {argv[0]};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--throughput=", 0) == 0) throughput = a.substr(13);
+    else if (a.rfind("--write-world=", 0) == 0) world_dir = a.substr(14);
     else if (a.rfind("--waiting=", 0) == 0) waiting = a.substr(10);
     else rest.push_back(argv[i]);
   }
@@ -437,6 +491,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "engine_bench: %s wants A/B/C[,A/B/C...], not '%s'\n", flag, text->c_str());
       return 2;
     }
+  }
+  if (!world_dir.empty()) {
+    if (throughput.empty()) {
+      std::fputs("engine_bench: --write-world wants a --throughput size\n", stderr);
+      return 2;
+    }
+    return WriteWorld(world_dir, ParseSizes(throughput).front()) ? 0 : 1;
   }
   if (!throughput.empty()) {
     auto* b = benchmark::RegisterBenchmark("BM_EngineThroughput", BM_EngineThroughput);

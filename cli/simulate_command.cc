@@ -1,13 +1,17 @@
 // tutti simulate --journeys DIR --profiles FILE --events FILE [--until TIME]
 //                [--engine interp|jit] [--stdlib DIR] [--serve HOST:PORT]
 
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <optional>
 
 #include "cli/commands.h"
 #include "runtime/daemon/config.h"
 #include "runtime/engine/journey_set.h"
+#include "runtime/records/decode_in_parts.h"
 #include "runtime/records/decoder.h"
+#include "runtime/simulate/decision_writer.h"
 #include "runtime/simulate/simulation.h"
 
 namespace tutti::cli {
@@ -28,7 +32,8 @@ constexpr const char* kSimulateUsage =
     "  --serve        then play the same run through a daemon and serve it, its\n"
     "                 API and console (http://HOST:PORT/console/), until Ctrl-C\n"
     "  Exit status: 0 ran (bad input lines are reported and skipped), 1 the\n"
-    "  journeys do not check or a file cannot be read, 2 usage error.\n";
+    "  journeys do not check, a file cannot be read or the decisions cannot be\n"
+    "  written, 2 usage error.\n";
 
 /// Reports a file's bad lines on stderr as FILE:LINE[:COLUMN]: message,
 /// with the value to blame: the marketer's own file, on their terminal.
@@ -89,10 +94,12 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
 
   runtime::DecodeOptions profile_options;
   profile_options.accept = runtime::Accept::kProfiles;
-  runtime::DecodedFile profiles = runtime::DecodeFile(schemas, profiles_path, profile_options);
+  // Each file is decoded by every core at once (the lines are independent).
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  runtime::DecodedFile profiles = runtime::DecodeFileInParts(schemas, profiles_path, profile_options, cores);
   runtime::DecodeOptions event_options;
   event_options.accept = runtime::Accept::kEvents;
-  runtime::DecodedFile events = runtime::DecodeFile(schemas, events_path, event_options);
+  runtime::DecodedFile events = runtime::DecodeFileInParts(schemas, events_path, event_options, cores);
   for (const auto* f : {&profiles, &events}) {
     if (!f->read.ok()) {
       std::fprintf(stderr, "tutti: %s\n", f->read.message().c_str());
@@ -102,22 +109,26 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
   ReportErrors(profiles_path, profiles);
   ReportErrors(events_path, events);
 
-  std::unique_ptr<runtime::Engine> engine = set->NewEngine();
-  runtime::SimulationResult result = runtime::Simulate(*engine, profiles.records, std::move(events.records), until);
+  runtime::EngineOptions options;
+  options.outbox = false;  // nothing is delivered
+  std::unique_ptr<runtime::Engine> engine = set->NewEngine(options);
+  // The decisions are written as they are made, on a thread of their own.
+  runtime::DecisionWriter writer(stdout);
+  runtime::SimulationResult result =
+      runtime::Simulate(*engine, profiles.records, std::move(events.records), until,
+                        [&](std::vector<runtime::Decision> batch) { writer.Write(std::move(batch)); });
+  bool written = writer.Finish();
   for (const std::string& r : result.refused) std::fprintf(stderr, "%s:%s\n", events_path.c_str(), r.c_str());
-  std::string out;
-  for (const auto& d : result.decisions) {
-    out += runtime::ToJson(d);
-    out += '\n';
-  }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
   std::fputs(runtime::RenderSummary(set->ir(), *engine).c_str(), stderr);
   std::fprintf(stderr,
                "simulated %zu events (%zu after --until left out) over %zu profiles: %zu decisions; "
                "%zu bad profile lines, %zu bad event lines skipped\n",
                result.events_processed, result.events_after_until, profiles.records.size(),
-               result.decisions.size(), profiles.rejected(), events.rejected() + result.refused.size());
+               result.decided, profiles.rejected(), events.rejected() + result.refused.size());
+  if (!written) {
+    std::fputs("tutti: cannot write the decisions to standard output; they are incomplete\n", stderr);
+    return 1;
+  }
   if (serve.empty()) return 0;
   // The daemon below compiles its own; this set's compile stops here.
   std::string until_served = runtime::FormatInstant(until ? *until : engine->now());

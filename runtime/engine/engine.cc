@@ -778,7 +778,7 @@ std::vector<Decision> Engine::TakeDecisions() {
 void Engine::Emit(Decision d) {
   if (d.kind == DecisionKind::kAction) {
     OpenWork(d);
-    outbox_.Append(d);
+    if (options_.outbox) outbox_.Append(d);
   }
   decisions_.push_back(std::move(d));
 }

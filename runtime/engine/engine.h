@@ -95,6 +95,10 @@ struct EngineOptions {
   /// Hand out every event that joins a customer's history, record and all
   /// (TakeEventNotes): the daemon journals them. Off, nothing is kept.
   bool note_events = false;
+  /// Keep the actions in the outbox until they are delivered (outbox()).
+  /// Off for a run that delivers nothing (`tutti simulate`), which would
+  /// otherwise hold every action twice: in the outbox and in its output.
+  bool outbox = true;
 };
 
 class Engine final : private stdlib::HistoryView {
@@ -198,6 +202,8 @@ class Engine final : private stdlib::HistoryView {
   /// The decisions made since the last call, in the order they were made
   /// (which is time order): the decision log.
   std::vector<Decision> TakeDecisions();
+  /// How many decisions TakeDecisions would return now.
+  size_t decisions_waiting() const { return decisions_.size(); }
   /// The events that joined a customer's history since the last call, in
   /// the order they did (EngineOptions::note_events; else none).
   std::vector<EventNote> TakeEventNotes();

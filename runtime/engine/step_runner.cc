@@ -4,6 +4,7 @@
 // docs/semantics.md.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <variant>
 
@@ -147,11 +148,21 @@ void Engine::Error(const JourneyInstance& inst, const ir::Step& step, const std:
 }
 
 std::string Engine::IdempotencyKey(JourneyInstance& inst, std::string_view extra) {
+  // The hash of "NAME\x1fVERSION\x1fCUSTOMER\x1fENTRY\x1fN\x1fEXTRA" (N: the
+  // instance's actions so far, this one included), fed in parts.
   const ir::Journey& j = *journeys_[inst.journey];
-  std::string basis = j.name + '\x1f' + std::to_string(j.version) + '\x1f' +
-                      store_->customer(inst.customer).key + '\x1f' + std::to_string(inst.entry) + '\x1f' +
-                      std::to_string(++inst.actions) + '\x1f' + std::string(extra);
-  return Hex(StableHash(basis));
+  using namespace stable_hash;
+  char digits[24];
+  auto number = [&](uint64_t h, int64_t n) {
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+    return Add(Add(h, std::string_view(digits, static_cast<size_t>(end - digits))), "\x1f");
+  };
+  uint64_t h = Add(Add(kStart, j.name), "\x1f");
+  h = number(h, j.version);
+  h = Add(Add(h, store_->customer(inst.customer).key), "\x1f");
+  h = number(h, inst.entry);
+  h = number(h, ++inst.actions);
+  return Hex(stable_hash::Finish(Add(h, extra)));
 }
 
 std::optional<std::string> Engine::Render(const ast::Message& message, const Activation& act, uint32_t handle,

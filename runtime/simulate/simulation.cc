@@ -9,7 +9,34 @@ namespace tutti::runtime {
 
 SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, std::vector<Record> events,
                           std::optional<Instant> until) {
+  std::vector<Decision> all;
+  SimulationResult out = Simulate(engine, profiles, std::move(events), until, [&](std::vector<Decision> batch) {
+    if (all.empty()) {
+      all = std::move(batch);
+    } else {
+      all.insert(all.end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+    }
+  });
+  out.decisions = std::move(all);
+  return out;
+}
+
+SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, std::vector<Record> events,
+                          std::optional<Instant> until, const DecisionBatches& each, size_t batch) {
   SimulationResult out;
+  auto hand_on = [&] {
+    std::vector<Decision> decided = engine.TakeDecisions();
+    out.decided += decided.size();
+    if (!decided.empty()) each(std::move(decided));
+  };
+  // At an instant's end: what is due at it has run (timers go before a
+  // later event), and Flush settles its sends and orders its decisions, as
+  // moving time past it would.
+  auto end_instant = [&] {
+    engine.AdvanceTo(engine.now());
+    engine.Flush();
+    hand_on();
+  };
   for (const Record& p : profiles) engine.UpsertProfile(p);
   std::stable_sort(events.begin(), events.end(),
                    [](const Record& a, const Record& b) { return *a.at < *b.at; });
@@ -26,6 +53,7 @@ SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, s
       ++out.events_after_until;
       continue;
     }
+    if (*at > engine.now() && engine.decisions_waiting() >= batch) end_instant();
     clock.AdvanceTo(*at);
     engine.Ingest(e);
     ++out.events_processed;
@@ -33,12 +61,13 @@ SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, s
   // Let time run on: every timer up to `until`, or until none is left.
   while (auto due = engine.NextDue()) {
     if (until && *due > *until) break;
+    if (*due > engine.now() && engine.decisions_waiting() >= batch) end_instant();
     clock.AdvanceTo(*due);
     engine.AdvanceTo(clock.Now());
   }
   if (until) engine.AdvanceTo(*until);
   engine.Flush();
-  out.decisions = engine.TakeDecisions();
+  hand_on();
   return out;
 }
 

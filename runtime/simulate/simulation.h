@@ -4,6 +4,7 @@
 // replays in seconds. What `tutti simulate` runs, and what the scenario
 // tests compare against their golden output.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +14,9 @@
 namespace tutti::runtime {
 
 struct SimulationResult {
-  std::vector<Decision> decisions;  // in time order
+  /// In time order; empty when they were handed to a DecisionBatches.
+  std::vector<Decision> decisions;
+  size_t decided = 0;  // decisions made, however they were handed on
   size_t events_processed = 0;
   size_t events_after_until = 0;   // left out by --until
   /// Events the engine could not take: "LINE: why".
@@ -25,6 +28,17 @@ struct SimulationResult {
 /// (inclusive) or, without one, when no timer is left.
 SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, std::vector<Record> events,
                           std::optional<Instant> until);
+
+/// Receives a run's decisions in order, a batch at a time. A batch ends at
+/// the end of an instant (its decisions are final: Engine::Flush), so the
+/// batches joined are exactly what Simulate returns in one vector.
+using DecisionBatches = std::function<void(std::vector<Decision> batch)>;
+
+/// Simulate, handing the decisions to `each` as the run goes (every
+/// `batch` decisions or so) rather than holding them: a run's memory is
+/// then its state's, not its output's.
+SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, std::vector<Record> events,
+                          std::optional<Instant> until, const DecisionBatches& each, size_t batch = 4096);
 
 /// The per-journey and per-step summary, as text for a terminal:
 ///
