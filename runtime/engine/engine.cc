@@ -775,7 +775,7 @@ std::vector<Decision> Engine::TakeDecisions() {
   return out;
 }
 
-void Engine::Emit(Decision d) {
+void Engine::Emit(Decision&& d) {
   if (d.kind == DecisionKind::kAction) {
     OpenWork(d);
     if (options_.outbox) outbox_.Append(d);

@@ -375,7 +375,7 @@ class Engine final : private stdlib::HistoryView {
   /// An error in a journey's trigger, audience, exit or goal rule (`rule`).
   void RuleError(uint32_t journey, const std::string& customer, const std::string& rule, std::string reason);
   std::string IdempotencyKey(JourneyInstance& inst, std::string_view extra);
-  void Emit(Decision d);
+  void Emit(Decision&& d);
   /// Opens a task in the work queue when action `d` is work for someone.
   void OpenWork(const Decision& d);
   /// A task_completed or task_reassigned event closes or moves its task.

@@ -7,12 +7,24 @@
 
 namespace tutti::runtime {
 
-uint64_t Outbox::Append(Decision action) {
+OutboxEntry& Outbox::NewEntry(const Decision& action) {
   TUTTI_CHECK(action.kind == DecisionKind::kAction, "only actions are delivered");
   OutboxEntry& e = entries_.emplace_back();
   e.seq = first_seq_ + entries_.size() - 1;
-  e.action = std::move(action);
   ++pending_;
+  return e;
+}
+
+uint64_t Outbox::Append(Decision&& action) {
+  OutboxEntry& e = NewEntry(action);
+  e.action = std::move(action);
+  return e.seq;
+}
+
+uint64_t Outbox::Append(const Decision& action) {
+  // Copied straight into its entry (a Decision is a few dozen fields wide).
+  OutboxEntry& e = NewEntry(action);
+  e.action = action;
   return e.seq;
 }
 

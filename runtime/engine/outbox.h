@@ -39,7 +39,8 @@ struct OutboxEntry {
 class Outbox {
  public:
   /// Appends an action; returns its sequence number.
-  uint64_t Append(Decision action);
+  uint64_t Append(Decision&& action);
+  uint64_t Append(const Decision& action);
   /// Up to `limit` entries with seq > `since`, in order.
   std::vector<const OutboxEntry*> Since(uint64_t since, size_t limit) const;
   /// The entry `seq`, if still held.
@@ -68,6 +69,8 @@ class Outbox {
   uint64_t last_seq() const { return first_seq_ + entries_.size() - 1; }
 
  private:
+  /// A new entry at the end, numbered and counted pending, for `action`.
+  OutboxEntry& NewEntry(const Decision& action);
   std::deque<OutboxEntry> entries_;
   uint64_t first_seq_ = 1;
   size_t pending_ = 0;
