@@ -172,9 +172,30 @@ function formularyWinForm(accountId) {
   return h("section", { "aria-labelledby": "win" }, h("h2", { id: "win" }, "Record a formulary win"), h("p", {}, "A plan of this account added a brand to its formulary: record it as the key account manager, and the journeys it triggers start for the account's prescribers (needs the ingest token when the daemon has one)."), form, status);
 }
 
+// On a Kafka cluster a customer's answer leaves their actions out: each is
+// held by the node that delivers it. The cluster's action log, filtered to
+// the customer, gathers them from every node, oldest first; the newest 50
+// are kept, newest first, as one daemon lists them.
+async function actionsOnTheCluster(id) {
+  const limit = 1000;
+  let all = [];
+  let since = null;
+  for (let pages = 0; pages < 10; pages++) {
+    const params = new URLSearchParams({ customer: id, limit: String(limit) });
+    if (since !== null) params.set("since", since);
+    const page = await api(`/v1/actions?${params}`);
+    all = all.concat(page.actions).slice(-50);
+    if (page.actions.length < limit || page.next === since) break;
+    since = page.next;
+  }
+  return all.reverse();
+}
+
 export async function customerPage(kind, id) {
   const account = kind === "account";
   const customer = await api(`/v1/customers/${encodeURIComponent(id)}${account ? "?profile=account" : ""}`);
+  const onCluster = !customer.actions;
+  if (onCluster) customer.actions = await actionsOnTheCluster(customer.id);
   const instances = customer.instances.map((i) => [h("a", { href: `#/journeys/${encodeURIComponent(i.journey)}` }, i.journey), "v" + i.version, i.step, i.state.replaceAll("_", " "), when(i.entered), when(i.next_timer)]);
   const short = (text) => (text && text.length > 90 ? text.slice(0, 89) + "…" : text);
   const actions = (customer.actions || []).map((a) => [
@@ -205,10 +226,8 @@ export async function customerPage(kind, id) {
       "section",
       { "aria-labelledby": "actions" },
       h("h2", { id: "actions" }, "Actions"),
-      // On a Kafka cluster the answer has none: the actions are in the actions topic (docs/cluster.md).
-      customer.actions
-        ? [h("p", {}, "The actions the daemon still holds, newest first; open one to see why it was taken."), table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)]
-        : h("p", { "data-actions": "elsewhere" }, "On a Kafka cluster the actions are in the actions topic, delivered by the node that reads them; the history below lists each one.")
+      h("p", {}, onCluster ? "The actions the cluster's nodes still hold, newest first; open one to see why it was taken." : "The actions the daemon still holds, newest first; open one to see why it was taken."),
+      table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)
     ),
     historySection(kind, customer.id, first)
   );

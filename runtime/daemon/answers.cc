@@ -48,19 +48,19 @@ std::string Service::ActionLine(const OutboxEntry& e) {
   return line + ",\"seq\":" + std::to_string(e.seq) + ",\"delivery\":\"" + StateName(e.state) + "\"}";
 }
 
-Service::ActionLines Service::PageOfActions(const Outbox& outbox, uint64_t since, size_t limit,
-                                             std::string_view delivery) {
+Service::ActionLines Service::PageOfActions(const Outbox& outbox, uint64_t since, const ActionsQuery& asked) {
   ActionLines page;
   page.next = since;
   // Filtered: the whole outbox is looked through (it holds at most
   // actions_retained final actions), and `next` is the last one looked at.
   // Counted without passing the largest number (a cursor may be any).
   uint64_t from = std::max(since, outbox.first_seq() - 1);
-  for (uint64_t seq = from; seq < outbox.last_seq() && page.lines.size() < limit;) {
+  for (uint64_t seq = from; seq < outbox.last_seq() && page.lines.size() < asked.limit;) {
     const OutboxEntry* e = outbox.Find(++seq);
     if (e == nullptr) break;
     page.next = seq;
-    if (!delivery.empty() && StateName(e->state) != delivery) continue;
+    if (!asked.delivery.empty() && StateName(e->state) != asked.delivery) continue;
+    if (!asked.customer.empty() && e->action.customer != asked.customer) continue;
     page.lines.push_back(ActionLine(*e));
   }
   // Actions after the cursor that are no longer held: delivered long ago.
@@ -68,8 +68,8 @@ Service::ActionLines Service::PageOfActions(const Outbox& outbox, uint64_t since
   return page;
 }
 
-Reply Service::GetActions(uint64_t since, size_t limit, std::string_view delivery) const {
-  ActionLines page = PageOfActions(shards_->outbox(), since, limit, delivery);
+Reply Service::GetActions(uint64_t since, const ActionsQuery& asked) const {
+  ActionLines page = PageOfActions(shards_->outbox(), since, asked);
   std::string body = "{\"actions\":[";
   for (size_t i = 0; i < page.lines.size(); ++i) body += (i ? "," : "") + page.lines[i];
   body += "],\"next\":" + std::to_string(page.next);

@@ -322,9 +322,8 @@ Reply Service::AccountHistoryFromParts(const std::vector<Reply>& answers, std::s
 }
 
 Reply Service::ActionsPartHere(std::string_view query) const {
-  size_t limit = 0;
-  std::string delivery;
-  if (auto refusal = ActionsQueryOf(query, &limit, &delivery)) return *refusal;
+  ActionsQuery asked;
+  if (auto refusal = ActionsQueryOf(query, &asked)) return *refusal;
   auto since = QueryParam(query, "since");
   uint64_t since_n = 0;
   if (since) {
@@ -333,7 +332,7 @@ Reply Service::ActionsPartHere(std::string_view query) const {
   }
   // A place in an earlier run's outbox is no place in this one's.
   if (QueryParam(query, "incarnation") != incarnation_) since_n = 0;
-  ActionLines page = PageOfActions(cluster_outbox_, since_n, limit, delivery);
+  ActionLines page = PageOfActions(cluster_outbox_, since_n, asked);
   std::string text = EncodeActionsPart(NodeName(), incarnation_, page.lines, page.next, page.trimmed);
   if (text.size() > kMaxForwardedBytes - 65536)
     return Problem(400, "this page of actions does not fit in one node's answer on a cluster: a smaller limit");
@@ -344,11 +343,12 @@ std::optional<Reply> Service::ActionsPartTarget(std::string_view query, const st
                                                 std::string* target) const {
   auto cursor = ParseActionsCursor(QueryParam(query, "since").value_or(""));
   if (!cursor) return Problem(400, "'since' must be a cursor the API handed out (on a cluster, its 'next')");
-  size_t limit = 0;
-  std::string delivery;
-  if (auto refusal = ActionsQueryOf(query, &limit, &delivery)) return refusal;
+  ActionsQuery asked;
+  if (auto refusal = ActionsQueryOf(query, &asked)) return refusal;
   auto it = cursor->nodes.find(node);
-  *target = "/v1/cluster/actions?limit=" + std::to_string(limit) + (delivery.empty() ? "" : "&delivery=" + delivery);
+  *target = "/v1/cluster/actions?limit=" + std::to_string(asked.limit) +
+            (asked.delivery.empty() ? "" : "&delivery=" + asked.delivery) +
+            (asked.customer.empty() ? "" : "&customer=" + PathSegment(asked.customer));
   if (it != cursor->nodes.end())
     *target += "&since=" + std::to_string(it->second.seq) + "&incarnation=" + it->second.incarnation;
   return std::nullopt;
@@ -359,10 +359,9 @@ Reply Service::ActionsFromParts(const std::vector<Reply>& answers, std::string_v
   for (const Reply& answer : answers)
     if (auto refusal = ReadPart(answer, "application/json", &DecodeActionsPart, &parts)) return *refusal;
   auto cursor = ParseActionsCursor(QueryParam(query, "since").value_or(""));
-  size_t limit = 0;
-  std::string delivery;
-  if (!cursor || ActionsQueryOf(query, &limit, &delivery)) return Problem(400, "not a query of GET /v1/actions");
-  ActionsPage page = MergeActionsParts(std::move(parts), *cursor, limit);
+  ActionsQuery asked;
+  if (!cursor || ActionsQueryOf(query, &asked)) return Problem(400, "not a query of GET /v1/actions");
+  ActionsPage page = MergeActionsParts(std::move(parts), *cursor, asked.limit);
   Json out{{"actions", std::move(page.actions)}, {"next", page.next}};
   if (page.trimmed > 0) out["trimmed"] = page.trimmed;
   return JsonReply(200, out);

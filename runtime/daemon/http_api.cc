@@ -331,15 +331,18 @@ std::optional<Reply> EngagementWindowOf(std::string_view query, Instant now, Eng
   return std::nullopt;
 }
 
-std::optional<Reply> ActionsQueryOf(std::string_view query, size_t* limit, std::string* delivery) {
+std::optional<Reply> ActionsQueryOf(std::string_view query, ActionsQuery* out) {
   auto text = QueryParam(query, "limit");
   auto limit_n = text ? Number(text, 100000) : std::optional<uint64_t>(1000);
   if (!limit_n || *limit_n == 0) return Problem(400, "limit must be a number from 1 to 100000");
-  *limit = static_cast<size_t>(*limit_n);
-  *delivery = QueryParam(query, "delivery").value_or("");
+  out->limit = static_cast<size_t>(*limit_n);
+  out->delivery = QueryParam(query, "delivery").value_or("");
   static const std::set<std::string> kStates = {"pending", "delivered", "failed", "dead_letter", "handed_over"};
-  if (!delivery->empty() && !kStates.count(*delivery))
+  if (!out->delivery.empty() && !kStates.count(out->delivery))
     return Problem(400, "'delivery' must be 'pending', 'delivered', 'failed', 'dead_letter' or 'handed_over'");
+  out->customer = QueryParam(query, "customer").value_or("");
+  if (out->customer.size() > ActionsQuery::kMaxCustomerBytes)
+    return Problem(400, "'customer' must be at most " + std::to_string(ActionsQuery::kMaxCustomerBytes) + " bytes");
   return std::nullopt;
 }
 
@@ -480,10 +483,9 @@ Reply Route(Service& service, const ApiRequest& r, const ApiTarget& t, const Api
     auto since = QueryParam(t.query, "since");
     auto since_n = since ? Number(since, UINT64_MAX) : std::optional<uint64_t>(0);
     if (!since_n) return Problem(400, "since must be a cursor (a whole number)");
-    size_t limit = 0;
-    std::string delivery;
-    if (auto refusal = ActionsQueryOf(t.query, &limit, &delivery)) return *refusal;
-    return service.GetActions(*since_n, limit, delivery);
+    ActionsQuery asked;
+    if (auto refusal = ActionsQueryOf(t.query, &asked)) return *refusal;
+    return service.GetActions(*since_n, asked);
   }
   if (route == "/v1/actions/{key}/retry") {
     if (!post) return MethodNotAllowed("POST");

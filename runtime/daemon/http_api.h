@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/daemon/actions_query.h"
 #include "runtime/daemon/reply.h"
 #include "runtime/engine/instant.h"
 #include "runtime/records/decoder.h"
@@ -97,9 +98,8 @@ std::optional<Reply> JourneyWindowOf(std::string_view query, Instant now, std::o
 /// present.
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
 
-/// GET /v1/actions's `limit` (1 to 100,000, default 1,000) and `delivery`
-/// filter (pending, delivered, failed, dead_letter).
-std::optional<Reply> ActionsQueryOf(std::string_view query, size_t* limit, std::string* delivery);
+/// GET /v1/actions's query (`limit`, `delivery`, `customer`), checked.
+std::optional<Reply> ActionsQueryOf(std::string_view query, ActionsQuery* out);
 
 /// A history page's `limit` (1 to 1,000, default 100) and filters (`from`,
 /// `to`, `kind`, `channel`, `journey`).

@@ -29,6 +29,7 @@
 #include "runtime/cluster/action_feed.h"
 #include "runtime/cluster/partition_worker.h"
 #include "runtime/cluster/topic_records.h"
+#include "runtime/daemon/actions_query.h"
 #include "runtime/daemon/engagement_scan.h"
 #include "runtime/daemon/history_journal.h"
 #include "runtime/daemon/history_part.h"
@@ -316,10 +317,10 @@ class Service {
   /// When the engine next has something to do, in system-clock time.
   std::optional<Instant> NextDue();
 
-  /// GET /v1/actions: up to `limit` held actions after cursor `since`;
-  /// with `delivery` ("pending", "delivered", "failed", "dead_letter"),
-  /// only those in that state.
-  Reply GetActions(uint64_t since, size_t limit, std::string_view delivery = "") const;
+  /// GET /v1/actions: up to `asked.limit` held actions after cursor
+  /// `since`, only those in `asked.delivery`'s state and of
+  /// `asked.customer` when given.
+  Reply GetActions(uint64_t since, const ActionsQuery& asked) const;
   /// A page of `outbox` after `since`: each action's JSON line (with its
   /// `seq` and `delivery`), the last number looked at, and how many after
   /// `since` are no longer held.
@@ -329,7 +330,7 @@ class Service {
   };
   /// An action's line in the action log: its NDJSON with its `seq` and `delivery`.
   static std::string ActionLine(const OutboxEntry& e);
-  static ActionLines PageOfActions(const Outbox& outbox, uint64_t since, size_t limit, std::string_view delivery);
+  static ActionLines PageOfActions(const Outbox& outbox, uint64_t since, const ActionsQuery& asked);
   /// POST /v1/actions/{key}/retry: a dead letter delivered again, with a
   /// whole retry budget (an operator fixed what failed it). 202 once the
   /// retry is logged (it survives a restart); 404 when the action is not

@@ -456,11 +456,12 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserOnACluster) {
 
   Json seen = Browse(a, fs::path(CONSOLE_SCREENSHOTS) / "cluster", dir);
   ASSERT_FALSE(seen.empty());
-  // A customer's page on a cluster leaves their actions out (they are in
-  // tutti.actions), so no action leads to an explanation from it.
+  // A customer's page gathers their actions from every node's deliveries,
+  // and the newest leads to its explanation, as on one daemon.
   EXPECT_EQ(ExpectEveryPageClean(seen),
             (std::set<std::string>{"journeys", "journey", "prescriber-lookup", "prescriber", "account", "director",
-                                   "operator", "work", "journeys-90-days", "journey-90-days", "journey-30-days"}));
+                                   "operator", "work", "journeys-90-days", "journey-90-days", "journey-30-days",
+                                   "why"}));
   for (const Json& page : seen["pages"]) {
     if (page["name"] == "journeys") {
       ExpectTheJourneysRows(page, api);
@@ -473,6 +474,13 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserOnACluster) {
       EXPECT_EQ(page["h1"], "Prescriber hcp-empire-00017");
       EXPECT_GT(castillo["history"].size(), 0u);
       EXPECT_EQ(page["history_rows"], castillo["history"].size());
+      // Their actions as the cluster's action log lists them, newest first.
+      Json logged = b.GetJson("/v1/actions?customer=hcp-empire-00017&limit=1000")["actions"];
+      std::vector<std::string> newest;
+      for (auto it = logged.rbegin(); it != logged.rend() && newest.size() < 50; ++it)
+        newest.push_back((*it)["idempotency_key"]);
+      EXPECT_FALSE(newest.empty());
+      EXPECT_EQ(page["actions"], Json(newest));
     } else if (page["name"] == "director") {
       EXPECT_EQ(page["figures"]["engaged"], Grouped(engagement["engaged_total"]));
       EXPECT_EQ(page["charts"], 2) << "outreach and responses, drawn";
@@ -490,6 +498,13 @@ TEST(Console, EveryPageLoadsCleanlyInABrowserOnACluster) {
   }
   EXPECT_NE(seen["formulary_win"].get<std::string>().find("Recorded: TESTBRAND"), std::string::npos) << seen["formulary_win"];
   EXPECT_TRUE(seen["keyboard"]["reached"].get<bool>());
+  // One click from Dr. Castillo's newest action to its explanation, which
+  // the node asked finds on the node that delivers it.
+  ASSERT_TRUE(seen["why"].is_object()) << "no action led to an explanation";
+  Json logged = a.GetJson("/v1/actions?customer=hcp-empire-00017&limit=1000")["actions"];
+  ASSERT_FALSE(logged.empty());
+  EXPECT_EQ(seen["why"]["key"], logged.back()["idempotency_key"]);
+  EXPECT_TRUE(seen["why"]["mentions_key"].get<bool>()) << seen["why"].dump();
   EXPECT_EQ(a.Kill(SIGTERM), 0);
   EXPECT_EQ(b.Kill(SIGTERM), 0);
 }

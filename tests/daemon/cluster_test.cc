@@ -203,6 +203,17 @@ TEST(Cluster, ActionsAreDeliveredFromTheActionsTopicAndTheirOutcomesComeBack) {
   }
   EXPECT_EQ(a.Curl("GET", "/v1/actions?since=12").substr(0, 3), "400");
   EXPECT_EQ(a.Curl("GET", "/v1/actions?delivery=lost").substr(0, 3), "400");
+  // One customer's actions, from every node (a customer's page reads them
+  // so): those of the whole log that are theirs.
+  for (Daemon* d : {&a, &b}) {
+    Json all = d->GetJson("/v1/actions?limit=1000")["actions"], hers = d->GetJson("/v1/actions?customer=h3&limit=1000")["actions"];
+    std::multiset<std::string> want, got;
+    for (const Json& action : all)
+      if (action["customer"] == "h3") want.insert(action["idempotency_key"].get<std::string>());
+    for (const Json& action : hers) got.insert(action["idempotency_key"].get<std::string>());
+    EXPECT_FALSE(got.empty());
+    EXPECT_EQ(got, want);
+  }
 
   b.Kill(SIGKILL);
   posted = a.Curl("POST", "/v1/events", Hooks(dir / "rest.ndjson", 24), ndjson);

@@ -74,6 +74,16 @@ TEST(Daemon, ReferenceScenarioOverHttpMatchesSimulate) {
   // A customer's full picture and the account's history.
   Json castillo = d.GetJson("/v1/customers/hcp-empire-00017?profile=hcp");
   EXPECT_EQ(castillo["record"]["name"], "Dr. Naomi Castillo");
+  // Her actions in the action log, filtered to her: the ones her page
+  // lists, oldest first.
+  Json hers = d.GetJson("/v1/actions?customer=hcp-empire-00017&limit=100000")["actions"];
+  ASSERT_FALSE(hers.empty());
+  std::vector<std::string> logged, listed;
+  for (auto it = hers.rbegin(); it != hers.rend() && logged.size() < 50; ++it) logged.push_back((*it)["idempotency_key"]);
+  for (const Json& a : castillo["actions"]) listed.push_back(a["idempotency_key"]);
+  EXPECT_EQ(logged, listed);
+  for (const Json& a : hers) EXPECT_EQ(a["customer"], "hcp-empire-00017");
+  EXPECT_EQ(d.Curl("GET", "/v1/actions?customer=" + std::string(1025, 'x')).substr(0, 3), "400");
   EXPECT_GT(castillo["history"].size(), 10u);
   EXPECT_FALSE(castillo.contains("history_next"));  // all of it on the first page
   // An account's history comes a page at a time (never whole on the event

@@ -43,7 +43,7 @@ std::unique_ptr<Service> StartService(const ServiceOptions& options) {
 /// The action log's idempotency keys, in order.
 std::vector<std::string> Actions(Service& s) {
   std::vector<std::string> keys;
-  Json page = Json::parse(s.GetActions(0, 1000).body);
+  Json page = Json::parse(s.GetActions(0, tutti::runtime::ActionsQuery{}).body);
   for (const Json& a : page["actions"]) keys.push_back(a["journey"].get<std::string>() + " " + a["idempotency_key"].get<std::string>());
   return keys;
 }
