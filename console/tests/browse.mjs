@@ -89,6 +89,7 @@ try {
   await check("prescriber-lookup", "#/prescribers");
   await check("prescriber", `#/customers/${encodeURIComponent(customer)}`, async () => ({
     actions: await page.evaluate(() => [...document.querySelectorAll("[data-why]")].map((a) => a.dataset.why)),
+    actions_note: await page.evaluate(() => document.querySelector("#actions + p")?.textContent || ""),
     history_rows: await page.evaluate(() => document.querySelectorAll("#history-pages tbody tr").length),
     details: await page.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-detail]")].map((e) => [e.dataset.detail, e.textContent]))),
     next_contact: await page.evaluate(() => Object.fromEntries([...document.querySelectorAll("[data-next]")].map((e) => [e.dataset.next, e.textContent]))),

@@ -175,7 +175,10 @@ function formularyWinForm(accountId) {
 // On a Kafka cluster a customer's answer leaves their actions out: each is
 // held by the node that delivers it. The cluster's action log, filtered to
 // the customer, gathers them from every node, oldest first; the newest 50
-// are kept, newest first, as one daemon lists them.
+// are kept, newest first, as one daemon lists them. At most 10 pages are
+// read: past them, `more` says the newest may not be among them. A page a
+// node cannot answer now (503: it is busy, or partitions are moving) is
+// asked again after a second, twice at most.
 async function actionsOnTheCluster(id) {
   const limit = 1000;
   let all = [];
@@ -183,19 +186,39 @@ async function actionsOnTheCluster(id) {
   for (let pages = 0; pages < 10; pages++) {
     const params = new URLSearchParams({ customer: id, limit: String(limit) });
     if (since !== null) params.set("since", since);
-    const page = await api(`/v1/actions?${params}`);
+    let page = null;
+    for (let attempt = 0; page === null; attempt++) {
+      try {
+        page = await api(`/v1/actions?${params}`);
+      } catch (err) {
+        if (err.status !== 503 || attempt >= 2) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
     all = all.concat(page.actions).slice(-50);
-    if (page.actions.length < limit || page.next === since) break;
+    if (page.actions.length < limit || page.next === since) return { actions: all.reverse(), more: false };
     since = page.next;
   }
-  return all.reverse();
+  return { actions: all.reverse(), more: true };
 }
 
 export async function customerPage(kind, id) {
   const account = kind === "account";
   const customer = await api(`/v1/customers/${encodeURIComponent(id)}${account ? "?profile=account" : ""}`);
+  // On a cluster the rest of the page stands even when the nodes cannot
+  // all be asked for the actions now (one is down, partitions are moving).
   const onCluster = !customer.actions;
-  if (onCluster) customer.actions = await actionsOnTheCluster(customer.id);
+  let actionsNote = onCluster ? "The actions the cluster's nodes still hold, newest first; open one to see why it was taken." : "The actions the daemon still holds, newest first; open one to see why it was taken.";
+  if (onCluster) {
+    try {
+      const gathered = await actionsOnTheCluster(customer.id);
+      customer.actions = gathered.actions;
+      if (gathered.more) actionsNote = "The last 50 of the first 10,000 actions the cluster's nodes hold for this customer (there are more; the action log lists them all); open one to see why it was taken.";
+    } catch (err) {
+      customer.actions = [];
+      actionsNote = `The actions could not be gathered from the cluster's nodes just now (${err.message}); the history below lists each one.`;
+    }
+  }
   const instances = customer.instances.map((i) => [h("a", { href: `#/journeys/${encodeURIComponent(i.journey)}` }, i.journey), "v" + i.version, i.step, i.state.replaceAll("_", " "), when(i.entered), when(i.next_timer)]);
   const short = (text) => (text && text.length > 90 ? text.slice(0, 89) + "…" : text);
   const actions = (customer.actions || []).map((a) => [
@@ -226,7 +249,7 @@ export async function customerPage(kind, id) {
       "section",
       { "aria-labelledby": "actions" },
       h("h2", { id: "actions" }, "Actions"),
-      h("p", {}, onCluster ? "The actions the cluster's nodes still hold, newest first; open one to see why it was taken." : "The actions the daemon still holds, newest first; open one to see why it was taken."),
+      h("p", {}, actionsNote),
       table("Actions taken", ["When", "What", "Template or text", "Journey", "Step", "Delivery"], actions)
     ),
     historySection(kind, customer.id, first)

@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "base/check.h"
+
 namespace tutti::runtime {
 
 DecisionWriter::DecisionWriter(std::FILE* out, size_t max_waiting)
@@ -13,6 +15,7 @@ DecisionWriter::~DecisionWriter() { Finish(); }
 void DecisionWriter::Write(std::vector<Decision> batch) {
   if (batch.empty()) return;
   std::unique_lock lock(mu_);
+  TUTTI_CHECK(!finishing_, "a DecisionWriter takes no batch once it is finishing");
   changed_.wait(lock, [&] { return queued_.size() < max_waiting_; });
   queued_.push_back(std::move(batch));
   changed_.notify_all();
@@ -43,14 +46,19 @@ void DecisionWriter::Loop() {
       queued_.pop_front();
     }
     changed_.notify_all();
-    text.clear();
-    for (const Decision& d : batch) {
-      text += ToJson(d);
-      text += '\n';
-    }
     // After a failed write the rest is still taken (the run must not wait
     // on a writer that stopped), but no longer written.
-    if (!failed_ && std::fwrite(text.data(), 1, text.size(), out_) != text.size()) failed_ = true;
+    if (failed_) continue;
+    try {
+      text.clear();
+      for (const Decision& d : batch) {
+        text += ToJson(d);
+        text += '\n';
+      }
+      if (std::fwrite(text.data(), 1, text.size(), out_) != text.size()) failed_ = true;
+    } catch (const std::exception&) {
+      failed_ = true;  // out of memory: the output is incomplete, and says so
+    }
   }
 }
 

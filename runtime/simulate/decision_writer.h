@@ -26,7 +26,7 @@ class DecisionWriter {
   DecisionWriter& operator=(const DecisionWriter&) = delete;
 
   /// Queues `batch`, in order after the ones before; waits while
-  /// max_waiting batches are queued.
+  /// max_waiting batches are queued. Not after Finish.
   void Write(std::vector<Decision> batch);
   /// Writes what is queued, flushes `out` and stops the thread. False when
   /// a write failed (the output is then incomplete: a full disk, a closed

@@ -2,10 +2,13 @@
 // real example data decodes clean, and no bytes make the decoder throw or
 // crash.
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -355,6 +358,25 @@ TEST(Decoder, SurvivesGarbage) {
   EXPECT_LT(decoded, lines.size());
 }
 
+/// Fails the test where `split` is not what `whole` is.
+void ExpectTheSame(const DecodedFile& split, const DecodedFile& whole) {
+  ASSERT_TRUE(split.read.ok()) << split.read.message();
+  EXPECT_EQ(split.lines, whole.lines);
+  EXPECT_EQ(split.blank, whole.blank);
+  EXPECT_EQ(split.events, whole.events);
+  EXPECT_EQ(split.profiles, whole.profiles);
+  ASSERT_EQ(split.errors.size(), whole.errors.size());
+  for (size_t i = 0; i < whole.errors.size(); ++i)
+    ASSERT_EQ(split.errors[i].ToString(), whole.errors[i].ToString()) << i;
+  ASSERT_EQ(split.records.size(), whole.records.size());
+  for (size_t i = 0; i < whole.records.size(); ++i) {
+    const Record &a = whole.records[i], &b = split.records[i];
+    ASSERT_EQ(b.line, a.line) << i;
+    ASSERT_EQ(b.input, a.input) << i;
+    ASSERT_EQ(DebugString(RecordValue(b)), DebugString(RecordValue(a))) << i;
+  }
+}
+
 // A file decoded in parts (`tutti simulate` on every core) is the file
 // decoded in one go: the same records, errors, counts and line numbers,
 // whatever falls at the cuts (an over-long line, a bad one, a blank one,
@@ -388,24 +410,46 @@ TEST(DecodeFileInParts, GivesWhatDecodingInOneGoGives) {
   ASSERT_GT(whole.errors.size(), 100u);
   for (size_t parts : {2u, 3u, 7u}) {
     SCOPED_TRACE(std::to_string(parts) + " parts");
-    DecodedFile split = DecodeFileInParts(TestTable(), path, options, parts);
-    ASSERT_TRUE(split.read.ok());
-    EXPECT_EQ(split.lines, whole.lines);
-    EXPECT_EQ(split.blank, whole.blank);
-    EXPECT_EQ(split.events, whole.events);
-    EXPECT_EQ(split.profiles, whole.profiles);
-    ASSERT_EQ(split.errors.size(), whole.errors.size());
-    for (size_t i = 0; i < whole.errors.size(); ++i)
-      ASSERT_EQ(split.errors[i].ToString(), whole.errors[i].ToString()) << i;
-    ASSERT_EQ(split.records.size(), whole.records.size());
-    for (size_t i = 0; i < whole.records.size(); ++i) {
-      const Record &a = whole.records[i], &b = split.records[i];
-      ASSERT_EQ(b.line, a.line) << i;
-      ASSERT_EQ(b.input, a.input) << i;
-      ASSERT_EQ(DebugString(RecordValue(b)), DebugString(RecordValue(a))) << i;
-    }
+    ExpectTheSame(DecodeFileInParts(TestTable(), path, options, parts), whole);
   }
   EXPECT_FALSE(DecodeFileInParts(TestTable(), path + ".missing", options, 2).read.ok());
+  std::remove(path.c_str());
+}
+
+// Cut anywhere in a small file: at every line of it, lines of every kind.
+TEST(DecodeFileInParts, CutsASmallFileAtEveryLine) {
+  std::string path = ::testing::TempDir() + "/small-parts.ndjson";
+  const std::string hcp = "{" + kHcp + "}";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << hcp << "\n\n" << std::string(300, 'x') << "\r\n{\"type\": \"hcp\"\n" << hcp << "\r\n\n\n"
+        << std::string(150, ' ') << "\n" << hcp;
+  }
+  DecodeOptions options;
+  options.max_line_bytes = 100;
+  DecodedFile whole = DecodeFile(TestTable(), path, options);
+  ASSERT_EQ(whole.records.size(), 3u);
+  for (size_t parts = 2; parts <= 12; ++parts) {
+    SCOPED_TRACE(std::to_string(parts) + " parts");
+    ExpectTheSame(DecodeFileInParts(TestTable(), path, options, parts, /*smallest=*/1), whole);
+  }
+  std::remove(path.c_str());
+}
+
+// A pipe has no size to cut: it is read as it comes, as DecodeFile reads it.
+TEST(DecodeFileInParts, ReadsAPipeAsItComes) {
+  std::string path = ::testing::TempDir() + "/parts.fifo";
+  std::remove(path.c_str());
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 1000; ++i) out << "{" << kHcp << "}\n";
+  });
+  DecodedFile read = DecodeFileInParts(TestTable(), path, DecodeOptions{}, 4, /*smallest=*/1);
+  writer.join();
+  ASSERT_TRUE(read.read.ok()) << read.read.message();
+  EXPECT_EQ(read.records.size(), 1000u);
+  EXPECT_EQ(read.records.back().line, 1000u);
   std::remove(path.c_str());
 }
 
