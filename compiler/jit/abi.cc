@@ -62,8 +62,7 @@ void tutti_jit_set_bool(Value* out, int32_t b) noexcept { *out = Value(b != 0); 
 
 int32_t tutti_jit_bucket(const Value* v, const tutti::compiler::jit::BucketTable* table) noexcept {
   if (!v->is(ValueKind::kString)) return -1;
-  auto it = table->buckets.find(v->AsString());
-  return it == table->buckets.end() ? -1 : it->second;
+  return table->Find(v->AsString());
 }
 
 void tutti_jit_hit(tutti::compiler::jit::TriggerHits* hits, int32_t journey, int32_t code, const Value* v) noexcept {

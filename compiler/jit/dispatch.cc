@@ -119,9 +119,9 @@ void PlanNode(const std::vector<const TriggerSpec*>& triggers, const eval::Recor
       continue;
     }
     for (const std::string& literal : *literals) {
-      auto [it, added] = node.table.buckets.emplace(literal, static_cast<int32_t>(filed.size()));
+      auto [bucket, added] = node.table.Add(literal);
       if (added) filed.emplace_back();
-      filed[static_cast<size_t>(it->second)].push_back(i);
+      filed[static_cast<size_t>(bucket)].push_back(i);
     }
   }
   used.insert(node.field);
@@ -150,6 +150,50 @@ size_t NodesToTest(const ast::Expr& e, const std::set<const ast::Expr*>& known) 
 }
 
 }  // namespace
+
+uint64_t BucketTable::Hash(std::string_view text) {
+  // Eight bytes at a time, each mixed in by a multiply (splitmix64's
+  // constants): literals are short, and a lookup hashes once per event.
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ text.size();
+  const char* p = text.data();
+  size_t n = text.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  if (n > 0) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    h ^= h >> 29;
+  }
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
+void BucketTable::Place(int32_t bucket) {
+  const std::string& text = texts_[static_cast<size_t>(bucket)];
+  const uint64_t h = Hash(text);
+  size_t i = h & mask_;
+  while (slots_[i].bucket >= 0) i = (i + 1) & mask_;
+  slots_[i] = Slot{h, static_cast<uint32_t>(text.size()), bucket};
+}
+
+std::pair<int32_t, bool> BucketTable::Add(const std::string& literal) {
+  if (int32_t found = Find(literal); found >= 0) return {found, false};
+  texts_.push_back(literal);
+  // At most half full: a lookup of a text that is not there stops soon.
+  if (texts_.size() * 2 > slots_.size()) {
+    slots_.assign(std::max<size_t>(16, slots_.size() * 2), Slot{});
+    mask_ = slots_.size() - 1;
+    for (size_t b = 0; b < texts_.size(); ++b) Place(static_cast<int32_t>(b));
+  } else {
+    Place(static_cast<int32_t>(texts_.size() - 1));
+  }
+  return {static_cast<int32_t>(texts_.size() - 1), true};
+}
 
 void TriggerHits::Add(uint32_t journey, int32_t code, const Value* error) {
   uint32_t at = 0;
@@ -418,7 +462,7 @@ class DispatchEmitter {
       auto* done = Block("done");
       auto* sw = b_.CreateSwitch(bucket, done, static_cast<unsigned>(node.buckets.size()));
       std::vector<const std::string*> literal(node.buckets.size());
-      for (const auto& [text, k] : node.table.buckets) literal[static_cast<size_t>(k)] = &text;
+      for (size_t k = 0; k < literal.size(); ++k) literal[k] = &node.table.literals()[k];
       // In parts: consecutive buckets holding at most kTestsPerFunction
       // tests in all go to one part, which switches on the bucket again
       // (so that thousands of small buckets do not make one huge function

@@ -25,9 +25,12 @@
 // kTestLater, and the engine tests its condition with the profile bound.
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "compiler/ast/expr.h"
@@ -94,9 +97,43 @@ class TriggerHits {
   std::vector<TriggerHit> scratch_;  // SortFrom's, kept from event to event
 };
 
-/// Literal -> bucket number, for the native code's lookup.
-struct BucketTable {
-  std::unordered_map<std::string, int32_t> buckets;
+/// Literal -> bucket number, for the native code's lookup once per event
+/// and tree level: open addressing over a power-of-two array at most half
+/// full, each slot holding its literal's hash, length and number, so that
+/// a lookup reads one slot (and compares the text only on a full match of
+/// hash and length) and never divides.
+class BucketTable {
+ public:
+  /// `literal`'s bucket, numbered from 0 in the order literals are first
+  /// added: (number, whether it is new).
+  std::pair<int32_t, bool> Add(const std::string& literal);
+  /// `text`'s bucket; -1 when it has none.
+  int32_t Find(std::string_view text) const {
+    if (slots_.empty()) return -1;
+    const uint64_t h = Hash(text);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.bucket < 0) return -1;
+      if (s.hash == h && s.size == text.size() && std::memcmp(texts_[static_cast<size_t>(s.bucket)].data(), text.data(), text.size()) == 0)
+        return s.bucket;
+    }
+  }
+  /// The literals by bucket number.
+  const std::vector<std::string>& literals() const { return texts_; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t size = 0;
+    int32_t bucket = -1;  // -1: empty
+  };
+  static uint64_t Hash(std::string_view text);
+  /// Puts bucket `bucket` (of texts_) in its slot.
+  void Place(int32_t bucket);
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  std::vector<std::string> texts_;  // by bucket number
 };
 
 /// One level of the tree, for a set of triggers: those left to test here,

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "compiler/eval/evaluator.h"
+#include "compiler/jit/dispatch.h"
 #include "runtime/engine/journey_set.h"
 #include "runtime/records/decoder.h"
 
@@ -246,6 +247,30 @@ channel email { kind message to hcp }
   };
   EXPECT_EQ(hits("v7"), 2u);
   EXPECT_EQ(hits("v50"), 0u);
+}
+
+// The table the native dispatch looks an event's field up in: every
+// literal finds its own bucket, whatever its length (the hash reads eight
+// bytes at a time), and nothing else finds one.
+TEST(TriggerDispatch, TheBucketTableFindsEveryLiteralAndNothingElse) {
+  compiler::jit::BucketTable table;
+  EXPECT_EQ(table.Find("P1"), -1);
+  std::vector<std::string> literals = {"", "a", "abcdefg", "abcdefgh", "abcdefghi", std::string("a\0b", 3),
+                                       std::string(16, 'x'), std::string(17, 'x'), "hcp-empire-00017"};
+  for (int i = 0; i < 5000; ++i) literals.push_back("P" + std::to_string(i));
+  for (size_t i = 0; i < literals.size(); ++i) {
+    auto [bucket, added] = table.Add(literals[i]);
+    EXPECT_TRUE(added) << i;
+    EXPECT_EQ(bucket, static_cast<int32_t>(i));
+  }
+  EXPECT_EQ(table.Add("P42"), std::make_pair(static_cast<int32_t>(9 + 42), false));
+  for (size_t i = 0; i < literals.size(); ++i) {
+    ASSERT_EQ(table.Find(literals[i]), static_cast<int32_t>(i)) << i;
+    ASSERT_EQ(table.literals()[i], literals[i]);
+  }
+  const std::vector<std::string> absent = {"P5000", "P-1", "abcdefgh ", "ABCDEFG", std::string(18, 'x'),
+                                           std::string("a\0c", 3)};
+  for (const std::string& text : absent) EXPECT_EQ(table.Find(text), -1) << text;
 }
 
 }  // namespace
