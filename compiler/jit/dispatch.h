@@ -114,7 +114,8 @@ class BucketTable {
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.bucket < 0) return -1;
-      if (s.hash == h && s.size == text.size() && std::memcmp(texts_[static_cast<size_t>(s.bucket)].data(), text.data(), text.size()) == 0)
+      if (s.hash == h && s.size == text.size() &&
+          std::memcmp(texts_[static_cast<size_t>(s.bucket)].data(), text.data(), text.size()) == 0)
         return s.bucket;
     }
   }

@@ -24,13 +24,6 @@ namespace ir = compiler::ir;
 
 namespace {
 
-std::string Hex(uint64_t v) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) out[i] = kDigits[v & 15];
-  return out;
-}
-
 const Value* Field(const Value& record, std::string_view name) {
   return record.is(ValueKind::kRecord) ? record.AsRecord().Find(name) : nullptr;
 }
@@ -162,7 +155,7 @@ std::string Engine::IdempotencyKey(JourneyInstance& inst, std::string_view extra
   h = Add(Add(h, store_->customer(inst.customer).key), "\x1f");
   h = number(h, inst.entry);
   h = number(h, ++inst.actions);
-  return Hex(stable_hash::Finish(Add(h, extra)));
+  return HexDigits(stable_hash::Finish(Add(h, extra)), 16);
 }
 
 std::optional<std::string> Engine::Render(const ast::Message& message, const Activation& act, uint32_t handle,

@@ -145,8 +145,8 @@ DecodedFile DecodeFileInParts(const SchemaTable& table, const std::string& path,
     out.events += part.events;
     out.profiles += part.profiles;
   }
-  // A file grown while it was read: its end, as when it was opened, is
-  // what was read, as DecodeFile reads up to the end it finds.
+  // Bytes appended while the parts were read are not read: the file ends
+  // where it ended when opened.
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -35,6 +36,14 @@ const tutti::runtime::SchemaTable& Table() {
   return *table;
 }
 
+/// A file of this process's own for the bytes, removed when it exits.
+const std::string& ScratchFile() {
+  static const std::string path = "/tmp/tutti-decoder-fuzzer-" + std::to_string(::getpid()) + ".ndjson";
+  static const bool removed_at_exit = std::atexit([] { std::remove(ScratchFile().c_str()); }) == 0;
+  (void)removed_at_exit;
+  return path;
+}
+
 /// `a` and `b` agree on every count, error, record and line number.
 bool Same(const tutti::runtime::DecodedFile& a, const tutti::runtime::DecodedFile& b) {
   using tutti::compiler::eval::DebugString;
@@ -56,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
   tutti::runtime::DecodeLine(Table(), line, 1);
 
-  static const std::string path = "/tmp/tutti-decoder-fuzzer-" + std::to_string(::getpid()) + ".ndjson";
+  const std::string& path = ScratchFile();
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(line.data(), static_cast<std::streamsize>(line.size()));
