@@ -163,7 +163,7 @@ int RunPreview(const std::vector<std::string>& raw_args) {
     auto parsed = runtime::ParseJsonInput(with_text);
     if (!parsed.ok() || !parsed->is_object()) return UsageError("--with must be a JSON object, {\"venue\": \"Hilton\"}", kPreviewUsage);
     for (const auto& [k, v] : parsed->items()) {
-      act.Bind(k, FromJson(v));
+      act.BindCopy(k, FromJson(v));  // the parsed object ends with this block
       with_from[k] = "--with";
     }
   }

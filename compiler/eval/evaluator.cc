@@ -6,8 +6,15 @@
 
 namespace tutti::compiler::eval {
 
-void Activation::Bind(std::string name, Value value) {
-  qualified_ |= name.find('.') != std::string::npos;
+void Activation::BindCopy(std::string name, Value value) {
+  for (const std::string& kept : copies_)
+    if (kept == name) return Bind(std::string_view(kept), std::move(value));
+  copies_.push_front(std::move(name));
+  Bind(std::string_view(copies_.front()), std::move(value));
+}
+
+void Activation::Bind(std::string_view name, Value value) {
+  qualified_ |= name.find('.') != std::string_view::npos;
   for (size_t i = 0; i < count_; ++i) {
     if (inline_[i].first == name) {
       inline_[i].second = std::move(value);
@@ -21,11 +28,11 @@ void Activation::Bind(std::string name, Value value) {
     }
   }
   if (count_ < kInline) {
-    inline_[count_].first = std::move(name);
+    inline_[count_].first = name;
     inline_[count_].second = std::move(value);
     ++count_;
   } else {
-    more_.emplace_back(std::move(name), std::move(value));
+    more_.emplace_back(name, std::move(value));
   }
 }
 

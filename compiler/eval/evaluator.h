@@ -5,6 +5,7 @@
 // missing key and the like; evaluation never throws and never crashes on
 // bad data.
 
+#include <forward_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,16 @@ class Activation {
   Activation() = default;
   explicit Activation(const Activation* parent) : parent_(parent) {}
 
-  /// Binds or rebinds `name`.
-  void Bind(std::string name, Value value);
+  /// Binds or rebinds `name`, which is borrowed: it must outlive this
+  /// activation (a name from the program, or a literal). Engines bind
+  /// several names per step, and copying each was a measurable share of
+  /// an event's trip.
+  void Bind(std::string_view name, Value value);
+  void Bind(const char* name, Value value) { Bind(std::string_view(name), std::move(value)); }
+  /// A temporary name would dangle: bind it with BindCopy.
+  void Bind(std::string&& name, Value value) = delete;
+  /// Binds or rebinds `name`, keeping a copy of it here.
+  void BindCopy(std::string name, Value value);
   /// The value bound to `name` here or in a parent, or null.
   const Value* Find(std::string_view name) const;
   /// Whether any name bound here or in a parent is qualified (has a dot).
@@ -34,14 +43,15 @@ class Activation {
 
  private:
   // A handful of names at most (an event, a customer, `now`, a journey's
-  // variables), short enough to live inside their std::string: a few
-  // inline entries searched in order beat any map, and allocate nothing.
+  // variables): a few inline entries searched in order beat any map, and
+  // allocate nothing.
   static constexpr size_t kInline = 6;
   const Activation* parent_ = nullptr;
   bool qualified_ = false;
   size_t count_ = 0;  // bindings held inline
-  std::pair<std::string, Value> inline_[kInline];
-  std::vector<std::pair<std::string, Value>> more_;  // beyond kInline
+  std::pair<std::string_view, Value> inline_[kInline];
+  std::vector<std::pair<std::string_view, Value>> more_;  // beyond kInline
+  std::forward_list<std::string> copies_;  // names BindCopy keeps (nodes never move)
 };
 
 /// The dotted name of a chain of identifiers and selections (`a.b.c`), or

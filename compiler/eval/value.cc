@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace tutti::compiler::eval {
 
@@ -276,12 +277,30 @@ std::string FormatTimestamp(Timestamp t) {
   auto days = date::floor<date::days>(sys_seconds(seconds(t.seconds)));
   date::year_month_day ymd(days);
   int64_t secs_of_day = t.seconds - int64_t{days.time_since_epoch().count()} * 86400;
+  int year = static_cast<int>(ymd.year());
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(secs_of_day / 3600), static_cast<int>(secs_of_day / 60 % 60),
-                static_cast<int>(secs_of_day % 60));
-  return std::string(buf) + FractionDigits(t.nanos) + "Z";
+  if (year < 0 || year > 9999) {  // outside CEL's range: only for messages
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", year, static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<int>(secs_of_day / 3600),
+                  static_cast<int>(secs_of_day / 60 % 60), static_cast<int>(secs_of_day % 60));
+    return std::string(buf) + FractionDigits(t.nanos) + "Z";
+  }
+  // Written digit by digit: decisions and explanations print many times,
+  // and snprintf's format parsing was most of the cost.
+  auto put = [](char* at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+  };
+  std::memcpy(buf, "0000-00-00T00:00:00", 19);
+  put(buf, static_cast<unsigned>(year), 4);
+  put(buf + 5, static_cast<unsigned>(ymd.month()), 2);
+  put(buf + 8, static_cast<unsigned>(ymd.day()), 2);
+  put(buf + 11, static_cast<unsigned>(secs_of_day / 3600), 2);
+  put(buf + 14, static_cast<unsigned>(secs_of_day / 60 % 60), 2);
+  put(buf + 17, static_cast<unsigned>(secs_of_day % 60), 2);
+  std::string out(buf, 19);
+  if (t.nanos != 0) out += FractionDigits(t.nanos);
+  out += 'Z';
+  return out;
 }
 
 std::string FormatDuration(Duration d) {

@@ -1,6 +1,8 @@
 #include "runtime/engine/local_time.h"
 
 #include <chrono>
+#include <iterator>
+#include <string>
 #include <date/tz.h>
 
 namespace tutti::runtime {
@@ -12,7 +14,21 @@ using SysNanos = date::sys_time<nanoseconds>;
 /// The zone, or null for UTC; throws std::runtime_error for an unknown name.
 const date::time_zone* Zone(std::string_view name) {
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return nullptr;
-  return date::locate_zone(name);
+  // Customers live in a few zones, and every quiet-hours check asks for
+  // one: the last eight found, per thread, spare tzdb's search of every
+  // zone's name. Only names tzdb knows are kept.
+  struct Found {
+    std::string name;
+    const date::time_zone* zone = nullptr;
+  };
+  thread_local Found found[8];
+  thread_local size_t next = 0;
+  for (const Found& f : found)
+    if (f.zone != nullptr && f.name == name) return f.zone;
+  const date::time_zone* zone = date::locate_zone(name);
+  found[next] = Found{std::string(name), zone};
+  next = (next + 1) % std::size(found);
+  return zone;
 }
 
 }  // namespace

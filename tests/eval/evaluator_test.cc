@@ -254,6 +254,18 @@ TEST_F(EvaluatorTest, VariablesQualifiedNamesAndRecords) {
   for (const auto& c : cases) ExpectResult(c, Eval(c.expr, act));
 }
 
+TEST_F(EvaluatorTest, NamesBoundByCopyOutliveTheTextTheyCameFrom) {
+  Activation act;
+  for (int i = 0; i < 10; ++i) {  // past the inline entries; v0 and v1 rebound to 8 and 9
+    std::string name = "v" + std::to_string(i % 8);
+    act.BindCopy(name, Value(int64_t{i}));
+    name.assign(40, 'x');  // the caller's text changes; the binding does not
+  }
+  act.BindCopy(std::string("y"), Value(int64_t{1}));
+  const Case cases[] = {{"v0 + v1 + v7 + y", "25"}, {"v2", "2"}};
+  for (const auto& c : cases) ExpectResult(c, Eval(c.expr, act));
+}
+
 TEST_F(EvaluatorTest, EveryDeclaredCoreStringTimeOverloadIsImplemented) {
   for (const std::string& id : functions_->Unimplemented()) {
     const Overload* o = nullptr;
