@@ -65,6 +65,12 @@ Status ActionFeed::Commit() {
   return Status::Ok();
 }
 
+std::vector<int32_t> ActionFeed::assigned() const {
+  std::vector<int32_t> out;
+  for (const auto& [p, part] : partitions_) out.push_back(p);
+  return out;
+}
+
 size_t ActionFeed::open() const {
   size_t n = 0;
   for (const auto& [p, part] : partitions_) n += part.open.size();

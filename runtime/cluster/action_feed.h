@@ -50,6 +50,8 @@ class ActionFeed {
   Status Commit();
   /// Actions read and not done yet, over the partitions held.
   size_t open() const;
+  /// The partitions of the actions topic this member holds, in order.
+  std::vector<int32_t> assigned() const;
   /// Leaves the group.
   void Close() { consumer_->Close(); }
 

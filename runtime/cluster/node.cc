@@ -289,6 +289,10 @@ void Node::Run() {
     consumer_->Abandon();
   } else {
     consumer_->Close();
+    {
+      std::lock_guard lock(members_mu_);
+      deliveries_.clear();  // leaving: the delivery group gives them out again too
+    }
     Announce();  // none: the partitions' next owners announce theirs
   }
   workers_.clear();
@@ -396,6 +400,11 @@ void Node::Advertise(const std::string& api) {
   api_ = api;
 }
 
+void Node::Delivers(std::vector<int32_t> partitions) {
+  std::lock_guard lock(members_mu_);
+  deliveries_ = std::move(partitions);
+}
+
 std::optional<Member> Node::OwnerOf(int32_t p) const {
   std::lock_guard lock(members_mu_);
   auto it = owners_.find(p);
@@ -413,6 +422,11 @@ std::vector<Member> Node::Owners() const {
     member.api = m.api;
     member.partitions.push_back(p);
   }
+  for (const auto& [p, m] : deliverers_) {
+    Member& member = by_node[m.node];
+    if (member.node.empty()) member = Member{m.node, m.api, {}, {}};
+    member.deliveries.push_back(p);
+  }
   std::vector<Member> out;
   for (auto& [name, m] : by_node) out.push_back(std::move(m));
   return out;
@@ -420,15 +434,19 @@ std::vector<Member> Node::Owners() const {
 
 void Node::Announce() {
   std::string api;
+  std::vector<int32_t> deliveries;
   {
     std::lock_guard lock(members_mu_);
     api = api_;
+    deliveries = deliveries_;
   }
   // Again now and then though nothing moved: the control topic's
   // retention must not lose who runs what.
   bool fresh = SteadyClock::now() - announced_at_ < kAnnounceAgain;
-  if (api.empty() || (assigned_ == announced_ && api == announced_api_ && fresh)) return;
-  Member me{name_, api, std::vector<int32_t>(assigned_.begin(), assigned_.end())};
+  if (api.empty() ||
+      (assigned_ == announced_ && deliveries == announced_deliveries_ && api == announced_api_ && fresh))
+    return;
+  Member me{name_, api, std::vector<int32_t>(assigned_.begin(), assigned_.end()), deliveries};
   std::lock_guard ingest(ingest_mu_);
   Status written = ingest_->Begin();
   if (written.ok()) written = ingest_->Add(settings_.topics.control, {name_, MemberValue(me), 0});
@@ -436,6 +454,7 @@ void Node::Announce() {
   else (void)ingest_->Abort(settings_.timeout);
   if (!written.ok()) return Trouble(written.With("announcing this node's partitions"));  // again after the next poll
   announced_ = assigned_;
+  announced_deliveries_ = std::move(deliveries);
   announced_api_ = api;
   announced_at_ = SteadyClock::now();
 }

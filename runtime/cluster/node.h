@@ -136,13 +136,18 @@ class Node : private Versions {
   /// reach): from now on the node announces its partitions with it, and
   /// again whenever the group moves them.
   void Advertise(const std::string& api);
+  /// The partitions of the actions topic this node delivers now (its
+  /// delivery group's share, in order): announced with its own partitions,
+  /// so that the reads of actions ask it even when it runs none.
+  void Delivers(std::vector<int32_t> partitions);
   /// Who runs partition `p`, as the newest announcement in the control
   /// topic says (read when it has more, checked every 100 ms): nullopt
   /// when none does.
   std::optional<Member> OwnerOf(int32_t p) const;
-  /// Every node that runs partitions now, each with the partitions the
-  /// newest announcements give it; empty when some partition has no
-  /// owner announced (the group is giving them out).
+  /// Every node that runs partitions or delivers actions now, each with
+  /// the partitions the newest announcements give it (none for a node
+  /// that only delivers); empty when some partition has no owner announced
+  /// (the group is giving them out).
   std::vector<Member> Owners() const;
   /// Version `version_id` of journey `name` (VersionId), among the
   /// versions the cluster published that this node knows; null if none.
@@ -291,6 +296,9 @@ class Node : private Versions {
   mutable std::mutex members_mu_;
   std::string api_;                    // advertised; under members_mu_
   std::map<int32_t, Member> owners_;   // by partition, from the control topic; under members_mu_
+  std::map<int32_t, Member> deliverers_;  // by partition of the actions topic, likewise
+  std::vector<int32_t> deliveries_;    // this node's (Delivers); under members_mu_
+  std::vector<int32_t> announced_deliveries_;  // the consumer thread's, as announced
   std::set<int32_t> announced_;        // the consumer thread's: what it last announced
   std::string announced_api_;          // ... and with which address
   std::chrono::steady_clock::time_point announced_at_;  // ... and when

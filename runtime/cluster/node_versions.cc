@@ -66,9 +66,11 @@ void Node::ReadControl(const std::string& want, std::optional<int64_t> known_end
       if (auto member = ReadMember(r.value)) {
         // The newest announcement naming a partition says who has it.
         std::lock_guard lock(members_mu_);
-        for (auto it = owners_.begin(); it != owners_.end();)
-          it = it->second.node == member->node ? owners_.erase(it) : std::next(it);
+        for (auto* held : {&owners_, &deliverers_})
+          for (auto it = held->begin(); it != held->end();)
+            it = it->second.node == member->node ? held->erase(it) : std::next(it);
         for (int32_t p : member->partitions) owners_[p] = *member;
+        for (int32_t p : member->deliveries) deliverers_[p] = *member;
         continue;
       }
       auto version = ReadVersion(r.value);

@@ -141,7 +141,11 @@ std::optional<Version> ReadVersion(std::string_view value) {
 }
 
 std::string MemberValue(const Member& member) {
-  return Json{{"tutti", "member"}, {"node", member.node}, {"api", member.api}, {"partitions", member.partitions}}
+  return Json{{"tutti", "member"},
+              {"node", member.node},
+              {"api", member.api},
+              {"partitions", member.partitions},
+              {"deliveries", member.deliveries}}
       .dump();
 }
 
@@ -155,12 +159,20 @@ std::optional<Member> ReadMember(std::string_view value) {
     return text.size() <= 255 &&
            std::all_of(text.begin(), text.end(), [lowest](unsigned char c) { return c >= lowest && c < 0x7f; });
   };
-  Member m{j["node"].get<std::string>(), j["api"].get<std::string>(), {}};
+  Member m{j["node"].get<std::string>(), j["api"].get<std::string>(), {}, {}};
   if (m.node.empty() || !printable(m.node, 0x20) || !printable(m.api, 0x21)) return std::nullopt;
-  for (const Json& p : j["partitions"]) {
-    if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > 99999) return std::nullopt;
-    m.partitions.push_back(p.get<int32_t>());
-  }
+  auto read_partitions = [](const Json& list, std::vector<int32_t>* out) {
+    for (const Json& p : list) {
+      if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() > 99999) return false;
+      out->push_back(p.get<int32_t>());
+    }
+    return true;
+  };
+  if (!read_partitions(j["partitions"], &m.partitions)) return std::nullopt;
+  // Absent from an older build's announcement: none known.
+  if (j.contains("deliveries") &&
+      (!j["deliveries"].is_array() || !read_partitions(j["deliveries"], &m.deliveries)))
+    return std::nullopt;
   return m;
 }
 

@@ -111,7 +111,10 @@ std::optional<Version> ReadVersion(std::string_view value);
 struct Member {
   std::string node;
   std::string api;
-  std::vector<int32_t> partitions;
+  std::vector<int32_t> partitions;  // of the inputs topic: the partitions it runs
+  /// Of the actions topic: the partitions it delivers (its share in the
+  /// delivery group, which Kafka gives out apart from the inputs').
+  std::vector<int32_t> deliveries;
 };
 std::string MemberValue(const Member& member);
 /// Reads one back (at most 64 KiB; a name and an address of at most 255

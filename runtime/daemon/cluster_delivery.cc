@@ -32,6 +32,9 @@ void Service::DeliverOnCluster() {
   if (feed_->open() < kMaxOpen) {
     auto read = feed_->Poll(kReadAtOnce);
     if (!read.ok()) trouble = read.status();
+    // Announced with the node's own partitions: the reads of actions ask
+    // every node that delivers some, whether or not it runs any.
+    node_->Delivers(feed_->assigned());
     for (cluster::Record& r : read.ok() ? *read : std::vector<cluster::Record>{}) {
       std::optional<cluster::ActionToDeliver> action = cluster::ReadAction(r.value);
       if (!action) {

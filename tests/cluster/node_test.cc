@@ -577,5 +577,37 @@ TEST_F(ClusterNodes, AReadThatWaitsTooLongForTheNodesThreadIsAnsweredAsNotHere) 
   node->StopReads();
 }
 
+TEST_F(ClusterNodes, ANodeThatOnlyDeliversActionsIsAmongThoseAskedForThem) {
+  // The delivery group gives the actions topic's partitions out apart from
+  // the inputs': with more nodes than partitions, a node may run none and
+  // deliver some. The reads of actions ask every node the announcements
+  // name, for either.
+  auto a = StartNode("a");
+  ASSERT_TRUE(a);
+  a->Advertise("127.0.0.1:1");
+  a->Delivers({0, 1, 2});
+  auto members = [&] {
+    std::map<std::string, std::pair<std::vector<int32_t>, std::vector<int32_t>>> out;
+    for (const Member& m : a->Owners()) out[m.node] = {m.partitions, m.deliveries};
+    return out;
+  };
+  auto wait_for = [&](const std::map<std::string, std::pair<std::vector<int32_t>, std::vector<int32_t>>>& want) {
+    for (int i = 0; i < 300 && members() != want; ++i) std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(members(), want);
+  };
+  const std::vector<int32_t> all = {0, 1, 2, 3, 4, 5};
+  wait_for({{"a", {all, {0, 1, 2}}}});
+  // Node b, which runs no partition, delivers the other three.
+  auto producer = Producer::Open(settings_.kafka);
+  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  std::vector<Record> announced = {{"b", MemberValue(Member{"b", "127.0.0.1:2", {}, {3, 4, 5}}), 0}};
+  ASSERT_TRUE((*producer)->Send(settings_.topics.control, announced, 30s).front().ok());
+  wait_for({{"a", {all, {0, 1, 2}}}, {"b", {{}, {3, 4, 5}}}});
+  // b gone, a delivers its share: the newest announcement naming a
+  // partition says who delivers it, and b is asked no more.
+  a->Delivers(all);
+  wait_for({{"a", {all, all}}});
+}
+
 }  // namespace
 }  // namespace tutti::runtime::cluster

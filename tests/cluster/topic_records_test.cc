@@ -213,12 +213,18 @@ TEST_F(TopicRecords, ActionsAreReadBackForDelivery) {
 }
 
 TEST_F(TopicRecords, AnnouncementsOfWhoRunsWhatReadBackAndOthersAreRefused) {
-  Member m{"node a", "10.0.0.7:8080", {0, 3, 5}};
+  Member m{"node a", "10.0.0.7:8080", {0, 3, 5}, {1, 2}};
   auto back = ReadMember(MemberValue(m));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->node, "node a");
   EXPECT_EQ(back->api, "10.0.0.7:8080");
   EXPECT_EQ(back->partitions, (std::vector<int32_t>{0, 3, 5}));
+  EXPECT_EQ(back->deliveries, (std::vector<int32_t>{1, 2}));
+  // An older build's announcement names no deliveries.
+  auto older = ReadMember(R"({"tutti":"member","node":"a","api":"h:1","partitions":[4]})");
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->partitions, (std::vector<int32_t>{4}));
+  EXPECT_TRUE(older->deliveries.empty());
   // Not an announcement: another record of the topic, no name, a name or
   // an address that is not printable or too long, partitions that are not
   // partition numbers.
@@ -231,7 +237,9 @@ b","api":"h:1","partitions":[]})",
            R"({"tutti":"member","node":")" + std::string(256, 'x') + R"(","api":"h:1","partitions":[]})",
            R"({"tutti":"member","node":"a","api":"h:1","partitions":[-1]})",
            R"({"tutti":"member","node":"a","api":"h:1","partitions":[1.5]})",
-           R"({"tutti":"member","node":"a","api":"h:1","partitions":{}})", "{", ""})
+           R"({"tutti":"member","node":"a","api":"h:1","partitions":{}})",
+           R"({"tutti":"member","node":"a","api":"h:1","partitions":[],"deliveries":[-2]})",
+           R"({"tutti":"member","node":"a","api":"h:1","partitions":[],"deliveries":"1"})", "{", ""})
     EXPECT_FALSE(ReadMember(bad)) << bad;
 }
 
