@@ -412,7 +412,11 @@ std::optional<Member> Node::OwnerOf(int32_t p) const {
   return it->second;
 }
 
-std::vector<Member> Node::Owners() const {
+std::vector<Member> Node::Owners() const { return Members(false); }
+
+std::vector<Member> Node::Holders() const { return Members(true); }
+
+std::vector<Member> Node::Members(bool deliverers) const {
   std::lock_guard lock(members_mu_);
   if (static_cast<int32_t>(owners_.size()) != partitions_) return {};
   std::map<std::string, Member> by_node;
@@ -423,6 +427,7 @@ std::vector<Member> Node::Owners() const {
     member.partitions.push_back(p);
   }
   for (const auto& [p, m] : deliverers_) {
+    if (!deliverers) break;
     Member& member = by_node[m.node];
     if (member.node.empty()) member = Member{m.node, m.api, {}, {}};
     member.deliveries.push_back(p);

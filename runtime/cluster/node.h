@@ -144,11 +144,13 @@ class Node : private Versions {
   /// topic says (read when it has more, checked every 100 ms): nullopt
   /// when none does.
   std::optional<Member> OwnerOf(int32_t p) const;
-  /// Every node that runs partitions or delivers actions now, each with
-  /// the partitions the newest announcements give it (none for a node
-  /// that only delivers); empty when some partition has no owner announced
-  /// (the group is giving them out).
+  /// Every node that runs partitions now, each with the partitions the
+  /// newest announcements give it; empty when some partition has no
+  /// owner announced (the group is giving them out).
   std::vector<Member> Owners() const;
+  /// The owners, and every other node that delivers actions now (with no
+  /// partitions): the nodes that hold actions. Empty as Owners() is.
+  std::vector<Member> Holders() const;
   /// Version `version_id` of journey `name` (VersionId), among the
   /// versions the cluster published that this node knows; null if none.
   const compiler::ir::Journey* FindJourney(const std::string& name, const std::string& version_id) const;
@@ -295,6 +297,8 @@ class Node : private Versions {
   std::thread lookup_thread_;  // started with the first lookup
   mutable std::mutex members_mu_;
   std::string api_;                    // advertised; under members_mu_
+  /// Owners(), with the nodes that only deliver when `deliverers`.
+  std::vector<Member> Members(bool deliverers) const;
   std::map<int32_t, Member> owners_;   // by partition, from the control topic; under members_mu_
   std::map<int32_t, Member> deliverers_;  // by partition of the actions topic, likewise
   std::vector<int32_t> deliveries_;    // this node's (Delivers); under members_mu_

@@ -87,6 +87,8 @@ void Service::JourneysPartHere(std::function<void(Reply)> done) const {
 
 std::vector<cluster::Member> Service::ClusterOwners() const { return node_->Owners(); }
 
+std::vector<cluster::Member> Service::ClusterHolders() const { return node_->Holders(); }
+
 std::optional<Reply> Service::AddUpParts(const std::vector<Reply>& answers, std::vector<JourneyRow>* rows,
                                          Instant* now, size_t* nodes) const {
   std::vector<JourneysPart> parts;

@@ -321,7 +321,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         [&service, query = target.query](const std::vector<Reply>& parts, std::function<void(Reply)> send) {
           send(service.ActionsFromParts(parts, query));
         },
-        std::move(send));
+        std::move(send), std::nullopt, true);
   }
 
   /// On a cluster, an action named by its idempotency key, held by
@@ -360,7 +360,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                  [](const std::vector<Reply>& answers, std::function<void(Reply)> send) {
                    send(Service::FromHolder(answers));
                  },
-                 std::move(send));
+                 std::move(send), std::nullopt, true);
     } else if (retry) {
       GatherEach([part = "/v1/cluster/actions/" + PathSegment(target.segments[2]) + "/retry"](
                      const cluster::Member&) { return part; },
@@ -370,7 +370,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                  [](const std::vector<Reply>& answers, std::function<void(Reply)> send) {
                    send(Service::FromHolder(answers));
                  },
-                 std::move(send), "");
+                 std::move(send), "", true);
     } else {
       // Every node is asked which of the lines' actions it holds.
       auto lines = std::make_shared<std::vector<Service::OutcomeLine>>(Service::ReadOutcomeLines(head_.body));
@@ -393,7 +393,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                  [&service, lines](const std::vector<Reply>& answers, std::function<void(Reply)> send) {
                    send(service.OutcomesFromParts(answers, *lines));
                  },
-                 std::move(send), body);
+                 std::move(send), body, true);
     }
     return true;
   }
@@ -422,11 +422,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   /// Every node's part, each asked for with its own target (`target_of`;
   /// this node's made by `here` from its target), handed to `then` with
   /// `send` once all are in. With a `post` body, each is asked by a POST.
+  /// The nodes asked run partitions; with `holders`, also those that only
+  /// deliver actions (for the reads of actions).
   void GatherEach(std::function<std::string(const cluster::Member&)> target_of,
                   std::function<void(const std::string&, std::function<void(Reply)>)> here,
                   std::function<void(const std::vector<Reply>&, std::function<void(Reply)>)> then,
-                  std::function<void(Reply)> send, std::optional<std::string> post = std::nullopt) {
-    std::vector<cluster::Member> owners = service_.ClusterOwners();
+                  std::function<void(Reply)> send, std::optional<std::string> post = std::nullopt,
+                  bool holders = false) {
+    std::vector<cluster::Member> owners = holders ? service_.ClusterHolders() : service_.ClusterOwners();
     if (owners.empty())
       return send(TryAgain("not every partition has a node announced yet: try again once the group has given them out", 1));
     struct Gathered {

@@ -436,6 +436,8 @@ class Service {
   /// The nodes to ask for their parts; empty while some partition has no
   /// owner announced.
   std::vector<cluster::Member> ClusterOwners() const;
+  /// The owners and the nodes that only deliver actions (the reads of actions ask them all).
+  std::vector<cluster::Member> ClusterHolders() const;
   /// GET /v1/journeys (with `query`'s window) from every node's answer to
   /// GET /v1/cluster/journeys; a 503 to try again when they do not cover
   /// every partition once.

@@ -588,7 +588,7 @@ TEST_F(ClusterNodes, ANodeThatOnlyDeliversActionsIsAmongThoseAskedForThem) {
   a->Delivers({0, 1, 2});
   auto members = [&] {
     std::map<std::string, std::pair<std::vector<int32_t>, std::vector<int32_t>>> out;
-    for (const Member& m : a->Owners()) out[m.node] = {m.partitions, m.deliveries};
+    for (const Member& m : a->Holders()) out[m.node] = {m.partitions, m.deliveries};
     return out;
   };
   auto wait_for = [&](const std::map<std::string, std::pair<std::vector<int32_t>, std::vector<int32_t>>>& want) {
@@ -603,6 +603,8 @@ TEST_F(ClusterNodes, ANodeThatOnlyDeliversActionsIsAmongThoseAskedForThem) {
   std::vector<Record> announced = {{"b", MemberValue(Member{"b", "127.0.0.1:2", {}, {3, 4, 5}}), 0}};
   ASSERT_TRUE((*producer)->Send(settings_.topics.control, announced, 30s).front().ok());
   wait_for({{"a", {all, {0, 1, 2}}}, {"b", {{}, {3, 4, 5}}}});
+  ASSERT_EQ(a->Owners().size(), 1u) << "the reads of partitions ask the nodes that run them only";
+  EXPECT_EQ(a->Owners()[0].node, "a");
   // b gone, a delivers its share: the newest announcement naming a
   // partition says who delivers it, and b is asked no more.
   a->Delivers(all);
