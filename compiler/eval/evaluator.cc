@@ -15,15 +15,16 @@ void Activation::BindCopy(std::string name, Value value) {
 
 void Activation::Bind(std::string_view name, Value value) {
   qualified_ |= name.find('.') != std::string_view::npos;
+  // Rebinding takes the new name's text too (BindCopy's copy, say).
   for (size_t i = 0; i < count_; ++i) {
     if (inline_[i].first == name) {
-      inline_[i].second = std::move(value);
+      inline_[i] = {name, std::move(value)};
       return;
     }
   }
-  for (auto& [n, v] : more_) {
-    if (n == name) {
-      v = std::move(value);
+  for (auto& entry : more_) {
+    if (entry.first == name) {
+      entry = {name, std::move(value)};
       return;
     }
   }

@@ -25,6 +25,9 @@ class Activation {
  public:
   Activation() = default;
   explicit Activation(const Activation* parent) : parent_(parent) {}
+  // A copy's names would point into the original's copies_.
+  Activation(const Activation&) = delete;
+  Activation& operator=(const Activation&) = delete;
 
   /// Binds or rebinds `name`, which is borrowed: it must outlive this
   /// activation (a name from the program, or a literal). Engines bind

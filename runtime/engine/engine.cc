@@ -773,7 +773,7 @@ std::vector<Decision> Engine::TakeDecisions() {
   decisions_.clear();
   // The next batch is likely as large as this one: room for it now saves
   // moving every decision each time the vector would have grown.
-  decisions_.reserve(out.size());
+  decisions_.reserve(std::min<size_t>(out.size(), 4096));
   instant_begin_ = 0;
   return out;
 }
