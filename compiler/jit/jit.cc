@@ -132,7 +132,8 @@ CompiledExprs::CompiledExprs() = default;
 CompiledExprs::~CompiledExprs() = default;
 
 const CompiledExprs::Entry* CompiledExprs::Find(const ast::Expr* expr) const {
-  return entries_.Find(expr);
+  const Entry* entry = entries_.Find(expr);
+  return entry != nullptr && Fn(*entry) != nullptr ? entry : nullptr;
 }
 
 namespace {
@@ -166,9 +167,11 @@ bool CompiledExprs::Dispatch(std::string_view event_type, const Value& event, co
                              TriggerHits* hits) const {
   auto it = dispatch_.find(event_type);
   if (it == dispatch_.end()) return false;
+  DispatchFunction dispatch = dispatch_fns_[it->second].load(std::memory_order_acquire);
+  if (dispatch == nullptr) return false;
   size_t first = hits->size();
   const Value* vars[] = {&event, &now};
-  it->second(vars, dispatch_pool_->entries().data(), hits);
+  dispatch(vars, dispatch_pool_->entries().data(), hits);
   hits->SortFrom(first);
   return true;
 }
@@ -179,7 +182,7 @@ int32_t CompiledExprs::Test(const Entry& entry, const eval::Activation& activati
 
 Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     const std::vector<ExprSpec>& specs, const eval::Functions& functions, const JitOptions& options,
-    const std::vector<TriggerSpec>& triggers) {
+    const std::vector<TriggerSpec>& triggers, const Early& early) {
   InitialiseLlvm();
   if (std::getenv("TUTTI_JIT_TIME_PASSES")) llvm::TimePassesIsEnabled = true;
   std::unique_ptr<CompiledExprs> out(new CompiledExprs());
@@ -198,6 +201,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
   struct Unit {
     std::unique_ptr<llvm::Module> module;
     std::string key;
+    std::string fn;  // its function's name; "-" for the dispatch module
   };
   std::vector<Unit> units;
   std::map<std::string, std::string> function_of_key;  // identical code is added once
@@ -223,7 +227,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     if (fresh) {
       if (!fn.empty()) module->getFunction(fn)->setName(it->second);
       module->setModuleIdentifier(key);
-      units.push_back(Unit{std::move(module), key});
+      units.push_back(Unit{std::move(module), key, it->second});
     }
     return it->second;
   };
@@ -235,6 +239,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     group_of[spec.expr] = spec.group;
     auto& group = groups[spec.group];
     Entry entry;
+    entry.number = static_cast<uint32_t>(out->entries_.size());
     entry.env = spec.env;
     entry.index = static_cast<int32_t>(group.size());
     entry.test_only = spec.condition;
@@ -256,7 +261,9 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     std::string name = finish(std::move(module), "group");
     if (name.empty()) return Status::Internal(failure);
     group_code[id] = {name, &pool};
+    for (const ExprSpec* spec : group) out->entries_.Find(spec->expr)->pool = pool.entries().data();
   }
+  out->fns_ = std::make_unique<std::atomic<GroupFunction>[]>(out->entries_.size());
 
   // One dispatch function per event type with triggers, in one module.
   std::map<std::string, std::vector<const TriggerSpec*>> by_event;
@@ -273,7 +280,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
       for (const TriggerSpec* t : listening) {
         CompiledCondition c;
         if (t->cond != nullptr) {
-          const Entry* entry = out->Find(t->cond);
+          const Entry* entry = out->entries_.Find(t->cond);  // laid out, not compiled yet
           if (entry == nullptr)
             return Status::Internal("the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled");
           const auto& [fn, group_pool] = group_code[group_of.at(t->cond)];
@@ -320,35 +327,51 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
 
   auto tm = jtmb->createTargetMachine();
   if (!tm) return Status::Internal("cannot target this machine: " + ErrorText(tm.takeError()));
+  out->dispatch_fns_ = std::make_unique<std::atomic<DispatchFunction>[]>(dispatch_names.size());
+  for (size_t i = 0; i < dispatch_names.size(); ++i) out->dispatch_[dispatch_names[i].first] = i;
+  // The groups each function serves (journeys whose code is the same share one).
+  std::map<std::string, std::vector<size_t>> groups_of_fn;
+  for (const auto& [id, code] : group_code) groups_of_fn[code.first].push_back(id);
+
+  // Laid out: from here on only the functions change, each stored once.
+  CompiledExprs* code = out.get();
+  if (early) early(std::move(out));
+  size_t done = 0;
+  auto ready = [&] {
+    if (options.progress) options.progress(++done, units.size());
+  };
   for (Unit& unit : units) {
     if (stopped()) return kStopped;
-    unit.module->setDataLayout(out->jit_->getDataLayout());
-    unit.module->setTargetTriple(out->jit_->getTargetTriple().str());
-    if (cache && cache->Has(unit.key)) ++out->report_.modules_from_cache;
+    unit.module->setDataLayout(code->jit_->getDataLayout());
+    unit.module->setTargetTriple(code->jit_->getTargetTriple().str());
+    if (cache && cache->Has(unit.key)) ++code->report_.modules_from_cache;
     else Optimise(*unit.module, tm->get(), options.opt_level);
-    if (auto err = out->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(unit.module), context)))
+    if (auto err = code->jit_->addIRModule(llvm::orc::ThreadSafeModule(std::move(unit.module), context)))
       return Status::Internal("cannot add the generated code: " + ErrorText(std::move(err)));
+    // Looking a module's function up is what compiles it to machine code;
+    // its journeys' expressions are native from then on.
+    if (unit.fn == "-") continue;  // the dispatch, after every group it calls
+    auto symbol = code->jit_->lookup(unit.fn);
+    if (!symbol) return Status::Internal("cannot link '" + unit.fn + "': " + ErrorText(symbol.takeError()));
+    for (size_t id : groups_of_fn[unit.fn])
+      for (const ExprSpec* spec : groups.at(id))
+        code->fns_[code->entries_.Find(spec->expr)->number].store(symbol->toPtr<GroupFunction>(),
+                                                                   std::memory_order_release);
+    ready();
   }
-  out->report_.from_cache = out->report_.modules > 0 && out->report_.modules_from_cache == out->report_.modules;
-  // Looking a module's function up is what compiles it to machine code.
-  for (const auto& [id, group] : groups) {
+  for (size_t i = 0; i < dispatch_names.size(); ++i) {
     if (stopped()) return kStopped;
-    const auto& [name, pool] = group_code[id];
-    auto symbol = out->jit_->lookup(name);
+    const std::string& name = dispatch_names[i].second;
+    auto symbol = code->jit_->lookup(name);
     if (!symbol) return Status::Internal("cannot link '" + name + "': " + ErrorText(symbol.takeError()));
-    for (const ExprSpec* spec : group) {
-      Entry& entry = *out->entries_.Find(spec->expr);
-      entry.fn = symbol->toPtr<GroupFunction>();
-      entry.pool = pool->entries().data();
-    }
+    code->dispatch_fns_[i].store(symbol->toPtr<DispatchFunction>(), std::memory_order_release);
   }
-  for (const auto& [event, name] : dispatch_names) {
-    auto symbol = out->jit_->lookup(name);
-    if (!symbol) return Status::Internal("cannot link '" + name + "': " + ErrorText(symbol.takeError()));
-    out->dispatch_[event] = symbol->toPtr<DispatchFunction>();
-  }
+  if (!dispatch_names.empty()) ready();
+  code->report_.from_cache =
+      code->report_.modules > 0 && code->report_.modules_from_cache == code->report_.modules;
+  code->complete_.store(true, std::memory_order_release);
   if (std::getenv("TUTTI_JIT_TIME_PASSES")) llvm::reportAndResetTimings();
-  return out;
+  return out;  // null when handed out early
 }
 
 }  // namespace tutti::compiler::jit

@@ -3,7 +3,9 @@
 // LLJIT and runs them. One CompiledExprs is one LLJIT instance holding a
 // module per group of expressions (a journey) and one for the trigger
 // dispatch; it owns the code and the constants the code refers to, and is
-// immutable (and safe to run from many threads) once built.
+// safe to run from many threads. It can be handed out before its modules
+// are compiled (Compile's `early`): each journey's code is then taken up
+// as it is ready, and what is not ready yet reads as not compiled.
 //
 // Object code can be cached on disk, per module: the key is a hash of the
 // module's IR, the compiler version and the host CPU, so unchanged
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <string>
@@ -45,6 +48,10 @@ struct JitOptions {
   /// with a kUnavailable status (a set dropped while compiling in the
   /// background, runtime/engine/native_code.h).
   const std::atomic<bool>* stop = nullptr;
+  /// Called on the compiling thread each time a module's code is ready
+  /// (its journey's expressions, then the dispatch), with how many are of
+  /// how many.
+  std::function<void(size_t done, size_t modules)> progress;
 };
 
 /// How a compilation went, for logs and benchmarks.
@@ -60,18 +67,32 @@ class CompiledExprs {
  public:
   ~CompiledExprs();
 
+  /// Takes the code before its modules are compiled (see Compile).
+  using Early = std::function<void(std::unique_ptr<CompiledExprs>)>;
+
   /// Compiles `specs` (null expressions and duplicates are skipped) and a
   /// dispatch function per event type of `triggers`, whose conditions
   /// must be among `specs`. A failure of LLVM itself (no native target,
   /// say) is a kInternal Status.
+  ///
+  /// With `early`, the code is handed to it once laid out, before LLVM
+  /// compiles any module, and then filled in on this thread one module (a
+  /// journey) at a time, the dispatch last; the result is then null, or
+  /// the status of a compile that stopped or failed part way (the code
+  /// handed out keeps what was compiled, and is never complete()).
   static Result<std::unique_ptr<CompiledExprs>> Compile(const std::vector<ExprSpec>& specs,
                                                         const eval::Functions& functions,
                                                         const JitOptions& options = {},
-                                                        const std::vector<TriggerSpec>& triggers = {});
+                                                        const std::vector<TriggerSpec>& triggers = {},
+                                                        const Early& early = nullptr);
 
-  /// The compiled form of `expr`, or null if it was not compiled.
+  /// Whether every module is compiled (report() is final then).
+  bool complete() const { return complete_.load(std::memory_order_acquire); }
+
+  /// The compiled form of `expr`, or null if it was not compiled or its
+  /// journey's module is not compiled yet.
   struct Entry {
-    GroupFunction fn = nullptr;
+    uint32_t number = 0;  // in the order compiled: its function's place in fns_
     const void* const* pool = nullptr;  // its group's constants
     int32_t index = 0;  // within the group
     bool test_only = false;  // a condition: compiled as a test alone
@@ -88,13 +109,13 @@ class CompiledExprs {
   /// when it is not a bool.
   int32_t Test(const Entry& entry, const eval::Activation& activation, Value* out) const;
   int32_t Test(const Entry& entry, const Value* const* vars, Value* out) const {
-    return entry.fn(2 * entry.index + 1, vars, entry.pool, out);
+    return Fn(entry)(2 * entry.index + 1, vars, entry.pool, out);
   }
   /// Runs `entry` with `vars` in its environment's order.
   Value Run(const Entry& entry, const Value* const* vars) const {
     Value out;
     if (!entry.test_only) {
-      entry.fn(2 * entry.index, vars, entry.pool, &out);
+      Fn(entry)(2 * entry.index, vars, entry.pool, &out);
       return out;
     }
     int32_t code = Test(entry, vars, &out);
@@ -103,7 +124,8 @@ class CompiledExprs {
 
   /// Tests the triggers listening to `event_type` against `event` at
   /// `now`; appends the hits to `hits`, sorted by journey. False (and no
-  /// hits) when no trigger listens to that type.
+  /// hits) when no trigger listens to that type, or its dispatch is not
+  /// compiled yet.
   bool Dispatch(std::string_view event_type, const Value& event, const Value& now,
                 TriggerHits* hits) const;
   /// The dispatch plan of each event type (for tests and benchmarks).
@@ -114,17 +136,27 @@ class CompiledExprs {
  private:
   CompiledExprs();
 
+  /// `entry`'s function (Find gave only entries whose function is set).
+  GroupFunction Fn(const Entry& entry) const { return fns_[entry.number].load(std::memory_order_acquire); }
+
+  // Laid out before the code is handed out (Compile's `early`), and never
+  // changed after but for the functions, stored once each as their
+  // modules are compiled.
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   std::deque<ConstantPool> pools_;  // one per module; stable addresses
   const ConstantPool* dispatch_pool_ = nullptr;
   PointerMap<ast::Expr, Entry> entries_;
+  std::unique_ptr<std::atomic<GroupFunction>[]> fns_;  // by Entry::number; null until compiled
   std::vector<DispatchPlan> plans_;  // reserved up front: the pool points into them
   struct NameHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, DispatchFunction, NameHash, std::equal_to<>> dispatch_;
-  CompileReport report_;
+  /// Each event type's place in dispatch_fns_.
+  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> dispatch_;
+  std::unique_ptr<std::atomic<DispatchFunction>[]> dispatch_fns_;  // null until compiled
+  std::atomic<bool> complete_{false};
+  CompileReport report_;  // final once complete
 };
 
 /// The version of the code generator; part of every cache key, so a binary

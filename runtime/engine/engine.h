@@ -223,7 +223,7 @@ class Engine final : private stdlib::HistoryView {
   uint64_t interpreted_fallbacks() const { return interpreted_fallbacks_; }
   /// Whether the current version runs as native code (false while its
   /// code is still compiling in the background).
-  bool runs_native() const { return Native() != nullptr; }
+  bool runs_native() const { return Native() != nullptr && Native()->complete(); }
   size_t active_instances() const { return store_->active_instances(); }
   size_t pending_timers() const { return timers_.size(); }
   /// When a waiting instance will next wake (its timer or its wait's

@@ -90,12 +90,12 @@ void JourneySet::CompileInBackground(const compiler::jit::JitOptions& options, N
 }
 
 NativeCode::Job JourneySet::CompileJob(compiler::jit::JitOptions options) const {
-  return [this, options](const std::atomic<bool>& stop) mutable {
+  return [this, options](const std::atomic<bool>& stop, const compiler::jit::CompiledExprs::Early& early) mutable {
     options.stop = &stop;
     std::vector<compiler::jit::ExprSpec> specs;
     std::vector<compiler::jit::TriggerSpec> triggers;
     NativeSpecs(&specs, &triggers);
-    return compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers);
+    return compiler::jit::CompiledExprs::Compile(specs, *functions_, options, triggers, early);
   };
 }
 

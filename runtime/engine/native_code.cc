@@ -66,6 +66,7 @@ void NativeCode::Wait() const {
 }
 
 void NativeCode::Publish(std::unique_ptr<compiler::jit::CompiledExprs> code) {
+  TUTTI_CHECK(code_ == nullptr, "a set's native code is published once");
   code_ = std::move(code);
   ready_.store(code_.get(), std::memory_order_release);
 }
@@ -77,9 +78,13 @@ double NativeCode::SecondsSinceAsked() const {
 Status NativeCode::Compile(const Job& job) {
   TUTTI_CHECK(!started_, "a set's native code is compiled once");
   started_ = true;
-  auto code = job(stop_);
+  return RunJob(job);
+}
+
+Status NativeCode::RunJob(const Job& job) {
+  auto code = job(stop_, [this](std::unique_ptr<compiler::jit::CompiledExprs> laid_out) { Publish(std::move(laid_out)); });
   if (!code.ok()) return code.status();
-  Publish(std::move(*code));
+  if (*code != nullptr) Publish(std::move(*code));
   return Status::Ok();
 }
 
@@ -109,10 +114,7 @@ void NativeCode::CompileInBackground(Job job, Done done) {
 }
 
 void NativeCode::Run() {
-  Status status = Status::Ok();
-  auto code = job_(stop_);
-  if (code.ok()) Publish(std::move(*code));
-  else status = code.status();
+  Status status = RunJob(job_);
   pending_.store(false, std::memory_order_release);
   if (done_) done_(status, SecondsSinceAsked());
 }

@@ -3,8 +3,10 @@
 // engines have started. Compiling a thousand journeys takes LLVM seconds;
 // checking and lowering them takes a tenth of one. So a set can start on
 // the interpreter and have its code compiled in the background: the code
-// is published here once, whole, and every engine over the set takes it up
-// at its next evaluation. The interpreter and the native code decide alike
+// is published here once laid out, before LLVM compiles anything, and is
+// filled in one journey at a time; every engine over the set takes each
+// journey's code up at its next evaluation after it is ready, and the
+// trigger dispatch once every journey's is. The interpreter and the native code decide alike
 // (the differential tests hold them to it), so when the switch happens
 // changes no decision, only how fast they are made.
 //
@@ -32,8 +34,10 @@ class NativeCode {
   /// (between two of its modules) and waited for.
   ~NativeCode();
 
-  /// The code, once compiled; null before, and for good when the compile
-  /// failed or was stopped. Safe from any thread.
+  /// The code, once laid out; null before, and for good when the compile
+  /// failed or was stopped before. Its complete() says whether every
+  /// journey's code is in (a compile that failed or stopped part way
+  /// leaves what it compiled). Safe from any thread.
   const compiler::jit::CompiledExprs* ready() const { return ready_.load(std::memory_order_acquire); }
   /// Whether a background compile is queued or under way.
   bool pending() const { return pending_.load(std::memory_order_acquire); }
@@ -41,8 +45,11 @@ class NativeCode {
   /// How a compile ended: its status, and its seconds from when it was
   /// asked for (waiting for other sets' compiles included).
   using Done = std::function<void(const Status& status, double seconds)>;
-  /// A compile to run: it is handed the flag that asks it to stop.
-  using Job = std::function<Result<std::unique_ptr<compiler::jit::CompiledExprs>>(const std::atomic<bool>& stop)>;
+  /// A compile to run: it is handed the flag that asks it to stop, and
+  /// where to publish the code before it is compiled (CompiledExprs::
+  /// Compile's `early`); a job that does not returns its code whole.
+  using Job = std::function<Result<std::unique_ptr<compiler::jit::CompiledExprs>>(
+      const std::atomic<bool>& stop, const compiler::jit::CompiledExprs::Early& early)>;
 
   /// Runs `job` here and publishes its code. Only once per NativeCode.
   Status Compile(const Job& job);
@@ -62,6 +69,8 @@ class NativeCode {
   /// Runs the queued job on the background thread.
   void Run();
   void Publish(std::unique_ptr<compiler::jit::CompiledExprs> code);
+  /// Runs job_ (or `job`), publishing its code.
+  Status RunJob(const Job& job);
   double SecondsSinceAsked() const;
 
   std::unique_ptr<compiler::jit::CompiledExprs> code_;

@@ -56,12 +56,14 @@ Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
   stdlib::ScopedHistoryView view(this);
   if (const auto* native = Native()) {
     if (const auto* entry = native->Find(&expr)) return native->Run(*entry, act);
-    // A retired journey's expression: the native code of its version,
-    // unless that is still compiling (then it is not a miss).
-    bool settled = true;
+    // A journey whose code is not compiled yet, or a retired journey's
+    // expression: the native code of its version, unless that is still
+    // compiling (then it is not a miss).
+    bool settled = native->complete();
     for (const NativeCode* older : older_native_) {
       if (const auto* code = older->ready()) {
         if (const auto* entry = code->Find(&expr)) return code->Run(*entry, act);
+        if (!code->complete() && older->pending()) settled = false;
       } else if (older->pending()) {
         settled = false;
       }

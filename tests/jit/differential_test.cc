@@ -245,6 +245,46 @@ TEST_F(Differential, RegressionCasesAgree) {
   Compare(texts, gen, 60);
 }
 
+TEST_F(Differential, CodeHandedOutEarlyTakesEachJourneyUpAsItIsCompiled) {
+  // Two journeys (groups 0 and 1), the second's condition a trigger: the
+  // code is handed out laid out, then each journey's expressions are found
+  // once its module is compiled, and the dispatch once every journey's is.
+  Source a_text("<a>", "x * 2"), b_text("<b>", "e.s == \"a\"");
+  DiagnosticSink sink;
+  ast::ExprPtr a = ParseExpression(a_text, sink), b = ParseExpression(b_text, sink);
+  ASSERT_TRUE(a && b);
+  std::vector<ExprSpec> specs = {{a.get(), {"x"}, {nullptr}, 0, false}, {b.get(), {"e"}, {&shape_}, 1, true}};
+  std::vector<TriggerSpec> triggers = {{1, "ev", "e", b.get(), &shape_, false}};
+  Generator gen(7);
+  Value event = gen.Record(&shape_), now(eval::Timestamp{1772409600, 0});
+  std::unique_ptr<CompiledExprs> code;
+  auto state = [&] {
+    TriggerHits hits;
+    return std::string(code->Find(a.get()) ? "a" : "-") + (code->Find(b.get()) ? "b" : "-") +
+           (code->Dispatch("ev", event, now, &hits) ? "d" : "-") + (code->complete() ? "!" : "");
+  };
+  std::vector<std::string> seen;
+  JitOptions options;
+  options.progress = [&](size_t done, size_t modules) {
+    EXPECT_EQ(modules, 3u);
+    seen.push_back(std::to_string(done) + ":" + state());
+  };
+  auto compiled = CompiledExprs::Compile(specs, *functions_, options, triggers, [&](std::unique_ptr<CompiledExprs> c) {
+    code = std::move(c);
+    seen.push_back("0:" + state());
+  });
+  ASSERT_TRUE(compiled.ok()) << compiled.status().message();
+  EXPECT_EQ(*compiled, nullptr) << "handed out early";
+  ASSERT_NE(code, nullptr);
+  seen.push_back("end:" + state());
+  EXPECT_EQ(seen, (std::vector<std::string>{"0:---", "1:a--", "2:ab-", "3:abd", "end:abd!"}));
+  eval::Activation act;
+  act.Bind("e", event);
+  act.Bind("x", Value(int64_t{21}));
+  for (const ast::Expr* e : {a.get(), b.get()})
+    EXPECT_EQ(eval::DebugString(eval::Evaluate(*e, act, *functions_)), eval::DebugString(code->Run(*code->Find(e), act)));
+}
+
 TEST_F(Differential, DiskCacheServesUnchangedCodeAndSurvivesDamage) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("tutti-jit-cache-test-" + std::to_string(::getpid()));
