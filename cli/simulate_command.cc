@@ -86,7 +86,7 @@ int RunSimulate(const std::vector<std::string>& raw_args) {
   if (engine_name == "jit") {
     set->CompileInBackground(JitOptionsFor(jit_cache), [](const Status& status, double) {
       if (!status.ok() && status.code() != StatusCode::kUnavailable)
-        std::fprintf(stderr, "tutti: warning: cannot compile the journeys to native code; interpreting them: %s\n",
+        std::fprintf(stderr, "tutti: warning: cannot compile the journeys to native code; interpreting those not compiled: %s\n",
                      status.message().c_str());
     });
   }

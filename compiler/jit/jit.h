@@ -79,7 +79,9 @@ class CompiledExprs {
   /// compiles any module, and then filled in on this thread one module (a
   /// journey) at a time, the dispatch last; the result is then null, or
   /// the status of a compile that stopped or failed part way (the code
-  /// handed out keeps what was compiled, and is never complete()).
+  /// handed out keeps what was compiled, and is never complete()). The
+  /// taker must keep the code alive until this call returns: it is
+  /// written to until then.
   static Result<std::unique_ptr<CompiledExprs>> Compile(const std::vector<ExprSpec>& specs,
                                                         const eval::Functions& functions,
                                                         const JitOptions& options = {},

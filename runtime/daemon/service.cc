@@ -72,7 +72,7 @@ void Service::CompileSet(JourneySet& set, const ServiceOptions& options) {
       Log(LogLevel::kInfo, "jit", "the journeys run as native code from now",
           {{"fingerprint", version}, {"seconds", seconds}});
     } else if (status.code() != StatusCode::kUnavailable) {  // not a set dropped while compiling
-      Log(LogLevel::kWarning, "jit", "cannot compile the journeys to native code; they stay interpreted: " +
+      Log(LogLevel::kWarning, "jit", "cannot compile the journeys to native code; those not compiled yet stay interpreted: " +
           status.message(), {{"fingerprint", version}});
     }
   });

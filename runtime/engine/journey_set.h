@@ -51,15 +51,17 @@ class JourneySet {
 
   /// Compiles every expression of the journeys to native code (compiler/jit),
   /// which its engines run instead of the interpreter; a failure says why
-  /// LLVM could not (the set stays interpreted). At most once per set.
+  /// LLVM could not (what it compiled before runs natively, the rest is
+  /// interpreted). At most once per set.
   Status Compile(const compiler::jit::JitOptions& options = {});
   /// The same on a thread of its own (native_code.h): engines start on the
-  /// interpreter and take the native code up when it is ready; `done`
+  /// interpreter and take each journey's native code up when it is ready; `done`
   /// hears, on that thread, how it went. A set dropped meanwhile stops it.
   void CompileInBackground(const compiler::jit::JitOptions& options, NativeCode::Done done = {});
   /// The native code: what engines and reloads are given.
   const NativeCode* native() const { return &native_; }
-  /// The native code if it is ready, else null.
+  /// The native code once laid out (complete() once every journey's is
+  /// compiled), else null.
   const compiler::jit::CompiledExprs* compiled() const { return native_.ready(); }
   /// Blocks until a background compile has ended.
   void WaitForNativeCode() { native_.Wait(); }

@@ -53,8 +53,8 @@ class NativeCode {
 
   /// Runs `job` here and publishes its code. Only once per NativeCode.
   Status Compile(const Job& job);
-  /// Queues `job` for the background thread, which publishes its code when
-  /// it succeeds, then calls `done` (on that thread; here, when the thread
+  /// Queues `job` for the background thread, which publishes its code once
+  /// laid out, then calls `done` when it ends (on that thread; here, when the thread
   /// cannot be started, or on the destroying thread for a compile dropped
   /// before it began). Only once per NativeCode.
   void CompileInBackground(Job job, Done done);

@@ -55,18 +55,20 @@ Value Engine::Interpret(const ast::Expr& expr, const Activation& act) const {
 Value Engine::Eval(const ast::Expr& expr, const Activation& act) const {
   stdlib::ScopedHistoryView view(this);
   if (const auto* native = Native()) {
+    // Whether a compile is over is read before its code is looked in: a
+    // function stored in between is then a miss not counted, never a
+    // miss counted that was not one.
+    bool settled = native->complete();
     if (const auto* entry = native->Find(&expr)) return native->Run(*entry, act);
     // A journey whose code is not compiled yet, or a retired journey's
     // expression: the native code of its version, unless that is still
     // compiling (then it is not a miss).
-    bool settled = native->complete();
     for (const NativeCode* older : older_native_) {
+      bool compiling = older->pending();
       if (const auto* code = older->ready()) {
         if (const auto* entry = code->Find(&expr)) return code->Run(*entry, act);
-        if (!code->complete() && older->pending()) settled = false;
-      } else if (older->pending()) {
-        settled = false;
       }
+      if (compiling) settled = false;
     }
     if (settled) ++interpreted_fallbacks_;
   }
