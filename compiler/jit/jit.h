@@ -94,7 +94,7 @@ class CompiledExprs {
   /// The compiled form of `expr`, or null if it was not compiled or its
   /// journey's module is not compiled yet.
   struct Entry {
-    uint32_t number = 0;  // in the order compiled: its function's place in fns_
+    uint32_t number = 0;  // in the order laid out: its function's place in fns_
     const void* const* pool = nullptr;  // its group's constants
     int32_t index = 0;  // within the group
     bool test_only = false;  // a condition: compiled as a test alone
