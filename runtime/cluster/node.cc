@@ -426,11 +426,12 @@ std::vector<Member> Node::Members(bool deliverers) const {
     member.api = m.api;
     member.partitions.push_back(p);
   }
-  for (const auto& [p, m] : deliverers_) {
-    if (!deliverers) break;
-    Member& member = by_node[m.node];
-    if (member.node.empty()) member = Member{m.node, m.api, {}, {}};
-    member.deliveries.push_back(p);
+  if (deliverers) {
+    for (const auto& [p, m] : deliverers_) {
+      Member& member = by_node[m.node];
+      if (member.node.empty()) member = Member{m.node, m.api, {}, {}};
+      member.deliveries.push_back(p);
+    }
   }
   std::vector<Member> out;
   for (auto& [name, m] : by_node) out.push_back(std::move(m));

@@ -47,7 +47,6 @@ Service::~Service() {
     if (Status committed = feed_->Commit(); !committed.ok()) Log(LogLevel::kWarning, "delivery", committed.message());
   }
   feed_.reset();  // leaves the delivery group (its revocations are heard while this is whole)
-  if (node_) node_->Delivers({});  // announced as the node leaves
   node_.reset();  // leaves the group
   if (snapshot_child_ > 0) FinishSnapshot(/*wait=*/true);
   if (actions_) std::fclose(actions_);
