@@ -10,9 +10,55 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Thrown by the parser callback on a repeated key; caught below.
-struct DuplicateKey {
-  std::string key;
+/// nlohmann's own document builder, which also refuses a key given twice
+/// in one object (it would keep the last). Not the parser callback that
+/// could do the same: it walks the whole enclosing array each time an
+/// object ends, which made a line of many small objects take seconds.
+class CheckedDocument {
+ public:
+  using Dom = nlohmann::detail::json_sax_dom_parser<json>;
+
+  explicit CheckedDocument(json& result) : dom_(result, /*allow_exceptions=*/true) {}
+
+  /// The key found twice; empty when none was.
+  const std::string& duplicate() const { return duplicate_; }
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& text) { return dom_.number_float(v, text); }
+  bool string(json::string_t& v) { return dom_.string(v); }
+  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    // The sets of enclosing objects are kept, and reused once they end.
+    if (depth_ == keys_.size()) keys_.emplace_back();
+    keys_[depth_++].clear();
+    return dom_.start_object(n);
+  }
+  bool key(json::string_t& k) {
+    if (!keys_[depth_ - 1].insert(k).second) {
+      duplicate_ = k;
+      return false;
+    }
+    return dom_.key(k);
+  }
+  bool end_object() {
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) { return dom_.start_array(n); }
+  bool end_array() { return dom_.end_array(); }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string& last_token, const Exception& e) {
+    return dom_.parse_error(position, last_token, e);  // throws e
+  }
+
+ private:
+  Dom dom_;
+  std::vector<std::set<std::string>> keys_;  // of the objects being read, innermost at depth_ - 1
+  size_t depth_ = 0;
+  std::string duplicate_;
 };
 
 /// nlohmann's "[json.exception.parse_error.101] parse error at line 1,
@@ -65,29 +111,12 @@ Result<json> ParseJsonInput(std::string_view text, const JsonLimits& limits, Jso
     return fail(nul + 1, "a NUL byte is not allowed in JSON input");
   if (size_t deep = DeeperThan(text, limits.max_depth))
     return fail(deep, "the JSON is nested deeper than " + std::to_string(limits.max_depth) + " levels");
-  // Keys seen in each object being read, innermost last (arrays hold an
-  // empty set, so that the stack follows the nesting).
-  std::vector<std::set<std::string>> keys;
-  json::parser_callback_t check = [&](int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second)
-          throw DuplicateKey{parsed.get<std::string>()};
-        break;
-      case json::parse_event_t::value: break;
-    }
-    return true;
-  };
   try {
-    return json::parse(text.begin(), text.end(), check);
-  } catch (const DuplicateKey& d) {
-    return fail(0, "the key '" + Printable(d.key, 100) + "' appears twice in one object");
+    json result;
+    CheckedDocument document(result);
+    if (!json::sax_parse(text.begin(), text.end(), &document))
+      return fail(0, "the key '" + Printable(document.duplicate(), 100) + "' appears twice in one object");
+    return result;
   } catch (const json::parse_error& e) {
     return fail(e.byte, "malformed JSON: " + ParseErrorText(e));
   } catch (const json::out_of_range&) {
