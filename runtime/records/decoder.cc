@@ -9,6 +9,8 @@
 
 #include "base/text.h"
 #include "compiler/check/suggest.h"
+#include "runtime/records/direct_decoder.h"
+#include "runtime/records/field_text.h"
 #include "runtime/records/json_input.h"
 
 namespace tutti::runtime {
@@ -86,50 +88,6 @@ constexpr double kTwo64 = 18446744073709551616.0;
 /// rather than as "not an int".
 bool HugeIntegral(double d) {
   return std::isfinite(d) && d == std::floor(d) && std::fabs(d) >= kTwo63;
-}
-
-std::optional<std::string> DecodeBase64(std::string_view s) {
-  auto digit = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
-  if (s.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    int d = digit(c);
-    if (d < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-/// "7d" (whole days) or Go-style text ("1h30m", "90s").
-Value ParseFieldDuration(std::string_view s) {
-  if (s.size() >= 2 && s.back() == 'd') {
-    std::string_view digits = s.substr(0, s.size() - 1);
-    bool negative = !digits.empty() && digits[0] == '-';
-    if (negative) digits.remove_prefix(1);
-    int64_t days = 0;
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), days);
-    if (ec != std::errc() || p != digits.data() + digits.size() || digits.empty() ||
-        days > compiler::eval::kMaxDurationSeconds / 86400)
-      return Value::Error("invalid duration");
-    __int128 nanos = static_cast<__int128>(days) * 86400 * 1000000000;
-    return compiler::eval::CheckedDuration(negative ? -nanos : nanos);
-  }
-  return compiler::eval::ParseDuration(s);
 }
 
 class Converter {
@@ -404,10 +362,11 @@ std::string DecodeError::ForLog() const {
   return s + ": " + message;
 }
 
-DecodeResult DecodeLine(const SchemaTable& table, std::string_view line, size_t line_number,
-                        const DecodeOptions& options) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (Blank(line)) return {};
+namespace {
+
+/// DecodeThroughDocument of a line whose '\r' is gone and that is not blank.
+DecodeResult ThroughDocument(const SchemaTable& table, std::string_view line, size_t line_number,
+                             const DecodeOptions& options) {
   try {
     return {Decode(table, line, line_number, options)};
   } catch (const Reject& r) {
@@ -417,6 +376,23 @@ DecodeResult DecodeLine(const SchemaTable& table, std::string_view line, size_t 
   } catch (...) {
     return {DecodeError{line_number, 0, "", "could not decode the line", ""}};
   }
+}
+
+}  // namespace
+
+DecodeResult DecodeLine(const SchemaTable& table, std::string_view line, size_t line_number,
+                        const DecodeOptions& options) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (Blank(line)) return {};
+  if (std::optional<Record> r = DecodeDirectly(table, line, line_number, options)) return {std::move(*r)};
+  return ThroughDocument(table, line, line_number, options);
+}
+
+DecodeResult DecodeThroughDocument(const SchemaTable& table, std::string_view line, size_t line_number,
+                                   const DecodeOptions& options) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (Blank(line)) return {};
+  return ThroughDocument(table, line, line_number, options);
 }
 
 DecodedFile DecodeFile(const SchemaTable& table, std::istream& in, const DecodeOptions& options) {

@@ -146,8 +146,14 @@ void FillLeftOutFields(const Schema& schema, J& j, const std::string& now) {
 
 /// Decodes one NDJSON line (without its newline; a trailing '\r' is
 /// ignored). `line_number` is 1-based and only used in errors. Never throws.
+/// A line is read straight into its record (records/direct_decoder.h);
+/// one that cannot be is left to DecodeThroughDocument, which words why.
 DecodeResult DecodeLine(const SchemaTable& table, std::string_view line, size_t line_number,
                         const DecodeOptions& options = {});
+/// DecodeLine by way of a JSON document: the reference the direct reading
+/// is held to, and what every refusal comes from.
+DecodeResult DecodeThroughDocument(const SchemaTable& table, std::string_view line, size_t line_number,
+                                   const DecodeOptions& options = {});
 
 /// A decoded stream: the good records in input order, the bad lines, and
 /// counts.

@@ -1,7 +1,8 @@
 // Fuzzes the runtime's edge: any bytes, as one NDJSON line, against the
 // standard library's schemas, must decode to a record or a located error
-// without crashing, leaking or throwing. The same bytes as a file must
-// decode in parts (tutti simulate's files, cut at line ends and decoded on
+// without crashing, leaking or throwing, and to the same record or error
+// whether it is read straight into its record or through a JSON document
+// (records/direct_decoder.h). The same bytes as a file must decode in parts (tutti simulate's files, cut at line ends and decoded on
 // several threads) exactly as in one go.
 
 #include <unistd.h>
@@ -44,6 +45,16 @@ const std::string& ScratchFile() {
   return path;
 }
 
+/// A record with every value's kind, or the error as its sender reads it.
+std::string Outcome(const tutti::runtime::DecodeResult& r) {
+  using tutti::compiler::eval::DebugString;
+  if (r.blank()) return "blank";
+  if (!r.ok()) return r.error().ToString();
+  std::string out = r.record().type() + " " + DebugString(r.record().key);
+  if (r.record().at) out += " " + std::to_string(r.record().at->seconds) + "." + std::to_string(r.record().at->nanos);
+  return out + " " + DebugString(RecordValue(r.record()));
+}
+
 /// `a` and `b` agree on every count, error, record and line number.
 bool Same(const tutti::runtime::DecodedFile& a, const tutti::runtime::DecodedFile& b) {
   using tutti::compiler::eval::DebugString;
@@ -63,7 +74,9 @@ bool Same(const tutti::runtime::DecodedFile& a, const tutti::runtime::DecodedFil
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
-  tutti::runtime::DecodeLine(Table(), line, 1);
+  if (Outcome(tutti::runtime::DecodeLine(Table(), line, 1)) !=
+      Outcome(tutti::runtime::DecodeThroughDocument(Table(), line, 1)))
+    std::abort();
 
   const std::string& path = ScratchFile();
   {
