@@ -23,7 +23,11 @@
 //
 //   ./build/bench/trigger_bench [--journeys=100,1000,10000] [--events=1000000]
 //                               [--repetitions=3] [--only=interp|jit|indexed|naive] [--opt=0|1|2]
-//                               [--distinct]
+//                               [--distinct] [--perf-jit]
+//
+// --perf-jit tells perf where the generated code is (JitOptions::perf):
+//   JITDUMPDIR=/tmp/jd perf record -k 1 ./build/bench/trigger_bench --journeys=10000 --only=jit --perf-jit
+//   perf inject --jit -i perf.data -o perf.jit.data && perf report -i perf.jit.data
 
 #include <algorithm>
 #include <chrono>
@@ -161,6 +165,7 @@ std::unique_ptr<runtime::JourneySet> Load(const std::vector<Rule>& rules) {
 
 std::string only;  // --only=NAME: time just that contender (for a profiler)
 int opt_level = 2;  // --opt=N: JitOptions::opt_level
+bool perf_jit = false;  // --perf-jit: JitOptions::perf
 
 void RunSize(int journeys, int event_count, int repetitions) {
   std::vector<Rule> rules = MakeRules(journeys);
@@ -173,6 +178,7 @@ void RunSize(int journeys, int event_count, int repetitions) {
   compiler::jit::JitOptions jit_options;
   jit_options.cache_dir = cache;
   jit_options.opt_level = opt_level;
+  jit_options.perf = perf_jit;
   auto t0 = Clock::now();
   auto set = Load(rules);
   auto t1 = Clock::now();
@@ -360,6 +366,8 @@ int main(int argc, char** argv) {
       events = std::atoi(a.c_str() + 9);
     } else if (a == "--distinct") {
       distinct = true;
+    } else if (a == "--perf-jit") {
+      perf_jit = true;
     } else if (a.rfind("--opt=", 0) == 0) {
       opt_level = std::atoi(a.c_str() + 6);
     } else if (a.rfind("--only=", 0) == 0) {

@@ -11,7 +11,10 @@
 
 #include <llvm/ExecutionEngine/ObjectCache.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ExecutionEngine/JITEventListener.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h>
+#include <llvm/ExecutionEngine/SectionMemoryManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/IR/PassTimingInfo.h>
@@ -306,6 +309,18 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
   llvm::orc::LLJITBuilder builder;
   if (options.opt_level <= 0) jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::None);
   builder.setJITTargetMachineBuilder(*jtmb);
+  if (options.perf) {
+    // LLJIT's own choice on x86-64 ELF (RTDyld over section memory), with
+    // perf's listener; none is made when LLVM was built without it.
+    builder.setObjectLinkingLayerCreator([](llvm::orc::ExecutionSession& session, const llvm::Triple&)
+                                             -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
+      auto layer = std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
+          session, [] { return std::make_unique<llvm::SectionMemoryManager>(); });
+      if (llvm::JITEventListener* perf = llvm::JITEventListener::createPerfJITEventListener())
+        layer->registerJITEventListener(*perf);
+      return layer;
+    });
+  }
   builder.setCompileFunctionCreator(
       [cache](llvm::orc::JITTargetMachineBuilder jtmb)
           -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {

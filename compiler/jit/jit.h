@@ -52,6 +52,11 @@ struct JitOptions {
   /// (its journey's expressions, then the dispatch), with how many are of
   /// how many.
   std::function<void(size_t done, size_t modules)> progress;
+  /// Tells perf where each compiled function is (LLVM's perf JIT
+  /// listener: a jitdump file under $JITDUMPDIR, or ~/.debug/jit, for
+  /// `perf record -k 1` then `perf inject --jit`), so that profiles name
+  /// the generated code. For benchmarks; off in the daemon.
+  bool perf = false;
 };
 
 /// How a compilation went, for logs and benchmarks.
