@@ -820,11 +820,20 @@ void EmitGroup(llvm::Module& module, const std::string& fn_name, const std::vect
 }
 
 InlineConditions::InlineConditions(llvm::Function& fn, llvm::Value* vars, llvm::Value* pool,
-                                   const eval::Functions& functions, ConstantPool& constants)
-    : fn_(fn), vars_(vars), pool_(pool), emitter_(std::make_unique<Emitter>(*fn.getParent(), functions, constants)) {
+                                   const eval::Functions& functions, ConstantPool& constants, llvm::Value* slots)
+    : fn_(fn), vars_(vars), pool_(pool), slots_(slots),
+      emitter_(std::make_unique<Emitter>(*fn.getParent(), functions, constants)) {
+  if (slots_ != nullptr) return;
   llvm::IRBuilder<> entry(&fn.getEntryBlock(), fn.getEntryBlock().begin());
-  slots_ = entry.CreateAlloca(entry.getInt8Ty(), entry.getInt64(1), "inline.slots");
-  slots_->setAlignment(llvm::Align(16));
+  own_ = entry.CreateAlloca(entry.getInt8Ty(), entry.getInt64(1), "inline.slots");
+  own_->setAlignment(llvm::Align(16));
+  slots_ = own_;
+}
+
+void InlineConditions::Reserve(uint64_t n) {
+  if (own_ == nullptr) return;
+  own_->setOperand(0, llvm::ConstantInt::get(llvm::Type::getInt64Ty(fn_.getContext()),
+                                             std::max<uint64_t>(1, std::max(n, slots_used_) * sizeof(Value))));
 }
 
 InlineConditions::~InlineConditions() = default;
@@ -833,8 +842,7 @@ llvm::Value* InlineConditions::Emit(llvm::BasicBlock*& at, const ExprSpec& spec,
                                     const std::set<const ast::Expr*>& known, llvm::BasicBlock* bail) {
   llvm::Value* code = nullptr;
   slots_used_ = std::max(slots_used_, emitter_->Inline(&fn_, vars_, pool_, slots_, spec, known, bail, at, code));
-  slots_->setOperand(0, llvm::ConstantInt::get(llvm::Type::getInt64Ty(fn_.getContext()),
-                                               std::max<uint64_t>(1, slots_used_ * sizeof(Value))));
+  Reserve(slots_used_);
   return code;
 }
 

@@ -107,8 +107,12 @@ class Emitter;
 class InlineConditions {
  public:
   /// For tests in `fn`, whose `vars` and `pool` are as a GroupFunction's.
+  /// `slots`: where the tests' values live, constructed by the caller
+  /// and at least as many as slots_used() says once every test is
+  /// emitted; null: an array of `fn`'s own, sized as the tests need (and
+  /// constructed by the caller too).
   InlineConditions(llvm::Function& fn, llvm::Value* vars, llvm::Value* pool, const eval::Functions& functions,
-                   ConstantPool& constants);
+                   ConstantPool& constants, llvm::Value* slots = nullptr);
   ~InlineConditions();
 
   /// Tests `spec.expr` (its names bound by `vars`, as `spec.env` says) at
@@ -118,14 +122,17 @@ class InlineConditions {
   llvm::Value* Emit(llvm::BasicBlock*& at, const ExprSpec& spec, const std::set<const ast::Expr*>& known,
                     llvm::BasicBlock* bail);
 
-  llvm::AllocaInst* slots() const { return slots_; }
+  llvm::Value* slots() const { return slots_; }
   uint64_t slots_used() const { return slots_used_; }
+  /// Makes an array of `fn`'s own hold at least `n` slots.
+  void Reserve(uint64_t n);
 
  private:
   llvm::Function& fn_;
   llvm::Value* vars_;
   llvm::Value* pool_;
-  llvm::AllocaInst* slots_ = nullptr;
+  llvm::Value* slots_ = nullptr;
+  llvm::AllocaInst* own_ = nullptr;  // slots_, when they are fn's own
   uint64_t slots_used_ = 0;
   std::unique_ptr<Emitter> emitter_;
 };

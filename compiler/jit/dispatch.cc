@@ -152,8 +152,9 @@ size_t NodesToTest(const ast::Expr& e, const std::set<const ast::Expr*>& known) 
 }  // namespace
 
 uint64_t BucketTable::Hash(std::string_view text) {
+  if (text.size() <= kShort) return Hash(WordsOf(text), text.size());
   // Eight bytes at a time, each mixed in by a multiply (splitmix64's
-  // constants): literals are short, and a lookup hashes once per event.
+  // constants).
   uint64_t h = 0x9e3779b97f4a7c15ULL ^ text.size();
   const char* p = text.data();
   size_t n = text.size();
@@ -178,7 +179,7 @@ void BucketTable::Place(int32_t bucket) {
   const uint64_t h = Hash(text);
   size_t i = h & mask_;
   while (slots_[i].bucket >= 0) i = (i + 1) & mask_;
-  slots_[i] = Slot{h, static_cast<uint32_t>(text.size()), bucket};
+  slots_[i] = Slot{h, static_cast<uint32_t>(text.size()), bucket, text.size() <= kShort ? WordsOf(text) : Words{}};
 }
 
 std::pair<int32_t, bool> BucketTable::Add(const std::string& literal) {
@@ -300,11 +301,18 @@ class DispatchEmitter {
   llvm::BasicBlock* Block(const char* name) { return llvm::BasicBlock::Create(ctx_, name, frame_->fn); }
 
   /// The type of the functions a dispatch is split into: a
-  /// DispatchFunction's arguments, and the bucket the event went down.
-  llvm::FunctionType* PartType() { return llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_, ptr_, i32_}, false); }
+  /// DispatchFunction's arguments, the bucket the event went down, and
+  /// the entry's value slots (its two, then its inline tests').
+  llvm::FunctionType* PartType() {
+    return llvm::FunctionType::get(b_.getVoidTy(), {ptr_, ptr_, ptr_, i32_, ptr_, ptr_}, false);
+  }
 
   /// Emits function `name` (the entry, or a part), whose body `body`
   /// emits; the builder and the frame are the caller's again afterwards.
+  /// The entry constructs the value slots every part uses (a part runs
+  /// its tests one after another, as the entry does, and keeps no value
+  /// past a test), so that an event pays for constructing and destroying
+  /// them once, not once per part it goes through.
   void Function(const std::string& name, const std::function<void()>& body) {
     llvm::IRBuilderBase::InsertPointGuard keep(b_);
     Frame* outer = frame_;
@@ -320,21 +328,36 @@ class DispatchEmitter {
     frame.hits = frame.fn->getArg(2);
     frame.bucket = outer ? frame.fn->getArg(3) : nullptr;
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", frame.fn));
-    llvm::AllocaInst* slots = b_.CreateAlloca(b_.getInt8Ty(), b_.getInt64(2 * sizeof(Value)));
-    slots->setAlignment(llvm::Align(16));
+    llvm::Value* slots = nullptr;
+    llvm::CallInst* init_inline = nullptr;
+    frame.env = b_.CreateAlloca(ptr_, b_.getInt64(1));
+    if (outer) {
+      slots = frame.fn->getArg(4);
+      frame.inline_tests =
+          std::make_unique<InlineConditions>(*frame.fn, frame.vars, frame.pool, functions_, pool_, frame.fn->getArg(5));
+    } else {
+      llvm::AllocaInst* own = b_.CreateAlloca(b_.getInt8Ty(), b_.getInt64(2 * sizeof(Value)));
+      own->setAlignment(llvm::Align(16));
+      slots = own;
+      Call("tutti_jit_init", {slots, b_.getInt64(2)});
+      frame.inline_tests = std::make_unique<InlineConditions>(*frame.fn, frame.vars, frame.pool, functions_, pool_);
+      init_inline = Call("tutti_jit_init", {frame.inline_tests->slots(), b_.getInt64(0)});
+      most_inline_slots_ = 0;
+    }
     frame.result = slots;
     frame.field_tmp = b_.CreateInBoundsGEP(b_.getInt8Ty(), slots, b_.getInt64(sizeof(Value)));
-    frame.env = b_.CreateAlloca(ptr_, b_.getInt64(1));
-    Call("tutti_jit_init", {slots, b_.getInt64(2)});
-    frame.inline_tests = std::make_unique<InlineConditions>(*frame.fn, frame.vars, frame.pool, functions_, pool_);
-    llvm::CallInst* init_inline = Call("tutti_jit_init", {frame.inline_tests->slots(), b_.getInt64(0)});
     frame.event = b_.CreateLoad(ptr_, b_.CreateInBoundsGEP(ptr_, frame.vars, b_.getInt64(0)));
     frame.now = b_.CreateLoad(ptr_, b_.CreateInBoundsGEP(ptr_, frame.vars, b_.getInt64(1)));
     body();
-    uint64_t used = frame.inline_tests->slots_used();
-    init_inline->setArgOperand(1, b_.getInt64(used));
-    Call("tutti_jit_destroy", {frame.inline_tests->slots(), b_.getInt64(used)});
-    Call("tutti_jit_destroy", {slots, b_.getInt64(2)});
+    most_inline_slots_ = std::max(most_inline_slots_, frame.inline_tests->slots_used());
+    if (!outer) {
+      // Every part is emitted by now: the entry's slots are as many as
+      // the most any of them (or the entry) uses.
+      frame.inline_tests->Reserve(most_inline_slots_);
+      init_inline->setArgOperand(1, b_.getInt64(most_inline_slots_));
+      Call("tutti_jit_destroy", {frame.inline_tests->slots(), b_.getInt64(most_inline_slots_)});
+      Call("tutti_jit_destroy", {slots, b_.getInt64(2)});
+    }
     b_.CreateRetVoid();
     frame.env->setOperand(0, b_.getInt64(frame.env_size));
     frame_ = outer;
@@ -344,7 +367,8 @@ class DispatchEmitter {
   void Split(const std::function<void()>& body, llvm::Value* bucket = nullptr) {
     std::string name = name_ + "_" + std::to_string(++split_);
     Function(name, body);
-    b_.CreateCall(module_.getFunction(name), {frame_->vars, frame_->pool, frame_->hits, bucket ? bucket : b_.getInt32(0)});
+    b_.CreateCall(module_.getFunction(name), {frame_->vars, frame_->pool, frame_->hits, bucket ? bucket : b_.getInt32(0),
+                                              frame_->result, frame_->inline_tests->slots()});
   }
 
   /// How many tests `node`'s subtree places (counted once per node).
@@ -527,6 +551,7 @@ class DispatchEmitter {
   llvm::IntegerType* i64_;
   std::string name_;
   size_t split_ = 0;
+  uint64_t most_inline_slots_ = 0;  // the most inline test slots any function of this dispatch uses
   DispatchCode code_;
   std::unordered_map<const DispatchNode*, size_t> tests_under_;
   Frame* frame_ = nullptr;

@@ -99,9 +99,12 @@ class TriggerHits {
 
 /// Literal -> bucket number, for the native code's lookup once per event
 /// and tree level: open addressing over a power-of-two array at most half
-/// full, each slot holding its literal's hash, length and number, so that
-/// a lookup reads one slot (and compares the text only on a full match of
-/// hash and length) and never divides.
+/// full, each slot holding its literal's hash, length and number, and the
+/// literal itself when it has at most 16 bytes (most do: product codes,
+/// regions), as two words padded with zeros. A lookup of a short text
+/// reads it as those two words once, hashes them, and compares them with
+/// one slot's, half a cache line: no call to compare bytes, no second
+/// place to read, and never a division.
 class BucketTable {
  public:
   /// `literal`'s bucket, numbered from 0 in the order literals are first
@@ -110,6 +113,15 @@ class BucketTable {
   /// `text`'s bucket; -1 when it has none.
   int32_t Find(std::string_view text) const {
     if (slots_.empty()) return -1;
+    if (text.size() <= kShort) {
+      const Words w = WordsOf(text);
+      const uint64_t h = Hash(w, text.size());
+      for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+        const Slot& s = slots_[i];
+        if (s.bucket < 0) return -1;
+        if (s.hash == h && s.size == text.size() && s.words.low == w.low && s.words.high == w.high) return s.bucket;
+      }
+    }
     const uint64_t h = Hash(text);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
@@ -123,11 +135,53 @@ class BucketTable {
   const std::vector<std::string>& literals() const { return texts_; }
 
  private:
+  /// Literals of at most this many bytes are kept in their slot.
+  static constexpr size_t kShort = 16;
+  /// A short text's bytes, little-endian, the rest zeros.
+  struct Words {
+    uint64_t low = 0, high = 0;
+  };
   struct Slot {
     uint64_t hash = 0;
     uint32_t size = 0;
     int32_t bucket = -1;  // -1: empty
+    Words words;          // the literal, when short
   };
+  /// `text` (at most kShort bytes) as two words, read without a byte past
+  /// its end.
+  static Words WordsOf(std::string_view text) {
+    const char* p = text.data();
+    const size_t n = text.size();
+    auto load8 = [](const char* at) {
+      uint64_t w;
+      std::memcpy(&w, at, 8);
+      return w;
+    };
+    auto load4 = [](const char* at) {
+      uint32_t w;
+      std::memcpy(&w, at, 4);
+      return uint64_t{w};
+    };
+    Words w;
+    if (n >= 8) {
+      w.low = load8(p);
+      // The last eight bytes, those before byte 8 shifted out.
+      if (n > 8) w.high = load8(p + n - 8) >> (8 * (16 - n));
+    } else if (n >= 4) {
+      // The first four and the last four, overlapping where n < 8.
+      w.low = load4(p) | (load4(p + n - 4) << (8 * (n - 4)));
+    } else {
+      for (size_t i = 0; i < n; ++i) w.low |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    }
+    return w;
+  }
+  /// The hash of a short text, from its words and length.
+  static uint64_t Hash(const Words& w, size_t n) {
+    uint64_t h = (0x9e3779b97f4a7c15ULL ^ n ^ w.low) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 31) ^ w.high) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 29);
+  }
+  /// The hash of any text (short ones as above).
   static uint64_t Hash(std::string_view text);
   /// Puts bucket `bucket` (of texts_) in its slot.
   void Place(int32_t bucket);

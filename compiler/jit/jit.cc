@@ -168,7 +168,9 @@ Value CompiledExprs::Run(const Entry& entry, const eval::Activation& activation)
 
 bool CompiledExprs::Dispatch(std::string_view event_type, const Value& event, const Value& now,
                              TriggerHits* hits) const {
-  auto it = dispatch_.find(event_type);
+  auto it = std::find_if(dispatch_.begin(), dispatch_.end(), [&](const auto& d) {
+    return d.first.size() == event_type.size() && d.first == event_type;
+  });
   if (it == dispatch_.end()) return false;
   DispatchFunction dispatch = dispatch_fns_[it->second].load(std::memory_order_acquire);
   if (dispatch == nullptr) return false;
@@ -343,7 +345,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
   auto tm = jtmb->createTargetMachine();
   if (!tm) return Status::Internal("cannot target this machine: " + ErrorText(tm.takeError()));
   out->dispatch_fns_ = std::make_unique<std::atomic<DispatchFunction>[]>(dispatch_names.size());
-  for (size_t i = 0; i < dispatch_names.size(); ++i) out->dispatch_[dispatch_names[i].first] = i;
+  for (size_t i = 0; i < dispatch_names.size(); ++i) out->dispatch_.emplace_back(dispatch_names[i].first, i);
   // The groups each function serves (journeys whose code is the same share one).
   std::map<std::string, std::vector<size_t>> groups_of_fn;
   for (const auto& [id, code] : group_code) groups_of_fn[code.first].push_back(id);

@@ -258,6 +258,15 @@ TEST(TriggerDispatch, TheBucketTableFindsEveryLiteralAndNothingElse) {
   std::vector<std::string> literals = {"", "a", "abcdefg", "abcdefgh", "abcdefghi", std::string("a\0b", 3),
                                        std::string(16, 'x'), std::string(17, 'x'), "hcp-empire-00017"};
   for (int i = 0; i < 5000; ++i) literals.push_back("P" + std::to_string(i));
+  // Texts that differ in one byte, at each place of each length around
+  // the two words a short one is read as (and a NUL where a pad would be).
+  for (size_t n = 1; n <= 20; ++n)
+    for (size_t at = 0; at < n; ++at) {
+      literals.push_back(std::string(n, 'q'));
+      literals.back()[at] = 'r';
+      literals.push_back(std::string(n, 'q'));
+      literals.back()[at] = '\0';
+    }
   for (size_t i = 0; i < literals.size(); ++i) {
     auto [bucket, added] = table.Add(literals[i]);
     EXPECT_TRUE(added) << i;
@@ -271,6 +280,15 @@ TEST(TriggerDispatch, TheBucketTableFindsEveryLiteralAndNothingElse) {
   const std::vector<std::string> absent = {"P5000", "P-1", "abcdefgh ", "ABCDEFG", std::string(18, 'x'),
                                            std::string("a\0c", 3)};
   for (const std::string& text : absent) EXPECT_EQ(table.Find(text), -1) << text;
+  for (size_t n = 1; n <= 20; ++n)
+    for (size_t at = 0; at < n; ++at) {
+      std::string text(n, 'q');
+      text[at] = 's';
+      EXPECT_EQ(table.Find(text), -1) << text;
+      text[at] = 'r';
+      text.push_back('\0');  // a literal with one more byte, a NUL
+      EXPECT_EQ(table.Find(text), -1) << n << " " << at;
+    }
 }
 
 }  // namespace
