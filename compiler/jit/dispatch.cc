@@ -174,6 +174,16 @@ uint64_t BucketTable::Hash(std::string_view text) {
   return h ^ (h >> 33);
 }
 
+size_t BucketTable::LongestProbe() const {
+  size_t most = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].bucket < 0) continue;
+    size_t home = slots_[i].hash & mask_;
+    most = std::max(most, ((i - home) & mask_) + 1);
+  }
+  return most;
+}
+
 void BucketTable::Place(int32_t bucket) {
   const std::string& text = texts_[static_cast<size_t>(bucket)];
   const uint64_t h = Hash(text);

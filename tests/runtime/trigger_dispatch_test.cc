@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
@@ -252,6 +253,20 @@ channel email { kind message to hcp }
 // The table the native dispatch looks an event's field up in: every
 // literal finds its own bucket, whatever its length (the hash reads eight
 // bytes at a time), and nothing else finds one.
+TEST(TriggerDispatch, LiteralsThatDifferInTheirLastBytesDoNotCrowdOneSlot) {
+  // A hash that carried the second word's last bytes only upwards put
+  // all of these in one run of slots.
+  for (const char* format : {"hcp-empire-%05d", "brand-glid-%04d", "region-%08d", "%016d"}) {
+    compiler::jit::BucketTable table;
+    char text[32];
+    for (int i = 0; i < 1000; ++i) {
+      std::snprintf(text, sizeof text, format, i);
+      table.Add(text);
+    }
+    EXPECT_LE(table.LongestProbe(), 16u) << format;
+  }
+}
+
 TEST(TriggerDispatch, TheBucketTableFindsEveryLiteralAndNothingElse) {
   compiler::jit::BucketTable table;
   EXPECT_EQ(table.Find("P1"), -1);
@@ -280,6 +295,7 @@ TEST(TriggerDispatch, TheBucketTableFindsEveryLiteralAndNothingElse) {
   const std::vector<std::string> absent = {"P5000", "P-1", "abcdefgh ", "ABCDEFG", std::string(18, 'x'),
                                            std::string("a\0c", 3)};
   for (const std::string& text : absent) EXPECT_EQ(table.Find(text), -1) << text;
+  EXPECT_LE(table.LongestProbe(), 16u);
   for (size_t n = 1; n <= 20; ++n)
     for (size_t at = 0; at < n; ++at) {
       std::string text(n, 'q');
