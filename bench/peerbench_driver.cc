@@ -96,8 +96,10 @@ double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5) Fail("usage: peerbench_driver RULES EVENTS M COUNTS_OUT [--interpret]");
+  if (argc < 5) Fail("usage: peerbench_driver RULES EVENTS M COUNTS_OUT [--interpret | --perf-jit]");
+  // --perf-jit: perf can name the generated code (JitOptions::perf).
   const bool interpret = argc > 5 && std::string(argv[5]) == "--interpret";
+  const bool perf = argc > 5 && std::string(argv[5]) == "--perf-jit";
   const size_t m = std::strtoull(argv[3], nullptr, 10);
 
   // Setup: the journeys, checked, lowered and compiled.
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
   if (!interpret) {
     compiler::jit::JitOptions options;
     options.cache_dir = cache.string();  // empty: a cold compile
+    options.perf = perf;
     std::filesystem::create_directories(cache);
     Status compiled = set->Compile(options);
     std::filesystem::remove_all(cache);

@@ -311,9 +311,11 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
   llvm::orc::LLJITBuilder builder;
   if (options.opt_level <= 0) jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::None);
   builder.setJITTargetMachineBuilder(*jtmb);
-  if (options.perf) {
+  if (options.perf && jtmb->getTargetTriple().isOSBinFormatELF() &&
+      jtmb->getTargetTriple().getArch() == llvm::Triple::x86_64) {
     // LLJIT's own choice on x86-64 ELF (RTDyld over section memory), with
-    // perf's listener; none is made when LLVM was built without it.
+    // perf's listener; none is made when LLVM was built without it. (On
+    // other targets LLJIT may pick JITLink: left to it, without perf.)
     builder.setObjectLinkingLayerCreator([](llvm::orc::ExecutionSession& session, const llvm::Triple&)
                                              -> llvm::Expected<std::unique_ptr<llvm::orc::ObjectLayer>> {
       auto layer = std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
