@@ -9,30 +9,32 @@
 namespace tutti::runtime {
 
 bool WorkQueue::Open(WorkTask task) {
-  if (!by_id_.emplace(task.id, next_).second) return false;
-  open_.emplace(next_++, std::move(task));
+  if (by_id_.count(task.id)) return false;
+  auto placed = open_.emplace(next_++, std::move(task)).first;
+  by_id_.emplace(placed->second.id, placed->first);
   return true;
 }
 
 const WorkTask* WorkQueue::Find(std::string_view id) const {
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : &open_.at(it->second);
 }
 
 bool WorkQueue::Close(std::string_view id, Instant at, std::string outcome) {
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(id);
   if (it == by_id_.end()) return false;
   auto task = open_.find(it->second);
-  closed_.push_back(ClosedTask{std::move(task->second), at, Printable(outcome, kOutcomeBytes)});
+  std::string kept = Printable(outcome, kOutcomeBytes);
+  by_id_.erase(it);  // before the id it views moves away
+  closed_.push_back(ClosedTask{std::move(task->second), at, std::move(kept)});
   if (closed_.size() > kClosedKept) closed_.pop_front();
   open_.erase(task);
-  by_id_.erase(it);
   ++closed_count_;
   return true;
 }
 
 bool WorkQueue::Reassign(std::string_view id, std::string assignee, Instant at) {
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(id);
   if (it == by_id_.end()) return false;
   WorkTask& task = open_.at(it->second);
   if (task.assignee == assignee) return true;
@@ -111,9 +113,10 @@ void WorkQueue::Restore(SnapshotReader& in) {
     uint64_t order = in.U64();
     WorkTask task = ReadTask(in);
     if (order >= next_ || (!open_.empty() && order <= open_.rbegin()->first)) in.Fail("the work queue's tasks are out of order");
-    if (!by_id_.emplace(task.id, order).second) in.Fail("the work queue holds task " + task.id + " twice");
+    if (by_id_.count(task.id)) in.Fail("the work queue holds task " + task.id + " twice");
     if (!in.ok()) break;
-    open_.emplace(order, std::move(task));
+    auto placed = open_.emplace(order, std::move(task)).first;
+    by_id_.emplace(placed->second.id, order);
   }
   for (size_t n = in.Count(14); n > 0 && in.ok(); --n) {
     ClosedTask c{ReadTask(in), 0, ""};

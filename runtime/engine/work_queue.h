@@ -67,6 +67,14 @@ struct ClosedTask {
 
 class WorkQueue {
  public:
+  WorkQueue() = default;
+  // The index views the tasks' ids: a copy's would view the original's.
+  // A move keeps the tasks where they are.
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+  WorkQueue(WorkQueue&&) = default;
+  WorkQueue& operator=(WorkQueue&&) = default;
+
   /// How many closed tasks are kept (the newest) for the console to show.
   static constexpr size_t kClosedKept = 200;
   /// How much of a reported outcome is kept (printable, cut at a
@@ -101,7 +109,9 @@ class WorkQueue {
 
  private:
   std::map<uint64_t, WorkTask> open_;  // by the order opened
-  std::unordered_map<std::string, uint64_t> by_id_;
+  /// Each open task's order by its id, which the key views: a task's
+  /// entry goes before the task does.
+  std::unordered_map<std::string_view, uint64_t> by_id_;
   uint64_t next_ = 0;
   std::deque<ClosedTask> closed_;
   int64_t closed_count_ = 0, reassigned_count_ = 0, forgotten_count_ = 0;
