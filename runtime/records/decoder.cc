@@ -1,6 +1,5 @@
 #include "runtime/records/decoder.h"
 
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -231,31 +230,13 @@ class Converter {
 
  private:
   Value MapKey(const Type& t, const std::string& k, const std::string& what, const std::string& field) {
-    switch (t.kind()) {
-      case TypeKind::kString:
-      case TypeKind::kDyn:
-      case TypeKind::kError:
-        return Value(k);
-      case TypeKind::kBool:
-        if (k == "true") return Value(true);
-        if (k == "false") return Value(false);
-        break;
-      case TypeKind::kInt: {
-        int64_t v = 0;
-        auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
-        if (ec == std::errc() && p == k.data() + k.size()) return Value(v);
-        if (ec == std::errc::result_out_of_range) Fail(field, what + " is out of range for an int", 0, json(k).dump());
-        break;
-      }
-      case TypeKind::kUint: {
-        uint64_t v = 0;
-        auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
-        if (ec == std::errc() && p == k.data() + k.size()) return Value(v);
-        if (ec == std::errc::result_out_of_range) Fail(field, what + " is out of range for a uint", 0, json(k).dump());
-        break;
-      }
-      default:
-        break;
+    Value key;
+    switch (MapKeyOf(t, k, key)) {
+      case KeyProblem::kNone: return key;
+      case KeyProblem::kOutOfRange:
+        Fail(field, what + " is out of range for " + (t.kind() == TypeKind::kInt ? "an int" : "a uint"), 0,
+             json(k).dump());
+      case KeyProblem::kNotOfType: break;
     }
     Fail(field, what + " must be " + Wanted(t), 0, json(k).dump());
   }
@@ -300,10 +281,7 @@ bool Blank(std::string_view line) {
 }
 
 const Schema* LookUp(const SchemaTable& table, const std::string& name, Accept accept) {
-  if (accept != Accept::kProfiles)
-    if (const Schema* s = table.FindEvent(name)) return s;
-  if (accept != Accept::kEvents)
-    if (const Schema* s = table.FindProfile(name)) return s;
+  if (const Schema* s = FindAccepted(table, name, accept)) return s;
   const char* kind = accept == Accept::kEvents ? "event" : accept == Accept::kProfiles ? "profile" : "event or profile";
   std::vector<std::string> candidates;
   if (accept != Accept::kProfiles) candidates = table.EventNames();
@@ -348,6 +326,14 @@ Record Decode(const SchemaTable& table, std::string_view line, size_t line_numbe
 }
 
 }  // namespace
+
+const Schema* FindAccepted(const SchemaTable& table, std::string_view type, Accept accept) {
+  if (accept != Accept::kProfiles)
+    if (const Schema* s = table.FindEvent(type)) return s;
+  if (accept != Accept::kEvents)
+    if (const Schema* s = table.FindProfile(type)) return s;
+  return nullptr;
+}
 
 const Value* Record::Get(std::string_view name) const {
   auto slot = schema->Slot(name);

@@ -96,6 +96,10 @@ struct DecodeError {
 /// event first, then as a profile.
 enum class Accept { kEither, kEvents, kProfiles };
 
+/// The schema a line whose `type` is `type` is read as, in an input that
+/// holds what `accept` says; null when there is none.
+const Schema* FindAccepted(const SchemaTable& table, std::string_view type, Accept accept);
+
 struct DecodeOptions {
   Accept accept = Accept::kEither;
   size_t max_line_bytes = 1 << 20;

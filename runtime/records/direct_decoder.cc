@@ -71,7 +71,7 @@ class Walk {
         if (r.schema != nullptr) return false;  // twice
         std::string name;
         if (!String(name)) return false;
-        r.schema = LookUp(name);
+        r.schema = FindAccepted(table_, name, options_.accept);
         // A schema with a field called `type` reads the line's type as
         // that field too: rare enough to leave to the document path.
         if (r.schema == nullptr || r.schema->index.count("type")) return false;
@@ -129,14 +129,6 @@ class Walk {
       if (Take(']')) return true;
       if (!Take(',')) return false;
     }
-  }
-
-  const Schema* LookUp(const std::string& name) const {
-    if (options_.accept != Accept::kProfiles)
-      if (const Schema* s = table_.FindEvent(name)) return s;
-    if (options_.accept != Accept::kEvents)
-      if (const Schema* s = table_.FindProfile(name)) return s;
-    return nullptr;
   }
 
   /// The value of member `key` of a `schema` object, into its slot.
@@ -270,7 +262,7 @@ class Walk {
         entry.first = Value(key);
         return Dyn(depth, entry.second);
       }
-      return Key(t->key(), key, entry.first) && !(Peek('n') && !t->value().IsErrorOrDyn()) &&
+      return MapKeyOf(t->key(), key, entry.first) == KeyProblem::kNone && !(Peek('n') && !t->value().IsErrorOrDyn()) &&
              Convert(t->value(), depth, entry.second);
     });
     if (!read) return false;
@@ -283,34 +275,6 @@ class Walk {
     }
     out = Value(std::shared_ptr<const compiler::eval::MapValue>(std::move(map)));
     return true;
-  }
-
-  /// A map key's text as a key of type `t`.
-  static bool Key(const Type& t, const std::string& k, Value& out) {
-    switch (t.kind()) {
-      case TypeKind::kString:
-      case TypeKind::kDyn:
-      case TypeKind::kError: out = Value(k); return true;
-      case TypeKind::kBool:
-        if (k != "true" && k != "false") return false;
-        out = Value(k == "true");
-        return true;
-      case TypeKind::kInt: {
-        int64_t v = 0;
-        auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
-        if (ec != std::errc() || p != k.data() + k.size()) return false;
-        out = Value(v);
-        return true;
-      }
-      case TypeKind::kUint: {
-        uint64_t v = 0;
-        auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
-        if (ec != std::errc() || p != k.data() + k.size()) return false;
-        out = Value(v);
-        return true;
-      }
-      default: return false;
-    }
   }
 
   /// Any value, typed as a document types it: integers as int, or uint

@@ -32,6 +32,30 @@ std::optional<std::string> DecodeBase64(std::string_view s) {
   return out;
 }
 
+KeyProblem MapKeyOf(const compiler::Type& key, const std::string& k, compiler::eval::Value& out) {
+  using compiler::TypeKind;
+  auto whole = [&](auto v) {
+    auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
+    if (ec == std::errc() && p == k.data() + k.size()) {
+      out = compiler::eval::Value(v);
+      return KeyProblem::kNone;
+    }
+    return ec == std::errc::result_out_of_range ? KeyProblem::kOutOfRange : KeyProblem::kNotOfType;
+  };
+  switch (key.kind()) {
+    case TypeKind::kString:
+    case TypeKind::kDyn:
+    case TypeKind::kError: out = compiler::eval::Value(k); return KeyProblem::kNone;
+    case TypeKind::kBool:
+      if (k != "true" && k != "false") return KeyProblem::kNotOfType;
+      out = compiler::eval::Value(k == "true");
+      return KeyProblem::kNone;
+    case TypeKind::kInt: return whole(int64_t{0});
+    case TypeKind::kUint: return whole(uint64_t{0});
+    default: return KeyProblem::kNotOfType;
+  }
+}
+
 compiler::eval::Value ParseFieldDuration(std::string_view s) {
   if (s.size() >= 2 && s.back() == 'd') {
     std::string_view digits = s.substr(0, s.size() - 1);

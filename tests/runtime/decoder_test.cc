@@ -208,6 +208,8 @@ TEST(Decoder, EveryErrorHasItsMessage) {
        R"(line 17: the value under key #1 of field 'tags' of profile 'hcp' must be an int, got 1.5)"},
       {"map key", "{" + kHcp + R"(, "weights": {"one": 1}})",
        R"(line 17: key #1 of field 'weights' of profile 'hcp' must be an int, got "one")"},
+      {"map key out of range", "{" + kHcp + R"(, "weights": {"99999999999999999999": 1}})",
+       R"(line 17: key #1 of field 'weights' of profile 'hcp' is out of range for an int, got "99999999999999999999")"},
       {"duplicate map key", "{" + kHcp + R"(, "weights": {"1": 1, "01": 2}})",
        R"(line 17: key #2 of field 'weights' of profile 'hcp' repeats an earlier key, got "1")"},
       {"int too large", "{" + HcpWithout("decile") + R"(, "decile": 9223372036854775808})",
