@@ -216,28 +216,48 @@ void TriggerHits::Add(uint32_t journey, int32_t code, const Value* error) {
 }
 
 void TriggerHits::SortFrom(size_t first) {
-  auto by_journey = [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; };
   const size_t n = hits_.size();
+  if (n - first < 2) return;
   // A dispatch reports the hits of each node of its tree in journey order,
-  // and an event visits a few nodes: a few runs to merge, where sorting
-  // hundreds of hits would compare each about eight times.
-  size_t runs = 1;
-  for (size_t i = first + 1; i < n && runs <= 8; ++i) runs += hits_[i].journey < hits_[i - 1].journey;
-  if (runs > 8) {
-    std::sort(hits_.begin() + static_cast<std::ptrdiff_t>(first), hits_.end(), by_journey);
-    return;
+  // and an event visits a few nodes: a few runs (at 1,000 peer rules, one
+  // or two for nine events in ten) to merge, where sorting hundreds of
+  // hits would compare each about eight times.
+  constexpr size_t kMaxRuns = 8;
+  size_t ends[kMaxRuns];
+  size_t runs = 0;
+  for (size_t i = first + 1; i < n; ++i) {
+    if (hits_[i].journey >= hits_[i - 1].journey) continue;
+    if (runs == kMaxRuns - 1) {
+      std::sort(hits_.begin() + static_cast<std::ptrdiff_t>(first), hits_.end(),
+                [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; });
+      return;
+    }
+    ends[runs++] = i;
   }
-  auto at = [&](size_t i) { return hits_.begin() + static_cast<std::ptrdiff_t>(i); };
-  // Merges the sorted prefix with the run after it, until none is left.
-  size_t sorted = first;
-  while (sorted < n && (sorted == first || !by_journey(hits_[sorted], hits_[sorted - 1]))) ++sorted;
-  while (sorted < n) {
-    size_t next = sorted + 1;
-    while (next < n && !by_journey(hits_[next], hits_[next - 1])) ++next;
-    scratch_.clear();
-    std::merge(at(first), at(sorted), at(sorted), at(next), std::back_inserter(scratch_), by_journey);
-    std::copy(scratch_.begin(), scratch_.end(), at(first));
-    sorted = next;
+  if (runs == 0) return;
+  ends[runs++] = n;
+  // Merges the sorted prefix with the next run, until none is left. Which
+  // side a hit comes from is chosen by a conditional move, not a branch:
+  // the runs interleave at random, and a mispredicted branch per hit cost
+  // more than the rest of the merge.
+  scratch_.resize(n - first);
+  TriggerHit* out = scratch_.data();
+  TriggerHit* hits = hits_.data();
+  for (size_t r = 1; r < runs; ++r) {
+    const TriggerHit* a = hits + first;
+    const TriggerHit* a_end = hits + ends[r - 1];
+    const TriggerHit* b = a_end;
+    const TriggerHit* b_end = hits + ends[r];
+    TriggerHit* o = out;
+    while (a != a_end && b != b_end) {
+      const bool take_b = b->journey < a->journey;
+      *o++ = take_b ? *b : *a;
+      b += take_b;
+      a += !take_b;
+    }
+    o = std::copy(a, a_end, o);
+    o = std::copy(b, b_end, o);
+    std::copy(out, o, hits + first);
   }
 }
 
