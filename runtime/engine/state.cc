@@ -6,16 +6,11 @@
 namespace tutti::runtime {
 
 std::optional<uint32_t> InMemoryStore::FindCustomer(uint32_t profile, std::string_view key) const {
-  const auto& m = by_key_[profile];
-  auto it = m.find(key);
-  if (it == m.end()) return std::nullopt;
-  return it->second;
+  return by_key_[profile].Find(key, [this](uint32_t id) -> const std::string& { return customers_[id].key; });
 }
 
 uint32_t InMemoryStore::GetOrAddCustomer(uint32_t profile, std::string_view key) {
-  const auto& m = by_key_[profile];
-  auto it = m.find(key);
-  if (it != m.end()) return it->second;
+  if (std::optional<uint32_t> id = FindCustomer(profile, key)) return *id;
   uint32_t id = static_cast<uint32_t>(customers_.size());
   Customer& c = customers_.emplace_back();
   c.profile = profile;
@@ -25,8 +20,8 @@ uint32_t InMemoryStore::GetOrAddCustomer(uint32_t profile, std::string_view key)
 }
 
 bool InMemoryStore::Index(uint32_t profile, const std::string& key, uint32_t id) {
-  auto [it, added] = by_profile_[profile].emplace(key, id);
-  if (added) by_key_[profile].emplace(it->first, id);
+  const bool added = by_profile_[profile].emplace(key, id).second;
+  if (added) by_key_[profile].Add(key, id);
   return added;
 }
 

@@ -16,10 +16,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/compact_vector.h"
+#include "base/key_index.h"
 #include "compiler/eval/value.h"
 #include "compiler/ir/journey_ir.h"
 #include "runtime/engine/choice.h"
@@ -133,8 +133,7 @@ class StateStore {
 class InMemoryStore final : public StateStore {
  public:
   explicit InMemoryStore(size_t profiles) : by_profile_(profiles), by_key_(profiles) {}
-  // by_key_ points into by_profile_'s keys: a copy would point into the
-  // original's.
+  // Held like the stores it indexes: never copied.
   InMemoryStore(const InMemoryStore&) = delete;
   InMemoryStore& operator=(const InMemoryStore&) = delete;
   std::optional<uint32_t> FindCustomer(uint32_t profile, std::string_view key) const override;
@@ -163,14 +162,11 @@ class InMemoryStore final : public StateStore {
   /// was already there.
   bool Index(uint32_t profile, const std::string& key, uint32_t id);
 
-  struct KeyHash {
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   // deques: references stay valid while new entries are added.
   std::deque<Customer> customers_;
   std::vector<std::map<std::string, uint32_t, std::less<>>> by_profile_;  // in key order
-  // The same, hashed, for lookups by key (a map's keys never move).
-  std::vector<std::unordered_map<std::string_view, uint32_t, KeyHash>> by_key_;
+  // The same, hashed, for lookups by key: it reads a key in its customer.
+  std::vector<KeyIndex> by_key_;
   std::deque<JourneyInstance> instances_;
   std::vector<uint32_t> free_;
 };
