@@ -53,6 +53,9 @@ void Engine::IndexJourneys() {
   version_ids_.resize(n);
   for (uint32_t e = 0; e < n; ++e) version_ids_[e] = VersionId(*journeys_[e]);
   audience_index_.assign(n, std::nullopt);
+  audience_journeys_.assign(profile_names_.size(), {});
+  for (uint32_t i = 0; i < n; ++i)
+    if (journeys_[i]->audience) audience_journeys_[ProfileIndex(journeys_[i]->audience->profile)].push_back(i);
   triggers_.clear();
   routes_.clear();
   // Triggers in the current program's order, as the native dispatch tests
@@ -205,8 +208,7 @@ void Engine::UpsertProfile(const Record& profile) {
       profile_ids_.count("account")) {
     c.account = store_->GetOrAddCustomer(ProfileIndex("account"), account->AsString());
   }
-  for (uint32_t j = 0; j < journeys_.size(); ++j)
-    if (journeys_[j]->audience && journeys_[j]->audience->profile == profile.type()) audience_index_[j].reset();
+  for (uint32_t j : audience_journeys_[p]) audience_index_[j].reset();
 }
 
 bool Engine::SetPaused(std::string_view journey, bool paused) {

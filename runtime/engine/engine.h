@@ -463,6 +463,9 @@ class Engine final : private stdlib::HistoryView {
   /// journey -> audience field value -> candidate customers (key order);
   /// rebuilt after profiles change
   std::vector<std::optional<std::unordered_map<std::string, std::vector<uint32_t>>>> audience_index_;
+  /// profile id -> the journeys whose audience is of that profile (a
+  /// profile's update resets their indexes, and only theirs)
+  std::vector<std::vector<uint32_t>> audience_journeys_;
 
   std::map<std::pair<const compiler::eval::RecordShape*, std::string>,
            std::unique_ptr<compiler::eval::RecordShape>>
