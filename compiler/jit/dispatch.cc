@@ -1,6 +1,8 @@
 #include "compiler/jit/dispatch.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <type_traits>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -206,17 +208,44 @@ std::pair<int32_t, bool> BucketTable::Add(const std::string& literal) {
   return {static_cast<int32_t>(texts_.size() - 1), true};
 }
 
+TriggerHits& TriggerHits::operator=(TriggerHits&& other) noexcept {
+  if (this == &other) return *this;
+  delete[] data_;
+  data_ = std::exchange(other.data_, nullptr);
+  size_ = std::exchange(other.size_, 0);
+  capacity_ = std::exchange(other.capacity_, 0);
+  errors_ = std::move(other.errors_);
+  scratch_ = std::move(other.scratch_);
+  return *this;
+}
+
 void TriggerHits::Add(uint32_t journey, int32_t code, const Value* error) {
   uint32_t at = 0;
   if (code == kErrorValue) {
     at = static_cast<uint32_t>(errors_.size());
     errors_.push_back(*error);
   }
-  hits_.push_back(TriggerHit{journey, code, at});
+  if (size_ == capacity_) {
+    const uint64_t room = std::max<uint64_t>(16, 2 * capacity_);
+    auto* grown = new TriggerHit[room];
+    std::copy(data_, data_ + size_, grown);
+    delete[] data_;
+    data_ = grown;
+    capacity_ = room;
+  }
+  data_[size_++] = TriggerHit{journey, code, at};
+}
+
+TriggerHits::Layout TriggerHits::Offsets() {
+  static_assert(std::is_standard_layout_v<TriggerHits>, "native code reads TriggerHits at fixed offsets");
+  static_assert(sizeof(TriggerHit) == 12 && offsetof(TriggerHit, journey) == 0 && offsetof(TriggerHit, code) == 4 &&
+                    offsetof(TriggerHit, error) == 8,
+                "native code writes TriggerHit as three 32-bit words");
+  return Layout{offsetof(TriggerHits, data_), offsetof(TriggerHits, size_), offsetof(TriggerHits, capacity_)};
 }
 
 void TriggerHits::SortFrom(size_t first) {
-  const size_t n = hits_.size();
+  const size_t n = size_;
   if (n - first < 2) return;
   // A dispatch reports the hits of each node of its tree in journey order,
   // and an event visits a few nodes: a few runs (at 1,000 peer rules, one
@@ -226,10 +255,9 @@ void TriggerHits::SortFrom(size_t first) {
   size_t ends[kMaxRuns];
   size_t runs = 0;
   for (size_t i = first + 1; i < n; ++i) {
-    if (hits_[i].journey >= hits_[i - 1].journey) continue;
+    if (data_[i].journey >= data_[i - 1].journey) continue;
     if (runs == kMaxRuns - 1) {
-      std::sort(hits_.begin() + static_cast<std::ptrdiff_t>(first), hits_.end(),
-                [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; });
+      std::sort(data_ + first, data_ + n, [](const TriggerHit& a, const TriggerHit& b) { return a.journey < b.journey; });
       return;
     }
     ends[runs++] = i;
@@ -242,7 +270,7 @@ void TriggerHits::SortFrom(size_t first) {
   // more than the rest of the merge.
   scratch_.resize(n - first);
   TriggerHit* out = scratch_.data();
-  TriggerHit* hits = hits_.data();
+  TriggerHit* hits = data_;
   for (size_t r = 1; r < runs; ++r) {
     const TriggerHit* a = hits + first;
     const TriggerHit* a_end = hits + ends[r - 1];
@@ -414,13 +442,64 @@ class DispatchEmitter {
   /// Reports a hit when `code` says so, with the error (if any) in `error`.
   void Report(llvm::Value* journey, llvm::Value* code, llvm::Value* error) {
     auto* hit = Block("hit");
+    auto* not_true = Block("not_true");
+    auto* failed = Block("failed");
     auto* next = Block("next");
-    b_.CreateCondBr(b_.CreateOr(b_.CreateICmpEQ(code, b_.getInt32(kTrue)), b_.CreateICmpEQ(code, b_.getInt32(kErrorValue))),
-                    hit, next);
+    b_.CreateCondBr(b_.CreateICmpEQ(code, b_.getInt32(kTrue)), hit, not_true);
     b_.SetInsertPoint(hit);
+    AddHit(journey, kTrue);
+    b_.CreateBr(next);
+    b_.SetInsertPoint(not_true);
+    b_.CreateCondBr(b_.CreateICmpEQ(code, b_.getInt32(kErrorValue)), failed, next);
+    b_.SetInsertPoint(failed);
     Call("tutti_jit_hit", {frame_->hits, journey, code, error});
     b_.CreateBr(next);
     b_.SetInsertPoint(next);
+  }
+
+  /// Adds a hit without an error through the module's own adder (AddHitFunction).
+  void AddHit(llvm::Value* journey, int32_t code) {
+    b_.CreateCall(AddHitFunction(), {frame_->hits, journey, b_.getInt32(code), frame_->result});
+  }
+
+  /// The module's function that adds a hit without an error: in place
+  /// while the hits have room (TriggerHits::Offsets), else through
+  /// tutti_jit_hit, which grows it. One small function called from every
+  /// test rather than its body at each: the same speed, and LLVM's time
+  /// grows with the size of the functions it optimizes.
+  llvm::Function* AddHitFunction() {
+    if (add_hit_ != nullptr) return add_hit_;
+    llvm::IRBuilderBase::InsertPointGuard keep(b_);
+    llvm::Type* i64 = b_.getInt64Ty();
+    llvm::Type* i32 = b_.getInt32Ty();
+    llvm::Type* i8 = b_.getInt8Ty();
+    add_hit_ = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), {ptr_, i32, i32, ptr_}, false),
+                                      llvm::Function::InternalLinkage, "add_hit", module_);
+    add_hit_->addFnAttr(llvm::Attribute::NoInline);
+    llvm::Value* hits = add_hit_->getArg(0);
+    llvm::Value* journey = add_hit_->getArg(1);
+    llvm::Value* code = add_hit_->getArg(2);
+    auto* entry = llvm::BasicBlock::Create(ctx_, "entry", add_hit_);
+    auto* in_place = llvm::BasicBlock::Create(ctx_, "in_place", add_hit_);
+    auto* grow = llvm::BasicBlock::Create(ctx_, "grow", add_hit_);
+    static const TriggerHits::Layout at = TriggerHits::Offsets();
+    b_.SetInsertPoint(entry);
+    auto field = [&](size_t offset) { return b_.CreateConstInBoundsGEP1_64(i8, hits, offset); };
+    llvm::Value* size = b_.CreateLoad(i64, field(at.size));
+    llvm::Value* room = b_.CreateLoad(i64, field(at.capacity));
+    b_.CreateCondBr(b_.CreateICmpULT(size, room), in_place, grow);
+    b_.SetInsertPoint(in_place);
+    llvm::Value* data = b_.CreateLoad(ptr_, field(at.data));
+    llvm::Value* slot = b_.CreateInBoundsGEP(i8, data, b_.CreateMul(size, b_.getInt64(sizeof(TriggerHit))));
+    b_.CreateStore(journey, slot);
+    b_.CreateStore(code, b_.CreateConstInBoundsGEP1_64(i8, slot, offsetof(TriggerHit, code)));
+    b_.CreateStore(llvm::ConstantInt::get(i32, 0), b_.CreateConstInBoundsGEP1_64(i8, slot, offsetof(TriggerHit, error)));
+    b_.CreateStore(b_.CreateAdd(size, b_.getInt64(1)), field(at.size));
+    b_.CreateRetVoid();
+    b_.SetInsertPoint(grow);
+    Call("tutti_jit_hit", {hits, journey, code, add_hit_->getArg(3)});
+    b_.CreateRetVoid();
+    return add_hit_;
   }
 
   /// Tests trigger i and reports a hit.
@@ -428,7 +507,7 @@ class DispatchEmitter {
     const TriggerSpec& t = *triggers_[i];
     llvm::Value* journey = b_.getInt32(static_cast<int32_t>(t.journey));
     if (t.cond == nullptr || t.deferred) {
-      Call("tutti_jit_hit", {frame_->hits, journey, b_.getInt32(t.deferred ? kTestLater : kTrue), frame_->result});
+      AddHit(journey, t.deferred ? kTestLater : kTrue);
       return;
     }
     // The parts the path has decided: `e.F == "L"` or `e.F in [..., "L",
@@ -459,7 +538,7 @@ class DispatchEmitter {
     auto* next = Block("next");
     b_.CreateCondBr(b_.CreateICmpEQ(code, b_.getInt32(kTrue)), hit, next);
     b_.SetInsertPoint(hit);
-    Call("tutti_jit_hit", {frame_->hits, journey, b_.getInt32(kTrue), frame_->result});
+    AddHit(journey, kTrue);
     b_.CreateBr(next);
     if (bail->hasNPredecessorsOrMore(1)) {
       b_.SetInsertPoint(bail);
@@ -584,6 +663,7 @@ class DispatchEmitter {
   uint64_t most_inline_slots_ = 0;  // the most inline test slots any function of this dispatch uses
   DispatchCode code_;
   std::unordered_map<const DispatchNode*, size_t> tests_under_;
+  llvm::Function* add_hit_ = nullptr;  // AddHitFunction's, made on first use
   Frame* frame_ = nullptr;
   /// The buckets an event went down to reach the test being emitted: the
   /// field and the literal it holds.

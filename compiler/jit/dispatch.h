@@ -71,16 +71,30 @@ struct TriggerHit {
 };
 
 /// What dispatches report, in journey order per dispatch; reused from
-/// event to event (clear()).
+/// event to event (clear() keeps the room).
+///
+/// Native code adds a plain hit (no error) itself while there is room: it
+/// reads and writes the first three members at the offsets Layout() gives
+/// (DispatchEmitter::AddHit), and calls tutti_jit_hit, which is Add, for
+/// an error or when the room is full. Room grows to the most hits an
+/// event has had, so after the first events every plain hit is a few
+/// stores, not a call.
 class TriggerHits {
  public:
-  using const_iterator = std::vector<TriggerHit>::const_iterator;
-  const_iterator begin() const { return hits_.begin(); }
-  const_iterator end() const { return hits_.end(); }
-  size_t size() const { return hits_.size(); }
-  bool empty() const { return hits_.empty(); }
+  TriggerHits() = default;
+  ~TriggerHits() { delete[] data_; }
+  TriggerHits(const TriggerHits&) = delete;
+  TriggerHits& operator=(const TriggerHits&) = delete;
+  TriggerHits(TriggerHits&& other) noexcept { *this = std::move(other); }
+  TriggerHits& operator=(TriggerHits&& other) noexcept;
+
+  using const_iterator = const TriggerHit*;
+  const_iterator begin() const { return data_; }
+  const_iterator end() const { return data_ + size_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   void clear() {
-    hits_.clear();
+    size_ = 0;
     errors_.clear();
   }
   /// The error of a hit with code kErrorValue.
@@ -91,8 +105,17 @@ class TriggerHits {
   void Add(uint32_t journey, int32_t code, const Value* error);
   void SortFrom(size_t first);
 
+  /// Byte offsets of the hits' array (TriggerHit*), their count and the
+  /// room (both uint64_t), for native code.
+  struct Layout {
+    size_t data, size, capacity;
+  };
+  static Layout Offsets();
+
  private:
-  std::vector<TriggerHit> hits_;
+  TriggerHit* data_ = nullptr;
+  uint64_t size_ = 0;
+  uint64_t capacity_ = 0;
   std::vector<Value> errors_;
   std::vector<TriggerHit> scratch_;  // SortFrom's, kept from event to event
 };
