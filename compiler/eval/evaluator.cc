@@ -1,5 +1,6 @@
 #include "compiler/eval/evaluator.h"
 
+#include <cstring>
 #include <optional>
 
 #include "compiler/eval/operators.h"
@@ -13,21 +14,31 @@ void Activation::BindCopy(std::string name, Value value) {
   Bind(std::string_view(copies_.front()), std::move(value));
 }
 
+namespace {
+
+/// Names are mostly borrowed from the program, so one name is often the
+/// same text at the same address: tested before the bytes are.
+bool SameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.data() == b.data() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+
+}  // namespace
+
 void Activation::Bind(std::string_view name, Value value) {
-  qualified_ |= name.find('.') != std::string_view::npos;
   // Rebinding takes the new name's text too (BindCopy's copy, say).
   for (size_t i = 0; i < count_; ++i) {
-    if (inline_[i].first == name) {
+    if (SameName(inline_[i].first, name)) {
       inline_[i] = {name, std::move(value)};
       return;
     }
   }
   for (auto& entry : more_) {
-    if (entry.first == name) {
+    if (SameName(entry.first, name)) {
       entry = {name, std::move(value)};
       return;
     }
   }
+  qualified_ |= name.find('.') != std::string_view::npos;
   if (count_ < kInline) {
     inline_[count_].first = name;
     inline_[count_].second = std::move(value);
@@ -40,9 +51,9 @@ void Activation::Bind(std::string_view name, Value value) {
 const Value* Activation::Find(std::string_view name) const {
   for (const Activation* a = this; a != nullptr; a = a->parent_) {
     for (size_t i = 0; i < a->count_; ++i)
-      if (a->inline_[i].first == name) return &a->inline_[i].second;
+      if (SameName(a->inline_[i].first, name)) return &a->inline_[i].second;
     for (const auto& [n, v] : a->more_)
-      if (n == name) return &v;
+      if (SameName(n, name)) return &v;
   }
   return nullptr;
 }

@@ -9,9 +9,14 @@
 namespace tutti::runtime {
 
 bool WorkQueue::Open(WorkTask task) {
-  if (by_id_.count(task.id)) return false;
-  auto placed = open_.emplace(next_++, std::move(task)).first;
-  by_id_.emplace(placed->second.id, placed->first);
+  // Placed first, so that the index's key can view the placed task's id;
+  // taken back in the rare case that the id is held already.
+  auto placed = open_.emplace_hint(open_.end(), next_, std::move(task));
+  if (!by_id_.emplace(placed->second.id, next_).second) {
+    open_.erase(placed);
+    return false;
+  }
+  ++next_;
   return true;
 }
 
