@@ -11,33 +11,54 @@ namespace {
 using std::chrono::nanoseconds;
 using SysNanos = date::sys_time<nanoseconds>;
 
+/// A zone found by name, with the span of time (whole seconds since the
+/// epoch, [begin, end)) its offset from UTC was last looked up for.
+struct FoundZone {
+  std::string name;
+  const date::time_zone* zone = nullptr;
+  int64_t begin = 0, end = 0;
+  std::chrono::seconds offset{0};
+
+  /// The zone's offset from UTC at `sys`. Customers' times cluster, and an
+  /// offset holds for months: tzdb's search of the zone's transitions
+  /// runs when `sys` leaves the span last found.
+  std::chrono::seconds OffsetAt(SysNanos sys) {
+    const int64_t s = date::floor<std::chrono::seconds>(sys).time_since_epoch().count();
+    if (s < begin || s >= end) {
+      const date::sys_info info = zone->get_info(sys);
+      begin = info.begin.time_since_epoch().count();
+      end = info.end.time_since_epoch().count();
+      offset = info.offset;
+    }
+    return offset;
+  }
+};
+
 /// The zone, or null for UTC; throws std::runtime_error for an unknown name.
-const date::time_zone* Zone(std::string_view name) {
+FoundZone* Zone(std::string_view name) {
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return nullptr;
   // Customers live in a few zones, and every quiet-hours check asks for
   // one: the last eight found, per thread, spare tzdb's search of every
   // zone's name. Only names tzdb knows are kept.
-  struct Found {
-    std::string name;
-    const date::time_zone* zone = nullptr;
-  };
-  thread_local Found found[8];
+  thread_local FoundZone found[8];
   thread_local size_t next = 0;
-  for (const Found& f : found)
-    if (f.zone != nullptr && f.name == name) return f.zone;
+  for (FoundZone& f : found)
+    if (f.zone != nullptr && f.name == name) return &f;
   const date::time_zone* zone = date::locate_zone(name);
-  found[next] = Found{std::string(name), zone};
+  found[next] = FoundZone{std::string(name), zone};
+  FoundZone* kept = &found[next];
   next = (next + 1) % std::size(found);
-  return zone;
+  return kept;
 }
 
 }  // namespace
 
 Result<int> LocalMinuteOfDay(Instant t, std::string_view zone) {
   try {
-    const date::time_zone* z = Zone(zone);
+    FoundZone* z = Zone(zone);
     SysNanos sys{nanoseconds(t)};
-    auto local = z ? z->to_local(sys).time_since_epoch() : sys.time_since_epoch();
+    // What time_zone::to_local does, with the offset kept from the last call.
+    auto local = z ? sys.time_since_epoch() + z->OffsetAt(sys) : sys.time_since_epoch();
     auto day = date::floor<date::days>(local);
     return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local - day).count());
   } catch (const std::exception&) {
@@ -47,7 +68,8 @@ Result<int> LocalMinuteOfDay(Instant t, std::string_view zone) {
 
 Result<Instant> NextLocalTime(Instant t, std::string_view zone, int minute_of_day) {
   try {
-    const date::time_zone* z = Zone(zone);
+    FoundZone* found = Zone(zone);
+    const date::time_zone* z = found ? found->zone : nullptr;
     SysNanos sys{nanoseconds(t)};
     auto local = z ? z->to_local(sys) : date::local_time<nanoseconds>(sys.time_since_epoch());
     auto day = date::floor<date::days>(local);

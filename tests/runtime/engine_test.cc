@@ -32,6 +32,23 @@ TEST(LocalTime, MinuteOfDayFollowsTheZone) {
   EXPECT_EQ(LocalMinuteOfDay(0, "Mars/Olympus").status().message(), "unknown time zone \"Mars/Olympus\"");
 }
 
+TEST(LocalTime, MinuteOfDayKeepsUpWithTheOffsetAcrossDaylightSaving) {
+  // New York leaves EST (-5) for EDT (-4) at 2026-03-08T07:00Z and comes
+  // back at 2026-11-01T06:00Z. The offset found is kept for its span, so
+  // the calls go back and forth across both ends of it, and the second
+  // before and the second at each change.
+  const char* kNy = "America/New_York";
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(*LocalMinuteOfDay(At("2026-03-08T06:59:59Z"), kNy), 1 * 60 + 59);
+    EXPECT_EQ(*LocalMinuteOfDay(At("2026-03-08T07:00:00Z"), kNy), 3 * 60);
+    EXPECT_EQ(*LocalMinuteOfDay(At("2026-07-01T16:00:00Z"), kNy), 12 * 60);
+    EXPECT_EQ(*LocalMinuteOfDay(At("2026-11-01T05:59:59Z"), kNy), 1 * 60 + 59);
+    EXPECT_EQ(*LocalMinuteOfDay(At("2026-11-01T06:00:00Z"), kNy), 1 * 60);
+    EXPECT_EQ(*LocalMinuteOfDay(At("2026-01-15T17:30:00Z"), kNy), 12 * 60 + 30);
+    EXPECT_EQ(*LocalMinuteOfDay(At("2026-03-02T14:05:00Z"), "Europe/Berlin"), 15 * 60 + 5);
+  }
+}
+
 TEST(LocalTime, NextLocalTimeIsNowOrLater) {
   // 09:00 in New York on 2 March is 14:00Z; at 14:00Z exactly, it is now.
   EXPECT_EQ(*(NextLocalTime(At("2026-03-02T13:00:00Z"), "America/New_York", 540)),
