@@ -9,7 +9,7 @@
 // random order, each of them a cache miss.
 //
 // Nothing is removed. Growing re-places slots by their tags alone, without
-// reading a key. At most 2^31 ids.
+// reading a key. Ids are below 2^32 - 1 (that one marks an empty slot).
 
 #include <cstddef>
 #include <cstdint>

@@ -19,7 +19,7 @@ namespace {
 /// Names are mostly borrowed from the program, so one name is often the
 /// same text at the same address: tested before the bytes are.
 bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && (a.data() == b.data() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+  return a.size() == b.size() && (a.data() == b.data() || a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
 
 }  // namespace

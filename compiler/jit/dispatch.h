@@ -74,7 +74,7 @@ struct TriggerHit {
 /// event to event (clear() keeps the room).
 ///
 /// Native code adds a plain hit (no error) itself while there is room: it
-/// reads and writes the first three members at the offsets Layout() gives
+/// reads and writes the first three members at the offsets Offsets() gives
 /// (DispatchEmitter::AddHit), and calls tutti_jit_hit, which is Add, for
 /// an error or when the room is full. Room grows to the most hits an
 /// event has had, so after the first events every plain hit is a few
