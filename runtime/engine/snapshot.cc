@@ -738,7 +738,9 @@ void InMemoryStore::Restore(SnapshotReader& in) {
     c.entries = static_cast<uint32_t>(in.U64());
     c.account = static_cast<uint32_t>(in.U64());
     if (in.ok() && !Index(c.profile, c.key, static_cast<uint32_t>(id)))
-      in.Fail("the snapshot holds customer " + c.key + " twice");
+      // Numbered, not named: a customer's key is personal data, and the
+      // reason reaches the log.
+      in.Fail("the snapshot holds customer number " + std::to_string(id) + "'s key twice");
   }
   size_t instances = in.Count(2);
   for (size_t h = 0; h < instances && in.ok(); ++h) {
@@ -772,8 +774,11 @@ void InMemoryStore::Restore(SnapshotReader& in) {
       if (h >= instances_.size() || instances_[h].state == InstanceState::kFree) in.Fail("a customer holds a free instance");
   for (uint32_t h : free_)
     if (instances_[h].state != InstanceState::kFree) in.Fail("the free list holds a running instance");
-  for (const Customer& c : customers_)
-    if (c.account != UINT32_MAX && c.account >= customers_.size()) in.Fail("customer " + c.key + " has an unknown account");
+  for (size_t id = 0; id < customers_.size(); ++id) {
+    const Customer& c = customers_[id];
+    if (c.account != UINT32_MAX && c.account >= customers_.size())
+      in.Fail("customer number " + std::to_string(id) + " has an unknown account");
+  }
 }
 
 }  // namespace tutti::runtime

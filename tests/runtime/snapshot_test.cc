@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/engine/journey_set.h"
+#include "runtime/engine/stable_hash.h"
 #include "runtime/records/decoder.h"
 
 namespace tutti::runtime {
@@ -151,6 +153,37 @@ TEST_F(Snapshots, DamagedSnapshotsAreRefusedWithAReason) {
     refused += !set_->NewEngine()->Restore(damaged).ok();
   }
   EXPECT_GT(refused, 100);
+}
+
+TEST_F(Snapshots, ACustomerKeptTwiceIsRefusedWithoutNamingIt) {
+  // The reason reaches the log, and a customer's key is personal data: the
+  // customer is named by number. Every copy of one customer's key is made
+  // another's of the same length, and the checksum made again.
+  std::string bytes = HalfwaySnapshot(*set_, *profiles_, *events_);
+  auto engine = set_->NewEngine();
+  ASSERT_TRUE(engine->Restore(bytes).ok());
+  const StateStore& store = engine->store();
+  ASSERT_GT(store.customer_count(), 2u);
+  // Two customers of one profile whose keys have the same length.
+  std::string kept, replaced;
+  std::map<std::pair<uint32_t, size_t>, uint32_t> first;
+  for (uint32_t c = 0; c < store.customer_count() && replaced.empty(); ++c) {
+    auto [it, fresh] = first.emplace(std::make_pair(store.customer(c).profile, store.customer(c).key.size()), c);
+    if (fresh) continue;
+    kept = store.customer(it->second).key;
+    replaced = store.customer(c).key;
+  }
+  ASSERT_FALSE(replaced.empty());
+  std::string damaged = bytes.substr(0, bytes.size() - 8);
+  for (size_t at = damaged.find(replaced); at != std::string::npos; at = damaged.find(replaced, at + 1))
+    damaged.replace(at, replaced.size(), kept);
+  const uint64_t sum = StableHash(damaged);
+  for (int i = 0; i < 8; ++i) damaged += static_cast<char>(sum >> (8 * i));
+
+  Status failure = set_->NewEngine()->Restore(damaged);
+  ASSERT_FALSE(failure.ok());
+  EXPECT_NE(failure.message().find("holds customer number"), std::string::npos) << failure.message();
+  EXPECT_EQ(failure.message().find(kept), std::string::npos) << failure.message();
 }
 
 TEST_F(Snapshots, ASnapshotOfOtherJourneysIsRefused) {
