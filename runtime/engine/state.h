@@ -166,7 +166,7 @@ class InMemoryStore final : public StateStore {
   std::deque<Customer> customers_;
   std::vector<std::map<std::string, uint32_t, std::less<>>> by_profile_;  // in key order
   // The same, hashed, for lookups by key: it reads a key in its customer.
-  std::vector<KeyIndex> by_key_;
+  std::vector<KeyIndex<>> by_key_;
   std::deque<JourneyInstance> instances_;
   std::vector<uint32_t> free_;
 };

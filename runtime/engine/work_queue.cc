@@ -12,25 +12,26 @@ bool WorkQueue::Open(WorkTask task) {
   // Placed first, so that the index's key can view the placed task's id;
   // taken back in the rare case that the id is held already.
   auto placed = open_.emplace_hint(open_.end(), next_, std::move(task));
-  if (!by_id_.emplace(placed->second.id, next_).second) {
+  if (by_id_.Find(placed->second.id, IdOf)) {
     open_.erase(placed);
     return false;
   }
+  by_id_.Add(placed->second.id, placed);
   ++next_;
   return true;
 }
 
 const WorkTask* WorkQueue::Find(std::string_view id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &open_.at(it->second);
+  std::optional<OpenTasks::iterator> task = by_id_.Find(id, IdOf);
+  return task ? &(*task)->second : nullptr;
 }
 
 bool WorkQueue::Close(std::string_view id, Instant at, std::string outcome) {
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return false;
-  auto task = open_.find(it->second);
+  std::optional<OpenTasks::iterator> found = by_id_.Find(id, IdOf);
+  if (!found) return false;
+  OpenTasks::iterator task = *found;
   std::string kept = Printable(outcome, kOutcomeBytes);
-  by_id_.erase(it);  // before the id it views moves away
+  by_id_.Remove(task->second.id, IdOf);  // while the task still holds its id
   closed_.push_back(ClosedTask{std::move(task->second), at, std::move(kept)});
   if (closed_.size() > kClosedKept) closed_.pop_front();
   open_.erase(task);
@@ -39,9 +40,9 @@ bool WorkQueue::Close(std::string_view id, Instant at, std::string outcome) {
 }
 
 bool WorkQueue::Reassign(std::string_view id, std::string assignee, Instant at) {
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return false;
-  WorkTask& task = open_.at(it->second);
+  std::optional<OpenTasks::iterator> found = by_id_.Find(id, IdOf);
+  if (!found) return false;
+  WorkTask& task = (*found)->second;
   if (task.assignee == assignee) return true;
   task.reassigned_from = std::exchange(task.assignee, std::move(assignee));
   task.reassigned_at = at;
@@ -51,7 +52,7 @@ bool WorkQueue::Reassign(std::string_view id, std::string assignee, Instant at) 
 
 void WorkQueue::Forget(Instant before) {
   while (!open_.empty() && open_.begin()->second.opened < before) {
-    by_id_.erase(open_.begin()->second.id);
+    by_id_.Remove(open_.begin()->second.id, IdOf);
     open_.erase(open_.begin());
     ++forgotten_count_;
   }
@@ -118,10 +119,10 @@ void WorkQueue::Restore(SnapshotReader& in) {
     uint64_t order = in.U64();
     WorkTask task = ReadTask(in);
     if (order >= next_ || (!open_.empty() && order <= open_.rbegin()->first)) in.Fail("the work queue's tasks are out of order");
-    if (by_id_.count(task.id)) in.Fail("the work queue holds task " + task.id + " twice");
+    if (by_id_.Find(task.id, IdOf)) in.Fail("the work queue holds task " + Printable(task.id, 40) + " twice");
     if (!in.ok()) break;
     auto placed = open_.emplace(order, std::move(task)).first;
-    by_id_.emplace(placed->second.id, order);
+    by_id_.Add(placed->second.id, placed);
   }
   for (size_t n = in.Count(14); n > 0 && in.ok(); --n) {
     ClosedTask c{ReadTask(in), 0, ""};

@@ -25,8 +25,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "base/key_index.h"
 #include "runtime/engine/instant.h"
 
 namespace tutti::runtime {
@@ -108,10 +108,13 @@ class WorkQueue {
   void Restore(SnapshotReader& in);
 
  private:
-  std::map<uint64_t, WorkTask> open_;  // by the order opened
-  /// Each open task's order by its id, which the key views: a task's
-  /// entry goes before the task does.
-  std::unordered_map<std::string_view, uint64_t> by_id_;
+  using OpenTasks = std::map<uint64_t, WorkTask>;
+  OpenTasks open_;  // by the order opened
+  /// Each open task by its id, read in the task itself: a task's entry
+  /// goes before the task does. (A move of the queue keeps the tasks, and
+  /// so the iterators, where they are.)
+  KeyIndex<OpenTasks::iterator> by_id_;
+  static const std::string& IdOf(OpenTasks::iterator task) { return task->second.id; }
   uint64_t next_ = 0;
   std::deque<ClosedTask> closed_;
   int64_t closed_count_ = 0, reassigned_count_ = 0, forgotten_count_ = 0;
