@@ -40,12 +40,13 @@ class KeyIndex {
     ++size_;
   }
 
-  /// Takes `key` out; false if it was not filed. `key_of` must still give
-  /// its id's key.
+  /// Takes `key` out and gives the id it was filed with; nullopt if it was
+  /// not filed. `key_of` must still give its id's key.
   template <typename KeyOf>
-  bool Remove(std::string_view key, const KeyOf& key_of) {
+  std::optional<Id> Remove(std::string_view key, const KeyOf& key_of) {
     size_t hole = SlotOf(key, key_of);
-    if (hole == kNone) return false;
+    if (hole == kNone) return std::nullopt;
+    const Id removed = slots_[hole].id;
     // Each slot after the hole, up to the next empty one, moves back into
     // it unless its home lies cyclically after the hole and at or before
     // where it is.
@@ -58,7 +59,7 @@ class KeyIndex {
     }
     slots_[hole] = Slot{};
     --size_;
-    return true;
+    return removed;
   }
 
   size_t size() const { return size_; }

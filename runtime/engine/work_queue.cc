@@ -27,11 +27,11 @@ const WorkTask* WorkQueue::Find(std::string_view id) const {
 }
 
 bool WorkQueue::Close(std::string_view id, Instant at, std::string outcome) {
-  std::optional<OpenTasks::iterator> found = by_id_.Find(id, IdOf);
+  // Out of the index while the task still holds its id.
+  std::optional<OpenTasks::iterator> found = by_id_.Remove(id, IdOf);
   if (!found) return false;
   OpenTasks::iterator task = *found;
   std::string kept = Printable(outcome, kOutcomeBytes);
-  by_id_.Remove(task->second.id, IdOf);  // while the task still holds its id
   closed_.push_back(ClosedTask{std::move(task->second), at, std::move(kept)});
   if (closed_.size() > kClosedKept) closed_.pop_front();
   open_.erase(task);

@@ -59,8 +59,8 @@ TEST(KeyIndex, RemovingKeysLeavesEveryOtherKeyFound) {
     for (int step = 0; step < 20000; ++step) {
       const uint32_t id = static_cast<uint32_t>(random() % table);
       if (filed[id]) {
-        EXPECT_TRUE(index.Remove(keys[id], key_of));
-        EXPECT_FALSE(index.Remove(keys[id], key_of));
+        EXPECT_EQ(index.Remove(keys[id], key_of), std::optional<uint32_t>(id));
+        EXPECT_EQ(index.Remove(keys[id], key_of), std::nullopt);
       } else {
         index.Add(keys[id], id);
       }
