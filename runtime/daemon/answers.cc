@@ -124,6 +124,13 @@ namespace {
 /// A journey's figures, for all time or for a window alike (`st`, the
 /// window's in InJourneyShape): its counts, time to goal, steps (with
 /// those resting at each now, when `waiting` is given) and experiments.
+/// Counts by name as a JSON object ({"email": 3}).
+Json CountsJson(const NamedCounts& counts) {
+  Json out = Json::object();
+  for (const auto& [name, n] : counts) out[name] = n;
+  return out;
+}
+
 Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::vector<int64_t>* waiting) {
   // Per step: reached, resting there now (a wait, or a send held by
   // quiet hours), and for a wait for an event how it was left, with the
@@ -153,8 +160,8 @@ Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::
           {"time_to_goal", std::move(time_to_goal)},
           {"failed", st.failed},
           {"errors", st.errors},
-          {"actions", st.actions},
-          {"suppressed", st.suppressed},
+          {"actions", CountsJson(st.actions)},
+          {"suppressed", CountsJson(st.suppressed)},
           {"deferred", st.deferred},
           {"unassigned", st.unassigned},
           {"steps", std::move(steps)},

@@ -149,7 +149,7 @@ const Schema* Engine::ReadEventSchema(SnapshotReader& in) const {
 
 namespace {
 
-void WriteCounts(SnapshotWriter& out, const std::map<std::string, int64_t>& counts) {
+void WriteCounts(SnapshotWriter& out, const NamedCounts& counts) {
   out.U64(counts.size());
   for (const auto& [name, n] : counts) {
     out.String(name);
@@ -165,7 +165,7 @@ int64_t ReadTally(SnapshotReader& in) {
   return n;
 }
 
-void ReadCounts(SnapshotReader& in, std::map<std::string, int64_t>& counts) {
+void ReadCounts(SnapshotReader& in, NamedCounts& counts) {
   counts.clear();
   for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
     std::string name = in.String();

@@ -7,6 +7,8 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tutti::runtime {
@@ -51,6 +53,46 @@ inline std::string TimeToGoal(const std::vector<int64_t>& goal_after, double q) 
   return GoalBucketText(goal_after.size() - 1);
 }
 
+/// Counts by name: a journey's actions by channel, its suppressions by
+/// rule. A journey has a handful of each, counted at every send, so they
+/// are kept in one flat vector in the names' order (a search of a few
+/// entries, without a tree's node per name), and iterated as a std::map's
+/// (name, count) pairs are.
+class NamedCounts {
+ public:
+  using Entry = std::pair<std::string, int64_t>;
+
+  /// The count of `name`, added as 0 if new.
+  int64_t& operator[](std::string_view name) {
+    for (Entry& e : entries_)
+      if (e.first.size() == name.size() && e.first == name) return e.second;
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
+                               [](const Entry& e, std::string_view n) { return e.first < n; });
+    return entries_.insert(it, Entry(std::string(name), 0))->second;
+  }
+  /// The count of `name`; 0 if it has none.
+  int64_t Of(std::string_view name) const {
+    for (const Entry& e : entries_)
+      if (e.first == name) return e.second;
+    return 0;
+  }
+
+  NamedCounts& operator+=(const NamedCounts& other) {
+    for (const auto& [name, n] : other) (*this)[name] += n;
+    return *this;
+  }
+
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  void clear() { entries_.clear(); }
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+  bool operator==(const NamedCounts&) const = default;
+
+ private:
+  std::vector<Entry> entries_;  // sorted by name, each name once
+};
+
 /// Arms by step (JourneyStats::arms), `theirs` added to `mine`.
 inline void AddArms(std::map<uint32_t, std::vector<ArmStats>>& mine,
                     const std::map<uint32_t, std::vector<ArmStats>>& theirs) {
@@ -78,8 +120,8 @@ inline void AddCounts(std::vector<int64_t>& mine, const std::vector<int64_t>& th
 struct DayStats {
   int64_t day = 0;  // days since 1970-01-01, UTC
   int64_t entered = 0, completed = 0, exited = 0, goals = 0, failed = 0, errors = 0, deferred = 0, unassigned = 0;
-  std::map<std::string, int64_t> actions;     // by channel, "task" or "notify"
-  std::map<std::string, int64_t> suppressed;  // by rule text
+  NamedCounts actions;     // by channel, "task" or "notify"
+  NamedCounts suppressed;  // by rule text
   /// Steps reached that day, by step index; empty until one is.
   std::vector<int64_t> step_visits;
   /// The arms of splits, `choose best`s and waits taken that day, as
@@ -98,8 +140,8 @@ struct DayStats {
     errors += other.errors;
     deferred += other.deferred;
     unassigned += other.unassigned;
-    for (const auto& [k, n] : other.actions) actions[k] += n;
-    for (const auto& [k, n] : other.suppressed) suppressed[k] += n;
+    actions += other.actions;
+    suppressed += other.suppressed;
     AddCounts(step_visits, other.step_visits);
     AddArms(arms, other.arms);
     AddCounts(goal_after, other.goal_after);
@@ -129,8 +171,8 @@ struct JourneyStats {
   int64_t errors = 0;      // error decisions
   int64_t deferred = 0;    // sends held by quiet hours
   int64_t unassigned = 0;  // routed tasks and notifications that matched no one
-  std::map<std::string, int64_t> actions;     // by channel, "task" or "notify"
-  std::map<std::string, int64_t> suppressed;  // by rule text
+  NamedCounts actions;     // by channel, "task" or "notify"
+  NamedCounts suppressed;  // by rule text
   std::vector<int64_t> step_visits;           // by step index
   /// Split and `choose best` steps, by step index: each arm's ArmStats by
   /// arm index, and last the `otherwise` of a `choose best` (no option
@@ -193,8 +235,8 @@ struct JourneyStats {
     errors += other.errors;
     deferred += other.deferred;
     unassigned += other.unassigned;
-    for (const auto& [k, n] : other.actions) actions[k] += n;
-    for (const auto& [k, n] : other.suppressed) suppressed[k] += n;
+    actions += other.actions;
+    suppressed += other.suppressed;
     AddCounts(step_visits, other.step_visits);
     AddCounts(goal_after, other.goal_after);
     for (const DayStats& d : other.days) AtDay(d.day) += d;

@@ -73,7 +73,7 @@ SimulationResult Simulate(Engine& engine, const std::vector<Record>& profiles, s
 
 namespace {
 
-std::string Counts(const std::map<std::string, int64_t>& m) {
+std::string Counts(const NamedCounts& m) {
   std::string out;
   for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + k + " " + std::to_string(v);
   return out;

@@ -85,16 +85,16 @@ TEST_F(JourneyDays, EachCountLandsOnTheDayItHappened) {
   const DayStats* first = Find(s, "2026-03-01");
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first->entered, 2);
-  EXPECT_EQ(first->actions.at("email"), 2);
+  EXPECT_EQ(first->actions.Of("email"), 2);
   const DayStats* second = Find(s, "2026-03-02");
   EXPECT_EQ(second->entered, 1);
   EXPECT_TRUE(second->actions.empty());
-  EXPECT_EQ(second->suppressed.at("cap email 1 per 7d"), 1);
+  EXPECT_EQ(second->suppressed.Of("cap email 1 per 7d"), 1);
   EXPECT_EQ(Find(s, "2026-03-03")->goals, 1);
   // h1's first reminder went out; h2's instance had reached its goal.
   const DayStats* fourth = Find(s, "2026-03-04");
   EXPECT_EQ(fourth->completed, 1);
-  EXPECT_EQ(fourth->suppressed.at("cap email 1 per 7d"), 1) << "h1's reminder: the cap counts the welcome of 1 March";
+  EXPECT_EQ(fourth->suppressed.Of("cap email 1 per 7d"), 1) << "h1's reminder: the cap counts the welcome of 1 March";
   EXPECT_EQ(Find(s, "2026-03-05")->exited, 1);
   // A window adds its days up; the whole of them is the journey's totals.
   DayStats all = s.Window(Day("2026-01-01"), Day("2026-04-01"));

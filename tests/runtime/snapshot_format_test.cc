@@ -205,7 +205,7 @@ TEST(SnapshotFormats, JourneyCountsOutOfRangeAreRefused) {
   auto back = DecodeJourneyStats(EncodeJourneyStats(stats), journey);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->entered, 5);
-  EXPECT_EQ(back->actions["email"], 3);
+  EXPECT_EQ(back->actions.Of("email"), 3);
   EXPECT_EQ(back->days.at(0).entered, 2);
   for (int64_t bad : {int64_t{-1}, (int64_t{1} << 48) + 1, INT64_MAX}) {
     JourneyStats s = stats;
