@@ -1,11 +1,11 @@
 #pragma once
-// A map from pointers to values, for lookups on a hot path: open
-// addressing with linear probing over a power-of-two table of keys alone,
-// so that a lookup reads one cache line of keys (eight to a line) and then
-// its value, where std::unordered_map divides by a prime and chases a node.
-// Values live in insertion order in a vector; references to them are
-// stable only until the next Add. Nothing is ever removed; null is not a
-// key.
+// A map from pointers to small values, for lookups on a hot path: open
+// addressing with linear probing over a power-of-two table whose slots
+// hold each key with its value, so that a lookup reads the slot's line
+// and has the value with it, where std::unordered_map divides by a prime
+// and chases a node. Keep values small (a few words): every slot, used
+// or not, holds one. References to values are stable only until the next
+// Add. Nothing is ever removed; null is not a key.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +24,7 @@ class PointerMap {
     if (slots_.empty()) return nullptr;
     for (size_t i = Home(key);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
-      if (s.key == key) return &values_[s.value];
+      if (s.key == key) return &s.value;
       if (s.key == nullptr) return nullptr;
     }
   }
@@ -36,18 +36,17 @@ class PointerMap {
   V& Add(const Key* key, V value) {
     TUTTI_CHECK(key != nullptr, "a null key");
     if (V* there = Find(key)) return *there;
-    if (2 * (values_.size() + 1) > slots_.size()) Grow();
-    Place(key, static_cast<uint32_t>(values_.size()));
-    values_.push_back(std::move(value));
-    return values_.back();
+    if (2 * (size_ + 1) > slots_.size()) Grow();
+    ++size_;
+    return Place(key, std::move(value));
   }
 
-  size_t size() const { return values_.size(); }
+  size_t size() const { return size_; }
 
  private:
   struct Slot {
     const Key* key = nullptr;
-    uint32_t value = 0;
+    V value{};
   };
 
   // Fibonacci hashing: the pointer's low bits are alignment, its high
@@ -56,10 +55,12 @@ class PointerMap {
     return static_cast<size_t>((reinterpret_cast<uintptr_t>(key) * 0x9E3779B97F4A7C15ull) >> shift_) & mask_;
   }
 
-  void Place(const Key* key, uint32_t value) {
+  V& Place(const Key* key, V value) {
     size_t i = Home(key);
     while (slots_[i].key != nullptr) i = (i + 1) & mask_;
-    slots_[i] = Slot{key, value};
+    slots_[i].key = key;
+    slots_[i].value = std::move(value);
+    return slots_[i].value;
   }
 
   void Grow() {
@@ -70,12 +71,12 @@ class PointerMap {
     int bits = 0;
     while ((size_t{1} << bits) < capacity) ++bits;
     shift_ = 64 - bits;
-    for (const Slot& s : old)
-      if (s.key != nullptr) Place(s.key, s.value);
+    for (Slot& s : old)
+      if (s.key != nullptr) Place(s.key, std::move(s.value));
   }
 
   std::vector<Slot> slots_;
-  std::vector<V> values_;
+  size_t size_ = 0;
   size_t mask_ = 0;
   int shift_ = 63;
 };

@@ -149,11 +149,11 @@ auto WithVars(const CompiledExprs::Entry& entry, const eval::Activation& activat
   const Value* inline_vars[kInline];
   std::vector<const Value*> heap_vars;
   const Value** vars = inline_vars;
-  if (entry.env.size() > kInline) {
-    heap_vars.resize(entry.env.size());
+  if (entry.env_size > kInline) {
+    heap_vars.resize(entry.env_size);
     vars = heap_vars.data();
   }
-  for (size_t i = 0; i < entry.env.size(); ++i) {
+  for (size_t i = 0; i < entry.env_size; ++i) {
     const Value* v = activation.Find(entry.env[i]);
     vars[i] = v ? v : &entry.unbound[i];
   }
@@ -238,21 +238,27 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
   };
 
   std::map<size_t, std::vector<const ExprSpec*>> groups;
+  std::map<size_t, uint32_t> group_number;  // by ExprSpec::group: its place in fns_
   std::unordered_map<const ast::Expr*, size_t> group_of;
+  out->names_.reserve(specs.size());
   for (const ExprSpec& spec : specs) {
     if (spec.expr == nullptr || out->entries_.Contains(spec.expr)) continue;
     group_of[spec.expr] = spec.group;
     auto& group = groups[spec.group];
-    Entry entry;
-    entry.number = static_cast<uint32_t>(out->entries_.size());
-    entry.env = spec.env;
-    entry.index = static_cast<int32_t>(group.size());
-    entry.test_only = spec.condition;
+    Names& names = out->names_.emplace_back();
+    names.env = spec.env;
     for (const std::string& n : spec.env) {
       auto t = eval::TypeDenotation(n);
-      entry.unbound.push_back(t ? *t : Value::Error("undeclared reference to '" + n + "'"));
+      names.unbound.push_back(t ? *t : Value::Error("undeclared reference to '" + n + "'"));
     }
-    out->entries_.Add(spec.expr, std::move(entry));
+    Entry entry;
+    entry.env = names.env.data();
+    entry.unbound = names.unbound.data();
+    entry.env_size = static_cast<uint32_t>(names.env.size());
+    entry.group = group_number.emplace(spec.group, static_cast<uint32_t>(group_number.size())).first->second;
+    entry.index = static_cast<int32_t>(group.size());
+    entry.test_only = spec.condition;
+    out->entries_.Add(spec.expr, entry);
     group.push_back(&spec);
   }
   auto stopped = [&options] { return options.stop != nullptr && options.stop->load(std::memory_order_relaxed); };
@@ -268,7 +274,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     group_code[id] = {name, &pool};
     for (const ExprSpec* spec : group) out->entries_.Find(spec->expr)->pool = pool.entries().data();
   }
-  out->fns_ = std::make_unique<std::atomic<GroupFunction>[]>(out->entries_.size());
+  out->fns_ = std::make_unique<std::atomic<GroupFunction>[]>(group_number.size());
 
   // One dispatch function per event type with triggers, in one module.
   std::map<std::string, std::vector<const TriggerSpec*>> by_event;
@@ -289,7 +295,8 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
           if (entry == nullptr)
             return Status::Internal("the trigger condition of journey #" + std::to_string(t->journey) + " was not compiled");
           const auto& [fn, group_pool] = group_code[group_of.at(t->cond)];
-          c = CompiledCondition{fn, entry->index, entry->env, group_pool->entries().data()};
+          c = CompiledCondition{fn, entry->index, std::vector<std::string>(entry->env, entry->env + entry->env_size),
+                                group_pool->entries().data()};
         }
         conditions.push_back(std::move(c));
       }
@@ -373,9 +380,7 @@ Result<std::unique_ptr<CompiledExprs>> CompiledExprs::Compile(
     auto symbol = code->jit_->lookup(unit.fn);
     if (!symbol) return Status::Internal("cannot link '" + unit.fn + "': " + ErrorText(symbol.takeError()));
     for (size_t id : groups_of_fn[unit.fn])
-      for (const ExprSpec* spec : groups.at(id))
-        code->fns_[code->entries_.Find(spec->expr)->number].store(symbol->toPtr<GroupFunction>(),
-                                                                   std::memory_order_release);
+      code->fns_[group_number.at(id)].store(symbol->toPtr<GroupFunction>(), std::memory_order_release);
     ready();
   }
   for (size_t i = 0; i < dispatch_names.size(); ++i) {

@@ -98,15 +98,19 @@ class CompiledExprs {
 
   /// The compiled form of `expr`, or null if it was not compiled or its
   /// journey's module is not compiled yet.
+  /// Kept in the lookup table's slot with its expression's address, so
+  /// that finding it reads one line: a handful of words, its names kept
+  /// apart (CompiledExprs::Names).
   struct Entry {
-    uint32_t number = 0;  // in the order laid out: its function's place in fns_
     const void* const* pool = nullptr;  // its group's constants
-    int32_t index = 0;  // within the group
-    bool test_only = false;  // a condition: compiled as a test alone
-    std::vector<std::string> env;
-    /// What a name of `env` reads as when the activation lacks it: the
+    const std::string* env = nullptr;   // env_size names, in `vars` order
+    /// What each name of `env` reads as when the activation lacks it: the
     /// type it denotes, or an "undeclared reference" error.
-    std::vector<Value> unbound;
+    const Value* unbound = nullptr;
+    uint32_t env_size = 0;
+    uint32_t group = 0;  // its function's place in fns_, one per group (journey)
+    int32_t index = 0;   // within the group
+    bool test_only = false;  // a condition: compiled as a test alone
   };
   const Entry* Find(const ast::Expr* expr) const;
 
@@ -144,7 +148,7 @@ class CompiledExprs {
   CompiledExprs();
 
   /// `entry`'s function (Find gave only entries whose function is set).
-  GroupFunction Fn(const Entry& entry) const { return fns_[entry.number].load(std::memory_order_acquire); }
+  GroupFunction Fn(const Entry& entry) const { return fns_[entry.group].load(std::memory_order_acquire); }
 
   // Laid out before the code is handed out (Compile's `early`), and never
   // changed after but for the functions, stored once each as their
@@ -153,7 +157,18 @@ class CompiledExprs {
   std::deque<ConstantPool> pools_;  // one per module; stable addresses
   const ConstantPool* dispatch_pool_ = nullptr;
   PointerMap<ast::Expr, Entry> entries_;
-  std::unique_ptr<std::atomic<GroupFunction>[]> fns_;  // by Entry::number; null until compiled
+  /// The names an entry reads and their unbound values (Entry::env and
+  /// ::unbound point into them; a vector's elements stay put when the
+  /// vector holding it moves).
+  struct Names {
+    std::vector<std::string> env;
+    std::vector<Value> unbound;
+  };
+  std::vector<Names> names_;
+  /// By Entry::group: a group's function, null until compiled. A few
+  /// thousand at most, so the array stays in cache where one per
+  /// expression did not.
+  std::unique_ptr<std::atomic<GroupFunction>[]> fns_;
   std::vector<DispatchPlan> plans_;  // reserved up front: the pool points into them
   /// Each event type and its place in dispatch_fns_. A program declares a
   /// few dozen event types at most: comparing the name's length first, a
