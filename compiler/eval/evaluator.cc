@@ -17,9 +17,13 @@ void Activation::BindCopy(std::string name, Value value) {
 namespace {
 
 /// Names are mostly borrowed from the program, so one name is often the
-/// same text at the same address: tested before the bytes are.
+/// same text at the same address: tested before the bytes are. Names of
+/// one length mostly differ in their first letter ("now", "hcp"), tested
+/// before memcmp is called.
 bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && (a.data() == b.data() || a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+  if (a.size() != b.size()) return false;
+  if (a.data() == b.data() || a.empty()) return true;
+  return a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace

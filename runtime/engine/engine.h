@@ -454,7 +454,6 @@ class Engine final : private stdlib::HistoryView {
 
   std::vector<std::string> version_ids_;    // by journey: VersionId
   std::vector<std::string> profile_names_;  // index = profile id (profile_names())
-  std::map<std::string, uint32_t, std::less<>> profile_ids_;
   /// event type -> journeys it triggers, by index
   std::unordered_map<std::string, std::vector<uint32_t>> triggers_;
   /// event type -> the (profile, event field) pairs exits and waits route

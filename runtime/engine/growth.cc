@@ -31,8 +31,7 @@ const Schema* SchemaWithShape(const SchemaTable& table, const RecordShape* shape
 
 void Engine::GrowRecords(const SchemaTable& schemas) {
   for (const std::string& name : schemas.ProfileNames()) {
-    if (profile_ids_.count(name)) continue;
-    profile_ids_.emplace(name, static_cast<uint32_t>(profile_names_.size()));
+    if (ProfileId(name)) continue;
     profile_names_.push_back(name);
     store_->AddProfile();
   }
