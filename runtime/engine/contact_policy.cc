@@ -30,24 +30,31 @@ ContactPolicy::ContactPolicy(const compiler::ir::Program& program,
     if (r.kind == PolicyClauseKind::kRequireConsent) require_consent_ = true;
     for (const std::string& c : r.channels) names_.Intern(c);
   }
-  for (const auto& [name, ch] : program.channels) names_.Intern(name);
+  for (const auto& [name, ch] : program.channels) {
+    uint32_t id = names_.Intern(name);
+    if (kinds_.size() <= id) kinds_.resize(id + 1);
+    kinds_[id] = ch.kind;
+  }
   task_ = names_.Intern("task");
+  for (const PolicyRule& r : program.rules) {
+    std::vector<uint32_t>& ids = rule_channels_.emplace_back();
+    for (const std::string& c : r.channels) ids.push_back(names_.Intern(c));
+  }
 }
 
 bool ContactPolicy::IsMessage(uint32_t channel) const {
-  auto it = program_.channels.find(names_.Get(channel));
-  return it != program_.channels.end() && it->second.kind == ChannelKind::kMessage;
+  return channel < kinds_.size() && kinds_[channel] == ChannelKind::kMessage;
 }
 
 bool ContactPolicy::IsTask(uint32_t channel) const {
-  if (channel == task_) return true;
-  auto it = program_.channels.find(names_.Get(channel));
-  return it != program_.channels.end() && it->second.kind == ChannelKind::kTask;
+  return channel == task_ || (channel < kinds_.size() && kinds_[channel] == ChannelKind::kTask);
 }
 
 bool ContactPolicy::Covers(const PolicyRule& rule, uint32_t channel) const {
   if (rule.any_channel && IsMessage(channel)) return true;
-  return rule.Lists(names_.Get(channel)) || (rule.Lists("task") && IsTask(channel));
+  const std::vector<uint32_t>& listed = rule_channels_[static_cast<size_t>(&rule - program_.rules.data())];
+  auto lists = [&](uint32_t id) { return std::find(listed.begin(), listed.end(), id) != listed.end(); };
+  return lists(channel) || (lists(task_) && IsTask(channel));
 }
 
 bool ContactPolicy::Governs(uint32_t channel) const {

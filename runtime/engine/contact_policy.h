@@ -82,6 +82,8 @@ class ContactPolicy {
   const compiler::ir::PolicyRule* ApprovalRule(const std::string& channel) const;
 
  private:
+  /// Whether `rule`, one of the program's rules (program.rules), covers
+  /// the channel named by interned id `channel`.
   bool Covers(const compiler::ir::PolicyRule& rule, uint32_t channel) const;
   bool IsMessage(uint32_t channel) const;
   bool IsTask(uint32_t channel) const;
@@ -90,6 +92,13 @@ class ContactPolicy {
   const std::vector<const compiler::ir::Journey*>& journeys_;
   Names& names_;
   uint32_t task_ = 0;  // "task", interned
+  // What Covers asks at every send and for each send in the history it
+  // reads, by interned name rather than through the program's tree of
+  // channel names: each declared channel's kind by name id (none past the
+  // end: a name interned later was never declared), and each rule's
+  // channels (PolicyRule::channels) as name ids, by the rule's index.
+  std::vector<std::optional<compiler::ir::ChannelKind>> kinds_;
+  std::vector<std::vector<uint32_t>> rule_channels_;
   bool require_consent_ = false;
 };
 
