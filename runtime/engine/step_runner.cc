@@ -542,15 +542,16 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
     }
     message = std::move(*rendered);
   }
-  PendingSend p;
   // A send on a task channel gives its recipient, a colleague, a task.
   auto channel = program_->channels.find(st.channel.text);
   uint8_t role = channel != program_->channels.end() && channel->second.kind == ir::ChannelKind::kTask
                      ? AssigneeRole(to.key, to.record, st.channel.text)
                      : 0;
-  p.request = SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), ContentFingerprint(*content),
-                          recipient, {}, role};
-  p.decision = NewDecision(DecisionKind::kAction, inst, s);
+  // Built where it waits for the instant's verdict, not moved there.
+  PendingSend& p = pending_.emplace_back(PendingSend{
+      SendRequest{now_, inst.journey, j.priority, names_.Intern(st.channel.text), ContentFingerprint(*content),
+                  recipient, {}, role},
+      NewDecision(DecisionKind::kAction, inst, s), pending_seq_++});
   p.decision.channel = st.channel.text;
   p.decision.action = "send";
   p.decision.content = std::move(*content);
@@ -559,8 +560,6 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
   if (tmpl != nullptr) p.decision.approval = tmpl->approval;
   p.decision.message = std::move(message);
   p.decision.idempotency_key = IdempotencyKey(store_->instance(handle), "");
-  p.seq = pending_seq_++;
-  pending_.push_back(std::move(p));
   return true;
 }
 
@@ -570,22 +569,24 @@ bool Engine::RunSend(uint32_t handle, const ir::Step& s) {
 bool Engine::Approved(uint32_t handle, const ir::Step& s, const ir::Template* tmpl, const std::string& id,
                       const Customer& to) {
   const auto& st = s.source->As<ast::SendStep>();
+  // Nearly every send passes: the decision that holds one back is built
+  // only once it is known to be needed.
+  bool expired = tmpl != nullptr && tmpl->last_day && now_ / kNanosPerDay > *tmpl->last_day;
+  const ir::PolicyRule* rule = expired ? nullptr : policy_->ApprovalRule(st.channel.text);
+  if (!expired && (rule == nullptr || (tmpl != nullptr && !tmpl->approval.empty()))) return true;
   Decision d = NewDecision(DecisionKind::kSuppressed, store_->instance(handle), s);
   SetOwner(d, to);
-  if (tmpl != nullptr && tmpl->last_day && now_ / kNanosPerDay > *tmpl->last_day) {
+  if (expired) {
     d.rule = tmpl->approved_text;
     d.rule_at = tmpl->at;
     d.reason = "the approval " + tmpl->approval + " of template \"" + id + "\" expired at the end of " +
                tmpl->decl->expires->text;
-  } else if (const ir::PolicyRule* rule = policy_->ApprovalRule(st.channel.text);
-             rule != nullptr && (tmpl == nullptr || tmpl->approval.empty())) {
+  } else {
     d.policy = rule->policy;
     d.rule = rule->text;
     d.rule_at = rule->at;
     d.reason = tmpl == nullptr ? "\"" + id + "\" is not a declared template, and '" + st.channel.text + "' sends approved content only"
                                : "template \"" + id + "\" has no approval, and '" + st.channel.text + "' sends approved content only";
-  } else {
-    return true;
   }
   d.channel = st.channel.text;
   d.action = "send";
@@ -716,12 +717,9 @@ void Engine::RunTask(uint32_t handle, const ir::Step& s) {
     uint8_t role = st.notify ? 0 : AssigneeRole(key, record, st.channel ? std::string_view(st.channel->text) : "");
     if (!st.notify && policy_->Governs(channel)) {
       const ir::Journey& j = *journeys_[inst.journey];
-      PendingSend p;
-      p.request =
-          SendRequest{now_, inst.journey, j.priority, channel, ContentFingerprint(d.content), inst.customer, {}, role};
-      p.decision = std::move(d);
-      p.seq = pending_seq_++;
-      pending_.push_back(std::move(p));
+      pending_.push_back(PendingSend{
+          SendRequest{now_, inst.journey, j.priority, channel, ContentFingerprint(d.content), inst.customer, {}, role},
+          std::move(d), pending_seq_++});
       continue;
     }
     if (DayStats* day = Today(inst.journey)) {
