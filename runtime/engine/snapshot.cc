@@ -166,11 +166,12 @@ int64_t ReadTally(SnapshotReader& in) {
 }
 
 void ReadCounts(SnapshotReader& in, NamedCounts& counts) {
-  counts.clear();
+  std::vector<NamedCounts::Entry> read;
   for (size_t n = in.Count(2); n > 0 && in.ok(); --n) {
     std::string name = in.String();
-    counts[name] = ReadTally(in);
+    read.emplace_back(std::move(name), ReadTally(in));
   }
+  counts = NamedCounts::FromList(std::move(read));
 }
 
 void WriteVisits(SnapshotWriter& out, const std::vector<int64_t>& visits) {

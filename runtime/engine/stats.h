@@ -64,10 +64,13 @@ class NamedCounts {
 
   /// The count of `name`, added as 0 if new.
   int64_t& operator[](std::string_view name) {
-    for (Entry& e : entries_)
-      if (e.first.size() == name.size() && e.first == name) return e.second;
+    if (entries_.size() <= kScanned) {
+      for (Entry& e : entries_)
+        if (e.first.size() == name.size() && e.first == name) return e.second;
+    }
     auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
                                [](const Entry& e, std::string_view n) { return e.first < n; });
+    if (it != entries_.end() && it->first == name) return it->second;
     return entries_.insert(it, Entry(std::string(name), 0))->second;
   }
   /// The count of `name`; 0 if it has none.
@@ -77,8 +80,39 @@ class NamedCounts {
     return 0;
   }
 
+  /// Counts read from outside (a snapshot, another node), in any order; a
+  /// name given twice keeps its last count. O(n log n) however many names
+  /// come, where adding them one by one would be quadratic.
+  static NamedCounts FromList(std::vector<Entry> entries) {
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
+    NamedCounts out;
+    for (Entry& e : entries) {
+      if (!out.entries_.empty() && out.entries_.back().first == e.first) out.entries_.back().second = e.second;
+      else out.entries_.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  /// Adds `other`'s counts: one merge of the two lists in name order.
   NamedCounts& operator+=(const NamedCounts& other) {
-    for (const auto& [name, n] : other) (*this)[name] += n;
+    if (&other == this) {
+      for (Entry& e : entries_) e.second *= 2;
+      return *this;
+    }
+    std::vector<Entry> merged;
+    merged.reserve(entries_.size() + other.entries_.size());
+    auto mine = entries_.begin();
+    for (const Entry& theirs : other.entries_) {
+      while (mine != entries_.end() && mine->first < theirs.first) merged.push_back(std::move(*mine++));
+      if (mine != entries_.end() && mine->first == theirs.first) {
+        merged.push_back(std::move(*mine++));
+        merged.back().second += theirs.second;
+      } else {
+        merged.push_back(theirs);
+      }
+    }
+    while (mine != entries_.end()) merged.push_back(std::move(*mine++));
+    entries_ = std::move(merged);
     return *this;
   }
 
@@ -90,6 +124,7 @@ class NamedCounts {
   bool operator==(const NamedCounts&) const = default;
 
  private:
+  static constexpr size_t kScanned = 8;  // up to this many, a scan by length first beats a binary search
   std::vector<Entry> entries_;  // sorted by name, each name once
 };
 
