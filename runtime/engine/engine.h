@@ -470,8 +470,18 @@ class Engine final : private stdlib::HistoryView {
            std::unique_ptr<compiler::eval::RecordShape>>
       projections_;
   /// (journey, step, slot) -> the one-field shape of the records packed
-  /// there (a slot's record type is fixed by the program).
-  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, const compiler::eval::RecordShape*> packed_shapes_;
+  /// there (a slot's record type is fixed by the program). Hashed: every
+  /// wait that packs a slot and every read of a packed slot looks here
+  /// (a snapshot writes them in key order).
+  using PackedAt = std::tuple<uint32_t, uint32_t, uint32_t>;
+  struct PackedAtHash {
+    size_t operator()(const PackedAt& at) const {
+      uint64_t h = ((uint64_t{std::get<0>(at)} << 32) | std::get<1>(at)) * 0x9E3779B97F4A7C15ull;
+      h ^= (std::get<2>(at) + 1) * 0xC2B2AE3D27D4EB4Full;
+      return static_cast<size_t>(h ^ (h >> 29));
+    }
+  };
+  std::unordered_map<PackedAt, const compiler::eval::RecordShape*, PackedAtHash> packed_shapes_;
   std::vector<PendingSend> pending_;
   uint64_t pending_seq_ = 0;
   std::deque<Event> cascade_;

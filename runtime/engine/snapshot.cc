@@ -358,8 +358,12 @@ std::string Engine::Save() const {
     out.U64(t.generation);
   }
   store_->Save(out);
-  out.U64(packed_shapes_.size());
-  for (const auto& [where, shape] : packed_shapes_) {
+  // In key order, so that one state writes one snapshot.
+  std::vector<std::pair<PackedAt, const compiler::eval::RecordShape*>> packed(packed_shapes_.begin(),
+                                                                              packed_shapes_.end());
+  std::sort(packed.begin(), packed.end());
+  out.U64(packed.size());
+  for (const auto& [where, shape] : packed) {
     out.U64(std::get<0>(where));
     out.U64(std::get<1>(where));
     out.U64(std::get<2>(where));

@@ -216,7 +216,8 @@ void Engine::ReleaseDeadSlots(JourneyInstance& inst) {
       // One field still to be read: keep just its value (no record at
       // all); SlotValue rebuilds a one-field record when it is read.
       const Value* field = record.Find(next->fields[0]);
-      packed_shapes_.emplace(std::make_tuple(inst.journey, inst.pc, slot), ProjectionShape(record.shape, next->fields));
+      auto [at, added] = packed_shapes_.try_emplace(PackedAt(inst.journey, inst.pc, slot), nullptr);
+      if (added) at->second = ProjectionShape(record.shape, next->fields);
       v = field ? *field : Value();
       inst.slots.packed |= uint32_t{1} << slot;
     } else if (record.values.size() > next->fields.size()) {
