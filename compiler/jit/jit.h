@@ -96,11 +96,9 @@ class CompiledExprs {
   /// Whether every module is compiled (report() is final then).
   bool complete() const { return complete_.load(std::memory_order_acquire); }
 
-  /// The compiled form of `expr`, or null if it was not compiled or its
-  /// journey's module is not compiled yet.
-  /// Kept in the lookup table's slot with its expression's address, so
-  /// that finding it reads one line: a handful of words, its names kept
-  /// apart (CompiledExprs::Names).
+  /// An expression's compiled form. Kept in the lookup table's slot with
+  /// the expression's address, so that finding it reads one line: a
+  /// handful of words, its names kept apart (CompiledExprs::Names).
   struct Entry {
     const void* const* pool = nullptr;  // its group's constants
     const std::string* env = nullptr;   // env_size names, in `vars` order
@@ -112,6 +110,8 @@ class CompiledExprs {
     int32_t index = 0;   // within the group
     bool test_only = false;  // a condition: compiled as a test alone
   };
+  /// The compiled form of `expr`, or null if it was not compiled or its
+  /// journey's module is not compiled yet.
   const Entry* Find(const ast::Expr* expr) const;
 
   /// Runs `entry` with its names read from `activation`.

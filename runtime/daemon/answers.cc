@@ -121,9 +121,6 @@ Json WindowDaysJson(std::pair<int64_t, int64_t> days) {
 
 namespace {
 
-/// A journey's figures, for all time or for a window alike (`st`, the
-/// window's in InJourneyShape): its counts, time to goal, steps (with
-/// those resting at each now, when `waiting` is given) and experiments.
 /// Counts by name as a JSON object ({"email": 3}).
 Json CountsJson(const NamedCounts& counts) {
   Json out = Json::object();
@@ -131,6 +128,9 @@ Json CountsJson(const NamedCounts& counts) {
   return out;
 }
 
+/// A journey's figures, for all time or for a window alike (`st`, the
+/// window's in InJourneyShape): its counts, time to goal, steps (with
+/// those resting at each now, when `waiting` is given) and experiments.
 Json Figures(const JourneyStats& st, const compiler::ir::Journey& j, const std::vector<int64_t>* waiting) {
   // Per step: reached, resting there now (a wait, or a send held by
   // quiet hours), and for a wait for an event how it was left, with the
