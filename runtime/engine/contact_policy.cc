@@ -28,7 +28,8 @@ ContactPolicy::ContactPolicy(const compiler::ir::Program& program,
     : program_(program), journeys_(journeys), names_(names) {
   for (const PolicyRule& r : program.rules) {
     if (r.kind == PolicyClauseKind::kRequireConsent) require_consent_ = true;
-    for (const std::string& c : r.channels) names_.Intern(c);
+    std::vector<uint32_t>& ids = rule_channels_.emplace_back();
+    for (const std::string& c : r.channels) ids.push_back(names_.Intern(c));
   }
   for (const auto& [name, ch] : program.channels) {
     uint32_t id = names_.Intern(name);
@@ -36,10 +37,6 @@ ContactPolicy::ContactPolicy(const compiler::ir::Program& program,
     kinds_[id] = ch.kind;
   }
   task_ = names_.Intern("task");
-  for (const PolicyRule& r : program.rules) {
-    std::vector<uint32_t>& ids = rule_channels_.emplace_back();
-    for (const std::string& c : r.channels) ids.push_back(names_.Intern(c));
-  }
 }
 
 bool ContactPolicy::IsMessage(uint32_t channel) const {
